@@ -1,0 +1,3 @@
+from .model import IrisClassifier
+
+__all__ = ["IrisClassifier"]

@@ -1,0 +1,13 @@
+import pandas as pd
+
+from main import IrisClassifier
+
+
+def test_predicts_a_known_flower():
+    model = IrisClassifier()
+    model.build()
+    row = pd.DataFrame(
+        [[5.1, 3.5, 1.4, 0.2]],
+        columns=["sepal_length", "sepal_width", "petal_length", "petal_width"],
+    )
+    assert model.predict(row)["species"].tolist() == [0]

@@ -1,0 +1,105 @@
+"""``modelport init`` and ``modelport build``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from modelport.build.pipeline import BuildOptions, EnvMode, build_project
+from modelport.cli.context import STATE
+from modelport.cli.output import console, print_json, to_jsonable
+from modelport.cli.progress import RichProgress
+from modelport.registry.refs import validate_name
+from modelport.scaffold import TEMPLATES, scaffold
+
+
+def init(
+    name: Annotated[str, typer.Argument(help="Model name; also the project folder's name.")],
+    template: Annotated[
+        str, typer.Option("--template", "-t", help=f"One of: {', '.join(TEMPLATES)}.")
+    ] = "basic",
+    class_name: Annotated[
+        str | None, typer.Option("--class-name", help="Model class name (default: from NAME).")
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to create it (default: ./NAME).")
+    ] = None,
+) -> None:
+    """Scaffold a new model project."""
+    validate_name(name, field="name")
+    written = scaffold(name, template=template, dest=directory, class_name=class_name)
+    root = directory if directory is not None else Path(name)
+    console.print(Text(f"Created {root}/ ({template} template):"))
+    for path in written:
+        console.print(Text(f"  {path.relative_to(root)}"))
+    console.print(Text(f"Next: modelport build {root}"))
+
+
+def build(
+    path: Annotated[Path, typer.Argument(help="The model project folder.")] = Path("."),
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
+    ] = None,
+    env: Annotated[
+        str,
+        typer.Option(
+            "--env",
+            help="auto: a uv virtualenv from the project's dependency file (cached); "
+            "inherit: the current interpreter.",
+        ),
+    ] = "auto",
+    format_name: Annotated[
+        str | None, typer.Option("--format", help="The convention, when detection is not enough.")
+    ] = None,
+    extra_folder: Annotated[
+        list[str] | None,
+        typer.Option("--dependency-required-folders", "--extra-folder", help="Also package it."),
+    ] = None,
+    sample: Annotated[
+        Path | None,
+        typer.Option("--sample", help="Sample input (.json/.csv/.parquet) to infer the schema."),
+    ] = None,
+    skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run tests/ut.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Build a model project into a versioned artifact and register it."""
+    env_mode_ = env_mode(env)
+    options = BuildOptions(
+        name=name,
+        env=env_mode_,
+        format=format_name,
+        extra_folders=tuple(extra_folder or ()),
+        sample=sample,
+        run_unit_tests=not skip_tests,
+    )
+    with RichProgress(Console(quiet=True) if as_json else console) as progress:
+        result = build_project(
+            path, store=STATE.store, settings=STATE.settings, options=options, progress=progress
+        )
+    version = result.version
+    if as_json:
+        print_json({"created": result.created, "version": to_jsonable(version)})
+        return
+    ref = f"{version.model}:{version.number}"
+    if result.created:
+        console.print(Text(f"Registered {ref} ({version.digest}) in {progress.elapsed:.1f}s"))
+    else:
+        console.print(Text(f"Unchanged: {ref} already holds this artifact ({version.digest})"))
+    console.print(Text(f"Serve it: modelport serve {ref}"))
+
+
+def env_mode(value: str) -> EnvMode:
+    if value == "auto":
+        return "auto"
+    if value == "inherit":
+        return "inherit"
+    raise typer.BadParameter("choose auto or inherit", param_hint="--env")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(build)

@@ -1,0 +1,88 @@
+"""The one exception tree of modelport.
+
+Every error a user can cause or meet is one of these; the CLI prints its message on one line
+and the HTTP layer maps it to a status in exactly one place (``serving/problems.py``).
+
+    ModelportError                  anything modelport raises on purpose
+    ├── InvalidInput                a request or a file does not match what is expected (400/422)
+    │   └── ArtifactError           an artifact zip is malformed, tampered with or unsafe
+    ├── ConfigError                 a project, dependency file or setting is wrong
+    ├── NotFound                    an unknown model, version, alias or file (404)
+    ├── Conflict                    the request clashes with the registry's state (409)
+    ├── BuildFailed                 the build step, environment or unit tests failed
+    ├── ModelFailed                 user model code raised or broke its contract (500)
+    └── Unauthorised                missing or wrong credentials (401)
+
+Each error carries a ``hint``: what the user can do about it. ``field`` names the offending
+input field or file where there is one.
+"""
+
+from __future__ import annotations
+
+
+class ModelportError(Exception):
+    """Base of every error modelport raises on purpose."""
+
+    status = 500
+
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.field = field
+        self.details: str | None = None
+        """Longer diagnostics (a traceback from another process) shown with ``--debug``."""
+
+    def __str__(self) -> str:
+        if not self.hint:
+            return self.message
+        stop = "" if self.message.endswith((".", "!", "?", ":")) else "."
+        return f"{self.message}{stop} {self.hint[:1].upper()}{self.hint[1:]}"
+
+
+class InvalidInput(ModelportError):
+    """Input (a request body, an argument, a file) does not match what is expected."""
+
+    status = 422
+
+
+class ArtifactError(InvalidInput):
+    """An artifact is malformed, tampered with or unsafe to open."""
+
+    status = 400
+
+
+class ConfigError(ModelportError):
+    """A project, dependency file or setting is wrong."""
+
+    status = 400
+
+
+class NotFound(ModelportError):
+    """An unknown model, version, alias or file."""
+
+    status = 404
+
+
+class Conflict(ModelportError):
+    """The request clashes with the registry's current state."""
+
+    status = 409
+
+
+class BuildFailed(ModelportError):
+    """The build step, the environment or the unit tests failed."""
+
+    status = 500
+
+
+class ModelFailed(ModelportError):
+    """User model code raised or broke its contract."""
+
+    status = 500
+
+
+class Unauthorised(ModelportError):
+    """Missing or wrong credentials."""
+
+    status = 401

@@ -1,0 +1,70 @@
+"""What a convention's adapter provides: detection, a build step, and loading a Servable.
+
+An adapter is registered in the ``modelport.formats`` entry-point group. ``detect`` scores a path
+(0 = not mine, 1 = certainly mine) without importing user code; the best score wins.
+The build step runs inside the model's environment (``modelport.build.worker``); ``load`` runs in
+the serving process, on an extracted artifact.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from modelport.build.manifest import Manifest
+from modelport.servable import Servable
+
+
+@dataclass(frozen=True)
+class ProjectLayout:
+    """What a build needs to know of a project before running any of its code."""
+
+    root: Path
+    default_name: str
+    sources: tuple[str, ...]
+    """Relative paths (under ``root``) of every source file packaged into the artifact."""
+    dependency_root: Path
+    """Where to look for the one dependency file."""
+    unit_tests: str | None = None
+    """Relative folder of the tests run at build time, when the project has them."""
+    integration_tests: str | None = None
+
+
+@dataclass
+class BuildOutput:
+    """What a format's build step produced, written back to the build process as JSON + files."""
+
+    entry_point: str
+    signature: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    version: str = "0.0.0"
+    files: dict[str, str] = field(default_factory=dict)
+    """Artifact name -> path of a file the step wrote (e.g. the pickled instance)."""
+    notes: list[str] = field(default_factory=list)
+    """Lines to show the user (e.g. that the schema was inferred)."""
+
+
+class ModelFormat(ABC):
+    """One convention's adapter."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def detect(self, path: Path) -> float:
+        """How sure this format is that ``path`` is written to its convention (0..1)."""
+
+    @abstractmethod
+    def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
+        """The project's files and folders, read without running its code."""
+
+    @abstractmethod
+    def build_step(
+        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+    ) -> BuildOutput:
+        """Run inside the model's environment: build the model and write what gets packaged."""
+
+    @abstractmethod
+    def load(self, root: Path, manifest: Manifest) -> Servable:
+        """A Servable for an extracted artifact (``root`` holds its files)."""

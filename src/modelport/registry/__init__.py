@@ -1,0 +1,21 @@
+"""The model registry: workspaces, models, versions, aliases and tags, plus their artifacts.
+
+Get a store with :func:`open_store`; every backend implements :class:`RegistryStore`.
+"""
+
+from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
+from modelport.registry.refs import Ref, parse_ref
+from modelport.registry.store import RegistryStore
+from modelport.registry.uris import open_store
+
+__all__ = [
+    "DEFAULT_WORKSPACE",
+    "Alias",
+    "Model",
+    "ModelVersion",
+    "Ref",
+    "RegistryStore",
+    "Workspace",
+    "open_store",
+    "parse_ref",
+]

@@ -1,0 +1,124 @@
+"""Opening the registry database: the SQLite engine, its transactions and its migrations.
+
+SQLite allows one writer at a time. A transaction that starts with a plain ``BEGIN`` and
+writes later can fail at once with "database is locked" when another writer got there first,
+whatever the busy timeout. So every write transaction here starts with ``BEGIN IMMEDIATE``,
+which takes the write lock up front and waits (up to the busy timeout) for it; reads use a
+plain ``BEGIN`` and, in WAL mode, never wait for writers. The sqlite3 driver's own BEGIN is
+turned off (``isolation_level = None``) and SQLAlchemy's ``begin`` event emits ours, as the
+SQLAlchemy SQLite documentation describes; this also makes DDL transactional, so a migration
+either happens entirely or not at all.
+
+Migrations run when the store opens, but only when needed: the stored revision is compared
+with :data:`HEAD_REVISION` by one SELECT, and alembic is imported only when they differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from modelport.errors import ConfigError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD_REVISION = "0001"
+"""The newest migration; a unit test checks it matches alembic's head."""
+
+BUSY_TIMEOUT_SECONDS = 30.0
+"""How long a writer waits for another process's write lock before giving up."""
+
+WRITE = {"modelport_begin": "BEGIN IMMEDIATE"}
+"""Execution options that make a connection's next transaction a write transaction."""
+
+
+def create_sqlite_engine(path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sa.Engine:
+    """An engine on the SQLite file ``path`` (created, with its folder, if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql(
+            connection.get_execution_options().get("modelport_begin", "BEGIN")
+        )
+
+    return engine
+
+
+@contextmanager
+def write_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose transactions take the write lock when they begin."""
+    with engine.connect() as connection:
+        connection.execution_options(**WRITE)
+        yield connection
+
+
+def stored_revision(engine: sa.Engine) -> str | None:
+    """The schema revision recorded in the database, or None if it has none yet."""
+    with engine.connect() as connection:
+        try:
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except sa.exc.OperationalError:
+            return None  # no alembic_version table: a new, empty database
+
+
+def upgrade_if_needed(engine: sa.Engine) -> None:
+    """Bring the schema to :data:`HEAD_REVISION`, doing nothing (cheaply) if it is there."""
+    if stored_revision(engine) != HEAD_REVISION:
+        migrate(engine, "head")
+
+
+def migrate(engine: sa.Engine, revision: str, *, downgrade: bool = False) -> None:
+    """Run alembic's upgrade (or downgrade) to ``revision`` in one write transaction."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    with write_connection(engine) as connection:
+        config = migrations_config(connection)
+        try:
+            if downgrade:
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
+        except CommandError as error:
+            raise ConfigError(
+                f"cannot migrate the registry database {engine.url.database}: {error}",
+                hint="It may have been written by a newer modelport; upgrade modelport.",
+            ) from error
+        connection.commit()
+
+
+def migrations_config(connection: sa.Connection | None = None) -> Config:
+    """An alembic Config, built in code, pointing at the migrations shipped in this package."""
+    from alembic.config import Config
+
+    config = Config()
+    location = resources.files("modelport.registry.sql") / "migrations"
+    config.set_main_option("script_location", _escape(str(location)))
+    if connection is not None:
+        config.attributes["connection"] = connection
+        config.set_main_option("sqlalchemy.url", _escape(str(connection.engine.url)))
+    return config
+
+
+def _escape(value: str) -> str:
+    """Protect a path or URL from the ``%`` interpolation of alembic's config parser."""
+    return value.replace("%", "%%")

@@ -1,0 +1,163 @@
+"""The registry's SQL tables (SQLAlchemy Core) and the turning of their rows into entities.
+
+These describe the schema at the head migration, for queries; the migrations under
+``migrations/versions`` create it with ``op.*`` only and never import this module. A unit test
+checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from modelport.registry.entities import Alias, Model, ModelVersion, Workspace
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+models = sa.Table(
+    "models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "workspace_id",
+        sa.Integer,
+        sa.ForeignKey("workspaces.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    # The highest version number ever given, so numbers are never reused after a delete.
+    sa.Column("last_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+model_tags = sa.Table(
+    "model_tags",
+    metadata,
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="RESTRICT"), nullable=False
+    ),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("digest", sa.String(71), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("source_format", sa.String(100), nullable=False),
+    sa.Column("signature", sa.JSON, nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("lineage", sa.JSON, nullable=False),
+    sa.Column("build", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("model_id", "number"),
+    sa.UniqueConstraint("model_id", "digest"),
+)
+
+version_tags = sa.Table(
+    "version_tags",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("model_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+aliases = sa.Table(
+    "aliases",
+    metadata,
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("model_versions.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+
+def utc(value: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands them back naive)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def workspace_from_row(row: sa.RowMapping) -> Workspace:
+    """A ``workspaces`` row as a Workspace."""
+    return Workspace(name=row["name"], created_at=utc(row["created_at"]))
+
+
+def model_from_row(row: sa.RowMapping, *, workspace: str, tags: dict[str, str]) -> Model:
+    """A ``models`` row, with its tags, as a Model."""
+    return Model(
+        workspace=workspace,
+        name=row["name"],
+        description=row["description"],
+        tags=tags,
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+    )
+
+
+def version_from_row(
+    row: sa.RowMapping,
+    *,
+    workspace: str,
+    model: str,
+    tags: dict[str, str],
+    alias_names: Iterable[str],
+) -> ModelVersion:
+    """A ``model_versions`` row, with its tags and alias names, as a ModelVersion."""
+    return ModelVersion(
+        workspace=workspace,
+        model=model,
+        number=row["number"],
+        digest=row["digest"],
+        size=row["size"],
+        source_format=row["source_format"],
+        created_at=utc(row["created_at"]),
+        signature=row["signature"],
+        metadata=row["metadata"],
+        lineage=row["lineage"],
+        build=row["build"],
+        tags=tags,
+        aliases=tuple(sorted(alias_names)),
+    )
+
+
+def alias_from_row(row: sa.RowMapping, *, workspace: str, model: str) -> Alias:
+    """An ``aliases`` row joined with its version's number (column ``number``) as an Alias."""
+    return Alias(workspace=workspace, model=model, name=row["name"], version=row["number"])

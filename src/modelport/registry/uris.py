@@ -1,0 +1,50 @@
+"""Choosing a registry store by URI: ``open_store`` is how every caller gets one.
+
+``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store
+(blobs in ``Settings.blobs_dir``). Other backends (``postgresql://`` with S3 blobs, and
+``https://`` for a remote ``modelport server``) are added by registering an opener in
+``_OPENERS``; callers do not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from modelport.errors import ConfigError
+from modelport.registry.store import RegistryStore
+from modelport.settings import Settings, get_settings
+
+Opener = Callable[[str, Settings], RegistryStore]
+
+
+def open_store(uri: str | None = None, *, settings: Settings | None = None) -> RegistryStore:
+    """Open the registry at ``uri`` (default: the settings' registry URI)."""
+    settings = settings or get_settings()
+    uri = uri or settings.resolved_registry_uri
+    scheme = uri.partition("://")[0] if "://" in uri else ""
+    opener = _OPENERS.get(scheme.split("+")[0])
+    if opener is None:
+        known = ", ".join(f"{name}://" for name in sorted(_OPENERS))
+        raise ConfigError(
+            f"registry URI {uri!r} has an unsupported scheme {scheme or '(none)'!r}",
+            hint=f"Use one of: {known} (e.g. sqlite:////home/me/.modelport/registry.db).",
+            field="registry_uri",
+        )
+    return opener(uri, settings)
+
+
+def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.sql.store import SqlRegistryStore
+
+    path = uri.removeprefix("sqlite://").removeprefix("/").partition("?")[0]
+    if path in ("", ":memory:"):
+        raise ConfigError(
+            f"registry URI {uri!r} names no database file",
+            hint="The registry keeps its data in a file: use sqlite:///path/to/registry.db.",
+            field="registry_uri",
+        )
+    return SqlRegistryStore.open_sqlite(Path(path), blobs_dir=settings.blobs_dir)
+
+
+_OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite}

@@ -1,0 +1,45 @@
+"""The one internal contract every convention's adapter produces.
+
+The serving runtime knows models only through :class:`Servable`: a signature, metadata, a
+``load()`` called once per process, and ``predict`` on a batch of rows held in an Arrow table.
+Streaming models also offer ``stream``. Adapters never see HTTP; protocols never see adapters.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from modelport.schema import Signature
+
+
+class Servable(ABC):
+    """A loaded-or-loadable model, as the serving runtime sees it."""
+
+    name: str
+    signature: Signature
+    metadata: dict[str, Any]
+
+    example: list[dict[str, Any]] | None = None
+    """A few input rows to show in documentation and quick-start commands, when known."""
+
+    is_async: bool = False
+    """``predict`` is a coroutine function: await it on the event loop, no thread hop."""
+
+    is_streaming: bool = False
+    """``stream`` yields chunks; ``predict`` is not available."""
+
+    @abstractmethod
+    def load(self) -> None:
+        """Prepare the model for serving; called once per process before any prediction."""
+
+    @abstractmethod
+    def predict(self, batch: pa.Table) -> Any:
+        """Answer a batch. Returns an Arrow table (or, when ``is_async``, an awaitable of one)."""
+
+    def stream(self, batch: pa.Table) -> Iterator[Any] | AsyncIterator[Any]:
+        """Answer a batch as a stream of chunks (only when ``is_streaming``)."""
+        raise TypeError(f"model {self.name!r} does not stream")

@@ -1,0 +1,105 @@
+"""Conversions between Arrow tables (modelport's internal batch) and what models take and return.
+
+Every adapter uses these, so a batch crosses from Arrow to pandas, numpy or records in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from modelport.errors import ModelFailed
+
+BatchKind = Literal["pandas", "arrow", "numpy", "records"]
+"""How a model wants its batch: DataFrame, Arrow table, dict of numpy arrays, list of dicts."""
+
+
+def from_table(table: pa.Table, kind: BatchKind) -> Any:
+    """The batch ``table`` as the kind a model asked for."""
+    if kind == "arrow":
+        return table
+    if kind == "pandas":
+        return table.to_pandas()
+    if kind == "numpy":
+        return {name: column_to_numpy(table.column(name)) for name in table.column_names}
+    return table.to_pylist()
+
+
+def column_to_numpy(column: pa.ChunkedArray) -> np.ndarray:
+    """One column as numpy; fixed-size list columns become an (rows, *shape) array."""
+    array = column.combine_chunks()
+    shape: list[int] = []
+    value_type = array.type
+    while pa.types.is_fixed_size_list(value_type):
+        shape.append(value_type.list_size)
+        value_type = value_type.value_type
+    if not shape:
+        return array.to_numpy(zero_copy_only=False)
+    flat: Any = array.flatten()  # type: ignore[attr-defined]
+    for _ in shape[1:]:
+        flat = flat.flatten()
+    return flat.to_numpy(zero_copy_only=False).reshape(len(array), *shape)
+
+
+def numpy_to_array(values: np.ndarray) -> pa.Array:
+    """A numpy column as Arrow; an (rows, *shape) array becomes nested fixed-size lists."""
+    if values.ndim <= 1:
+        return pa.array(values)
+    flat: pa.Array = pa.array(values.reshape(-1))
+    for size in reversed(values.shape[1:]):
+        flat = pa.FixedSizeListArray.from_arrays(flat, size)
+    return flat
+
+
+def sample_to_table(sample: Any) -> pa.Table:
+    """A sample input given as a DataFrame, records, or a dict of columns, as an Arrow table."""
+    if isinstance(sample, list) and all(isinstance(row, Mapping) for row in sample):
+        return pa.Table.from_pylist(sample)
+    return to_table(sample)
+
+
+def to_table(result: Any, *, output_names: Sequence[str] = ()) -> pa.Table:
+    """A model's return value as an Arrow table.
+
+    A single unnamed column (numpy array, list, Series) is named after the first output field,
+    or ``output`` when the model declared none.
+    """
+    if isinstance(result, pa.Table):
+        return result
+    if isinstance(result, pa.RecordBatch):
+        return pa.Table.from_batches([result])
+    module = type(result).__module__
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(result, pd.DataFrame):
+            return pa.Table.from_pandas(result, preserve_index=False)
+        if isinstance(result, pd.Series):
+            name = str(result.name) if result.name is not None else _single_name(output_names)
+            return pa.table({name: pa.array(result.to_numpy())})
+    if isinstance(result, Mapping):
+        columns = {
+            str(k): numpy_to_array(v) if isinstance(v, np.ndarray) else pa.array(v)
+            for k, v in result.items()
+        }
+        return pa.table(columns)
+    if isinstance(result, np.ndarray):
+        if result.ndim == 2 and len(output_names) == result.shape[1] > 1:
+            return pa.table({n: pa.array(result[:, i]) for i, n in enumerate(output_names)})
+        return pa.table({_single_name(output_names): numpy_to_array(result)})
+    if isinstance(result, list | tuple):
+        if result and all(isinstance(row, Mapping) for row in result):
+            return pa.Table.from_pylist(list(result))
+        return pa.table({_single_name(output_names): pa.array(list(result))})
+    raise ModelFailed(
+        f"predict returned {type(result).__name__}, which modelport cannot read as rows",
+        hint="return a DataFrame, an Arrow table, a dict of columns, "
+        "or an array with one value per row",
+    )
+
+
+def _single_name(output_names: Sequence[str]) -> str:
+    return output_names[0] if output_names else "output"

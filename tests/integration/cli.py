@@ -1,0 +1,37 @@
+"""Running the real ``modelport`` command in a subprocess, against a registry of the test's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, home: Path, cwd: Path | None = None, timeout: float = 300) -> Result:
+    """``modelport ARGS`` with ``MODELPORT_HOME=home``; output captured, never raising."""
+    env = {**os.environ, "MODELPORT_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("MODELPORT_REGISTRY_URI", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "modelport", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)

@@ -1,0 +1,57 @@
+"""Fixtures shared by the integration tests: scaffolded projects built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from modelport.scaffold import scaffold
+
+from .cli import Result, run_cli
+
+
+@pytest.fixture(scope="session")
+def project_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Make a project from a template (scaffolded once per template, then copied)."""
+    originals = tmp_path_factory.mktemp("templates")
+    made: dict[str, Path] = {}
+
+    def make(dest: Path, template: str = "basic", name: str = "echo") -> Path:
+        if template not in made:
+            made[template] = originals / template
+            scaffold("placeholder", template=template, dest=made[template], class_name="Demo")
+        shutil.copytree(made[template], dest)
+        return dest
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry holding `echo` version 1 (basic template, built with --env inherit)."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def echo_project(
+    shared_home: Path,
+    project_factory: Callable[..., Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    project = project_factory(tmp_path_factory.mktemp("src") / "echo")
+    result = run_cli("build", str(project), "--env", "inherit", home=shared_home)
+    assert result.code == 0, result.stderr
+    return project
+
+
+@pytest.fixture
+def cli(shared_home: Path, echo_project: Path) -> Callable[..., Result]:
+    """``modelport`` against the shared registry (where echo:1 exists)."""
+
+    def call(*args: str) -> Result:
+        return run_cli(*args, home=shared_home)
+
+    return call

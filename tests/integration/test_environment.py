@@ -1,0 +1,137 @@
+"""Model environments built with the real uv (network to PyPI; uv's cache keeps it quick)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import modelport
+from modelport.build.environment import (
+    MARKER,
+    Environment,
+    inherit_environment,
+    prepare_environment,
+)
+from modelport.errors import BuildFailed
+
+SOURCE = Path("main/requirements.txt")
+
+
+@pytest.fixture(scope="module")
+def envs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("envs")
+
+
+@pytest.fixture(scope="module")
+def built(envs_dir: Path) -> tuple[Environment, list[str]]:
+    """One environment with six==1.16.0, and the progress lines its build showed."""
+    lines: list[str] = []
+    env = prepare_environment(
+        ["six==1.16.0"], envs_dir=envs_dir, source=SOURCE, progress=lines.append
+    )
+    return env, lines
+
+
+def run(python: Path, code: str) -> str:
+    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+@pytest.mark.slow
+def test_the_venv_has_the_requirements_and_modelport(
+    built: tuple[Environment, list[str]], envs_dir: Path
+) -> None:
+    env, _ = built
+    assert env.root.parent == envs_dir
+    assert env.python != Path(sys.executable)
+    out = run(
+        env.python, "import six, modelport; print(six.__version__); print(modelport.__file__)"
+    )
+    six_version, modelport_file = out.splitlines()
+    assert six_version == "1.16.0"
+    assert modelport_file == modelport.__file__  # the editable source this test runs from
+    assert (env.root / MARKER).is_file()
+
+
+@pytest.mark.slow
+def test_scripts_work_after_the_venv_was_renamed_into_place(
+    built: tuple[Environment, list[str]],
+) -> None:
+    env, _ = built
+    pytest_script = env.python.parent / "pytest"
+    result = subprocess.run([str(pytest_script), "--version"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "pytest" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_lock_pins_everything_installed(built: tuple[Environment, list[str]]) -> None:
+    env, lines = built
+    assert "six==1.16.0" in env.lock
+    assert any(line.startswith("pandas==") for line in env.lock)  # modelport's own requirement
+    assert all("==" in line for line in env.lock)
+    assert env.lock_hash == hashlib.sha256("\n".join(env.lock).encode()).hexdigest()
+    assert env.python_version == ".".join(map(str, sys.version_info[:3]))
+    assert not env.reused
+    assert lines[0].startswith("resolving 1 requirement ")
+    assert f"installing {len(env.lock)} packages" in lines
+
+
+@pytest.mark.slow
+def test_the_same_requirements_reuse_the_environment(
+    built: tuple[Environment, list[str]], envs_dir: Path
+) -> None:
+    first, _ = built
+    lines: list[str] = []
+    again = prepare_environment(["six==1.16.0"], envs_dir=envs_dir, progress=lines.append)
+    assert again.reused
+    assert again.python == first.python
+    assert again.lock == first.lock
+    assert lines == [
+        "using the cached resolution of 1 requirement",
+        f"reusing environment {first.root.name}",
+    ]
+
+
+@pytest.mark.slow
+def test_other_requirements_built_concurrently_give_one_other_environment(
+    built: tuple[Environment, list[str]], envs_dir: Path
+) -> None:
+    first, _ = built
+    with ThreadPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(prepare_environment, ["six==1.15.0"], envs_dir=envs_dir) for _ in range(2)
+        ]
+        one, two = (future.result() for future in futures)
+    assert one.python == two.python != first.python
+    assert "six==1.15.0" in one.lock
+    assert not (one.reused and two.reused)  # at least one of them built it
+    assert run(one.python, "import six; print(six.__version__)") == "1.15.0"
+    leftovers = [p.name for p in envs_dir.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+@pytest.mark.slow
+def test_an_unresolvable_requirement_fails_naming_it_and_the_file(envs_dir: Path) -> None:
+    with pytest.raises(BuildFailed) as caught:
+        prepare_environment(
+            ["modelport-no-such-package-xyz==1.0"], envs_dir=envs_dir, source=SOURCE
+        )
+    message = str(caught.value)
+    assert "could not resolve the requirements of main/requirements.txt" in message
+    assert "modelport-no-such-package-xyz" in message
+    assert caught.value.field == str(SOURCE)
+
+
+def test_inherit_uses_the_running_interpreter_as_it_is() -> None:
+    env = inherit_environment()
+    assert env.python == Path(sys.executable)
+    assert env.reused
+    assert f"modelport=={modelport.__version__}" in env.lock
+    assert any(line.startswith("pytest==") for line in env.lock)
+    assert env.lock == sorted(env.lock)

@@ -1,0 +1,67 @@
+"""Arrow batches to and from what models take and return."""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from modelport.errors import ModelFailed
+from modelport.tables import column_to_numpy, from_table, numpy_to_array, sample_to_table, to_table
+
+
+def _table() -> pa.Table:
+    return pa.table({"x": [1.0, 2.0], "label": ["a", "b"]})
+
+
+def test_from_table_gives_each_kind() -> None:
+    table = _table()
+    assert from_table(table, "arrow") is table
+    frame = from_table(table, "pandas")
+    assert isinstance(frame, pd.DataFrame) and frame["x"].tolist() == [1.0, 2.0]
+    arrays = from_table(table, "numpy")
+    assert isinstance(arrays["x"], np.ndarray) and arrays["x"].dtype == np.float64
+    assert from_table(table, "records") == [{"x": 1.0, "label": "a"}, {"x": 2.0, "label": "b"}]
+
+
+def test_tensor_columns_round_trip_through_numpy() -> None:
+    images = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    array = numpy_to_array(images)
+    assert array.type == pa.list_(pa.list_(pa.float32(), 4), 3)
+    back = column_to_numpy(pa.chunked_array([array]))
+    assert back.shape == (2, 3, 4)
+    np.testing.assert_array_equal(back, images)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pd.DataFrame({"species": [0, 1]}),
+        pd.Series([0, 1]),
+        np.array([0, 1]),
+        [0, 1],
+        {"species": np.array([0, 1])},
+        [{"species": 0}, {"species": 1}],
+        pa.table({"species": [0, 1]}),
+    ],
+    ids=["frame", "series", "ndarray", "list", "dict", "records", "arrow"],
+)
+def test_to_table_reads_every_return_kind(result: object) -> None:
+    table = to_table(result, output_names=["species"])
+    assert table.column_names == ["species"]
+    assert table.column("species").to_pylist() == [0, 1]
+
+
+def test_two_dimensional_output_is_split_into_the_declared_columns() -> None:
+    table = to_table(np.array([[0.1, 0.9], [0.8, 0.2]]), output_names=["no", "yes"])
+    assert table.column_names == ["no", "yes"]
+    assert table.column("yes").to_pylist() == [0.9, 0.2]
+
+
+def test_unreadable_result_is_a_model_failure_naming_the_type() -> None:
+    with pytest.raises(ModelFailed, match="predict returned object"):
+        to_table(object())
+
+
+def test_sample_to_table_accepts_records_and_frames() -> None:
+    assert sample_to_table([{"a": 1}, {"a": 2}]).num_rows == 2
+    assert sample_to_table(pd.DataFrame({"a": [1, 2, 3]})).num_rows == 3
