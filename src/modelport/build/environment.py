@@ -1,0 +1,271 @@
+"""Model environments: one uv virtualenv per distinct lock, built once and then reused.
+
+A model's requirements are resolved together with modelport's own runtime requirements by
+``uv pip compile`` into a lock (pinned lines), cached under ``<envs_dir>/locks/`` so an unchanged
+project is not resolved again. The virtualenv lives in ``<envs_dir>/<key>``, where the key hashes
+the lock, the Python version and how modelport is installed; a folder there holding the
+completion marker is a finished environment and is reused as it is.
+
+A new environment is built in a private temporary folder and renamed into place once complete,
+so concurrent builds never see (or corrupt) a half-built one: the first rename wins, and a build
+that finds its target already there discards its own copy. The venv is made ``--relocatable`` so
+its scripts keep working after the rename. uv's own cache (``UV_CACHE_DIR``, passed through
+untouched) is what makes a second environment with the same packages quick to build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from uv import find_uv_bin
+
+from modelport.errors import BuildFailed
+
+Progress = Callable[[str], None]
+"""Receives one human-readable line per step ("installing 42 packages")."""
+
+_DRAWING = " \t\u00d7\u2570\u2500\u25b6\u251c\u2502\u252c"
+"""Whitespace and the box-drawing characters uv draws its error trees with."""
+
+MARKER = ".modelport-complete"
+"""File written into a venv once it is completely built; its presence means "reuse me"."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A Python environment a model builds and serves in."""
+
+    python: Path
+    """The environment's interpreter."""
+    lock: list[str]
+    """Pinned requirement lines (``name==version``) installed in it."""
+    lock_hash: str
+    """sha256 (hex) of the lock lines."""
+    python_version: str
+    reused: bool
+    """True when the environment existed already (nothing was installed)."""
+
+    @property
+    def root(self) -> Path:
+        """The environment's folder (the venv's, or the prefix of an inherited interpreter)."""
+        return self.python.parent.parent
+
+
+@dataclass(frozen=True)
+class ModelportInstall:
+    """How modelport itself goes into model environments: ``uv pip install`` arguments."""
+
+    args: tuple[str, ...]
+    version: str
+
+    @classmethod
+    def current(cls) -> ModelportInstall:
+        """The running modelport: its source folder if installed editable, else its version."""
+        dist = importlib.metadata.distribution("modelport")
+        direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
+        if direct_url.get("dir_info", {}).get("editable"):
+            source = unquote(urlparse(direct_url["url"]).path)
+            return cls(("-e", source), dist.version)
+        return cls((f"modelport=={dist.version}",), dist.version)
+
+
+def modelport_requirements() -> list[str]:
+    """modelport's own runtime requirements (its extras left out)."""
+    found = []
+    for line in importlib.metadata.requires("modelport") or []:
+        marker = Requirement(line).marker
+        if marker is None or "extra" not in str(marker):
+            found.append(line)
+    return found
+
+
+def prepare_environment(
+    reqs: Sequence[str],
+    *,
+    envs_dir: Path,
+    modelport_install: ModelportInstall | None = None,
+    options: Sequence[str] = (),
+    source: Path | None = None,
+    progress: Progress | None = None,
+) -> Environment:
+    """A venv holding ``reqs``, modelport and its requirements: reused if built before.
+
+    ``options`` are pip options uv understands (``--index-url URL``); ``source`` is the
+    dependency file the requirements came from, named when uv fails (:class:`BuildFailed`).
+    """
+    install = modelport_install or ModelportInstall.current()
+    say = progress or _silent
+    version = platform.python_version()
+    lock = _resolve(list(reqs), list(options), envs_dir, version, source, say)
+    lock_hash = _sha256("\n".join(lock))
+    key = _sha256(json.dumps([lock, list(options), version, install.args, install.version]))
+    target = envs_dir / key[:16]
+    python = _python_of(target)
+    if (target / MARKER).is_file():
+        say(f"reusing environment {target.name}")
+        return Environment(python, lock, lock_hash, version, reused=True)
+    if target.exists():  # left by an older, interrupted layout: never a build in progress
+        shutil.rmtree(target)
+    reused = _build(target, lock, list(options), install, source, say)
+    return Environment(python, lock, lock_hash, version, reused=reused)
+
+
+def inherit_environment() -> Environment:
+    """The running interpreter as it is (``--env inherit``): nothing is installed."""
+    pinned: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and canonicalize_name(name) not in pinned:  # first on sys.path wins
+            pinned[canonicalize_name(name)] = f"{canonicalize_name(name)}=={dist.version}"
+    lock = sorted(pinned.values())
+    return Environment(
+        python=Path(sys.executable),
+        lock=lock,
+        lock_hash=_sha256("\n".join(lock)),
+        python_version=platform.python_version(),
+        reused=True,
+    )
+
+
+def _resolve(
+    reqs: list[str],
+    options: list[str],
+    envs_dir: Path,
+    version: str,
+    source: Path | None,
+    say: Progress,
+) -> list[str]:
+    """The lock for ``reqs`` plus modelport's requirements, from the cache or from uv."""
+    own = modelport_requirements()
+    text = "\n".join([*options, *reqs, *own]) + "\n"
+    locks = envs_dir / "locks"
+    cached = locks / f"{_sha256(version + chr(10) + text)}.txt"
+    if cached.is_file():
+        say(f"using the cached resolution of {_count(len(reqs), 'requirement')}")
+        return _lines(cached.read_text())
+    locks.mkdir(parents=True, exist_ok=True)
+    say(f"resolving {_count(len(reqs), 'requirement')} (with modelport's {len(own)})")
+    with tempfile.TemporaryDirectory(prefix=".resolve-", dir=locks) as work:
+        wanted = Path(work) / "requirements.in"
+        wanted.write_text(text)
+        # fmt: off
+        out = _uv(
+            ["pip", "compile", str(wanted), "--python", sys.executable,
+             "--python-version", version, "--no-header", "--no-annotate"],
+            failure=f"could not resolve the requirements of {_name(source)}",
+            hint=f"Fix the names or versions in {_name(source)} or loosen the pins that clash.",
+            source=source,
+        )
+        # fmt: on
+        written = Path(work) / "lock.txt"
+        written.write_text(out)
+        os.replace(written, cached)  # atomic: a concurrent resolve writes the same content
+    return _lines(out)
+
+
+def _build(
+    target: Path,
+    lock: list[str],
+    options: list[str],
+    install: ModelportInstall,
+    source: Path | None,
+    say: Progress,
+) -> bool:
+    """Build the venv privately, then rename it to ``target``; True if another build won."""
+    with tempfile.TemporaryDirectory(prefix=f".build-{target.name}-", dir=target.parent) as work:
+        venv = Path(work) / "venv"
+        say(f"creating environment {target.name}")
+        _uv(
+            ["venv", "--relocatable", "--python", sys.executable, str(venv)],
+            failure=f"could not create a virtualenv with {sys.executable}",
+            hint="Check that this Python can create virtualenvs.",
+            source=None,
+        )
+        python = str(_python_of(venv))
+        locked = Path(work) / "lock.txt"
+        locked.write_text("\n".join([*options, *lock]) + "\n")
+        say(f"installing {_count(len(lock), 'package')}")
+        _uv(
+            ["pip", "install", "--python", python, "-r", str(locked)],
+            failure=f"could not install the requirements of {_name(source)}",
+            hint=f"Check that every package in {_name(source)} has a build for this platform.",
+            source=source,
+        )
+        say(f"installing modelport {install.version}")
+        _uv(
+            ["pip", "install", "--python", python, "--no-deps", *install.args],
+            failure="could not install modelport into the model's environment",
+            hint="Reinstall modelport, or check that its source folder still exists.",
+            source=None,
+        )
+        (venv / MARKER).write_text(json.dumps({"lock": lock, "modelport": install.version}))
+        try:
+            venv.rename(target)
+        except OSError:
+            if not (target / MARKER).is_file():
+                raise
+            say(f"reusing environment {target.name}, built meanwhile by another build")
+            return True
+    say(f"environment {target.name} ready")
+    return False
+
+
+def _uv(args: list[str], *, failure: str, hint: str, source: Path | None) -> str:
+    """Run uv with ``args``; its stdout, or BuildFailed with the end of its stderr."""
+    command = [find_uv_bin(), *args]
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    if result.returncode != 0:
+        raise BuildFailed(
+            f"{failure}: {_tail(result.stderr)}",
+            hint=hint,
+            field=str(source) if source else None,
+        )
+    return result.stdout
+
+
+def _tail(stderr: str, count: int = 8) -> str:
+    """uv's last lines of stderr on one line, its tree drawing left out."""
+    lines = [line.strip(_DRAWING) for line in stderr.splitlines()]
+    return " ".join([line for line in lines if line][-count:]) or "(uv printed nothing)"
+
+
+def _lines(lock: str) -> list[str]:
+    return [s for s in (line.strip() for line in lock.splitlines()) if s and s[0] != "#"]
+
+
+def _python_of(venv: Path) -> Path:
+    if sys.platform == "win32":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def _name(source: Path | None) -> str:
+    return str(source) if source else "the model's requirements"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _silent(line: str) -> None:
+    """A progress callback that shows nothing."""

@@ -1,0 +1,243 @@
+"""``modelport build``: project -> environment -> build step -> unit tests -> artifact -> registry.
+
+The building process never imports user code: the build step runs in the model's environment
+(``modelport.build.worker``) and the tests run there with pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import modelport
+from modelport.build.artifact import ArtifactInfo, source_digest, write_artifact
+from modelport.build.dependencies import find_dependency_file
+from modelport.build.detect import detect_format
+from modelport.build.environment import Environment, inherit_environment, prepare_environment
+from modelport.build.lineage import lineage_of
+from modelport.build.manifest import FORMAT_VERSION, Manifest
+from modelport.build.progress import Progress, SilentProgress
+from modelport.build.testrun import TestReport, run_tests
+from modelport.build.worker import RESULT_FILE
+from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
+from modelport.formats.base import BuildOutput, ProjectLayout
+from modelport.registry.entities import ModelVersion
+from modelport.registry.refs import validate_name
+from modelport.registry.store import RegistryStore
+from modelport.settings import Settings
+
+EnvMode = Literal["auto", "inherit"]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    name: str | None = None
+    env: EnvMode = "auto"
+    format: str | None = None
+    extra_folders: tuple[str, ...] = ()
+    sample: Path | None = None
+    run_unit_tests: bool = True
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: ModelVersion
+    created: bool
+    """False when an identical artifact was already registered (no new version)."""
+    artifact: ArtifactInfo
+    environment: Environment
+    tests: TestReport | None
+    notes: list[str] = field(default_factory=list)
+
+
+def build_project(
+    path: Path,
+    *,
+    store: RegistryStore,
+    settings: Settings,
+    options: BuildOptions | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the project at ``path`` and register it; see the module docstring for the steps."""
+    options = options or BuildOptions()
+    progress = progress or SilentProgress()
+
+    progress.step("reading the project")
+    adapter = detect_format(path, override=options.format)
+    layout = adapter.layout(path, extra_folders=options.extra_folders)
+    name = options.name or layout.default_name
+    validate_name(name, field="name")
+    progress.info(f"{adapter.name} project, model {name!r}, {len(layout.sources)} source files")
+
+    progress.step("preparing the environment")
+    environment = _environment(layout, options, settings, progress)
+
+    progress.step("running the build step")
+    with tempfile.TemporaryDirectory(prefix="modelport-build-") as scratch:
+        work = Path(scratch)
+        output = _run_build_step(
+            environment, adapter.name, layout, work / "out", options, settings
+        )
+        for note in output.notes:
+            progress.info(note)
+
+        tests: TestReport | None = None
+        if options.run_unit_tests and layout.unit_tests:
+            progress.step(f"running unit tests ({layout.unit_tests})")
+            tests = run_tests(
+                environment.python, layout.root, layout.unit_tests, env=_child_env(settings)
+            )
+            _check_tests(tests)
+            progress.info(f"{tests.passed} passed, {tests.skipped} skipped")
+
+        progress.step("writing the artifact")
+        artifact = _write(
+            work / "artifact.zip", name, adapter.name, layout, output, environment, tests
+        )
+        progress.info(f"{artifact.digest} ({artifact.size:,} bytes)")
+
+        progress.step("registering")
+        version, created = store.register_version(
+            name=name,
+            artifact=artifact.path,
+            digest=artifact.digest,
+            signature=output.signature,
+            metadata=output.metadata,
+            lineage=lineage_of(layout.root),
+            build=artifact.manifest.build,
+            source_format=adapter.name,
+            description=output.metadata.get("description"),
+        )
+    return BuildResult(
+        version=version,
+        created=created,
+        artifact=artifact,
+        environment=environment,
+        tests=tests,
+        notes=output.notes,
+    )
+
+
+def _environment(
+    layout: ProjectLayout, options: BuildOptions, settings: Settings, progress: Progress
+) -> Environment:
+    dependency_file = find_dependency_file(layout.dependency_root)
+    if options.env == "inherit":
+        progress.info("using the current interpreter (--env inherit)")
+        return inherit_environment()
+    requirements = dependency_file.requirements() if dependency_file else []
+    if dependency_file:
+        progress.info(f"{len(requirements)} requirements from {dependency_file.path.name}")
+    return prepare_environment(requirements, envs_dir=settings.envs_dir, progress=progress.info)
+
+
+_ERRORS: dict[str, type[ModelportError]] = {
+    "ConfigError": ConfigError,
+    "InvalidInput": InvalidInput,
+    "NotFound": NotFound,
+    "BuildFailed": BuildFailed,
+}
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """Variables for processes running user code: bytecode goes to modelport's cache, so the
+    project folder stays clean and repeated builds do not recompile their imports."""
+    return {"PYTHONPYCACHEPREFIX": str(settings.home / "pycache")}
+
+
+def _run_build_step(
+    environment: Environment,
+    format_name: str,
+    layout: ProjectLayout,
+    out: Path,
+    options: BuildOptions,
+    settings: Settings,
+) -> BuildOutput:
+    command = [
+        str(environment.python),
+        "-m",
+        "modelport.build.worker",
+        "--format",
+        format_name,
+        "--project",
+        str(layout.root),
+        "--out",
+        str(out),
+    ]
+    for folder in options.extra_folders:
+        command += ["--extra-folder", folder]
+    if options.sample:
+        command += ["--sample", str(options.sample.resolve())]
+    env = {**os.environ, **_child_env(settings), "PYTHONHASHSEED": "0"}
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    result_path = out / RESULT_FILE
+    if not result_path.exists():
+        tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
+        raise BuildFailed(
+            f"the build step exited with code {completed.returncode} before reporting:\n{tail}",
+            hint="check that the environment can import your model",
+        )
+    result: dict[str, Any] = json.loads(result_path.read_text())
+    if not result["ok"]:
+        error = result["error"]
+        exc_class = _ERRORS.get(error["kind"], BuildFailed)
+        message = error["message"]
+        if error["kind"] == "user":
+            message = f"the build step raised {message}"
+        failure = exc_class(message)
+        failure.details = error["traceback"]
+        raise failure
+    return BuildOutput(**result["output"])
+
+
+def _check_tests(report: TestReport) -> None:
+    if report.ok:
+        return
+    if not report.failures:
+        tail = "\n".join(report.output.strip().splitlines()[-15:])
+        raise BuildFailed(f"unit tests in {report.folder} could not run:\n{tail}")
+    lines = [f"  {f.test}: {f.message}" for f in report.failures]
+    failed = report.failed
+    total = report.passed + report.failed
+    raise BuildFailed(
+        f"unit tests failed ({failed} of {total} in {report.folder}):\n" + "\n".join(lines),
+        hint="fix the failing tests, then build again",
+    )
+
+
+def _write(
+    dest: Path,
+    name: str,
+    format_name: str,
+    layout: ProjectLayout,
+    output: BuildOutput,
+    environment: Environment,
+    tests: TestReport | None,
+) -> ArtifactInfo:
+    files: dict[str, Path | bytes] = {f"src/{rel}": layout.root / rel for rel in layout.sources}
+    files.update({arcname: Path(p) for arcname, p in output.files.items()})
+    build_record: dict[str, Any] = {
+        "source_digest": source_digest(layout.root, layout.sources),
+        "modelport_version": modelport.__version__,
+        "tests": tests.to_record() if tests else None,
+    }
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        name=name,
+        version=output.version,
+        source_format=format_name,
+        entry_point=output.entry_point,
+        signature=output.signature,
+        metadata=output.metadata,
+        python_version=environment.python_version or platform.python_version(),
+        lock=list(environment.lock),
+        files={},
+        build=build_record,
+    )
+    return write_artifact(dest, manifest=manifest, files=files)

@@ -1,0 +1,120 @@
+"""Running a project's tests with pytest inside the model's environment, and reading the result."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Both pytest's default names and the `*_test` form model projects use (Qwak's `def add_test()`).
+COLLECT_OPTIONS = (
+    "-o",
+    "python_files=test_*.py *_test.py",
+    "-o",
+    "python_functions=test* *_test",
+    "-p",
+    "no:cacheprovider",
+)
+
+
+@dataclass(frozen=True)
+class TestFailure:
+    test: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """The outcome of one pytest run over a project's test folder."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
+    folder: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: tuple[TestFailure, ...] = field(default_factory=tuple)
+    output: str = ""
+    exit_code: int = 0
+
+    @property
+    def ok(self) -> bool:
+        # pytest exit 5: no tests collected; an empty test folder is not a failure.
+        return self.exit_code in (0, 5) and self.failed == 0
+
+    def to_record(self) -> dict[str, Any]:
+        """The part that goes into the artifact's build record (no timings: it must be stable)."""
+        return {
+            "folder": self.folder,
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+        }
+
+
+def run_tests(
+    python: Path,
+    project: Path,
+    folder: str,
+    *,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> TestReport:
+    """Run ``pytest <folder>`` with the project as working directory and import root."""
+    with tempfile.TemporaryDirectory(prefix="modelport-tests-") as scratch:
+        junit = Path(scratch) / "junit.xml"
+        command = [
+            str(python),
+            "-m",
+            "pytest",
+            folder,
+            "-q",
+            "--rootdir",
+            str(project),
+            f"--junitxml={junit}",
+            *COLLECT_OPTIONS,
+            *extra_args,
+        ]
+        process_env = {**os.environ, **(env or {})}
+        process_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(project), process_env.get("PYTHONPATH", "")) if p
+        )
+        completed = subprocess.run(
+            command, cwd=project, env=process_env, capture_output=True, text=True, check=False
+        )
+        output = completed.stdout + completed.stderr
+        if not junit.exists():
+            return TestReport(folder=folder, output=output, exit_code=completed.returncode)
+        return _read_junit(junit, folder=folder, output=output, exit_code=completed.returncode)
+
+
+def _read_junit(path: Path, *, folder: str, output: str, exit_code: int) -> TestReport:
+    root = ET.parse(path).getroot()
+    passed = failed = skipped = 0
+    failures: list[TestFailure] = []
+    for case in root.iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
+            failed += 1
+            name = "::".join(filter(None, [case.get("classname", ""), case.get("name", "")]))
+            message = (problem.get("message") or problem.text or "").strip().splitlines()
+            failures.append(TestFailure(test=name, message=message[0] if message else ""))
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed += 1
+    return TestReport(
+        folder=folder,
+        passed=passed,
+        failed=failed,
+        skipped=skipped,
+        failures=tuple(failures),
+        output=output,
+        exit_code=exit_code,
+    )
