@@ -27,9 +27,10 @@ def _free_port() -> int:
 def test_serve_the_example_answer_the_curl_line_and_stop_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "MODELPORT_HOME": str(tmp_path / "home"), "COLUMNS": "400"}
+    command = [sys.executable, "-m", "modelport", "serve", str(EXAMPLE), "--env", "inherit"]
+    command += ["--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", str(EXAMPLE), "--env", "inherit"]
-        + ["--port", str(port)],
+        command,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

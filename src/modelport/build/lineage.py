@@ -9,7 +9,7 @@ from typing import Any
 
 
 def lineage_of(root: Path) -> dict[str, Any]:
-    """``{"source": path, "git_commit": sha, "git_dirty": bool}`` (git keys only in a repository)."""
+    """``{"source": path, "git_commit": sha, "git_dirty": bool}``; git keys only in a repo."""
     lineage: dict[str, Any] = {"source": str(root)}
     git = shutil.which("git")
     if git is None:

@@ -81,9 +81,7 @@ def build_project(
     progress.step("running the build step")
     with tempfile.TemporaryDirectory(prefix="modelport-build-") as scratch:
         work = Path(scratch)
-        output = _run_build_step(
-            environment, adapter.name, layout, work / "out", options, settings
-        )
+        output = _run_build_step(environment, adapter.name, layout, work / "out", options, settings)
         for note in output.notes:
             progress.info(note)
 

@@ -1,0 +1,116 @@
+"""Driving wrk: one POST body per run, percentiles printed as JSON by a Lua ``done`` hook."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from servers import RunningServer
+from spec import Route
+
+SCRIPT = """\
+local request_bytes
+function init(args)
+  local file = assert(io.open(args[1], "rb"))
+  local body = file:read("*a")
+  file:close()
+  request_bytes = wrk.format("POST", nil, {["Content-Type"] = args[2], ["Accept"] = args[3]}, body)
+end
+function request()
+  return request_bytes
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"connect_errors":%d,"read_errors":%d,' ..
+    '"write_errors":%d,"status_errors":%d,"timeouts":%d,"mean_us":%.1f,"p50_us":%d,' ..
+    '"p99_us":%d,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One wrk run against one server: throughput, latency, errors and CPU used on each side."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    errors: int
+    server_cpu_pct: float  # of one core; 200 is both cores
+    wrk_cpu_pct: float
+
+    def little(self, connections: int) -> float:
+        """Little's law check: mean latency x throughput / connections, about 1 when consistent."""
+        return self.mean_ms / 1000 * self.rps / connections
+
+
+def wrk_binary() -> str | None:
+    """Path of wrk, if installed."""
+    return shutil.which("wrk")
+
+
+def wrk_version() -> str:
+    """wrk's version line (wrk prints it on -v, exiting 1)."""
+    binary = wrk_binary()
+    if binary is None:
+        return "not installed"
+    done = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
+    return (done.stdout + done.stderr).strip().splitlines()[0]
+
+
+def write_script(folder: Path) -> Path:
+    """Write the Lua script wrk runs; return its path."""
+    path = folder / "post.lua"
+    path.write_text(SCRIPT)
+    return path
+
+
+def run_wrk(
+    server: RunningServer,
+    route: Route,
+    body_path: Path,
+    script: Path,
+    *,
+    connections: int,
+    seconds: float,
+) -> Pass:
+    """Load ``route`` over ``connections`` kept-alive connections for ``seconds``, one thread."""
+    binary = wrk_binary()
+    assert binary is not None, "wrk is checked for before measuring"
+    url = f"http://127.0.0.1:{server.spec.port}{route.path}"
+    command = [binary, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
+    command += ["-s", str(script), url, "--", str(body_path), route.content_type, route.accept]
+    cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - wall_before
+    server_cpu = server.cpu_seconds() - cpu_before
+    line = next((x for x in output.splitlines() if x.startswith("WRKJSON ")), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {output[-400:]}")
+    stats = json.loads(line.removeprefix("WRKJSON "))
+    errors = sum(
+        stats[k]
+        for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    )
+    return Pass(
+        rps=stats["requests"] / (stats["duration_us"] / 1e6),
+        p50_ms=stats["p50_us"] / 1000,
+        p99_ms=stats["p99_us"] / 1000,
+        mean_ms=stats["mean_us"] / 1000,
+        errors=errors,
+        server_cpu_pct=100 * server_cpu / wall,
+        wrk_cpu_pct=100 * (usage.ru_utime + usage.ru_stime) / wall,
+    )

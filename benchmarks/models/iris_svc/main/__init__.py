@@ -1,0 +1,3 @@
+from .model import IrisSVC
+
+__all__ = ["IrisSVC"]

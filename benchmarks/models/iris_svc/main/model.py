@@ -1,0 +1,36 @@
+"""The benchmark model: scikit-learn's ``SVC(gamma="scale")`` on the bundled iris data."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import datasets, svm
+
+import modelport
+from modelport import Field, Signature
+
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+class IrisSVC(modelport.Model):
+    """An SVM classifier of iris flowers that takes the batch as a dict of numpy columns."""
+
+    def __init__(self) -> None:
+        self.classifier: svm.SVC | None = None
+
+    def build(self) -> None:
+        iris = datasets.load_iris()
+        self.classifier = svm.SVC(gamma="scale").fit(iris.data, iris.target)
+
+    def predict(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        assert self.classifier is not None, "build() has not run"
+        matrix = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in FEATURES])
+        return self.classifier.predict(matrix)
+
+    def schema(self) -> Signature:
+        return Signature(
+            inputs=[Field(name, float) for name in FEATURES],
+            outputs=[Field("species", int)],
+        )
+
+    def metadata(self) -> dict[str, str]:
+        return {"description": "Iris SVC for make bench", "framework": "sklearn"}

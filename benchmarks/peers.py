@@ -1,0 +1,188 @@
+"""The peers: each installed with uv into its own virtualenv, and how each one is launched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from payloads import AnswerKind, BodyKind
+from spec import Route, ServerSpec
+from uv import find_uv_bin
+
+APPS = Path(__file__).resolve().parent / "peer_apps"
+SKLEARN = f"scikit-learn=={metadata.version('scikit-learn')}"  # joblib files need the same one
+JOBLIB = "joblib"
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A peer framework: its requirements and the distribution whose version is reported."""
+
+    name: str
+    requirements: tuple[str, ...]
+    version_of: str
+
+
+PEERS: tuple[Peer, ...] = (
+    # uvloop<0.22 and fastapi<0.116: MLServer 1.7.1 does not load models with newer ones.
+    Peer(
+        "mlserver",
+        ("mlserver", "mlserver-sklearn", "uvloop<0.22", "fastapi<0.116", SKLEARN, JOBLIB),
+        "mlserver",
+    ),
+    Peer("bentoml", ("bentoml", SKLEARN, JOBLIB), "bentoml"),
+    Peer("litserve", ("litserve", SKLEARN, JOBLIB), "litserve"),
+    Peer("fastapi", ("fastapi", "uvicorn", SKLEARN, JOBLIB), "fastapi"),
+)
+
+
+def venv_dir(cache: Path, peer: Peer) -> Path:
+    """The peer's virtualenv under the cache folder."""
+    return cache / "venvs" / peer.name
+
+
+def install(cache: Path, peer: Peer) -> str:
+    """Create (or reuse, if its requirements are unchanged) the peer's venv; return its version."""
+    venv = venv_dir(cache, peer)
+    stamp = venv / ".bench-requirements"
+    wanted = hashlib.sha256("\n".join(peer.requirements).encode()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        uv = find_uv_bin()
+        subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+        python = str(venv / "bin" / "python")
+        subprocess.run(
+            [uv, "pip", "install", "--quiet", "--python", python, *peer.requirements], check=True
+        )
+        stamp.write_text(wanted)
+    return installed_version(cache, peer)
+
+
+def installed_version(cache: Path, peer: Peer) -> str:
+    """The version of ``peer.version_of`` inside the peer's venv."""
+    python = str(venv_dir(cache, peer) / "bin" / "python")
+    code = f"import importlib.metadata as m; print(m.version({peer.version_of!r}))"
+    return subprocess.run(
+        [python, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def peer_env(cache: Path, model_path: Path) -> dict[str, str]:
+    """Environment for every peer: a scratch HOME, usage reporting off, the model's path."""
+    home = cache / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        "HOME": str(home),
+        "BENCH_MODEL_PATH": str(model_path),
+        "BENTOML_HOME": str(home / "bentoml"),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "DO_NOT_TRACK": "1",
+        "LITSERVE_DISABLE_TELEMETRY": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def peer_specs(
+    cache: Path, model_path: Path, versions: dict[str, str], port: int
+) -> list[ServerSpec]:
+    """Launch specs of every peer, on consecutive ports from ``port`` (three per peer)."""
+    env = peer_env(cache, model_path)
+    records = Route("JSON records", "/predict", BodyKind.RECORDS, AnswerKind.RECORDS, key=True)
+    specs = [
+        _mlserver(cache, model_path, versions["mlserver"], port, env),
+        ServerSpec(
+            "bentoml",
+            f"BentoML {versions['bentoml']}",
+            (
+                *_bin(cache, "bentoml", "bentoml", "serve", "bentoml_service:IrisSVC"),
+                *_at(port + 3),
+            ),
+            port + 3,
+            (Route("JSON {rows}", "/predict", BodyKind.ROWS_OBJECT, AnswerKind.RECORDS, True),),
+            APPS,
+            env,
+        ),
+        ServerSpec(
+            "litserve",
+            f"LitServe {versions['litserve']}",
+            _bin(cache, "litserve", "python", "litserve_app.py", str(port + 6)),
+            port + 6,
+            (
+                Route(
+                    "JSON {rows}", "/predict", BodyKind.ROWS_OBJECT, AnswerKind.SPECIES_LIST, True
+                ),
+            ),
+            APPS,
+            env,
+        ),
+    ]
+    for offset, (name, app, how) in enumerate(
+        (("fastapi", "app", "def"), ("fastapi-async", "async_app", "async def")), start=3
+    ):
+        specs.append(
+            ServerSpec(
+                name,
+                f"FastAPI {versions['fastapi']}, `{how}` endpoint",
+                (
+                    *_bin(cache, "fastapi", "uvicorn", f"fastapi_app:{app}"),
+                    *_at(port + 3 * offset),
+                    "--log-level",
+                    "warning",
+                ),
+                port + 3 * offset,
+                (records,),
+                APPS,
+                env,
+            )
+        )
+    return specs
+
+
+def _mlserver(
+    cache: Path, model_path: Path, version: str, port: int, env: dict[str, str]
+) -> ServerSpec:
+    """MLServer with its sklearn runtime: a settings folder written under the cache."""
+    folder = cache / "mlserver-model"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {"host": "127.0.0.1", "http_port": port, "grpc_port": port + 1}
+    settings["metrics_port"] = port + 2
+    (folder / "settings.json").write_text(json.dumps(settings))
+    model_settings = {
+        "name": "iris-svc",
+        "implementation": "mlserver_sklearn.SKLearnModel",
+        "parameters": {"uri": str(model_path), "version": "v1"},
+    }
+    (folder / "model-settings.json").write_text(json.dumps(model_settings))
+    return ServerSpec(
+        "mlserver",
+        f"MLServer {version} + mlserver-sklearn (V2)",
+        _bin(cache, "mlserver", "mlserver", "start", str(folder)),
+        port,
+        (
+            Route(
+                "V2 [N,4] tensor",
+                "/v2/models/iris-svc/infer",
+                BodyKind.V2_MATRIX,
+                AnswerKind.V2,
+                True,
+            ),
+        ),
+        folder,
+        env,
+        notes="ports set in settings.json; everything else default (parallel_workers=1)",
+    )
+
+
+def _at(port: int) -> tuple[str, ...]:
+    return ("--host", "127.0.0.1", "--port", str(port))
+
+
+def _bin(cache: Path, peer: str, program: str, *args: str) -> tuple[str, ...]:
+    return (str(cache / "venvs" / peer / "bin" / program), *args)
+
+
+__all__ = ["PEERS", "Peer", "install", "peer_specs"]

@@ -1,0 +1,365 @@
+"""docs/benchmarks.md from a run's results: tables per scenario, ratios to each peer, targets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from results import Load, Results, RouteResult, ServerResult
+
+SUBJECT = "modelport"  # the iris SVC served by modelport: the figures the targets are about
+SCENARIOS = [(rows, c) for rows in (1, 1000) for c in (1, 8, 64)]
+LITTLE_RANGE = (0.8, 1.25)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target of the issue, evaluated on a run: ``measured`` must be <= or >= ``needed``."""
+
+    text: str
+    measured: float | None
+    needed: float | None
+    at_least: bool
+    unit: str
+    detail: str
+
+    @property
+    def verdict(self) -> str:
+        if self.measured is None or self.needed is None:
+            return "not measured"
+        met = self.measured >= self.needed if self.at_least else self.measured <= self.needed
+        if met:
+            return "**met**"
+        shortfall = (
+            1 - self.measured / self.needed if self.at_least else self.measured / self.needed - 1
+        )
+        return f"**missed** by {shortfall:.0%}"
+
+
+def render(results: Results) -> str:
+    """The whole markdown report."""
+    return "\n".join(
+        [
+            *_header(results),
+            *_targets(results),
+            *_cold_and_memory(results),
+            *_floor(results),
+            *_scenarios(results),
+            *_ratios(results),
+            *_checks(results),
+        ]
+    )
+
+
+def _header(results: Results) -> Iterator[str]:
+    meta = results.meta
+    yield "# Benchmarks: modelport and its peers on the iris SVC"
+    yield ""
+    yield (
+        f"Written by `make bench` (`benchmarks/run.py`) on {meta['date']}; every figure below "
+        "comes from that one run, raw figures in `benchmarks/results.json`."
+    )
+    if meta.get("quick"):
+        yield ""
+        yield "> **Smoke run (`--quick`)**: 2-second loads, one pass of the key run: indicative."
+    yield ""
+    yield "## Machine and method"
+    yield ""
+    yield "| | |"
+    yield "|---|---|"
+    for key, value in meta["machine"].items():
+        yield f"| {key} | {value} |"
+    for key, value in meta["versions"].items():
+        yield f"| {key} | {value} |"
+    yield ""
+    where = (
+        "inside a loopback-only network namespace (`unshare -n`, `ip link set lo up`)"
+        if meta.get("netns")
+        else "on plain loopback (`unshare -n` was not permitted)"
+    )
+    yield '- Model: scikit-learn `SVC(gamma="scale")` trained on the bundled iris data; every '
+    yield "  server's answers to both bodies are checked against in-process `predict` first."
+    yield (
+        f"- Load: wrk, one thread, kept-alive connections = concurrency, "
+        f"{meta['seconds']:g}-second runs, {where}. The key run (single row, concurrency 8) "
+        f"is repeated {meta['repeats']} times and the median pass reported. wrk shares the "
+        "2 cores with the server: CPU use of each (percent of one core) is beside every figure."
+    )
+    yield "- Bodies: 1 row (`[5.1, 3.5, 1.4, 0.2]`) and 1,000 rows of jittered iris data."
+    yield (
+        "- One server process (tree) each, default worker settings. Changed: MLServer's ports "
+        "(settings.json), its venv pins `uvloop<0.22` and `fastapi<0.116` (1.7.1 does not load "
+        "models otherwise). Peers run with a scratch HOME, usage reporting off "
+        "(`BENTOML_DO_NOT_TRACK`), each from its own uv venv under `benchmarks/.cache/`."
+    )
+    yield (
+        "- The bare FastAPI app runs on plain `uvicorn` (h11, asyncio), the same HTTP stack "
+        "modelport's own server gets from its dependencies; BentoML and LitServe take "
+        '`{"rows": [records]}`, MLServer one `[N, 4]` FP64 V2 tensor.'
+    )
+    yield "- Gaps under ~20% between two figures are noise on this machine kind."
+    yield ""
+
+
+def _targets(results: Results) -> Iterator[str]:
+    yield "## Targets"
+    yield ""
+    yield "| target | measured | needed | result |"
+    yield "|---|---|---|---|"
+    for target in targets(results):
+        measured = "—" if target.measured is None else f"{target.measured:,.2f}{target.unit}"
+        needed = (
+            "—"
+            if target.needed is None
+            else f"{'≥' if target.at_least else '≤'} {target.needed:,.2f}{target.unit}"
+        )
+        yield f"| {target.text} | {measured} | {needed} | {target.verdict} |"
+    yield ""
+    for target in targets(results):
+        if target.detail and target.verdict.startswith(("**missed", "not")):
+            yield f"- {target.text}: {target.detail}"
+    yield ""
+
+
+def targets(results: Results) -> list[Target]:
+    """The issue's targets, evaluated on ``results`` (concurrency 8 for the throughput ones)."""
+    json_c8 = _rps(results, SUBJECT, "native JSON", 1, 8)
+    mlserver_c8 = _rps(results, "mlserver", None, 1, 8)
+    fastapi_c8 = _rps(results, "fastapi", None, 1, 8)
+    p99_64 = _stat(results, SUBJECT, "native JSON", 1, 64, lambda x: x.p99_ms)
+    mlserver_p99 = _stat(results, "mlserver", None, 1, 64, lambda x: x.p99_ms)
+    arrow_1000 = _rps(results, SUBJECT, "native Arrow", 1000, 8)
+    json_1000 = _rps(results, SUBJECT, "native JSON", 1000, 8)
+    floor_rps = 1 / results.floor.seconds_1000
+    ours, mls, fast = (results.server(n) for n in (SUBJECT, "mlserver", "fastapi"))
+    cpu = _cpu_note(results, SUBJECT, "native JSON", 1, 8)
+    return [
+        Target(
+            "single-row JSON req/s at c=8 ÷ MLServer's",
+            _ratio(json_c8, mlserver_c8),
+            2.5,
+            True,
+            "x",
+            cpu,
+        ),
+        Target(
+            "single-row JSON req/s at c=8 ÷ bare FastAPI's",
+            _ratio(json_c8, fastapi_c8),
+            1.5,
+            True,
+            "x",
+            cpu,
+        ),
+        Target(
+            "single-row JSON p99 at c=64, ms (MLServer's is the bound)",
+            p99_64,
+            mlserver_p99,
+            False,
+            " ms",
+            _cpu_note(results, SUBJECT, "native JSON", 1, 64),
+        ),
+        Target(
+            "1,000-row Arrow req/s at c=8 ÷ 1,000-row JSON",
+            _ratio(arrow_1000, json_1000),
+            1.5,
+            True,
+            "x",
+            _route_note(results, "native Arrow"),
+        ),
+        Target(
+            "1,000-row Arrow req/s at c=8 ÷ in-process floor",
+            _ratio(arrow_1000, floor_rps),
+            0.8,
+            True,
+            "x",
+            _route_note(results, "native Arrow"),
+        ),
+        Target(
+            "cold start ÷ bare FastAPI's",
+            _ratio(*_both(ours, fast, "cold_start_s")),
+            0.7,
+            False,
+            "x",
+            "cold start counts the interpreter, imports and the model load.",
+        ),
+        Target(
+            "resident memory ÷ MLServer's",
+            _ratio(*_both(ours, mls, "rss_mib")),
+            0.5,
+            False,
+            "x",
+            "",
+        ),
+    ]
+
+
+def _route_note(results: Results, label: str) -> str:
+    server = results.server(SUBJECT)
+    route = next((r for r in server.routes if r.label == label), None) if server else None
+    if route is not None and not route.available:
+        return f"the route was not available in this run: {route.reason}"
+    return _cpu_note(results, SUBJECT, label, 1000, 8)
+
+
+def _cpu_note(results: Results, name: str, label: str, rows: int, c: int) -> str:
+    load = _find(results, name, label, rows, c)
+    if load is None:
+        return "not measured in this run."
+    return (
+        f"at that point the server used {load.server_cpu_pct:.0f}% of a core and wrk "
+        f"{load.wrk_cpu_pct:.0f}%; a server near 100% is bound by its one Python thread "
+        "(per-request overhead in the HTTP stack, decoding and encoding), not by the model."
+    )
+
+
+def _cold_and_memory(results: Results) -> Iterator[str]:
+    ours = results.server(SUBJECT)
+    yield "## Cold start and resident memory"
+    yield ""
+    yield "Cold start: from launching the serve command to the first correct prediction (polled "
+    yield "every 20 ms). Memory: VmRSS summed over the server's process tree after its loads."
+    yield ""
+    yield "| server | cold start | RSS MiB | modelport cold start ÷ this | modelport RSS ÷ this |"
+    yield "|---|---|---|---|---|"
+    for server in results.servers:
+        if server.error:
+            yield f"| {server.label} | failed | — | — | {server.error[:200]} |"
+            continue
+        cold = _ratio(*_both(ours, server, "cold_start_s"))
+        rss = _ratio(*_both(ours, server, "rss_mib"))
+        yield (
+            f"| {server.label} | {_num(server.cold_start_s, ' s')} | {_num(server.rss_mib, '', 0)} "
+            f"| {_num(cold, 'x')} | {_num(rss, 'x')} |"
+        )
+    yield ""
+
+
+def _floor(results: Results) -> Iterator[str]:
+    f = results.floor
+    yield "## In-process floor"
+    yield ""
+    yield "The same trained SVC's `predict` called in the benchmark process (numpy in, numpy out):"
+    yield f"{f.seconds_1 * 1e6:,.0f} µs on 1 row ({1 / f.seconds_1:,.0f} calls/s on one core), "
+    yield f"{f.seconds_1000 * 1e3:,.2f} ms on 1,000 rows ({1 / f.seconds_1000:,.0f} calls/s)."
+    yield ""
+
+
+def _scenarios(results: Results) -> Iterator[str]:
+    yield "## Throughput and latency, per scenario"
+    yield ""
+    yield "CPU columns: percent of one core used during the run (200% = both cores). "
+    low, high = LITTLE_RANGE
+    yield f"Little: mean latency x req/s ÷ connections; ⚠ outside {low}-{high}."
+    yield ""
+    for rows, c in SCENARIOS:
+        yield f"### {rows:,} row{'s' if rows > 1 else ''}, concurrency {c}"
+        yield ""
+        yield "| server | route | req/s | p50 ms | p99 ms | srv CPU | wrk CPU | Little | errors |"
+        yield "|---|---|---|---|---|---|---|---|---|"
+        for server in results.servers:
+            for route in server.routes:
+                yield _scenario_row(server, route, rows, c)
+        yield ""
+
+
+def _scenario_row(server: ServerResult, route: RouteResult, rows: int, c: int) -> str:
+    name = f"{server.label} | {route.label}"
+    if not route.available:
+        return f"| {name} | not available | | | | | | {route.reason[:120]} |"
+    load = route.load(rows, c)
+    if load is None:
+        return f"| {name} | not measured | | | | | | |"
+    passes = ""
+    if len(load.passes) > 1:
+        passes = " (passes " + ", ".join(f"{p:,.0f}" for p in load.passes) + ")"
+    flag = "" if LITTLE_RANGE[0] <= load.little <= LITTLE_RANGE[1] else " ⚠"
+    return (
+        f"| {name} | {load.rps:,.0f}{passes} | {load.p50_ms:.2f} | {load.p99_ms:.2f} | "
+        f"{load.server_cpu_pct:.0f}% | {load.wrk_cpu_pct:.0f}% | {load.little:.2f}{flag} | "
+        f"{load.errors} |"
+    )
+
+
+def _ratios(results: Results) -> Iterator[str]:
+    peers = [s for s in results.servers if not s.modelport and not s.error]
+    ours = [(s, r) for s in results.servers if s.modelport and not s.error for r in s.routes]
+    yield "## modelport as a ratio to each peer"
+    yield ""
+    yield "Each cell: modelport req/s ÷ the peer's req/s, then modelport p99 ÷ the peer's p99 "
+    yield "(higher is better for the first, lower for the second), same scenario, same run."
+    yield ""
+    for rows, c in SCENARIOS:
+        yield f"### {rows:,} row{'s' if rows > 1 else ''}, concurrency {c}"
+        yield ""
+        yield "| modelport route | " + " | ".join(p.label for p in peers) + " |"
+        yield "|---" * (len(peers) + 1) + "|"
+        for server, route in ours:
+            cells = []
+            for peer in peers:
+                theirs = peer.key()
+                a = route.load(rows, c) if route.available else None
+                b = theirs.load(rows, c) if theirs else None
+                if a is None or b is None:
+                    cells.append("—")
+                else:
+                    cells.append(f"{a.rps / b.rps:.2f}x / {a.p99_ms / b.p99_ms:.2f}x")
+            yield f"| {server.label}: {route.label} | " + " | ".join(cells) + " |"
+        yield ""
+
+
+def _checks(results: Results) -> Iterator[str]:
+    flagged = [
+        f"{server.label} {route.label} {load.rows} row(s) c={load.concurrency}: {load.little:.2f}"
+        for server in results.servers
+        for route in server.routes
+        for load in route.loads
+        if not LITTLE_RANGE[0] <= load.little <= LITTLE_RANGE[1]
+    ]
+    errors = [
+        f"{server.label} {route.label} {load.rows} row(s) c={load.concurrency}: {load.errors}"
+        for server in results.servers
+        for route in server.routes
+        for load in route.loads
+        if load.errors
+    ]
+    yield "## Checks"
+    yield ""
+    yield "Little's-law check failures (wrk's latency figures there are suspect):"
+    yield from (f"- {line}" for line in flagged) if flagged else ["- none"]
+    yield ""
+    yield "Runs with socket errors, timeouts or non-2xx answers:"
+    yield from (f"- {line}" for line in errors) if errors else ["- none"]
+    yield ""
+
+
+def _find(results: Results, name: str, label: str | None, rows: int, c: int) -> Load | None:
+    server = results.server(name)
+    if server is None:
+        return None
+    route = server.key() if label is None else server.route(label)
+    return route.load(rows, c) if route else None
+
+
+def _stat(
+    results: Results, name: str, label: str | None, rows: int, c: int, pick: Callable[[Load], float]
+) -> float | None:
+    load = _find(results, name, label, rows, c)
+    return None if load is None else pick(load)
+
+
+def _rps(results: Results, name: str, label: str | None, rows: int, c: int) -> float | None:
+    return _stat(results, name, label, rows, c, lambda x: x.rps)
+
+
+def _both(
+    a: ServerResult | None, b: ServerResult | None, attribute: str
+) -> tuple[float | None, float | None]:
+    return (getattr(a, attribute) if a else None, getattr(b, attribute) if b else None)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def _num(value: float | None, unit: str, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}{unit}"

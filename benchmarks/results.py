@@ -1,0 +1,99 @@
+"""The raw results of a run, as plain dataclasses written to and read from results.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Load:
+    """One scenario on one route: the median pass of ``passes`` (by requests/s)."""
+
+    rows: int
+    concurrency: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    little: float  # mean latency x rps / connections; about 1 when wrk's latency is consistent
+    errors: int
+    server_cpu_pct: float
+    wrk_cpu_pct: float
+    passes: list[float] = field(default_factory=list)  # requests/s of every pass
+
+
+@dataclass
+class RouteResult:
+    """A route of a server: available or why not, and its loads."""
+
+    label: str
+    path: str
+    available: bool
+    reason: str = ""
+    loads: list[Load] = field(default_factory=list)
+
+    def load(self, rows: int, concurrency: int) -> Load | None:
+        return next(
+            (x for x in self.loads if x.rows == rows and x.concurrency == concurrency), None
+        )
+
+
+@dataclass
+class ServerResult:
+    """A server: cold start, memory after the loads, its routes, or the error that stopped it."""
+
+    name: str
+    label: str
+    modelport: bool
+    notes: str = ""
+    cold_start_s: float | None = None
+    rss_mib: float | None = None
+    error: str = ""
+    routes: list[RouteResult] = field(default_factory=list)
+
+    def route(self, label: str) -> RouteResult | None:
+        return next((r for r in self.routes if r.label == label and r.available), None)
+
+    def key(self) -> RouteResult | None:
+        """The first available route (the key route when it is available)."""
+        return next((r for r in self.routes if r.available), None)
+
+
+@dataclass
+class Floor:
+    """Median in-process ``predict`` seconds on 1 row and on 1,000 rows."""
+
+    seconds_1: float
+    seconds_1000: float
+
+
+@dataclass
+class Results:
+    """Everything a run measured, plus how and where it measured it."""
+
+    meta: dict[str, Any]
+    floor: Floor
+    servers: list[ServerResult]
+
+    def server(self, name: str) -> ServerResult | None:
+        return next((s for s in self.servers if s.name == name and not s.error), None)
+
+
+def save(results: Results, path: Path) -> None:
+    """Write ``results`` as indented JSON."""
+    path.write_text(json.dumps(asdict(results), indent=2) + "\n")
+
+
+def load(path: Path) -> Results:
+    """Read results written by :func:`save`."""
+    raw = json.loads(path.read_text())
+    servers = []
+    for server in raw["servers"]:
+        routes = [
+            RouteResult(**{**r, "loads": [Load(**x) for x in r["loads"]]}) for r in server["routes"]
+        ]
+        servers.append(ServerResult(**{**server, "routes": routes}))
+    return Results(raw["meta"], Floor(**raw["floor"]), servers)

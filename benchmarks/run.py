@@ -1,0 +1,192 @@
+"""``make bench``: serve the iris SVC with modelport and its peers, load them with wrk, report.
+
+Phases: install (peers' venvs with uv, wrk with apt-get, the modelport builds; needs the package
+registries), measure (re-executed inside a loopback-only network namespace when ``unshare -n``
+is permitted, so load traffic never leaves the machine), report (docs/benchmarks.md from
+benchmarks/results.json). ``--report-only`` rewrites the report from an existing results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import floor
+import load
+import machine
+import payloads
+import peers
+import report
+import results
+import subject
+import suite
+
+BENCH = Path(__file__).resolve().parent
+CACHE = BENCH / ".cache"
+RESULTS = BENCH / "results.json"
+REPORT = BENCH.parent / "docs" / "benchmarks.md"
+PREPARED = CACHE / "prepared.json"
+MODEL = CACHE / "model" / "iris_svc.joblib"
+HOME = CACHE / "modelport-home"
+ROW_COUNTS = (1, 1000)
+MODELPORT_PORT, PEER_PORT = 18100, 18200
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 s loads, 1 key pass")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
+    parser.add_argument("--repeats", type=int, default=3, help="passes of the key run (median)")
+    parser.add_argument("--only", default="", help="comma-separated server names to run")
+    parser.add_argument("--no-netns", action="store_true", help="measure on plain loopback")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report only")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.repeats = 2.0, 1
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if args.measure_only:
+        return measure_phase(args)
+    if not args.report_only:
+        prepare(args)
+        netns = not args.no_netns and _unshare_works()
+        forwarded = [a for a in argv if a != "--no-netns"]
+        if netns:
+            command = [
+                "unshare",
+                "-n",
+                "--",
+                sys.executable,
+                __file__,
+                "--measure-only",
+                "--in-netns",
+            ]
+            subprocess.run([*command, *forwarded], check=True)
+        else:
+            suite.say("unshare -n is not permitted here: measuring on plain loopback")
+            measure_phase(parse([*forwarded, "--measure-only"]))
+    REPORT.write_text(report.render(results.load(RESULTS)))
+    suite.say(f"wrote {REPORT.relative_to(BENCH.parent)} and {RESULTS.relative_to(BENCH.parent)}")
+    return 0
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Everything that needs the registries or takes a while, before any server runs."""
+    _ensure_wrk()
+    wanted = _selected(args)
+    versions = {"modelport": metadata.version("modelport")}
+    for peer in peers.PEERS:
+        if peer.name in wanted or f"{peer.name}-async" in wanted:
+            suite.say(f"installing {peer.name} (uv, cached under benchmarks/.cache/venvs)")
+            versions[peer.name] = peers.install(CACHE, peer)
+    floor.train(MODEL)
+    payloads.write_bodies(CACHE / "bodies", ROW_COUNTS)
+    load.write_script(CACHE)
+    if wanted & {"modelport", "modelport-iris"}:
+        suite.say("building iris-svc and iris into a scratch MODELPORT_HOME")
+        shutil.rmtree(HOME, ignore_errors=True)
+        subject.build(HOME)
+    PREPARED.write_text(json.dumps({"versions": versions, "machine": machine.describe()}))
+
+
+def measure_phase(args: argparse.Namespace) -> int:
+    """Measure the floor and every selected server; write results.json."""
+    if args.in_netns:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    prepared = json.loads(PREPARED.read_text())
+    versions: dict[str, str] = prepared["versions"]
+    classifier = floor.load(MODEL)
+    plan = suite.Plan(
+        seconds=args.seconds,
+        repeats=args.repeats,
+        bodies=CACHE / "bodies",
+        script=CACHE / "post.lua",
+        logs=CACHE / "logs",
+        expected={n: floor.expected_labels(classifier, n) for n in ROW_COUNTS},
+    )
+    measured_floor = results.Floor(
+        floor.predict_seconds(classifier, 1), floor.predict_seconds(classifier, 1000)
+    )
+    suite.say(
+        f"in-process predict: {measured_floor.seconds_1 * 1e6:.0f} µs (1 row), "
+        f"{measured_floor.seconds_1000 * 1e3:.2f} ms (1,000 rows)"
+    )
+    wanted = _selected(args)
+    specs = subject.modelport_specs(HOME, MODELPORT_PORT)
+    if wanted - {"modelport", "modelport-iris"}:
+        specs += peers.peer_specs(CACHE, MODEL, versions, PEER_PORT)
+    servers = []
+    for spec in specs:
+        if spec.name in wanted:
+            suite.say(f"{spec.label}")
+            servers.append(suite.measure(plan, spec))
+    meta = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": prepared["machine"],
+        "versions": {
+            **versions,
+            "wrk": load.wrk_version(),
+            "scikit-learn": metadata.version("scikit-learn"),
+            "numpy": metadata.version("numpy"),
+        },
+        "netns": args.in_netns,
+        "seconds": args.seconds,
+        "repeats": args.repeats,
+        "quick": args.quick,
+        "finished": time.strftime("%H:%M:%S"),
+    }
+    results.save(results.Results(meta, measured_floor, servers), RESULTS)
+    return 0
+
+
+ALL_SERVERS = (
+    "modelport",
+    "modelport-iris",
+    "mlserver",
+    "bentoml",
+    "litserve",
+    "fastapi",
+    "fastapi-async",
+)
+
+
+def _selected(args: argparse.Namespace) -> set[str]:
+    names = {n.strip() for n in args.only.split(",") if n.strip()} or set(ALL_SERVERS)
+    unknown = names - set(ALL_SERVERS)
+    if unknown:
+        raise SystemExit(f"--only: unknown server(s) {sorted(unknown)}; choose from {ALL_SERVERS}")
+    return names
+
+
+def _ensure_wrk() -> None:
+    """Install wrk from Debian's packages when it is missing and we may; else say how."""
+    if load.wrk_binary() is not None:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise SystemExit("wrk is not installed: run `sudo apt-get install -y wrk`, then make bench")
+    suite.say("installing wrk with apt-get")
+    if subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+
+
+def _unshare_works() -> bool:
+    probe = subprocess.run(["unshare", "-n", "--", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

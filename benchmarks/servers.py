@@ -1,0 +1,159 @@
+"""One server under test: start it, time its first answer, read its CPU and memory, stop it."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from payloads import decode
+from spec import Route, ServerSpec
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def post(port: int, route: Route, body: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
+    """POST ``body`` to ``route`` on loopback; return the status and the answer's bytes."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"Content-Type": route.content_type, "Accept": route.accept}
+        connection.request("POST", route.path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def check_answer(port: int, route: Route, body: bytes, expected: list[int]) -> str:
+    """Empty if ``route`` answers ``body`` with exactly ``expected``; otherwise why not."""
+    try:
+        status, answer = post(port, route, body)
+    except OSError as error:
+        return f"no answer ({error})"
+    if status != 200:
+        return f"HTTP {status}: {answer[:160].decode(errors='replace')}"
+    try:
+        labels = decode(route.answer, answer)
+    except Exception as error:  # any malformed answer is a failed check, whatever the parser raised
+        return f"unreadable answer ({type(error).__name__}: {error})"
+    if labels != expected:
+        wrong = sum(a != b for a, b in zip(labels, expected, strict=False))
+        return f"wrong answer: {wrong} of {len(expected)} labels differ (got {len(labels)})"
+    return ""
+
+
+class RunningServer:
+    """A server process started in its own session, so its whole process tree can be found."""
+
+    def __init__(self, spec: ServerSpec, log_path: Path) -> None:
+        self.spec = spec
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            list(spec.command),
+            cwd=spec.cwd,
+            env={**os.environ, **spec.env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def wait_first_answer(
+        self, route: Route, body: bytes, expected: list[int], limit: float
+    ) -> float:
+        """Seconds from launch to the first correct answer on ``route``; raises after ``limit``."""
+        reason = "not started"
+        while time.perf_counter() - self.started < limit:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"exited with {self.process.returncode}: {self.log_tail()}")
+            reason = check_answer(self.spec.port, route, body, expected)
+            if not reason:
+                return time.perf_counter() - self.started
+            time.sleep(0.02)
+        raise RuntimeError(f"no correct answer within {limit:.0f} s ({reason}): {self.log_tail()}")
+
+    def tree(self) -> list[int]:
+        """The server's pid and every live process in its session or below it."""
+        parents: dict[int, int] = {}
+        members = {self.process.pid}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            fields = _stat_fields(int(entry.name))
+            if fields is None:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            if int(fields[3]) == self.process.pid:  # session id
+                members.add(int(entry.name))
+        grew = True
+        while grew:
+            children = {pid for pid, parent in parents.items() if parent in members}
+            grew = not children <= members
+            members |= children
+        return sorted(members)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the live processes of the tree."""
+        total = 0
+        for pid in self.tree():
+            fields = _stat_fields(pid)
+            if fields is not None:
+                total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
+
+    def rss_mib(self) -> float:
+        """Resident memory (VmRSS) of the whole process tree, in MiB."""
+        total_kib = 0
+        for pid in self.tree():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+        return total_kib / 1024
+
+    def log_tail(self, lines: int = 8) -> str:
+        """The last lines the server wrote, for error messages."""
+        self._log.flush()
+        text = self.log_path.read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state is index 0), or None if gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()

@@ -1,0 +1,118 @@
+"""A validated batch of input rows, viewable as whatever the model asked for.
+
+Codecs decode a request straight into the cheapest form they can (a numpy matrix from JSON rows,
+an Arrow table from Arrow IPC, numpy columns from V2 tensors); the model's adapter then asks for
+its own view (DataFrame, Arrow table, dict of numpy columns, 2-D matrix, records). Each view is
+made on first use and kept, so nothing is converted twice and nothing is converted for nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from modelport.tables import column_to_numpy, numpy_to_array
+
+BatchKind = Literal["pandas", "arrow", "numpy", "matrix", "records"]
+"""How a model wants its batch: DataFrame, Arrow table, dict of numpy columns, one 2-D numpy
+array (columns in signature order), or a list of row dicts."""
+
+
+class Batch:
+    """Input rows that passed validation against the model's signature."""
+
+    __slots__ = ("_columns", "_frame", "_matrix", "_table", "names", "num_rows", "schema")
+
+    def __init__(
+        self,
+        *,
+        names: tuple[str, ...],
+        num_rows: int,
+        schema: pa.Schema | None = None,
+        table: pa.Table | None = None,
+        matrix: np.ndarray | None = None,
+        columns: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        self.names = names
+        self.num_rows = num_rows
+        self.schema = schema
+        self._table = table
+        self._matrix = matrix
+        self._columns = columns
+        self._frame: Any = None
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> Batch:
+        return cls(
+            names=tuple(table.column_names),
+            num_rows=table.num_rows,
+            schema=table.schema,
+            table=table,
+        )
+
+    @classmethod
+    def from_matrix(cls, matrix: np.ndarray, names: tuple[str, ...], schema: pa.Schema) -> Batch:
+        return cls(names=names, num_rows=matrix.shape[0], schema=schema, matrix=matrix)
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, np.ndarray], schema: pa.Schema | None = None) -> Batch:
+        names = tuple(columns)
+        rows = len(next(iter(columns.values()))) if columns else 0
+        return cls(names=names, num_rows=rows, schema=schema, columns=columns)
+
+    def view(self, kind: BatchKind) -> Any:
+        """The batch as ``kind``."""
+        if kind == "pandas":
+            return self.frame()
+        if kind == "arrow":
+            return self.table()
+        if kind == "numpy":
+            return self.columns()
+        if kind == "matrix":
+            return self.matrix()
+        return self.records()
+
+    def table(self) -> pa.Table:
+        if self._table is None:
+            arrays = [numpy_to_array(values) for values in self.columns().values()]
+            if self.schema is not None:
+                self._table = pa.Table.from_arrays(arrays, schema=self.schema)
+            else:
+                self._table = pa.Table.from_arrays(arrays, names=list(self.names))
+        return self._table
+
+    def columns(self) -> dict[str, np.ndarray]:
+        if self._columns is None:
+            if self._matrix is not None:
+                matrix = self._matrix
+                self._columns = {name: matrix[:, i] for i, name in enumerate(self.names)}
+            else:
+                table = self.table()
+                self._columns = {n: column_to_numpy(table.column(n)) for n in self.names}
+        return self._columns
+
+    def matrix(self) -> np.ndarray:
+        if self._matrix is None:
+            columns = list(self.columns().values())
+            if any(c.ndim != 1 for c in columns):
+                raise TypeError("a matrix view needs scalar inputs; this batch holds tensors")
+            self._matrix = np.column_stack(columns) if columns else np.empty((self.num_rows, 0))
+        return self._matrix
+
+    def frame(self) -> Any:
+        if self._frame is None:
+            import pandas as pd
+
+            if self._matrix is not None:
+                self._frame = pd.DataFrame(self._matrix, columns=list(self.names), copy=False)
+            elif self._columns is not None and all(c.ndim == 1 for c in self._columns.values()):
+                self._frame = pd.DataFrame(self._columns, copy=False)
+            else:
+                self._frame = self.table().to_pandas()
+        return self._frame
+
+    def records(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.table().to_pylist()
+        return rows
