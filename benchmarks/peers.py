@@ -93,10 +93,10 @@ def peer_specs(
     env = peer_env(cache, model_path)
     records = Route("JSON records", "/predict", BodyKind.RECORDS, AnswerKind.RECORDS, key=True)
     specs = [
-        _mlserver(cache, model_path, versions["mlserver"], port, env),
+        _mlserver(cache, model_path, versions.get("mlserver", "?"), port, env),
         ServerSpec(
             "bentoml",
-            f"BentoML {versions['bentoml']}",
+            f"BentoML {versions.get('bentoml', '?')}",
             (
                 *_bin(cache, "bentoml", "bentoml", "serve", "bentoml_service:IrisSVC"),
                 *_at(port + 3),
@@ -108,7 +108,7 @@ def peer_specs(
         ),
         ServerSpec(
             "litserve",
-            f"LitServe {versions['litserve']}",
+            f"LitServe {versions.get('litserve', '?')}",
             _bin(cache, "litserve", "python", "litserve_app.py", str(port + 6)),
             port + 6,
             (
@@ -126,7 +126,7 @@ def peer_specs(
         specs.append(
             ServerSpec(
                 name,
-                f"FastAPI {versions['fastapi']}, `{how}` endpoint",
+                f"FastAPI {versions.get('fastapi', '?')}, `{how}` endpoint",
                 (
                     *_bin(cache, "fastapi", "uvicorn", f"fastapi_app:{app}"),
                     *_at(port + 3 * offset),

@@ -17,7 +17,7 @@ class IrisAPI(ls.LitAPI):
     def setup(self, device: Any) -> None:
         self.classifier = joblib.load(os.environ["BENCH_MODEL_PATH"])
 
-    def decode_request(self, request: Any) -> np.ndarray:
+    def decode_request(self, request: dict) -> np.ndarray:
         rows = request["rows"]
         return np.array([[row[name] for name in FEATURES] for row in rows], dtype=np.float64)
 

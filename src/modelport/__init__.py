@@ -3,6 +3,7 @@
 The public surface is what ``__all__`` lists (pinned by ``tests/unit/test_public_api.py``).
 """
 
+from modelport.client import Client
 from modelport.errors import (
     ArtifactError,
     BuildFailed,
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArtifactError",
     "BuildFailed",
+    "Client",
     "ConfigError",
     "Conflict",
     "Field",

@@ -7,10 +7,15 @@ and the HTTP layer maps it to a status in exactly one place (``serving/problems.
     ├── InvalidInput                a request or a file does not match what is expected (400/422)
     │   └── ArtifactError           an artifact zip is malformed, tampered with or unsafe
     ├── ConfigError                 a project, dependency file or setting is wrong
+    │   ├── MalformedInput          a body that does not parse: bad JSON, Arrow, CSV (400)
+    │   ├── UnsupportedMediaType    a request body of a type the route cannot read (415)
+    │   ├── NotAcceptable           no answer format the client accepts (406)
+    │   └── PayloadTooLarge         a request body over the server's limit (413)
     ├── NotFound                    an unknown model, version, alias or file (404)
     ├── Conflict                    the request clashes with the registry's state (409)
     ├── BuildFailed                 the build step, environment or unit tests failed
     ├── ModelFailed                 user model code raised or broke its contract (500)
+    │   └── ModelTimeout            the model did not answer in time (504)
     └── Unauthorised                missing or wrong credentials (401)
 
 Each error carries a ``hint``: what the user can do about it. ``field`` names the offending
@@ -52,6 +57,30 @@ class ArtifactError(InvalidInput):
     status = 400
 
 
+class MalformedInput(InvalidInput):
+    """A request body that does not parse (bad JSON, Arrow, CSV or Parquet)."""
+
+    status = 400
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A request body of a media type the route cannot read."""
+
+    status = 415
+
+
+class NotAcceptable(InvalidInput):
+    """None of the media types the client accepts can be produced."""
+
+    status = 406
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body over the server's size limit."""
+
+    status = 413
+
+
 class ConfigError(ModelportError):
     """A project, dependency file or setting is wrong."""
 
@@ -80,6 +109,12 @@ class ModelFailed(ModelportError):
     """User model code raised or broke its contract."""
 
     status = 500
+
+
+class ModelTimeout(ModelFailed):
+    """The model did not answer within the server's time limit."""
+
+    status = 504
 
 
 class Unauthorised(ModelportError):

@@ -1,8 +1,9 @@
 """The one internal contract every convention's adapter produces.
 
 The serving runtime knows models only through :class:`Servable`: a signature, metadata, a
-``load()`` called once per process, and ``predict`` on a batch of rows held in an Arrow table.
-Streaming models also offer ``stream``. Adapters never see HTTP; protocols never see adapters.
+``load()`` called once per process, and ``predict`` on a validated :class:`~modelport.batch.Batch`
+of rows, answering with an Arrow table. Streaming models also offer ``stream``. Adapters never
+see HTTP; protocols never see adapters.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pyarrow as pa
-
+from modelport.batch import Batch
 from modelport.schema import Signature
 
 
@@ -37,9 +37,9 @@ class Servable(ABC):
         """Prepare the model for serving; called once per process before any prediction."""
 
     @abstractmethod
-    def predict(self, batch: pa.Table) -> Any:
+    def predict(self, batch: Batch) -> Any:
         """Answer a batch. Returns an Arrow table (or, when ``is_async``, an awaitable of one)."""
 
-    def stream(self, batch: pa.Table) -> Iterator[Any] | AsyncIterator[Any]:
+    def stream(self, batch: Batch) -> Iterator[Any] | AsyncIterator[Any]:
         """Answer a batch as a stream of chunks (only when ``is_streaming``)."""
         raise TypeError(f"model {self.name!r} does not stream")

@@ -6,26 +6,12 @@ Every adapter uses these, so a batch crosses from Arrow to pandas, numpy or reco
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from modelport.errors import ModelFailed
-
-BatchKind = Literal["pandas", "arrow", "numpy", "records"]
-"""How a model wants its batch: DataFrame, Arrow table, dict of numpy arrays, list of dicts."""
-
-
-def from_table(table: pa.Table, kind: BatchKind) -> Any:
-    """The batch ``table`` as the kind a model asked for."""
-    if kind == "arrow":
-        return table
-    if kind == "pandas":
-        return table.to_pandas()
-    if kind == "numpy":
-        return {name: column_to_numpy(table.column(name)) for name in table.column_names}
-    return table.to_pylist()
 
 
 def column_to_numpy(column: pa.ChunkedArray) -> np.ndarray:

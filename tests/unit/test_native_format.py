@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 import modelport
+from modelport.batch import Batch
 from modelport.errors import ConfigError
 from modelport.formats.native import NativeFormat, find_model
 from modelport.formats.python_model import (
@@ -111,11 +112,13 @@ def test_batch_kind_follows_the_type_hint() -> None:
     def arrow(self: object, t: pa.Table) -> None: ...
     def arrays(self: object, d: dict[str, np.ndarray]) -> None: ...
     def plain(self: object, batch): ...  # type: ignore[no-untyped-def]
+    def matrix(self: object, x: np.ndarray) -> None: ...
 
     assert batch_kind_of(frame) == "pandas"
     assert batch_kind_of(arrow) == "arrow"
     assert batch_kind_of(arrays) == "numpy"
     assert batch_kind_of(plain) == "pandas"
+    assert batch_kind_of(matrix) == "matrix"
 
 
 class Doubler(modelport.Model):
@@ -141,7 +144,7 @@ def test_servable_runs_initialize_and_converts_both_ways() -> None:
     servable = PythonModelServable(Doubler(), name="d")
     servable.load()
     assert servable.instance.ready
-    result = servable.predict(pa.table({"x": [1.0, 2.5]}))
+    result = servable.predict(Batch.from_table(pa.table({"x": [1.0, 2.5]})))
     assert result.to_pydict() == {"y": [2.0, 5.0]}
     assert not servable.is_async and not servable.is_streaming
 
@@ -149,14 +152,15 @@ def test_servable_runs_initialize_and_converts_both_ways() -> None:
 def test_async_servable_returns_an_awaitable_table() -> None:
     servable = PythonModelServable(AsyncDoubler(), name="a")
     assert servable.is_async
-    result = asyncio.run(servable.predict(pa.table({"x": [3.0]})))
+    result = asyncio.run(servable.predict(Batch.from_table(pa.table({"x": [3.0]}))))
     assert result.to_pydict() == {"y": [6.0]}
 
 
 def test_streaming_servable_yields_chunks() -> None:
     servable = PythonModelServable(Streamer(), name="s")
     assert servable.is_streaming
-    assert list(servable.stream(pa.table({"x": [1, 2]}))) == [{"y": 1}, {"y": 2}]  # type: ignore[arg-type]
+    chunks = servable.stream(Batch.from_table(pa.table({"x": [1, 2]})))
+    assert list(chunks) == [{"y": 1}, {"y": 2}]  # type: ignore[arg-type]
 
 
 def test_normalise_signature_accepts_each_declared_form() -> None:

@@ -7,6 +7,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(modelport.__all__) == [
         "ArtifactError",
         "BuildFailed",
+        "Client",
         "ConfigError",
         "Conflict",
         "Field",

@@ -5,22 +5,24 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from modelport.batch import Batch
 from modelport.errors import ModelFailed
-from modelport.tables import column_to_numpy, from_table, numpy_to_array, sample_to_table, to_table
+from modelport.tables import column_to_numpy, numpy_to_array, sample_to_table, to_table
 
 
 def _table() -> pa.Table:
     return pa.table({"x": [1.0, 2.0], "label": ["a", "b"]})
 
 
-def test_from_table_gives_each_kind() -> None:
+def test_a_table_batch_gives_each_view() -> None:
     table = _table()
-    assert from_table(table, "arrow") is table
-    frame = from_table(table, "pandas")
+    batch = Batch.from_table(table)
+    assert batch.view("arrow") is table
+    frame = batch.view("pandas")
     assert isinstance(frame, pd.DataFrame) and frame["x"].tolist() == [1.0, 2.0]
-    arrays = from_table(table, "numpy")
+    arrays = batch.view("numpy")
     assert isinstance(arrays["x"], np.ndarray) and arrays["x"].dtype == np.float64
-    assert from_table(table, "records") == [{"x": 1.0, "label": "a"}, {"x": 2.0, "label": "b"}]
+    assert batch.view("records") == [{"x": 1.0, "label": "a"}, {"x": 2.0, "label": "b"}]
 
 
 def test_tensor_columns_round_trip_through_numpy() -> None:

@@ -96,7 +96,14 @@ def build_project(
 
         progress.step("writing the artifact")
         artifact = _write(
-            work / "artifact.zip", name, adapter.name, layout, output, environment, tests
+            work / "artifact.zip",
+            name,
+            adapter.name,
+            layout,
+            output,
+            environment,
+            options.env,
+            tests,
         )
         progress.info(f"{artifact.digest} ({artifact.size:,} bytes)")
 
@@ -216,6 +223,7 @@ def _write(
     layout: ProjectLayout,
     output: BuildOutput,
     environment: Environment,
+    environment_mode: EnvMode,
     tests: TestReport | None,
 ) -> ArtifactInfo:
     files: dict[str, Path | bytes] = {f"src/{rel}": layout.root / rel for rel in layout.sources}
@@ -224,6 +232,7 @@ def _write(
         "source_digest": source_digest(layout.root, layout.sources),
         "modelport_version": modelport.__version__,
         "tests": tests.to_record() if tests else None,
+        "environment": "inherit" if environment_mode == "inherit" else "venv",
     }
     manifest = Manifest(
         format_version=FORMAT_VERSION,

@@ -1,7 +1,11 @@
-"""``modelport serve``: a model over HTTP."""
+"""``modelport serve``: a model over HTTP, in the model's own environment."""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -9,12 +13,20 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from modelport.build.artifact import open_artifact
 from modelport.build.pipeline import BuildOptions, build_project
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.output import console
 from modelport.cli.progress import RichProgress
-from modelport.serving.loader import LoadedModel, load_artifact
+
+
+@dataclass(frozen=True)
+class ServeTarget:
+    artifact: Path
+    name: str | None
+    version: int | None
+    digest: str | None
 
 
 def serve(
@@ -25,72 +37,133 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8080,
     env: Annotated[str, typer.Option("--env", help="Build option for project folders.")] = "auto",
-    name: Annotated[str | None, typer.Option("--name", help="Build option: registry name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Serve under this model name.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Seconds a prediction may take (504 after).")
+    ] = None,
+    max_body_size: Annotated[
+        int, typer.Option("--max-body-size", help="Largest request body in bytes (413 above).")
+    ] = 100 * 1024**2,
+    threads: Annotated[
+        int, typer.Option("--threads", help="Threads running synchronous predict calls.")
+    ] = 4,
+    as_version: Annotated[int | None, typer.Option("--as-version", hidden=True)] = None,
+    no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
 ) -> None:
-    """Serve a model over HTTP."""
-    loaded = _load(target, env=env, name=name)
-    runtime_name = loaded.servable.name
-    from modelport.serving.app import create_app
+    """Serve a model over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    resolved = _resolve(target, env=env, name=name, as_version=as_version)
+    artifact = open_artifact(
+        resolved.artifact,
+        max_bytes=STATE.settings.max_artifact_bytes,
+        expected_digest=resolved.digest,
+    )
+    if not no_reexec:
+        _reexec_in_model_environment(resolved, artifact.manifest.lock, artifact.manifest.build)
+
+    from modelport.serving.app import AppOptions, create_app
+    from modelport.serving.loader import load_artifact
+    from modelport.serving.models import ModelSet
     from modelport.serving.runtime import ModelRuntime
     from modelport.serving.server import run_server
 
-    runtime = ModelRuntime(loaded.servable, version=loaded.version)
-    runtime.load()
-    app = create_app([runtime])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    loaded = load_artifact(
+        resolved.artifact,
+        settings=STATE.settings,
+        version=resolved.version,
+        expected_digest=artifact.digest,
+        name=resolved.name,
+    )
+    runtime = ModelRuntime(
+        loaded.servable, version=resolved.version, threads=threads, timeout=timeout
+    )
+    models = ModelSet([runtime])
+    app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
     base = f"http://{host}:{port}"
-    example = _curl_body(loaded)
-    console.print(Text(f"Serving {runtime_name} at {base} (Ctrl-C stops)"))
+    console.print(Text(f"Serving {runtime.name} at {base} (Ctrl-C stops)"))
     console.print(
         Text(
-            f"curl -s {base}/v1/models/{runtime_name}/predict "
-            f"-H 'Content-Type: application/json' -d '{example}'"
+            f"curl -s {base}/v1/models/{runtime.name}/predict "
+            f"-H 'Content-Type: application/json' -d '{_curl_body(runtime.servable)}'"
         )
     )
-    run_server(app, host=host, port=port)
+    sys.stdout.flush()
+    run_server(app, models, host=host, port=port)
 
 
-def _load(target: str, *, env: str, name: str | None) -> LoadedModel:
-    settings = STATE.settings
+def _resolve(target: str, *, env: str, name: str | None, as_version: int | None) -> ServeTarget:
     path = Path(target)
     if path.is_dir():
         with RichProgress(Console(stderr=True)) as progress:
             result = build_project(
                 path,
                 store=STATE.store,
-                settings=settings,
+                settings=STATE.settings,
                 options=BuildOptions(name=name, env=env_mode(env)),
                 progress=progress,
             )
         version = result.version
-        return load_artifact(
-            STATE.store.artifact_path(version),
-            settings=settings,
-            version=version.number,
-            expected_digest=version.digest,
-            name=version.model,
-        )
-    if path.is_file():
-        return load_artifact(path, settings=settings)
-    version = STATE.store.resolve(target)
-    return load_artifact(
-        STATE.store.artifact_path(version),
-        settings=settings,
-        version=version.number,
-        expected_digest=version.digest,
-        name=version.model,
+    elif path.is_file():
+        return ServeTarget(path.resolve(), name, as_version, None)
+    else:
+        version = STATE.store.resolve(target)
+    return ServeTarget(
+        STATE.store.artifact_path(version), name or version.model, version.number, version.digest
     )
 
 
-def _curl_body(loaded: LoadedModel) -> str:
+def _reexec_in_model_environment(
+    target: ServeTarget, lock: list[str] | str, build: dict[str, object]
+) -> None:
+    """Become a server running in the model's own environment, when it has one."""
+    if build.get("environment") != "venv":
+        return
+    from modelport.build.environment import prepare_environment
+
+    lines = lock.splitlines() if isinstance(lock, str) else list(lock)
+    environment = prepare_environment(lines, envs_dir=STATE.settings.envs_dir)
+    if environment.root.resolve() == Path(sys.prefix).resolve():
+        return  # already running in it (interpreters are symlinks: compare the prefixes)
+    argv = [str(environment.python), "-m", "modelport"]
+    if STATE.debug:
+        argv.append("--debug")
+    if STATE.registry_uri:
+        argv += ["--registry", STATE.registry_uri]
+    argv += ["serve", str(target.artifact), "--no-reexec"]
+    if target.name:
+        argv += ["--name", target.name]
+    if target.version is not None:
+        argv += ["--as-version", str(target.version)]
+    argv += _passthrough_options()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)
+
+
+def _passthrough_options() -> list[str]:
+    """The serving options of this command line, for the re-executed server."""
+    options = []
+    args = sys.argv[1:]
+    for index, arg in enumerate(args):
+        key = arg.split("=", 1)[0]
+        if key in ("--host", "--port", "--timeout", "--max-body-size", "--threads"):
+            options.append(arg)
+            if "=" not in arg and index + 1 < len(args):
+                options.append(args[index + 1])
+    return options
+
+
+def _curl_body(servable: object) -> str:
     import json
 
-    if loaded.servable.example:
-        return json.dumps(loaded.servable.example[:1])
-    inputs = loaded.servable.signature.inputs
+    example = getattr(servable, "example", None)
+    if example:
+        return json.dumps(example[:1])
+    signature = getattr(servable, "signature", None)
+    inputs = signature.inputs if signature is not None else ()
     if not inputs:
         return "[{}]"
-    sample = {f.name: _example_value(f.arrow_type) for f in inputs}
-    return json.dumps([sample])
+    return json.dumps([{f.name: _example_value(f.arrow_type) for f in inputs}])
 
 
 def _example_value(arrow_type: object) -> object:

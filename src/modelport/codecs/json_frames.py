@@ -1,7 +1,7 @@
-"""JSON bodies to and from Arrow tables: records, columns, split, ``instances`` and ``inputs``.
+"""JSON bodies to and from batches: records, columns, split, ``instances`` and ``inputs``.
 
-Decoding produces a table with the columns the body names; checking it against the model's
-signature is the validator's job, not this module's.
+This module reads the body's shape; the validator checks the values against the signature and
+builds the batch (straight into a numpy matrix for numeric models).
 """
 
 from __future__ import annotations
@@ -9,12 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
-from modelport.errors import InvalidInput
+from modelport.batch import Batch
+from modelport.errors import InvalidInput, MalformedInput
+from modelport.serving.validation import InputValidator
 
 ORIENTS = ("records", "split", "columns")
+ENVELOPES = ("instances", "inputs", "dataframe_records", "dataframe_split")
+
+
+def may_hold_booleans(body: bytes) -> bool:
+    """Whether a JSON text can hold a boolean (a byte search, far cheaper than a scan of values)."""
+    return b"true" in body or b"false" in body
 
 
 def parse_json(body: bytes) -> Any:
@@ -22,30 +31,35 @@ def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"malformed JSON: {exc}", hint="send a valid JSON body") from exc
+        raise MalformedInput(f"malformed JSON: {exc}", hint="send a valid JSON body") from exc
 
 
-def decode_rows(value: Any, *, orient: str | None, input_names: Sequence[str]) -> pa.Table:
-    """A JSON value holding rows, as an Arrow table.
+def decode_json(
+    value: Any, *, orient: str | None, validator: InputValidator, has_booleans: bool = True
+) -> Batch:
+    """A JSON value holding rows, as a validated batch.
 
     ``orient`` forces pandas' records/split/columns reading; otherwise the shape decides:
-    a list (records, or lists positional to ``input_names``), ``{"columns", "data"}`` (split),
+    a list (records, or lists positional to the inputs), ``{"columns", "data"}`` (split),
     ``{"instances": ...}``/``{"inputs": ...}``, or an object of equal-length column lists.
     """
     if orient is not None and orient not in ORIENTS:
         raise InvalidInput(
             f"unknown format {orient!r}", hint=f"use one of: {', '.join(ORIENTS)}", field="format"
         )
-    if isinstance(value, Mapping):
-        for envelope in ("instances", "inputs", "dataframe_records", "dataframe_split"):
-            if envelope in value and orient is None:
-                return decode_rows(value[envelope], orient=None, input_names=input_names)
-        if orient == "split" or (orient is None and "data" in value and "columns" in value):
-            return _split(value)
-        if orient in (None, "columns"):
-            return _columns(value)
     if isinstance(value, list) and orient in (None, "records"):
-        return _records(value, input_names)
+        return validator.rows(value, has_booleans=has_booleans)
+    if isinstance(value, Mapping):
+        if orient is None:
+            for envelope in ENVELOPES:
+                if envelope in value:
+                    return decode_json(
+                        value[envelope], orient=None, validator=validator, has_booleans=has_booleans
+                    )
+        if orient == "split" or (orient is None and "data" in value and "columns" in value):
+            return validator.columns(_split_columns(value))
+        if orient in (None, "columns"):
+            return validator.columns(_columns(value))
     raise InvalidInput(
         f"cannot read rows from a JSON {type(value).__name__}"
         + (f" as {orient}" if orient else ""),
@@ -54,28 +68,7 @@ def decode_rows(value: Any, *, orient: str | None, input_names: Sequence[str]) -
     )
 
 
-def _records(rows: list[Any], input_names: Sequence[str]) -> pa.Table:
-    if not rows:
-        return pa.table({name: pa.array([]) for name in input_names})
-    if all(isinstance(row, Mapping) for row in rows):
-        return _table(lambda: pa.Table.from_pylist(rows))
-    if all(isinstance(row, list) for row in rows):
-        width = len(input_names)
-        for index, row in enumerate(rows):
-            if width and len(row) != width:
-                raise InvalidInput(
-                    f"row {index} has {len(row)} values, the model takes {width} "
-                    f"({', '.join(input_names)})",
-                    field=f"[{index}]",
-                )
-        names = list(input_names) or [str(i) for i in range(len(rows[0]))]
-        return _table(lambda: pa.table({n: [row[i] for row in rows] for i, n in enumerate(names)}))
-    raise InvalidInput(
-        "rows must all be objects or all be lists", hint="send one JSON object per row"
-    )
-
-
-def _split(value: Mapping[str, Any]) -> pa.Table:
+def _split_columns(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
     columns, data = value.get("columns"), value.get("data")
     if not isinstance(columns, list) or not isinstance(data, list):
         raise InvalidInput('split format needs "columns" and "data" lists', field="columns")
@@ -84,19 +77,49 @@ def _split(value: Mapping[str, Any]) -> pa.Table:
             raise InvalidInput(
                 f"data row {index} does not have {len(columns)} values", field=f"data[{index}]"
             )
-    names = [str(c) for c in columns]
-    return _table(lambda: pa.table({n: [row[i] for row in data] for i, n in enumerate(names)}))
+    return {str(n): _column(str(n), [row[i] for row in data]) for i, n in enumerate(columns)}
 
 
-def _columns(value: Mapping[str, Any]) -> pa.Table:
-    lengths = {name: len(col) for name, col in value.items() if isinstance(col, list)}
-    if len(lengths) != len(value):
-        bad = next(name for name in value if name not in lengths)
-        raise InvalidInput(f"column {bad!r} is not a list of values", field=str(bad))
-    if len(set(lengths.values())) > 1:
-        detail = ", ".join(f"{name}: {n}" for name, n in lengths.items())
-        raise InvalidInput(f"columns have unequal row counts ({detail})")
-    return _table(lambda: pa.table(dict(value)))
+def _columns(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    found = {}
+    for name, column in value.items():
+        if not isinstance(column, list):
+            raise InvalidInput(f"column {name!r} is not a list of values", field=str(name))
+        found[str(name)] = _column(str(name), column)
+    return found
+
+
+def _column(name: str, values: list[Any]) -> np.ndarray:
+    """One JSON column as numpy: numbers and booleans typed, anything else as objects."""
+    try:
+        array = np.asarray(values)
+    except ValueError:
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    if array.dtype.kind in "US" or (array.ndim > 1 and array.dtype.kind not in "biuf"):
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    return array
+
+
+def rows_to_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
+    """JSON rows (objects, or lists positional to ``names``) as an Arrow table."""
+    if not rows:
+        return pa.table({name: pa.array([]) for name in names})
+    if all(isinstance(row, Mapping) for row in rows):
+        return _table(lambda: pa.Table.from_pylist(list(rows)))
+    if all(isinstance(row, list) for row in rows):
+        width = len(names)
+        for index, row in enumerate(rows):
+            if width and len(row) != width:
+                raise InvalidInput(
+                    f"row {index} has {len(row)} values, the model takes {width} "
+                    f"({', '.join(names)})",
+                    field=f"[{index}]",
+                )
+        cols = list(names) or [str(i) for i in range(len(rows[0]))]
+        return _table(lambda: pa.table({n: [row[i] for row in rows] for i, n in enumerate(cols)}))
+    raise InvalidInput("rows must all be objects or all be lists", hint="send one object per row")
 
 
 def _table(make: Any) -> pa.Table:

@@ -12,12 +12,14 @@ import typing
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
+from modelport.batch import Batch, BatchKind
 from modelport.errors import ConfigError
 from modelport.schema import Field, Signature
 from modelport.servable import Servable
-from modelport.tables import BatchKind, from_table, sample_to_table, to_table
+from modelport.tables import sample_to_table, to_table
 
 
 class PythonModelServable(Servable):
@@ -42,15 +44,15 @@ class PythonModelServable(Servable):
         )
         self.is_async = inspect.iscoroutinefunction(predict) or inspect.isasyncgenfunction(predict)
         self._output_names = tuple(f.name for f in self.signature.outputs)
+        self.example = _example_rows(instance)
 
     def load(self) -> None:
         initialize = getattr(self.instance, "initialize", None)
         if callable(initialize):
             initialize()
-        self.example = _example_rows(self.instance)
 
-    def predict(self, batch: pa.Table) -> Any:
-        answer = self.instance.predict(from_table(batch, self.batch_kind))
+    def predict(self, batch: Batch) -> Any:
+        answer = self.instance.predict(batch.view(self.batch_kind))
         if self.is_async:
             return self._finish_async(answer)
         return to_table(answer, output_names=self._output_names)
@@ -58,11 +60,11 @@ class PythonModelServable(Servable):
     async def _finish_async(self, pending: Any) -> pa.Table:
         return to_table(await pending, output_names=self._output_names)
 
-    def stream(self, batch: pa.Table) -> Iterator[Any] | AsyncIterator[Any]:
+    def stream(self, batch: Batch) -> Iterator[Any] | AsyncIterator[Any]:
         if not self.is_streaming:
             return super().stream(batch)
         result: Iterator[Any] | AsyncIterator[Any] = self.instance.predict(
-            from_table(batch, self.batch_kind)
+            batch.view(self.batch_kind)
         )
         return result
 
@@ -70,7 +72,8 @@ class PythonModelServable(Servable):
         """Run ``predict`` on a sample given as any tabular Python value (build-time checks)."""
         if self.is_streaming:
             return None
-        answer = self.instance.predict(from_table(sample_to_table(sample), self.batch_kind))
+        batch = Batch.from_table(sample_to_table(sample))
+        answer = self.instance.predict(batch.view(self.batch_kind))
         if self.is_async:
             import asyncio
 
@@ -96,6 +99,8 @@ def batch_kind_of(predict: Any) -> BatchKind:
     origin = typing.get_origin(hint) or hint
     if origin is pa.Table:
         return "arrow"
+    if origin is np.ndarray:
+        return "matrix"
     if origin in (dict, Mapping) or (isinstance(origin, type) and issubclass(origin, Mapping)):
         return "numpy"
     if origin in (list, Sequence):
@@ -128,8 +133,11 @@ def normalise_signature(declared: Any) -> Signature:
 def _example_rows(instance: Any) -> list[dict[str, Any]] | None:
     """The first rows of the model's ``input_example()``, as records (None when it has none)."""
     make = getattr(instance, "input_example", None)
-    sample = make() if callable(make) else None
-    if sample is None:
+    try:
+        sample = make() if callable(make) else None
+        if sample is None:
+            return None
+        rows: list[dict[str, Any]] = sample_to_table(sample).slice(0, 3).to_pylist()
+    except Exception:  # an example is a nicety: never a reason not to serve
         return None
-    rows: list[dict[str, Any]] = sample_to_table(sample).slice(0, 3).to_pylist()
     return rows

@@ -1,58 +1,50 @@
-"""The ASGI application: routes to the runtime, errors mapped in one place."""
+"""The ASGI application: every protocol's routes over one model set; errors mapped in one place."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-from modelport.codecs.json_frames import decode_rows, encode_records, parse_json
-from modelport.errors import ModelportError, NotFound
-from modelport.serving.problems import handle_modelport_error
-from modelport.serving.runtime import ModelRuntime
+from modelport.serving.metrics import ServerMetrics
+from modelport.serving.middleware import ServingMiddleware
+from modelport.serving.models import ModelSet
+from modelport.serving.problems import EXCEPTION_HANDLERS
+from modelport.serving.protocols import docs, kserve_v1, native, v2
+
+DEFAULT_MAX_BODY = 100 * 1024**2
 
 
-def create_app(runtimes: list[ModelRuntime]) -> Starlette:
-    """An app serving the given (already loaded) models."""
-    by_name = {runtime.name: runtime for runtime in runtimes}
+@dataclass(frozen=True)
+class AppOptions:
+    max_body_size: int = DEFAULT_MAX_BODY
+    debug: bool = False
 
-    def runtime_for(request: Request) -> ModelRuntime:
-        name = request.path_params["name"]
-        runtime = by_name.get(name)
-        if runtime is None:
-            raise NotFound(
-                f"model {name!r} is not served here", hint=f"served: {', '.join(by_name)}"
-            )
-        version = request.path_params.get("version")
-        if version is not None and str(runtime.version) != version:
-            raise NotFound(f"version {version} of {name!r} is not served here")
-        return runtime
 
-    async def predict(request: Request) -> Response:
-        runtime = runtime_for(request)
-        value = parse_json(await request.body())
-        orient = request.query_params.get("format")
-        batch = decode_rows(value, orient=orient, input_names=runtime.validate.names)
-        result = await runtime.predict(batch)
-        return Response(encode_records(result), media_type="application/json")
+def create_app(models: ModelSet, options: AppOptions | None = None) -> Starlette:
+    """An app answering for ``models`` (loaded, or loading: readiness says which)."""
+    options = options or AppOptions()
+    metrics = ServerMetrics()
 
-    async def live(request: Request) -> Response:
-        return JSONResponse({"live": True})
+    async def render_metrics(request: Request) -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
 
-    async def ready(request: Request) -> Response:
-        is_ready = all(r.ready for r in runtimes)
-        return JSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
-
-    async def model_ready(request: Request) -> Response:
-        runtime = runtime_for(request)
-        return JSONResponse({"name": runtime.name, "ready": runtime.ready})
-
-    routes = [
-        Route("/v1/models/{name}/predict", predict, methods=["POST"]),
-        Route("/v1/models/{name}/versions/{version}/predict", predict, methods=["POST"]),
-        Route("/v1/models/{name}", model_ready, methods=["GET"]),
-        Route("/v2/health/live", live, methods=["GET"]),
-        Route("/v2/health/ready", ready, methods=["GET"]),
+    routes: list[BaseRoute] = [
+        *v2.routes(models),
+        *native.routes(models),
+        *kserve_v1.routes(models),
+        *docs.routes(models),
+        Route("/metrics", render_metrics, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={ModelportError: handle_modelport_error})
+    return Starlette(
+        debug=False,
+        routes=routes,
+        middleware=[
+            Middleware(ServingMiddleware, metrics=metrics, max_body_size=options.max_body_size)
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )

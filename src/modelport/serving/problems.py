@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -12,27 +13,61 @@ from modelport.errors import ModelportError
 
 log = logging.getLogger("modelport.serving")
 
-PROBLEM_TYPE = "application/problem+json"
+PROBLEM_JSON = "application/problem+json"
 
 
 def problem_response(
-    status: int, title: str, detail: str, *, field: str | None = None, request_id: str | None = None
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
     if field is not None:
         body["field"] = field
-    headers = {"x-request-id": request_id} if request_id else None
     return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_TYPE, headers=headers
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
     )
 
 
-async def handle_modelport_error(request: Request, exc: Exception) -> Response:
+def _request_id(request: Request) -> str:
+    return str(request.scope.get("modelport.request_id", "-"))
+
+
+async def on_modelport_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ModelportError)
-    request_id = request.headers.get("x-request-id")
     if exc.status >= 500:
-        log.error("request %s failed: %s", request_id or "-", exc)
-    return problem_response(
-        exc.status, type(exc).__name__, str(exc), field=exc.field, request_id=request_id
-    )
+        log.error("request %s: %s: %s", _request_id(request), type(exc).__name__, exc)
+        if request.app.debug and exc.__cause__ is not None:
+            log.exception("traceback", exc_info=exc.__cause__)
+    return problem_response(exc.status, type(exc).__name__, str(exc), field=exc.field)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(exc.status_code, _title(exc.status_code), exc.detail, headers=headers)
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("request %s failed", _request_id(request), exc_info=exc)
+    return problem_response(500, "InternalError", f"{type(exc).__name__}: {exc}")
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+EXCEPTION_HANDLERS = {
+    ModelportError: on_modelport_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected_error,
+}

@@ -1,52 +1,113 @@
-"""The protocol-neutral data plane: one loaded model, validated batches in, checked tables out.
+"""The protocol-neutral data plane: one loaded model; validated batches in, checked tables out.
 
-Synchronous ``predict`` runs in a bounded thread pool so the event loop keeps answering health
-checks; ``async def predict`` is awaited directly.
+Synchronous ``predict`` runs in a bounded thread pool, so the event loop keeps answering health
+checks while it works; ``async def predict`` is awaited directly. A model whose calls all finish
+well under a millisecond is then called on the event loop itself, with no thread hop (a thread
+hop costs more than such a prediction); one slow call sends it back to the pool for good.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
 import anyio.to_thread
 import pyarrow as pa
 
-from modelport.errors import ModelFailed, ModelportError
+from modelport.batch import Batch
+from modelport.errors import ModelFailed, ModelportError, ModelTimeout
 from modelport.servable import Servable
+from modelport.serving.metrics import note_rows
 from modelport.serving.validation import InputValidator
+
+INLINE_AFTER_CALLS = 64
+"""Calls measured in the pool before a fast model may run on the event loop."""
+INLINE_MAX_SECONDS = 0.001
+"""The slowest call a model may have made to run on the event loop."""
 
 
 class ModelRuntime:
-    """Serves one Servable: load once, then validate -> predict -> check per batch."""
+    """Serves one Servable: load once, then predict -> check per validated batch."""
 
-    def __init__(self, servable: Servable, *, version: int | None = None, threads: int = 4) -> None:
+    def __init__(
+        self,
+        servable: Servable,
+        *,
+        version: int | None = None,
+        threads: int = 4,
+        timeout: float | None = None,
+        inline: bool = True,
+    ) -> None:
         self.servable = servable
         self.name = servable.name
         self.version = version
-        self.validate = InputValidator(servable.signature)
+        self.signature = servable.signature
+        self.validator = InputValidator(servable.signature)
+        self.output_names = tuple(f.name for f in servable.signature.outputs)
         self.ready = False
+        self.timeout = timeout
         self._limiter = anyio.CapacityLimiter(threads)
+        self._may_inline = inline and timeout is None and not servable.is_async
+        self._inline = False
+        self._pool_calls = 0
+        self._slowest = 0.0
 
     def load(self) -> None:
-        """Call the model's own initialisation; readiness turns true only after it."""
+        """The model's own initialisation; readiness turns true only after it."""
         self.servable.load()
         self.ready = True
 
-    async def predict(self, batch: pa.Table) -> pa.Table:
-        checked = self.validate(batch)
+    @property
+    def streams(self) -> bool:
+        return self.servable.is_streaming
+
+    async def predict(self, batch: Batch) -> pa.Table:
+        """Run the model on ``batch``; 504 after ``timeout``; the result has one row per input."""
+        note_rows(batch.num_rows)
         try:
-            if self.servable.is_async:
-                result = await self.servable.predict(checked)
+            if self.timeout is None:
+                result = await self._call(batch)
             else:
-                result = await anyio.to_thread.run_sync(
-                    self.servable.predict, checked, limiter=self._limiter
-                )
+                with anyio.fail_after(self.timeout):
+                    result = await self._call(batch)
+        except TimeoutError as exc:
+            raise ModelTimeout(
+                f"the model did not answer within {self.timeout:g} s",
+                hint="send fewer rows, or raise --timeout",
+            ) from exc
         except ModelportError:
             raise
         except Exception as exc:
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
-        return self._check(result, rows=checked.num_rows)
+        return self._check(result, rows=batch.num_rows)
+
+    async def _call(self, batch: Batch) -> Any:
+        servable = self.servable
+        if servable.is_async:
+            return await servable.predict(batch)
+        if self._inline:
+            started = time.perf_counter()
+            result = servable.predict(batch)
+            if time.perf_counter() - started > INLINE_MAX_SECONDS * 5:
+                self._inline = self._may_inline = False
+            return result
+        started = time.perf_counter()
+        result = await anyio.to_thread.run_sync(
+            servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
+        )
+        if self._may_inline:
+            self._learn(time.perf_counter() - started)
+        return result
+
+    def _learn(self, seconds: float) -> None:
+        self._pool_calls += 1
+        self._slowest = max(self._slowest, seconds)
+        if self._slowest > INLINE_MAX_SECONDS:
+            self._may_inline = False
+        elif self._pool_calls >= INLINE_AFTER_CALLS:
+            self._inline = True
 
     def _check(self, result: Any, *, rows: int) -> pa.Table:
         if not isinstance(result, pa.Table):
@@ -57,3 +118,19 @@ class ModelRuntime:
                 hint="predict must return exactly one answer per input row",
             )
         return result
+
+    async def stream(self, batch: Batch) -> AsyncIterator[Any]:
+        """The model's chunks as they come; a sync generator is advanced in the thread pool."""
+        note_rows(batch.num_rows)
+        chunks = self.servable.stream(batch)
+        if isinstance(chunks, AsyncIterator):
+            async for chunk in chunks:
+                yield chunk
+            return
+        iterator = iter(chunks)
+        done = object()
+        while True:
+            chunk = await anyio.to_thread.run_sync(next, iterator, done, limiter=self._limiter)
+            if chunk is done:
+                return
+            yield chunk

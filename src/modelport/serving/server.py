@@ -1,25 +1,65 @@
-"""Running the ASGI app with uvicorn: one process, graceful drain on SIGTERM, exit code 0."""
+"""Running a model set over HTTP with uvicorn, one process.
+
+The port opens at once: liveness answers while the models load in the background, readiness
+turns true when every model's ``initialize()`` has finished, and a failing ``initialize()`` stops
+the server with the reason (:class:`~modelport.errors.ModelFailed`, a non-zero exit in the CLI).
+SIGTERM drains in-flight requests, then the process exits 0.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import signal
 
+import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
 
+from modelport.errors import ModelFailed, ModelportError
+from modelport.serving.models import ModelSet
 
-def run_server(app: Starlette, *, host: str, port: int) -> None:
-    """Serve until SIGTERM or Ctrl-C; in-flight requests finish before the process exits.
+log = logging.getLogger("modelport.serving")
 
-    uvicorn re-raises the signal it stopped on once it has drained, to let the previous handler
-    decide; SIGTERM's previous handler is set here to do nothing, so a drained stop exits 0.
-    """
+
+def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> None:
+    """Serve until SIGTERM or Ctrl-C; raises ModelFailed when a model cannot initialise."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    failures: list[BaseException] = []
+
+    async def load() -> None:
+        try:
+            for runtime in models.all():
+                await anyio.to_thread.run_sync(runtime.load)
+        except Exception as exc:
+            failures.append(exc)
+            server.should_exit = True
+
+    async def main() -> None:
+        loading = asyncio.create_task(load())
+        try:
+            await server.serve()
+        finally:
+            loading.cancel()
+
+    # uvicorn re-raises the signal it stopped on once it has drained, for the previous handler
+    # to decide; SIGTERM's is set here to do nothing, so a drained stop exits 0.
     previous = signal.signal(signal.SIGTERM, _drained)
     try:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        uvicorn.Server(config).run()
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(main())
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if failures:
+        failure = failures[0]
+        if isinstance(failure, ModelportError):
+            raise failure
+        raise ModelFailed(
+            f"the model failed to initialise: {type(failure).__name__}: {failure}"
+        ) from failure
 
 
 def _drained(signum: int, frame: object) -> None:

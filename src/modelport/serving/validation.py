@@ -1,33 +1,133 @@
-"""Checking a decoded batch against the model's signature, once, before the model sees it.
+"""Checking decoded input against the model's signature, once, before the model sees it.
 
-The validator is compiled when the model loads (target schema, names, strictness), so a request
-pays only for the checks and the cast.
+The validator is compiled when the model loads: target schema, names, strictness, and whether
+the inputs form a numeric matrix (all scalar numbers of one type). For such models JSON rows are
+checked and turned into one numpy array directly, without building an Arrow table or a
+DataFrame on the way; every other input goes through Arrow and a safe cast.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from modelport.batch import Batch
 from modelport.errors import InvalidInput
-from modelport.schema import Signature
+from modelport.schema import Signature, to_numpy_dtype
+
+_NUMERIC_KINDS = {"f": "fi", "i": "i", "u": "iu"}
+"""For a target dtype kind, the numpy kinds a JSON value array may arrive as."""
 
 
 class InputValidator:
-    """Turns a decoded table into exactly the table the model declared, or says what is wrong."""
+    """Turns decoded input into exactly the batch the model declared, or says what is wrong."""
 
     def __init__(self, signature: Signature) -> None:
         self.free_form = signature.free_form or not signature.inputs
         self.strict = signature.strict
         self.schema = signature.input_schema
-        self.names = [f.name for f in signature.inputs]
-        self._known = set(self.names)
+        self.names = tuple(f.name for f in signature.inputs)
+        self._known = frozenset(self.names)
         self._nullable = {f.name: f.nullable for f in signature.inputs}
+        self.matrix_dtype = _matrix_dtype(signature)
 
-    def __call__(self, table: pa.Table) -> pa.Table:
-        if self.free_form:
-            return table
-        present = set(table.column_names)
+    # --- JSON rows --------------------------------------------------------------------------
+
+    def rows(self, rows: Sequence[Any], *, has_booleans: bool = True) -> Batch:
+        """Rows from JSON: a list of objects, or of lists positional to the inputs.
+
+        ``has_booleans=False`` tells that the JSON text held no ``true``/``false`` (a cheap test
+        on the raw body), which spares numeric models a scan for booleans posing as numbers.
+        """
+        if self.free_form or self.matrix_dtype is None or not rows:
+            return self.table(_rows_table(rows, self.names))
+        first = rows[0]
+        if isinstance(first, Mapping):
+            values = self._values_of_records(rows)
+        elif isinstance(first, list):
+            values = self._values_of_lists(rows)
+        else:
+            raise InvalidInput(
+                "rows must be JSON objects or lists",
+                hint="send one JSON object per row",
+                field="[0]",
+            )
+        return Batch.from_matrix(self._matrix(values, has_booleans), self.names, self.schema)
+
+    def _values_of_records(self, rows: Sequence[Any]) -> list[list[Any]]:
+        names, known, width = self.names, self._known, len(self.names)
+        values = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise InvalidInput("rows must all be JSON objects", field=f"[{index}]")
+            if len(row) != width or not known.issuperset(row):
+                self._check_keys(row.keys())
+            values.append([row[name] for name in names])
+        return values
+
+    def _values_of_lists(self, rows: Sequence[Any]) -> list[list[Any]]:
+        width = len(self.names)
+        for index, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != width:
+                got = len(row) if isinstance(row, list) else type(row).__name__
+                raise InvalidInput(
+                    f"row {index} has {got} values, the model takes {width} "
+                    f"({', '.join(self.names)})",
+                    field=f"[{index}]",
+                )
+        return list(rows)
+
+    def _matrix(self, values: list[list[Any]], has_booleans: bool) -> np.ndarray:
+        assert self.matrix_dtype is not None
+        try:
+            found = np.array(values)
+        except ValueError as exc:  # ragged nested values
+            self._explain_bad_values(values)
+            raise InvalidInput(f"inputs must be single numbers: {exc}") from exc
+        bad_kind = found.dtype.kind not in _NUMERIC_KINDS[self.matrix_dtype.kind]
+        if bad_kind or found.ndim != 2 or (has_booleans and _holds_booleans(values)):
+            self._explain_bad_values(values)
+            return np.array(values, dtype=self.matrix_dtype)  # only nulls, in nullable floats
+        if found.dtype == self.matrix_dtype:
+            return found
+        if self.matrix_dtype.kind in "iu" and not np.can_cast(found, self.matrix_dtype, "safe"):
+            info = np.iinfo(self.matrix_dtype)
+            if found.min(initial=0) < info.min or found.max(initial=0) > info.max:
+                raise InvalidInput(f"a value is outside the range of {self.matrix_dtype}")
+        return found.astype(self.matrix_dtype)
+
+    def _explain_bad_values(self, values: list[list[Any]]) -> None:
+        """Name the first value that is not a number of the right kind; return when the only
+        non-numbers are nulls in nullable float inputs (they are read as NaN)."""
+        want_float = self.matrix_dtype is not None and self.matrix_dtype.kind == "f"
+        for row_index, row in enumerate(values):
+            for name, value in zip(self.names, row, strict=True):
+                if value is None:
+                    if self._nullable[name] and want_float:
+                        continue
+                    raise InvalidInput(
+                        f"input {name!r} is null in row {row_index}",
+                        hint="send a value for every row",
+                        field=name,
+                    )
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+                if want_float is False and isinstance(value, float):
+                    ok = value.is_integer()
+                if not ok:
+                    raise InvalidInput(
+                        f"input {name!r} should be {self.schema.field(name).type}, "
+                        f"got {type(value).__name__} {value!r} in row {row_index}",
+                        field=name,
+                    )
+        if not want_float:
+            raise InvalidInput("inputs must be single numbers")
+
+    def _check_keys(self, keys: Any) -> None:
+        present = set(keys)
         missing = [name for name in self.names if name not in present]
         if missing:
             raise InvalidInput(
@@ -36,7 +136,7 @@ class InputValidator:
                 hint=f"the model takes: {', '.join(self.names)}",
                 field=missing[0],
             )
-        unknown = [name for name in table.column_names if name not in self._known]
+        unknown = sorted(name for name in present if name not in self._known)
         if unknown and self.strict:
             raise InvalidInput(
                 f"unknown input {'column' if len(unknown) == 1 else 'columns'}: "
@@ -44,6 +144,48 @@ class InputValidator:
                 hint=f"the model takes only: {', '.join(self.names)}",
                 field=unknown[0],
             )
+
+    # --- columns and tables -----------------------------------------------------------------
+
+    def columns(self, columns: Mapping[str, np.ndarray]) -> Batch:
+        """Named numpy columns (V2 tensors): checked and cast through Arrow."""
+        self._check_keys(columns.keys())
+        lengths = {name: len(values) for name, values in columns.items()}
+        if len(set(lengths.values())) > 1:
+            detail = ", ".join(f"{name}: {n}" for name, n in lengths.items())
+            raise InvalidInput(f"inputs have unequal row counts ({detail})")
+        if self.free_form:
+            return Batch.from_columns(dict(columns))
+        checked = {}
+        for field in self.schema:
+            values = columns[field.name]
+            expected = to_numpy_dtype_of(field)
+            if values.dtype != expected and values.ndim == 1 and values.dtype.kind in "biuf":
+                values = self._cast_numpy(field, values, expected)
+            checked[field.name] = values
+        if all(v.ndim == 1 and v.dtype.kind in "biuf" for v in checked.values()):
+            return Batch.from_columns(checked, self.schema)
+        from modelport.tables import numpy_to_array
+
+        table = pa.table({name: numpy_to_array(v) for name, v in checked.items()})
+        return self.table(table)
+
+    def _cast_numpy(self, field: pa.Field, values: np.ndarray, expected: np.dtype) -> np.ndarray:
+        if values.dtype.kind == "b" and expected.kind != "b":
+            raise InvalidInput(
+                f"input {field.name!r} should be {field.type}, got booleans", field=field.name
+            )
+        if np.can_cast(values.dtype, expected, "same_kind") or values.dtype.kind in "iu":
+            return values.astype(expected)
+        raise InvalidInput(
+            f"input {field.name!r} should be {field.type}, got {values.dtype}", field=field.name
+        )
+
+    def table(self, table: pa.Table) -> Batch:
+        """An Arrow table (from Arrow IPC, Parquet, CSV or JSON): checked and cast safely."""
+        if self.free_form:
+            return Batch.from_table(table)
+        self._check_keys(table.column_names)
         columns = []
         for field in self.schema:
             column = table.column(field.name)
@@ -54,17 +196,59 @@ class InputValidator:
                     hint="send a value for every row",
                     field=field.name,
                 )
-            columns.append(self._cast(column, field))
-        return pa.Table.from_arrays(columns, schema=self.schema)
+            columns.append(_cast(column, field))
+        return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
 
-    @staticmethod
-    def _cast(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
-        if column.type == field.type:
-            return column
-        try:
-            return column.cast(field.type, safe=True)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-            raise InvalidInput(
-                f"input {field.name!r} should be {field.type}, got {column.type}: {exc}",
-                field=field.name,
-            ) from exc
+
+def _holds_booleans(values: list[list[Any]]) -> bool:
+    return any(value.__class__ is bool for row in values for value in row)
+
+
+def to_numpy_dtype_of(field: pa.Field) -> np.dtype:
+    from modelport.schema import Field
+
+    return to_numpy_dtype(Field.from_arrow(field))
+
+
+def _matrix_dtype(signature: Signature) -> np.dtype | None:
+    """The one numeric dtype of every input, when the inputs form a matrix."""
+    if signature.free_form or not signature.inputs:
+        return None
+    dtypes = set()
+    for field in signature.inputs:
+        if field.shape or not (
+            pa.types.is_integer(field.arrow_type) or pa.types.is_floating(field.arrow_type)
+        ):
+            return None
+        if field.nullable and not pa.types.is_floating(field.arrow_type):
+            return None
+        dtypes.add(np.dtype(field.arrow_type.to_pandas_dtype()))
+    return dtypes.pop() if len(dtypes) == 1 else None
+
+
+def _rows_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
+    from modelport.codecs.json_frames import rows_to_table
+
+    return rows_to_table(rows, names)
+
+
+def _cast(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
+    if column.type == field.type:
+        return column
+    if _is_text(column.type) != _is_text(field.type) or (
+        pa.types.is_boolean(column.type) != pa.types.is_boolean(field.type)
+    ):
+        raise InvalidInput(
+            f"input {field.name!r} should be {field.type}, got {column.type}", field=field.name
+        )
+    try:
+        return column.cast(field.type, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise InvalidInput(
+            f"input {field.name!r} should be {field.type}, got {column.type}: {exc}",
+            field=field.name,
+        ) from exc
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)

@@ -1,0 +1,339 @@
+"""``modelport test`` (a project's integration tests against its served model) and
+``modelport predict`` (one prediction, in-process or from a running server)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from modelport.cli.build_cmd import env_mode
+from modelport.cli.context import STATE
+from modelport.cli.output import console, print_table
+from modelport.errors import ConfigError, InvalidInput, MalformedInput, NotFound
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from modelport.batch import Batch
+    from modelport.build.testrun import TestReport
+    from modelport.cli.serve_cmd import ServeTarget
+    from modelport.serving.runtime import ModelRuntime
+    from modelport.serving.validation import InputValidator
+
+FILE_TYPES = (".csv", ".parquet", ".json", ".arrow")
+_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+# --- modelport test -----------------------------------------------------------------------
+
+
+def test(
+    path: Annotated[Path, typer.Argument(help="The model project folder.")] = Path("."),
+    pytest_args: Annotated[
+        list[str] | None,
+        typer.Argument(help="More pytest arguments, after `--` (e.g. -- -k iris -x)."),
+    ] = None,
+    env: Annotated[
+        str, typer.Option("--env", help="auto: the project's own environment; inherit: this one.")
+    ] = "auto",
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
+    ] = None,
+    ready_timeout: Annotated[
+        float, typer.Option("--ready-timeout", help="Seconds the model may take to load.")
+    ] = 600.0,
+) -> None:
+    """Build a project, serve it, and run its integration tests (tests/it) against the server.
+
+    Tests get a client bound to the served model through the `real_time_client` fixture; the
+    exit code is pytest's.
+    """
+    from modelport.build.detect import detect_format
+    from modelport.build.pipeline import BuildOptions, build_project
+    from modelport.build.testrun import run_tests
+    from modelport.cli.progress import RichProgress
+    from modelport.testing.plugin import ENV_MODEL, ENV_URL
+    from modelport.testing.server import start_server
+
+    mode = env_mode(env)
+    layout = detect_format(path).layout(path)
+    if layout.integration_tests is None:
+        raise ConfigError(
+            f"{layout.root} has no integration tests (tests/it)",
+            hint="add tests taking the real_time_client fixture under tests/it",
+        )
+    with RichProgress(_stderr) as progress:
+        built = build_project(
+            path,
+            store=STATE.store,
+            settings=STATE.settings,
+            options=BuildOptions(name=name, env=mode),
+            progress=progress,
+        )
+    version = built.version
+    ref = f"{version.model}:{version.number}"
+    _stderr.print(Text(f"serving {ref} for {layout.integration_tests}"))
+    cli_options = ["--registry", STATE.registry_uri] if STATE.registry_uri else []
+    with tempfile.TemporaryDirectory(prefix="modelport-test-") as scratch:
+        server = start_server(
+            ref,
+            model=version.model,
+            cli_options=cli_options,
+            log_dir=Path(scratch),
+            ready_timeout=ready_timeout,
+        )
+        try:
+            report = run_tests(
+                built.environment.python,
+                layout.root,
+                layout.integration_tests,
+                extra_args=tuple(pytest_args or ()),
+                env={
+                    ENV_URL: server.url,
+                    ENV_MODEL: version.model,
+                    "PYTHONPYCACHEPREFIX": str(STATE.settings.home / "pycache"),
+                },
+            )
+        finally:
+            server.stop()
+    sys.stdout.write(report.output)
+    console.print(Text(_summary(report, ref)))
+    raise typer.Exit(report.exit_code)
+
+
+def _summary(report: TestReport, ref: str) -> str:
+    counts = f"{report.passed} passed, {report.failed} failed, {report.skipped} skipped"
+    line = f"integration tests of {ref} ({report.folder}): {counts}"
+    if report.failures:
+        line += "; failed: " + ", ".join(f.test for f in report.failures)
+    elif report.exit_code == 5:
+        line += " (no tests collected)"
+    elif not report.ok:
+        line += f" (pytest exited with code {report.exit_code})"
+    return line
+
+
+# --- modelport predict --------------------------------------------------------------------
+
+
+def predict(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="NAME, NAME:VERSION, NAME@ALIAS, a project folder or an artifact .zip; "
+            "with --url, the model's name on that server."
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option("--data", "-d", help="Rows as JSON, e.g. '[{\"x\": 1.0}]'."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help=f"Rows from a file: {', '.join(FILE_TYPES)}."),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Ask the server at this URL instead.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
+    env: Annotated[str, typer.Option("--env", help="Build option for project folders.")] = "auto",
+    no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
+) -> None:
+    """Predict with a model and print the answer as a table (or JSON records)."""
+    if (data is None) == (file is None):
+        raise InvalidInput("give the rows with exactly one of --data or --file", field="--data")
+    table = (
+        _predict_remote(url, target, data, file)
+        if url is not None
+        else _predict_local(
+            target, data, file, env=env, no_reexec=no_reexec, json_flag=["--json"] * as_json
+        )
+    )
+    if table is not None:  # None: a streaming model printed its chunks as they came
+        _print_result(table, as_json=as_json)
+
+
+def _predict_remote(url: str, model: str, data: str | None, file: Path | None) -> pa.Table:
+    import pyarrow as pa
+
+    from modelport.client import Client
+
+    with Client(url, model=model) as client:
+        frame = client.predict(_client_rows(data, file))
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _predict_local(
+    target: str,
+    data: str | None,
+    file: Path | None,
+    *,
+    env: str,
+    no_reexec: bool,
+    json_flag: list[str],
+) -> pa.Table | None:
+    """The answer of the model loaded in this process (None when it streamed its answer)."""
+    import anyio
+
+    from modelport.build.artifact import open_artifact
+    from modelport.cli.serve_cmd import _resolve
+    from modelport.serving.loader import load_artifact
+    from modelport.serving.runtime import ModelRuntime
+
+    resolved = _resolve(target, env=env_mode(env), name=None, as_version=None)
+    artifact = open_artifact(
+        resolved.artifact,
+        max_bytes=STATE.settings.max_artifact_bytes,
+        expected_digest=resolved.digest,
+    )
+    if not no_reexec:
+        options = (
+            ["--data", data] if data is not None else ["--file", str(Path(str(file)).resolve())]
+        )
+        _reexec_in_model_environment(
+            resolved, artifact.manifest.lock, artifact.manifest.build, [*options, *json_flag]
+        )
+    loaded = load_artifact(
+        resolved.artifact,
+        settings=STATE.settings,
+        version=resolved.version,
+        expected_digest=artifact.digest,
+        name=resolved.name,
+    )
+    runtime = ModelRuntime(loaded.servable, version=resolved.version, threads=1, inline=False)
+    batch = _read_batch(data, file, runtime.validator)
+    runtime.load()
+    if runtime.streams:
+        anyio.run(_print_stream, runtime, batch)
+        return None
+    table: pa.Table = anyio.run(runtime.predict, batch)
+    return table
+
+
+async def _print_stream(runtime: ModelRuntime, batch: Batch) -> None:
+    from modelport.serving.streaming import chunk_json
+
+    async for chunk in runtime.stream(batch):
+        text = chunk if isinstance(chunk, str) else chunk_json(chunk).decode()
+        sys.stdout.write(text.rstrip("\n") + "\n")
+        sys.stdout.flush()
+
+
+def _read_batch(data: str | None, file: Path | None, validator: InputValidator) -> Batch:
+    """The rows of ``--data`` or ``--file``, validated like a request body."""
+    from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
+    from modelport.codecs.csv import decode_csv
+    from modelport.codecs.json_frames import decode_json
+
+    if data is not None:
+        return decode_json(_parse_json(data.encode(), "--data"), orient=None, validator=validator)
+    assert file is not None
+    suffix, body = _file_suffix(file), _read_file(file)
+    if suffix == ".json":
+        return decode_json(_parse_json(body, str(file)), orient=None, validator=validator)
+    if suffix == ".csv":
+        return validator.table(
+            decode_csv(body, schema=None if validator.free_form else validator.schema)
+        )
+    if suffix == ".parquet":
+        return validator.table(decode_parquet(body))
+    return validator.table(decode_arrow(body))
+
+
+def _client_rows(data: str | None, file: Path | None) -> Any:
+    """The rows of ``--data`` or ``--file`` in a form :meth:`Client.predict` takes."""
+    from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
+    from modelport.codecs.csv import decode_csv
+
+    if data is not None:
+        return _parse_json(data.encode(), "--data")
+    assert file is not None
+    suffix, body = _file_suffix(file), _read_file(file)
+    if suffix == ".json":
+        return _parse_json(body, str(file))
+    if suffix == ".csv":
+        return decode_csv(body)
+    if suffix == ".parquet":
+        return decode_parquet(body)
+    return decode_arrow(body)
+
+
+def _file_suffix(file: Path) -> str:
+    suffix = file.suffix.lower()
+    suffix = {".pq": ".parquet", ".arrows": ".arrow", ".ipc": ".arrow"}.get(suffix, suffix)
+    if suffix not in FILE_TYPES:
+        raise InvalidInput(
+            f"cannot read rows from {file} (a {suffix or 'suffix-less'} file)",
+            hint=f"use one of: {', '.join(FILE_TYPES)}",
+            field="--file",
+        )
+    return suffix
+
+
+def _read_file(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except FileNotFoundError as exc:
+        raise NotFound(f"{file} does not exist", field="--file") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="--file") from exc
+
+
+def _parse_json(body: bytes, source: str) -> Any:
+    from modelport.codecs.json_frames import parse_json
+
+    try:
+        return parse_json(body)
+    except MalformedInput as exc:
+        raise MalformedInput(
+            f"{source} is not valid JSON: {exc.message.removeprefix('malformed JSON: ')}",
+            hint='give rows like [{"x": 1.0}] or {"x": [1.0, 2.0]}',
+            field="--data" if source == "--data" else "--file",
+        ) from exc
+
+
+def _print_result(table: pa.Table, *, as_json: bool) -> None:
+    if as_json:
+        import orjson
+
+        body = orjson.dumps(
+            table.to_pylist(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY, default=str
+        )
+        sys.stdout.write(body.decode() + "\n")
+        return
+    print_table(None, table.column_names, (list(row.values()) for row in table.to_pylist()))
+
+
+def _reexec_in_model_environment(
+    target: ServeTarget, lock: list[str] | str, build: dict[str, object], options: list[str]
+) -> None:
+    """Run this prediction again in the model's own environment, when it has one."""
+    if build.get("environment") != "venv":
+        return
+    from modelport.build.environment import prepare_environment
+
+    lines = lock.splitlines() if isinstance(lock, str) else list(lock)
+    environment = prepare_environment(lines, envs_dir=STATE.settings.envs_dir)
+    if environment.python.resolve() == Path(sys.executable).resolve():
+        return
+    argv = [str(environment.python), "-m", "modelport"]
+    if STATE.debug:
+        argv.append("--debug")
+    if STATE.registry_uri:
+        argv += ["--registry", STATE.registry_uri]
+    argv += ["predict", str(target.artifact), "--no-reexec", *options]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(test)
+    app.command()(predict)

@@ -1,0 +1,451 @@
+"""Open Inference Protocol V2 tensors on the wire, to and from numpy.
+
+A request or response body is a JSON object whose tensors carry their values either inline
+(``"data"``: row-major, flattened or nested lists) or, with the binary tensor data extension,
+as raw bytes after the JSON: the JSON header is then the first ``Inference-Header-Content-Length``
+bytes of the body and each binary tensor says its size in ``parameters.binary_data_size``.
+
+Binary values are little-endian and unpadded; BOOL is one byte per element; a BYTES element is
+a 4-byte little-endian length followed by its bytes. BYTES elements decode to ``bytes`` from
+binary data and to ``str`` from JSON (JSON has only text).
+
+This module knows tensors and bytes only: no HTTP, no model signatures.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+from modelport.errors import InvalidInput, MalformedInput, NotAcceptable
+
+HEADER_LENGTH = "Inference-Header-Content-Length"
+"""The HTTP header giving the length of the JSON part of a body with binary tensors."""
+
+DTYPES: dict[str, np.dtype[Any]] = {
+    "BOOL": np.dtype(np.bool_),
+    "INT8": np.dtype(np.int8),
+    "INT16": np.dtype(np.int16),
+    "INT32": np.dtype(np.int32),
+    "INT64": np.dtype(np.int64),
+    "UINT8": np.dtype(np.uint8),
+    "UINT16": np.dtype(np.uint16),
+    "UINT32": np.dtype(np.uint32),
+    "UINT64": np.dtype(np.uint64),
+    "FP16": np.dtype(np.float16),
+    "FP32": np.dtype(np.float32),
+    "FP64": np.dtype(np.float64),
+    "BYTES": np.dtype(object),
+}
+"""The numpy dtype each V2 datatype decodes to."""
+
+_WIRE: dict[str, np.dtype[Any]] = {
+    name: dt.newbyteorder("<") for name, dt in DTYPES.items() if name != "BYTES"
+}
+_JSON_KINDS = {"b": "b", "i": "iu", "u": "iu", "f": "iuf"}
+"""For a datatype's numpy kind, the kinds JSON values may arrive as."""
+_NUMPY_JSON = orjson.OPT_SERIALIZE_NUMPY
+_LENGTH = struct.Struct("<I")
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """One named tensor: its V2 datatype and its values as a numpy array of its shape."""
+
+    name: str
+    datatype: str
+    data: np.ndarray
+
+    @property
+    def shape(self) -> list[int]:
+        return list(self.data.shape)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedOutput:
+    """An output a request asks for; ``binary`` is its ``parameters.binary_data`` if given."""
+
+    name: str
+    binary: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceRequest:
+    """A decoded inference request."""
+
+    inputs: tuple[Tensor, ...]
+    id: str | None = None
+    outputs: tuple[RequestedOutput, ...] | None = None
+    binary_output: bool = False
+    """``parameters.binary_data_output``: every output not asked for otherwise is binary."""
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def decode_request(body: bytes, header_length: str | int | None = None) -> InferenceRequest:
+    """A request body (JSON, or JSON plus binary tensors when ``header_length`` is given)."""
+    header, binary = split_body(body, header_length)
+    value = _parse(header)
+    if not isinstance(value, dict):
+        raise InvalidInput("an inference request is a JSON object", field="inputs")
+    raw_inputs = value.get("inputs")
+    if not isinstance(raw_inputs, list) or not raw_inputs:
+        raise InvalidInput(
+            "an inference request needs a non-empty list of input tensors",
+            hint='send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}',
+            field="inputs",
+        )
+    parameters = _parameters(value.get("parameters"), "parameters")
+    inputs = _decode_inputs(raw_inputs, memoryview(binary))
+    request_id = value.get("id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise InvalidInput("the request id must be a string", field="id")
+    return InferenceRequest(
+        inputs=inputs,
+        id=request_id,
+        outputs=_requested_outputs(value.get("outputs")),
+        binary_output=_flag(parameters, "binary_data_output", "parameters"),
+        parameters=parameters,
+    )
+
+
+def split_body(body: bytes, header_length: str | int | None) -> tuple[bytes, bytes]:
+    """The JSON header and the binary part of a body; all JSON without a header length."""
+    if header_length is None:
+        return body, b""
+    try:
+        length = int(header_length)
+    except ValueError:
+        length = -1
+    if not 0 < length <= len(body):
+        raise MalformedInput(
+            f"{HEADER_LENGTH} is {header_length!r} for a body of {len(body)} bytes",
+            hint="give the length in bytes of the JSON part at the start of the body",
+            field=HEADER_LENGTH,
+        )
+    return body[:length], body[length:]
+
+
+def _parse(header: bytes) -> Any:
+    try:
+        return orjson.loads(header)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedInput(f"malformed JSON: {exc}", hint="send a valid JSON body") from exc
+
+
+def _decode_inputs(raw_inputs: list[Any], binary: memoryview) -> tuple[Tensor, ...]:
+    inputs: list[Tensor] = []
+    offset = 0
+    for index, raw in enumerate(raw_inputs):
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"input {index} is not a JSON object", field=f"inputs[{index}]")
+        name = raw.get("name")
+        if not isinstance(name, str) or not name:
+            raise InvalidInput(f"input {index} has no name", field=f"inputs[{index}].name")
+        datatype = _datatype(raw.get("datatype"), name)
+        shape = _shape(raw.get("shape"), name)
+        size = _parameters(raw.get("parameters"), name).get("binary_data_size")
+        if size is None:
+            if "data" not in raw:
+                raise InvalidInput(
+                    f"input {name!r} has neither data nor parameters.binary_data_size", field=name
+                )
+            data = decode_json_data(name, datatype, shape, raw["data"])
+        else:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise InvalidInput(f"input {name!r}: binary_data_size {size!r}", field=name)
+            if offset + size > len(binary):
+                raise MalformedInput(
+                    f"input {name!r} needs {size} bytes of binary data, "
+                    f"{len(binary) - offset} are left in the body",
+                    hint=f"check {HEADER_LENGTH} and each input's binary_data_size",
+                    field=name,
+                )
+            data = decode_binary_data(name, datatype, shape, binary[offset : offset + size])
+            offset += size
+        inputs.append(Tensor(name, datatype, data))
+    if offset != len(binary):
+        raise MalformedInput(
+            f"the body holds {len(binary) - offset} bytes after the last binary input",
+            hint=f"check {HEADER_LENGTH} and each input's binary_data_size",
+            field=HEADER_LENGTH,
+        )
+    return tuple(inputs)
+
+
+def _datatype(value: Any, name: str) -> str:
+    if isinstance(value, str) and value in DTYPES:
+        return value
+    raise InvalidInput(
+        f"input {name!r} has unknown datatype {value!r}",
+        hint=f"use one of {', '.join(DTYPES)}",
+        field=name,
+    )
+
+
+def _shape(value: Any, name: str) -> tuple[int, ...]:
+    if isinstance(value, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value
+    ):
+        return tuple(value)
+    raise InvalidInput(
+        f"input {name!r} has shape {value!r}",
+        hint="give the shape as a list of sizes, batch first, e.g. [2, 4]",
+        field=name,
+    )
+
+
+def _parameters(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise InvalidInput(f"{where}: parameters must be a JSON object", field=where)
+
+
+def _flag(parameters: dict[str, Any], key: str, where: str) -> bool:
+    value = parameters.get(key, False)
+    if isinstance(value, bool):
+        return value
+    raise InvalidInput(f"{where}: {key} must be true or false, not {value!r}", field=where)
+
+
+def _requested_outputs(value: Any) -> tuple[RequestedOutput, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidInput("outputs must be a list of {name, parameters}", field="outputs")
+    wanted = []
+    for index, raw in enumerate(value):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str):
+            raise InvalidInput(f"output {index} has no name", field=f"outputs[{index}]")
+        parameters = _parameters(raw.get("parameters"), name)
+        binary = _flag(parameters, "binary_data", name) if "binary_data" in parameters else None
+        wanted.append(RequestedOutput(name, binary))
+    return tuple(wanted)
+
+
+# --- tensor data -----------------------------------------------------------------------------
+
+
+def decode_json_data(name: str, datatype: str, shape: Sequence[int], data: Any) -> np.ndarray:
+    """JSON ``data`` (row-major, flattened or nested) as an array of ``shape``."""
+    count = math.prod(shape)
+    if not isinstance(data, list):
+        data = [data]
+    if datatype == "BYTES":
+        values = _flat_strings(name, data)
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    else:
+        array = _numbers(name, datatype, data)
+    if array.size != count:
+        raise InvalidInput(
+            f"input {name!r} has {array.size} values for shape {list(shape)} ({count} values)",
+            field=name,
+        )
+    return array.reshape(shape)
+
+
+def _numbers(name: str, datatype: str, data: list[Any]) -> np.ndarray:
+    dtype = DTYPES[datatype]
+    try:
+        found = np.array(data)
+    except (ValueError, OverflowError) as exc:  # ragged nesting, or out of every range
+        raise InvalidInput(
+            f"input {name!r} data is ragged or not numbers: {exc}", field=name
+        ) from None
+    if found.size == 0:
+        return np.empty(0, dtype=dtype)
+    if found.dtype.kind not in _JSON_KINDS[dtype.kind]:
+        kind = "true/false" if dtype.kind == "b" else "numbers"
+        raise InvalidInput(
+            f"input {name!r} is {datatype} but its data holds {_kind_of(found)}",
+            hint=f"send {kind} only",
+            field=name,
+        )
+    if dtype.kind in "iu" and found.size and found.dtype != dtype:
+        info = np.iinfo(dtype)
+        if found.min() < info.min or found.max() > info.max:
+            raise InvalidInput(f"input {name!r} has a value outside {datatype}", field=name)
+    return found.astype(dtype, copy=False)
+
+
+def _kind_of(found: np.ndarray) -> str:
+    kinds = {"U": "text", "O": "nulls, nested lists or mixed values", "b": "booleans"}
+    return kinds.get(found.dtype.kind, f"{found.dtype} values")
+
+
+def _flat_strings(name: str, data: list[Any]) -> list[Any]:
+    if all(isinstance(item, str) for item in data):
+        return data
+    flat: list[Any] = []
+    depth: set[int] = set()
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            elif isinstance(item, str):
+                depth.add(level)
+                flat.append(item)
+            else:
+                raise InvalidInput(
+                    f"input {name!r} is BYTES but its data holds {type(item).__name__} {item!r}",
+                    hint="send BYTES values as JSON strings (or as binary data)",
+                    field=name,
+                )
+
+    walk(data, 0)
+    if len(depth) > 1:
+        raise InvalidInput(f"input {name!r} data is ragged (nested unevenly)", field=name)
+    return flat
+
+
+def decode_binary_data(name: str, datatype: str, shape: Sequence[int], raw: Any) -> np.ndarray:
+    """Binary tensor data (bytes or a memoryview) as an array of ``shape``."""
+    count = math.prod(shape)
+    if datatype == "BYTES":
+        return _bytes_elements(name, raw, count).reshape(shape)
+    wire = _WIRE[datatype]
+    if len(raw) != count * wire.itemsize:
+        raise InvalidInput(
+            f"input {name!r} has {len(raw)} bytes of binary data; shape {list(shape)} of "
+            f"{datatype} needs {count * wire.itemsize}",
+            field=name,
+        )
+    if datatype == "BOOL":
+        return (np.frombuffer(raw, dtype=np.uint8) != 0).reshape(shape)
+    array = np.frombuffer(raw, dtype=wire)
+    return array.astype(DTYPES[datatype], copy=False).reshape(shape)
+
+
+def _bytes_elements(name: str, raw: Any, count: int) -> np.ndarray:
+    view = memoryview(raw)
+    elements = np.empty(count, dtype=object)
+    offset, end = 0, len(view)
+    for index in range(count):
+        if offset + 4 > end:
+            break
+        (length,) = _LENGTH.unpack_from(view, offset)
+        offset += 4
+        if offset + length > end:
+            break
+        elements[index] = bytes(view[offset : offset + length])
+        offset += length
+    else:
+        if offset == end:
+            return elements
+    raise InvalidInput(
+        f"input {name!r}: its BYTES binary data does not hold exactly {count} "
+        "length-prefixed elements",
+        hint="each element is a 4-byte little-endian length followed by that many bytes",
+        field=name,
+    )
+
+
+def encode_binary_data(tensor: Tensor) -> bytes:
+    """A tensor's values as binary tensor data."""
+    if tensor.datatype == "BYTES":
+        parts: list[bytes] = []
+        for item in tensor.data.reshape(-1):
+            value = item if isinstance(item, bytes) else str(item).encode()
+            parts.append(_LENGTH.pack(len(value)))
+            parts.append(value)
+        return b"".join(parts)
+    return np.ascontiguousarray(tensor.data, dtype=_WIRE[tensor.datatype]).tobytes()
+
+
+def json_data(tensor: Tensor) -> Any:
+    """A tensor's values for ``"data"``: a flat row-major array or list (BYTES as text)."""
+    flat = tensor.data.reshape(-1)
+    if tensor.datatype != "BYTES":
+        return np.ascontiguousarray(flat, dtype=DTYPES[tensor.datatype])
+    values = flat.tolist()
+    for index, item in enumerate(values):
+        if isinstance(item, bytes):
+            try:
+                values[index] = item.decode()
+            except UnicodeDecodeError:
+                raise NotAcceptable(
+                    f"output {tensor.name!r} holds bytes that are not UTF-8 text, "
+                    "which JSON cannot carry",
+                    hint="ask for it as binary data (parameters.binary_data: true)",
+                    field=tensor.name,
+                ) from None
+        elif not isinstance(item, str):
+            values[index] = str(item)
+    return values
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+
+def encode_response(
+    header: dict[str, Any], outputs: Sequence[tuple[Tensor, bool]]
+) -> tuple[bytes, int | None]:
+    """The body of a response holding ``header`` plus ``"outputs"``, each given with whether
+    it goes as binary data; and the JSON header's length when any does (None: all JSON)."""
+    described, chunks = _tensors(outputs)
+    return _body({**header, "outputs": described}, chunks)
+
+
+def encode_request(
+    inputs: Sequence[tuple[Tensor, bool]],
+    *,
+    outputs: Sequence[RequestedOutput] | None = None,
+    parameters: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> tuple[bytes, int | None]:
+    """A request body for ``inputs`` (each with whether it goes as binary data), and the JSON
+    header's length when any input is binary: the inverse of ``decode_request``."""
+    described, chunks = _tensors(inputs)
+    value: dict[str, Any] = {"inputs": described}
+    if request_id is not None:
+        value["id"] = request_id
+    if parameters:
+        value["parameters"] = parameters
+    if outputs is not None:
+        value["outputs"] = [_requested(output) for output in outputs]
+    return _body(value, chunks)
+
+
+def _tensors(tensors: Sequence[tuple[Tensor, bool]]) -> tuple[list[dict[str, Any]], list[bytes]]:
+    described: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    for tensor, binary in tensors:
+        item: dict[str, Any] = {
+            "name": tensor.name,
+            "datatype": tensor.datatype,
+            "shape": tensor.shape,
+        }
+        if binary:
+            chunk = encode_binary_data(tensor)
+            item["parameters"] = {"binary_data_size": len(chunk)}
+            chunks.append(chunk)
+        else:
+            item["data"] = json_data(tensor)
+        described.append(item)
+    return described, chunks
+
+
+def _requested(output: RequestedOutput) -> dict[str, Any]:
+    if output.binary is None:
+        return {"name": output.name}
+    return {"name": output.name, "parameters": {"binary_data": output.binary}}
+
+
+def _body(header: dict[str, Any], chunks: list[bytes]) -> tuple[bytes, int | None]:
+    head = orjson.dumps(header, option=_NUMPY_JSON)
+    if not chunks:
+        return head, None
+    return b"".join([head, *chunks]), len(head)

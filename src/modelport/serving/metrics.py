@@ -1,0 +1,72 @@
+"""Prometheus metrics of a server: requests, latency, errors and rows per model and route."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REQUEST_ROWS: ContextVar[list[int] | None] = ContextVar("modelport_request_rows", default=None)
+"""Where the runtime notes how many rows the current request predicted (set per request by the
+middleware), so protocols need not report it."""
+
+
+def note_rows(count: int) -> None:
+    holder = REQUEST_ROWS.get()
+    if holder is not None:
+        holder.append(count)
+
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+ROW_BUCKETS = (1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000, 100000)
+
+
+class ServerMetrics:
+    """One registry per app, so two apps in one process (tests) never share counts."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        labels = ("model", "route", "status")
+        self.requests = Counter(
+            "modelport_requests", "Requests answered", labels, registry=self.registry
+        )
+        self.errors = Counter(
+            "modelport_errors",
+            "Requests answered with a 4xx or 5xx",
+            labels,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "modelport_request_duration_seconds",
+            "Time from request to the end of the response",
+            ("model", "route"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.rows = Histogram(
+            "modelport_request_rows",
+            "Input rows per prediction request",
+            ("model", "route"),
+            buckets=ROW_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "modelport_requests_in_flight", "Requests being answered", registry=self.registry
+        )
+
+    def observe(
+        self, *, model: str, route: str, status: int, seconds: float, rows: int | None
+    ) -> None:
+        code = str(status)
+        self.requests.labels(model, route, code).inc()
+        if status >= 400:
+            self.errors.labels(model, route, code).inc()
+        self.latency.labels(model, route).observe(seconds)
+        if rows is not None:
+            self.rows.labels(model, route).observe(rows)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

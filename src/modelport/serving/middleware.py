@@ -1,0 +1,98 @@
+"""One pure-ASGI middleware around every request: request id, body size limit, metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from modelport.errors import PayloadTooLarge
+from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
+
+REQUEST_ID = "modelport.request_id"
+_UNROUTED = "unrouted"
+
+
+class ServingMiddleware:
+    """Gives each request an id (kept from ``x-request-id`` when sent), refuses bodies over
+    ``max_body_size`` with 413, and records its metrics once it has been answered."""
+
+    def __init__(self, app: ASGIApp, *, metrics: ServerMetrics, max_body_size: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        scope[REQUEST_ID] = request_id
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_size:
+            receive = _refusing(self.max_body_size)
+        elif scope["method"] in ("POST", "PUT", "PATCH"):
+            receive = _counting(receive, self.max_body_size)
+        status = 500
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), id_header]
+            await send(message)
+
+        rows: list[int] = []
+        token = REQUEST_ROWS.set(rows)
+        started = time.perf_counter()
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self.metrics.in_flight.dec()
+            REQUEST_ROWS.reset(token)
+            route = scope.get("route")
+            self.metrics.observe(
+                model=scope.get("path_params", {}).get("name", ""),
+                route=getattr(route, "path", _UNROUTED),
+                status=status,
+                seconds=time.perf_counter() - started,
+                rows=sum(rows) if rows else None,
+            )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the request body is over the limit of {limit:,} bytes",
+        hint="send fewer rows per request, or start the server with a larger --max-body-size",
+    )
+
+
+def _refusing(limit: int) -> Receive:
+    async def receive() -> Message:
+        raise _too_large(limit)
+
+    return receive
+
+
+def _counting(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise _too_large(limit)
+        return message
+
+    return counted

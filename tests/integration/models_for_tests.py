@@ -1,0 +1,81 @@
+"""Small modelport models exercising the server's behaviour (defined here, served in-process)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+import modelport
+from modelport import Field, Signature
+
+XY = Signature(inputs=[Field("x", float), Field("y", float)], outputs=[Field("sum", float)])
+
+
+class Adder(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return batch.sum(axis=1)
+
+    def schema(self) -> Signature:
+        return XY
+
+
+class FrameAdder(modelport.Model):
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"sum": df["x"] + df["y"]})
+
+    def schema(self) -> Signature:
+        return XY
+
+
+class Raises(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        raise ValueError("the model is broken today")
+
+    def schema(self) -> Signature:
+        return XY
+
+
+class WrongRows(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return np.zeros(batch.shape[0] + 1)
+
+    def schema(self) -> Signature:
+        return XY
+
+
+class Sleeps(modelport.Model):
+    """Sleeps ``x`` seconds, then answers x + y."""
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        time.sleep(float(batch[0, 0]))
+        return batch.sum(axis=1)
+
+    def schema(self) -> Signature:
+        return XY
+
+
+class AsyncAdder(modelport.Model):
+    async def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        await asyncio.sleep(0)
+        return pd.DataFrame({"sum": df["x"] + df["y"]})
+
+    def schema(self) -> Signature:
+        return XY
+
+
+class Words(modelport.Model):
+    """Streams the words of each text; the word "boom" raises mid-stream."""
+
+    def predict(self, df: pd.DataFrame) -> Iterator[dict[str, str]]:
+        for text in df["text"]:
+            for word in text.split():
+                if word == "boom":
+                    raise RuntimeError("exploded mid-stream")
+                yield {"token": word}
+
+    def schema(self) -> Signature:
+        return Signature(inputs=[Field("text", str)], outputs=[Field("token", str)])

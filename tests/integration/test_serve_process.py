@@ -1,0 +1,127 @@
+"""`modelport serve` as a real process: readiness while initialising, a failing initialise,
+and SIGTERM draining in-flight requests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .cli import run_cli
+from .servers import free_port
+
+MODEL = """
+import os
+import time
+
+import pandas as pd
+
+import modelport
+from modelport import Field, Signature
+
+
+class Demo(modelport.Model):
+    def initialize(self):
+        time.sleep(float(os.environ.get("DEMO_INIT_SECONDS", "0")))
+        if os.environ.get("DEMO_INIT_FAIL"):
+            raise RuntimeError("cannot open the weights")
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(float(df["wait"].iloc[0]))
+        return pd.DataFrame({"waited": df["wait"]})
+
+    def schema(self):
+        return Signature(inputs=[Field("wait", float)], outputs=[Field("waited", float)])
+"""
+
+
+@pytest.fixture(scope="module")
+def home(project_factory: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("serve-home")
+    project = project_factory(tmp_path_factory.mktemp("serve-src") / "demo")
+    (project / "main" / "model.py").write_text(MODEL)
+    for test in (project / "tests" / "ut").glob("test_*.py"):
+        test.unlink()
+    result = run_cli("build", str(project), "--env", "inherit", home=home)
+    assert result.code == 0, result.stderr
+    return home
+
+
+@contextmanager
+def serving(home: Path, **env: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelport", "serve", "demo", "--port", str(port)],
+        env={**os.environ, "MODELPORT_HOME": str(home), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def _get(url: str) -> int | None:
+    try:
+        return httpx.get(url, timeout=2).status_code
+    except httpx.TransportError:
+        return None
+
+
+def _wait_until(check: Callable[[], bool], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_ready_only_after_initialize_finished(home: Path) -> None:
+    with serving(home, DEMO_INIT_SECONDS="4") as (process, base):
+        _wait_until(lambda: _get(f"{base}/v2/health/live") == 200)
+        assert _get(f"{base}/v2/health/ready") == 503
+        assert _get(f"{base}/v1/models/demo") == 503
+        _wait_until(lambda: _get(f"{base}/v2/health/ready") == 200)
+        answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
+        assert answer.json() == [{"waited": 0.0}]
+        assert process.poll() is None
+
+
+def test_a_failing_initialize_stops_serve_with_the_reason(home: Path) -> None:
+    with serving(home, DEMO_INIT_FAIL="1") as (process, _):
+        code = process.wait(timeout=120)
+        stderr = process.stderr.read() if process.stderr else ""
+    assert code != 0
+    assert "cannot open the weights" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_sigterm_drains_in_flight_requests_then_exits_0(home: Path) -> None:
+    with serving(home) as (process, base):
+        _wait_until(lambda: _get(f"{base}/v2/health/ready") == 200)
+        answers: list[httpx.Response] = []
+        slow = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 2}], timeout=30)
+            )
+        )
+        slow.start()
+        time.sleep(0.7)
+        process.send_signal(signal.SIGTERM)
+        slow.join(timeout=30)
+        code = process.wait(timeout=30)
+    assert answers and answers[0].status_code == 200
+    assert answers[0].json() == [{"waited": 2.0}]
+    assert code == 0

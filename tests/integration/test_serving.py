@@ -1,0 +1,310 @@
+"""The model server over real HTTP: native and KServe V1 routes, codecs, errors, faults,
+streaming and metrics. Models are served in-process by uvicorn on an ephemeral port."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+import pytest
+
+import modelport
+from modelport.formats.python_model import PythonModelServable
+from modelport.serving.app import AppOptions, create_app
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime
+
+from . import models_for_tests as m
+from .servers import running
+
+ARROW = "application/vnd.apache.arrow.stream"
+
+
+def _runtime(model: modelport.Model, name: str, **options: object) -> ModelRuntime:
+    servable = PythonModelServable(model, name=name, signature=model.schema())
+    runtime = ModelRuntime(servable, version=1, **options)  # type: ignore[arg-type]
+    runtime.load()
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[httpx.Client]:
+    models = ModelSet(
+        [
+            _runtime(m.Adder(), "adder"),
+            _runtime(m.FrameAdder(), "frame"),
+            _runtime(m.AsyncAdder(), "async"),
+            _runtime(m.Raises(), "raises"),
+            _runtime(m.WrongRows(), "wrong-rows"),
+            _runtime(m.Sleeps(), "sleeps"),
+            _runtime(m.Sleeps(), "sleeps-timeout", timeout=0.5),
+            _runtime(m.Words(), "words"),
+        ]
+    )
+    app = create_app(models, AppOptions(max_body_size=10_000))
+    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+ROWS = [{"x": 1.0, "y": 2.0}, {"x": 3.0, "y": 4.5}]
+SUMS = [{"sum": 3.0}, {"sum": 7.5}]
+
+
+@pytest.mark.parametrize("model", ["adder", "frame", "async"])
+def test_json_records_in_records_out(server: httpx.Client, model: str) -> None:
+    answer = server.post(f"/v1/models/{model}/predict", json=ROWS)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == SUMS
+    versioned = server.post(f"/v1/models/{model}/versions/1/predict", json=ROWS)
+    assert versioned.json() == SUMS
+
+
+@pytest.mark.parametrize(
+    ("body", "params", "headers"),
+    [
+        ({"instances": ROWS}, {}, {}),
+        ({"inputs": ROWS}, {}, {}),
+        ({"columns": ["y", "x"], "data": [[2.0, 1.0], [4.5, 3.0]]}, {}, {}),
+        ({"columns": ["x", "y"], "data": [[1.0, 2.0], [3.0, 4.5]]}, {"format": "split"}, {}),
+        (
+            {"columns": ["x", "y"], "data": [[1.0, 2.0], [3.0, 4.5]]},
+            {},
+            {"content-type": "application/json; format=pandas-split"},
+        ),
+        ({"x": [1.0, 3.0], "y": [2.0, 4.5]}, {"format": "columns"}, {}),
+        ([[1.0, 2.0], [3.0, 4.5]], {}, {}),
+    ],
+    ids=["instances", "inputs", "split", "split-query", "split-header", "columns", "lists"],
+)
+def test_every_json_orient(
+    server: httpx.Client, body: object, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    answer = server.post("/v1/models/adder/predict", json=body, params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == SUMS
+
+
+def test_csv_in_csv_out(server: httpx.Client) -> None:
+    answer = server.post(
+        "/v1/models/frame/predict",
+        content=b"x,y\n1,2\n3,4.5\n",
+        headers={"content-type": "text/csv", "accept": "text/csv"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.text.replace('"', "").split() == ["sum", "3", "7.5"]
+
+
+def test_arrow_in_arrow_out(server: httpx.Client) -> None:
+    table = pa.table({"x": [1.0, 3.0], "y": [2.0, 4.5]})
+    sink = io.BytesIO()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    answer = server.post(
+        "/v1/models/adder/predict",
+        content=sink.getvalue(),
+        headers={"content-type": ARROW, "accept": ARROW},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == ARROW
+    result = ipc.open_stream(answer.content).read_all()
+    assert result.to_pylist() == SUMS
+
+
+def test_parquet_in_json_out(server: httpx.Client) -> None:
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"x": [1.0, 3.0], "y": [2.0, 4.5]}), sink)
+    answer = server.post(
+        "/v1/models/adder/predict",
+        content=sink.getvalue(),
+        headers={"content-type": "application/vnd.apache.parquet"},
+    )
+    assert answer.json() == SUMS
+
+
+def test_kserve_v1_predict_and_readiness(server: httpx.Client) -> None:
+    answer = server.post("/v1/models/adder:predict", json={"instances": [[1.0, 2.0]]})
+    assert answer.status_code == 200
+    assert answer.json() == {"predictions": [3.0]}
+    ready = server.get("/v1/models/adder")
+    assert ready.json() == {"name": "adder", "ready": True}
+
+
+def _problem(answer: httpx.Response, status: int) -> dict[str, object]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = answer.json()
+    assert body["status"] == status
+    return body
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "detail"),
+    [
+        ([{"x": 1.0}], "y", "missing input column: y"),
+        ([{"x": 1.0, "y": 2.0, "z": 3.0}], "z", "unknown input column: z"),
+        ([{"x": "one", "y": 2.0}], "x", "input 'x' should be double"),
+        ([{"x": None, "y": 2.0}], "x", "input 'x' is null"),
+        ([[1.0, 2.0], [1.0]], "[1]", "row 1 has 1 values"),
+        ({"x": [1.0, 2.0], "y": [1.0]}, None, "unequal row counts"),
+    ],
+)
+def test_invalid_input_is_422_naming_the_field(
+    server: httpx.Client, body: object, field: str | None, detail: str
+) -> None:
+    problem = _problem(server.post("/v1/models/adder/predict", json=body), 422)
+    assert detail in str(problem["detail"])
+    assert problem.get("field") == field
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"garbage", ARROW),
+        (b'x,y\n1,"unterminated\n', "text/csv"),
+    ],
+)
+def test_malformed_bodies_are_400_with_the_parser_reason(
+    server: httpx.Client, content: bytes, content_type: str
+) -> None:
+    problem = _problem(
+        server.post(
+            "/v1/models/adder/predict", content=content, headers={"content-type": content_type}
+        ),
+        400,
+    )
+    assert "malformed" in str(problem["detail"])
+
+
+def test_protocol_errors(server: httpx.Client) -> None:
+    _problem(server.post("/v1/models/nobody/predict", json=ROWS), 404)
+    _problem(server.post("/v1/models/adder/versions/7/predict", json=ROWS), 404)
+    _problem(server.get("/v1/models/adder/predict"), 405)
+    _problem(
+        server.post(
+            "/v1/models/adder/predict", content=b"x", headers={"content-type": "image/png"}
+        ),
+        415,
+    )
+    _problem(
+        server.post("/v1/models/adder/predict", json=ROWS, headers={"accept": "image/png"}), 406
+    )
+    big = [{"x": 1.0, "y": 2.0}] * 1000
+    _problem(server.post("/v1/models/adder/predict", json=big), 413)
+
+
+def test_a_raising_model_is_500_with_its_message_and_the_server_stays_up(
+    server: httpx.Client,
+) -> None:
+    answer = server.post(
+        "/v1/models/raises/predict", json=ROWS, headers={"x-request-id": "req-123"}
+    )
+    problem = _problem(answer, 500)
+    assert problem["detail"] == "ValueError: the model is broken today"
+    assert "Traceback" not in answer.text
+    assert answer.headers["x-request-id"] == "req-123"
+    assert server.post("/v1/models/adder/predict", json=ROWS).json() == SUMS
+
+
+def test_every_answer_carries_a_request_id(server: httpx.Client) -> None:
+    answer = server.post("/v1/models/adder/predict", json=ROWS)
+    assert len(answer.headers["x-request-id"]) == 32
+
+
+def test_wrong_row_count_from_the_model_is_500(server: httpx.Client) -> None:
+    problem = _problem(server.post("/v1/models/wrong-rows/predict", json=ROWS), 500)
+    assert "returned 3 rows for 2 input rows" in str(problem["detail"])
+
+
+def test_timeout_is_504_and_the_server_stays_up(server: httpx.Client) -> None:
+    problem = _problem(
+        server.post("/v1/models/sleeps-timeout/predict", json=[{"x": 2.0, "y": 0.0}]), 504
+    )
+    assert "did not answer within 0.5 s" in str(problem["detail"])
+    assert server.post("/v1/models/sleeps-timeout/predict", json=[{"x": 0.0, "y": 1.0}]).json() == [
+        {"sum": 1.0}
+    ]
+
+
+def test_health_answers_while_a_slow_prediction_runs(server: httpx.Client) -> None:
+    results: dict[str, object] = {}
+
+    def slow() -> None:
+        results["slow"] = server.post("/v1/models/sleeps/predict", json=[{"x": 1.5, "y": 0.0}])
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    health = server.get("/v2/health/live")
+    answered_after = time.monotonic() - started
+    thread.join()
+    assert health.status_code == 200
+    assert thread_result_ok(results["slow"])
+    assert answered_after < 1.0, "health waited for the prediction"
+
+
+def thread_result_ok(answer: object) -> bool:
+    return isinstance(answer, httpx.Response) and answer.json() == [{"sum": 1.5}]
+
+
+def test_a_fast_model_moves_onto_the_event_loop_and_keeps_answering(
+    server: httpx.Client,
+) -> None:
+    for _ in range(INLINE_AFTER_CALLS + 5):
+        assert server.post("/v1/models/adder/predict", json=ROWS[:1]).json() == SUMS[:1]
+
+
+def test_streaming_ndjson_and_server_sent_events(server: httpx.Client) -> None:
+    rows = [{"text": "hello streaming world"}]
+    with server.stream("POST", "/v1/models/words/predict", json=rows) as answer:
+        assert answer.headers["content-type"].startswith("application/x-ndjson")
+        assert answer.headers.get("transfer-encoding") == "chunked"
+        lines = [line for line in answer.iter_lines() if line]
+    assert lines == ['{"token":"hello"}', '{"token":"streaming"}', '{"token":"world"}']
+
+    events = server.post(
+        "/v1/models/words/predict", json=rows, headers={"accept": "text/event-stream"}
+    )
+    assert events.headers["content-type"].startswith("text/event-stream")
+    assert events.text.split("\n\n")[:3] == [
+        'data: {"token":"hello"}',
+        'data: {"token":"streaming"}',
+        'data: {"token":"world"}',
+    ]
+    assert "event: end" in events.text
+
+
+def test_an_exception_mid_stream_ends_it_with_an_error_event(server: httpx.Client) -> None:
+    rows = [{"text": "one boom two"}]
+    events = server.post(
+        "/v1/models/words/predict", json=rows, headers={"accept": "text/event-stream"}
+    )
+    assert events.status_code == 200
+    assert events.text.startswith('data: {"token":"one"}\n\n')
+    assert 'event: error\ndata: {"title":"RuntimeError","detail":"exploded mid-stream"}' in (
+        events.text
+    )
+    lines = server.post("/v1/models/words/predict", json=rows).text.splitlines()
+    assert lines[-1] == '{"error":{"title":"RuntimeError","detail":"exploded mid-stream"}}'
+    assert server.post("/v1/models/adder/predict", json=ROWS).json() == SUMS
+
+
+def test_metrics_count_requests_errors_rows_and_latency(server: httpx.Client) -> None:
+    server.post("/v1/models/frame/predict", json=ROWS)
+    server.post("/v1/models/frame/predict", json=[{"x": 1.0}])
+    text = server.get("/metrics").text
+    route = 'route="/v1/models/{name}/predict"'
+    assert f'modelport_requests_total{{model="frame",{route},status="200"}}' in text
+    assert f'modelport_errors_total{{model="frame",{route},status="422"}}' in text
+    assert f'modelport_request_rows_count{{model="frame",{route}}}' in text
+    assert f'modelport_request_duration_seconds_bucket{{le="0.5",model="frame",{route}}}' in text
+    assert "modelport_requests_in_flight" in text
