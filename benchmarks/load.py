@@ -47,6 +47,7 @@ class Pass:
     errors: int
     server_cpu_pct: float  # of one core; 200 is both cores
     wrk_cpu_pct: float
+    other_cpu_pct: float  # the rest of the machine: other users' work during the run
 
     def little(self, connections: int) -> float:
         """Little's law check: mean latency x throughput / connections, about 1 when consistent."""
@@ -89,7 +90,11 @@ def run_wrk(
     url = f"http://127.0.0.1:{server.spec.port}{route.path}"
     command = [binary, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     command += ["-s", str(script), url, "--", str(body_path), route.content_type, route.accept]
-    cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+    busy_before, cpu_before, wall_before = (
+        _busy_seconds(),
+        server.cpu_seconds(),
+        time.perf_counter(),
+    )
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
     output = process.stdout.read().decode(errors="replace")
@@ -97,6 +102,8 @@ def run_wrk(
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - wall_before
     server_cpu = server.cpu_seconds() - cpu_before
+    busy = _busy_seconds() - busy_before
+    wrk_cpu = usage.ru_utime + usage.ru_stime
     line = next((x for x in output.splitlines() if x.startswith("WRKJSON ")), None)
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({process.returncode}): {output[-400:]}")
@@ -112,5 +119,13 @@ def run_wrk(
         mean_ms=stats["mean_us"] / 1000,
         errors=errors,
         server_cpu_pct=100 * server_cpu / wall,
-        wrk_cpu_pct=100 * (usage.ru_utime + usage.ru_stime) / wall,
+        wrk_cpu_pct=100 * wrk_cpu / wall,
+        other_cpu_pct=max(0.0, 100 * (busy - server_cpu - wrk_cpu) / wall),
     )
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")

@@ -247,15 +247,19 @@ def _floor(results: Results) -> Iterator[str]:
 def _scenarios(results: Results) -> Iterator[str]:
     yield "## Throughput and latency, per scenario"
     yield ""
-    yield "CPU columns: percent of one core used during the run (200% = both cores). "
+    yield "CPU columns: percent of one core used during the run (200% = both cores); other CPU is "
+    yield "what the rest of this shared machine used meanwhile (other engineers' tests, builds). "
     low, high = LITTLE_RANGE
     yield f"Little: mean latency x req/s ÷ connections; ⚠ outside {low}-{high}."
     yield ""
     for rows, c in SCENARIOS:
         yield f"### {rows:,} row{'s' if rows > 1 else ''}, concurrency {c}"
         yield ""
-        yield "| server | route | req/s | p50 ms | p99 ms | srv CPU | wrk CPU | Little | errors |"
-        yield "|---|---|---|---|---|---|---|---|---|"
+        yield (
+            "| server | route | req/s | p50 ms | p99 ms | srv CPU | wrk CPU | other CPU | Little "
+            "| errors |"
+        )
+        yield "|---|---|---|---|---|---|---|---|---|---|"
         for server in results.servers:
             for route in server.routes:
                 yield _scenario_row(server, route, rows, c)
@@ -265,17 +269,18 @@ def _scenarios(results: Results) -> Iterator[str]:
 def _scenario_row(server: ServerResult, route: RouteResult, rows: int, c: int) -> str:
     name = f"{server.label} | {route.label}"
     if not route.available:
-        return f"| {name} | not available | | | | | | {route.reason[:120]} |"
+        return f"| {name} | not available | | | | | | | {route.reason[:120]} |"
     load = route.load(rows, c)
     if load is None:
-        return f"| {name} | not measured | | | | | | |"
+        return f"| {name} | not measured | | | | | | | |"
     passes = ""
     if len(load.passes) > 1:
         passes = " (passes " + ", ".join(f"{p:,.0f}" for p in load.passes) + ")"
     flag = "" if LITTLE_RANGE[0] <= load.little <= LITTLE_RANGE[1] else " ⚠"
     return (
         f"| {name} | {load.rps:,.0f}{passes} | {load.p50_ms:.2f} | {load.p99_ms:.2f} | "
-        f"{load.server_cpu_pct:.0f}% | {load.wrk_cpu_pct:.0f}% | {load.little:.2f}{flag} | "
+        f"{load.server_cpu_pct:.0f}% | {load.wrk_cpu_pct:.0f}% | {load.other_cpu_pct:.0f}% | "
+        f"{load.little:.2f}{flag} | "
         f"{load.errors} |"
     )
 

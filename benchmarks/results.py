@@ -22,6 +22,7 @@ class Load:
     errors: int
     server_cpu_pct: float
     wrk_cpu_pct: float
+    other_cpu_pct: float  # CPU the rest of the machine used meanwhile (shared machine)
     passes: list[float] = field(default_factory=list)  # requests/s of every pass
 
 

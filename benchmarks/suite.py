@@ -103,6 +103,7 @@ def _load_route(plan: Plan, server: RunningServer, route: Route) -> list[Load]:
                 f"  {server.spec.name} {route.label} rows={rows} c={connections}: "
                 f"{best.rps:,.0f} rps p50 {best.p50_ms:.2f} ms p99 {best.p99_ms:.2f} ms "
                 f"errors {best.errors} cpu {best.server_cpu_pct:.0f}%/{best.wrk_cpu_pct:.0f}%"
+                f"/other {best.other_cpu_pct:.0f}%"
             )
     return loads
 
@@ -123,6 +124,7 @@ def _median(rows: int, connections: int, passes: list[Pass]) -> Load:
         errors=middle.errors,
         server_cpu_pct=middle.server_cpu_pct,
         wrk_cpu_pct=middle.wrk_cpu_pct,
+        other_cpu_pct=middle.other_cpu_pct,
         passes=[p.rps for p in passes],
     )
 

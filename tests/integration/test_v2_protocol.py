@@ -66,7 +66,8 @@ class Echo(modelport.Model):
         return Signature(inputs, outputs)
 
     def predict(self, batch: pa.Table) -> pa.Table:
-        return pa.table({f"out_{name}": batch.column(name) for name in batch.column_names})
+        names = [f"out_{name}" for name in batch.column_names]
+        return pa.Table.from_arrays(batch.columns, names=names)
 
 
 class Anything(modelport.Model):
@@ -399,3 +400,19 @@ def test_not_found(http: httpx.Client) -> None:
     answer = http.post("/v2/models/iris/versions/9/infer", json=_iris_body())
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_readiness_while_loading() -> None:
+    loading = ModelRuntime(PythonModelServable(Iris(), name="slow", signature=Iris().schema()))
+    app = create_app(ModelSet([loading]))
+    with running(app) as base, httpx.Client(base_url=base) as local:
+        assert local.get("/v2/health/live").status_code == 200
+        assert local.get("/v2/health/ready").status_code == 503
+        answer = local.get("/v2/models/slow/ready")
+        assert (answer.status_code, answer.json()) == (503, {"name": "slow", "ready": False})
+        loading.load()
+        assert local.get("/v2/models/slow/versions/1/ready").json() == {
+            "name": "slow",
+            "ready": True,
+        }
+        assert local.get("/v2/health/ready").status_code == 200

@@ -17,9 +17,11 @@ from modelport import Field, Signature
 from modelport.codecs.csv import decode_csv
 from modelport.formats.python_model import PythonModelServable
 from modelport.schema import to_json_schema, to_v2_tensor_metadata
+from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.openapi import KNOWN_ROUTES, build_openapi
 from modelport.serving.openapi_examples import v2_tensors
+from modelport.serving.protocols.docs import DocumentCache
 from modelport.serving.runtime import ModelRuntime
 
 KINDS = Signature(
@@ -345,3 +347,16 @@ def test_an_example_table_reads_as_the_schema_says() -> None:
     rows = media["application/json"]["examples"]["records"]["value"]
     table = pa.Table.from_pylist(rows, schema=KINDS.input_schema)
     assert table.to_pylist() == rows
+
+
+def test_the_document_is_kept_once_every_model_is_ready() -> None:
+    loading = runtime(Frames(), "kinds", KINDS)
+    models = ModelSet([loading])
+    cache = DocumentCache(models, "modelport")
+    app_routes = create_app(models).routes
+    early = cache.body(app_routes)
+    assert early is not cache.body(app_routes)  # not kept while a model loads
+    loading.load()
+    kept = cache.body(app_routes)
+    assert kept is cache.body(app_routes)
+    assert b"/v1/models/kinds/predict" in kept

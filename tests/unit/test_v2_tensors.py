@@ -90,8 +90,11 @@ def test_json_data_may_be_flat_or_nested() -> None:
     assert decode_json_data("t", "FP32", (0,), []).dtype == np.float32
 
 
-def test_ints_in_float_tensors_are_widened() -> None:
+def test_numbers_are_read_exactly_or_refused() -> None:
     assert decode_json_data("t", "FP16", (2,), [1, 2]).tolist() == [1.0, 2.0]
+    assert decode_json_data("t", "INT8", (2,), [1.0, -3]).tolist() == [1, -3]
+    big = [2**64 - 1, 2**63 + 1, 0]
+    assert decode_json_data("t", "UINT64", (3,), big).tolist() == big
 
 
 @pytest.mark.parametrize(
@@ -99,7 +102,8 @@ def test_ints_in_float_tensors_are_widened() -> None:
     [
         ("FP32", (3,), [1.0, 2.0], "2 values for shape [3]"),
         ("INT32", (2,), [[1, 2], [3]], "ragged"),
-        ("INT32", (2,), [1.5, 2], "float64"),
+        ("INT32", (2,), [1.5, 2], "fractions"),
+        ("UINT64", (2,), [-1, 2**64 - 1], "outside UINT64"),
         ("INT8", (1,), [300], "outside INT8"),
         ("UINT8", (1,), [-1], "outside UINT8"),
         ("FP32", (1,), ["1.5"], "text"),

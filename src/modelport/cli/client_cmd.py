@@ -149,6 +149,10 @@ def predict(
     """Predict with a model and print the answer as a table (or JSON records)."""
     if (data is None) == (file is None):
         raise InvalidInput("give the rows with exactly one of --data or --file", field="--data")
+    if data is not None:  # refuse what cannot parse before building or loading anything
+        _parse_json(data.encode(), "--data")
+    elif file is not None and _file_suffix(file) and not file.is_file():
+        raise NotFound(f"{file} does not exist", field="--file")
     table = (
         _predict_remote(url, target, data, file)
         if url is not None

@@ -266,6 +266,8 @@ def _numbers(name: str, datatype: str, data: list[Any]) -> np.ndarray:
         ) from None
     if found.size == 0:
         return np.empty(0, dtype=dtype)
+    if dtype.kind in "iu" and found.dtype.kind == "f":
+        return _whole_numbers(name, datatype, data, found)
     if found.dtype.kind not in _JSON_KINDS[dtype.kind]:
         kind = "true/false" if dtype.kind == "b" else "numbers"
         raise InvalidInput(
@@ -278,6 +280,21 @@ def _numbers(name: str, datatype: str, data: list[Any]) -> np.ndarray:
         if found.min() < info.min or found.max() > info.max:
             raise InvalidInput(f"input {name!r} has a value outside {datatype}", field=name)
     return found.astype(dtype, copy=False)
+
+
+def _whole_numbers(name: str, datatype: str, data: list[Any], found: np.ndarray) -> np.ndarray:
+    """Integers for an integer tensor that numpy read as floats: whole-number floats, or
+    int64 and uint64 values mixed (read exactly again, straight as ``datatype``)."""
+    if not np.all(np.isfinite(found) & (np.floor(found) == found)):
+        raise InvalidInput(
+            f"input {name!r} is {datatype} but its data holds fractions",
+            hint="send whole numbers only",
+            field=name,
+        )
+    try:
+        return np.array(data, dtype=DTYPES[datatype])
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"input {name!r} has a value outside {datatype}", field=name) from None
 
 
 def _kind_of(found: np.ndarray) -> str:

@@ -1,9 +1,11 @@
 """The protocol-neutral data plane: one loaded model; validated batches in, checked tables out.
 
 Synchronous ``predict`` runs in a bounded thread pool, so the event loop keeps answering health
-checks while it works; ``async def predict`` is awaited directly. A model whose calls all finish
-well under a millisecond is then called on the event loop itself, with no thread hop (a thread
-hop costs more than such a prediction); one slow call sends it back to the pool for good.
+checks while it works; ``async def predict`` is awaited directly. A model whose timed calls in
+the pool took a millisecond or less (median; nine in ten under two) is then called on the event
+loop itself, with no thread hop (the hop costs as much as such a prediction); one call over ten
+milliseconds sends it back to the pool for good. Models served with a timeout always run in the
+pool, where the timeout can abandon them.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ from modelport.serving.metrics import note_rows
 from modelport.serving.validation import InputValidator
 
 INLINE_AFTER_CALLS = 64
-"""Calls measured in the pool before a fast model may run on the event loop."""
-INLINE_MAX_SECONDS = 0.001
-"""The slowest call a model may have made to run on the event loop."""
+"""Calls timed in the pool before a fast model may run on the event loop."""
+INLINE_TYPICAL_SECONDS = 0.001
+"""The median time (measured inside its thread) of a model that may run on the event loop..."""
+INLINE_SLOW_SECONDS = 0.002
+"""...and the time nine in ten of its timed calls stayed under."""
+INLINE_ABANDON_SECONDS = 0.010
+"""One call on the event loop taking longer than this sends the model back to the pool."""
 
 
 class ModelRuntime:
@@ -51,13 +57,17 @@ class ModelRuntime:
         self._limiter = anyio.CapacityLimiter(threads)
         self._may_inline = inline and timeout is None and not servable.is_async
         self._inline = False
-        self._pool_calls = 0
-        self._slowest = 0.0
+        self._timings: list[float] = []
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
         self.servable.load()
         self.ready = True
+
+    @property
+    def runs_inline(self) -> bool:
+        """Whether predictions now run on the event loop (see the module docstring)."""
+        return self._inline
 
     @property
     def streams(self) -> bool:
@@ -90,24 +100,26 @@ class ModelRuntime:
         if self._inline:
             started = time.perf_counter()
             result = servable.predict(batch)
-            if time.perf_counter() - started > INLINE_MAX_SECONDS * 5:
+            if time.perf_counter() - started > INLINE_ABANDON_SECONDS:
                 self._inline = self._may_inline = False
             return result
-        started = time.perf_counter()
-        result = await anyio.to_thread.run_sync(
-            servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
+        result, seconds = await anyio.to_thread.run_sync(
+            _timed, servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
         )
         if self._may_inline:
-            self._learn(time.perf_counter() - started)
+            self._learn(seconds)
         return result
 
     def _learn(self, seconds: float) -> None:
-        self._pool_calls += 1
-        self._slowest = max(self._slowest, seconds)
-        if self._slowest > INLINE_MAX_SECONDS:
-            self._may_inline = False
-        elif self._pool_calls >= INLINE_AFTER_CALLS:
-            self._inline = True
+        timings = self._timings
+        timings.append(seconds)
+        if len(timings) < INLINE_AFTER_CALLS:
+            return
+        timings.sort()
+        median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
+        self._inline = median <= INLINE_TYPICAL_SECONDS and p90 <= INLINE_SLOW_SECONDS
+        self._may_inline = False  # decided once
+        timings.clear()
 
     def _check(self, result: Any, *, rows: int) -> pa.Table:
         if not isinstance(result, pa.Table):
@@ -134,3 +146,10 @@ class ModelRuntime:
             if chunk is done:
                 return
             yield chunk
+
+
+def _timed(predict: Any, batch: Batch) -> tuple[Any, float]:
+    """Run ``predict`` (in a worker thread) and say how long the model itself took."""
+    started = time.perf_counter()
+    result = predict(batch)
+    return result, time.perf_counter() - started

@@ -60,6 +60,7 @@ JSON = "application/json"
 OCTETS = "application/octet-stream"
 MAX_INFLATED = 1024**3
 """The largest body a compressed request (Content-Encoding gzip or deflate) may inflate to."""
+_OBJECT = np.dtype(object)
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -192,8 +193,8 @@ class ModelTensors:
         self.inputs = {f.name: _InputRule(f) for f in signature.inputs}
         scalar = not self.free_form and all(not r.dims for r in self.inputs.values())
         self.matrix_names = tuple(self.inputs) if scalar else None
-        self._outputs: dict[tuple[str, pa.DataType], _OutputRule] = {
-            (f.name, f.arrow_type): _OutputRule(f.name, f.arrow_type, to_v2_datatype(f.type))
+        self._outputs = {
+            f.name: _OutputRule(f.name, f.arrow_type, to_v2_datatype(f.type))
             for f in signature.outputs
         }
         self._declared = {f.name: f.arrow_type for f in signature.outputs}
@@ -225,30 +226,31 @@ class ModelTensors:
     def outputs(self, table: pa.Table, request: InferenceRequest) -> list[tuple[Tensor, bool]]:
         """The answer's output tensors, each with whether it goes as binary data."""
         default = request.binary_output
+        names = table.column_names
         if request.outputs is None:
-            return [(self._tensor(table, name), default) for name in table.column_names]
+            columns = table.columns
+            return [(self._tensor(n, c), default) for n, c in zip(names, columns, strict=True)]
         wanted = []
         for output in request.outputs:
-            if output.name not in table.column_names:
+            if output.name not in names:
                 raise InvalidInput(
                     f"the model has no output {output.name!r}",
                     hint=f"its outputs: {', '.join(table.column_names)}",
                     field=output.name,
                 )
             binary = default if output.binary is None else output.binary
-            wanted.append((self._tensor(table, output.name), binary))
+            wanted.append((self._tensor(output.name, table.column(output.name)), binary))
         return wanted
 
-    def _tensor(self, table: pa.Table, name: str) -> Tensor:
-        column = table.column(name)
-        rule = self._outputs.get((name, column.type))
-        if rule is None:
+    def _tensor(self, name: str, column: pa.ChunkedArray) -> Tensor:
+        rule = self._outputs.get(name)
+        if rule is None or rule.arrow_type != column.type:  # a model's types rarely vary
             declared = self._declared.get(name, column.type)
             try:
                 datatype = to_v2_datatype(declared)
             except Exception as exc:
                 raise ModelFailed(f"output {name!r} of type {declared} is not a tensor") from exc
-            rule = self._outputs[(name, column.type)] = _OutputRule(name, column.type, datatype)
+            rule = self._outputs[name] = _OutputRule(name, column.type, datatype)
         return rule.tensor(column)
 
 
@@ -363,13 +365,19 @@ class _OutputRule:
 
     def __init__(self, name: str, arrow_type: pa.DataType, datatype: str) -> None:
         self.name = name
+        self.arrow_type = arrow_type
         self.datatype = datatype
         self.dtype = DTYPES[datatype]
         self.leaf = element_type(arrow_type)
         self.time_format = _time_format(self.leaf)
+        self.plain = self.leaf == arrow_type and self.time_format is None
         self.floating = pa.types.is_floating(self.leaf)
 
     def tensor(self, column: pa.ChunkedArray) -> Tensor:
+        if self.plain:  # the common case, without combining chunks
+            if column.null_count and not self.floating:
+                self._no_nulls(column)
+            return Tensor(self.name, self.datatype, self._cast(column.to_numpy()))
         values: Any = column.combine_chunks()
         rows = len(values)
         dims: list[int] = []
@@ -393,9 +401,12 @@ class _OutputRule:
         if values.null_count and not self.floating:
             self._no_nulls(values)
         array = values.to_numpy(zero_copy_only=False)
-        if self.dtype != np.dtype(object) and array.dtype != self.dtype:
-            array = array.astype(self.dtype)
-        return Tensor(self.name, self.datatype, array.reshape(rows, *dims))
+        return Tensor(self.name, self.datatype, self._cast(array).reshape(rows, *dims))
+
+    def _cast(self, array: np.ndarray) -> np.ndarray:
+        if self.dtype == _OBJECT or array.dtype == self.dtype:
+            return array
+        return array.astype(self.dtype)
 
     def _no_nulls(self, values: pa.Array) -> None:
         if values.null_count:

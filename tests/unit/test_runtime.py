@@ -1,0 +1,108 @@
+"""The runtime's execution policy and its checks on what models return."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import modelport
+from modelport.batch import Batch
+from modelport.errors import ModelFailed, ModelTimeout
+from modelport.formats.python_model import PythonModelServable
+from modelport.schema import Field, Signature
+from modelport.serving import runtime as runtime_module
+from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime
+
+SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
+
+
+class Timed(modelport.Model):
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        if self.seconds:
+            time.sleep(self.seconds)
+        return batch[:, 0] * 2
+
+
+def _runtime(model: modelport.Model, **options: Any) -> ModelRuntime:
+    runtime = ModelRuntime(PythonModelServable(model, name="m", signature=SIGNATURE), **options)
+    runtime.load()
+    return runtime
+
+
+def _batch(rows: int = 1) -> Batch:
+    return Batch.from_table(pa.table({"x": [1.0] * rows}))
+
+
+async def _calls(runtime: ModelRuntime, count: int) -> None:
+    for _ in range(count):
+        result = await runtime.predict(_batch())
+        assert result.column("y").to_pylist() == [2.0]
+
+
+def test_a_fast_model_moves_to_the_event_loop_after_its_timed_calls() -> None:
+    runtime = _runtime(Timed(0))
+    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS - 1))
+    assert not runtime.runs_inline
+    asyncio.run(_calls(runtime, 1))
+    assert runtime.runs_inline
+
+
+def test_a_slow_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    runtime = _runtime(Timed(0.005))
+    asyncio.run(_calls(runtime, 10))
+    assert not runtime.runs_inline
+
+
+def test_one_slow_call_on_the_loop_sends_the_model_back_for_good(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = Timed(0)
+    runtime = _runtime(model)
+    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
+    assert runtime.runs_inline
+    model.seconds = 0.02
+    asyncio.run(_calls(runtime, 1))
+    assert not runtime.runs_inline
+    model.seconds = 0
+    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS * 2))
+    assert not runtime.runs_inline
+
+
+def test_a_model_served_with_a_timeout_never_runs_on_the_loop() -> None:
+    runtime = _runtime(Timed(0), timeout=5)
+    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS + 1))
+    assert not runtime.runs_inline
+
+
+def test_timeouts_abandon_the_call() -> None:
+    runtime = _runtime(Timed(5.0), timeout=0.1)
+    started = time.monotonic()
+    with pytest.raises(ModelTimeout, match="within 0.1 s"):
+        asyncio.run(runtime.predict(_batch()))
+    assert time.monotonic() - started < 4, "the timeout waited for the model"
+
+
+class Extra(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return np.zeros(len(batch) + 1)
+
+
+class Broken(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        raise KeyError("weights")
+
+
+def test_row_count_and_exceptions_become_model_failures() -> None:
+    with pytest.raises(ModelFailed, match="returned 3 rows for 2 input rows"):
+        asyncio.run(_runtime(Extra()).predict(_batch(2)))
+    with pytest.raises(ModelFailed, match="KeyError: 'weights'"):
+        asyncio.run(_runtime(Broken()).predict(_batch()))
