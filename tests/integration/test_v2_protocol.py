@@ -70,6 +70,18 @@ class Echo(modelport.Model):
         return pa.Table.from_arrays(batch.columns, names=names)
 
 
+class Series(modelport.Model):
+    """Variable-length lists and times in; the same out, plus an undeclared list output."""
+
+    def schema(self) -> Signature:
+        inputs = [Field("tokens", list[float]), Field("when", "timestamp[ms]")]
+        return Signature(inputs, inputs)
+
+    def predict(self, batch: pa.Table) -> pa.Table:
+        pairs = pa.array([[1, 2]] * batch.num_rows)
+        return batch.append_column("pairs", pairs)
+
+
 class Anything(modelport.Model):
     """A free-form model: answers with its input columns doubled."""
 
@@ -95,6 +107,7 @@ def base_url() -> Iterator[str]:
             _runtime(iris, "iris", 2),
             _runtime(echo, "echo"),
             _runtime(Anything(), "anything"),
+            _runtime(Series(), "series"),
         ]
     )
     with running(create_app(models)) as base:
@@ -299,6 +312,32 @@ def test_plain_json_answer(http: httpx.Client) -> None:
         "id": "abc",
         "outputs": [{"name": "species", "datatype": "INT64", "shape": [1], "data": [0]}],
     }
+
+
+def test_lists_and_times(http: httpx.Client) -> None:
+    metadata = http.get("/v2/models/series").json()
+    assert metadata["inputs"] == [
+        {"name": "tokens", "datatype": "FP64", "shape": [-1, -1]},
+        {"name": "when", "datatype": "BYTES", "shape": [-1]},
+    ]
+    tokens = {"name": "tokens", "shape": [2, 3], "datatype": "FP64", "data": [1, 2, 3, 4, 5, 6]}
+    when = {"name": "when", "shape": [2], "datatype": "BYTES", "data": ["2024-01-01T10:00:00.5"]}
+    when["data"].append("2024-03-01")
+    answer = http.post("/v2/models/series/infer", json={"inputs": [tokens, when]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outputs"] == [
+        {"name": "tokens", "datatype": "FP64", "shape": [2, 3], "data": [1, 2, 3, 4, 5, 6]},
+        {
+            "name": "when",
+            "datatype": "BYTES",
+            "shape": [2],
+            "data": ["2024-01-01T10:00:00.500", "2024-03-01T00:00:00.000"],
+        },
+        {"name": "pairs", "datatype": "INT64", "shape": [2, 2], "data": [1, 2, 1, 2]},
+    ]
+    bad = {**when, "data": ["yesterday", "2024-03-01"]}
+    refused = http.post("/v2/models/series/infer", json={"inputs": [tokens, bad]})
+    assert (refused.status_code, refused.json()["field"]) == (422, "when")
 
 
 def test_model_ready_body(http: httpx.Client) -> None:

@@ -163,13 +163,13 @@ def _v2_infer(doc: _Document, s: Served, versioned: bool) -> dict[str, Any]:
 # --- one operation for every model ---------------------------------------------------------------
 
 
-def _readiness(protocol: str) -> Callable[[_Document, bool], dict[str, Any]]:
+def _readiness(protocol: str, operation_id: str) -> Callable[[_Document, bool], dict[str, Any]]:
     def operation(doc: _Document, versioned: bool) -> dict[str, Any]:
         ready = media(ref("ModelReadiness"))
         return {
             "tags": [_MODELS_TAG],
             "summary": f"Whether a model is ready ({protocol})",
-            "operationId": identifier(f"{protocol}_ready" + ("_versioned" if versioned else "")),
+            "operationId": operation_id + ("_versioned" if versioned else ""),
             "parameters": doc.name_parameters(versioned),
             "responses": {
                 "200": {"description": "Ready.", "content": {JSON: ready}},
@@ -234,11 +234,13 @@ _PER_MODEL: dict[RouteKey, Callable[[_Document, Served, bool], dict[str, Any]]] 
     ("POST", "/v2/models/{name}/versions/{version}/infer"): _v2_infer,
 }
 _SHARED: dict[RouteKey, Callable[[_Document, bool], dict[str, Any]]] = {
-    ("GET", "/v1/models/{name}"): _readiness("KServe V1"),
+    ("GET", "/v1/models/{name}"): _readiness("KServe V1", "kserve_model_ready"),
     ("GET", "/v2/models/{name}"): _v2_model_metadata,
     ("GET", "/v2/models/{name}/versions/{version}"): _v2_model_metadata,
-    ("GET", "/v2/models/{name}/ready"): _readiness("Open Inference Protocol V2"),
-    ("GET", "/v2/models/{name}/versions/{version}/ready"): _readiness("Open Inference Protocol V2"),
+    ("GET", "/v2/models/{name}/ready"): _readiness("Open Inference Protocol V2", "v2_model_ready"),
+    ("GET", "/v2/models/{name}/versions/{version}/ready"): _readiness(
+        "Open Inference Protocol V2", "v2_model_ready"
+    ),
     ("GET", "/v2/health/live"): _server(
         "v2_live", "Whether the server is up", {JSON: media(ref("Liveness"))}
     ),

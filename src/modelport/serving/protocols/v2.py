@@ -408,7 +408,7 @@ class _OutputRule:
             return array
         return array.astype(self.dtype)
 
-    def _no_nulls(self, values: pa.Array) -> None:
+    def _no_nulls(self, values: pa.Array | pa.ChunkedArray) -> None:
         if values.null_count:
             raise ModelFailed(
                 f"output {self.name!r} holds nulls, which a {self.datatype} tensor cannot",
