@@ -62,7 +62,7 @@ def to_table(result: Any, *, output_names: Sequence[str] = ()) -> pa.Table:
         import pandas as pd
 
         if isinstance(result, pd.DataFrame):
-            return pa.Table.from_pandas(result, preserve_index=False)
+            return _frame_to_table(result)
         if isinstance(result, pd.Series):
             name = str(result.name) if result.name is not None else _single_name(output_names)
             return pa.table({name: pa.array(result.to_numpy())})
@@ -85,6 +85,18 @@ def to_table(result: Any, *, output_names: Sequence[str] = ()) -> pa.Table:
         hint="return a DataFrame, an Arrow table, a dict of columns, "
         "or an array with one value per row",
     )
+
+
+def _frame_to_table(frame: Any) -> pa.Table:
+    """A DataFrame as Arrow: plain numpy columns directly (several times faster than
+    ``Table.from_pandas`` on small frames), anything else through pandas' own conversion."""
+    columns = {}
+    for name, series in frame.items():
+        dtype = series.dtype
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+            return pa.Table.from_pandas(frame, preserve_index=False)
+        columns[str(name)] = series.to_numpy()
+    return pa.table(columns)
 
 
 def _single_name(output_names: Sequence[str]) -> str:

@@ -321,8 +321,8 @@ def test_lists_and_times(http: httpx.Client) -> None:
         {"name": "when", "datatype": "BYTES", "shape": [-1]},
     ]
     tokens = {"name": "tokens", "shape": [2, 3], "datatype": "FP64", "data": [1, 2, 3, 4, 5, 6]}
-    when = {"name": "when", "shape": [2], "datatype": "BYTES", "data": ["2024-01-01T10:00:00.5"]}
-    when["data"].append("2024-03-01")
+    days = ["2024-01-01T12:00:00.5+02:00", "2024-03-01"]
+    when = {"name": "when", "shape": [2], "datatype": "BYTES", "data": days}
     answer = http.post("/v2/models/series/infer", json={"inputs": [tokens, when]})
     assert answer.status_code == 200, answer.text
     assert answer.json()["outputs"] == [

@@ -18,6 +18,7 @@ declared output field's (or the Arrow type's when the model declares no outputs)
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from typing import Any
 
@@ -330,14 +331,20 @@ class _InputRule:
         return data
 
     def _times(self, tensor: str, data: np.ndarray) -> np.ndarray:
-        text = _map_bytes(data, lambda item: _text(tensor, item))
+        text = _map_bytes(data, lambda item: _text(tensor, item)).astype(str)
         try:
-            return text.astype(str).astype(self.time_dtype)
+            with warnings.catch_warnings():  # numpy warns of, and reads as UTC, a zone offset
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return text.astype(self.time_dtype)
         except (ValueError, TypeError) as exc:
             raise InvalidInput(
                 f"input {tensor!r} holds a value that is not an ISO-8601 date or time: {exc}",
                 field=tensor,
             ) from None
+
+
+def _is_list(t: pa.DataType) -> bool:
+    return bool(pa.types.is_fixed_size_list(t) or pa.types.is_list(t) or pa.types.is_large_list(t))
 
 
 def _time_format(leaf: pa.DataType) -> str | None:
@@ -381,7 +388,7 @@ class _OutputRule:
         values: Any = column.combine_chunks()
         rows = len(values)
         dims: list[int] = []
-        while pa.types.is_fixed_size_list(values.type) or pa.types.is_list(values.type):
+        while _is_list(values.type):
             self._no_nulls(values)
             if pa.types.is_fixed_size_list(values.type):
                 size = values.type.list_size
