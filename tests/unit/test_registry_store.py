@@ -28,8 +28,9 @@ def make_artifact(folder: Path, content: str) -> Path:
     """A real artifact zip whose bytes depend on ``content``."""
     path = folder / f"artifact-{abs(hash(content))}.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("modelport.yaml", f"name: test\ncontent: {content}\n")
-        archive.writestr("model.bin", content.encode() * 100)
+        # fixed timestamps: the same content must give the same bytes, whenever it is written
+        archive.writestr(zipfile.ZipInfo("modelport.yaml"), f"name: test\ncontent: {content}\n")
+        archive.writestr(zipfile.ZipInfo("model.bin"), content.encode() * 100)
     return path
 
 

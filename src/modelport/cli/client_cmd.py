@@ -105,7 +105,8 @@ def test(
             server.stop()
     sys.stdout.write(report.output)
     console.print(Text(_summary(report, ref)))
-    raise typer.Exit(report.exit_code)
+    if report.exit_code:
+        sys.exit(report.exit_code)  # SystemExit: `run` returns 0 for a typer.Exit
 
 
 def _summary(report: TestReport, ref: str) -> str:

@@ -26,6 +26,7 @@ def problem_response(
 ) -> Response:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
+    body["error"] = detail  # where Open Inference V2 clients (tritonclient) read the message
     if field is not None:
         body["field"] = field
     return Response(

@@ -34,6 +34,7 @@ class InputValidator:
         self._known = frozenset(self.names)
         self._nullable = {f.name: f.nullable for f in signature.inputs}
         self.matrix_dtype = _matrix_dtype(signature)
+        self._numpy_dtypes = {f.name: to_numpy_dtype(f) for f in signature.inputs}
 
     # --- JSON rows --------------------------------------------------------------------------
 
@@ -149,7 +150,8 @@ class InputValidator:
 
     def columns(self, columns: Mapping[str, np.ndarray]) -> Batch:
         """Named numpy columns (V2 tensors): checked and cast through Arrow."""
-        self._check_keys(columns.keys())
+        if not self.free_form:
+            self._check_keys(columns.keys())
         lengths = {name: len(values) for name, values in columns.items()}
         if len(set(lengths.values())) > 1:
             detail = ", ".join(f"{name}: {n}" for name, n in lengths.items())
@@ -159,7 +161,7 @@ class InputValidator:
         checked = {}
         for field in self.schema:
             values = columns[field.name]
-            expected = to_numpy_dtype_of(field)
+            expected = self._numpy_dtypes[field.name]
             if values.dtype != expected and values.ndim == 1 and values.dtype.kind in "biuf":
                 values = self._cast_numpy(field, values, expected)
             checked[field.name] = values
@@ -202,12 +204,6 @@ class InputValidator:
 
 def _holds_booleans(values: list[list[Any]]) -> bool:
     return any(value.__class__ is bool for row in values for value in row)
-
-
-def to_numpy_dtype_of(field: pa.Field) -> np.dtype:
-    from modelport.schema import Field
-
-    return to_numpy_dtype(Field.from_arrow(field))
 
 
 def _matrix_dtype(signature: Signature) -> np.dtype | None:

@@ -9,11 +9,14 @@ with shape ``[N]`` (or ``[N, 1]``) for a scalar field and ``[N, *field.shape]`` 
 field (``-1`` dimensions, variable-length lists, take any size). BYTES tensors become text,
 bytes, or dates and times (ISO-8601) as the field says. As MLServer does, a model whose inputs
 are all scalars also takes one tensor of another name shaped ``[N, k]``, ``k`` the number of
-inputs: its columns are the inputs in signature order.
+inputs: its columns are the inputs in signature order. A free-form model gets each tensor as
+a column of its name, BYTES as text where it is UTF-8.
 
 Each output column becomes one output tensor, ``[N]`` or ``[N, *dims]``, its datatype the
 declared output field's (or the Arrow type's when the model declares no outputs); the request's
-``outputs`` pick which, and ``binary_data``/``binary_data_output`` pick binary or JSON.
+``outputs`` pick which, and ``binary_data``/``binary_data_output`` pick binary or JSON. The
+answer's ``id`` is the request's, or else the server's request id (``x-request-id``). Request
+bodies may be gzip- or deflate-compressed (``Content-Encoding``), as tritonclient can send them.
 """
 
 from __future__ import annotations
@@ -334,7 +337,7 @@ class _InputRule:
         text = _map_bytes(data, lambda item: _text(tensor, item)).astype(str)
         try:
             with warnings.catch_warnings():  # numpy warns of, and reads as UTC, a zone offset
-                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore")
                 return text.astype(self.time_dtype)
         except (ValueError, TypeError) as exc:
             raise InvalidInput(

@@ -1,0 +1,58 @@
+"""``modelport test``: build a project, serve it, run its tests/it against it, exit as pytest."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .cli import run_cli
+
+BROKEN_TEST = """
+def test_expects_another_species(real_time_client):
+    rows = [{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}]
+    assert real_time_client.predict(rows)["species"].tolist() == [2]
+"""
+
+
+@pytest.fixture(scope="module")
+def iris(project_factory: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sklearn template (its tests/it/test_serving.py passes) plus one failing it-test."""
+    project = project_factory(tmp_path_factory.mktemp("iris") / "iris", template="sklearn")
+    (project / "tests" / "it" / "test_broken.py").write_text(BROKEN_TEST)
+    return project
+
+
+def test_passing_integration_tests_exit_zero_with_a_summary(iris: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "test", str(iris), "--env", "inherit", "--", "-k", "served_model", home=tmp_path
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary == ("integration tests of iris:1 (tests/it): 1 passed, 0 failed, 0 skipped")
+    assert "serving iris:1" in result.stderr
+
+
+def test_a_failing_integration_test_fails_the_command_and_is_named(
+    iris: Path, tmp_path: Path
+) -> None:
+    result = run_cli("test", str(iris), "--env", "inherit", home=tmp_path)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "FAILED tests/it/test_broken.py::test_expects_another_species" in result.stdout
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "1 passed, 1 failed, 0 skipped" in summary
+    assert summary.endswith("failed: tests.it.test_broken::test_expects_another_species")
+
+
+def test_a_project_without_integration_tests_is_refused_before_building(
+    project_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = project_factory(tmp_path / "echo")
+    shutil.rmtree(project / "tests" / "it")
+    result = run_cli("test", str(project), "--env", "inherit", home=tmp_path / "home")
+    assert result.code == 1
+    assert "has no integration tests (tests/it)" in result.stderr
+    assert "real_time_client" in result.stderr
+    assert not (tmp_path / "home" / "registry.db").exists()
