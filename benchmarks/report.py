@@ -63,6 +63,7 @@ def _header(results: Results) -> Iterator[str]:
         yield ""
         yield "> **Smoke run (`--quick`)**: 2-second loads, one pass of the key run: indicative."
     yield ""
+    yield from _contention(results)
     yield "## Machine and method"
     yield ""
     yield "| | |"
@@ -98,6 +99,23 @@ def _header(results: Results) -> Iterator[str]:
         '`{"rows": [records]}`, MLServer one `[N, 4]` FP64 V2 tensor.'
     )
     yield "- Gaps under ~20% between two figures are noise on this machine kind."
+    yield ""
+
+
+def _contention(results: Results) -> Iterator[str]:
+    """A warning when the rest of the shared machine kept the cores busy during the loads."""
+    others = sorted(
+        load.other_cpu_pct for s in results.servers for r in s.routes for load in r.loads
+    )
+    if not others:
+        return
+    median = others[len(others) // 2]
+    if median > 25:
+        yield (
+            f"> **Busy machine**: other processes used a median {median:.0f}% of a core during "
+            "the loads (column *other CPU*; 200% is both cores). Servers were starved unevenly, "
+            "so ratios here are unreliable: rerun `make bench` on a quiet machine."
+        )
     yield ""
 
 
@@ -188,9 +206,19 @@ def targets(results: Results) -> list[Target]:
             0.5,
             False,
             "x",
-            "",
+            _memory_note(ours, fast),
         ),
     ]
+
+
+def _memory_note(ours: ServerResult | None, fast: ServerResult | None) -> str:
+    if ours is None or fast is None or ours.rss_mib is None or fast.rss_mib is None:
+        return ""
+    return (
+        f"the bare FastAPI app holding the same model takes {fast.rss_mib:,.0f} MiB; modelport's "
+        f"{ours.rss_mib:,.0f} MiB adds what its runtime imports beyond it (pandas, pyarrow, "
+        "its registry and serving code) and its worker threads."
+    )
 
 
 def _route_note(results: Results, label: str) -> str:
@@ -207,7 +235,8 @@ def _cpu_note(results: Results, name: str, label: str, rows: int, c: int) -> str
         return "not measured in this run."
     return (
         f"at that point the server used {load.server_cpu_pct:.0f}% of a core and wrk "
-        f"{load.wrk_cpu_pct:.0f}%; a server near 100% is bound by its one Python thread "
+        f"{load.wrk_cpu_pct:.0f}%, other processes {load.other_cpu_pct:.0f}%; a server near 100% "
+        "(with little other CPU) is bound by its one Python thread "
         "(per-request overhead in the HTTP stack, decoding and encoding), not by the model."
     )
 

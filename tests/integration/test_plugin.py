@@ -103,7 +103,8 @@ def test_the_fixture_builds_and_serves_the_project_holding_the_test(
     )
     code, output = _pytest(project, "tests/it")
     assert code == 0, output
-    assert "3 passed" in output
+    assert "4 passed" in output  # the three above and the template's own
+    assert "test_serving.py::test_served_model_echoes" in output
     url = (tmp_path / "url.txt").read_text()
     assert url.startswith("http://127.0.0.1:")
     with modelport.Client(url, model="echo") as client:

@@ -125,3 +125,29 @@ def test_sigterm_drains_in_flight_requests_then_exits_0(home: Path) -> None:
     assert answers and answers[0].status_code == 200
     assert answers[0].json() == [{"waited": 2.0}]
     assert code == 0
+
+
+@pytest.mark.parametrize("target", ["alias", "artifact"])
+def test_serve_an_alias_or_an_artifact_file(home: Path, tmp_path: Path, target: str) -> None:
+    if target == "alias":
+        assert run_cli("alias", "set", "demo", "prod", "1", home=home).code == 0
+        ref = "demo@prod"
+    else:
+        ref = str(tmp_path / "demo.zip")
+        assert run_cli("export", "demo:1", "-o", ref, home=home).code == 0
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelport", "serve", ref, "--port", str(port)],
+        env={**os.environ, "MODELPORT_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: _get(f"{base}/v2/health/ready") == 200)
+        answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
+        assert answer.json() == [{"waited": 0.0}]
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0

@@ -86,7 +86,7 @@ def test_a_model_served_with_a_timeout_never_runs_on_the_loop() -> None:
 def test_timeouts_abandon_the_call() -> None:
     runtime = _runtime(Timed(5.0), timeout=0.1)
     started = time.monotonic()
-    with pytest.raises(ModelTimeout, match="within 0.1 s"):
+    with pytest.raises(ModelTimeout, match=r"within 0\.1 s"):
         asyncio.run(runtime.predict(_batch()))
     assert time.monotonic() - started < 4, "the timeout waited for the model"
 

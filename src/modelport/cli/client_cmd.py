@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 
     from modelport.batch import Batch
     from modelport.build.testrun import TestReport
-    from modelport.cli.serve_cmd import ServeTarget
     from modelport.serving.runtime import ModelRuntime
     from modelport.serving.validation import InputValidator
 
@@ -106,7 +104,7 @@ def test(
     sys.stdout.write(report.output)
     console.print(Text(_summary(report, ref)))
     if report.exit_code:
-        sys.exit(report.exit_code)  # SystemExit: `run` returns 0 for a typer.Exit
+        raise typer.Exit(report.exit_code)
 
 
 def _summary(report: TestReport, ref: str) -> str:
@@ -150,10 +148,13 @@ def predict(
     """Predict with a model and print the answer as a table (or JSON records)."""
     if (data is None) == (file is None):
         raise InvalidInput("give the rows with exactly one of --data or --file", field="--data")
-    if data is not None:  # refuse what cannot parse before building or loading anything
+    # Refuse what cannot be read before building or loading anything.
+    if data is not None:
         _parse_json(data.encode(), "--data")
-    elif file is not None and _file_suffix(file) and not file.is_file():
-        raise NotFound(f"{file} does not exist", field="--file")
+    elif file is not None:
+        _file_suffix(file)
+        if not file.is_file():
+            raise NotFound(f"{file} does not exist", field="--file")
     table = (
         _predict_remote(url, target, data, file)
         if url is not None
@@ -188,11 +189,11 @@ def _predict_local(
     import anyio
 
     from modelport.build.artifact import open_artifact
-    from modelport.cli.serve_cmd import _resolve
+    from modelport.cli.targets import reexec_in_model_environment, resolve_target
     from modelport.serving.loader import load_artifact
     from modelport.serving.runtime import ModelRuntime
 
-    resolved = _resolve(target, env=env_mode(env), name=None, as_version=None)
+    resolved = resolve_target(target, env=env_mode(env), name=None, as_version=None)
     artifact = open_artifact(
         resolved.artifact,
         max_bytes=STATE.settings.max_artifact_bytes,
@@ -202,9 +203,8 @@ def _predict_local(
         options = (
             ["--data", data] if data is not None else ["--file", str(Path(str(file)).resolve())]
         )
-        _reexec_in_model_environment(
-            resolved, artifact.manifest.lock, artifact.manifest.build, [*options, *json_flag]
-        )
+        command = ["predict", str(resolved.artifact), "--no-reexec", *options, *json_flag]
+        reexec_in_model_environment(artifact.manifest.lock, artifact.manifest.build, command)
     loaded = load_artifact(
         resolved.artifact,
         settings=STATE.settings,
@@ -314,29 +314,6 @@ def _print_result(table: pa.Table, *, as_json: bool) -> None:
         sys.stdout.write(body.decode() + "\n")
         return
     print_table(None, table.column_names, (list(row.values()) for row in table.to_pylist()))
-
-
-def _reexec_in_model_environment(
-    target: ServeTarget, lock: list[str] | str, build: dict[str, object], options: list[str]
-) -> None:
-    """Run this prediction again in the model's own environment, when it has one."""
-    if build.get("environment") != "venv":
-        return
-    from modelport.build.environment import prepare_environment
-
-    lines = lock.splitlines() if isinstance(lock, str) else list(lock)
-    environment = prepare_environment(lines, envs_dir=STATE.settings.envs_dir)
-    if environment.python.resolve() == Path(sys.executable).resolve():
-        return
-    argv = [str(environment.python), "-m", "modelport"]
-    if STATE.debug:
-        argv.append("--debug")
-    if STATE.registry_uri:
-        argv += ["--registry", STATE.registry_uri]
-    argv += ["predict", str(target.artifact), "--no-reexec", *options]
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(argv[0], argv)
 
 
 def register(app: typer.Typer) -> None:

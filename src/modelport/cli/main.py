@@ -52,7 +52,7 @@ def _options(
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except ModelportError as exc:
         _fail(str(exc), exc, code=1)
     except typer.Abort:
@@ -70,7 +70,7 @@ def run(argv: list[str] | None = None) -> None:
         if isinstance(exc, click.exceptions.Exit):
             sys.exit(exc.exit_code)
         _fail(f"internal error: {type(exc).__name__}: {exc}", exc, code=70)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)  # click returns typer.Exit's code
 
 
 def _fail(message: str, exc: BaseException, *, code: int) -> None:

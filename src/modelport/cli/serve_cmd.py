@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from modelport.build.artifact import open_artifact
-from modelport.build.pipeline import BuildOptions, build_project
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.output import console
-from modelport.cli.progress import RichProgress
-
-
-@dataclass(frozen=True)
-class ServeTarget:
-    artifact: Path
-    name: str | None
-    version: int | None
-    digest: str | None
+from modelport.cli.targets import reexec_in_model_environment, resolve_target
 
 
 def serve(
@@ -51,14 +38,21 @@ def serve(
     no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
 ) -> None:
     """Serve a model over HTTP (native, KServe V1 and Open Inference V2 routes)."""
-    resolved = _resolve(target, env=env, name=name, as_version=as_version)
+    resolved = resolve_target(target, env=env_mode(env), name=name, as_version=as_version)
     artifact = open_artifact(
         resolved.artifact,
         max_bytes=STATE.settings.max_artifact_bytes,
         expected_digest=resolved.digest,
     )
     if not no_reexec:
-        _reexec_in_model_environment(resolved, artifact.manifest.lock, artifact.manifest.build)
+        command = ["serve", str(resolved.artifact), "--no-reexec"]
+        if resolved.name:
+            command += ["--name", resolved.name]
+        if resolved.version is not None:
+            command += ["--as-version", str(resolved.version)]
+        reexec_in_model_environment(
+            artifact.manifest.lock, artifact.manifest.build, [*command, *_passthrough_options()]
+        )
 
     from modelport.serving.app import AppOptions, create_app
     from modelport.serving.loader import load_artifact
@@ -89,55 +83,6 @@ def serve(
     )
     sys.stdout.flush()
     run_server(app, models, host=host, port=port)
-
-
-def _resolve(target: str, *, env: str, name: str | None, as_version: int | None) -> ServeTarget:
-    path = Path(target)
-    if path.is_dir():
-        with RichProgress(Console(stderr=True)) as progress:
-            result = build_project(
-                path,
-                store=STATE.store,
-                settings=STATE.settings,
-                options=BuildOptions(name=name, env=env_mode(env)),
-                progress=progress,
-            )
-        version = result.version
-    elif path.is_file():
-        return ServeTarget(path.resolve(), name, as_version, None)
-    else:
-        version = STATE.store.resolve(target)
-    return ServeTarget(
-        STATE.store.artifact_path(version), name or version.model, version.number, version.digest
-    )
-
-
-def _reexec_in_model_environment(
-    target: ServeTarget, lock: list[str] | str, build: dict[str, object]
-) -> None:
-    """Become a server running in the model's own environment, when it has one."""
-    if build.get("environment") != "venv":
-        return
-    from modelport.build.environment import prepare_environment
-
-    lines = lock.splitlines() if isinstance(lock, str) else list(lock)
-    environment = prepare_environment(lines, envs_dir=STATE.settings.envs_dir)
-    if environment.root.resolve() == Path(sys.prefix).resolve():
-        return  # already running in it (interpreters are symlinks: compare the prefixes)
-    argv = [str(environment.python), "-m", "modelport"]
-    if STATE.debug:
-        argv.append("--debug")
-    if STATE.registry_uri:
-        argv += ["--registry", STATE.registry_uri]
-    argv += ["serve", str(target.artifact), "--no-reexec"]
-    if target.name:
-        argv += ["--name", target.name]
-    if target.version is not None:
-        argv += ["--as-version", str(target.version)]
-    argv += _passthrough_options()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(argv[0], argv)
 
 
 def _passthrough_options() -> list[str]:

@@ -1,0 +1,1 @@
+"""Helpers for testing models: the pytest plugin (``real_time_client``) and served processes."""

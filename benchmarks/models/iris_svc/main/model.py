@@ -12,7 +12,7 @@ FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 
 
 class IrisSVC(modelport.Model):
-    """An SVM classifier of iris flowers that takes the batch as a dict of numpy columns."""
+    """An SVM classifier of iris flowers that takes the batch as one 2-D numpy array."""
 
     def __init__(self) -> None:
         self.classifier: svm.SVC | None = None
@@ -21,10 +21,10 @@ class IrisSVC(modelport.Model):
         iris = datasets.load_iris()
         self.classifier = svm.SVC(gamma="scale").fit(iris.data, iris.target)
 
-    def predict(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """``features``: one row per flower, columns in the order of ``schema()``'s inputs."""
         assert self.classifier is not None, "build() has not run"
-        matrix = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in FEATURES])
-        return self.classifier.predict(matrix)
+        return self.classifier.predict(features)
 
     def schema(self) -> Signature:
         return Signature(
