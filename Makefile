@@ -12,6 +12,7 @@ $(BIN)/uv:
 
 $(STAMP): pyproject.toml $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn]'
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP)
 
 serve: $(STAMP)

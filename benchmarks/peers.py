@@ -14,6 +14,8 @@ from payloads import AnswerKind, BodyKind
 from spec import Route, ServerSpec
 from uv import find_uv_bin
 
+from modelport.build.environment import compile_bytecode
+
 APPS = Path(__file__).resolve().parent / "peer_apps"
 SKLEARN = f"scikit-learn=={metadata.version('scikit-learn')}"  # joblib files need the same one
 JOBLIB = "joblib"
@@ -58,6 +60,7 @@ def install(cache: Path, peer: Peer) -> str:
         subprocess.run(
             [uv, "pip", "install", "--quiet", "--python", python, *peer.requirements], check=True
         )
+        compile_bytecode(Path(python))  # as pip would; imports then never compile again
         stamp.write_text(wanted)
     return installed_version(cache, peer)
 

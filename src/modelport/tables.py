@@ -75,6 +75,8 @@ def to_table(result: Any, *, output_names: Sequence[str] = ()) -> pa.Table:
     if isinstance(result, np.ndarray):
         if result.ndim == 2 and len(output_names) == result.shape[1] > 1:
             return pa.table({n: pa.array(result[:, i]) for i, n in enumerate(output_names)})
+        if result.ndim == 1:  # pa.table takes a 1-D array faster than pa.array does
+            return pa.table({_single_name(output_names): result})  # type: ignore[dict-item]
         return pa.table({_single_name(output_names): numpy_to_array(result)})
     if isinstance(result, list | tuple):
         if result and all(isinstance(row, Mapping) for row in result):

@@ -31,6 +31,19 @@ class Timed(modelport.Model):
         return batch[:, 0] * 2
 
 
+class Busy(modelport.Model):
+    """Uses the CPU (not sleep) for ``seconds`` per call."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        end = time.thread_time() + self.seconds
+        while time.thread_time() < end:
+            pass
+        return batch[:, 0] * 2
+
+
 def _runtime(model: modelport.Model, **options: Any) -> ModelRuntime:
     runtime = ModelRuntime(PythonModelServable(model, name="m", signature=SIGNATURE), **options)
     runtime.load()
@@ -55,10 +68,10 @@ def test_a_fast_model_moves_to_the_event_loop_after_its_timed_calls() -> None:
     assert runtime.runs_inline
 
 
-def test_a_slow_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
-    runtime = _runtime(Timed(0.005))
-    asyncio.run(_calls(runtime, 10))
+    runtime = _runtime(Busy(0.008))
+    asyncio.run(_calls(runtime, 4))
     assert not runtime.runs_inline
 
 

@@ -220,8 +220,23 @@ def _build(
                 raise
             say(f"reusing environment {target.name}, built meanwhile by another build")
             return True
+    say("compiling bytecode")
+    compile_bytecode(_python_of(target))
     say(f"environment {target.name} ready")
     return False
+
+
+def compile_bytecode(python: Path) -> None:
+    """Compile every module of an environment once, so its imports never compile again.
+
+    uv installs without bytecode, and a process with PYTHONDONTWRITEBYTECODE set (common in
+    containers) would otherwise recompile scikit-learn, pandas and friends at every start.
+    """
+    subprocess.run(
+        [str(python), "-m", "compileall", "-q", "-j", "0", str(python.parent.parent / "lib")],
+        capture_output=True,
+        check=False,
+    )
 
 
 def _uv(args: list[str], *, failure: str, hint: str, source: Path | None) -> str:

@@ -88,9 +88,7 @@ def build_project(
         tests: TestReport | None = None
         if options.run_unit_tests and layout.unit_tests:
             progress.step(f"running unit tests ({layout.unit_tests})")
-            tests = run_tests(
-                environment.python, layout.root, layout.unit_tests, env=_child_env(settings)
-            )
+            tests = run_tests(environment.python, layout.root, layout.unit_tests)
             _check_tests(tests)
             progress.info(f"{tests.passed} passed, {tests.skipped} skipped")
 
@@ -150,12 +148,6 @@ _ERRORS: dict[str, type[ModelportError]] = {
 }
 
 
-def _child_env(settings: Settings) -> dict[str, str]:
-    """Variables for processes running user code: bytecode goes to modelport's cache, so the
-    project folder stays clean and repeated builds do not recompile their imports."""
-    return {"PYTHONPYCACHEPREFIX": str(settings.home / "pycache")}
-
-
 def _run_build_step(
     environment: Environment,
     format_name: str,
@@ -179,7 +171,7 @@ def _run_build_step(
         command += ["--extra-folder", folder]
     if options.sample:
         command += ["--sample", str(options.sample.resolve())]
-    env = {**os.environ, **_child_env(settings), "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     result_path = out / RESULT_FILE
     if not result_path.exists():

@@ -96,7 +96,6 @@ def test(
                 env={
                     ENV_URL: server.url,
                     ENV_MODEL: version.model,
-                    "PYTHONPYCACHEPREFIX": str(STATE.settings.home / "pycache"),
                 },
             )
         finally:
