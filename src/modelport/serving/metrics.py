@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+_Children = tuple[Any, Any | None, Any, Any]
+"""A request counter, an error counter (4xx/5xx only), a latency and a rows histogram."""
 
 REQUEST_ROWS: ContextVar[list[int] | None] = ContextVar("modelport_request_rows", default=None)
 """Where the runtime notes how many rows the current request predicted (set per request by the
@@ -56,17 +60,32 @@ class ServerMetrics:
         self.in_flight = Gauge(
             "modelport_requests_in_flight", "Requests being answered", registry=self.registry
         )
+        self._children: dict[tuple[str, str, int], _Children] = {}
 
     def observe(
         self, *, model: str, route: str, status: int, seconds: float, rows: int | None
     ) -> None:
-        code = str(status)
-        self.requests.labels(model, route, code).inc()
-        if status >= 400:
-            self.errors.labels(model, route, code).inc()
-        self.latency.labels(model, route).observe(seconds)
+        key = (model, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = self._make_children(model, route, status)
+        requests, errors, latency, row_counts = children
+        requests.inc()
+        if errors is not None:
+            errors.inc()
+        latency.observe(seconds)
         if rows is not None:
-            self.rows.labels(model, route).observe(rows)
+            row_counts.observe(rows)
+
+    def _make_children(self, model: str, route: str, status: int) -> _Children:
+        """The labelled series of one (model, route, status), looked up once and kept."""
+        code = str(status)
+        return (
+            self.requests.labels(model, route, code),
+            self.errors.labels(model, route, code) if status >= 400 else None,
+            self.latency.labels(model, route),
+            self.rows.labels(model, route),
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

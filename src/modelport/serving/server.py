@@ -25,7 +25,14 @@ log = logging.getLogger("modelport.serving")
 def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> None:
     """Serve until SIGTERM or Ctrl-C; raises ModelFailed when a model cannot initialise."""
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        proxy_headers=False,  # nothing here reads the client address; skip the rewrite
+        server_header=False,
     )
     server = uvicorn.Server(config)
     failures: list[BaseException] = []
