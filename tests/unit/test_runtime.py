@@ -119,3 +119,17 @@ def test_row_count_and_exceptions_become_model_failures() -> None:
         asyncio.run(_runtime(Extra()).predict(_batch(2)))
     with pytest.raises(ModelFailed, match="KeyError: 'weights'"):
         asyncio.run(_runtime(Broken()).predict(_batch()))
+
+
+def test_a_model_found_too_slow_is_timed_again_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    monkeypatch.setattr(runtime_module, "RELEARN_AFTER_CALLS", 6)
+    model = Busy(0.008)
+    runtime = _runtime(model)
+    asyncio.run(_calls(runtime, 4))
+    assert not runtime.runs_inline
+    model.seconds = 0
+    asyncio.run(_calls(runtime, 6 + 3))
+    assert not runtime.runs_inline, "timed again only after RELEARN_AFTER_CALLS"
+    asyncio.run(_calls(runtime, 1))
+    assert runtime.runs_inline

@@ -6,8 +6,9 @@ the pool used two milliseconds of CPU or less (median; nine in ten under five; C
 wall time in a thread also counts the waits for the GIL) is then called on the event loop itself,
 with no thread hop (the hop and the GIL hand-offs cost more than such a prediction); one call on
 the loop taking over ten milliseconds of wall time (a model waiting on I/O, or a huge batch)
-sends it back to the pool for good. Models served with a timeout always run in the pool, where
-the timeout can abandon them.
+sends it back to the pool for good. A model found too slow is timed again every 4,096 calls,
+since a verdict reached while the machine was busy need not hold. Models served with a timeout
+always run in the pool, where the timeout can abandon them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ INLINE_TYPICAL_SECONDS = 0.002
 """The median CPU time (of its thread) of a model that may run on the event loop..."""
 INLINE_SLOW_SECONDS = 0.005
 """...and the CPU time nine in ten of its timed calls stayed under."""
+RELEARN_AFTER_CALLS = 4096
+"""Pool calls after a "too slow" verdict before the model's calls are timed again."""
 INLINE_ABANDON_SECONDS = 0.010
 """One call on the event loop taking longer than this (wall time) sends it back to the pool."""
 
@@ -60,6 +63,7 @@ class ModelRuntime:
         self._may_inline = inline and timeout is None and not servable.is_async
         self._inline = False
         self._timings: list[float] = []
+        self._until_relearn = 0
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
@@ -110,6 +114,9 @@ class ModelRuntime:
         )
         if self._may_inline:
             self._learn(seconds)
+        elif self._until_relearn > 0:
+            self._until_relearn -= 1
+            self._may_inline = self._until_relearn == 0
         return result
 
     def _learn(self, seconds: float) -> None:
@@ -120,7 +127,9 @@ class ModelRuntime:
         timings.sort()
         median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
         self._inline = median <= INLINE_TYPICAL_SECONDS and p90 <= INLINE_SLOW_SECONDS
-        self._may_inline = False  # decided once
+        self._may_inline = False
+        if not self._inline:  # measured on a busy machine, perhaps: measure again later
+            self._until_relearn = RELEARN_AFTER_CALLS
         timings.clear()
 
     def _check(self, result: Any, *, rows: int) -> pa.Table:
