@@ -23,6 +23,10 @@ class Servable(ABC):
     signature: Signature
     metadata: dict[str, Any]
 
+    source_format: str = "native"
+    """The convention the model was written to (its format adapter's name); protocol modules
+    that speak one convention's own routes answer only for its models."""
+
     example: list[dict[str, Any]] | None = None
     """A few input rows to show in documentation and quick-start commands, when known."""
 

@@ -28,9 +28,14 @@ def init(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Where to create it (default: ./NAME).")
     ] = None,
+    format_name: Annotated[
+        str | None,
+        typer.Option("--format", help="Scaffold another convention's layout (its template)."),
+    ] = None,
 ) -> None:
     """Scaffold a new model project."""
     validate_name(name, field="name")
+    template = format_name or template
     written = scaffold(name, template=template, dest=directory, class_name=class_name)
     root = directory if directory is not None else Path(name)
     console.print(Text(f"Created {root}/ ({template} template):"))

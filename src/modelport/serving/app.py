@@ -18,6 +18,11 @@ from modelport.serving.protocols import docs, kserve_v1, native, v2
 
 DEFAULT_MAX_BODY = 100 * 1024**2
 
+PROTOCOLS = (v2, native, kserve_v1, docs)
+"""Each module's ``routes(models)``, in matching order. A convention's own protocol (its clients'
+routes) goes before the generic ones and returns routes only when one of its models is served;
+where its paths overlap a generic protocol's, it answers its own models and hands the others on."""
+
 
 @dataclass(frozen=True)
 class AppOptions:
@@ -34,10 +39,7 @@ def create_app(models: ModelSet, options: AppOptions | None = None) -> Starlette
         return Response(metrics.render(), media_type=metrics.content_type)
 
     routes: list[BaseRoute] = [
-        *v2.routes(models),
-        *native.routes(models),
-        *kserve_v1.routes(models),
-        *docs.routes(models),
+        *(route for protocol in PROTOCOLS for route in protocol.routes(models)),
         Route("/metrics", render_metrics, methods=["GET"]),
     ]
     return Starlette(

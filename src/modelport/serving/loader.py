@@ -42,6 +42,7 @@ def load_artifact(
     root = unpacked_root(artifact, settings)
     adapter = get_format(artifact.manifest.source_format)
     servable = adapter.load(root, artifact.manifest)
+    servable.source_format = artifact.manifest.source_format
     if name:
         servable.name = name
     return LoadedModel(servable=servable, artifact=artifact, version=version)
