@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import anyio
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -133,3 +134,45 @@ def test_a_model_found_too_slow_is_timed_again_later(monkeypatch: pytest.MonkeyP
     assert not runtime.runs_inline, "timed again only after RELEARN_AFTER_CALLS"
     asyncio.run(_calls(runtime, 1))
     assert runtime.runs_inline
+
+
+class _Plain:
+    """Functions a convention's protocol hands to ``ModelRuntime.call``."""
+
+    @staticmethod
+    def double(value: int, *, times: int = 2) -> int:
+        return value * times
+
+    @staticmethod
+    async def double_async(value: int) -> int:
+        return value * 2
+
+    @staticmethod
+    def fail(value: int) -> int:
+        raise ValueError(f"bad value {value}")
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def test_call_runs_sync_and_async_functions_with_arguments() -> None:
+    runtime = _runtime_for_call()
+    assert anyio.run(lambda: runtime.call(_Plain.double, 3, times=3)) == 9
+    assert anyio.run(lambda: runtime.call(_Plain.double_async, 4)) == 8
+
+
+def test_call_maps_a_raising_function_to_model_failed() -> None:
+    runtime = _runtime_for_call()
+    with pytest.raises(ModelFailed, match="ValueError: bad value 5"):
+        anyio.run(lambda: runtime.call(_Plain.fail, 5))
+
+
+def test_call_times_out_with_model_timeout() -> None:
+    runtime = _runtime_for_call(timeout=0.05)
+    with pytest.raises(ModelTimeout, match=r"within 0\.05 s"):
+        anyio.run(lambda: runtime.call(_Plain.sleep, 1.0))
+
+
+def _runtime_for_call(**options: Any) -> ModelRuntime:
+    return _runtime(Timed(0), **options)

@@ -13,6 +13,8 @@ always run in the pool, where the timeout can abandon them.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -98,6 +100,29 @@ class ModelRuntime:
         except Exception as exc:
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
         return self._check(result, rows=batch.num_rows)
+
+    async def call(self, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Run one of the model's own functions that does not take a batch (a convention whose
+        requests are not rows: Truss's JSON payloads, DEEPaaS's arguments), with the same
+        thread pool, timeout and error mapping as ``predict``. Coroutine functions are awaited."""
+        try:
+            with anyio.fail_after(self.timeout):
+                if inspect.iscoroutinefunction(function):
+                    return await function(*args, **kwargs)
+                return await anyio.to_thread.run_sync(
+                    functools.partial(function, *args, **kwargs),
+                    limiter=self._limiter,
+                    abandon_on_cancel=True,
+                )
+        except TimeoutError as exc:
+            raise ModelTimeout(
+                f"the model did not answer within {self.timeout:g} s",
+                hint="send less, or raise --timeout",
+            ) from exc
+        except ModelportError:
+            raise
+        except Exception as exc:
+            raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
 
     async def _call(self, batch: Batch) -> Any:
         servable = self.servable
