@@ -57,18 +57,12 @@ class OdahuManifest:
     """The manifest as read (kept in the version's metadata)."""
 
     def metadata(self) -> dict[str, Any]:
-        """What the registry keeps: ``model.version`` as the version's label, the rest under
-        ``odahu``."""
+        """What the registry keeps: ``model.version`` as the version's label, the manifest
+        (every section, the toolchain's extra fields included) under ``odahu``."""
         return {
             "version": self.version,
             "framework": f"odahu-{self.binary_type}",
-            "odahu": {
-                "manifest": self.file_name,
-                "odahuflowVersion": self.odahuflow_version,
-                "binaries": self.raw.get("binaries", {}),
-                "model": self.raw.get("model", {}),
-                "toolchain": self.toolchain,
-            },
+            "odahu": {"manifest": self.file_name, **self.raw},
         }
 
 
