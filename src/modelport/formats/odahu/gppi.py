@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ PredictionMode = Literal["matrix", "objects"]
 MODES: tuple[PredictionMode, ...] = ("matrix", "objects")
 INFO_FUNCTIONS = ("get_info", "info")
 """The spec's name, then the one Odahu's own entrypoints define."""
+
+_PROCESS_STATE = threading.Lock()
+"""Held while the environment, working directory and path are set for one import."""
 
 
 @dataclass(frozen=True)
@@ -119,19 +123,19 @@ def load_gppi(root: Path, manifest: OdahuManifest) -> GppiModel:
             hint="name the folder holding the entrypoint module",
             field="model.workDir",
         )
-    os.environ["MODEL_LOCATION"] = str(work_dir)
-    if str(work_dir) not in sys.path:
-        sys.path.insert(0, str(work_dir))
-    with _working_directory(work_dir):
+    with _PROCESS_STATE, _working_directory(work_dir):
+        os.environ["MODEL_LOCATION"] = str(work_dir)
+        if str(work_dir) not in sys.path:
+            sys.path.insert(0, str(work_dir))
         module = _import(manifest.entrypoint, work_dir, manifest.file_name)
         mode = _init(module, manifest.entrypoint)
     return GppiModel(module=module, mode=mode, entrypoint=manifest.entrypoint)
 
 
 def _import(entrypoint: str, work_dir: Path, manifest_file: str) -> ModuleType:
-    _forget_other_module(entrypoint, work_dir)
     try:
-        return importlib.import_module(entrypoint)
+        with _modules_of_this_artifact(entrypoint, work_dir):
+            return importlib.import_module(entrypoint)
     except ModuleNotFoundError as exc:
         if exc.name is not None and entrypoint.startswith(exc.name):
             raise ConfigError(
@@ -183,18 +187,23 @@ def _init(module: ModuleType, entrypoint: str) -> PredictionMode:
     return found
 
 
-def _forget_other_module(entrypoint: str, work_dir: Path) -> None:
-    """Drop an already imported module of the same top-level name from another location (two
-    artifacts both calling their entrypoint ``entrypoint``), so this artifact's is imported."""
+@contextlib.contextmanager
+def _modules_of_this_artifact(entrypoint: str, work_dir: Path) -> Iterator[None]:
+    """Import the entrypoint even when a module of its top-level name was imported from
+    elsewhere (two artifacts both calling theirs ``entrypoint``): the other modules are set
+    aside while this one is imported, then put back."""
     top = entrypoint.split(".")[0]
     loaded = sys.modules.get(top)
-    if loaded is None:
-        return
     location = getattr(loaded, "__file__", None)
-    if location and Path(location).resolve().is_relative_to(work_dir):
+    if loaded is None or (location and Path(location).resolve().is_relative_to(work_dir)):
+        yield
         return
-    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
-        del sys.modules[name]
+    family = [name for name in sys.modules if name == top or name.startswith(top + ".")]
+    saved = {name: sys.modules.pop(name) for name in family}
+    try:
+        yield
+    finally:
+        sys.modules.update(saved)
 
 
 @contextlib.contextmanager
