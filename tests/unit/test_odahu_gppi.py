@@ -14,7 +14,7 @@ import pytest
 
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed
-from modelport.formats.odahu import OdahuFormat
+from modelport.formats.odahu import OdahuFormat, read_artifact
 from modelport.formats.odahu.gppi import NumpyAwareEncoder, load_gppi
 from modelport.formats.odahu.manifest import OdahuManifest, parse_manifest
 from modelport.formats.odahu.servable import OdahuServable
@@ -134,3 +134,19 @@ def test_layout_names_the_conda_file_without_modelport(tmp_path: Path) -> None:
     assert layout.dependency_file is not None
     assert layout.dependency_file.requirements() == ["numpy==1.26.*"]
     assert "model/entry_layout.py" in layout.sources and "odahuflow.model.yaml" in layout.sources
+
+
+def test_java_artifacts_are_refused_to_build_but_read(tmp_path: Path) -> None:
+    root = tmp_path / "java-model"
+    root.mkdir()
+    (root / "model.jar").write_bytes(b"PK")
+    data = {
+        "binaries": {"type": "java", "dependencies": "maven"},
+        "model": {"name": "scorer", "version": "3.1", "entrypoint": "model.jar"},
+    }
+    (root / "odahuflow.project.yaml").write_text(json.dumps(data))
+    found, manifest = read_artifact(root)
+    assert found == root.resolve() and manifest.binary_type == "java"
+    with pytest.raises(ConfigError, match="java \\(the GJPI\\) is not supported") as caught:
+        OdahuFormat().layout(root)
+    assert caught.value.field == "binaries.type"
