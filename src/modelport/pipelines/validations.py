@@ -177,7 +177,6 @@ class _Compiler:
         )
 
     def _compare(self, node: ast.Compare) -> Evaluator:
-        operands = [self.compile(node.left), *(self.compile(c) for c in node.comparators)]
         ops = [_COMPARE.get(type(op)) for op in node.ops]
         if None in ops:
             raise InvalidInput(
@@ -187,6 +186,7 @@ class _Compiler:
                 field="expression",
             )
         checked = [op for op in ops if op is not None]
+        operands = [self.compile(node.left), *(self.compile(c) for c in node.comparators)]
 
         def compare(columns: Columns) -> Any:
             values = [operand(columns) for operand in operands]
