@@ -13,6 +13,8 @@ own modules when it loads (module-level imports), not later inside ``predict``.
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from modelport.registry.store import RegistryStore
 from modelport.servable import Servable
 from modelport.serving.loader import load_artifact
 from modelport.settings import Settings
+
+_DIGEST_PREFIX = re.compile(r"[0-9a-f]{32}")
 
 
 def load_pipeline(
@@ -48,7 +52,7 @@ def load_pipeline(
                 hint=exc.hint,
                 field=f"steps[{index - 1}]",
             ) from exc
-        _set_aside_artifact_code(settings.home / "unpacked")
+        _set_aside_artifact_code()
         loaded = load_artifact(
             registry.artifact_path(found),
             settings=settings,
@@ -62,16 +66,19 @@ def load_pipeline(
     return PipelineServable(version, steps, log=log)
 
 
-def _set_aside_artifact_code(unpacked: Path) -> None:
-    """Forget the modules imported from, and the import paths into, unpacked artifacts."""
-    root = str(unpacked.resolve())
-    sys.path[:] = [entry for entry in sys.path if not _is_under(entry, root)]
+def _set_aside_artifact_code() -> None:
+    """Forget the modules imported from, and the import paths into, unpacked artifacts (of any
+    modelport home: folders ``unpacked/<digest prefix>`` as ``serving.loader`` makes them)."""
+    sys.path[:] = [entry for entry in sys.path if not _is_unpacked(entry)]
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if isinstance(file, str) and _is_under(file, root):
+        if isinstance(file, str) and _is_unpacked(file):
             del sys.modules[name]
 
 
-def _is_under(path: str, root: str) -> bool:
-    resolved = str(Path(path).resolve()) if path else ""
-    return resolved == root or resolved.startswith(root + "/")
+def _is_unpacked(path: str) -> bool:
+    parts = Path(path).parts
+    return any(
+        parent == "unpacked" and _DIGEST_PREFIX.fullmatch(child)
+        for parent, child in itertools.pairwise(parts)
+    )
