@@ -18,6 +18,7 @@ from modelport.codecs.negotiation import JSON, choose_encoder
 from modelport.errors import NotFound
 from modelport.pipelines.frames import encode_pandas_records
 from modelport.pipelines.servable import PipelineServable
+from modelport.serving.metrics import note_rows
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols.native import decode_request
 
@@ -42,6 +43,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         if media_type == JSON:
             media_type, encode = PANDAS_RECORDS, encode_pandas_records
         batch = await decode_request(request, runtime)
+        note_rows(batch.num_rows)
         frame = await runtime.call(pipeline.infer, batch)
         return Response(encode(frame), media_type=media_type)
 
