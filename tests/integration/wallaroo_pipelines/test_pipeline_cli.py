@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from modelport.pipelines.logs import InferenceLog
+
 from ..cli import run_cli
 from .conftest import ROWS, Registry
 
@@ -50,7 +52,11 @@ def test_logs_are_read_back_since_a_time(pipeline_home: Path, registry: Registry
     stores = {"registry": registry.models, "pipelines": registry.pipelines}
     from modelport.pipelines import editing
 
-    editing.create_pipeline("iris-logged", steps=["iris-scaler"], log_inferences=True, **stores)
+    editing.create_pipeline("iris-logged", steps=["iris-scaler"], **stores)
+    registry.infer("iris-logged", ROWS[1:])  # not logged: logging is off
+    turned_on = run_cli("pipeline", "update", "iris-logged", "--log-inferences", home=pipeline_home)
+    assert turned_on.code == 0, turned_on.stderr
+    assert "inference logging on" in turned_on.stdout
     registry.infer("iris-logged", ROWS[:1])
     time.sleep(0.01)
     between = datetime.now(UTC).isoformat()
@@ -60,6 +66,8 @@ def test_logs_are_read_back_since_a_time(pipeline_home: Path, registry: Registry
     assert [r["in.sepal_length"] for r in recent] == [5.1, 6.3]
     assert {r["pipeline_version"] for r in recent} == {1}
     assert len(recent[0]["out.features"]) == 4
+    logged = InferenceLog.of("iris-logged", settings=registry.settings).read()
+    assert logged.column("in.sepal_length").to_pylist() == [5.1, 5.1, 6.3]
     newest = _json(pipeline_home, "pipeline", "logs", "iris-logged", "--limit", "1", "--json")
     assert [r["in.sepal_length"] for r in newest] == [6.3]
 
