@@ -115,7 +115,13 @@ def _check_predict_parameters(cls: type) -> None:
 def _inference_class(builder: Any) -> type:
     from mac.inference import Inference
 
-    made = builder.inference
+    try:
+        made = builder.inference
+    except TypeError as exc:  # it instantiated an Inference subclass missing a member
+        raise ConfigError(
+            f"{type(builder).__name__}.inference raised TypeError: {exc}",
+            hint="implement expected_model_types and _predict in the Inference subclass",
+        ) from exc
     cls = made if inspect.isclass(made) else type(made)
     if not issubclass(cls, Inference):
         raise ConfigError(
