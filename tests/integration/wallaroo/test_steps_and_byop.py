@@ -130,4 +130,27 @@ def test_a_ragged_tensor_is_refused_before_the_step_runs(server: httpx.Client) -
     rows = [{"tensor": [1.0, 2.0, 3.0, 4.0]}, {"tensor": [1.0, 2.0]}]
     answer = predict(server, "step", rows)
     assert answer.status_code == 422
-    assert answer.json()["field"] == "tensor"
+    problem = answer.json()
+    assert problem["field"] == "tensor"
+    assert "ragged tensor: row 1 has 2 values where every row needs 4" in problem["detail"]
+
+
+def test_floats_mixed_with_strings_in_a_tensor_are_refused(server: httpx.Client) -> None:
+    rows = [{"tensor": [1.0, "Bob", 3.0, 4.0]}, {"tensor": [1.0, 2.0, 3.0, 4.0]}]
+    answer = predict(server, "step", rows)
+    assert answer.status_code == 422, answer.text
+    assert "mixed" in answer.json()["detail"]
+
+
+def test_columns_of_unequal_rows_are_refused(server: httpx.Client) -> None:
+    body = {
+        "inputs": [
+            {"name": "tensor", "shape": [2, 4], "datatype": "FP64", "data": [1.0] * 8},
+            {"name": "extra", "shape": [1], "datatype": "FP64", "data": [1.0]},
+        ]
+    }
+    answer = server.post("/v2/models/step/infer", json=body)
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["field"] == "extra"
+    assert "input 'extra' has 1 rows, 'tensor' has 2" in problem["detail"]
