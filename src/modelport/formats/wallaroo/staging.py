@@ -52,8 +52,8 @@ def staged_kind(folder: Path) -> str | None:
 
 
 def _staged(source: Path, base: Path, fill: Callable[[Path, Path], None]) -> Path:
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:24]
-    dest = base / f"{digest}-{source.suffix.lstrip('.')}"
+    digest = hashlib.sha256(source.name.encode() + b"\0" + source.read_bytes()).hexdigest()
+    dest = base / digest[:32]
     if dest.is_dir():
         return dest
     base.mkdir(parents=True, exist_ok=True)
