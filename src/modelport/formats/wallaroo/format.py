@@ -106,7 +106,9 @@ class WallarooFormat(ModelFormat):
             return _output(f"{file}:{entry.name}", signature, metadata)
         if kind == "onnx":
             session = onnx_model.open_session(layout.root / file)
-            signature = onnx_model.graph_signature(session, schemas.get("output_schema"))
+            signature = onnx_model.graph_signature(
+                session, schemas.get("input_schema"), schemas.get("output_schema")
+            )
             return _output(file, signature, {"framework": "onnx"})
         model = estimators.load_estimator(layout.root / file)
         found = estimators.framework_of(model, layout.root / file)
@@ -116,11 +118,12 @@ class WallarooFormat(ModelFormat):
                 hint=f"use --framework {found}",
                 field="framework",
             )
-        if len(schemas) == 2:
-            signature = signature_of(schemas["input_schema"], schemas["output_schema"])
-            estimators.check_signature(signature, model)
-        else:
-            signature = estimators.default_signature(model)
+        default = estimators.default_signature(model)
+        signature = signature_of(
+            schemas.get("input_schema", default.input_schema),
+            schemas.get("output_schema", default.output_schema),
+        )
+        estimators.check_signature(signature, model)
         return _output(file, signature, {"framework": found})
 
     def load(self, root: Path, manifest: Manifest) -> Servable:

@@ -46,10 +46,21 @@ def open_session(path: Path) -> Any:
         ) from exc
 
 
-def graph_signature(session: Any, output_schema: pa.Schema | None = None) -> Signature:
-    """The model's signature read off its graph (outputs renamed by ``output_schema``)."""
+def graph_signature(
+    session: Any, input_schema: pa.Schema | None = None, output_schema: pa.Schema | None = None
+) -> Signature:
+    """The model's signature read off its graph (outputs renamed by ``output_schema``); an
+    ``input_schema`` must name the graph's inputs."""
     inputs = [_field(node) for node in session.get_inputs()]
     outputs = [_field(node) for node in session.get_outputs()]
+    graph_names = sorted(f.name for f in inputs)
+    if input_schema is not None and sorted(input_schema.names) != graph_names:
+        raise ConfigError(
+            f"the input schema names {input_schema.names}, the ONNX graph takes {graph_names}",
+            hint="name the input columns as the graph's inputs (or leave the input schema out: "
+            "it is read off the graph)",
+            field="input_schema",
+        )
     if output_schema is not None:
         if len(output_schema) != len(outputs):
             raise ConfigError(
