@@ -95,36 +95,13 @@ class WallarooFormat(ModelFormat):
             if options.get(side)
         }
         if kind == "custom":
-            signature = _required_schemas(schemas, "custom")
-            load_inference(layout.root)
-            return _output("custom", signature, {"framework": "custom"})
+            return _build_custom(layout, schemas)
         file = _upload_file(layout)
         if kind == "python":
-            entry = python_step.load_step(layout.root / file)
-            signature = _required_schemas(schemas, "python")
-            metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
-            return _output(f"{file}:{entry.name}", signature, metadata)
+            return _build_python(layout.root / file, schemas)
         if kind == "onnx":
-            session = onnx_model.open_session(layout.root / file)
-            signature = onnx_model.graph_signature(
-                session, schemas.get("input_schema"), schemas.get("output_schema")
-            )
-            return _output(file, signature, {"framework": "onnx"})
-        model = estimators.load_estimator(layout.root / file)
-        found = estimators.framework_of(model, layout.root / file)
-        if framework is not None and framework != found:
-            raise ConfigError(
-                f"{file} holds a {found} model, not {framework}",
-                hint=f"use --framework {found}",
-                field="framework",
-            )
-        default = estimators.default_signature(model)
-        signature = signature_of(
-            schemas.get("input_schema", default.input_schema),
-            schemas.get("output_schema", default.output_schema),
-        )
-        estimators.check_signature(signature, model)
-        return _output(file, signature, {"framework": found})
+            return _build_onnx(layout.root / file, schemas)
+        return _build_estimator(layout.root / file, schemas, framework)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
         source = root / "src"
@@ -141,6 +118,48 @@ class WallarooFormat(ModelFormat):
         if framework == "onnx":
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
         return estimators.EstimatorServable(source / file, metadata=metadata, **common)
+
+
+def _build_custom(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    signature = _required_schemas(schemas, "custom")
+    load_inference(layout.root)
+    return _output("custom", signature, {"framework": "custom"})
+
+
+def _build_python(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    entry = python_step.load_step(path)
+    signature = _required_schemas(schemas, "python")
+    metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
+    return _output(f"{path.name}:{entry.name}", signature, metadata)
+
+
+def _build_onnx(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    session = onnx_model.open_session(path)
+    signature = onnx_model.graph_signature(
+        session, schemas.get("input_schema"), schemas.get("output_schema")
+    )
+    return _output(path.name, signature, {"framework": "onnx"})
+
+
+def _build_estimator(
+    path: Path, schemas: dict[str, pa.Schema], framework: str | None
+) -> BuildOutput:
+    """A scikit-learn or XGBoost model: each schema not given is read off the model."""
+    model = estimators.load_estimator(path)
+    found = estimators.framework_of(model, path)
+    if framework is not None and framework != found:
+        raise ConfigError(
+            f"{path.name} holds a {found} model, not {framework}",
+            hint=f"use --framework {found}",
+            field="framework",
+        )
+    default = estimators.default_signature(model)
+    signature = signature_of(
+        schemas.get("input_schema", default.input_schema),
+        schemas.get("output_schema", default.output_schema),
+    )
+    estimators.check_signature(signature, model)
+    return _output(path.name, signature, {"framework": found})
 
 
 def _upload_file(layout: ProjectLayout) -> str:
