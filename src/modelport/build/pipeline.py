@@ -6,6 +6,7 @@ The building process never imports user code: the build step runs in the model's
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import platform
@@ -14,6 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import pyarrow as pa
 
 import modelport
 from modelport.build.artifact import ArtifactInfo, source_digest, write_artifact
@@ -24,7 +27,7 @@ from modelport.build.lineage import lineage_of
 from modelport.build.manifest import FORMAT_VERSION, Manifest
 from modelport.build.progress import Progress, SilentProgress
 from modelport.build.testrun import TestReport, run_tests
-from modelport.build.worker import RESULT_FILE
+from modelport.build.worker import FORMAT_OPTIONS_FILE, RESULT_FILE
 from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
 from modelport.formats.base import BuildOutput, ProjectLayout
 from modelport.registry.entities import ModelVersion
@@ -43,6 +46,21 @@ class BuildOptions:
     extra_folders: tuple[str, ...] = ()
     sample: Path | None = None
     run_unit_tests: bool = True
+    framework: str | None = None
+    """Wallaroo's framework name of the upload (``python``, ``custom``, ``onnx``, ...)."""
+    input_schema: pa.Schema | str | Path | None = None
+    """An Arrow schema: a ``pyarrow.Schema``, the base64 of its serialization, or the path of
+    a pickled one (read in the model's environment); likewise ``output_schema``."""
+    output_schema: pa.Schema | str | Path | None = None
+
+    def format_options(self) -> dict[str, str]:
+        """The convention-specific options, as text the build step reads."""
+        options = {
+            "framework": self.framework,
+            "input_schema": _schema_text(self.input_schema),
+            "output_schema": _schema_text(self.output_schema),
+        }
+        return {key: value for key, value in options.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -171,6 +189,10 @@ def _run_build_step(
         command += ["--extra-folder", folder]
     if options.sample:
         command += ["--sample", str(options.sample.resolve())]
+    format_options = options.format_options()
+    if format_options:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / FORMAT_OPTIONS_FILE).write_text(json.dumps(format_options))
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     result_path = out / RESULT_FILE
@@ -191,6 +213,21 @@ def _run_build_step(
         failure.details = error["traceback"]
         raise failure
     return BuildOutput(**result["output"])
+
+
+def _schema_text(schema: pa.Schema | str | Path | None) -> str | None:
+    if isinstance(schema, pa.Schema):
+        return base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
+    if isinstance(schema, Path) or (schema is not None and _is_file(schema)):
+        return str(Path(schema).resolve())  # the build step runs in another folder
+    return schema
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except OSError:  # a long base64 text is no file name
+        return False
 
 
 def _check_tests(report: TestReport) -> None:

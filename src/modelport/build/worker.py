@@ -19,6 +19,9 @@ from modelport.build.detect import get_format
 from modelport.errors import ModelportError
 
 RESULT_FILE = "result.json"
+FORMAT_OPTIONS_FILE = "format-options.json"
+"""Convention-specific build options (e.g. Wallaroo's framework and schemas), written into the
+output folder by the building process before the step runs; the format's build step reads it."""
 
 
 def read_sample(path: Path) -> Any:

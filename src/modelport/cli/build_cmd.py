@@ -13,6 +13,8 @@ from modelport.build.pipeline import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
 from modelport.cli.output import console, print_json, to_jsonable
 from modelport.cli.progress import RichProgress
+from modelport.formats.wallaroo.frameworks import supported_framework
+from modelport.formats.wallaroo.names import check_dns_name
 from modelport.registry.refs import validate_name
 from modelport.scaffold import TEMPLATES, scaffold
 
@@ -45,7 +47,7 @@ def init(
 
 
 def build(
-    path: Annotated[Path, typer.Argument(help="The model project folder.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="The model project folder (or file).")] = Path("."),
     name: Annotated[
         str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
     ] = None,
@@ -69,10 +71,37 @@ def build(
         typer.Option("--sample", help="Sample input (.json/.csv/.parquet) to infer the schema."),
     ] = None,
     skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run tests/ut.")] = False,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            help="Wallaroo upload: python, custom, onnx, sklearn, xgboost "
+            "(`modelport frameworks` lists them); implies --format wallaroo.",
+        ),
+    ] = None,
+    input_schema: Annotated[
+        str | None,
+        typer.Option(
+            "--input-schema", help="Arrow schema: base64 of schema.serialize(), or a pickle file."
+        ),
+    ] = None,
+    output_schema: Annotated[
+        str | None,
+        typer.Option(
+            "--output-schema", help="Arrow schema: base64 of schema.serialize(), or a pickle file."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
     env_mode_ = env_mode(env)
+    wallaroo_options = framework or input_schema or output_schema
+    if wallaroo_options and format_name is None:
+        format_name = "wallaroo"
+    if format_name == "wallaroo" and name is not None:
+        check_dns_name(name)
+    if framework is not None:
+        supported_framework(framework)
     options = BuildOptions(
         name=name,
         env=env_mode_,
@@ -80,6 +109,9 @@ def build(
         extra_folders=tuple(extra_folder or ()),
         sample=sample,
         run_unit_tests=not skip_tests,
+        framework=framework,
+        input_schema=input_schema,
+        output_schema=output_schema,
     )
     with RichProgress(Console(quiet=True) if as_json else console) as progress:
         result = build_project(

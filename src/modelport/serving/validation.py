@@ -240,10 +240,27 @@ def _cast(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
     try:
         return column.cast(field.type, safe=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        _check_tensor_rows(column, field)
         raise InvalidInput(
             f"input {field.name!r} should be {field.type}, got {column.type}: {exc}",
             field=field.name,
         ) from exc
+
+
+def _check_tensor_rows(column: pa.ChunkedArray, field: pa.Field) -> None:
+    """Name the first row of a list column whose length a fixed-size tensor field refuses."""
+    if not (pa.types.is_fixed_size_list(field.type) and pa.types.is_list(column.type)):
+        return
+    size = field.type.list_size
+    lengths = pc.list_value_length(column)
+    row = pc.index(pc.not_equal(lengths, size), True).as_py()
+    if row >= 0:
+        raise InvalidInput(
+            f"input {field.name!r} is a ragged tensor: row {row} has "
+            f"{lengths[row].as_py()} values where every row needs {size}",
+            hint="give every row of a tensor the same shape",
+            field=field.name,
+        )
 
 
 def _is_text(t: pa.DataType) -> bool:

@@ -1,0 +1,29 @@
+"""``modelport frameworks``: every framework name modelport accepts, in Wallaroo's spelling."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from modelport.cli.output import console, print_json
+from modelport.formats.wallaroo.frameworks import FRAMEWORKS
+
+
+def frameworks(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List the model frameworks of Wallaroo uploads (--framework) and their status."""
+    if as_json:
+        print_json([asdict(f) for f in FRAMEWORKS])
+        return
+    table = Table("framework", "status", "upload")
+    for framework in FRAMEWORKS:
+        table.add_row(framework.name, framework.status, framework.accepts)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(frameworks)

@@ -1,0 +1,1 @@
+"""Configuration objects of the ``mac`` package."""

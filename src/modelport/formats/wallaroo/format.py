@@ -1,0 +1,224 @@
+"""The Wallaroo adapter: a python step (``.py``), a BYOP zip, or a framework file.
+
+``modelport build FILE --framework F [--input-schema S] [--output-schema S]`` uploads any of
+them; the framework is detected from the file when not given. The options reach the build step
+as ``format-options.json`` in its output folder (see ``modelport.build.worker``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from modelport.build.artifact import collect_files
+from modelport.build.manifest import Manifest
+from modelport.build.worker import FORMAT_OPTIONS_FILE
+from modelport.errors import ConfigError
+from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
+from modelport.formats.wallaroo.byop import ByopServable, load_inference
+from modelport.formats.wallaroo.frameworks import supported_framework
+from modelport.formats.wallaroo.names import suggested_name
+from modelport.formats.wallaroo.schemas import read_schema, signature_of
+from modelport.schema import Signature
+from modelport.servable import Servable
+
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES)
+_STEP_ENTRY = re.compile(r"^(async\s+)?def\s+(process_data|wallaroo_json)\s*\(", re.MULTILINE)
+
+
+class WallarooFormat(ModelFormat):
+    """Wallaroo model uploads: python steps, BYOP zips, ONNX, scikit-learn and XGBoost files."""
+
+    name = "wallaroo"
+
+    def detect(self, path: Path) -> float:
+        if not path.is_file():
+            return 0.0
+        suffix = path.suffix.lower()
+        if suffix == ".py":
+            return 0.9 if _STEP_ENTRY.search(path.read_text(errors="replace")) else 0.0
+        if suffix == ".onnx":
+            return 0.9
+        if suffix in PICKLE_SUFFIXES:
+            return 0.5
+        if suffix == ".zip" and zipfile.is_zipfile(path):
+            return 0.8 if _zip_has_builder(path) else 0.0
+        return 0.0
+
+    def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
+        path = path.resolve()
+        if extra_folders:
+            raise ConfigError(
+                "a Wallaroo upload is one file; extra folders do not apply",
+                hint="put artifacts in the BYOP zip's folder",
+            )
+        suffix = path.suffix.lower()
+        if path.is_dir() and staging.staged_kind(path) is not None:
+            root = path  # the build step reading the layout the build process staged
+        elif path.is_file() and suffix == ".zip":
+            root = staging.unpacked_folder(path)
+        elif path.is_file() and suffix in FILE_SUFFIXES:
+            root = staging.copied_folder(path)
+        else:
+            raise ConfigError(
+                f"{path.name} is not a Wallaroo upload",
+                hint="give a .py python step, a BYOP .zip, an .onnx file, or a pickle/joblib "
+                "file of a scikit-learn or XGBoost model",
+                field=path.name,
+            )
+        return ProjectLayout(
+            root=root,
+            default_name=suggested_name(root.name),
+            sources=tuple(collect_files(root, base=root)),
+            dependency_root=root,
+        )
+
+    def build_step(
+        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+    ) -> BuildOutput:
+        options = _read_options(out_dir)
+        kind = _kind(layout)
+        framework = options.get("framework")
+        if framework is not None:
+            framework = supported_framework(framework).name
+            _check_kind(framework, kind)
+        schemas = {
+            side: read_schema(options[side], field=side)
+            for side in ("input_schema", "output_schema")
+            if options.get(side)
+        }
+        if kind == "custom":
+            return _build_custom(layout, schemas)
+        file = _upload_file(layout)
+        if kind == "python":
+            return _build_python(layout.root / file, schemas)
+        if kind == "onnx":
+            return _build_onnx(layout.root / file, schemas)
+        return _build_estimator(layout.root / file, schemas, framework)
+
+    def load(self, root: Path, manifest: Manifest) -> Servable:
+        source = root / "src"
+        signature = Signature.from_dict(manifest.signature)
+        metadata = dict(manifest.metadata)
+        framework = metadata.get("framework")
+        file = manifest.entry_point.split(":")[0]
+        common: dict[str, Any] = {"name": manifest.name, "signature": signature}
+        if framework == "python":
+            entry = python_step.load_step(source / file)
+            return python_step.PythonStepServable(entry, metadata=metadata, **common)
+        if framework == "custom":
+            return ByopServable(source, metadata=metadata, **common)
+        if framework == "onnx":
+            return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
+        return estimators.EstimatorServable(source / file, metadata=metadata, **common)
+
+
+def _build_custom(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    signature = _required_schemas(schemas, "custom")
+    load_inference(layout.root)
+    return _output("custom", signature, {"framework": "custom"})
+
+
+def _build_python(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    entry = python_step.load_step(path)
+    signature = _required_schemas(schemas, "python")
+    metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
+    return _output(f"{path.name}:{entry.name}", signature, metadata)
+
+
+def _build_onnx(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    session = onnx_model.open_session(path)
+    signature = onnx_model.graph_signature(
+        session, schemas.get("input_schema"), schemas.get("output_schema")
+    )
+    return _output(path.name, signature, {"framework": "onnx"})
+
+
+def _build_estimator(
+    path: Path, schemas: dict[str, pa.Schema], framework: str | None
+) -> BuildOutput:
+    """A scikit-learn or XGBoost model: each schema not given is read off the model."""
+    model = estimators.load_estimator(path)
+    found = estimators.framework_of(model, path)
+    if framework is not None and framework != found:
+        raise ConfigError(
+            f"{path.name} holds a {found} model, not {framework}",
+            hint=f"use --framework {found}",
+            field="framework",
+        )
+    default = estimators.default_signature(model)
+    signature = signature_of(
+        schemas.get("input_schema", default.input_schema),
+        schemas.get("output_schema", default.output_schema),
+    )
+    estimators.check_signature(signature, model)
+    return _output(path.name, signature, {"framework": found})
+
+
+def _upload_file(layout: ProjectLayout) -> str:
+    """The one uploaded file of a staged python step or framework file."""
+    return next(s for s in layout.sources if Path(s).suffix.lower() in FILE_SUFFIXES)
+
+
+def _kind(layout: ProjectLayout) -> str:
+    if staging.staged_kind(layout.root) == "zip":
+        return "custom"
+    suffix = Path(_upload_file(layout)).suffix.lower()
+    if suffix == ".py":
+        return "python"
+    if suffix == ".onnx":
+        return "onnx"
+    return "estimator"
+
+
+def _check_kind(framework: str, kind: str) -> None:
+    expected = {"sklearn": "estimator", "xgboost": "estimator"}.get(framework, framework)
+    if expected != kind:
+        given = {"estimator": "a pickle/joblib file", "custom": "a zip"}.get(kind, f"a {kind} file")
+        raise ConfigError(
+            f"--framework {framework} does not match the upload, which is {given}",
+            hint="python takes a .py step, custom a BYOP .zip, onnx an .onnx file, "
+            "sklearn and xgboost a pickle or joblib file",
+            field="framework",
+        )
+
+
+def _required_schemas(schemas: dict[str, pa.Schema], framework: str) -> Signature:
+    missing = [s for s in ("input_schema", "output_schema") if s not in schemas]
+    if missing:
+        flags = " and ".join(f"--{m.replace('_', '-')}" for m in missing)
+        raise ConfigError(
+            f"a {framework} model needs both an input and an output schema; {flags} missing",
+            hint="give each as the base64 of pyarrow.Schema.serialize() or a pickled schema "
+            "file (from Python: BuildOptions(input_schema=pa.schema([...])))",
+            field=missing[0],
+        )
+    return signature_of(schemas["input_schema"], schemas["output_schema"])
+
+
+def _output(entry_point: str, signature: Signature, metadata: dict[str, Any]) -> BuildOutput:
+    return BuildOutput(entry_point=entry_point, signature=signature.to_dict(), metadata=metadata)
+
+
+def _read_options(out_dir: Path) -> dict[str, str]:
+    path = out_dir / FORMAT_OPTIONS_FILE
+    if not path.is_file():
+        return {}
+    options: dict[str, str] = json.loads(path.read_text())
+    return options
+
+
+def _zip_has_builder(path: Path) -> bool:
+    """A zip whose top-level-folder ``.py`` files mention InferenceBuilder (read, not run)."""
+    with zipfile.ZipFile(path) as archive:
+        sources = [
+            n for n in archive.namelist() if n.endswith(".py") and len(n.strip("/").split("/")) == 2
+        ]
+        return any(b"InferenceBuilder" in archive.read(name) for name in sources)

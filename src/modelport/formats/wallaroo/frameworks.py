@@ -1,0 +1,73 @@
+"""The framework names Wallaroo uses (its spelling), and what modelport does with each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelport.errors import ConfigError
+
+SUPPORTED = "supported"
+PLANNED = "not yet"
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    status: str
+    accepts: str
+    """What to upload: the file kind modelport reads for this framework."""
+
+
+FRAMEWORKS: tuple[Framework, ...] = (
+    Framework("onnx", SUPPORTED, ".onnx file, served by onnxruntime (extra: onnx)"),
+    Framework("python", SUPPORTED, ".py python step (process_data or wallaroo_json)"),
+    Framework("custom", SUPPORTED, ".zip BYOP folder (mac InferenceBuilder)"),
+    Framework("sklearn", SUPPORTED, "pickle or joblib file of a scikit-learn model"),
+    Framework("xgboost", SUPPORTED, "pickle or joblib file of an XGBoost model (extra: xgboost)"),
+    Framework("tensorflow", PLANNED, "SavedModel .zip"),
+    Framework("keras", PLANNED, ".h5 file"),
+    Framework("pytorch", PLANNED, "TorchScript .pt file"),
+    Framework("mlflow", PLANNED, "MLflow containerized model"),
+    *(
+        Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")
+        for task in (
+            "automatic-speech-recognition",
+            "feature-extraction",
+            "image-classification",
+            "image-segmentation",
+            "image-to-text",
+            "object-detection",
+            "question-answering",
+            "sentiment-analysis",
+            "stable-diffusion-text-2-img",
+            "summarization",
+            "text-classification",
+            "text-generation",
+            "translation",
+            "zero-shot-classification",
+            "zero-shot-image-classification",
+            "zero-shot-object-detection",
+        )
+    ),
+)
+BY_NAME = {f.name: f for f in FRAMEWORKS}
+
+
+def supported_framework(name: str) -> Framework:
+    """The framework called ``name`` if modelport serves it; ConfigError otherwise."""
+    framework = BY_NAME.get(name.lower().replace("_", "-"))
+    if framework is None:
+        raise ConfigError(
+            f"unknown framework {name!r}",
+            hint=f"choose one of: {', '.join(f.name for f in FRAMEWORKS)} "
+            "(`modelport frameworks` lists them)",
+            field="framework",
+        )
+    if framework.status != SUPPORTED:
+        supported = ", ".join(f.name for f in FRAMEWORKS if f.status == SUPPORTED)
+        raise ConfigError(
+            f"framework {framework.name!r} is not supported by modelport yet",
+            hint=f"upload one of: {supported}; or wrap the model as a BYOP zip (framework custom)",
+            field="framework",
+        )
+    return framework

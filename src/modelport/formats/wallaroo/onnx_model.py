@@ -1,0 +1,118 @@
+"""ONNX models, served by onnxruntime: one column per graph input and output.
+
+Inputs and outputs take the graph's names; an output schema renames the outputs in order
+(Wallaroo's ``out.<name>`` columns follow it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from modelport.batch import Batch
+from modelport.errors import ConfigError
+from modelport.formats.wallaroo.data_rules import check_output
+from modelport.schema import Field, Signature
+from modelport.servable import Servable
+
+_TYPES = {
+    "tensor(float)": "float32",
+    "tensor(double)": "float64",
+    "tensor(int64)": "int64",
+    "tensor(int32)": "int32",
+    "tensor(bool)": "bool",
+    "tensor(string)": "string",
+}
+
+
+def open_session(path: Path) -> Any:
+    """An onnxruntime session on the model file; ConfigError when onnxruntime is absent."""
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ConfigError(
+            "serving ONNX models needs onnxruntime",
+            hint="install modelport with the onnx extra: pip install 'modelport[onnx]'",
+        ) from exc
+    try:
+        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ConfigError(
+            f"{path.name} is not an ONNX model onnxruntime can load ({exc})",
+            field=path.name,
+        ) from exc
+
+
+def graph_signature(
+    session: Any, input_schema: pa.Schema | None = None, output_schema: pa.Schema | None = None
+) -> Signature:
+    """The model's signature read off its graph (outputs renamed by ``output_schema``); an
+    ``input_schema`` must name the graph's inputs."""
+    inputs = [_field(node) for node in session.get_inputs()]
+    outputs = [_field(node) for node in session.get_outputs()]
+    graph_names = sorted(f.name for f in inputs)
+    if input_schema is not None and sorted(input_schema.names) != graph_names:
+        raise ConfigError(
+            f"the input schema names {input_schema.names}, the ONNX graph takes {graph_names}",
+            hint="name the input columns as the graph's inputs (or leave the input schema out: "
+            "it is read off the graph)",
+            field="input_schema",
+        )
+    if output_schema is not None:
+        if len(output_schema) != len(outputs):
+            raise ConfigError(
+                f"the output schema names {len(output_schema)} outputs, the ONNX graph has "
+                f"{len(outputs)} ({', '.join(f.name for f in outputs)})",
+                field="output_schema",
+            )
+        outputs = [Field.from_arrow(f) for f in output_schema]
+    return Signature(inputs, outputs)
+
+
+def _field(node: Any) -> Field:
+    element = _TYPES.get(node.type)
+    if element is None:
+        raise ConfigError(
+            f"ONNX {node.name!r} has type {node.type}, which is not a tensor modelport serves",
+            hint="convert with skl2onnx options={'zipmap': False} so outputs are tensors",
+            field=node.name,
+        )
+    dims = list(node.shape[1:])
+    fixed = all(isinstance(d, int) and d > 0 for d in dims)
+    return Field(node.name, element, shape=tuple(dims) if dims and fixed else None)
+
+
+class OnnxServable(Servable):
+    """Serves an ONNX graph; each request column feeds the graph input of the same name."""
+
+    def __init__(
+        self, path: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.signature = signature
+        self.metadata = metadata
+        self.session: Any = None
+        self._dtypes: dict[str, np.dtype[Any]] = {}
+        self._output_schema = signature.output_schema
+
+    def load(self) -> None:
+        self.session = open_session(self.path)
+        self._dtypes = {
+            node.name: np.dtype(object if _TYPES[node.type] == "string" else _TYPES[node.type])
+            for node in self.session.get_inputs()
+        }
+
+    def predict(self, batch: Batch) -> pa.Table:
+        columns = batch.columns()
+        feed = {name: np.asarray(columns[name], dtype=t) for name, t in self._dtypes.items()}
+        results = self.session.run(None, feed)
+        names = [f.name for f in self.signature.outputs]
+        return check_output(
+            dict(zip(names, results, strict=True)),
+            rows=batch.num_rows,
+            schema=self._output_schema,
+        )

@@ -1,0 +1,106 @@
+"""Wallaroo uploads built once per session into a registry of their own, and served in-process
+by uvicorn on an ephemeral port."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from modelport.build.pipeline import BuildOptions, build_project
+from modelport.registry.entities import ModelVersion
+from modelport.registry.store import RegistryStore
+from modelport.registry.uris import open_store
+from modelport.serving.app import create_app
+from modelport.serving.loader import load_artifact
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import ModelRuntime
+from modelport.settings import Settings
+
+from ..servers import running
+
+HERE = Path(__file__).parent
+STEPS = HERE / "steps"
+BYOP = HERE / "byop"
+WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
+"""The weighted-sum logic's weights; steps/weighted_sum.py holds the same numbers."""
+
+TENSOR_SCHEMA = pa.schema([pa.field("tensor", pa.list_(pa.float64(), 4))])
+WEIGHTED_SCHEMA = pa.schema([pa.field("weighted", pa.float64()), pa.field("largest", pa.float64())])
+
+
+@pytest.fixture(scope="session")
+def wallaroo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("wallaroo-home")
+
+
+@pytest.fixture(scope="session")
+def settings(wallaroo_home: Path) -> Settings:
+    return Settings(home=wallaroo_home)
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> RegistryStore:
+    return open_store(None, settings=settings)
+
+
+Build = Callable[..., ModelVersion]
+
+
+@pytest.fixture(scope="session")
+def build(store: RegistryStore, settings: Settings) -> Build:
+    """Build and register an upload with ``--env inherit``; options as for BuildOptions."""
+
+    def make(path: Path, **options: Any) -> ModelVersion:
+        built = build_project(
+            path, store=store, settings=settings, options=BuildOptions(env="inherit", **options)
+        )
+        return built.version
+
+    return make
+
+
+def zip_folder(folder: Path, dest: Path, *, extra: dict[str, Path] | None = None) -> Path:
+    """``folder`` zipped under its own name as the one top folder (plus ``extra`` artifacts)."""
+    with zipfile.ZipFile(dest, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                archive.write(path, f"{folder.name}/{path.name}")
+        for name, path in (extra or {}).items():
+            archive.write(path, f"{folder.name}/{name}")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def weighted_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The BYOP weighted-sum model, its weights saved as an artifact beside the code."""
+    work = tmp_path_factory.mktemp("byop")
+    np.save(work / "weights.npy", WEIGHTS)
+    return zip_folder(
+        BYOP / "weighted", work / "weighted.zip", extra={"weights.npy": work / "weights.npy"}
+    )
+
+
+@contextmanager
+def serving(
+    store: RegistryStore, settings: Settings, versions: list[ModelVersion]
+) -> Iterator[httpx.Client]:
+    """The versions served together over real HTTP; yields a client on the server."""
+    runtimes = []
+    for version in versions:
+        loaded = load_artifact(
+            store.artifact_path(version), settings=settings, version=version.number
+        )
+        runtime = ModelRuntime(loaded.servable, version=version.number)
+        runtime.load()
+        runtimes.append(runtime)
+    app = create_app(ModelSet(runtimes))
+    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client

@@ -1,0 +1,58 @@
+"""Detecting Wallaroo uploads without running them, and the framework list."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from modelport.errors import ConfigError
+from modelport.formats.wallaroo.format import WallarooFormat
+from modelport.formats.wallaroo.frameworks import FRAMEWORKS, supported_framework
+
+FORMAT = WallarooFormat()
+
+
+def test_a_python_step_is_detected_by_its_entry_function(tmp_path: Path) -> None:
+    step = tmp_path / "step.py"
+    step.write_text("async def process_data(input_data):\n    return input_data\n")
+    other = tmp_path / "other.py"
+    other.write_text("def main():\n    pass\n")
+    assert FORMAT.detect(step) == 0.9
+    assert FORMAT.detect(other) == 0.0
+
+
+def test_a_byop_zip_is_detected_and_another_zip_is_not(tmp_path: Path) -> None:
+    byop = tmp_path / "byop.zip"
+    with zipfile.ZipFile(byop, "w") as archive:
+        archive.writestr("model/main.py", "from mac.inference.creation import InferenceBuilder\n")
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("odahuflow.model.yaml", "binaries: {}\n")
+    assert FORMAT.detect(byop) == 0.8
+    assert FORMAT.detect(other) == 0.0
+
+
+@pytest.mark.parametrize(("suffix", "score"), [(".onnx", 0.9), (".joblib", 0.5), (".txt", 0.0)])
+def test_framework_files_are_detected_by_suffix(tmp_path: Path, suffix: str, score: float) -> None:
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(b"\0")
+    assert FORMAT.detect(path) == score
+    assert FORMAT.detect(tmp_path) == 0.0
+
+
+def test_extra_folders_do_not_apply_to_an_upload(tmp_path: Path) -> None:
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"\0")
+    with pytest.raises(ConfigError, match="extra folders do not apply"):
+        FORMAT.layout(path, extra_folders=("data",))
+
+
+def test_every_framework_name_is_spelled_as_wallaroo_spells_it() -> None:
+    names = [f.name for f in FRAMEWORKS]
+    assert len(names) == len(set(names))
+    assert all(name == name.lower() and "_" not in name for name in names)
+    assert supported_framework("ONNX").name == "onnx"
+    with pytest.raises(ConfigError, match="unknown framework 'caffe'"):
+        supported_framework("caffe")

@@ -1,0 +1,117 @@
+"""Python steps: finding the one entry function, Wallaroo's signature check, legacy forms."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from modelport.batch import Batch
+from modelport.errors import ConfigError, ModelFailed
+from modelport.formats.wallaroo.python_step import (
+    NO_STEP_MESSAGE,
+    SIGNATURE_MESSAGE,
+    PythonStepServable,
+    load_step,
+)
+from modelport.schema import Field, Signature
+
+
+def step_file(tmp_path: Path, source: str) -> Path:
+    path = tmp_path / "step.py"
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def test_a_step_with_no_entry_function(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=NO_STEP_MESSAGE):
+        load_step(step_file(tmp_path, "def process(data):\n    return data\n"))
+
+
+def test_a_step_with_both_entry_functions(tmp_path: Path) -> None:
+    source = """
+        from mac.types import InferenceData
+        def process_data(input_data: InferenceData) -> InferenceData:
+            return input_data
+        def wallaroo_json(data):
+            return data
+    """
+    with pytest.raises(ConfigError, match="defines both process_data and wallaroo_json"):
+        load_step(step_file(tmp_path, source))
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "def process_data(input_data):",
+        "def process_data(data: InferenceData) -> InferenceData:",
+        "def process_data(input_data: InferenceData):",
+        "def process_data(input_data: dict) -> InferenceData:",
+        "def process_data(input_data: InferenceData, extra=None) -> InferenceData:",
+    ],
+)
+def test_process_data_must_have_wallaroos_exact_signature(tmp_path: Path, definition: str) -> None:
+    source = f"from mac.types import InferenceData\n{definition}\n    return input_data\n"
+    with pytest.raises(ConfigError) as caught:
+        load_step(step_file(tmp_path, source))
+    assert caught.value.message == SIGNATURE_MESSAGE
+
+
+def test_string_annotations_are_accepted(tmp_path: Path) -> None:
+    source = """
+        from __future__ import annotations
+        from mac.types import InferenceData
+        async def process_data(input_data: InferenceData) -> InferenceData:
+            return input_data
+    """
+    entry = load_step(step_file(tmp_path, source))
+    assert (entry.name, entry.variant) == ("process_data", "inference-data")
+
+
+def test_a_step_that_fails_to_import_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"importing step\.py raised ZeroDivisionError"):
+        load_step(step_file(tmp_path, "X = 1 / 0\n"))
+
+
+@pytest.mark.parametrize(
+    ("parameter", "variant"),
+    [("data", "dataframe"), ("data: pd.DataFrame", "dataframe"), ("data: str", "json-string")],
+)
+def test_the_legacy_variant_follows_the_parameter_annotation(
+    tmp_path: Path, parameter: str, variant: str
+) -> None:
+    source = f"import pandas as pd\ndef wallaroo_json({parameter}):\n    return data\n"
+    assert load_step(step_file(tmp_path, source)).variant == variant
+
+
+SIGNATURE = Signature([Field("x", "float64")], [Field("y", "float64")])
+BATCH = Batch.from_table(pa.table({"x": [1.0, 2.0]}))
+
+
+@pytest.mark.parametrize(
+    "returned",
+    [
+        "[{'y': v * 2} for v in data['x']]",
+        "{'y': (data['x'] * 2).tolist()}",
+        "pd.DataFrame({'y': data['x'] * 2})",
+    ],
+)
+def test_a_legacy_step_may_return_rows_columns_or_a_dataframe(
+    tmp_path: Path, returned: str
+) -> None:
+    source = f"import pandas as pd\ndef wallaroo_json(data: pd.DataFrame):\n    return {returned}\n"
+    servable = PythonStepServable(
+        load_step(step_file(tmp_path, source)), name="s", signature=SIGNATURE, metadata={}
+    )
+    assert servable.predict(BATCH).to_pylist() == [{"y": 2.0}, {"y": 4.0}]
+
+
+def test_a_legacy_step_returning_something_else_is_a_model_failure(tmp_path: Path) -> None:
+    source = "def wallaroo_json(data):\n    return 42\n"
+    servable = PythonStepServable(
+        load_step(step_file(tmp_path, source)), name="s", signature=SIGNATURE, metadata={}
+    )
+    with pytest.raises(ModelFailed, match="wallaroo_json returned int"):
+        servable.predict(BATCH)
