@@ -1,0 +1,179 @@
+"""DEEPaaS ``train(**args)`` jobs, each in a worker process of its own.
+
+A job never blocks predictions: the worker is a fresh (spawned) interpreter that imports the
+model's package and calls ``train``. A watcher thread waits for the worker's answer or its end
+and records the outcome; cancelling a job ends its worker. Uploaded files given to a job are
+deleted once the job is over.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import sys
+import threading
+import traceback
+import uuid as uuid_module
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from modelport.errors import NotFound
+from modelport.formats.deepaas.entry_points import EntryPoint
+from modelport.formats.deepaas.servable import DeepaasServable, UploadedFile
+from modelport.formats.deepaas.training_store import TrainingJob, TrainingJobStore
+
+CANCEL_WAIT_SECONDS = 5.0
+
+
+@dataclass
+class _Running:
+    job: TrainingJob
+    process: BaseProcess
+    temp_files: list[str]
+    cancelled: bool = False
+
+
+class TrainingJobs:
+    """Starts, watches, lists and cancels the training jobs of the served DEEPaaS models."""
+
+    def __init__(self, store: TrainingJobStore) -> None:
+        self.store = store
+        self._running: dict[str, _Running] = {}
+        self._lock = threading.Lock()
+
+    def start(self, servable: DeepaasServable, arguments: dict[str, Any]) -> TrainingJob:
+        """A running job calling the model's ``train(**arguments)`` in a new worker process."""
+        job = TrainingJob(
+            uuid=uuid_module.uuid4().hex,
+            model=servable.name,
+            date=str(datetime.now()),
+            args=shown_arguments(arguments),
+            status="running",
+        )
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        process = multiprocessing.get_context("spawn").Process(
+            target=train_in_worker,
+            args=(servable.entry, servable.source_root, arguments, sender),
+            name=f"deepaas-train-{job.uuid}",
+            daemon=True,
+        )
+        self.store.add(job)
+        process.start()
+        sender.close()
+        temp_files = [v.filename for v in arguments.values() if isinstance(v, UploadedFile)]
+        running = _Running(job, process, temp_files)
+        with self._lock:
+            self._running[job.uuid] = running
+        threading.Thread(
+            target=self._watch, args=(running, receiver), name=f"watch-{job.uuid}", daemon=True
+        ).start()
+        return job
+
+    def get(self, model: str, uuid: str) -> TrainingJob:
+        job = self.store.get(model, uuid)
+        if job is None:
+            raise NotFound(f"no training {uuid!r} for model {model!r}")
+        return job
+
+    def list(self, model: str) -> list[TrainingJob]:
+        return self.store.list(model)
+
+    def cancel(self, model: str, uuid: str) -> TrainingJob:
+        """End the job's worker if it still runs, and forget the job (as DEEPaaS does)."""
+        job = self.get(model, uuid)
+        with self._lock:
+            running = self._running.get(uuid)
+        if running is not None:
+            running.cancelled = True
+            running.process.kill()
+            running.process.join(CANCEL_WAIT_SECONDS)
+            job = job.finished("cancelled") if job.status == "running" else job
+        self.store.delete(uuid)
+        return job
+
+    def stop(self) -> None:
+        """End every worker (the server is stopping); their jobs read as interrupted later."""
+        with self._lock:
+            running = list(self._running.values())
+        for each in running:
+            each.process.kill()
+
+    def _watch(self, running: _Running, receiver: multiprocessing.connection.Connection) -> None:
+        process = running.process
+        multiprocessing.connection.wait([receiver, process.sentinel])
+        outcome: tuple[str, Any] | None = None
+        if receiver.poll():
+            try:
+                outcome = receiver.recv()
+            except EOFError:
+                outcome = None
+        process.join()
+        receiver.close()
+        job = running.job
+        if running.cancelled:
+            finished = job.finished("cancelled")
+        elif outcome is None:
+            finished = job.finished(
+                "error", message=f"the training worker ended with exit code {process.exitcode}"
+            )
+        elif outcome[0] == "done":
+            finished = job.finished("done", output=outcome[1])
+        else:
+            finished = job.finished("error", message=str(outcome[1]))
+        _delete(running.temp_files)
+        with self._lock:
+            self._running.pop(job.uuid, None)
+        if not running.cancelled:
+            self.store.update(finished)
+
+
+def shown_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The job's arguments as JSON (an uploaded file as DEEPaaS lists it: name, type, filename)."""
+    shown: dict[str, Any] = {}
+    for key, value in arguments.items():
+        if isinstance(value, UploadedFile):
+            shown[key] = [value.name, value.content_type, value.original_filename]
+        else:
+            shown[key] = _json_or_text(value)
+    return shown
+
+
+def train_in_worker(
+    entry: EntryPoint,
+    source_root: Path | None,
+    arguments: dict[str, Any],
+    sender: multiprocessing.connection.Connection,
+) -> None:
+    """The worker process: import the model, ``train(**arguments)``, send the outcome."""
+    if source_root is not None and str(source_root) not in sys.path:
+        sys.path.insert(0, str(source_root))
+    try:
+        model = entry.load()
+        train = getattr(model, "train", None)
+        if train is None:
+            raise NotImplementedError(f"model '{entry.name}' has no train()")
+        sender.send(("done", _json_or_text(train(**arguments))))
+    except BaseException as exc:  # every failure is the job's outcome
+        traceback.print_exc()
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
+
+
+def _json_or_text(value: Any) -> Any:
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return str(value)
+    return value
+
+
+def _delete(paths: Iterable[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
