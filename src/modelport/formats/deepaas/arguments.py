@@ -58,6 +58,7 @@ class Arguments:
     fields: dict[str, mfields.Field]
     schema: marshmallow.Schema = field(init=False)
     accept_choices: list[str] | None = field(init=False, default=None)
+    """The declared media types, then ``*/*`` (which DEEPaaS also accepts, unlisted)."""
 
     def __post_init__(self) -> None:
         declared = dict(self.fields)
@@ -111,7 +112,8 @@ class Arguments:
             if accept in self.accept_choices:
                 parsed[ACCEPT] = accept
             else:
-                errors[ACCEPT] = [f"Must be one of: {', '.join(self.accept_choices)}."]
+                declared = self.accept_choices[:-1]
+                errors[ACCEPT] = [f"Must be one of: {', '.join(declared)}."]
         if errors:
             raise InvalidArguments(errors)
         return parsed

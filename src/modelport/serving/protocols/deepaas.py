@@ -7,8 +7,12 @@
 Model routes are made for each DEEPaaS model by name (as DEEPaaS does), so the Open Inference
 V2 routes keep answering every other model. For a DEEPaaS model, ``/v2/models/{name}`` is the
 DEEPaaS metadata: like DEEPaaS, the path without its trailing slash redirects (308) to it.
-Errors on these routes take DEEPaaS's shapes: 422 with marshmallow's messages for invalid
-arguments, ``"<status>: <message>"`` as text otherwise.
+Errors on these routes take DEEPaaS's shapes and status codes: 422 with marshmallow's messages
+for invalid arguments, ``"<status>: <message>"`` as text otherwise. A body that cannot be read
+(malformed multipart or JSON) is a 500, as DEEPaaS 2.6 answers it, with a message saying why.
+
+``accept``: DEEPaaS documents it as filled from the ``Accept`` header; DEEPaaS 2.6.0 reads it
+only from the query string or form. Here the argument wins and the header fills it otherwise.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from modelport.codecs.negotiation import is_json, parse_media_type
-from modelport.errors import MalformedInput, ModelportError
+from modelport.errors import ModelportError
 from modelport.formats.deepaas.arguments import ANY_TYPE, Arguments, InvalidArguments
 from modelport.formats.deepaas.openapi import swagger_document
 from modelport.formats.deepaas.servable import FORMAT_NAME, DeepaasServable, UploadedFile
@@ -44,6 +48,12 @@ VERSION = {
     "id": "v2",
     "links": [{"rel": "self", "type": "application/json", "href": "/v2/"}],
 }
+
+
+class UnreadableBody(ModelportError):
+    """A request body that cannot be parsed (DEEPaaS answers these with 500)."""
+
+    status = 500
 
 
 def deepaas_errors(handler: Handler) -> Handler:
@@ -168,10 +178,12 @@ async def read_arguments(
     temp_files: list[str] = []
     media = parse_media_type(request.headers.get("content-type"))
     if media.essence in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if media.essence == "multipart/form-data":
+            _check_multipart(await request.body(), media.params.get("boundary"))
         try:
             form = await request.form()
         except HTTPException as exc:
-            raise MalformedInput(
+            raise UnreadableBody(
                 f"the {media.essence} body cannot be read: {exc.detail}",
                 hint="send a well-formed multipart body (curl -F name=@file)",
             ) from exc
@@ -185,13 +197,22 @@ async def read_arguments(
             try:
                 decoded = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
-                raise MalformedInput(f"the JSON body is not valid JSON: {exc}") from exc
+                raise UnreadableBody(f"the JSON body is not valid JSON: {exc}") from exc
             if isinstance(decoded, dict):
                 values.update(decoded)
     query = request.query_params
     for name in query:
         values[name] = query.getlist(name) if arguments.is_list(name) else query[name]
     return values, temp_files
+
+
+def _check_multipart(body: bytes, boundary: str | None) -> None:
+    """A multipart body must end with its closing boundary (the parser accepts truncation)."""
+    if not boundary or not body.rstrip().endswith(f"--{boundary}--".encode()):
+        raise UnreadableBody(
+            "the multipart/form-data body is malformed or truncated (no closing boundary)",
+            hint="send a well-formed multipart body (curl -F name=@file)",
+        )
 
 
 async def _form_values(

@@ -108,4 +108,5 @@ def png_square(grey):
 
     header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)
     pixels = zlib.compress(bytes([0, grey, grey, 0, grey, grey]))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
