@@ -14,23 +14,10 @@ import orjson
 import sqlalchemy as sa
 
 from modelport.registry.sql.engine import create_sqlite_engine, upgrade_if_needed, write_connection
+from modelport.registry.sql.tables import deepaas_training_jobs as _jobs
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 INTERRUPTED = "interrupted: the server stopped while this training job was running"
-
-_jobs = sa.Table(
-    "deepaas_training_jobs",
-    sa.MetaData(),
-    sa.Column("uuid", sa.String(32), primary_key=True),
-    sa.Column("model", sa.String(63), nullable=False),
-    sa.Column("date", sa.String(32), nullable=False),
-    sa.Column("args", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("message", sa.Text),
-    sa.Column("output", sa.Text),
-    sa.Column("finish_date", sa.String(32)),
-    sa.Column("server_pid", sa.Integer, nullable=False),
-)
 
 
 @dataclass(frozen=True)
