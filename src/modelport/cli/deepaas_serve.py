@@ -3,17 +3,21 @@
 Every registered DEEPaaS package (the newest version of each model) contributes one model per
 entry point; NAMEs pick registry models or entry points (default: all). They share one process,
 so they must share one environment: packages built in different environments are refused with
-the advice to serve them separately.
+the advice to serve them separately. With ``--register``, each finished training job's copy of
+the package (with what ``train`` wrote into it) is built and registered as a new version.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from pathlib import Path
 
 from rich.text import Text
 
 from modelport.build.artifact import open_artifact
+from modelport.build.pipeline import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
 from modelport.cli.output import console
 from modelport.cli.targets import reexec_in_model_environment
@@ -32,6 +36,7 @@ def serve_deepaas(
     timeout: float | None,
     max_body_size: int,
     no_reexec: bool,
+    register: bool,
     passthrough: list[str],
 ) -> None:
     versions = _deepaas_versions()
@@ -60,7 +65,14 @@ def serve_deepaas(
         reexec_in_model_environment(
             first.manifest.lock,
             first.manifest.build,
-            ["serve", "--deepaas", *names, "--no-reexec", *passthrough],
+            [
+                "serve",
+                "--deepaas",
+                *names,
+                "--no-reexec",
+                *(["--register"] if register else []),
+                *passthrough,
+            ],
         )
 
     from modelport.serving.app import AppOptions, create_app
@@ -77,6 +89,9 @@ def serve_deepaas(
         loaded = DeepaasFormat().load_all(root, artifact.manifest)
         if names and version.model not in names:
             loaded = [s for s in loaded if s.name in names]
+        if register:
+            for servable in loaded:
+                servable.register_trained = functools.partial(register_trained, version)
         servables.extend(loaded)
     if names:
         known = {s.name for s in servables} | {v.model for v in versions}
@@ -94,6 +109,19 @@ def serve_deepaas(
     console.print(Text(f"Serving DEEPaaS models {served} at {base} (API at {base}/api)"))
     sys.stdout.flush()
     run_server(app, models, host=host, port=port)
+
+
+def register_trained(version: ModelVersion, folder: Path) -> str:
+    """Build and register a training job's copy of the package as a new version of the model
+    (in the environment the model was built with); answers ``name:number``."""
+    env: EnvMode = "auto" if version.build.get("environment") == "venv" else "inherit"
+    result = build_project(
+        folder,
+        store=STATE.store,
+        settings=STATE.settings,
+        options=BuildOptions(name=version.model, env=env, format=FORMAT_NAME),
+    )
+    return f"{result.version.model}:{result.version.number}"
 
 
 def _deepaas_versions() -> list[ModelVersion]:

@@ -43,6 +43,9 @@ def serve(
     deepaas: Annotated[
         bool, typer.Option("--deepaas", help="Serve registered DEEPaaS models (DEEPaaS V2 API).")
     ] = False,
+    register: Annotated[
+        bool, typer.Option("--register", help="With --deepaas: register trained packages.")
+    ] = False,
 ) -> None:
     """Serve a model over HTTP (native, KServe V1 and Open Inference V2 routes)."""
     if deepaas:
@@ -56,6 +59,7 @@ def serve(
             timeout=timeout,
             max_body_size=max_body_size,
             no_reexec=no_reexec,
+            register=register,
             passthrough=_passthrough_options(),
         )
         return

@@ -80,14 +80,14 @@ def deepaas_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def modelport_command(port: int, *names: str) -> list[str]:
+def modelport_command(port: int, *args: str) -> list[str]:
     return [
         sys.executable,
         "-m",
         "modelport",
         "serve",
         "--deepaas",
-        *names,
+        *args,
         "--port",
         str(port),
         "--max-body-size",
@@ -96,10 +96,11 @@ def modelport_command(port: int, *names: str) -> list[str]:
 
 
 @contextmanager
-def modelport_deepaas(home: Path, tmp: Path, *names: str) -> Iterator[Server]:
+def modelport_deepaas(home: Path, tmp: Path, *args: str) -> Iterator[Server]:
+    """``modelport serve --deepaas ARGS`` (names and options) on a free port."""
     port = free_port()
     env = {"MODELPORT_HOME": str(home)}
-    with serving(modelport_command(port, *names), env, tmp, port) as server:
+    with serving(modelport_command(port, *args), env, tmp, port) as server:
         yield server
 
 

@@ -20,9 +20,11 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 
+from ..cli import run_cli
 from ..models_for_tests import Adder
 from ..servers import running
 from .conftest import PACKAGE, Server, modelport_deepaas
+from .test_conformance import wait_finished
 
 pytestmark = pytest.mark.slow
 
@@ -176,3 +178,16 @@ def _module() -> Any:
     module = importlib.import_module("dptest.api")
     assert module.__file__ and module.__file__.startswith(str(PACKAGE))
     return module
+
+
+def test_register_makes_the_trained_package_a_new_version(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert run_cli("build", str(PACKAGE), "--env", "inherit", home=home).code == 0
+    with modelport_deepaas(home, tmp_path / "tmp", "dptest", "--register") as server:
+        started = httpx.post(f"{server.url}{TRAIN}", params={"seconds": "0", "save": "true"})
+        finished = wait_finished(server, started.json()["uuid"])
+    assert finished["status"] == "done", finished
+    assert finished["result"]["registered_version"] == "dptest-package:2"
+    listed = run_cli("versions", "dptest-package", "--json", home=home)
+    assert [v["number"] for v in listed.json()] == [1, 2]
+    assert not list((home / "deepaas-training").iterdir())

@@ -89,17 +89,20 @@ class DeepaasFormat(ModelFormat):
 
     def load_all(self, root: Path, manifest: Manifest) -> list[DeepaasServable]:
         """One servable per entry point recorded in the manifest (each model object created)."""
-        source_root = root / "src" / str(manifest.metadata.get(IMPORT_ROOT_KEY, "."))
-        source_root = source_root.resolve()
+        package_root = (root / "src").resolve()
+        source_root = (package_root / str(manifest.metadata.get(IMPORT_ROOT_KEY, "."))).resolve()
         if str(source_root) not in sys.path:
             sys.path.insert(0, str(source_root))
         entries = manifest.metadata.get(ENTRY_POINTS_KEY) or {}
-        return [
-            DeepaasServable(
-                EntryPoint(name, value), EntryPoint(name, value).load(), source_root=source_root
+        servables = []
+        for name, value in sorted(entries.items()):
+            entry = EntryPoint(name, value)
+            servables.append(
+                DeepaasServable(
+                    entry, entry.load(), source_root=source_root, package_root=package_root
+                )
             )
-            for name, value in sorted(entries.items())
-        ]
+        return servables
 
 
 def check_metadata(servable: DeepaasServable) -> dict[str, Any]:

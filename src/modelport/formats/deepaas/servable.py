@@ -45,11 +45,23 @@ class DeepaasServable(Servable):
 
     source_format = FORMAT_NAME
 
-    def __init__(self, entry: EntryPoint, model: Any, *, source_root: Path | None = None) -> None:
+    def __init__(
+        self,
+        entry: EntryPoint,
+        model: Any,
+        *,
+        source_root: Path | None = None,
+        package_root: Path | None = None,
+    ) -> None:
         self.entry = entry
         self.model = model
         self.source_root = source_root
         """Where the package's code lives (added to ``sys.path`` by training workers too)."""
+        self.package_root = package_root
+        """The package's project folder, copied for each training job to work in."""
+        self.register_trained: Callable[[Path], str] | None = None
+        """Set by ``serve --register``: registers a trained copy of the package folder as a new
+        version and answers its ``name:number``."""
         self.name = entry.name
         self.signature = Signature(strict=False, free_form=True)
         self.metadata = {}

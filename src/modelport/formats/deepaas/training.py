@@ -1,21 +1,27 @@
 """DEEPaaS ``train(**args)`` jobs, each in a worker process of its own.
 
 A job never blocks predictions: the worker is a fresh (spawned) interpreter that imports the
-model's package and calls ``train``. A watcher thread waits for the worker's answer or its end
+model's package and calls ``train``. It works in a copy of the package folder of its own (its
+current directory), so what training writes never changes the served artifact; with
+``register_trained`` set on the servable (``serve --register``), the trained copy is registered
+as a new version once the job is done. A watcher thread waits for the worker's answer or its end
 and records the outcome; cancelling a job ends its worker. Uploaded files given to a job are
 deleted once the job is over.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
+import os
+import shutil
 import sys
 import threading
 import traceback
 import uuid as uuid_module
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -30,20 +36,27 @@ from modelport.formats.deepaas.training_store import TrainingJob, TrainingJobSto
 
 CANCEL_WAIT_SECONDS = 5.0
 
+log = logging.getLogger("modelport.deepaas.training")
+
 
 @dataclass
 class _Running:
+    servable: DeepaasServable
     job: TrainingJob
     process: BaseProcess
     temp_files: list[str]
+    folder: Path | None
+    """The job's copy of the package folder."""
     cancelled: bool = False
 
 
 class TrainingJobs:
     """Starts, watches, lists and cancels the training jobs of the served DEEPaaS models."""
 
-    def __init__(self, store: TrainingJobStore) -> None:
+    def __init__(self, store: TrainingJobStore, work_dir: Path) -> None:
         self.store = store
+        self.work_dir = work_dir
+        """Where each job's copy of its package folder lives while it runs."""
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
 
@@ -56,10 +69,11 @@ class TrainingJobs:
             args=shown_arguments(arguments),
             status="running",
         )
+        folder, source_root = self._working_copy(servable, job.uuid)
         receiver, sender = multiprocessing.Pipe(duplex=False)
         process = multiprocessing.get_context("spawn").Process(
             target=train_in_worker,
-            args=(servable.entry, servable.source_root, arguments, sender),
+            args=(servable.entry, source_root, folder, arguments, sender),
             name=f"deepaas-train-{job.uuid}",
             daemon=True,
         )
@@ -67,13 +81,24 @@ class TrainingJobs:
         process.start()
         sender.close()
         temp_files = [v.filename for v in arguments.values() if isinstance(v, UploadedFile)]
-        running = _Running(job, process, temp_files)
+        running = _Running(servable, job, process, temp_files, folder)
         with self._lock:
             self._running[job.uuid] = running
         threading.Thread(
             target=self._watch, args=(running, receiver), name=f"watch-{job.uuid}", daemon=True
         ).start()
         return job
+
+    def _working_copy(
+        self, servable: DeepaasServable, uuid: str
+    ) -> tuple[Path | None, Path | None]:
+        """The job's copy of the package folder, and its import root in that copy."""
+        package, source = servable.package_root, servable.source_root
+        if package is None or source is None:
+            return None, source
+        folder = self.work_dir / uuid
+        shutil.copytree(package, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        return folder, folder / source.relative_to(package)
 
     def get(self, model: str, uuid: str) -> TrainingJob:
         job = self.store.get(model, uuid)
@@ -123,14 +148,31 @@ class TrainingJobs:
                 "error", message=f"the training worker ended with exit code {process.exitcode}"
             )
         elif outcome[0] == "done":
-            finished = job.finished("done", output=outcome[1])
+            finished = self._register(running, job.finished("done", output=outcome[1]))
         else:
             finished = job.finished("error", message=str(outcome[1]))
         _delete(running.temp_files)
+        if running.folder is not None:
+            shutil.rmtree(running.folder, ignore_errors=True)
         with self._lock:
             self._running.pop(job.uuid, None)
         if not running.cancelled:
             self.store.update(finished)
+
+    def _register(self, running: _Running, done: TrainingJob) -> TrainingJob:
+        register = running.servable.register_trained
+        if register is None or running.folder is None:
+            return done
+        try:
+            return replace(done, registered_version=register(running.folder))
+        except Exception as exc:
+            log.exception("registering the output of training %s failed", done.uuid)
+            return replace(
+                done,
+                status="error",
+                message=f"training finished, but registering the trained package failed: "
+                f"{type(exc).__name__}: {exc}",
+            )
 
 
 def shown_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -147,11 +189,14 @@ def shown_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
 def train_in_worker(
     entry: EntryPoint,
     source_root: Path | None,
+    folder: Path | None,
     arguments: dict[str, Any],
     sender: multiprocessing.connection.Connection,
 ) -> None:
     """The worker process: import the model, ``train(**arguments)``, send the outcome."""
-    if source_root is not None and str(source_root) not in sys.path:
+    if folder is not None:
+        os.chdir(folder)
+    if source_root is not None:
         sys.path.insert(0, str(source_root))
     try:
         model = entry.load()

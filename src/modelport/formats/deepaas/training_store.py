@@ -31,6 +31,8 @@ class TrainingJob:
     message: str | None = None
     output: Any = None
     finish_date: str | None = None
+    registered_version: str | None = None
+    """``name:number`` of the version registered from the trained package (``--register``)."""
 
     def finished(
         self, status: str, *, output: Any = None, message: str | None = None
@@ -60,6 +62,8 @@ class TrainingJob:
                 "finish_date": self.finish_date,
                 "duration": str(duration),
             }
+            if self.registered_version:
+                shown["result"]["registered_version"] = self.registered_version
         if self.status == "error":
             shown["message"] = self.message or ""
         return shown
@@ -125,6 +129,7 @@ def _row(job: TrainingJob) -> dict[str, Any]:
         "message": job.message,
         "output": None if job.output is None else orjson.dumps(job.output).decode(),
         "finish_date": job.finish_date,
+        "registered_version": job.registered_version,
     }
 
 
@@ -138,6 +143,7 @@ def _job(row: Any) -> TrainingJob:
         message=row["message"],
         output=None if row["output"] is None else orjson.loads(row["output"]),
         finish_date=row["finish_date"],
+        registered_version=row["registered_version"],
     )
 
 

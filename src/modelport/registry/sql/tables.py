@@ -120,6 +120,7 @@ deepaas_training_jobs = sa.Table(
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("output", sa.Text, nullable=True),
     sa.Column("finish_date", sa.String(32), nullable=True),
+    sa.Column("registered_version", sa.String(80), nullable=True),
     sa.Column("server_pid", sa.Integer, nullable=False),
 )
 """The DEEPaaS protocol's training jobs (``formats/deepaas/training_store.py``)."""

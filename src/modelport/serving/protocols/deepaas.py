@@ -282,7 +282,8 @@ def _training_jobs() -> TrainingJobs:
     settings = get_settings()
     uri = settings.resolved_registry_uri
     path = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
-    return TrainingJobs(TrainingJobStore.open_sqlite(path or settings.home / "registry.db"))
+    store = TrainingJobStore.open_sqlite(path or settings.home / "registry.db")
+    return TrainingJobs(store, work_dir=settings.home / "deepaas-training")
 
 
 SWAGGER_PAGE = """<!DOCTYPE html>

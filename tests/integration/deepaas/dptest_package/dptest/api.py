@@ -5,6 +5,7 @@ Written against marshmallow 3 and 4 alike (``metadata=`` and ``load_default``), 
 file runs under DEEPaaS 2.6 (webargs 5.5) and under modelport (current webargs)."""
 
 import io
+import json
 import struct
 import time
 import zlib
@@ -89,6 +90,7 @@ def get_train_args():
     return {
         "seconds": fields.Float(load_default=0.2, validate=validate.Range(min=0, max=60)),
         "fail": fields.Bool(load_default=False),
+        "save": fields.Bool(load_default=False, metadata={"description": "Write trained.json"}),
     }
 
 
@@ -96,6 +98,9 @@ def train(**kwargs):
     time.sleep(kwargs["seconds"])
     if kwargs["fail"]:
         raise RuntimeError("training failed on purpose")
+    if kwargs["save"]:  # into the current folder: the job's copy of the package under modelport
+        with open("trained.json", "w") as out:
+            json.dump({"seconds": kwargs["seconds"]}, out)
     return {"trained_seconds": kwargs["seconds"]}
 
 

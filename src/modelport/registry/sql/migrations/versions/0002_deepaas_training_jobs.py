@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("message", sa.Text, nullable=True),
         sa.Column("output", sa.Text, nullable=True),
         sa.Column("finish_date", sa.String(32), nullable=True),
+        sa.Column("registered_version", sa.String(80), nullable=True),
         sa.Column("server_pid", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("uuid", name="pk_deepaas_training_jobs"),
     )
