@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from modelport.errors import ConfigError
-from modelport.formats.deepaas import DeepaasFormat
+from modelport.errors import BuildFailed, ConfigError
+from modelport.formats.deepaas import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.formats.deepaas.entry_points import (
     EntryPoint,
     declares_entry_points,
@@ -40,6 +41,13 @@ class Model:
 def get_metadata():
     return {"name": "demo", "description": "d"}
 """
+
+
+@pytest.fixture(autouse=True)
+def fresh_demo_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test writes its own ``demo`` package: forget the ones imported before."""
+    for name in [m for m in sys.modules if m == "demo" or m.startswith("demo.")]:
+        monkeypatch.delitem(sys.modules, name)
 
 
 def package(tmp_path: Path, file: str, text: str) -> Path:
@@ -89,3 +97,25 @@ def test_broken_entry_point_names_itself() -> None:
         EntryPoint("gone", "no_such_module_here.api").load()
     assert caught.value.field == "gone"
     assert "no_such_module_here" in str(caught.value)
+
+
+def test_build_refuses_metadata_without_name_or_description(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = package(
+        tmp_path, "pyproject.toml", PYPROJECT.replace('demo-class = "demo.api:Model"\n', "")
+    )
+    (root / "demo" / "api.py").write_text("def get_metadata():\n    return {'name': 'demo'}\n")
+    monkeypatch.syspath_prepend(str(root))
+    adapter = DeepaasFormat()
+    with pytest.raises(BuildFailed, match="description"):
+        adapter.build_step(adapter.layout(root), tmp_path / "out")
+
+
+def test_build_records_every_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = package(tmp_path, "pyproject.toml", PYPROJECT)
+    monkeypatch.syspath_prepend(str(root))
+    adapter = DeepaasFormat()
+    output = adapter.build_step(adapter.layout(root), tmp_path / "out")
+    assert output.metadata[ENTRY_POINTS_KEY] == {"demo": "demo.api", "demo-class": "demo.api:Model"}
+    assert output.metadata["description"] == "d"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from uv import find_uv_bin
 
 from ..cli import run_cli
 from ..servers import free_port
@@ -120,7 +121,7 @@ def deepaas_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("deepaas-venv")
     package = shutil.copytree(PACKAGE, base / "dptest_package")
     venv = base / "venv"
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+    uv = find_uv_bin()  # uv is a modelport dependency
     for command in (
         [uv, "venv", "-q", "--python", sys.executable, str(venv)],
         [

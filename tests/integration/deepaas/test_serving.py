@@ -87,6 +87,7 @@ def test_training_runs_beside_predictions_and_cancels(server: Server) -> None:
     predicted = httpx.post(f"{server.url}{PREDICT}", params={"numbers": "2"})
     assert predicted.status_code == 200
     assert predicted.json()["predictions"]["total"] == 2.0
+    assert predicted.json()["predictions"]["warmed"] is True  # warm() ran before serving
     assert job(server, started["uuid"])["status"] == "running"  # still training after it
 
     cancelled = httpx.delete(f"{server.url}{TRAIN}{started['uuid']}", timeout=30)

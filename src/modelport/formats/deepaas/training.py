@@ -122,13 +122,6 @@ class TrainingJobs:
         self.store.delete(uuid)
         return job
 
-    def stop(self) -> None:
-        """End every worker (the server is stopping); their jobs read as interrupted later."""
-        with self._lock:
-            running = list(self._running.values())
-        for each in running:
-            each.process.kill()
-
     def _watch(self, running: _Running, receiver: multiprocessing.connection.Connection) -> None:
         process = running.process
         multiprocessing.connection.wait([receiver, process.sentinel])
