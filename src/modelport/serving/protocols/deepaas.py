@@ -22,16 +22,16 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from modelport.codecs.multipart import FORM_DATA, FormPart, parse_form_data
 from modelport.codecs.negotiation import is_json, parse_media_type
-from modelport.errors import ModelportError
+from modelport.errors import MalformedInput, ModelportError
 from modelport.formats.deepaas.arguments import ANY_TYPE, Arguments, InvalidArguments
 from modelport.formats.deepaas.openapi import swagger_document
 from modelport.formats.deepaas.servable import FORMAT_NAME, DeepaasServable, UploadedFile
@@ -111,8 +111,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
                 raw = accept not in JSON_TYPES
                 result = await runtime.call(servable.run_predict, parsed, raw=raw)
             finally:
-                for path in temp_files:
-                    Path(path).unlink(missing_ok=True)
+                _delete(temp_files)
             if raw:
                 return Response(result, media_type=accept)
             return _json(servable.prediction_body(result))
@@ -124,8 +123,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
             try:
                 parsed = arguments.parse(values)
             except InvalidArguments:
-                for path in temp_files:
-                    Path(path).unlink(missing_ok=True)
+                _delete(temp_files)
                 raise
             return _json(jobs.start(servable, parsed).to_deepaas())
 
@@ -176,21 +174,23 @@ async def read_arguments(
     uploaded file written to a temporary file (the caller deletes the paths returned)."""
     values: dict[str, Any] = {}
     temp_files: list[str] = []
-    media = parse_media_type(request.headers.get("content-type"))
-    if media.essence in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        if media.essence == "multipart/form-data":
-            _check_multipart(await request.body(), media.params.get("boundary"))
+    content_type = request.headers.get("content-type", "")
+    media = parse_media_type(content_type)
+    if media.essence == FORM_DATA:
+        body = await request.body()
         try:
-            form = await request.form()
-        except HTTPException as exc:
-            raise UnreadableBody(
-                f"the {media.essence} body cannot be read: {exc.detail}",
-                hint="send a well-formed multipart body (curl -F name=@file)",
-            ) from exc
+            parts = parse_form_data(body, content_type)
+        except MalformedInput as exc:
+            raise UnreadableBody(str(exc), hint=exc.hint, field=exc.field) from exc
         try:
-            values.update(await _form_values(form, arguments, temp_files))
-        finally:
-            await form.close()
+            pairs = [(p.name, _saved(p, temp_files) if p.is_file else p.text()) for p in parts]
+        except OSError:
+            _delete(temp_files)
+            raise
+        values.update(_grouped(pairs, arguments))
+    elif media.essence == "application/x-www-form-urlencoded":
+        body = await request.body()
+        values.update(_grouped(parse_qsl(body.decode("latin-1")), arguments))
     elif is_json(media.essence):
         body = await request.body()
         if body.strip():
@@ -200,48 +200,33 @@ async def read_arguments(
                 raise UnreadableBody(f"the JSON body is not valid JSON: {exc}") from exc
             if isinstance(decoded, dict):
                 values.update(decoded)
-    query = request.query_params
-    for name in query:
-        values[name] = query.getlist(name) if arguments.is_list(name) else query[name]
+    values.update(_grouped(request.query_params.multi_items(), arguments))
     return values, temp_files
 
 
-def _check_multipart(body: bytes, boundary: str | None) -> None:
-    """A multipart body must end with its closing boundary (the parser accepts truncation)."""
-    if not boundary or not body.rstrip().endswith(f"--{boundary}--".encode()):
-        raise UnreadableBody(
-            "the multipart/form-data body is malformed or truncated (no closing boundary)",
-            hint="send a well-formed multipart body (curl -F name=@file)",
-        )
+def _grouped(pairs: list[tuple[str, Any]], arguments: Arguments) -> dict[str, Any]:
+    """Repeated names as lists for list arguments, else their first value."""
+    grouped: dict[str, list[Any]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return {k: v if arguments.is_list(k) else v[0] for k, v in grouped.items()}
 
 
-async def _form_values(
-    form: FormData, arguments: Arguments, temp_files: list[str]
-) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in form:
-        items = form.getlist(name)
-        converted: list[Any] = []
-        for item in items:
-            if isinstance(item, UploadFile):
-                converted.append(await _save_upload(name, item, temp_files))
-            else:
-                converted.append(item)
-        values[name] = converted if arguments.is_list(name) else converted[0]
-    return values
-
-
-async def _save_upload(name: str, upload: UploadFile, temp_files: list[str]) -> UploadedFile:
+def _saved(part: FormPart, temp_files: list[str]) -> UploadedFile:
     with tempfile.NamedTemporaryFile(prefix="deepaas-", delete=False) as out:
         temp_files.append(out.name)
-        while chunk := await upload.read(1024 * 1024):
-            out.write(chunk)
+        out.write(part.data)
     return UploadedFile(
-        name=name,
+        name=part.name,
         filename=out.name,
-        content_type=upload.content_type,
-        original_filename=upload.filename,
+        content_type=part.content_type,
+        original_filename=part.filename,
     )
+
+
+def _delete(paths: list[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
 
 
 def _describe(runtime: ModelRuntime) -> dict[str, Any]:
