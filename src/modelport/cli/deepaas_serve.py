@@ -23,7 +23,8 @@ from modelport.cli.output import console
 from modelport.cli.targets import reexec_in_model_environment
 from modelport.errors import ConfigError, NotFound
 from modelport.formats.deepaas import DeepaasFormat
-from modelport.formats.deepaas.servable import FORMAT_NAME, DeepaasServable
+from modelport.formats.deepaas.entry_points import FORMAT_NAME
+from modelport.formats.deepaas.servable import DeepaasServable
 from modelport.registry.entities import ModelVersion
 
 

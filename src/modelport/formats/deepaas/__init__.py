@@ -4,28 +4,32 @@ get_train_args, train and an optional response ``schema``).
 
 A build packages the package's files and records its entry points; serving loads every entry
 point as one :class:`DeepaasServable`, answered on the DEEPaaS routes
-(``modelport.serving.protocols.deepaas``).
+(``modelport.serving.protocols.deepaas``). Importing this module needs no marshmallow (every
+format adapter is imported for every build): the model-facing modules are imported when used.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelport.build.artifact import collect_files
 from modelport.build.manifest import Manifest
 from modelport.errors import BuildFailed, ConfigError
 from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.deepaas.entry_points import (
+    FORMAT_NAME,
     GROUP,
     EntryPoint,
     declares_entry_points,
     project_entry_points,
 )
-from modelport.formats.deepaas.servable import FORMAT_NAME, DeepaasServable
 from modelport.formats.project import default_model_name
 from modelport.schema import Signature
+
+if TYPE_CHECKING:
+    from modelport.formats.deepaas.servable import DeepaasServable
 
 ENTRY_POINTS_KEY = "deepaas_entry_points"
 """Manifest metadata: ``{entry point name: "module[:attribute]"}``."""
@@ -61,6 +65,8 @@ class DeepaasFormat(ModelFormat):
     def build_step(
         self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
     ) -> BuildOutput:
+        from modelport.formats.deepaas.servable import DeepaasServable
+
         import_root = _import_root(layout.root)
         if str(layout.root / import_root) not in sys.path:
             sys.path.insert(0, str(layout.root / import_root))
@@ -89,6 +95,8 @@ class DeepaasFormat(ModelFormat):
 
     def load_all(self, root: Path, manifest: Manifest) -> list[DeepaasServable]:
         """One servable per entry point recorded in the manifest (each model object created)."""
+        from modelport.formats.deepaas.servable import DeepaasServable
+
         package_root = (root / "src").resolve()
         source_root = (package_root / str(manifest.metadata.get(IMPORT_ROOT_KEY, "."))).resolve()
         if str(source_root) not in sys.path:

@@ -20,6 +20,8 @@ from typing import Any
 from modelport.errors import ConfigError
 
 GROUP = "deepaas.v2.model"
+FORMAT_NAME = "deepaas"
+"""The convention's name (its format adapter's and its Servables' ``source_format``)."""
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,9 @@ import marshmallow
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed, ModelportError
 from modelport.formats.deepaas.arguments import Arguments
-from modelport.formats.deepaas.entry_points import EntryPoint
+from modelport.formats.deepaas.entry_points import FORMAT_NAME, EntryPoint
 from modelport.schema import Signature
 from modelport.servable import Servable
-
-FORMAT_NAME = "deepaas"
 
 
 class NotImplementedByModel(ModelportError):
