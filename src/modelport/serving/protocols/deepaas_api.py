@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
+import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -90,14 +92,14 @@ def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
         return JSONResponse(VERSION)
 
     async def index(request: Request) -> Response:
-        return JSONResponse({"models": [_describe(r) for r in runtimes]})
+        return JSONResponse({"models": [await _describe(r) for r in runtimes]})
 
     def model_routes(runtime: ModelRuntime) -> list[BaseRoute]:
         servable = _servable(runtime)
         base = f"/v2/models/{runtime.name}"
 
         async def metadata(request: Request) -> Response:
-            return JSONResponse(_describe(runtime))
+            return JSONResponse(await _describe(runtime))
 
         async def predict(request: Request) -> Response:
             arguments = servable.predict_arguments
@@ -122,16 +124,23 @@ def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
             except InvalidArguments:
                 _delete(temp_files)
                 raise
-            return _json(jobs.start(servable, parsed).to_deepaas())
+            started = await anyio.to_thread.run_sync(jobs.start, servable, parsed)
+            return _json(started.to_deepaas())
 
         async def trainings(request: Request) -> Response:
-            return _json([job.to_deepaas() for job in jobs.list(runtime.name)])
+            listed = await anyio.to_thread.run_sync(jobs.list, runtime.name)
+            return _json([job.to_deepaas() for job in listed])
 
         async def training(request: Request) -> Response:
-            return _json(jobs.get(runtime.name, request.path_params["uuid"]).to_deepaas())
+            uuid = request.path_params["uuid"]
+            return _json(
+                (await anyio.to_thread.run_sync(jobs.get, runtime.name, uuid)).to_deepaas()
+            )
 
         async def cancel(request: Request) -> Response:
-            return _json(jobs.cancel(runtime.name, request.path_params["uuid"]).to_deepaas())
+            uuid = request.path_params["uuid"]
+            cancelled = await anyio.to_thread.run_sync(jobs.cancel, runtime.name, uuid)
+            return _json(cancelled.to_deepaas())
 
         return [
             _route(f"{base}/", metadata, "GET"),
@@ -226,13 +235,14 @@ def _delete(paths: list[str]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _describe(runtime: ModelRuntime) -> dict[str, Any]:
+async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
+    """DEEPaaS's model description: id, name and links, updated with the model's metadata."""
     described: dict[str, Any] = {
         "id": runtime.name,
         "name": runtime.name,
         "links": [{"rel": "self", "href": f"/v2/models/{runtime.name}"}],
     }
-    described.update(_servable(runtime).model_metadata())
+    described.update(await runtime.call(_servable(runtime).model_metadata))
     return described
 
 
