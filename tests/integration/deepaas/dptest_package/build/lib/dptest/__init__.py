@@ -1,1 +1,0 @@
-"""A DEEPaaS V2 test package."""
