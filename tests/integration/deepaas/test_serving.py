@@ -192,3 +192,13 @@ def test_register_makes_the_trained_package_a_new_version(tmp_path: Path) -> Non
     listed = run_cli("versions", "dptest-package", "--json", home=home)
     assert [v["number"] for v in listed.json()] == [1, 2]
     assert not list((home / "deepaas-training").iterdir())
+
+
+def test_serve_names_what_it_cannot_find(deepaas_home: Path, tmp_path: Path) -> None:
+    unknown = run_cli("serve", "--deepaas", "dptest", "nosuch", home=deepaas_home)
+    assert unknown.code != 0
+    assert "nosuch" in unknown.stderr
+    empty = run_cli("serve", "--deepaas", home=tmp_path)
+    assert empty.code != 0
+    assert "no DEEPaaS model is registered" in empty.stderr
+    assert "modelport build" in empty.stderr
