@@ -30,6 +30,7 @@ from modelport.registry.sql.engine import (
 from modelport.settings import Settings
 
 REGISTRY_TABLES = {
+    "deepaas_training_jobs",
     "workspaces",
     "models",
     "model_tags",

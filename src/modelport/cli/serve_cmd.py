@@ -18,10 +18,14 @@ from modelport.cli.targets import reexec_in_model_environment, resolve_target
 
 
 def serve(
-    target: Annotated[
-        str,
-        typer.Argument(help="NAME, NAME:VERSION, NAME@ALIAS, a project folder or an artifact .zip"),
-    ],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="NAME, NAME:VERSION, NAME@ALIAS, a project folder or an artifact .zip "
+            "(with --deepaas: registered DEEPaaS models or entry points, default all)",
+            metavar="TARGET",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8080,
     env: Annotated[str, typer.Option("--env", help="Build option for project folders.")] = "auto",
@@ -40,8 +44,32 @@ def serve(
     ] = False,
     as_version: Annotated[int | None, typer.Option("--as-version", hidden=True)] = None,
     no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
+    deepaas: Annotated[
+        bool, typer.Option("--deepaas", help="Serve registered DEEPaaS models (DEEPaaS V2 API).")
+    ] = False,
+    register: Annotated[
+        bool, typer.Option("--register", help="With --deepaas: register trained packages.")
+    ] = False,
 ) -> None:
     """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    if deepaas:
+        from modelport.cli.deepaas_serve import serve_deepaas
+
+        serve_deepaas(
+            targets or [],
+            host=host,
+            port=port,
+            threads=threads,
+            timeout=timeout,
+            max_body_size=max_body_size,
+            no_reexec=no_reexec,
+            register=register,
+            passthrough=_passthrough_options(),
+        )
+        return
+    if not targets or len(targets) > 1:
+        raise typer.BadParameter("give exactly one TARGET (several only with --deepaas)")
+    target = targets[0]
     if is_pipeline(target):
         serve_pipeline(target, host=host, port=port, timeout=timeout, threads=threads,
                        max_body_size=max_body_size, log_inferences=log_inferences)  # fmt: skip

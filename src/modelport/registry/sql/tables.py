@@ -109,6 +109,22 @@ aliases = sa.Table(
     ),
 )
 
+deepaas_training_jobs = sa.Table(
+    "deepaas_training_jobs",
+    metadata,
+    sa.Column("uuid", sa.String(32), primary_key=True),
+    sa.Column("model", sa.String(63), nullable=False, index=True),
+    sa.Column("date", sa.String(32), nullable=False),
+    sa.Column("args", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("finish_date", sa.String(32), nullable=True),
+    sa.Column("registered_version", sa.String(80), nullable=True),
+    sa.Column("server_pid", sa.Integer, nullable=False),
+)
+"""The DEEPaaS protocol's training jobs (``formats/deepaas/training_store.py``)."""
+
 
 # Wallaroo-style pipelines (migration wallaroo_pipelines): ordered model steps, versioned.
 pipelines = sa.Table(

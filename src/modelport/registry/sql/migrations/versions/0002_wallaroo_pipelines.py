@@ -1,6 +1,6 @@
 """Pipelines (Wallaroo convention): named, versioned, ordered lists of model steps.
 
-Revision ID: wallaroo_pipelines
+Revision ID: 0002_pipelines
 Revises: 0001
 Create Date: 2026-12-01
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "wallaroo_pipelines"
+revision: str = "0002_pipelines"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,136 @@
+"""``modelport serve --deepaas [NAME ...]``: the registered DEEPaaS models in one server.
+
+Every registered DEEPaaS package (the newest version of each model) contributes one model per
+entry point; NAMEs pick registry models or entry points (default: all). They share one process,
+so they must share one environment: packages built in different environments are refused with
+the advice to serve them separately. With ``--register``, each finished training job's copy of
+the package (with what ``train`` wrote into it) is built and registered as a new version.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+from rich.text import Text
+
+from modelport.build.artifact import open_artifact
+from modelport.build.pipeline import BuildOptions, EnvMode, build_project
+from modelport.cli.context import STATE
+from modelport.cli.output import console
+from modelport.cli.targets import reexec_in_model_environment
+from modelport.errors import ConfigError, NotFound
+from modelport.formats.deepaas import DeepaasFormat
+from modelport.formats.deepaas.entry_points import FORMAT_NAME
+from modelport.formats.deepaas.servable import DeepaasServable
+from modelport.registry.entities import ModelVersion
+
+
+def serve_deepaas(
+    names: list[str],
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    timeout: float | None,
+    max_body_size: int,
+    no_reexec: bool,
+    register: bool,
+    passthrough: list[str],
+) -> None:
+    versions = _deepaas_versions()
+    if not versions:
+        raise NotFound(
+            "no DEEPaaS model is registered",
+            hint="build your DEEPaaS package first: modelport build ./package-dir",
+        )
+    artifacts = {
+        v.digest: open_artifact(
+            STATE.store.artifact_path(v), max_bytes=STATE.settings.max_artifact_bytes
+        )
+        for v in versions
+    }
+    environments = {
+        (tuple(a.manifest.lock), a.manifest.build.get("environment")) for a in artifacts.values()
+    }
+    if len(environments) > 1:
+        raise ConfigError(
+            "these DEEPaaS models were built in different environments and cannot share one "
+            f"process: {', '.join(v.model for v in versions)}",
+            hint="serve each with its own `modelport serve --deepaas NAME --port ...`",
+        )
+    if not no_reexec:
+        first = next(iter(artifacts.values()))
+        reexec_in_model_environment(
+            first.manifest.lock,
+            first.manifest.build,
+            [
+                "serve",
+                "--deepaas",
+                *names,
+                "--no-reexec",
+                *(["--register"] if register else []),
+                *passthrough,
+            ],
+        )
+
+    from modelport.serving.app import AppOptions, create_app
+    from modelport.serving.loader import unpacked_root
+    from modelport.serving.models import ModelSet
+    from modelport.serving.runtime import ModelRuntime
+    from modelport.serving.server import run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    servables: list[DeepaasServable] = []
+    for version in versions:
+        artifact = artifacts[version.digest]
+        root = unpacked_root(artifact, STATE.settings)
+        loaded = DeepaasFormat().load_all(root, artifact.manifest)
+        if names and version.model not in names:
+            loaded = [s for s in loaded if s.name in names]
+        if register:
+            for servable in loaded:
+                servable.register_trained = functools.partial(register_trained, version)
+        servables.extend(loaded)
+    if names:
+        known = {s.name for s in servables} | {v.model for v in versions}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise NotFound(
+                f"no registered DEEPaaS model or entry point called {', '.join(unknown)}",
+                hint="`modelport models` lists the registered models",
+            )
+    runtimes = [ModelRuntime(s, threads=threads, timeout=timeout) for s in servables]
+    models = ModelSet(runtimes)
+    app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
+    base = f"http://{host}:{port}"
+    served = ", ".join(r.name for r in runtimes)
+    console.print(Text(f"Serving DEEPaaS models {served} at {base} (API at {base}/api)"))
+    sys.stdout.flush()
+    run_server(app, models, host=host, port=port)
+
+
+def register_trained(version: ModelVersion, folder: Path) -> str:
+    """Build and register a training job's copy of the package as a new version of the model
+    (in the environment the model was built with); answers ``name:number``."""
+    env: EnvMode = "auto" if version.build.get("environment") == "venv" else "inherit"
+    result = build_project(
+        folder,
+        store=STATE.store,
+        settings=STATE.settings,
+        options=BuildOptions(name=version.model, env=env, format=FORMAT_NAME),
+    )
+    return f"{result.version.model}:{result.version.number}"
+
+
+def _deepaas_versions() -> list[ModelVersion]:
+    """The newest version of every registered DEEPaaS model."""
+    store = STATE.store
+    found = []
+    for model in store.list_models():
+        versions = store.list_versions(name=model.name)
+        if versions and versions[-1].source_format == FORMAT_NAME:
+            found.append(versions[-1])
+    return found

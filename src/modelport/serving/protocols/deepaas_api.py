@@ -1,0 +1,296 @@
+"""The DEEPaaS V2 REST API, route for route, for the served DEEPaaS models.
+
+``GET /``, ``GET /v2/``, ``GET /v2/models/``, ``GET /v2/models/{name}/``,
+``POST /v2/models/{name}/predict/``, ``POST|GET /v2/models/{name}/train/``,
+``GET|DELETE /v2/models/{name}/train/{uuid}``, ``/swagger.json`` and Swagger UI at ``/api``.
+
+Model routes are made for each DEEPaaS model by name (as DEEPaaS does), so the Open Inference
+V2 routes keep answering every other model. For a DEEPaaS model, ``/v2/models/{name}`` is the
+DEEPaaS metadata: like DEEPaaS, the path without its trailing slash redirects (308) to it.
+Errors on these routes take DEEPaaS's shapes and status codes: 422 with marshmallow's messages
+for invalid arguments, ``"<status>: <message>"`` as text otherwise. A body that cannot be read
+(malformed multipart or JSON) is a 500, as DEEPaaS 2.6 answers it, with a message saying why.
+
+``accept``: DEEPaaS documents it as filled from the ``Accept`` header; DEEPaaS 2.6.0 reads it
+only from the query string or form. Here the argument wins and the header fills it otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio
+import anyio.to_thread
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from modelport.codecs.multipart import FORM_DATA, FormPart, parse_form_data
+from modelport.codecs.negotiation import is_json, parse_media_type
+from modelport.errors import MalformedInput, ModelportError
+from modelport.formats.deepaas.arguments import ANY_TYPE, Arguments, InvalidArguments
+from modelport.formats.deepaas.openapi import swagger_document
+from modelport.formats.deepaas.servable import DeepaasServable, UploadedFile
+from modelport.formats.deepaas.training import TrainingJobs
+from modelport.formats.deepaas.training_store import TrainingJobStore
+from modelport.serving.runtime import ModelRuntime
+from modelport.settings import get_settings
+
+Handler = Callable[[Request], Awaitable[Response]]
+JSON_TYPES = ("application/json", ANY_TYPE)
+VERSION = {
+    "version": "stable",
+    "id": "v2",
+    "links": [{"rel": "self", "type": "application/json", "href": "/v2/"}],
+}
+
+
+class UnreadableBody(ModelportError):
+    """A request body that cannot be parsed (DEEPaaS answers these with 500)."""
+
+    status = 500
+
+
+def deepaas_errors(handler: Handler) -> Handler:
+    """Answer modelport errors in DEEPaaS's shapes on DEEPaaS routes."""
+
+    @functools.wraps(handler)
+    async def answer(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except InvalidArguments as exc:
+            return JSONResponse(exc.messages, status_code=exc.status)
+        except ModelportError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            return Response(f"{exc.status}: {exc}{hint}", status_code=exc.status)
+
+    return answer
+
+
+def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
+    """The DEEPaaS routes for these runtimes (DEEPaaS models)."""
+    jobs = _training_jobs()
+
+    async def root(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "versions": [VERSION],
+                "links": [
+                    {"rel": "help", "type": "text/html", "href": "/api"},
+                    {"rel": "describedby", "type": "application/json", "href": "/swagger.json"},
+                ],
+            }
+        )
+
+    async def version(request: Request) -> Response:
+        return JSONResponse(VERSION)
+
+    async def index(request: Request) -> Response:
+        return JSONResponse({"models": [await _describe(r) for r in runtimes]})
+
+    def model_routes(runtime: ModelRuntime) -> list[BaseRoute]:
+        servable = _servable(runtime)
+        base = f"/v2/models/{runtime.name}"
+
+        async def metadata(request: Request) -> Response:
+            return JSONResponse(await _describe(runtime))
+
+        async def predict(request: Request) -> Response:
+            arguments = servable.predict_arguments
+            values, temp_files = await read_arguments(request, arguments)
+            try:
+                parsed = arguments.parse(values, accept_header=request.headers.get("accept"))
+                accept = str(parsed.get("accept", "application/json"))
+                raw = accept not in JSON_TYPES
+                result = await runtime.call(servable.run_predict, parsed, raw=raw)
+            finally:
+                _delete(temp_files)
+            if raw:
+                return Response(result, media_type=accept)
+            return _json(servable.prediction_body(result))
+
+        async def train(request: Request) -> Response:
+            servable.function("train")  # 501 when the model cannot train
+            arguments = servable.train_arguments
+            values, temp_files = await read_arguments(request, arguments)
+            try:
+                parsed = arguments.parse(values)
+            except InvalidArguments:
+                _delete(temp_files)
+                raise
+            started = await anyio.to_thread.run_sync(jobs.start, servable, parsed)
+            return _json(started.to_deepaas())
+
+        async def trainings(request: Request) -> Response:
+            listed = await anyio.to_thread.run_sync(jobs.list, runtime.name)
+            return _json([job.to_deepaas() for job in listed])
+
+        async def training(request: Request) -> Response:
+            uuid = request.path_params["uuid"]
+            return _json(
+                (await anyio.to_thread.run_sync(jobs.get, runtime.name, uuid)).to_deepaas()
+            )
+
+        async def cancel(request: Request) -> Response:
+            uuid = request.path_params["uuid"]
+            cancelled = await anyio.to_thread.run_sync(jobs.cancel, runtime.name, uuid)
+            return _json(cancelled.to_deepaas())
+
+        return [
+            _route(f"{base}/", metadata, "GET"),
+            _route(f"{base}/predict/", predict, "POST"),
+            _route(f"{base}/train/", train, "POST"),
+            _route(f"{base}/train/", trainings, "GET"),
+            _route(f"{base}/train/{{uuid}}", training, "GET"),
+            _route(f"{base}/train/{{uuid}}", cancel, "DELETE"),
+            *(_slash_redirect(f"{base}{p}") for p in ("", "/predict", "/train")),
+        ]
+
+    async def swagger(request: Request) -> Response:
+        return _json(swagger_document([_servable(r) for r in runtimes]))
+
+    async def swagger_ui(request: Request) -> Response:
+        return HTMLResponse(SWAGGER_PAGE)
+
+    async def to_api(request: Request) -> Response:
+        return RedirectResponse("/api", status_code=302)
+
+    return [
+        _route("/", root, "GET"),
+        _route("/v2/", version, "GET"),
+        _route("/v2/models/", index, "GET"),
+        _slash_redirect("/v2/models"),
+        *(route for runtime in runtimes for route in model_routes(runtime)),
+        Route("/swagger.json", swagger, methods=["GET"]),
+        Route("/api", swagger_ui, methods=["GET"], include_in_schema=False),
+        Route("/ui", to_api, methods=["GET"], include_in_schema=False),
+    ]
+
+
+async def read_arguments(
+    request: Request, arguments: Arguments
+) -> tuple[dict[str, Any], list[str]]:
+    """The request's argument values (query string, then the form or JSON body), with every
+    uploaded file written to a temporary file (the caller deletes the paths returned)."""
+    values: dict[str, Any] = {}
+    temp_files: list[str] = []
+    content_type = request.headers.get("content-type", "")
+    media = parse_media_type(content_type)
+    if media.essence == FORM_DATA:
+        body = await request.body()
+        try:
+            parts = parse_form_data(body, content_type)
+        except MalformedInput as exc:
+            raise UnreadableBody(str(exc), hint=exc.hint, field=exc.field) from exc
+        try:
+            pairs = [(p.name, _saved(p, temp_files) if p.is_file else p.text()) for p in parts]
+        except OSError:
+            _delete(temp_files)
+            raise
+        values.update(_grouped(pairs, arguments))
+    elif media.essence == "application/x-www-form-urlencoded":
+        body = await request.body()
+        values.update(_grouped(parse_qsl(body.decode("latin-1")), arguments))
+    elif is_json(media.essence):
+        body = await request.body()
+        if body.strip():
+            try:
+                decoded = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise UnreadableBody(f"the JSON body is not valid JSON: {exc}") from exc
+            if isinstance(decoded, dict):
+                values.update(decoded)
+    values.update(_grouped(request.query_params.multi_items(), arguments))
+    return values, temp_files
+
+
+def _grouped(pairs: list[tuple[str, Any]], arguments: Arguments) -> dict[str, Any]:
+    """Repeated names as lists for list arguments, else their first value."""
+    grouped: dict[str, list[Any]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return {k: v if arguments.is_list(k) else v[0] for k, v in grouped.items()}
+
+
+def _saved(part: FormPart, temp_files: list[str]) -> UploadedFile:
+    with tempfile.NamedTemporaryFile(prefix="deepaas-", delete=False) as out:
+        temp_files.append(out.name)
+        out.write(part.data)
+    return UploadedFile(
+        name=part.name,
+        filename=out.name,
+        content_type=part.content_type,
+        original_filename=part.filename,
+    )
+
+
+def _delete(paths: list[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
+    """DEEPaaS's model description: id, name and links, updated with the model's metadata."""
+    described: dict[str, Any] = {
+        "id": runtime.name,
+        "name": runtime.name,
+        "links": [{"rel": "self", "href": f"/v2/models/{runtime.name}"}],
+    }
+    described.update(await runtime.call(_servable(runtime).model_metadata))
+    return described
+
+
+def _servable(runtime: ModelRuntime) -> DeepaasServable:
+    servable = runtime.servable
+    assert isinstance(servable, DeepaasServable)
+    return servable
+
+
+def _json(body: Any) -> Response:
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
+
+
+def _route(path: str, handler: Handler, method: str) -> Route:
+    return Route(path, deepaas_errors(handler), methods=[method])
+
+
+def _slash_redirect(path: str) -> Route:
+    async def redirect(request: Request) -> Response:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{path}/{query}", status_code=308)
+
+    return Route(path, redirect, methods=["GET", "POST"], include_in_schema=False)
+
+
+def _training_jobs() -> TrainingJobs:
+    settings = get_settings()
+    uri = settings.resolved_registry_uri
+    path = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+    store = TrainingJobStore.open_sqlite(path or settings.home / "registry.db")
+    return TrainingJobs(store, work_dir=settings.home / "deepaas-training")
+
+
+SWAGGER_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>DEEPaaS API</title>
+<link rel="stylesheet" href="docs/static/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="docs/static/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({url: "swagger.json", dom_id: "#swagger-ui", validatorUrl: null});
+</script>
+</body>
+</html>
+"""

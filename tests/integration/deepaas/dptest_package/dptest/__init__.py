@@ -1,0 +1,1 @@
+"""A DEEPaaS V2 test package."""
