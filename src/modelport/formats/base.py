@@ -30,6 +30,9 @@ class ProjectLayout:
     unit_tests: str | None = None
     """Relative folder of the tests run at build time, when the project has them."""
     integration_tests: str | None = None
+    requirements: tuple[str, ...] | None = None
+    """Requirements the convention declares itself (a Truss's config.yaml); when set, no
+    dependency file is looked for."""
 
 
 @dataclass
