@@ -85,3 +85,10 @@ def test_the_registry_keeps_the_configs_other_keys(truss_home: Path, client: htt
     assert version.metadata["resources"]["memory"] == "512Mi"
     assert version.metadata["model_metadata"] == {"owner": "tests"}
     assert version.metadata["description"].startswith("Echoes")
+
+
+def test_a_secret_in_an_error_on_modelports_own_route_is_blanked(client: httpx.Client) -> None:
+    answer = client.post("/v1/models/truss-echo/predict", json=[{"leak": True}])
+    assert answer.status_code == 500
+    assert SECRET not in answer.text
+    assert "the key *** was refused" in answer.json()["detail"]

@@ -24,11 +24,11 @@ import pyarrow as pa
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelport.batch import Batch
-from modelport.errors import ConfigError, ModelFailed
+from modelport.errors import ConfigError, ModelFailed, ModelportError
 from modelport.formats.truss.config import TrussConfig
 from modelport.formats.truss.hooks import Hook, init_arguments
 from modelport.schema import Signature
-from modelport.secrets import Secrets
+from modelport.secrets import Secrets, redact
 from modelport.servable import Servable
 
 Call = Callable[..., Awaitable[Any]]
@@ -214,7 +214,14 @@ class TrussServable(Servable):
 
     async def predict(self, batch: Batch) -> pa.Table:
         """modelport's generic routes: each row is one Truss payload; one output per row."""
-        outputs = [await self.infer(row, None, call=_in_thread) for row in batch.view("records")]
+        try:
+            outputs = [
+                await self.infer(row, None, call=_in_thread) for row in batch.view("records")
+            ]
+        except ModelportError:
+            raise
+        except Exception as exc:  # the message may quote a secret: blank the values read
+            raise ModelFailed(redact(f"{type(exc).__name__}: {exc}")) from exc
         if any(isinstance(output, AsyncIterator) for output in outputs):
             raise ModelFailed(
                 f"model {self.name!r} streams", hint="call its Truss route, :predict, instead"

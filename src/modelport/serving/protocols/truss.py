@@ -63,11 +63,13 @@ def routes(models: ModelSet) -> list[BaseRoute]:
             return trusses[0]
         return runtime if runtime.servable.source_format == "truss" else None
 
-    async def readiness(runtime: ModelRuntime) -> Response | None:
-        """None when ready; else the 503 answer."""
+    async def readiness(runtime: ModelRuntime, *, health: bool = True) -> Response | None:
+        """None when loaded (and, with ``health``, healthy); else the 503 answer."""
         servable = _servable(runtime)
         if not runtime.ready:
             return not_ready(runtime.name, servable.load_error)
+        if not health:
+            return None
         try:
             healthy = await runtime.call(servable.is_healthy)
         except Exception as exc:
@@ -87,7 +89,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         return await readiness(runtime) or value_response(request, {})
 
     async def predict(request: Request, runtime: ModelRuntime) -> Response:
-        if (refused := await readiness(runtime)) is not None:
+        if (refused := await readiness(runtime, health=False)) is not None:
             return refused
         servable = _servable(runtime)
         try:
@@ -118,7 +120,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
     def openai(method: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             runtime = next((r for r in trusses if r.ready and _has(r, method)), trusses[0])
-            if (refused := await readiness(runtime)) is not None:
+            if (refused := await readiness(runtime, health=False)) is not None:
                 return refused
             servable = _servable(runtime)
             if servable.hook(method) is None:
