@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelport.errors import ModelFailed
 from modelport.serving.runtime import ModelRuntime
 
 from ..cli import run_cli
@@ -73,7 +74,7 @@ def test_a_failing_load_keeps_readiness_false_with_the_reason(
     runtime_of: Callable[..., ModelRuntime],
 ) -> None:
     runtime = runtime_of("load_fails", load=False)
-    with pytest.raises(RuntimeError, match="the weights are missing"):
+    with pytest.raises(ModelFailed, match="RuntimeError: the weights are missing"):
         runtime.load()
     with serving(runtime) as client:
         answer = client.get("/v1/models/truss-load-fails")

@@ -10,10 +10,14 @@ arguments its ``__init__`` accepts, and calls its ``load()``. A request then run
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import importlib.util
 import inspect
 import json
+import logging
 import os
 import sys
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,8 @@ from modelport.formats.truss.hooks import Hook, init_arguments
 from modelport.schema import Signature
 from modelport.secrets import Secrets, redact
 from modelport.servable import Servable
+
+log = logging.getLogger("modelport.formats.truss")
 
 Call = Callable[..., Awaitable[Any]]
 """How the server runs one model function: ``await call(function, *args)`` (sync functions in
@@ -76,9 +82,7 @@ def import_model_class(config: TrussConfig) -> type:
             "model_class_filename in config.yaml",
             field="model_class_filename",
         )
-    package = config.expanded["model_module_dir"].replace("/", ".")
-    for loaded in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[loaded]  # another Truss's `model` package, imported earlier
+    package = _import_package(module_file.parent)
     module = importlib.import_module(f"{package}.{module_file.stem}")
     cls = getattr(module, config.model_class_name, None)
     if not isinstance(cls, type):
@@ -88,6 +92,28 @@ def import_model_class(config: TrussConfig) -> type:
             field="model_class_name",
         )
     return cls
+
+
+def _import_package(folder: Path) -> str:
+    """Import ``folder`` as the package named after it (with or without ``__init__.py``),
+    replacing a same-named package of another Truss imported earlier in this process."""
+    package = folder.name
+    for loaded in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        del sys.modules[loaded]
+    init = folder / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(
+            package, init, submodule_search_locations=[str(folder)]
+        )
+    else:
+        spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[package] = module
+    if spec.loader is not None:
+        spec.loader.exec_module(module)
+    return package
 
 
 def set_environment_variables(config: TrussConfig) -> None:
@@ -124,9 +150,13 @@ class TrussServable(Servable):
     def load(self) -> None:
         try:
             self._load()
-        except Exception as exc:
-            self.load_error = f"load failed: {type(exc).__name__}: {exc}"
+        except ModelportError as exc:
+            self.load_error = str(exc)
             raise
+        except Exception as exc:  # told without any secret value the message may quote
+            log.error("%s", redact("".join(traceback.format_exception(exc))))
+            self.load_error = redact(f"load failed: {type(exc).__name__}: {exc}")
+            raise ModelFailed(self.load_error, hint="fix the model's load()") from None
 
     def _load(self) -> None:
         set_environment_variables(self.config)
