@@ -136,8 +136,9 @@ def _environment(
         progress.info("using the current interpreter (--env inherit)")
         return inherit_environment()
     requirements = dependency_file.requirements() if dependency_file else list(declared or [])
-    if dependency_file:
-        progress.info(f"{len(requirements)} requirements from {dependency_file.path.name}")
+    if dependency_file or declared:
+        source = dependency_file.path.name if dependency_file else "the project's config"
+        progress.info(f"{len(requirements)} requirements from {source}")
     return prepare_environment(requirements, envs_dir=settings.envs_dir, progress=progress.info)
 
 

@@ -109,14 +109,19 @@ def test_a_key_needing_a_container_build_is_refused_by_name(
     assert f"config.yaml key '{key}' needs a container build" in result.stderr
 
 
-@pytest.mark.slow
-def test_a_truss_builds_its_own_environment_from_requirements(
-    tmp_path_factory: pytest.TempPathFactory, truss_sources: Path
-) -> None:
+@pytest.fixture(scope="session")
+def env_home(tmp_path_factory: pytest.TempPathFactory, truss_sources: Path) -> Path:
+    """A registry holding the packaged Truss, built in a real environment (once a session)."""
     home = tmp_path_factory.mktemp("truss-env-home")
     result = run_cli("build", str(truss_sources / "packaged"), home=home, timeout=900)
     assert result.code == 0, result.stderr
-    assert "1 requirements" in result.stdout or "resolving" in result.stdout
+    assert "1 requirements from the project's config" in result.stdout
+    return home
+
+
+@pytest.mark.slow
+def test_a_truss_builds_its_own_environment_from_requirements(env_home: Path) -> None:
+    home = env_home
     with served(home, "truss-packaged") as (process, base):
         wait_ready(process, f"{base}/v1/models/truss-packaged", seconds=300)
         answer = httpx.post(f"{base}/v1/models/truss-packaged:predict", json={"text": "hi"})

@@ -81,6 +81,8 @@ class TrussConfig:
 
     root: Path
     expanded: dict[str, Any]
+    declared: frozenset[str] = frozenset()
+    """The keys config.yaml itself gives (the others hold defaults)."""
 
     @property
     def model_name(self) -> str | None:
@@ -141,7 +143,7 @@ def read_config(root: Path) -> TrussConfig:
         raise ConfigError(f"{path} is not valid YAML: {exc}", field=CONFIG_FILE) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must hold a mapping of keys", field=CONFIG_FILE)
-    return TrussConfig(root=root, expanded=expand(raw))
+    return TrussConfig(root=root, expanded=expand(raw), declared=frozenset(raw))
 
 
 def expand(raw: dict[str, Any]) -> dict[str, Any]:

@@ -132,6 +132,8 @@ def _metadata(config: TrussConfig) -> dict[str, Any]:
 
 
 def _python_note(config: TrussConfig) -> list[str]:
+    if "python_version" not in config.declared:
+        return []
     wanted = str(config.expanded["python_version"]).removeprefix("py")
     running = "".join(platform.python_version_tuple()[:2])
     if wanted == running:

@@ -8,7 +8,6 @@ schema. ``Model.__init__`` gets, by keyword, only the arguments its signature na
 
 from __future__ import annotations
 
-import collections.abc
 import inspect
 import typing
 from collections.abc import Callable, Mapping
@@ -21,12 +20,6 @@ from starlette.requests import Request
 from modelport.errors import ConfigError, InvalidInput
 
 INIT_ARGUMENTS = ("config", "data_dir", "secrets", "environment")
-STREAM_ORIGINS = (
-    collections.abc.Generator,
-    collections.abc.Iterator,
-    collections.abc.AsyncGenerator,
-    collections.abc.AsyncIterator,
-)
 
 
 def init_arguments(cls: type, available: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,8 +44,6 @@ class Hook:
     """A coroutine function (awaited on the event loop)."""
     is_generator: bool
     """A generator or async generator function: its answer is streamed."""
-    declares_stream: bool
-    """Its return annotation is a generator or iterator."""
 
     @classmethod
     def of(cls, instance: Any, name: str) -> Hook | None:
@@ -90,7 +81,6 @@ class Hook:
             is_async=inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function),
             is_generator=inspect.isgeneratorfunction(function)
             or inspect.isasyncgenfunction(function),
-            declares_stream=typing.get_origin(output_hint) in STREAM_ORIGINS,
         )
 
     def arguments(self, value: Any, request: Request | None) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ else predict's)."""
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import typing
 from typing import Any
@@ -11,7 +12,12 @@ from typing import Any
 import pydantic
 from starlette.requests import Request
 
-from modelport.formats.truss.hooks import STREAM_ORIGINS
+STREAM_ORIGINS = (
+    collections.abc.Generator,
+    collections.abc.Iterator,
+    collections.abc.AsyncGenerator,
+    collections.abc.AsyncIterator,
+)
 
 
 def schema_of(cls: type) -> dict[str, Any] | None:

@@ -189,11 +189,6 @@ class TrussServable(Servable):
         check = getattr(self.model, "is_healthy", None)
         return bool(check()) if callable(check) else True
 
-    @property
-    def streams(self) -> bool:
-        predict = self.hook("predict")
-        return predict is not None and (predict.is_generator or predict.declares_stream)
-
     async def infer(self, payload: Any, request: Any, *, call: Call) -> Any:
         """``postprocess(predict(preprocess(payload)))``: a value, a Response, or an async
         iterator of chunks when ``predict`` streams."""

@@ -106,7 +106,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
 
     async def loaded(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
-        return await ready(request, runtime)
+        return await readiness(runtime, health=False) or value_response(request, {})
 
     async def schema(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
