@@ -104,3 +104,20 @@ def test_predict_concurrency_two_runs_three_calls_in_two_rounds(client: httpx.Cl
     assert kinds.index("end") < len(kinds) - 1 - kinds[::-1].index("start"), (
         "the third call started only after one of the first two had ended"
     )
+
+
+def test_modelports_own_route_refuses_a_stream_and_frees_the_slot(
+    client: httpx.Client, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    gate.touch()
+    for _ in range(2):  # a slot kept by the first refusal would block the second call
+        answer = client.post("/v1/models/truss-stream-sync/predict", json=[{"gate": str(gate)}])
+        assert answer.status_code == 500
+        assert "streams" in answer.json()["detail"]
+    truss_route = client.post(
+        "/v1/models/truss-stream-sync:predict",
+        json={"gate": str(gate)},
+        headers={"accept": "application/json"},
+    )
+    assert truss_route.json() == "first;second;last"

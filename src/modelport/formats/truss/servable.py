@@ -210,7 +210,7 @@ class TrussServable(Servable):
                     "predict streams, and a stream cannot be post-processed",
                     hint="remove postprocess, or return a value from predict",
                 )
-            return _holding(slots, self.stream_of(value, call=call))
+            return HeldStream(slots, self.stream_of(value, call=call))
         slots.release()
         post = self.hook("postprocess")
         if post is not None:
@@ -239,18 +239,20 @@ class TrussServable(Servable):
 
     async def predict(self, batch: Batch) -> pa.Table:
         """modelport's generic routes: each row is one Truss payload; one output per row."""
-        try:
-            outputs = [
-                await self.infer(row, None, call=_in_thread) for row in batch.view("records")
-            ]
-        except ModelportError:
-            raise
-        except Exception as exc:  # the message may quote a secret: blank the values read
-            raise ModelFailed(redact(f"{type(exc).__name__}: {exc}")) from exc
-        if any(isinstance(output, AsyncIterator) for output in outputs):
-            raise ModelFailed(
-                f"model {self.name!r} streams", hint="call its Truss route, :predict, instead"
-            )
+        outputs = []
+        for row in batch.view("records"):
+            try:
+                output = await self.infer(row, None, call=_in_thread)
+            except ModelportError:
+                raise
+            except Exception as exc:  # the message may quote a secret: blank the values read
+                raise ModelFailed(redact(f"{type(exc).__name__}: {exc}")) from exc
+            if isinstance(output, HeldStream):
+                await output.aclose()  # gives its predict slot back
+                raise ModelFailed(
+                    f"model {self.name!r} streams", hint="call its Truss route, :predict, instead"
+                )
+            outputs.append(output)
         try:
             return pa.table({"output": pa.array(outputs)})
         except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -271,13 +273,31 @@ async def _chunks(source: Iterator[Any] | AsyncIterator[Any], call: Call) -> Asy
         yield chunk
 
 
-async def _holding(slots: anyio.Semaphore, source: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    """``source``, releasing its predict slot once it ends (or is abandoned)."""
-    try:
-        async for chunk in source:
-            yield chunk
-    finally:
-        slots.release()
+class HeldStream(AsyncIterator[Any]):
+    """A stream that holds its predict slot until it ends, fails, is cancelled or closed."""
+
+    def __init__(self, slots: anyio.Semaphore, source: AsyncIterator[Any]) -> None:
+        self._slots = slots
+        self._source = source
+        self._held = True
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._source.__anext__()
+        except BaseException:  # the end (StopAsyncIteration), a failure or a cancellation
+            self._release()
+            raise
+
+    async def aclose(self) -> None:
+        self._release()
+        close = getattr(self._source, "aclose", None)
+        if close is not None:
+            await close()
+
+    def _release(self) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:

@@ -38,6 +38,7 @@ OPENAI_METHODS = {
     "/v1/embeddings": "embeddings",
 }
 Endpoint = Callable[[Request], Awaitable[Response]]
+TrussEndpoint = Callable[[Request, ModelRuntime], Awaitable[Response]]
 
 
 def _servable(runtime: ModelRuntime) -> TrussServable:
@@ -50,7 +51,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
     trusses = [r for r in models.all() if r.servable.source_format == "truss"]
     if not trusses:
         return []
-    kserve = {route.path: route.endpoint for route in kserve_v1.routes(models)}  # type: ignore[attr-defined]
+    kserve = {r.path: r.endpoint for r in kserve_v1.routes(models) if isinstance(r, Route)}
 
     def truss_for(name: str | None) -> ModelRuntime | None:
         """The Truss model a path names (any unknown name: the served Truss), or None when
@@ -76,7 +77,9 @@ def routes(models: ModelSet) -> list[BaseRoute]:
             return not_ready(runtime.name, f"is_healthy() raised {type(exc).__name__}")
         return None if healthy else not_ready(runtime.name, "is_healthy() answered False")
 
-    def overlapping(path: str, own: Callable[[Request, ModelRuntime], Awaitable[Response]]):  # type: ignore[no-untyped-def]
+    def overlapping(path: str, own: TrussEndpoint) -> Endpoint:
+        """The endpoint of a path KServe V1 shares: Truss models here, the others there."""
+
         async def endpoint(request: Request) -> Response:
             runtime = truss_for(request.path_params["name"])
             if runtime is None:
