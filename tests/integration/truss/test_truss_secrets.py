@@ -4,6 +4,9 @@ files, environment variables, and secrets that never leave the model."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import httpx
 import pytest
 
 from modelport.registry.uris import open_store
+from modelport.secrets import SecretStore
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
 
@@ -92,3 +96,23 @@ def test_a_secret_in_an_error_on_modelports_own_route_is_blanked(client: httpx.C
     assert answer.status_code == 500
     assert SECRET not in answer.text
     assert "the key *** was refused" in answer.json()["detail"]
+
+
+def test_secret_set_reads_standard_input_and_unset_forgets(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    completed = subprocess.run(
+        [sys.executable, "-m", "modelport", "secret", "set", "token", "-w", "team"],
+        input="piped-value\n",
+        env={**os.environ, "MODELPORT_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "piped-value" not in completed.stdout + completed.stderr
+    assert SecretStore(home, "team").get("token") == "piped-value"
+    assert run_cli("secret", "list", home=home).stdout.strip() == "", "another workspace"
+    assert run_cli("secret", "unset", "token", "-w", "team", home=home).code == 0
+    missing = run_cli("secret", "unset", "token", "-w", "team", home=home)
+    assert missing.code == 1
+    assert "secret 'token' is not set" in missing.stderr
