@@ -55,7 +55,8 @@ def test_requirements_file_is_read_and_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape("requirements_file 'deps.txt' does not exist")):
         TrussFormat().layout(root)
     (root / "deps.txt").write_text("six>=1.16\n# a comment\n")
-    assert TrussFormat().layout(root).requirements == ("six>=1.16",)
+    named = TrussFormat().layout(root).dependency_file
+    assert named is not None and named.requirements() == ["six>=1.16"]
 
 
 def test_external_package_folders_outside_the_truss_are_copied(tmp_path: Path) -> None:

@@ -131,7 +131,9 @@ def _environment(
     layout: ProjectLayout, options: BuildOptions, settings: Settings, progress: Progress
 ) -> Environment:
     declared = layout.requirements
-    dependency_file = find_dependency_file(layout.dependency_root) if declared is None else None
+    dependency_file = layout.dependency_file or (
+        find_dependency_file(layout.dependency_root) if declared is None else None
+    )
     if options.env == "inherit":
         progress.info("using the current interpreter (--env inherit)")
         return inherit_environment()

@@ -65,7 +65,8 @@ class TrussFormat(ModelFormat):
             default_name=_default_name(config, root),
             sources=tuple(sorted(sources)),
             dependency_root=root,
-            requirements=tuple(_requirements(config)),
+            dependency_file=_requirements_file(config),
+            requirements=tuple(config.requirements),
         )
 
     def build_step(
@@ -106,17 +107,18 @@ def _default_name(config: TrussConfig, root: Path) -> str:
     return default_model_name(root)
 
 
-def _requirements(config: TrussConfig) -> list[str]:
-    if config.requirements_file:
-        path = config.root / config.requirements_file
-        if not path.is_file():
-            raise ConfigError(
-                f"requirements_file {config.requirements_file!r} does not exist",
-                hint="fix the path in config.yaml (relative to the Truss folder)",
-                field="requirements_file",
-            )
-        return DependencyFile("requirements", path).requirements()
-    return config.requirements
+def _requirements_file(config: TrussConfig) -> DependencyFile | None:
+    """``requirements_file``, which then replaces the ``requirements`` list."""
+    if not config.requirements_file:
+        return None
+    path = config.root / config.requirements_file
+    if not path.is_file():
+        raise ConfigError(
+            f"requirements_file {config.requirements_file!r} does not exist",
+            hint="fix the path in config.yaml (relative to the Truss folder)",
+            field="requirements_file",
+        )
+    return DependencyFile("requirements", path)
 
 
 def _metadata(config: TrussConfig) -> dict[str, Any]:
