@@ -148,13 +148,17 @@ def build_project(
 def _environment(
     layout: ProjectLayout, options: BuildOptions, settings: Settings, progress: Progress
 ) -> Environment:
-    dependency_file = layout.dependency_file or find_dependency_file(layout.dependency_root)
+    declared = layout.requirements
+    dependency_file = layout.dependency_file or (
+        find_dependency_file(layout.dependency_root) if declared is None else None
+    )
     if options.env == "inherit":
         progress.info("using the current interpreter (--env inherit)")
         return inherit_environment()
-    requirements = dependency_file.requirements() if dependency_file else []
-    if dependency_file:
-        progress.info(f"{len(requirements)} requirements from {dependency_file.path.name}")
+    requirements = dependency_file.requirements() if dependency_file else list(declared or [])
+    if dependency_file or declared:
+        source = dependency_file.path.name if dependency_file else "the project's config"
+        progress.info(f"{len(requirements)} requirements from {source}")
     return prepare_environment(requirements, envs_dir=settings.envs_dir, progress=progress.info)
 
 

@@ -34,6 +34,9 @@ class ProjectLayout:
     dependency_file: DependencyFile | None = None
     """The dependency file the convention names itself (else one is looked for in
     ``dependency_root``)."""
+    requirements: tuple[str, ...] | None = None
+    """Requirements the convention declares itself (a Truss's config.yaml); when set, no
+    dependency file is looked for."""
 
 
 @dataclass
