@@ -9,7 +9,7 @@ from pathlib import Path
 
 from modelport.errors import Conflict, InvalidInput
 
-TEMPLATES = ("basic", "sklearn", "async", "streaming")
+TEMPLATES = ("basic", "sklearn", "async", "streaming", "qwak")
 COMMON = "_common"
 SUFFIX = ".tmpl"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -68,7 +68,12 @@ def build(
         Path | None,
         typer.Option("--sample", help="Sample input (.json/.csv/.parquet) to infer the schema."),
     ] = None,
-    skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run tests/ut.")] = False,
+    skip_tests: Annotated[
+        bool,
+        typer.Option(
+            "--skip-tests", help="Do not run the project's tests (tests/ut; tests/it where built)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""

@@ -30,6 +30,11 @@ class ProjectLayout:
     unit_tests: str | None = None
     """Relative folder of the tests run at build time, when the project has them."""
     integration_tests: str | None = None
+    integration_tests_at_build: bool = False
+    """Run ``integration_tests`` during the build, against the new artifact served for real,
+    before it is registered (the convention asks for it)."""
+    test_plugins: tuple[str, ...] = ()
+    """pytest plugins (``-p``) the project's tests need, e.g. a convention's import names."""
 
 
 @dataclass
@@ -44,6 +49,8 @@ class BuildOutput:
     """Artifact name -> path of a file the step wrote (e.g. the pickled instance)."""
     notes: list[str] = field(default_factory=list)
     """Lines to show the user (e.g. that the schema was inferred)."""
+    record: dict[str, Any] = field(default_factory=dict)
+    """Facts of the build step (e.g. parameters the model logged) kept in the build record."""
 
 
 class ModelFormat(ABC):
