@@ -1,0 +1,103 @@
+"""Building Qwak-layout projects unchanged (``--env inherit``): discovery, the spec's tests at
+build time, extra folders, logged parameters, the scaffolded template, and ``modelport test``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..cli import Result
+
+
+def _build(qwak_cli: Callable[..., Result], project: Path, *options: str) -> Result:
+    return qwak_cli("build", str(project), "--env", "inherit", *options)
+
+
+def _version(qwak_cli: Callable[..., Result], name: str) -> dict:
+    shown = qwak_cli("models", "show", name, "--json")
+    assert shown.code == 0, shown.stderr
+    versions = shown.json()["versions"]
+    assert len(versions) == 1
+    return versions[0]
+
+
+def test_the_spec_iris_classifier_builds_after_its_unit_and_integration_tests(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+) -> None:
+    result = _build(qwak_cli, qwak_project("iris_spec", "iris-anatomy"))
+    assert result.code == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert "qwak project, model 'iris-anatomy'" in out
+    assert "running unit tests (tests/ut)" in out
+    assert "serving the build for its integration tests (tests/it)" in out
+    assert out.index("serving the build") < out.index("registering")
+    version = _version(qwak_cli, "iris-anatomy")
+    assert version["source_format"] == "qwak"
+    assert version["build"]["tests"] == {
+        "folder": "tests/ut",
+        "passed": 1,
+        "failed": 0,
+        "skipped": 0,
+    }
+    names = [f["name"] for f in version["signature"]["inputs"]]
+    assert names == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert version["signature"]["strict"] is False
+
+
+def test_load_model_is_used_and_its_instance_serves(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+) -> None:
+    result = _build(qwak_cli, qwak_project("iris_load_model"))
+    assert result.code == 0, result.stderr
+    assert "1 passed" in result.stdout  # its tests/it ran against the served build
+    assert _version(qwak_cli, "iris-load-model")["source_format"] == "qwak"
+
+
+def test_build_reads_a_bundled_csv_and_keeps_what_the_model_logged(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+) -> None:
+    result = _build(qwak_cli, qwak_project("csv_model", "prices"))
+    assert result.code == 0, result.stderr
+    logged = _version(qwak_cli, "prices")["build"]["logged"]
+    assert logged["params"] == {"multiplier": 1.0}
+    assert logged["metrics"] == {"rows": 3}
+    assert logged["data"] == [{"tag": "prices", "rows": 3, "columns": ["size", "price"]}]
+
+
+def test_a_dependency_required_folder_is_packaged_and_read_by_predict(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+) -> None:
+    project = qwak_project("extra_folder", "greeter")
+    without = _build(qwak_cli, project)
+    assert without.code != 0  # the served artifact has no lexicon/: its integration test fails
+    assert "integration tests failed (1 of 1 in tests/it)" in without.stderr
+    assert "test_greets_with_the_words_of_the_extra_folder" in without.stderr
+    assert qwak_cli("models", "show", "greeter").code != 0, "a failed build registers nothing"
+
+    result = _build(qwak_cli, project, "--dependency-required-folders", "lexicon")
+    assert result.code == 0, result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_the_qwak_template_builds_and_serves(
+    qwak_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    created = qwak_cli(
+        "init",
+        "iris",
+        "--format",
+        "qwak",
+        "--class-name",
+        "IrisClassifier",
+        "--dir",
+        str(tmp_path / "iris"),
+    )
+    assert created.code == 0, created.stderr
+    model = (tmp_path / "iris" / "main" / "model.py").read_text()
+    assert "class IrisClassifier(QwakModel)" in model
+    result = _build(qwak_cli, tmp_path / "iris", "--name", "iris-template")
+    assert result.code == 0, result.stderr
+    assert result.stdout.count("1 passed") == 2  # tests/ut, then tests/it against the server
+    logged = _version(qwak_cli, "iris-template")["build"]["logged"]
+    assert logged["params"] == {"gamma": "scale"}
+    assert logged["metrics"]["train_accuracy"] > 0.9
