@@ -41,3 +41,12 @@ def qwak_cli(qwak_home: Path) -> Callable[..., Result]:
         return run_cli(*args, home=qwak_home, timeout=timeout)
 
     return call
+
+
+@pytest.fixture(scope="session")
+def spec_build(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+) -> tuple[str, Result]:
+    """The spec's IrisClassifier, built (with its tests) and registered as ``iris-anatomy``."""
+    project = qwak_project("iris_spec", "iris-anatomy")
+    return "iris-anatomy", qwak_cli("build", str(project), "--env", "inherit")

@@ -22,9 +22,9 @@ def _version(qwak_cli: Callable[..., Result], name: str) -> dict:
 
 
 def test_the_spec_iris_classifier_builds_after_its_unit_and_integration_tests(
-    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+    qwak_cli: Callable[..., Result], spec_build: tuple[str, Result]
 ) -> None:
-    result = _build(qwak_cli, qwak_project("iris_spec", "iris-anatomy"))
+    _, result = spec_build
     assert result.code == 0, result.stderr
     out = result.stdout + result.stderr
     assert "qwak project, model 'iris-anatomy'" in out

@@ -22,7 +22,8 @@ def use_compat_sdk() -> bool:
     root = str(COMPAT_ROOT)
     if root in sys.path:
         return True
-    if importlib.util.find_spec("qwak") is not None:
+    spec = importlib.util.find_spec("qwak")
+    if spec is not None and not str(spec.origin).startswith(root):
         _wire_real_sdk()
         return False
     sys.path.append(root)
