@@ -68,15 +68,9 @@ def test_a_dependency_required_folder_is_packaged_and_read_by_predict(
     qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
 ) -> None:
     project = qwak_project("extra_folder", "greeter")
-    without = _build(qwak_cli, project)
-    assert without.code != 0  # the served artifact has no lexicon/: its integration test fails
-    assert "integration tests failed (1 of 1 in tests/it)" in without.stderr
-    assert "test_greets_with_the_words_of_the_extra_folder" in without.stderr
-    assert qwak_cli("models", "show", "greeter").code != 0, "a failed build registers nothing"
-
     result = _build(qwak_cli, project, "--dependency-required-folders", "lexicon")
     assert result.code == 0, result.stderr
-    assert "1 passed" in result.stdout
+    assert "1 passed" in result.stdout  # tests/it: predict read lexicon/ from the artifact
 
 
 def test_the_qwak_template_builds_and_serves(

@@ -4,6 +4,7 @@ test kinds with a warning, and ``modelport test`` re-runs the integration tests.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,10 +42,16 @@ def iris_copy(qwak_project: Callable[..., Path], request: pytest.FixtureRequest)
 
 
 def _fails(qwak_cli: Callable[..., Result], project: Path, *options: str) -> str:
+    before = _versions(qwak_cli, project.name)
     result = qwak_cli("build", str(project), *options)
     assert result.code != 0, result.stdout
-    assert qwak_cli("models", "show", project.name).code != 0, "a failed build registers nothing"
+    assert _versions(qwak_cli, project.name) == before, "a failed build registers nothing"
     return " ".join(result.stderr.split())  # unwrapped
+
+
+def _versions(qwak_cli: Callable[..., Result], name: str) -> int:
+    listed = qwak_cli("versions", name, "--json")
+    return len(listed.json()) if listed.code == 0 else 0
 
 
 def test_two_dependency_files(qwak_cli: Callable[..., Result], iris_copy: Path) -> None:
@@ -71,24 +78,23 @@ def test_conda_only_package(qwak_cli: Callable[..., Result], iris_copy: Path) ->
     assert "conda.yml" in message
 
 
-def test_a_failing_unit_test_is_named(qwak_cli: Callable[..., Result], iris_copy: Path) -> None:
-    (iris_copy / "tests" / "ut" / "sample_test.py").write_text(FAILING_UT_TEST)
-    message = _fails(qwak_cli, iris_copy, "--env", "inherit")
-    assert "unit tests failed (1 of 1 in tests/ut)" in message
-    assert "sample_test::add_test" in message
-
-
-def test_a_failing_integration_test_is_named_and_skip_tests_skips_it(
+def test_failing_tests_are_named_and_skip_tests_skips_both(
     qwak_cli: Callable[..., Result], iris_copy: Path
 ) -> None:
+    (iris_copy / "tests" / "ut" / "sample_test.py").write_text(FAILING_UT_TEST)
     (iris_copy / "tests" / "it" / "sample_test.py").write_text(WRONG_IT_TEST)
     message = _fails(qwak_cli, iris_copy, "--env", "inherit")
-    assert "integration tests failed (1 of 1 in tests/it)" in message
-    assert "sample_test::test_iris_classifier" in message
+    assert "unit tests failed (1 of 1 in tests/ut)" in message
+    assert "sample_test::add_test" in message  # the spec's naming is collected
 
     skipped = qwak_cli("build", str(iris_copy), "--env", "inherit", "--skip-tests")
     assert skipped.code == 0, skipped.stderr
     assert "warning: --skip-tests: tests/ut and tests/it not run" in skipped.stdout
+
+    shutil.rmtree(iris_copy / "tests" / "ut")
+    message = _fails(qwak_cli, iris_copy, "--env", "inherit")
+    assert "integration tests failed (1 of 1 in tests/it)" in message
+    assert "sample_test::test_iris_classifier" in message
 
     rerun = qwak_cli("test", str(iris_copy), "--env", "inherit")
     assert rerun.code == 1
