@@ -191,3 +191,27 @@ def test_an_unsupported_input_adapter_fails_the_build(project: Path, tmp_path: P
         model.write(source)
     with pytest.raises(ConfigError, match="input_adapter ImageInputAdapter is not supported"):
         _build(project, tmp_path / "out")
+
+
+def test_load_model_in_main_model_with_a_class_from_elsewhere(
+    project: Path, tmp_path: Path
+) -> None:
+    """The spec's model class from an installed package: main/__init__.py is empty and
+    main/model.py imports the class and returns it from load_model()."""
+    package = tmp_path / "site" / "importqwakmodelfrompackage"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "model.py").write_text(MODEL.replace("Doubler", "TestModel"))
+    sys.path.insert(0, str(tmp_path / "site"))
+    (project / "main" / "__init__.py").write_text("")
+    (project / "main" / "model.py").write_text(
+        "from importqwakmodelfrompackage.model import TestModel\n\n"
+        "def load_model():\n    return TestModel\n"
+    )
+    try:
+        _, manifest = _build(project, tmp_path / "out")
+    finally:
+        for name in [n for n in sys.modules if n.startswith("importqwakmodelfrompackage")]:
+            del sys.modules[name]
+    assert manifest.entry_point == "main.model:load_model"
+    assert QwakFormat().detect(project) == 0.0  # main/ never names the SDK: --format qwak

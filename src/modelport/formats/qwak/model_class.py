@@ -1,5 +1,6 @@
 """Finding the model a Qwak project's ``main`` package offers, without importing the SDK's names:
-``load_model()`` (an instance or a class), else the one subclass of ``QwakModel`` (also the older
+``load_model()`` in ``main`` or ``main.model`` (an instance or a class: the spec's way to use a
+model class from an installed package), else the one subclass of ``QwakModel`` (also the older
 ``QwakModelInterface`` and the renamed SDK's ``FrogMlModel``) in ``main`` or ``main.model``."""
 
 from __future__ import annotations
@@ -18,19 +19,16 @@ SDK_MODULES = ("qwak", "frogml")
 
 def find_model(package: Any) -> tuple[Any, str]:
     """The instance to build, and the entry point naming where it came from."""
-    loader = getattr(package, "load_model", None)
-    if callable(loader):
-        made = loader()
-        instance = made() if inspect.isclass(made) else made
-        if not callable(getattr(instance, "predict", None)):
-            raise ConfigError(
-                f"main.load_model() returned {type(instance).__name__}, which has no predict()",
-                hint="return an instance (or the class) of your QwakModel subclass",
-            )
-        return instance, f"{PACKAGE}:load_model"
+    model_module = None
+    if (Path(package.__file__).parent / "model.py").is_file():
+        model_module = importlib.import_module(f"{PACKAGE}.model")
+    for module in (package, model_module):
+        loader = getattr(module, "load_model", None)
+        if module is not None and callable(loader):
+            return _loaded(loader, f"{module.__name__}:load_model")
     classes = model_classes(package)
-    if not classes and (Path(package.__file__).parent / "model.py").is_file():
-        classes = model_classes(importlib.import_module(f"{PACKAGE}.model"))
+    if not classes and model_module is not None:
+        classes = model_classes(model_module)
     if not classes:
         raise ConfigError(
             "no model class found in main/",
@@ -46,6 +44,19 @@ def find_model(package: Any) -> tuple[Any, str]:
             field="main/__init__.py",
         )
     return classes[0](), f"{PACKAGE}:{classes[0].__name__}"
+
+
+def _loaded(loader: Any, entry_point: str) -> tuple[Any, str]:
+    """What ``load_model()`` returned (a class is instantiated)."""
+    made = loader()
+    instance = made() if inspect.isclass(made) else made
+    if not callable(getattr(instance, "predict", None)):
+        raise ConfigError(
+            f"{entry_point}() returned {type(instance).__name__}, which has no predict()",
+            hint="return an instance (or the class) of your QwakModel subclass",
+            field=entry_point,
+        )
+    return instance, entry_point
 
 
 def model_classes(module: Any) -> list[type]:
