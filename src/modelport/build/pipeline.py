@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 import modelport
 from modelport.build.artifact import ArtifactInfo, source_digest, write_artifact
 from modelport.build.dependencies import find_dependency_file
@@ -100,9 +103,11 @@ def build_project(
             )
             _check_tests(tests)
             progress.info(f"{tests.passed} passed, {tests.skipped} skipped")
-        elif not options.run_unit_tests and (layout.unit_tests or layout.integration_tests):
-            skipped = " and ".join(filter(None, (layout.unit_tests, layout.integration_tests)))
-            progress.info(f"warning: --skip-tests: {skipped} not run")
+        elif not options.run_unit_tests:
+            at_build = layout.integration_tests if layout.integration_tests_at_build else None
+            skipped = " and ".join(filter(None, (layout.unit_tests, at_build)))
+            if skipped:
+                progress.info(f"warning: --skip-tests: {skipped} not run")
 
         progress.step("writing the artifact")
         artifact = _write(
@@ -164,7 +169,28 @@ def _environment(
     requirements = dependency_file.requirements() if dependency_file else []
     if dependency_file:
         progress.info(f"{len(requirements)} requirements from {dependency_file.path.name}")
+    requirements = _without_provided(requirements, layout.provided_packages, progress)
     return prepare_environment(requirements, envs_dir=settings.envs_dir, progress=progress.info)
+
+
+def _without_provided(
+    requirements: list[str], provided: tuple[str, ...], progress: Progress
+) -> list[str]:
+    """The requirements, less the packages the project's convention provides itself."""
+    if not provided:
+        return requirements
+    names = {canonicalize_name(p) for p in provided}
+    kept: list[str] = []
+    for line in requirements:
+        try:
+            name = canonicalize_name(Requirement(line).name)
+        except InvalidRequirement:
+            name = None
+        if name in names:
+            progress.info(f"not installing {line}: modelport provides its import names")
+        else:
+            kept.append(line)
+    return kept
 
 
 _ERRORS: dict[str, type[ModelportError]] = {

@@ -35,6 +35,9 @@ class ProjectLayout:
     before it is registered (the convention asks for it)."""
     test_plugins: tuple[str, ...] = ()
     """pytest plugins (``-p``) the project's tests need, e.g. a convention's import names."""
+    provided_packages: tuple[str, ...] = ()
+    """Distributions the convention provides itself (an SDK whose import names modelport
+    supplies): left out of the environment when the dependency file names them."""
 
 
 @dataclass

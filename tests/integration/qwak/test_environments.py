@@ -1,6 +1,7 @@
 """Qwak projects built in real uv environments from their dependency file: a poetry
-pyproject.toml and a conda.yml asking for the same packages share one environment, and the conda
-one is served from it for its integration tests (slow: one environment per session)."""
+pyproject.toml (which also names qwak-sdk, as many real projects do) and a conda.yml asking for
+the same packages share one environment, and the conda one is served from it for its integration
+tests (slow: one environment per session)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def env_builds(
 def test_a_poetry_pyproject_model(env_builds: dict[str, Result]) -> None:
     result = env_builds["poetry_model"]
     assert result.code == 0, result.stderr
-    assert "requirements from pyproject.toml" in result.stdout
+    assert "3 requirements from pyproject.toml" in result.stdout
+    assert "not installing qwak-sdk" in result.stdout  # the compatibility modules stand in
     assert "Registered poetry-model:1" in result.stdout
 
 

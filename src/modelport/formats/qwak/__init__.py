@@ -39,6 +39,9 @@ from modelport.schema import Signature
 
 INSTANCE_FILE = "model/instance.pkl"
 TEST_PLUGIN = "modelport.formats.qwak.pytest_sdk"
+SDK_DISTRIBUTIONS = ("qwak-sdk", "qwak-core", "frogml", "frogml-core", "frogml-sdk")
+"""Injected by the platform at build time (the spec: no need to list them); here the
+compatibility modules stand in, so a dependency file naming them does not install them."""
 _IMPORTS_SDK = re.compile(r"^\s*(from|import)\s+(qwak|frogml)\b", re.MULTILINE)
 
 
@@ -74,6 +77,7 @@ class QwakFormat(ModelFormat):
             integration_tests="tests/it" if (root / "tests" / "it").is_dir() else None,
             integration_tests_at_build=True,
             test_plugins=(TEST_PLUGIN,),
+            provided_packages=SDK_DISTRIBUTIONS,
         )
 
     def build_step(
