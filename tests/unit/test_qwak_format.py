@@ -114,9 +114,18 @@ def test_layout(project: Path) -> None:
     assert "assets/words.txt" in inside.sources
 
 
-def test_an_extra_folder_outside_the_project_is_refused(project: Path, tmp_path: Path) -> None:
+def test_an_extra_folder_outside_the_project_keeps_its_whole_path(
+    project: Path, tmp_path: Path
+) -> None:
+    shared = tmp_path / "shared" / "words"
+    shared.mkdir(parents=True)
+    (shared / "fr.txt").write_text("bonjour")
+    layout = QwakFormat().layout(project, extra_folders=(str(shared),))
+    name = shared.resolve().relative_to(shared.resolve().anchor).as_posix() + "/fr.txt"
+    assert layout.external_sources == {name: shared.resolve() / "fr.txt"}
+    assert not any("fr.txt" in source for source in layout.sources)
     with pytest.raises(ConfigError) as raised:
-        QwakFormat().layout(project, extra_folders=(str(tmp_path),))
+        QwakFormat().layout(project, extra_folders=(str(tmp_path / "missing"),))
     assert raised.value.field == "--dependency-required-folders"
 
 

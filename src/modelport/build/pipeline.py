@@ -298,6 +298,7 @@ def _write(
     tests: TestReport | None,
 ) -> ArtifactInfo:
     files: dict[str, Path | bytes] = {f"src/{rel}": layout.root / rel for rel in layout.sources}
+    files.update({f"src/{rel}": path for rel, path in layout.external_sources.items()})
     files.update({arcname: Path(p) for arcname, p in output.files.items()})
     build_record: dict[str, Any] = {
         "source_digest": source_digest(layout.root, layout.sources),

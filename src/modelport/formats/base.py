@@ -35,6 +35,9 @@ class ProjectLayout:
     before it is registered (the convention asks for it)."""
     test_plugins: tuple[str, ...] = ()
     """pytest plugins (``-p``) the project's tests need, e.g. a convention's import names."""
+    external_sources: dict[str, Path] = field(default_factory=dict)
+    """Files from outside ``root`` packaged too: artifact name under ``src/`` -> file (an extra
+    folder given by an absolute path keeps its whole path, as Qwak recreates it)."""
     provided_packages: tuple[str, ...] = ()
     """Distributions the convention provides itself (an SDK whose import names modelport
     supplies): left out of the environment when the dependency file names them."""

@@ -3,6 +3,7 @@ build time, extra folders, logged parameters, the scaffolded template, and ``mod
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,13 +65,30 @@ def test_build_reads_a_bundled_csv_and_keeps_what_the_model_logged(
     assert logged["data"] == [{"tag": "prices", "rows": 3, "columns": ["size", "price"]}]
 
 
-def test_a_dependency_required_folder_is_packaged_and_read_by_predict(
-    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+def test_dependency_required_folders_are_packaged_and_read_by_predict(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path], tmp_path: Path
 ) -> None:
     project = qwak_project("extra_folder", "greeter")
-    result = _build(qwak_cli, project, "--dependency-required-folders", "lexicon")
+    shared = tmp_path / "shared"  # outside the project: packaged under its whole path
+    shared.mkdir()
+    (shared / "notes.txt").write_text("kept")
+    result = _build(
+        qwak_cli,
+        project,
+        "--dependency-required-folders",
+        "lexicon",
+        "--dependency-required-folders",
+        str(shared),
+    )
     assert result.code == 0, result.stderr
     assert "1 passed" in result.stdout  # tests/it: predict read lexicon/ from the artifact
+    archive = tmp_path / "greeter.zip"
+    assert qwak_cli("export", "greeter:1", "-o", str(archive)).code == 0
+    with zipfile.ZipFile(archive) as zipped:
+        names = set(zipped.namelist())
+    assert "src/lexicon/greetings.txt" in names
+    outside = shared.resolve().relative_to(shared.resolve().anchor).as_posix()
+    assert f"src/{outside}/notes.txt" in names
 
 
 def test_the_qwak_template_builds_and_serves(

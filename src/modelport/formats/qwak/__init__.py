@@ -24,6 +24,7 @@ from typing import Any
 
 import cloudpickle
 
+from modelport.build.artifact import collect_files
 from modelport.build.manifest import Manifest
 from modelport.errors import BuildFailed, ConfigError
 from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
@@ -67,11 +68,15 @@ class QwakFormat(ModelFormat):
                 hint="a Qwak project keeps its model in main/ (main/__init__.py imports it)",
                 field=f"{PACKAGE}/__init__.py",
             )
-        folders = [PACKAGE, "tests", *(_relative_folder(root, f) for f in extra_folders)]
+        inside = [f for f in extra_folders if _inside(root, f)]
+        outside = [Path(f) for f in extra_folders if not _inside(root, f)]
+        folders = [PACKAGE, "tests", *(_relative_folder(root, f) for f in inside)]
+        sources = collect_sources(root, folders)
         return ProjectLayout(
             root=root,
             default_name=default_model_name(root),
-            sources=collect_sources(root, folders),
+            sources=sources,
+            external_sources=_external_sources(outside, taken=set(sources)),
             dependency_root=root,
             unit_tests="tests/ut" if (root / "tests" / "ut").is_dir() else None,
             integration_tests="tests/it" if (root / "tests" / "it").is_dir() else None,
@@ -129,16 +134,37 @@ class QwakFormat(ModelFormat):
         )
 
 
+def _inside(root: Path, folder: str) -> bool:
+    path = Path(folder)
+    return not path.is_absolute() or path.resolve().is_relative_to(root)
+
+
 def _relative_folder(root: Path, folder: str) -> str:
     """An extra folder's name relative to the project (``./data/`` -> ``data``)."""
     path = Path(folder)
-    if not path.is_absolute():
-        return path.as_posix().removeprefix("./").rstrip("/") or "."
-    try:
+    if path.is_absolute():
         return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        raise ConfigError(
-            f"extra folder {folder} is outside the project {root}",
-            hint="place the folder beside main/ and name it without a ./ prefix",
-            field="--dependency-required-folders",
-        ) from None
+    return path.as_posix().removeprefix("./").rstrip("/") or "."
+
+
+def _external_sources(folders: list[Path], *, taken: set[str]) -> dict[str, Path]:
+    """The files of extra folders outside the project, named by their whole path (``/data/x``
+    is packaged as ``data/x``, beside ``main/``)."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise ConfigError(
+                f"extra folder {folder} does not exist",
+                hint="name a folder beside main/, or an existing folder by its absolute path",
+                field="--dependency-required-folders",
+            )
+        anchor = Path(folder.resolve().anchor)
+        for name, path in collect_files(folder.resolve(), base=anchor).items():
+            if name in taken:
+                raise ConfigError(
+                    f"extra folder {folder} holds {name}, which the project also has",
+                    hint="rename one of them",
+                    field="--dependency-required-folders",
+                )
+            found[name] = path
+    return found
