@@ -36,6 +36,8 @@ REGISTRY_TABLES = {
     "model_versions",
     "version_tags",
     "aliases",
+    "pipelines",
+    "pipeline_versions",
 }
 
 

@@ -162,7 +162,7 @@ def build_project(
 def _environment(
     layout: ProjectLayout, options: BuildOptions, settings: Settings, progress: Progress
 ) -> Environment:
-    dependency_file = find_dependency_file(layout.dependency_root)
+    dependency_file = layout.dependency_file or find_dependency_file(layout.dependency_root)
     if options.env == "inherit":
         progress.info("using the current interpreter (--env inherit)")
         return inherit_environment()

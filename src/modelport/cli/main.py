@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from modelport.cli import build_cmd, client_cmd, registry_cmd, serve_cmd
+from modelport.cli import build_cmd, client_cmd, export_cmd, pipeline_cmd, registry_cmd, serve_cmd
 from modelport.cli.context import STATE
 from modelport.errors import ModelportError
 
@@ -29,6 +29,8 @@ build_cmd.register(app)
 registry_cmd.register(app)
 serve_cmd.register(app)
 client_cmd.register(app)
+export_cmd.register(app)
+pipeline_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

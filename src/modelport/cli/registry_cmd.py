@@ -1,8 +1,7 @@
-"""Registry commands: models, versions, aliases, tags, delete, export and import."""
+"""Registry commands: models, versions, aliases, tags, delete and import."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -147,19 +146,6 @@ def delete(ref: Annotated[str, typer.Argument(help="NAME:VERSION")]) -> None:
     console.print(Text(f"deleted {ref}"))
 
 
-def export(
-    ref: Annotated[str, typer.Argument(help="NAME, NAME:VERSION or NAME@ALIAS")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Zip file to write.")],
-) -> None:
-    """Copy a version's artifact out of the registry."""
-    version = STATE.store.resolve(ref)
-    source = STATE.store.artifact_path(version)
-    temporary = output.with_name(output.name + ".partial")
-    shutil.copyfile(source, temporary)
-    temporary.replace(output)
-    console.print(Text(f"exported {version.model}:{version.number} to {output} ({version.digest})"))
-
-
 def import_(
     path: Annotated[Path, typer.Argument(help="An artifact zip written by `modelport export`.")],
     name: Annotated[str | None, typer.Option("--name", help="Register under this name.")] = None,
@@ -193,5 +179,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(alias_app, name="alias")
     app.add_typer(tag_app, name="tag")
     app.command()(delete)
-    app.command()(export)
     app.command("import")(import_)

@@ -13,6 +13,7 @@ from modelport.build.artifact import open_artifact
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.output import console
+from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
 from modelport.cli.targets import reexec_in_model_environment, resolve_target
 
 
@@ -34,10 +35,17 @@ def serve(
     threads: Annotated[
         int, typer.Option("--threads", help="Threads running synchronous predict calls.")
     ] = 4,
+    log_inferences: Annotated[
+        bool, typer.Option("--log-inferences", help="Pipelines: log every inference.")
+    ] = False,
     as_version: Annotated[int | None, typer.Option("--as-version", hidden=True)] = None,
     no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
 ) -> None:
-    """Serve a model over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    if is_pipeline(target):
+        serve_pipeline(target, host=host, port=port, timeout=timeout, threads=threads,
+                       max_body_size=max_body_size, log_inferences=log_inferences)  # fmt: skip
+        return
     resolved = resolve_target(target, env=env_mode(env), name=name, as_version=as_version)
     artifact = open_artifact(
         resolved.artifact,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from modelport.build.dependencies import DependencyFile
 from modelport.build.manifest import Manifest
 from modelport.servable import Servable
 
@@ -30,6 +31,9 @@ class ProjectLayout:
     unit_tests: str | None = None
     """Relative folder of the tests run at build time, when the project has them."""
     integration_tests: str | None = None
+    dependency_file: DependencyFile | None = None
+    """The dependency file the convention names itself (else one is looked for in
+    ``dependency_root``)."""
     integration_tests_at_build: bool = False
     """Run ``integration_tests`` during the build, against the new artifact served for real,
     before it is registered (the convention asks for it)."""

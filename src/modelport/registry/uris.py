@@ -34,9 +34,8 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None) -> R
     return opener(uri, settings)
 
 
-def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
-    from modelport.registry.sql.store import SqlRegistryStore
-
+def sqlite_path(uri: str) -> Path:
+    """The database file a ``sqlite:///`` URI names."""
     path = uri.removeprefix("sqlite://").removeprefix("/").partition("?")[0]
     if path in ("", ":memory:"):
         raise ConfigError(
@@ -44,7 +43,13 @@ def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
             hint="The registry keeps its data in a file: use sqlite:///path/to/registry.db.",
             field="registry_uri",
         )
-    return SqlRegistryStore.open_sqlite(Path(path), blobs_dir=settings.blobs_dir)
+    return Path(path)
+
+
+def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.sql.store import SqlRegistryStore
+
+    return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)
 
 
 _OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite}

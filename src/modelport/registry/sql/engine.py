@@ -28,7 +28,7 @@ from modelport.errors import ConfigError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "wallaroo_pipelines"
 """The newest migration; a unit test checks it matches alembic's head."""
 
 BUSY_TIMEOUT_SECONDS = 30.0

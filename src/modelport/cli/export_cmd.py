@@ -1,0 +1,40 @@
+"""``modelport export``: a registered version written in modelport's own or another format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from modelport.cli.context import STATE
+from modelport.cli.output import console
+from modelport.export import EXPORT_FORMATS, get_export_format
+
+
+def export(
+    ref: Annotated[str, typer.Argument(help="NAME, NAME:VERSION or NAME@ALIAS")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format_name: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS.values()) + ".",
+        ),
+    ] = "modelport",
+) -> None:
+    """Write a version's model out of the registry (as its artifact, or in another format)."""
+    export_format = get_export_format(format_name)
+    version = STATE.store.resolve(ref)
+    export_format.write(STATE.store.artifact_path(version), output)
+    console.print(
+        Text(
+            f"exported {version.model}:{version.number} to {output} "
+            f"({export_format.name}, from {version.digest})"
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(export)

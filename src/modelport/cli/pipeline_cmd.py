@@ -1,0 +1,270 @@
+"""``modelport pipeline``: Wallaroo-style pipelines of registered models, and serving them."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from modelport.cli.context import STATE
+from modelport.cli.output import console, print_fields, print_json, print_table
+from modelport.errors import InvalidInput, NotFound
+from modelport.pipelines.definition import PipelineVersion
+from modelport.pipelines.store import PipelineStore
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+pipeline_app = typer.Typer(
+    help="Pipelines: registered models run as ordered steps (Wallaroo).", no_args_is_help=True
+)
+
+
+@contextmanager
+def _pipelines() -> Iterator[PipelineStore]:
+    with PipelineStore.open(STATE.registry_uri, settings=STATE.settings) as store:
+        yield store
+
+
+def _print_version(version: PipelineVersion, *, as_json: bool, verb: str) -> None:
+    if as_json:
+        print_json({"pipeline": version.pipeline, "version": version.number,
+                    **version.definition.to_dict()})  # fmt: skip
+        return
+    steps = " -> ".join(s.ref for s in version.definition.steps) or "no steps yet"
+    console.print(Text(f"{verb} {version.ref}: {steps}"))
+
+
+@pipeline_app.command("create")
+def create(
+    name: str,
+    step: Annotated[
+        list[str] | None, typer.Option("--step", help="A model reference; repeat, in order.")
+    ] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    log_inferences: Annotated[
+        bool, typer.Option("--log-inferences", help="Log every inference as Parquet.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create pipeline NAME (version 1), optionally with its first steps."""
+    from modelport.pipelines.editing import create_pipeline
+
+    with _pipelines() as pipelines:
+        version = create_pipeline(
+            name,
+            registry=STATE.store,
+            pipelines=pipelines,
+            steps=step or (),
+            description=description,
+            log_inferences=log_inferences,
+        )
+    _print_version(version, as_json=as_json, verb="Created")
+
+
+@pipeline_app.command("add-step")
+def add_step(name: str, model_ref: str, as_json: JsonFlag = False) -> None:
+    """Append model MODEL_REF (NAME, NAME:V or NAME@ALIAS) as the last step: a new version."""
+    from modelport.pipelines import editing
+
+    with _pipelines() as pipelines:
+        version = editing.add_step(name, model_ref, registry=STATE.store, pipelines=pipelines)
+    _print_version(version, as_json=as_json, verb="Now")
+
+
+@pipeline_app.command("add-validation")
+def add_validation(name: str, label: str, expression: str, as_json: JsonFlag = False) -> None:
+    """Add validation LABEL, a condition such as 'out.predictions < 1000000': a new version."""
+    from modelport.pipelines import editing
+
+    with _pipelines() as pipelines:
+        version = editing.add_validation(
+            name, label, expression, registry=STATE.store, pipelines=pipelines
+        )
+    _print_version(version, as_json=as_json, verb="Now")
+
+
+@pipeline_app.command("update")
+def update(
+    name: str,
+    log_inferences: Annotated[
+        bool, typer.Option("--log-inferences/--no-log-inferences", help="Log every inference.")
+    ],
+) -> None:
+    """Turn inference logging of pipeline NAME on or off."""
+    with _pipelines() as pipelines:
+        pipeline = pipelines.set_log_inferences(name=name, enabled=log_inferences)
+    console.print(Text(f"{name}: inference logging {'on' if pipeline.log_inferences else 'off'}"))
+
+
+@pipeline_app.command("list")
+def list_pipelines(as_json: JsonFlag = False) -> None:
+    """Every pipeline."""
+    with _pipelines() as pipelines:
+        found = pipelines.list_pipelines()
+    if as_json:
+        print_json(found)
+        return
+    rows = [(p.name, p.latest, p.log_inferences, p.description, p.updated_at) for p in found]
+    print_table(None, ["name", "latest", "logging", "description", "updated"], rows)
+
+
+@pipeline_app.command("show")
+def show(
+    ref: Annotated[str, typer.Argument(help="NAME (its newest version) or NAME:VERSION")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A pipeline version's steps and validations, and the pipeline's versions."""
+    with _pipelines() as pipelines:
+        version = pipelines.resolve(ref)
+        pipeline = pipelines.get(name=version.pipeline)
+        versions = pipelines.list_versions(name=version.pipeline)
+    definition = version.definition
+    if as_json:
+        print_json({"pipeline": pipeline, "version": version.number,
+                    **definition.to_dict(), "versions": [v.number for v in versions]})  # fmt: skip
+        return
+    print_fields(
+        f"{version.ref}",
+        [
+            ("description", pipeline.description),
+            ("steps", " -> ".join(s.ref for s in definition.steps) or None),
+            ("validations", {v.label: v.expression for v in definition.validations}),
+            ("logging", "on" if pipeline.log_inferences else "off"),
+            ("versions", [v.number for v in versions]),
+            ("created", pipeline.created_at),
+            ("updated", pipeline.updated_at),
+        ],
+    )
+
+
+@pipeline_app.command("infer")
+def infer(
+    ref: Annotated[str, typer.Argument(help="NAME or NAME:VERSION")],
+    data: Annotated[
+        Path, typer.Option("--data", help="Rows: .json (pandas-records), .arrow, .parquet, .csv")
+    ],
+    log_inferences: Annotated[
+        bool, typer.Option("--log-inferences", help="Log this inference.")
+    ] = False,
+) -> None:
+    """Run rows through the pipeline here and print its result frame (pandas-records JSON)."""
+    import anyio
+
+    from modelport.cli.client_cmd import _read_batch
+    from modelport.pipelines.frames import encode_pandas_records
+    from modelport.pipelines.loading import load_pipeline
+    from modelport.serving.runtime import ModelRuntime
+
+    with _pipelines() as pipelines:
+        servable = load_pipeline(
+            ref,
+            registry=STATE.store,
+            pipelines=pipelines,
+            settings=STATE.settings,
+            log_inferences=log_inferences,
+        )
+    runtime = ModelRuntime(servable, version=servable.version.number, threads=1, inline=False)
+    batch = _read_batch(None, data, runtime.validator)
+    runtime.load()
+    frame = anyio.run(runtime.call, servable.infer, batch)
+    sys.stdout.write(encode_pandas_records(frame).decode() + "\n")
+
+
+@pipeline_app.command("logs")
+def logs(
+    name: str,
+    since: Annotated[
+        str | None, typer.Option("--since", help="10m, 2h, 1d, or a date/time (UTC)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Newest N rows.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The logged inferences of pipeline NAME, oldest first."""
+    from modelport.pipelines.frames import encode_pandas_records
+    from modelport.pipelines.logs import InferenceLog, parse_since
+
+    with _pipelines() as pipelines:
+        pipelines.get(name=name)
+    when = parse_since(since) if since else None
+    table = InferenceLog.of(name, settings=STATE.settings).read(since=when, limit=limit)
+    if as_json:
+        sys.stdout.write(encode_pandas_records(table).decode() + "\n")
+        return
+    print_table(None, table.column_names, (list(row.values()) for row in table.to_pylist()))
+
+
+def is_pipeline(target: str) -> bool:
+    """Whether ``modelport serve TARGET`` names a pipeline: not a path, not a model, and a
+    pipeline of that name exists."""
+    if Path(target).exists():
+        return False
+    name = target.partition(":")[0]
+    if "@" in name:
+        return False
+    try:
+        STATE.store.get_model(name=name)
+        return False
+    except InvalidInput:
+        return False  # not a name at all: serve says what is wrong with it
+    except NotFound:
+        pass
+    with _pipelines() as pipelines:
+        try:
+            return pipelines.exists(name=name)
+        except NotFound:
+            return False
+
+
+def serve_pipeline(
+    ref: str,
+    *,
+    host: str,
+    port: int,
+    timeout: float | None,
+    max_body_size: int,
+    threads: int,
+    log_inferences: bool,
+) -> None:
+    """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
+    import logging
+
+    from modelport.pipelines.loading import load_pipeline
+    from modelport.serving.app import AppOptions, create_app
+    from modelport.serving.models import ModelSet
+    from modelport.serving.runtime import ModelRuntime
+    from modelport.serving.server import run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with _pipelines() as pipelines:
+        servable = load_pipeline(
+            ref,
+            registry=STATE.store,
+            pipelines=pipelines,
+            settings=STATE.settings,
+            log_inferences=log_inferences,
+        )
+    runtime = ModelRuntime(
+        servable, version=servable.version.number, threads=threads, timeout=timeout
+    )
+    models = ModelSet([runtime])
+    app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
+    base = f"http://{host}:{port}"
+    logged = " (logging inferences)" if servable.log is not None else ""
+    console.print(Text(f"Serving pipeline {servable.version.ref} at {base}{logged} (Ctrl-C stops)"))
+    console.print(
+        Text(
+            f"curl -s {base}/v1/pipelines/{servable.name}/infer "
+            "-H 'Content-Type: application/json; format=pandas-records' -d @rows.json"
+        )
+    )
+    sys.stdout.flush()
+    run_server(app, models, host=host, port=port)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pipeline_app, name="pipeline")

@@ -1,0 +1,84 @@
+"""From a pipeline reference (``NAME`` or ``NAME:N``) to a loaded-on-demand PipelineServable.
+
+Every step is a registered model version, loaded exactly as ``modelport serve`` loads one
+(``serving.loader.load_artifact``), whatever convention it was written to. The steps run in this
+process: models built with an environment of their own need their packages importable here.
+
+Steps of many conventions keep their code in modules of the same name (every native model has a
+``main`` package), so each step is loaded with the code of the steps before it set aside: the
+modules imported from other unpacked artifacts leave ``sys.modules`` and their folders leave
+``sys.path`` (the loaded models keep their own module objects). A step must therefore import its
+own modules when it loads (module-level imports), not later inside ``predict``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from pathlib import Path
+
+from modelport.errors import NotFound
+from modelport.pipelines.logs import InferenceLog
+from modelport.pipelines.servable import PipelineServable
+from modelport.pipelines.store import PipelineStore
+from modelport.registry.store import RegistryStore
+from modelport.servable import Servable
+from modelport.serving.loader import load_artifact
+from modelport.settings import Settings
+
+_DIGEST_PREFIX = re.compile(r"[0-9a-f]{32}")
+
+
+def load_pipeline(
+    ref: str,
+    *,
+    registry: RegistryStore,
+    pipelines: PipelineStore,
+    settings: Settings,
+    log_inferences: bool = False,
+) -> PipelineServable:
+    """The pipeline version ``ref`` names, its steps loaded (not yet initialised). Inferences
+    are logged when ``log_inferences`` is set or the pipeline itself says so."""
+    version = pipelines.resolve(ref)
+    pipeline = pipelines.get(name=version.pipeline, workspace=version.workspace)
+    steps: list[tuple[str, Servable]] = []
+    for index, step in enumerate(version.definition.steps, start=1):
+        try:
+            found = registry.get_version(name=step.model, number=step.version)
+        except NotFound as exc:
+            raise NotFound(
+                f"step {index} of pipeline {version.ref} is {step.ref}: {exc.message}",
+                hint=exc.hint,
+                field=f"steps[{index - 1}]",
+            ) from exc
+        _set_aside_artifact_code()
+        loaded = load_artifact(
+            registry.artifact_path(found),
+            settings=settings,
+            version=found.number,
+            expected_digest=found.digest,
+        )
+        steps.append((step.ref, loaded.servable))
+    log = None
+    if log_inferences or pipeline.log_inferences:
+        log = InferenceLog.of(version.pipeline, settings=settings, workspace=version.workspace)
+    return PipelineServable(version, steps, log=log)
+
+
+def _set_aside_artifact_code() -> None:
+    """Forget the modules imported from, and the import paths into, unpacked artifacts (of any
+    modelport home: folders ``unpacked/<digest prefix>`` as ``serving.loader`` makes them)."""
+    sys.path[:] = [entry for entry in sys.path if not _is_unpacked(entry)]
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and _is_unpacked(file):
+            del sys.modules[name]
+
+
+def _is_unpacked(path: str) -> bool:
+    parts = Path(path).parts
+    return any(
+        parent == "unpacked" and _DIGEST_PREFIX.fullmatch(child)
+        for parent, child in itertools.pairwise(parts)
+    )

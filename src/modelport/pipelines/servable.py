@@ -1,0 +1,167 @@
+"""A pipeline as a :class:`~modelport.servable.Servable`: its steps run in order, each step's
+output feeding the next.
+
+Being a Servable, a pipeline is served by every generic protocol under its own name (Open
+Inference V2, modelport's native routes) through an ordinary ``ModelRuntime``; ``predict``
+answers with the last step's output. The Wallaroo route calls :meth:`infer` instead, for the
+whole result frame. Both count the validations and log the inference when logging is on.
+
+Each step is checked as it would be if it were served alone: its input is validated against its
+signature (an upstream column of another type is cast safely or refused) and it must answer one
+row per input row. Synchronous steps run in a worker thread, asynchronous ones on the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import pyarrow as pa
+
+from modelport.batch import Batch
+from modelport.errors import ConfigError, InvalidInput, ModelFailed, ModelportError
+from modelport.pipelines.definition import PipelineVersion
+from modelport.pipelines.frames import result_frame
+from modelport.pipelines.links import check_links, check_validations
+from modelport.pipelines.logs import InferenceLog
+from modelport.pipelines.validations import CompiledValidation, compile_validation, count_failures
+from modelport.schema import Signature
+from modelport.servable import Servable
+from modelport.serving.validation import InputValidator
+from modelport.tables import to_table
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One step, ready to run: its label (``model:version``), servable and input validator."""
+
+    label: str
+    servable: Servable
+    validator: InputValidator
+
+    @classmethod
+    def of(cls, label: str, servable: Servable) -> StepRun:
+        if servable.is_streaming:
+            raise ConfigError(
+                f"step {label} streams its answer; a pipeline step must answer whole batches",
+                hint="use a model whose predict returns its rows",
+            )
+        return cls(label, servable, InputValidator(servable.signature))
+
+
+class PipelineServable(Servable):
+    """The steps of one pipeline version, run in order."""
+
+    source_format = "pipeline"
+    is_async = True
+
+    def __init__(
+        self,
+        version: PipelineVersion,
+        steps: Sequence[tuple[str, Servable]],
+        *,
+        log: InferenceLog | None = None,
+    ) -> None:
+        if not steps:
+            raise ConfigError(
+                f"pipeline {version.ref} has no steps",
+                hint=f"add one with `modelport pipeline add-step {version.pipeline} MODEL`",
+            )
+        self.name = version.pipeline
+        self.version = version
+        self.steps = [StepRun.of(label, servable) for label, servable in steps]
+        signatures = [(s.label, s.servable.signature) for s in self.steps]
+        check_links(signatures)
+        self.validations: list[CompiledValidation] = [
+            compile_validation(v) for v in version.definition.validations
+        ]
+        check_validations(self.validations, signatures[-1])
+        first, last = self.steps[0].servable.signature, self.steps[-1].servable.signature
+        if first.free_form or last.free_form:
+            self.signature = Signature.free()
+        else:
+            self.signature = Signature(first.inputs, last.outputs, strict=first.strict)
+        self.metadata = {
+            "description": f"pipeline {version.ref}: " + " -> ".join(s.label for s in self.steps),
+            "pipeline": version.pipeline,
+            "pipeline_version": version.number,
+            "steps": [s.label for s in self.steps],
+        }
+        self.example = self.steps[0].servable.example
+        self.log = log
+
+    def load(self) -> None:
+        for step in self.steps:
+            step.servable.load()
+
+    async def predict(self, batch: Batch) -> pa.Table:
+        """The last step's output for ``batch`` (validations counted and logged as configured)."""
+        _, outputs = await self._run(batch)
+        return outputs
+
+    async def infer(self, batch: Batch) -> pa.Table:
+        """The result frame for ``batch``."""
+        frame, _ = await self._run(batch)
+        return frame
+
+    async def _run(self, batch: Batch) -> tuple[pa.Table, pa.Table]:
+        started = datetime.now(UTC)
+        when = started.replace(microsecond=started.microsecond // 1000 * 1000)
+        inputs = batch.table()
+        current = batch
+        outputs = inputs
+        for index, step in enumerate(self.steps):
+            if index:
+                current = self._input_of(index, outputs)
+            outputs = await self._call(index, step, current)
+        failures = count_failures(self.validations, outputs)
+        frame = result_frame(when, inputs, outputs, failures)
+        if self.log is not None:
+            await anyio.to_thread.run_sync(self._write_log, frame, when)
+        return frame, outputs
+
+    def _input_of(self, index: int, previous: pa.Table) -> Batch:
+        step = self.steps[index]
+        table = previous
+        if not step.validator.free_form:
+            present = [n for n in step.validator.names if n in previous.column_names]
+            table = previous.select(present)
+        try:
+            return step.validator.table(table)
+        except InvalidInput as exc:
+            raise ModelFailed(
+                f"step {index + 1} ({step.label}) cannot take the output of step {index} "
+                f"({self.steps[index - 1].label}): {exc.message}",
+                hint="make the two steps agree on their columns",
+            ) from exc
+
+    async def _call(self, index: int, step: StepRun, batch: Batch) -> pa.Table:
+        servable = step.servable
+        try:
+            if servable.is_async:
+                answer: Any = await servable.predict(batch)
+            else:
+                answer = await anyio.to_thread.run_sync(servable.predict, batch)
+            table = answer if isinstance(answer, pa.Table) else to_table(answer)
+        except ModelportError as exc:
+            exc.message = f"step {index + 1} ({step.label}): {exc.message}"
+            exc.args = (exc.message,)
+            raise
+        except Exception as exc:
+            raise ModelFailed(
+                f"step {index + 1} ({step.label}) failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if table.num_rows != batch.num_rows:
+            raise ModelFailed(
+                f"step {index + 1} ({step.label}) returned {table.num_rows} rows for "
+                f"{batch.num_rows} input rows",
+                hint="every step must return exactly one row per input row",
+            )
+        return table
+
+    def _write_log(self, frame: pa.Table, when: datetime) -> None:
+        assert self.log is not None
+        self.log.write(frame, when=when, version=self.version.number)

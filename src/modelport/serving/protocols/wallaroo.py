@@ -1,0 +1,50 @@
+"""Wallaroo's pipeline route: ``POST /v1/pipelines/{name}/infer``.
+
+Bodies: ``application/json; format=pandas-records`` (also the other JSON orients, CSV and
+Parquet modelport reads everywhere) or an Arrow IPC stream. The answer is the pipeline's result
+frame (``time``, ``in.*``, ``out.*``, ``check_failures``) as pandas-records JSON (the default,
+``time`` in epoch milliseconds) or Arrow IPC, as ``Accept`` asks. The routes exist only while a
+pipeline is served; the same pipeline answers the generic routes (Open Inference V2, native)
+under its name with its last step's output.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from modelport.codecs.negotiation import JSON, choose_encoder
+from modelport.errors import NotFound
+from modelport.pipelines.frames import encode_pandas_records
+from modelport.pipelines.servable import PipelineServable
+from modelport.serving.metrics import note_rows
+from modelport.serving.models import ModelSet
+from modelport.serving.protocols.native import decode_request
+
+PANDAS_RECORDS = f"{JSON}; format=pandas-records"
+
+
+def routes(models: ModelSet) -> list[BaseRoute]:
+    if not any(isinstance(r.servable, PipelineServable) for r in models.all()):
+        return []
+
+    async def infer(request: Request) -> Response:
+        name = request.path_params["name"]
+        runtime = models.get(name)
+        pipeline = runtime.servable
+        if not isinstance(pipeline, PipelineServable):
+            raise NotFound(
+                f"{name!r} is a model, not a pipeline",
+                hint=f"send its rows to /v1/models/{name}/predict",
+                field="name",
+            )
+        media_type, encode = choose_encoder(request.headers.get("accept"))
+        if media_type == JSON:
+            media_type, encode = PANDAS_RECORDS, encode_pandas_records
+        batch = await decode_request(request, runtime)
+        note_rows(batch.num_rows)
+        frame = await runtime.call(pipeline.infer, batch)
+        return Response(encode(frame), media_type=media_type)
+
+    return [Route("/v1/pipelines/{name}/infer", infer, methods=["POST"])]

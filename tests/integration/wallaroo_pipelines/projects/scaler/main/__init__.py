@@ -1,0 +1,3 @@
+from .model import Step
+
+__all__ = ["Step"]
