@@ -9,7 +9,7 @@ from pathlib import Path
 
 from modelport.errors import Conflict, InvalidInput
 
-TEMPLATES = ("basic", "sklearn", "async", "streaming", "truss")
+TEMPLATES = ("basic", "sklearn", "async", "streaming", "truss", "qwak")
 OWN_LAYOUT = ("truss",)
 """Templates of other conventions' layouts, which take nothing from the common files."""
 COMMON = "_common"

@@ -20,6 +20,7 @@ from modelport.serving.protocols import (
     kserve_v1,
     native,
     odahu,
+    qwak,
     truss,
     v2,
     wallaroo,
@@ -27,7 +28,7 @@ from modelport.serving.protocols import (
 
 DEFAULT_MAX_BODY = 100 * 1024**2
 
-PROTOCOLS = (truss, odahu, deepaas, wallaroo, v2, native, kserve_v1, docs)
+PROTOCOLS = (truss, odahu, deepaas, wallaroo, qwak, v2, native, kserve_v1, docs)
 """Each module's ``routes(models)``, in matching order. A convention's own protocol (its clients'
 routes) goes before the generic ones and returns routes only when one of its models is served;
 where its paths overlap a generic protocol's, it answers its own models and hands the others on."""
