@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 
@@ -35,10 +36,14 @@ def expected() -> list[dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def server(
-    build: Build, weighted_zip: Path, store: RegistryStore, settings: Settings
+    build: Build,
+    weighted_step: ModelVersion,
+    weighted_zip: Path,
+    store: RegistryStore,
+    settings: Settings,
 ) -> Iterator[httpx.Client]:
     versions = [
-        build(STEPS / "weighted_sum.py", name="step", framework="python", **SCHEMAS),
+        weighted_step,
         build(STEPS / "async_weighted_sum.py", name="async-step", **SCHEMAS),
         build(weighted_zip, name="byop", framework="custom", **SCHEMAS),
         build(STEPS / "wrong_output_type.py", name="wrong-type", **SCHEMAS),

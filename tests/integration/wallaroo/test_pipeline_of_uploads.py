@@ -1,8 +1,8 @@
-"""Issue 7's pipeline: a python pre-processing step, an ONNX model converted here from
-scikit-learn, and a python post-processing step, each uploaded as Wallaroo uploads them. It
-answers with the result frame over HTTP (pandas-records JSON and Arrow) and through `modelport
-pipeline infer`, counts a validation's failures, and refuses input that breaks Wallaroo's data
-rules, each rule with its own 4xx naming the column."""
+"""Issue 7's pipeline: a python pre-processing step, an ONNX model converted in the test
+session from scikit-learn (conftest's ``iris_onnx``) and a python post-processing step, each
+uploaded as Wallaroo uploads them. It answers with the result frame over HTTP (pandas-records
+JSON and Arrow) and through `modelport pipeline infer`, counts a validation's failures, and
+refuses input that breaks Wallaroo's data rules, each rule with its own 422 naming the column."""
 
 from __future__ import annotations
 
@@ -15,14 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
-from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
 
-from modelport.build.pipeline import BuildOptions, build_project
-from modelport.pipelines import editing
 from modelport.pipelines.loading import load_pipeline
 from modelport.pipelines.store import PipelineStore
-from modelport.registry import open_store
+from modelport.registry.entities import ModelVersion
+from modelport.registry.store import RegistryStore
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
@@ -30,81 +27,60 @@ from modelport.settings import Settings
 
 from ..cli import run_cli
 from ..servers import running
+from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, STEPS, Build, iris_classifier
 
-pytest.importorskip("skl2onnx")
-pytest.importorskip("onnxruntime")
-
-STEPS = Path(__file__).parent / "steps"
-NAME = "iris-wallaroo"
+NAME = "iris-pipeline"
 ARROW = "application/vnd.apache.arrow.stream"
 PANDAS_RECORDS = "application/json; format=pandas-records"
-FEATURES = 4
 ROWS = [{"measures": [51.0, 35.0, 14.0, 2.0]}, {"measures": [63.0, 28.0, 51.0, 15.0]}]
 """Sepal and petal length and width in millimetres: a setosa the classifier is sure of, and a
 flower it is not (under 90%)."""
 
 
-def _classifier() -> LogisticRegression:
-    features, labels = load_iris(return_X_y=True)
-    return LogisticRegression(max_iter=500).fit(features, labels)
-
-
 def expected() -> tuple[list[str], np.ndarray]:
     """The species and confidence (percent) scikit-learn itself gives ROWS."""
     centimetres = np.array([row["measures"] for row in ROWS]) / 10
-    probabilities = _classifier().predict_proba(centimetres)
+    probabilities = iris_classifier().predict_proba(centimetres)
     species = ["setosa", "versicolor", "virginica"]
     return [species[i] for i in probabilities.argmax(axis=1)], probabilities.max(axis=1) * 100
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry holding the three uploads and the pipeline running them, with a validation."""
-    from skl2onnx import to_onnx
-    from skl2onnx.common.data_types import FloatTensorType
-
-    home = tmp_path_factory.mktemp("wallaroo-pipeline-home")
-    onnx_file = tmp_path_factory.mktemp("onnx") / "iris.onnx"
-    classifier = _classifier()
-    converted = to_onnx(
-        classifier,
-        initial_types=[("tensor", FloatTensorType([None, FEATURES]))],
-        options={id(classifier): {"zipmap": False}},
-    )
-    onnx_file.write_bytes(converted.SerializeToString())
-    measures = pa.schema([pa.field("measures", pa.list_(pa.float64(), FEATURES))])
-    tensor = pa.schema([pa.field("tensor", pa.list_(pa.float32(), FEATURES))])
-    classified = pa.schema(
-        [pa.field("label", pa.int64()), pa.field("probabilities", pa.list_(pa.float32(), 3))]
-    )
+def pipeline(build: Build, iris_onnx: ModelVersion, wallaroo_home: Path) -> str:
+    """The pipeline python step -> ONNX model -> python step, with a validation, made with
+    `modelport pipeline create`, `add-step` and `add-validation`."""
+    measures = pa.schema([pa.field("measures", pa.list_(pa.float64(), IRIS_FEATURES))])
+    tensor = pa.schema([pa.field("tensor", pa.list_(pa.float32(), IRIS_FEATURES))])
     named = pa.schema([pa.field("species", pa.string()), pa.field("confidence", pa.float64())])
-    uploads = [
-        (STEPS / "centimetres.py", "iris-pre", "python", measures, tensor),
-        (onnx_file, "iris-onnx", "onnx", None, classified),
-        (STEPS / "species.py", "iris-post", "python", classified, named),
-    ]
-    settings = Settings(home=home)
-    with open_store(settings=settings) as models, PipelineStore.open(settings=settings) as pipes:
-        for path, name, framework, inputs, outputs in uploads:
-            options = BuildOptions(
-                name=name,
-                env="inherit",
-                framework=framework,
-                input_schema=inputs,
-                output_schema=outputs,
-            )
-            build_project(path, store=models, settings=settings, options=options)
-        stores = {"registry": models, "pipelines": pipes}
-        editing.create_pipeline(NAME, steps=[name for _, name, *_ in uploads], **stores)
-        editing.add_validation(NAME, "confident", "out.confidence > 90", **stores)
-    return home
+    pre = build(
+        STEPS / "centimetres.py",
+        name="iris-pre",
+        framework="python",
+        input_schema=measures,
+        output_schema=tensor,
+    )
+    post = build(
+        STEPS / "species.py",
+        name="iris-post",
+        framework="python",
+        input_schema=IRIS_CLASSIFIED,
+        output_schema=named,
+    )
+    for command in (
+        ["create", NAME, "--step", pre.ref, "--step", iris_onnx.ref],
+        ["add-step", NAME, post.ref],
+        ["add-validation", NAME, "confident", "out.confidence > 90"],
+    ):
+        result = run_cli("pipeline", *command, "--json", home=wallaroo_home)
+        assert result.code == 0, result.stderr
+    assert result.json()["version"] == 3
+    return NAME
 
 
 @pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[httpx.Client]:
-    settings = Settings(home=home)
-    with open_store(settings=settings) as models, PipelineStore.open(settings=settings) as pipes:
-        servable = load_pipeline(NAME, registry=models, pipelines=pipes, settings=settings)
+def client(pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[httpx.Client]:
+    with PipelineStore.open(settings=settings) as pipes:
+        servable = load_pipeline(pipeline, registry=store, pipelines=pipes, settings=settings)
     runtime = ModelRuntime(servable, version=servable.version.number)
     runtime.load()
     app = create_app(ModelSet([runtime]))
@@ -158,10 +134,12 @@ def test_arrow_in_arrow_out(client: httpx.Client) -> None:
     _check_frame(frame.to_pylist())
 
 
-def test_pipeline_infer_prints_the_result_frame(home: Path, tmp_path: Path) -> None:
+def test_pipeline_infer_prints_the_result_frame(
+    pipeline: str, wallaroo_home: Path, tmp_path: Path
+) -> None:
     rows = tmp_path / "rows.json"
     rows.write_text(json.dumps(ROWS))
-    result = run_cli("pipeline", "infer", NAME, "--data", str(rows), home=home)
+    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
     assert result.code == 0, result.stderr
     _check_frame(result.json())
 
