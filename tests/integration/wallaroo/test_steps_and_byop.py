@@ -144,7 +144,9 @@ def test_floats_mixed_with_strings_in_a_tensor_are_refused(server: httpx.Client)
     rows = [{"tensor": [1.0, "Bob", 3.0, 4.0]}, {"tensor": [1.0, 2.0, 3.0, 4.0]}]
     answer = predict(server, "step", rows)
     assert answer.status_code == 422, answer.text
-    assert "mixed" in answer.json()["detail"]
+    problem = answer.json()
+    assert problem["field"] == "tensor"
+    assert "values of mixed or unsupported types in column 'tensor'" in problem["detail"]
 
 
 def test_columns_of_unequal_rows_are_refused(server: httpx.Client) -> None:
