@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,28 +17,36 @@ FILE_TYPES = (".csv", ".parquet", ".json", ".arrow")
 
 
 def read_batch(
-    data: str | None, file: Path | None, validator: InputValidator, *, file_option: str = "--file"
+    data: str | None,
+    file: Path | None,
+    validator: InputValidator,
+    *,
+    file_option: str = "--file",
+    check_json: Callable[[Any], None] | None = None,
 ) -> Batch:
-    """The rows of JSON text ``data`` or of ``file``, validated like a request body."""
+    """The rows of JSON text ``data`` or of ``file``, validated like a request body (JSON first
+    given to ``check_json``, for a convention's own rules, when given)."""
     from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
     from modelport.codecs.csv import decode_csv
     from modelport.codecs.json_frames import decode_json
 
     if data is not None:
-        return decode_json(parse_json(data.encode(), "--data"), orient=None, validator=validator)
-    assert file is not None
-    suffix, body = file_suffix(file, file_option), read_file(file, file_option)
-    if suffix == ".json":
-        return decode_json(
-            parse_json(body, str(file), file_option), orient=None, validator=validator
-        )
-    if suffix == ".csv":
-        return validator.table(
-            decode_csv(body, schema=None if validator.free_form else validator.schema)
-        )
-    if suffix == ".parquet":
-        return validator.table(decode_parquet(body))
-    return validator.table(decode_arrow(body))
+        value = parse_json(data.encode(), "--data")
+    else:
+        assert file is not None
+        suffix, body = file_suffix(file, file_option), read_file(file, file_option)
+        if suffix == ".csv":
+            return validator.table(
+                decode_csv(body, schema=None if validator.free_form else validator.schema)
+            )
+        if suffix == ".parquet":
+            return validator.table(decode_parquet(body))
+        if suffix == ".arrow":
+            return validator.table(decode_arrow(body))
+        value = parse_json(body, str(file), file_option)
+    if check_json is not None:
+        check_json(value)
+    return decode_json(value, orient=None, validator=validator)
 
 
 def file_suffix(file: Path, option: str = "--file") -> str:

@@ -144,6 +144,17 @@ def test_pipeline_infer_prints_the_result_frame(
     _check_frame(result.json())
 
 
+def test_pipeline_infer_holds_its_rows_to_the_data_rules(
+    pipeline: str, wallaroo_home: Path, tmp_path: Path
+) -> None:
+    rows = tmp_path / "ragged.json"
+    rows.write_text(json.dumps([ROWS[0], {"measures": [63.0, 28.0]}]))
+    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    assert result.code == 1, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "'measures' is a ragged tensor: row 1 has shape (2,)" in line
+
+
 def _refused(
     client: httpx.Client, body: object, media_type: str = PANDAS_RECORDS
 ) -> dict[str, str]:
