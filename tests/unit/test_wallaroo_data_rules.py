@@ -7,20 +7,47 @@ import pyarrow as pa
 import pytest
 
 from modelport.errors import InvalidInput, ModelFailed
-from modelport.formats.wallaroo.data_rules import check_input_columns, check_output
+from modelport.formats.wallaroo.data_rules import (
+    check_input_columns,
+    check_json_input,
+    check_output,
+)
 
 
-def test_tensors_of_one_shape_and_type_pass_as_numpy() -> None:
-    columns = check_input_columns(
+def test_tensors_of_one_shape_and_type_pass() -> None:
+    check_input_columns(
         {
             "t": [[2.35, 5.75, 19.2], [5.55, 7.2, 15.7]],
             "s": [["Bob", "Nancy", "Wani"], ["Jason", "Rita", "Phoebe"]],
             "n": np.array([1, 2]),
+            "missing": [None, 1.5],
         }
     )
-    assert columns["t"].shape == (2, 3)
-    assert columns["s"].shape == (2, 3)
-    assert columns["n"].tolist() == [1, 2]
+
+
+def test_json_records_are_checked_column_by_column() -> None:
+    check_json_input([{"t": [1.0, 2.0], "s": "a"}, {"t": [3.0, 4.0], "s": "b"}])
+    with pytest.raises(InvalidInput) as caught:
+        check_json_input([{"t": [1.0, 2.0]}, {"t": [3.0, "four"]}])
+    assert caught.value.field == "t[1]"
+
+
+def test_json_columns_of_unequal_rows_are_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_json_input({"t": [[1.0], [2.0]], "u": [1.0]})
+    assert caught.value.field == "u"
+
+
+def test_records_in_an_envelope_are_checked() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_json_input({"instances": [{"t": [1.0, 2.0]}, {"t": [3.0]}]})
+    assert caught.value.field == "t[1]"
+
+
+def test_other_json_shapes_are_left_to_the_reader() -> None:
+    check_json_input({"columns": ["t"], "data": [[1.0, "a"], [2.0]]})
+    check_json_input([[1.0, "a"], [2.0]])
+    check_json_input([{"t": [1.0]}, {"t": ["a"]}], orient="columns")
 
 
 def test_unequal_rows_are_refused_naming_the_column() -> None:

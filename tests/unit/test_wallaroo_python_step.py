@@ -115,3 +115,27 @@ def test_a_legacy_step_returning_something_else_is_a_model_failure(tmp_path: Pat
     )
     with pytest.raises(ModelFailed, match="wallaroo_json returned int"):
         servable.predict(BATCH)
+
+
+def test_steps_loaded_in_one_process_each_keep_their_own_module(tmp_path: Path) -> None:
+    """Two steps defining the same class name: each finds its own class by module name (as
+    pickle does) after the other is loaded; under one shared module name the first would not."""
+    source = """
+        import pickle
+        from mac.types import InferenceData
+
+        class Scale:
+            factor = {factor}
+
+        def process_data(input_data: InferenceData) -> InferenceData:
+            scale = pickle.loads(pickle.dumps(Scale()))
+            return {{"y": input_data["x"] * scale.factor}}
+    """
+    servables = []
+    for factor in (2.0, 3.0):
+        folder = tmp_path / str(factor)
+        folder.mkdir()
+        entry = load_step(step_file(folder, source.format(factor=factor)))
+        servables.append(PythonStepServable(entry, name="s", signature=SIGNATURE, metadata={}))
+    doubled, tripled = (s.predict(BATCH).column("y").to_pylist() for s in servables)
+    assert (doubled, tripled) == ([2.0, 4.0], [3.0, 6.0])

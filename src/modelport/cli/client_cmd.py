@@ -14,8 +14,9 @@ from rich.text import Text
 
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
+from modelport.cli.input_rows import FILE_TYPES, file_suffix, parse_json, read_batch, read_file
 from modelport.cli.output import console, print_table
-from modelport.errors import ConfigError, InvalidInput, MalformedInput, NotFound
+from modelport.errors import ConfigError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
     from modelport.batch import Batch
     from modelport.build.testrun import TestReport
     from modelport.serving.runtime import ModelRuntime
-    from modelport.serving.validation import InputValidator
 
-FILE_TYPES = (".csv", ".parquet", ".json", ".arrow")
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -139,9 +138,9 @@ def predict(
         raise InvalidInput("give the rows with exactly one of --data or --file", field="--data")
     # Refuse what cannot be read before building or loading anything.
     if data is not None:
-        _parse_json(data.encode(), "--data")
+        parse_json(data.encode(), "--data")
     elif file is not None:
-        _file_suffix(file)
+        file_suffix(file)
         if not file.is_file():
             raise NotFound(f"{file} does not exist", field="--file")
     table = (
@@ -202,7 +201,7 @@ def _predict_local(
         name=resolved.name,
     )
     runtime = ModelRuntime(loaded.servable, version=resolved.version, threads=1, inline=False)
-    batch = _read_batch(data, file, runtime.validator)
+    batch = read_batch(data, file, runtime.validator)
     runtime.load()
     if runtime.streams:
         anyio.run(_print_stream, runtime, batch)
@@ -220,77 +219,22 @@ async def _print_stream(runtime: ModelRuntime, batch: Batch) -> None:
         sys.stdout.flush()
 
 
-def _read_batch(data: str | None, file: Path | None, validator: InputValidator) -> Batch:
-    """The rows of ``--data`` or ``--file``, validated like a request body."""
-    from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
-    from modelport.codecs.csv import decode_csv
-    from modelport.codecs.json_frames import decode_json
-
-    if data is not None:
-        return decode_json(_parse_json(data.encode(), "--data"), orient=None, validator=validator)
-    assert file is not None
-    suffix, body = _file_suffix(file), _read_file(file)
-    if suffix == ".json":
-        return decode_json(_parse_json(body, str(file)), orient=None, validator=validator)
-    if suffix == ".csv":
-        return validator.table(
-            decode_csv(body, schema=None if validator.free_form else validator.schema)
-        )
-    if suffix == ".parquet":
-        return validator.table(decode_parquet(body))
-    return validator.table(decode_arrow(body))
-
-
 def _client_rows(data: str | None, file: Path | None) -> Any:
     """The rows of ``--data`` or ``--file`` in a form :meth:`Client.predict` takes."""
     from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
     from modelport.codecs.csv import decode_csv
 
     if data is not None:
-        return _parse_json(data.encode(), "--data")
+        return parse_json(data.encode(), "--data")
     assert file is not None
-    suffix, body = _file_suffix(file), _read_file(file)
+    suffix, body = file_suffix(file), read_file(file)
     if suffix == ".json":
-        return _parse_json(body, str(file))
+        return parse_json(body, str(file))
     if suffix == ".csv":
         return decode_csv(body)
     if suffix == ".parquet":
         return decode_parquet(body)
     return decode_arrow(body)
-
-
-def _file_suffix(file: Path) -> str:
-    suffix = file.suffix.lower()
-    suffix = {".pq": ".parquet", ".arrows": ".arrow", ".ipc": ".arrow"}.get(suffix, suffix)
-    if suffix not in FILE_TYPES:
-        raise InvalidInput(
-            f"cannot read rows from {file} (a {suffix or 'suffix-less'} file)",
-            hint=f"use one of: {', '.join(FILE_TYPES)}",
-            field="--file",
-        )
-    return suffix
-
-
-def _read_file(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except FileNotFoundError as exc:
-        raise NotFound(f"{file} does not exist", field="--file") from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="--file") from exc
-
-
-def _parse_json(body: bytes, source: str) -> Any:
-    from modelport.codecs.json_frames import parse_json
-
-    try:
-        return parse_json(body)
-    except MalformedInput as exc:
-        raise MalformedInput(
-            f"{source} is not valid JSON: {exc.message.removeprefix('malformed JSON: ')}",
-            hint='give rows like [{"x": 1.0}] or {"x": [1.0, 2.0]}',
-            field="--data" if source == "--data" else "--file",
-        ) from exc
 
 
 def _print_result(table: pa.Table, *, as_json: bool) -> None:

@@ -155,7 +155,8 @@ def infer(
     """Run rows through the pipeline here and print its result frame (pandas-records JSON)."""
     import anyio
 
-    from modelport.cli.client_cmd import _read_batch
+    from modelport.cli.input_rows import read_batch
+    from modelport.formats.wallaroo.data_rules import check_json_input
     from modelport.pipelines.frames import encode_pandas_records
     from modelport.pipelines.loading import load_pipeline
     from modelport.serving.runtime import ModelRuntime
@@ -169,7 +170,9 @@ def infer(
             log_inferences=log_inferences,
         )
     runtime = ModelRuntime(servable, version=servable.version.number, threads=1, inline=False)
-    batch = _read_batch(None, data, runtime.validator)
+    batch = read_batch(
+        None, data, runtime.validator, file_option="--data", check_json=check_json_input
+    )
     runtime.load()
     frame = anyio.run(runtime.call, servable.infer, batch)
     sys.stdout.write(encode_pandas_records(frame).decode() + "\n")

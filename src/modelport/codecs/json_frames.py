@@ -6,7 +6,7 @@ builds the batch (straight into a numpy matrix for numeric models).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -107,7 +107,7 @@ def rows_to_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
     if not rows:
         return pa.table({name: pa.array([]) for name in names})
     if all(isinstance(row, Mapping) for row in rows):
-        return _table(lambda: pa.Table.from_pylist(list(rows)))
+        return _table(lambda: pa.Table.from_pylist(list(rows)), lambda: _record_columns(rows))
     if all(isinstance(row, list) for row in rows):
         width = len(names)
         for index, row in enumerate(rows):
@@ -118,16 +118,39 @@ def rows_to_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
                     field=f"[{index}]",
                 )
         cols = list(names) or [str(i) for i in range(len(rows[0]))]
-        return _table(lambda: pa.table({n: [row[i] for row in rows] for i, n in enumerate(cols)}))
+        columns = {n: [row[i] for row in rows] for i, n in enumerate(cols)}
+        return _table(lambda: pa.table(columns), lambda: columns)
     raise InvalidInput("rows must all be objects or all be lists", hint="send one object per row")
 
 
-def _table(make: Any) -> pa.Table:
+def _table(make: Any, columns: Callable[[], Mapping[str, list[Any]]]) -> pa.Table:
+    """The table ``make`` builds; InvalidInput naming the first column (of ``columns``, made
+    only then) whose values do not make one Arrow array."""
     try:
         table: pa.Table = make()
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InvalidInput(f"values of mixed or unsupported types: {exc}") from exc
+        bad = next((name for name, values in columns().items() if not _converts(values)), None)
+        where = f" in column {bad!r}" if bad is not None else ""
+        raise InvalidInput(
+            f"values of mixed or unsupported types{where}: {exc}",
+            hint="give all the values of a column one type",
+            field=bad,
+        ) from exc
     return table
+
+
+def _record_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    names = dict.fromkeys(name for row in rows for name in row)
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _converts(values: list[Any]) -> bool:
+    """Whether one column's values make one Arrow array."""
+    try:
+        pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    return True
 
 
 def encode_records(table: pa.Table) -> bytes:

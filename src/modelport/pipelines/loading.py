@@ -5,10 +5,12 @@ Every step is a registered model version, loaded exactly as ``modelport serve`` 
 process: models built with an environment of their own need their packages importable here.
 
 Steps of many conventions keep their code in modules of the same name (every native model has a
-``main`` package), so each step is loaded with the code of the steps before it set aside: the
-modules imported from other unpacked artifacts leave ``sys.modules`` and their folders leave
-``sys.path`` (the loaded models keep their own module objects). A step must therefore import its
-own modules when it loads (module-level imports), not later inside ``predict``.
+``main`` package; a BYOP model's files import their helper modules by name), so each step is
+loaded with the code of the steps before it set aside: the modules imported from other unpacked
+artifacts leave ``sys.modules`` and their folders leave ``sys.path`` (the loaded models keep
+their own module objects). A step must therefore import its own modules when it loads
+(module-level imports), not later inside ``predict``. (A python step's or BYOP model's own files
+need none of this: the Wallaroo format imports each under a name of its own.)
 """
 
 from __future__ import annotations

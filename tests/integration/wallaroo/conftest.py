@@ -13,6 +13,8 @@ import httpx
 import numpy as np
 import pyarrow as pa
 import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
 
 from modelport.build.pipeline import BuildOptions, build_project
 from modelport.registry.entities import ModelVersion
@@ -34,6 +36,16 @@ WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
 
 TENSOR_SCHEMA = pa.schema([pa.field("tensor", pa.list_(pa.float64(), 4))])
 WEIGHTED_SCHEMA = pa.schema([pa.field("weighted", pa.float64()), pa.field("largest", pa.float64())])
+IRIS_FEATURES = 4
+IRIS_CLASSIFIED = pa.schema(
+    [pa.field("label", pa.int64()), pa.field("probabilities", pa.list_(pa.float32(), 3))]
+)
+"""The output schema of the ONNX iris classifier (no zipmap: probabilities as a tensor)."""
+
+
+def iris_classifier() -> LogisticRegression:
+    features, labels = load_iris(return_X_y=True)
+    return LogisticRegression(max_iter=500).fit(features, labels)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +98,37 @@ def weighted_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return zip_folder(
         BYOP / "weighted", work / "weighted.zip", extra={"weights.npy": work / "weights.npy"}
     )
+
+
+@pytest.fixture(scope="session")
+def weighted_step(build: Build) -> ModelVersion:
+    """The weighted-sum python step, uploaded with its schemas given as pyarrow.Schema."""
+    return build(
+        STEPS / "weighted_sum.py",
+        name="step",
+        framework="python",
+        input_schema=TENSOR_SCHEMA,
+        output_schema=WEIGHTED_SCHEMA,
+    )
+
+
+@pytest.fixture(scope="session")
+def iris_onnx(build: Build, tmp_path_factory: pytest.TempPathFactory) -> ModelVersion:
+    """The iris classifier converted here from scikit-learn to ONNX, input named ``tensor`` as
+    in Wallaroo's ONNX examples, and uploaded."""
+    pytest.importorskip("onnxruntime")
+    to_onnx = pytest.importorskip("skl2onnx").to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    classifier = iris_classifier()
+    converted = to_onnx(
+        classifier,
+        initial_types=[("tensor", FloatTensorType([None, IRIS_FEATURES]))],
+        options={id(classifier): {"zipmap": False}},
+    )
+    path = tmp_path_factory.mktemp("onnx") / "iris.onnx"
+    path.write_bytes(converted.SerializeToString())
+    return build(path, name="iris-onnx", output_schema=IRIS_CLASSIFIED)
 
 
 @contextmanager

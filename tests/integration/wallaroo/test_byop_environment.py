@@ -1,5 +1,6 @@
 """A BYOP zip's requirements.txt builds the model's environment (slow: one real uv environment
-per session, quick to make again through uv's cache)."""
+per session, quick to make again through uv's cache). Built through the library: the command's
+options for uploads are tested in test_upload_cli."""
 
 from __future__ import annotations
 
@@ -7,25 +8,25 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from modelport.formats.wallaroo.schemas import schema_to_base64
+from modelport.build.artifact import open_artifact
+from modelport.build.pipeline import BuildOptions, build_project
+from modelport.errors import ModelportError
+from modelport.registry.entities import ModelVersion
+from modelport.registry.uris import open_store
+from modelport.settings import Settings
 
-from ..cli import run_cli
 from .conftest import BYOP, zip_folder
 
 pytestmark = pytest.mark.slow
 
-
-def schemas() -> list[str]:
-    import pyarrow as pa
-
-    inputs = pa.schema([pa.field("tensor", pa.list_(pa.float64(), 2))])
-    outputs = pa.schema([pa.field("scaled", pa.list_(pa.float64(), 2))])
-    return [
-        "--input-schema", schema_to_base64(inputs), "--output-schema", schema_to_base64(outputs),
-    ]  # fmt: skip
+SCHEMAS = {
+    "input_schema": pa.schema([pa.field("tensor", pa.list_(pa.float64(), 2))]),
+    "output_schema": pa.schema([pa.field("scaled", pa.list_(pa.float64(), 2))]),
+}
 
 
 def scaler_zip(tmp_path: Path, requirements: str) -> Path:
@@ -38,32 +39,26 @@ def scaler_zip(tmp_path: Path, requirements: str) -> Path:
     return zip_folder(folder, tmp_path / "scaler.zip")
 
 
+def build_in_its_environment(archive: Path, home: Path) -> tuple[ModelVersion, list[str]]:
+    """The version built in an environment of its own, and the lines of its lock."""
+    settings = Settings(home=home)
+    with open_store(None, settings=settings) as store:
+        options = BuildOptions(framework="custom", **SCHEMAS)
+        version = build_project(archive, store=store, settings=settings, options=options).version
+        lock = open_artifact(store.artifact_path(version)).manifest.lock
+    return version, lock.splitlines() if isinstance(lock, str) else lock
+
+
 def test_the_requirements_go_into_the_models_environment(tmp_path: Path) -> None:
     requirements = (BYOP / "sklearn_scaler" / "requirements.txt").read_text()
-    archive = scaler_zip(tmp_path, requirements)
-    home = tmp_path / "home"
-    result = run_cli("build", str(archive), "--framework", "custom", *schemas(), "--json",
-                     home=home, timeout=900)  # fmt: skip
-    assert result.code == 0, result.stderr
-    version = result.json()["version"]
-    assert version["build"]["environment"] == "venv"
-    export = run_cli("export", f"{version['model']}:1", "-o", str(tmp_path / "a.zip"), home=home)
-    assert export.code == 0, export.stderr
-    import zipfile
-
-    import yaml
-
-    with zipfile.ZipFile(tmp_path / "a.zip") as zipped:
-        manifest = yaml.safe_load(zipped.read("modelport.yaml"))
-    assert any(line.startswith("scikit-learn==") for line in manifest["lock"])
+    version, lock = build_in_its_environment(scaler_zip(tmp_path, requirements), tmp_path / "home")
+    assert version.build["environment"] == "venv"
+    assert any(line.startswith("scikit-learn==") for line in lock)
 
 
-def test_a_requirements_file_that_does_not_install_fails_the_build(
-    tmp_path: Path,
-) -> None:
+def test_a_requirements_file_that_does_not_install_fails_the_build(tmp_path: Path) -> None:
     archive = scaler_zip(tmp_path, "numpy<1.0\n")  # modelport itself needs numpy>=1.24
-    result = run_cli("build", str(archive), "--framework", "custom", *schemas(),
-                     home=tmp_path / "home", timeout=900)  # fmt: skip
-    assert result.code != 0
-    assert "could not resolve the requirements" in result.stderr
-    assert "numpy" in result.stderr
+    with pytest.raises(ModelportError) as caught:
+        build_in_its_environment(archive, tmp_path / "home")
+    assert "could not resolve the requirements" in caught.value.message
+    assert "numpy" in str(caught.value)

@@ -1,5 +1,6 @@
-"""Framework uploads: an ONNX model converted here from scikit-learn, and scikit-learn and
-XGBoost models saved with joblib or pickle, in Wallaroo's single ``inputs`` column convention."""
+"""Framework uploads: an ONNX model converted from scikit-learn (conftest's ``iris_onnx``),
+and scikit-learn and XGBoost models saved with joblib or pickle, in Wallaroo's single
+``inputs`` column convention."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression
 
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 
-from .conftest import Build, serving
+from .conftest import Build, iris_classifier, serving
 
-IRIS_X, IRIS_Y = load_iris(return_X_y=True)
+IRIS_X = load_iris(return_X_y=True)[0]
 DIABETES_X, DIABETES_Y = load_diabetes(return_X_y=True)
 ROWS = slice(0, 150, 25)
 
@@ -37,22 +38,11 @@ def has(module: str) -> bool:
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each model trained here and saved the way its framework's users save it."""
     work = tmp_path_factory.mktemp("framework-files")
-    classifier = LogisticRegression(max_iter=500).fit(IRIS_X, IRIS_Y)
+    classifier = iris_classifier()
     regressor = LinearRegression().fit(DIABETES_X, DIABETES_Y)
     paths = {"classifier": work / "iris.joblib", "regressor": work / "diabetes.pkl"}
     joblib.dump(classifier, paths["classifier"])
     paths["regressor"].write_bytes(pickle.dumps(regressor))
-    if has("skl2onnx") and has("onnxruntime"):
-        from skl2onnx import to_onnx
-        from skl2onnx.common.data_types import FloatTensorType
-
-        onnx_model = to_onnx(  # the input named as in Wallaroo's ONNX examples
-            classifier,
-            initial_types=[("tensor", FloatTensorType([None, IRIS_X.shape[1]]))],
-            options={id(classifier): {"zipmap": False}},
-        )
-        paths["onnx"] = work / "iris.onnx"
-        paths["onnx"].write_bytes(onnx_model.SerializeToString())
     if has("xgboost"):
         import xgboost
 
@@ -64,7 +54,11 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def server(
-    build: Build, models: dict[str, Path], store: RegistryStore, settings: Settings
+    build: Build,
+    models: dict[str, Path],
+    store: RegistryStore,
+    settings: Settings,
+    request: pytest.FixtureRequest,
 ) -> Iterator[httpx.Client]:
     output = pa.schema([pa.field("output", pa.float64())])
     inputs = pa.schema([pa.field("inputs", pa.list_(pa.float64(), DIABETES_X.shape[1]))])
@@ -78,11 +72,8 @@ def server(
             output_schema=output,
         ),
     ]
-    if "onnx" in models:
-        outputs = pa.schema(
-            [pa.field("label", pa.int64()), pa.field("probabilities", pa.list_(pa.float32(), 3))]
-        )
-        versions.append(build(models["onnx"], name="iris-onnx", output_schema=outputs))
+    if has("skl2onnx") and has("onnxruntime"):
+        versions.append(request.getfixturevalue("iris_onnx"))
     if "xgboost" in models:
         versions.append(build(models["xgboost"], name="diabetes-xgboost", framework="xgboost"))
     with serving(store, settings, versions) as client:
@@ -98,8 +89,9 @@ def test_a_scikit_learn_classifier_takes_the_inputs_column_and_returns_predictio
 ) -> None:
     answer = server.post("/v1/models/iris-sklearn/predict", json=inputs_rows(IRIS_X[ROWS]))
     assert answer.status_code == 200, answer.text
-    classifier = LogisticRegression(max_iter=500).fit(IRIS_X, IRIS_Y)
-    assert answer.json() == [{"predictions": int(p)} for p in classifier.predict(IRIS_X[ROWS])]
+    assert answer.json() == [
+        {"predictions": int(p)} for p in iris_classifier().predict(IRIS_X[ROWS])
+    ]
 
 
 def test_a_pickled_regressor_answers_in_the_column_its_output_schema_names(
@@ -127,7 +119,7 @@ def test_an_onnx_model_converted_from_scikit_learn_serves_the_same_answers(
     rows = [{"tensor": row.tolist()} for row in IRIS_X[ROWS]]
     answer = server.post("/v1/models/iris-onnx/predict", json=rows)
     assert answer.status_code == 200, answer.text
-    classifier = LogisticRegression(max_iter=500).fit(IRIS_X, IRIS_Y)
+    classifier = iris_classifier()
     got = answer.json()
     assert [row["label"] for row in got] == classifier.predict(IRIS_X[ROWS]).tolist()
     np.testing.assert_allclose(

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 
@@ -35,10 +36,14 @@ def expected() -> list[dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def server(
-    build: Build, weighted_zip: Path, store: RegistryStore, settings: Settings
+    build: Build,
+    weighted_step: ModelVersion,
+    weighted_zip: Path,
+    store: RegistryStore,
+    settings: Settings,
 ) -> Iterator[httpx.Client]:
     versions = [
-        build(STEPS / "weighted_sum.py", name="step", framework="python", **SCHEMAS),
+        weighted_step,
         build(STEPS / "async_weighted_sum.py", name="async-step", **SCHEMAS),
         build(weighted_zip, name="byop", framework="custom", **SCHEMAS),
         build(STEPS / "wrong_output_type.py", name="wrong-type", **SCHEMAS),
@@ -139,7 +144,9 @@ def test_floats_mixed_with_strings_in_a_tensor_are_refused(server: httpx.Client)
     rows = [{"tensor": [1.0, "Bob", 3.0, 4.0]}, {"tensor": [1.0, 2.0, 3.0, 4.0]}]
     answer = predict(server, "step", rows)
     assert answer.status_code == 422, answer.text
-    assert "mixed" in answer.json()["detail"]
+    problem = answer.json()
+    assert problem["field"] == "tensor"
+    assert "values of mixed or unsupported types in column 'tensor'" in problem["detail"]
 
 
 def test_columns_of_unequal_rows_are_refused(server: httpx.Client) -> None:

@@ -1,9 +1,9 @@
-"""`modelport pipeline` through the real command: show, infer from a file, logs read back with
---since, and one-line errors for a bad step or validation."""
+"""`modelport pipeline` through the real command: show, logs read back with --since, and
+one-line errors for a bad step or validation (create, add-step, add-validation and infer are run
+through the command in tests/integration/wallaroo/test_pipeline_of_uploads.py)."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,18 +34,6 @@ def test_show_tells_steps_validations_and_versions(pipeline_home: Path) -> None:
     assert shown["version"] == 3 and shown["versions"] == [1, 2, 3]
     assert [s["model"] for s in shown["steps"]] == ["iris-scaler", "iris-classifier", "iris-label"]
     assert shown["validations"] == [{"label": "confident", "expression": "out.confidence > 90"}]
-
-
-def test_infer_prints_the_result_frame_as_pandas_records(
-    pipeline_home: Path, tmp_path: Path
-) -> None:
-    rows = tmp_path / "rows.json"
-    rows.write_text(json.dumps(ROWS))
-    frame = _json(pipeline_home, "pipeline", "infer", "iris", "--data", str(rows))
-    assert [r["out.species"] for r in frame] == ["setosa", "versicolor"]
-    assert [r["check_failures"] for r in frame] == [0, 1]
-    assert [r["in.petal_length"] for r in frame] == [1.4, 5.1]
-    assert all(isinstance(r["time"], int) for r in frame)
 
 
 def test_logs_are_read_back_since_a_time(pipeline_home: Path, registry: Registry) -> None:

@@ -1,9 +1,9 @@
 """Bring-Your-Own-Predict models: the ``InferenceBuilder`` subclass of an unzipped folder.
 
 As Wallaroo's loader does, every ``*.py`` at the top of the folder is imported (as
-``custom_inference``); exactly one ``InferenceBuilder`` subclass must be found; its ``create``
-gets a ``CustomInferenceConfig`` whose ``model_path`` is the folder, and returns the
-``Inference`` whose ``predict`` serves requests.
+``custom_inference``, numbered: see ``modules``); exactly one ``InferenceBuilder`` subclass
+must be found; its ``create`` gets a ``CustomInferenceConfig`` whose ``model_path`` is the
+folder, and returns the ``Inference`` whose ``predict`` serves requests.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from modelport.formats.wallaroo.modules import import_file
 from modelport.schema import Signature
 from modelport.servable import Servable
 
-MODULE_NAME = "custom_inference"
+MODULE_PREFIX = "custom_inference"
 NO_MODULES = "No Python modules found in the given path."
 NO_BUILDER = "No InferenceBuilder subclass found in the given files."
 SEVERAL_BUILDERS = "Multiple InferenceBuilder subclasses found in the given files."
@@ -72,14 +72,14 @@ def _builder_class(model_path: Path) -> type:
         sys.path.insert(0, str(model_path))
     found: set[type] = set()
     for source in sources:
-        module = import_file(source, MODULE_NAME)
+        module = import_file(source, MODULE_PREFIX)
         found |= {
             value
             for value in vars(module).values()
             if inspect.isclass(value)
             and issubclass(value, InferenceBuilder)
             and value is not InferenceBuilder
-            and value.__module__ == MODULE_NAME
+            and value.__module__ == module.__name__
         }
     if not found:
         raise ConfigError(

@@ -14,22 +14,46 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from modelport.codecs.json_frames import ENVELOPES
 from modelport.errors import InvalidInput, ModelFailed
 
 _RULES = "Wallaroo's data rules: equal rows, one shape per tensor, one data type per tensor"
 
 
-def check_input_columns(columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Input columns (lists or numpy arrays) checked against the rules, as numpy arrays."""
+def check_json_input(value: Any, *, orient: str | None = None) -> None:
+    """Apply the input rules to a JSON body before it is read into typed columns: rows (pandas
+    records, also inside an ``instances``-like envelope) or an object of column lists, read as
+    ``codecs.json_frames.decode_json`` reads them. Other shapes are left to that reader."""
+    if isinstance(value, Mapping) and orient is None:
+        for envelope in ENVELOPES:
+            if envelope in value:
+                check_json_input(value[envelope])
+                return
+    if isinstance(value, list) and orient in (None, "records"):
+        if value and all(isinstance(row, Mapping) for row in value):
+            names = list(dict.fromkeys(name for row in value for name in row))
+            check_input_columns({name: [row.get(name) for row in value] for name in names})
+    elif (
+        isinstance(value, Mapping)
+        and orient in (None, "columns")
+        and "data" not in value
+        and all(isinstance(column, list) for column in value.values())
+    ):
+        check_input_columns(value)
+
+
+def check_input_columns(columns: Mapping[str, Any]) -> None:
+    """InvalidInput for the first input rule the columns (lists or numpy arrays) break."""
     check_equal_rows(columns)
-    return {name: tensor_column(name, values) for name, values in columns.items()}
+    for name, values in columns.items():
+        check_tensor_column(name, values)
 
 
-def check_equal_rows(columns: Mapping[str, Any]) -> int:
-    """The number of rows every column has; InvalidInput naming a column that differs."""
+def check_equal_rows(columns: Mapping[str, Any]) -> None:
+    """InvalidInput naming a column whose number of rows differs from the first column's."""
     counts = {name: len(values) for name, values in columns.items()}
     if not counts:
-        return 0
+        return
     first, rows = next(iter(counts.items()))
     for name, count in counts.items():
         if count != rows:
@@ -39,13 +63,12 @@ def check_equal_rows(columns: Mapping[str, Any]) -> int:
                 hint=f"send one value per row in every column ({_RULES})",
                 field=name,
             )
-    return rows
 
 
-def tensor_column(name: str, values: Any) -> np.ndarray:
-    """One column as a numpy array of shape (rows, *tensor shape) and a single data type."""
+def check_tensor_column(name: str, values: Any) -> None:
+    """InvalidInput naming the first row where a column's values differ in shape or data type."""
     if isinstance(values, np.ndarray) and values.dtype != object:
-        return values
+        return
     rows = list(values)
     shape: tuple[int, ...] | None = None
     kinds: set[str] = set()
@@ -73,7 +96,6 @@ def tensor_column(name: str, values: Any) -> np.ndarray:
                 field=f"{name}[{index}]",
             )
         kinds |= row_kinds
-    return np.array(rows, dtype=object) if "string" in kinds else np.array(rows)
 
 
 def check_output(result: Mapping[str, Any], *, rows: int, schema: pa.Schema | None) -> pa.Table:

@@ -27,7 +27,7 @@ from modelport.schema import Signature
 from modelport.servable import Servable
 from modelport.tables import to_table
 
-MODULE_NAME = "custom_step"
+MODULE_PREFIX = "custom_step"
 CURRENT = "process_data"
 LEGACY = "wallaroo_json"
 SIGNATURE_MESSAGE = (
@@ -50,7 +50,7 @@ class StepEntry:
 
 def load_step(path: Path) -> StepEntry:
     """Import the step at ``path`` and find its one entry function; ConfigError otherwise."""
-    module = import_file(path, MODULE_NAME)
+    module = import_file(path, MODULE_PREFIX)
     found = {
         name: value for name in (CURRENT, LEGACY) if callable(value := getattr(module, name, None))
     }

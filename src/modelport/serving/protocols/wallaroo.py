@@ -6,6 +6,11 @@ frame (``time``, ``in.*``, ``out.*``, ``check_failures``) as pandas-records JSON
 ``time`` in epoch milliseconds) or Arrow IPC, as ``Accept`` asks. The routes exist only while a
 pipeline is served; the same pipeline answers the generic routes (Open Inference V2, native)
 under its name with its last step's output.
+
+A JSON body is first held to Wallaroo's input rules (``formats.wallaroo.data_rules``: equal
+rows, one shape and one data type per tensor column), each broken rule a 422 naming the column
+(and the row); an Arrow body cannot break the last one, and its ragged rows are refused by the
+pipeline's input validation.
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from modelport.codecs.negotiation import JSON, choose_encoder
+from modelport.batch import Batch
+from modelport.codecs.json_frames import parse_json
+from modelport.codecs.negotiation import JSON, choose_encoder, is_json, parse_media_type
 from modelport.errors import NotFound
+from modelport.formats.wallaroo.data_rules import check_json_input
 from modelport.pipelines.frames import encode_pandas_records
 from modelport.pipelines.servable import PipelineServable
 from modelport.serving.metrics import note_rows
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols.native import decode_request
+from modelport.serving.runtime import ModelRuntime
 
 PANDAS_RECORDS = f"{JSON}; format=pandas-records"
 
@@ -42,9 +51,21 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         media_type, encode = choose_encoder(request.headers.get("accept"))
         if media_type == JSON:
             media_type, encode = PANDAS_RECORDS, encode_pandas_records
-        batch = await decode_request(request, runtime)
+        batch = await _decode(request, runtime)
         note_rows(batch.num_rows)
         frame = await runtime.call(pipeline.infer, batch)
         return Response(encode(frame), media_type=media_type)
 
     return [Route("/v1/pipelines/{name}/infer", infer, methods=["POST"])]
+
+
+async def _decode(request: Request, runtime: ModelRuntime) -> Batch:
+    """The request's rows, a JSON body checked against Wallaroo's input rules first."""
+    media = parse_media_type(request.headers.get("content-type"))
+    if is_json(media.essence):
+        orient = request.query_params.get("format") or media.params.get("format")
+        check_json_input(
+            parse_json(await request.body()),
+            orient=orient.removeprefix("pandas-") if orient else None,
+        )
+    return await decode_request(request, runtime)

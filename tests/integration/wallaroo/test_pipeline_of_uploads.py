@@ -1,0 +1,187 @@
+"""Issue 7's pipeline: a python pre-processing step, an ONNX model converted in the test
+session from scikit-learn (conftest's ``iris_onnx``) and a python post-processing step, each
+uploaded as Wallaroo uploads them. It answers with the result frame over HTTP (pandas-records
+JSON and Arrow) and through `modelport pipeline infer`, counts a validation's failures, and
+refuses input that breaks Wallaroo's data rules, each rule with its own 422 naming the column."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pytest
+
+from modelport.pipelines.loading import load_pipeline
+from modelport.pipelines.store import PipelineStore
+from modelport.registry.entities import ModelVersion
+from modelport.registry.store import RegistryStore
+from modelport.serving.app import create_app
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import ModelRuntime
+from modelport.settings import Settings
+
+from ..cli import run_cli
+from ..servers import running
+from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, STEPS, Build, iris_classifier
+
+NAME = "iris-pipeline"
+ARROW = "application/vnd.apache.arrow.stream"
+PANDAS_RECORDS = "application/json; format=pandas-records"
+ROWS = [{"measures": [51.0, 35.0, 14.0, 2.0]}, {"measures": [63.0, 28.0, 51.0, 15.0]}]
+"""Sepal and petal length and width in millimetres: a setosa the classifier is sure of, and a
+flower it is not (under 90%)."""
+
+
+def expected() -> tuple[list[str], np.ndarray]:
+    """The species and confidence (percent) scikit-learn itself gives ROWS."""
+    centimetres = np.array([row["measures"] for row in ROWS]) / 10
+    probabilities = iris_classifier().predict_proba(centimetres)
+    species = ["setosa", "versicolor", "virginica"]
+    return [species[i] for i in probabilities.argmax(axis=1)], probabilities.max(axis=1) * 100
+
+
+@pytest.fixture(scope="module")
+def pipeline(build: Build, iris_onnx: ModelVersion, wallaroo_home: Path) -> str:
+    """The pipeline python step -> ONNX model -> python step, with a validation, made with
+    `modelport pipeline create`, `add-step` and `add-validation`."""
+    measures = pa.schema([pa.field("measures", pa.list_(pa.float64(), IRIS_FEATURES))])
+    tensor = pa.schema([pa.field("tensor", pa.list_(pa.float32(), IRIS_FEATURES))])
+    named = pa.schema([pa.field("species", pa.string()), pa.field("confidence", pa.float64())])
+    pre = build(
+        STEPS / "centimetres.py",
+        name="iris-pre",
+        framework="python",
+        input_schema=measures,
+        output_schema=tensor,
+    )
+    post = build(
+        STEPS / "species.py",
+        name="iris-post",
+        framework="python",
+        input_schema=IRIS_CLASSIFIED,
+        output_schema=named,
+    )
+    for command in (
+        ["create", NAME, "--step", pre.ref, "--step", iris_onnx.ref],
+        ["add-step", NAME, post.ref],
+        ["add-validation", NAME, "confident", "out.confidence > 90"],
+    ):
+        result = run_cli("pipeline", *command, "--json", home=wallaroo_home)
+        assert result.code == 0, result.stderr
+    assert result.json()["version"] == 3
+    return NAME
+
+
+@pytest.fixture(scope="module")
+def client(pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[httpx.Client]:
+    with PipelineStore.open(settings=settings) as pipes:
+        servable = load_pipeline(pipeline, registry=store, pipelines=pipes, settings=settings)
+    runtime = ModelRuntime(servable, version=servable.version.number)
+    runtime.load()
+    app = create_app(ModelSet([runtime]))
+    with running(app) as base, httpx.Client(base_url=base, timeout=30) as opened:
+        yield opened
+
+
+def _check_frame(records: list[dict[str, object]]) -> None:
+    species, confidence = expected()
+    assert list(records[0]) == [
+        "time",
+        "in.measures",
+        "out.species",
+        "out.confidence",
+        "check_failures",
+    ]
+    assert [r["out.species"] for r in records] == species == ["setosa", "virginica"]
+    np.testing.assert_allclose([r["out.confidence"] for r in records], confidence, rtol=1e-5)
+    assert [r["check_failures"] for r in records] == [0, 1]  # the second is under 90%
+    assert [r["in.measures"] for r in records] == [row["measures"] for row in ROWS]
+
+
+def _arrow(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def test_pandas_records_in_result_frame_out(client: httpx.Client) -> None:
+    response = client.post(
+        f"/v1/pipelines/{NAME}/infer", json=ROWS, headers={"Content-Type": PANDAS_RECORDS}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == PANDAS_RECORDS
+    records = response.json()
+    _check_frame(records)
+    assert all(isinstance(r["time"], int) for r in records)
+
+
+def test_arrow_in_arrow_out(client: httpx.Client) -> None:
+    response = client.post(
+        f"/v1/pipelines/{NAME}/infer",
+        content=_arrow(pa.Table.from_pylist(ROWS)),
+        headers={"Content-Type": ARROW, "Accept": ARROW},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == ARROW
+    frame = ipc.open_stream(response.content).read_all()
+    assert frame.schema.field("time").type == pa.timestamp("ms", tz="UTC")
+    _check_frame(frame.to_pylist())
+
+
+def test_pipeline_infer_prints_the_result_frame(
+    pipeline: str, wallaroo_home: Path, tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(ROWS))
+    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    assert result.code == 0, result.stderr
+    _check_frame(result.json())
+
+
+def test_pipeline_infer_holds_its_rows_to_the_data_rules(
+    pipeline: str, wallaroo_home: Path, tmp_path: Path
+) -> None:
+    rows = tmp_path / "ragged.json"
+    rows.write_text(json.dumps([ROWS[0], {"measures": [63.0, 28.0]}]))
+    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    assert result.code == 1, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "'measures' is a ragged tensor: row 1 has shape (2,)" in line
+
+
+def _refused(
+    client: httpx.Client, body: object, media_type: str = PANDAS_RECORDS
+) -> dict[str, str]:
+    response = client.post(
+        f"/v1/pipelines/{NAME}/infer",
+        content=json.dumps(body),
+        headers={"Content-Type": media_type},
+    )
+    assert response.status_code == 422, response.text
+    problem: dict[str, str] = response.json()
+    return problem
+
+
+def test_columns_of_unequal_rows_are_refused(client: httpx.Client) -> None:
+    body = {"measures": [ROWS[0]["measures"], ROWS[1]["measures"]], "extra": [1.0]}
+    problem = _refused(client, body, "application/json; format=pandas-columns")
+    assert problem["field"] == "extra"
+    assert "different numbers of rows: 'measures' has 2, 'extra' has 1" in problem["detail"]
+
+
+def test_a_ragged_tensor_is_refused_naming_the_row(client: httpx.Client) -> None:
+    problem = _refused(client, [ROWS[0], {"measures": [63.0, 28.0]}])
+    assert problem["field"] == "measures[1]"
+    assert "'measures' is a ragged tensor: row 1 has shape (2,)" in problem["detail"]
+
+
+def test_floats_mixed_with_strings_are_refused_naming_the_column(client: httpx.Client) -> None:
+    problem = _refused(client, [ROWS[0], {"measures": [63.0, "long", 51.0, 15.0]}])
+    assert problem["field"] == "measures[1]"
+    assert "'measures' mixes data types (number and string) at row 1" in problem["detail"]
