@@ -50,7 +50,7 @@ def test_load_model_is_used_and_its_instance_serves(
 ) -> None:
     result = _build(qwak_cli, qwak_project("iris_load_model"))
     assert result.code == 0, result.stderr
-    assert "1 passed" in result.stdout  # its tests/it ran against the served build
+    assert "2 passed" in result.stdout  # its two tests/it ran against the served build
     assert _version(qwak_cli, "iris-load-model")["source_format"] == "qwak"
 
 

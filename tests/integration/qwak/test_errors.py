@@ -26,7 +26,7 @@ WRONG_IT_TEST = """
 from qwak.testing.fixtures import real_time_client
 
 def test_iris_classifier(real_time_client):
-    assert real_time_client.predict([[5.1, 3.5, 1.4, 0.2]])["species"].tolist() == [1]
+    assert real_time_client.predict([[5.1, 3.5, 1.4, 0.2]]) == [{"species": 1}]
 """
 FAILING_UT_TEST = """
 from main.util import add

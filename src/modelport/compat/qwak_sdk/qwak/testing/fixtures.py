@@ -1,6 +1,6 @@
-"""``qwak.testing.fixtures``: ``real_time_client``, a client of the model served for the test
-(the same fixture modelport's pytest plugin provides without this import)."""
+"""``qwak.testing.fixtures``: ``real_time_client``, a Qwak-style client of the model served for
+the test (a Qwak project's tests get the same fixture without this import)."""
 
-from modelport.testing.plugin import real_time_client
+from modelport.formats.qwak.fixtures import real_time_client
 
 __all__ = ["real_time_client"]

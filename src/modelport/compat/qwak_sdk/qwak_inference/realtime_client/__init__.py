@@ -1,0 +1,1 @@
+"""``qwak_inference.realtime_client``."""
