@@ -59,7 +59,8 @@ class OdahuServable(Servable):
         with self._lock:
             if self._model is None:
                 model = load_gppi(self.root, self.manifest)
-                self._encoder = model.json_encoder()
+                with model.working():
+                    self._encoder = model.json_encoder()
                 self._model = model
 
     @property
