@@ -99,6 +99,63 @@ def test_init_must_choose_a_mode_it_implements(
     assert message in str(caught.value)
 
 
+def test_a_module_without_init_is_named(tmp_path: Path) -> None:
+    root = tmp_path / "no-init"
+    manifest = _artifact(root, module="entry_no_init")
+    (root / "model" / "entry_no_init.py").write_text(
+        "def predict_on_matrix(m, c):\n    return m, c\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_gppi(root, manifest)
+    assert "entrypoint entry_no_init has no init() function" in str(caught.value)
+    assert caught.value.field == "init"
+
+
+OUTPUT_TYPES = """
+import dataclasses
+import pydantic
+
+
+class Plain:
+    def __init__(self, label):
+        self.label = label
+
+
+class Labelled(pydantic.BaseModel):
+    label: str
+
+
+@dataclasses.dataclass
+class Boxed:
+    label: str
+
+
+KIND = {kind}
+
+
+def init():
+    return "objects"
+
+
+def get_object_output_type():
+    return KIND
+
+
+def predict_on_objects(objects):
+    return [KIND(label=item["label"]) for item in objects] + [{{"label": "as is"}}]
+"""
+
+
+@pytest.mark.parametrize("kind", ["Plain", "Labelled", "Boxed"])
+def test_objects_of_the_output_type_become_plain_values(tmp_path: Path, kind: str) -> None:
+    root = tmp_path / kind
+    manifest = _artifact(root, module=f"entry_out_{kind.lower()}")
+    (root / "model" / f"entry_out_{kind.lower()}.py").write_text(OUTPUT_TYPES.format(kind=kind))
+    servable = OdahuServable(root, manifest, name="out", signature=Signature.free(), metadata={})
+    answer = json.loads(servable.invoke([{"label": "a"}]))
+    assert answer == {"prediction": [{"label": "a"}, {"label": "as is"}]}
+
+
 def test_import_errors_are_the_model_failing(tmp_path: Path) -> None:
     root = tmp_path / "broken"
     manifest = _artifact(root, module="entry_broken")

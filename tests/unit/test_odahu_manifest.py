@@ -79,6 +79,7 @@ def test_apache_versions_with_suffixes(version: str) -> None:
         ("model.entrypoint", None, "model.entrypoint"),
         ("odahuflowVersion", ["1"], "odahuflowVersion"),
         ("toolchain", "mlflow", "toolchain"),
+        ("toolchain.name", ["mlflow"], "toolchain.name"),
         ("toolchain.version", {"major": 1}, "toolchain.version"),
     ],
 )

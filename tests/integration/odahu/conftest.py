@@ -93,6 +93,30 @@ def built(odahu_home: Path, iris_zip: Path, counter_folder: Path) -> Built:
     return versions
 
 
+@pytest.fixture(scope="session")
+def rates_built(odahu_home: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """``rates-two`` and ``rates-three``: the same matrix-mode entrypoint in two artifacts whose
+    ``app/rate.txt`` (read relative to the working directory at each prediction) differ."""
+    names = []
+    for name, rate in (("rates-two", "2"), ("rates-three", "3")):
+        folder = copy_source("rates_matrix", tmp_path_factory.mktemp("odahu-src") / name)
+        (folder / "app" / "rate.txt").write_text(rate)
+        manifest = folder / "odahuflow.model.yaml"
+        manifest.write_text(manifest.read_text().replace("name: rates", f"name: {name}"))
+        result = run_cli("build", str(folder), "--env", "inherit", home=odahu_home)
+        assert result.code == 0, result.stderr
+        names.append(name)
+    return names
+
+
+@pytest.fixture(scope="session")
+def receipt_built(odahu_home: Path) -> str:
+    """``receipt``: an objects-mode entrypoint returning objects of its declared output type."""
+    result = run_cli("build", str(SOURCES / "receipt_objects"), "--env", "inherit", home=odahu_home)
+    assert result.code == 0, result.stderr
+    return "receipt"
+
+
 @contextmanager
 def serving(home: Path, ref: str) -> Iterator[str]:
     """``modelport serve REF`` as a real process; yields its base URL once it is ready."""

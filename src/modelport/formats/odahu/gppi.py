@@ -5,11 +5,18 @@ Before the import, ``MODEL_LOCATION`` is set to the model's working directory (a
 right whether the entrypoint joins it to the working directory or not), that directory is put on
 ``sys.path``, and the import and ``init()`` run with it as the working directory. ``init()`` is
 called once per process and answers the prediction mode: ``matrix`` or ``objects``.
+
+Every later call into the entrypoint (predictions, ``get_info()``, the type and serializer
+functions) runs with ``workDir`` as the working directory and ``MODEL_LOCATION`` set again, so an
+entrypoint may open files relative to it whenever it runs. The working directory and the
+environment belong to the whole process, so one lock serialises these calls across all the Odahu
+models a process serves: each call sees its own model's folder, never another's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import os
@@ -30,8 +37,9 @@ MODES: tuple[PredictionMode, ...] = ("matrix", "objects")
 INFO_FUNCTIONS = ("get_info", "info")
 """The spec's name, then the one Odahu's own entrypoints define."""
 
-_PROCESS_STATE = threading.Lock()
-"""Held while the environment, working directory and path are set for one import."""
+_PROCESS_STATE = threading.RLock()
+"""Held while the environment and working directory are set for one model's calls (reentrant:
+a prediction calls the type and serializer functions inside the same hold)."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +49,21 @@ class GppiModel:
     module: ModuleType
     mode: PredictionMode
     entrypoint: str
+    work_dir: Path
+
+    def working(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the process with ``workDir`` as the working directory and ``MODEL_LOCATION``
+        pointing at it; wrap every call into the entrypoint in it."""
+        return _in_work_dir(self.work_dir)
 
     def info(self) -> ModelInfo:
         """The inputs and outputs the entrypoint describes (free-form when it does not)."""
         for name in INFO_FUNCTIONS:
             function = getattr(self.module, name, None)
             if callable(function):
-                return model_info(self._call(name, function), function=name)
+                with self.working():
+                    described = self._call(name, function)
+                return model_info(described, function=name)
         return model_info(None)
 
     def predict_on_matrix(
@@ -64,8 +80,11 @@ class GppiModel:
         return result, [str(name) for name in (names if names is not None else ())]
 
     def predict_on_objects(self, objects: list[Any]) -> Any:
-        """``predict_on_objects`` on objects of the entrypoint's input type."""
-        return self.module.predict_on_objects(self.to_input_objects(objects))
+        """``predict_on_objects`` on objects of the entrypoint's input type; objects of its
+        output type come back as JSON-friendly values."""
+        return self.from_output_objects(
+            self.module.predict_on_objects(self.to_input_objects(objects))
+        )
 
     def to_input_objects(self, objects: list[Any]) -> list[Any]:
         """JSON objects as ``get_object_input_type()`` asks for (dicts by default)."""
@@ -77,6 +96,20 @@ class GppiModel:
         if callable(validate):
             return [validate(item) for item in objects]
         return [kind(**item) if isinstance(item, dict) else kind(item) for item in objects]
+
+    def from_output_objects(self, answer: Any) -> Any:
+        """Objects of ``get_object_output_type()`` as plain values for the serializer: a
+        pydantic model's ``model_dump()`` (or ``dict()``), a dataclass's fields, else ``vars()``.
+        Without that function the answer is already a list of dicts and is kept as it is."""
+        make = getattr(self.module, "get_object_output_type", None)
+        kind = make() if callable(make) else None
+        if kind is None or kind in (dict, list, Any) or not isinstance(kind, type):
+            return answer
+        if isinstance(answer, kind):
+            return _plain_object(answer)
+        if isinstance(answer, list | tuple):
+            return [_plain_object(item) if isinstance(item, kind) else item for item in answer]
+        return answer
 
     def json_encoder(self) -> type[json.JSONEncoder]:
         """``get_output_json_serializer()`` when the entrypoint has one, else one that also
@@ -102,6 +135,17 @@ class GppiModel:
             ) from exc
 
 
+def _plain_object(item: Any) -> Any:
+    dump = getattr(item, "model_dump", None)  # pydantic 2
+    if callable(dump):
+        return dump()
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return dataclasses.asdict(item)
+    if hasattr(type(item), "__fields__") and callable(getattr(item, "dict", None)):
+        return item.dict()  # pydantic 1
+    return dict(vars(item))
+
+
 class NumpyAwareEncoder(json.JSONEncoder):
     """The default response encoder: JSON, with numpy scalars and arrays as plain values."""
 
@@ -123,13 +167,12 @@ def load_gppi(root: Path, manifest: OdahuManifest) -> GppiModel:
             hint="name the folder holding the entrypoint module",
             field="model.workDir",
         )
-    with _PROCESS_STATE, _working_directory(work_dir):
-        os.environ["MODEL_LOCATION"] = str(work_dir)
+    with _in_work_dir(work_dir):
         if str(work_dir) not in sys.path:
             sys.path.insert(0, str(work_dir))
         module = _import(manifest.entrypoint, work_dir, manifest.file_name)
         mode = _init(module, manifest.entrypoint)
-    return GppiModel(module=module, mode=mode, entrypoint=manifest.entrypoint)
+    return GppiModel(module=module, mode=mode, entrypoint=manifest.entrypoint, work_dir=work_dir)
 
 
 def _import(entrypoint: str, work_dir: Path, manifest_file: str) -> ModuleType:
@@ -207,10 +250,12 @@ def _modules_of_this_artifact(entrypoint: str, work_dir: Path) -> Iterator[None]
 
 
 @contextlib.contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
+def _in_work_dir(work_dir: Path) -> Iterator[None]:
+    with _PROCESS_STATE:
+        previous = Path.cwd()
+        os.environ["MODEL_LOCATION"] = str(work_dir)
+        os.chdir(work_dir)
+        try:
+            yield
+        finally:
+            os.chdir(previous)

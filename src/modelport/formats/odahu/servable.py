@@ -59,7 +59,8 @@ class OdahuServable(Servable):
         with self._lock:
             if self._model is None:
                 model = load_gppi(self.root, self.manifest)
-                self._encoder = model.json_encoder()
+                with model.working():
+                    self._encoder = model.json_encoder()
                 self._model = model
 
     @property
@@ -71,32 +72,34 @@ class OdahuServable(Servable):
 
     def predict(self, batch: Batch) -> pa.Table:
         model = self.gppi
-        if model.mode == "objects":
-            answer = model.predict_on_objects(batch.records())
-            return pa.Table.from_pylist(self._plain(_as_list(answer)))
-        rows = [list(row.values()) for row in batch.records()]
-        result, names = model.predict_on_matrix(rows, list(batch.names))
-        return _matrix_table(self._plain(_as_list(result)), names, self.signature)
+        with model.working():
+            if model.mode == "objects":
+                answer = model.predict_on_objects(batch.records())
+                return pa.Table.from_pylist(self._plain(_as_list(answer)))
+            rows = [list(row.values()) for row in batch.records()]
+            result, names = model.predict_on_matrix(rows, list(batch.names))
+            return _matrix_table(self._plain(_as_list(result)), names, self.signature)
 
     def invoke(self, body: Any) -> bytes:
         """Odahu's ``POST /api/model/invoke``: ``{"columns": [...], "data": [[...]]}`` in,
         ``{"prediction": [[...]], "columns": [...]}`` out (objects mode: a list of objects in,
         ``{"prediction": [...]}`` out), written with the entrypoint's JSON serializer."""
         model = self.gppi
-        if model.mode == "objects":
-            answer: dict[str, Any] = {"prediction": model.predict_on_objects(_objects_of(body))}
-        else:
-            data, columns = _matrix_of(body)
-            result, names = model.predict_on_matrix(data, columns)
-            answer = {"prediction": _as_list(result), "columns": names}
-        try:
-            return json.dumps(answer, cls=self._encoder).encode()
-        except (TypeError, ValueError) as exc:
-            raise ModelFailed(
-                f"the prediction cannot be written as JSON: {exc}",
-                hint="return JSON-friendly values, or a serializer from "
-                "get_output_json_serializer()",
-            ) from exc
+        with model.working():
+            if model.mode == "objects":
+                answer: dict[str, Any] = {"prediction": model.predict_on_objects(_objects_of(body))}
+            else:
+                data, columns = _matrix_of(body)
+                result, names = model.predict_on_matrix(data, columns)
+                answer = {"prediction": _as_list(result), "columns": names}
+            try:
+                return json.dumps(answer, cls=self._encoder).encode()
+            except (TypeError, ValueError) as exc:
+                raise ModelFailed(
+                    f"the prediction cannot be written as JSON: {exc}",
+                    hint="return JSON-friendly values, or a serializer from "
+                    "get_output_json_serializer()",
+                ) from exc
 
     def _plain(self, values: Any) -> Any:
         """Values as the entrypoint's serializer writes them (numpy and custom types too)."""
