@@ -1,0 +1,85 @@
+"""A secret value pasted into config.yaml: dropped with a warning at build time (the packaged
+config.yaml has null), in no file modelport writes, and never used as the secret when served."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from modelport.registry.uris import open_store
+from modelport.serving.runtime import ModelRuntime
+from modelport.settings import Settings
+
+from ..cli import Result, run_cli
+from .conftest import serving
+
+PASTED = "PASTEDVALUE123"
+"""The value trusses/pasted_secret/config.yaml gives secret ``tok``."""
+
+
+@pytest.fixture(scope="module")
+def build(truss_home: Path, truss_sources: Path) -> Result:
+    folder = truss_sources / "pasted_secret"
+    assert PASTED in (folder / "config.yaml").read_text()
+    result = run_cli("build", str(folder), "--env", "inherit", home=truss_home)
+    assert result.code == 0, result.stderr
+    return result
+
+
+def _contents(home: Path) -> Iterator[tuple[str, bytes]]:
+    """Every file under ``home``, and every member of every ZIP there (artifacts compress)."""
+    for path in sorted(p for p in home.rglob("*") if p.is_file()):
+        yield str(path), path.read_bytes()
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    yield f"{path}!{member}", archive.read(member)
+
+
+def test_the_build_warns_that_the_value_was_dropped_without_printing_it(build: Result) -> None:
+    output = build.stdout + build.stderr
+    assert "warning: config.yaml gives a value for secret 'tok'" in output
+    assert "the value was dropped" in output
+    assert "modelport secret set tok" in output
+    assert "'other'" not in output, "a null placeholder is no cause to warn"
+    assert PASTED not in output
+
+
+def test_the_value_is_in_neither_the_artifact_nor_the_registry(
+    build: Result, truss_home: Path
+) -> None:
+    store = open_store(None, settings=Settings(home=truss_home))
+    version = store.resolve("truss-pasted-secret")
+    artifact = store.artifact_path(version)
+    with zipfile.ZipFile(artifact) as archive:
+        packaged = yaml.safe_load(archive.read("src/config.yaml"))
+    assert packaged == {
+        "model_name": "truss-pasted-secret",
+        "secrets": {"tok": None, "other": None},
+    }
+    assert PASTED not in str(version.metadata)
+    leaks = [name for name, content in _contents(truss_home) if PASTED.encode() in content]
+    assert leaks == []
+
+
+@pytest.fixture(scope="module")
+def client(
+    build: Result, truss_home: Path, runtime_of: Callable[..., ModelRuntime]
+) -> Iterator[httpx.Client]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MODELPORT_HOME", str(truss_home))
+        patch.setenv("MODELPORT_SECRETS_DIR", str(truss_home / "no-secrets-here"))
+        patch.delenv("TRUSS_SECRET_tok", raising=False)
+        with serving(runtime_of("pasted_secret")) as client:
+            yield client
+
+
+def test_the_served_model_never_gets_the_pasted_value(client: httpx.Client) -> None:
+    answer = client.post("/v1/models/truss-pasted-secret:predict", json={})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"config_secrets": {"tok": None, "other": None}, "tok": None}
