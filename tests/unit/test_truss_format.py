@@ -3,6 +3,7 @@ files, requirements from config.yaml, and what the registry keeps."""
 
 from __future__ import annotations
 
+import platform
 import re
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from modelport.errors import ConfigError
 from modelport.formats.truss import TrussFormat
 from modelport.formats.truss.config import read_config
 from modelport.formats.truss.format import _external_files, _metadata
+
+_RUNNING = "".join(platform.python_version_tuple()[:2])
 
 
 def _truss(root: Path, config: str = "model_name: Demo Model\n") -> Path:
@@ -76,3 +79,21 @@ def test_the_registry_keeps_the_config_with_secret_names_only(tmp_path: Path) ->
     assert metadata["truss_config"]["secrets"] == ["token"]
     assert "pasted-by-mistake" not in str(metadata)
     assert metadata["resources"]["cpu"] == 2
+
+
+@pytest.mark.parametrize(
+    ("declared", "noted"),
+    [("python_version: py27\n", True), (f"python_version: py{_RUNNING}\n", False), ("", False)],
+)
+def test_python_version_is_only_noted_when_it_differs_from_the_builds(
+    tmp_path: Path, declared: str, noted: bool
+) -> None:
+    root = _truss(tmp_path / "demo", "model_name: demo\n" + declared)
+    adapter = TrussFormat()
+    output = adapter.build_step(adapter.layout(root), tmp_path / "out")
+    note = (
+        f"config.yaml asks for python_version py27; this build uses Python "
+        f"{platform.python_version()}"
+    )
+    assert (note in output.notes) is noted
+    assert not [line for line in output.notes if "python_version" in line and not noted]

@@ -4,13 +4,8 @@ real environment from its ``requirements:``."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,39 +15,7 @@ from modelport.errors import ModelFailed
 from modelport.serving.runtime import ModelRuntime
 
 from ..cli import run_cli
-from ..servers import free_port
-from .conftest import serving
-
-
-@contextmanager
-def served(home: Path, target: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``modelport serve TARGET`` as a real process on a free port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", target, "--port", str(port)],
-        env={**os.environ, "MODELPORT_HOME": str(home)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield process, f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.communicate(timeout=30)
-
-
-def wait_ready(process: subprocess.Popen[str], url: str, *, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"not ready (exit code {process.poll()})")
+from .conftest import served, serving, wait_ready
 
 
 def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:

@@ -127,3 +127,16 @@ def test_a_missing_openai_method_is_a_404(client: httpx.Client) -> None:
 
 def test_unknown_routes_are_plain_404s(client: httpx.Client) -> None:
     assert client.get("/v2/nothing").status_code == 404
+
+
+def test_loaded_answers_503_until_the_model_is_loaded(
+    runtime_of: Callable[..., ModelRuntime],
+) -> None:
+    runtime = runtime_of("concurrent", load=False)
+    with serving(runtime) as client:
+        before = client.get("/v1/models/truss-concurrent/loaded")
+        assert before.status_code == 503
+        assert "truss-concurrent is not ready" in before.json()["error"]
+        runtime.load()
+        after = client.get("/v1/models/truss-concurrent/loaded")
+        assert (after.status_code, after.json()) == (200, {})

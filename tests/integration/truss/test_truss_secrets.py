@@ -19,7 +19,7 @@ from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
 
 from ..cli import run_cli
-from .conftest import SECRET, serving
+from .conftest import SECRET, served, serving, wait_ready
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +50,22 @@ def test_the_model_gets_the_expanded_config_data_dir_secrets_and_variables(
     }
 
 
-def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_log(
-    client: httpx.Client, caplog: pytest.LogCaptureFixture
+def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_servers_output(
+    client: httpx.Client, truss_home: Path
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="modelport.serving.truss"):
-        answer = client.post("/v1/models/truss-echo:predict", json={"leak": True})
-    assert answer.status_code == 500
-    assert SECRET not in answer.text
-    assert "the key *** was refused" in caplog.text
-    assert SECRET not in caplog.text
+    """Everything ``modelport serve`` writes (every logger and handler, uvicorn's too) is read
+    from the process's own stdout and stderr."""
+    environ = {"MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here")}
+    with served(truss_home, "truss-echo", env=environ) as (process, base):
+        wait_ready(process, f"{base}/v1/models/truss-echo")
+        answer = httpx.post(f"{base}/v1/models/truss-echo:predict", json={"leak": True})
+        own_route = httpx.post(f"{base}/v1/models/truss-echo/predict", json=[{"leak": True}])
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=30)
+    assert answer.status_code == 500 and own_route.status_code == 500
+    assert SECRET not in answer.text + own_route.text
+    assert "the key *** was refused" in stderr
+    assert SECRET not in stdout + stderr
 
 
 def test_reading_an_undeclared_secret_fails_clearly(

@@ -83,6 +83,8 @@ class TrussConfig:
     expanded: dict[str, Any]
     declared: frozenset[str] = frozenset()
     """The keys config.yaml itself gives (the others hold defaults)."""
+    pasted_secrets: tuple[str, ...] = ()
+    """Secrets config.yaml gives a value for: blanked in ``expanded``, never packaged or used."""
 
     @property
     def model_name(self) -> str | None:
@@ -143,7 +145,23 @@ def read_config(root: Path) -> TrussConfig:
         raise ConfigError(f"{path} is not valid YAML: {exc}", field=CONFIG_FILE) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must hold a mapping of keys", field=CONFIG_FILE)
-    return TrussConfig(root=root, expanded=expand(raw), declared=frozenset(raw))
+    blanked, pasted = blank_secret_values(raw)
+    return TrussConfig(
+        root=root, expanded=expand(blanked), declared=frozenset(raw), pasted_secrets=pasted
+    )
+
+
+def blank_secret_values(raw: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``raw`` with every value under ``secrets:`` set to None, and the names that had one.
+
+    Truss treats those values as placeholders; modelport reads a secret only from the serving
+    machine (:mod:`modelport.secrets`), so a pasted value is dropped, not kept as a default.
+    """
+    secrets = raw.get("secrets")
+    if not isinstance(secrets, dict):
+        return raw, ()
+    pasted = tuple(str(name) for name, value in secrets.items() if value is not None)
+    return {**raw, "secrets": dict.fromkeys(secrets)}, pasted
 
 
 def expand(raw: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,12 @@ from modelport.build.manifest import Manifest
 from modelport.errors import ConfigError
 from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.project import default_model_name
-from modelport.formats.truss.config import CONFIG_FILE, TrussConfig, read_config
+from modelport.formats.truss.config import (
+    CONFIG_FILE,
+    TrussConfig,
+    blank_secret_values,
+    read_config,
+)
 from modelport.formats.truss.schema import schema_of
 from modelport.formats.truss.servable import (
     EXTERNAL_PACKAGES,
@@ -29,6 +34,7 @@ from modelport.formats.truss.servable import (
     set_environment_variables,
 )
 from modelport.schema import Signature
+from modelport.secrets import ENV_PREFIX
 
 _SERVED_KEYS = ("description", "model_metadata", "resources", "runtime", "python_version")
 
@@ -82,12 +88,16 @@ class TrussFormat(ModelFormat):
             metadata["truss_schema"] = schema
         else:
             notes.append("predict's input is not a pydantic model: inputs are free-form JSON")
+        files = _external_files(config)
+        if config.pasted_secrets:
+            files[f"src/{CONFIG_FILE}"] = str(_write_blanked_config(config, out_dir))
+            notes.append(_pasted_secrets_warning(config.pasted_secrets))
         return BuildOutput(
             entry_point=f"{config.model_file.relative_to(layout.root)}:{config.model_class_name}",
             signature=Signature.free().to_dict(),
             metadata=metadata,
             version=str(config.expanded["model_metadata"].get("version", "0.0.0")),
-            files=_external_files(config),
+            files=files,
             notes=notes,
         )
 
@@ -144,6 +154,26 @@ def _python_note(config: TrussConfig) -> list[str]:
         f"config.yaml asks for python_version py{wanted}; "
         f"this build uses Python {platform.python_version()}"
     ]
+
+
+def _write_blanked_config(config: TrussConfig, out_dir: Path) -> Path:
+    """config.yaml as packaged: the same keys, every secret's value null."""
+    raw = yaml.safe_load((config.root / CONFIG_FILE).read_text(encoding="utf-8"))
+    blanked, _ = blank_secret_values(raw)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / CONFIG_FILE
+    path.write_text(yaml.safe_dump(blanked, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _pasted_secrets_warning(names: tuple[str, ...]) -> str:
+    listed = ", ".join(repr(name) for name in names)
+    return (
+        f"warning: config.yaml gives a value for secret {listed}; the value was dropped "
+        "(the packaged config.yaml has null), as secrets are read only where the model is "
+        f"served: run `modelport secret set {names[0]}`, set {ENV_PREFIX}{names[0]}, or write "
+        "a file of that name in MODELPORT_SECRETS_DIR, and remove the value from config.yaml"
+    )
 
 
 def _external_files(config: TrussConfig) -> dict[str, str]:

@@ -1,0 +1,3 @@
+class Model:
+    def predict(self, model_input):
+        return {"decoy": "model/model.py"}
