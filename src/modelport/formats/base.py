@@ -48,6 +48,10 @@ class BuildOutput:
     """Artifact name -> path of a file the step wrote (e.g. the pickled instance)."""
     notes: list[str] = field(default_factory=list)
     """Lines to show the user (e.g. that the schema was inferred)."""
+    models: dict[str, str] = field(default_factory=dict)
+    """When the project holds several models: model name -> entry point; each is registered
+    as a model of its own (same files and metadata), ``entry_point`` and the build's name
+    then unused."""
 
 
 class ModelFormat(ABC):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import importlib
 import inspect
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import metadata
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from modelport.errors import ConfigError
+from modelport.registry.refs import NAME_MAX
 
 GROUP = "deepaas.v2.model"
 FORMAT_NAME = "deepaas"
@@ -48,6 +50,18 @@ class EntryPoint:
         if inspect.isclass(target):
             return target()
         return target
+
+
+def model_name(entry_name: str) -> str:
+    """The registry name of an entry point's model: lower case, other characters as ``-``."""
+    name = re.sub(r"[^a-z0-9]+", "-", entry_name.lower()).strip("-")[:NAME_MAX].strip("-")
+    if not name:
+        raise ConfigError(
+            f"DEEPaaS entry point {entry_name!r} gives no usable model name",
+            hint="name the entry point with letters or digits, e.g. my-model = pkg.api",
+            field=entry_name,
+        )
+    return name
 
 
 def installed_entry_points() -> list[EntryPoint]:
