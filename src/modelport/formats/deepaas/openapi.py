@@ -97,7 +97,7 @@ def parameters(arguments: Arguments) -> list[dict[str, Any]]:
         description = field_info(declared, "description")
         if description:
             parameter["description"] = str(description)
-        default = declared.load_default
+        default = getattr(declared, "load_default", getattr(declared, "missing", None))
         if isinstance(default, str | int | float | bool):
             parameter["default"] = default
         found.append(parameter)
