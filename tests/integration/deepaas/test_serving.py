@@ -203,3 +203,10 @@ def test_serve_names_what_it_cannot_find(deepaas_home: Path, tmp_path: Path) -> 
     assert empty.code != 0
     assert "no DEEPaaS model is registered" in empty.stderr
     assert "modelport build" in empty.stderr
+
+
+def test_name_is_refused_for_a_package_of_several_models(tmp_path: Path) -> None:
+    built = run_cli("build", str(PACKAGE), "--env", "inherit", "--name", "x", home=tmp_path)
+    assert built.code != 0
+    assert "holds 2 models (dptest, dptest-class)" in built.stderr
+    assert "without --name" in built.stderr
