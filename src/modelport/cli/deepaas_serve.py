@@ -52,6 +52,16 @@ def serve_deepaas(
         )
         for v in versions
     }
+    entry_names = {v.model: _entry_name(artifacts[v.digest].manifest.entry_point) for v in versions}
+    if names:
+        unknown = sorted(set(names) - set(entry_names) - set(entry_names.values()))
+        if unknown:
+            raise NotFound(
+                f"no registered DEEPaaS model or entry point called {', '.join(unknown)}",
+                hint="`modelport models list` lists the registered models",
+            )
+        versions = [v for v in versions if {v.model, entry_names[v.model]} & set(names)]
+    artifacts = {v.digest: artifacts[v.digest] for v in versions}
     environments = {
         (tuple(a.manifest.lock), a.manifest.build.get("environment")) for a in artifacts.values()
     }
@@ -87,19 +97,9 @@ def serve_deepaas(
     for version in versions:
         artifact = artifacts[version.digest]
         servable = DeepaasFormat().load(unpacked_root(artifact, STATE.settings), artifact.manifest)
-        if names and version.model not in names and servable.name not in names:
-            continue
         if register:
             servable.register_trained = functools.partial(register_trained, version)
         servables.append(servable)
-    if names:
-        known = {s.name for s in servables} | {v.model for v in versions}
-        unknown = sorted(set(names) - known)
-        if unknown:
-            raise NotFound(
-                f"no registered DEEPaaS model or entry point called {', '.join(unknown)}",
-                hint="`modelport models` lists the registered models",
-            )
     runtimes = [ModelRuntime(s, threads=threads, timeout=timeout) for s in servables]
     models = ModelSet(runtimes)
     app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
@@ -125,6 +125,11 @@ def register_trained(version: ModelVersion, folder: Path) -> str:
         if registered.model == version.model:
             return f"{registered.model}:{registered.number}"
     return f"{result.version.model}:{result.version.number}"
+
+
+def _entry_name(entry_point: str) -> str:
+    """The entry point's own name, from the manifest's ``name = module[:attribute]``."""
+    return entry_point.partition("=")[0].strip()
 
 
 def _deepaas_versions() -> list[ModelVersion]:

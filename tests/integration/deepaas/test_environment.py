@@ -17,6 +17,7 @@ import pytest
 
 from ..cli import run_cli
 from ..servers import free_port
+from .conftest import PACKAGE as DPTEST
 from .conftest import Server, modelport_deepaas, serving
 
 pytestmark = pytest.mark.slow
@@ -158,3 +159,17 @@ def test_serve_name_serves_that_entry_point(legacy_home: Path, tmp_path: Path) -
     assert [m["id"] for m in models] == ["dplegacy-camel"]  # plain serve: the registry name
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"status": "OK", "predictions": "BigModel"}
+
+
+def test_models_of_different_environments_are_served_apart(
+    legacy_home: Path, tmp_path: Path
+) -> None:
+    """Last in this module: it adds the inherit-built test package to the shared registry."""
+    assert run_cli("build", str(DPTEST), "--env", "inherit", home=legacy_home).code == 0
+    mixed = run_cli("serve", "--deepaas", home=legacy_home)
+    assert mixed.code != 0
+    assert "built in different environments" in mixed.stderr
+    assert "serve --deepaas NAME" in mixed.stderr
+    with modelport_deepaas(legacy_home, tmp_path / "tmp", "Dplegacy_Camel", "dplegacy") as server:
+        models = httpx.get(f"{server.url}/v2/models/").json()["models"]
+    assert {m["id"] for m in models} == {"Dplegacy_Camel", "dplegacy"}
