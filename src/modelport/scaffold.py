@@ -9,7 +9,9 @@ from pathlib import Path
 
 from modelport.errors import Conflict, InvalidInput
 
-TEMPLATES = ("basic", "sklearn", "async", "streaming")
+TEMPLATES = ("basic", "sklearn", "async", "streaming", "truss", "qwak")
+OWN_LAYOUT = ("truss",)
+"""Templates of other conventions' layouts, which take nothing from the common files."""
 COMMON = "_common"
 SUFFIX = ".tmpl"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -50,7 +52,8 @@ def scaffold(
     values = {"name": name, "class_name": class_name, "template": template}
     root = files("modelport") / "templates"
     rendered: dict[Path, str] = {}
-    for source in (root / COMMON, root / template):
+    sources = [root / template] if template in OWN_LAYOUT else [root / COMMON, root / template]
+    for source in sources:
         for relative, node in _walk(source):
             rendered[target / relative] = _render(node.read_text(encoding="utf-8"), values)
     for path, text in sorted(rendered.items()):

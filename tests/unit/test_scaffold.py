@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from modelport.errors import Conflict, InvalidInput
-from modelport.scaffold import TEMPLATES, class_name_for, scaffold
+from modelport.scaffold import OWN_LAYOUT, TEMPLATES, class_name_for, scaffold
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("template", [t for t in TEMPLATES if t not in OWN_LAYOUT])
 def test_every_template_writes_a_full_project(tmp_path: Path, template: str) -> None:
     root = tmp_path / "iris"
     written = scaffold("iris", template=template, dest=root, class_name="IrisClassifier")
@@ -22,7 +22,8 @@ def test_every_template_writes_a_full_project(tmp_path: Path, template: str) -> 
         assert "{{" not in text, f"unrendered placeholder in {path}"
         if path.suffix == ".py":
             compile(text, str(path), "exec")
-    assert "class IrisClassifier(modelport.Model)" in (root / "main" / "model.py").read_text()
+    base = "QwakModel" if template == "qwak" else "modelport.Model"
+    assert f"class IrisClassifier({base})" in (root / "main" / "model.py").read_text()
     assert "from .model import IrisClassifier" in (root / "main" / "__init__.py").read_text()
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 import modelport
 from modelport.build.artifact import ArtifactInfo, source_digest, write_artifact
@@ -27,6 +29,7 @@ from modelport.build.environment import Environment, inherit_environment, prepar
 from modelport.build.lineage import lineage_of
 from modelport.build.manifest import FORMAT_VERSION, Manifest
 from modelport.build.progress import Progress, SilentProgress
+from modelport.build.served_tests import run_served_tests
 from modelport.build.testrun import TestReport, run_tests
 from modelport.build.worker import FORMAT_OPTIONS_FILE, RESULT_FILE
 from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
@@ -47,6 +50,9 @@ class BuildOptions:
     extra_folders: tuple[str, ...] = ()
     sample: Path | None = None
     run_unit_tests: bool = True
+    """False (``--skip-tests``) skips the unit and the build-time integration tests."""
+    run_integration_tests: bool = True
+    """False leaves a layout's build-time integration tests to the caller (``modelport test``)."""
     framework: str | None = None
     """Wallaroo's framework name of the upload (``python``, ``custom``, ``onnx``, ...)."""
     input_schema: pa.Schema | str | Path | None = None
@@ -109,9 +115,19 @@ def build_project(
         tests: TestReport | None = None
         if options.run_unit_tests and layout.unit_tests:
             progress.step(f"running unit tests ({layout.unit_tests})")
-            tests = run_tests(environment.python, layout.root, layout.unit_tests)
+            tests = run_tests(
+                environment.python,
+                layout.root,
+                layout.unit_tests,
+                plugins=layout.test_plugins,
+            )
             _check_tests(tests)
             progress.info(f"{tests.passed} passed, {tests.skipped} skipped")
+        elif not options.run_unit_tests:
+            at_build = layout.integration_tests if layout.integration_tests_at_build else None
+            skipped = " and ".join(filter(None, (layout.unit_tests, at_build)))
+            if skipped:
+                progress.info(f"warning: --skip-tests: {skipped} not run")
 
         registered: list[tuple[ModelVersion, bool, ArtifactInfo]] = []
         for model_name, entry_point in _models(name, output, options).items():
@@ -128,6 +144,21 @@ def build_project(
                 tests,
             )
             progress.info(f"{artifact.digest} ({artifact.size:,} bytes)")
+
+            if (
+                options.run_unit_tests
+                and options.run_integration_tests
+                and layout.integration_tests
+                and layout.integration_tests_at_build
+            ):
+                progress.step(
+                    f"serving the build for its integration tests ({layout.integration_tests})"
+                )
+                report = _served_tests(
+                    environment, layout, layout.integration_tests, artifact, model_name, work
+                )
+                _check_tests(report, kind="integration")
+                progress.info(f"{report.passed} passed, {report.skipped} skipped")
 
             progress.step(f"registering {model_name}")
             version, created = store.register_version(
@@ -176,14 +207,39 @@ def _models(name: str, output: BuildOutput, options: BuildOptions) -> dict[str, 
 def _environment(
     layout: ProjectLayout, options: BuildOptions, settings: Settings, progress: Progress
 ) -> Environment:
-    dependency_file = layout.dependency_file or find_dependency_file(layout.dependency_root)
+    declared = layout.requirements
+    dependency_file = layout.dependency_file or (
+        find_dependency_file(layout.dependency_root) if declared is None else None
+    )
     if options.env == "inherit":
         progress.info("using the current interpreter (--env inherit)")
         return inherit_environment()
-    requirements = dependency_file.requirements() if dependency_file else []
-    if dependency_file:
-        progress.info(f"{len(requirements)} requirements from {dependency_file.path.name}")
+    requirements = dependency_file.requirements() if dependency_file else list(declared or [])
+    if dependency_file or declared:
+        source = dependency_file.path.name if dependency_file else "the project's config"
+        progress.info(f"{len(requirements)} requirements from {source}")
+    requirements = _without_provided(requirements, layout.provided_packages, progress)
     return prepare_environment(requirements, envs_dir=settings.envs_dir, progress=progress.info)
+
+
+def _without_provided(
+    requirements: list[str], provided: tuple[str, ...], progress: Progress
+) -> list[str]:
+    """The requirements, less the packages the project's convention provides itself."""
+    if not provided:
+        return requirements
+    names = {canonicalize_name(p) for p in provided}
+    kept: list[str] = []
+    for line in requirements:
+        try:
+            name = canonicalize_name(Requirement(line).name)
+        except InvalidRequirement:
+            name = None
+        if name in names:
+            progress.info(f"not installing {line}: modelport provides its import names")
+        else:
+            kept.append(line)
+    return kept
 
 
 _ERRORS: dict[str, type[ModelportError]] = {
@@ -258,17 +314,43 @@ def _is_file(text: str) -> bool:
         return False
 
 
-def _check_tests(report: TestReport) -> None:
+def _served_tests(
+    environment: Environment,
+    layout: ProjectLayout,
+    folder: str,
+    artifact: ArtifactInfo,
+    name: str,
+    work: Path,
+) -> TestReport:
+    """The integration tests, run against the new artifact served by ``modelport serve``."""
+    try:
+        return run_served_tests(
+            environment.python,
+            layout.root,
+            folder,
+            target=str(artifact.path),
+            model=name,
+            log_dir=work,
+            plugins=layout.test_plugins,
+        )
+    except ModelportError as exc:
+        raise BuildFailed(
+            f"the new build could not be served for {folder}: {exc.message}",
+            hint=exc.hint or "run `modelport serve` on the project to see the whole error",
+        ) from exc
+
+
+def _check_tests(report: TestReport, *, kind: str = "unit") -> None:
     if report.ok:
         return
     if not report.failures:
         tail = "\n".join(report.output.strip().splitlines()[-15:])
-        raise BuildFailed(f"unit tests in {report.folder} could not run:\n{tail}")
+        raise BuildFailed(f"{kind} tests in {report.folder} could not run:\n{tail}")
     lines = [f"  {f.test}: {f.message}" for f in report.failures]
     failed = report.failed
     total = report.passed + report.failed
     raise BuildFailed(
-        f"unit tests failed ({failed} of {total} in {report.folder}):\n" + "\n".join(lines),
+        f"{kind} tests failed ({failed} of {total} in {report.folder}):\n" + "\n".join(lines),
         hint="fix the failing tests, then build again",
     )
 
@@ -284,12 +366,14 @@ def _write(
     tests: TestReport | None,
 ) -> ArtifactInfo:
     files: dict[str, Path | bytes] = {f"src/{rel}": layout.root / rel for rel in layout.sources}
+    files.update({f"src/{rel}": path for rel, path in layout.external_sources.items()})
     files.update({arcname: Path(p) for arcname, p in output.files.items()})
     build_record: dict[str, Any] = {
         "source_digest": source_digest(layout.root, layout.sources),
         "modelport_version": modelport.__version__,
         "tests": tests.to_record() if tests else None,
         "environment": "inherit" if environment_mode == "inherit" else "venv",
+        **output.record,
     }
     manifest = Manifest(
         format_version=FORMAT_VERSION,

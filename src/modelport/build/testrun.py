@@ -63,8 +63,10 @@ def run_tests(
     *,
     extra_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    plugins: tuple[str, ...] = (),
 ) -> TestReport:
-    """Run ``pytest <folder>`` with the project as working directory and import root."""
+    """Run ``pytest <folder>`` with the project as working directory and import root; ``plugins``
+    are loaded first (``-p``)."""
     with tempfile.TemporaryDirectory(prefix="modelport-tests-") as scratch:
         junit = Path(scratch) / "junit.xml"
         command = [
@@ -77,6 +79,7 @@ def run_tests(
             str(project),
             f"--junitxml={junit}",
             *COLLECT_OPTIONS,
+            *(arg for plugin in plugins for arg in ("-p", plugin)),
             *extra_args,
         ]
         process_env = {**os.environ, **(env or {})}

@@ -70,7 +70,12 @@ def build(
         Path | None,
         typer.Option("--sample", help="Sample input (.json/.csv/.parquet) to infer the schema."),
     ] = None,
-    skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run tests/ut.")] = False,
+    skip_tests: Annotated[
+        bool,
+        typer.Option(
+            "--skip-tests", help="Do not run the project's tests (tests/ut; tests/it where built)."
+        ),
+    ] = False,
     framework: Annotated[
         str | None,
         typer.Option(

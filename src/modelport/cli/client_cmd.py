@@ -55,10 +55,8 @@ def test(
     """
     from modelport.build.detect import detect_format
     from modelport.build.pipeline import BuildOptions, build_project
-    from modelport.build.testrun import run_tests
+    from modelport.build.served_tests import run_served_tests
     from modelport.cli.progress import RichProgress
-    from modelport.testing.plugin import ENV_MODEL, ENV_URL
-    from modelport.testing.server import start_server
 
     mode = env_mode(env)
     layout = detect_format(path).layout(path)
@@ -72,7 +70,7 @@ def test(
             path,
             store=STATE.store,
             settings=STATE.settings,
-            options=BuildOptions(name=name, env=mode),
+            options=BuildOptions(name=name, env=mode, run_integration_tests=False),
             progress=progress,
         )
     version = built.version
@@ -80,26 +78,18 @@ def test(
     _stderr.print(Text(f"serving {ref} for {layout.integration_tests}"))
     cli_options = ["--registry", STATE.registry_uri] if STATE.registry_uri else []
     with tempfile.TemporaryDirectory(prefix="modelport-test-") as scratch:
-        server = start_server(
-            ref,
+        report = run_served_tests(
+            built.environment.python,
+            layout.root,
+            layout.integration_tests,
+            target=ref,
             model=version.model,
-            cli_options=cli_options,
             log_dir=Path(scratch),
+            cli_options=cli_options,
+            extra_args=tuple(pytest_args or ()),
+            plugins=layout.test_plugins,
             ready_timeout=ready_timeout,
         )
-        try:
-            report = run_tests(
-                built.environment.python,
-                layout.root,
-                layout.integration_tests,
-                extra_args=tuple(pytest_args or ()),
-                env={
-                    ENV_URL: server.url,
-                    ENV_MODEL: version.model,
-                },
-            )
-        finally:
-            server.stop()
     sys.stdout.write(report.output)
     console.print(Text(_summary(report, ref)))
     if report.exit_code:

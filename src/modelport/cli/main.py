@@ -21,6 +21,7 @@ from modelport.cli import (
     frameworks_cmd,
     pipeline_cmd,
     registry_cmd,
+    secret_cmd,
     serve_cmd,
 )
 from modelport.cli.context import STATE
@@ -40,6 +41,7 @@ client_cmd.register(app)
 export_cmd.register(app)
 pipeline_cmd.register(app)
 frameworks_cmd.register(app)
+secret_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -34,6 +34,20 @@ class ProjectLayout:
     dependency_file: DependencyFile | None = None
     """The dependency file the convention names itself (else one is looked for in
     ``dependency_root``)."""
+    requirements: tuple[str, ...] | None = None
+    """Requirements the convention declares itself (a Truss's config.yaml); when set, no
+    dependency file is looked for."""
+    integration_tests_at_build: bool = False
+    """Run ``integration_tests`` during the build, against the new artifact served for real,
+    before it is registered (the convention asks for it)."""
+    test_plugins: tuple[str, ...] = ()
+    """pytest plugins (``-p``) the project's tests need, e.g. a convention's import names."""
+    external_sources: dict[str, Path] = field(default_factory=dict)
+    """Files from outside ``root`` packaged too: artifact name under ``src/`` -> file (an extra
+    folder given by an absolute path keeps its whole path, as Qwak recreates it)."""
+    provided_packages: tuple[str, ...] = ()
+    """Distributions the convention provides itself (an SDK whose import names modelport
+    supplies): left out of the environment when the dependency file names them."""
 
 
 @dataclass
@@ -48,6 +62,8 @@ class BuildOutput:
     """Artifact name -> path of a file the step wrote (e.g. the pickled instance)."""
     notes: list[str] = field(default_factory=list)
     """Lines to show the user (e.g. that the schema was inferred)."""
+    record: dict[str, Any] = field(default_factory=dict)
+    """Facts of the build step (e.g. parameters the model logged) kept in the build record."""
     models: dict[str, str] = field(default_factory=dict)
     """When the project holds several models: model name -> entry point; each is registered
     as a model of its own (same files and metadata), ``entry_point`` and the build's name

@@ -14,11 +14,21 @@ from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
 from modelport.serving.models import ModelSet
 from modelport.serving.problems import EXCEPTION_HANDLERS
-from modelport.serving.protocols import deepaas, docs, kserve_v1, native, odahu, v2, wallaroo
+from modelport.serving.protocols import (
+    deepaas,
+    docs,
+    kserve_v1,
+    native,
+    odahu,
+    qwak,
+    truss,
+    v2,
+    wallaroo,
+)
 
 DEFAULT_MAX_BODY = 100 * 1024**2
 
-PROTOCOLS = (odahu, deepaas, wallaroo, v2, native, kserve_v1, docs)
+PROTOCOLS = (truss, odahu, deepaas, wallaroo, qwak, v2, native, kserve_v1, docs)
 """Each module's ``routes(models)``, in matching order. A convention's own protocol (its clients'
 routes) goes before the generic ones and returns routes only when one of its models is served;
 where its paths overlap a generic protocol's, it answers its own models and hands the others on."""

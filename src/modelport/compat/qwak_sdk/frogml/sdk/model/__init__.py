@@ -1,0 +1,1 @@
+"""``frogml.sdk.model``."""

@@ -1,0 +1,5 @@
+"""``frogml.sdk.model.base``."""
+
+from frogml import FrogMlModel
+
+__all__ = ["FrogMlModel"]

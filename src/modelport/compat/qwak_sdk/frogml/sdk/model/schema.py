@@ -1,0 +1,19 @@
+"""``frogml.sdk.model.schema``: the same classes as ``qwak.model.schema``."""
+
+from qwak.model.schema import (
+    Entity,
+    ExplicitFeature,
+    InferenceOutput,
+    ModelSchema,
+    Prediction,
+    RequestInput,
+)
+
+__all__ = [
+    "Entity",
+    "ExplicitFeature",
+    "InferenceOutput",
+    "ModelSchema",
+    "Prediction",
+    "RequestInput",
+]

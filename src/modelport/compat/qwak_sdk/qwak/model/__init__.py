@@ -1,0 +1,1 @@
+"""``qwak.model``: the model base class, schema, adapters and local tools."""

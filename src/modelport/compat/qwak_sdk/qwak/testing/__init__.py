@@ -1,0 +1,1 @@
+"""``qwak.testing``: the fixtures of a project's integration tests."""

@@ -1,0 +1,177 @@
+"""The Truss convention's adapter: detection, layout, build step and loading.
+
+A Truss is a folder with ``config.yaml`` and ``model/model.py`` holding class ``Model``, plus
+optional ``data/`` and ``packages/``. Its requirements come from ``config.yaml`` (``requirements``
+or ``requirements_file``). The build step imports the model (never instantiates it: that needs
+the serving machine's secrets) to check it and publish its typed input schema.
+"""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from modelport.build.artifact import collect_files
+from modelport.build.dependencies import DependencyFile
+from modelport.build.manifest import Manifest
+from modelport.errors import ConfigError
+from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.project import default_model_name
+from modelport.formats.truss.config import CONFIG_FILE, TrussConfig, read_config
+from modelport.formats.truss.schema import schema_of
+from modelport.formats.truss.servable import (
+    EXTERNAL_PACKAGES,
+    TrussServable,
+    import_model_class,
+    set_environment_variables,
+)
+from modelport.schema import Signature
+
+_SERVED_KEYS = ("description", "model_metadata", "resources", "runtime", "python_version")
+
+
+class TrussFormat(ModelFormat):
+    """Projects written as Trusses."""
+
+    name = "truss"
+
+    def detect(self, path: Path) -> float:
+        if not (path / CONFIG_FILE).is_file():
+            return 0.0
+        return 0.95 if (path / "model").is_dir() else 0.3
+
+    def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
+        root = path.resolve()
+        config = read_config(root)
+        folders = [
+            config.expanded["model_module_dir"],
+            config.data_dir,
+            *config.package_dirs,
+            *extra_folders,
+        ]
+        sources: set[str] = {CONFIG_FILE}
+        for folder in folders:
+            found = root / folder
+            if found.is_dir() and found.resolve().is_relative_to(root):
+                sources.update(collect_files(found, base=root))
+        examples = root / config.expanded["examples_filename"]
+        if examples.is_file():
+            sources.add(examples.name)
+        return ProjectLayout(
+            root=root,
+            default_name=_default_name(config, root),
+            sources=tuple(sorted(sources)),
+            dependency_root=root,
+            dependency_file=_requirements_file(config),
+            requirements=tuple(config.requirements),
+        )
+
+    def build_step(
+        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+    ) -> BuildOutput:
+        config = read_config(layout.root)
+        set_environment_variables(config)
+        cls = import_model_class(config)
+        notes = _python_note(config)
+        schema = schema_of(cls)
+        metadata = _metadata(config)
+        if schema is not None:
+            metadata["truss_schema"] = schema
+        else:
+            notes.append("predict's input is not a pydantic model: inputs are free-form JSON")
+        return BuildOutput(
+            entry_point=f"{config.model_file.relative_to(layout.root)}:{config.model_class_name}",
+            signature=Signature.free().to_dict(),
+            metadata=metadata,
+            version=str(config.expanded["model_metadata"].get("version", "0.0.0")),
+            files=_external_files(config),
+            notes=notes,
+        )
+
+    def load(self, root: Path, manifest: Manifest) -> TrussServable:
+        config = read_config(root / "src")
+        return TrussServable(
+            config,
+            name=manifest.name,
+            metadata=dict(manifest.metadata),
+            example=_first_example(config),
+        )
+
+
+def _default_name(config: TrussConfig, root: Path) -> str:
+    if config.model_name:
+        return default_model_name(Path(config.model_name))
+    return default_model_name(root)
+
+
+def _requirements_file(config: TrussConfig) -> DependencyFile | None:
+    """``requirements_file``, which then replaces the ``requirements`` list."""
+    if not config.requirements_file:
+        return None
+    path = config.root / config.requirements_file
+    if not path.is_file():
+        raise ConfigError(
+            f"requirements_file {config.requirements_file!r} does not exist",
+            hint="fix the path in config.yaml (relative to the Truss folder)",
+            field="requirements_file",
+        )
+    return DependencyFile("requirements", path)
+
+
+def _metadata(config: TrussConfig) -> dict[str, Any]:
+    """What the registry keeps: the served keys, and every other key of config.yaml except the
+    secrets' placeholder values (names only)."""
+    expanded = config.expanded
+    metadata: dict[str, Any] = {key: expanded[key] for key in _SERVED_KEYS}
+    metadata["truss_config"] = {
+        **{k: v for k, v in expanded.items() if k != "secrets"},
+        "secrets": list(config.secret_names),
+    }
+    return metadata
+
+
+def _python_note(config: TrussConfig) -> list[str]:
+    if "python_version" not in config.declared:
+        return []
+    wanted = str(config.expanded["python_version"]).removeprefix("py")
+    running = "".join(platform.python_version_tuple()[:2])
+    if wanted == running:
+        return []
+    return [
+        f"config.yaml asks for python_version py{wanted}; "
+        f"this build uses Python {platform.python_version()}"
+    ]
+
+
+def _external_files(config: TrussConfig) -> dict[str, str]:
+    """``external_package_dirs`` outside the Truss, copied into the artifact's sources."""
+    files: dict[str, str] = {}
+    for index, folder in enumerate(config.expanded["external_package_dirs"]):
+        path = (config.root / folder).resolve()
+        if path.is_relative_to(config.root):
+            continue
+        if not path.is_dir():
+            raise ConfigError(
+                f"external package folder {folder!r} does not exist",
+                hint="fix external_package_dirs in config.yaml (paths relative to the Truss)",
+                field="external_package_dirs",
+            )
+        for name, file in collect_files(path).items():
+            files[f"src/{EXTERNAL_PACKAGES}/{index}/{name}"] = str(file)
+    return files
+
+
+def _first_example(config: TrussConfig) -> Any:
+    path = config.root / config.expanded["examples_filename"]
+    if not path.is_file():
+        return None
+    try:
+        examples = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return None
+    if isinstance(examples, list) and examples and isinstance(examples[0], dict):
+        return examples[0].get("input")
+    return None

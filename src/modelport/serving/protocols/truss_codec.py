@@ -1,0 +1,171 @@
+"""Bodies and errors of the Truss server's routes.
+
+Requests: JSON whatever the Content-Type, except ``application/octet-stream`` (msgpack, answered
+in msgpack). Answers: the model's value as JSON (pydantic models and numpy values included), a
+starlette ``Response`` as is, or a stream: raw chunks (``application/octet-stream``), gathered into
+one JSON string when the client accepts only JSON, or server-sent events on the OpenAI-style
+routes. Errors: ``{"error": "..."}`` with Truss's status codes and ``x-baseten-error-*`` headers;
+what user code raised is logged (secret values blanked) and answered as a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pydantic
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from modelport.errors import InvalidInput, MalformedInput, ModelportError, ModelTimeout, NotFound
+from modelport.secrets import redact
+
+log = logging.getLogger("modelport.serving.truss")
+
+MSGPACK = "application/octet-stream"
+EVENT_STREAM = "text/event-stream"
+USER_CODE_FAILED = "Internal Server Error (in model/chainlet)."
+
+
+class StreamAborted(Exception):
+    """Raised to cut a raw stream short when the model failed in the middle of it."""
+
+
+def is_msgpack(request: Request) -> bool:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media == MSGPACK
+
+
+async def read_payload(request: Request) -> Any:
+    """The request body as a Python value (JSON, or msgpack for octet-stream bodies)."""
+    body = await request.body()
+    if is_msgpack(request):
+        import msgpack
+
+        try:
+            return msgpack.unpackb(body, raw=False)
+        except Exception as exc:
+            raise MalformedInput(f"Invalid msgpack payload: {exc}") from None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedInput(f"Invalid JSON payload: {exc}") from None
+
+
+def _plain(value: Any) -> Any:
+    """orjson's and msgpack's fallback: pydantic models, numpy scalars and arrays."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def encode_json(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY, default=_plain)
+
+
+def value_response(request: Request, value: Any) -> Response:
+    """A finished (not streamed) answer, in the encoding the request came in."""
+    if isinstance(value, Response):
+        return value
+    if is_msgpack(request):
+        import msgpack
+
+        return Response(msgpack.packb(value, default=_plain), media_type=MSGPACK)
+    return Response(encode_json(value), media_type="application/json")
+
+
+def _chunk_bytes(chunk: Any) -> bytes:
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode()
+    return encode_json(chunk)
+
+
+async def stream_response(request: Request, chunks: AsyncIterator[Any], name: str) -> Response:
+    """A streamed answer: raw chunks as they come, or one JSON string for JSON-only clients."""
+    if request.headers.get("accept", "").strip().lower() == "application/json":
+        try:
+            gathered = b"".join([_chunk_bytes(chunk) async for chunk in chunks])
+        except Exception as exc:
+            return error_response(exc, name)
+        return Response(encode_json(gathered.decode()), media_type="application/json")
+    return StreamingResponse(_raw(chunks, name), media_type=MSGPACK)
+
+
+async def _raw(chunks: AsyncIterator[Any], name: str) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            yield _chunk_bytes(chunk)
+    except Exception as exc:
+        _log_failure(exc, name, "its stream")
+        raise StreamAborted(f"the stream of {name!r} failed; see the server log") from None
+
+
+def event_stream(chunks: AsyncIterator[Any], name: str) -> StreamingResponse:
+    """Server-sent events: chunks already framed as events pass as they are, others become
+    ``data:`` events (ended by ``data: [DONE]``); a failure ends the stream with an error event."""
+
+    async def events() -> AsyncIterator[bytes]:
+        framed = False
+        try:
+            async for chunk in chunks:
+                data = _chunk_bytes(chunk)
+                if data.startswith((b"data:", b"event:", b":")):
+                    yield data
+                    continue
+                framed = True
+                yield b"data: " + data.replace(b"\n", b"\ndata: ") + b"\n\n"
+        except Exception as exc:
+            _log_failure(exc, name, "its stream")
+            yield b"event: error\ndata: " + encode_json({"error": USER_CODE_FAILED}) + b"\n\n"
+            return
+        if framed:
+            yield b"data: [DONE]\n\n"
+
+    return StreamingResponse(
+        events(), media_type=EVENT_STREAM, headers={"cache-control": "no-cache"}
+    )
+
+
+def truss_error(status: int, message: str, *, client_fault: bool) -> Response:
+    return Response(
+        orjson.dumps({"error": message}),
+        status_code=status,
+        media_type="application/json",
+        headers={
+            "x-baseten-error-source": "04",
+            "x-baseten-error-code": "700" if client_fault else "600",
+        },
+    )
+
+
+def not_ready(name: str, reason: str | None = None) -> Response:
+    message = f"Model with name {name} is not ready."
+    if reason:
+        message += f" {redact(reason)}"
+    return truss_error(503, message, client_fault=False)
+
+
+def error_response(exc: BaseException, name: str) -> Response:
+    """What a request that failed answers: the client's fault in its words, the model's as a
+    plain 500 (logged with its traceback)."""
+    if isinstance(exc, InvalidInput):
+        return truss_error(exc.status if exc.status < 422 else 400, str(exc), client_fault=True)
+    if isinstance(exc, NotFound):
+        return truss_error(404, str(exc), client_fault=True)
+    if isinstance(exc, ModelTimeout):
+        return truss_error(504, str(exc), client_fault=False)
+    _log_failure(exc, name, "a request")
+    return truss_error(500, USER_CODE_FAILED, client_fault=False)
+
+
+def _log_failure(exc: BaseException, name: str, what: str) -> None:
+    cause = exc.__cause__ if isinstance(exc, ModelportError) and exc.__cause__ else exc
+    text = "".join(traceback.format_exception(cause))
+    log.error("model %s failed in %s:\n%s", name, what, redact(text))

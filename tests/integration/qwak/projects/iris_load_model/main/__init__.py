@@ -1,0 +1,4 @@
+from .model import IrisClassifier
+
+def load_model():
+    return IrisClassifier()

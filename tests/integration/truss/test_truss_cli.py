@@ -1,0 +1,131 @@
+"""Trusses through the ``modelport`` command: ``init --format truss``, ``serve`` as a real
+process (a failing ``load()`` exits non-zero), unsupported config keys, and one Truss built in a
+real environment from its ``requirements:``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from modelport.errors import ModelFailed
+from modelport.serving.runtime import ModelRuntime
+
+from ..cli import run_cli
+from ..servers import free_port
+from .conftest import serving
+
+
+@contextmanager
+def served(home: Path, target: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``modelport serve TARGET`` as a real process on a free port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelport", "serve", target, "--port", str(port)],
+        env={**os.environ, "MODELPORT_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.communicate(timeout=30)
+
+
+def wait_ready(process: subprocess.Popen[str], url: str, *, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"not ready (exit code {process.poll()})")
+
+
+def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    made = run_cli("init", "my-model", "--format", "truss", home=home, cwd=tmp_path)
+    assert made.code == 0, made.stderr
+    project = tmp_path / "my-model"
+    assert (project / "config.yaml").is_file() and (project / "model" / "model.py").is_file()
+    assert not (project / "main").exists()
+    built = run_cli("build", str(project), "--env", "inherit", home=home)
+    assert built.code == 0, built.stderr
+    with served(home, "my-model") as (process, base):
+        wait_ready(process, f"{base}/v1/models/my-model")
+        answer = httpx.post(f"{base}/v1/models/my-model:predict", json={"text": "hello"})
+        assert answer.json() == {"text": "hello", "reply": "world"}
+
+
+def test_a_failing_load_keeps_readiness_false_with_the_reason(
+    runtime_of: Callable[..., ModelRuntime],
+) -> None:
+    runtime = runtime_of("load_fails", load=False)
+    with pytest.raises(ModelFailed, match="RuntimeError: the weights are missing"):
+        runtime.load()
+    with serving(runtime) as client:
+        answer = client.get("/v1/models/truss-load-fails")
+        assert answer.status_code == 503
+        assert answer.json()["error"] == (
+            "Model with name truss-load-fails is not ready. "
+            "load failed: RuntimeError: the weights are missing"
+        )
+        assert client.post("/v1/models/truss-load-fails:predict", json={}).status_code == 503
+
+
+def test_serve_exits_non_zero_when_load_fails(
+    truss_home: Path, built: Callable[[str], str]
+) -> None:
+    with served(truss_home, built("load_fails")) as (process, _):
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert "the weights are missing" in stderr
+
+
+@pytest.mark.parametrize("key", ["system_packages", "build_commands", "base_image"])
+def test_a_key_needing_a_container_build_is_refused_by_name(
+    key: str, tmp_path: Path, truss_sources: Path
+) -> None:
+    project = tmp_path / "needs-image"
+    shutil.copytree(truss_sources / "chain", project)
+    value = "python:3.11" if key == "base_image" else '["apt-get install ffmpeg"]'
+    with (project / "config.yaml").open("a") as config:
+        config.write(f"{key}: {value}\n")
+    result = run_cli("build", str(project), "--env", "inherit", home=tmp_path / "home")
+    assert result.code == 1
+    assert f"config.yaml key '{key}' needs a container build" in result.stderr
+
+
+@pytest.fixture(scope="session")
+def env_home(tmp_path_factory: pytest.TempPathFactory, truss_sources: Path) -> Path:
+    """A registry holding the packaged Truss, built in a real environment (once a session)."""
+    home = tmp_path_factory.mktemp("truss-env-home")
+    result = run_cli("build", str(truss_sources / "packaged"), home=home, timeout=900)
+    assert result.code == 0, result.stderr
+    assert "1 requirements from the project's config" in result.stdout
+    return home
+
+
+@pytest.mark.slow
+def test_a_truss_builds_its_own_environment_from_requirements(env_home: Path) -> None:
+    home = env_home
+    with served(home, "truss-packaged") as (process, base):
+        wait_ready(process, f"{base}/v1/models/truss-packaged", seconds=300)
+        answer = httpx.post(f"{base}/v1/models/truss-packaged:predict", json={"text": "hi"})
+    body = answer.json()
+    assert body["shout"] == "HI!", "packages/ is on the import path"
+    assert body["six"] == "six"
+    assert Path(body["python"]).resolve().is_relative_to((home / "envs").resolve())

@@ -1,0 +1,2 @@
+def label(value):
+    return f"<{value}>"

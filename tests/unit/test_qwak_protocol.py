@@ -1,0 +1,56 @@
+"""The Qwak route exists only while a Qwak model is served, and answers only for those."""
+
+from __future__ import annotations
+
+import httpx
+import pandas as pd
+
+from modelport.formats.python_model import PythonModelServable
+from modelport.formats.qwak.servable import QwakServable
+from modelport.schema import Field, Signature
+from modelport.serving.app import create_app
+from modelport.serving.models import ModelSet
+from modelport.serving.protocols import qwak
+from modelport.serving.runtime import ModelRuntime
+
+from ..integration.servers import running
+
+SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)], strict=False)
+
+
+class Doubler:
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"y": df["x"] * 2})
+
+
+def _runtime(servable: QwakServable | PythonModelServable) -> ModelRuntime:
+    runtime = ModelRuntime(servable, version=1)
+    runtime.load()
+    return runtime
+
+
+def test_no_route_without_a_qwak_model() -> None:
+    native = _runtime(PythonModelServable(Doubler(), name="native", signature=SIGNATURE))
+    assert qwak.routes(ModelSet([native])) == []
+
+
+def test_the_route_answers_for_qwak_models_only() -> None:
+    models = ModelSet(
+        [
+            _runtime(QwakServable(Doubler(), name="doubler", signature=SIGNATURE)),
+            _runtime(PythonModelServable(Doubler(), name="native", signature=SIGNATURE)),
+        ]
+    )
+    with running(create_app(models)) as base, httpx.Client(base_url=base) as client:
+        body = pd.DataFrame({"x": [1.0, 2.0], "extra": ["a", "b"]}).to_json(orient="split")
+        split = "application/json; format=pandas-split"
+        answer = client.post("/v1/doubler/predict", content=body, headers={"content-type": split})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == [{"y": 2.0}, {"y": 4.0}]
+        other = client.post("/v1/native/predict", json=[{"x": 1.0}])
+        assert other.status_code == 404
+        assert "/v1/models/native/predict" in other.text
+        csv = client.post(
+            "/v1/doubler/predict", content=b"x\n1", headers={"content-type": "text/csv"}
+        )
+        assert csv.status_code == 415
