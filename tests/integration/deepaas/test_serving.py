@@ -183,7 +183,10 @@ def _module() -> Any:
 
 def test_register_makes_the_trained_package_a_new_version(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert run_cli("build", str(PACKAGE), "--env", "inherit", home=home).code == 0
+    built = run_cli("build", str(PACKAGE), "--env", "inherit", home=home)
+    assert built.code == 0, built.stderr
+    assert "Registered dptest:1" in built.stdout
+    assert "Also registered dptest-class:1" in built.stdout
     with modelport_deepaas(home, tmp_path / "tmp", "dptest", "--register") as server:
         started = httpx.post(f"{server.url}{TRAIN}", params={"seconds": "0", "save": "true"})
         finished = wait_finished(server, started.json()["uuid"])

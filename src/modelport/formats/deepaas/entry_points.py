@@ -1,5 +1,5 @@
-"""DEEPaaS entry points: the ``deepaas.v2.model`` group, read from a project's files or from the
-installed distributions, and loaded as the model object they name.
+"""DEEPaaS entry points: the ``deepaas.v2.model`` group, read from a package's files (the same
+entries its installed distribution carries), and loaded as the model object they name.
 
 An entry point names a module (``pkg.api``: its functions are the model API) or a class
 (``pkg.api:Model``: instantiated once, as the DEEPaaS documentation says) or any other
@@ -14,7 +14,6 @@ import inspect
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +61,6 @@ def model_name(entry_name: str) -> str:
             field=entry_name,
         )
     return name
-
-
-def installed_entry_points() -> list[EntryPoint]:
-    """The ``deepaas.v2.model`` entry points of every installed distribution."""
-    found = {ep.name: EntryPoint(ep.name, ep.value) for ep in metadata.entry_points(group=GROUP)}
-    return [found[name] for name in sorted(found)]
 
 
 def project_entry_points(root: Path) -> list[EntryPoint]:
