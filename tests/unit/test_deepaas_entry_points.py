@@ -12,6 +12,7 @@ from modelport.formats.deepaas import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.formats.deepaas.entry_points import (
     EntryPoint,
     declares_entry_points,
+    model_name,
     project_entry_points,
 )
 
@@ -119,3 +120,26 @@ def test_build_records_every_entry_point(tmp_path: Path, monkeypatch: pytest.Mon
     output = adapter.build_step(adapter.layout(root), tmp_path / "out")
     assert output.metadata[ENTRY_POINTS_KEY] == {"demo": "demo.api", "demo-class": "demo.api:Model"}
     assert output.metadata["description"] == "d"
+    assert output.models == {"demo": "demo = demo.api", "demo-class": "demo-class = demo.api:Model"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "name"),
+    [("demo", "demo"), ("My_Model", "my-model"), ("a.b--c", "a-b-c"), ("_x_", "x")],
+)
+def test_model_names_are_registry_names(entry: str, name: str) -> None:
+    assert model_name(entry) == name
+
+
+def test_an_entry_point_without_letters_or_digits_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        model_name("__")
+    assert caught.value.field == "__"
+
+
+def test_clashing_model_names_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = package(tmp_path, "pyproject.toml", PYPROJECT.replace("demo-class =", "Demo ="))
+    monkeypatch.syspath_prepend(str(root))
+    adapter = DeepaasFormat()
+    with pytest.raises(ConfigError, match="clashing model names"):
+        adapter.build_step(adapter.layout(root), tmp_path / "out")

@@ -7,6 +7,7 @@ The building process never imports user code: the build step runs in the model's
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import platform
@@ -78,6 +79,8 @@ class BuildResult:
     environment: Environment
     tests: TestReport | None
     notes: list[str] = field(default_factory=list)
+    others: list[ModelVersion] = field(default_factory=list)
+    """The other models the build registered, when the project holds several."""
 
 
 def build_project(
@@ -126,46 +129,51 @@ def build_project(
             if skipped:
                 progress.info(f"warning: --skip-tests: {skipped} not run")
 
-        progress.step("writing the artifact")
-        artifact = _write(
-            work / "artifact.zip",
-            name,
-            adapter.name,
-            layout,
-            output,
-            environment,
-            options.env,
-            tests,
-        )
-        progress.info(f"{artifact.digest} ({artifact.size:,} bytes)")
-
-        if (
-            options.run_unit_tests
-            and options.run_integration_tests
-            and layout.integration_tests
-            and layout.integration_tests_at_build
-        ):
-            progress.step(
-                f"serving the build for its integration tests ({layout.integration_tests})"
+        registered: list[tuple[ModelVersion, bool, ArtifactInfo]] = []
+        for model_name, entry_point in _models(name, output, options).items():
+            progress.step(f"writing the artifact of {model_name}")
+            one = dataclasses.replace(output, entry_point=entry_point)
+            artifact = _write(
+                work / f"{model_name}.zip",
+                model_name,
+                adapter.name,
+                layout,
+                one,
+                environment,
+                options.env,
+                tests,
             )
-            report = _served_tests(
-                environment, layout, layout.integration_tests, artifact, name, work
-            )
-            _check_tests(report, kind="integration")
-            progress.info(f"{report.passed} passed, {report.skipped} skipped")
+            progress.info(f"{artifact.digest} ({artifact.size:,} bytes)")
 
-        progress.step("registering")
-        version, created = store.register_version(
-            name=name,
-            artifact=artifact.path,
-            digest=artifact.digest,
-            signature=output.signature,
-            metadata=output.metadata,
-            lineage=lineage_of(layout.root),
-            build=artifact.manifest.build,
-            source_format=adapter.name,
-            description=output.metadata.get("description"),
-        )
+            if (
+                options.run_unit_tests
+                and options.run_integration_tests
+                and layout.integration_tests
+                and layout.integration_tests_at_build
+            ):
+                progress.step(
+                    f"serving the build for its integration tests ({layout.integration_tests})"
+                )
+                report = _served_tests(
+                    environment, layout, layout.integration_tests, artifact, model_name, work
+                )
+                _check_tests(report, kind="integration")
+                progress.info(f"{report.passed} passed, {report.skipped} skipped")
+
+            progress.step(f"registering {model_name}")
+            version, created = store.register_version(
+                name=model_name,
+                artifact=artifact.path,
+                digest=artifact.digest,
+                signature=output.signature,
+                metadata=output.metadata,
+                lineage=lineage_of(layout.root),
+                build=artifact.manifest.build,
+                source_format=adapter.name,
+                description=output.metadata.get("description"),
+            )
+            registered.append((version, created, artifact))
+    version, created, artifact = registered[0]
     return BuildResult(
         version=version,
         created=created,
@@ -173,7 +181,27 @@ def build_project(
         environment=environment,
         tests=tests,
         notes=output.notes,
+        others=[v for v, _, _ in registered[1:]],
     )
+
+
+def _models(name: str, output: BuildOutput, options: BuildOptions) -> dict[str, str]:
+    """Model name -> entry point of every model the build registers: the one model named
+    ``name``, or each model the project declares (``BuildOutput.models``)."""
+    if not output.models:
+        return {name: output.entry_point}
+    if options.name and len(output.models) > 1:
+        raise ConfigError(
+            f"this project holds {len(output.models)} models ({', '.join(output.models)}), "
+            "each registered under its own name",
+            hint="build without --name",
+            field="name",
+        )
+    if options.name:
+        return {options.name: next(iter(output.models.values()))}
+    for model_name in output.models:
+        validate_name(model_name, field="name")
+    return dict(output.models)
 
 
 def _environment(

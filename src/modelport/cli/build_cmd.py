@@ -131,6 +131,8 @@ def build(
         console.print(Text(f"Registered {ref} ({version.digest}) in {progress.elapsed:.1f}s"))
     else:
         console.print(Text(f"Unchanged: {ref} already holds this artifact ({version.digest})"))
+    for other in result.others:  # a project holding several models registers each
+        console.print(Text(f"Also registered {other.model}:{other.number} ({other.digest})"))
     console.print(Text(f"Serve it: modelport serve {ref}"))
 
 

@@ -1,7 +1,7 @@
 """``modelport serve --deepaas [NAME ...]``: the registered DEEPaaS models in one server.
 
-Every registered DEEPaaS package (the newest version of each model) contributes one model per
-entry point; NAMEs pick registry models or entry points (default: all). They share one process,
+Every registered DEEPaaS model (the newest version of each; a package registers one per entry
+point) is served; NAMEs pick registry models or entry points (default: all). They share one process,
 so they must share one environment: packages built in different environments are refused with
 the advice to serve them separately. With ``--register``, each finished training job's copy of
 the package (with what ``train`` wrote into it) is built and registered as a new version.
@@ -22,7 +22,7 @@ from modelport.cli.context import STATE
 from modelport.cli.output import console
 from modelport.cli.targets import reexec_in_model_environment
 from modelport.errors import ConfigError, NotFound
-from modelport.formats.deepaas import DeepaasFormat
+from modelport.formats.deepaas import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.formats.deepaas.entry_points import FORMAT_NAME
 from modelport.formats.deepaas.servable import DeepaasServable
 from modelport.registry.entities import ModelVersion
@@ -52,6 +52,16 @@ def serve_deepaas(
         )
         for v in versions
     }
+    entry_names = {v.model: _entry_name(artifacts[v.digest].manifest.entry_point) for v in versions}
+    if names:
+        unknown = sorted(set(names) - set(entry_names) - set(entry_names.values()))
+        if unknown:
+            raise NotFound(
+                f"no registered DEEPaaS model or entry point called {', '.join(unknown)}",
+                hint="`modelport models list` lists the registered models",
+            )
+        versions = [v for v in versions if {v.model, entry_names[v.model]} & set(names)]
+    artifacts = {v.digest: artifacts[v.digest] for v in versions}
     environments = {
         (tuple(a.manifest.lock), a.manifest.build.get("environment")) for a in artifacts.values()
     }
@@ -86,22 +96,10 @@ def serve_deepaas(
     servables: list[DeepaasServable] = []
     for version in versions:
         artifact = artifacts[version.digest]
-        root = unpacked_root(artifact, STATE.settings)
-        loaded = DeepaasFormat().load_all(root, artifact.manifest)
-        if names and version.model not in names:
-            loaded = [s for s in loaded if s.name in names]
+        servable = DeepaasFormat().load(unpacked_root(artifact, STATE.settings), artifact.manifest)
         if register:
-            for servable in loaded:
-                servable.register_trained = functools.partial(register_trained, version)
-        servables.extend(loaded)
-    if names:
-        known = {s.name for s in servables} | {v.model for v in versions}
-        unknown = sorted(set(names) - known)
-        if unknown:
-            raise NotFound(
-                f"no registered DEEPaaS model or entry point called {', '.join(unknown)}",
-                hint="`modelport models` lists the registered models",
-            )
+            servable.register_trained = functools.partial(register_trained, version)
+        servables.append(servable)
     runtimes = [ModelRuntime(s, threads=threads, timeout=timeout) for s in servables]
     models = ModelSet(runtimes)
     app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
@@ -116,13 +114,22 @@ def register_trained(version: ModelVersion, folder: Path) -> str:
     """Build and register a training job's copy of the package as a new version of the model
     (in the environment the model was built with); answers ``name:number``."""
     env: EnvMode = "auto" if version.build.get("environment") == "venv" else "inherit"
+    single = len(version.metadata.get(ENTRY_POINTS_KEY) or {}) == 1
     result = build_project(
         folder,
         store=STATE.store,
         settings=STATE.settings,
-        options=BuildOptions(name=version.model, env=env, format=FORMAT_NAME),
+        options=BuildOptions(name=version.model if single else None, env=env, format=FORMAT_NAME),
     )
+    for registered in [result.version, *result.others]:
+        if registered.model == version.model:
+            return f"{registered.model}:{registered.number}"
     return f"{result.version.model}:{result.version.number}"
+
+
+def _entry_name(entry_point: str) -> str:
+    """The entry point's own name, from the manifest's ``name = module[:attribute]``."""
+    return entry_point.partition("=")[0].strip()
 
 
 def _deepaas_versions() -> list[ModelVersion]:

@@ -64,6 +64,10 @@ class BuildOutput:
     """Lines to show the user (e.g. that the schema was inferred)."""
     record: dict[str, Any] = field(default_factory=dict)
     """Facts of the build step (e.g. parameters the model logged) kept in the build record."""
+    models: dict[str, str] = field(default_factory=dict)
+    """When the project holds several models: model name -> entry point; each is registered
+    as a model of its own (same files and metadata), ``entry_point`` and the build's name
+    then unused."""
 
 
 class ModelFormat(ABC):

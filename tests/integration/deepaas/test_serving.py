@@ -183,14 +183,18 @@ def _module() -> Any:
 
 def test_register_makes_the_trained_package_a_new_version(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert run_cli("build", str(PACKAGE), "--env", "inherit", home=home).code == 0
+    built = run_cli("build", str(PACKAGE), "--env", "inherit", home=home)
+    assert built.code == 0, built.stderr
+    assert "Registered dptest:1" in built.stdout
+    assert "Also registered dptest-class:1" in built.stdout
     with modelport_deepaas(home, tmp_path / "tmp", "dptest", "--register") as server:
         started = httpx.post(f"{server.url}{TRAIN}", params={"seconds": "0", "save": "true"})
         finished = wait_finished(server, started.json()["uuid"])
     assert finished["status"] == "done", finished
-    assert finished["result"]["registered_version"] == "dptest-package:2"
-    listed = run_cli("versions", "dptest-package", "--json", home=home)
-    assert [v["number"] for v in listed.json()] == [1, 2]
+    assert finished["result"]["registered_version"] == "dptest:2"
+    for model in ("dptest", "dptest-class"):  # the package's other entry point comes along
+        listed = run_cli("versions", model, "--json", home=home)
+        assert [v["number"] for v in listed.json()] == [1, 2], model
     assert not list((home / "deepaas-training").iterdir())
 
 
@@ -202,3 +206,10 @@ def test_serve_names_what_it_cannot_find(deepaas_home: Path, tmp_path: Path) -> 
     assert empty.code != 0
     assert "no DEEPaaS model is registered" in empty.stderr
     assert "modelport build" in empty.stderr
+
+
+def test_name_is_refused_for_a_package_of_several_models(tmp_path: Path) -> None:
+    built = run_cli("build", str(PACKAGE), "--env", "inherit", "--name", "x", home=tmp_path)
+    assert built.code != 0
+    assert "holds 2 models (dptest, dptest-class)" in built.stderr
+    assert "without --name" in built.stderr

@@ -2,9 +2,10 @@
 each name a model (a module or a class offering get_metadata, warm, get_predict_args, predict,
 get_train_args, train and an optional response ``schema``).
 
-A build packages the package's files and records its entry points; serving loads every entry
-point as one :class:`DeepaasServable`, answered on the DEEPaaS routes
-(``modelport.serving.protocols.deepaas``). Importing this module needs no marshmallow (every
+A build installs the package into the model's environment (``modelport.formats.deepaas.install``),
+packages its files and registers one model per entry point, named after it (``model_name``);
+serving loads a model's entry point as a :class:`DeepaasServable`, answered on the DEEPaaS
+routes (``modelport.serving.protocols.deepaas``). Importing this module needs no marshmallow (every
 format adapter is imported for every build): the model-facing modules are imported when used.
 """
 
@@ -23,9 +24,9 @@ from modelport.formats.deepaas.entry_points import (
     GROUP,
     EntryPoint,
     declares_entry_points,
+    model_name,
     project_entry_points,
 )
-from modelport.formats.project import default_model_name
 from modelport.schema import Signature
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class DeepaasFormat(ModelFormat):
 
     def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
         root = path.resolve()
-        if not project_entry_points(root):
+        entries = project_entry_points(root)
+        if not entries:
             raise ConfigError(
                 f"{root} declares no {GROUP} entry points",
                 hint=f'add [project.entry-points."{GROUP}"] to pyproject.toml '
@@ -56,7 +58,7 @@ class DeepaasFormat(ModelFormat):
             )
         return ProjectLayout(
             root=root,
-            default_name=default_model_name(root),
+            default_name=model_name(entries[0].name),
             sources=tuple(sorted(collect_files(root))),
             dependency_root=root,
             unit_tests=None,
@@ -65,8 +67,11 @@ class DeepaasFormat(ModelFormat):
     def build_step(
         self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
     ) -> BuildOutput:
+        from modelport.formats.deepaas.install import in_model_environment, install_package
         from modelport.formats.deepaas.servable import DeepaasServable
 
+        if in_model_environment():
+            install_package(layout.root, layout.sources)
         import_root = _import_root(layout.root)
         if str(layout.root / import_root) not in sys.path:
             sys.path.insert(0, str(layout.root / import_root))
@@ -82,8 +87,15 @@ class DeepaasFormat(ModelFormat):
             ENTRY_POINTS_KEY: {e.name: e.value for e in entries},
             IMPORT_ROOT_KEY: import_root,
         }
+        models = {model_name(e.name): f"{e.name} = {e.value}" for e in entries}
+        if len(models) < len(entries):
+            raise ConfigError(
+                f"the entry points {', '.join(e.name for e in entries)} give clashing model names",
+                hint="name DEEPaaS entry points so they differ in more than case and punctuation",
+            )
         return BuildOutput(
             entry_point=f"{entries[0].name} = {entries[0].value}",
+            models=models,
             signature=Signature(strict=False, free_form=True).to_dict(),
             metadata=metadata,
             version=str(first.get("version", "0.0.0")),
@@ -91,26 +103,21 @@ class DeepaasFormat(ModelFormat):
         )
 
     def load(self, root: Path, manifest: Manifest) -> DeepaasServable:
-        return self.load_all(root, manifest)[0]
+        """The model of the entry point the artifact was registered for (its object created).
 
-    def load_all(self, root: Path, manifest: Manifest) -> list[DeepaasServable]:
-        """One servable per entry point recorded in the manifest (each model object created)."""
+        The artifact's sources go first on ``sys.path``: each version serves its own code even
+        where the environment has another build of the package installed."""
         from modelport.formats.deepaas.servable import DeepaasServable
 
         package_root = (root / "src").resolve()
         source_root = (package_root / str(manifest.metadata.get(IMPORT_ROOT_KEY, "."))).resolve()
         if str(source_root) not in sys.path:
             sys.path.insert(0, str(source_root))
-        entries = manifest.metadata.get(ENTRY_POINTS_KEY) or {}
-        servables = []
-        for name, value in sorted(entries.items()):
-            entry = EntryPoint(name, value)
-            servables.append(
-                DeepaasServable(
-                    entry, entry.load(), source_root=source_root, package_root=package_root
-                )
-            )
-        return servables
+        name, _, value = manifest.entry_point.partition("=")
+        entry = EntryPoint(name.strip(), value.strip())
+        return DeepaasServable(
+            entry, entry.load(), source_root=source_root, package_root=package_root
+        )
 
 
 def check_metadata(servable: DeepaasServable) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""DEEPaaS entry points: the ``deepaas.v2.model`` group, read from a project's files or from the
-installed distributions, and loaded as the model object they name.
+"""DEEPaaS entry points: the ``deepaas.v2.model`` group, read from a package's files (the same
+entries its installed distribution carries), and loaded as the model object they name.
 
 An entry point names a module (``pkg.api``: its functions are the model API) or a class
 (``pkg.api:Model``: instantiated once, as the DEEPaaS documentation says) or any other
@@ -11,13 +11,14 @@ from __future__ import annotations
 import configparser
 import importlib
 import inspect
+import re
 import tomllib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from modelport.errors import ConfigError
+from modelport.registry.refs import NAME_MAX
 
 GROUP = "deepaas.v2.model"
 FORMAT_NAME = "deepaas"
@@ -50,10 +51,16 @@ class EntryPoint:
         return target
 
 
-def installed_entry_points() -> list[EntryPoint]:
-    """The ``deepaas.v2.model`` entry points of every installed distribution."""
-    found = {ep.name: EntryPoint(ep.name, ep.value) for ep in metadata.entry_points(group=GROUP)}
-    return [found[name] for name in sorted(found)]
+def model_name(entry_name: str) -> str:
+    """The registry name of an entry point's model: lower case, other characters as ``-``."""
+    name = re.sub(r"[^a-z0-9]+", "-", entry_name.lower()).strip("-")[:NAME_MAX].strip("-")
+    if not name:
+        raise ConfigError(
+            f"DEEPaaS entry point {entry_name!r} gives no usable model name",
+            hint="name the entry point with letters or digits, e.g. my-model = pkg.api",
+            field=entry_name,
+        )
+    return name
 
 
 def project_entry_points(root: Path) -> list[EntryPoint]:

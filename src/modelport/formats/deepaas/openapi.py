@@ -97,7 +97,11 @@ def parameters(arguments: Arguments) -> list[dict[str, Any]]:
         description = field_info(declared, "description")
         if description:
             parameter["description"] = str(description)
-        default = declared.load_default
+        # ``load_default`` since marshmallow 3.13 (reading ``missing`` there warns)
+        if hasattr(declared, "load_default"):
+            default = declared.load_default
+        else:
+            default = getattr(declared, "missing", None)
         if isinstance(default, str | int | float | bool):
             parameter["default"] = default
         found.append(parameter)
