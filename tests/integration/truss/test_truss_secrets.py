@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def test_no_secret_value_is_in_the_artifact_or_the_registry(
 ) -> None:
     store = open_store(None, settings=Settings(home=truss_home))
     version = store.resolve("truss-echo")
-    assert SECRET.encode() not in store.artifact_path(version).read_bytes()
+    with zipfile.ZipFile(store.artifact_path(version)) as artifact:
+        leaking = [m for m in artifact.namelist() if SECRET.encode() in artifact.read(m)]
+    assert leaking == [], f"the secret's value is in {leaking}"
     assert SECRET not in str(version.metadata)
     assert version.metadata["truss_config"]["secrets"] == ["api_key"]
     listed = run_cli("secret", "list", home=truss_home)
