@@ -91,6 +91,13 @@ def test_failing_tests_are_named_and_skip_tests_skips_both(
     assert skipped.code == 0, skipped.stderr
     assert "warning: --skip-tests: tests/ut and tests/it not run" in skipped.stdout
 
+    tested = qwak_cli("test", str(iris_copy), "--env", "inherit")  # tests/ut first, as build
+    assert tested.code != 0
+    assert "unit tests failed (1 of 1 in tests/ut)" in tested.stderr
+    assert "sample_test::add_test" in tested.stderr
+    helped = " ".join(qwak_cli("test", "--help").stdout.replace("│", " ").split())
+    assert "running its unit tests, tests/ut" in helped
+
     shutil.rmtree(iris_copy / "tests" / "ut")
     message = _fails(qwak_cli, iris_copy, "--env", "inherit")
     assert "integration tests failed (1 of 1 in tests/it)" in message
