@@ -135,6 +135,35 @@ def test_numpy_input_adapter() -> None:
     assert model.seen == [(2, 1)]
 
 
+@pytest.mark.parametrize("input_adapter", ["DataFrameInputAdapter", "AutodetectInputAdapter"])
+@pytest.mark.parametrize(
+    ("output_adapter", "answer"),
+    [
+        ("NumpyOutputAdapter", lambda frame: (frame["x"] * 2).to_numpy()),
+        ("DataFrameOutputAdapter", lambda frame: pd.DataFrame({"y": frame["x"] * 2})),
+        ("AutodetectOutputAdapter", lambda frame: pd.DataFrame({"y": frame["x"] * 2})),
+    ],
+)
+def test_frame_input_adapters_and_output_adapters(
+    input_adapter: str, output_adapter: str, answer: Any
+) -> None:
+    import qwak
+    from qwak.model import adapters
+
+    class Model(_Model):
+        @qwak.api(
+            input_adapter=getattr(adapters, input_adapter)(),
+            output_adapter=getattr(adapters, output_adapter)(),
+        )
+        def predict(self, frame: pd.DataFrame) -> Any:
+            self.seen.append(type(frame))
+            return answer(frame)
+
+    model = Model()
+    assert _serve(model).predict_frame(FRAME).to_pylist() == [{"y": 2.0}, {"y": 4.0}]
+    assert model.seen == [pd.DataFrame]
+
+
 @pytest.mark.parametrize(
     ("answer", "rows"),
     [

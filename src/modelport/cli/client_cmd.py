@@ -1,5 +1,5 @@
-"""``modelport test`` (a project's integration tests against its served model) and
-``modelport predict`` (one prediction, in-process or from a running server)."""
+"""``modelport test`` (a project's unit tests, then its integration tests against its served
+model) and ``modelport predict`` (one prediction, in-process or from a running server)."""
 
 from __future__ import annotations
 
@@ -47,10 +47,11 @@ def test(
         float, typer.Option("--ready-timeout", help="Seconds the model may take to load.")
     ] = 600.0,
 ) -> None:
-    """Build a project, serve it, and run its integration tests (tests/it) against the server.
+    """Build a project (running its unit tests, tests/ut), serve it, and run its integration
+    tests (tests/it) against the server.
 
-    Tests get a client bound to the served model through the `real_time_client` fixture; the
-    exit code is pytest's.
+    A failing unit test stops the build, as in `modelport build`. Integration tests get a client
+    bound to the served model through the `real_time_client` fixture; the exit code is pytest's.
     """
     from modelport.build.detect import detect_format
     from modelport.build.pipeline import BuildOptions, build_project

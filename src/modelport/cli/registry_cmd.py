@@ -58,6 +58,15 @@ def show_model(name: str, as_json: JsonFlag = False) -> None:
         ],
     )
     _print_versions(versions)
+    for version in versions:
+        _print_logged(version)
+
+
+def _print_logged(version: ModelVersion) -> None:
+    """What the model logged while it was built (params, metrics, data), if anything."""
+    logged = version.build.get("logged")
+    if isinstance(logged, dict) and logged:
+        print_fields(f"{version.model}:{version.number} logged", sorted(logged.items()))
 
 
 def versions(name: str, as_json: JsonFlag = False) -> None:

@@ -63,6 +63,11 @@ def test_build_reads_a_bundled_csv_and_keeps_what_the_model_logged(
     assert logged["params"] == {"multiplier": 1.0}
     assert logged["metrics"] == {"rows": 3}
     assert logged["data"] == [{"tag": "prices", "rows": 3, "columns": ["size", "price"]}]
+    table = " ".join(qwak_cli("models", "show", "prices").stdout.replace("│", " ").split())
+    assert "prices:1 logged" in table
+    assert "params multiplier=1.0" in table
+    assert "metrics rows=3" in table
+    assert "'tag': 'prices'" in table
 
 
 def test_dependency_required_folders_are_packaged_and_read_by_predict(

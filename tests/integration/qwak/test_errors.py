@@ -1,6 +1,6 @@
 """Bad Qwak projects fail the build with a message naming the file, class or test; nothing is
 registered (more build-step errors: tests/unit/test_qwak_format.py). ``--skip-tests`` skips both
-test kinds with a warning, and ``modelport test`` re-runs the integration tests."""
+test kinds with a warning, and ``modelport test`` re-runs the unit and integration tests."""
 
 from __future__ import annotations
 
@@ -91,6 +91,13 @@ def test_failing_tests_are_named_and_skip_tests_skips_both(
     assert skipped.code == 0, skipped.stderr
     assert "warning: --skip-tests: tests/ut and tests/it not run" in skipped.stdout
 
+    tested = qwak_cli("test", str(iris_copy), "--env", "inherit")  # tests/ut first, as build
+    assert tested.code != 0
+    assert "unit tests failed (1 of 1 in tests/ut)" in tested.stderr
+    assert "sample_test::add_test" in tested.stderr
+    helped = " ".join(qwak_cli("test", "--help").stdout.replace("│", " ").split())
+    assert "running its unit tests, tests/ut" in helped
+
     shutil.rmtree(iris_copy / "tests" / "ut")
     message = _fails(qwak_cli, iris_copy, "--env", "inherit")
     assert "integration tests failed (1 of 1 in tests/it)" in message
@@ -100,3 +107,34 @@ def test_failing_tests_are_named_and_skip_tests_skips_both(
     assert rerun.code == 1
     assert "1 failed" in rerun.stdout
     assert "failed: tests.it.sample_test::test_iris_classifier" in " ".join(rerun.stdout.split())
+
+
+UNPICKLABLE = """
+import threading
+
+from qwak.model.base import QwakModel
+
+class Uploader(QwakModel):
+    def build(self):
+        self.s3_client = threading.Lock()
+
+    def predict(self, df):
+        return df
+"""
+
+
+def test_no_model_class(qwak_cli: Callable[..., Result], iris_copy: Path) -> None:
+    (iris_copy / "main" / "__init__.py").write_text("")
+    (iris_copy / "main" / "model.py").write_text(
+        "from qwak.model.base import QwakModel\n\nclass Helper:\n    pass\n"
+    )
+    message = _fails(qwak_cli, iris_copy, "--env", "inherit", "--skip-tests")
+    assert "no model class found in main/" in message
+    assert "QwakModel" in message  # the hint says what to define
+
+
+def test_an_unpicklable_field(qwak_cli: Callable[..., Result], iris_copy: Path) -> None:
+    (iris_copy / "main" / "__init__.py").write_text("from .model import Uploader\n")
+    (iris_copy / "main" / "model.py").write_text(UNPICKLABLE)
+    message = _fails(qwak_cli, iris_copy, "--env", "inherit", "--skip-tests")
+    assert "Uploader.s3_client (a lock) cannot be pickled after build()" in message

@@ -125,6 +125,7 @@ def test_json_adapters_and_initialize_model_once_per_process(
     rows = [row for answer in answers for row in answer.json()]
     assert [row["price"] for row in rows[:2]] == [100.0, 290.0]
     assert {row["pid"] for row in rows} == {server.process.pid}
+    assert {row["initializations"] for row in rows} == {1}  # not once per request
 
 
 def test_only_qwak_models_answer_on_the_qwak_route(iris: httpx.Client) -> None:

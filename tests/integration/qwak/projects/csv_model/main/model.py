@@ -15,6 +15,7 @@ class NearestPrice(QwakModel):
         self.multiplier = float(os.environ.get("PRICE_MULTIPLIER", "1"))
         self.table = None
         self.initialized_in = None
+        self.initializations = 0
         qwak.log_param({"multiplier": self.multiplier})
 
     def build(self):
@@ -25,11 +26,16 @@ class NearestPrice(QwakModel):
 
     def initialize_model(self):
         self.initialized_in = os.getpid()
+        self.initializations += 1
 
     def schema(self):
         return ModelSchema(
             inputs=[ExplicitFeature(name="size", type=int)],
-            outputs=[InferenceOutput(name="price", type=float), InferenceOutput(name="pid", type=int)],
+            outputs=[
+                InferenceOutput(name="price", type=float),
+                InferenceOutput(name="pid", type=int),
+                InferenceOutput(name="initializations", type=int),
+            ],
         )
 
     @qwak.api(input_adapter=JsonInputAdapter(), output_adapter=JsonOutputAdapter())
@@ -38,6 +44,8 @@ class NearestPrice(QwakModel):
         for row in rows:
             nearest = (self.table["size"] - row["size"]).abs().idxmin()
             price = float(self.table.loc[nearest, "price"]) * self.multiplier
-            answers.append({"price": price, "pid": self.initialized_in})
+            answers.append(
+                {"price": price, "pid": self.initialized_in, "initializations": self.initializations}
+            )
             analytics_logger.log(column="nearest", value=int(nearest))
         return answers
