@@ -156,6 +156,7 @@ def test_native_predict_takes_records_of_the_input_row_schema(document: dict[str
         "application/json",
         "text/csv",
         "application/vnd.apache.arrow.stream",
+        "application/vnd.apache.arrow.file",
         "application/vnd.apache.parquet",
     }
     assert content["application/vnd.apache.parquet"]["schema"]["format"] == "binary"

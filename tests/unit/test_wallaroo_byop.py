@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from modelport.batch import Batch
-from modelport.errors import ConfigError, ModelFailed
+from modelport.errors import ConfigError
 from modelport.formats.wallaroo.byop import (
     NO_BUILDER,
     NO_MODULES,
@@ -148,8 +148,25 @@ def test_a_predict_that_does_not_return_a_dict_of_numpy_arrays(tmp_path: Path) -
     folder = byop_folder(tmp_path, main=IMPORTS + inference + BUILDER)
     servable = ByopServable(folder, name="doubler", signature=SIGNATURE, metadata={})
     servable.load()
-    with pytest.raises(ModelFailed, match="not InferenceData"):
+    from mac.exceptions import InferenceDataValidationError
+
+    with pytest.raises(InferenceDataValidationError) as caught:
         servable.predict(Batch.from_table(pa.table({"x": [1.0, 2.5]})))
+    assert str(caught.value) == (
+        "Doubler._predict's output must be InferenceData (a dict of str to numpy.ndarray); "
+        "'y' is a list."
+    )
+
+
+def test_predict_refuses_input_that_is_not_a_dict_of_numpy_arrays(tmp_path: Path) -> None:
+    inference = load_inference(byop_folder(tmp_path, main=IMPORTS + INFERENCE + BUILDER))
+    from mac.exceptions import InferenceDataValidationError
+
+    with pytest.raises(InferenceDataValidationError, match="got list"):
+        inference.predict([1.0, 2.5])
+    with pytest.raises(InferenceDataValidationError, match="'x' is a list"):
+        inference.predict({"x": [1.0, 2.5]})
+    np.testing.assert_array_equal(inference.predict({"x": np.array([1.0])})["y"], [2.0])
 
 
 def test_a_model_of_an_unexpected_type_is_refused_on_assignment(tmp_path: Path) -> None:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from modelport.codecs.arrow_ipc import ARROW_STREAM, PARQUET, encode_arrow
+from modelport.codecs.arrow_ipc import (
+    ARROW_FILE,
+    ARROW_STREAM,
+    PARQUET,
+    encode_arrow,
+    encode_arrow_file,
+)
 from modelport.codecs.csv import CSV, encode_csv
 from modelport.codecs.json_frames import encode_records
 from modelport.errors import NotAcceptable
@@ -43,6 +49,7 @@ Encoder = Callable[[pa.Table], bytes]
 ENCODERS: dict[str, Encoder] = {
     JSON: encode_records,
     ARROW_STREAM: encode_arrow,
+    ARROW_FILE: encode_arrow_file,
     CSV: encode_csv,
 }
 _ALIASES = {"application/*": JSON, "*/*": JSON, "text/*": CSV, "text/json": JSON}

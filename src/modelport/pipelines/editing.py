@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from modelport.errors import Conflict, InvalidInput, NotFound
+from modelport.formats.wallaroo.names import check_dns_name
 from modelport.pipelines.definition import Definition, PipelineVersion, Step, Validation
 from modelport.pipelines.links import check_links, check_validations
 from modelport.pipelines.store import PipelineStore
@@ -29,7 +30,9 @@ def create_pipeline(
     description: str | None = None,
     log_inferences: bool = False,
 ) -> PipelineVersion:
-    """A new pipeline whose version 1 runs ``steps`` (model references) in order."""
+    """A new pipeline whose version 1 runs ``steps`` (model references) in order; its name
+    follows Wallaroo's rule (DNS-compliant), as model names do."""
+    check_dns_name(name)
     try:
         registry.get_model(name=name)
     except NotFound:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelport.codecs.arrow_ipc import ARROW_STREAM, PARQUET
+from modelport.codecs.arrow_ipc import ARROW_FILE, ARROW_STREAM, PARQUET
 from modelport.codecs.csv import CSV
 from modelport.schema import Signature, to_json_schema, to_v2_tensor_metadata
 from modelport.serving import openapi_examples as ex
@@ -141,6 +141,7 @@ def native_request(s: Served) -> Content:
             }
     content[CSV] = media({"type": "string"}, ex.csv_text(s.inputs, fields))
     content[ARROW_STREAM] = binary(ARROW_STREAM)
+    content[ARROW_FILE] = binary(ARROW_FILE)
     content[PARQUET] = binary(PARQUET)
     return content
 
@@ -191,6 +192,7 @@ def native_answer(s: Served) -> dict[str, Any]:
         "content": {
             JSON: media({"type": "array", "items": s.output_row()}, s.outputs or None),
             ARROW_STREAM: binary(ARROW_STREAM),
+            ARROW_FILE: binary(ARROW_FILE),
             CSV: media({"type": "string"}, ex.csv_text(s.outputs, s.signature.outputs)),
         },
     }

@@ -101,6 +101,18 @@ def weighted_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def byop_model(build: Build, weighted_zip: Path) -> ModelVersion:
+    """The BYOP weighted-sum zip, uploaded as framework custom with the step's schemas."""
+    return build(
+        weighted_zip,
+        name="byop",
+        framework="custom",
+        input_schema=TENSOR_SCHEMA,
+        output_schema=WEIGHTED_SCHEMA,
+    )
+
+
+@pytest.fixture(scope="session")
 def weighted_step(build: Build) -> ModelVersion:
     """The weighted-sum python step, uploaded with its schemas given as pyarrow.Schema."""
     return build(

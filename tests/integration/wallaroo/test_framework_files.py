@@ -16,6 +16,7 @@ import pytest
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import LinearRegression
 
+from modelport.errors import ModelportError
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 
@@ -75,7 +76,7 @@ def server(
     if has("skl2onnx") and has("onnxruntime"):
         versions.append(request.getfixturevalue("iris_onnx"))
     if "xgboost" in models:
-        versions.append(build(models["xgboost"], name="diabetes-xgboost", framework="xgboost"))
+        versions.append(build(models["xgboost"], name="diabetes-xgboost"))  # detected
     with serving(store, settings, versions) as client:
         yield client
 
@@ -128,7 +129,10 @@ def test_an_onnx_model_converted_from_scikit_learn_serves_the_same_answers(
 
 
 @pytest.mark.skipif(not has("xgboost"), reason="extra xgboost absent")
-def test_a_pickled_xgboost_model_is_detected_and_served(server: httpx.Client) -> None:
+def test_a_pickled_xgboost_model_is_detected_and_served(
+    server: httpx.Client, store: RegistryStore
+) -> None:
+    """Built with no --framework (the server fixture): detected as xgboost from the pickle."""
     import xgboost
 
     answer = server.post("/v1/models/diabetes-xgboost/predict", json=inputs_rows(DIABETES_X[ROWS]))
@@ -136,3 +140,14 @@ def test_a_pickled_xgboost_model_is_detected_and_served(server: httpx.Client) ->
     model = xgboost.XGBRegressor(n_estimators=8, max_depth=3).fit(DIABETES_X, DIABETES_Y)
     got = [row["predictions"] for row in answer.json()]
     np.testing.assert_allclose(got, model.predict(DIABETES_X[ROWS]), rtol=1e-5)
+    assert store.get_version(name="diabetes-xgboost", number=1).metadata["framework"] == "xgboost"
+
+
+@pytest.mark.skipif(not has("xgboost"), reason="extra xgboost absent")
+def test_an_xgboost_model_uploaded_as_sklearn_is_refused_naming_xgboost(
+    build: Build, models: dict[str, Path]
+) -> None:
+    with pytest.raises(ModelportError) as caught:
+        build(models["xgboost"], name="xgboost-as-sklearn", framework="sklearn")
+    assert "diabetes-xgb.pkl holds a xgboost model, not sklearn" in caught.value.message
+    assert "--framework xgboost" in str(caught.value)

@@ -31,6 +31,7 @@ from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, STEPS, Build, iris_classif
 
 NAME = "iris-pipeline"
 ARROW = "application/vnd.apache.arrow.stream"
+ARROW_FILE = "application/vnd.apache.arrow.file"
 PANDAS_RECORDS = "application/json; format=pandas-records"
 ROWS = [{"measures": [51.0, 35.0, 14.0, 2.0]}, {"measures": [63.0, 28.0, 51.0, 15.0]}]
 """Sepal and petal length and width in millimetres: a setosa the classifier is sure of, and a
@@ -132,6 +133,32 @@ def test_arrow_in_arrow_out(client: httpx.Client) -> None:
     frame = ipc.open_stream(response.content).read_all()
     assert frame.schema.field("time").type == pa.timestamp("ms", tz="UTC")
     _check_frame(frame.to_pylist())
+
+
+def test_an_arrow_file_in_an_arrow_file_out(client: httpx.Client) -> None:
+    """What Wallaroo's own clients send and ask for: the Arrow IPC file format."""
+    sink = pa.BufferOutputStream()
+    with ipc.new_file(sink, pa.schema([pa.field("measures", pa.list_(pa.float64()))])) as writer:
+        writer.write_table(pa.Table.from_pylist(ROWS))
+    response = client.post(
+        f"/v1/pipelines/{NAME}/infer",
+        content=sink.getvalue().to_pybytes(),
+        headers={"Content-Type": ARROW_FILE, "Accept": ARROW_FILE},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == ARROW_FILE
+    frame = ipc.open_file(response.content).read_all()
+    _check_frame(frame.to_pylist())
+
+
+def test_an_arrow_stream_sent_as_an_arrow_file_is_a_400(client: httpx.Client) -> None:
+    response = client.post(
+        f"/v1/pipelines/{NAME}/infer",
+        content=_arrow(pa.Table.from_pylist(ROWS)),
+        headers={"Content-Type": ARROW_FILE},
+    )
+    assert response.status_code == 400, response.text
+    assert "malformed Arrow IPC file" in response.json()["detail"]
 
 
 def test_pipeline_infer_prints_the_result_frame(

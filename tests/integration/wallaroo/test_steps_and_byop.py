@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from modelport.pipelines import editing
+from modelport.pipelines.loading import load_pipeline
+from modelport.pipelines.store import PipelineStore
 from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
+from modelport.serving.app import create_app
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
 
+from ..servers import running
 from .conftest import STEPS, TENSOR_SCHEMA, WEIGHTED_SCHEMA, WEIGHTS, Build, serving
 
 ROWS = [
@@ -38,14 +44,14 @@ def expected() -> list[dict[str, float]]:
 def server(
     build: Build,
     weighted_step: ModelVersion,
-    weighted_zip: Path,
+    byop_model: ModelVersion,
     store: RegistryStore,
     settings: Settings,
 ) -> Iterator[httpx.Client]:
     versions = [
         weighted_step,
         build(STEPS / "async_weighted_sum.py", name="async-step", **SCHEMAS),
-        build(weighted_zip, name="byop", framework="custom", **SCHEMAS),
+        byop_model,
         build(STEPS / "wrong_output_type.py", name="wrong-type", **SCHEMAS),
         build(STEPS / "drops_a_row.py", name="drops-a-row", **SCHEMAS),
         build(STEPS / "raises.py", name="raises", **SCHEMAS),
@@ -78,6 +84,32 @@ def test_a_python_step_and_a_byop_model_with_the_same_logic_answer_alike(
     assert step.status_code == 200, step.text
     assert byop.status_code == 200, byop.text
     assert step.json() == byop.json() == expected()
+
+
+def test_a_pipeline_with_a_byop_step_answers_the_result_frame(
+    byop_model: ModelVersion, store: RegistryStore, settings: Settings
+) -> None:
+    with PipelineStore.open(settings=settings) as pipes:
+        stores = {"registry": store, "pipelines": pipes}
+        editing.create_pipeline("byop-pipeline", steps=[byop_model.ref], **stores)
+        editing.add_validation("byop-pipeline", "small", "out.weighted < 5", **stores)
+        servable = load_pipeline(
+            "byop-pipeline", registry=store, pipelines=pipes, settings=settings
+        )
+    runtime = ModelRuntime(servable, version=servable.version.number)
+    runtime.load()
+    with (
+        running(create_app(ModelSet([runtime]))) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        response = client.post("/v1/pipelines/byop-pipeline/infer", json=ROWS)
+    assert response.status_code == 200, response.text
+    frame = response.json()
+    assert list(frame[0]) == ["time", "in.tensor", "out.weighted", "out.largest", "check_failures"]
+    assert [r["in.tensor"] for r in frame] == [row["tensor"] for row in ROWS]
+    outputs = [{"weighted": r["out.weighted"], "largest": r["out.largest"]} for r in frame]
+    assert outputs == expected()
+    assert [r["check_failures"] for r in frame] == [1, 0, 0]  # 5.5 is not under 5
 
 
 def test_an_async_process_data_is_awaited(server: httpx.Client) -> None:

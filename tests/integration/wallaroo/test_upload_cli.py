@@ -71,6 +71,16 @@ def test_a_python_step_without_schemas_is_refused_naming_the_missing_one(build: 
     assert "needs both an input and an output schema; --output-schema missing" in message
 
 
+def test_a_custom_upload_without_schemas_is_refused_naming_both(
+    build: Build, weighted_zip: Path
+) -> None:
+    message = refused(build, weighted_zip, name="custom-unschemed", framework="custom")
+    assert (
+        "a custom model needs both an input and an output schema; "
+        "--input-schema and --output-schema missing"
+    ) in message
+
+
 def test_a_schema_that_is_neither_base64_nor_a_file_is_refused(build: Build) -> None:
     message = refused(build, STEP, input_schema="not a schema!", output_schema=WEIGHTED_SCHEMA)
     assert "input_schema is neither a schema file nor the base64" in message

@@ -67,3 +67,12 @@ def test_a_bad_step_or_validation_is_one_clear_line(pipeline_home: Path) -> None
         pipeline_home, "pipeline", "add-validation", "iris", "v", "__import__('os') == 1"
     )
     assert "validation 'v'" in unsafe and "is not allowed" in unsafe
+
+
+def test_a_name_that_is_not_dns_compliant_is_refused_with_the_fixed_name(
+    pipeline_home: Path,
+) -> None:
+    line = _refused(pipeline_home, "pipeline", "create", "my_pipe", "--step", "iris-scaler")
+    assert "name 'my_pipe' is not DNS-compliant (it holds '_')" in line
+    assert "Use 'my-pipe'" in line
+    assert run_cli("pipeline", "show", "my_pipe", home=pipeline_home).code == 1

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import httpx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc as ipc
 import pytest
 
 import modelport
@@ -78,6 +80,25 @@ def test_the_pipeline_answers_its_frame(client: httpx.Client) -> None:
     response = client.post("/v1/pipelines/inverse/infer", json=[{"x": 1.0}, {"x": 4.0}])
     assert response.status_code == 200, response.text
     assert [r["out.inverse"] for r in response.json()] == [2.0, 0.5]
+
+
+def test_a_model_route_takes_and_answers_an_arrow_file(client: httpx.Client) -> None:
+    arrow_file = "application/vnd.apache.arrow.file"
+    sink = pa.BufferOutputStream()
+    table = pa.table({"x": [1.0, 4.0]})
+    with ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    response = client.post(
+        "/v1/models/halve/predict",
+        content=sink.getvalue().to_pybytes(),
+        headers={"Content-Type": arrow_file, "Accept": arrow_file},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == arrow_file
+    assert ipc.open_file(response.content).read_all().to_pylist() == [
+        {"half": 0.5},
+        {"half": 2.0},
+    ]
 
 
 def test_a_model_is_not_a_pipeline(client: httpx.Client) -> None:

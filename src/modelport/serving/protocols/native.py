@@ -1,9 +1,10 @@
 """modelport's own routes: ``POST /v1/models/{name}[/versions/{v}]/predict``.
 
 Bodies: JSON (records, split, columns, ``instances``/``inputs``; ``?format=`` or
-``Content-Type: application/json; format=pandas-split`` picks an orient), CSV, Arrow IPC stream,
-Parquet. Answers negotiated by ``Accept``: JSON records (default), Arrow IPC, CSV; streaming
-models answer chunk by chunk (server-sent events for ``Accept: text/event-stream``).
+``Content-Type: application/json; format=pandas-split`` picks an orient), CSV, Arrow IPC stream
+or file, Parquet. Answers negotiated by ``Accept``: JSON records (default), Arrow IPC stream or
+file, CSV; streaming models answer chunk by chunk (server-sent events for
+``Accept: text/event-stream``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from modelport.batch import Batch
-from modelport.codecs.arrow_ipc import ARROW_STREAM, PARQUET, decode_arrow, decode_parquet
+from modelport.codecs.arrow_ipc import (
+    ARROW_FILE,
+    ARROW_STREAM,
+    PARQUET,
+    decode_arrow,
+    decode_arrow_file,
+    decode_parquet,
+)
 from modelport.codecs.csv import CSV, decode_csv
 from modelport.codecs.json_frames import decode_json, may_hold_booleans, parse_json
 from modelport.codecs.negotiation import choose_encoder, is_json, parse_media_type
@@ -22,7 +30,7 @@ from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.streaming import stream_response
 
-ACCEPTED = ("application/json", CSV, ARROW_STREAM, PARQUET)
+ACCEPTED = ("application/json", CSV, ARROW_STREAM, ARROW_FILE, PARQUET)
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -43,6 +51,8 @@ async def decode_request(request: Request, runtime: ModelRuntime) -> Batch:
         )
     if media.essence == ARROW_STREAM:
         return validator.table(decode_arrow(body))
+    if media.essence == ARROW_FILE:
+        return validator.table(decode_arrow_file(body))
     if media.essence == CSV:
         return validator.table(
             decode_csv(body, schema=None if validator.free_form else validator.schema)

@@ -1,11 +1,12 @@
 """Wallaroo's pipeline route: ``POST /v1/pipelines/{name}/infer``.
 
 Bodies: ``application/json; format=pandas-records`` (also the other JSON orients, CSV and
-Parquet modelport reads everywhere) or an Arrow IPC stream. The answer is the pipeline's result
-frame (``time``, ``in.*``, ``out.*``, ``check_failures``) as pandas-records JSON (the default,
-``time`` in epoch milliseconds) or Arrow IPC, as ``Accept`` asks. The routes exist only while a
-pipeline is served; the same pipeline answers the generic routes (Open Inference V2, native)
-under its name with its last step's output.
+Parquet modelport reads everywhere) or Arrow IPC, as a stream or as a file (Wallaroo's clients
+send ``application/vnd.apache.arrow.file``). The answer is the pipeline's result frame
+(``time``, ``in.*``, ``out.*``, ``check_failures``) as pandas-records JSON (the default,
+``time`` in epoch milliseconds) or Arrow IPC stream or file, as ``Accept`` asks. The routes
+exist only while a pipeline is served; the same pipeline answers the generic routes (Open
+Inference V2, native) under its name with its last step's output.
 
 A JSON body is first held to Wallaroo's input rules (``formats.wallaroo.data_rules``: equal
 rows, one shape and one data type per tensor column), each broken rule a 422 naming the column

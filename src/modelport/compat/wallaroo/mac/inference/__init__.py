@@ -3,7 +3,9 @@
 from abc import ABC, abstractmethod
 from typing import Any
 
-from mac.exceptions import ModelNotAssignedError
+import numpy as np
+
+from mac.exceptions import InferenceDataValidationError, ModelNotAssignedError
 from mac.types import InferenceData
 
 
@@ -28,9 +30,13 @@ class Inference(ABC):
         self._model = model
 
     def predict(self, input_data: InferenceData) -> InferenceData:
-        """``_predict`` on ``input_data``, once a model has been assigned."""
+        """``_predict`` on ``input_data``, once a model has been assigned; both what it is
+        given and what it returns must be InferenceData (a dict of numpy arrays)."""
         self._raise_error_if_model_is_not_assigned()
-        return self._predict(input_data)
+        _raise_error_if_not_inference_data(input_data, "input_data")
+        output = self._predict(input_data)
+        _raise_error_if_not_inference_data(output, f"{type(self).__name__}._predict's output")
+        return output
 
     @abstractmethod
     def _predict(self, input_data: InferenceData) -> InferenceData:
@@ -48,3 +54,17 @@ class Inference(ABC):
         raise TypeError(
             f"The model is not of type(s): {names}. Got type '{type(model).__name__}' instead."
         )
+
+
+def _raise_error_if_not_inference_data(data: Any, what: str) -> None:
+    if not isinstance(data, dict):
+        raise InferenceDataValidationError(
+            f"{what} must be InferenceData (a dict of str to numpy.ndarray), "
+            f"got {type(data).__name__}."
+        )
+    for key, value in data.items():
+        if not isinstance(value, np.ndarray):
+            raise InferenceDataValidationError(
+                f"{what} must be InferenceData (a dict of str to numpy.ndarray); "
+                f"{key!r} is a {type(value).__name__}."
+            )
