@@ -47,6 +47,7 @@ JSON_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", PREDICT, {"params": [("numbers", "1"), ("numbers", "2.5")]}),
     ("POST", PREDICT, {"params": {"numbers": "4", "mode": "max"}}),
     ("POST", PREDICT, {"data": {"numbers": "3"}, "files": {"data": ("a.txt", b"hello")}}),
+    ("POST", PREDICT, {"data": {"numbers": "3"}, "files": {"data": ("b", b"1,2", "text/csv")}}),
     ("POST", PREDICT, {"json": {"numbers": [1, 2], "mode": "sum"}}),
     ("POST", PREDICT, {"data": {"numbers": "3"}}),
     ("POST", PREDICT, {}),

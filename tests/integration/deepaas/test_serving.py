@@ -145,6 +145,15 @@ def test_bad_input_with_a_file_leaves_no_temporary_file(
     assert httpx.get(f"{server.url}/v2/models/").status_code == 200  # still serving
 
 
+def test_training_upload_is_deleted_once_the_job_is_over(server: Server) -> None:
+    started = httpx.post(
+        f"{server.url}{TRAIN}", data={"seconds": "0"}, files={"data": ("t.csv", b"1,2\n")}
+    )
+    assert started.status_code == 200, started.text
+    assert wait_finished(server, started.json()["uuid"])["status"] == "done"
+    assert not list(server.tmp.iterdir())
+
+
 def test_schema_mismatch_names_the_fix_once(server: Server) -> None:
     answer = httpx.post(f"{server.url}{PREDICT}", params={"numbers": "1", "fail": "schema"})
     assert answer.status_code == 500
