@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 PREDICT = "/v2/models/dptest/predict/"
 TRAIN = "/v2/models/dptest/train/"
 MULTIPART_HEADERS = {"Content-Type": "multipart/form-data; boundary=XYZ"}
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def shape(value: Any) -> Any:
@@ -46,13 +47,19 @@ JSON_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", PREDICT, {"params": [("numbers", "1"), ("numbers", "2.5")]}),
     ("POST", PREDICT, {"params": {"numbers": "4", "mode": "max"}}),
     ("POST", PREDICT, {"data": {"numbers": "3"}, "files": {"data": ("a.txt", b"hello")}}),
+    ("POST", PREDICT, {"data": {"numbers": "3"}, "files": {"data": ("b", b"1,2", "text/csv")}}),
     ("POST", PREDICT, {"json": {"numbers": [1, 2], "mode": "sum"}}),
     ("POST", PREDICT, {"data": {"numbers": "3"}}),
     ("POST", PREDICT, {}),
     ("POST", PREDICT, {"params": {"numbers": "1", "mode": "x", "code": "1"}}),
     ("POST", PREDICT, {"params": {"numbers": "1", "accept": "text/csv"}}),
+    ("POST", PREDICT, {"content": b'{"numbers": [1,', "headers": JSON_HEADERS}),
     ("GET", f"{TRAIN}0123456789abcdef0123456789abcdef", {}),
     ("DELETE", f"{TRAIN}0123456789abcdef0123456789abcdef", {}),
+    ("GET", f"{TRAIN}0123456789abcdef0123456789abcdef/", {}),
+    ("DELETE", f"{TRAIN}0123456789abcdef0123456789abcdef/", {}),
+    ("GET", "/v2/models/nosuch/", {}),
+    ("GET", "/api/", {}),
 ]
 
 
@@ -69,7 +76,7 @@ def test_same_status_and_json_shape(
     if real.headers["content-type"].startswith("application/json"):
         assert ours.headers["content-type"].startswith("application/json")
         assert shape(ours.json()) == shape(real.json())
-        if real.status_code == 422:  # marshmallow's own messages, word for word
+        if path == PREDICT or real.status_code == 422:  # deterministic: the same values
             assert ours.json() == real.json()
 
 

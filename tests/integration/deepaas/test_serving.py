@@ -82,8 +82,32 @@ def test_accept_header_chooses_the_media_type(server: Server) -> None:
     assert refused.json() == {"accept": ["Must be one of: application/json, image/png."]}
 
 
+def training_workers(server: Server) -> set[int]:
+    """The ids of the server's live training worker processes (spawned multiprocessing
+    children; not zombies, which have ended)."""
+    workers = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:  # ended while being read
+            continue
+        if (
+            int(fields["PPid"]) == server.process.pid
+            and not fields["State"].strip().startswith("Z")
+            and b"spawn_main" in cmdline
+        ):
+            workers.add(int(status.parent.name))
+    return workers
+
+
 def test_training_runs_beside_predictions_and_cancels(server: Server) -> None:
+    before = training_workers(server)
     started = httpx.post(f"{server.url}{TRAIN}", params={"seconds": "30"}).json()
+    worker = training_workers(server) - before
+    assert len(worker) == 1  # the job's worker process
     predicted = httpx.post(f"{server.url}{PREDICT}", params={"numbers": "2"})
     assert predicted.status_code == 200
     assert predicted.json()["predictions"]["total"] == 2.0
@@ -93,6 +117,7 @@ def test_training_runs_beside_predictions_and_cancels(server: Server) -> None:
     cancelled = httpx.delete(f"{server.url}{TRAIN}{started['uuid']}", timeout=30)
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
+    assert not worker & training_workers(server)  # the worker was ended, not left sleeping
     assert httpx.get(f"{server.url}{TRAIN}{started['uuid']}").status_code == 404
 
 
@@ -118,6 +143,22 @@ def test_bad_input_with_a_file_leaves_no_temporary_file(
         assert "failing on purpose" in answer.text
     assert not list(server.tmp.iterdir())
     assert httpx.get(f"{server.url}/v2/models/").status_code == 200  # still serving
+
+
+def test_training_upload_is_deleted_once_the_job_is_over(server: Server) -> None:
+    started = httpx.post(
+        f"{server.url}{TRAIN}", data={"seconds": "0"}, files={"data": ("t.csv", b"1,2\n")}
+    )
+    assert started.status_code == 200, started.text
+    assert wait_finished(server, started.json()["uuid"])["status"] == "done"
+    assert not list(server.tmp.iterdir())
+
+
+def test_schema_mismatch_names_the_fix_once(server: Server) -> None:
+    answer = httpx.post(f"{server.url}{PREDICT}", params={"numbers": "1", "fail": "schema"})
+    assert answer.status_code == 500
+    assert answer.text.startswith("500: the response of model 'dptest' does not match")
+    assert answer.text.count("predict() return what the model's schema declares") == 1
 
 
 def test_unknown_training_is_404(server: Server) -> None:

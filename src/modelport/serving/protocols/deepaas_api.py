@@ -8,8 +8,11 @@ Model routes are made for each DEEPaaS model by name (as DEEPaaS does), so the O
 V2 routes keep answering every other model. For a DEEPaaS model, ``/v2/models/{name}`` is the
 DEEPaaS metadata: like DEEPaaS, the path without its trailing slash redirects (308) to it.
 Errors on these routes take DEEPaaS's shapes and status codes: 422 with marshmallow's messages
-for invalid arguments, ``"<status>: <message>"`` as text otherwise. A body that cannot be read
-(malformed multipart or JSON) is a 500, as DEEPaaS 2.6 answers it, with a message saying why.
+for invalid arguments, ``"<status>: <message>"`` as text otherwise. A JSON body that is not
+valid JSON is a 400 ``{"json": ["Invalid JSON body."]}``; a multipart body that cannot be read is
+a 500, as DEEPaaS 2.6 answers them, with a message saying why. Paths DEEPaaS does not know (a
+trailing slash after a training's uuid, ``/api/``, an unknown model's ``/v2/models/{name}/``)
+are 404s, not redirects.
 
 ``accept``: DEEPaaS documents it as filled from the ``Accept`` header; DEEPaaS 2.6.0 reads it
 only from the query string or form. Here the argument wins and the header fills it otherwise.
@@ -57,6 +60,15 @@ class UnreadableBody(ModelportError):
     status = 500
 
 
+class InvalidJsonBody(InvalidArguments):
+    """A JSON body that is not valid JSON (DEEPaaS's 400 and its message)."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__({"json": ["Invalid JSON body."]})
+
+
 def deepaas_errors(handler: Handler) -> Handler:
     """Answer modelport errors in DEEPaaS's shapes on DEEPaaS routes."""
 
@@ -66,9 +78,8 @@ def deepaas_errors(handler: Handler) -> Handler:
             return await handler(request)
         except InvalidArguments as exc:
             return JSONResponse(exc.messages, status_code=exc.status)
-        except ModelportError as exc:
-            hint = f" ({exc.hint})" if exc.hint else ""
-            return Response(f"{exc.status}: {exc}{hint}", status_code=exc.status)
+        except ModelportError as exc:  # its message ends with its hint
+            return Response(f"{exc.status}: {exc}", status_code=exc.status)
 
     return answer
 
@@ -152,6 +163,9 @@ def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
             *(_slash_redirect(f"{base}{p}") for p in ("", "/predict", "/train")),
         ]
 
+    async def not_found(request: Request) -> Response:
+        return Response("404: Not Found", status_code=404)
+
     async def swagger(request: Request) -> Response:
         return _json(swagger_document([_servable(r) for r in runtimes]))
 
@@ -167,6 +181,10 @@ def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
         _route("/v2/models/", index, "GET"),
         _slash_redirect("/v2/models"),
         *(route for runtime in runtimes for route in model_routes(runtime)),
+        *(
+            Route(path, not_found, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+            for path in ("/v2/models/{name}/", "/v2/models/{name}/train/{uuid}/", "/api/")
+        ),
         Route("/swagger.json", swagger, methods=["GET"]),
         Route("/api", swagger_ui, methods=["GET"], include_in_schema=False),
         Route("/ui", to_api, methods=["GET"], include_in_schema=False),
@@ -203,7 +221,7 @@ async def read_arguments(
             try:
                 decoded = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
-                raise UnreadableBody(f"the JSON body is not valid JSON: {exc}") from exc
+                raise InvalidJsonBody() from exc
             if isinstance(decoded, dict):
                 values.update(decoded)
     values.update(_grouped(request.query_params.multi_items(), arguments))

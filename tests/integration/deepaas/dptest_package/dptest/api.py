@@ -21,6 +21,7 @@ schema = {
             "total": fields.Float(required=True),
             "mode": fields.Str(required=True),
             "file_size": fields.Int(allow_none=True),
+            "file": fields.Dict(allow_none=True),
             "warmed": fields.Bool(required=True),
         }
     ),
@@ -69,10 +70,15 @@ def predict(**kwargs):
         return io.BytesIO(png_square(int(sum(kwargs["numbers"])) % 256))
     combine = max if kwargs["mode"] == "max" else sum
     upload = kwargs.get("data")
-    size = None
+    size = file = None
     if upload is not None:
         with open(upload.filename, "rb") as handle:
             size = len(handle.read())
+        file = {
+            "name": upload.name,
+            "content_type": upload.content_type,
+            "original_filename": upload.original_filename,
+        }
     if kwargs["fail"] == "schema":
         return {"status": "OK", "predictions": {"total": "not a number", "warmed": True}}
     return {
@@ -81,6 +87,7 @@ def predict(**kwargs):
             "total": float(combine(kwargs["numbers"])),
             "mode": kwargs["mode"],
             "file_size": size,
+            "file": file,
             "warmed": STATE["warmed"],
         },
     }
@@ -91,6 +98,11 @@ def get_train_args():
         "seconds": fields.Float(load_default=0.2, validate=validate.Range(min=0, max=60)),
         "fail": fields.Bool(load_default=False),
         "save": fields.Bool(load_default=False, metadata={"description": "Write trained.json"}),
+        "data": fields.Field(
+            required=False,
+            load_default=None,
+            metadata={"type": "file", "location": "form", "description": "Training data"},
+        ),
     }
 
 
