@@ -7,10 +7,12 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
 from .cli import Result, run_cli
+from .servers import served, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -79,40 +81,15 @@ def test_a_conda_file_with_conda_only_packages_is_refused_by_name(
 def test_serve_runs_the_server_inside_the_model_environment(
     iris_build: tuple[Path, Result], env_home: Path
 ) -> None:
-    import os
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    from .servers import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", "iris", "--port", str(port)],
-        env={**os.environ, "MODELPORT_HOME": str(env_home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the server never became ready"
-            try:
-                if httpx.get(f"{base}/v2/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
+    with served(env_home, "iris") as server:
+        process, base = server
+        wait_ready(server, seconds=180)
         command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
         interpreter = Path(command[0].decode())
         assert interpreter.is_relative_to(env_home / "envs"), command
         rows = [{"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}]
         answer = httpx.post(f"{base}/v1/models/iris/predict", json=rows, timeout=10)
         assert answer.json() == [{"species": 2}]
-    finally:
         process.terminate()
-        assert process.wait(timeout=30) == 0
+        process.communicate(timeout=30)
+        assert process.returncode == 0

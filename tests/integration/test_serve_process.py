@@ -3,21 +3,17 @@ and SIGTERM draining in-flight requests."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from .cli import run_cli
-from .servers import free_port
+from .servers import served, wait_ready
 
 MODEL = """
 import os
@@ -56,24 +52,6 @@ def home(project_factory: Callable[..., Path], tmp_path_factory: pytest.TempPath
     return home
 
 
-@contextmanager
-def serving(home: Path, **env: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", "demo", "--port", str(port)],
-        env={**os.environ, "MODELPORT_HOME": str(home), **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield process, f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-
-
 def _get(url: str) -> int | None:
     try:
         return httpx.get(url, timeout=2).status_code
@@ -81,26 +59,20 @@ def _get(url: str) -> int | None:
         return None
 
 
-def _wait_until(check: Callable[[], bool], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_ready_only_after_initialize_finished(home: Path) -> None:
-    with serving(home, DEMO_INIT_SECONDS="4") as (process, base):
-        _wait_until(lambda: _get(f"{base}/v2/health/live") == 200)
+    with served(home, "demo", env={"DEMO_INIT_SECONDS": "4"}) as server:
+        process, base = server
+        wait_ready(server, "/v2/health/live")
         assert _get(f"{base}/v2/health/ready") == 503
         assert _get(f"{base}/v1/models/demo") == 503
-        _wait_until(lambda: _get(f"{base}/v2/health/ready") == 200)
+        wait_ready(server)
         answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
         assert answer.json() == [{"waited": 0.0}]
         assert process.poll() is None
 
 
 def test_a_failing_initialize_stops_serve_with_the_reason(home: Path) -> None:
-    with serving(home, DEMO_INIT_FAIL="1") as (process, _):
+    with served(home, "demo", env={"DEMO_INIT_FAIL": "1"}) as (process, _):
         code = process.wait(timeout=120)
         stderr = process.stderr.read() if process.stderr else ""
     assert code != 0
@@ -109,8 +81,9 @@ def test_a_failing_initialize_stops_serve_with_the_reason(home: Path) -> None:
 
 
 def test_sigterm_drains_in_flight_requests_then_exits_0(home: Path) -> None:
-    with serving(home) as (process, base):
-        _wait_until(lambda: _get(f"{base}/v2/health/ready") == 200)
+    with served(home, "demo") as server:
+        process, base = server
+        wait_ready(server)
         answers: list[httpx.Response] = []
         slow = threading.Thread(
             target=lambda: answers.append(
@@ -135,19 +108,10 @@ def test_serve_an_alias_or_an_artifact_file(home: Path, tmp_path: Path, target: 
     else:
         ref = str(tmp_path / "demo.zip")
         assert run_cli("export", "demo:1", "-o", ref, home=home).code == 0
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", ref, "--port", str(port)],
-        env={**os.environ, "MODELPORT_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until(lambda: _get(f"{base}/v2/health/ready") == 200)
-        answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
+    with served(home, ref) as server:
+        wait_ready(server)
+        answer = httpx.post(f"{server.url}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
         assert answer.json() == [{"waited": 0.0}]
-    finally:
-        process.terminate()
-        assert process.wait(timeout=30) == 0
+        server.process.terminate()
+        server.process.communicate(timeout=30)
+        assert server.process.returncode == 0

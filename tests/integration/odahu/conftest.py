@@ -3,25 +3,20 @@ classifier trained on the bundled iris data), built once per session with ``--en
 
 from __future__ import annotations
 
-import os
 import pickle
 import shutil
-import subprocess
-import sys
 import tarfile
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sklearn import datasets, linear_model
 
 from ..cli import run_cli
-from ..servers import free_port
+from ..servers import served, wait_ready
 
 SOURCES = Path(__file__).parent / "sources"
 
@@ -120,34 +115,6 @@ def receipt_built(odahu_home: Path) -> str:
 @contextmanager
 def serving(home: Path, ref: str) -> Iterator[str]:
     """``modelport serve REF`` as a real process; yields its base URL once it is ready."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", ref, "--port", str(port)],
-        env={**os.environ, "MODELPORT_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while not _ready(base):
-            if process.poll() is not None:
-                raise RuntimeError(f"modelport serve {ref} exited: {process.stderr.read()}")  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, f"modelport serve {ref} never became ready"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/v2/health/ready", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+    with served(home, ref) as server:
+        wait_ready(server)
+        yield server.url

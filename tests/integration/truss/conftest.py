@@ -3,11 +3,7 @@ and served in-process on a free port."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +19,7 @@ from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
 
 from ..cli import run_cli
-from ..servers import free_port, running
+from ..servers import running
 
 TRUSSES = Path(__file__).parent / "trusses"
 SECRET = "s3cr3t-Value-93f1c"
@@ -86,36 +82,3 @@ def serving(*runtimes: ModelRuntime) -> Iterator[httpx.Client]:
     app = create_app(ModelSet(list(runtimes)))
     with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client
-
-
-@contextmanager
-def served(
-    home: Path, target: str, *, env: dict[str, str] | None = None
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``modelport serve TARGET`` as a real process on a free port (``env`` added to ours)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "modelport", "serve", target, "--port", str(port)],
-        env={**os.environ, "MODELPORT_HOME": str(home), **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield process, f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.communicate(timeout=30)
-
-
-def wait_ready(process: subprocess.Popen[str], url: str, *, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"not ready (exit code {process.poll()})")

@@ -15,7 +15,8 @@ from modelport.errors import ModelFailed
 from modelport.serving.runtime import ModelRuntime
 
 from ..cli import run_cli
-from .conftest import served, serving, wait_ready
+from ..servers import served, wait_ready
+from .conftest import serving
 
 
 def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:
@@ -27,9 +28,9 @@ def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:
     assert not (project / "main").exists()
     built = run_cli("build", str(project), "--env", "inherit", home=home)
     assert built.code == 0, built.stderr
-    with served(home, "my-model") as (process, base):
-        wait_ready(process, f"{base}/v1/models/my-model")
-        answer = httpx.post(f"{base}/v1/models/my-model:predict", json={"text": "hello"})
+    with served(home, "my-model") as server:
+        wait_ready(server, "/v1/models/my-model")
+        answer = httpx.post(f"{server.url}/v1/models/my-model:predict", json={"text": "hello"})
         assert answer.json() == {"text": "hello", "reply": "world"}
 
 
@@ -85,9 +86,9 @@ def env_home(tmp_path_factory: pytest.TempPathFactory, truss_sources: Path) -> P
 @pytest.mark.slow
 def test_a_truss_builds_its_own_environment_from_requirements(env_home: Path) -> None:
     home = env_home
-    with served(home, "truss-packaged") as (process, base):
-        wait_ready(process, f"{base}/v1/models/truss-packaged", seconds=300)
-        answer = httpx.post(f"{base}/v1/models/truss-packaged:predict", json={"text": "hi"})
+    with served(home, "truss-packaged") as server:
+        wait_ready(server, "/v1/models/truss-packaged", seconds=300)
+        answer = httpx.post(f"{server.url}/v1/models/truss-packaged:predict", json={"text": "hi"})
     body = answer.json()
     assert body["shout"] == "HI!", "packages/ is on the import path"
     assert body["six"] == "six"

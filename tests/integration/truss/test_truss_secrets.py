@@ -20,7 +20,8 @@ from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
 
 from ..cli import run_cli
-from .conftest import SECRET, served, serving, wait_ready
+from ..servers import served, wait_ready
+from .conftest import SECRET, serving
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +58,9 @@ def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_servers_outpu
     """Everything ``modelport serve`` writes (every logger and handler, uvicorn's too) is read
     from the process's own stdout and stderr."""
     environ = {"MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here")}
-    with served(truss_home, "truss-echo", env=environ) as (process, base):
-        wait_ready(process, f"{base}/v1/models/truss-echo")
+    with served(truss_home, "truss-echo", env=environ) as server:
+        process, base = server
+        wait_ready(server, "/v1/models/truss-echo")
         answer = httpx.post(f"{base}/v1/models/truss-echo:predict", json={"leak": True})
         own_route = httpx.post(f"{base}/v1/models/truss-echo/predict", json=[{"leak": True}])
         process.terminate()

@@ -3,10 +3,6 @@ Arrow, the Open Inference V2 routes under the pipeline's name, bad input, and th
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +15,7 @@ import pytest
 from modelport.pipelines.logs import InferenceLog
 from modelport.settings import Settings
 
-from ..servers import free_port
+from ..servers import served, wait_ready
 from .conftest import ROWS
 
 ARROW = "application/vnd.apache.arrow.stream"
@@ -33,40 +29,10 @@ def started() -> datetime:
 
 @pytest.fixture(scope="module")
 def client(pipeline_home: Path, started: datetime) -> Iterator[httpx.Client]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "modelport",
-            "serve",
-            "iris",
-            "--port",
-            str(port),
-            "--log-inferences",
-        ],
-        env={**os.environ, "MODELPORT_HOME": str(pipeline_home)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                if httpx.get(f"{base}/v2/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the pipeline server did not become ready"
-            time.sleep(0.1)
-        with httpx.Client(base_url=base, timeout=30) as opened:
+    with served(pipeline_home, "iris", "--log-inferences") as server:
+        wait_ready(server, seconds=60)
+        with httpx.Client(base_url=server.url, timeout=30) as opened:
             yield opened
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
 
 
 def _arrow(table: pa.Table) -> bytes:
