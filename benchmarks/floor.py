@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -43,3 +44,21 @@ def predict_seconds(classifier: svm.SVC, count: int, budget: float = 1.0) -> flo
         classifier.predict(matrix)
         timings.append(time.perf_counter() - start)
     return statistics.median(timings)
+
+
+IMPORT_FRAMEWORK = (
+    "import time; started = time.perf_counter(); import joblib, sklearn.svm; "
+    "print(time.perf_counter() - started)"
+)
+
+
+def framework_import_seconds(python: Path, tries: int = 3) -> float:
+    """The fastest of ``tries`` imports of scikit-learn's SVC (and joblib) by ``python``, each in
+    a fresh interpreter: the part of every server's cold start that is the model's own."""
+    timings = []
+    for _ in range(tries):
+        done = subprocess.run(
+            [str(python), "-c", IMPORT_FRAMEWORK], capture_output=True, text=True, check=True
+        )
+        timings.append(float(done.stdout.strip()))
+    return min(timings)

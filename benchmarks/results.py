@@ -50,7 +50,8 @@ class ServerResult:
     label: str
     modelport: bool
     notes: str = ""
-    cold_start_s: float | None = None
+    cold_start_s: float | None = None  # median of cold_starts
+    cold_starts: list[float] = field(default_factory=list)  # seconds, one per launch
     rss_mib: float | None = None
     error: str = ""
     routes: list[RouteResult] = field(default_factory=list)

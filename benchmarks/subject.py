@@ -18,10 +18,12 @@ MODELPORT = Path(sys.executable).parent / "modelport"
 
 
 def build(home: Path) -> None:
-    """Build and register both bench models into a scratch ``MODELPORT_HOME`` (a fresh one)."""
+    """Build and register both bench models into a scratch ``MODELPORT_HOME`` (a fresh one),
+    each in its own environment as ``modelport build`` makes by default (the SVC's without
+    pandas: it takes numpy arrays), which ``modelport serve`` then runs the server in."""
     home.mkdir(parents=True, exist_ok=True)
     for name, project in PROJECTS.items():
-        command = [str(MODELPORT), "build", str(project), "--name", name, "--env", "inherit"]
+        command = [str(MODELPORT), "build", str(project), "--name", name]
         done = subprocess.run(
             command, env={**os.environ, "MODELPORT_HOME": str(home)}, capture_output=True, text=True
         )

@@ -28,6 +28,7 @@ class Plan:
     expected: dict[int, list[int]]  # rows -> labels every server must answer
     concurrencies: tuple[int, ...] = (1, 8, 64)
     cold_limit: float = 180.0
+    cold_starts: int = 3  # launches timed per server (the median is reported): ±25% noise here
 
 
 def say(message: str) -> None:
@@ -39,17 +40,33 @@ def measure(plan: Plan, spec: ServerSpec) -> ServerResult:
     """Start ``spec``, time its first correct answer, check and load each route, then stop it."""
     result = ServerResult(spec.name, spec.label, spec.modelport, spec.notes)
     plan.logs.mkdir(parents=True, exist_ok=True)
+    first = spec.routes[0]
+    for _ in range(plan.cold_starts - 1):  # extra launches, for the cold start only
+        with RunningServer(spec, plan.logs / f"{spec.name}.log") as probe:
+            try:
+                result.cold_starts.append(
+                    probe.wait_first_answer(
+                        first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
+                    )
+                )
+            except RuntimeError as error:
+                result.error = str(error)
+                say(f"  {spec.name}: {error}")
+                return result
     with RunningServer(spec, plan.logs / f"{spec.name}.log") as server:
-        first = spec.routes[0]
         try:
-            result.cold_start_s = server.wait_first_answer(
-                first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
+            result.cold_starts.append(
+                server.wait_first_answer(
+                    first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
+                )
             )
         except RuntimeError as error:
             result.error = str(error)
             say(f"  {spec.name}: {error}")
             return result
-        say(f"  {spec.name}: first answer after {result.cold_start_s:.2f} s")
+        result.cold_start_s = statistics.median(result.cold_starts)
+        launches = ", ".join(f"{s:.2f}" for s in result.cold_starts)
+        say(f"  {spec.name}: first answer after {result.cold_start_s:.2f} s ({launches})")
         for route in spec.routes:
             result.routes.append(_check(plan, server, route))
         available = [r for r in spec.routes if _is_available(result, r)]

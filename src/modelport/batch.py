@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 
+from modelport.errors import ModelFailed
 from modelport.tables import column_to_numpy, numpy_to_array
 
 BatchKind = Literal["pandas", "arrow", "numpy", "matrix", "records"]
@@ -103,7 +104,14 @@ class Batch:
 
     def frame(self) -> Any:
         if self._frame is None:
-            import pandas as pd
+            try:
+                import pandas as pd
+            except ImportError as exc:
+                raise ModelFailed(
+                    "the model asks for a pandas DataFrame, and its environment has no pandas",
+                    hint="name pandas in the project's requirements (or annotate the batch "
+                    "parameter of predict as np.ndarray, pa.Table, dict or list) and build again",
+                ) from exc
 
             if self._matrix is not None:
                 self._frame = pd.DataFrame(self._matrix, columns=list(self.names), copy=False)

@@ -14,6 +14,7 @@ metadata, numpy and pandas dtypes, and the YAML-safe dict of the artifact manife
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -347,14 +348,13 @@ def infer_schema(sample: Any) -> pa.Schema:
 
 
 def _sample_columns(sample: Any) -> dict[str, Any]:
-    import pandas as pd
-
     if isinstance(sample, pa.Table | pa.RecordBatch):
         return _unique(sample.column_names, sample.columns)
-    if isinstance(sample, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a DataFrame sample means pandas is imported already
+    if pandas is not None and isinstance(sample, pandas.DataFrame):
         names = [str(c) for c in sample.columns]
         return _unique(names, [sample.iloc[:, i] for i in range(len(names))])
-    if isinstance(sample, pd.Series):
+    if pandas is not None and isinstance(sample, pandas.Series):
         return {sample.name if isinstance(sample.name, str) and sample.name else "output": sample}
     if isinstance(sample, np.ndarray) and sample.ndim > 0:
         if sample.ndim == 2:

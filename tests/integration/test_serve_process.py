@@ -115,3 +115,21 @@ def test_serve_an_alias_or_an_artifact_file(home: Path, tmp_path: Path, target: 
         server.process.terminate()
         server.process.communicate(timeout=30)
         assert server.process.returncode == 0
+
+
+def test_serve_becomes_a_serving_process_without_cli_or_registry_code(home: Path) -> None:
+    """`modelport serve` resolves the model, then becomes `python -m modelport.serving` (same
+    pid, so signals sent to serve reach the server): no compiled module of the command line's
+    settings (pydantic) or registry (SQLAlchemy) is loaded in the process answering requests."""
+    with served(home, "demo") as server:
+        process, base = server
+        wait_ready(server)
+        answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
+        assert answer.json() == [{"waited": 0.0}]
+        argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+        loaded = Path(f"/proc/{process.pid}/maps").read_text()
+    assert argv[1:3] == [b"-m", b"modelport.serving"]
+    assert Path(argv[3].decode()).parent == home / "unpacked"  # the artifact, unpacked once
+    assert "/pydantic_core/" not in loaded
+    assert "/sqlalchemy/" not in loaded
+    assert "/numpy/" in loaded  # the check reads the real process: the model's libraries are there

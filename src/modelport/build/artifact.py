@@ -22,11 +22,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from modelport.build.manifest import MANIFEST_NAME, FileRecord, Manifest, arcname_problem
 from modelport.errors import ArtifactError, ConfigError, Conflict, NotFound
-from modelport.settings import Settings
+
+if TYPE_CHECKING:
+    from modelport.settings import Settings
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     "__pycache__",
@@ -362,6 +364,14 @@ class Artifact:
             yield archive, infos
 
 
+def unpacked_root(artifact: Artifact, settings: Settings) -> Path:
+    """Where the artifact's files live on disk (extracted once per digest, then reused)."""
+    root = settings.home / "unpacked" / artifact.digest.removeprefix("sha256:")[:32]
+    if not root.is_dir():
+        artifact.extract(root)
+    return root
+
+
 def open_artifact(
     path: Path, *, max_bytes: int | None = None, expected_digest: str | None = None
 ) -> Artifact:
@@ -371,7 +381,11 @@ def open_artifact(
     setting). ``expected_digest``, when given (e.g. from the registry), must match the file.
     """
     path = Path(path)
-    limit = Settings().max_artifact_bytes if max_bytes is None else max_bytes
+    if max_bytes is None:
+        from modelport.settings import Settings  # pydantic-settings: only when it is needed
+
+        max_bytes = Settings().max_artifact_bytes
+    limit = max_bytes
     try:
         digest = file_digest(path)
     except OSError as exc:

@@ -26,8 +26,14 @@ def available_formats() -> dict[str, ModelFormat]:
     return formats
 
 
+@cache
 def get_format(name: str) -> ModelFormat:
-    """The adapter called ``name``."""
+    """The adapter called ``name``; only its own module is imported (serving one model does not
+    pay for importing every convention's adapter)."""
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        adapter: ModelFormat = entry.load()()
+        if adapter.name == name:
+            return adapter
     formats = available_formats()
     if name not in formats:
         raise ConfigError(

@@ -83,14 +83,22 @@ class ModelportInstall:
         return cls((f"modelport=={dist.version}",), dist.version)
 
 
-def modelport_requirements() -> list[str]:
-    """modelport's own runtime requirements (its extras left out)."""
+def modelport_requirements(*, pandas: bool = True) -> list[str]:
+    """modelport's own runtime requirements (its extras left out; pandas too, unless asked)."""
     found = []
     for line in importlib.metadata.requires("modelport") or []:
-        marker = Requirement(line).marker
-        if marker is None or "extra" not in str(marker):
-            found.append(line)
+        requirement = Requirement(line)
+        if requirement.marker is not None and "extra" in str(requirement.marker):
+            continue
+        if not pandas and canonicalize_name(requirement.name) == "pandas":
+            continue
+        found.append(line)
     return found
+
+
+def locks_pandas(lock: Sequence[str]) -> bool:
+    """Whether pandas is among the pinned lines of ``lock``."""
+    return any(canonicalize_name(line.split("==", 1)[0].strip()) == "pandas" for line in lock)
 
 
 def prepare_environment(
@@ -100,9 +108,13 @@ def prepare_environment(
     modelport_install: ModelportInstall | None = None,
     options: Sequence[str] = (),
     source: Path | None = None,
+    pandas: bool = True,
     progress: Progress | None = None,
 ) -> Environment:
     """A venv holding ``reqs``, modelport and its requirements: reused if built before.
+
+    ``pandas=False`` leaves pandas out of modelport's requirements (for models that take no
+    DataFrames; scikit-learn would otherwise import it into every server of theirs).
 
     ``options`` are pip options uv understands (``--index-url URL``); ``source`` is the
     dependency file the requirements came from, named when uv fails (:class:`BuildFailed`).
@@ -110,7 +122,8 @@ def prepare_environment(
     install = modelport_install or ModelportInstall.current()
     say = progress or _silent
     version = platform.python_version()
-    lock = _resolve(list(reqs), list(options), envs_dir, version, source, say)
+    own = modelport_requirements(pandas=pandas)
+    lock = _resolve(list(reqs), own, list(options), envs_dir, version, source, say)
     lock_hash = _sha256("\n".join(lock))
     key = _sha256(json.dumps([lock, list(options), version, install.args, install.version]))
     target = envs_dir / key[:16]
@@ -143,14 +156,14 @@ def inherit_environment() -> Environment:
 
 def _resolve(
     reqs: list[str],
+    own: list[str],
     options: list[str],
     envs_dir: Path,
     version: str,
     source: Path | None,
     say: Progress,
 ) -> list[str]:
-    """The lock for ``reqs`` plus modelport's requirements, from the cache or from uv."""
-    own = modelport_requirements()
+    """The lock for ``reqs`` plus modelport's requirements ``own``, from the cache or from uv."""
     text = "\n".join([*options, *reqs, *own]) + "\n"
     locks = envs_dir / "locks"
     cached = locks / f"{_sha256(version + chr(10) + text)}.txt"

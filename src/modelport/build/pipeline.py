@@ -219,7 +219,12 @@ def _environment(
         source = dependency_file.path.name if dependency_file else "the project's config"
         progress.info(f"{len(requirements)} requirements from {source}")
     requirements = _without_provided(requirements, layout.provided_packages, progress)
-    return prepare_environment(requirements, envs_dir=settings.envs_dir, progress=progress.info)
+    pandas = layout.needs_pandas or options.sample is not None  # samples are read by pandas
+    if not pandas:
+        progress.info("the model takes no DataFrames: its environment leaves pandas out")
+    return prepare_environment(
+        requirements, envs_dir=settings.envs_dir, pandas=pandas, progress=progress.info
+    )
 
 
 def _without_provided(

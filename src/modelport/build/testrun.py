@@ -78,6 +78,7 @@ def run_tests(
             "--rootdir",
             str(project),
             f"--junitxml={junit}",
+            *_isolated_config(project, folder, Path(scratch)),
             *COLLECT_OPTIONS,
             *(arg for plugin in plugins for arg in ("-p", plugin)),
             *extra_args,
@@ -93,6 +94,46 @@ def run_tests(
         if not junit.exists():
             return TestReport(folder=folder, output=output, exit_code=completed.returncode)
         return _read_junit(junit, folder=folder, output=output, exit_code=completed.returncode)
+
+
+PYTEST_SECTIONS = {
+    "pytest.ini": "",
+    ".pytest.ini": "",
+    "pytest.toml": "",
+    ".pytest.toml": "",
+    "pyproject.toml": "[tool.pytest",
+    "tox.ini": "[pytest]",
+    "setup.cfg": "[tool:pytest]",
+}
+"""pytest's configuration files, and the section that makes each one count ("" for any)."""
+
+
+def _has_own_config(project: Path, folder: str) -> bool:
+    """Whether pytest, looking up from ``folder`` to the project's root, finds a configuration
+    inside the project (a file of PYTEST_SECTIONS holding its section)."""
+    here = (project / folder).resolve()
+    root = project.resolve()
+    while here.is_relative_to(root):
+        for name, section in PYTEST_SECTIONS.items():
+            path = here / name
+            if path.is_file() and section in path.read_text(errors="replace"):
+                return True
+        if here == root:
+            break
+        here = here.parent
+    return False
+
+
+def _isolated_config(project: Path, folder: str, scratch: Path) -> list[str]:
+    """``-c`` an empty configuration when the project has none of its own, so pytest does not
+    take one from a folder above it (a repository's, whose options and plugins the model's
+    environment need not have)."""
+    if _has_own_config(project, folder):
+        return []
+    empty = scratch / "pytest.ini"
+    empty.write_text("[pytest]\n")
+    # conftest.py files are looked for from the configuration's folder down: keep the project's
+    return ["-c", str(empty), "--confcutdir", str(project)]
 
 
 def _read_junit(path: Path, *, folder: str, output: str, exit_code: int) -> TestReport:

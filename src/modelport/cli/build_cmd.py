@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from modelport.build.pipeline import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
 from modelport.cli.output import console, print_json, to_jsonable
 from modelport.cli.progress import RichProgress
-from modelport.formats.wallaroo.frameworks import supported_framework
-from modelport.formats.wallaroo.names import check_dns_name
-from modelport.registry.refs import validate_name
 from modelport.scaffold import TEMPLATES, scaffold
+
+if TYPE_CHECKING:
+    from modelport.build.pipeline import EnvMode
 
 
 def init(
@@ -36,6 +35,8 @@ def init(
     ] = None,
 ) -> None:
     """Scaffold a new model project."""
+    from modelport.registry.refs import validate_name
+
     validate_name(name, field="name")
     template = format_name or template
     written = scaffold(name, template=template, dest=directory, class_name=class_name)
@@ -99,6 +100,10 @@ def build(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
+    from modelport.build.pipeline import BuildOptions, build_project
+    from modelport.formats.wallaroo.frameworks import supported_framework
+    from modelport.formats.wallaroo.names import check_dns_name
+
     env_mode_ = env_mode(env)
     wallaroo_options = framework or input_schema or output_schema
     if wallaroo_options and format_name is None:

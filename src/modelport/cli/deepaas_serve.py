@@ -86,8 +86,8 @@ def serve_deepaas(
             ],
         )
 
+    from modelport.build.artifact import unpacked_root
     from modelport.serving.app import AppOptions, create_app
-    from modelport.serving.loader import unpacked_root
     from modelport.serving.models import ModelSet
     from modelport.serving.runtime import ModelRuntime
     from modelport.serving.server import run_server

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -14,8 +14,10 @@ from rich.text import Text
 from modelport.cli.context import STATE
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.errors import InvalidInput, NotFound
-from modelport.pipelines.definition import PipelineVersion
-from modelport.pipelines.store import PipelineStore
+
+if TYPE_CHECKING:
+    from modelport.pipelines.definition import PipelineVersion
+    from modelport.pipelines.store import PipelineStore
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -26,6 +28,8 @@ pipeline_app = typer.Typer(
 
 @contextmanager
 def _pipelines() -> Iterator[PipelineStore]:
+    from modelport.pipelines.store import PipelineStore
+
     with PipelineStore.open(STATE.registry_uri, settings=STATE.settings) as store:
         yield store
 

@@ -4,7 +4,7 @@ printed; they live in the modelport home, per workspace, outside every artifact)
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -12,7 +12,9 @@ from rich.text import Text
 from modelport.cli.context import STATE
 from modelport.cli.output import console, print_json
 from modelport.errors import InvalidInput, NotFound
-from modelport.secrets import SecretSettings, SecretStore, check_name
+
+if TYPE_CHECKING:
+    from modelport.secrets import SecretStore
 
 secret_app = typer.Typer(
     help="Secrets for served models (Truss `secrets:`), kept per workspace.", no_args_is_help=True
@@ -25,6 +27,8 @@ Workspace = Annotated[
 
 
 def _store(workspace: str | None) -> SecretStore:
+    from modelport.secrets import SecretSettings, SecretStore  # pydantic-settings: only here
+
     return SecretStore(STATE.settings.home, workspace or SecretSettings().workspace)
 
 
@@ -38,6 +42,8 @@ def set_secret(
     workspace: Workspace = None,
 ) -> None:
     """Store a secret's value (read from standard input unless --value is given)."""
+    from modelport.secrets import check_name
+
     check_name(name)
     if value is None:
         value = (

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from modelport.build.artifact import open_artifact
+from modelport.build.artifact import open_artifact, unpacked_root
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
-from modelport.cli.output import console
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
-from modelport.cli.targets import reexec_in_model_environment, resolve_target
+from modelport.cli.targets import become, model_python, resolve_target
 
 
 def serve(
@@ -42,8 +39,9 @@ def serve(
     log_inferences: Annotated[
         bool, typer.Option("--log-inferences", help="Pipelines: log every inference.")
     ] = False,
-    as_version: Annotated[int | None, typer.Option("--as-version", hidden=True)] = None,
-    no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
+    no_reexec: Annotated[
+        bool, typer.Option("--no-reexec", hidden=True, help="--deepaas: serve in this process.")
+    ] = False,
     deepaas: Annotated[
         bool, typer.Option("--deepaas", help="Serve registered DEEPaaS models (DEEPaaS V2 API).")
     ] = False,
@@ -74,55 +72,30 @@ def serve(
         serve_pipeline(target, host=host, port=port, timeout=timeout, threads=threads,
                        max_body_size=max_body_size, log_inferences=log_inferences)  # fmt: skip
         return
-    resolved = resolve_target(target, env=env_mode(env), name=name, as_version=as_version)
+    resolved = resolve_target(target, env=env_mode(env), name=name, as_version=None)
     artifact = open_artifact(
         resolved.artifact,
         max_bytes=STATE.settings.max_artifact_bytes,
         expected_digest=resolved.digest,
     )
-    if not no_reexec:
-        command = ["serve", str(resolved.artifact), "--no-reexec"]
-        if resolved.name:
-            command += ["--name", resolved.name]
-        if resolved.version is not None:
-            command += ["--as-version", str(resolved.version)]
-        reexec_in_model_environment(
-            artifact.manifest.lock, artifact.manifest.build, [*command, *_passthrough_options()]
-        )
-
-    from modelport.serving.app import AppOptions, create_app
-    from modelport.serving.loader import load_artifact
-    from modelport.serving.models import ModelSet
-    from modelport.serving.runtime import ModelRuntime
-    from modelport.serving.server import run_server
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    loaded = load_artifact(
-        resolved.artifact,
-        settings=STATE.settings,
-        version=resolved.version,
-        expected_digest=artifact.digest,
-        name=resolved.name,
-    )
-    runtime = ModelRuntime(
-        loaded.servable, version=resolved.version, threads=threads, timeout=timeout
-    )
-    models = ModelSet([runtime])
-    app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
-    base = f"http://{host}:{port}"
-    console.print(Text(f"Serving {runtime.name} at {base} (Ctrl-C stops)"))
-    console.print(
-        Text(
-            f"curl -s {base}/v1/models/{runtime.name}/predict "
-            f"-H 'Content-Type: application/json' -d '{_curl_body(runtime.servable)}'"
-        )
-    )
-    sys.stdout.flush()
-    run_server(app, models, host=host, port=port)
+    root = unpacked_root(artifact, STATE.settings)
+    python = model_python(artifact.manifest.lock, artifact.manifest.build)
+    command = [str(python), "-m", "modelport.serving", str(root), "--host", host]
+    command += ["--port", str(port), "--threads", str(threads)]
+    command += ["--max-body-size", str(max_body_size)]
+    if timeout is not None:
+        command += ["--timeout", repr(timeout)]
+    if resolved.name:
+        command += ["--name", resolved.name]
+    if resolved.version is not None:
+        command += ["--version", str(resolved.version)]
+    if STATE.debug:
+        command.append("--debug")
+    become(command)
 
 
 def _passthrough_options() -> list[str]:
-    """The serving options of this command line, for the re-executed server."""
+    """The serving options of this command line, for the re-executed DEEPaaS server."""
     options = []
     args = sys.argv[1:]
     for index, arg in enumerate(args):
@@ -132,34 +105,6 @@ def _passthrough_options() -> list[str]:
             if "=" not in arg and index + 1 < len(args):
                 options.append(args[index + 1])
     return options
-
-
-def _curl_body(servable: object) -> str:
-    import json
-
-    example = getattr(servable, "example", None)
-    if example:
-        return json.dumps(example[:1])
-    signature = getattr(servable, "signature", None)
-    inputs = signature.inputs if signature is not None else ()
-    if not inputs:
-        return "[{}]"
-    return json.dumps([{f.name: _example_value(f.arrow_type) for f in inputs}])
-
-
-def _example_value(arrow_type: object) -> object:
-    import pyarrow as pa
-
-    assert isinstance(arrow_type, pa.DataType)
-    if pa.types.is_floating(arrow_type):
-        return 1.0
-    if pa.types.is_integer(arrow_type):
-        return 1
-    if pa.types.is_boolean(arrow_type):
-        return True
-    if pa.types.is_string(arrow_type):
-        return "hello"
-    return None
 
 
 def register(app: typer.Typer) -> None:

@@ -6,13 +6,15 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 
-from modelport.build.pipeline import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
 from modelport.cli.progress import RichProgress
+
+if TYPE_CHECKING:
+    from modelport.build.pipeline import EnvMode
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ def resolve_target(
     ``env``) or an artifact file."""
     path = Path(target)
     if path.is_dir():
+        from modelport.build.pipeline import BuildOptions, build_project
+
         with RichProgress(Console(stderr=True)) as progress:
             result = build_project(
                 path,
@@ -50,6 +54,19 @@ def resolve_target(
     )
 
 
+def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
+    """The interpreter the model runs with: its own environment's when it was built in one
+    (prepared again if it has gone), else this one."""
+    if build.get("environment") != "venv":
+        return Path(sys.executable)
+    from modelport.build.environment import locks_pandas, prepare_environment
+
+    lines = lock.splitlines() if isinstance(lock, str) else list(lock)
+    return prepare_environment(
+        lines, envs_dir=STATE.settings.envs_dir, pandas=locks_pandas(lines)
+    ).python
+
+
 def reexec_in_model_environment(
     lock: list[str] | str, build: dict[str, Any], command: list[str]
 ) -> None:
@@ -57,18 +74,19 @@ def reexec_in_model_environment(
     in an environment of its own and this process is not already running in it."""
     if build.get("environment") != "venv":
         return
-    from modelport.build.environment import prepare_environment
-
-    lines = lock.splitlines() if isinstance(lock, str) else list(lock)
-    environment = prepare_environment(lines, envs_dir=STATE.settings.envs_dir)
-    if environment.root.resolve() == Path(sys.prefix).resolve():
+    python = model_python(lock, build)
+    if python.parent.parent.resolve() == Path(sys.prefix).resolve():
         return  # already running in it (interpreters are symlinks: compare the prefixes)
-    argv = [str(environment.python), "-m", "modelport"]
+    argv = [str(python), "-m", "modelport"]
     if STATE.debug:
         argv.append("--debug")
     if STATE.registry_uri:
         argv += ["--registry", STATE.registry_uri]
-    argv += command
+    become([*argv, *command])
+
+
+def become(argv: list[str]) -> NoReturn:
+    """Replace this process by ``argv`` (same pid, so signals sent to it reach the new one)."""
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(argv[0], argv)

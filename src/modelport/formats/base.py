@@ -48,6 +48,10 @@ class ProjectLayout:
     provided_packages: tuple[str, ...] = ()
     """Distributions the convention provides itself (an SDK whose import names modelport
     supplies): left out of the environment when the dependency file names them."""
+    needs_pandas: bool = True
+    """Whether the model's environment needs pandas (modelport's own requirements otherwise
+    leave it out; the project's may still bring it): a convention whose models take DataFrames
+    says yes, the native format reads the model's source (``formats.dataframes``)."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ import cloudpickle
 from modelport.build.manifest import Manifest
 from modelport.errors import BuildFailed, ConfigError
 from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.dataframes import asks_for_dataframes
 from modelport.formats.project import collect_sources, default_model_name
 from modelport.formats.python_model import PythonModelServable, normalise_signature
 from modelport.model import Model
@@ -56,10 +57,12 @@ class NativeFormat(ModelFormat):
                 "(`modelport init NAME` scaffolds a project)",
             )
         folders = [PACKAGE, "tests", *extra_folders]
+        sources = collect_sources(root, folders)
         return ProjectLayout(
             root=root,
             default_name=default_model_name(root),
-            sources=collect_sources(root, folders),
+            sources=sources,
+            needs_pandas=asks_for_dataframes(root, sources),
             dependency_root=root,
             unit_tests="tests/ut" if (root / "tests" / "ut").is_dir() else None,
             integration_tests="tests/it" if (root / "tests" / "it").is_dir() else None,

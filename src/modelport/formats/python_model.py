@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from modelport.batch import Batch, BatchKind
 from modelport.errors import ConfigError
+from modelport.formats.dataframes import view_named
 from modelport.schema import Field, Signature
 from modelport.servable import Servable
 from modelport.tables import sample_to_table, to_table
@@ -83,17 +84,15 @@ class PythonModelServable(Servable):
 
 def batch_kind_of(predict: Any) -> BatchKind:
     """The batch kind a ``predict`` callable asks for through its first parameter's type hint."""
-    try:
-        hints = typing.get_type_hints(predict)
-    except Exception:
-        hints = {}
     parameters = [p for p in inspect.signature(predict).parameters.values() if p.name != "self"]
     if not parameters:
         raise ConfigError(
             f"{getattr(predict, '__qualname__', 'predict')} takes no batch argument",
             hint="define predict(self, batch)",
         )
-    hint = hints.get(parameters[0].name)
+    hint = _first_hint(predict, parameters[0])
+    if isinstance(hint, str):  # a name that does not resolve here: read as written
+        return view_named(hint) or "pandas"
     if hint is None:
         return "pandas"
     origin = typing.get_origin(hint) or hint
@@ -106,6 +105,25 @@ def batch_kind_of(predict: Any) -> BatchKind:
     if origin in (list, Sequence):
         return "records"
     return "pandas"
+
+
+def _first_hint(predict: Any, parameter: inspect.Parameter) -> Any:
+    """The batch parameter's type hint: resolved, else its text (another annotation of
+    ``predict`` that does not resolve, a return type imported for type checkers only, must not
+    change what the batch is), else None when there is none."""
+    try:
+        return typing.get_type_hints(predict).get(parameter.name)
+    except Exception:
+        pass
+    annotation = parameter.annotation
+    if annotation is inspect.Parameter.empty:
+        return None
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, getattr(predict, "__globals__", {}))  # the user's own annotation
+    except Exception:
+        return annotation
 
 
 def normalise_signature(declared: Any) -> Signature:

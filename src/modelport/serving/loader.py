@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from modelport.build.artifact import Artifact, open_artifact
+from modelport.build.artifact import Artifact, open_artifact, unpacked_root
 from modelport.build.detect import get_format
+from modelport.build.manifest import MANIFEST_NAME, Manifest
+from modelport.errors import NotFound
 from modelport.servable import Servable
-from modelport.settings import Settings
+
+if TYPE_CHECKING:
+    from modelport.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -17,14 +22,6 @@ class LoadedModel:
     servable: Servable
     artifact: Artifact
     version: int | None
-
-
-def unpacked_root(artifact: Artifact, settings: Settings) -> Path:
-    """Where the artifact's files live on disk (extracted once per digest, then reused)."""
-    root = settings.home / "unpacked" / artifact.digest.removeprefix("sha256:")[:32]
-    if not root.is_dir():
-        artifact.extract(root)
-    return root
 
 
 def load_artifact(
@@ -39,10 +36,27 @@ def load_artifact(
     artifact = open_artifact(
         path, max_bytes=settings.max_artifact_bytes, expected_digest=expected_digest
     )
-    root = unpacked_root(artifact, settings)
-    adapter = get_format(artifact.manifest.source_format)
-    servable = adapter.load(root, artifact.manifest)
-    servable.source_format = artifact.manifest.source_format
+    servable = _load(unpacked_root(artifact, settings), artifact.manifest, name=name)
+    return LoadedModel(servable=servable, artifact=artifact, version=version)
+
+
+def load_unpacked(root: Path, *, name: str | None = None) -> Servable:
+    """Load the model of an artifact unpacked at ``root`` (by :func:`unpacked_root`, which
+    checked every file first), from the manifest it holds (not yet initialised)."""
+    path = root / MANIFEST_NAME
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise NotFound(
+            f"{root} is not an unpacked artifact: cannot read {path.name} ({exc.strerror})",
+            hint="serve models with `modelport serve`, which unpacks them first",
+        ) from exc
+    return _load(root, Manifest.from_yaml(text, source=str(path)), name=name)
+
+
+def _load(root: Path, manifest: Manifest, *, name: str | None) -> Servable:
+    servable = get_format(manifest.source_format).load(root, manifest)
+    servable.source_format = manifest.source_format
     if name:
         servable.name = name
-    return LoadedModel(servable=servable, artifact=artifact, version=version)
+    return servable

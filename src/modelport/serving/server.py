@@ -33,6 +33,7 @@ def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> Non
         lifespan="off",
         proxy_headers=False,  # nothing here reads the client address; skip the rewrite
         server_header=False,
+        ws="none",  # no protocol here speaks WebSocket: the websockets package stays unloaded
     )
     server = uvicorn.Server(config)
     failures: list[BaseException] = []

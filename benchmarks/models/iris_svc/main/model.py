@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn import datasets, svm
+from sklearn import svm
 
 import modelport
 from modelport import Field, Signature
@@ -18,6 +18,8 @@ class IrisSVC(modelport.Model):
         self.classifier: svm.SVC | None = None
 
     def build(self) -> None:
+        from sklearn import datasets  # training only: serving does not import it
+
         iris = datasets.load_iris()
         self.classifier = svm.SVC(gamma="scale").fit(iris.data, iris.target)
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from modelport.formats.deepaas.entry_points import FORMAT_NAME
 from modelport.serving.models import ModelSet
+
+FORMAT_NAME = "deepaas"
+"""The manifests' ``source_format`` of DEEPaaS models (the format adapter's entry point name; the
+adapter's package is not imported here, since its imports reach the registry's)."""
 
 
 def routes(models: ModelSet) -> list[BaseRoute]:

@@ -7,6 +7,8 @@ Answers carry ``Model-Name`` and ``Model-Version`` (the manifest's ``model.name`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,18 +16,22 @@ from starlette.routing import BaseRoute, Route
 
 from modelport.codecs.json_frames import parse_json
 from modelport.errors import Conflict, ModelportError
-from modelport.formats.odahu.openapi import model_api_description
-from modelport.formats.odahu.servable import OdahuServable
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
+
+if TYPE_CHECKING:
+    from modelport.formats.odahu.servable import OdahuServable
 
 JSON = "application/json"
 
 
 def routes(models: ModelSet) -> list[BaseRoute]:
-    served = [r for r in models.all() if isinstance(r.servable, OdahuServable)]
+    served = [r for r in models.all() if r.servable.source_format == "odahu"]
     if not served:
         return []
+    # the adapter's package (and the settings it reads) only in servers of Odahu models
+    from modelport.formats.odahu.openapi import model_api_description
+    from modelport.formats.odahu.servable import OdahuServable
 
     def the_model() -> tuple[ModelRuntime, OdahuServable]:
         if len(served) > 1:

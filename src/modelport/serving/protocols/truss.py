@@ -11,14 +11,13 @@ handlers. No route is added unless a Truss model is served.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from modelport.errors import NotFound
-from modelport.formats.truss.servable import TrussServable
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols import kserve_v1
 from modelport.serving.protocols.truss_codec import (
@@ -32,6 +31,9 @@ from modelport.serving.protocols.truss_codec import (
 )
 from modelport.serving.runtime import ModelRuntime
 
+if TYPE_CHECKING:
+    from modelport.formats.truss.servable import TrussServable
+
 OPENAI_METHODS = {
     "/v1/chat/completions": "chat_completions",
     "/v1/completions": "completions",
@@ -42,6 +44,8 @@ TrussEndpoint = Callable[[Request, ModelRuntime], Awaitable[Response]]
 
 
 def _servable(runtime: ModelRuntime) -> TrussServable:
+    from modelport.formats.truss.servable import TrussServable  # only when a Truss is served
+
     servable = runtime.servable
     assert isinstance(servable, TrussServable)
     return servable

@@ -16,12 +16,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-import pydantic
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from modelport.errors import InvalidInput, MalformedInput, ModelportError, ModelTimeout, NotFound
-from modelport.secrets import redact
 
 log = logging.getLogger("modelport.serving.truss")
 
@@ -57,6 +55,8 @@ async def read_payload(request: Request) -> Any:
 
 def _plain(value: Any) -> Any:
     """orjson's and msgpack's fallback: pydantic models, numpy scalars and arrays."""
+    import pydantic  # only for values orjson cannot write: not imported by other servers
+
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json")
     if hasattr(value, "tolist"):
@@ -148,6 +148,8 @@ def truss_error(status: int, message: str, *, client_fault: bool) -> Response:
 def not_ready(name: str, reason: str | None = None) -> Response:
     message = f"Model with name {name} is not ready."
     if reason:
+        from modelport.secrets import redact  # on error paths only: it reads the settings
+
         message += f" {redact(reason)}"
     return truss_error(503, message, client_fault=False)
 
@@ -168,4 +170,6 @@ def error_response(exc: BaseException, name: str) -> Response:
 def _log_failure(exc: BaseException, name: str, what: str) -> None:
     cause = exc.__cause__ if isinstance(exc, ModelportError) and exc.__cause__ else exc
     text = "".join(traceback.format_exception(cause))
+    from modelport.secrets import redact
+
     log.error("model %s failed in %s:\n%s", name, what, redact(text))

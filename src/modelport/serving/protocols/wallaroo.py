@@ -24,9 +24,6 @@ from modelport.batch import Batch
 from modelport.codecs.json_frames import parse_json
 from modelport.codecs.negotiation import JSON, choose_encoder, is_json, parse_media_type
 from modelport.errors import NotFound
-from modelport.formats.wallaroo.data_rules import check_json_input
-from modelport.pipelines.frames import encode_pandas_records
-from modelport.pipelines.servable import PipelineServable
 from modelport.serving.metrics import note_rows
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols.native import decode_request
@@ -36,8 +33,11 @@ PANDAS_RECORDS = f"{JSON}; format=pandas-records"
 
 
 def routes(models: ModelSet) -> list[BaseRoute]:
-    if not any(isinstance(r.servable, PipelineServable) for r in models.all()):
+    if not any(r.servable.source_format == "pipeline" for r in models.all()):
         return []
+    # pipelines' code (and the registry it logs to) only in servers of pipelines
+    from modelport.pipelines.frames import encode_pandas_records
+    from modelport.pipelines.servable import PipelineServable
 
     async def infer(request: Request) -> Response:
         name = request.path_params["name"]
@@ -62,6 +62,8 @@ def routes(models: ModelSet) -> list[BaseRoute]:
 
 async def _decode(request: Request, runtime: ModelRuntime) -> Batch:
     """The request's rows, a JSON body checked against Wallaroo's input rules first."""
+    from modelport.formats.wallaroo.data_rules import check_json_input
+
     media = parse_media_type(request.headers.get("content-type"))
     if is_json(media.essence):
         orient = request.query_params.get("format") or media.params.get("format")

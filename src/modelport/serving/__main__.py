@@ -1,0 +1,112 @@
+"""``python -m modelport.serving ROOT``: the serving process, with nothing but serving imported.
+
+``modelport serve`` resolves what the user named (a registry reference, a project folder, an
+artifact file), verifies and unpacks the artifact, then becomes this process (``os.execv``) with
+the model's own interpreter. So the process that answers requests holds no command-line, registry
+or build code: it starts sooner and takes less memory than the ``modelport`` command would.
+``ROOT`` is the unpacked artifact (its manifest, ``modelport.yaml``, at the top).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from modelport.errors import ModelportError
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m modelport.serving",
+        description="Serve one unpacked modelport artifact (`modelport serve` runs this).",
+    )
+    parser.add_argument("root", type=Path, help="folder of an unpacked artifact")
+    parser.add_argument("--name", help="serve under this model name")
+    parser.add_argument("--version", type=int, help="the registry version being served")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--timeout", type=float, help="seconds a prediction may take")
+    parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--debug", action="store_true", help="tracebacks in errors")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM; 1 with the reason when the model cannot be loaded or initialised."""
+    args = parse(argv)
+    try:
+        serve(args)
+    except ModelportError as exc:
+        if args.debug:
+            logging.getLogger("modelport.serving").exception("serving failed")
+        first, *rest = str(exc).splitlines() or [""]
+        print(f"error: {first}", *rest, sep="\n", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # as the modelport command reports what it did not foresee
+        if args.debug:
+            logging.getLogger("modelport.serving").exception("serving failed")
+        print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 70
+    return 0
+
+
+def serve(args: argparse.Namespace) -> None:
+    from modelport.serving.app import AppOptions, create_app
+    from modelport.serving.loader import load_unpacked
+    from modelport.serving.models import ModelSet
+    from modelport.serving.runtime import ModelRuntime
+    from modelport.serving.server import run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    servable = load_unpacked(args.root, name=args.name)
+    runtime = ModelRuntime(
+        servable, version=args.version, threads=args.threads, timeout=args.timeout
+    )
+    models = ModelSet([runtime])
+    app = create_app(models, AppOptions(max_body_size=args.max_body_size, debug=args.debug))
+    base = f"http://{args.host}:{args.port}"
+    print(f"Serving {runtime.name} at {base} (Ctrl-C stops)")
+    print(
+        f"curl -s {base}/v1/models/{runtime.name}/predict "
+        f"-H 'Content-Type: application/json' -d '{curl_body(servable)}'",
+        flush=True,
+    )
+    run_server(app, models, host=args.host, port=args.port)
+
+
+def curl_body(servable: object) -> str:
+    """One example row for the curl line printed at start: the model's own, else made up."""
+    import json
+
+    example = getattr(servable, "example", None)
+    if example:
+        return json.dumps(example[:1])
+    signature = getattr(servable, "signature", None)
+    inputs = signature.inputs if signature is not None else ()
+    if not inputs:
+        return "[{}]"
+    return json.dumps([{f.name: _example_value(f.arrow_type) for f in inputs}])
+
+
+def _example_value(arrow_type: object) -> object:
+    import pyarrow as pa
+
+    assert isinstance(arrow_type, pa.DataType)
+    if pa.types.is_floating(arrow_type):
+        return 1.0
+    if pa.types.is_integer(arrow_type):
+        return 1
+    if pa.types.is_boolean(arrow_type):
+        return True
+    if pa.types.is_string(arrow_type):
+        return "hello"
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""What each process imports: the serving process holds no command-line, registry or settings
+code, and ``import modelport`` alone loads none of the data libraries (each checked in a fresh
+interpreter, since this test process has imported everything already)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from modelport.formats.deepaas.entry_points import FORMAT_NAME
+from modelport.serving.protocols import deepaas
+
+NOT_FOR_SERVING = (
+    "modelport.cli",
+    "modelport.registry",
+    "modelport.settings",
+    "modelport.build.pipeline",
+    "modelport.pipelines",
+    "modelport.formats.qwak",
+    "modelport.formats.odahu",
+    "modelport.formats.truss",
+    "modelport.formats.deepaas",
+    "modelport.formats.wallaroo",
+    "sqlalchemy",
+    "alembic",
+    "typer",
+    "rich",
+    "pydantic",
+    "pydantic_settings",
+    "httpx",
+    "websockets",
+)
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    script = textwrap.dedent(code) + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def _loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(f"{p}.") for p in prefixes))
+
+
+def test_the_serving_process_imports_only_serving_code() -> None:
+    """What ``python -m modelport.serving`` imports to answer for a native model."""
+    modules = _modules_after(
+        """
+        import numpy as np
+
+        import modelport
+        from modelport.build.detect import get_format
+        from modelport.formats.python_model import PythonModelServable
+        from modelport.serving import __main__
+        from modelport.serving.app import create_app
+        from modelport.serving.loader import load_unpacked
+        from modelport.serving.models import ModelSet
+        from modelport.serving.runtime import ModelRuntime
+        from modelport.serving.server import run_server
+
+        class Doubler(modelport.Model):
+            def predict(self, x: np.ndarray) -> np.ndarray:
+                return x[:, 0] * 2
+
+            def schema(self):
+                return modelport.Signature(
+                    inputs=[modelport.Field("x", float)], outputs=[modelport.Field("y", float)]
+                )
+
+        assert get_format("native").name == "native"
+        servable = PythonModelServable(Doubler(), name="doubler", signature=Doubler().schema())
+        app = create_app(ModelSet([ModelRuntime(servable)]))
+        """
+    )
+    assert "modelport.serving.app" in modules  # the script really built the app
+    assert _loaded(modules, NOT_FOR_SERVING) == []
+
+
+def test_importing_modelport_alone_loads_no_data_library() -> None:
+    modules = _modules_after("import modelport; assert modelport.__version__")
+    assert _loaded(modules, ("numpy", "pyarrow", "pandas", "httpx", "modelport.client")) == []
+
+
+def test_the_public_names_load_on_first_use() -> None:
+    modules = _modules_after("from modelport import Client, Model, ModelportError")
+    assert {"modelport.client", "modelport.model", "modelport.errors"} <= modules
+
+
+def test_the_deepaas_protocol_knows_the_format_by_the_adapters_name() -> None:
+    assert deepaas.FORMAT_NAME == FORMAT_NAME
