@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ PEERS: tuple[Peer, ...] = (
     ),
     Peer("bentoml", ("bentoml", SKLEARN, JOBLIB), "bentoml"),
     Peer("litserve", ("litserve", SKLEARN, JOBLIB), "litserve"),
-    Peer("fastapi", ("fastapi", "uvicorn", SKLEARN, JOBLIB), "fastapi"),
+    # as FastAPI's documentation installs it: uvicorn with httptools and uvloop, the HTTP stack
+    # modelport's server has too (its dependency uvicorn[standard])
+    Peer("fastapi", ("fastapi[standard]", SKLEARN, JOBLIB), "fastapi"),
 )
 
 
@@ -55,6 +58,7 @@ def install(cache: Path, peer: Peer) -> str:
     wanted = hashlib.sha256("\n".join(peer.requirements).encode()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
         uv = find_uv_bin()
+        shutil.rmtree(venv, ignore_errors=True)  # made for other requirements: start afresh
         subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
         python = str(venv / "bin" / "python")
         subprocess.run(

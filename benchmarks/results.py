@@ -52,6 +52,9 @@ class ServerResult:
     notes: str = ""
     cold_start_s: float | None = None  # median of cold_starts
     cold_starts: list[float] = field(default_factory=list)  # seconds, one per launch
+    # modelport only: the serving process's own cold start, launched directly (median, launches)
+    serving_cold_start_s: float | None = None
+    serving_cold_starts: list[float] = field(default_factory=list)
     rss_mib: float | None = None
     error: str = ""
     routes: list[RouteResult] = field(default_factory=list)

@@ -88,6 +88,14 @@ class RunningServer:
             time.sleep(0.02)
         raise RuntimeError(f"no correct answer within {limit:.0f} s ({reason}): {self.log_tail()}")
 
+    def command_line(self) -> tuple[str, ...] | None:
+        """What the server's first process runs now (after any exec), or None when it is gone."""
+        try:
+            raw = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return tuple(part.decode() for part in raw.split(b"\0") if part)
+
     def tree(self) -> list[int]:
         """The server's pid and every live process in its session or below it."""
         parents: dict[int, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from load import Pass, run_wrk
@@ -79,7 +79,32 @@ def measure(plan: Plan, spec: ServerSpec) -> ServerResult:
             if route_result.available:
                 route_result.loads = _load_route(plan, server, route)
         result.rss_mib = server.rss_mib()
+        serving = server.command_line() if spec.modelport else None
+    if serving:
+        _time_serving_process(plan, spec, serving, result)
     return result
+
+
+def _time_serving_process(
+    plan: Plan, spec: ServerSpec, command: tuple[str, ...], result: ServerResult
+) -> None:
+    """How long ``python -m modelport.serving`` alone takes to answer (the command `modelport
+    serve` became): the part of the cold start that is not the command line's."""
+    direct = replace(spec, name=f"{spec.name}-serving", command=command)
+    first = spec.routes[0]
+    for _ in range(plan.cold_starts):
+        with RunningServer(direct, plan.logs / f"{direct.name}.log") as probe:
+            try:
+                result.serving_cold_starts.append(
+                    probe.wait_first_answer(
+                        first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
+                    )
+                )
+            except RuntimeError as error:
+                say(f"  {direct.name}: {error}")
+                return
+    result.serving_cold_start_s = statistics.median(result.serving_cold_starts)
+    say(f"  {direct.name}: first answer after {result.serving_cold_start_s:.2f} s")
 
 
 def _check(plan: Plan, server: RunningServer, route: Route) -> RouteResult:

@@ -53,6 +53,7 @@ def test_predicts_a_setosa():
     assert model.predict(np.array([[5.1, 3.5, 1.4, 0.2]])).tolist() == [0]
 """
 
+OFFLINE = {"UV_OFFLINE": "1", "UV_NO_CACHE": "1"}
 ROW = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 
@@ -96,7 +97,9 @@ def test_a_numpy_model_is_built_and_served_without_pandas(
     lock = _lock(home, "iris-svc:1", tmp_path)
     assert any(line.startswith("scikit-learn==") for line in lock)
     assert not any(line.startswith("pandas==") for line in lock)
-    with served(home, "iris-svc") as server:
+    # the first serve, with uv unable to reach any index or cache: finding the environment the
+    # model was built in needs no resolution, so a machine offline serves what it built
+    with served(home, "iris-svc", env=OFFLINE) as server:
         process, base = server
         wait_ready(server, seconds=180)
         answer = httpx.post(f"{base}/v1/models/iris-svc/predict", json=[ROW], timeout=10)

@@ -125,8 +125,7 @@ def prepare_environment(
     own = modelport_requirements(pandas=pandas)
     lock = _resolve(list(reqs), own, list(options), envs_dir, version, source, say)
     lock_hash = _sha256("\n".join(lock))
-    key = _sha256(json.dumps([lock, list(options), version, install.args, install.version]))
-    target = envs_dir / key[:16]
+    target = envs_dir / _key(lock, list(options), version, install)
     python = _python_of(target)
     if (target / MARKER).is_file():
         say(f"reusing environment {target.name}")
@@ -135,6 +134,22 @@ def prepare_environment(
         shutil.rmtree(target)
     reused = _build(target, lock, list(options), install, source, say)
     return Environment(python, lock, lock_hash, version, reused=reused)
+
+
+def built_environment(
+    lock: Sequence[str], *, envs_dir: Path, modelport_install: ModelportInstall | None = None
+) -> Path | None:
+    """The interpreter of the environment already built for exactly ``lock`` (the pinned lines
+    an artifact records), or None: found without resolving anything, so serving a model whose
+    environment is there needs no package index."""
+    install = modelport_install or ModelportInstall.current()
+    target = envs_dir / _key(list(lock), [], platform.python_version(), install)
+    return _python_of(target) if (target / MARKER).is_file() else None
+
+
+def _key(lock: list[str], options: list[str], version: str, install: ModelportInstall) -> str:
+    """The folder name of the environment for ``lock``: what it holds and how it was made."""
+    return _sha256(json.dumps([lock, options, version, install.args, install.version]))[:16]
 
 
 def inherit_environment() -> Environment:

@@ -59,10 +59,13 @@ def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
     (prepared again if it has gone), else this one."""
     if build.get("environment") != "venv":
         return Path(sys.executable)
-    from modelport.build.environment import locks_pandas, prepare_environment
+    from modelport.build.environment import built_environment, locks_pandas, prepare_environment
 
     lines = lock.splitlines() if isinstance(lock, str) else list(lock)
-    return prepare_environment(
+    built = built_environment(lines, envs_dir=STATE.settings.envs_dir)
+    if built is not None:
+        return built
+    return prepare_environment(  # gone (or built elsewhere): made again from the lock
         lines, envs_dir=STATE.settings.envs_dir, pandas=locks_pandas(lines)
     ).python
 
