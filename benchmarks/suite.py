@@ -40,29 +40,12 @@ def measure(plan: Plan, spec: ServerSpec) -> ServerResult:
     """Start ``spec``, time its first correct answer, check and load each route, then stop it."""
     result = ServerResult(spec.name, spec.label, spec.modelport, spec.notes)
     plan.logs.mkdir(parents=True, exist_ok=True)
-    first = spec.routes[0]
     for _ in range(plan.cold_starts - 1):  # extra launches, for the cold start only
         with RunningServer(spec, plan.logs / f"{spec.name}.log") as probe:
-            try:
-                result.cold_starts.append(
-                    probe.wait_first_answer(
-                        first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
-                    )
-                )
-            except RuntimeError as error:
-                result.error = str(error)
-                say(f"  {spec.name}: {error}")
+            if not _time_first_answer(plan, probe, result.cold_starts, result):
                 return result
     with RunningServer(spec, plan.logs / f"{spec.name}.log") as server:
-        try:
-            result.cold_starts.append(
-                server.wait_first_answer(
-                    first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
-                )
-            )
-        except RuntimeError as error:
-            result.error = str(error)
-            say(f"  {spec.name}: {error}")
+        if not _time_first_answer(plan, server, result.cold_starts, result):
             return result
         result.cold_start_s = statistics.median(result.cold_starts)
         launches = ", ".join(f"{s:.2f}" for s in result.cold_starts)
@@ -85,23 +68,35 @@ def measure(plan: Plan, spec: ServerSpec) -> ServerResult:
     return result
 
 
+def _time_first_answer(
+    plan: Plan, server: RunningServer, timings: list[float], failed: ServerResult | None = None
+) -> bool:
+    """Append the seconds ``server`` took to answer its first route correctly to ``timings``;
+    False (said, and recorded in ``failed`` when given) when it never did."""
+    first = server.spec.routes[0]
+    try:
+        timings.append(
+            server.wait_first_answer(
+                first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
+            )
+        )
+    except RuntimeError as error:
+        if failed is not None:
+            failed.error = str(error)
+        say(f"  {server.spec.name}: {error}")
+        return False
+    return True
+
+
 def _time_serving_process(
     plan: Plan, spec: ServerSpec, command: tuple[str, ...], result: ServerResult
 ) -> None:
     """How long ``python -m modelport.serving`` alone takes to answer (the command `modelport
     serve` became): the part of the cold start that is not the command line's."""
     direct = replace(spec, name=f"{spec.name}-serving", command=command)
-    first = spec.routes[0]
     for _ in range(plan.cold_starts):
         with RunningServer(direct, plan.logs / f"{direct.name}.log") as probe:
-            try:
-                result.serving_cold_starts.append(
-                    probe.wait_first_answer(
-                        first, _body(plan, first, 1), plan.expected[1], plan.cold_limit
-                    )
-                )
-            except RuntimeError as error:
-                say(f"  {direct.name}: {error}")
+            if not _time_first_answer(plan, probe, result.serving_cold_starts):
                 return
     result.serving_cold_start_s = statistics.median(result.serving_cold_starts)
     say(f"  {direct.name}: first answer after {result.serving_cold_start_s:.2f} s")
