@@ -52,13 +52,10 @@ IMPORT_FRAMEWORK = (
 )
 
 
-def framework_import_seconds(python: Path, tries: int = 3) -> float:
-    """The fastest of ``tries`` imports of scikit-learn's SVC (and joblib) by ``python``, each in
-    a fresh interpreter: the part of every server's cold start that is the model's own."""
-    timings = []
-    for _ in range(tries):
-        done = subprocess.run(
-            [str(python), "-c", IMPORT_FRAMEWORK], capture_output=True, text=True, check=True
-        )
-        timings.append(float(done.stdout.strip()))
-    return min(timings)
+def framework_import_seconds(python: Path) -> float:
+    """Seconds ``python``, fresh, takes to import scikit-learn's SVC (and joblib): the part of
+    every server's cold start that is the model's own."""
+    done = subprocess.run(
+        [str(python), "-c", IMPORT_FRAMEWORK], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip())

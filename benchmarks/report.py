@@ -42,6 +42,7 @@ def render(results: Results) -> str:
         [
             *_header(results),
             *_targets(results),
+            *_turns(results),
             *_cold_and_memory(results),
             *_floor(results),
             *_scenarios(results),
@@ -61,7 +62,7 @@ def _header(results: Results) -> Iterator[str]:
     )
     if meta.get("quick"):
         yield ""
-        yield "> **Smoke run (`--quick`)**: 2-second loads, one pass of the key run: indicative."
+        yield "> **Smoke run (`--quick`)**: 2-second loads, one round of each: indicative."
     yield ""
     yield from _contention(results)
     yield "## Machine and method"
@@ -82,9 +83,16 @@ def _header(results: Results) -> Iterator[str]:
     yield "  server's answers to both bodies are checked against in-process `predict` first."
     yield (
         f"- Load: wrk, one thread, kept-alive connections = concurrency, "
-        f"{meta['seconds']:g}-second runs, {where}. The key run (single row, concurrency 8) "
-        f"is repeated {meta['repeats']} times and the median pass reported. wrk shares the "
-        "2 cores with the server: CPU use of each (percent of one core) is beside every figure."
+        f"{meta['seconds']:g}-second runs, {where}. wrk shares the 2 cores with the server: "
+        "CPU use of each (percent of one core) is beside every figure."
+    )
+    yield (
+        "- This machine's speed drifts by up to 2x within minutes (host contention that "
+        "/proc/stat does not show), so what the targets compare is measured side by side: "
+        f"cold starts launch every server in rotation, {meta['repeats']} rounds (median); the "
+        "compared loads run with those servers up at once, taking turns, "
+        f"{meta['repeats']} rounds (median; see *Compared in turns*), the in-process floor "
+        "timed just before each turn of the 1,000-row Arrow load."
     )
     yield "- Bodies: 1 row (`[5.1, 3.5, 1.4, 0.2]`) and 1,000 rows of jittered iris data."
     yield (
@@ -149,7 +157,7 @@ def targets(results: Results) -> list[Target]:
     mlserver_p99 = _stat(results, "mlserver", None, 1, 64, lambda x: x.p99_ms)
     arrow_1000 = _rps(results, SUBJECT, "native Arrow", 1000, 8)
     json_1000 = _rps(results, SUBJECT, "native JSON", 1000, 8)
-    floor_rps = 1 / results.floor.seconds_1000
+    floor_rps = 1 / _floor_seconds(results)
     ours, mls, fast = (results.server(n) for n in (SUBJECT, "mlserver", "fastapi"))
     cpu = _cpu_note(results, SUBJECT, "native JSON", 1, 8)
     return [
@@ -232,16 +240,21 @@ def _cold_start_note(results: Results) -> str:
             f"app's {fast.cold_start_s:.2f} s), so the command before it adds about "
             f"{command:.2f} s to the median{noise}."
         )
-    imports = results.meta.get("framework_import_s") or {}
-    ours_import, fast_import = imports.get("modelport"), imports.get("fastapi")
+    ours_import = ours.framework_import_s if ours else None
+    fast_import = fast.framework_import_s if fast else None
     if ours_import and fast_import and fast and fast.cold_start_s:
+        budget = 0.7 * fast.cold_start_s - ours_import
         parts.append(
-            f"Importing the model's framework alone (`import joblib, sklearn.svm`, the fastest of "
-            f"3 fresh interpreters) takes {ours_import:.2f} s in the model's environment and "
-            f"{fast_import:.2f} s in the FastAPI app's: {fast_import / fast.cold_start_s:.0%} of "
-            "the FastAPI app's whole cold start, which every server of this model pays before "
-            "its own work, so 0.7x of it is out of reach for a server that imports the same "
-            "framework."
+            "Importing the model's framework alone (`import joblib, sklearn.svm` in a fresh "
+            f"interpreter after each launch, median) takes {ours_import:.2f} s in the model's "
+            "environment (the one the serving process runs in) and "
+            f"{fast_import:.2f} s in the FastAPI app's: "
+            f"{fast_import / fast.cold_start_s:.0%} of the FastAPI app's whole cold start. 0.7x "
+            f"of that cold start ({0.7 * fast.cold_start_s:.2f} s) less the import leaves "
+            f"{budget:.2f} s for starting the interpreters, importing the HTTP stack, loading "
+            f"the model and answering, where the FastAPI app itself spends "
+            f"{fast.cold_start_s - fast_import:.2f} s on the same steps: out of reach for any "
+            "server that imports the same framework in a fresh interpreter."
         )
     return " ".join(parts)
 
@@ -250,15 +263,23 @@ def _floor_note(results: Results, arrow_rps: float | None) -> str:
     """What a 1,000-row Arrow request costs beyond the model's own predict."""
     if not arrow_rps:
         return ""
-    predict_ms = results.floor.seconds_1000 * 1000
+    predict_ms = _floor_seconds(results) * 1000
     request_ms = 1000 / arrow_rps
     return (
         f"a 1,000-row Arrow request took {request_ms:.2f} ms of the server's time against "
-        f"{predict_ms:.2f} ms for predict in-process: {request_ms - predict_ms:.2f} ms of HTTP, "
-        "Arrow decoding, validation, the thread-pool hop (a model once slower than 10 ms on "
-        "the event loop stays in the pool) and encoding, on one Python thread. "
-        + _cpu_note(results, SUBJECT, "native Arrow", 1000, 8)
+        f"{predict_ms:.2f} ms for predict in-process (timed just before the load): "
+        f"{request_ms - predict_ms:.2f} ms of HTTP, Arrow decoding, validation, the thread-pool "
+        "hop and encoding. " + _cpu_note(results, SUBJECT, "native Arrow", 1000, 8)
     )
+
+
+def _floor_seconds(results: Results) -> float:
+    """In-process predict seconds on 1,000 rows: timed just before the 1,000-row Arrow load at
+    c=8 (the median over its turns) when it was, else at the start of the run."""
+    load = _find(results, SUBJECT, "native Arrow", 1000, 8)
+    if load is not None and load.floor_s:
+        return load.floor_s
+    return results.floor.seconds_1000
 
 
 def _arrow_note(arrow_rps: float | None, json_rps: float | None, floor_rps: float) -> str:
@@ -305,14 +326,38 @@ def _cpu_note(results: Results, name: str, label: str, rows: int, c: int) -> str
     )
 
 
+def _turns(results: Results) -> Iterator[str]:
+    if not results.turns:
+        return
+    labels = {s.name: s.label for s in results.servers}
+    yield "## Compared in turns"
+    yield ""
+    yield "The loads the targets use, run round after round in rotation with every compared "
+    yield "server up at once: requests/s of the median round (every round's in brackets)."
+    yield ""
+    yield "| server | route | rows | c | req/s | p50 ms | p99 ms | CPU server/wrk/other | floor |"
+    yield "|---|---|---|---|---|---|---|---|---|"
+    for turn in results.turns:
+        load = turn.load
+        rounds = ", ".join(f"{rps:,.0f}" for rps in load.passes)
+        floor = f"{load.floor_s * 1e3:.2f} ms" if load.floor_s else ""
+        yield (
+            f"| {labels.get(turn.server, turn.server)} | {turn.route} | {load.rows:,} | "
+            f"{load.concurrency} | {load.rps:,.0f} ({rounds}) | {load.p50_ms:.2f} | "
+            f"{load.p99_ms:.2f} | {load.server_cpu_pct:.0f}%/{load.wrk_cpu_pct:.0f}%/"
+            f"{load.other_cpu_pct:.0f}% | {floor} |"
+        )
+    yield ""
+
+
 def _cold_and_memory(results: Results) -> Iterator[str]:
     ours = results.server(SUBJECT)
     yield "## Cold start and resident memory"
     yield ""
     yield "Cold start: from launching the serve command to the first correct prediction (polled "
-    yield "every 20 ms), the median of the launches in brackets (each server launched in turn, "
-    yield "minutes apart from the others). Memory: VmRSS summed over the server's process tree "
-    yield "after its loads."
+    yield "every 20 ms), the median of the launches in brackets (every server launched in "
+    yield "rotation, round after round, so each round's launches are seconds apart). Memory: "
+    yield "VmRSS summed over the server's process tree after its loads."
     yield ""
     yield "| server | cold start | RSS MiB | modelport cold start ÷ this | modelport RSS ÷ this |"
     yield "|---|---|---|---|---|"
@@ -343,6 +388,14 @@ def _floor(results: Results) -> Iterator[str]:
     yield "The same trained SVC's `predict` called in the benchmark process (numpy in, numpy out):"
     yield f"{f.seconds_1 * 1e6:,.0f} µs on 1 row ({1 / f.seconds_1:,.0f} calls/s on one core), "
     yield f"{f.seconds_1000 * 1e3:,.2f} ms on 1,000 rows ({1 / f.seconds_1000:,.0f} calls/s)."
+    paired = _floor_seconds(results)
+    if paired != f.seconds_1000:
+        yield (
+            "Every 1,000-row load times it again just before it runs (this machine's speed "
+            "drifts by up to 2x over minutes); the ratios to the floor use the time taken before "
+            f"modelport's 1,000-row Arrow load at c=8: {paired * 1e3:,.2f} ms "
+            f"({1 / paired:,.0f} calls/s)."
+        )
     yield ""
 
 
@@ -440,6 +493,13 @@ def _checks(results: Results) -> Iterator[str]:
 
 
 def _find(results: Results, name: str, label: str | None, rows: int, c: int) -> Load | None:
+    """The load the targets use: the one taken in turns when there is one, else the server's
+    own run of that scenario."""
+    for turn in results.turns:
+        load = turn.load
+        same_route = label is None or turn.route == label
+        if turn.server == name and same_route and (load.rows, load.concurrency) == (rows, c):
+            return load
     server = results.server(name)
     if server is None:
         return None

@@ -24,6 +24,9 @@ class Load:
     wrk_cpu_pct: float
     other_cpu_pct: float  # CPU the rest of the machine used meanwhile (shared machine)
     passes: list[float] = field(default_factory=list)  # requests/s of every pass
+    # multi-row loads: in-process predict seconds on the same rows, timed just before the load
+    # (this machine's speed drifts by up to 2x over minutes, so the floor is taken alongside)
+    floor_s: float | None = None
 
 
 @dataclass
@@ -55,6 +58,10 @@ class ServerResult:
     # modelport only: the serving process's own cold start, launched directly (median, launches)
     serving_cold_start_s: float | None = None
     serving_cold_starts: list[float] = field(default_factory=list)
+    serving_command: list[str] = field(default_factory=list)  # the command `serve` became
+    # `import joblib, sklearn.svm` in the server's interpreter, after each launch (median, all)
+    framework_import_s: float | None = None
+    framework_imports: list[float] = field(default_factory=list)
     rss_mib: float | None = None
     error: str = ""
     routes: list[RouteResult] = field(default_factory=list)
@@ -65,6 +72,15 @@ class ServerResult:
     def key(self) -> RouteResult | None:
         """The first available route (the key route when it is available)."""
         return next((r for r in self.routes if r.available), None)
+
+
+@dataclass
+class TurnResult:
+    """A load the targets compare, taken in turns with the other servers' (see turns.py)."""
+
+    server: str
+    route: str
+    load: Load
 
 
 @dataclass
@@ -82,6 +98,7 @@ class Results:
     meta: dict[str, Any]
     floor: Floor
     servers: list[ServerResult]
+    turns: list[TurnResult] = field(default_factory=list)
 
     def server(self, name: str) -> ServerResult | None:
         return next((s for s in self.servers if s.name == name and not s.error), None)
@@ -101,4 +118,5 @@ def load(path: Path) -> Results:
             RouteResult(**{**r, "loads": [Load(**x) for x in r["loads"]]}) for r in server["routes"]
         ]
         servers.append(ServerResult(**{**server, "routes": routes}))
-    return Results(raw["meta"], Floor(**raw["floor"]), servers)
+    turns = [TurnResult(t["server"], t["route"], Load(**t["load"])) for t in raw.get("turns", [])]
+    return Results(raw["meta"], Floor(**raw["floor"]), servers, turns)

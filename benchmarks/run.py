@@ -9,6 +9,7 @@ benchmarks/results.json). ``--report-only`` rewrites the report from an existing
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ import report
 import results
 import subject
 import suite
+from turns import take_turns
 
 from modelport.build.environment import compile_bytecode
 
@@ -44,9 +46,11 @@ MODELPORT_PORT, PEER_PORT = 18100, 18200
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 2 s loads, 1 key pass")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 s loads, 1 round")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
-    parser.add_argument("--repeats", type=int, default=3, help="passes of the key run (median)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="rounds of cold starts and compared loads (median)"
+    )
     parser.add_argument("--only", default="", help="comma-separated server names to run")
     parser.add_argument("--no-netns", action="store_true", help="measure on plain loopback")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report only")
@@ -117,12 +121,12 @@ def measure_phase(args: argparse.Namespace) -> int:
     classifier = floor.load(MODEL)
     plan = suite.Plan(
         seconds=args.seconds,
-        repeats=args.repeats,
+        rounds=args.repeats,
         bodies=CACHE / "bodies",
         script=CACHE / "post.lua",
         logs=CACHE / "logs",
         expected={n: floor.expected_labels(classifier, n) for n in ROW_COUNTS},
-        cold_starts=1 if args.quick else 3,
+        floor=functools.partial(floor.predict_seconds, classifier),
     )
     measured_floor = results.Floor(
         floor.predict_seconds(classifier, 1), floor.predict_seconds(classifier, 1000)
@@ -132,23 +136,20 @@ def measure_phase(args: argparse.Namespace) -> int:
         f"{measured_floor.seconds_1000 * 1e3:.2f} ms (1,000 rows)"
     )
     wanted = _selected(args)
-    imports = {"modelport": floor.framework_import_seconds(Path(sys.executable))}
-    for peer in peers.PEERS:
-        if peer.name in wanted or f"{peer.name}-async" in wanted:
-            python = peers.venv_dir(CACHE, peer) / "bin" / "python"
-            imports[peer.name] = floor.framework_import_seconds(python)
-    suite.say(
-        "import joblib, sklearn.svm: "
-        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in imports.items())
-    )
     specs = subject.modelport_specs(HOME, MODELPORT_PORT)
     if wanted - {"modelport", "modelport-iris"}:
         specs += peers.peer_specs(CACHE, MODEL, versions, PEER_PORT)
-    servers = []
+    specs = [spec for spec in specs if spec.name in wanted]
+    found = {s.name: results.ServerResult(s.name, s.label, s.modelport, s.notes) for s in specs}
+    suite.say(f"cold starts: {args.repeats} rounds, every server launched in turn")
+    suite.time_cold_starts(plan, specs, found)
     for spec in specs:
-        if spec.name in wanted:
+        if not found[spec.name].error:
             suite.say(f"{spec.label}")
-            servers.append(suite.measure(plan, spec))
+            suite.measure(plan, spec, found[spec.name])
+    suite.say(f"compared loads: {args.repeats} rounds, taken in turns")
+    turns = take_turns(plan, specs, found, args.repeats)
+    servers = list(found.values())
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": prepared["machine"],
@@ -158,14 +159,13 @@ def measure_phase(args: argparse.Namespace) -> int:
             "scikit-learn": metadata.version("scikit-learn"),
             "numpy": metadata.version("numpy"),
         },
-        "framework_import_s": imports,
         "netns": args.in_netns,
         "seconds": args.seconds,
         "repeats": args.repeats,
         "quick": args.quick,
         "finished": time.strftime("%H:%M:%S"),
     }
-    results.save(results.Results(meta, measured_floor, servers), RESULTS)
+    results.save(results.Results(meta, measured_floor, servers, turns), RESULTS)
     return 0
 
 

@@ -1,12 +1,15 @@
-"""The measurement phase: every server in turn, cold start, route checks, the loads, memory."""
+"""The measurement phase: cold starts (servers launched in rotation), then every server in turn:
+route checks, the loads, memory."""
 
 from __future__ import annotations
 
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from floor import framework_import_seconds
 from load import Pass, run_wrk
 from payloads import body_name
 from results import Load, RouteResult, ServerResult
@@ -21,14 +24,14 @@ class Plan:
     """How long and how often to load, and where the prepared files are."""
 
     seconds: float
-    repeats: int  # passes of the key run (single row, c=8, key route)
+    rounds: int  # rounds of the compared loads (turns.py) and of cold starts
     bodies: Path
     script: Path
     logs: Path
     expected: dict[int, list[int]]  # rows -> labels every server must answer
+    floor: Callable[[int], float]  # rows -> in-process predict seconds, timed now
     concurrencies: tuple[int, ...] = (1, 8, 64)
     cold_limit: float = 180.0
-    cold_starts: int = 3  # launches timed per server (the median is reported): ±25% noise here
 
 
 def say(message: str) -> None:
@@ -36,20 +39,47 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def measure(plan: Plan, spec: ServerSpec) -> ServerResult:
-    """Start ``spec``, time its first correct answer, check and load each route, then stop it."""
-    result = ServerResult(spec.name, spec.label, spec.modelport, spec.notes)
+def time_cold_starts(plan: Plan, specs: list[ServerSpec], found: dict[str, ServerResult]) -> None:
+    """Launch every server in rotation, ``plan.rounds`` rounds, timing each launch's first
+    correct answer, then its interpreter's ``import joblib, sklearn.svm`` (and, after each
+    modelport launch, the serving process it became launched directly): this machine's speed
+    drifts within minutes, so what is compared is taken side by side. A server that never
+    answers is marked failed and left out."""
     plan.logs.mkdir(parents=True, exist_ok=True)
-    for _ in range(plan.cold_starts - 1):  # extra launches, for the cold start only
-        with RunningServer(spec, plan.logs / f"{spec.name}.log") as probe:
-            if not _time_first_answer(plan, probe, result.cold_starts, result):
-                return result
-    with RunningServer(spec, plan.logs / f"{spec.name}.log") as server:
-        if not _time_first_answer(plan, server, result.cold_starts, result):
-            return result
+    for _ in range(plan.rounds):
+        for spec in specs:
+            result = found[spec.name]
+            if result.error:
+                continue
+            with RunningServer(spec, plan.logs / f"{spec.name}.log") as server:
+                if not _time_first_answer(plan, server, result.cold_starts, result):
+                    continue
+                serving = server.command_line() if spec.modelport else None
+            python = Path(serving[0]) if serving else Path(spec.command[0]).parent / "python"
+            result.framework_imports.append(framework_import_seconds(python))
+            if serving:
+                result.serving_command = list(serving)
+                direct = replace(spec, name=f"{spec.name}-serving", command=serving)
+                with RunningServer(direct, plan.logs / f"{direct.name}.log") as probe:
+                    _time_first_answer(plan, probe, result.serving_cold_starts)
+    for spec in specs:
+        result = found[spec.name]
+        if result.error:
+            continue
         result.cold_start_s = statistics.median(result.cold_starts)
         launches = ", ".join(f"{s:.2f}" for s in result.cold_starts)
         say(f"  {spec.name}: first answer after {result.cold_start_s:.2f} s ({launches})")
+        result.framework_import_s = statistics.median(result.framework_imports)
+        if result.serving_cold_starts:
+            result.serving_cold_start_s = statistics.median(result.serving_cold_starts)
+            say(f"  {spec.name}-serving: first answer after {result.serving_cold_start_s:.2f} s")
+
+
+def measure(plan: Plan, spec: ServerSpec, result: ServerResult) -> None:
+    """Start ``spec``, check and load each route, read its memory, then stop it."""
+    with RunningServer(spec, plan.logs / f"{spec.name}.log") as server:
+        if not _time_first_answer(plan, server, [], result):
+            return
         for route in spec.routes:
             result.routes.append(_check(plan, server, route))
         available = [r for r in spec.routes if _is_available(result, r)]
@@ -62,10 +92,6 @@ def measure(plan: Plan, spec: ServerSpec) -> ServerResult:
             if route_result.available:
                 route_result.loads = _load_route(plan, server, route)
         result.rss_mib = server.rss_mib()
-        serving = server.command_line() if spec.modelport else None
-    if serving:
-        _time_serving_process(plan, spec, serving, result)
-    return result
 
 
 def _time_first_answer(
@@ -88,20 +114,6 @@ def _time_first_answer(
     return True
 
 
-def _time_serving_process(
-    plan: Plan, spec: ServerSpec, command: tuple[str, ...], result: ServerResult
-) -> None:
-    """How long ``python -m modelport.serving`` alone takes to answer (the command `modelport
-    serve` became): the part of the cold start that is not the command line's."""
-    direct = replace(spec, name=f"{spec.name}-serving", command=command)
-    for _ in range(plan.cold_starts):
-        with RunningServer(direct, plan.logs / f"{direct.name}.log") as probe:
-            if not _time_first_answer(plan, probe, result.serving_cold_starts):
-                return
-    result.serving_cold_start_s = statistics.median(result.serving_cold_starts)
-    say(f"  {direct.name}: first answer after {result.serving_cold_start_s:.2f} s")
-
-
 def _check(plan: Plan, server: RunningServer, route: Route) -> RouteResult:
     """Is ``route`` there, and does it answer both bodies with the right species?"""
     for rows, expected in plan.expected.items():
@@ -122,19 +134,16 @@ def _load_route(plan: Plan, server: RunningServer, route: Route) -> list[Load]:
     loads = []
     for rows in plan.expected:
         for connections in plan.concurrencies:
-            key = route.key and rows == 1 and connections == 8
-            passes = [
-                run_wrk(
-                    server,
-                    route,
-                    plan.bodies / _name(route, rows),
-                    plan.script,
-                    connections=connections,
-                    seconds=plan.seconds,
-                )
-                for _ in range(plan.repeats if key else 1)
-            ]
-            loads.append(_median(rows, connections, passes))
+            floor_s = plan.floor(rows) if rows > 1 else None
+            done = run_wrk(
+                server,
+                route,
+                plan.bodies / _name(route, rows),
+                plan.script,
+                connections=connections,
+                seconds=plan.seconds,
+            )
+            loads.append(median_load(rows, connections, [done], floor_s))
             best = loads[-1]
             say(
                 f"  {server.spec.name} {route.label} rows={rows} c={connections}: "
@@ -145,7 +154,7 @@ def _load_route(plan: Plan, server: RunningServer, route: Route) -> list[Load]:
     return loads
 
 
-def _median(rows: int, connections: int, passes: list[Pass]) -> Load:
+def median_load(rows: int, connections: int, passes: list[Pass], floor_s: float | None) -> Load:
     """The pass with the median requests/s (the upper middle one of an even count)."""
     ordered = sorted(passes, key=lambda p: p.rps)
     middle = ordered[len(ordered) // 2]
@@ -163,6 +172,7 @@ def _median(rows: int, connections: int, passes: list[Pass]) -> Load:
         wrk_cpu_pct=middle.wrk_cpu_pct,
         other_cpu_pct=middle.other_cpu_pct,
         passes=[p.rps for p in passes],
+        floor_s=floor_s,
     )
 
 

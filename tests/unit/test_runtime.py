@@ -64,16 +64,16 @@ async def _calls(runtime: ModelRuntime, count: int) -> None:
 def test_a_fast_model_moves_to_the_event_loop_after_its_timed_calls() -> None:
     runtime = _runtime(Timed(0))
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS - 1))
-    assert not runtime.runs_inline
+    assert not runtime.runs_inline(1)
     asyncio.run(_calls(runtime, 1))
-    assert runtime.runs_inline
+    assert runtime.runs_inline(1)
 
 
 def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
     runtime = _runtime(Busy(0.008))
     asyncio.run(_calls(runtime, 4))
-    assert not runtime.runs_inline
+    assert not runtime.runs_inline(1)
 
 
 def test_one_slow_call_on_the_loop_sends_the_model_back_for_good(
@@ -82,19 +82,69 @@ def test_one_slow_call_on_the_loop_sends_the_model_back_for_good(
     model = Timed(0)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
-    assert runtime.runs_inline
+    assert runtime.runs_inline(1)
     model.seconds = 0.02
     asyncio.run(_calls(runtime, 1))
-    assert not runtime.runs_inline
+    assert not runtime.runs_inline(1)
     model.seconds = 0
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS * 2))
-    assert not runtime.runs_inline
+    assert not runtime.runs_inline(1)
+
+
+class BusyPerRow(modelport.Model):
+    """Uses ``seconds_per_row`` of CPU per input row: fast on one row, slow on many."""
+
+    def __init__(self, seconds_per_row: float) -> None:
+        self.seconds_per_row = seconds_per_row
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        end = time.thread_time() + self.seconds_per_row * len(batch)
+        while time.thread_time() < end:
+            pass
+        return batch[:, 0] * 2
+
+
+async def _sized_calls(runtime: ModelRuntime, rows: int, count: int) -> None:
+    for _ in range(count):
+        result = await runtime.predict(_batch(rows))
+        assert result.column("y").to_pylist() == [2.0] * rows
+
+
+def test_each_size_of_call_is_placed_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One row inline, a thousand in the pool, whichever size came first."""
+    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    runtime = _runtime(BusyPerRow(0.00001))  # 10 µs a row: 10 ms for 1,000 rows
+    asyncio.run(_sized_calls(runtime, 1, 4))
+    assert runtime.runs_inline(1)
+    assert not runtime.runs_inline(1000), "a size not timed yet starts in the pool"
+    asyncio.run(_sized_calls(runtime, 1000, 4))
+    assert not runtime.runs_inline(1000)
+    assert runtime.runs_inline(1), "the slow size left the fast one on the loop"
+    assert runtime.runs_inline(2) is False and runtime.runs_inline(3) is False
+    asyncio.run(_sized_calls(runtime, 600, 4))  # 512-1,023 rows: the same size as 1,000
+    assert not runtime.runs_inline(600)
+
+
+def test_a_slow_call_on_the_loop_sends_back_only_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    model = Timed(0)
+    runtime = _runtime(model)
+    asyncio.run(_sized_calls(runtime, 1, 4))
+    asyncio.run(_sized_calls(runtime, 8, 4))
+    assert runtime.runs_inline(1) and runtime.runs_inline(8)
+    model.seconds = 0.02
+    asyncio.run(_sized_calls(runtime, 8, 1))
+    model.seconds = 0
+    assert not runtime.runs_inline(8)
+    assert runtime.runs_inline(1)
 
 
 def test_a_model_served_with_a_timeout_never_runs_on_the_loop() -> None:
     runtime = _runtime(Timed(0), timeout=5)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS + 1))
-    assert not runtime.runs_inline
+    assert not runtime.runs_inline(1)
 
 
 def test_timeouts_abandon_the_call() -> None:
@@ -128,12 +178,12 @@ def test_a_model_found_too_slow_is_timed_again_later(monkeypatch: pytest.MonkeyP
     model = Busy(0.008)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, 4))
-    assert not runtime.runs_inline
+    assert not runtime.runs_inline(1)
     model.seconds = 0
     asyncio.run(_calls(runtime, 6 + 3))
-    assert not runtime.runs_inline, "timed again only after RELEARN_AFTER_CALLS"
+    assert not runtime.runs_inline(1), "timed again only after RELEARN_AFTER_CALLS"
     asyncio.run(_calls(runtime, 1))
-    assert runtime.runs_inline
+    assert runtime.runs_inline(1)
 
 
 class _Plain:

@@ -1,14 +1,18 @@
 """The protocol-neutral data plane: one loaded model; validated batches in, checked tables out.
 
 Synchronous ``predict`` runs in a bounded thread pool, so the event loop keeps answering health
-checks while it works; ``async def predict`` is awaited directly. A model whose first calls in
-the pool used two milliseconds of CPU or less (median; nine in ten under five; CPU time, because
-wall time in a thread also counts the waits for the GIL) is then called on the event loop itself,
-with no thread hop (the hop and the GIL hand-offs cost more than such a prediction); one call on
-the loop taking over ten milliseconds of wall time (a model waiting on I/O, or a huge batch)
-sends it back to the pool for good. A model found too slow is timed again every 4,096 calls,
-since a verdict reached while the machine was busy need not hold. Models served with a timeout
-always run in the pool, where the timeout can abandon them.
+checks while it works; ``async def predict`` is awaited directly. Calls are told apart by size
+(row counts within a power of two of each other form one class), since the same model can be
+fast on one row and slow on a thousand. When a size's first calls in the pool used a millisecond
+of CPU or less (median; nine in ten under five; CPU time, because wall time in a thread also
+counts the waits for the GIL), calls of that size then run on the event loop itself, with no
+thread hop: for them the hop and the GIL hand-offs cost more than the prediction. Larger calls
+stay in the pool, where a model that releases the GIL (scikit-learn's SVC, onnxruntime, numpy)
+predicts on one core while the loop decodes the next request on the other. One call on the loop
+taking over ten milliseconds of wall time (a model waiting on I/O) sends its size back to the
+pool for good. A size found too slow is timed again every 4,096 calls, since a verdict reached
+while the machine was busy need not hold. Models served with a timeout always run in the pool,
+where the timeout can abandon them.
 """
 
 from __future__ import annotations
@@ -30,15 +34,48 @@ from modelport.serving.metrics import note_rows
 from modelport.serving.validation import InputValidator
 
 INLINE_AFTER_CALLS = 64
-"""Calls timed in the pool before a fast model may run on the event loop."""
-INLINE_TYPICAL_SECONDS = 0.002
-"""The median CPU time (of its thread) of a model that may run on the event loop..."""
+"""Calls of one size timed in the pool before calls of that size may run on the event loop."""
+INLINE_TYPICAL_SECONDS = 0.001
+"""The median CPU time (of its thread) of calls that may run on the event loop..."""
 INLINE_SLOW_SECONDS = 0.005
 """...and the CPU time nine in ten of its timed calls stayed under."""
 RELEARN_AFTER_CALLS = 4096
-"""Pool calls after a "too slow" verdict before the model's calls are timed again."""
+"""Pool calls after a "too slow" verdict before calls of that size are timed again."""
 INLINE_ABANDON_SECONDS = 0.010
-"""One call on the event loop taking longer than this (wall time) sends it back to the pool."""
+"""One call on the event loop taking longer than this (wall time) sends its size back to the
+pool."""
+
+
+class _Lane:
+    """Where calls of one size run, and what timing them has shown so far."""
+
+    __slots__ = ("inline", "may_inline", "timings", "until_relearn")
+
+    def __init__(self, may_inline: bool) -> None:
+        self.inline = False
+        self.may_inline = may_inline
+        self.timings: list[float] = []
+        self.until_relearn = 0
+
+    def learn(self, seconds: float) -> None:
+        """One more pool call's CPU time; after enough, the verdict."""
+        timings = self.timings
+        timings.append(seconds)
+        if len(timings) < INLINE_AFTER_CALLS:
+            return
+        timings.sort()
+        median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
+        self.inline = median <= INLINE_TYPICAL_SECONDS and p90 <= INLINE_SLOW_SECONDS
+        self.may_inline = False
+        if not self.inline:  # measured on a busy machine, perhaps: measure again later
+            self.until_relearn = RELEARN_AFTER_CALLS
+        timings.clear()
+
+    def pooled(self) -> None:
+        """One more pool call after a "too slow" verdict."""
+        if self.until_relearn > 0:
+            self.until_relearn -= 1
+            self.may_inline = self.until_relearn == 0
 
 
 class ModelRuntime:
@@ -63,19 +100,18 @@ class ModelRuntime:
         self.timeout = timeout
         self._limiter = anyio.CapacityLimiter(threads)
         self._may_inline = inline and timeout is None and not servable.is_async
-        self._inline = False
-        self._timings: list[float] = []
-        self._until_relearn = 0
+        self._lanes: dict[int, _Lane] = {}
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
         self.servable.load()
         self.ready = True
 
-    @property
-    def runs_inline(self) -> bool:
-        """Whether predictions now run on the event loop (see the module docstring)."""
-        return self._inline
+    def runs_inline(self, rows: int) -> bool:
+        """Whether predictions on ``rows`` rows now run on the event loop (see the module
+        docstring)."""
+        lane = self._lanes.get(rows.bit_length())
+        return lane is not None and lane.inline
 
     @property
     def streams(self) -> bool:
@@ -128,34 +164,24 @@ class ModelRuntime:
         servable = self.servable
         if servable.is_async:
             return await servable.predict(batch)
-        if self._inline:
+        size = batch.num_rows.bit_length()
+        lane = self._lanes.get(size)
+        if lane is None:
+            lane = self._lanes[size] = _Lane(self._may_inline)
+        if lane.inline:
             started = time.perf_counter()
             result = servable.predict(batch)
             if time.perf_counter() - started > INLINE_ABANDON_SECONDS:
-                self._inline = self._may_inline = False
+                lane.inline = False  # for good: may_inline stays False
             return result
         result, seconds = await anyio.to_thread.run_sync(
             _timed, servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
         )
-        if self._may_inline:
-            self._learn(seconds)
-        elif self._until_relearn > 0:
-            self._until_relearn -= 1
-            self._may_inline = self._until_relearn == 0
+        if lane.may_inline:
+            lane.learn(seconds)
+        else:
+            lane.pooled()
         return result
-
-    def _learn(self, seconds: float) -> None:
-        timings = self._timings
-        timings.append(seconds)
-        if len(timings) < INLINE_AFTER_CALLS:
-            return
-        timings.sort()
-        median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
-        self._inline = median <= INLINE_TYPICAL_SECONDS and p90 <= INLINE_SLOW_SECONDS
-        self._may_inline = False
-        if not self._inline:  # measured on a busy machine, perhaps: measure again later
-            self._until_relearn = RELEARN_AFTER_CALLS
-        timings.clear()
 
     def _check(self, result: Any, *, rows: int) -> pa.Table:
         if not isinstance(result, pa.Table):
