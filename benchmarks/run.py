@@ -57,6 +57,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be 1 or more")
     if args.quick:
         args.seconds, args.repeats = 2.0, 1
     return args

@@ -4,6 +4,7 @@ route checks, the loads, memory."""
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -55,8 +56,7 @@ def time_cold_starts(plan: Plan, specs: list[ServerSpec], found: dict[str, Serve
                 if not _time_first_answer(plan, server, result.cold_starts, result):
                     continue
                 serving = server.command_line() if spec.modelport else None
-            python = Path(serving[0]) if serving else Path(spec.command[0]).parent / "python"
-            result.framework_imports.append(framework_import_seconds(python))
+            _time_framework_import(spec, serving, result)
             if serving:
                 result.serving_command = list(serving)
                 direct = replace(spec, name=f"{spec.name}-serving", command=serving)
@@ -69,10 +69,25 @@ def time_cold_starts(plan: Plan, specs: list[ServerSpec], found: dict[str, Serve
         result.cold_start_s = statistics.median(result.cold_starts)
         launches = ", ".join(f"{s:.2f}" for s in result.cold_starts)
         say(f"  {spec.name}: first answer after {result.cold_start_s:.2f} s ({launches})")
-        result.framework_import_s = statistics.median(result.framework_imports)
+        if result.framework_imports:
+            result.framework_import_s = statistics.median(result.framework_imports)
         if result.serving_cold_starts:
             result.serving_cold_start_s = statistics.median(result.serving_cold_starts)
             say(f"  {spec.name}-serving: first answer after {result.serving_cold_start_s:.2f} s")
+
+
+def _time_framework_import(
+    spec: ServerSpec, serving: tuple[str, ...] | None, result: ServerResult
+) -> None:
+    """Time ``import joblib, sklearn.svm`` in the interpreter the server's model ran in: the
+    serving process's for modelport, the peer venv's python otherwise."""
+    if spec.modelport and not serving:
+        return  # the serving process was gone before its command line could be read
+    python = Path(serving[0]) if serving else Path(spec.command[0]).parent / "python"
+    try:
+        result.framework_imports.append(framework_import_seconds(python))
+    except (OSError, subprocess.CalledProcessError, ValueError) as error:
+        say(f"  {spec.name}: framework import not timed ({error})")
 
 
 def measure(plan: Plan, spec: ServerSpec, result: ServerResult) -> None:

@@ -59,26 +59,36 @@ def take_turns(
         running = {}
         for spec in {spec.name: spec for _, spec, _ in chosen}.values():
             server = stack.enter_context(RunningServer(spec, plan.logs / f"{spec.name}-turns.log"))
-            server.wait_first_answer(
-                spec.routes[0],
-                (plan.bodies / body_name(spec.routes[0].body, 1)).read_bytes(),
-                plan.expected[1],
-                plan.cold_limit,
-            )
+            try:
+                server.wait_first_answer(
+                    spec.routes[0],
+                    (plan.bodies / body_name(spec.routes[0].body, 1)).read_bytes(),
+                    plan.expected[1],
+                    plan.cold_limit,
+                )
+            except RuntimeError as error:
+                say(f"  turns: {spec.name} left out: {error}")
+                continue
             running[spec.name] = server
+        chosen = [(turn, spec, route) for turn, spec, route in chosen if spec.name in running]
         for _ in range(rounds):
             for turn, spec, route in chosen:
                 if turn.route == "native Arrow":
                     floors[turn].append(plan.floor(turn.rows))
-                done = run_wrk(
-                    running[spec.name],
-                    route,
-                    plan.bodies / body_name(route.body, turn.rows),
-                    plan.script,
-                    connections=turn.connections,
-                    seconds=plan.seconds,
-                )
+                try:
+                    done = run_wrk(
+                        running[spec.name],
+                        route,
+                        plan.bodies / body_name(route.body, turn.rows),
+                        plan.script,
+                        connections=turn.connections,
+                        seconds=plan.seconds,
+                    )
+                except RuntimeError as error:
+                    say(f"  turns: {spec.name} {route.label} round lost: {error}")
+                    continue
                 passes[turn].append(done)
+        chosen = [(turn, spec, route) for turn, spec, route in chosen if passes[turn]]
     results = [
         TurnResult(
             turn.server,

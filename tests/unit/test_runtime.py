@@ -76,9 +76,10 @@ def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) ->
     assert not runtime.runs_inline(1)
 
 
-def test_one_slow_call_on_the_loop_sends_the_model_back_for_good(
+def test_one_slow_call_on_the_loop_sends_it_back_until_timed_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(runtime_module, "RELEARN_AFTER_CALLS", 6)
     model = Timed(0)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
@@ -87,7 +88,31 @@ def test_one_slow_call_on_the_loop_sends_the_model_back_for_good(
     asyncio.run(_calls(runtime, 1))
     assert not runtime.runs_inline(1)
     model.seconds = 0
-    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS * 2))
+    asyncio.run(_calls(runtime, 6 + INLINE_AFTER_CALLS - 1))
+    assert not runtime.runs_inline(1), "timed again only after RELEARN_AFTER_CALLS pool calls"
+    asyncio.run(_calls(runtime, 1))
+    assert runtime.runs_inline(1)
+
+
+class SlowThenBroken(modelport.Model):
+    def __init__(self) -> None:
+        self.broken = False
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        if self.broken:
+            time.sleep(0.02)
+            raise ValueError("lost the connection")
+        return batch[:, 0] * 2
+
+
+def test_a_slow_call_that_raises_on_the_loop_still_sends_it_back() -> None:
+    model = SlowThenBroken()
+    runtime = _runtime(model)
+    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
+    assert runtime.runs_inline(1)
+    model.broken = True
+    with pytest.raises(ModelFailed, match="lost the connection"):
+        asyncio.run(runtime.predict(_batch()))
     assert not runtime.runs_inline(1)
 
 
@@ -110,19 +135,31 @@ async def _sized_calls(runtime: ModelRuntime, rows: int, count: int) -> None:
         assert result.column("y").to_pylist() == [2.0] * rows
 
 
-def test_each_size_of_call_is_placed_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("sizes", [(1, 1000), (1000, 1)])
+def test_each_size_of_call_is_placed_on_its_own(
+    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, int]
+) -> None:
     """One row inline, a thousand in the pool, whichever size came first."""
     monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
     runtime = _runtime(BusyPerRow(0.00001))  # 10 µs a row: 10 ms for 1,000 rows
-    asyncio.run(_sized_calls(runtime, 1, 4))
+    first, second = sizes
+    asyncio.run(_sized_calls(runtime, first, 4))
+    assert not runtime.runs_inline(second), "a size not timed yet starts in the pool"
+    asyncio.run(_sized_calls(runtime, second, 4))
     assert runtime.runs_inline(1)
-    assert not runtime.runs_inline(1000), "a size not timed yet starts in the pool"
-    asyncio.run(_sized_calls(runtime, 1000, 4))
     assert not runtime.runs_inline(1000)
-    assert runtime.runs_inline(1), "the slow size left the fast one on the loop"
-    assert runtime.runs_inline(2) is False and runtime.runs_inline(3) is False
-    asyncio.run(_sized_calls(runtime, 600, 4))  # 512-1,023 rows: the same size as 1,000
-    assert not runtime.runs_inline(600)
+    assert not runtime.runs_inline(2), "2-3 rows are another size, not timed yet"
+
+
+def test_sizes_within_a_power_of_two_share_what_was_learned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    runtime = _runtime(Timed(0))
+    asyncio.run(_sized_calls(runtime, 1000, 4))
+    assert runtime.runs_inline(1000)
+    assert runtime.runs_inline(512) and runtime.runs_inline(1023), "512-1,023 rows: one size"
+    assert not runtime.runs_inline(511) and not runtime.runs_inline(1024)
 
 
 def test_a_slow_call_on_the_loop_sends_back_only_its_size(

@@ -9,10 +9,11 @@ counts the waits for the GIL), calls of that size then run on the event loop its
 thread hop: for them the hop and the GIL hand-offs cost more than the prediction. Larger calls
 stay in the pool, where a model that releases the GIL (scikit-learn's SVC, onnxruntime, numpy)
 predicts on one core while the loop decodes the next request on the other. One call on the loop
-taking over ten milliseconds of wall time (a model waiting on I/O) sends its size back to the
-pool for good. A size found too slow is timed again every 4,096 calls, since a verdict reached
-while the machine was busy need not hold. Models served with a timeout always run in the pool,
-where the timeout can abandon them.
+taking over ten milliseconds of wall time (a model waiting on I/O, or on the GIL while the pool
+runs larger calls) sends its size back to the pool. A size found too slow either way is timed
+again after 4,096 calls in the pool, since a verdict reached while the machine was busy need not
+hold (a model that waits on I/O now and then thus holds up the loop once per 4,160 calls at
+most). Models served with a timeout always run in the pool, where the timeout can abandon them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ RELEARN_AFTER_CALLS = 4096
 """Pool calls after a "too slow" verdict before calls of that size are timed again."""
 INLINE_ABANDON_SECONDS = 0.010
 """One call on the event loop taking longer than this (wall time) sends its size back to the
-pool."""
+pool (until it is timed again)."""
 
 
 class _Lane:
@@ -70,6 +71,11 @@ class _Lane:
         if not self.inline:  # measured on a busy machine, perhaps: measure again later
             self.until_relearn = RELEARN_AFTER_CALLS
         timings.clear()
+
+    def abandon(self) -> None:
+        """A call on the event loop took too long: back to the pool, timed again later."""
+        self.inline = self.may_inline = False
+        self.until_relearn = RELEARN_AFTER_CALLS
 
     def pooled(self) -> None:
         """One more pool call after a "too slow" verdict."""
@@ -170,10 +176,11 @@ class ModelRuntime:
             lane = self._lanes[size] = _Lane(self._may_inline)
         if lane.inline:
             started = time.perf_counter()
-            result = servable.predict(batch)
-            if time.perf_counter() - started > INLINE_ABANDON_SECONDS:
-                lane.inline = False  # for good: may_inline stays False
-            return result
+            try:
+                return servable.predict(batch)
+            finally:  # a slow call that raised held up the loop all the same
+                if time.perf_counter() - started > INLINE_ABANDON_SECONDS:
+                    lane.abandon()
         result, seconds = await anyio.to_thread.run_sync(
             _timed, servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
         )
