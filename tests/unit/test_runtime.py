@@ -17,7 +17,7 @@ from modelport.errors import ModelFailed, ModelTimeout
 from modelport.formats.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.serving import runtime as runtime_module
-from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime
+from modelport.serving.runtime import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS, ModelRuntime
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
 
@@ -76,7 +76,7 @@ def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) ->
     assert not runtime.runs_inline(1)
 
 
-def test_one_slow_call_on_the_loop_sends_it_back_until_timed_again(
+def test_slow_calls_on_the_loop_send_it_back_until_timed_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(runtime_module, "RELEARN_AFTER_CALLS", 6)
@@ -85,6 +85,8 @@ def test_one_slow_call_on_the_loop_sends_it_back_until_timed_again(
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
     assert runtime.runs_inline(1)
     model.seconds = 0.02
+    asyncio.run(_calls(runtime, INLINE_ABANDON_CALLS - 1))
+    assert runtime.runs_inline(1), "a slow call or two may be the machine pausing the process"
     asyncio.run(_calls(runtime, 1))
     assert not runtime.runs_inline(1)
     model.seconds = 0
@@ -105,7 +107,10 @@ class SlowThenBroken(modelport.Model):
         return batch[:, 0] * 2
 
 
-def test_a_slow_call_that_raises_on_the_loop_still_sends_it_back() -> None:
+def test_slow_calls_that_raise_on_the_loop_count_all_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime_module, "INLINE_ABANDON_CALLS", 1)
     model = SlowThenBroken()
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
@@ -114,6 +119,19 @@ def test_a_slow_call_that_raises_on_the_loop_still_sends_it_back() -> None:
     with pytest.raises(ModelFailed, match="lost the connection"):
         asyncio.run(runtime.predict(_batch()))
     assert not runtime.runs_inline(1)
+
+
+def test_slow_calls_far_apart_leave_it_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime_module, "INLINE_WINDOW_CALLS", 8)
+    model = Timed(0)
+    runtime = _runtime(model)
+    asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
+    for _ in range(3):  # two slow calls in each window of 8: never three in one
+        model.seconds = 0.02
+        asyncio.run(_calls(runtime, 2))
+        model.seconds = 0
+        asyncio.run(_calls(runtime, 6))
+        assert runtime.runs_inline(1)
 
 
 class BusyPerRow(modelport.Model):
@@ -162,7 +180,7 @@ def test_sizes_within_a_power_of_two_share_what_was_learned(
     assert not runtime.runs_inline(511) and not runtime.runs_inline(1024)
 
 
-def test_a_slow_call_on_the_loop_sends_back_only_its_size(
+def test_slow_calls_on_the_loop_send_back_only_their_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
@@ -172,7 +190,7 @@ def test_a_slow_call_on_the_loop_sends_back_only_its_size(
     asyncio.run(_sized_calls(runtime, 8, 4))
     assert runtime.runs_inline(1) and runtime.runs_inline(8)
     model.seconds = 0.02
-    asyncio.run(_sized_calls(runtime, 8, 1))
+    asyncio.run(_sized_calls(runtime, 8, INLINE_ABANDON_CALLS))
     model.seconds = 0
     assert not runtime.runs_inline(8)
     assert runtime.runs_inline(1)

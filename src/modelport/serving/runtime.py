@@ -8,12 +8,13 @@ of CPU or less (median; nine in ten under five; CPU time, because wall time in a
 counts the waits for the GIL), calls of that size then run on the event loop itself, with no
 thread hop: for them the hop and the GIL hand-offs cost more than the prediction. Larger calls
 stay in the pool, where a model that releases the GIL (scikit-learn's SVC, onnxruntime, numpy)
-predicts on one core while the loop decodes the next request on the other. One call on the loop
-taking over ten milliseconds of wall time (a model waiting on I/O, or on the GIL while the pool
-runs larger calls) sends its size back to the pool. A size found too slow either way is timed
-again after 4,096 calls in the pool, since a verdict reached while the machine was busy need not
-hold (a model that waits on I/O now and then thus holds up the loop once per 4,160 calls at
-most). Models served with a timeout always run in the pool, where the timeout can abandon them.
+predicts on one core while the loop decodes the next request on the other. Three calls on the
+loop within 1,024 taking over ten milliseconds of wall time each (a model waiting on I/O, or on
+the GIL while the pool runs larger calls) send their size back to the pool; one such call alone
+is more often the machine pausing the process than the model. A size found too slow either way
+is timed again after 4,096 calls in the pool, since a verdict reached while the machine was busy
+need not hold. Models served with a timeout always run in the pool, where the timeout can
+abandon them.
 """
 
 from __future__ import annotations
@@ -43,20 +44,26 @@ INLINE_SLOW_SECONDS = 0.005
 RELEARN_AFTER_CALLS = 4096
 """Pool calls after a "too slow" verdict before calls of that size are timed again."""
 INLINE_ABANDON_SECONDS = 0.010
-"""One call on the event loop taking longer than this (wall time) sends its size back to the
-pool (until it is timed again)."""
+"""A call on the event loop taking longer than this (wall time) is slow..."""
+INLINE_ABANDON_CALLS = 3
+"""...and this many slow calls..."""
+INLINE_WINDOW_CALLS = 1024
+"""...within this many calls on the loop send their size back to the pool (until it is timed
+again)."""
 
 
 class _Lane:
     """Where calls of one size run, and what timing them has shown so far."""
 
-    __slots__ = ("inline", "may_inline", "timings", "until_relearn")
+    __slots__ = ("inline", "inline_calls", "may_inline", "slow_calls", "timings", "until_relearn")
 
     def __init__(self, may_inline: bool) -> None:
         self.inline = False
         self.may_inline = may_inline
         self.timings: list[float] = []
         self.until_relearn = 0
+        self.inline_calls = 0  # calls on the loop in the current window...
+        self.slow_calls = 0  # ...and how many of them were slow
 
     def learn(self, seconds: float) -> None:
         """One more pool call's CPU time; after enough, the verdict."""
@@ -72,10 +79,19 @@ class _Lane:
             self.until_relearn = RELEARN_AFTER_CALLS
         timings.clear()
 
-    def abandon(self) -> None:
-        """A call on the event loop took too long: back to the pool, timed again later."""
-        self.inline = self.may_inline = False
-        self.until_relearn = RELEARN_AFTER_CALLS
+    def ran_inline(self, seconds: float) -> None:
+        """One call on the event loop took ``seconds``; too many slow ones: back to the pool,
+        timed again later."""
+        self.inline_calls += 1
+        if seconds > INLINE_ABANDON_SECONDS:
+            self.slow_calls += 1
+            if self.slow_calls >= INLINE_ABANDON_CALLS:
+                self.inline = self.may_inline = False
+                self.until_relearn = RELEARN_AFTER_CALLS
+                self.inline_calls = self.slow_calls = 0
+                return
+        if self.inline_calls >= INLINE_WINDOW_CALLS:
+            self.inline_calls = self.slow_calls = 0
 
     def pooled(self) -> None:
         """One more pool call after a "too slow" verdict."""
@@ -179,8 +195,7 @@ class ModelRuntime:
             try:
                 return servable.predict(batch)
             finally:  # a slow call that raised held up the loop all the same
-                if time.perf_counter() - started > INLINE_ABANDON_SECONDS:
-                    lane.abandon()
+                lane.ran_inline(time.perf_counter() - started)
         result, seconds = await anyio.to_thread.run_sync(
             _timed, servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
         )
