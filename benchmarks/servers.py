@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -145,7 +146,10 @@ class RunningServer:
         return " | ".join(text[-lines:])
 
     def stop(self) -> None:
-        """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+        """SIGTERM the server's process group, then SIGKILL it if it lingers; return once every
+        process of its session has exited: a peer's workers can outlive its main process
+        (LitServe's, by a fraction of a second here) and would take CPU from the next server's
+        launch or loads. Zombies (exited, not yet reaped) do not count: they use no CPU."""
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
@@ -155,7 +159,29 @@ class RunningServer:
                 self.process.wait(timeout=15)
             except ProcessLookupError:
                 pass
+        self._wait_session_gone()
         self._log.close()
+
+    def _wait_session_gone(self, grace: float = 10.0) -> None:
+        """Wait for the rest of the session to exit, SIGKILLing its group after ``grace``."""
+        deadline = time.monotonic() + grace
+        killed = False
+        while self._survivors():
+            if time.monotonic() > deadline:
+                if killed:
+                    return  # not ours to wait for any longer (said by the next loads' CPU)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                killed, deadline = True, time.monotonic() + 5
+            time.sleep(0.1)
+
+    def _survivors(self) -> list[int]:
+        """Live (not zombie) processes of the server's session other than its main process."""
+        return [
+            pid
+            for pid in self.tree()
+            if pid != self.process.pid and (_stat_fields(pid) or ["Z"])[0] != "Z"
+        ]
 
 
 def _stat_fields(pid: int) -> list[str] | None:
