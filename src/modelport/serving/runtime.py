@@ -6,7 +6,7 @@ checks while it works; ``async def predict`` is awaited directly. Calls are told
 fast on one row and slow on a thousand. When a size's first calls in the pool used a millisecond
 of CPU or less (median; nine in ten under five; CPU time, because wall time in a thread also
 counts the waits for the GIL), calls of that size then run on the event loop itself, with no
-thread hop: for them the hop and the GIL hand-offs cost more than the prediction. Larger calls
+thread hop: for them the hop and the GIL hand-offs cost more than the prediction. Slower sizes
 stay in the pool, where a model that releases the GIL (scikit-learn's SVC, onnxruntime, numpy)
 predicts on one core while the loop decodes the next request on the other. Three calls on the
 loop within 1,024 taking over ten milliseconds of wall time each (a model waiting on I/O, or on
