@@ -15,7 +15,7 @@ from payloads import AnswerKind, BodyKind
 from spec import Route, ServerSpec
 from uv import find_uv_bin
 
-from modelport.build.environment import compile_bytecode
+from modelport.builder.environment import compile_bytecode
 
 APPS = Path(__file__).resolve().parent / "peer_apps"
 SKLEARN = f"scikit-learn=={metadata.version('scikit-learn')}"  # joblib files need the same one

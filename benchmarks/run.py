@@ -31,7 +31,7 @@ import subject
 import suite
 from turns import take_turns
 
-from modelport.build.environment import compile_bytecode
+from modelport.builder.environment import compile_bytecode
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache"

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 import modelport
 from modelport import Field, Signature, errors
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 import modelport
 from modelport import Field, Signature
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols.docs import route_keys

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import modelport
-from modelport.build.environment import (
+from modelport.builder.environment import (
     MARKER,
     Environment,
     inherit_environment,

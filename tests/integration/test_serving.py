@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import modelport
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime

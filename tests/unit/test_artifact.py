@@ -19,21 +19,17 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from modelport.build.artifact import (
-    ArtifactInfo,
-    collect_files,
-    file_digest,
-    open_artifact,
-    source_digest,
-    write_artifact,
-)
-from modelport.build.manifest import (
+from modelport.artifact.digests import file_digest
+from modelport.artifact.manifest import (
     FORMAT_VERSION,
     MANIFEST_NAME,
     FileRecord,
     Manifest,
     arcname_problem,
 )
+from modelport.artifact.reader import open_artifact
+from modelport.artifact.sources import collect_files, source_digest
+from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.errors import ArtifactError, ConfigError, Conflict, NotFound
 
 FILES: dict[str, bytes] = {

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from modelport.batch import Batch
-from modelport.build.environment import locks_pandas, modelport_requirements
+from modelport.builder.environment import locks_pandas, modelport_requirements
 from modelport.errors import ModelFailed
-from modelport.formats.dataframes import asks_for_dataframes
-from modelport.formats.native import NativeFormat
-from modelport.formats.python_model import batch_kind_of
+from modelport.formats.native.dataframes import asks_for_dataframes
+from modelport.formats.native.format import NativeFormat
+from modelport.formats.native.python_model import batch_kind_of
 
 HEADER = (
     "import numpy as np\nimport pyarrow as pa\nimport modelport\n\n\nclass M(modelport.Model):\n"

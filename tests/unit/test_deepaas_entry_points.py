@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from modelport.errors import BuildFailed, ConfigError
-from modelport.formats.deepaas import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.formats.deepaas.entry_points import (
     EntryPoint,
     declares_entry_points,
     model_name,
     project_entry_points,
 )
+from modelport.formats.deepaas.format import ENTRY_POINTS_KEY, DeepaasFormat
 
 PYPROJECT = """
 [project]

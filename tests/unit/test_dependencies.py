@@ -8,7 +8,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from modelport.build.dependencies import DependencyFile, find_dependency_file
+from modelport.dependencies import DependencyFile, find_dependency_file
 from modelport.errors import ConfigError
 
 

@@ -16,7 +16,7 @@ NOT_FOR_SERVING = (
     "modelport.cli",
     "modelport.registry",
     "modelport.settings",
-    "modelport.build.pipeline",
+    "modelport.builder.build",
     "modelport.pipelines",
     "modelport.formats.qwak",
     "modelport.formats.odahu",
@@ -54,8 +54,8 @@ def test_the_serving_process_imports_only_serving_code() -> None:
         import numpy as np
 
         import modelport
-        from modelport.build.detect import get_format
-        from modelport.formats.python_model import PythonModelServable
+        from modelport.serving.conventions import convention
+        from modelport.formats.native.python_model import PythonModelServable
         from modelport.serving import __main__
         from modelport.serving.app import create_app
         from modelport.serving.loader import load_unpacked
@@ -72,7 +72,7 @@ def test_the_serving_process_imports_only_serving_code() -> None:
                     inputs=[modelport.Field("x", float)], outputs=[modelport.Field("y", float)]
                 )
 
-        assert get_format("native").name == "native"
+        assert convention("native").name == "native"
         servable = PythonModelServable(Doubler(), name="doubler", signature=Doubler().schema())
         app = create_app(ModelSet([ModelRuntime(servable)]))
         """

@@ -12,8 +12,8 @@ import pytest
 import modelport
 from modelport.batch import Batch
 from modelport.errors import ConfigError
-from modelport.formats.native import NativeFormat, find_model
-from modelport.formats.python_model import (
+from modelport.formats.native.format import NativeFormat, find_model
+from modelport.formats.native.python_model import (
     PythonModelServable,
     batch_kind_of,
     normalise_signature,

@@ -14,7 +14,7 @@ import pytest
 
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed
-from modelport.formats.odahu import OdahuFormat, read_artifact
+from modelport.formats.odahu.format import OdahuFormat, read_artifact
 from modelport.formats.odahu.gppi import NumpyAwareEncoder, load_gppi
 from modelport.formats.odahu.manifest import OdahuManifest, parse_manifest
 from modelport.formats.odahu.servable import OdahuServable

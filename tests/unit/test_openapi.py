@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 import modelport
 from modelport import Field, Signature
 from modelport.codecs.csv import decode_csv
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import to_json_schema, to_v2_tensor_metadata
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet

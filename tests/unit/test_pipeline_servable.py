@@ -16,7 +16,7 @@ import pytest
 import modelport
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.pipelines.definition import Definition, PipelineVersion, Step, Validation
 from modelport.pipelines.frames import encode_pandas_records
 from modelport.pipelines.logs import InferenceLog, parse_since

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from modelport.build.manifest import Manifest
+from modelport.artifact.manifest import Manifest
 from modelport.errors import BuildFailed, ConfigError
-from modelport.formats.native import NativeFormat
-from modelport.formats.qwak import QwakFormat
+from modelport.formats.native.format import NativeFormat
+from modelport.formats.qwak.format import QwakFormat
 
 MODEL = """
 import threading

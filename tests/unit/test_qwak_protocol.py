@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pandas as pd
 
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.formats.qwak.servable import QwakServable
 from modelport.schema import Field, Signature
 from modelport.serving.app import create_app

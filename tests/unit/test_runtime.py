@@ -14,7 +14,7 @@ import pytest
 import modelport
 from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelTimeout
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.serving import runtime as runtime_module
 from modelport.serving.runtime import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS, ModelRuntime

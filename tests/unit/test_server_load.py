@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import modelport
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modelport.build.testrun import run_tests
+from modelport.builder.testrun import run_tests
 
 CONFTEST = """
 import pytest

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from modelport.errors import ConfigError
-from modelport.formats.truss import TrussFormat
 from modelport.formats.truss.config import read_config
-from modelport.formats.truss.format import _external_files, _metadata
+from modelport.formats.truss.format import TrussFormat, _external_files, _metadata
 
 _RUNNING = "".join(platform.python_version_tuple()[:2])
 

@@ -8,7 +8,7 @@ import pytest
 
 from modelport.errors import InvalidInput
 from modelport.schema import Field, Signature
-from modelport.serving.validation import InputValidator
+from modelport.validation import InputValidator
 
 IRIS = Signature(inputs=[Field(n, float) for n in ("a", "b")], outputs=[Field("species", int)])
 MIXED = Signature(

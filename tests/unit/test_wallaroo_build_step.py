@@ -3,8 +3,8 @@ overridden by the schemas given, and checked against it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -13,11 +13,10 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from modelport.build.worker import FORMAT_OPTIONS_FILE
 from modelport.errors import ConfigError
 from modelport.formats.base import BuildOutput
 from modelport.formats.wallaroo.format import WallarooFormat
-from modelport.formats.wallaroo.schemas import schema_to_base64
+from modelport.formats.wallaroo.options import upload_options
 from modelport.schema import Signature
 
 X, Y = load_iris(return_X_y=True)
@@ -31,14 +30,9 @@ def classifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def build_step(path: Path, out: Path, **options: object) -> BuildOutput:
+def build_step(path: Path, out: Path, **options: Any) -> BuildOutput:
     out.mkdir()
-    text = {
-        key: schema_to_base64(value) if isinstance(value, pa.Schema) else value
-        for key, value in options.items()
-    }
-    (out / FORMAT_OPTIONS_FILE).write_text(json.dumps(text))
-    return FORMAT.build_step(FORMAT.layout(path), out)
+    return FORMAT.build_step(FORMAT.layout(path), out, options=upload_options(**options))
 
 
 def test_the_signature_is_read_off_a_scikit_learn_model(classifier: Path, tmp_path: Path) -> None:

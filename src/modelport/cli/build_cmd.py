@@ -15,7 +15,7 @@ from modelport.cli.progress import RichProgress
 from modelport.scaffold import TEMPLATES, scaffold
 
 if TYPE_CHECKING:
-    from modelport.build.pipeline import EnvMode
+    from modelport.builder.build import EnvMode
 
 
 def init(
@@ -100,9 +100,10 @@ def build(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
-    from modelport.build.pipeline import BuildOptions, build_project
+    from modelport.builder.build import BuildOptions, build_project
     from modelport.formats.wallaroo.frameworks import supported_framework
     from modelport.formats.wallaroo.names import check_dns_name
+    from modelport.formats.wallaroo.options import upload_options
 
     env_mode_ = env_mode(env)
     wallaroo_options = framework or input_schema or output_schema
@@ -119,13 +120,18 @@ def build(
         extra_folders=tuple(extra_folder or ()),
         sample=sample,
         run_unit_tests=not skip_tests,
-        framework=framework,
-        input_schema=input_schema,
-        output_schema=output_schema,
+    )
+    format_options = upload_options(
+        framework=framework, input_schema=input_schema, output_schema=output_schema
     )
     with RichProgress(Console(quiet=True) if as_json else console) as progress:
         result = build_project(
-            path, store=STATE.store, settings=STATE.settings, options=options, progress=progress
+            path,
+            store=STATE.store,
+            settings=STATE.settings,
+            options=options,
+            format_options=format_options,
+            progress=progress,
         )
     version = result.version
     if as_json:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from modelport.batch import Batch
-    from modelport.build.testrun import TestReport
+    from modelport.builder.testrun import TestReport
     from modelport.serving.runtime import ModelRuntime
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -53,9 +53,9 @@ def test(
     A failing unit test stops the build, as in `modelport build`. Integration tests get a client
     bound to the served model through the `real_time_client` fixture; the exit code is pytest's.
     """
-    from modelport.build.detect import detect_format
-    from modelport.build.pipeline import BuildOptions, build_project
-    from modelport.build.served_tests import run_served_tests
+    from modelport.builder.build import BuildOptions, build_project
+    from modelport.builder.detect import detect_format
+    from modelport.builder.served_tests import run_served_tests
     from modelport.cli.progress import RichProgress
 
     mode = env_mode(env)
@@ -177,7 +177,7 @@ def _predict_local(
     """The answer of the model loaded in this process (None when it streamed its answer)."""
     import anyio
 
-    from modelport.build.artifact import open_artifact
+    from modelport.artifact.reader import open_artifact
     from modelport.cli.targets import reexec_in_model_environment, resolve_target
     from modelport.serving.loader import load_artifact
     from modelport.serving.runtime import ModelRuntime

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from rich.text import Text
 
-from modelport.build.artifact import open_artifact
-from modelport.build.pipeline import BuildOptions, EnvMode, build_project
+from modelport.artifact.reader import open_artifact
+from modelport.builder.build import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
 from modelport.cli.output import console
 from modelport.cli.targets import reexec_in_model_environment
 from modelport.errors import ConfigError, NotFound
-from modelport.formats.deepaas import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.formats.deepaas.entry_points import FORMAT_NAME
+from modelport.formats.deepaas.format import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.formats.deepaas.servable import DeepaasServable
 from modelport.registry.entities import ModelVersion
 
@@ -86,7 +86,7 @@ def serve_deepaas(
             ],
         )
 
-    from modelport.build.artifact import unpacked_root
+    from modelport.artifact.reader import unpacked_root
     from modelport.serving.app import AppOptions, create_app
     from modelport.serving.models import ModelSet
     from modelport.serving.runtime import ModelRuntime

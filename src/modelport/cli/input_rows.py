@@ -11,7 +11,7 @@ from modelport.errors import InvalidInput, MalformedInput, NotFound
 
 if TYPE_CHECKING:
     from modelport.batch import Batch
-    from modelport.serving.validation import InputValidator
+    from modelport.validation import InputValidator
 
 FILE_TYPES = (".csv", ".parquet", ".json", ".arrow")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from modelport.build.artifact import open_artifact
+from modelport.artifact.reader import open_artifact
 from modelport.cli.context import STATE
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.errors import InvalidInput

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelport.build.artifact import open_artifact, unpacked_root
+from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline

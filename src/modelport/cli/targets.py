@@ -14,7 +14,7 @@ from modelport.cli.context import STATE
 from modelport.cli.progress import RichProgress
 
 if TYPE_CHECKING:
-    from modelport.build.pipeline import EnvMode
+    from modelport.builder.build import EnvMode
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def resolve_target(
     ``env``) or an artifact file."""
     path = Path(target)
     if path.is_dir():
-        from modelport.build.pipeline import BuildOptions, build_project
+        from modelport.builder.build import BuildOptions, build_project
 
         with RichProgress(Console(stderr=True)) as progress:
             result = build_project(
@@ -59,7 +59,7 @@ def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
     (prepared again if it has gone), else this one."""
     if build.get("environment") != "venv":
         return Path(sys.executable)
-    from modelport.build.environment import built_environment, locks_pandas, prepare_environment
+    from modelport.builder.environment import built_environment, locks_pandas, prepare_environment
 
     lines = lock.splitlines() if isinstance(lock, str) else list(lock)
     built = built_environment(lines, envs_dir=STATE.settings.envs_dir)

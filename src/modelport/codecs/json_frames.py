@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from modelport.batch import Batch
 from modelport.errors import InvalidInput, MalformedInput
-from modelport.serving.validation import InputValidator
+from modelport.validation import InputValidator
 
 ORIENTS = ("records", "split", "columns")
 ENVELOPES = ("instances", "inputs", "dataframe_records", "dataframe_split")

@@ -24,15 +24,15 @@ _state: dict[str, Any] = {}
 
 def init() -> str:
     """Unpack and load the packaged modelport model; the GPPI prediction mode is ``matrix``."""
-    from modelport.build.artifact import open_artifact
-    from modelport.build.detect import get_format
-    from modelport.serving.validation import InputValidator
+    from modelport.artifact.reader import open_artifact
+    from modelport.serving.conventions import convention
+    from modelport.validation import InputValidator
 
     artifact = open_artifact(Path(MODEL_LOCATION) / ARTIFACT_NAME)
     root = Path(tempfile.mkdtemp(prefix="modelport-omaf-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     artifact.extract(root)
-    servable = get_format(artifact.manifest.source_format).load(root, artifact.manifest)
+    servable = convention(artifact.manifest.source_format).load(root, artifact.manifest)
     if servable.is_streaming:
         raise RuntimeError(f"{servable.name} streams its answers, which the GPPI cannot carry")
     servable.load()

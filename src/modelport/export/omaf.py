@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 import modelport
-from modelport.build.artifact import Artifact, open_artifact
+from modelport.artifact.reader import Artifact, open_artifact
 
 WORK_DIR = "model"
 ENTRYPOINT = "modelport_entrypoint"

@@ -2,20 +2,30 @@
 
 An adapter is registered in the ``modelport.formats`` entry-point group. ``detect`` scores a path
 (0 = not mine, 1 = certainly mine) without importing user code; the best score wins.
-The build step runs inside the model's environment (``modelport.build.worker``); ``load`` runs in
+The build step runs inside the model's environment (``modelport.builder.worker``); ``load`` runs in
 the serving process, on an extracted artifact.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from modelport.build.dependencies import DependencyFile
-from modelport.build.manifest import Manifest
+from modelport.artifact.manifest import Manifest
+from modelport.dependencies import DependencyFile
 from modelport.servable import Servable
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from modelport.serving.conventions import Services
+    from modelport.serving.models import ModelSet
+
+NO_OPTIONS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ class ProjectLayout:
     needs_pandas: bool = True
     """Whether the model's environment needs pandas (modelport's own requirements otherwise
     leave it out; the project's may still bring it): a convention whose models take DataFrames
-    says yes, the native format reads the model's source (``formats.dataframes``)."""
+    says yes, the native format reads the model's source (``formats.native.dataframes``)."""
 
 
 @dataclass
@@ -75,9 +85,13 @@ class BuildOutput:
 
 
 class ModelFormat(ABC):
-    """One convention's adapter."""
+    """One convention's adapter: what a build needs of it (detection, layout, build step) and
+    what a server needs (loading, and its clients' routes: :class:`ServedConvention`)."""
 
     name: ClassVar[str]
+    option_names: ClassVar[frozenset[str]] = frozenset()
+    """The convention-specific build options its build step takes (``modelport build`` passes
+    them as ``options``); a build refuses any other."""
 
     @abstractmethod
     def detect(self, path: Path) -> float:
@@ -89,10 +103,21 @@ class ModelFormat(ABC):
 
     @abstractmethod
     def build_step(
-        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+        self,
+        layout: ProjectLayout,
+        out_dir: Path,
+        *,
+        sample: Any = None,
+        options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
-        """Run inside the model's environment: build the model and write what gets packaged."""
+        """Run inside the model's environment: build the model and write what gets packaged.
+        ``options`` holds the convention-specific build options (names in ``option_names``)."""
 
     @abstractmethod
     def load(self, root: Path, manifest: Manifest) -> Servable:
         """A Servable for an extracted artifact (``root`` holds its files)."""
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        """The routes its own clients call, for its models among ``models``; none by default
+        (its models answer on the generic protocols only)."""
+        return []

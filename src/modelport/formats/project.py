@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from modelport.build.artifact import collect_files
+from modelport.artifact.sources import collect_files
 from modelport.errors import ConfigError
 
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")

@@ -30,8 +30,8 @@ from modelport.pipelines.logs import InferenceLog
 from modelport.pipelines.validations import CompiledValidation, compile_validation, count_failures
 from modelport.schema import Signature
 from modelport.servable import Servable
-from modelport.serving.validation import InputValidator
 from modelport.tables import to_table
+from modelport.validation import InputValidator
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelport.build.artifact import Artifact, open_artifact, unpacked_root
-from modelport.build.detect import get_format
-from modelport.build.manifest import MANIFEST_NAME, Manifest
+from modelport.artifact.manifest import MANIFEST_NAME, Manifest
+from modelport.artifact.reader import Artifact, open_artifact, unpacked_root
 from modelport.errors import NotFound
 from modelport.servable import Servable
+from modelport.serving.conventions import convention
 
 if TYPE_CHECKING:
     from modelport.settings import Settings
@@ -55,7 +55,7 @@ def load_unpacked(root: Path, *, name: str | None = None) -> Servable:
 
 
 def _load(root: Path, manifest: Manifest, *, name: str | None) -> Servable:
-    servable = get_format(manifest.source_format).load(root, manifest)
+    servable = convention(manifest.source_format).load(root, manifest)
     servable.source_format = manifest.source_format
     if name:
         servable.name = name

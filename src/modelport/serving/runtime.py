@@ -33,7 +33,7 @@ from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelportError, ModelTimeout
 from modelport.servable import Servable
 from modelport.serving.metrics import note_rows
-from modelport.serving.validation import InputValidator
+from modelport.validation import InputValidator
 
 INLINE_AFTER_CALLS = 64
 """Calls of one size timed in the pool before calls of that size may run on the event loop."""

@@ -15,7 +15,7 @@ import pytest
 
 from modelport.formats.deepaas.entry_points import EntryPoint
 from modelport.formats.deepaas.servable import DeepaasServable
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime

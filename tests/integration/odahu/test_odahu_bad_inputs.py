@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from modelport.build.pipeline import BuildOptions, build_project
+from modelport.builder.build import BuildOptions, build_project
 from modelport.errors import ModelportError
 from modelport.registry.uris import open_store
 from modelport.settings import Settings

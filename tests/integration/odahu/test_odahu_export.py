@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sklearn import datasets
 
-from modelport.build.dependencies import DependencyFile
+from modelport.dependencies import DependencyFile
 from modelport.formats.odahu.manifest import read_manifest
 
 from ..cli import run_cli

@@ -119,7 +119,7 @@ def test_failures_answer_odahu_messages_and_the_server_stays_up(iris_server: htt
 
 
 def test_odahu_routes_are_absent_without_an_odahu_model() -> None:
-    from modelport.formats.python_model import PythonModelServable
+    from modelport.formats.native.python_model import PythonModelServable
 
     from ..models_for_tests import Adder
 

@@ -16,7 +16,8 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from modelport.build.pipeline import BuildOptions, build_project
+from modelport.builder.build import BuildOptions, build_project
+from modelport.formats.wallaroo.options import OPTION_NAMES, upload_options
 from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.registry.uris import open_store
@@ -68,11 +69,17 @@ Build = Callable[..., ModelVersion]
 
 @pytest.fixture(scope="session")
 def build(store: RegistryStore, settings: Settings) -> Build:
-    """Build and register an upload with ``--env inherit``; options as for BuildOptions."""
+    """Build and register an upload with ``--env inherit``; options are BuildOptions' fields
+    and Wallaroo's upload options (``framework``, ``input_schema``, ``output_schema``)."""
 
     def make(path: Path, **options: Any) -> ModelVersion:
+        wallaroo = {k: options.pop(k) for k in list(options) if k in OPTION_NAMES}
         built = build_project(
-            path, store=store, settings=settings, options=BuildOptions(env="inherit", **options)
+            path,
+            store=store,
+            settings=settings,
+            options=BuildOptions(env="inherit", **options),
+            format_options=upload_options(**wallaroo),
         )
         return built.version
 

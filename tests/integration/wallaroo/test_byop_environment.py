@@ -12,9 +12,10 @@ import pyarrow as pa
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from modelport.build.artifact import open_artifact
-from modelport.build.pipeline import BuildOptions, build_project
+from modelport.artifact.reader import open_artifact
+from modelport.builder.build import build_project
 from modelport.errors import ModelportError
+from modelport.formats.wallaroo.options import upload_options
 from modelport.registry.entities import ModelVersion
 from modelport.registry.uris import open_store
 from modelport.settings import Settings
@@ -43,8 +44,12 @@ def build_in_its_environment(archive: Path, home: Path) -> tuple[ModelVersion, l
     """The version built in an environment of its own, and the lines of its lock."""
     settings = Settings(home=home)
     with open_store(None, settings=settings) as store:
-        options = BuildOptions(framework="custom", **SCHEMAS)
-        version = build_project(archive, store=store, settings=settings, options=options).version
+        version = build_project(
+            archive,
+            store=store,
+            settings=settings,
+            format_options=upload_options(framework="custom", **SCHEMAS),
+        ).version
         lock = open_artifact(store.artifact_path(version)).manifest.lock
     return version, lock.splitlines() if isinstance(lock, str) else lock
 

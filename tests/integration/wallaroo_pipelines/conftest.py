@@ -13,7 +13,7 @@ import anyio
 import pyarrow as pa
 import pytest
 
-from modelport.build.pipeline import BuildOptions, build_project
+from modelport.builder.build import BuildOptions, build_project
 from modelport.pipelines import editing
 from modelport.pipelines.loading import load_pipeline
 from modelport.pipelines.store import PipelineStore

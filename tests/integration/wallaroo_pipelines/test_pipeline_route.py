@@ -13,7 +13,7 @@ import pyarrow.ipc as ipc
 import pytest
 
 import modelport
-from modelport.formats.python_model import PythonModelServable
+from modelport.formats.native.python_model import PythonModelServable
 from modelport.pipelines.definition import Definition, PipelineVersion, Step
 from modelport.pipelines.servable import PipelineServable
 from modelport.schema import Field, Signature

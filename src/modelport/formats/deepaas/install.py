@@ -19,7 +19,7 @@ from pathlib import Path
 
 from uv import find_uv_bin
 
-from modelport.build.environment import MARKER
+from modelport.builder.environment import MARKER
 from modelport.errors import BuildFailed
 
 

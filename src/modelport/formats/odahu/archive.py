@@ -12,8 +12,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from modelport.build.artifact import file_digest
-from modelport.build.manifest import arcname_problem
+from modelport.artifact.digests import file_digest
+from modelport.artifact.manifest import arcname_problem
 from modelport.errors import ArtifactError
 from modelport.formats.odahu.manifest import MANIFEST_NAMES
 

@@ -4,17 +4,18 @@ spec names that interface without defining it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import Requirement
 
-from modelport.build.artifact import collect_files
-from modelport.build.dependencies import Dependencies, DependencyFile
-from modelport.build.manifest import MANIFEST_NAME, Manifest
+from modelport.artifact.manifest import MANIFEST_NAME, Manifest
+from modelport.artifact.sources import collect_files
+from modelport.dependencies import Dependencies, DependencyFile
 from modelport.errors import ConfigError, NotFound
-from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.odahu.archive import archive_names, holds_manifest, is_archive, unpack
 from modelport.formats.odahu.gppi import load_gppi
 from modelport.formats.odahu.manifest import (
@@ -69,7 +70,12 @@ class OdahuFormat(ModelFormat):
         )
 
     def build_step(
-        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+        self,
+        layout: ProjectLayout,
+        out_dir: Path,
+        *,
+        sample: Any = None,
+        options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
         manifest = _manifest_of(layout.root)
         model = load_gppi(layout.root, manifest)

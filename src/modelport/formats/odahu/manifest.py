@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from modelport.build.manifest import arcname_problem
+from modelport.artifact.manifest import arcname_problem
 from modelport.errors import ConfigError
 
 MANIFEST_NAMES = ("odahuflow.model.yaml", "odahuflow.project.yaml")

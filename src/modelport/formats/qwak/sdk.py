@@ -1,6 +1,7 @@
 """Making the ``qwak`` (and ``frogml``) import names resolve in a Qwak project's environment.
 
-modelport ships a compatibility module set (``modelport/compat/qwak_sdk``) with the documented
+modelport ships a compatibility module set (``formats/qwak/compat``: ``qwak``, ``frogml``,
+``qwak_inference``) with the documented
 surface of the Qwak SDK. It is appended to ``sys.path`` only when the real SDK is not installed,
 and appended last, so an installed SDK always wins. The build worker, the loader and the
 project's test runs (through :mod:`modelport.formats.qwak.pytest_sdk`) call :func:`use_compat_sdk`.
@@ -13,7 +14,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-COMPAT_ROOT = Path(__file__).resolve().parents[2] / "compat" / "qwak_sdk"
+COMPAT_ROOT = Path(__file__).resolve().parent / "compat"
 
 
 def use_compat_sdk() -> bool:

@@ -1,5 +1,1 @@
 """Truss models (``config.yaml`` + ``model/model.py``), built and served unchanged."""
-
-from modelport.formats.truss.format import TrussFormat
-
-__all__ = ["TrussFormat"]

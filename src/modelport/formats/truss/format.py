@@ -9,16 +9,17 @@ the serving machine's secrets) to check it and publish its typed input schema.
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from modelport.build.artifact import collect_files
-from modelport.build.dependencies import DependencyFile
-from modelport.build.manifest import Manifest
+from modelport.artifact.manifest import Manifest
+from modelport.artifact.sources import collect_files
+from modelport.dependencies import DependencyFile
 from modelport.errors import ConfigError
-from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.project import default_model_name
 from modelport.formats.truss.config import (
     CONFIG_FILE,
@@ -76,7 +77,12 @@ class TrussFormat(ModelFormat):
         )
 
     def build_step(
-        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+        self,
+        layout: ProjectLayout,
+        out_dir: Path,
+        *,
+        sample: Any = None,
+        options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
         config = read_config(layout.root)
         set_environment_variables(config)

@@ -2,28 +2,28 @@
 
 ``modelport build FILE --framework F [--input-schema S] [--output-schema S]`` uploads any of
 them; the framework is detected from the file when not given. The options reach the build step
-as ``format-options.json`` in its output folder (see ``modelport.build.worker``).
+as its ``options`` (``formats.wallaroo.options``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from modelport.build.artifact import collect_files
-from modelport.build.manifest import Manifest
-from modelport.build.worker import FORMAT_OPTIONS_FILE
+from modelport.artifact.manifest import Manifest
+from modelport.artifact.sources import collect_files
 from modelport.errors import ConfigError
-from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.names import suggested_name
+from modelport.formats.wallaroo.options import OPTION_NAMES
 from modelport.formats.wallaroo.schemas import read_schema, signature_of
 from modelport.schema import Signature
 from modelport.servable import Servable
@@ -37,6 +37,7 @@ class WallarooFormat(ModelFormat):
     """Wallaroo model uploads: python steps, BYOP zips, ONNX, scikit-learn and XGBoost files."""
 
     name = "wallaroo"
+    option_names = OPTION_NAMES
 
     def detect(self, path: Path) -> float:
         if not path.is_file():
@@ -81,9 +82,13 @@ class WallarooFormat(ModelFormat):
         )
 
     def build_step(
-        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+        self,
+        layout: ProjectLayout,
+        out_dir: Path,
+        *,
+        sample: Any = None,
+        options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
-        options = _read_options(out_dir)
         kind = _kind(layout)
         framework = options.get("framework")
         if framework is not None:
@@ -205,14 +210,6 @@ def _required_schemas(schemas: dict[str, pa.Schema], framework: str) -> Signatur
 
 def _output(entry_point: str, signature: Signature, metadata: dict[str, Any]) -> BuildOutput:
     return BuildOutput(entry_point=entry_point, signature=signature.to_dict(), metadata=metadata)
-
-
-def _read_options(out_dir: Path) -> dict[str, str]:
-    path = out_dir / FORMAT_OPTIONS_FILE
-    if not path.is_file():
-        return {}
-    options: dict[str, str] = json.loads(path.read_text())
-    return options
 
 
 def _zip_has_builder(path: Path) -> bool:

@@ -1,5 +1,5 @@
 """Make ``import mac`` work in a model's process: the real package when installed, else
-modelport's stand-in (``modelport/compat/wallaroo/mac``)."""
+modelport's stand-in (``formats/wallaroo/compat/mac``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import modelport
-
-COMPAT_ROOT = Path(modelport.__file__).parent / "compat" / "wallaroo"
+COMPAT_ROOT = Path(__file__).resolve().parent / "compat"
 
 
 def ensure_mac_importable() -> None:

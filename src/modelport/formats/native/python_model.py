@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from modelport.batch import Batch, BatchKind
 from modelport.errors import ConfigError
-from modelport.formats.dataframes import view_named
+from modelport.formats.native.dataframes import view_named
 from modelport.schema import Field, Signature
 from modelport.servable import Servable
 from modelport.tables import sample_to_table, to_table

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from modelport.build.testrun import TestReport, run_tests
+from modelport.builder.testrun import TestReport, run_tests
 
 
 def run_served_tests(

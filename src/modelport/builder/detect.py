@@ -1,46 +1,35 @@
-"""Format detection: every registered adapter scores a path; the best one wins.
+"""Format detection: every installed adapter scores a path; the best one wins.
 
-Adapters are found through the ``modelport.formats`` entry-point group, so other packages can add
-conventions without changing modelport.
+Adapters are the ``modelport.formats`` entry points (``serving.conventions`` loads them), so
+other packages can add conventions without changing modelport.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from modelport.errors import ConfigError, NotFound
 from modelport.formats.base import ModelFormat
-
-ENTRY_POINT_GROUP = "modelport.formats"
+from modelport.serving.conventions import convention, convention_names
 
 
 @cache
 def available_formats() -> dict[str, ModelFormat]:
-    """Every installed format adapter, by name."""
-    formats: dict[str, ModelFormat] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        adapter_class = entry.load()
-        formats[adapter_class.name] = adapter_class()
-    return formats
+    """Every installed format adapter that builds models, by name."""
+    adapters = (convention(name) for name in convention_names())
+    return {a.name: a for a in adapters if isinstance(a, ModelFormat)}
 
 
-@cache
 def get_format(name: str) -> ModelFormat:
-    """The adapter called ``name``; only its own module is imported (serving one model does not
-    pay for importing every convention's adapter)."""
-    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
-        adapter: ModelFormat = entry.load()()
-        if adapter.name == name:
-            return adapter
-    formats = available_formats()
-    if name not in formats:
+    """The adapter called ``name``; only its own module is imported."""
+    adapter = convention(name)
+    if not isinstance(adapter, ModelFormat):
         raise ConfigError(
-            f"unknown format {name!r}",
-            hint=f"choose one of: {', '.join(sorted(formats))}",
+            f"format {name!r} serves models but does not build them",
+            hint=f"choose one of: {', '.join(sorted(available_formats()))}",
         )
-    return formats[name]
+    return adapter
 
 
 def detect_format(path: Path, *, override: str | None = None) -> ModelFormat:

@@ -1,4 +1,4 @@
-"""The build step, run inside the model's environment: ``python -m modelport.build.worker``.
+"""The build step, run inside the model's environment: ``python -m modelport.builder.worker``.
 
 It imports the user's code (which only the model's environment can), runs the format's build
 step, and writes ``result.json`` into the output folder: either the build output or the error.
@@ -15,13 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from modelport.build.detect import get_format
+from modelport.builder.detect import get_format
 from modelport.errors import ModelportError
 
 RESULT_FILE = "result.json"
-FORMAT_OPTIONS_FILE = "format-options.json"
-"""Convention-specific build options (e.g. Wallaroo's framework and schemas), written into the
-output folder by the building process before the step runs; the format's build step reads it."""
 
 
 def read_sample(path: Path) -> Any:
@@ -37,12 +34,19 @@ def read_sample(path: Path) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="modelport.build.worker")
+    parser = argparse.ArgumentParser(prog="modelport.builder.worker")
     parser.add_argument("--format", required=True)
     parser.add_argument("--project", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--extra-folder", action="append", default=[])
     parser.add_argument("--sample", type=Path)
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a convention-specific build option (Wallaroo's framework and schemas)",
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -51,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         adapter = get_format(args.format)
         layout = adapter.layout(args.project, extra_folders=tuple(args.extra_folder))
         sample = read_sample(args.sample) if args.sample else None
-        output = adapter.build_step(layout, out, sample=sample)
+        options = dict(option.partition("=")[::2] for option in args.option)
+        output = adapter.build_step(layout, out, sample=sample, options=options)
         result: dict[str, Any] = {"ok": True, "output": asdict(output)}
     except ModelportError as exc:
         result = _failure(exc, kind=type(exc).__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -57,6 +57,22 @@ def arcname_problem(name: str) -> str | None:
         return "contains a '..' component"
     if "" in parts or "." in parts:
         return "contains an empty or '.' component"
+    return None
+
+
+def layout_clash(names: Iterable[str]) -> tuple[str, str] | None:
+    """Find two names that cannot both exist on disk (case-only twins, file vs folder)."""
+    folded: dict[str, str] = {}
+    all_names = set(names)
+    for name in sorted(all_names):
+        other = folded.setdefault(name.casefold(), name)
+        if other != name:
+            return name, f"differs from {other!r} only by case"
+        parts = name.split("/")
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            if folder in all_names:
+                return folder, f"is a file but {name!r} needs it to be a folder"
     return None
 
 

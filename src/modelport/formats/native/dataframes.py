@@ -54,7 +54,7 @@ VIEWS: dict[str, BatchKind] = {
     ),
 }
 """Batch annotations, as written (before any ``[...]``), of the views that are not DataFrames:
-a matrix, an Arrow table, numpy columns, records (``formats.python_model.batch_kind_of``)."""
+a matrix, an Arrow table, numpy columns, records (``formats.native.python_model.batch_kind_of``)."""
 
 
 def view_named(annotation: str) -> BatchKind | None:

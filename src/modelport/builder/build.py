@@ -1,39 +1,39 @@
 """``modelport build``: project -> environment -> build step -> unit tests -> artifact -> registry.
 
 The building process never imports user code: the build step runs in the model's environment
-(``modelport.build.worker``) and the tests run there with pytest.
+(``modelport.builder.worker``) and the tests run there with pytest.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import os
 import platform
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow as pa
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 import modelport
-from modelport.build.artifact import ArtifactInfo, source_digest, write_artifact
-from modelport.build.dependencies import find_dependency_file
-from modelport.build.detect import detect_format
-from modelport.build.environment import Environment, inherit_environment, prepare_environment
-from modelport.build.lineage import lineage_of
-from modelport.build.manifest import FORMAT_VERSION, Manifest
-from modelport.build.progress import Progress, SilentProgress
-from modelport.build.served_tests import run_served_tests
-from modelport.build.testrun import TestReport, run_tests
-from modelport.build.worker import FORMAT_OPTIONS_FILE, RESULT_FILE
+from modelport.artifact.manifest import FORMAT_VERSION, Manifest
+from modelport.artifact.sources import source_digest
+from modelport.artifact.writer import ArtifactInfo, write_artifact
+from modelport.builder.detect import detect_format
+from modelport.builder.environment import Environment, inherit_environment, prepare_environment
+from modelport.builder.lineage import lineage_of
+from modelport.builder.progress import Progress, SilentProgress
+from modelport.builder.served_tests import run_served_tests
+from modelport.builder.testrun import TestReport, run_tests
+from modelport.builder.worker import RESULT_FILE
+from modelport.dependencies import find_dependency_file
 from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
-from modelport.formats.base import BuildOutput, ProjectLayout
+from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
 from modelport.registry.entities import ModelVersion
 from modelport.registry.refs import validate_name
 from modelport.registry.store import RegistryStore
@@ -53,21 +53,6 @@ class BuildOptions:
     """False (``--skip-tests``) skips the unit and the build-time integration tests."""
     run_integration_tests: bool = True
     """False leaves a layout's build-time integration tests to the caller (``modelport test``)."""
-    framework: str | None = None
-    """Wallaroo's framework name of the upload (``python``, ``custom``, ``onnx``, ...)."""
-    input_schema: pa.Schema | str | Path | None = None
-    """An Arrow schema: a ``pyarrow.Schema``, the base64 of its serialization, or the path of
-    a pickled one (read in the model's environment); likewise ``output_schema``."""
-    output_schema: pa.Schema | str | Path | None = None
-
-    def format_options(self) -> dict[str, str]:
-        """The convention-specific options, as text the build step reads."""
-        options = {
-            "framework": self.framework,
-            "input_schema": _schema_text(self.input_schema),
-            "output_schema": _schema_text(self.output_schema),
-        }
-        return {key: value for key, value in options.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -89,14 +74,21 @@ def build_project(
     store: RegistryStore,
     settings: Settings,
     options: BuildOptions | None = None,
+    format_options: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the project at ``path`` and register it; see the module docstring for the steps."""
+    """Build the project at ``path`` and register it; see the module docstring for the steps.
+
+    ``format_options`` are the convention's own build options (Wallaroo's framework and schemas:
+    ``formats.wallaroo.options.upload_options``), handed to its build step as they are.
+    """
     options = options or BuildOptions()
+    format_options = dict(format_options or {})
     progress = progress or SilentProgress()
 
     progress.step("reading the project")
     adapter = detect_format(path, override=options.format)
+    _check_format_options(adapter, format_options)
     layout = adapter.layout(path, extra_folders=options.extra_folders)
     name = options.name or layout.default_name
     validate_name(name, field="name")
@@ -108,7 +100,9 @@ def build_project(
     progress.step("running the build step")
     with tempfile.TemporaryDirectory(prefix="modelport-build-") as scratch:
         work = Path(scratch)
-        output = _run_build_step(environment, adapter.name, layout, work / "out", options, settings)
+        output = _run_build_step(
+            environment, adapter.name, layout, work / "out", options, format_options
+        )
         for note in output.notes:
             progress.info(note)
 
@@ -183,6 +177,17 @@ def build_project(
         notes=output.notes,
         others=[v for v, _, _ in registered[1:]],
     )
+
+
+def _check_format_options(adapter: ModelFormat, options: Mapping[str, str]) -> None:
+    unknown = sorted(set(options) - adapter.option_names)
+    if unknown:
+        takes = ", ".join(sorted(adapter.option_names)) or "none"
+        raise ConfigError(
+            f"the {adapter.name} format has no build option {', '.join(unknown)}",
+            hint=f"its build options: {takes}",
+            field=unknown[0],
+        )
 
 
 def _models(name: str, output: BuildOutput, options: BuildOptions) -> dict[str, str]:
@@ -261,12 +266,12 @@ def _run_build_step(
     layout: ProjectLayout,
     out: Path,
     options: BuildOptions,
-    settings: Settings,
+    format_options: Mapping[str, str],
 ) -> BuildOutput:
     command = [
         str(environment.python),
         "-m",
-        "modelport.build.worker",
+        "modelport.builder.worker",
         "--format",
         format_name,
         "--project",
@@ -278,10 +283,8 @@ def _run_build_step(
         command += ["--extra-folder", folder]
     if options.sample:
         command += ["--sample", str(options.sample.resolve())]
-    format_options = options.format_options()
-    if format_options:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / FORMAT_OPTIONS_FILE).write_text(json.dumps(format_options))
+    for key, value in format_options.items():
+        command += ["--option", f"{key}={value}"]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     result_path = out / RESULT_FILE
@@ -302,21 +305,6 @@ def _run_build_step(
         failure.details = error["traceback"]
         raise failure
     return BuildOutput(**result["output"])
-
-
-def _schema_text(schema: pa.Schema | str | Path | None) -> str | None:
-    if isinstance(schema, pa.Schema):
-        return base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
-    if isinstance(schema, Path) or (schema is not None and _is_file(schema)):
-        return str(Path(schema).resolve())  # the build step runs in another folder
-    return schema
-
-
-def _is_file(text: str) -> bool:
-    try:
-        return Path(text).is_file()
-    except OSError:  # a long base64 text is no file name
-        return False
 
 
 def _served_tests(

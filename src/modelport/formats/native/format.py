@@ -15,17 +15,18 @@ import importlib
 import inspect
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import cloudpickle
 
-from modelport.build.manifest import Manifest
+from modelport.artifact.manifest import Manifest
 from modelport.errors import BuildFailed, ConfigError
-from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
-from modelport.formats.dataframes import asks_for_dataframes
+from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.native.dataframes import asks_for_dataframes
+from modelport.formats.native.python_model import PythonModelServable, normalise_signature
 from modelport.formats.project import collect_sources, default_model_name
-from modelport.formats.python_model import PythonModelServable, normalise_signature
 from modelport.model import Model
 from modelport.schema import Signature, infer_signature
 
@@ -69,7 +70,12 @@ class NativeFormat(ModelFormat):
         )
 
     def build_step(
-        self, layout: ProjectLayout, out_dir: Path, *, sample: Any = None
+        self,
+        layout: ProjectLayout,
+        out_dir: Path,
+        *,
+        sample: Any = None,
+        options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
         if str(layout.root) not in sys.path:
             sys.path.insert(0, str(layout.root))

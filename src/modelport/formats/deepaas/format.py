@@ -1,0 +1,147 @@
+"""The DEEPaaS V2 convention: an installable package whose ``deepaas.v2.model`` entry points
+each name a model (a module or a class offering get_metadata, warm, get_predict_args, predict,
+get_train_args, train and an optional response ``schema``).
+
+A build installs the package into the model's environment (``modelport.formats.deepaas.install``),
+packages its files and registers one model per entry point, named after it (``model_name``);
+serving loads a model's entry point as a :class:`DeepaasServable`, answered on the DEEPaaS
+routes (``modelport.serving.protocols.deepaas``). Importing this module needs no marshmallow (every
+format adapter is imported for every build): the model-facing modules are imported when used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelport.artifact.manifest import Manifest
+from modelport.artifact.sources import collect_files
+from modelport.errors import BuildFailed, ConfigError
+from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.deepaas.entry_points import (
+    FORMAT_NAME,
+    GROUP,
+    EntryPoint,
+    declares_entry_points,
+    model_name,
+    project_entry_points,
+)
+from modelport.schema import Signature
+
+if TYPE_CHECKING:
+    from modelport.formats.deepaas.servable import DeepaasServable
+
+ENTRY_POINTS_KEY = "deepaas_entry_points"
+"""Manifest metadata: ``{entry point name: "module[:attribute]"}``."""
+IMPORT_ROOT_KEY = "deepaas_import_root"
+"""Manifest metadata: the package folder (relative to the sources) that goes on ``sys.path``."""
+REQUIRED_METADATA = ("name", "description")
+
+
+class DeepaasFormat(ModelFormat):
+    """Packages declaring ``deepaas.v2.model`` entry points."""
+
+    name = FORMAT_NAME
+
+    def detect(self, path: Path) -> float:
+        return 0.95 if path.is_dir() and declares_entry_points(path) else 0.0
+
+    def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
+        root = path.resolve()
+        entries = project_entry_points(root)
+        if not entries:
+            raise ConfigError(
+                f"{root} declares no {GROUP} entry points",
+                hint=f'add [project.entry-points."{GROUP}"] to pyproject.toml '
+                f"(or [entry_points] {GROUP} = name = pkg.module to setup.cfg)",
+            )
+        return ProjectLayout(
+            root=root,
+            default_name=model_name(entries[0].name),
+            sources=tuple(sorted(collect_files(root))),
+            dependency_root=root,
+            unit_tests=None,
+        )
+
+    def build_step(
+        self,
+        layout: ProjectLayout,
+        out_dir: Path,
+        *,
+        sample: Any = None,
+        options: Mapping[str, str] = NO_OPTIONS,
+    ) -> BuildOutput:
+        from modelport.formats.deepaas.install import in_model_environment, install_package
+        from modelport.formats.deepaas.servable import DeepaasServable
+
+        if in_model_environment():
+            install_package(layout.root, layout.sources)
+        import_root = _import_root(layout.root)
+        if str(layout.root / import_root) not in sys.path:
+            sys.path.insert(0, str(layout.root / import_root))
+        entries = project_entry_points(layout.root)
+        first: dict[str, Any] = {}
+        for entry in entries:
+            servable = DeepaasServable(entry, entry.load())
+            metadata = check_metadata(servable)
+            first = first or metadata
+            _ = servable.predict_arguments, servable.train_arguments, servable.response_schema
+        metadata = {
+            **{k: v for k, v in first.items() if isinstance(v, str | int | float)},
+            ENTRY_POINTS_KEY: {e.name: e.value for e in entries},
+            IMPORT_ROOT_KEY: import_root,
+        }
+        models = {model_name(e.name): f"{e.name} = {e.value}" for e in entries}
+        if len(models) < len(entries):
+            raise ConfigError(
+                f"the entry points {', '.join(e.name for e in entries)} give clashing model names",
+                hint="name DEEPaaS entry points so they differ in more than case and punctuation",
+            )
+        return BuildOutput(
+            entry_point=f"{entries[0].name} = {entries[0].value}",
+            models=models,
+            signature=Signature(strict=False, free_form=True).to_dict(),
+            metadata=metadata,
+            version=str(first.get("version", "0.0.0")),
+            notes=[f"DEEPaaS entry points: {', '.join(e.name for e in entries)}"],
+        )
+
+    def load(self, root: Path, manifest: Manifest) -> DeepaasServable:
+        """The model of the entry point the artifact was registered for (its object created).
+
+        The artifact's sources go first on ``sys.path``: each version serves its own code even
+        where the environment has another build of the package installed."""
+        from modelport.formats.deepaas.servable import DeepaasServable
+
+        package_root = (root / "src").resolve()
+        source_root = (package_root / str(manifest.metadata.get(IMPORT_ROOT_KEY, "."))).resolve()
+        if str(source_root) not in sys.path:
+            sys.path.insert(0, str(source_root))
+        name, _, value = manifest.entry_point.partition("=")
+        entry = EntryPoint(name.strip(), value.strip())
+        return DeepaasServable(
+            entry, entry.load(), source_root=source_root, package_root=package_root
+        )
+
+
+def check_metadata(servable: DeepaasServable) -> dict[str, Any]:
+    """The model's metadata, which must give a ``name`` and a ``description``."""
+    metadata = servable.model_metadata()
+    missing = [key for key in REQUIRED_METADATA if not metadata.get(key)]
+    if missing:
+        raise BuildFailed(
+            f"get_metadata() of DEEPaaS model {servable.name!r} lacks {', '.join(missing)}",
+            hint="return at least {'name': ..., 'description': ...} from get_metadata()",
+        )
+    return metadata
+
+
+def _import_root(root: Path) -> str:
+    """``src`` for a src-layout package, else the package folder itself."""
+    entries = project_entry_points(root)
+    top = entries[0].value.split(":")[0].split(".")[0].strip() if entries else ""
+    if top and not (root / top).exists() and (root / "src" / top).exists():
+        return "src"
+    return "."

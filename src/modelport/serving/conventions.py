@@ -1,0 +1,72 @@
+"""The conventions a server serves, found through the ``modelport.formats`` entry-point group.
+
+A convention's adapter (``formats/<name>/format.py``) is what a build detects and runs; a server
+needs two things of it: loading an unpacked artifact as a Servable, and the routes its own clients
+call (Truss's ``/v1/models/{name}:predict``, DEEPaaS's API, Odahu's ``/api/model/invoke``...).
+:class:`ServedConvention` names those two. Adapters are loaded one at a time, by name, so a server
+imports only the conventions of the models it serves, and other packages can add conventions
+without changing modelport.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from modelport.errors import ConfigError
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from modelport.artifact.manifest import Manifest
+    from modelport.servable import Servable
+    from modelport.serving.models import ModelSet
+
+ENTRY_POINT_GROUP = "modelport.formats"
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a convention's routes may use besides the models: given by the composition root
+    (``serving.launch``), so no route opens files or databases of its own choosing."""
+
+    home: Path
+    """The modelport home (``MODELPORT_HOME``): where work folders go."""
+    registry_uri: str
+    """The registry the server belongs to (DEEPaaS keeps its training jobs there)."""
+
+
+class ServedConvention(Protocol):
+    """What a server needs of a convention's adapter."""
+
+    @property
+    def name(self) -> str:
+        """The convention's name: its entry point's, and its models' ``source_format``."""
+
+    def load(self, root: Path, manifest: Manifest) -> Servable:
+        """A Servable for an unpacked artifact (``root`` holds its files)."""
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        """The routes of this convention's own clients, for its models among ``models`` (the
+        server asks only when one is served); they go before the generic protocols'."""
+
+
+def convention_names() -> list[str]:
+    """The names of every installed convention, sorted."""
+    return sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+@cache
+def convention(name: str) -> ServedConvention:
+    """The adapter of convention ``name``; only its own module is imported."""
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        adapter: ServedConvention = entry.load()()
+        if adapter.name == name:
+            return adapter
+    raise ConfigError(
+        f"unknown format {name!r}",
+        hint=f"choose one of: {', '.join(convention_names())}",
+    )
