@@ -1,19 +1,30 @@
-"""The one internal contract every convention's adapter produces.
+"""The one internal contract every convention's adapter produces, and the calls made into it.
 
 The serving runtime knows models only through :class:`Servable`: a signature, metadata, a
 ``load()`` called once per process, and ``predict`` on a validated :class:`~modelport.batch.Batch`
 of rows, answering with an Arrow table. Streaming models also offer ``stream``. Adapters never
-see HTTP; protocols never see adapters.
+see HTTP.
+
+A convention whose clients send more than rows (Truss's payloads through its hooks, DEEPaaS's
+arguments, Odahu's invoke bodies, a Wallaroo pipeline's result frame) defines
+:class:`Operation` s: small typed requests its routes hand to the runtime
+(``ModelRuntime.invoke``), which checks the model takes them and runs them with the same thread
+pool, timeout, metrics and error mapping as ``predict``. Routes never call a servable themselves.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 from modelport.batch import Batch
 from modelport.schema import Signature
+
+P = ParamSpec("P")
+R = TypeVar("R")
+ModelT = TypeVar("ModelT", bound="Servable")
+ResultT = TypeVar("ResultT")
 
 
 class Servable(ABC):
@@ -24,8 +35,8 @@ class Servable(ABC):
     metadata: dict[str, Any]
 
     source_format: str = "native"
-    """The convention the model was written to (its format adapter's name); protocol modules
-    that speak one convention's own routes answer only for its models."""
+    """The convention the model was written to (its format adapter's name): the server asks
+    that convention for the routes its clients call."""
 
     example: list[dict[str, Any]] | None = None
     """A few input rows to show in documentation and quick-start commands, when known."""
@@ -47,3 +58,32 @@ class Servable(ABC):
     def stream(self, batch: Batch) -> Iterator[Any] | AsyncIterator[Any]:
         """Answer a batch as a stream of chunks (only when ``is_streaming``)."""
         raise TypeError(f"model {self.name!r} does not stream")
+
+
+class ModelCalls(Protocol):
+    """What an operation may ask of the runtime that serves its model."""
+
+    async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a synchronous function of the model in the runtime's thread pool (so the server
+        keeps answering meanwhile), abandoned when the call times out."""
+        ...
+
+
+class Operation(ABC, Generic[ModelT, ResultT]):
+    """One of a convention's own calls into its model, besides predicting a batch of rows.
+
+    A subclass says which models take it (``model_type``: the runtime refuses others with a
+    404) and what it does (``run``: a coroutine on the event loop, which hands the model's
+    synchronous work to ``calls.blocking``). Its fields are its arguments.
+    """
+
+    model_type: ClassVar[type[Servable]]
+
+    @property
+    def rows(self) -> int | None:
+        """The rows it carries, counted in the metrics as a batch's are (None: not rows)."""
+        return None
+
+    @abstractmethod
+    async def run(self, model: ModelT, calls: ModelCalls) -> ResultT:
+        """Carry out the call on ``model``."""

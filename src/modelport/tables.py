@@ -1,17 +1,18 @@
-"""Conversions between Arrow tables (modelport's internal batch) and what models take and return.
+"""Conversions between Arrow tables (modelport's internal batch) and what models take and return,
+and from JSON rows to a table.
 
 Every adapter uses these, so a batch crosses from Arrow to pandas, numpy or records in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from modelport.errors import ModelFailed
+from modelport.errors import InvalidInput, ModelFailed
 
 
 def column_to_numpy(column: pa.ChunkedArray) -> np.ndarray:
@@ -103,3 +104,54 @@ def _frame_to_table(frame: Any) -> pa.Table:
 
 def _single_name(output_names: Sequence[str]) -> str:
     return output_names[0] if output_names else "output"
+
+
+def rows_to_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
+    """JSON rows (objects, or lists positional to ``names``) as an Arrow table."""
+    if not rows:
+        return pa.table({name: pa.array([]) for name in names})
+    if all(isinstance(row, Mapping) for row in rows):
+        return _table(lambda: pa.Table.from_pylist(list(rows)), lambda: _record_columns(rows))
+    if all(isinstance(row, list) for row in rows):
+        width = len(names)
+        for index, row in enumerate(rows):
+            if width and len(row) != width:
+                raise InvalidInput(
+                    f"row {index} has {len(row)} values, the model takes {width} "
+                    f"({', '.join(names)})",
+                    field=f"[{index}]",
+                )
+        cols = list(names) or [str(i) for i in range(len(rows[0]))]
+        columns = {n: [row[i] for row in rows] for i, n in enumerate(cols)}
+        return _table(lambda: pa.table(columns), lambda: columns)
+    raise InvalidInput("rows must all be objects or all be lists", hint="send one object per row")
+
+
+def _table(make: Any, columns: Callable[[], Mapping[str, list[Any]]]) -> pa.Table:
+    """The table ``make`` builds; InvalidInput naming the first column (of ``columns``, made
+    only then) whose values do not make one Arrow array."""
+    try:
+        table: pa.Table = make()
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        bad = next((name for name, values in columns().items() if not _converts(values)), None)
+        where = f" in column {bad!r}" if bad is not None else ""
+        raise InvalidInput(
+            f"values of mixed or unsupported types{where}: {exc}",
+            hint="give all the values of a column one type",
+            field=bad,
+        ) from exc
+    return table
+
+
+def _record_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    names = dict.fromkeys(name for row in rows for name in row)
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _converts(values: list[Any]) -> bool:
+    """Whether one column's values make one Arrow array."""
+    try:
+        pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    return True

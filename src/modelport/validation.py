@@ -1,9 +1,10 @@
 """Checking decoded input against the model's signature, once, before the model sees it.
 
-The validator is compiled when the model loads: target schema, names, strictness, and whether
-the inputs form a numeric matrix (all scalar numbers of one type). For such models JSON rows are
-checked and turned into one numpy array directly, without building an Arrow table or a
-DataFrame on the way; every other input goes through Arrow and a safe cast.
+Codecs decode a body (:mod:`modelport.decoded`); :meth:`InputValidator.validate` checks it and
+makes the batch. The validator is compiled when the model loads: target schema, names,
+strictness, and whether the inputs form a numeric matrix (all scalar numbers of one type). For
+such models JSON rows are checked and turned into one numpy array directly, without building an
+Arrow table or a DataFrame on the way; every other input goes through Arrow and a safe cast.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelport.batch import Batch
+from modelport.decoded import Columns, Decoded, Rows
 from modelport.errors import InvalidInput
 from modelport.schema import Signature, to_numpy_dtype
+from modelport.tables import numpy_to_array, rows_to_table
 
 _NUMERIC_KINDS = {"f": "fi", "i": "i", "u": "iu"}
 """For a target dtype kind, the numpy kinds a JSON value array may arrive as."""
@@ -36,16 +39,26 @@ class InputValidator:
         self.matrix_dtype = _matrix_dtype(signature)
         self._numpy_dtypes = {f.name: to_numpy_dtype(f) for f in signature.inputs}
 
+    @property
+    def decoding_schema(self) -> pa.Schema | None:
+        """The schema a codec reading untyped text (CSV) types its columns by; None for a
+        free-form model, whose columns keep the types the text suggests."""
+        return None if self.free_form else self.schema
+
+    def validate(self, decoded: Decoded) -> Batch:
+        """The batch ``decoded`` makes for this model; InvalidInput naming the field otherwise."""
+        if isinstance(decoded, Rows):
+            return self._rows(decoded.values, has_booleans=decoded.may_hold_booleans)
+        if isinstance(decoded, Columns):
+            return self._columns(decoded.values)
+        return self._table(decoded)
+
     # --- JSON rows --------------------------------------------------------------------------
 
-    def rows(self, rows: Sequence[Any], *, has_booleans: bool = True) -> Batch:
-        """Rows from JSON: a list of objects, or of lists positional to the inputs.
-
-        ``has_booleans=False`` tells that the JSON text held no ``true``/``false`` (a cheap test
-        on the raw body), which spares numeric models a scan for booleans posing as numbers.
-        """
+    def _rows(self, rows: Sequence[Any], *, has_booleans: bool) -> Batch:
+        """Rows from JSON: a list of objects, or of lists positional to the inputs."""
         if self.free_form or self.matrix_dtype is None or not rows:
-            return self.table(_rows_table(rows, self.names))
+            return self._table(rows_to_table(rows, self.names))
         first = rows[0]
         if isinstance(first, Mapping):
             values = self._values_of_records(rows)
@@ -148,7 +161,7 @@ class InputValidator:
 
     # --- columns and tables -----------------------------------------------------------------
 
-    def columns(self, columns: Mapping[str, np.ndarray]) -> Batch:
+    def _columns(self, columns: Mapping[str, np.ndarray]) -> Batch:
         """Named numpy columns (V2 tensors): checked and cast through Arrow."""
         if not self.free_form:
             self._check_keys(columns.keys())
@@ -167,10 +180,8 @@ class InputValidator:
             checked[field.name] = values
         if all(v.ndim == 1 and v.dtype.kind in "biuf" for v in checked.values()):
             return Batch.from_columns(checked, self.schema)
-        from modelport.tables import numpy_to_array
-
         table = pa.table({name: numpy_to_array(v) for name, v in checked.items()})
-        return self.table(table)
+        return self._table(table)
 
     def _cast_numpy(self, field: pa.Field, values: np.ndarray, expected: np.dtype) -> np.ndarray:
         if values.dtype.kind == "b" and expected.kind != "b":
@@ -183,7 +194,7 @@ class InputValidator:
             f"input {field.name!r} should be {field.type}, got {values.dtype}", field=field.name
         )
 
-    def table(self, table: pa.Table) -> Batch:
+    def _table(self, table: pa.Table) -> Batch:
         """An Arrow table (from Arrow IPC, Parquet, CSV or JSON): checked and cast safely."""
         if self.free_form:
             return Batch.from_table(table)
@@ -220,12 +231,6 @@ def _matrix_dtype(signature: Signature) -> np.dtype | None:
             return None
         dtypes.add(np.dtype(field.arrow_type.to_pandas_dtype()))
     return dtypes.pop() if len(dtypes) == 1 else None
-
-
-def _rows_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
-    from modelport.codecs.json_frames import rows_to_table
-
-    return rows_to_table(rows, names)
 
 
 def _cast(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:

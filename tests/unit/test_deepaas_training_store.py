@@ -18,7 +18,7 @@ def job(uuid: str = "a" * 32) -> TrainingJob:
 
 
 def test_jobs_are_stored_and_shown_as_deepaas_does(tmp_path: Path) -> None:
-    store = TrainingJobStore.open_sqlite(tmp_path / "registry.db")
+    store = TrainingJobStore.open(f"sqlite:///{tmp_path / 'registry.db'}")
     store.add(job())
     assert store.get("m", "a" * 32) == job()
     assert store.get("other", "a" * 32) is None
@@ -38,7 +38,7 @@ def test_jobs_are_stored_and_shown_as_deepaas_does(tmp_path: Path) -> None:
 
 def test_running_jobs_of_a_dead_server_become_errors(tmp_path: Path) -> None:
     path = tmp_path / "registry.db"
-    store = TrainingJobStore.open_sqlite(path)
+    store = TrainingJobStore.open(f"sqlite:///{path}")
     store.add(job())
     ended = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
@@ -53,7 +53,7 @@ def test_running_jobs_of_a_dead_server_become_errors(tmp_path: Path) -> None:
     store.add(job("c" * 32))  # this process's job keeps running
     store.close()
 
-    reopened = TrainingJobStore.open_sqlite(path)
+    reopened = TrainingJobStore.open(f"sqlite:///{path}")
     interrupted = reopened.get("m", "a" * 32)
     assert interrupted is not None
     assert (interrupted.status, interrupted.message) == ("error", INTERRUPTED)

@@ -9,9 +9,6 @@ import subprocess
 import sys
 import textwrap
 
-from modelport.formats.deepaas.entry_points import FORMAT_NAME
-from modelport.serving.protocols import deepaas
-
 NOT_FOR_SERVING = (
     "modelport.cli",
     "modelport.registry",
@@ -89,7 +86,3 @@ def test_importing_modelport_alone_loads_no_data_library() -> None:
 def test_the_public_names_load_on_first_use() -> None:
     modules = _modules_after("from modelport import Client, Model, ModelportError")
     assert {"modelport.client", "modelport.model", "modelport.errors"} <= modules
-
-
-def test_the_deepaas_protocol_knows_the_format_by_the_adapters_name() -> None:
-    assert deepaas.FORMAT_NAME == FORMAT_NAME

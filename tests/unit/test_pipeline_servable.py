@@ -17,8 +17,8 @@ import modelport
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed
 from modelport.formats.native.python_model import PythonModelServable
+from modelport.formats.wallaroo.frames import encode_pandas_records
 from modelport.pipelines.definition import Definition, PipelineVersion, Step, Validation
-from modelport.pipelines.frames import encode_pandas_records
 from modelport.pipelines.logs import InferenceLog, parse_since
 from modelport.pipelines.servable import PipelineServable
 from modelport.schema import Field, Signature
@@ -133,7 +133,7 @@ def test_the_signature_is_the_first_inputs_and_the_last_outputs() -> None:
 def test_served_by_a_runtime_it_answers_with_the_last_outputs() -> None:
     runtime = ModelRuntime(_pipeline(Double(), AddOne(), Describe()), version=4)
     runtime.load()
-    batch = runtime.validator.table(pa.table({"x": [2.0]}))
+    batch = runtime.validator.validate(pa.table({"x": [2.0]}))
     table = asyncio.run(runtime.predict(batch))
     assert table.to_pylist() == [{"label": "small", "z": 5.0}]
 

@@ -8,9 +8,9 @@ import pandas as pd
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.formats.qwak.servable import QwakServable
 from modelport.schema import Field, Signature
-from modelport.serving.app import create_app
+from modelport.serving.app import convention_routes, create_app
+from modelport.serving.conventions import Services
 from modelport.serving.models import ModelSet
-from modelport.serving.protocols import qwak
 from modelport.serving.runtime import ModelRuntime
 
 from ..integration.servers import running
@@ -31,7 +31,10 @@ def _runtime(servable: QwakServable | PythonModelServable) -> ModelRuntime:
 
 def test_no_route_without_a_qwak_model() -> None:
     native = _runtime(PythonModelServable(Doubler(), name="native", signature=SIGNATURE))
-    assert qwak.routes(ModelSet([native])) == []
+    routes = convention_routes(ModelSet([native]), Services())
+    assert "/v1/{name}/predict" not in [getattr(route, "path", None) for route in routes]
+    with running(create_app(ModelSet([native]))) as base:
+        assert httpx.post(f"{base}/v1/native/predict", json=[{"x": 1.0}]).status_code == 404
 
 
 def test_the_route_answers_for_qwak_models_only() -> None:

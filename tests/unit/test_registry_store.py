@@ -11,8 +11,8 @@ import pytest
 from modelport.errors import Conflict, InvalidInput, NotFound
 from modelport.registry import Alias, ModelVersion, RegistryStore, open_store
 from modelport.registry.blobs import sha256_file
+from modelport.registry.sql.database import ConcurrentChange, translated_errors
 from modelport.registry.sql.engine import create_sqlite_engine, write_connection
-from modelport.registry.sql.store import ConcurrentChange, translated_errors
 from modelport.settings import Settings
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -13,13 +14,22 @@ import pytest
 
 import modelport
 from modelport.batch import Batch
-from modelport.errors import ModelFailed, ModelTimeout
+from modelport.errors import ModelFailed, ModelTimeout, NotFound
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
+from modelport.servable import ModelCalls, Operation, Servable
 from modelport.serving import runtime as runtime_module
 from modelport.serving.runtime import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS, ModelRuntime
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
+
+
+class _OtherServable(Servable):
+    """A kind of model the runtime under test does not serve."""
+
+    def load(self) -> None: ...
+
+    def predict(self, batch: Batch) -> Any: ...
 
 
 class Timed(modelport.Model):
@@ -241,43 +251,74 @@ def test_a_model_found_too_slow_is_timed_again_later(monkeypatch: pytest.MonkeyP
     assert runtime.runs_inline(1)
 
 
-class _Plain:
-    """Functions a convention's protocol hands to ``ModelRuntime.call``."""
+@dataclass(frozen=True)
+class Scale(Operation[PythonModelServable, int]):
+    """An operation a convention's routes could hand to ``ModelRuntime.invoke``: its model's
+    synchronous work goes to the pool, the rest runs on the loop."""
 
-    @staticmethod
-    def double(value: int, *, times: int = 2) -> int:
-        return value * times
+    model_type = PythonModelServable
+    value: int
+    times: int = 2
+    pause: float = 0.0
 
-    @staticmethod
-    async def double_async(value: int) -> int:
-        return value * 2
+    async def run(self, model: PythonModelServable, calls: ModelCalls) -> int:
+        scaled = await calls.blocking(_scale, self.value, times=self.times, pause=self.pause)
+        await anyio.sleep(0)
+        return scaled
 
-    @staticmethod
-    def fail(value: int) -> int:
+
+@dataclass(frozen=True)
+class Elsewhere(Operation[PythonModelServable, None]):
+    """An operation only another kind of model takes."""
+
+    model_type = _OtherServable
+
+    async def run(self, model: PythonModelServable, calls: ModelCalls) -> None:
+        raise AssertionError("never run on another kind of model")
+
+
+def _scale(value: int, *, times: int, pause: float) -> int:
+    if value < 0:
         raise ValueError(f"bad value {value}")
-
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        time.sleep(seconds)
+    time.sleep(pause)
+    return value * times
 
 
-def test_call_runs_sync_and_async_functions_with_arguments() -> None:
-    runtime = _runtime_for_call()
-    assert anyio.run(lambda: runtime.call(_Plain.double, 3, times=3)) == 9
-    assert anyio.run(lambda: runtime.call(_Plain.double_async, 4)) == 8
+def test_invoke_runs_an_operation_with_its_arguments_in_the_pool() -> None:
+    runtime = _runtime(Timed(0))
+    assert anyio.run(runtime.invoke, Scale(3, times=3)) == 9
+    assert runtime.takes(Scale)
 
 
-def test_call_maps_a_raising_function_to_model_failed() -> None:
-    runtime = _runtime_for_call()
-    with pytest.raises(ModelFailed, match="ValueError: bad value 5"):
-        anyio.run(lambda: runtime.call(_Plain.fail, 5))
+def test_invoke_maps_what_the_model_raised_to_model_failed() -> None:
+    runtime = _runtime(Timed(0))
+    with pytest.raises(ModelFailed, match="ValueError: bad value -5"):
+        anyio.run(runtime.invoke, Scale(-5))
 
 
-def test_call_times_out_with_model_timeout() -> None:
-    runtime = _runtime_for_call(timeout=0.05)
+def test_invoke_times_out_with_model_timeout() -> None:
+    runtime = _runtime(Timed(0), timeout=0.05)
     with pytest.raises(ModelTimeout, match=r"within 0\.05 s"):
-        anyio.run(lambda: runtime.call(_Plain.sleep, 1.0))
+        anyio.run(runtime.invoke, Scale(1, pause=1.0))
 
 
-def _runtime_for_call(**options: Any) -> ModelRuntime:
-    return _runtime(Timed(0), **options)
+def test_invoke_refuses_an_operation_of_another_kind_of_model() -> None:
+    runtime = _runtime(Timed(0))
+    assert not runtime.takes(Elsewhere)
+    with pytest.raises(NotFound, match="does not answer Elsewhere requests"):
+        anyio.run(runtime.invoke, Elsewhere())
+
+
+def test_a_failing_load_is_kept_as_the_reason_readiness_tells() -> None:
+    class Broken(modelport.Model):
+        def initialize(self) -> None:
+            raise RuntimeError("no weights")
+
+        def predict(self, batch: np.ndarray) -> np.ndarray:
+            return batch
+
+    runtime = ModelRuntime(PythonModelServable(Broken(), name="m", signature=SIGNATURE))
+    with pytest.raises(Exception, match="no weights"):
+        runtime.load()
+    assert not runtime.ready
+    assert runtime.load_error is not None and "no weights" in runtime.load_error

@@ -25,7 +25,7 @@ def test_an_unforeseen_failure_is_one_line_and_exit_70(
     def broken(args: argparse.Namespace) -> None:
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(serving, "serve", broken)
+    monkeypatch.setattr(serving, "run", broken)
     assert serving.main([str(tmp_path)]) == 70
     error = capsys.readouterr().err
     assert error.strip() == "error: internal error: RuntimeError: the disk went away"

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from modelport.decoded import Columns, Rows
 from modelport.errors import InvalidInput
 from modelport.schema import Field, Signature
 from modelport.validation import InputValidator
@@ -22,7 +23,7 @@ MIXED = Signature(
 
 
 def test_numeric_rows_become_a_matrix_without_arrow() -> None:
-    batch = InputValidator(IRIS).rows([{"a": 1, "b": 2.5}, {"b": 4.0, "a": 3.0}])
+    batch = InputValidator(IRIS).validate(Rows([{"a": 1, "b": 2.5}, {"b": 4.0, "a": 3.0}]))
     matrix = batch.matrix()
     assert matrix.dtype == np.float64
     assert matrix.tolist() == [[1.0, 2.5], [3.0, 4.0]]
@@ -31,7 +32,7 @@ def test_numeric_rows_become_a_matrix_without_arrow() -> None:
 
 
 def test_positional_rows_follow_the_signature_order() -> None:
-    batch = InputValidator(IRIS).rows([[1.0, 2.0]])
+    batch = InputValidator(IRIS).validate(Rows([[1.0, 2.0]]))
     assert batch.columns()["b"].tolist() == [2.0]
 
 
@@ -50,14 +51,14 @@ def test_positional_rows_follow_the_signature_order() -> None:
 )
 def test_bad_rows_name_the_field(rows: list, message: str, field: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        InputValidator(IRIS).rows(rows)
+        InputValidator(IRIS).validate(Rows(rows))
     assert message in str(info.value)
     assert info.value.field == field
 
 
 def test_a_lenient_signature_drops_unknown_columns() -> None:
     lenient = Signature(inputs=IRIS.inputs, strict=False)
-    batch = InputValidator(lenient).rows([{"a": 1.0, "b": 2.0, "id": 7}])
+    batch = InputValidator(lenient).validate(Rows([{"a": 1.0, "b": 2.0, "id": 7}]))
     assert batch.names == ("a", "b")
 
 
@@ -66,7 +67,7 @@ def test_mixed_inputs_go_through_arrow_and_are_cast() -> None:
         {"text": "hi", "count": 2, "score": None, "image": [[1, 2], [3, 4]]},
         {"text": "yo", "count": 3, "score": 0.5, "image": [[5, 6], [7, 8]]},
     ]
-    batch = InputValidator(MIXED).rows(rows)
+    batch = InputValidator(MIXED).validate(Rows(rows))
     table = batch.table()
     assert table.schema == MIXED.input_schema
     assert table.column("score").to_pylist() == [None, 0.5]
@@ -85,36 +86,38 @@ def test_mixed_inputs_go_through_arrow_and_are_cast() -> None:
 )
 def test_mixed_inputs_refuse_wrong_types(row: dict, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        InputValidator(MIXED).rows([row])
+        InputValidator(MIXED).validate(Rows([row]))
 
 
 def test_columns_with_unequal_lengths_are_refused() -> None:
     with pytest.raises(InvalidInput, match=r"unequal row counts \(a: 2, b: 1\)"):
-        InputValidator(IRIS).columns({"a": np.array([1.0, 2.0]), "b": np.array([1.0])})
+        InputValidator(IRIS).validate(Columns({"a": np.array([1.0, 2.0]), "b": np.array([1.0])}))
 
 
 def test_integer_columns_are_cast_to_declared_floats() -> None:
-    batch = InputValidator(IRIS).columns({"a": np.array([1, 2]), "b": np.array([3.0, 4.0])})
+    batch = InputValidator(IRIS).validate(
+        Columns({"a": np.array([1, 2]), "b": np.array([3.0, 4.0])})
+    )
     assert batch.columns()["a"].dtype == np.float64
 
 
 def test_tables_are_checked_and_cast() -> None:
     validator = InputValidator(IRIS)
-    batch = validator.table(pa.table({"b": [1, 2], "a": [3.5, 4.5]}))
+    batch = validator.validate(pa.table({"b": [1, 2], "a": [3.5, 4.5]}))
     assert batch.table().schema == IRIS.input_schema
     with pytest.raises(InvalidInput, match="input 'a' should be double, got string"):
-        validator.table(pa.table({"a": ["x"], "b": [1.0]}))
+        validator.validate(pa.table({"a": ["x"], "b": [1.0]}))
     with pytest.raises(InvalidInput, match="null in row 1"):
-        validator.table(pa.table({"a": [1.0, None], "b": [1.0, 2.0]}))
+        validator.validate(pa.table({"a": [1.0, None], "b": [1.0, 2.0]}))
 
 
 def test_free_form_signatures_pass_everything_through() -> None:
-    batch = InputValidator(Signature.free()).rows([{"anything": "x", "n": 1}])
+    batch = InputValidator(Signature.free()).validate(Rows([{"anything": "x", "n": 1}]))
     assert batch.records() == [{"anything": "x", "n": 1}]
 
 
 def test_booleans_are_only_scanned_for_when_the_body_may_hold_them() -> None:
     validator = InputValidator(IRIS)
     with pytest.raises(InvalidInput, match="got bool"):
-        validator.rows([{"a": True, "b": 1.0}])
-    assert validator.rows([{"a": 1.0, "b": 1.0}], has_booleans=False).num_rows == 1
+        validator.validate(Rows([{"a": True, "b": 1.0}]))
+    assert validator.validate(Rows([{"a": 1.0, "b": 1.0}], may_hold_booleans=False)).num_rows == 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from modelport.registry.store import RegistryStore
 from modelport.registry.uris import open_store
+from modelport.serving.conventions import RegisterVersion, Services
 from modelport.settings import Settings, get_settings
 
 
@@ -15,6 +16,19 @@ class CliState:
     registry_uri: str | None = None
     settings: Settings = field(default_factory=get_settings)
     _store: RegistryStore | None = None
+
+    @property
+    def resolved_registry_uri(self) -> str:
+        """The registry this invocation uses (``--registry``, else the settings')."""
+        return self.registry_uri or self.settings.resolved_registry_uri
+
+    def services(self, register_version: RegisterVersion | None = None) -> Services:
+        """What a server started by this invocation gives the conventions' routes."""
+        return Services(
+            home=self.settings.home,
+            registry_uri=self.resolved_registry_uri,
+            register_version=register_version,
+        )
 
     @property
     def store(self) -> RegistryStore:

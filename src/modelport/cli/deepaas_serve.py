@@ -9,22 +9,15 @@ the package (with what ``train`` wrote into it) is built and registered as a new
 
 from __future__ import annotations
 
-import functools
-import logging
-import sys
 from pathlib import Path
-
-from rich.text import Text
 
 from modelport.artifact.reader import open_artifact
 from modelport.builder.build import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
-from modelport.cli.output import console
 from modelport.cli.targets import reexec_in_model_environment
 from modelport.errors import ConfigError, NotFound
 from modelport.formats.deepaas.entry_points import FORMAT_NAME
 from modelport.formats.deepaas.format import ENTRY_POINTS_KEY, DeepaasFormat
-from modelport.formats.deepaas.servable import DeepaasServable
 from modelport.registry.entities import ModelVersion
 
 
@@ -87,27 +80,34 @@ def serve_deepaas(
         )
 
     from modelport.artifact.reader import unpacked_root
-    from modelport.serving.app import AppOptions, create_app
-    from modelport.serving.models import ModelSet
-    from modelport.serving.runtime import ModelRuntime
-    from modelport.serving.server import run_server
+    from modelport.serving.launch import Served, ServeOptions, serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    servables: list[DeepaasServable] = []
+    served = []
+    version_of: dict[str, ModelVersion] = {}
     for version in versions:
         artifact = artifacts[version.digest]
         servable = DeepaasFormat().load(unpacked_root(artifact, STATE.settings), artifact.manifest)
-        if register:
-            servable.register_trained = functools.partial(register_trained, version)
-        servables.append(servable)
-    runtimes = [ModelRuntime(s, threads=threads, timeout=timeout) for s in servables]
-    models = ModelSet(runtimes)
-    app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
-    base = f"http://{host}:{port}"
-    served = ", ".join(r.name for r in runtimes)
-    console.print(Text(f"Serving DEEPaaS models {served} at {base} (API at {base}/api)"))
-    sys.stdout.flush()
-    run_server(app, models, host=host, port=port)
+        served.append(Served(servable))
+        version_of[servable.name] = version
+    options = ServeOptions(
+        host=host,
+        port=port,
+        threads=threads,
+        timeout=timeout,
+        max_body_size=max_body_size,
+        debug=STATE.debug,
+    )
+
+    def register_version(model: str, folder: Path) -> str:
+        return register_trained(version_of[model], folder)
+
+    base = options.base_url
+    serve(
+        served,
+        options,
+        STATE.services(register_version if register else None),
+        banner=[f"Serving DEEPaaS models {', '.join(version_of)} at {base} (API at {base}/api)"],
+    )
 
 
 def register_trained(version: ModelVersion, folder: Path) -> str:

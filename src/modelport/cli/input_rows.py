@@ -11,6 +11,7 @@ from modelport.errors import InvalidInput, MalformedInput, NotFound
 
 if TYPE_CHECKING:
     from modelport.batch import Batch
+    from modelport.decoded import Decoded
     from modelport.validation import InputValidator
 
 FILE_TYPES = (".csv", ".parquet", ".json", ".arrow")
@@ -26,6 +27,16 @@ def read_batch(
 ) -> Batch:
     """The rows of JSON text ``data`` or of ``file``, validated like a request body (JSON first
     given to ``check_json``, for a convention's own rules, when given)."""
+    return validator.validate(_decoded(data, file, validator, file_option, check_json))
+
+
+def _decoded(
+    data: str | None,
+    file: Path | None,
+    validator: InputValidator,
+    file_option: str,
+    check_json: Callable[[Any], None] | None,
+) -> Decoded:
     from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
     from modelport.codecs.csv import decode_csv
     from modelport.codecs.json_frames import decode_json
@@ -36,17 +47,15 @@ def read_batch(
         assert file is not None
         suffix, body = file_suffix(file, file_option), read_file(file, file_option)
         if suffix == ".csv":
-            return validator.table(
-                decode_csv(body, schema=None if validator.free_form else validator.schema)
-            )
+            return decode_csv(body, schema=validator.decoding_schema)
         if suffix == ".parquet":
-            return validator.table(decode_parquet(body))
+            return decode_parquet(body)
         if suffix == ".arrow":
-            return validator.table(decode_arrow(body))
+            return decode_arrow(body)
         value = parse_json(body, str(file), file_option)
     if check_json is not None:
         check_json(value)
-    return decode_json(value, orient=None, validator=validator)
+    return decode_json(value, orient=None)
 
 
 def file_suffix(file: Path, option: str = "--file") -> str:

@@ -161,7 +161,8 @@ def infer(
 
     from modelport.cli.input_rows import read_batch
     from modelport.formats.wallaroo.data_rules import check_json_input
-    from modelport.pipelines.frames import encode_pandas_records
+    from modelport.formats.wallaroo.frames import encode_pandas_records
+    from modelport.formats.wallaroo.pipeline import InferFrame
     from modelport.pipelines.loading import load_pipeline
     from modelport.serving.runtime import ModelRuntime
 
@@ -178,7 +179,7 @@ def infer(
         None, data, runtime.validator, file_option="--data", check_json=check_json_input
     )
     runtime.load()
-    frame = anyio.run(runtime.call, servable.infer, batch)
+    frame = anyio.run(runtime.invoke, InferFrame(batch))
     sys.stdout.write(encode_pandas_records(frame).decode() + "\n")
 
 
@@ -192,7 +193,7 @@ def logs(
     as_json: JsonFlag = False,
 ) -> None:
     """The logged inferences of pipeline NAME, oldest first."""
-    from modelport.pipelines.frames import encode_pandas_records
+    from modelport.formats.wallaroo.frames import encode_pandas_records
     from modelport.pipelines.logs import InferenceLog, parse_since
 
     with _pipelines() as pipelines:
@@ -238,15 +239,9 @@ def serve_pipeline(
     log_inferences: bool,
 ) -> None:
     """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
-    import logging
-
     from modelport.pipelines.loading import load_pipeline
-    from modelport.serving.app import AppOptions, create_app
-    from modelport.serving.models import ModelSet
-    from modelport.serving.runtime import ModelRuntime
-    from modelport.serving.server import run_server
+    from modelport.serving.launch import Served, ServeOptions, serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     with _pipelines() as pipelines:
         servable = load_pipeline(
             ref,
@@ -255,22 +250,22 @@ def serve_pipeline(
             settings=STATE.settings,
             log_inferences=log_inferences,
         )
-    runtime = ModelRuntime(
-        servable, version=servable.version.number, threads=threads, timeout=timeout
+    options = ServeOptions(
+        host=host,
+        port=port,
+        threads=threads,
+        timeout=timeout,
+        max_body_size=max_body_size,
+        debug=STATE.debug,
     )
-    models = ModelSet([runtime])
-    app = create_app(models, AppOptions(max_body_size=max_body_size, debug=STATE.debug))
-    base = f"http://{host}:{port}"
+    base = options.base_url
     logged = " (logging inferences)" if servable.log is not None else ""
-    console.print(Text(f"Serving pipeline {servable.version.ref} at {base}{logged} (Ctrl-C stops)"))
-    console.print(
-        Text(
-            f"curl -s {base}/v1/pipelines/{servable.name}/infer "
-            "-H 'Content-Type: application/json; format=pandas-records' -d @rows.json"
-        )
-    )
-    sys.stdout.flush()
-    run_server(app, models, host=host, port=port)
+    banner = [
+        f"Serving pipeline {servable.version.ref} at {base}{logged} (Ctrl-C stops)",
+        f"curl -s {base}/v1/pipelines/{servable.name}/infer "
+        "-H 'Content-Type: application/json; format=pandas-records' -d @rows.json",
+    ]
+    serve([Served(servable, servable.version.number)], options, STATE.services(), banner=banner)
 
 
 def register(app: typer.Typer) -> None:

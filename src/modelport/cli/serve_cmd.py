@@ -89,6 +89,7 @@ def serve(
         command += ["--name", resolved.name]
     if resolved.version is not None:
         command += ["--version", str(resolved.version)]
+    command += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
     if STATE.debug:
         command.append("--debug")
     become(command)

@@ -11,14 +11,22 @@ from modelport.codecs.arrow_ipc import (
     ARROW_FILE,
     ARROW_STREAM,
     PARQUET,
+    decode_arrow,
+    decode_arrow_file,
+    decode_parquet,
     encode_arrow,
     encode_arrow_file,
 )
-from modelport.codecs.csv import CSV, encode_csv
-from modelport.codecs.json_frames import encode_records
-from modelport.errors import NotAcceptable
+from modelport.codecs.csv import CSV, decode_csv, encode_csv
+from modelport.codecs.json_frames import decode_json, encode_records, may_hold_booleans, parse_json
+from modelport.decoded import Decoded
+from modelport.errors import NotAcceptable, UnsupportedMediaType
 
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+"""curl's default Content-Type, which a JSON body sent with ``-d`` carries."""
+ROW_BODIES = (JSON, CSV, ARROW_STREAM, ARROW_FILE, PARQUET)
+"""The media types of the request bodies rows can come in."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,35 @@ def parse_media_type(header: str | None) -> MediaType:
 
 def is_json(essence: str) -> bool:
     return essence in (JSON, "text/json", "*/*", "") or essence.endswith("+json")
+
+
+def decode_json_body(body: bytes, *, orient: str | None = None) -> Decoded:
+    """The rows of a JSON body (``orient``: pandas' records, split or columns, else by shape)."""
+    return decode_json(parse_json(body), orient=orient, has_booleans=may_hold_booleans(body))
+
+
+def decode_rows(
+    body: bytes, media: MediaType, *, orient: str | None, schema: pa.Schema | None
+) -> Decoded:
+    """The rows of a body of any row format, by its media type: JSON (``orient``, or the
+    media type's ``format`` parameter, picks pandas' orient), CSV (typed by ``schema`` when
+    given), Arrow IPC stream or file, Parquet."""
+    if is_json(media.essence) or media.essence == FORM:
+        orient = orient or media.params.get("format")
+        return decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
+    if media.essence == ARROW_STREAM:
+        return decode_arrow(body)
+    if media.essence == ARROW_FILE:
+        return decode_arrow_file(body)
+    if media.essence == CSV:
+        return decode_csv(body, schema=schema)
+    if media.essence == PARQUET:
+        return decode_parquet(body)
+    raise UnsupportedMediaType(
+        f"cannot read a {media.essence} body",
+        hint=f"send one of: {', '.join(ROW_BODIES)}",
+        field="Content-Type",
+    )
 
 
 Encoder = Callable[[pa.Table], bytes]

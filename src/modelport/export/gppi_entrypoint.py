@@ -45,10 +45,12 @@ def predict_on_matrix(
 ) -> tuple[list[list[Any]], tuple[str, ...]]:
     """Predict on rows of values; ``provided_columns_names`` (else the declared input order)
     says which column each value belongs to."""
+    from modelport.decoded import Rows
+
     servable, validator = _state["servable"], _state["validator"]
     names = list(provided_columns_names or validator.names)
     rows = [dict(zip(names, row, strict=True)) for row in input_matrix]
-    batch = validator.rows(rows)
+    batch = validator.validate(Rows(rows))
     table = servable.predict(batch)
     if servable.is_async:
         table = asyncio.run(table)

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from modelport.errors import InvalidInput
-from modelport.pipelines.frames import TIME
+from modelport.formats.wallaroo.frames import TIME
 from modelport.registry.entities import DEFAULT_WORKSPACE
 from modelport.settings import Settings
 

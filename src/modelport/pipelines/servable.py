@@ -23,8 +23,9 @@ import pyarrow as pa
 
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed, ModelportError
+from modelport.formats.wallaroo.frames import result_frame
+from modelport.formats.wallaroo.pipeline import WallarooPipeline
 from modelport.pipelines.definition import PipelineVersion
-from modelport.pipelines.frames import result_frame
 from modelport.pipelines.links import check_links, check_validations
 from modelport.pipelines.logs import InferenceLog
 from modelport.pipelines.validations import CompiledValidation, compile_validation, count_failures
@@ -52,10 +53,9 @@ class StepRun:
         return cls(label, servable, InputValidator(servable.signature))
 
 
-class PipelineServable(Servable):
+class PipelineServable(WallarooPipeline):
     """The steps of one pipeline version, run in order."""
 
-    source_format = "pipeline"
     is_async = True
 
     def __init__(
@@ -130,7 +130,7 @@ class PipelineServable(Servable):
             present = [n for n in step.validator.names if n in previous.column_names]
             table = previous.select(present)
         try:
-            return step.validator.table(table)
+            return step.validator.validate(table)
         except InvalidInput as exc:
             raise ModelFailed(
                 f"step {index + 1} ({step.label}) cannot take the output of step {index} "

@@ -8,9 +8,6 @@ translation. Names follow the registry's rules (DNS labels).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 
 from modelport.errors import ConfigError, Conflict, InvalidInput, NotFound
@@ -19,17 +16,17 @@ from modelport.registry import refs
 from modelport.registry.entities import DEFAULT_WORKSPACE
 from modelport.registry.sql import rows
 from modelport.registry.sql import tables as t
-from modelport.registry.sql.engine import create_sqlite_engine, upgrade_if_needed, write_connection
-from modelport.registry.sql.store import translated_errors
-from modelport.registry.uris import sqlite_path
+from modelport.registry.sql.database import Database
 from modelport.settings import Settings
 
 
 class PipelineStore:
     """Create, read and version pipelines."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._read = database.read
+        self._write = database.write
 
     @classmethod
     def open(cls, uri: str | None = None, *, settings: Settings) -> PipelineStore:
@@ -41,29 +38,16 @@ class PipelineStore:
                 hint="Use a sqlite:/// registry URI for pipeline commands.",
                 field="registry_uri",
             )
-        engine = create_sqlite_engine(sqlite_path(uri))
-        with translated_errors():
-            upgrade_if_needed(engine)
-        return cls(engine)
+        return cls(Database.open(uri))
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._database.close()
 
     def __enter__(self) -> PipelineStore:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-    @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
-        with translated_errors(), self._engine.connect() as conn, conn.begin():
-            yield conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with translated_errors(), write_connection(self._engine) as conn, conn.begin():
-            yield conn
 
     # -- pipelines ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from modelport.errors import ConfigError
 from modelport.registry.store import RegistryStore
@@ -34,19 +33,8 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None) -> R
     return opener(uri, settings)
 
 
-def sqlite_path(uri: str) -> Path:
-    """The database file a ``sqlite:///`` URI names."""
-    path = uri.removeprefix("sqlite://").removeprefix("/").partition("?")[0]
-    if path in ("", ":memory:"):
-        raise ConfigError(
-            f"registry URI {uri!r} names no database file",
-            hint="The registry keeps its data in a file: use sqlite:///path/to/registry.db.",
-            field="registry_uri",
-        )
-    return Path(path)
-
-
 def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.sql.database import sqlite_path
     from modelport.registry.sql.store import SqlRegistryStore
 
     return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)

@@ -31,6 +31,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--debug", action="store_true", help="tracebacks in errors")
+    parser.add_argument("--home", type=Path, help="the modelport home (default: the settings')")
+    parser.add_argument("--registry", help="the registry URI (default: the settings')")
     return parser.parse_args(argv)
 
 
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM; 1 with the reason when the model cannot be loaded or initialised."""
     args = parse(argv)
     try:
-        serve(args)
+        run(args)
     except ModelportError as exc:
         if args.debug:
             logging.getLogger("modelport.serving").exception("serving failed")
@@ -55,28 +57,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def serve(args: argparse.Namespace) -> None:
-    from modelport.serving.app import AppOptions, create_app
+def run(args: argparse.Namespace) -> None:
+    from modelport.serving.conventions import Services
+    from modelport.serving.launch import Served, ServeOptions, serve
     from modelport.serving.loader import load_unpacked
-    from modelport.serving.models import ModelSet
-    from modelport.serving.runtime import ModelRuntime
-    from modelport.serving.server import run_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     servable = load_unpacked(args.root, name=args.name)
-    runtime = ModelRuntime(
-        servable, version=args.version, threads=args.threads, timeout=args.timeout
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        timeout=args.timeout,
+        max_body_size=args.max_body_size,
+        debug=args.debug,
     )
-    models = ModelSet([runtime])
-    app = create_app(models, AppOptions(max_body_size=args.max_body_size, debug=args.debug))
-    base = f"http://{args.host}:{args.port}"
-    print(f"Serving {runtime.name} at {base} (Ctrl-C stops)")
-    print(
-        f"curl -s {base}/v1/models/{runtime.name}/predict "
+    base = options.base_url
+    banner = [
+        f"Serving {servable.name} at {base} (Ctrl-C stops)",
+        f"curl -s {base}/v1/models/{servable.name}/predict "
         f"-H 'Content-Type: application/json' -d '{curl_body(servable)}'",
-        flush=True,
-    )
-    run_server(app, models, host=args.host, port=args.port)
+    ]
+    services = Services(home=args.home, registry_uri=args.registry)
+    serve([Served(servable, args.version)], options, services, banner=banner)
 
 
 def curl_body(servable: object) -> str:

@@ -1,4 +1,5 @@
-"""The ASGI application: every protocol's routes over one model set; errors mapped in one place."""
+"""The ASGI application: the routes of each served convention, then the generic protocols, over
+one model set; errors answered in one place (``problems``)."""
 
 from __future__ import annotations
 
@@ -10,53 +11,56 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from modelport.serving.conventions import Services, convention
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
 from modelport.serving.models import ModelSet
 from modelport.serving.problems import EXCEPTION_HANDLERS
-from modelport.serving.protocols import (
-    deepaas,
-    docs,
-    kserve_v1,
-    native,
-    odahu,
-    qwak,
-    truss,
-    v2,
-    wallaroo,
-)
+from modelport.serving.protocols import docs, kserve_v1, native, v2
 
 DEFAULT_MAX_BODY = 100 * 1024**2
 
-PROTOCOLS = (truss, odahu, deepaas, wallaroo, qwak, v2, native, kserve_v1, docs)
-"""Each module's ``routes(models)``, in matching order. A convention's own protocol (its clients'
-routes) goes before the generic ones and returns routes only when one of its models is served;
-where its paths overlap a generic protocol's, it answers its own models and hands the others on."""
+GENERIC_PROTOCOLS = (v2, native, kserve_v1, docs)
+"""Each module's ``routes(models)``, in matching order, after the conventions' own routes. Where
+a convention's paths overlap a generic protocol's, its routes answer its own models and hand the
+others on."""
 
 
 @dataclass(frozen=True)
 class AppOptions:
     max_body_size: int = DEFAULT_MAX_BODY
     debug: bool = False
+    """Tracebacks in the answers to unforeseen errors, and in the log for every server error."""
 
 
-def create_app(models: ModelSet, options: AppOptions | None = None) -> Starlette:
+def create_app(
+    models: ModelSet, options: AppOptions | None = None, services: Services | None = None
+) -> Starlette:
     """An app answering for ``models`` (loaded, or loading: readiness says which)."""
     options = options or AppOptions()
+    services = services or Services()
     metrics = ServerMetrics()
 
     async def render_metrics(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
     routes: list[BaseRoute] = [
-        *(route for protocol in PROTOCOLS for route in protocol.routes(models)),
+        *convention_routes(models, services),
+        *(route for protocol in GENERIC_PROTOCOLS for route in protocol.routes(models)),
         Route("/metrics", render_metrics, methods=["GET"]),
     ]
     return Starlette(
-        debug=False,
+        debug=options.debug,
         routes=routes,
         middleware=[
             Middleware(ServingMiddleware, metrics=metrics, max_body_size=options.max_body_size)
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
+
+
+def convention_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
+    """The routes each convention of the served models gives its own clients, in the order its
+    first model was served."""
+    names = dict.fromkeys(runtime.source_format for runtime in models.all())
+    return [route for name in names for route in convention(name).routes(models, services)]

@@ -10,7 +10,7 @@ without changing modelport.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -24,19 +24,46 @@ if TYPE_CHECKING:
     from modelport.artifact.manifest import Manifest
     from modelport.servable import Servable
     from modelport.serving.models import ModelSet
+    from modelport.settings import Settings
 
 ENTRY_POINT_GROUP = "modelport.formats"
 
 
-@dataclass(frozen=True)
-class Services:
-    """What a convention's routes may use besides the models: given by the composition root
-    (``serving.launch``), so no route opens files or databases of its own choosing."""
+RegisterVersion = Callable[[str, Path], str]
+"""Build a folder as a new version of the named model and register it; answers ``name:number``."""
 
-    home: Path
-    """The modelport home (``MODELPORT_HOME``): where work folders go."""
-    registry_uri: str
-    """The registry the server belongs to (DEEPaaS keeps its training jobs there)."""
+
+class Services:
+    """What a convention's routes may use besides the models, given by the composition root
+    (``serving.launch``): no route opens files or databases of its own choosing. Where the
+    root gives no home or registry, the settings' (``MODELPORT_HOME``, ``MODELPORT_REGISTRY``)
+    are read when first asked for, so servers that never ask do not load the settings."""
+
+    def __init__(
+        self,
+        *,
+        home: Path | None = None,
+        registry_uri: str | None = None,
+        register_version: RegisterVersion | None = None,
+    ) -> None:
+        self._home = home
+        self._registry_uri = registry_uri
+        self.register_version = register_version
+        """Set when the server may register new versions (``serve --deepaas --register``)."""
+
+    @property
+    def home(self) -> Path:
+        """The modelport home: where work folders go."""
+        if self._home is None:
+            self._home = _settings().home
+        return self._home
+
+    @property
+    def registry_uri(self) -> str:
+        """The registry the server belongs to (DEEPaaS keeps its training jobs there)."""
+        if self._registry_uri is None:
+            self._registry_uri = _settings().resolved_registry_uri
+        return self._registry_uri
 
 
 class ServedConvention(Protocol):
@@ -52,6 +79,12 @@ class ServedConvention(Protocol):
     def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
         """The routes of this convention's own clients, for its models among ``models`` (the
         server asks only when one is served); they go before the generic protocols'."""
+
+
+def _settings() -> Settings:
+    from modelport.settings import get_settings
+
+    return get_settings()
 
 
 def convention_names() -> list[str]:

@@ -1,74 +1,139 @@
-"""The one place where errors become HTTP responses: RFC 9457 problem details."""
+"""The one place where errors become HTTP answers.
+
+:func:`problem_of` maps any exception to a :class:`Problem` (status, title, message, field):
+modelport's errors by their ``status``, Starlette's HTTP errors by theirs, anything else 500.
+Server errors are logged here too, once, with what secret values a message may quote blanked.
+A wire format only chooses the body shape (:data:`ProblemBody`): RFC 9457 problem details by
+default (:func:`problem_json`), the shapes other servers' clients read on a convention's own
+routes (:func:`answering`).
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from modelport.errors import ModelportError
+from modelport.errors import ModelFailed, ModelportError
 
 log = logging.getLogger("modelport.serving")
 
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_response(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    field: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
-    body["detail"] = detail
-    body["error"] = detail  # where Open Inference V2 clients (tritonclient) read the message
-    if field is not None:
-        body["field"] = field
+@dataclass(frozen=True)
+class Problem:
+    """A failed request as its answer sees it."""
+
+    status: int
+    title: str
+    """The error's kind (``InvalidInput``, ``ModelFailed``...), or the status's phrase."""
+    detail: str
+    """The message, its hint included."""
+    error: BaseException
+    """What was raised, for a body shape that carries more of it (DEEPaaS's argument errors)."""
+    field: str | None = None
+    headers: Mapping[str, str] | None = None
+
+    @property
+    def client_fault(self) -> bool:
+        return self.status < 500
+
+
+ProblemBody = Callable[[Problem], Response]
+"""A wire format's shape of error answers."""
+
+
+def problem_of(error: BaseException) -> Problem:
+    """The HTTP answer to ``error``."""
+    if isinstance(error, ModelportError):
+        return Problem(error.status, type(error).__name__, str(error), error, field=error.field)
+    if isinstance(error, HTTPException):
+        headers = dict(error.headers) if error.headers else None
+        status = error.status_code
+        return Problem(status, _phrase(status), error.detail, error, headers=headers)
+    return Problem(500, "InternalError", f"{type(error).__name__}: {error}", error)
+
+
+def problem_json(problem: Problem) -> Response:
+    """RFC 9457 problem details, with ``error`` too (where Open Inference V2 clients such as
+    tritonclient read the message) and ``field`` for invalid input."""
+    body: dict[str, object] = {"type": "about:blank", "title": problem.title}
+    body["status"] = problem.status
+    body["detail"] = problem.detail
+    body["error"] = problem.detail
+    if problem.field is not None:
+        body["field"] = problem.field
     return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+        orjson.dumps(body),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=dict(problem.headers) if problem.headers else None,
     )
 
 
-def _request_id(request: Request) -> str:
-    return str(request.scope.get("modelport.request_id", "-"))
+def answer_error(request: Request, error: BaseException, body: ProblemBody) -> Response:
+    """The answer to a request that raised ``error``, logged when it is the server's fault."""
+    problem = problem_of(error)
+    if not problem.client_fault:
+        _log(request, problem)
+    return body(problem)
 
 
-async def on_modelport_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ModelportError)
-    if exc.status >= 500:
-        log.error("request %s: %s: %s", _request_id(request), type(exc).__name__, exc)
-        if request.app.debug and exc.__cause__ is not None:
-            log.exception("traceback", exc_info=exc.__cause__)
-    return problem_response(exc.status, type(exc).__name__, str(exc), field=exc.field)
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-async def on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    headers = dict(exc.headers) if exc.headers else None
-    return problem_response(exc.status_code, _title(exc.status_code), exc.detail, headers=headers)
+def answering(body: ProblemBody, endpoint: Endpoint) -> Endpoint:
+    """``endpoint`` with its errors answered in ``body``'s shape (a convention's own routes)."""
+
+    async def answered(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except Exception as error:
+            return answer_error(request, error, body)
+
+    answered.__name__ = getattr(endpoint, "__name__", "endpoint")
+    return answered
 
 
-async def on_unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("request %s failed", _request_id(request), exc_info=exc)
-    return problem_response(500, "InternalError", f"{type(exc).__name__}: {exc}")
+def _log(request: Request, problem: Problem) -> None:
+    """One line, and the traceback of what the model (or modelport, unforeseen) raised; with
+    ``--debug``, the traceback behind any other server error too."""
+    from modelport.secrets import redact  # on error paths only: it reads the settings
+
+    error = problem.error
+    request_id = request.scope.get("modelport.request_id", "-")
+    log.error("request %s: %s: %s", request_id, problem.title, redact(problem.detail))
+    if not isinstance(error, ModelportError):
+        cause: BaseException | None = error
+    elif isinstance(error, ModelFailed) or request.app.debug:
+        cause = error.__cause__
+    else:
+        cause = None
+    if cause is not None:
+        log.error("%s", redact("".join(traceback.format_exception(cause))))
 
 
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
+def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
 
 
+async def _on_error(request: Request, error: Exception) -> Response:
+    return answer_error(request, error, problem_json)
+
+
 EXCEPTION_HANDLERS = {
-    ModelportError: on_modelport_error,
-    HTTPException: on_http_error,
-    Exception: on_unexpected_error,
+    ModelportError: _on_error,
+    HTTPException: _on_error,
+    Exception: _on_error,
 }

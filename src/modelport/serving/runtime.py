@@ -1,4 +1,5 @@
-"""The protocol-neutral data plane: one loaded model; validated batches in, checked tables out.
+"""The protocol-neutral data plane: one loaded model; validated batches in, checked tables out,
+and a convention's own operations (``Servable`` module) run the same way.
 
 Synchronous ``predict`` runs in a bounded thread pool, so the event loop keeps answering health
 checks while it works; ``async def predict`` is awaited directly. Calls are told apart by size
@@ -15,25 +16,30 @@ is more often the machine pausing the process than the model. A size found too s
 is timed again after 4,096 calls in the pool, since a verdict reached while the machine was busy
 need not hold. Models served with a timeout always run in the pool, where the timeout can
 abandon them.
+
+Every call into the model, a batch or an operation, goes through one guard: the timeout (504) and
+the mapping of what the model raised to :class:`~modelport.errors.ModelFailed`.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 import pyarrow as pa
 
 from modelport.batch import Batch
-from modelport.errors import ModelFailed, ModelportError, ModelTimeout
-from modelport.servable import Servable
+from modelport.errors import ModelFailed, ModelportError, ModelTimeout, NotFound
+from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.metrics import note_rows
 from modelport.validation import InputValidator
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 INLINE_AFTER_CALLS = 64
 """Calls of one size timed in the pool before calls of that size may run on the event loop."""
@@ -119,15 +125,38 @@ class ModelRuntime:
         self.validator = InputValidator(servable.signature)
         self.output_names = tuple(f.name for f in servable.signature.outputs)
         self.ready = False
+        self.load_error: str | None = None
+        """Why the model failed to load, once it has (readiness tells it)."""
         self.timeout = timeout
         self._limiter = anyio.CapacityLimiter(threads)
+        self._calls = _PoolCalls(self._limiter)
         self._may_inline = inline and timeout is None and not servable.is_async
         self._lanes: dict[int, _Lane] = {}
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
-        self.servable.load()
+        try:
+            self.servable.load()
+        except ModelportError as exc:
+            self.load_error = exc.message
+            raise
+        except Exception as exc:
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            raise
         self.ready = True
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.servable.metadata
+
+    @property
+    def source_format(self) -> str:
+        """The convention the model was written to."""
+        return self.servable.source_format
+
+    def takes(self, operation: type[Operation[Any, Any]]) -> bool:
+        """Whether the model takes operations of this kind (it is of their ``model_type``)."""
+        return isinstance(self.servable, operation.model_type)
 
     def runs_inline(self, rows: int) -> bool:
         """Whether predictions on ``rows`` rows now run on the event loop (see the module
@@ -142,40 +171,34 @@ class ModelRuntime:
     async def predict(self, batch: Batch) -> pa.Table:
         """Run the model on ``batch``; 504 after ``timeout``; the result has one row per input."""
         note_rows(batch.num_rows)
-        try:
-            if self.timeout is None:
-                result = await self._call(batch)
-            else:
-                with anyio.fail_after(self.timeout):
-                    result = await self._call(batch)
-        except TimeoutError as exc:
-            raise ModelTimeout(
-                f"the model did not answer within {self.timeout:g} s",
-                hint="send fewer rows, or raise --timeout",
-            ) from exc
-        except ModelportError:
-            raise
-        except Exception as exc:
-            raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
+        result = await self._guarded(self._call(batch), hint="send fewer rows, or raise --timeout")
         return self._check(result, rows=batch.num_rows)
 
-    async def call(self, function: Any, /, *args: Any, **kwargs: Any) -> Any:
-        """Run one of the model's own functions that does not take a batch (a convention whose
-        requests are not rows: Truss's JSON payloads, DEEPaaS's arguments), with the same
-        thread pool, timeout and error mapping as ``predict``. Coroutine functions are awaited."""
+    async def invoke(self, operation: Operation[ModelT, ResultT]) -> ResultT:
+        """Run one of a convention's own operations on the model (see ``Servable``): 404 when
+        the model does not take it, then as ``predict``: timeout, error mapping, metrics."""
+        if not self.takes(type(operation)):
+            raise NotFound(
+                f"model {self.name!r} does not answer {type(operation).__name__} requests",
+                hint=f"it is a {self.servable.source_format} model",
+            )
+        if operation.rows is not None:
+            note_rows(operation.rows)
+        model = cast(ModelT, self.servable)  # of the operation's model_type, checked above
+        return await self._guarded(
+            operation.run(model, self._calls), hint="send less, or raise --timeout"
+        )
+
+    async def _guarded(self, call: Awaitable[R], *, hint: str) -> R:
+        """``await call`` within the timeout, what the model raised as a modelport error."""
         try:
+            if self.timeout is None:
+                return await call
             with anyio.fail_after(self.timeout):
-                if inspect.iscoroutinefunction(function):
-                    return await function(*args, **kwargs)
-                return await anyio.to_thread.run_sync(
-                    functools.partial(function, *args, **kwargs),
-                    limiter=self._limiter,
-                    abandon_on_cancel=True,
-                )
+                return await call
         except TimeoutError as exc:
             raise ModelTimeout(
-                f"the model did not answer within {self.timeout:g} s",
-                hint="send less, or raise --timeout",
+                f"the model did not answer within {self.timeout:g} s", hint=hint
             ) from exc
         except ModelportError:
             raise
@@ -230,6 +253,22 @@ class ModelRuntime:
             if chunk is done:
                 return
             yield chunk
+
+
+class _PoolCalls:
+    """``ModelCalls`` on a runtime's thread pool."""
+
+    __slots__ = ("_limiter",)
+
+    def __init__(self, limiter: anyio.CapacityLimiter) -> None:
+        self._limiter = limiter
+
+    async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await anyio.to_thread.run_sync(
+            functools.partial(function, *args, **kwargs),
+            limiter=self._limiter,
+            abandon_on_cancel=True,
+        )
 
 
 def _timed(predict: Any, batch: Batch) -> tuple[Any, float]:

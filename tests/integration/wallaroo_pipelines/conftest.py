@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from modelport.builder.build import BuildOptions, build_project
+from modelport.formats.wallaroo.pipeline import InferFrame
 from modelport.pipelines import editing
 from modelport.pipelines.loading import load_pipeline
 from modelport.pipelines.store import PipelineStore
@@ -47,8 +48,8 @@ class Registry:
         )
         runtime = ModelRuntime(servable, inline=False)
         runtime.load()
-        batch = runtime.validator.table(pa.Table.from_pylist(rows))
-        frame: pa.Table = anyio.run(runtime.call, servable.infer, batch)
+        batch = runtime.validator.validate(pa.Table.from_pylist(rows))
+        frame: pa.Table = anyio.run(runtime.invoke, InferFrame(batch))
         return frame
 
 

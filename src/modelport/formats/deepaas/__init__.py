@@ -5,6 +5,6 @@ get_train_args, train and an optional response ``schema``).
 A build installs the package into the model's environment (``modelport.formats.deepaas.install``),
 packages its files and registers one model per entry point, named after it (``model_name``);
 serving loads a model's entry point as a :class:`DeepaasServable`, answered on the DEEPaaS
-routes (``modelport.serving.protocols.deepaas``). Importing this module needs no marshmallow (every
-format adapter is imported for every build): the model-facing modules are imported when used.
+routes (``routes``). The package's modules that need marshmallow are imported only when used:
+every format adapter is imported for every build.
 """

@@ -5,8 +5,8 @@ get_train_args, train and an optional response ``schema``).
 A build installs the package into the model's environment (``modelport.formats.deepaas.install``),
 packages its files and registers one model per entry point, named after it (``model_name``);
 serving loads a model's entry point as a :class:`DeepaasServable`, answered on the DEEPaaS
-routes (``modelport.serving.protocols.deepaas``). Importing this module needs no marshmallow (every
-format adapter is imported for every build): the model-facing modules are imported when used.
+routes (``routes``). Importing this module needs no marshmallow (every format adapter is imported
+for every build): the model-facing modules are imported when used.
 """
 
 from __future__ import annotations
@@ -31,7 +31,11 @@ from modelport.formats.deepaas.entry_points import (
 from modelport.schema import Signature
 
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
     from modelport.formats.deepaas.servable import DeepaasServable
+    from modelport.serving.conventions import Services
+    from modelport.serving.models import ModelSet
 
 ENTRY_POINTS_KEY = "deepaas_entry_points"
 """Manifest metadata: ``{entry point name: "module[:attribute]"}``."""
@@ -124,6 +128,11 @@ class DeepaasFormat(ModelFormat):
         return DeepaasServable(
             entry, entry.load(), source_root=source_root, package_root=package_root
         )
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        from modelport.formats.deepaas.routes import deepaas_routes
+
+        return deepaas_routes(models, services)
 
 
 def check_metadata(servable: DeepaasServable) -> dict[str, Any]:

@@ -4,6 +4,7 @@ with each model's predict and train arguments as parameters."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import fields as mfields
@@ -17,7 +18,6 @@ from modelport.formats.deepaas.arguments import (
     field_info,
     is_file,
 )
-from modelport.formats.deepaas.servable import DeepaasServable
 
 _TYPES: tuple[tuple[type[mfields.Field], str, str | None], ...] = (
     (mfields.Boolean, "boolean", None),
@@ -32,15 +32,24 @@ _TYPES: tuple[tuple[type[mfields.Field], str, str | None], ...] = (
 )
 
 
-def swagger_document(servables: Iterable[DeepaasServable]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ModelApi:
+    """What one model's API takes."""
+
+    name: str
+    predict_arguments: Arguments
+    train_arguments: Arguments
+
+
+def swagger_document(models: Iterable[ModelApi]) -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/": _get("versions", "Get available API versions"),
         "/v2/": _get("versions", "Get V2 API version information"),
         "/v2/models/": _get("models", "Return loaded models and its information"),
     }
-    for servable in servables:
-        base = f"/v2/models/{servable.name}"
-        predict_args = servable.predict_arguments
+    for model in models:
+        base = f"/v2/models/{model.name}"
+        predict_args = model.predict_arguments
         paths[f"{base}/"] = _get("models", "Return model's metadata")
         predict: dict[str, Any] = {
             "tags": ["models"],
@@ -57,7 +66,7 @@ def swagger_document(servables: Iterable[DeepaasServable]) -> dict[str, Any]:
             "post": {
                 "tags": ["models"],
                 "summary": "Retrain model with available data",
-                "parameters": parameters(servable.train_arguments),
+                "parameters": parameters(model.train_arguments),
                 "responses": {"200": {"description": "The training job"}},
             },
             **_get("models", "Get a list of trainings (running or completed)"),

@@ -57,9 +57,6 @@ class DeepaasServable(Servable):
         """Where the package's code lives (added to ``sys.path`` by training workers too)."""
         self.package_root = package_root
         """The package's project folder, copied for each training job to work in."""
-        self.register_trained: Callable[[Path], str] | None = None
-        """Set by ``serve --register``: registers a trained copy of the package folder as a new
-        version and answers its ``name:number``."""
         self.name = entry.name
         self.signature = Signature(strict=False, free_form=True)
         self.metadata = {}

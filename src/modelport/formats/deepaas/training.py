@@ -3,8 +3,8 @@
 A job never blocks predictions: the worker is a fresh (spawned) interpreter that imports the
 model's package and calls ``train``. It works in a copy of the package folder of its own (its
 current directory), so what training writes never changes the served artifact; with
-``register_trained`` set on the servable (``serve --register``), the trained copy is registered
-as a new version once the job is done. A watcher thread waits for the worker's answer or its end
+a way to register versions given (``serve --register``), the trained copy is registered as a new
+version once the job is done. A watcher thread waits for the worker's answer or its end
 and records the outcome; cancelling a job ends its worker. Uploaded files given to a job are
 deleted once the job is over.
 """
@@ -33,6 +33,7 @@ from modelport.errors import NotFound
 from modelport.formats.deepaas.entry_points import EntryPoint
 from modelport.formats.deepaas.servable import DeepaasServable, UploadedFile
 from modelport.formats.deepaas.training_store import TrainingJob, TrainingJobStore
+from modelport.serving.conventions import RegisterVersion
 
 CANCEL_WAIT_SECONDS = 5.0
 
@@ -53,10 +54,14 @@ class _Running:
 class TrainingJobs:
     """Starts, watches, lists and cancels the training jobs of the served DEEPaaS models."""
 
-    def __init__(self, store: TrainingJobStore, work_dir: Path) -> None:
+    def __init__(
+        self, store: TrainingJobStore, work_dir: Path, *, register: RegisterVersion | None = None
+    ) -> None:
         self.store = store
         self.work_dir = work_dir
         """Where each job's copy of its package folder lives while it runs."""
+        self.register = register
+        """Registers a finished job's copy as a new version of its model, when given."""
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
 
@@ -153,11 +158,11 @@ class TrainingJobs:
             self.store.update(finished)
 
     def _register(self, running: _Running, done: TrainingJob) -> TrainingJob:
-        register = running.servable.register_trained
-        if register is None or running.folder is None:
+        if self.register is None or running.folder is None:
             return done
         try:
-            return replace(done, registered_version=register(running.folder))
+            registered = self.register(running.servable.name, running.folder)
+            return replace(done, registered_version=registered)
         except Exception as exc:
             log.exception("registering the output of training %s failed", done.uuid)
             return replace(

@@ -7,13 +7,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 
-from modelport.registry.sql.engine import create_sqlite_engine, upgrade_if_needed, write_connection
+from modelport.registry.sql.database import Database
 from modelport.registry.sql.tables import deepaas_training_jobs as _jobs
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -72,51 +70,51 @@ class TrainingJob:
 class TrainingJobStore:
     """Rows of ``deepaas_training_jobs`` in one database."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     @classmethod
-    def open_sqlite(cls, path: Path) -> TrainingJobStore:
-        engine = create_sqlite_engine(path)
-        upgrade_if_needed(engine)
-        store = cls(engine)
+    def open(cls, uri: str) -> TrainingJobStore:
+        """The training jobs kept in the registry at ``uri``; those a server that is gone left
+        running are marked interrupted."""
+        store = cls(Database.open(uri))
         store.mark_interrupted()
         return store
 
     def add(self, job: TrainingJob) -> None:
-        with write_connection(self._engine) as conn, conn.begin():
+        with self._database.write() as conn:
             conn.execute(_jobs.insert().values(**_row(job), server_pid=os.getpid()))
 
     def update(self, job: TrainingJob) -> None:
-        with write_connection(self._engine) as conn, conn.begin():
+        with self._database.write() as conn:
             conn.execute(_jobs.update().where(_jobs.c.uuid == job.uuid).values(**_row(job)))
 
     def delete(self, uuid: str) -> None:
-        with write_connection(self._engine) as conn, conn.begin():
+        with self._database.write() as conn:
             conn.execute(_jobs.delete().where(_jobs.c.uuid == uuid))
 
     def get(self, model: str, uuid: str) -> TrainingJob | None:
         query = _jobs.select().where(_jobs.c.uuid == uuid, _jobs.c.model == model)
-        with self._engine.connect() as conn, conn.begin():
+        with self._database.read() as conn:
             row = conn.execute(query).mappings().first()
         return _job(row) if row else None
 
     def list(self, model: str) -> list[TrainingJob]:
         query = _jobs.select().where(_jobs.c.model == model).order_by(_jobs.c.date)
-        with self._engine.connect() as conn, conn.begin():
+        with self._database.read() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
 
     def mark_interrupted(self) -> None:
         """Jobs still ``running`` whose server process has ended become ``error``."""
         query = _jobs.select().where(_jobs.c.status == "running")
-        with self._engine.connect() as conn, conn.begin():
+        with self._database.read() as conn:
             rows = list(conn.execute(query).mappings())
         for row in rows:
             if not _alive(row["server_pid"]):
                 self.update(_job(row).finished("error", message=INTERRUPTED))
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._database.close()
 
 
 def _row(job: TrainingJob) -> dict[str, Any]:

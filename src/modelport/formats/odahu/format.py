@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 
@@ -27,6 +27,12 @@ from modelport.formats.odahu.manifest import (
 from modelport.formats.odahu.servable import OdahuServable
 from modelport.schema import Signature
 from modelport.settings import get_settings
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from modelport.serving.conventions import Services
+    from modelport.serving.models import ModelSet
 
 SOURCES = "src"
 """Where the artifact's own files sit inside the modelport artifact."""
@@ -105,6 +111,11 @@ class OdahuFormat(ModelFormat):
             metadata=dict(manifest.metadata),
             example=odahu.get("input_example"),
         )
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        from modelport.formats.odahu.routes import odahu_routes
+
+        return odahu_routes(models)
 
 
 def read_artifact(path: Path) -> tuple[Path, OdahuManifest]:

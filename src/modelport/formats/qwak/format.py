@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
@@ -38,6 +38,12 @@ from modelport.formats.qwak.schema import signature_of
 from modelport.formats.qwak.sdk import use_compat_sdk
 from modelport.formats.qwak.servable import FORMAT_NAME, QwakServable
 from modelport.schema import Signature
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from modelport.serving.conventions import Services
+    from modelport.serving.models import ModelSet
 
 INSTANCE_FILE = "model/instance.pkl"
 TEST_PLUGIN = "modelport.formats.qwak.pytest_sdk"
@@ -138,6 +144,11 @@ class QwakFormat(ModelFormat):
             signature=Signature.from_dict(manifest.signature),
             metadata=dict(manifest.metadata),
         )
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        from modelport.formats.qwak.routes import qwak_routes
+
+        return qwak_routes(models)
 
 
 def _inside(root: Path, folder: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -36,6 +36,12 @@ from modelport.formats.truss.servable import (
 )
 from modelport.schema import Signature
 from modelport.secrets import ENV_PREFIX
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from modelport.serving.conventions import Services
+    from modelport.serving.models import ModelSet
 
 _SERVED_KEYS = ("description", "model_metadata", "resources", "runtime", "python_version")
 
@@ -115,6 +121,11 @@ class TrussFormat(ModelFormat):
             metadata=dict(manifest.metadata),
             example=_first_example(config),
         )
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        from modelport.formats.truss.routes import truss_routes
+
+        return truss_routes(models)
 
 
 def _default_name(config: TrussConfig, root: Path) -> str:

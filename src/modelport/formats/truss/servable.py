@@ -9,6 +9,7 @@ arguments its ``__init__`` accepts, and calls its ``load()``. A request then run
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
@@ -18,9 +19,9 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -33,13 +34,11 @@ from modelport.formats.truss.config import TrussConfig
 from modelport.formats.truss.hooks import Hook, init_arguments
 from modelport.schema import Signature
 from modelport.secrets import Secrets, redact
-from modelport.servable import Servable
+from modelport.servable import ModelCalls, Servable
 
 log = logging.getLogger("modelport.formats.truss")
-
-Call = Callable[..., Awaitable[Any]]
-"""How the server runs one model function: ``await call(function, *args)`` (sync functions in
-its thread pool, with its timeout and error mapping)."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EXTERNAL_PACKAGES = "_external_packages"
 """Where, in the packaged sources, ``external_package_dirs`` outside the Truss are copied."""
@@ -128,7 +127,7 @@ def _on_path(folder: Path) -> None:
 
 
 class TrussServable(Servable):
-    """Serves one Truss; the Truss protocol calls :meth:`infer` and :meth:`hook` directly."""
+    """Serves one Truss; the Truss routes reach it through ``formats.truss.operations``."""
 
     source_format = "truss"
     is_async = True
@@ -142,21 +141,18 @@ class TrussServable(Servable):
         self.signature = Signature.free()
         self.example = [example] if isinstance(example, dict) else None
         self.model: Any = None
-        self.load_error: str | None = None
-        """Why ``load()`` failed (type and message), for readiness to tell."""
         self._hooks: dict[str, Hook | None] = {}
         self._slots: anyio.Semaphore | None = None
 
     def load(self) -> None:
         try:
             self._load()
-        except ModelportError as exc:
-            self.load_error = str(exc)
+        except ModelportError:
             raise
         except Exception as exc:  # told without any secret value the message may quote
             log.error("%s", redact("".join(traceback.format_exception(exc))))
-            self.load_error = redact(f"load failed: {type(exc).__name__}: {exc}")
-            raise ModelFailed(self.load_error, hint="fix the model's load()") from None
+            reason = redact(f"load failed: {type(exc).__name__}: {exc}")
+            raise ModelFailed(reason, hint="fix the model's load()") from None
 
     def _load(self) -> None:
         set_environment_variables(self.config)
@@ -189,17 +185,17 @@ class TrussServable(Servable):
         check = getattr(self.model, "is_healthy", None)
         return bool(check()) if callable(check) else True
 
-    async def infer(self, payload: Any, request: Any, *, call: Call) -> Any:
+    async def infer(self, payload: Any, request: Any, *, calls: ModelCalls) -> Any:
         """``postprocess(predict(preprocess(payload)))``: a value, a Response, or an async
         iterator of chunks when ``predict`` streams."""
         value = payload
         pre = self.hook("preprocess")
         if pre is not None:
-            value = await call(pre.function, *pre.arguments(value, request))
+            value = await _run(pre.function, pre.arguments(value, request), calls)
         slots = self._concurrency()
         await slots.acquire()
         try:
-            value = await self.call_hook("predict", value, request, call=call)
+            value = await self.call_hook("predict", value, request, calls=calls)
         except BaseException:
             slots.release()
             raise
@@ -210,27 +206,27 @@ class TrussServable(Servable):
                     "predict streams, and a stream cannot be post-processed",
                     hint="remove postprocess, or return a value from predict",
                 )
-            return HeldStream(slots, self.stream_of(value, call=call))
+            return HeldStream(slots, self.stream_of(value, calls=calls))
         slots.release()
         post = self.hook("postprocess")
         if post is not None:
-            value = await call(post.function, *post.arguments(value, request))
+            value = await _run(post.function, post.arguments(value, request), calls)
         return value
 
-    async def call_hook(self, name: str, value: Any, request: Any, *, call: Call) -> Any:
+    async def call_hook(self, name: str, value: Any, request: Any, *, calls: ModelCalls) -> Any:
         """One hook with its arguments bound (an async generator function is called directly)."""
         hook = self.hook(name)
         assert hook is not None
         arguments = hook.arguments(value, request)
         if hook.is_generator and hook.is_async:
             return hook.function(*arguments)
-        return await call(hook.function, *arguments)
+        return await _run(hook.function, arguments, calls)
 
     def stream_of(
-        self, value: Iterator[Any] | AsyncIterator[Any], *, call: Call
+        self, value: Iterator[Any] | AsyncIterator[Any], *, calls: ModelCalls
     ) -> AsyncIterator[Any]:
-        """A hook's generator as an async iterator (a sync one advanced through ``call``)."""
-        return _chunks(value, call)
+        """A hook's generator as an async iterator (a sync one advanced in ``calls``' pool)."""
+        return _chunks(value, calls)
 
     def _concurrency(self) -> anyio.Semaphore:
         if self._slots is None:
@@ -242,7 +238,7 @@ class TrussServable(Servable):
         outputs = []
         for row in batch.view("records"):
             try:
-                output = await self.infer(row, None, call=_in_thread)
+                output = await self.infer(row, None, calls=_THREADS)
             except ModelportError:
                 raise
             except Exception as exc:  # the message may quote a secret: blank the values read
@@ -259,15 +255,24 @@ class TrussServable(Servable):
             return pa.table({"output": [json.dumps(o, default=str) for o in outputs]})
 
 
-async def _chunks(source: Iterator[Any] | AsyncIterator[Any], call: Call) -> AsyncIterator[Any]:
-    """A stream's chunks as they come; a sync generator is advanced through ``call``."""
+async def _run(function: Callable[..., Any], arguments: tuple[Any, ...], calls: ModelCalls) -> Any:
+    """A hook's function called: a coroutine function awaited, any other run in the pool."""
+    if inspect.iscoroutinefunction(function):
+        return await function(*arguments)
+    return await calls.blocking(function, *arguments)
+
+
+async def _chunks(
+    source: Iterator[Any] | AsyncIterator[Any], calls: ModelCalls
+) -> AsyncIterator[Any]:
+    """A stream's chunks as they come; a sync generator is advanced in ``calls``' pool."""
     if isinstance(source, AsyncIterator):
         async for chunk in source:
             yield chunk
         return
     done = object()
     while True:
-        chunk = await call(next, source, done)
+        chunk = await calls.blocking(next, source, done)
         if chunk is done:
             return
         yield chunk
@@ -300,7 +305,12 @@ class HeldStream(AsyncIterator[Any]):
             self._slots.release()
 
 
-async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    if inspect.iscoroutinefunction(function):
-        return await function(*args)
-    return await anyio.to_thread.run_sync(function, *args)
+class _Threads:
+    """``ModelCalls`` on anyio's default thread pool, for the generic routes' ``predict`` (the
+    runtime awaits an async Servable's predict itself)."""
+
+    async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+
+
+_THREADS = _Threads()

@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -27,6 +27,12 @@ from modelport.formats.wallaroo.options import OPTION_NAMES
 from modelport.formats.wallaroo.schemas import read_schema, signature_of
 from modelport.schema import Signature
 from modelport.servable import Servable
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from modelport.serving.conventions import Services
+    from modelport.serving.models import ModelSet
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES)
@@ -123,6 +129,11 @@ class WallarooFormat(ModelFormat):
         if framework == "onnx":
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
         return estimators.EstimatorServable(source / file, metadata=metadata, **common)
+
+    def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
+        from modelport.formats.wallaroo.routes import wallaroo_routes
+
+        return wallaroo_routes(models)
 
 
 def _build_custom(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:

@@ -8,13 +8,11 @@ blob, never a version without its artifact. Version numbers come from ``max + 1`
 constraint on ``(model_id, number)`` backs this up (and serves databases without SQLite's
 locking), and a writer that loses a race retries.
 
-Database errors become modelport errors in exactly one place, :func:`translated_errors`.
+Database errors become modelport errors in exactly one place (``sql.database``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,62 +24,28 @@ from modelport.registry.blobs import BlobStore, LocalBlobStore
 from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
 from modelport.registry.sql import rows
 from modelport.registry.sql import tables as t
-from modelport.registry.sql.engine import create_sqlite_engine, upgrade_if_needed, write_connection
+from modelport.registry.sql.database import ConcurrentChange, Database
 from modelport.registry.store import RegistryStore
 
 _REGISTER_ATTEMPTS = 5
 
 
-class ConcurrentChange(Conflict):
-    """Another writer changed the same rows first (a unique constraint fired)."""
-
-
-@contextmanager
-def translated_errors() -> Iterator[None]:
-    """Turn database errors into modelport errors: the one place this happens."""
-    try:
-        yield
-    except sa.exc.IntegrityError as error:
-        raise ConcurrentChange(
-            f"the registry changed while writing to it ({error.orig})",
-            hint="Another process made a clashing change at the same moment; try again.",
-        ) from error
-    except sa.exc.OperationalError as error:
-        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
-            raise
-        raise Conflict(
-            "the registry database is locked by another process",
-            hint="Another modelport process kept it busy for too long; try again.",
-        ) from error
-
-
 class SqlRegistryStore(RegistryStore):
     """The registry kept in a SQL database (rows) and a :class:`BlobStore` (artifacts)."""
 
-    def __init__(self, engine: sa.Engine, blobs: BlobStore) -> None:
-        self._engine = engine
+    def __init__(self, database: Database, blobs: BlobStore) -> None:
+        self._database = database
         self._blobs = blobs
+        self._read = database.read
+        self._write = database.write
 
     @classmethod
     def open_sqlite(cls, path: Path, *, blobs_dir: Path) -> SqlRegistryStore:
         """Open (creating and migrating as needed) the SQLite registry at ``path``."""
-        engine = create_sqlite_engine(path)
-        with translated_errors():
-            upgrade_if_needed(engine)
-        return cls(engine, LocalBlobStore(blobs_dir))
+        return cls(Database.open_sqlite(path), LocalBlobStore(blobs_dir))
 
     def close(self) -> None:
-        self._engine.dispose()
-
-    @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
-        with translated_errors(), self._engine.connect() as conn, conn.begin():
-            yield conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with translated_errors(), write_connection(self._engine) as conn, conn.begin():
-            yield conn
+        self._database.close()
 
     # -- workspaces -------------------------------------------------------------------------
 

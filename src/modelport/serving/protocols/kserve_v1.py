@@ -40,12 +40,8 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         value = parse_json(body)
         if not isinstance(value, dict) or "instances" not in value:
             raise InvalidInput('a KServe V1 body is {"instances": [...]}', field="instances")
-        batch = decode_json(
-            value["instances"],
-            orient=None,
-            validator=runtime.validator,
-            has_booleans=may_hold_booleans(body),
-        )
+        decoded = decode_json(value["instances"], orient=None, has_booleans=may_hold_booleans(body))
+        batch = runtime.validator.validate(decoded)
         result = await runtime.predict(batch)
         body = orjson.dumps({"predictions": predictions(result)}, option=orjson.OPT_SERIALIZE_NUMPY)
         return Response(body, media_type="application/json")

@@ -3,8 +3,7 @@
 Bodies: pandas split JSON (``Content-Type: application/json; format=pandas-split``, what the
 client sends for a DataFrame), records JSON (a list of row objects) or pandas columns JSON (an
 object of columns, each a list or an ``{index: value}`` object). The answer is records JSON of
-the model's output frame. Only models built from Qwak projects answer here; the routes exist only
-while one is served.
+the model's output frame. Only models built from Qwak projects answer here.
 """
 
 from __future__ import annotations
@@ -20,21 +19,17 @@ from starlette.routing import BaseRoute, Route
 from modelport.codecs.json_frames import decode_json, may_hold_booleans, parse_json
 from modelport.codecs.negotiation import is_json, parse_media_type
 from modelport.errors import NotFound, UnsupportedMediaType
+from modelport.formats.qwak.servable import FORMAT_NAME
 from modelport.serving.models import ModelSet
 
-FORMAT_NAME = "qwak"
-"""``Servable.source_format`` of the models answering here."""
 ORIENTS = {"pandas-split": "split", "pandas-records": "records", "pandas-columns": "columns"}
 
 
-def routes(models: ModelSet) -> list[BaseRoute]:
-    if not any(r.servable.source_format == FORMAT_NAME for r in models.all()):
-        return []
-
+def qwak_routes(models: ModelSet) -> list[BaseRoute]:
     async def predict(request: Request) -> Response:
         name = request.path_params["name"]
         runtime = models.get(name)
-        if runtime.servable.source_format != FORMAT_NAME:
+        if runtime.source_format != FORMAT_NAME:
             raise NotFound(
                 f"model {name!r} is not a Qwak model",
                 hint=f"call POST /v1/models/{name}/predict",
@@ -49,12 +44,12 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         body = await request.body()
         format_ = media.params.get("format") or request.query_params.get("format")
         value = parse_json(body)
-        batch = decode_json(
+        decoded = decode_json(
             _index_columns(value) if format_ is None else value,
             orient=ORIENTS.get(format_ or "", format_),
-            validator=runtime.validator,
             has_booleans=may_hold_booleans(body),
         )
+        batch = runtime.validator.validate(decoded)
         result = await runtime.predict(batch)
         return Response(
             orjson.dumps(result.to_pylist(), option=orjson.OPT_SERIALIZE_NUMPY, default=str),

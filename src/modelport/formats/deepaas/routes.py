@@ -20,7 +20,6 @@ only from the query string or form. Here the argument wins and the header fills 
 
 from __future__ import annotations
 
-import functools
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -38,12 +37,21 @@ from modelport.codecs.multipart import FORM_DATA, FormPart, parse_form_data
 from modelport.codecs.negotiation import is_json, parse_media_type
 from modelport.errors import MalformedInput, ModelportError
 from modelport.formats.deepaas.arguments import ANY_TYPE, Arguments, InvalidArguments
-from modelport.formats.deepaas.openapi import swagger_document
-from modelport.formats.deepaas.servable import DeepaasServable, UploadedFile
+from modelport.formats.deepaas.openapi import ModelApi, swagger_document
+from modelport.formats.deepaas.operations import (
+    CheckTrains,
+    DescribeApi,
+    Metadata,
+    Predict,
+    StartTraining,
+)
+from modelport.formats.deepaas.servable import UploadedFile
 from modelport.formats.deepaas.training import TrainingJobs
 from modelport.formats.deepaas.training_store import TrainingJobStore
+from modelport.serving.conventions import Services
+from modelport.serving.models import ModelSet
+from modelport.serving.problems import Problem, answering
 from modelport.serving.runtime import ModelRuntime
-from modelport.settings import get_settings
 
 Handler = Callable[[Request], Awaitable[Response]]
 JSON_TYPES = ("application/json", ANY_TYPE)
@@ -69,24 +77,30 @@ class InvalidJsonBody(InvalidArguments):
         super().__init__({"json": ["Invalid JSON body."]})
 
 
-def deepaas_errors(handler: Handler) -> Handler:
-    """Answer modelport errors in DEEPaaS's shapes on DEEPaaS routes."""
-
-    @functools.wraps(handler)
-    async def answer(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except InvalidArguments as exc:
-            return JSONResponse(exc.messages, status_code=exc.status)
-        except ModelportError as exc:  # its message ends with its hint
-            return Response(f"{exc.status}: {exc}", status_code=exc.status)
-
-    return answer
+def deepaas_body(problem: Problem) -> Response:
+    """DEEPaaS's error answers: marshmallow's messages for invalid arguments, else
+    ``"<status>: <message>"`` as text."""
+    if isinstance(problem.error, InvalidArguments):
+        return JSONResponse(problem.error.messages, status_code=problem.status)
+    return Response(f"{problem.status}: {problem.detail}", status_code=problem.status)
 
 
-def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
-    """The DEEPaaS routes for these runtimes (DEEPaaS models)."""
-    jobs = _training_jobs()
+def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
+    """The DEEPaaS routes for the DEEPaaS models among ``models``."""
+    runtimes = [r for r in models.all() if r.takes(Predict)]
+    jobs = TrainingJobs(
+        TrainingJobStore.open(services.registry_uri),
+        work_dir=services.home / "deepaas-training",
+        register=services.register_version,
+    )
+    apis: dict[str, ModelApi] = {}
+
+    async def api_of(runtime: ModelRuntime) -> ModelApi:
+        """The model's arguments, asked once."""
+        api = apis.get(runtime.name)
+        if api is None:
+            api = apis[runtime.name] = await runtime.invoke(DescribeApi())
+        return api
 
     async def root(request: Request) -> Response:
         return JSONResponse(
@@ -106,36 +120,35 @@ def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
         return JSONResponse({"models": [await _describe(r) for r in runtimes]})
 
     def model_routes(runtime: ModelRuntime) -> list[BaseRoute]:
-        servable = _servable(runtime)
         base = f"/v2/models/{runtime.name}"
 
         async def metadata(request: Request) -> Response:
             return JSONResponse(await _describe(runtime))
 
         async def predict(request: Request) -> Response:
-            arguments = servable.predict_arguments
+            arguments = (await api_of(runtime)).predict_arguments
             values, temp_files = await read_arguments(request, arguments)
             try:
                 parsed = arguments.parse(values, accept_header=request.headers.get("accept"))
                 accept = str(parsed.get("accept", "application/json"))
                 raw = accept not in JSON_TYPES
-                result = await runtime.call(servable.run_predict, parsed, raw=raw)
+                result = await runtime.invoke(Predict(parsed, raw=raw))
             finally:
                 _delete(temp_files)
             if raw:
                 return Response(result, media_type=accept)
-            return _json(servable.prediction_body(result))
+            return _json(result)
 
         async def train(request: Request) -> Response:
-            servable.function("train")  # 501 when the model cannot train
-            arguments = servable.train_arguments
+            await runtime.invoke(CheckTrains())  # 501 when the model cannot train
+            arguments = (await api_of(runtime)).train_arguments
             values, temp_files = await read_arguments(request, arguments)
             try:
                 parsed = arguments.parse(values)
             except InvalidArguments:
                 _delete(temp_files)
                 raise
-            started = await anyio.to_thread.run_sync(jobs.start, servable, parsed)
+            started = await runtime.invoke(StartTraining(parsed, jobs))
             return _json(started.to_deepaas())
 
         async def trainings(request: Request) -> Response:
@@ -167,7 +180,7 @@ def deepaas_routes(runtimes: list[ModelRuntime]) -> list[BaseRoute]:
         return Response("404: Not Found", status_code=404)
 
     async def swagger(request: Request) -> Response:
-        return _json(swagger_document([_servable(r) for r in runtimes]))
+        return _json(swagger_document([await api_of(r) for r in runtimes]))
 
     async def swagger_ui(request: Request) -> Response:
         return HTMLResponse(SWAGGER_PAGE)
@@ -260,14 +273,9 @@ async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
         "name": runtime.name,
         "links": [{"rel": "self", "href": f"/v2/models/{runtime.name}"}],
     }
-    described.update(await runtime.call(_servable(runtime).model_metadata))
+    metadata: dict[str, Any] = await runtime.invoke(Metadata())
+    described.update(metadata)
     return described
-
-
-def _servable(runtime: ModelRuntime) -> DeepaasServable:
-    servable = runtime.servable
-    assert isinstance(servable, DeepaasServable)
-    return servable
 
 
 def _json(body: Any) -> Response:
@@ -277,7 +285,7 @@ def _json(body: Any) -> Response:
 
 
 def _route(path: str, handler: Handler, method: str) -> Route:
-    return Route(path, deepaas_errors(handler), methods=[method])
+    return Route(path, answering(deepaas_body, handler), methods=[method])
 
 
 def _slash_redirect(path: str) -> Route:
@@ -286,14 +294,6 @@ def _slash_redirect(path: str) -> Route:
         return RedirectResponse(f"{path}/{query}", status_code=308)
 
     return Route(path, redirect, methods=["GET", "POST"], include_in_schema=False)
-
-
-def _training_jobs() -> TrainingJobs:
-    settings = get_settings()
-    uri = settings.resolved_registry_uri
-    path = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
-    store = TrainingJobStore.open_sqlite(path or settings.home / "registry.db")
-    return TrainingJobs(store, work_dir=settings.home / "deepaas-training")
 
 
 SWAGGER_PAGE = """<!DOCTYPE html>

@@ -4,8 +4,9 @@ Requests: JSON whatever the Content-Type, except ``application/octet-stream`` (m
 in msgpack). Answers: the model's value as JSON (pydantic models and numpy values included), a
 starlette ``Response`` as is, or a stream: raw chunks (``application/octet-stream``), gathered into
 one JSON string when the client accepts only JSON, or server-sent events on the OpenAI-style
-routes. Errors: ``{"error": "..."}`` with Truss's status codes and ``x-baseten-error-*`` headers;
-what user code raised is logged (secret values blanked) and answered as a plain 500.
+routes. Errors: ``{"error": "..."}`` with Truss's status codes and ``x-baseten-error-*`` headers
+(:func:`truss_body`); what user code raised is answered as a plain 500 (and logged, secret values
+blanked, as every server error is: ``serving.problems``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from modelport.errors import InvalidInput, MalformedInput, ModelportError, ModelTimeout, NotFound
+from modelport.errors import MalformedInput, ModelportError
+from modelport.serving.problems import Problem
 
-log = logging.getLogger("modelport.serving.truss")
+log = logging.getLogger("modelport.formats.truss")
 
 MSGPACK = "application/octet-stream"
 EVENT_STREAM = "text/event-stream"
@@ -90,10 +92,7 @@ def _chunk_bytes(chunk: Any) -> bytes:
 async def stream_response(request: Request, chunks: AsyncIterator[Any], name: str) -> Response:
     """A streamed answer: raw chunks as they come, or one JSON string for JSON-only clients."""
     if request.headers.get("accept", "").strip().lower() == "application/json":
-        try:
-            gathered = b"".join([_chunk_bytes(chunk) async for chunk in chunks])
-        except Exception as exc:
-            return error_response(exc, name)
+        gathered = b"".join([_chunk_bytes(chunk) async for chunk in chunks])
         return Response(encode_json(gathered.decode()), media_type="application/json")
     return StreamingResponse(_raw(chunks, name), media_type=MSGPACK)
 
@@ -154,16 +153,14 @@ def not_ready(name: str, reason: str | None = None) -> Response:
     return truss_error(503, message, client_fault=False)
 
 
-def error_response(exc: BaseException, name: str) -> Response:
-    """What a request that failed answers: the client's fault in its words, the model's as a
-    plain 500 (logged with its traceback)."""
-    if isinstance(exc, InvalidInput):
-        return truss_error(exc.status if exc.status < 422 else 400, str(exc), client_fault=True)
-    if isinstance(exc, NotFound):
-        return truss_error(404, str(exc), client_fault=True)
-    if isinstance(exc, ModelTimeout):
-        return truss_error(504, str(exc), client_fault=False)
-    _log_failure(exc, name, "a request")
+def truss_body(problem: Problem) -> Response:
+    """Truss's error answer: the client's fault in its words (400 for what modelport answers
+    422), a timeout as 504, any other failure a plain 500."""
+    if problem.client_fault:
+        status = problem.status if problem.status < 422 else 400
+        return truss_error(status, problem.detail, client_fault=True)
+    if problem.status == 504:
+        return truss_error(504, problem.detail, client_fault=False)
     return truss_error(500, USER_CODE_FAILED, client_fault=False)
 
 

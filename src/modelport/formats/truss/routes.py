@@ -5,34 +5,33 @@
 OpenAI-style ``/v1/chat/completions``, ``/v1/completions`` and ``/v1/embeddings``, and
 ``GET /ping`` / ``POST /invocations``. The readiness and ``:predict`` paths are also KServe V1's:
 those two routes answer Truss models themselves and hand every other model to KServe V1's
-handlers. No route is added unless a Truss model is served.
+handlers. Errors answer in Truss's shape (``codec.truss_body``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from modelport.errors import NotFound
-from modelport.serving.models import ModelSet
-from modelport.serving.protocols import kserve_v1
-from modelport.serving.protocols.truss_codec import (
-    error_response,
+from modelport.formats.truss.codec import (
     event_stream,
     not_ready,
     read_payload,
     stream_response,
+    truss_body,
     truss_error,
     value_response,
 )
+from modelport.formats.truss.operations import CallMethod, CheckHealth, HasMethod, Infer
+from modelport.serving.models import ModelSet
+from modelport.serving.problems import answering
+from modelport.serving.protocols import kserve_v1
 from modelport.serving.runtime import ModelRuntime
-
-if TYPE_CHECKING:
-    from modelport.formats.truss.servable import TrussServable
 
 OPENAI_METHODS = {
     "/v1/chat/completions": "chat_completions",
@@ -43,18 +42,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 TrussEndpoint = Callable[[Request, ModelRuntime], Awaitable[Response]]
 
 
-def _servable(runtime: ModelRuntime) -> TrussServable:
-    from modelport.formats.truss.servable import TrussServable  # only when a Truss is served
-
-    servable = runtime.servable
-    assert isinstance(servable, TrussServable)
-    return servable
-
-
-def routes(models: ModelSet) -> list[BaseRoute]:
-    trusses = [r for r in models.all() if r.servable.source_format == "truss"]
-    if not trusses:
-        return []
+def truss_routes(models: ModelSet) -> list[BaseRoute]:
+    trusses = [r for r in models.all() if r.takes(Infer)]
     kserve = {r.path: r.endpoint for r in kserve_v1.routes(models) if isinstance(r, Route)}
 
     def truss_for(name: str | None) -> ModelRuntime | None:
@@ -66,19 +55,19 @@ def routes(models: ModelSet) -> list[BaseRoute]:
             runtime = models.get(name)
         except NotFound:
             return trusses[0]
-        return runtime if runtime.servable.source_format == "truss" else None
+        return runtime if runtime.takes(Infer) else None
 
     async def readiness(runtime: ModelRuntime, *, health: bool = True) -> Response | None:
         """None when loaded (and, with ``health``, healthy); else the 503 answer."""
-        servable = _servable(runtime)
         if not runtime.ready:
-            return not_ready(runtime.name, servable.load_error)
+            return not_ready(runtime.name, runtime.load_error)
         if not health:
             return None
         try:
-            healthy = await runtime.call(servable.is_healthy)
+            healthy = await runtime.invoke(CheckHealth())
         except Exception as exc:
-            return not_ready(runtime.name, f"is_healthy() raised {type(exc).__name__}")
+            cause = exc.__cause__ or exc
+            return not_ready(runtime.name, f"is_healthy() raised {type(cause).__name__}")
         return None if healthy else not_ready(runtime.name, "is_healthy() answered False")
 
     def overlapping(path: str, own: TrussEndpoint) -> Endpoint:
@@ -88,7 +77,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
             runtime = truss_for(request.path_params["name"])
             if runtime is None:
                 return await kserve[path](request)
-            return await own(request, runtime)
+            return await answering(truss_body, lambda r: own(r, runtime))(request)
 
         return endpoint
 
@@ -98,18 +87,10 @@ def routes(models: ModelSet) -> list[BaseRoute]:
     async def predict(request: Request, runtime: ModelRuntime) -> Response:
         if (refused := await readiness(runtime, health=False)) is not None:
             return refused
-        servable = _servable(runtime)
-        try:
-            payload = await read_payload(request)
-            answer = await servable.infer(payload, request, call=runtime.call)
-        except Exception as exc:
-            return error_response(exc, runtime.name)
+        answer = await runtime.invoke(Infer(await read_payload(request), request))
         if isinstance(answer, AsyncIterator):
             return await stream_response(request, answer, runtime.name)
-        try:
-            return value_response(request, answer)
-        except Exception as exc:
-            return error_response(exc, runtime.name)
+        return value_response(request, answer)
 
     async def loaded(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
@@ -118,28 +99,26 @@ def routes(models: ModelSet) -> list[BaseRoute]:
     async def schema(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
         if not runtime.ready:
-            return not_ready(runtime.name, _servable(runtime).load_error)
-        found = runtime.servable.metadata.get("truss_schema")
+            return not_ready(runtime.name, runtime.load_error)
+        found = runtime.metadata.get("truss_schema")
         if found is None:
             return truss_error(404, "No schema found", client_fault=True)
         return value_response(request, found)
 
     def openai(method: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
-            runtime = next((r for r in trusses if r.ready and _has(r, method)), trusses[0])
+            runtime = trusses[0]
+            for candidate in trusses:
+                if candidate.ready and await candidate.invoke(HasMethod(method)):
+                    runtime = candidate
+                    break
             if (refused := await readiness(runtime, health=False)) is not None:
                 return refused
-            servable = _servable(runtime)
-            if servable.hook(method) is None:
+            if not await runtime.invoke(HasMethod(method)):
                 message = f"`{method}` must only be called if model has it."
                 return truss_error(404, message, client_fault=True)
-            try:
-                payload = await read_payload(request)
-                answer: Any = await servable.call_hook(method, payload, request, call=runtime.call)
-                if not isinstance(answer, AsyncIterator) and _is_iterator(answer):
-                    answer = servable.stream_of(answer, call=runtime.call)
-            except Exception as exc:
-                return error_response(exc, runtime.name)
+            payload = await read_payload(request)
+            answer: Any = await runtime.invoke(CallMethod(method, payload, request))
             if isinstance(answer, AsyncIterator):
                 return event_stream(answer, runtime.name)
             return value_response(request, answer)
@@ -159,26 +138,21 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
         return await predict(request, runtime)
 
+    def route(path: str, endpoint: Endpoint, method: str) -> Route:
+        return Route(path, answering(truss_body, endpoint), methods=[method])
+
     return [
-        Route("/", root, methods=["GET"]),
-        Route("/ping", ping, methods=["GET"]),
-        Route("/invocations", invocations, methods=["POST"]),
-        Route("/v1/models/{name}:predict_binary", predict_binary, methods=["POST"]),
+        route("/", root, "GET"),
+        route("/ping", ping, "GET"),
+        route("/invocations", invocations, "POST"),
+        route("/v1/models/{name}:predict_binary", predict_binary, "POST"),
         Route(
             "/v1/models/{name}:predict",
             overlapping("/v1/models/{name}:predict", predict),
             methods=["POST"],
         ),
-        Route("/v1/models/{name}/loaded", loaded, methods=["GET"]),
-        Route("/v1/models/{name}/schema", schema, methods=["GET"]),
+        route("/v1/models/{name}/loaded", loaded, "GET"),
+        route("/v1/models/{name}/schema", schema, "GET"),
         Route("/v1/models/{name}", overlapping("/v1/models/{name}", ready), methods=["GET"]),
-        *(Route(path, openai(method), methods=["POST"]) for path, method in OPENAI_METHODS.items()),
+        *(route(path, openai(method), "POST") for path, method in OPENAI_METHODS.items()),
     ]
-
-
-def _has(runtime: ModelRuntime, method: str) -> bool:
-    return _servable(runtime).hook(method) is not None
-
-
-def _is_iterator(value: Any) -> bool:
-    return isinstance(value, Iterator) and not isinstance(value, str | bytes)

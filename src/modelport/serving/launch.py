@@ -1,0 +1,74 @@
+"""The one composition root of a server: loaded models in, a running HTTP server out.
+
+``python -m modelport.serving`` (what ``modelport serve`` becomes), ``modelport serve --deepaas``
+and ``modelport serve PIPELINE`` all end here: each model gets its runtime, the set its app (with
+the services the conventions' routes may use), and uvicorn serves it until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from modelport.servable import Servable
+from modelport.serving.app import DEFAULT_MAX_BODY, AppOptions, create_app
+from modelport.serving.conventions import Services
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import ModelRuntime
+from modelport.serving.server import run_server
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How a server runs: where it listens and how it treats requests."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 4
+    """Threads running synchronous model code, per model."""
+    timeout: float | None = None
+    """Seconds a prediction may take (504 after)."""
+    max_body_size: int = DEFAULT_MAX_BODY
+    debug: bool = False
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Served:
+    """One model to serve, and the registry version it is (None: not a registered version)."""
+
+    servable: Servable
+    version: int | None = None
+
+
+def serve(
+    served: Sequence[Served],
+    options: ServeOptions,
+    services: Services,
+    *,
+    banner: Sequence[str] = (),
+) -> None:
+    """Serve ``served`` until SIGTERM or Ctrl-C, after printing ``banner``; raises ModelFailed
+    when a model cannot initialise."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    models = ModelSet(
+        [
+            ModelRuntime(
+                one.servable,
+                version=one.version,
+                threads=options.threads,
+                timeout=options.timeout,
+            )
+            for one in served
+        ]
+    )
+    app = create_app(
+        models, AppOptions(max_body_size=options.max_body_size, debug=options.debug), services
+    )
+    for line in banner:
+        print(line, flush=True)
+    run_server(app, models, host=options.host, port=options.port)
