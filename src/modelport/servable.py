@@ -21,6 +21,8 @@ from typing import Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 from modelport.batch import Batch
 from modelport.schema import Signature
 
+__all__ = ["ModelCalls", "Operation", "Servable"]
+
 P = ParamSpec("P")
 R = TypeVar("R")
 ModelT = TypeVar("ModelT", bound="Servable")

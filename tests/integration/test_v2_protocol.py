@@ -22,7 +22,7 @@ from tritonclient.utils import InferenceServerException
 
 import modelport
 from modelport import Field, Signature
-from modelport.codecs.v2_tensors import HEADER_LENGTH
+from modelport.codecs.v2_bodies import HEADER_LENGTH
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet

@@ -12,11 +12,11 @@ import pyarrow as pa
 import pytest
 
 from modelport import errors
-from modelport.client import (
+from modelport.client import Client
+from modelport.client.wire import (
     ARROW_STREAM,
     JSON,
     NDJSON,
-    Client,
     decode_output,
     encode_input,
     error_from_response,

@@ -9,7 +9,7 @@ WITHOUT_MARSHMALLOW = """
 import sys
 sys.modules["marshmallow"] = None  # any import of it now fails
 sys.modules["webargs"] = None
-from modelport.builder.detect import available_formats
+from modelport.formats.detect import available_formats
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 assert "deepaas" in available_formats()

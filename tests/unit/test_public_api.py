@@ -1,6 +1,15 @@
-"""The public surface of ``modelport`` is exactly what users are promised."""
+"""The public surface of ``modelport`` is exactly what users are promised: the names users
+import, and the extension contract a convention written outside modelport builds on (its format
+adapter, its servable and operations, its routes' services, the testing helpers)."""
+
+import dataclasses
+import inspect
 
 import modelport
+import modelport.testing
+from modelport import servable
+from modelport.formats import base
+from modelport.serving import conventions
 
 
 def test_public_names_are_pinned() -> None:
@@ -28,3 +37,93 @@ def test_version_matches_the_installed_distribution() -> None:
     from importlib.metadata import version
 
     assert modelport.__version__ == version("modelport")
+
+
+def _public_methods(cls: type) -> dict[str, str]:
+    return {
+        name: str(inspect.signature(function))
+        for name, function in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+def test_the_format_adapter_contract_is_pinned() -> None:
+    assert sorted(base.__all__) == [
+        "BuildOutput",
+        "ModelFormat",
+        "NO_OPTIONS",
+        "OWN_ENVIRONMENT",
+        "ProjectLayout",
+    ]
+    assert base.ModelFormat.__abstractmethods__ == {"detect", "layout", "build_step", "load"}
+    assert _public_methods(base.ModelFormat) == {
+        "build_step": "(self, layout: 'ProjectLayout', out_dir: 'Path', *, sample: 'Any' = None, "
+        "options: 'Mapping[str, str]' = mappingproxy({})) -> 'BuildOutput'",
+        "detect": "(self, path: 'Path') -> 'float'",
+        "layout": "(self, path: 'Path', *, extra_folders: 'tuple[str, ...]' = ()) "
+        "-> 'ProjectLayout'",
+        "load": "(self, root: 'Path', manifest: 'Manifest') -> 'Servable'",
+        "routes": "(self, models: 'ModelSet', services: 'Services') -> 'list[BaseRoute]'",
+    }
+    assert base.ModelFormat.option_names == frozenset()
+    assert [f.name for f in dataclasses.fields(base.ProjectLayout)] == [
+        "root",
+        "default_name",
+        "sources",
+        "dependency_root",
+        "unit_tests",
+        "integration_tests",
+        "dependency_file",
+        "requirements",
+        "integration_tests_at_build",
+        "test_plugins",
+        "external_sources",
+        "provided_packages",
+        "needs_pandas",
+    ]
+    assert [f.name for f in dataclasses.fields(base.BuildOutput)] == [
+        "entry_point",
+        "signature",
+        "metadata",
+        "version",
+        "files",
+        "notes",
+        "record",
+        "models",
+    ]
+
+
+def test_the_servable_and_operation_contract_is_pinned() -> None:
+    assert sorted(servable.__all__) == ["ModelCalls", "Operation", "Servable"]
+    assert servable.Servable.__abstractmethods__ == {"load", "predict"}
+    assert _public_methods(servable.Servable) == {
+        "load": "(self) -> 'None'",
+        "predict": "(self, batch: 'Batch') -> 'Any'",
+        "stream": "(self, batch: 'Batch') -> 'Iterator[Any] | AsyncIterator[Any]'",
+    }
+    for attribute in ("source_format", "example", "is_async", "is_streaming"):
+        assert hasattr(servable.Servable, attribute), attribute
+    assert servable.Operation.__abstractmethods__ == {"run"}
+    assert _public_methods(servable.Operation) == {
+        "run": "(self, model: 'ModelT', calls: 'ModelCalls') -> 'ResultT'"
+    }
+    assert _public_methods(servable.ModelCalls) == {
+        "blocking": "(self, function: 'Callable[P, R]', /, *args: 'P.args', "
+        "**kwargs: 'P.kwargs') -> 'R'"
+    }
+
+
+def test_what_a_conventions_routes_are_given_is_pinned() -> None:
+    assert sorted(conventions.__all__) == [
+        "ENTRY_POINT_GROUP",
+        "RegisterVersion",
+        "ServedConvention",
+        "Services",
+        "convention",
+        "convention_names",
+    ]
+    assert conventions.ENTRY_POINT_GROUP == "modelport.formats"
+    assert str(inspect.signature(conventions.Services)) == (
+        "(*, home: 'Path | None' = None, registry_uri: 'str | None' = None, "
+        "register_version: 'RegisterVersion | None' = None) -> 'None'"
+    )

@@ -25,8 +25,6 @@ from modelport.schema import (
     arrow_type_name,
     arrow_type_of,
     from_v2_datatype,
-    infer_schema,
-    infer_signature,
     signature_from_arrow,
     to_json_schema,
     to_numpy_dtype,
@@ -34,6 +32,7 @@ from modelport.schema import (
     to_v2_datatype,
     to_v2_tensor_metadata,
 )
+from modelport.schema_inference import infer_schema, infer_signature
 
 # --- a JSON Schema check: the real validator when installed, else the keywords we emit ------
 

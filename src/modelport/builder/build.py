@@ -24,7 +24,6 @@ import modelport
 from modelport.artifact.manifest import FORMAT_VERSION, Manifest
 from modelport.artifact.sources import source_digest
 from modelport.artifact.writer import ArtifactInfo, write_artifact
-from modelport.builder.detect import detect_format
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
 from modelport.builder.progress import Progress, SilentProgress
@@ -33,7 +32,8 @@ from modelport.builder.testrun import TestReport, run_tests
 from modelport.builder.worker import RESULT_FILE
 from modelport.dependencies import find_dependency_file
 from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
-from modelport.formats.base import BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.base import OWN_ENVIRONMENT, BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.detect import detect_format
 from modelport.registry.entities import ModelVersion
 from modelport.registry.refs import validate_name
 from modelport.registry.store import RegistryStore
@@ -286,6 +286,8 @@ def _run_build_step(
     for key, value in format_options.items():
         command += ["--option", f"{key}={value}"]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if options.env == "auto":
+        env[OWN_ENVIRONMENT] = "1"
     completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     result_path = out / RESULT_FILE
     if not result_path.exists():

@@ -15,8 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from modelport.builder.detect import get_format
 from modelport.errors import ModelportError
+from modelport.formats.detect import get_format
 
 RESULT_FILE = "result.json"
 

@@ -54,9 +54,9 @@ def test(
     bound to the served model through the `real_time_client` fixture; the exit code is pytest's.
     """
     from modelport.builder.build import BuildOptions, build_project
-    from modelport.builder.detect import detect_format
     from modelport.builder.served_tests import run_served_tests
     from modelport.cli.progress import RichProgress
+    from modelport.formats.detect import detect_format
 
     mode = env_mode(env)
     layout = detect_format(path).layout(path)

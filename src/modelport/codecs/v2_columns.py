@@ -22,7 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from modelport.codecs.v2_tensors import DTYPES, InferenceRequest, Tensor
+from modelport.codecs.v2_bodies import InferenceRequest
+from modelport.codecs.v2_data import DTYPES, Tensor
 from modelport.decoded import Columns
 from modelport.errors import InvalidInput, ModelFailed
 from modelport.schema import Field, Signature

@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from modelport.serving.conventions import Services
     from modelport.serving.models import ModelSet
 
+__all__ = ["NO_OPTIONS", "OWN_ENVIRONMENT", "BuildOutput", "ModelFormat", "ProjectLayout"]
+
 NO_OPTIONS: Mapping[str, str] = MappingProxyType({})
+
+OWN_ENVIRONMENT = "MODELPORT_OWN_ENVIRONMENT"
+"""Set (to ``1``) in the build step's process when it runs in an environment modelport made for
+the model, not in the developer's own interpreter (``--env inherit``): a build step may install
+into the first (DEEPaaS installs its package), never into the second."""
 
 
 @dataclass(frozen=True)

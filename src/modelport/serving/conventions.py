@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from modelport.serving.models import ModelSet
     from modelport.settings import Settings
 
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "RegisterVersion",
+    "ServedConvention",
+    "Services",
+    "convention",
+    "convention_names",
+]
+
 ENTRY_POINT_GROUP = "modelport.formats"
 
 

@@ -61,7 +61,7 @@ class ServedProjects:
         return self._servers[project]
 
     def _start(self, project: Path) -> ServerProcess:
-        from modelport.builder.detect import detect_format
+        from modelport.formats.detect import detect_format
         from modelport.testing.server import start_server
 
         name = detect_format(project).layout(project).default_name

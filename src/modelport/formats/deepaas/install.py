@@ -10,6 +10,7 @@ first on ``sys.path``, so each version serves its own code).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,13 +20,13 @@ from pathlib import Path
 
 from uv import find_uv_bin
 
-from modelport.builder.environment import MARKER
 from modelport.errors import BuildFailed
+from modelport.formats.base import OWN_ENVIRONMENT
 
 
 def in_model_environment() -> bool:
-    """Whether this interpreter is an environment modelport built (not an inherited one)."""
-    return (Path(sys.prefix) / MARKER).is_file()
+    """Whether this build step runs in an environment modelport built (not an inherited one)."""
+    return os.environ.get(OWN_ENVIRONMENT) == "1"
 
 
 def install_package(root: Path, sources: Iterable[str]) -> None:

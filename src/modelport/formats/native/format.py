@@ -28,7 +28,8 @@ from modelport.formats.native.dataframes import asks_for_dataframes
 from modelport.formats.native.python_model import PythonModelServable, normalise_signature
 from modelport.formats.project import collect_sources, default_model_name
 from modelport.model import Model
-from modelport.schema import Signature, infer_signature
+from modelport.schema import Signature
+from modelport.schema_inference import infer_signature
 
 INSTANCE_FILE = "model/instance.pkl"
 PACKAGE = "main"

@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 import modelport
 from modelport.codecs.compression import inflate
+from modelport.codecs.v2_bodies import HEADER_LENGTH, decode_request, encode_response
 from modelport.codecs.v2_columns import TensorColumns
-from modelport.codecs.v2_tensors import HEADER_LENGTH, decode_request, encode_response
 from modelport.schema import to_v2_tensor_metadata
 from modelport.serving.middleware import REQUEST_ID
 from modelport.serving.models import ModelSet

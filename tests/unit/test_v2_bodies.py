@@ -12,19 +12,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from modelport.codecs.v2_tensors import (
-    DTYPES,
+from modelport.codecs.v2_bodies import (
     InferenceRequest,
     RequestedOutput,
+    decode_request,
+    encode_request,
+    encode_response,
+    split_body,
+)
+from modelport.codecs.v2_data import (
+    DTYPES,
     Tensor,
     decode_binary_data,
     decode_json_data,
-    decode_request,
     encode_binary_data,
-    encode_request,
-    encode_response,
     json_data,
-    split_body,
 )
 from modelport.errors import InvalidInput, MalformedInput, NotAcceptable
 
