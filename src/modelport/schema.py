@@ -93,14 +93,14 @@ class Field:
             t = pa.list_(t, size)
         return t
 
-    def to_arrow(self) -> pa.Field:
+    def to_arrow(self) -> pa.Field[Any]:
         """This field as an Arrow field; the description travels in its metadata."""
         described = self.description is not None
         metadata = {_DESCRIPTION: str(self.description).encode()} if described else None
         return pa.field(self.name, self.arrow_type, nullable=self.nullable, metadata=metadata)
 
     @classmethod
-    def from_arrow(cls, f: pa.Field) -> Field:
+    def from_arrow(cls, f: pa.Field[Any]) -> Field:
         """The field ``to_arrow`` made (fixed-size lists become ``shape``)."""
         raw = (f.metadata or {}).get(_DESCRIPTION)
         return cls(

@@ -90,7 +90,7 @@ def _length(name: str, values: Any) -> int:
         ) from None
 
 
-def _infer_field(name: str, values: Any) -> pa.Field:
+def _infer_field(name: str, values: Any) -> pa.Field[Any]:
     if isinstance(values, np.ndarray) and values.ndim > 1:
         return _tensor_field(name, values, nullable=False)
     if isinstance(values, list | tuple) or getattr(values, "dtype", None) == np.dtype(object):
@@ -102,9 +102,10 @@ def _infer_field(name: str, values: Any) -> pa.Field:
     return pa.field(name, _inferred_type(name, array.type), nullable=array.null_count > 0)
 
 
-def _array(name: str, values: Any) -> pa.Array:
+def _array(name: str, values: Any) -> pa.Array[Any]:
     try:
-        return pa.array(values, from_pandas=True)
+        array: pa.Array[Any] = pa.array(values, from_pandas=True)
+        return array
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
         raise InvalidInput(
             f"cannot infer the type of sample column {name!r}: {error}",
@@ -113,7 +114,7 @@ def _array(name: str, values: Any) -> pa.Array:
         ) from None
 
 
-def _tensor_field(name: str, stacked: np.ndarray, nullable: bool) -> pa.Field:
+def _tensor_field(name: str, stacked: np.ndarray, nullable: bool) -> pa.Field[Any]:
     if 0 in stacked.shape[1:]:
         raise InvalidInput(f"sample column {name!r} has an empty dimension", field=name)
     element = _inferred_type(name, _array(name, stacked.reshape(-1)).type)

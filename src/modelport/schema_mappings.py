@@ -148,7 +148,8 @@ def arrow_type_of(t: Any) -> pa.DataType:
 def _canonical(t: pa.DataType) -> pa.DataType:
     """Check ``t`` is supported and rebuild its list types with Arrow's default item field."""
     if pa.types.is_fixed_size_list(t):
-        return pa.list_(_canonical(_child(t)), t.list_size)
+        fixed: pa.DataType = pa.list_(_canonical(_child(t)), t.list_size)
+        return fixed
     if pa.types.is_list(t):
         return pa.list_(_canonical(_child(t)))
     if pa.types.is_large_list(t):
@@ -362,7 +363,8 @@ def plain_type(t: pa.DataType) -> pa.DataType:
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return pa.list_(plain_type(_child(t)))
     if pa.types.is_fixed_size_list(t):
-        return pa.list_(plain_type(_child(t)), cast(Any, t).list_size)
+        fixed: pa.DataType = pa.list_(plain_type(_child(t)), cast(Any, t).list_size)
+        return fixed
     plain: dict[pa.DataType, pa.DataType] = {pa.large_string(): pa.string()}
     plain[pa.large_binary()] = pa.binary()
     return _canonical(plain.get(t, pa.date32() if pa.types.is_date64(t) else t))

@@ -15,9 +15,12 @@ pool, timeout, metrics and error mapping as ``predict``. Routes never call a ser
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
+import pyarrow as pa
+
+from modelport._types import Chunk, JSONObject
 from modelport.batch import Batch
 from modelport.schema import Signature
 
@@ -34,13 +37,13 @@ class Servable(ABC):
 
     name: str
     signature: Signature
-    metadata: dict[str, Any]
+    metadata: JSONObject
 
     source_format: str = "native"
     """The convention the model was written to (its format adapter's name): the server asks
     that convention for the routes its clients call."""
 
-    example: list[dict[str, Any]] | None = None
+    example: list[JSONObject] | None = None
     """A few input rows to show in documentation and quick-start commands, when known."""
 
     is_async: bool = False
@@ -54,10 +57,11 @@ class Servable(ABC):
         """Prepare the model for serving; called once per process before any prediction."""
 
     @abstractmethod
-    def predict(self, batch: Batch) -> Any:
-        """Answer a batch. Returns an Arrow table (or, when ``is_async``, an awaitable of one)."""
+    def predict(self, batch: Batch) -> pa.Table | Awaitable[pa.Table]:
+        """Answer a batch: an Arrow table, one row per input row (when ``is_async``, an
+        awaitable of one)."""
 
-    def stream(self, batch: Batch) -> Iterator[Any] | AsyncIterator[Any]:
+    def stream(self, batch: Batch) -> Iterator[Chunk] | AsyncIterator[Chunk]:
         """Answer a batch as a stream of chunks (only when ``is_streaming``)."""
         raise TypeError(f"model {self.name!r} does not stream")
 

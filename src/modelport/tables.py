@@ -15,7 +15,7 @@ import pyarrow as pa
 from modelport.errors import InvalidInput, ModelFailed
 
 
-def column_to_numpy(column: pa.ChunkedArray) -> np.ndarray:
+def column_to_numpy(column: pa.ChunkedArray[Any]) -> np.ndarray:
     """One column as numpy; fixed-size list columns become an (rows, *shape) array."""
     array = column.combine_chunks()
     shape: list[int] = []
@@ -24,18 +24,21 @@ def column_to_numpy(column: pa.ChunkedArray) -> np.ndarray:
         shape.append(value_type.list_size)
         value_type = value_type.value_type
     if not shape:
-        return array.to_numpy(zero_copy_only=False)
+        values: np.ndarray = array.to_numpy(zero_copy_only=False)
+        return values
     flat: Any = array.flatten()  # type: ignore[attr-defined]
     for _ in shape[1:]:
         flat = flat.flatten()
-    return flat.to_numpy(zero_copy_only=False).reshape(len(array), *shape)
+    tensors: np.ndarray = flat.to_numpy(zero_copy_only=False).reshape(len(array), *shape)
+    return tensors
 
 
-def numpy_to_array(values: np.ndarray) -> pa.Array:
+def numpy_to_array(values: np.ndarray) -> pa.Array[Any]:
     """A numpy column as Arrow; an (rows, *shape) array becomes nested fixed-size lists."""
     if values.ndim <= 1:
-        return pa.array(values)
-    flat: pa.Array = pa.array(values.reshape(-1))
+        column: pa.Array[Any] = pa.array(values)
+        return column
+    flat: pa.Array[Any] = pa.array(values.reshape(-1))
     for size in reversed(values.shape[1:]):
         flat = pa.FixedSizeListArray.from_arrays(flat, size)
     return flat

@@ -183,7 +183,9 @@ class InputValidator:
         table = pa.table({name: numpy_to_array(v) for name, v in checked.items()})
         return self._table(table)
 
-    def _cast_numpy(self, field: pa.Field, values: np.ndarray, expected: np.dtype) -> np.ndarray:
+    def _cast_numpy(
+        self, field: pa.Field[Any], values: np.ndarray, expected: np.dtype
+    ) -> np.ndarray:
         if values.dtype.kind == "b" and expected.kind != "b":
             raise InvalidInput(
                 f"input {field.name!r} should be {field.type}, got booleans", field=field.name
@@ -233,7 +235,7 @@ def _matrix_dtype(signature: Signature) -> np.dtype | None:
     return dtypes.pop() if len(dtypes) == 1 else None
 
 
-def _cast(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
+def _cast(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> pa.ChunkedArray[Any]:
     if column.type == field.type:
         return column
     if _is_text(column.type) != _is_text(field.type) or (
@@ -252,7 +254,7 @@ def _cast(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
         ) from exc
 
 
-def _check_tensor_rows(column: pa.ChunkedArray, field: pa.Field) -> None:
+def _check_tensor_rows(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> None:
     """Name the first row of a list column whose length a fixed-size tensor field refuses."""
     if not (pa.types.is_fixed_size_list(field.type) and pa.types.is_list(column.type)):
         return

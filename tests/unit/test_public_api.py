@@ -98,8 +98,8 @@ def test_the_servable_and_operation_contract_is_pinned() -> None:
     assert servable.Servable.__abstractmethods__ == {"load", "predict"}
     assert _public_methods(servable.Servable) == {
         "load": "(self) -> 'None'",
-        "predict": "(self, batch: 'Batch') -> 'Any'",
-        "stream": "(self, batch: 'Batch') -> 'Iterator[Any] | AsyncIterator[Any]'",
+        "predict": "(self, batch: 'Batch') -> 'pa.Table | Awaitable[pa.Table]'",
+        "stream": "(self, batch: 'Batch') -> 'Iterator[Chunk] | AsyncIterator[Chunk]'",
     }
     for attribute in ("source_format", "example", "is_async", "is_streaming"):
         assert hasattr(servable.Servable, attribute), attribute

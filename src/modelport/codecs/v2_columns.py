@@ -113,7 +113,7 @@ class TensorColumns:
             wanted.append((self._tensor(output.name, table.column(output.name)), binary))
         return wanted
 
-    def _tensor(self, name: str, column: pa.ChunkedArray) -> Tensor:
+    def _tensor(self, name: str, column: pa.ChunkedArray[Any]) -> Tensor:
         rule = self._outputs.get(name)
         if rule is None or rule.arrow_type != column.type:  # a model's types rarely vary
             declared = self._declared.get(name, column.type)
@@ -250,7 +250,7 @@ class _OutputRule:
         self.plain = self.leaf == arrow_type and self.time_format is None
         self.floating = pa.types.is_floating(self.leaf)
 
-    def tensor(self, column: pa.ChunkedArray) -> Tensor:
+    def tensor(self, column: pa.ChunkedArray[Any]) -> Tensor:
         if self.plain:  # the common case, without combining chunks
             if column.null_count and not self.floating:
                 self._no_nulls(column)
@@ -285,7 +285,7 @@ class _OutputRule:
             return array
         return array.astype(self.dtype)
 
-    def _no_nulls(self, values: pa.Array | pa.ChunkedArray) -> None:
+    def _no_nulls(self, values: pa.Array[Any] | pa.ChunkedArray[Any]) -> None:
         if values.null_count:
             raise ModelFailed(
                 f"output {self.name!r} holds nulls, which a {self.datatype} tensor cannot",

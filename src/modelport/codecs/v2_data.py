@@ -160,9 +160,10 @@ def decode_binary_data(name: str, datatype: str, shape: Sequence[int], raw: Any)
             field=name,
         )
     if datatype == "BOOL":
-        return (np.frombuffer(raw, dtype=np.uint8) != 0).reshape(shape)
-    array = np.frombuffer(raw, dtype=wire)
-    return array.astype(DTYPES[datatype], copy=False).reshape(shape)
+        flags: np.ndarray = np.frombuffer(raw, dtype=np.uint8) != 0
+        return flags.reshape(shape)
+    array: np.ndarray = np.frombuffer(raw, dtype=wire).astype(DTYPES[datatype], copy=False)
+    return array.reshape(shape)
 
 
 def _bytes_elements(name: str, raw: Any, count: int) -> np.ndarray:

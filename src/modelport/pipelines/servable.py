@@ -13,10 +13,10 @@ row per input row. Synchronous steps run in a worker thread, asynchronous ones o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 import pyarrow as pa
@@ -141,8 +141,8 @@ class PipelineServable(WallarooPipeline):
     async def _call(self, index: int, step: StepRun, batch: Batch) -> pa.Table:
         servable = step.servable
         try:
-            if servable.is_async:
-                answer: Any = await servable.predict(batch)
+            if servable.is_async:  # its predict is a coroutine function
+                answer: Any = await cast(Awaitable[pa.Table], servable.predict(batch))
             else:
                 answer = await anyio.to_thread.run_sync(servable.predict, batch)
             table = answer if isinstance(answer, pa.Table) else to_table(answer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,7 +26,7 @@ class ServingMiddleware:
         self.max_body_size = max_body_size
         prefix = uuid.uuid4().hex[:16]
         counter = itertools.count(1)
-        self._next_id = lambda: f"{prefix}{next(counter):016x}"
+        self._next_id: Callable[[], str] = lambda: f"{prefix}{next(counter):016x}"
         """Request ids: random per server, then counted (unique without a syscall per request)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -26,12 +26,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import ParamSpec, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 import pyarrow as pa
 
+from modelport._types import Chunk, JSONObject
 from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelportError, ModelTimeout, NotFound
 from modelport.servable import ModelT, Operation, ResultT, Servable
@@ -146,7 +147,7 @@ class ModelRuntime:
         self.ready = True
 
     @property
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self) -> JSONObject:
         return self.servable.metadata
 
     @property
@@ -154,7 +155,7 @@ class ModelRuntime:
         """The convention the model was written to."""
         return self.servable.source_format
 
-    def takes(self, operation: type[Operation[Any, Any]]) -> bool:
+    def takes(self, operation: type[Operation[ModelT, ResultT]]) -> bool:
         """Whether the model takes operations of this kind (it is of their ``model_type``)."""
         return isinstance(self.servable, operation.model_type)
 
@@ -205,10 +206,10 @@ class ModelRuntime:
         except Exception as exc:
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _call(self, batch: Batch) -> Any:
+    async def _call(self, batch: Batch) -> object:
         servable = self.servable
-        if servable.is_async:
-            return await servable.predict(batch)
+        if servable.is_async:  # its predict is a coroutine function
+            return await cast(Awaitable[pa.Table], servable.predict(batch))
         size = batch.num_rows.bit_length()
         lane = self._lanes.get(size)
         if lane is None:
@@ -228,7 +229,7 @@ class ModelRuntime:
             lane.pooled()
         return result
 
-    def _check(self, result: Any, *, rows: int) -> pa.Table:
+    def _check(self, result: object, *, rows: int) -> pa.Table:
         if not isinstance(result, pa.Table):
             raise ModelFailed(f"the model returned {type(result).__name__}, not a table")
         if result.num_rows != rows:
@@ -238,7 +239,7 @@ class ModelRuntime:
             )
         return result
 
-    async def stream(self, batch: Batch) -> AsyncIterator[Any]:
+    async def stream(self, batch: Batch) -> AsyncIterator[Chunk]:
         """The model's chunks as they come; a sync generator is advanced in the thread pool."""
         note_rows(batch.num_rows)
         chunks = self.servable.stream(batch)
@@ -271,7 +272,7 @@ class _PoolCalls:
         )
 
 
-def _timed(predict: Any, batch: Batch) -> tuple[Any, float]:
+def _timed(predict: Callable[[Batch], object], batch: Batch) -> tuple[object, float]:
     """Run ``predict`` (in a worker thread) and say how much CPU time the model itself used."""
     started = time.thread_time()
     result = predict(batch)

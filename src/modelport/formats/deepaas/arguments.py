@@ -32,17 +32,17 @@ class InvalidArguments(InvalidInput):
         self.messages = messages
 
 
-def field_info(declared: mfields.Field, key: str) -> Any:
+def field_info(declared: mfields.Field[Any], key: str) -> Any:
     """A webargs keyword (``description``, ``location``, ``type``, ``enum``) of a field."""
     value = declared.metadata.get(key)
     return value if value is not None else getattr(declared, key, None)
 
 
-def is_file(declared: mfields.Field) -> bool:
-    return field_info(declared, "type") == "file"
+def is_file(declared: mfields.Field[Any]) -> bool:
+    return bool(field_info(declared, "type") == "file")
 
 
-def choices_of(declared: mfields.Field) -> list[str] | None:
+def choices_of(declared: mfields.Field[Any]) -> list[str] | None:
     """The allowed values of a field (its ``OneOf`` validator, else its ``enum``)."""
     for validator in getattr(declared, "validators", []):
         if isinstance(validator, mvalidate.OneOf):
@@ -55,7 +55,7 @@ def choices_of(declared: mfields.Field) -> list[str] | None:
 class Arguments:
     """One function's arguments: parse request values into validated keyword arguments."""
 
-    fields: dict[str, mfields.Field]
+    fields: dict[str, mfields.Field[Any]]
     schema: marshmallow.Schema = field(init=False)
     accept_choices: list[str] | None = field(init=False, default=None)
     """The declared media types, then ``*/*`` (which DEEPaaS also accepts, unlisted)."""

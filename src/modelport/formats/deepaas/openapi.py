@@ -19,7 +19,7 @@ from modelport.formats.deepaas.arguments import (
     is_file,
 )
 
-_TYPES: tuple[tuple[type[mfields.Field], str, str | None], ...] = (
+_TYPES: tuple[tuple[type[mfields.Field[Any]], str, str | None], ...] = (
     (mfields.Boolean, "boolean", None),
     (mfields.Integer, "integer", None),
     (mfields.Float, "number", None),
@@ -117,7 +117,7 @@ def parameters(arguments: Arguments) -> list[dict[str, Any]]:
     return found
 
 
-def _schema(declared: mfields.Field) -> dict[str, Any]:
+def _schema(declared: mfields.Field[Any]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     for field_class, type_name, format_name in _TYPES:
         if isinstance(declared, field_class):

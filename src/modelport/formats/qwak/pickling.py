@@ -12,7 +12,8 @@ from modelport.errors import BuildFailed
 
 def pickle_model(instance: Any) -> bytes:
     try:
-        return cloudpickle.dumps(instance)
+        pickled: bytes = cloudpickle.dumps(instance)
+        return pickled
     except Exception as exc:
         cls = type(instance).__name__
         culprit = _unpicklable_attribute(instance)

@@ -5,7 +5,7 @@ the answer (a DataFrame, Series, list, dict or array) becomes a table of rows.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,7 @@ def as_frame(answer: Any, output_names: Sequence[str] = ()) -> pd.DataFrame:
         else:
             frame = pd.DataFrame({_one(output_names): rows})
     else:
-        return answer  # not tabular: to_table names the type in its error
+        return cast(pd.DataFrame, answer)  # not tabular: to_table names the type in its error
     columns = [str(c) for c in frame.columns]
     if isinstance(frame.columns, pd.RangeIndex) and len(output_names) == frame.shape[1]:
         columns = list(output_names)

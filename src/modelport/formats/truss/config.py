@@ -93,7 +93,8 @@ class TrussConfig:
 
     @property
     def model_file(self) -> Path:
-        return self.root / self.expanded["model_module_dir"] / self.expanded["model_class_filename"]
+        expanded = self.expanded
+        return self.root / str(expanded["model_module_dir"]) / str(expanded["model_class_filename"])
 
     @property
     def model_class_name(self) -> str:

@@ -76,8 +76,13 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
         async def endpoint(request: Request) -> Response:
             runtime = truss_for(request.path_params["name"])
             if runtime is None:
-                return await kserve[path](request)
-            return await answering(truss_body, lambda r: own(r, runtime))(request)
+                handed_on: Response = await kserve[path](request)
+                return handed_on
+
+            async def answer(request: Request) -> Response:
+                return await own(request, runtime)
+
+            return await answering(truss_body, answer)(request)
 
         return endpoint
 

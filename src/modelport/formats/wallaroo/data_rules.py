@@ -106,7 +106,7 @@ def check_output(result: Mapping[str, Any], *, rows: int, schema: pa.Schema | No
             f"the model returned {type(result).__name__}, not a dict of column name to array",
             hint="return InferenceData: a dict of column name to numpy array",
         )
-    arrays: dict[str, pa.Array] = {}
+    arrays: dict[str, pa.Array[Any]] = {}
     for name, values in result.items():
         count = len(values)
         if count != rows:
@@ -137,11 +137,12 @@ def _check_output_names(names: list[str], schema: pa.Schema) -> None:
         )
 
 
-def _output_array(name: str, values: Any, schema: pa.Schema | None) -> pa.Array:
+def _output_array(name: str, values: Any, schema: pa.Schema | None) -> pa.Array[Any]:
     target = schema.field(name).type if schema is not None and name in schema.names else None
     data = values.tolist() if isinstance(values, np.ndarray) else list(values)
     try:
-        return pa.array(data, type=target)
+        array: pa.Array[Any] = pa.array(data, type=target)
+        return array
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
         expected = f"{target}" if target is not None else "one Arrow type"
         raise ModelFailed(

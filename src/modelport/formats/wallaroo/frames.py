@@ -7,6 +7,7 @@ of milliseconds since the Unix epoch, as Wallaroo's own API answers.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +24,7 @@ def result_frame(
     """One row per input row: its time, its inputs, the last step's outputs, its failures."""
     rows = inputs.num_rows
     names = ["time"]
-    columns: list[pa.Array | pa.ChunkedArray] = [pa.array([when] * rows, type=TIME)]
+    columns: list[pa.Array[Any] | pa.ChunkedArray[Any]] = [pa.array([when] * rows, type=TIME)]
     for name in inputs.column_names:
         names.append(f"in.{name}")
         columns.append(inputs.column(name))
