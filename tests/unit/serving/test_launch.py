@@ -1,0 +1,55 @@
+"""The one composition root wires what it is given into the server it starts: the options into
+the runtimes and the app (``--debug`` included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from starlette.applications import Starlette
+
+import modelport
+from modelport.formats.native.python_model import PythonModelServable
+from modelport.schema import Field, Signature
+from modelport.serving import launch
+from modelport.serving.app import AppOptions, create_app
+from modelport.serving.conventions import Services
+from modelport.serving.models import ModelSet
+
+SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
+
+
+class Double(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return batch[:, 0] * 2
+
+
+def test_debug_reaches_the_app() -> None:
+    assert create_app(ModelSet([]), AppOptions(debug=True)).debug
+    assert not create_app(ModelSet([])).debug
+
+
+def test_the_root_builds_runtimes_app_and_server_from_its_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    started: dict[str, Any] = {}
+
+    def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> None:
+        started.update(app=app, models=models, host=host, port=port)
+
+    monkeypatch.setattr(launch, "run_server", run_server)
+    servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
+    options = launch.ServeOptions(
+        host="127.0.0.2", port=9999, threads=2, timeout=1.5, max_body_size=1000, debug=True
+    )
+    services = Services(home=tmp_path, registry_uri="sqlite:///elsewhere.db")
+    launch.serve([launch.Served(servable, 7)], options, services, banner=["hello", "curl ..."])
+    assert capsys.readouterr().out == "hello\ncurl ...\n"
+    assert (started["host"], started["port"]) == ("127.0.0.2", 9999)
+    assert started["app"].debug
+    runtime = started["models"].get("double")
+    assert (runtime.version, runtime.timeout, runtime._limiter.total_tokens) == (7, 1.5, 2)
+    (middleware,) = started["app"].user_middleware
+    assert middleware.kwargs["max_body_size"] == 1000
