@@ -4,13 +4,13 @@ Every error a user can cause or meet is one of these; the CLI prints its message
 and the HTTP layer maps it to a status in exactly one place (``serving/problems.py``).
 
     ModelportError                  anything modelport raises on purpose
-    ├── InvalidInput                a request or a file does not match what is expected (400/422)
-    │   └── ArtifactError           an artifact zip is malformed, tampered with or unsafe
-    ├── ConfigError                 a project, dependency file or setting is wrong
+    ├── InvalidInput                a request or a file does not match what is expected (422)
+    │   ├── ArtifactError           an artifact zip is malformed, tampered with or unsafe (400)
     │   ├── MalformedInput          a body that does not parse: bad JSON, Arrow, CSV (400)
     │   ├── UnsupportedMediaType    a request body of a type the route cannot read (415)
     │   ├── NotAcceptable           no answer format the client accepts (406)
     │   └── PayloadTooLarge         a request body over the server's limit (413)
+    ├── ConfigError                 a project, dependency file or setting is wrong (400)
     ├── NotFound                    an unknown model, version, alias or file (404)
     ├── Conflict                    the request clashes with the registry's state (409)
     ├── BuildFailed                 the build step, environment or unit tests failed
