@@ -19,8 +19,8 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import to_json_schema, to_v2_tensor_metadata
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
-from modelport.serving.openapi import KNOWN_ROUTES, build_openapi
-from modelport.serving.openapi_examples import v2_tensors
+from modelport.serving.openapi.document import KNOWN_ROUTES, build_openapi
+from modelport.serving.openapi.examples import v2_tensors
 from modelport.serving.protocols.docs import DocumentCache
 from modelport.serving.runtime import ModelRuntime
 

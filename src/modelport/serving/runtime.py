@@ -151,6 +151,11 @@ class ModelRuntime:
         return self.servable.metadata
 
     @property
+    def example(self) -> list[JSONObject] | None:
+        """A few input rows the model gives as its example, when it has any."""
+        return self.servable.example
+
+    @property
     def source_format(self) -> str:
         """The convention the model was written to."""
         return self.servable.source_format

@@ -56,7 +56,7 @@ def odahu_routes(models: ModelSet) -> list[BaseRoute]:
             name=identity.name,
             version=identity.version,
             signature=runtime.signature,
-            example=runtime.servable.example[0] if runtime.servable.example else None,
+            example=runtime.example[0] if runtime.example else None,
         )
         return answer(orjson.dumps(description), identity)
 

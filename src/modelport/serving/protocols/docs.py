@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from modelport.serving.models import ModelSet
-from modelport.serving.openapi import RouteKey, build_openapi
+from modelport.serving.openapi.document import RouteKey, build_openapi
 
 STATIC_PATH = "/docs/static"
 MIN_SWAGGER_UI_MAJOR = 5

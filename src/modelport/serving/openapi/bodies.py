@@ -11,9 +11,9 @@ from typing import Any
 from modelport.codecs.arrow_ipc import ARROW_FILE, ARROW_STREAM, PARQUET
 from modelport.codecs.csv import CSV
 from modelport.schema import Signature, to_json_schema, to_v2_tensor_metadata
-from modelport.serving import openapi_examples as ex
 from modelport.serving.models import ModelSet
-from modelport.serving.openapi_components import (
+from modelport.serving.openapi import examples as ex
+from modelport.serving.openapi.components import (
     BINARY,
     ref,
     v2_inference_request,
@@ -97,7 +97,7 @@ def served_models(models: ModelSet) -> list[Served]:
         while key in taken:
             key += "_"
         taken.add(key)
-        inputs = ex.input_rows(runtime.signature, runtime.servable.example)
+        inputs = ex.input_rows(runtime.signature, runtime.example)
         outputs = ex.output_rows(runtime.signature, len(inputs))
         default = models.get(runtime.name) is runtime
         served.append(Served(runtime, version, default, key, inputs, outputs))

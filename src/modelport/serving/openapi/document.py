@@ -5,7 +5,7 @@ Nothing HTTP happens here: ``build_openapi`` turns a :class:`ModelSet` (and the 
 really has) into a plain dict; ``protocols/docs.py`` serves it. Routes whose bodies depend on
 the model are listed once per model, its name filled in (``/v1/models/iris/predict``); the
 others take a ``{name}`` parameter. A route this module does not know is still listed, with its
-path parameters. The bodies themselves come from ``openapi_bodies``.
+path parameters. The bodies themselves come from ``bodies``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import quote
 
 from modelport import __version__
-from modelport.serving import openapi_bodies as bodies
 from modelport.serving.models import ModelSet
-from modelport.serving.openapi_bodies import JSON, Served, identifier, media
-from modelport.serving.openapi_components import (
+from modelport.serving.openapi import bodies
+from modelport.serving.openapi.bodies import JSON, Served, identifier, media
+from modelport.serving.openapi.components import (
     ERROR_RESPONSES,
     SHARED_SCHEMAS,
     error_refs,
@@ -79,7 +79,7 @@ class _Document:
         tags = []
         for s in self.served:
             if s.default:
-                description = str(s.runtime.servable.metadata.get("description") or "")
+                description = str(s.runtime.metadata.get("description") or "")
                 tags.append(
                     {"name": s.name, **({"description": description} if description else {})}
                 )
@@ -328,7 +328,7 @@ def _info(doc: _Document) -> str:
         return "No model is served here."
     lines = ["Models served here:", ""]
     for s in doc.served:
-        description = s.runtime.servable.metadata.get("description")
+        description = s.runtime.metadata.get("description")
         line = f"- **{s.name}** version {s.version}"
         lines.append(f"{line}: {description}" if description else line)
     lines += ["", "Errors are RFC 9457 problem details (`application/problem+json`)."]
