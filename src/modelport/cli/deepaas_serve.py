@@ -10,6 +10,7 @@ the package (with what ``train`` wrote into it) is built and registered as a new
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelport.artifact.reader import open_artifact
 from modelport.builder.build import BuildOptions, EnvMode, build_project
@@ -20,15 +21,13 @@ from modelport.formats.deepaas.entry_points import FORMAT_NAME
 from modelport.formats.deepaas.format import ENTRY_POINTS_KEY, DeepaasFormat
 from modelport.registry.entities import ModelVersion
 
+if TYPE_CHECKING:
+    from modelport.serving.launch import ServeOptions
+
 
 def serve_deepaas(
     names: list[str],
-    *,
-    host: str,
-    port: int,
-    threads: int,
-    timeout: float | None,
-    max_body_size: int,
+    options: ServeOptions,
     no_reexec: bool,
     register: bool,
     passthrough: list[str],
@@ -80,7 +79,7 @@ def serve_deepaas(
         )
 
     from modelport.artifact.reader import unpacked_root
-    from modelport.serving.launch import Served, ServeOptions, serve
+    from modelport.serving.launch import Served, serve
 
     served = []
     version_of: dict[str, ModelVersion] = {}
@@ -89,14 +88,6 @@ def serve_deepaas(
         servable = DeepaasFormat().load(unpacked_root(artifact, STATE.settings), artifact.manifest)
         served.append(Served(servable))
         version_of[servable.name] = version
-    options = ServeOptions(
-        host=host,
-        port=port,
-        threads=threads,
-        timeout=timeout,
-        max_body_size=max_body_size,
-        debug=STATE.debug,
-    )
 
     def register_version(model: str, folder: Path) -> str:
         return register_trained(version_of[model], folder)

@@ -18,6 +18,7 @@ from modelport.errors import InvalidInput, NotFound
 if TYPE_CHECKING:
     from modelport.pipelines.definition import PipelineVersion
     from modelport.pipelines.store import PipelineStore
+    from modelport.serving.launch import ServeOptions
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -228,19 +229,10 @@ def is_pipeline(target: str) -> bool:
             return False
 
 
-def serve_pipeline(
-    ref: str,
-    *,
-    host: str,
-    port: int,
-    timeout: float | None,
-    max_body_size: int,
-    threads: int,
-    log_inferences: bool,
-) -> None:
+def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> None:
     """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
     from modelport.pipelines.loading import load_pipeline
-    from modelport.serving.launch import Served, ServeOptions, serve
+    from modelport.serving.launch import Served, serve
 
     with _pipelines() as pipelines:
         servable = load_pipeline(
@@ -250,14 +242,6 @@ def serve_pipeline(
             settings=STATE.settings,
             log_inferences=log_inferences,
         )
-    options = ServeOptions(
-        host=host,
-        port=port,
-        threads=threads,
-        timeout=timeout,
-        max_body_size=max_body_size,
-        debug=STATE.debug,
-    )
     base = options.base_url
     logged = " (logging inferences)" if servable.log is not None else ""
     banner = [

@@ -50,28 +50,29 @@ def serve(
     ] = False,
 ) -> None:
     """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
-    if deepaas:
-        from modelport.cli.deepaas_serve import serve_deepaas
+    if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
+        from modelport.serving.launch import ServeOptions  # served from this process
 
-        serve_deepaas(
-            targets or [],
+        options = ServeOptions(
             host=host,
             port=port,
             threads=threads,
             timeout=timeout,
             max_body_size=max_body_size,
-            no_reexec=no_reexec,
-            register=register,
-            passthrough=_passthrough_options(),
+            debug=STATE.debug,
         )
+        if deepaas:
+            from modelport.cli.deepaas_serve import serve_deepaas
+
+            passthrough = _passthrough_options()
+            serve_deepaas(targets or [], options, no_reexec, register, passthrough)
+        else:
+            assert targets is not None
+            serve_pipeline(targets[0], options, log_inferences=log_inferences)
         return
     if not targets or len(targets) > 1:
         raise typer.BadParameter("give exactly one TARGET (several only with --deepaas)")
     target = targets[0]
-    if is_pipeline(target):
-        serve_pipeline(target, host=host, port=port, timeout=timeout, threads=threads,
-                       max_body_size=max_body_size, log_inferences=log_inferences)  # fmt: skip
-        return
     resolved = resolve_target(target, env=env_mode(env), name=name, as_version=None)
     artifact = open_artifact(
         resolved.artifact,

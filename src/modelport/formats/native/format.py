@@ -24,6 +24,7 @@ import cloudpickle
 from modelport.artifact.manifest import Manifest
 from modelport.errors import BuildFailed, ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.instances import INSTANCE_FILE, load_instance
 from modelport.formats.native.dataframes import asks_for_dataframes
 from modelport.formats.native.python_model import PythonModelServable, normalise_signature
 from modelport.formats.project import collect_sources, default_model_name
@@ -31,7 +32,6 @@ from modelport.model import Model
 from modelport.schema import Signature
 from modelport.schema_inference import infer_signature
 
-INSTANCE_FILE = "model/instance.pkl"
 PACKAGE = "main"
 _IMPORTS_MODELPORT = re.compile(r"^\s*(from\s+modelport\b|import\s+modelport\b)", re.MULTILINE)
 
@@ -123,12 +123,8 @@ class NativeFormat(ModelFormat):
         )
 
     def load(self, root: Path, manifest: Manifest) -> PythonModelServable:
-        source_root = root / "src"
-        if str(source_root) not in sys.path:
-            sys.path.insert(0, str(source_root))
-        instance = cloudpickle.loads((root / INSTANCE_FILE).read_bytes())
         return PythonModelServable(
-            instance,
+            load_instance(root),
             name=manifest.name,
             signature=Signature.from_dict(manifest.signature),
             metadata=dict(manifest.metadata),

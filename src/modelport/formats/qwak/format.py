@@ -1,18 +1,6 @@
-"""The Qwak (JFrog ML) convention: ``main/`` holding a ``QwakModel`` subclass, as in Qwak's model
-anatomy.
-
-Layout::
-
-    main/__init__.py     imports the model class, or defines load_model()
-    main/model.py        class IrisClassifier(QwakModel): build, predict(df), schema, ...
-    main/<one of>        requirements.txt, pyproject.toml (poetry), conda.yml / conda.yaml
-    tests/ut/            unit tests, run before packaging
-    tests/it/            integration tests, run against the new build served for real
-
-``build()`` runs with the project root as working directory and the built instance is pickled;
-``initialize_model()`` runs once per serving process. The ``qwak`` names a project imports come
-from the installed SDK, else from modelport's compatibility modules (see ``sdk``).
-"""
+"""The Qwak convention's adapter: detection, layout, build step (``build()`` run with the project
+root as working directory, the built instance pickled), loading and routes. The package docstring
+draws the project layout."""
 
 from __future__ import annotations
 
@@ -23,12 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cloudpickle
-
 from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
 from modelport.errors import BuildFailed, ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
+from modelport.formats.instances import INSTANCE_FILE, load_instance
 from modelport.formats.project import collect_sources, default_model_name
 from modelport.formats.qwak import logged
 from modelport.formats.qwak.api import PredictCall
@@ -45,7 +32,6 @@ if TYPE_CHECKING:
     from modelport.serving.conventions import Services
     from modelport.serving.models import ModelSet
 
-INSTANCE_FILE = "model/instance.pkl"
 TEST_PLUGIN = "modelport.formats.qwak.pytest_sdk"
 SDK_DISTRIBUTIONS = ("qwak-sdk", "qwak-core", "frogml", "frogml-core", "frogml-sdk")
 """Injected by the platform at build time (the spec: no need to list them); here the
@@ -134,12 +120,8 @@ class QwakFormat(ModelFormat):
 
     def load(self, root: Path, manifest: Manifest) -> QwakServable:
         use_compat_sdk()
-        source_root = root / "src"
-        if str(source_root) not in sys.path:
-            sys.path.insert(0, str(source_root))
-        instance = cloudpickle.loads((root / INSTANCE_FILE).read_bytes())
         return QwakServable(
-            instance,
+            load_instance(root),
             name=manifest.name,
             signature=Signature.from_dict(manifest.signature),
             metadata=dict(manifest.metadata),
