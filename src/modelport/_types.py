@@ -10,7 +10,5 @@ JSON: TypeAlias = Any
 """A value that ``json.dumps`` accepts."""
 
 JSONObject: TypeAlias = dict[str, Any]
-Chunk: TypeAlias = Any
-"""One piece of a streamed answer, as the model yields it (text, bytes, a record, a table)."""
 Metadata: TypeAlias = Mapping[str, Any]
 PathLike: TypeAlias = str | Path

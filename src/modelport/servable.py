@@ -20,7 +20,7 @@ from typing import ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 import pyarrow as pa
 
-from modelport._types import Chunk, JSONObject
+from modelport._types import JSONObject
 from modelport.batch import Batch
 from modelport.schema import Signature
 
@@ -61,8 +61,9 @@ class Servable(ABC):
         """Answer a batch: an Arrow table, one row per input row (when ``is_async``, an
         awaitable of one)."""
 
-    def stream(self, batch: Batch) -> Iterator[Chunk] | AsyncIterator[Chunk]:
-        """Answer a batch as a stream of chunks (only when ``is_streaming``)."""
+    def stream(self, batch: Batch) -> Iterator[object] | AsyncIterator[object]:
+        """Answer a batch as a stream of chunks (only when ``is_streaming``): text, bytes,
+        records or tables, as the model yields them."""
         raise TypeError(f"model {self.name!r} does not stream")
 
 
@@ -71,7 +72,11 @@ class ModelCalls(Protocol):
 
     async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a synchronous function of the model in the runtime's thread pool (so the server
-        keeps answering meanwhile), abandoned when the call times out."""
+        keeps answering meanwhile), within the runtime's timeout (abandoned after it)."""
+        ...
+
+    async def awaiting(self, call: Awaitable[R]) -> R:
+        """Await a coroutine of the model within the runtime's timeout."""
         ...
 
 

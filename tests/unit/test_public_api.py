@@ -9,7 +9,9 @@ import modelport
 import modelport.testing
 from modelport import servable
 from modelport.formats import base
-from modelport.serving import conventions
+from modelport.serving import conventions, problems
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import ModelRuntime
 
 
 def test_public_names_are_pinned() -> None:
@@ -99,7 +101,7 @@ def test_the_servable_and_operation_contract_is_pinned() -> None:
     assert _public_methods(servable.Servable) == {
         "load": "(self) -> 'None'",
         "predict": "(self, batch: 'Batch') -> 'pa.Table | Awaitable[pa.Table]'",
-        "stream": "(self, batch: 'Batch') -> 'Iterator[Chunk] | AsyncIterator[Chunk]'",
+        "stream": "(self, batch: 'Batch') -> 'Iterator[object] | AsyncIterator[object]'",
     }
     for attribute in ("source_format", "example", "is_async", "is_streaming"):
         assert hasattr(servable.Servable, attribute), attribute
@@ -109,8 +111,60 @@ def test_the_servable_and_operation_contract_is_pinned() -> None:
     }
     assert _public_methods(servable.ModelCalls) == {
         "blocking": "(self, function: 'Callable[P, R]', /, *args: 'P.args', "
-        "**kwargs: 'P.kwargs') -> 'R'"
+        "**kwargs: 'P.kwargs') -> 'R'",
+        "awaiting": "(self, call: 'Awaitable[R]') -> 'R'",
     }
+
+
+def _public_members(cls: type) -> dict[str, str]:
+    found = {}
+    for name, member in inspect.getmembers(cls):
+        if name.startswith("_"):
+            continue
+        if inspect.isfunction(member):
+            found[name] = str(inspect.signature(member))
+        elif isinstance(member, property):
+            found[name] = "property"
+    return found
+
+
+def test_what_a_conventions_routes_use_of_the_server_is_pinned() -> None:
+    assert _public_members(ModelSet) == {
+        "add": "(self, runtime: 'ModelRuntime') -> 'None'",
+        "all": "(self) -> 'list[ModelRuntime]'",
+        "get": "(self, name: 'str', version: 'str | None' = None) -> 'ModelRuntime'",
+        "ready": "property",
+    }
+    assert _public_members(ModelRuntime) == {
+        "example": "property",
+        "invoke": "(self, operation: 'Operation[ModelT, ResultT]') -> 'ResultT'",
+        "load": "(self) -> 'None'",
+        "metadata": "property",
+        "predict": "(self, batch: 'Batch') -> 'pa.Table'",
+        "runs_inline": "(self, rows: 'int') -> 'bool'",
+        "source_format": "property",
+        "stream": "(self, batch: 'Batch') -> 'AsyncIterator[object]'",
+        "streams": "property",
+        "takes": "(self, operation: 'type[Operation[ModelT, ResultT]]') -> 'bool'",
+    }
+    assert sorted(problems.__all__) == [
+        "EXCEPTION_HANDLERS",
+        "PROBLEM_JSON",
+        "Problem",
+        "ProblemBody",
+        "answer_error",
+        "answering",
+        "problem_json",
+        "problem_of",
+    ]
+    assert [f.name for f in dataclasses.fields(problems.Problem)] == [
+        "status",
+        "title",
+        "detail",
+        "error",
+        "field",
+        "headers",
+    ]
 
 
 def test_what_a_conventions_routes_are_given_is_pinned() -> None:

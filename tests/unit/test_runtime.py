@@ -302,23 +302,34 @@ def test_invoke_times_out_with_model_timeout() -> None:
         anyio.run(runtime.invoke, Scale(1, pause=1.0))
 
 
+@dataclass(frozen=True)
+class ThreeCalls(Operation[PythonModelServable, list[int]]):
+    """Three calls into the model, each under the timeout, together over it."""
+
+    model_type = PythonModelServable
+    pause: float
+
+    async def run(self, model: PythonModelServable, calls: ModelCalls) -> list[int]:
+        first = await calls.blocking(_scale, 1, times=1, pause=self.pause)
+        second = await calls.awaiting(_scale_later(2, pause=self.pause))
+        third = await calls.blocking(_scale, 3, times=1, pause=self.pause)
+        return [first, second, third]
+
+
+async def _scale_later(value: int, *, pause: float) -> int:
+    await anyio.sleep(pause)
+    return value
+
+
+def test_the_timeout_bounds_each_call_an_operation_makes() -> None:
+    runtime = _runtime(Timed(0), timeout=1.0)
+    assert anyio.run(runtime.invoke, ThreeCalls(0.5)) == [1, 2, 3]  # 1.5 s in all
+    with pytest.raises(ModelTimeout):
+        anyio.run(runtime.invoke, ThreeCalls(1.5))
+
+
 def test_invoke_refuses_an_operation_of_another_kind_of_model() -> None:
     runtime = _runtime(Timed(0))
     assert not runtime.takes(Elsewhere)
     with pytest.raises(NotFound, match="does not answer Elsewhere requests"):
         anyio.run(runtime.invoke, Elsewhere())
-
-
-def test_a_failing_load_is_kept_as_the_reason_readiness_tells() -> None:
-    class Broken(modelport.Model):
-        def initialize(self) -> None:
-            raise RuntimeError("no weights")
-
-        def predict(self, batch: np.ndarray) -> np.ndarray:
-            return batch
-
-    runtime = ModelRuntime(PythonModelServable(Broken(), name="m", signature=SIGNATURE))
-    with pytest.raises(Exception, match="no weights"):
-        runtime.load()
-    assert not runtime.ready
-    assert runtime.load_error is not None and "no weights" in runtime.load_error

@@ -21,7 +21,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from modelport.errors import ModelFailed, ModelportError
+from modelport.errors import ModelFailed, ModelportError, ModelTimeout
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "Problem",
+    "ProblemBody",
+    "answer_error",
+    "answering",
+    "problem_json",
+    "problem_of",
+]
 
 log = logging.getLogger("modelport.serving")
 
@@ -79,33 +90,39 @@ def problem_json(problem: Problem) -> Response:
     )
 
 
-def answer_error(request: Request, error: BaseException, body: ProblemBody) -> Response:
-    """The answer to a request that raised ``error``, logged when it is the server's fault."""
+def answer_error(
+    request: Request, error: BaseException, body: ProblemBody, *, model_tracebacks: bool = False
+) -> Response:
+    """The answer to a request that raised ``error``, logged when it is the server's fault
+    (``model_tracebacks``: with the traceback of what the model raised, debug or not)."""
     problem = problem_of(error)
     if not problem.client_fault:
-        _log(request, problem)
+        _log(request, problem, model_tracebacks=model_tracebacks)
     return body(problem)
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def answering(body: ProblemBody, endpoint: Endpoint) -> Endpoint:
-    """``endpoint`` with its errors answered in ``body``'s shape (a convention's own routes)."""
+def answering(body: ProblemBody, endpoint: Endpoint, *, model_tracebacks: bool = False) -> Endpoint:
+    """``endpoint`` with its errors answered in ``body``'s shape (a convention's own routes);
+    ``model_tracebacks`` logs what the model raised with its traceback, as the convention's own
+    server did (Truss's), rather than on one line (with the traceback under ``--debug``)."""
 
     async def answered(request: Request) -> Response:
         try:
             return await endpoint(request)
         except Exception as error:
-            return answer_error(request, error, body)
+            return answer_error(request, error, body, model_tracebacks=model_tracebacks)
 
     answered.__name__ = getattr(endpoint, "__name__", "endpoint")
     return answered
 
 
-def _log(request: Request, problem: Problem) -> None:
-    """One line, and the traceback of what the model (or modelport, unforeseen) raised; with
-    ``--debug``, the traceback behind any other server error too."""
+def _log(request: Request, problem: Problem, *, model_tracebacks: bool) -> None:
+    """One line; the traceback of anything unforeseen, and of what lies behind modelport's own
+    errors under ``--debug`` (or, with ``model_tracebacks``, behind a model's failure, a
+    timeout aside)."""
     from modelport.secrets import redact  # on error paths only: it reads the settings
 
     error = problem.error
@@ -113,7 +130,9 @@ def _log(request: Request, problem: Problem) -> None:
     log.error("request %s: %s: %s", request_id, problem.title, redact(problem.detail))
     if not isinstance(error, ModelportError):
         cause: BaseException | None = error
-    elif isinstance(error, ModelFailed) or request.app.debug:
+    elif request.app.debug or (
+        model_tracebacks and isinstance(error, ModelFailed) and not isinstance(error, ModelTimeout)
+    ):
         cause = error.__cause__
     else:
         cause = None

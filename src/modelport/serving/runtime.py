@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 import pyarrow as pa
 
-from modelport._types import Chunk, JSONObject
+from modelport._types import JSONObject
 from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelportError, ModelTimeout, NotFound
 from modelport.servable import ModelT, Operation, ResultT, Servable
@@ -126,24 +127,15 @@ class ModelRuntime:
         self.validator = InputValidator(servable.signature)
         self.output_names = tuple(f.name for f in servable.signature.outputs)
         self.ready = False
-        self.load_error: str | None = None
-        """Why the model failed to load, once it has (readiness tells it)."""
         self.timeout = timeout
         self._limiter = anyio.CapacityLimiter(threads)
-        self._calls = _PoolCalls(self._limiter)
+        self._calls = _PoolCalls(self._limiter, timeout)
         self._may_inline = inline and timeout is None and not servable.is_async
         self._lanes: dict[int, _Lane] = {}
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
-        try:
-            self.servable.load()
-        except ModelportError as exc:
-            self.load_error = exc.message
-            raise
-        except Exception as exc:
-            self.load_error = f"{type(exc).__name__}: {exc}"
-            raise
+        self.servable.load()
         self.ready = True
 
     @property
@@ -177,12 +169,19 @@ class ModelRuntime:
     async def predict(self, batch: Batch) -> pa.Table:
         """Run the model on ``batch``; 504 after ``timeout``; the result has one row per input."""
         note_rows(batch.num_rows)
-        result = await self._guarded(self._call(batch), hint="send fewer rows, or raise --timeout")
+        with _model_failures(self.timeout, hint=FEWER_ROWS):
+            if self.timeout is None:
+                result = await self._call(batch)
+            else:
+                with anyio.fail_after(self.timeout):
+                    result = await self._call(batch)
         return self._check(result, rows=batch.num_rows)
 
     async def invoke(self, operation: Operation[ModelT, ResultT]) -> ResultT:
         """Run one of a convention's own operations on the model (see ``Servable``): 404 when
-        the model does not take it, then as ``predict``: timeout, error mapping, metrics."""
+        the model does not take it; what it raises mapped as ``predict``'s is, its rows counted.
+        The timeout bounds each call it makes into the model (``ModelCalls``), as ``predict``'s
+        bounds the one call a batch makes."""
         if not self.takes(type(operation)):
             raise NotFound(
                 f"model {self.name!r} does not answer {type(operation).__name__} requests",
@@ -191,25 +190,8 @@ class ModelRuntime:
         if operation.rows is not None:
             note_rows(operation.rows)
         model = cast(ModelT, self.servable)  # of the operation's model_type, checked above
-        return await self._guarded(
-            operation.run(model, self._calls), hint="send less, or raise --timeout"
-        )
-
-    async def _guarded(self, call: Awaitable[R], *, hint: str) -> R:
-        """``await call`` within the timeout, what the model raised as a modelport error."""
-        try:
-            if self.timeout is None:
-                return await call
-            with anyio.fail_after(self.timeout):
-                return await call
-        except TimeoutError as exc:
-            raise ModelTimeout(
-                f"the model did not answer within {self.timeout:g} s", hint=hint
-            ) from exc
-        except ModelportError:
-            raise
-        except Exception as exc:
-            raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
+        with _model_failures(self.timeout, hint=LESS):
+            return await operation.run(model, self._calls)
 
     async def _call(self, batch: Batch) -> object:
         servable = self.servable
@@ -244,7 +226,7 @@ class ModelRuntime:
             )
         return result
 
-    async def stream(self, batch: Batch) -> AsyncIterator[Chunk]:
+    async def stream(self, batch: Batch) -> AsyncIterator[object]:
         """The model's chunks as they come; a sync generator is advanced in the thread pool."""
         note_rows(batch.num_rows)
         chunks = self.servable.stream(batch)
@@ -262,19 +244,44 @@ class ModelRuntime:
 
 
 class _PoolCalls:
-    """``ModelCalls`` on a runtime's thread pool."""
+    """``ModelCalls`` on a runtime's thread pool: each call within the runtime's timeout, what
+    it raises mapped as ``predict``'s is."""
 
-    __slots__ = ("_limiter",)
+    __slots__ = ("_limiter", "_timeout")
 
-    def __init__(self, limiter: anyio.CapacityLimiter) -> None:
+    def __init__(self, limiter: anyio.CapacityLimiter, timeout: float | None) -> None:
         self._limiter = limiter
+        self._timeout = timeout
 
     async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await anyio.to_thread.run_sync(
-            functools.partial(function, *args, **kwargs),
-            limiter=self._limiter,
-            abandon_on_cancel=True,
-        )
+        with _model_failures(self._timeout, hint=LESS), anyio.fail_after(self._timeout):
+            return await anyio.to_thread.run_sync(
+                functools.partial(function, *args, **kwargs),
+                limiter=self._limiter,
+                abandon_on_cancel=True,
+            )
+
+    async def awaiting(self, call: Awaitable[R]) -> R:
+        with _model_failures(self._timeout, hint=LESS), anyio.fail_after(self._timeout):
+            return await call
+
+
+FEWER_ROWS = "send fewer rows, or raise --timeout"
+LESS = "send less, or raise --timeout"
+
+
+@contextmanager
+def _model_failures(timeout: float | None, *, hint: str) -> Iterator[None]:
+    """What model code raised, as modelport's errors: a timeout as ModelTimeout (504), anything
+    else it raised as ModelFailed (500) with the original as its cause."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise ModelTimeout(f"the model did not answer within {timeout:g} s", hint=hint) from exc
+    except ModelportError:
+        raise
+    except Exception as exc:
+        raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _timed(predict: Callable[[Batch], object], batch: Batch) -> tuple[object, float]:

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from modelport.errors import InvalidInput, ModelFailed, NotFound, PayloadTooLarge
+from modelport.errors import InvalidInput, ModelFailed, ModelTimeout, NotFound, PayloadTooLarge
 from modelport.formats.deepaas.arguments import InvalidArguments
-from modelport.formats.deepaas.routes import deepaas_body
+from modelport.formats.deepaas.codec import deepaas_body
 from modelport.formats.odahu.routes import odahu_body
 from modelport.formats.truss.codec import USER_CODE_FAILED, truss_body
 from modelport.secrets import Secrets
@@ -88,12 +88,20 @@ def test_deepaas_and_odahu_choose_their_own_shapes() -> None:
     assert (odahu.status_code, odahu.body) == (422, b'{"message":"columns differ"}')
 
 
-def _app(raise_it: Raiser, *, body: ProblemBody | None = None, debug: bool = False) -> Starlette:
+def _app(
+    raise_it: Raiser,
+    *,
+    body: ProblemBody | None = None,
+    debug: bool = False,
+    model_tracebacks: bool = False,
+) -> Starlette:
     async def endpoint(request: Request) -> Response:
         raise_it()
         return Response("unreached")
 
-    route = endpoint if body is None else answering(body, endpoint)
+    route = endpoint
+    if body is not None:
+        route = answering(body, endpoint, model_tracebacks=model_tracebacks)
     return Starlette(
         debug=debug,
         routes=[Route("/", route)],
@@ -119,12 +127,36 @@ def _model_fails() -> None:
         raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
-def test_a_model_failure_is_logged_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_model_failure_is_one_line_with_its_traceback_under_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.ERROR):
-        answer = _get(_app(_model_fails))
-    assert answer.status_code == 500
+        assert _get(_app(_model_fails)).status_code == 500
     assert "ModelFailed: ZeroDivisionError: division by zero" in caplog.text
+    assert "Traceback" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        assert _get(_app(_model_fails, debug=True)).status_code == 500
     assert "Traceback" in caplog.text and "1 / 0" in caplog.text
+
+
+def test_a_convention_may_log_model_failures_with_their_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def times_out() -> None:
+        try:
+            raise TimeoutError
+        except TimeoutError as exc:
+            raise ModelTimeout("the model did not answer within 1 s") from exc
+
+    with caplog.at_level(logging.ERROR):
+        assert _get(_app(_model_fails, body=truss_body, model_tracebacks=True)).status_code == 500
+    assert "Traceback" in caplog.text and "1 / 0" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        assert _get(_app(times_out, body=truss_body, model_tracebacks=True)).status_code == 504
+    assert "within 1 s" in caplog.text
+    assert "Traceback" not in caplog.text
 
 
 def test_a_client_fault_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
+
 from modelport.formats.deepaas.openapi import ModelApi
 from modelport.formats.deepaas.servable import DeepaasServable
 from modelport.formats.deepaas.training import TrainingJobs
@@ -64,11 +66,13 @@ class CheckTrains(Operation[DeepaasServable, None]):
 
 @dataclass(frozen=True)
 class StartTraining(Operation[DeepaasServable, TrainingJob]):
-    """A training job calling ``train(**arguments)`` in a worker process of its own."""
+    """A training job calling ``train(**arguments)`` in a worker process of its own. Starting it
+    runs no model code here (the worker does), so it takes neither a prediction thread nor the
+    prediction timeout."""
 
     model_type = DeepaasServable
     arguments: dict[str, Any]
     jobs: TrainingJobs
 
     async def run(self, model: DeepaasServable, calls: ModelCalls) -> TrainingJob:
-        return await calls.blocking(self.jobs.start, model, self.arguments)
+        return await anyio.to_thread.run_sync(self.jobs.start, model, self.arguments)

@@ -7,10 +7,7 @@
 Model routes are made for each DEEPaaS model by name (as DEEPaaS does), so the Open Inference
 V2 routes keep answering every other model. For a DEEPaaS model, ``/v2/models/{name}`` is the
 DEEPaaS metadata: like DEEPaaS, the path without its trailing slash redirects (308) to it.
-Errors on these routes take DEEPaaS's shapes and status codes: 422 with marshmallow's messages
-for invalid arguments, ``"<status>: <message>"`` as text otherwise. A JSON body that is not
-valid JSON is a 400 ``{"json": ["Invalid JSON body."]}``; a multipart body that cannot be read is
-a 500, as DEEPaaS 2.6 answers them, with a message saying why. Paths DEEPaaS does not know (a
+Requests and errors take DEEPaaS's shapes (``codec``). Paths DEEPaaS does not know (a
 trailing slash after a training's uuid, ``/api/``, an unknown model's ``/v2/models/{name}/``)
 are 404s, not redirects.
 
@@ -20,23 +17,22 @@ only from the query string or form. Here the argument wins and the header fills 
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
-import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from modelport.codecs.multipart import FORM_DATA, FormPart, parse_form_data
-from modelport.codecs.negotiation import is_json, parse_media_type
-from modelport.errors import MalformedInput, ModelportError
-from modelport.formats.deepaas.arguments import ANY_TYPE, Arguments, InvalidArguments
+from modelport.formats.deepaas.arguments import ANY_TYPE, InvalidArguments
+from modelport.formats.deepaas.codec import (
+    deepaas_body,
+    delete_files,
+    json_answer,
+    read_arguments,
+)
 from modelport.formats.deepaas.openapi import ModelApi, swagger_document
 from modelport.formats.deepaas.operations import (
     CheckTrains,
@@ -45,12 +41,11 @@ from modelport.formats.deepaas.operations import (
     Predict,
     StartTraining,
 )
-from modelport.formats.deepaas.servable import UploadedFile
 from modelport.formats.deepaas.training import TrainingJobs
 from modelport.formats.deepaas.training_store import TrainingJobStore
 from modelport.serving.conventions import Services
 from modelport.serving.models import ModelSet
-from modelport.serving.problems import Problem, answering
+from modelport.serving.problems import answering
 from modelport.serving.runtime import ModelRuntime
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -60,29 +55,6 @@ VERSION = {
     "id": "v2",
     "links": [{"rel": "self", "type": "application/json", "href": "/v2/"}],
 }
-
-
-class UnreadableBody(ModelportError):
-    """A request body that cannot be parsed (DEEPaaS answers these with 500)."""
-
-    status = 500
-
-
-class InvalidJsonBody(InvalidArguments):
-    """A JSON body that is not valid JSON (DEEPaaS's 400 and its message)."""
-
-    status = 400
-
-    def __init__(self) -> None:
-        super().__init__({"json": ["Invalid JSON body."]})
-
-
-def deepaas_body(problem: Problem) -> Response:
-    """DEEPaaS's error answers: marshmallow's messages for invalid arguments, else
-    ``"<status>: <message>"`` as text."""
-    if isinstance(problem.error, InvalidArguments):
-        return JSONResponse(problem.error.messages, status_code=problem.status)
-    return Response(f"{problem.status}: {problem.detail}", status_code=problem.status)
 
 
 def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
@@ -134,10 +106,10 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
                 raw = accept not in JSON_TYPES
                 result = await runtime.invoke(Predict(parsed, raw=raw))
             finally:
-                _delete(temp_files)
+                delete_files(temp_files)
             if raw:
                 return Response(result, media_type=accept)
-            return _json(result)
+            return json_answer(result)
 
         async def train(request: Request) -> Response:
             await runtime.invoke(CheckTrains())  # 501 when the model cannot train
@@ -146,25 +118,25 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
             try:
                 parsed = arguments.parse(values)
             except InvalidArguments:
-                _delete(temp_files)
+                delete_files(temp_files)
                 raise
             started = await runtime.invoke(StartTraining(parsed, jobs))
-            return _json(started.to_deepaas())
+            return json_answer(started.to_deepaas())
 
         async def trainings(request: Request) -> Response:
             listed = await anyio.to_thread.run_sync(jobs.list, runtime.name)
-            return _json([job.to_deepaas() for job in listed])
+            return json_answer([job.to_deepaas() for job in listed])
 
         async def training(request: Request) -> Response:
             uuid = request.path_params["uuid"]
-            return _json(
+            return json_answer(
                 (await anyio.to_thread.run_sync(jobs.get, runtime.name, uuid)).to_deepaas()
             )
 
         async def cancel(request: Request) -> Response:
             uuid = request.path_params["uuid"]
             cancelled = await anyio.to_thread.run_sync(jobs.cancel, runtime.name, uuid)
-            return _json(cancelled.to_deepaas())
+            return json_answer(cancelled.to_deepaas())
 
         return [
             _route(f"{base}/", metadata, "GET"),
@@ -180,7 +152,7 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
         return Response("404: Not Found", status_code=404)
 
     async def swagger(request: Request) -> Response:
-        return _json(swagger_document([await api_of(r) for r in runtimes]))
+        return json_answer(swagger_document([await api_of(r) for r in runtimes]))
 
     async def swagger_ui(request: Request) -> Response:
         return HTMLResponse(SWAGGER_PAGE)
@@ -204,68 +176,6 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
     ]
 
 
-async def read_arguments(
-    request: Request, arguments: Arguments
-) -> tuple[dict[str, Any], list[str]]:
-    """The request's argument values (query string, then the form or JSON body), with every
-    uploaded file written to a temporary file (the caller deletes the paths returned)."""
-    values: dict[str, Any] = {}
-    temp_files: list[str] = []
-    content_type = request.headers.get("content-type", "")
-    media = parse_media_type(content_type)
-    if media.essence == FORM_DATA:
-        body = await request.body()
-        try:
-            parts = parse_form_data(body, content_type)
-        except MalformedInput as exc:
-            raise UnreadableBody(str(exc), hint=exc.hint, field=exc.field) from exc
-        try:
-            pairs = [(p.name, _saved(p, temp_files) if p.is_file else p.text()) for p in parts]
-        except OSError:
-            _delete(temp_files)
-            raise
-        values.update(_grouped(pairs, arguments))
-    elif media.essence == "application/x-www-form-urlencoded":
-        body = await request.body()
-        values.update(_grouped(parse_qsl(body.decode("latin-1")), arguments))
-    elif is_json(media.essence):
-        body = await request.body()
-        if body.strip():
-            try:
-                decoded = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise InvalidJsonBody() from exc
-            if isinstance(decoded, dict):
-                values.update(decoded)
-    values.update(_grouped(request.query_params.multi_items(), arguments))
-    return values, temp_files
-
-
-def _grouped(pairs: list[tuple[str, Any]], arguments: Arguments) -> dict[str, Any]:
-    """Repeated names as lists for list arguments, else their first value."""
-    grouped: dict[str, list[Any]] = {}
-    for name, value in pairs:
-        grouped.setdefault(name, []).append(value)
-    return {k: v if arguments.is_list(k) else v[0] for k, v in grouped.items()}
-
-
-def _saved(part: FormPart, temp_files: list[str]) -> UploadedFile:
-    with tempfile.NamedTemporaryFile(prefix="deepaas-", delete=False) as out:
-        temp_files.append(out.name)
-        out.write(part.data)
-    return UploadedFile(
-        name=part.name,
-        filename=out.name,
-        content_type=part.content_type,
-        original_filename=part.filename,
-    )
-
-
-def _delete(paths: list[str]) -> None:
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
-
-
 async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
     """DEEPaaS's model description: id, name and links, updated with the model's metadata."""
     described: dict[str, Any] = {
@@ -276,12 +186,6 @@ async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
     metadata: dict[str, Any] = await runtime.invoke(Metadata())
     described.update(metadata)
     return described
-
-
-def _json(body: Any) -> Response:
-    return Response(
-        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-    )
 
 
 def _route(path: str, handler: Handler, method: str) -> Route:

@@ -1,8 +1,9 @@
 """One DEEPaaS entry point as a :class:`~modelport.servable.Servable`.
 
-DEEPaaS models are called with keyword arguments, not rows: the DEEPaaS protocol calls
-:meth:`DeepaasServable.run_predict` through ``ModelRuntime.call``. ``predict(batch)`` (the row
-protocols' entry) answers that the model takes DEEPaaS requests.
+DEEPaaS models are called with keyword arguments, not rows: the DEEPaaS routes reach
+:meth:`DeepaasServable.run_predict` and the rest through the operations of ``operations``, run by
+the serving runtime. ``predict(batch)`` (the row protocols' entry) answers that the model takes
+DEEPaaS requests.
 """
 
 from __future__ import annotations

@@ -53,6 +53,16 @@ class HasMethod(Operation[TrussServable, bool]):
 
 
 @dataclass(frozen=True)
+class LoadFailure(Operation[TrussServable, str | None]):
+    """Why the model's ``load()`` failed (None while it loads, or once it has loaded)."""
+
+    model_type = TrussServable
+
+    async def run(self, model: TrussServable, calls: ModelCalls) -> str | None:
+        return model.load_error
+
+
+@dataclass(frozen=True)
 class CheckHealth(Operation[TrussServable, bool]):
     """The model's ``is_healthy()`` (True when it has none)."""
 

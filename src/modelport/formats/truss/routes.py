@@ -27,7 +27,13 @@ from modelport.formats.truss.codec import (
     truss_error,
     value_response,
 )
-from modelport.formats.truss.operations import CallMethod, CheckHealth, HasMethod, Infer
+from modelport.formats.truss.operations import (
+    CallMethod,
+    CheckHealth,
+    HasMethod,
+    Infer,
+    LoadFailure,
+)
 from modelport.serving.models import ModelSet
 from modelport.serving.problems import answering
 from modelport.serving.protocols import kserve_v1
@@ -60,14 +66,13 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
     async def readiness(runtime: ModelRuntime, *, health: bool = True) -> Response | None:
         """None when loaded (and, with ``health``, healthy); else the 503 answer."""
         if not runtime.ready:
-            return not_ready(runtime.name, runtime.load_error)
+            return not_ready(runtime.name, await runtime.invoke(LoadFailure()))
         if not health:
             return None
         try:
             healthy = await runtime.invoke(CheckHealth())
         except Exception as exc:
-            cause = exc.__cause__ or exc
-            return not_ready(runtime.name, f"is_healthy() raised {type(cause).__name__}")
+            return not_ready(runtime.name, f"is_healthy() raised {type(exc).__name__}")
         return None if healthy else not_ready(runtime.name, "is_healthy() answered False")
 
     def overlapping(path: str, own: TrussEndpoint) -> Endpoint:
@@ -82,7 +87,7 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
             async def answer(request: Request) -> Response:
                 return await own(request, runtime)
 
-            return await answering(truss_body, answer)(request)
+            return await answering(truss_body, answer, model_tracebacks=True)(request)
 
         return endpoint
 
@@ -104,7 +109,7 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
     async def schema(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
         if not runtime.ready:
-            return not_ready(runtime.name, runtime.load_error)
+            return not_ready(runtime.name, await runtime.invoke(LoadFailure()))
         found = runtime.metadata.get("truss_schema")
         if found is None:
             return truss_error(404, "No schema found", client_fault=True)
@@ -144,7 +149,7 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
         return await predict(request, runtime)
 
     def route(path: str, endpoint: Endpoint, method: str) -> Route:
-        return Route(path, answering(truss_body, endpoint), methods=[method])
+        return Route(path, answering(truss_body, endpoint, model_tracebacks=True), methods=[method])
 
     return [
         route("/", root, "GET"),

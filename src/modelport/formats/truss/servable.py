@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -141,18 +141,21 @@ class TrussServable(Servable):
         self.signature = Signature.free()
         self.example = [example] if isinstance(example, dict) else None
         self.model: Any = None
+        self.load_error: str | None = None
+        """Why ``load()`` failed (type and message), for readiness to tell."""
         self._hooks: dict[str, Hook | None] = {}
         self._slots: anyio.Semaphore | None = None
 
     def load(self) -> None:
         try:
             self._load()
-        except ModelportError:
+        except ModelportError as exc:
+            self.load_error = str(exc)
             raise
         except Exception as exc:  # told without any secret value the message may quote
             log.error("%s", redact("".join(traceback.format_exception(exc))))
-            reason = redact(f"load failed: {type(exc).__name__}: {exc}")
-            raise ModelFailed(reason, hint="fix the model's load()") from None
+            self.load_error = redact(f"load failed: {type(exc).__name__}: {exc}")
+            raise ModelFailed(self.load_error, hint="fix the model's load()") from None
 
     def _load(self) -> None:
         set_environment_variables(self.config)
@@ -258,7 +261,7 @@ class TrussServable(Servable):
 async def _run(function: Callable[..., Any], arguments: tuple[Any, ...], calls: ModelCalls) -> Any:
     """A hook's function called: a coroutine function awaited, any other run in the pool."""
     if inspect.iscoroutinefunction(function):
-        return await function(*arguments)
+        return await calls.awaiting(function(*arguments))
     return await calls.blocking(function, *arguments)
 
 
@@ -311,6 +314,9 @@ class _Threads:
 
     async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+
+    async def awaiting(self, call: Awaitable[R]) -> R:
+        return await call
 
 
 _THREADS = _Threads()

@@ -35,4 +35,4 @@ class InferFrame(Operation[WallarooPipeline, pa.Table]):
         return self.batch.num_rows
 
     async def run(self, model: WallarooPipeline, calls: ModelCalls) -> pa.Table:
-        return await model.infer(self.batch)
+        return await calls.awaiting(model.infer(self.batch))

@@ -1,6 +1,6 @@
 """What each served model's request and response bodies look like, per protocol: the JSON
 Schemas (from ``schema.to_json_schema`` and ``schema.to_v2_tensor_metadata``) and examples
-that ``openapi.py`` puts into its operations."""
+that ``document`` puts into its operations."""
 
 from __future__ import annotations
 
