@@ -28,7 +28,9 @@ def greeter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
     path = os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")]))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", path)
-        built = run_cli("build", str(HERE / "hello"), "--env", "inherit", "--json", home=home)
+        hello = str(HERE / "hello")
+        options = ["--option", "punctuation=?", "--env", "inherit", "--json"]
+        built = run_cli("build", hello, *options, home=home)
     assert built.code == 0, built.stderr
     assert built.json()["version"]["source_format"] == "greeter"
     server = start_server(
@@ -44,7 +46,7 @@ def greeter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
 
 def test_its_own_route_answers_through_the_runtime(greeter: ServerProcess) -> None:
     answer = httpx.get(f"{greeter.url}/greet/Ada")
-    assert (answer.status_code, answer.text) == (200, "Hello, Ada!")
+    assert (answer.status_code, answer.text) == (200, "Hello, Ada?")
 
 
 def test_its_errors_take_its_own_shape(greeter: ServerProcess) -> None:
@@ -53,8 +55,19 @@ def test_its_errors_take_its_own_shape(greeter: ServerProcess) -> None:
     assert answer.text == "error: LookupError: nobody to greet"
 
 
+def test_an_option_it_does_not_take_is_refused(tmp_path: Path) -> None:
+    path = os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", path)
+        hello = str(HERE / "hello")
+        refused = run_cli("build", hello, "--option", "colour=red", home=tmp_path)
+    assert refused.code != 0
+    assert "the greeter format has no build option colour" in refused.stderr
+    assert "Its build options: punctuation" in refused.stderr
+
+
 def test_the_generic_protocols_serve_it_too(greeter: ServerProcess) -> None:
     native = httpx.post(f"{greeter.url}/v1/models/hello/predict", json=[{"name": "Bo"}])
-    assert native.json() == [{"greeting": "Hello, Bo!"}]
+    assert native.json() == [{"greeting": "Hello, Bo?"}]
     v2 = httpx.get(f"{greeter.url}/v2/models/hello").json()
     assert [tensor["name"] for tensor in v2["inputs"]] == ["name"]

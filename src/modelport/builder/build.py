@@ -283,12 +283,19 @@ def _run_build_step(
         command += ["--extra-folder", folder]
     if options.sample:
         command += ["--sample", str(options.sample.resolve())]
-    for key, value in format_options.items():
-        command += ["--option", f"{key}={value}"]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if options.env == "auto":
         env[OWN_ENVIRONMENT] = "1"
-    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    else:  # the developer's own interpreter, even inside another build's step
+        env.pop(OWN_ENVIRONMENT, None)
+    completed = subprocess.run(
+        command,
+        input=json.dumps(dict(format_options)),  # no size limit, unlike a command line
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     result_path = out / RESULT_FILE
     if not result_path.exists():
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])

@@ -1,4 +1,5 @@
 """The build step, run inside the model's environment: ``python -m modelport.builder.worker``.
+The format's build options arrive on stdin, as a JSON object.
 
 It imports the user's code (which only the model's environment can), runs the format's build
 step, and writes ``result.json`` into the output folder: either the build output or the error.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import traceback
 from dataclasses import asdict
 from pathlib import Path
@@ -40,14 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--extra-folder", action="append", default=[])
     parser.add_argument("--sample", type=Path)
-    parser.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a convention-specific build option (Wallaroo's framework and schemas)",
-    )
     args = parser.parse_args(argv)
+    options = _options(sys.stdin.read())
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     os.chdir(args.project)
@@ -55,7 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         adapter = get_format(args.format)
         layout = adapter.layout(args.project, extra_folders=tuple(args.extra_folder))
         sample = read_sample(args.sample) if args.sample else None
-        options = dict(option.partition("=")[::2] for option in args.option)
         output = adapter.build_step(layout, out, sample=sample, options=options)
         result: dict[str, Any] = {"ok": True, "output": asdict(output)}
     except ModelportError as exc:
@@ -64,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         result = _failure(exc, kind="user")
     (out / RESULT_FILE).write_text(json.dumps(result, default=str))
     return 0 if result["ok"] else 1
+
+
+def _options(text: str) -> dict[str, str]:
+    """The convention's build options the building process sends on stdin, as a JSON object
+    (Wallaroo's framework and schemas; a schema can be larger than a command line may be)."""
+    if not text.strip():
+        return {}
+    options = json.loads(text)
+    return {str(key): str(value) for key, value in options.items()}
 
 
 def _failure(exc: BaseException, *, kind: str) -> dict[str, Any]:

@@ -97,6 +97,14 @@ def build(
             "--output-schema", help="Arrow schema: base64 of schema.serialize(), or a pickle file."
         ),
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="A build option of the project's convention, KEY=VALUE (repeatable).",
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
@@ -124,6 +132,7 @@ def build(
     format_options = upload_options(
         framework=framework, input_schema=input_schema, output_schema=output_schema
     )
+    format_options.update(_key_values(option or [], flag="--option"))
     with RichProgress(Console(quiet=True) if as_json else console) as progress:
         result = build_project(
             path,
@@ -145,6 +154,16 @@ def build(
     for other in result.others:  # a project holding several models registers each
         console.print(Text(f"Also registered {other.model}:{other.number} ({other.digest})"))
     console.print(Text(f"Serve it: modelport serve {ref}"))
+
+
+def _key_values(pairs: list[str], *, flag: str) -> dict[str, str]:
+    found = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key:
+            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint=flag)
+        found[key] = value
+    return found
 
 
 def env_mode(value: str) -> EnvMode:

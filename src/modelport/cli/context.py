@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from modelport.registry.store import RegistryStore
 from modelport.registry.uris import open_store
-from modelport.serving.conventions import RegisterVersion, Services
 from modelport.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from modelport.serving.conventions import RegisterVersion, Services
 
 
 @dataclass
@@ -24,6 +27,8 @@ class CliState:
 
     def services(self, register_version: RegisterVersion | None = None) -> Services:
         """What a server started by this invocation gives the conventions' routes."""
+        from modelport.serving.conventions import Services
+
         return Services(
             home=self.settings.home,
             registry_uri=self.resolved_registry_uri,

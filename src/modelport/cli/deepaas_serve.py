@@ -79,7 +79,9 @@ def serve_deepaas(
         )
 
     from modelport.artifact.reader import unpacked_root
-    from modelport.serving.launch import Served, serve
+    from modelport.serving.launch import Served, configure_logging, serve
+
+    configure_logging()
 
     served = []
     version_of: dict[str, ModelVersion] = {}

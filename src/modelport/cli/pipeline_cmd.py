@@ -232,7 +232,9 @@ def is_pipeline(target: str) -> bool:
 def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> None:
     """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
     from modelport.pipelines.loading import load_pipeline
-    from modelport.serving.launch import Served, serve
+    from modelport.serving.launch import Served, configure_logging, serve
+
+    configure_logging()
 
     with _pipelines() as pipelines:
         servable = load_pipeline(

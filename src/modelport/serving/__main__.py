@@ -59,9 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> None:
     from modelport.serving.conventions import Services
-    from modelport.serving.launch import Served, ServeOptions, serve
+    from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
 
+    configure_logging()
     servable = load_unpacked(args.root, name=args.name)
     options = ServeOptions(
         host=args.host,

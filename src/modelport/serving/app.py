@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from modelport.errors import ConfigError
 from modelport.serving.conventions import Services, convention
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
@@ -61,6 +62,13 @@ def create_app(
 
 def convention_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
     """The routes each convention of the served models gives its own clients, in the order its
-    first model was served."""
-    names = dict.fromkeys(runtime.source_format for runtime in models.all())
-    return [route for name in names for route in convention(name).routes(models, services)]
+    first model was served. A model whose convention no installed adapter names (a Servable a
+    library user made) answers on the generic protocols only."""
+    routes: list[BaseRoute] = []
+    for name in dict.fromkeys(runtime.source_format for runtime in models.all()):
+        try:
+            adapter = convention(name)
+        except ConfigError:
+            continue
+        routes.extend(adapter.routes(models, services))
+    return routes

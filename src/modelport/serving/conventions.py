@@ -103,8 +103,11 @@ def convention_names() -> list[str]:
 
 @cache
 def convention(name: str) -> ServedConvention:
-    """The adapter of convention ``name``; only its own module is imported."""
-    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
+    """The adapter of convention ``name``: the entry point of that name (only its own module is
+    imported), else any whose adapter says it is ``name``."""
+    named = list(entry_points(group=ENTRY_POINT_GROUP, name=name))
+    others = [e for e in entry_points(group=ENTRY_POINT_GROUP) if e.name != name]
+    for entry in [*named, *others]:
         adapter: ServedConvention = entry.load()()
         if adapter.name == name:
             return adapter

@@ -45,6 +45,12 @@ class Served:
     version: int | None = None
 
 
+def configure_logging() -> None:
+    """Server logs on stderr with their time and level; call it before loading models, so what
+    loading logs is kept."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+
 def serve(
     served: Sequence[Served],
     options: ServeOptions,
@@ -54,7 +60,7 @@ def serve(
 ) -> None:
     """Serve ``served`` until SIGTERM or Ctrl-C, after printing ``banner``; raises ModelFailed
     when a model cannot initialise."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging()
     models = ModelSet(
         [
             ModelRuntime(

@@ -23,6 +23,7 @@ SIGNATURE = Signature(inputs=[Field("name", str)], outputs=[Field("greeting", st
 
 class GreeterFormat(ModelFormat):
     name = "greeter"
+    option_names = frozenset({"punctuation"})
 
     def detect(self, path: Path) -> float:
         return 1.0 if (path / "greeting.yaml").is_file() else 0.0
@@ -50,13 +51,14 @@ class GreeterFormat(ModelFormat):
         return BuildOutput(
             entry_point="greeting.yaml",
             signature=SIGNATURE.to_dict(),
-            metadata={"greeting": greeting},
+            metadata={"greeting": greeting, "punctuation": options.get("punctuation", "!")},
         )
 
     def load(self, root: Path, manifest: Manifest) -> GreeterServable:
         return GreeterServable(
             name=manifest.name,
             greeting=manifest.metadata["greeting"],
+            punctuation=manifest.metadata["punctuation"],
             signature=Signature.from_dict(manifest.signature),
         )
 

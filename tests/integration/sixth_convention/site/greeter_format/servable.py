@@ -13,17 +13,18 @@ from modelport.servable import Servable
 class GreeterServable(Servable):
     source_format = "greeter"
 
-    def __init__(self, *, name: str, greeting: str, signature: Signature) -> None:
+    def __init__(self, *, name: str, greeting: str, punctuation: str, signature: Signature) -> None:
         self.name = name
         self.greeting = greeting
+        self.punctuation = punctuation
         self.signature = signature
-        self.metadata: JSONObject = {"greeting": greeting}
+        self.metadata: JSONObject = {"greeting": greeting, "punctuation": punctuation}
 
     def load(self) -> None:
         pass
 
     def greet(self, name: str) -> str:
-        return f"{self.greeting}, {name}!"
+        return f"{self.greeting}, {name}{self.punctuation}"
 
     def predict(self, batch: Batch) -> pa.Table:
         names = batch.table().column("name").to_pylist()
