@@ -64,7 +64,7 @@ async def read_arguments(
         try:
             parts = parse_form_data(body, content_type)
         except MalformedInput as exc:
-            raise UnreadableBody(str(exc), hint=exc.hint, field=exc.field) from exc
+            raise UnreadableBody(exc.message, hint=exc.hint, field=exc.field) from exc
         try:
             pairs = [(p.name, _saved(p, temp_files) if p.is_file else p.text()) for p in parts]
         except OSError:
