@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from modelport.errors import NotFound
+from modelport.errors import ModelFailed, NotFound
 from modelport.formats.truss.codec import (
     event_stream,
     not_ready,
@@ -71,8 +71,9 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
             return None
         try:
             healthy = await runtime.invoke(CheckHealth())
-        except Exception as exc:
-            return not_ready(runtime.name, f"is_healthy() raised {type(exc).__name__}")
+        except Exception as exc:  # the runtime wraps what the model raised: name that
+            raised = exc.__cause__ if isinstance(exc, ModelFailed) and exc.__cause__ else exc
+            return not_ready(runtime.name, f"is_healthy() raised {type(raised).__name__}")
         return None if healthy else not_ready(runtime.name, "is_healthy() answered False")
 
     def overlapping(path: str, own: TrussEndpoint) -> Endpoint:

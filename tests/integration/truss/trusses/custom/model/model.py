@@ -9,6 +9,8 @@ class Model:
         self._healthy = True
 
     def is_healthy(self):
+        if self._healthy == "raise":
+            raise ValueError("the health check itself broke")
         return self._healthy
 
     def predict(self, model_input, request: Request):
