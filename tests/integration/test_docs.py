@@ -22,8 +22,7 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols.docs import route_keys
 from modelport.serving.runtime import ModelRuntime
-
-from .servers import running
+from modelport.testing import serve_app
 
 KINDS = Signature(
     inputs=[
@@ -84,7 +83,7 @@ def docs_app() -> tuple[Starlette, ModelSet]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, Starlette]]:
     app, _ = docs_app()
-    with running(app) as base:
+    with serve_app(app) as base:
         yield base, app
 
 

@@ -19,9 +19,9 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime
+from modelport.testing import serve_app
 
 from . import models_for_tests as m
-from .servers import running
 
 ARROW = "application/vnd.apache.arrow.stream"
 
@@ -48,7 +48,7 @@ def server() -> Iterator[httpx.Client]:
         ]
     )
     app = create_app(models, AppOptions(max_body_size=10_000))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client
 
 

@@ -27,8 +27,7 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-
-from .servers import running
+from modelport.testing import serve_app
 
 IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -110,7 +109,7 @@ def base_url() -> Iterator[str]:
             _runtime(Series(), "series"),
         ]
     )
-    with running(create_app(models)) as base:
+    with serve_app(create_app(models)) as base:
         yield base
 
 
@@ -444,7 +443,7 @@ def test_not_found(http: httpx.Client) -> None:
 def test_readiness_while_loading() -> None:
     loading = ModelRuntime(PythonModelServable(Iris(), name="slow", signature=Iris().schema()))
     app = create_app(ModelSet([loading]))
-    with running(app) as base, httpx.Client(base_url=base) as local:
+    with serve_app(app) as base, httpx.Client(base_url=base) as local:
         assert local.get("/v2/health/live").status_code == 200
         assert local.get("/v2/health/ready").status_code == 503
         answer = local.get("/v2/models/slow/ready")

@@ -19,10 +19,10 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
+from modelport.testing import serve_app
 
 from ..cli import run_cli
 from ..models_for_tests import Adder
-from ..servers import running
 from .conftest import PACKAGE, Server, modelport_deepaas
 from .test_conformance import wait_finished
 
@@ -189,7 +189,7 @@ def test_other_models_keep_the_v2_routes(monkeypatch: pytest.MonkeyPatch, tmp_pa
     for runtime in (deepaas, adder):
         runtime.load()
     with (
-        running(create_app(ModelSet([deepaas, adder]))) as base,
+        serve_app(create_app(ModelSet([deepaas, adder]))) as base,
         httpx.Client(base_url=base) as http,
     ):
         inferred = http.post(

@@ -17,8 +17,8 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import serve_app
 
-from ..servers import running
 from .conftest import Built
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -33,7 +33,7 @@ def iris_server(odahu_home: Path, built: Built) -> Iterator[httpx.Client]:
     loaded = load_artifact(store.artifact_path(version), settings=settings, version=1)
     runtime = ModelRuntime(loaded.servable, version=1)
     runtime.load()
-    with running(create_app(ModelSet([runtime]))) as base, httpx.Client(base_url=base) as client:
+    with serve_app(create_app(ModelSet([runtime]))) as base, httpx.Client(base_url=base) as client:
         yield client
 
 
@@ -125,7 +125,7 @@ def test_odahu_routes_are_absent_without_an_odahu_model() -> None:
 
     runtime = ModelRuntime(PythonModelServable(Adder(), name="adder", signature=Adder().schema()))
     runtime.load()
-    with running(create_app(ModelSet([runtime]))) as base:
+    with serve_app(create_app(ModelSet([runtime]))) as base:
         assert httpx.post(f"{base}/api/model/invoke", json={"data": [[1, 2]]}).status_code == 404
         assert httpx.get(f"{base}/healthcheck").status_code == 404
         assert httpx.post(f"{base}/v1/models/adder/predict", json=[{"x": 1, "y": 2}]).json() == [

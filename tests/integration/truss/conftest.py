@@ -17,9 +17,9 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import serve_app
 
 from ..cli import run_cli
-from ..servers import running
 
 TRUSSES = Path(__file__).parent / "trusses"
 SECRET = "s3cr3t-Value-93f1c"
@@ -80,5 +80,5 @@ def runtime_of(truss_home: Path, built: Callable[[str], str]) -> Callable[..., M
 def serving(*runtimes: ModelRuntime) -> Iterator[httpx.Client]:
     """The runtimes behind a real server on a free port, and a client for it."""
     app = create_app(ModelSet(list(runtimes)))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client

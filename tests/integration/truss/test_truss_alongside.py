@@ -13,9 +13,9 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
+from modelport.testing import serve_app
 
 from .. import models_for_tests as m
-from ..servers import running
 from .conftest import serving
 
 
@@ -75,7 +75,7 @@ def test_is_healthy_is_part_of_readiness(client: httpx.Client) -> None:
 
 def test_without_a_truss_model_the_truss_routes_are_absent() -> None:
     with (
-        running(create_app(ModelSet([_adder()]))) as base,
+        serve_app(create_app(ModelSet([_adder()]))) as base,
         httpx.Client(base_url=base) as client,
     ):
         assert client.get("/ping").status_code == 404

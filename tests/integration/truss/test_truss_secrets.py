@@ -18,9 +18,9 @@ from modelport.registry.uris import open_store
 from modelport.secrets import SecretStore
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import start_server
 
 from ..cli import run_cli
-from ..servers import served, wait_ready
 from .conftest import SECRET, serving
 
 
@@ -53,22 +53,25 @@ def test_the_model_gets_the_expanded_config_data_dir_secrets_and_variables(
 
 
 def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_servers_output(
-    client: httpx.Client, truss_home: Path
+    client: httpx.Client, truss_home: Path, tmp_path: Path
 ) -> None:
     """Everything ``modelport serve`` writes (every logger and handler, uvicorn's too) is read
     from the process's own stdout and stderr."""
-    environ = {"MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here")}
-    with served(truss_home, "truss-echo", env=environ) as server:
-        process, base = server
-        wait_ready(server, "/v1/models/truss-echo")
+    environ = {
+        "MODELPORT_HOME": str(truss_home),
+        "MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here"),
+    }
+    with start_server("truss-echo", log_dir=tmp_path, env=environ, wait=False) as server:
+        base = server.url
+        server.wait_ready("/v1/models/truss-echo")
         answer = httpx.post(f"{base}/v1/models/truss-echo:predict", json={"leak": True})
         own_route = httpx.post(f"{base}/v1/models/truss-echo/predict", json=[{"leak": True}])
-        process.terminate()
-        stdout, stderr = process.communicate(timeout=30)
+        server.stop()
+        output = server.output()
     assert answer.status_code == 500 and own_route.status_code == 500
     assert SECRET not in answer.text + own_route.text
-    assert "the key *** was refused" in stderr
-    assert SECRET not in stdout + stderr
+    assert "the key *** was refused" in output
+    assert SECRET not in output
 
 
 def test_reading_an_undeclared_secret_fails_clearly(

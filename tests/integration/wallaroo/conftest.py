@@ -26,8 +26,7 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
-
-from ..servers import running
+from modelport.testing import serve_app
 
 HERE = Path(__file__).parent
 STEPS = HERE / "steps"
@@ -164,5 +163,5 @@ def serving(
         runtime.load()
         runtimes.append(runtime)
     app = create_app(ModelSet(runtimes))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client

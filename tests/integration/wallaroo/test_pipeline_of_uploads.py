@@ -24,9 +24,9 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import serve_app
 
 from ..cli import run_cli
-from ..servers import running
 from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, STEPS, Build, iris_classifier
 
 NAME = "iris-pipeline"
@@ -85,7 +85,7 @@ def client(pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[
     runtime = ModelRuntime(servable, version=servable.version.number)
     runtime.load()
     app = create_app(ModelSet([runtime]))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as opened:
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as opened:
         yield opened
 
 

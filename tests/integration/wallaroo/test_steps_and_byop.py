@@ -18,8 +18,8 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import serve_app
 
-from ..servers import running
 from .conftest import STEPS, TENSOR_SCHEMA, WEIGHTED_SCHEMA, WEIGHTS, Build, serving
 
 ROWS = [
@@ -99,7 +99,7 @@ def test_a_pipeline_with_a_byop_step_answers_the_result_frame(
     runtime = ModelRuntime(servable, version=servable.version.number)
     runtime.load()
     with (
-        running(create_app(ModelSet([runtime]))) as base,
+        serve_app(create_app(ModelSet([runtime]))) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         response = client.post("/v1/pipelines/byop-pipeline/infer", json=ROWS)

@@ -20,8 +20,7 @@ from modelport.schema import Field, Signature
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-
-from ..servers import running
+from modelport.testing import serve_app
 
 
 class Halve(modelport.Model):
@@ -72,7 +71,7 @@ def client() -> Iterator[httpx.Client]:
     models = ModelSet(
         [_runtime("inverse", Halve(), Invert()), _runtime("liar", Lies(), Invert()), plain]
     )
-    with running(create_app(models)) as base, httpx.Client(base_url=base, timeout=30) as opened:
+    with serve_app(create_app(models)) as base, httpx.Client(base_url=base, timeout=30) as opened:
         yield opened
 
 
