@@ -1,5 +1,6 @@
 """`modelport serve` as a real process: readiness while initialising, a failing initialise,
-and SIGTERM draining in-flight requests."""
+SIGTERM draining in-flight requests, and a server that cannot start reported with its output
+by modelport.testing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelport.errors import ModelFailed
 from modelport.testing import ServerProcess, start_server
 
 from .cli import run_cli
@@ -140,3 +142,10 @@ def test_serve_becomes_a_serving_process_without_cli_or_registry_code(
     assert "/pydantic_core/" not in loaded
     assert "/sqlalchemy/" not in loaded
     assert "/numpy/" in loaded  # the check reads the real process: the model's libraries are there
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path: Path) -> None:
+    environ = {"MODELPORT_HOME": str(tmp_path / "home")}
+    with pytest.raises(ModelFailed, match="exited with code 1 before it was ready") as failed:
+        start_server("nosuch", log_dir=tmp_path, env=environ)
+    assert "model 'nosuch' does not exist" in str(failed.value)

@@ -22,7 +22,8 @@ from modelport.testing import serve_app
 
 @pytest.fixture(scope="module")
 def rates(odahu_home: Path, rates_built: list[str]) -> Iterator[httpx.Client]:
-    """Both models in one server process (the one running the tests), over real HTTP."""
+    """Both models in one server (in the process running the tests) on a real socket: the
+    interleaved requests come concurrently over several connections."""
     settings = Settings(home=odahu_home)
     store = open_store(None, settings=settings)
     runtimes = []
