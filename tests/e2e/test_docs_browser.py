@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.servers import running
+from modelport.testing import serve_app
 from tests.integration.test_docs import docs_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     app, _ = docs_app()
-    with running(app) as url:
+    with serve_app(app) as url:
         yield url
 
 

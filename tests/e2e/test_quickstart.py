@@ -9,18 +9,22 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.servers import served, wait_ready
+from modelport.testing import start_server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "iris"
 
 
 def test_serve_the_example_answer_the_curl_line_and_stop_on_sigterm(tmp_path: Path) -> None:
-    serve_args = (str(EXAMPLE), "--env", "inherit")
-    with served(tmp_path / "home", *serve_args, env={"COLUMNS": "400"}) as server:
-        process, base = server
-        wait_ready(server, seconds=240)
-        assert process.stdout is not None
-        printed = [process.stdout.readline() for _ in range(2)]
+    environ = {"MODELPORT_HOME": str(tmp_path / "home"), "COLUMNS": "400"}
+    with start_server(
+        str(EXAMPLE),
+        serve_options=("--env", "inherit"),
+        log_dir=tmp_path,
+        env=environ,
+        ready_timeout=240,
+    ) as server:
+        process, base = server.process, server.url
+        printed = server.output().splitlines()
         curl = next(line for line in printed if line.startswith("curl "))
         body = re.search(r"-d '(.*)'", curl)
         assert body is not None, curl
@@ -32,5 +36,5 @@ def test_serve_the_example_answer_the_curl_line_and_stop_on_sigterm(tmp_path: Pa
         assert answer.status_code == 200
         assert answer.json() == [{"species": 0}]
         process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
     assert process.returncode == 0

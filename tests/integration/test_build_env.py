@@ -11,8 +11,9 @@ import httpx
 import pytest
 import yaml
 
+from modelport.testing import start_server
+
 from .cli import Result, run_cli
-from .servers import served, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -79,17 +80,15 @@ def test_a_conda_file_with_conda_only_packages_is_refused_by_name(
 
 
 def test_serve_runs_the_server_inside_the_model_environment(
-    iris_build: tuple[Path, Result], env_home: Path
+    iris_build: tuple[Path, Result], env_home: Path, tmp_path: Path
 ) -> None:
-    with served(env_home, "iris") as server:
-        process, base = server
-        wait_ready(server, seconds=180)
+    environ = {"MODELPORT_HOME": str(env_home)}
+    with start_server("iris", log_dir=tmp_path, env=environ, ready_timeout=180) as server:
+        process, base = server.process, server.url
         command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
         interpreter = Path(command[0].decode())
         assert interpreter.is_relative_to(env_home / "envs"), command
         rows = [{"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}]
         answer = httpx.post(f"{base}/v1/models/iris/predict", json=rows, timeout=10)
         assert answer.json() == [{"species": 2}]
-        process.terminate()
-        process.communicate(timeout=30)
-        assert process.returncode == 0
+        assert server.stop() == 0

@@ -28,10 +28,9 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-from modelport.testing.server import ServerProcess, free_port, start_server
+from modelport.testing import ServerProcess, free_port, serve_app, start_server
 
 from .cli import Result
-from .servers import running
 
 XY = Signature(inputs=[Field("x", float), Field("y", float)], outputs=[Field("sum", float)])
 
@@ -85,7 +84,7 @@ def server() -> Iterator[str]:
     models = [(Adder(), "adder"), (Labeller(), "labeller"), (Broken(), "broken")]
     models.append((Sleeper(), "sleeper"))
     app = create_app(ModelSet([_runtime(m, name) for m, name in models]))
-    with running(app) as url:
+    with serve_app(app) as url:
         yield url
 
 
@@ -199,7 +198,7 @@ def test_the_model_of_a_server_listing_one_is_found() -> None:
         return JSONResponse({"models": [{"name": "only", "ready": True}]})
 
     app = Starlette(routes=[Route("/v2/models", listing)])
-    with running(app) as url, modelport.Client(url) as client:
+    with serve_app(app) as url, modelport.Client(url) as client:
         assert client.model == "only"
 
 
@@ -212,7 +211,7 @@ def test_the_model_must_be_named_when_the_server_holds_several(server: str) -> N
 
     app = Starlette(routes=[Route("/v2/repository/index", index, methods=["POST"])])
     several = pytest.raises(errors.ConfigError, match=r"serves several models \(a, b\)")
-    with running(app) as url, modelport.Client(url) as client, several:
+    with serve_app(app) as url, modelport.Client(url) as client, several:
         _ = client.model
 
 

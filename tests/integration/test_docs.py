@@ -1,4 +1,5 @@
-"""``GET /openapi.json`` and Swagger UI at ``/docs`` on a real server (uvicorn, loopback)."""
+"""``GET /openapi.json`` and Swagger UI at ``/docs``, asked of the app in-process over ASGI
+(tests/e2e/test_docs_browser.py loads the same app's page in a browser, over a socket)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
 import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
 from openapi_spec_validator import validate
 from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 import modelport
 from modelport import Field, Signature
@@ -22,8 +23,7 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.protocols.docs import route_keys
 from modelport.serving.runtime import ModelRuntime
-
-from .servers import running
+from modelport.testing import app_client
 
 KINDS = Signature(
     inputs=[
@@ -82,16 +82,16 @@ def docs_app() -> tuple[Starlette, ModelSet]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, Starlette]]:
+def server() -> Iterator[tuple[TestClient, Starlette]]:
     app, _ = docs_app()
-    with running(app) as base:
-        yield base, app
+    with app_client(app) as client:
+        yield client, app
 
 
 @pytest.fixture(scope="module")
-def document(server: tuple[str, Starlette]) -> dict[str, Any]:
-    base, _ = server
-    response = httpx.get(f"{base}/openapi.json")
+def document(server: tuple[TestClient, Starlette]) -> dict[str, Any]:
+    client, _ = server
+    response = client.get("/openapi.json")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body: dict[str, Any] = response.json()
@@ -111,7 +111,7 @@ def test_the_served_document_is_valid_openapi_3_1(document: dict[str, Any]) -> N
 
 
 def test_every_route_of_the_app_is_documented(
-    server: tuple[str, Starlette], document: dict[str, Any]
+    server: tuple[TestClient, Starlette], document: dict[str, Any]
 ) -> None:
     _, app = server
     keys = list(route_keys(app.routes))
@@ -134,64 +134,65 @@ def examples_of(media: dict[str, Any]) -> list[Any]:
 
 
 def test_every_documented_request_example_is_answered_as_documented(
-    server: tuple[str, Starlette], document: dict[str, Any]
+    server: tuple[TestClient, Starlette], document: dict[str, Any]
 ) -> None:
-    base, _ = server
+    client, _ = server
     sent = 0
-    with httpx.Client(base_url=base) as client:
-        for path, operations in document["paths"].items():
-            operation = operations.get("post")
-            if operation is None:
-                continue
-            answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
-            validator = jsonschema.Draft202012Validator(
-                {**answer, "components": document["components"]}
-            )
-            for media_type, media in operation["requestBody"]["content"].items():
-                for example in examples_of(media):
-                    if media_type == "application/json":
-                        response = client.post(path, json=example)
-                    else:
-                        headers = {"content-type": media_type}
-                        response = client.post(path, content=example, headers=headers)
-                    assert response.status_code == 200, (path, media_type, response.text)
-                    errors = [e.message for e in validator.iter_errors(response.json())]
-                    assert not errors, (path, media_type, errors)
-                    sent += 1
+    for path, operations in document["paths"].items():
+        operation = operations.get("post")
+        if operation is None:
+            continue
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        validator = jsonschema.Draft202012Validator(
+            {**answer, "components": document["components"]}
+        )
+        for media_type, media in operation["requestBody"]["content"].items():
+            for example in examples_of(media):
+                if media_type == "application/json":
+                    response = client.post(path, json=example)
+                else:
+                    headers = {"content-type": media_type}
+                    response = client.post(path, content=example, headers=headers)
+                assert response.status_code == 200, (path, media_type, response.text)
+                errors = [e.message for e in validator.iter_errors(response.json())]
+                assert not errors, (path, media_type, errors)
+                sent += 1
     # kinds: 3 native JSON forms x 2 routes, KServe, V2 x 2; iris the same plus CSV x 2
     assert sent >= 20
 
 
 def test_the_kinds_model_really_reads_the_made_up_example(
-    server: tuple[str, Starlette], document: dict[str, Any]
+    server: tuple[TestClient, Starlette], document: dict[str, Any]
 ) -> None:
-    base, _ = server
+    client, _ = server
     operation = document["paths"]["/v1/models/kinds/predict"]["post"]
     example = operation["requestBody"]["content"]["application/json"]["examples"]["records"]
-    response = httpx.post(f"{base}/v1/models/kinds/predict", json=example["value"])
+    response = client.post("/v1/models/kinds/predict", json=example["value"])
     (row,) = example["value"]
     expected = float(np.sum(row["image"])) + len(row["tags"])
     assert response.json() == [{"label": row["city"].upper(), "total": expected}]
 
 
-def test_docs_page_loads_swagger_ui_from_this_server(server: tuple[str, Starlette]) -> None:
-    base, _ = server
-    with httpx.Client(base_url=base) as client:
-        page = client.get("/docs")
-        assert page.status_code == 200
-        assert page.headers["content-type"].startswith("text/html")
-        assert "SwaggerUIBundle" in page.text and '"openapi.json"' in page.text
-        assert "http://" not in page.text and "https://" not in page.text
-        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
-        assert {a.rsplit("/", 1)[-1] for a in assets} >= {"swagger-ui.css", "swagger-ui-bundle.js"}
-        for asset in assets:
-            url = urljoin(f"{base}/docs", asset)
-            assert url.startswith(f"{base}/docs/static/"), url  # no CDN: this server
-            response = client.get(url)
-            assert response.status_code == 200, url
-            suffix = "." + url.rsplit(".", 1)[-1]
-            assert ASSET_TYPES[suffix] in response.headers["content-type"], url
-            assert len(response.content) > 0
-        spec = client.get(urljoin(f"{base}/docs", "openapi.json"))
-        assert spec.status_code == 200 and spec.json()["openapi"] == "3.1.0"
-        assert client.get("/docs/static/no-such-file.js").status_code == 404
+def test_docs_page_loads_swagger_ui_from_this_server(
+    server: tuple[TestClient, Starlette],
+) -> None:
+    client, _ = server
+    base = str(client.base_url).rstrip("/")
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "SwaggerUIBundle" in page.text and '"openapi.json"' in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"swagger-ui.css", "swagger-ui-bundle.js"}
+    for asset in assets:
+        url = urljoin(f"{base}/docs", asset)
+        assert url.startswith(f"{base}/docs/static/"), url  # no CDN: this server
+        response = client.get(url)
+        assert response.status_code == 200, url
+        suffix = "." + url.rsplit(".", 1)[-1]
+        assert ASSET_TYPES[suffix] in response.headers["content-type"], url
+        assert len(response.content) > 0
+    spec = client.get(urljoin(f"{base}/docs", "openapi.json"))
+    assert spec.status_code == 200 and spec.json()["openapi"] == "3.1.0"
+    assert client.get("/docs/static/no-such-file.js").status_code == 404

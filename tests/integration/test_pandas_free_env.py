@@ -11,8 +11,9 @@ import httpx
 import pytest
 import yaml
 
+from modelport.testing import start_server
+
 from .cli import Result, run_cli
-from .servers import served, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -99,9 +100,9 @@ def test_a_numpy_model_is_built_and_served_without_pandas(
     assert not any(line.startswith("pandas==") for line in lock)
     # the first serve, with uv unable to reach any index or cache: finding the environment the
     # model was built in needs no resolution, so a machine offline serves what it built
-    with served(home, "iris-svc", env=OFFLINE) as server:
-        process, base = server
-        wait_ready(server, seconds=180)
+    environ = {"MODELPORT_HOME": str(home), **OFFLINE}
+    with start_server("iris-svc", log_dir=tmp_path, env=environ, ready_timeout=180) as server:
+        process, base = server.process, server.url
         answer = httpx.post(f"{base}/v1/models/iris-svc/predict", json=[ROW], timeout=10)
         assert answer.json() == [{"species": 0}]
         csv = httpx.post(

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import modelport
+from modelport.testing import ServerProcess, start_server
 from modelport.testing.plugin import ENV_MODEL, ENV_URL
-from modelport.testing.server import ServerProcess, start_server
 
 ECHO_TESTS = """
 def test_echoes(real_time_client):

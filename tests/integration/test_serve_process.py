@@ -1,5 +1,6 @@
 """`modelport serve` as a real process: readiness while initialising, a failing initialise,
-and SIGTERM draining in-flight requests."""
+SIGTERM draining in-flight requests, and a server that cannot start reported with its output
+by modelport.testing."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelport.errors import ModelFailed
+from modelport.testing import ServerProcess, start_server
+
 from .cli import run_cli
-from .servers import served, wait_ready
 
 MODEL = """
 import os
@@ -52,6 +55,12 @@ def home(project_factory: Callable[..., Path], tmp_path_factory: pytest.TempPath
     return home
 
 
+def serving(home: Path, target: str, log_dir: Path, **env: str) -> ServerProcess:
+    """``modelport serve TARGET`` on ``home``'s registry, not waited for (stopped on leaving)."""
+    environ = {"MODELPORT_HOME": str(home), **env}
+    return start_server(target, log_dir=log_dir, env=environ, wait=False)
+
+
 def _get(url: str) -> int | None:
     try:
         return httpx.get(url, timeout=2).status_code
@@ -59,31 +68,31 @@ def _get(url: str) -> int | None:
         return None
 
 
-def test_ready_only_after_initialize_finished(home: Path) -> None:
-    with served(home, "demo", env={"DEMO_INIT_SECONDS": "4"}) as server:
-        process, base = server
-        wait_ready(server, "/v2/health/live")
+def test_ready_only_after_initialize_finished(home: Path, tmp_path: Path) -> None:
+    with serving(home, "demo", tmp_path, DEMO_INIT_SECONDS="4") as server:
+        base = server.url
+        server.wait_ready("/v2/health/live")
         assert _get(f"{base}/v2/health/ready") == 503
         assert _get(f"{base}/v1/models/demo") == 503
-        wait_ready(server)
+        server.wait_ready()
         answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
         assert answer.json() == [{"waited": 0.0}]
-        assert process.poll() is None
+        assert server.process.poll() is None
 
 
-def test_a_failing_initialize_stops_serve_with_the_reason(home: Path) -> None:
-    with served(home, "demo", env={"DEMO_INIT_FAIL": "1"}) as (process, _):
-        code = process.wait(timeout=120)
-        stderr = process.stderr.read() if process.stderr else ""
+def test_a_failing_initialize_stops_serve_with_the_reason(home: Path, tmp_path: Path) -> None:
+    with serving(home, "demo", tmp_path, DEMO_INIT_FAIL="1") as server:
+        code = server.process.wait(timeout=120)
+        output = server.output()
     assert code != 0
-    assert "cannot open the weights" in stderr
-    assert "Traceback" not in stderr
+    assert "cannot open the weights" in output
+    assert "Traceback" not in output
 
 
-def test_sigterm_drains_in_flight_requests_then_exits_0(home: Path) -> None:
-    with served(home, "demo") as server:
-        process, base = server
-        wait_ready(server)
+def test_sigterm_drains_in_flight_requests_then_exits_0(home: Path, tmp_path: Path) -> None:
+    with serving(home, "demo", tmp_path) as server:
+        process, base = server.process, server.url
+        server.wait_ready()
         answers: list[httpx.Response] = []
         slow = threading.Thread(
             target=lambda: answers.append(
@@ -108,22 +117,22 @@ def test_serve_an_alias_or_an_artifact_file(home: Path, tmp_path: Path, target: 
     else:
         ref = str(tmp_path / "demo.zip")
         assert run_cli("export", "demo:1", "-o", ref, home=home).code == 0
-    with served(home, ref) as server:
-        wait_ready(server)
+    with serving(home, ref, tmp_path) as server:
+        server.wait_ready()
         answer = httpx.post(f"{server.url}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
         assert answer.json() == [{"waited": 0.0}]
-        server.process.terminate()
-        server.process.communicate(timeout=30)
-        assert server.process.returncode == 0
+        assert server.stop() == 0
 
 
-def test_serve_becomes_a_serving_process_without_cli_or_registry_code(home: Path) -> None:
+def test_serve_becomes_a_serving_process_without_cli_or_registry_code(
+    home: Path, tmp_path: Path
+) -> None:
     """`modelport serve` resolves the model, then becomes `python -m modelport.serving` (same
     pid, so signals sent to serve reach the server): no compiled module of the command line's
     settings (pydantic) or registry (SQLAlchemy) is loaded in the process answering requests."""
-    with served(home, "demo") as server:
-        process, base = server
-        wait_ready(server)
+    with serving(home, "demo", tmp_path) as server:
+        process, base = server.process, server.url
+        server.wait_ready()
         answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
         assert answer.json() == [{"waited": 0.0}]
         argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
@@ -133,3 +142,10 @@ def test_serve_becomes_a_serving_process_without_cli_or_registry_code(home: Path
     assert "/pydantic_core/" not in loaded
     assert "/sqlalchemy/" not in loaded
     assert "/numpy/" in loaded  # the check reads the real process: the model's libraries are there
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path: Path) -> None:
+    environ = {"MODELPORT_HOME": str(tmp_path / "home")}
+    with pytest.raises(ModelFailed, match="exited with code 1 before it was ready") as failed:
+        start_server("nosuch", log_dir=tmp_path, env=environ)
+    assert "model 'nosuch' does not exist" in str(failed.value)

@@ -1,27 +1,27 @@
-"""The model server over real HTTP: native and KServe V1 routes, codecs, errors, faults,
-streaming and metrics. Models are served in-process by uvicorn on an ephemeral port."""
+"""The model server's HTTP answers: native and KServe V1 routes, codecs, errors, faults,
+streamed errors and metrics. The app runs in-process over ASGI (nothing here needs a socket;
+tests/integration/test_serving_connections.py has what does)."""
 
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from starlette.testclient import TestClient
 
 import modelport
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime
+from modelport.testing import app_client
 
 from . import models_for_tests as m
-from .servers import running
 
 ARROW = "application/vnd.apache.arrow.stream"
 
@@ -34,7 +34,7 @@ def _runtime(model: modelport.Model, name: str, **options: object) -> ModelRunti
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[httpx.Client]:
+def server() -> Iterator[TestClient]:
     models = ModelSet(
         [
             _runtime(m.Adder(), "adder"),
@@ -48,7 +48,7 @@ def server() -> Iterator[httpx.Client]:
         ]
     )
     app = create_app(models, AppOptions(max_body_size=10_000))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with app_client(app) as client:
         yield client
 
 
@@ -57,7 +57,7 @@ SUMS = [{"sum": 3.0}, {"sum": 7.5}]
 
 
 @pytest.mark.parametrize("model", ["adder", "frame", "async"])
-def test_json_records_in_records_out(server: httpx.Client, model: str) -> None:
+def test_json_records_in_records_out(server: TestClient, model: str) -> None:
     answer = server.post(f"/v1/models/{model}/predict", json=ROWS)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/json"
@@ -84,14 +84,14 @@ def test_json_records_in_records_out(server: httpx.Client, model: str) -> None:
     ids=["instances", "inputs", "split", "split-query", "split-header", "columns", "lists"],
 )
 def test_every_json_orient(
-    server: httpx.Client, body: object, params: dict[str, str], headers: dict[str, str]
+    server: TestClient, body: object, params: dict[str, str], headers: dict[str, str]
 ) -> None:
     answer = server.post("/v1/models/adder/predict", json=body, params=params, headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json() == SUMS
 
 
-def test_csv_in_csv_out(server: httpx.Client) -> None:
+def test_csv_in_csv_out(server: TestClient) -> None:
     answer = server.post(
         "/v1/models/frame/predict",
         content=b"x,y\n1,2\n3,4.5\n",
@@ -102,7 +102,7 @@ def test_csv_in_csv_out(server: httpx.Client) -> None:
     assert answer.text.replace('"', "").split() == ["sum", "3", "7.5"]
 
 
-def test_arrow_in_arrow_out(server: httpx.Client) -> None:
+def test_arrow_in_arrow_out(server: TestClient) -> None:
     table = pa.table({"x": [1.0, 3.0], "y": [2.0, 4.5]})
     sink = io.BytesIO()
     with ipc.new_stream(sink, table.schema) as writer:
@@ -118,7 +118,7 @@ def test_arrow_in_arrow_out(server: httpx.Client) -> None:
     assert result.to_pylist() == SUMS
 
 
-def test_parquet_in_json_out(server: httpx.Client) -> None:
+def test_parquet_in_json_out(server: TestClient) -> None:
     sink = io.BytesIO()
     pq.write_table(pa.table({"x": [1.0, 3.0], "y": [2.0, 4.5]}), sink)
     answer = server.post(
@@ -129,7 +129,7 @@ def test_parquet_in_json_out(server: httpx.Client) -> None:
     assert answer.json() == SUMS
 
 
-def test_kserve_v1_predict_and_readiness(server: httpx.Client) -> None:
+def test_kserve_v1_predict_and_readiness(server: TestClient) -> None:
     answer = server.post("/v1/models/adder:predict", json={"instances": [[1.0, 2.0]]})
     assert answer.status_code == 200
     assert answer.json() == {"predictions": [3.0]}
@@ -137,7 +137,7 @@ def test_kserve_v1_predict_and_readiness(server: httpx.Client) -> None:
     assert ready.json() == {"name": "adder", "ready": True}
 
 
-def _problem(answer: httpx.Response, status: int) -> dict[str, object]:
+def _problem(answer: httpx2.Response, status: int) -> dict[str, object]:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     body: dict[str, object] = answer.json()
@@ -157,7 +157,7 @@ def _problem(answer: httpx.Response, status: int) -> dict[str, object]:
     ],
 )
 def test_invalid_input_is_422_naming_the_field(
-    server: httpx.Client, body: object, field: str | None, detail: str
+    server: TestClient, body: object, field: str | None, detail: str
 ) -> None:
     problem = _problem(server.post("/v1/models/adder/predict", json=body), 422)
     assert detail in str(problem["detail"])
@@ -173,7 +173,7 @@ def test_invalid_input_is_422_naming_the_field(
     ],
 )
 def test_malformed_bodies_are_400_with_the_parser_reason(
-    server: httpx.Client, content: bytes, content_type: str
+    server: TestClient, content: bytes, content_type: str
 ) -> None:
     problem = _problem(
         server.post(
@@ -184,7 +184,7 @@ def test_malformed_bodies_are_400_with_the_parser_reason(
     assert "malformed" in str(problem["detail"])
 
 
-def test_protocol_errors(server: httpx.Client) -> None:
+def test_protocol_errors(server: TestClient) -> None:
     _problem(server.post("/v1/models/nobody/predict", json=ROWS), 404)
     _problem(server.post("/v1/models/adder/versions/7/predict", json=ROWS), 404)
     _problem(server.get("/v1/models/adder/predict"), 405)
@@ -202,7 +202,7 @@ def test_protocol_errors(server: httpx.Client) -> None:
 
 
 def test_a_raising_model_is_500_with_its_message_and_the_server_stays_up(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     answer = server.post(
         "/v1/models/raises/predict", json=ROWS, headers={"x-request-id": "req-123"}
@@ -214,17 +214,17 @@ def test_a_raising_model_is_500_with_its_message_and_the_server_stays_up(
     assert server.post("/v1/models/adder/predict", json=ROWS).json() == SUMS
 
 
-def test_every_answer_carries_a_request_id(server: httpx.Client) -> None:
+def test_every_answer_carries_a_request_id(server: TestClient) -> None:
     answer = server.post("/v1/models/adder/predict", json=ROWS)
     assert len(answer.headers["x-request-id"]) == 32
 
 
-def test_wrong_row_count_from_the_model_is_500(server: httpx.Client) -> None:
+def test_wrong_row_count_from_the_model_is_500(server: TestClient) -> None:
     problem = _problem(server.post("/v1/models/wrong-rows/predict", json=ROWS), 500)
     assert "returned 3 rows for 2 input rows" in str(problem["detail"])
 
 
-def test_timeout_is_504_and_the_server_stays_up(server: httpx.Client) -> None:
+def test_timeout_is_504_and_the_server_stays_up(server: TestClient) -> None:
     problem = _problem(
         server.post("/v1/models/sleeps-timeout/predict", json=[{"x": 2.0, "y": 0.0}]), 504
     )
@@ -234,56 +234,14 @@ def test_timeout_is_504_and_the_server_stays_up(server: httpx.Client) -> None:
     ]
 
 
-def test_health_answers_while_a_slow_prediction_runs(server: httpx.Client) -> None:
-    results: dict[str, object] = {}
-
-    def slow() -> None:
-        results["slow"] = server.post("/v1/models/sleeps/predict", json=[{"x": 1.5, "y": 0.0}])
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    time.sleep(0.3)
-    started = time.monotonic()
-    health = server.get("/v2/health/live")
-    answered_after = time.monotonic() - started
-    thread.join()
-    assert health.status_code == 200
-    assert thread_result_ok(results["slow"])
-    assert answered_after < 1.0, "health waited for the prediction"
-
-
-def thread_result_ok(answer: object) -> bool:
-    return isinstance(answer, httpx.Response) and answer.json() == [{"sum": 1.5}]
-
-
 def test_a_fast_model_moves_onto_the_event_loop_and_keeps_answering(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     for _ in range(INLINE_AFTER_CALLS + 5):
         assert server.post("/v1/models/adder/predict", json=ROWS[:1]).json() == SUMS[:1]
 
 
-def test_streaming_ndjson_and_server_sent_events(server: httpx.Client) -> None:
-    rows = [{"text": "hello streaming world"}]
-    with server.stream("POST", "/v1/models/words/predict", json=rows) as answer:
-        assert answer.headers["content-type"].startswith("application/x-ndjson")
-        assert answer.headers.get("transfer-encoding") == "chunked"
-        lines = [line for line in answer.iter_lines() if line]
-    assert lines == ['{"token":"hello"}', '{"token":"streaming"}', '{"token":"world"}']
-
-    events = server.post(
-        "/v1/models/words/predict", json=rows, headers={"accept": "text/event-stream"}
-    )
-    assert events.headers["content-type"].startswith("text/event-stream")
-    assert events.text.split("\n\n")[:3] == [
-        'data: {"token":"hello"}',
-        'data: {"token":"streaming"}',
-        'data: {"token":"world"}',
-    ]
-    assert "event: end" in events.text
-
-
-def test_an_exception_mid_stream_ends_it_with_an_error_event(server: httpx.Client) -> None:
+def test_an_exception_mid_stream_ends_it_with_an_error_event(server: TestClient) -> None:
     rows = [{"text": "one boom two"}]
     events = server.post(
         "/v1/models/words/predict", json=rows, headers={"accept": "text/event-stream"}
@@ -298,7 +256,7 @@ def test_an_exception_mid_stream_ends_it_with_an_error_event(server: httpx.Clien
     assert server.post("/v1/models/adder/predict", json=ROWS).json() == SUMS
 
 
-def test_metrics_count_requests_errors_rows_and_latency(server: httpx.Client) -> None:
+def test_metrics_count_requests_errors_rows_and_latency(server: TestClient) -> None:
     server.post("/v1/models/frame/predict", json=ROWS)
     server.post("/v1/models/frame/predict", json=[{"x": 1.0}])
     text = server.get("/metrics").text

@@ -1,5 +1,6 @@
-"""Open Inference Protocol V2 over real HTTP, spoken by the real ``tritonclient.http`` client
-(JSON and binary tensors), plus every error case through httpx.
+"""Open Inference Protocol V2, spoken by the real ``tritonclient.http`` client (JSON and
+binary tensors) over a real socket, since it opens its own connections; the plain-JSON and
+error cases are asked of the same app in-process over ASGI.
 
 Models: an SVC trained on scikit-learn's bundled iris at fixture time, an echo model that
 returns its INT32 / BOOL / BYTES / FP16 / fixed-shape / text / date inputs, and a free-form one.
@@ -11,13 +12,14 @@ import gzip
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import numpy as np
 import pyarrow as pa
 import pytest
 import tritonclient.http as triton
 from sklearn.datasets import load_iris
 from sklearn.svm import SVC
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 from tritonclient.utils import InferenceServerException
 
 import modelport
@@ -27,8 +29,7 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-
-from .servers import running
+from modelport.testing import app_client, serve_app
 
 IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -97,8 +98,8 @@ def _runtime(model: modelport.Model, name: str, version: int = 1) -> ModelRuntim
     return runtime
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def v2_app() -> Starlette:
+    """The models above, loaded, in an app of their own (one per way of asking it)."""
     echo = Echo()
     iris = Iris()
     models = ModelSet(
@@ -110,7 +111,12 @@ def base_url() -> Iterator[str]:
             _runtime(Series(), "series"),
         ]
     )
-    with running(create_app(models)) as base:
+    return create_app(models)
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve_app(v2_app()) as base:
         yield base
 
 
@@ -122,8 +128,8 @@ def client(base_url: str) -> Iterator[triton.InferenceServerClient]:
 
 
 @pytest.fixture(scope="module")
-def http(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as session:
+def http() -> Iterator[TestClient]:
+    with app_client(v2_app()) as session:
         yield session
 
 
@@ -296,7 +302,7 @@ def test_free_form_model(client: triton.InferenceServerClient) -> None:
 # --- raw HTTP: the JSON shape and every error ------------------------------------------------
 
 
-def test_plain_json_answer(http: httpx.Client) -> None:
+def test_plain_json_answer(http: TestClient) -> None:
     body = {
         "inputs": [
             {"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": [[5.1, 3.5, 1.4, 0.2]]}
@@ -314,7 +320,7 @@ def test_plain_json_answer(http: httpx.Client) -> None:
     }
 
 
-def test_lists_and_times(http: httpx.Client) -> None:
+def test_lists_and_times(http: TestClient) -> None:
     metadata = http.get("/v2/models/series").json()
     assert metadata["inputs"] == [
         {"name": "tokens", "datatype": "FP64", "shape": [-1, -1]},
@@ -340,7 +346,7 @@ def test_lists_and_times(http: httpx.Client) -> None:
     assert (refused.status_code, refused.json()["field"]) == (422, "when")
 
 
-def test_model_ready_body(http: httpx.Client) -> None:
+def test_model_ready_body(http: TestClient) -> None:
     answer = http.get("/v2/models/iris/versions/1/ready")
     assert (answer.status_code, answer.json()) == (200, {"name": "iris", "ready": True})
 
@@ -385,7 +391,7 @@ ERRORS = [
 
 @pytest.mark.parametrize(("case", "body", "status", "field"), ERRORS, ids=[e[0] for e in ERRORS])
 def test_invalid_requests(
-    http: httpx.Client, case: str, body: dict[str, Any], status: int, field: str
+    http: TestClient, case: str, body: dict[str, Any], status: int, field: str
 ) -> None:
     answer = http.post("/v2/models/iris/infer", json=body)
     assert answer.status_code == status, answer.text
@@ -393,13 +399,13 @@ def test_invalid_requests(
     assert answer.json()["field"] == field
 
 
-def test_valid_body_passes(http: httpx.Client) -> None:
+def test_valid_body_passes(http: TestClient) -> None:
     answer = http.post("/v2/models/iris/infer", json=_iris_body())
     assert answer.status_code == 200, answer.text
     assert answer.json()["outputs"][0]["data"] == [0]
 
 
-def test_malformed_bodies(http: httpx.Client) -> None:
+def test_malformed_bodies(http: TestClient) -> None:
     broken = http.post("/v2/models/iris/infer", content=b"{not json")
     assert broken.status_code == 400
     header = b'{"inputs": []}'
@@ -419,7 +425,7 @@ def test_malformed_bodies(http: httpx.Client) -> None:
     assert (zipped.status_code, zipped.json()["field"]) == (422, "inputs")
 
 
-def test_binary_size_mismatch(http: httpx.Client) -> None:
+def test_binary_size_mismatch(http: TestClient) -> None:
     header = b'{"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP32", '
     header += b'"parameters": {"binary_data_size": 16}}]}'
     data = np.array([5.1, 3.5, 1.4, 0.2], dtype="<f4").tobytes()
@@ -433,7 +439,7 @@ def test_binary_size_mismatch(http: httpx.Client) -> None:
     assert good.json()["outputs"][0]["data"] == [0]
 
 
-def test_not_found(http: httpx.Client) -> None:
+def test_not_found(http: TestClient) -> None:
     for path in ("/v2/models/nope", "/v2/models/iris/versions/9", "/v2/models/nope/ready"):
         assert http.get(path).status_code == 404, path
     answer = http.post("/v2/models/iris/versions/9/infer", json=_iris_body())
@@ -444,7 +450,7 @@ def test_not_found(http: httpx.Client) -> None:
 def test_readiness_while_loading() -> None:
     loading = ModelRuntime(PythonModelServable(Iris(), name="slow", signature=Iris().schema()))
     app = create_app(ModelSet([loading]))
-    with running(app) as base, httpx.Client(base_url=base) as local:
+    with app_client(app) as local:
         assert local.get("/v2/health/live").status_code == 200
         assert local.get("/v2/health/ready").status_code == 503
         answer = local.get("/v2/models/slow/ready")

@@ -1,6 +1,7 @@
 """What each process imports: the serving process holds no command-line, registry or settings
-code, and ``import modelport`` alone loads none of the data libraries (each checked in a fresh
-interpreter, since this test process has imported everything already)."""
+code, ``import modelport`` alone loads none of the data libraries, and the pytest plugin no
+HTTP code (each checked in a fresh interpreter, since this test process has imported
+everything already)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,10 @@ def test_importing_modelport_alone_loads_no_data_library() -> None:
 def test_the_public_names_load_on_first_use() -> None:
     modules = _modules_after("from modelport import Client, Model, ModelportError")
     assert {"modelport.client", "modelport.model", "modelport.errors"} <= modules
+
+
+def test_the_pytest_plugin_loads_no_http_client_or_server() -> None:
+    """pytest loads ``modelport.testing.plugin`` in every session of every user."""
+    modules = _modules_after("import modelport.testing.plugin")
+    heavy = ("httpx", "uvicorn", "starlette", "anyio", "modelport.client", "modelport.serving")
+    assert _loaded(modules, heavy) == []

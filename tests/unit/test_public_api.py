@@ -181,3 +181,33 @@ def test_what_a_conventions_routes_are_given_is_pinned() -> None:
         "(*, home: 'Path | None' = None, registry_uri: 'str | None' = None, "
         "register_version: 'RegisterVersion | None' = None) -> 'None'"
     )
+
+
+def test_the_testing_helpers_are_pinned() -> None:
+    assert sorted(modelport.testing.__all__) == [
+        "ServerProcess",
+        "app_client",
+        "free_port",
+        "serve_app",
+        "start_server",
+    ]
+    for name in modelport.testing.__all__:
+        assert hasattr(modelport.testing, name), name
+    assert str(inspect.signature(modelport.testing.start_server)) == (
+        "(target: 'str', *, model: 'str | None' = None, log_dir: 'Path', "
+        "serve_options: 'Sequence[str]' = (), cli_options: 'Sequence[str]' = (), "
+        "env: 'Mapping[str, str] | None' = None, ready_timeout: 'float' = 600.0, "
+        "wait: 'bool' = True) -> 'ServerProcess'"
+    )
+    assert _public_methods(modelport.testing.ServerProcess) == {
+        "output": "(self) -> 'str'",
+        "stop": "(self) -> 'int'",
+        "wait_ready": "(self, path: 'str' = '/v2/health/ready', *, timeout: 'float' = 120.0) "
+        "-> 'None'",
+    }
+    assert [f.name for f in dataclasses.fields(modelport.testing.ServerProcess)] == [
+        "url",
+        "model",
+        "process",
+        "log",
+    ]

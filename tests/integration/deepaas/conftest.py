@@ -22,8 +22,9 @@ import httpx
 import pytest
 from uv import find_uv_bin
 
+from modelport.testing import free_port
+
 from ..cli import run_cli
-from ..servers import free_port
 
 PACKAGE = Path(__file__).parent / "dptest_package"
 DEEPAAS_VERSION = "2.6.0"

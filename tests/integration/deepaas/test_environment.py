@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from modelport.testing import free_port
+
 from ..cli import run_cli
-from ..servers import free_port
 from .conftest import PACKAGE as DPTEST
 from .conftest import Server, modelport_deepaas, serving
 

@@ -1,7 +1,8 @@
 """modelport's DEEPaaS server beyond what DEEPaaS 2.6.0 can be compared on: two models (module-
 and class-style) in one server, the Accept header, training beside predictions, cancelling,
 jobs kept across a restart, bad input leaving no temporary files, and the V2 routes of
-other models in the same app."""
+other models in the same app (that one in-process, over ASGI; the rest ask real
+``modelport serve --deepaas`` processes)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
+from modelport.testing import app_client
 
 from ..cli import run_cli
 from ..models_for_tests import Adder
-from ..servers import running
 from .conftest import PACKAGE, Server, modelport_deepaas
 from .test_conformance import wait_finished
 
@@ -188,10 +189,7 @@ def test_other_models_keep_the_v2_routes(monkeypatch: pytest.MonkeyPatch, tmp_pa
     adder = ModelRuntime(PythonModelServable(Adder(), name="adder"))
     for runtime in (deepaas, adder):
         runtime.load()
-    with (
-        running(create_app(ModelSet([deepaas, adder]))) as base,
-        httpx.Client(base_url=base) as http,
-    ):
+    with app_client(create_app(ModelSet([deepaas, adder]))) as http:
         inferred = http.post(
             "/v2/models/adder/infer",
             json={

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import shutil
 import tarfile
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,9 @@ from typing import Any
 import pytest
 from sklearn import datasets, linear_model
 
+from modelport.testing import start_server
+
 from ..cli import run_cli
-from ..servers import served, wait_ready
 
 SOURCES = Path(__file__).parent / "sources"
 
@@ -115,6 +117,9 @@ def receipt_built(odahu_home: Path) -> str:
 @contextmanager
 def serving(home: Path, ref: str) -> Iterator[str]:
     """``modelport serve REF`` as a real process; yields its base URL once it is ready."""
-    with served(home, ref) as server:
-        wait_ready(server)
+    environ = {"MODELPORT_HOME": str(home)}
+    with (
+        tempfile.TemporaryDirectory(prefix="odahu-serve-") as logs,
+        start_server(ref, log_dir=Path(logs), env=environ, ready_timeout=120) as server,
+    ):
         yield server.url

@@ -1,4 +1,4 @@
-"""An OMAF matrix-mode artifact (a ZIP) built, registered and served in-process over real HTTP:
+"""An OMAF matrix-mode artifact (a ZIP) built, registered and served in-process (over ASGI):
 Odahu's own routes beside modelport's."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 from sklearn import datasets, linear_model
+from starlette.testclient import TestClient
 
 from modelport.registry.uris import open_store
 from modelport.serving.app import create_app
@@ -17,8 +17,8 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import app_client
 
-from ..servers import running
 from .conftest import Built
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -26,14 +26,14 @@ ROWS = [0, 20, 55, 70, 77, 83, 106, 119, 133, 138]
 
 
 @pytest.fixture(scope="module")
-def iris_server(odahu_home: Path, built: Built) -> Iterator[httpx.Client]:
+def iris_server(odahu_home: Path, built: Built) -> Iterator[TestClient]:
     settings = Settings(home=odahu_home)
     store = open_store(None, settings=settings)
     version = store.resolve("iris-matrix:1")
     loaded = load_artifact(store.artifact_path(version), settings=settings, version=1)
     runtime = ModelRuntime(loaded.servable, version=1)
     runtime.load()
-    with running(create_app(ModelSet([runtime]))) as base, httpx.Client(base_url=base) as client:
+    with app_client(create_app(ModelSet([runtime]))) as client:
         yield client
 
 
@@ -53,7 +53,7 @@ def test_registered_under_model_name_with_version_label(built: Built) -> None:
 
 
 def test_invoke_passes_the_request_column_order(
-    iris_server: httpx.Client, iris_classifier: linear_model.LogisticRegression
+    iris_server: TestClient, iris_classifier: linear_model.LogisticRegression
 ) -> None:
     data = datasets.load_iris().data[ROWS]
     expected = iris_classifier.predict(data).tolist()
@@ -70,7 +70,7 @@ def test_invoke_passes_the_request_column_order(
 
 
 def test_invoke_without_columns_uses_the_entrypoint_order(
-    iris_server: httpx.Client, iris_classifier: linear_model.LogisticRegression
+    iris_server: TestClient, iris_classifier: linear_model.LogisticRegression
 ) -> None:
     data = datasets.load_iris().data[ROWS]
     answer = iris_server.post("/api/model/invoke", json={"data": data.tolist()})
@@ -78,7 +78,7 @@ def test_invoke_without_columns_uses_the_entrypoint_order(
 
 
 def test_native_route_gives_the_same_answers(
-    iris_server: httpx.Client, iris_classifier: linear_model.LogisticRegression
+    iris_server: TestClient, iris_classifier: linear_model.LogisticRegression
 ) -> None:
     data = datasets.load_iris().data[ROWS]
     records = [dict(zip(reversed(FEATURES), reversed(row), strict=True)) for row in data.tolist()]
@@ -87,7 +87,7 @@ def test_native_route_gives_the_same_answers(
     assert [r["species"] for r in answer.json()] == iris_classifier.predict(data).tolist()
 
 
-def test_info_is_the_swagger_built_from_get_info(iris_server: httpx.Client) -> None:
+def test_info_is_the_swagger_built_from_get_info(iris_server: TestClient) -> None:
     answer = iris_server.get("/api/model/info")
     assert answer.status_code == 200
     assert answer.headers["Model-Name"] == "iris-matrix"
@@ -101,12 +101,12 @@ def test_info_is_the_swagger_built_from_get_info(iris_server: httpx.Client) -> N
     assert "/api/model/invoke" in swagger["paths"]
 
 
-def test_healthcheck(iris_server: httpx.Client) -> None:
+def test_healthcheck(iris_server: TestClient) -> None:
     answer = iris_server.get("/healthcheck")
     assert (answer.status_code, answer.json()) == (200, {"status": True})
 
 
-def test_failures_answer_odahu_messages_and_the_server_stays_up(iris_server: httpx.Client) -> None:
+def test_failures_answer_odahu_messages_and_the_server_stays_up(iris_server: TestClient) -> None:
     no_data = iris_server.post("/api/model/invoke", json={"rows": [[1, 2, 3, 4]]})
     assert no_data.status_code == 422
     assert "data" in no_data.json()["message"]
@@ -125,15 +125,15 @@ def test_odahu_routes_are_absent_without_an_odahu_model() -> None:
 
     runtime = ModelRuntime(PythonModelServable(Adder(), name="adder", signature=Adder().schema()))
     runtime.load()
-    with running(create_app(ModelSet([runtime]))) as base:
-        assert httpx.post(f"{base}/api/model/invoke", json={"data": [[1, 2]]}).status_code == 404
-        assert httpx.get(f"{base}/healthcheck").status_code == 404
-        assert httpx.post(f"{base}/v1/models/adder/predict", json=[{"x": 1, "y": 2}]).json() == [
+    with app_client(create_app(ModelSet([runtime]))) as client:
+        assert client.post("/api/model/invoke", json={"data": [[1, 2]]}).status_code == 404
+        assert client.get("/healthcheck").status_code == 404
+        assert client.post("/v1/models/adder/predict", json=[{"x": 1, "y": 2}]).json() == [
             {"sum": 3.0}
         ]
 
 
-def test_predictions_are_numbers_not_text(iris_server: httpx.Client) -> None:
+def test_predictions_are_numbers_not_text(iris_server: TestClient) -> None:
     answer = iris_server.post("/api/model/invoke", json={"data": [[5.1, 3.5, 1.4, 0.2]]})
     assert isinstance(answer.json()["prediction"][0][0], int)
     assert np.asarray(answer.json()["prediction"]).shape == (1, 1)

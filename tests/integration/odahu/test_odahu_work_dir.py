@@ -17,13 +17,13 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
-
-from ..servers import running
+from modelport.testing import serve_app
 
 
 @pytest.fixture(scope="module")
 def rates(odahu_home: Path, rates_built: list[str]) -> Iterator[httpx.Client]:
-    """Both models in one server process (the one running the tests), over real HTTP."""
+    """Both models in one server (in the process running the tests) on a real socket: the
+    interleaved requests come concurrently over several connections."""
     settings = Settings(home=odahu_home)
     store = open_store(None, settings=settings)
     runtimes = []
@@ -34,7 +34,7 @@ def rates(odahu_home: Path, rates_built: list[str]) -> Iterator[httpx.Client]:
         runtime.load()
         runtimes.append(runtime)
     with (
-        running(create_app(ModelSet(runtimes))) as base,
+        serve_app(create_app(ModelSet(runtimes))) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         yield client

@@ -1,6 +1,7 @@
 """Bad Qwak projects fail the build with a message naming the file, class or test; nothing is
-registered (more build-step errors: tests/unit/test_qwak_format.py). ``--skip-tests`` skips both
-test kinds with a warning, and ``modelport test`` re-runs the unit and integration tests."""
+registered (more build-step errors: tests/unit/formats/qwak/test_format.py). ``--skip-tests``
+skips both test kinds with a warning, and ``modelport test`` re-runs the unit and integration
+tests."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from modelport.testing.server import ServerProcess, start_server
+from modelport.testing import ServerProcess, start_server
 
 from ..cli import Result
 

@@ -1,5 +1,6 @@
 """The Trusses under trusses/, each built once per session (--env inherit) into one registry,
-and served in-process on a free port."""
+and served in this process: asked over ASGI, or on a free loopback port where a test needs a
+real connection (streams read as they come, concurrent calls)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from modelport.registry.uris import open_store
 from modelport.serving.app import create_app
@@ -17,9 +19,9 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import app_client, serve_app
 
 from ..cli import run_cli
-from ..servers import running
 
 TRUSSES = Path(__file__).parent / "trusses"
 SECRET = "s3cr3t-Value-93f1c"
@@ -77,8 +79,15 @@ def runtime_of(truss_home: Path, built: Callable[[str], str]) -> Callable[..., M
 
 
 @contextmanager
-def serving(*runtimes: ModelRuntime) -> Iterator[httpx.Client]:
+def serving(*runtimes: ModelRuntime) -> Iterator[TestClient]:
+    """The runtimes in one app, and a client asking it in-process (over ASGI)."""
+    with app_client(create_app(ModelSet(list(runtimes)))) as client:
+        yield client
+
+
+@contextmanager
+def serving_on_a_socket(*runtimes: ModelRuntime) -> Iterator[httpx.Client]:
     """The runtimes behind a real server on a free port, and a client for it."""
     app = create_app(ModelSet(list(runtimes)))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client

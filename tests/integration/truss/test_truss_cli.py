@@ -13,9 +13,9 @@ import pytest
 
 from modelport.errors import ModelFailed
 from modelport.serving.runtime import ModelRuntime
+from modelport.testing import start_server
 
 from ..cli import run_cli
-from ..servers import served, wait_ready
 from .conftest import serving
 
 
@@ -28,8 +28,9 @@ def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:
     assert not (project / "main").exists()
     built = run_cli("build", str(project), "--env", "inherit", home=home)
     assert built.code == 0, built.stderr
-    with served(home, "my-model") as server:
-        wait_ready(server, "/v1/models/my-model")
+    environ = {"MODELPORT_HOME": str(home)}
+    with start_server("my-model", log_dir=tmp_path, env=environ, wait=False) as server:
+        server.wait_ready("/v1/models/my-model")
         answer = httpx.post(f"{server.url}/v1/models/my-model:predict", json={"text": "hello"})
         assert answer.json() == {"text": "hello", "reply": "world"}
 
@@ -51,12 +52,13 @@ def test_a_failing_load_keeps_readiness_false_with_the_reason(
 
 
 def test_serve_exits_non_zero_when_load_fails(
-    truss_home: Path, built: Callable[[str], str]
+    truss_home: Path, built: Callable[[str], str], tmp_path: Path
 ) -> None:
-    with served(truss_home, built("load_fails")) as (process, _):
-        _, stderr = process.communicate(timeout=120)
-    assert process.returncode != 0
-    assert "the weights are missing" in stderr
+    environ = {"MODELPORT_HOME": str(truss_home)}
+    with start_server(built("load_fails"), log_dir=tmp_path, env=environ, wait=False) as server:
+        code = server.process.wait(timeout=120)
+    assert code != 0
+    assert "the weights are missing" in server.output()
 
 
 @pytest.mark.parametrize("key", ["system_packages", "build_commands", "base_image"])
@@ -84,10 +86,13 @@ def env_home(tmp_path_factory: pytest.TempPathFactory, truss_sources: Path) -> P
 
 
 @pytest.mark.slow
-def test_a_truss_builds_its_own_environment_from_requirements(env_home: Path) -> None:
+def test_a_truss_builds_its_own_environment_from_requirements(
+    env_home: Path, tmp_path: Path
+) -> None:
     home = env_home
-    with served(home, "truss-packaged") as server:
-        wait_ready(server, "/v1/models/truss-packaged", seconds=300)
+    environ = {"MODELPORT_HOME": str(home)}
+    with start_server("truss-packaged", log_dir=tmp_path, env=environ, wait=False) as server:
+        server.wait_ready("/v1/models/truss-packaged", timeout=300)
         answer = httpx.post(f"{server.url}/v1/models/truss-packaged:predict", json={"text": "hi"})
     body = answer.json()
     assert body["shout"] == "HI!", "packages/ is on the import path"

@@ -9,8 +9,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from modelport.registry.uris import open_store
 from modelport.serving.runtime import ModelRuntime
@@ -20,12 +20,12 @@ from .conftest import serving
 
 
 @pytest.fixture(scope="module")
-def client(runtime_of: Callable[..., ModelRuntime]) -> Iterator[httpx.Client]:
+def client(runtime_of: Callable[..., ModelRuntime]) -> Iterator[TestClient]:
     with serving(runtime_of("relocated")) as client:
         yield client
 
 
-def test_each_location_key_is_honoured(client: httpx.Client) -> None:
+def test_each_location_key_is_honoured(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-relocated:predict", json={"x": 1})
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
@@ -37,7 +37,7 @@ def test_each_location_key_is_honoured(client: httpx.Client) -> None:
     }
 
 
-def test_only_the_configured_folders_are_packaged(client: httpx.Client, truss_home: Path) -> None:
+def test_only_the_configured_folders_are_packaged(client: TestClient, truss_home: Path) -> None:
     store = open_store(None, settings=Settings(home=truss_home))
     version = store.resolve("truss-relocated")
     with zipfile.ZipFile(store.artifact_path(version)) as archive:

@@ -9,9 +9,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
+from starlette.testclient import TestClient
 
 from modelport.registry.uris import open_store
 from modelport.serving.runtime import ModelRuntime
@@ -91,7 +91,7 @@ def test_the_value_is_in_neither_the_artifact_nor_the_registry(
 @pytest.fixture(scope="module")
 def client(
     build: Result, truss_home: Path, runtime_of: Callable[..., ModelRuntime]
-) -> Iterator[httpx.Client]:
+) -> Iterator[TestClient]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MODELPORT_HOME", str(truss_home))
         patch.setenv("MODELPORT_SECRETS_DIR", str(truss_home / "no-secrets-here"))
@@ -100,7 +100,7 @@ def client(
             yield client
 
 
-def test_the_served_model_never_gets_the_pasted_value(client: httpx.Client) -> None:
+def test_the_served_model_never_gets_the_pasted_value(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-pasted-secret:predict", json={})
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"config_secrets": {"tok": None, "other": None}, "tok": None}

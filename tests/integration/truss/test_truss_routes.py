@@ -1,13 +1,14 @@
 """Trusses served on the Truss server's routes: readiness, predict, the hook chain, typed inputs
-and their schema, msgpack, OpenAI-style routes, and Truss's error envelope."""
+and their schema, msgpack, OpenAI-style routes, and Truss's error envelope (in-process, over
+ASGI)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import httpx
 import msgpack
 import pytest
+from starlette.testclient import TestClient
 
 from modelport.serving.runtime import ModelRuntime
 
@@ -15,19 +16,19 @@ from .conftest import serving
 
 
 @pytest.fixture(scope="module")
-def client(runtime_of: Callable[..., ModelRuntime]) -> Iterator[httpx.Client]:
+def client(runtime_of: Callable[..., ModelRuntime]) -> Iterator[TestClient]:
     with serving(runtime_of("chain"), runtime_of("typed"), runtime_of("chat")) as client:
         yield client
 
 
-def test_root_and_readiness_answer_as_the_truss_server_does(client: httpx.Client) -> None:
+def test_root_and_readiness_answer_as_the_truss_server_does(client: TestClient) -> None:
     assert client.get("/").json() is True
     for path in ("/v1/models/truss-chain", "/v1/models/any-name", "/v1/models/x/loaded", "/ping"):
         answer = client.get(path)
         assert (answer.status_code, answer.json()) == (200, {}), path
 
 
-def test_async_preprocess_predict_and_sync_postprocess_run_in_order(client: httpx.Client) -> None:
+def test_async_preprocess_predict_and_sync_postprocess_run_in_order(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-chain:predict", json={"values": [1, 2, 3]})
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
@@ -39,7 +40,7 @@ def test_async_preprocess_predict_and_sync_postprocess_run_in_order(client: http
     }
 
 
-def test_the_body_is_json_whatever_the_content_type(client: httpx.Client) -> None:
+def test_the_body_is_json_whatever_the_content_type(client: TestClient) -> None:
     answer = client.post(
         "/v1/models/truss-chain:predict",
         content=b'{"values": [5]}',
@@ -48,7 +49,7 @@ def test_the_body_is_json_whatever_the_content_type(client: httpx.Client) -> Non
     assert answer.json()["total"] == 10
 
 
-def test_msgpack_in_msgpack_out(client: httpx.Client) -> None:
+def test_msgpack_in_msgpack_out(client: TestClient) -> None:
     for route in (":predict_binary", ":predict"):
         answer = client.post(
             f"/v1/models/truss-chain{route}",
@@ -61,7 +62,7 @@ def test_msgpack_in_msgpack_out(client: httpx.Client) -> None:
 
 
 def test_a_typed_model_validates_its_input_and_publishes_its_schema(
-    client: httpx.Client,
+    client: TestClient,
 ) -> None:
     answer = client.post("/v1/models/truss-typed:predict", json={"text": "hi", "repeat": 2})
     assert answer.json() == {"text": "hi hi", "length": 5}
@@ -72,26 +73,26 @@ def test_a_typed_model_validates_its_input_and_publishes_its_schema(
     assert schema["supports_streaming"] is False
 
 
-def test_a_validation_error_is_a_400_naming_the_field(client: httpx.Client) -> None:
+def test_a_validation_error_is_a_400_naming_the_field(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-typed:predict", json={"text": "hi", "repeat": 9})
     assert answer.status_code == 400
     assert "repeat" in answer.json()["error"]
     assert answer.headers["x-baseten-error-code"] == "700"
 
 
-def test_an_untyped_model_has_no_schema(client: httpx.Client) -> None:
+def test_an_untyped_model_has_no_schema(client: TestClient) -> None:
     answer = client.get("/v1/models/truss-chain/schema")
     assert (answer.status_code, answer.json()) == (404, {"error": "No schema found"})
 
 
-def test_malformed_json_is_a_400_in_truss_words(client: httpx.Client) -> None:
+def test_malformed_json_is_a_400_in_truss_words(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-chain:predict", content=b'{"values": [1,')
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("Invalid JSON payload: ")
     assert answer.headers["x-baseten-error-source"] == "04"
 
 
-def test_user_code_failing_is_a_plain_500(client: httpx.Client) -> None:
+def test_user_code_failing_is_a_plain_500(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-chain:predict", json={"no-values": 1})
     assert answer.status_code == 500
     assert answer.json() == {"error": "Internal Server Error (in model/chainlet)."}
@@ -99,17 +100,17 @@ def test_user_code_failing_is_a_plain_500(client: httpx.Client) -> None:
     assert client.get("/v1/models/truss-chain").status_code == 200, "the server carries on"
 
 
-def test_invocations_is_predict(client: httpx.Client) -> None:
+def test_invocations_is_predict(client: TestClient) -> None:
     assert client.post("/invocations", json={"values": [2]}).json()["total"] == 4
 
 
-def test_chat_completions_calls_the_models_method(client: httpx.Client) -> None:
+def test_chat_completions_calls_the_models_method(client: TestClient) -> None:
     body = {"messages": [{"role": "user", "content": "abc"}]}
     answer = client.post("/v1/chat/completions", json=body)
     assert answer.json()["choices"][0]["message"]["content"] == "cba"
 
 
-def test_a_streaming_chat_completion_is_server_sent_events(client: httpx.Client) -> None:
+def test_a_streaming_chat_completion_is_server_sent_events(client: TestClient) -> None:
     body = {"messages": [{"role": "user", "content": "one two"}], "stream": True}
     with client.stream("POST", "/v1/chat/completions", json=body) as answer:
         assert answer.headers["content-type"].startswith("text/event-stream")
@@ -119,13 +120,13 @@ def test_a_streaming_chat_completion_is_server_sent_events(client: httpx.Client)
     assert events[-1] == "data: [DONE]"
 
 
-def test_a_missing_openai_method_is_a_404(client: httpx.Client) -> None:
+def test_a_missing_openai_method_is_a_404(client: TestClient) -> None:
     answer = client.post("/v1/embeddings", json={"input": "x"})
     assert answer.status_code == 404
     assert answer.json() == {"error": "`embeddings` must only be called if model has it."}
 
 
-def test_unknown_routes_are_plain_404s(client: httpx.Client) -> None:
+def test_unknown_routes_are_plain_404s(client: TestClient) -> None:
     assert client.get("/v2/nothing").status_code == 404
 
 

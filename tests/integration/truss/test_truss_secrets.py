@@ -13,19 +13,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from modelport.registry.uris import open_store
 from modelport.secrets import SecretStore
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import start_server
 
 from ..cli import run_cli
-from ..servers import served, wait_ready
 from .conftest import SECRET, serving
 
 
 @pytest.fixture(scope="module")
-def client(truss_home: Path, runtime_of: Callable[..., ModelRuntime]) -> Iterator[httpx.Client]:
+def client(truss_home: Path, runtime_of: Callable[..., ModelRuntime]) -> Iterator[TestClient]:
     stored = run_cli("secret", "set", "api_key", "--value", SECRET, home=truss_home)
     assert stored.code == 0, stored.stderr
     with pytest.MonkeyPatch.context() as patch:
@@ -36,7 +37,7 @@ def client(truss_home: Path, runtime_of: Callable[..., ModelRuntime]) -> Iterato
 
 
 def test_the_model_gets_the_expanded_config_data_dir_secrets_and_variables(
-    client: httpx.Client,
+    client: TestClient,
 ) -> None:
     answer = client.post("/v1/models/truss-echo:predict", json={"x": 1})
     assert answer.status_code == 200, answer.text
@@ -53,26 +54,29 @@ def test_the_model_gets_the_expanded_config_data_dir_secrets_and_variables(
 
 
 def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_servers_output(
-    client: httpx.Client, truss_home: Path
+    client: TestClient, truss_home: Path, tmp_path: Path
 ) -> None:
     """Everything ``modelport serve`` writes (every logger and handler, uvicorn's too) is read
     from the process's own stdout and stderr."""
-    environ = {"MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here")}
-    with served(truss_home, "truss-echo", env=environ) as server:
-        process, base = server
-        wait_ready(server, "/v1/models/truss-echo")
+    environ = {
+        "MODELPORT_HOME": str(truss_home),
+        "MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here"),
+    }
+    with start_server("truss-echo", log_dir=tmp_path, env=environ, wait=False) as server:
+        base = server.url
+        server.wait_ready("/v1/models/truss-echo")
         answer = httpx.post(f"{base}/v1/models/truss-echo:predict", json={"leak": True})
         own_route = httpx.post(f"{base}/v1/models/truss-echo/predict", json=[{"leak": True}])
-        process.terminate()
-        stdout, stderr = process.communicate(timeout=30)
+        server.stop()
+        output = server.output()
     assert answer.status_code == 500 and own_route.status_code == 500
     assert SECRET not in answer.text + own_route.text
-    assert "the key *** was refused" in stderr
-    assert SECRET not in stdout + stderr
+    assert "the key *** was refused" in output
+    assert SECRET not in output
 
 
 def test_reading_an_undeclared_secret_fails_clearly(
-    client: httpx.Client, caplog: pytest.LogCaptureFixture
+    client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="modelport.serving.truss"):
         answer = client.post("/v1/models/truss-echo:predict", json={"undeclared": True})
@@ -82,7 +86,7 @@ def test_reading_an_undeclared_secret_fails_clearly(
 
 
 def test_no_secret_value_is_in_the_artifact_or_the_registry(
-    client: httpx.Client, truss_home: Path
+    client: TestClient, truss_home: Path
 ) -> None:
     store = open_store(None, settings=Settings(home=truss_home))
     version = store.resolve("truss-echo")
@@ -96,14 +100,14 @@ def test_no_secret_value_is_in_the_artifact_or_the_registry(
     assert SECRET not in listed.stdout + listed.stderr
 
 
-def test_the_registry_keeps_the_configs_other_keys(truss_home: Path, client: httpx.Client) -> None:
+def test_the_registry_keeps_the_configs_other_keys(truss_home: Path, client: TestClient) -> None:
     version = open_store(None, settings=Settings(home=truss_home)).resolve("truss-echo")
     assert version.metadata["resources"]["memory"] == "512Mi"
     assert version.metadata["model_metadata"] == {"owner": "tests"}
     assert version.metadata["description"].startswith("Echoes")
 
 
-def test_a_secret_in_an_error_on_modelports_own_route_is_blanked(client: httpx.Client) -> None:
+def test_a_secret_in_an_error_on_modelports_own_route_is_blanked(client: TestClient) -> None:
     answer = client.post("/v1/models/truss-echo/predict", json=[{"leak": True}])
     assert answer.status_code == 500
     assert SECRET not in answer.text

@@ -1,5 +1,7 @@
 """Streaming Trusses (sync and async generators) read with a real HTTP stream, and
-``predict_concurrency`` bounding concurrent predict calls."""
+``predict_concurrency`` bounding concurrent predict calls: on a real socket, since the chunks
+must come over the connection as they are made, a failure mid-stream must break it, and
+the concurrent calls come over connections of their own."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 
 from modelport.serving.runtime import ModelRuntime
 
-from .conftest import serving
+from .conftest import serving_on_a_socket
 
 STREAMERS = ["truss-stream-sync", "truss-stream-async"]
 
@@ -20,7 +22,7 @@ STREAMERS = ["truss-stream-sync", "truss-stream-async"]
 @pytest.fixture(scope="module")
 def client(runtime_of: Callable[..., ModelRuntime]) -> Iterator[httpx.Client]:
     runtimes = [runtime_of("stream_sync"), runtime_of("stream_async"), runtime_of("concurrent")]
-    with serving(*runtimes) as client:
+    with serving_on_a_socket(*runtimes) as client:
         yield client
 
 

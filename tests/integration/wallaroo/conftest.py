@@ -1,5 +1,5 @@
 """Wallaroo uploads built once per session into a registry of their own, and served in-process
-by uvicorn on an ephemeral port."""
+(asked over ASGI)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pyarrow as pa
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+from starlette.testclient import TestClient
 
 from modelport.builder.build import BuildOptions, build_project
 from modelport.formats.wallaroo.options import OPTION_NAMES, upload_options
@@ -26,8 +26,7 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
-
-from ..servers import running
+from modelport.testing import app_client
 
 HERE = Path(__file__).parent
 STEPS = HERE / "steps"
@@ -153,8 +152,8 @@ def iris_onnx(build: Build, tmp_path_factory: pytest.TempPathFactory) -> ModelVe
 @contextmanager
 def serving(
     store: RegistryStore, settings: Settings, versions: list[ModelVersion]
-) -> Iterator[httpx.Client]:
-    """The versions served together over real HTTP; yields a client on the server."""
+) -> Iterator[TestClient]:
+    """The versions served together in one app; yields a client asking it over ASGI."""
     runtimes = []
     for version in versions:
         loaded = load_artifact(
@@ -164,5 +163,5 @@ def serving(
         runtime.load()
         runtimes.append(runtime)
     app = create_app(ModelSet(runtimes))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with app_client(app) as client:
         yield client

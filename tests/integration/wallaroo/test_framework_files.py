@@ -8,13 +8,13 @@ import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import joblib
 import numpy as np
 import pyarrow as pa
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import LinearRegression
+from starlette.testclient import TestClient
 
 from modelport.errors import ModelportError
 from modelport.registry.store import RegistryStore
@@ -60,7 +60,7 @@ def server(
     store: RegistryStore,
     settings: Settings,
     request: pytest.FixtureRequest,
-) -> Iterator[httpx.Client]:
+) -> Iterator[TestClient]:
     output = pa.schema([pa.field("output", pa.float64())])
     inputs = pa.schema([pa.field("inputs", pa.list_(pa.float64(), DIABETES_X.shape[1]))])
     versions = [
@@ -86,7 +86,7 @@ def inputs_rows(matrix: np.ndarray) -> list[dict[str, object]]:
 
 
 def test_a_scikit_learn_classifier_takes_the_inputs_column_and_returns_predictions(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     answer = server.post("/v1/models/iris-sklearn/predict", json=inputs_rows(IRIS_X[ROWS]))
     assert answer.status_code == 200, answer.text
@@ -96,7 +96,7 @@ def test_a_scikit_learn_classifier_takes_the_inputs_column_and_returns_predictio
 
 
 def test_a_pickled_regressor_answers_in_the_column_its_output_schema_names(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     answer = server.post("/v1/models/diabetes-sklearn/predict", json=inputs_rows(DIABETES_X[ROWS]))
     assert answer.status_code == 200, answer.text
@@ -106,7 +106,7 @@ def test_a_pickled_regressor_answers_in_the_column_its_output_schema_names(
 
 
 def test_the_inputs_column_must_hold_as_many_features_as_the_model_was_trained_on(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     answer = server.post("/v1/models/iris-sklearn/predict", json=[{"inputs": [1.0, 2.0]}])
     assert answer.status_code == 422
@@ -115,7 +115,7 @@ def test_the_inputs_column_must_hold_as_many_features_as_the_model_was_trained_o
 
 @pytest.mark.skipif(not (has("skl2onnx") and has("onnxruntime")), reason="extra onnx absent")
 def test_an_onnx_model_converted_from_scikit_learn_serves_the_same_answers(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     rows = [{"tensor": row.tolist()} for row in IRIS_X[ROWS]]
     answer = server.post("/v1/models/iris-onnx/predict", json=rows)
@@ -130,7 +130,7 @@ def test_an_onnx_model_converted_from_scikit_learn_serves_the_same_answers(
 
 @pytest.mark.skipif(not has("xgboost"), reason="extra xgboost absent")
 def test_a_pickled_xgboost_model_is_detected_and_served(
-    server: httpx.Client, store: RegistryStore
+    server: TestClient, store: RegistryStore
 ) -> None:
     """Built with no --framework (the server fixture): detected as xgboost from the pickle."""
     import xgboost

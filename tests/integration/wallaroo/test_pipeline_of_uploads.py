@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
+from starlette.testclient import TestClient
 
 from modelport.pipelines.loading import load_pipeline
 from modelport.pipelines.store import PipelineStore
@@ -24,9 +24,9 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import app_client
 
 from ..cli import run_cli
-from ..servers import running
 from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, STEPS, Build, iris_classifier
 
 NAME = "iris-pipeline"
@@ -79,13 +79,13 @@ def pipeline(build: Build, iris_onnx: ModelVersion, wallaroo_home: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[httpx.Client]:
+def client(pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[TestClient]:
     with PipelineStore.open(settings=settings) as pipes:
         servable = load_pipeline(pipeline, registry=store, pipelines=pipes, settings=settings)
     runtime = ModelRuntime(servable, version=servable.version.number)
     runtime.load()
     app = create_app(ModelSet([runtime]))
-    with running(app) as base, httpx.Client(base_url=base, timeout=30) as opened:
+    with app_client(app) as opened:
         yield opened
 
 
@@ -111,7 +111,7 @@ def _arrow(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def test_pandas_records_in_result_frame_out(client: httpx.Client) -> None:
+def test_pandas_records_in_result_frame_out(client: TestClient) -> None:
     response = client.post(
         f"/v1/pipelines/{NAME}/infer", json=ROWS, headers={"Content-Type": PANDAS_RECORDS}
     )
@@ -122,7 +122,7 @@ def test_pandas_records_in_result_frame_out(client: httpx.Client) -> None:
     assert all(isinstance(r["time"], int) for r in records)
 
 
-def test_arrow_in_arrow_out(client: httpx.Client) -> None:
+def test_arrow_in_arrow_out(client: TestClient) -> None:
     response = client.post(
         f"/v1/pipelines/{NAME}/infer",
         content=_arrow(pa.Table.from_pylist(ROWS)),
@@ -135,7 +135,7 @@ def test_arrow_in_arrow_out(client: httpx.Client) -> None:
     _check_frame(frame.to_pylist())
 
 
-def test_an_arrow_file_in_an_arrow_file_out(client: httpx.Client) -> None:
+def test_an_arrow_file_in_an_arrow_file_out(client: TestClient) -> None:
     """What Wallaroo's own clients send and ask for: the Arrow IPC file format."""
     sink = pa.BufferOutputStream()
     with ipc.new_file(sink, pa.schema([pa.field("measures", pa.list_(pa.float64()))])) as writer:
@@ -151,7 +151,7 @@ def test_an_arrow_file_in_an_arrow_file_out(client: httpx.Client) -> None:
     _check_frame(frame.to_pylist())
 
 
-def test_an_arrow_stream_sent_as_an_arrow_file_is_a_400(client: httpx.Client) -> None:
+def test_an_arrow_stream_sent_as_an_arrow_file_is_a_400(client: TestClient) -> None:
     response = client.post(
         f"/v1/pipelines/{NAME}/infer",
         content=_arrow(pa.Table.from_pylist(ROWS)),
@@ -182,9 +182,7 @@ def test_pipeline_infer_holds_its_rows_to_the_data_rules(
     assert "'measures' is a ragged tensor: row 1 has shape (2,)" in line
 
 
-def _refused(
-    client: httpx.Client, body: object, media_type: str = PANDAS_RECORDS
-) -> dict[str, str]:
+def _refused(client: TestClient, body: object, media_type: str = PANDAS_RECORDS) -> dict[str, str]:
     response = client.post(
         f"/v1/pipelines/{NAME}/infer",
         content=json.dumps(body),
@@ -195,20 +193,20 @@ def _refused(
     return problem
 
 
-def test_columns_of_unequal_rows_are_refused(client: httpx.Client) -> None:
+def test_columns_of_unequal_rows_are_refused(client: TestClient) -> None:
     body = {"measures": [ROWS[0]["measures"], ROWS[1]["measures"]], "extra": [1.0]}
     problem = _refused(client, body, "application/json; format=pandas-columns")
     assert problem["field"] == "extra"
     assert "different numbers of rows: 'measures' has 2, 'extra' has 1" in problem["detail"]
 
 
-def test_a_ragged_tensor_is_refused_naming_the_row(client: httpx.Client) -> None:
+def test_a_ragged_tensor_is_refused_naming_the_row(client: TestClient) -> None:
     problem = _refused(client, [ROWS[0], {"measures": [63.0, 28.0]}])
     assert problem["field"] == "measures[1]"
     assert "'measures' is a ragged tensor: row 1 has shape (2,)" in problem["detail"]
 
 
-def test_floats_mixed_with_strings_are_refused_naming_the_column(client: httpx.Client) -> None:
+def test_floats_mixed_with_strings_are_refused_naming_the_column(client: TestClient) -> None:
     problem = _refused(client, [ROWS[0], {"measures": [63.0, "long", 51.0, 15.0]}])
     assert problem["field"] == "measures[1]"
     assert "'measures' mixes data types (number and string) at row 1" in problem["detail"]

@@ -1,13 +1,14 @@
-"""Python steps and BYOP models built, registered and served over real HTTP."""
+"""Python steps and BYOP models built, registered and served (in-process, over ASGI)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import numpy as np
 import pyarrow as pa
 import pytest
+from starlette.testclient import TestClient
 
 from modelport.pipelines import editing
 from modelport.pipelines.loading import load_pipeline
@@ -18,8 +19,8 @@ from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
+from modelport.testing import app_client
 
-from ..servers import running
 from .conftest import STEPS, TENSOR_SCHEMA, WEIGHTED_SCHEMA, WEIGHTS, Build, serving
 
 ROWS = [
@@ -47,7 +48,7 @@ def server(
     byop_model: ModelVersion,
     store: RegistryStore,
     settings: Settings,
-) -> Iterator[httpx.Client]:
+) -> Iterator[TestClient]:
     versions = [
         weighted_step,
         build(STEPS / "async_weighted_sum.py", name="async-step", **SCHEMAS),
@@ -72,12 +73,12 @@ def server(
         yield client
 
 
-def predict(server: httpx.Client, model: str, rows: list[dict[str, object]]) -> httpx.Response:
+def predict(server: TestClient, model: str, rows: list[dict[str, object]]) -> httpx2.Response:
     return server.post(f"/v1/models/{model}/predict", json=rows)
 
 
 def test_a_python_step_and_a_byop_model_with_the_same_logic_answer_alike(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     step = predict(server, "step", ROWS)
     byop = predict(server, "byop", ROWS)
@@ -98,10 +99,7 @@ def test_a_pipeline_with_a_byop_step_answers_the_result_frame(
         )
     runtime = ModelRuntime(servable, version=servable.version.number)
     runtime.load()
-    with (
-        running(create_app(ModelSet([runtime]))) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
+    with app_client(create_app(ModelSet([runtime]))) as client:
         response = client.post("/v1/pipelines/byop-pipeline/infer", json=ROWS)
     assert response.status_code == 200, response.text
     frame = response.json()
@@ -112,13 +110,13 @@ def test_a_pipeline_with_a_byop_step_answers_the_result_frame(
     assert [r["check_failures"] for r in frame] == [1, 0, 0]  # 5.5 is not under 5
 
 
-def test_an_async_process_data_is_awaited(server: httpx.Client) -> None:
+def test_an_async_process_data_is_awaited(server: TestClient) -> None:
     answer = predict(server, "async-step", ROWS)
     assert answer.status_code == 200, answer.text
     assert answer.json() == expected()
 
 
-def test_input_columns_are_read_by_name_in_any_order_over_v2(server: httpx.Client) -> None:
+def test_input_columns_are_read_by_name_in_any_order_over_v2(server: TestClient) -> None:
     body = {
         "inputs": [
             {"name": "tensor", "shape": [1, 4], "datatype": "FP64", "data": [1, 2, 3, 4]},
@@ -131,14 +129,14 @@ def test_input_columns_are_read_by_name_in_any_order_over_v2(server: httpx.Clien
 
 
 @pytest.mark.parametrize("model", ["legacy-frame", "legacy-string"])
-def test_legacy_wallaroo_json_steps_in_both_variants(server: httpx.Client, model: str) -> None:
+def test_legacy_wallaroo_json_steps_in_both_variants(server: TestClient, model: str) -> None:
     answer = predict(server, model, [{"dense_2": [1.5]}, {"dense_2": [-0.25]}])
     assert answer.status_code == 200, answer.text
     assert answer.json() == [{"output": [15.0]}, {"output": [-2.5]}]
 
 
 def test_a_step_whose_output_breaks_its_schema_is_a_500_naming_the_column(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     answer = predict(server, "wrong-type", ROWS)
     assert answer.status_code == 500
@@ -148,14 +146,14 @@ def test_a_step_whose_output_breaks_its_schema_is_a_500_naming_the_column(
     assert "double" in problem["detail"]
 
 
-def test_a_step_returning_fewer_rows_than_it_was_given_is_a_500(server: httpx.Client) -> None:
+def test_a_step_returning_fewer_rows_than_it_was_given_is_a_500(server: TestClient) -> None:
     answer = predict(server, "drops-a-row", ROWS)
     assert answer.status_code == 500
     assert "2 rows for 3 input rows" in answer.json()["detail"]
 
 
 def test_a_step_that_raises_is_a_500_with_its_message_and_the_server_goes_on(
-    server: httpx.Client,
+    server: TestClient,
 ) -> None:
     answer = predict(server, "raises", ROWS)
     assert answer.status_code == 500
@@ -163,7 +161,7 @@ def test_a_step_that_raises_is_a_500_with_its_message_and_the_server_goes_on(
     assert predict(server, "step", ROWS).status_code == 200
 
 
-def test_a_ragged_tensor_is_refused_before_the_step_runs(server: httpx.Client) -> None:
+def test_a_ragged_tensor_is_refused_before_the_step_runs(server: TestClient) -> None:
     rows = [{"tensor": [1.0, 2.0, 3.0, 4.0]}, {"tensor": [1.0, 2.0]}]
     answer = predict(server, "step", rows)
     assert answer.status_code == 422
@@ -172,7 +170,7 @@ def test_a_ragged_tensor_is_refused_before_the_step_runs(server: httpx.Client) -
     assert "ragged tensor: row 1 has 2 values where every row needs 4" in problem["detail"]
 
 
-def test_floats_mixed_with_strings_in_a_tensor_are_refused(server: httpx.Client) -> None:
+def test_floats_mixed_with_strings_in_a_tensor_are_refused(server: TestClient) -> None:
     rows = [{"tensor": [1.0, "Bob", 3.0, 4.0]}, {"tensor": [1.0, 2.0, 3.0, 4.0]}]
     answer = predict(server, "step", rows)
     assert answer.status_code == 422, answer.text
@@ -181,7 +179,7 @@ def test_floats_mixed_with_strings_in_a_tensor_are_refused(server: httpx.Client)
     assert "values of mixed or unsupported types in column 'tensor'" in problem["detail"]
 
 
-def test_columns_of_unequal_rows_are_refused(server: httpx.Client) -> None:
+def test_columns_of_unequal_rows_are_refused(server: TestClient) -> None:
     body = {
         "inputs": [
             {"name": "tensor", "shape": [2, 4], "datatype": "FP64", "data": [1.0] * 8},

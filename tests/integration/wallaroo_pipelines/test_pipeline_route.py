@@ -1,16 +1,16 @@
-"""The Wallaroo route in-process over real HTTP, beside a plain model: which names it answers,
+"""The Wallaroo route in-process (over ASGI), beside a plain model: which names it answers,
 and a failing step answered as a 500 naming it while the server goes on serving."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
+from starlette.testclient import TestClient
 
 import modelport
 from modelport.formats.native.python_model import PythonModelServable
@@ -20,8 +20,7 @@ from modelport.schema import Field, Signature
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-
-from ..servers import running
+from modelport.testing import app_client
 
 
 class Halve(modelport.Model):
@@ -66,23 +65,23 @@ def _runtime(name: str, *models: modelport.Model) -> ModelRuntime:
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
+def client() -> Iterator[TestClient]:
     plain = ModelRuntime(PythonModelServable(Halve(), name="halve", signature=Halve().schema()))
     plain.load()
     models = ModelSet(
         [_runtime("inverse", Halve(), Invert()), _runtime("liar", Lies(), Invert()), plain]
     )
-    with running(create_app(models)) as base, httpx.Client(base_url=base, timeout=30) as opened:
+    with app_client(create_app(models)) as opened:
         yield opened
 
 
-def test_the_pipeline_answers_its_frame(client: httpx.Client) -> None:
+def test_the_pipeline_answers_its_frame(client: TestClient) -> None:
     response = client.post("/v1/pipelines/inverse/infer", json=[{"x": 1.0}, {"x": 4.0}])
     assert response.status_code == 200, response.text
     assert [r["out.inverse"] for r in response.json()] == [2.0, 0.5]
 
 
-def test_a_model_route_takes_and_answers_an_arrow_file(client: httpx.Client) -> None:
+def test_a_model_route_takes_and_answers_an_arrow_file(client: TestClient) -> None:
     arrow_file = "application/vnd.apache.arrow.file"
     sink = pa.BufferOutputStream()
     table = pa.table({"x": [1.0, 4.0]})
@@ -101,14 +100,14 @@ def test_a_model_route_takes_and_answers_an_arrow_file(client: httpx.Client) -> 
     ]
 
 
-def test_a_model_is_not_a_pipeline(client: httpx.Client) -> None:
+def test_a_model_is_not_a_pipeline(client: TestClient) -> None:
     response = client.post("/v1/pipelines/halve/infer", json=[{"x": 1.0}])
     assert response.status_code == 404
     assert "'halve' is a model, not a pipeline" in response.json()["detail"]
     assert "/v1/models/halve/predict" in response.json()["detail"]
 
 
-def test_a_failing_step_is_a_500_naming_it_and_the_server_goes_on(client: httpx.Client) -> None:
+def test_a_failing_step_is_a_500_naming_it_and_the_server_goes_on(client: TestClient) -> None:
     failed = client.post("/v1/pipelines/inverse/infer", json=[{"x": 0.0}])
     assert failed.status_code == 500
     assert (
@@ -117,7 +116,7 @@ def test_a_failing_step_is_a_500_naming_it_and_the_server_goes_on(client: httpx.
     assert client.post("/v1/pipelines/inverse/infer", json=[{"x": 2.0}]).status_code == 200
 
 
-def test_a_step_output_the_next_step_cannot_read_is_named(client: httpx.Client) -> None:
+def test_a_step_output_the_next_step_cannot_read_is_named(client: TestClient) -> None:
     response = client.post("/v1/pipelines/liar/infer", json=[{"x": 1.0}])
     assert response.status_code == 500
     detail = response.json()["detail"]

@@ -14,8 +14,8 @@ import pytest
 
 from modelport.pipelines.logs import InferenceLog
 from modelport.settings import Settings
+from modelport.testing import start_server
 
-from ..servers import served, wait_ready
 from .conftest import ROWS
 
 ARROW = "application/vnd.apache.arrow.stream"
@@ -28,11 +28,20 @@ def started() -> datetime:
 
 
 @pytest.fixture(scope="module")
-def client(pipeline_home: Path, started: datetime) -> Iterator[httpx.Client]:
-    with served(pipeline_home, "iris", "--log-inferences") as server:
-        wait_ready(server, seconds=60)
-        with httpx.Client(base_url=server.url, timeout=30) as opened:
-            yield opened
+def client(
+    pipeline_home: Path, started: datetime, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[httpx.Client]:
+    with (
+        start_server(
+            "iris",
+            serve_options=("--log-inferences",),
+            log_dir=tmp_path_factory.mktemp("pipeline-serve"),
+            env={"MODELPORT_HOME": str(pipeline_home)},
+            ready_timeout=60,
+        ) as server,
+        httpx.Client(base_url=server.url, timeout=30) as opened,
+    ):
+        yield opened
 
 
 def _arrow(table: pa.Table) -> bytes:

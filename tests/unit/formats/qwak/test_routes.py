@@ -1,8 +1,8 @@
-"""The Qwak route exists only while a Qwak model is served, and answers only for those."""
+"""The Qwak route exists only while a Qwak model is served, and answers only for those
+(in-process, over ASGI)."""
 
 from __future__ import annotations
 
-import httpx
 import pandas as pd
 
 from modelport.formats.native.python_model import PythonModelServable
@@ -12,8 +12,7 @@ from modelport.serving.app import convention_routes, create_app
 from modelport.serving.conventions import Services
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-
-from ..integration.servers import running
+from modelport.testing import app_client
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)], strict=False)
 
@@ -33,8 +32,8 @@ def test_no_route_without_a_qwak_model() -> None:
     native = _runtime(PythonModelServable(Doubler(), name="native", signature=SIGNATURE))
     routes = convention_routes(ModelSet([native]), Services())
     assert "/v1/{name}/predict" not in [getattr(route, "path", None) for route in routes]
-    with running(create_app(ModelSet([native]))) as base:
-        assert httpx.post(f"{base}/v1/native/predict", json=[{"x": 1.0}]).status_code == 404
+    with app_client(create_app(ModelSet([native]))) as client:
+        assert client.post("/v1/native/predict", json=[{"x": 1.0}]).status_code == 404
 
 
 def test_the_route_answers_for_qwak_models_only() -> None:
@@ -44,7 +43,7 @@ def test_the_route_answers_for_qwak_models_only() -> None:
             _runtime(PythonModelServable(Doubler(), name="native", signature=SIGNATURE)),
         ]
     )
-    with running(create_app(models)) as base, httpx.Client(base_url=base) as client:
+    with app_client(create_app(models)) as client:
         body = pd.DataFrame({"x": [1.0, 2.0], "extra": ["a", "b"]}).to_json(orient="split")
         split = "application/json; format=pandas-split"
         answer = client.post("/v1/doubler/predict", content=body, headers={"content-type": split})

@@ -1,0 +1,78 @@
+"""The model server over real connections: what only a socket shows. Health answers on its
+own connection while a slow prediction holds another, and a streamed answer is framed by
+the server (chunked transfer encoding). The app is served by uvicorn on a loopback port;
+tests/integration/test_serving.py checks the answers themselves in-process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import modelport
+from modelport.formats.native.python_model import PythonModelServable
+from modelport.serving.app import create_app
+from modelport.serving.models import ModelSet
+from modelport.serving.runtime import ModelRuntime
+from modelport.testing import serve_app
+
+from . import models_for_tests as m
+
+
+def _runtime(model: modelport.Model, name: str) -> ModelRuntime:
+    servable = PythonModelServable(model, name=name, signature=model.schema())
+    runtime = ModelRuntime(servable, version=1)
+    runtime.load()
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[httpx.Client]:
+    models = ModelSet([_runtime(m.Sleeps(), "sleeps"), _runtime(m.Words(), "words")])
+    with serve_app(create_app(models)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+def test_health_answers_while_a_slow_prediction_runs(server: httpx.Client) -> None:
+    results: dict[str, object] = {}
+
+    def slow() -> None:
+        results["slow"] = server.post("/v1/models/sleeps/predict", json=[{"x": 1.5, "y": 0.0}])
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    health = server.get("/v2/health/live")
+    answered_after = time.monotonic() - started
+    thread.join()
+    assert health.status_code == 200
+    assert thread_result_ok(results["slow"])
+    assert answered_after < 1.0, "health waited for the prediction"
+
+
+def thread_result_ok(answer: object) -> bool:
+    return isinstance(answer, httpx.Response) and answer.json() == [{"sum": 1.5}]
+
+
+def test_streaming_ndjson_and_server_sent_events(server: httpx.Client) -> None:
+    rows = [{"text": "hello streaming world"}]
+    with server.stream("POST", "/v1/models/words/predict", json=rows) as answer:
+        assert answer.headers["content-type"].startswith("application/x-ndjson")
+        assert answer.headers.get("transfer-encoding") == "chunked"
+        lines = [line for line in answer.iter_lines() if line]
+    assert lines == ['{"token":"hello"}', '{"token":"streaming"}', '{"token":"world"}']
+
+    events = server.post(
+        "/v1/models/words/predict", json=rows, headers={"accept": "text/event-stream"}
+    )
+    assert events.headers["content-type"].startswith("text/event-stream")
+    assert events.text.split("\n\n")[:3] == [
+        'data: {"token":"hello"}',
+        'data: {"token":"streaming"}',
+        'data: {"token":"world"}',
+    ]
+    assert "event: end" in events.text
