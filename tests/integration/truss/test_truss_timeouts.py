@@ -1,17 +1,14 @@
 """``--timeout`` bounds each call into a Truss's code, as it did before the runtime seam: each
-hook, and each chunk a synchronous generator yields (a hung stream is cut, not held)."""
+hook, and each chunk a synchronous generator yields (a hung stream is cut, not held). On a real
+socket: what is measured is how long the server takes to answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
-
-from modelport.serving.app import create_app
-from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 
-from ..servers import running
+from .conftest import serving_on_a_socket
 
 TIMEOUT = 1.0
 
@@ -24,11 +21,11 @@ def _with_timeout(runtime: ModelRuntime) -> ModelRuntime:
 
 def test_each_hook_has_the_whole_timeout(runtime_of: Callable[..., ModelRuntime]) -> None:
     runtime = _with_timeout(runtime_of("slow_hooks", load=False))
-    with running(create_app(ModelSet([runtime]))) as base:
-        url = f"{base}/v1/models/truss-slow-hooks:predict"
-        answer = httpx.post(url, json={"seconds": 0.6}, timeout=30)  # 1.8 s in all
+    with serving_on_a_socket(runtime) as client:
+        url = "/v1/models/truss-slow-hooks:predict"
+        answer = client.post(url, json={"seconds": 0.6})  # 1.8 s in all
         assert (answer.status_code, answer.json()) == (200, {"done": True})
-        slow = httpx.post(url, json={"seconds": 1.5}, timeout=30)
+        slow = client.post(url, json={"seconds": 1.5})
     assert slow.status_code == 504
     assert f"within {TIMEOUT:g} s" in slow.json()["error"]
 
@@ -38,9 +35,9 @@ def test_a_chunk_that_does_not_come_in_time_ends_the_stream(
 ) -> None:
     runtime = _with_timeout(runtime_of("stream_sync", load=False))
     gate = f"{tmp_path}/never-opened"
-    with running(create_app(ModelSet([runtime]))) as base:
-        answer = httpx.post(
-            f"{base}/v1/models/truss-stream-sync:predict",
+    with serving_on_a_socket(runtime) as client:
+        answer = client.post(
+            "/v1/models/truss-stream-sync:predict",
             json={"gate": gate},
             headers={"accept": "application/json"},
             timeout=60,
