@@ -21,8 +21,6 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from modelport.errors import ConfigError, InvalidInput
 from modelport.settings import get_settings
 
@@ -31,17 +29,6 @@ REDACTED = "***"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _revealed: set[str] = set()
 _revealed_lock = threading.Lock()
-
-
-class SecretSettings(BaseSettings):
-    """Where secrets are read from (environment prefix ``MODELPORT_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="MODELPORT_", extra="ignore")
-
-    secrets_dir: Path = Path("/secrets")
-    """A folder of files, one per secret, named after it (a mounted Kubernetes secret)."""
-    workspace: str = "default"
-    """The workspace whose stored secrets (``modelport secret set``) a served model reads."""
 
 
 class SecretNotFound(ConfigError, KeyError):
@@ -120,8 +107,8 @@ class Secrets(Mapping[str, str]):
 
     @classmethod
     def from_settings(cls, declared: Iterable[str]) -> Secrets:
-        settings = SecretSettings()
-        store = SecretStore(get_settings().home, settings.workspace)
+        settings = get_settings()
+        store = SecretStore(settings.home, settings.workspace)
         return cls(declared, secrets_dir=settings.secrets_dir, store=store)
 
     def __getitem__(self, name: str) -> str:

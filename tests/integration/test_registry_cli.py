@@ -97,3 +97,17 @@ def test_import_refuses_a_tampered_artifact(cli: Callable[..., Result], tmp_path
     assert result.code == 1
     assert "src/main/model.py" in result.stderr
     assert run_cli("models", "list", "--json", home=other).json() == []
+
+
+def test_the_settings_file_in_the_working_folder_picks_the_registry(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "modelport.toml").write_text(f'registry_uri = "sqlite:///{tmp_path / "team.db"}"\n')
+    listed = run_cli("models", "list", "--json", home=tmp_path / "home", cwd=work)
+    assert listed.code == 0, listed.stderr
+    assert (tmp_path / "team.db").is_file()
+    assert not (tmp_path / "home" / "registry.db").exists()
+    (work / "modelport.toml").write_text('registry = "typo"\n')
+    refused = run_cli("models", "list", home=tmp_path / "home", cwd=work)
+    assert refused.code == 1
+    assert "modelport.toml: unknown setting 'registry'" in refused.stderr

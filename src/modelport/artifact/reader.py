@@ -128,7 +128,7 @@ def open_artifact(
     """
     path = Path(path)
     if max_bytes is None:
-        from modelport.settings import Settings  # pydantic-settings: only when it is needed
+        from modelport.settings import Settings
 
         max_bytes = Settings().max_artifact_bytes
     limit = max_bytes

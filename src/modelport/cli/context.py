@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modelport.registry.store import RegistryStore
@@ -17,8 +17,15 @@ if TYPE_CHECKING:
 class CliState:
     debug: bool = False
     registry_uri: str | None = None
-    settings: Settings = field(default_factory=get_settings)
+    _settings: Settings | None = None
     _store: RegistryStore | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """Read on first use, inside the command, so a bad setting is an error like any other."""
+        if self._settings is None:
+            self._settings = get_settings()
+        return self._settings
 
     @property
     def resolved_registry_uri(self) -> str:

@@ -27,9 +27,9 @@ Workspace = Annotated[
 
 
 def _store(workspace: str | None) -> SecretStore:
-    from modelport.secrets import SecretSettings, SecretStore  # pydantic-settings: only here
+    from modelport.secrets import SecretStore
 
-    return SecretStore(STATE.settings.home, workspace or SecretSettings().workspace)
+    return SecretStore(STATE.settings.home, workspace or STATE.settings.workspace)
 
 
 @secret_app.command("set")

@@ -26,7 +26,6 @@ from typing import Any, ParamSpec, TypeVar
 import anyio
 import anyio.to_thread
 import pyarrow as pa
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelport.batch import Batch
 from modelport.errors import ConfigError, ModelFailed, ModelportError
@@ -35,6 +34,7 @@ from modelport.formats.truss.hooks import Hook, init_arguments
 from modelport.schema import Signature
 from modelport.secrets import Secrets, redact
 from modelport.servable import ModelCalls, Servable
+from modelport.settings import get_settings
 
 log = logging.getLogger("modelport.formats.truss")
 P = ParamSpec("P")
@@ -44,22 +44,17 @@ EXTERNAL_PACKAGES = "_external_packages"
 """Where, in the packaged sources, ``external_package_dirs`` outside the Truss are copied."""
 
 
-class DeploymentSettings(BaseSettings):
-    """The deployment environment handed to ``Model.__init__`` as ``environment``."""
-
-    model_config = SettingsConfigDict(env_prefix="MODELPORT_", extra="ignore")
-
-    environment: str | None = None
-    """A name (``production``) or a JSON object with ``name`` and settings; unset: None."""
-
-    def as_argument(self) -> dict[str, Any] | None:
-        if not self.environment:
-            return None
-        try:
-            value = json.loads(self.environment)
-        except ValueError:
-            return {"name": self.environment}
-        return value if isinstance(value, dict) else {"name": self.environment}
+def deployment_environment(value: str | None) -> dict[str, Any] | None:
+    """The deployment environment handed to ``Model.__init__`` as ``environment``, from the
+    ``environment`` setting (``MODELPORT_ENVIRONMENT``): a name (``production``) or a JSON
+    object with ``name`` and settings; unset: None."""
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return {"name": value}
+    return parsed if isinstance(parsed, dict) else {"name": value}
 
 
 def import_model_class(config: TrussConfig) -> type:
@@ -164,7 +159,7 @@ class TrussServable(Servable):
             "config": self.config.expanded,
             "data_dir": self.config.root / self.config.data_dir,
             "secrets": Secrets.from_settings(self.config.secret_names),
-            "environment": DeploymentSettings().as_argument(),
+            "environment": deployment_environment(get_settings().environment),
         }
         model = cls(**init_arguments(cls, available))
         hooks = {name: Hook.of(model, name) for name in ("preprocess", "predict", "postprocess")}
