@@ -20,6 +20,16 @@ class CliState:
     settings: Settings = field(default_factory=get_settings)
     _store: RegistryStore | None = None
 
+    def begin(self, *, debug: bool, registry_uri: str | None) -> None:
+        """Start an invocation: its options, the settings read afresh, no store opened yet (so
+        invocations in one process, as in tests, never share a registry by accident)."""
+        if self._store is not None:
+            self._store.close()
+        self.debug = debug
+        self.registry_uri = registry_uri
+        self.settings = get_settings()
+        self._store = None
+
     @property
     def resolved_registry_uri(self) -> str:
         """The registry this invocation uses (``--registry``, else the settings')."""
