@@ -21,12 +21,31 @@ class Result:
         return json.loads(self.stdout)
 
 
-def run_cli(*args: str, home: Path, cwd: Path | None = None, timeout: float = 300) -> Result:
-    """``modelport ARGS`` with ``MODELPORT_HOME=home``; output captured, never raising."""
-    env = {**os.environ, "MODELPORT_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+SCRIPT = Path(sys.executable).with_name("modelport")
+"""The installed console script (``python -m modelport`` runs the same code by another door)."""
+
+
+def run_cli(
+    *args: str,
+    home: Path,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    script: bool = False,
+    env: dict[str, str] | None = None,
+) -> Result:
+    """``modelport ARGS`` (``python -m modelport``, or with ``script`` the console script) with
+    ``MODELPORT_HOME=home`` and ``env``; output captured, never raising."""
+    env = {
+        **os.environ,
+        "MODELPORT_HOME": str(home),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        **(env or {}),
+    }
     env.pop("MODELPORT_REGISTRY_URI", None)
+    command = [str(SCRIPT)] if script else [sys.executable, "-m", "modelport"]
     completed = subprocess.run(
-        [sys.executable, "-m", "modelport", *args],
+        [*command, *args],
         cwd=cwd,
         env=env,
         capture_output=True,

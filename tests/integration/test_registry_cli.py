@@ -1,5 +1,5 @@
 """Registry commands through the real `modelport` command: tables, --json, aliases, tags,
-delete rules, export and import between registries."""
+rm rules, export and import between registries."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_alias_guards_delete_and_tags_round_trip(
     [version] = run_cli("versions", "echo", "--json", home=home).json()
     assert version["aliases"] == ["production"]
 
-    refused = run_cli("delete", "echo:1", home=home)
+    refused = run_cli("rm", "echo:1", home=home)
     assert refused.code == 1 and "production" in refused.stderr
 
     assert run_cli("tag", "set", "echo:1", "stage", "qa", home=home).code == 0
@@ -60,7 +60,7 @@ def test_alias_guards_delete_and_tags_round_trip(
     assert run_cli("versions", "echo", "--json", home=home).json()[0]["tags"] == {}
 
     assert run_cli("alias", "rm", "echo", "production", home=home).code == 0
-    deleted = run_cli("delete", "echo:1", home=home)
+    deleted = run_cli("rm", "echo:1", home=home)
     assert deleted.code == 0, deleted.stderr
     assert run_cli("versions", "echo", "--json", home=home).json() == []
 

@@ -35,6 +35,23 @@ def test_passing_integration_tests_exit_zero_with_a_summary(iris: Path, tmp_path
     assert "serving iris:1" in result.stderr
 
 
+def test_json_gives_the_outcome_and_leaves_pytest_to_stderr(iris: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "test", str(iris), "--env", "inherit", "--json", "--", "-k", "served_model", home=tmp_path
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.json() == {
+        "version": "iris:1",
+        "folder": "tests/it",
+        "passed": 1,
+        "failed": 0,
+        "skipped": 0,
+        "failures": [],
+        "exit_code": 0,
+    }
+    assert "1 passed" in result.stderr  # pytest's own report
+
+
 def test_a_failing_integration_test_fails_the_command_and_is_named(
     iris: Path, tmp_path: Path
 ) -> None:

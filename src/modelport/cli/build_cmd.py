@@ -10,12 +10,17 @@ from rich.console import Console
 from rich.text import Text
 
 from modelport.cli.context import STATE
+from modelport.cli.options import EnvOption, JsonFlag, command
 from modelport.cli.output import console, print_json, to_jsonable
 from modelport.cli.progress import RichProgress
 from modelport.scaffold import TEMPLATES, scaffold
 
 if TYPE_CHECKING:
     from modelport.builder.build import EnvMode
+
+OldConventionOption = Annotated[
+    str | None, typer.Option("--format", hidden=True, help="The old name of --convention.")
+]
 
 
 def init(
@@ -29,18 +34,27 @@ def init(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Where to create it (default: ./NAME).")
     ] = None,
-    format_name: Annotated[
+    convention: Annotated[
         str | None,
-        typer.Option("--format", help="Scaffold another convention's layout (its template)."),
+        typer.Option(
+            "--convention",
+            help="Scaffold another convention's layout (truss, qwak, ...: its template).",
+        ),
     ] = None,
+    old_convention: OldConventionOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Scaffold a new model project."""
     from modelport.registry.refs import validate_name
 
     validate_name(name, field="name")
-    template = format_name or template
+    template = convention or old_convention or template
     written = scaffold(name, template=template, dest=directory, class_name=class_name)
     root = directory if directory is not None else Path(name)
+    if as_json:
+        files = [str(path.relative_to(root)) for path in written]
+        print_json({"root": str(root), "template": template, "files": files})
+        return
     console.print(Text(f"Created {root}/ ({template} template):"))
     for path in written:
         console.print(Text(f"  {path.relative_to(root)}"))
@@ -52,17 +66,16 @@ def build(
     name: Annotated[
         str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
     ] = None,
-    env: Annotated[
-        str,
+    env: EnvOption = "auto",
+    convention: Annotated[
+        str | None,
         typer.Option(
-            "--env",
-            help="auto: a uv virtualenv from the project's dependency file (cached); "
-            "inherit: the current interpreter.",
+            "--convention",
+            help="The convention (native, qwak, truss, deepaas, odahu, wallaroo), when "
+            "detection is not enough.",
         ),
-    ] = "auto",
-    format_name: Annotated[
-        str | None, typer.Option("--format", help="The convention, when detection is not enough.")
     ] = None,
+    old_convention: OldConventionOption = None,
     extra_folder: Annotated[
         list[str] | None,
         typer.Option("--dependency-required-folders", "--extra-folder", help="Also package it."),
@@ -82,7 +95,7 @@ def build(
         typer.Option(
             "--framework",
             help="Wallaroo upload: python, custom, onnx, sklearn, xgboost "
-            "(`modelport frameworks` lists them); implies --format wallaroo.",
+            "(`modelport frameworks` lists them); implies --convention wallaroo.",
         ),
     ] = None,
     input_schema: Annotated[
@@ -105,7 +118,7 @@ def build(
             metavar="KEY=VALUE",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
     from modelport.builder.build import BuildOptions, build_project
@@ -114,6 +127,7 @@ def build(
     from modelport.formats.wallaroo.options import upload_options
 
     env_mode_ = env_mode(env)
+    format_name = convention or old_convention
     wallaroo_options = framework or input_schema or output_schema
     if wallaroo_options and format_name is None:
         format_name = "wallaroo"
@@ -175,5 +189,5 @@ def env_mode(value: str) -> EnvMode:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(build)
+    command(app)(init)
+    command(app)(build)

@@ -15,7 +15,9 @@ from rich.text import Text
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.input_rows import FILE_TYPES, file_suffix, parse_json, read_batch, read_file
-from modelport.cli.output import console, print_table
+from modelport.cli.options import EnvOption, command
+from modelport.cli.output import console, print_json, print_table
+from modelport.cli.targets import TARGET_HELP
 from modelport.errors import ConfigError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -37,21 +39,24 @@ def test(
         list[str] | None,
         typer.Argument(help="More pytest arguments, after `--` (e.g. -- -k iris -x)."),
     ] = None,
-    env: Annotated[
-        str, typer.Option("--env", help="auto: the project's own environment; inherit: this one.")
-    ] = "auto",
+    env: EnvOption = "auto",
     name: Annotated[
         str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
     ] = None,
     ready_timeout: Annotated[
         float, typer.Option("--ready-timeout", help="Seconds the model may take to load.")
     ] = 600.0,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the outcome as JSON (pytest's own output on stderr)."),
+    ] = False,
 ) -> None:
     """Build a project (running its unit tests, tests/ut), serve it, and run its integration
     tests (tests/it) against the server.
 
     A failing unit test stops the build, as in `modelport build`. Integration tests get a client
     bound to the served model through the `real_time_client` fixture; the exit code is pytest's.
+    PATH is a folder (write ./NAME for one in the current folder).
     """
     from modelport.builder.build import BuildOptions, build_project
     from modelport.builder.served_tests import run_served_tests
@@ -90,8 +95,22 @@ def test(
             plugins=layout.test_plugins,
             ready_timeout=ready_timeout,
         )
-    sys.stdout.write(report.output)
-    console.print(Text(_summary(report, ref)))
+    if as_json:
+        sys.stderr.write(report.output)
+        print_json(
+            {
+                "version": ref,
+                "folder": report.folder,
+                "passed": report.passed,
+                "failed": report.failed,
+                "skipped": report.skipped,
+                "failures": report.failures,
+                "exit_code": report.exit_code,
+            }
+        )
+    else:
+        sys.stdout.write(report.output)
+        console.print(Text(_summary(report, ref)))
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
@@ -114,10 +133,7 @@ def _summary(report: TestReport, ref: str) -> str:
 def predict(
     target: Annotated[
         str,
-        typer.Argument(
-            help="NAME, NAME:VERSION, NAME@ALIAS, a project folder or an artifact .zip; "
-            "with --url, the model's name on that server."
-        ),
+        typer.Argument(help=f"{TARGET_HELP} With --url, the model's name on that server."),
     ],
     data: Annotated[
         str | None,
@@ -131,7 +147,7 @@ def predict(
         str | None, typer.Option("--url", help="Ask the server at this URL instead.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
-    env: Annotated[str, typer.Option("--env", help="Build option for project folders.")] = "auto",
+    env: EnvOption = "auto",
     no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
 ) -> None:
     """Predict with a model and print the answer as a table (or JSON records)."""
@@ -251,5 +267,5 @@ def _print_result(table: pa.Table, *, as_json: bool) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(test)
-    app.command()(predict)
+    command(app)(test)
+    command(app)(predict)

@@ -20,6 +20,16 @@ class CliState:
     _settings: Settings | None = None
     _store: RegistryStore | None = None
 
+    def begin(self, *, debug: bool, registry_uri: str | None) -> None:
+        """Start an invocation: its options, the settings read afresh, no store opened yet (so
+        invocations in one process, as in tests, never share a registry by accident)."""
+        if self._store is not None:
+            self._store.close()
+        self.debug = debug
+        self.registry_uri = registry_uri
+        self.settings = get_settings()
+        self._store = None
+
     @property
     def settings(self) -> Settings:
         """Read on first use, inside the command, so a bad setting is an error like any other."""

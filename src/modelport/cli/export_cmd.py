@@ -9,7 +9,8 @@ import typer
 from rich.text import Text
 
 from modelport.cli.context import STATE
-from modelport.cli.output import console
+from modelport.cli.options import JsonFlag, command
+from modelport.cli.output import console, print_json
 from modelport.export import EXPORT_FORMATS, get_export_format
 
 
@@ -23,11 +24,23 @@ def export(
             help="; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS.values()) + ".",
         ),
     ] = "modelport",
+    as_json: JsonFlag = False,
 ) -> None:
     """Write a version's model out of the registry (as its artifact, or in another format)."""
     export_format = get_export_format(format_name)
     version = STATE.store.resolve(ref)
     export_format.write(STATE.store.artifact_path(version), output)
+    if as_json:
+        print_json(
+            {
+                "model": version.model,
+                "version": version.number,
+                "digest": version.digest,
+                "format": export_format.name,
+                "output": str(output),
+            }
+        )
+        return
     console.print(
         Text(
             f"exported {version.model}:{version.number} to {output} "
@@ -37,4 +50,4 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(export)
+    command(app)(export)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from modelport.cli.options import JsonFlag, command
 from modelport.cli.output import console, print_json
 from modelport.formats.wallaroo.frameworks import FRAMEWORKS
 
 
 def frameworks(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the model frameworks of Wallaroo uploads (--framework) and their status."""
     if as_json:
@@ -26,4 +26,4 @@ def frameworks(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(frameworks)
+    command(app)(frameworks)

@@ -1,7 +1,10 @@
 """The ``modelport`` command: a thin Typer layer over the library.
 
-Every user error is printed as one line (``error: ...``) with a non-zero exit code; ``--debug``
-shows the traceback instead.
+Every user error is printed as one line (``error: ...``) with exit code 1; ``--debug`` shows the
+traceback instead. A usage error (an unknown command or option, a missing or bad argument, no
+arguments at all) prints the usage and exits 2: Typer reports those itself, so nothing here needs
+to know the classes of its exceptions (Typer 0.29 moved them into a copy of click of its own).
+Anything else is a bug: ``internal error``, exit 70.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from modelport.cli import (
     serve_cmd,
 )
 from modelport.cli.context import STATE
+from modelport.cli.options import Group
 from modelport.errors import ModelportError
 
 app = typer.Typer(
+    cls=Group,
     name="modelport",
     help="Package, test, register and serve machine-learning models.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 build_cmd.register(app)
@@ -46,6 +50,14 @@ secret_cmd.register(app)
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"modelport {version('modelport')}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -57,33 +69,32 @@ def _options(
             help="Registry URI (default: sqlite:///$MODELPORT_HOME/registry.db).",
         ),
     ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            expose_value=False,
+            callback=_print_version,
+            help="Print modelport's version and exit.",
+        ),
+    ] = False,
 ) -> None:
-    STATE.debug = debug
-    STATE.registry_uri = registry
+    STATE.begin(debug=debug, registry_uri=registry)
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point (exits with the command's code)."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        app(args=argv)  # Typer prints usage errors (exit 2) and exits with the command's code
     except ModelportError as exc:
         _fail(str(exc), exc, code=1)
-    except typer.Abort:
-        _stderr.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         _stderr.print("interrupted")
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
         _fail(f"internal error: {type(exc).__name__}: {exc}", exc, code=70)
-    sys.exit(code if isinstance(code, int) else 0)  # click returns typer.Exit's code
+    sys.exit(0)
 
 
 def _fail(message: str, exc: BaseException, *, code: int) -> None:

@@ -12,7 +12,9 @@ import typer
 from rich.text import Text
 
 from modelport.cli.context import STATE
+from modelport.cli.options import JsonFlag, command, group
 from modelport.cli.output import console, print_fields, print_json, print_table
+from modelport.cli.targets import is_path
 from modelport.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -20,11 +22,7 @@ if TYPE_CHECKING:
     from modelport.pipelines.store import PipelineStore
     from modelport.serving.launch import ServeOptions
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-pipeline_app = typer.Typer(
-    help="Pipelines: registered models run as ordered steps (Wallaroo).", no_args_is_help=True
-)
+pipeline_app = group("Pipelines: registered models run as ordered steps (Wallaroo).")
 
 
 @contextmanager
@@ -44,7 +42,7 @@ def _print_version(version: PipelineVersion, *, as_json: bool, verb: str) -> Non
     console.print(Text(f"{verb} {version.ref}: {steps}"))
 
 
-@pipeline_app.command("create")
+@command(pipeline_app, "create")
 def create(
     name: str,
     step: Annotated[
@@ -71,7 +69,7 @@ def create(
     _print_version(version, as_json=as_json, verb="Created")
 
 
-@pipeline_app.command("add-step")
+@command(pipeline_app, "add-step")
 def add_step(name: str, model_ref: str, as_json: JsonFlag = False) -> None:
     """Append model MODEL_REF (NAME, NAME:V or NAME@ALIAS) as the last step: a new version."""
     from modelport.pipelines import editing
@@ -81,7 +79,7 @@ def add_step(name: str, model_ref: str, as_json: JsonFlag = False) -> None:
     _print_version(version, as_json=as_json, verb="Now")
 
 
-@pipeline_app.command("add-validation")
+@command(pipeline_app, "add-validation")
 def add_validation(name: str, label: str, expression: str, as_json: JsonFlag = False) -> None:
     """Add validation LABEL, a condition such as 'out.predictions < 1000000': a new version."""
     from modelport.pipelines import editing
@@ -93,20 +91,24 @@ def add_validation(name: str, label: str, expression: str, as_json: JsonFlag = F
     _print_version(version, as_json=as_json, verb="Now")
 
 
-@pipeline_app.command("update")
+@command(pipeline_app, "update")
 def update(
     name: str,
     log_inferences: Annotated[
         bool, typer.Option("--log-inferences/--no-log-inferences", help="Log every inference.")
     ],
+    as_json: JsonFlag = False,
 ) -> None:
     """Turn inference logging of pipeline NAME on or off."""
     with _pipelines() as pipelines:
         pipeline = pipelines.set_log_inferences(name=name, enabled=log_inferences)
+    if as_json:
+        print_json({"pipeline": name, "log_inferences": pipeline.log_inferences})
+        return
     console.print(Text(f"{name}: inference logging {'on' if pipeline.log_inferences else 'off'}"))
 
 
-@pipeline_app.command("list")
+@command(pipeline_app, "list")
 def list_pipelines(as_json: JsonFlag = False) -> None:
     """Every pipeline."""
     with _pipelines() as pipelines:
@@ -118,7 +120,7 @@ def list_pipelines(as_json: JsonFlag = False) -> None:
     print_table(None, ["name", "latest", "logging", "description", "updated"], rows)
 
 
-@pipeline_app.command("show")
+@command(pipeline_app, "show")
 def show(
     ref: Annotated[str, typer.Argument(help="NAME (its newest version) or NAME:VERSION")],
     as_json: JsonFlag = False,
@@ -147,7 +149,7 @@ def show(
     )
 
 
-@pipeline_app.command("infer")
+@command(pipeline_app, "infer")
 def infer(
     ref: Annotated[str, typer.Argument(help="NAME or NAME:VERSION")],
     data: Annotated[
@@ -156,8 +158,11 @@ def infer(
     log_inferences: Annotated[
         bool, typer.Option("--log-inferences", help="Log this inference.")
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the frame as JSON (pandas-records).")
+    ] = False,
 ) -> None:
-    """Run rows through the pipeline here and print its result frame (pandas-records JSON)."""
+    """Run rows through the pipeline here and print its result frame (a table, or JSON)."""
     import anyio
 
     from modelport.cli.input_rows import read_batch
@@ -181,10 +186,13 @@ def infer(
     )
     runtime.load()
     frame = anyio.run(runtime.invoke, InferFrame(batch))
-    sys.stdout.write(encode_pandas_records(frame).decode() + "\n")
+    if as_json:
+        sys.stdout.write(encode_pandas_records(frame).decode() + "\n")
+        return
+    print_table(None, frame.column_names, (list(row.values()) for row in frame.to_pylist()))
 
 
-@pipeline_app.command("logs")
+@command(pipeline_app, "logs")
 def logs(
     name: str,
     since: Annotated[
@@ -210,7 +218,7 @@ def logs(
 def is_pipeline(target: str) -> bool:
     """Whether ``modelport serve TARGET`` names a pipeline: not a path, not a model, and a
     pipeline of that name exists."""
-    if Path(target).exists():
+    if is_path(target):
         return False
     name = target.partition(":")[0]
     if "@" in name:

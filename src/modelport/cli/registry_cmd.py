@@ -1,7 +1,8 @@
-"""Registry commands: models, versions, aliases, tags, delete and import."""
+"""Registry commands: models, versions, aliases, tags, rm and import."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,34 +11,34 @@ from rich.text import Text
 
 from modelport.artifact.reader import open_artifact
 from modelport.cli.context import STATE
+from modelport.cli.options import JsonFlag, command, deprecated, group
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.errors import InvalidInput
 from modelport.registry.entities import ModelVersion
 from modelport.registry.refs import parse_ref
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+models_app = group("List and show registered models.")
+alias_app = group("Point names such as production at versions.")
+tag_app = group("Tag models (NAME) or versions (NAME:N).")
 
-models_app = typer.Typer(help="List and show registered models.", no_args_is_help=True)
-alias_app = typer.Typer(help="Point names such as production at versions.", no_args_is_help=True)
-tag_app = typer.Typer(help="Tag models (NAME) or versions (NAME:N).", no_args_is_help=True)
+MODEL_COLUMNS = ["name", "versions", "latest", "description", "updated"]
 
 
-@models_app.command("list")
+@command(models_app, "list")
 def list_models(as_json: JsonFlag = False) -> None:
     """Every model in the registry."""
-    models = STATE.store.list_models()
-    if as_json:
-        print_json(models)
-        return
     rows = []
-    for model in models:
+    for model in STATE.store.list_models():
         versions = STATE.store.list_versions(name=model.name)
         latest = versions[-1].number if versions else None
         rows.append((model.name, len(versions), latest, model.description, model.updated_at))
-    print_table(None, ["name", "versions", "latest", "description", "updated"], rows)
+    if as_json:  # the table's columns, as JSON values
+        print_json([dict(zip(MODEL_COLUMNS, row, strict=True)) for row in rows])
+        return
+    print_table(None, MODEL_COLUMNS, rows)
 
 
-@models_app.command("show")
+@command(models_app, "show")
 def show_model(name: str, as_json: JsonFlag = False) -> None:
     """One model, its aliases and its versions."""
     model = STATE.store.get_model(name=name)
@@ -94,7 +95,7 @@ def _print_versions(found: list[ModelVersion]) -> None:
     print_table(None, ["version", "digest", "format", "aliases", "tags", "bytes", "created"], rows)
 
 
-@alias_app.command("set")
+@command(alias_app, "set")
 def alias_set(name: str, alias: str, version: int, as_json: JsonFlag = False) -> None:
     """Point ALIAS of model NAME at VERSION (moving it if it pointed elsewhere)."""
     made = STATE.store.set_alias(name=name, alias=alias, number=version)
@@ -104,32 +105,55 @@ def alias_set(name: str, alias: str, version: int, as_json: JsonFlag = False) ->
     console.print(Text(f"{name}@{alias} -> {name}:{version}"))
 
 
-@alias_app.command("rm")
-def alias_rm(name: str, alias: str) -> None:
+@command(alias_app, "rm")
+def alias_rm(name: str, alias: str, as_json: JsonFlag = False) -> None:
     """Remove ALIAS of model NAME."""
     STATE.store.delete_alias(name=name, alias=alias)
+    if as_json:
+        print_json({"removed": {"model": name, "alias": alias}})
+        return
     console.print(Text(f"removed {name}@{alias}"))
 
 
-@tag_app.command("set")
-def tag_set(target: str, key: str, value: str) -> None:
+@command(alias_app, "list")
+def alias_list(
+    name: Annotated[str | None, typer.Argument(help="A model (default: every model).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The aliases of model NAME, or of every model, and the versions they point at."""
+    names = [name] if name is not None else [m.name for m in STATE.store.list_models()]
+    found = [alias for model in names for alias in STATE.store.list_aliases(name=model)]
+    if as_json:
+        print_json([{"model": a.model, "alias": a.name, "version": a.version} for a in found])
+        return
+    print_table(None, ["model", "alias", "version"], [(a.model, a.name, a.version) for a in found])
+
+
+@command(tag_app, "set")
+def tag_set(target: str, key: str, value: str, as_json: JsonFlag = False) -> None:
     """Set tag KEY=VALUE on a model (NAME) or a version (NAME:N)."""
     name, number = _tag_target(target)
     if number is None:
-        STATE.store.set_model_tag(name=name, key=key, value=value)
+        tags = STATE.store.set_model_tag(name=name, key=key, value=value).tags
     else:
-        STATE.store.set_version_tag(name=name, number=number, key=key, value=value)
+        tags = STATE.store.set_version_tag(name=name, number=number, key=key, value=value).tags
+    if as_json:
+        print_json({"target": target, "tags": tags})
+        return
     console.print(Text(f"{target}: {key}={value}"))
 
 
-@tag_app.command("rm")
-def tag_rm(target: str, key: str) -> None:
+@command(tag_app, "rm")
+def tag_rm(target: str, key: str, as_json: JsonFlag = False) -> None:
     """Remove tag KEY from a model (NAME) or a version (NAME:N)."""
     name, number = _tag_target(target)
     if number is None:
-        STATE.store.delete_model_tag(name=name, key=key)
+        tags = STATE.store.delete_model_tag(name=name, key=key).tags
     else:
-        STATE.store.delete_version_tag(name=name, number=number, key=key)
+        tags = STATE.store.delete_version_tag(name=name, number=number, key=key).tags
+    if as_json:
+        print_json({"target": target, "tags": tags})
+        return
     console.print(Text(f"{target}: removed {key}"))
 
 
@@ -143,16 +167,51 @@ def _tag_target(target: str) -> tuple[str, int | None]:
     return ref.model, ref.number
 
 
-def delete(ref: Annotated[str, typer.Argument(help="NAME:VERSION")]) -> None:
-    """Delete a version (refused while an alias points at it)."""
+def rm(
+    ref: Annotated[
+        str, typer.Argument(help="NAME:VERSION (one version) or NAME (the model, every version).")
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete a whole model without asking.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete a version (refused while an alias points at it), or a whole model with its
+    versions, aliases and tags."""
     parsed = parse_ref(ref)
-    if parsed.number is None:
+    if parsed.alias is not None:
         raise InvalidInput(
-            f"delete takes NAME:VERSION, got {ref!r}",
-            hint=f"see the versions with `modelport versions {parsed.model}`",
+            f"rm takes NAME:VERSION or NAME, not an alias ({ref})",
+            hint=f"remove the alias with `modelport alias rm {parsed.model} {parsed.alias}`",
         )
-    STATE.store.delete_version(name=parsed.model, number=parsed.number)
-    console.print(Text(f"deleted {ref}"))
+    if parsed.number is not None:
+        STATE.store.delete_version(name=parsed.model, number=parsed.number)
+        if as_json:
+            print_json({"deleted": {"model": parsed.model, "versions": [parsed.number]}})
+            return
+        console.print(Text(f"deleted {parsed.model}:{parsed.number}"))
+        return
+    numbers = [v.number for v in STATE.store.list_versions(name=parsed.model)]
+    _confirm_model_removal(parsed.model, numbers, yes=yes)
+    STATE.store.delete_model(name=parsed.model, with_versions=True)
+    if as_json:
+        print_json({"deleted": {"model": parsed.model, "versions": numbers}})
+        return
+    console.print(Text(f"deleted model {parsed.model} ({len(numbers)} version(s))"))
+
+
+def _confirm_model_removal(name: str, numbers: list[int], *, yes: bool) -> None:
+    """Ask before deleting a model with versions (or refuse, when no one can answer)."""
+    if yes or not numbers:
+        return
+    what = f"model {name} and its {len(numbers)} version(s)"
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            f"`modelport rm {name}` deletes {what}",
+            hint=f"add --yes to confirm, or name one version: {name}:{numbers[-1]}",
+            field="--yes",
+        )
+    typer.confirm(f"Delete {what}?", abort=True, err=True)
 
 
 def import_(
@@ -184,8 +243,9 @@ def import_(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
-    app.command()(versions)
+    command(app)(versions)
     app.add_typer(alias_app, name="alias")
     app.add_typer(tag_app, name="tag")
-    app.command()(delete)
-    app.command("import")(import_)
+    command(app)(rm)
+    deprecated(app, "delete", rm, instead="modelport rm")
+    command(app, "import")(import_)

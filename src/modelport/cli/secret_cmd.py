@@ -10,15 +10,14 @@ import typer
 from rich.text import Text
 
 from modelport.cli.context import STATE
+from modelport.cli.options import JsonFlag, command, deprecated, group
 from modelport.cli.output import console, print_json
 from modelport.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from modelport.secrets import SecretStore
 
-secret_app = typer.Typer(
-    help="Secrets for served models (Truss `secrets:`), kept per workspace.", no_args_is_help=True
-)
+secret_app = group("Secrets for served models (Truss `secrets:`), kept per workspace.")
 
 Workspace = Annotated[
     str | None,
@@ -26,13 +25,17 @@ Workspace = Annotated[
 ]
 
 
+def _workspace(workspace: str | None) -> str:
+    return workspace or STATE.settings.workspace
+
+
 def _store(workspace: str | None) -> SecretStore:
     from modelport.secrets import SecretStore
 
-    return SecretStore(STATE.settings.home, workspace or STATE.settings.workspace)
+    return SecretStore(STATE.settings.home, _workspace(workspace))
 
 
-@secret_app.command("set")
+@command(secret_app, "set")
 def set_secret(
     name: Annotated[str, typer.Argument(help="The secret's name, as declared in config.yaml.")],
     value: Annotated[
@@ -40,6 +43,7 @@ def set_secret(
         typer.Option("--value", help="The value (default: read from standard input)."),
     ] = None,
     workspace: Workspace = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Store a secret's value (read from standard input unless --value is given)."""
     from modelport.secrets import check_name
@@ -54,13 +58,16 @@ def set_secret(
     if not value:
         raise InvalidInput(f"no value given for secret {name!r}", hint="pipe it in or use --value")
     _store(workspace).set(name, value)
+    if as_json:
+        print_json({"secret": name, "workspace": _workspace(workspace), "set": True})
+        return
     console.print(Text(f"secret {name} set"))
 
 
-@secret_app.command("list")
+@command(secret_app, "list")
 def list_secrets(
     workspace: Workspace = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """The names of the stored secrets (never their values)."""
     names = _store(workspace).names()
@@ -71,15 +78,22 @@ def list_secrets(
         console.print(Text(name))
 
 
-@secret_app.command("unset")
-def unset_secret(
+@command(secret_app, "rm")
+def rm_secret(
     name: Annotated[str, typer.Argument(help="The secret's name.")],
     workspace: Workspace = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Forget a stored secret."""
     if not _store(workspace).unset(name):
         raise NotFound(f"secret {name!r} is not set", hint="`modelport secret list` shows them")
-    console.print(Text(f"secret {name} unset"))
+    if as_json:
+        print_json({"secret": name, "workspace": _workspace(workspace), "removed": True})
+        return
+    console.print(Text(f"secret {name} removed"))
+
+
+deprecated(secret_app, "unset", rm_secret, instead="modelport secret rm")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,22 +10,24 @@ import typer
 from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
+from modelport.cli.options import EnvOption, HostOption, PortOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
-from modelport.cli.targets import become, model_python, resolve_target
+from modelport.cli.targets import TARGET_HELP, become, model_python, resolve_target
 
 
 def serve(
     targets: Annotated[
         list[str] | None,
         typer.Argument(
-            help="NAME, NAME:VERSION, NAME@ALIAS, a project folder or an artifact .zip "
-            "(with --deepaas: registered DEEPaaS models or entry points, default all)",
+            help=f"{TARGET_HELP} A pipeline's name serves the pipeline. With --deepaas: "
+            "registered DEEPaaS models or entry points (default all).",
             metavar="TARGET",
+            show_default=False,
         ),
     ] = None,
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8080,
-    env: Annotated[str, typer.Option("--env", help="Build option for project folders.")] = "auto",
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8080,
+    env: EnvOption = "auto",
     name: Annotated[str | None, typer.Option("--name", help="Serve under this model name.")] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Seconds a prediction may take (504 after).")
@@ -50,6 +52,9 @@ def serve(
     ] = False,
 ) -> None:
     """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    from modelport.serving.sockets import listen
+
+    listen(host, port).close()  # a port in use is refused before anything is built or loaded
     if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
         from modelport.serving.launch import ServeOptions  # served from this process
 
@@ -81,19 +86,19 @@ def serve(
     )
     root = unpacked_root(artifact, STATE.settings)
     python = model_python(artifact.manifest.lock, artifact.manifest.build)
-    command = [str(python), "-m", "modelport.serving", str(root), "--host", host]
-    command += ["--port", str(port), "--threads", str(threads)]
-    command += ["--max-body-size", str(max_body_size)]
+    argv = [str(python), "-m", "modelport.serving", str(root), "--host", host]
+    argv += ["--port", str(port), "--threads", str(threads)]
+    argv += ["--max-body-size", str(max_body_size)]
     if timeout is not None:
-        command += ["--timeout", repr(timeout)]
+        argv += ["--timeout", repr(timeout)]
     if resolved.name:
-        command += ["--name", resolved.name]
+        argv += ["--name", resolved.name]
     if resolved.version is not None:
-        command += ["--version", str(resolved.version)]
-    command += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
+        argv += ["--version", str(resolved.version)]
+    argv += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
     if STATE.debug:
-        command.append("--debug")
-    become(command)
+        argv.append("--debug")
+    become(argv)
 
 
 def _passthrough_options() -> list[str]:
@@ -110,4 +115,4 @@ def _passthrough_options() -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(serve)
+    command(app)(serve)

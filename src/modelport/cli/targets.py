@@ -12,6 +12,8 @@ from rich.console import Console
 
 from modelport.cli.context import STATE
 from modelport.cli.progress import RichProgress
+from modelport.errors import InvalidInput, NotFound
+from modelport.registry.refs import NAME_RULE, parse_ref
 
 if TYPE_CHECKING:
     from modelport.builder.build import EnvMode
@@ -27,28 +29,85 @@ class ServeTarget:
     digest: str | None
 
 
+TARGET_HELP = (
+    "A registry reference (NAME, NAME:VERSION, NAME@ALIAS) or a path: a project folder (built "
+    "first) or an artifact .zip. A bare name always means the registry; write a folder as a "
+    "path (./iris, iris/ or /abs/iris) to build it."
+)
+
+
+def is_path(target: str) -> bool:
+    """Whether ``target`` names a file or folder rather than a registry reference: it is written
+    as a path (a separator, a leading dot, absolute), or is no registry reference at all
+    (``iris.zip``). A bare name (``iris``) means the registry even when a folder ``./iris``
+    exists."""
+    return _written_as_path(target) or not _is_reference(target)
+
+
+def _written_as_path(target: str) -> bool:
+    separators = {"/", os.sep, os.altsep}
+    return (
+        any(sep in target for sep in separators if sep)
+        or target.startswith(".")
+        or Path(target).is_absolute()
+    )
+
+
+def _is_reference(target: str) -> bool:
+    try:
+        parse_ref(target)
+    except InvalidInput:
+        return False
+    return True
+
+
 def resolve_target(
     target: str, *, env: EnvMode, name: str | None, as_version: int | None
 ) -> ServeTarget:
-    """A registry reference (NAME, NAME:V, NAME@ALIAS), a project folder (built first, with
-    ``env``) or an artifact file."""
+    """A registry reference (NAME, NAME:V, NAME@ALIAS), or a path: a project folder (built
+    first, with ``env``) or an artifact file."""
+    if not is_path(target):
+        return _registered(target, name)
     path = Path(target)
-    if path.is_dir():
-        from modelport.builder.build import BuildOptions, build_project
-
-        with RichProgress(Console(stderr=True)) as progress:
-            result = build_project(
-                path,
-                store=STATE.store,
-                settings=STATE.settings,
-                options=BuildOptions(name=name, env=env),
-                progress=progress,
-            )
-        version = result.version
-    elif path.is_file():
+    if path.is_file():
         return ServeTarget(path.resolve(), name, as_version, None)
-    else:
-        version = STATE.store.resolve(target)
+    if not path.is_dir():
+        if _written_as_path(target):
+            raise NotFound(f"{target} does not exist (in {Path.cwd()})", field="TARGET")
+        raise NotFound(
+            f"{target} is neither a file or folder here nor a registry reference",
+            hint=f"registry names are {NAME_RULE}",
+            field="TARGET",
+        )
+    from modelport.builder.build import BuildOptions, build_project
+
+    with RichProgress(Console(stderr=True)) as progress:
+        result = build_project(
+            path,
+            store=STATE.store,
+            settings=STATE.settings,
+            options=BuildOptions(name=name, env=env),
+            progress=progress,
+        )
+    version = result.version
+    return ServeTarget(
+        STATE.store.artifact_path(version), name or version.model, version.number, version.digest
+    )
+
+
+def _registered(ref: str, name: str | None) -> ServeTarget:
+    try:
+        version = STATE.store.resolve(ref)
+    except NotFound as exc:
+        local = Path(ref)
+        if not local.exists():
+            raise
+        use = "build the folder" if local.is_dir() else "use the file"
+        raise NotFound(
+            f"{exc.message}; a bare name means the registry",
+            hint=f"to {use} ./{ref}, write ./{ref}",
+            field="TARGET",
+        ) from exc
     return ServeTarget(
         STATE.store.artifact_path(version), name or version.model, version.number, version.digest
     )

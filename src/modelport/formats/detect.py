@@ -46,6 +46,6 @@ def detect_format(path: Path, *, override: str | None = None) -> ModelFormat:
         raise ConfigError(
             f"no model found at {path}",
             hint="a native project has main/__init__.py importing a modelport.Model subclass "
-            "(`modelport init NAME` scaffolds one); --format names the convention explicitly",
+            "(`modelport init NAME` scaffolds one); --convention names the convention explicitly",
         )
     return get_format(scored[0][1])

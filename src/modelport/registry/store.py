@@ -75,8 +75,11 @@ class RegistryStore(ABC):
         """Set a model's description (None clears it)."""
 
     @abstractmethod
-    def delete_model(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> None:
-        """Delete a model that has no versions left (Conflict while it has any)."""
+    def delete_model(
+        self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
+    ) -> None:
+        """Delete a model that has no versions left (Conflict while it has any); with
+        ``with_versions``, its versions, aliases and tags too."""
 
     # -- versions ---------------------------------------------------------------------------
 

@@ -61,25 +61,28 @@ def run(args: argparse.Namespace) -> None:
     from modelport.serving.conventions import Services
     from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
+    from modelport.serving.sockets import listen
 
-    configure_logging()
-    servable = load_unpacked(args.root, name=args.name)
-    options = ServeOptions(
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        timeout=args.timeout,
-        max_body_size=args.max_body_size,
-        debug=args.debug,
-    )
-    base = options.base_url
-    banner = [
-        f"Serving {servable.name} at {base} (Ctrl-C stops)",
-        f"curl -s {base}/v1/models/{servable.name}/predict "
-        f"-H 'Content-Type: application/json' -d '{curl_body(servable)}'",
-    ]
-    services = Services(home=args.home, registry_uri=args.registry)
-    serve([Served(servable, args.version)], options, services, banner=banner)
+    sock = listen(args.host, args.port)  # a port in use is refused before the model loads
+    with sock:  # closed however serving ends
+        configure_logging()
+        servable = load_unpacked(args.root, name=args.name)
+        options = ServeOptions(
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            timeout=args.timeout,
+            max_body_size=args.max_body_size,
+            debug=args.debug,
+        )
+        base = options.base_url
+        banner = [
+            f"Serving {servable.name} at {base} (Ctrl-C stops)",
+            f"curl -s {base}/v1/models/{servable.name}/predict "
+            f"-H 'Content-Type: application/json' -d '{curl_body(servable)}'",
+        ]
+        services = Services(home=args.home, registry_uri=args.registry)
+        serve([Served(servable, args.version)], options, services, banner=banner, sock=sock)
 
 
 def curl_body(servable: object) -> str:

@@ -8,6 +8,7 @@ the services the conventions' routes may use), and uvicorn serves it until SIGTE
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from modelport.serving.conventions import Services
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.server import run_server
+from modelport.serving.sockets import listen
 
 
 @dataclass(frozen=True)
@@ -57,24 +59,28 @@ def serve(
     services: Services,
     *,
     banner: Sequence[str] = (),
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``served`` until SIGTERM or Ctrl-C, after printing ``banner``; raises ModelFailed
-    when a model cannot initialise."""
-    configure_logging()
-    models = ModelSet(
-        [
-            ModelRuntime(
-                one.servable,
-                version=one.version,
-                threads=options.threads,
-                timeout=options.timeout,
-            )
-            for one in served
-        ]
-    )
-    app = create_app(
-        models, AppOptions(max_body_size=options.max_body_size, debug=options.debug), services
-    )
-    for line in banner:
-        print(line, flush=True)
-    run_server(app, models, host=options.host, port=options.port)
+    """Serve ``served`` on ``sock`` (default: bound here to the options' address) until SIGTERM or
+    Ctrl-C, after printing ``banner``; raises ConfigError, before printing anything, when the
+    address cannot be had, and ModelFailed when a model cannot initialise."""
+    listening = listen(options.host, options.port) if sock is None else sock
+    with listening:  # closed however serving ends
+        configure_logging()
+        models = ModelSet(
+            [
+                ModelRuntime(
+                    one.servable,
+                    version=one.version,
+                    threads=options.threads,
+                    timeout=options.timeout,
+                )
+                for one in served
+            ]
+        )
+        app = create_app(
+            models, AppOptions(max_body_size=options.max_body_size, debug=options.debug), services
+        )
+        for line in banner:
+            print(line, flush=True)
+        run_server(app, models, sock=listening)

@@ -3,7 +3,8 @@
 The port opens at once: liveness answers while the models load in the background, readiness
 turns true when every model's ``initialize()`` has finished, and a failing ``initialize()`` stops
 the server with the reason (:class:`~modelport.errors.ModelFailed`, a non-zero exit in the CLI).
-SIGTERM drains in-flight requests, then the process exits 0.
+SIGTERM drains in-flight requests, then the process exits 0. The socket it listens on comes
+bound (``serving/sockets.py``), so a port in use was refused before the server said anything.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import gc
 import logging
 import signal
+import socket
 
 import anyio.to_thread
 import uvicorn
@@ -23,8 +25,10 @@ from modelport.serving.models import ModelSet
 log = logging.getLogger("modelport.serving")
 
 
-def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> None:
-    """Serve until SIGTERM or Ctrl-C; raises ModelFailed when a model cannot initialise."""
+def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None:
+    """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C; raises
+    ModelFailed when a model cannot initialise."""
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         app,
         host=host,
@@ -49,7 +53,7 @@ def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> Non
     async def main() -> None:
         loading = asyncio.create_task(load())
         try:
-            await server.serve()
+            await server.serve(sockets=[sock])
         finally:
             loading.cancel()
 

@@ -1,4 +1,4 @@
-"""Trusses through the ``modelport`` command: ``init --format truss``, ``serve`` as a real
+"""Trusses through the ``modelport`` command: ``init --convention truss``, ``serve`` as a real
 process (a failing ``load()`` exits non-zero), unsupported config keys, and one Truss built in a
 real environment from its ``requirements:``."""
 
@@ -21,7 +21,7 @@ from .conftest import serving
 
 def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    made = run_cli("init", "my-model", "--format", "truss", home=home, cwd=tmp_path)
+    made = run_cli("init", "my-model", "--convention", "truss", home=home, cwd=tmp_path)
     assert made.code == 0, made.stderr
     project = tmp_path / "my-model"
     assert (project / "config.yaml").is_file() and (project / "model" / "model.py").is_file()

@@ -128,7 +128,7 @@ def test_secret_set_reads_standard_input_and_unset_forgets(tmp_path: Path) -> No
     assert "piped-value" not in completed.stdout + completed.stderr
     assert SecretStore(home, "team").get("token") == "piped-value"
     assert run_cli("secret", "list", home=home).stdout.strip() == "", "another workspace"
-    assert run_cli("secret", "unset", "token", "-w", "team", home=home).code == 0
-    missing = run_cli("secret", "unset", "token", "-w", "team", home=home)
+    assert run_cli("secret", "rm", "token", "-w", "team", home=home).code == 0
+    missing = run_cli("secret", "rm", "token", "-w", "team", home=home)
     assert missing.code == 1
     assert "secret 'token' is not set" in missing.stderr

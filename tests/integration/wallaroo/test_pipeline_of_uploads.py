@@ -166,9 +166,17 @@ def test_pipeline_infer_prints_the_result_frame(
 ) -> None:
     rows = tmp_path / "rows.json"
     rows.write_text(json.dumps(ROWS))
-    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    result = run_cli(
+        "pipeline", "infer", pipeline, "--data", str(rows), "--json", home=wallaroo_home
+    )
     assert result.code == 0, result.stderr
     _check_frame(result.json())
+    table = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    assert table.code == 0, table.stderr
+    header, *rows = table.stdout.splitlines()  # a table of the same frame, by default
+    assert header.split()[::2] == ["time", "in.measures", "out.species", "out.confidence",
+                                   "check_failures"]  # fmt: skip
+    assert "setosa" in table.stdout and "virginica" in table.stdout
 
 
 def test_pipeline_infer_holds_its_rows_to_the_data_rules(

@@ -3,6 +3,7 @@ the runtimes and the app (``--debug`` included)."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 import modelport
+from modelport.errors import ConfigError
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.serving import launch
@@ -36,20 +38,39 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
 ) -> None:
     started: dict[str, Any] = {}
 
-    def run_server(app: Starlette, models: ModelSet, *, host: str, port: int) -> None:
-        started.update(app=app, models=models, host=host, port=port)
+    def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None:
+        started.update(app=app, models=models, address=sock.getsockname())
 
     monkeypatch.setattr(launch, "run_server", run_server)
     servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
     options = launch.ServeOptions(
-        host="127.0.0.2", port=9999, threads=2, timeout=1.5, max_body_size=1000, debug=True
+        host="127.0.0.2", port=0, threads=2, timeout=1.5, max_body_size=1000, debug=True
     )
     services = Services(home=tmp_path, registry_uri="sqlite:///elsewhere.db")
     launch.serve([launch.Served(servable, 7)], options, services, banner=["hello", "curl ..."])
     assert capsys.readouterr().out == "hello\ncurl ...\n"
-    assert (started["host"], started["port"]) == ("127.0.0.2", 9999)
+    assert started["address"][0] == "127.0.0.2"  # the socket, bound to the options' address
     assert started["app"].debug
     runtime = started["models"].get("double")
     assert (runtime.version, runtime.timeout, runtime._limiter.total_tokens) == (7, 1.5, 2)
     (middleware,) = started["app"].user_middleware
     assert middleware.kwargs["max_body_size"] == 1000
+
+
+def test_a_port_in_use_is_one_error_before_anything_is_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(launch, "run_server", lambda *args, **kwargs: pytest.fail("started"))
+    servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
+    services = Services(home=tmp_path, registry_uri="sqlite:///elsewhere.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        options = launch.ServeOptions(host="127.0.0.1", port=port)
+        with pytest.raises(ConfigError) as refused:
+            launch.serve([launch.Served(servable)], options, services, banner=["Serving ..."])
+    assert str(refused.value) == (
+        f"127.0.0.1:{port} is already in use. Pick another port with --port"
+    )
+    assert capsys.readouterr().out == ""

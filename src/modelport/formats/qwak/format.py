@@ -51,7 +51,7 @@ class QwakFormat(ModelFormat):
         for source in package.glob("*.py"):
             if _IMPORTS_SDK.search(source.read_text(errors="replace")):
                 return 0.95
-        return 0.0  # a project whose main/ never names the SDK: `--format qwak`
+        return 0.0  # a project whose main/ never names the SDK: `--convention qwak`
 
     def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
         root = path.resolve()

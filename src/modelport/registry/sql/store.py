@@ -112,20 +112,30 @@ class SqlRegistryStore(RegistryStore):
             )
             return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
 
-    def delete_model(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> None:
+    def delete_model(
+        self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
+    ) -> None:
         with self._write() as conn:
             row = rows.model_row(conn, workspace, name)
-            count = conn.execute(
-                sa.select(sa.func.count()).where(t.model_versions.c.model_id == row["id"])
-            ).scalar_one()
-            if count:
-                raise Conflict(
-                    f"model {name!r} still has {count} version(s)",
-                    hint=f"Delete its versions first with `modelport delete {name}:N` "
-                    f"(`modelport versions {name}` lists them).",
+            versions = conn.execute(
+                sa.select(t.model_versions.c.id, t.model_versions.c.digest).where(
+                    t.model_versions.c.model_id == row["id"]
                 )
+            ).all()
+            if versions and not with_versions:
+                raise Conflict(
+                    f"model {name!r} still has {len(versions)} version(s)",
+                    hint=f"delete the whole model with `modelport rm {name} --yes`, or its "
+                    f"versions one by one with `modelport rm {name}:N`",
+                )
+            ids = [v.id for v in versions]
+            conn.execute(sa.delete(t.aliases).filter_by(model_id=row["id"]))
+            conn.execute(sa.delete(t.version_tags).where(t.version_tags.c.version_id.in_(ids)))
+            conn.execute(sa.delete(t.model_versions).where(t.model_versions.c.id.in_(ids)))
             conn.execute(sa.delete(t.model_tags).filter_by(model_id=row["id"]))
             conn.execute(sa.delete(t.models).where(t.models.c.id == row["id"]))
+        for digest in sorted({v.digest for v in versions}):
+            self._collect_blob(digest)
 
     # -- versions ---------------------------------------------------------------------------
 

@@ -223,4 +223,4 @@ def test_load_model_in_main_model_with_a_class_from_elsewhere(
         for name in [n for n in sys.modules if n.startswith("importqwakmodelfrompackage")]:
             del sys.modules[name]
     assert manifest.entry_point == "main.model:load_model"
-    assert QwakFormat().detect(project) == 0.0  # main/ never names the SDK: --format qwak
+    assert QwakFormat().detect(project) == 0.0  # main/ never names the SDK: --convention qwak

@@ -363,3 +363,23 @@ def test_lock_timeouts_become_conflicts(tmp_path: Path) -> None:
         pass
     holder.dispose()
     waiter.dispose()
+
+
+def test_a_whole_model_goes_with_its_versions_aliases_and_blobs(
+    store: RegistryStore, tmp_path: Path
+) -> None:
+    first, _ = register(store, tmp_path, "one")
+    register(store, tmp_path, "two")
+    shared, _ = register(store, tmp_path, "one", name="wine")  # the same blob as iris:1
+    store.set_alias(name="iris", alias="production", number=2)
+    store.set_version_tag(name="iris", number=1, key="stage", value="qa")
+    with pytest.raises(Conflict, match="modelport rm iris --yes"):
+        store.delete_model(name="iris")
+    store.delete_model(name="iris", with_versions=True)
+    assert [m.name for m in store.list_models()] == ["wine"]
+    with pytest.raises(NotFound):
+        store.resolve("iris@production")
+    assert store.artifact_path(shared).is_file()  # still used by wine:1
+    store.delete_model(name="wine", with_versions=True)
+    with pytest.raises(NotFound, match="missing"):
+        store.artifact_path(first)  # the last version using it gone, the blob went too

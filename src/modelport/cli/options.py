@@ -1,0 +1,114 @@
+"""What the commands share: the command classes every group and command is made with, and the
+options several commands take (``--json``, ``--host``, ``--port``, ``--env``), each with one help
+text.
+
+Typer shows an option's type beside it in help (``--port <int>``); for a flag, which takes no
+value, ``<bool>`` only misleads, so the command classes here show flags bare.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _bare_flags(params: list[Any]) -> list[Any]:
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_bool_flag and param.metavar is None:
+            param.metavar = ""  # help shows the metavar in place of the type: none for a flag
+    return params
+
+
+def _with_usage(error: Exception, ctx: Any) -> None:
+    """Give a usage error raised without its command's context (an option missing its value)
+    that context, so Typer prints the usage above it as for every other usage error."""
+    if getattr(error, "ctx", False) is None:
+        error.ctx = ctx  # type: ignore[attr-defined]
+        error.cmd = ctx.command  # type: ignore[attr-defined]
+
+
+class Command(TyperCommand):
+    """A command whose help shows flags without a value, and whose usage errors the usage."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(list(super().get_params(ctx)))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as error:  # Typer's usage errors carry a ``ctx``, whichever click
+            _with_usage(error, ctx)
+            raise
+
+
+class Group(TyperGroup):
+    """A command group whose help shows flags without a value, and whose usage errors the
+    usage."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(list(super().get_params(ctx)))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as error:  # Typer's usage errors carry a ``ctx``, whichever click
+            _with_usage(error, ctx)
+            raise
+
+
+def group(help: str, **settings: Any) -> typer.Typer:
+    """A group of subcommands (``modelport models ...``)."""
+    return typer.Typer(cls=Group, help=help, no_args_is_help=True, **settings)
+
+
+def command(
+    app: typer.Typer, name: str | None = None, *, hidden: bool = False
+) -> Callable[[_F], _F]:
+    """Register a function as command ``name`` of ``app`` (default: the function's name)."""
+    decorate: Callable[[_F], _F] = app.command(name, cls=Command, hidden=hidden)
+    return decorate
+
+
+def deprecated(app: typer.Typer, name: str, function: Callable[..., Any], *, instead: str) -> None:
+    """Keep command ``name`` of ``app`` working, hidden from help, for the scripts that still
+    call it: it notes on stderr that ``instead`` replaces it, then runs ``function``."""
+
+    @functools.wraps(function)
+    def still_works(*args: Any, **kwargs: Any) -> Any:
+        sys.stderr.write(f"note: `{name}` is deprecated and will go; use `{instead}`\n")
+        return function(*args, **kwargs)
+
+    still_works.__doc__ = f"Deprecated: use `{instead}`."
+    command(app, name, hidden=True)(still_works)
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+HostOption = Annotated[
+    str,
+    typer.Option(
+        "--host", help="Address the server listens on (0.0.0.0: every network interface)."
+    ),
+]
+PortOption = Annotated[
+    int,
+    typer.Option(
+        "--port",
+        min=0,
+        max=65535,
+        help="Port the server listens on; one already in use is refused before anything starts.",
+    ),
+]
+
+ENV_HELP = (
+    "How a project folder's environment is made: auto, a uv virtualenv from its dependency "
+    "file (cached, reused while the lock is the same); inherit, the current interpreter."
+)
+EnvOption = Annotated[str, typer.Option("--env", help=ENV_HELP)]
