@@ -1,4 +1,5 @@
-"""``modelport test``: build a project, serve it, run its tests/it against it, exit as pytest."""
+"""``modelport test``: build a project, serve the build, run its tests/it against it, exit as
+pytest; the build is registered only once every test passed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from modelport.registry import open_store
+from modelport.settings import Settings
 
 from .cli import run_cli
 
@@ -32,7 +36,9 @@ def test_passing_integration_tests_exit_zero_with_a_summary(iris: Path, tmp_path
     assert result.code == 0, result.stdout + result.stderr
     summary = result.stdout.strip().splitlines()[-1]
     assert summary == ("integration tests of iris:1 (tests/it): 1 passed, 0 failed, 0 skipped")
-    assert "serving iris:1" in result.stderr
+    assert "serving the build for its integration tests (tests/it)" in result.stderr
+    assert "registered iris:1" in result.stderr
+    assert [v.number for v in _versions(tmp_path, "iris")] == [1]
 
 
 def test_json_gives_the_outcome_and_leaves_pytest_to_stderr(iris: Path, tmp_path: Path) -> None:
@@ -42,6 +48,7 @@ def test_json_gives_the_outcome_and_leaves_pytest_to_stderr(iris: Path, tmp_path
     assert result.code == 0, result.stdout + result.stderr
     assert result.json() == {
         "version": "iris:1",
+        "registered": True,
         "folder": "tests/it",
         "passed": 1,
         "failed": 0,
@@ -61,6 +68,8 @@ def test_a_failing_integration_test_fails_the_command_and_is_named(
     summary = result.stdout.strip().splitlines()[-1]
     assert "1 passed, 1 failed, 0 skipped" in summary
     assert summary.endswith("failed: tests.it.test_broken::test_expects_another_species")
+    assert "nothing registered" in result.stderr
+    assert _versions(tmp_path, "iris") == []
 
 
 def test_a_project_without_integration_tests_is_refused_before_building(
@@ -73,3 +82,12 @@ def test_a_project_without_integration_tests_is_refused_before_building(
     assert "has no integration tests (tests/it)" in result.stderr
     assert "real_time_client" in result.stderr
     assert not (tmp_path / "home" / "registry.db").exists()
+
+
+def _versions(home: Path, name: str) -> list[object]:
+    store = open_store(settings=Settings(home=home))
+    try:
+        names = {m.name for m in store.list_models()}
+        return list(store.list_versions(name=name)) if name in names else []
+    finally:
+        store.close()

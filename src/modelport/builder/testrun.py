@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelport.errors import BuildFailed
+
 # Both pytest's default names and the `*_test` form model projects use (Qwak's `def add_test()`).
 COLLECT_OPTIONS = (
     "-o",
@@ -54,6 +56,34 @@ class TestReport:
             "failed": self.failed,
             "skipped": self.skipped,
         }
+
+
+class TestsFailed(BuildFailed):
+    """A project's tests failed or could not run: nothing was registered. ``report`` holds
+    pytest's output and exit code."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
+    def __init__(self, message: str, *, report: TestReport, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.report = report
+
+
+def check_report(report: TestReport, *, kind: str = "unit") -> None:
+    """Raise :class:`TestsFailed` unless ``report`` passed; ``kind`` names the tests."""
+    if report.ok:
+        return
+    if not report.failures:
+        tail = "\n".join(report.output.strip().splitlines()[-15:])
+        raise TestsFailed(f"{kind} tests in {report.folder} could not run:\n{tail}", report=report)
+    lines = [f"  {f.test}: {f.message}" for f in report.failures]
+    failed = report.failed
+    total = report.passed + report.failed
+    raise TestsFailed(
+        f"{kind} tests failed ({failed} of {total} in {report.folder}):\n" + "\n".join(lines),
+        report=report,
+        hint="fix the failing tests, then build again",
+    )
 
 
 def run_tests(

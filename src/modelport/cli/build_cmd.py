@@ -9,6 +9,16 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from modelport.cli.build_options import (
+    ConventionOption,
+    ConventionOptions,
+    ExtraFoldersOption,
+    NameOption,
+    OldConventionOption,
+    SampleOption,
+    build_options,
+    key_values,
+)
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, JsonFlag, command
 from modelport.cli.output import console, print_json, to_jsonable
@@ -16,11 +26,7 @@ from modelport.cli.progress import RichProgress
 from modelport.scaffold import TEMPLATES, scaffold
 
 if TYPE_CHECKING:
-    from modelport.builder.build import EnvMode
-
-OldConventionOption = Annotated[
-    str | None, typer.Option("--format", hidden=True, help="The old name of --convention.")
-]
+    pass
 
 
 def init(
@@ -63,27 +69,12 @@ def init(
 
 def build(
     path: Annotated[Path, typer.Argument(help="The model project folder (or file).")] = Path("."),
-    name: Annotated[
-        str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
-    ] = None,
+    name: NameOption = None,
     env: EnvOption = "auto",
-    convention: Annotated[
-        str | None,
-        typer.Option(
-            "--convention",
-            help="The convention (native, qwak, truss, deepaas, odahu, wallaroo), when "
-            "detection is not enough.",
-        ),
-    ] = None,
+    convention: ConventionOption = None,
     old_convention: OldConventionOption = None,
-    extra_folder: Annotated[
-        list[str] | None,
-        typer.Option("--dependency-required-folders", "--extra-folder", help="Also package it."),
-    ] = None,
-    sample: Annotated[
-        Path | None,
-        typer.Option("--sample", help="Sample input (.json/.csv/.parquet) to infer the schema."),
-    ] = None,
+    extra_folder: ExtraFoldersOption = None,
+    sample: SampleOption = None,
     skip_tests: Annotated[
         bool,
         typer.Option(
@@ -110,23 +101,15 @@ def build(
             "--output-schema", help="Arrow schema: base64 of schema.serialize(), or a pickle file."
         ),
     ] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--option",
-            help="A build option of the project's convention, KEY=VALUE (repeatable).",
-            metavar="KEY=VALUE",
-        ),
-    ] = None,
+    option: ConventionOptions = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
-    from modelport.builder.build import BuildOptions, build_project
+    from modelport.builder.build import build_project
     from modelport.formats.wallaroo.frameworks import supported_framework
     from modelport.formats.wallaroo.names import check_dns_name
     from modelport.formats.wallaroo.options import upload_options
 
-    env_mode_ = env_mode(env)
     format_name = convention or old_convention
     wallaroo_options = framework or input_schema or output_schema
     if wallaroo_options and format_name is None:
@@ -135,18 +118,18 @@ def build(
         check_dns_name(name)
     if framework is not None:
         supported_framework(framework)
-    options = BuildOptions(
+    options = build_options(
         name=name,
-        env=env_mode_,
-        format=format_name,
-        extra_folders=tuple(extra_folder or ()),
+        env=env,
+        convention=format_name,
+        extra_folders=extra_folder,
         sample=sample,
         run_unit_tests=not skip_tests,
     )
     format_options = upload_options(
         framework=framework, input_schema=input_schema, output_schema=output_schema
     )
-    format_options.update(_key_values(option or [], flag="--option"))
+    format_options.update(key_values(option, flag="--option"))
     with RichProgress(Console(quiet=True) if as_json else console) as progress:
         result = build_project(
             path,
@@ -168,24 +151,6 @@ def build(
     for other in result.others:  # a project holding several models registers each
         console.print(Text(f"Also registered {other.model}:{other.number} ({other.digest})"))
     console.print(Text(f"Serve it: modelport serve {ref}"))
-
-
-def _key_values(pairs: list[str], *, flag: str) -> dict[str, str]:
-    found = {}
-    for pair in pairs:
-        key, equals, value = pair.partition("=")
-        if not equals or not key:
-            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint=flag)
-        found[key] = value
-    return found
-
-
-def env_mode(value: str) -> EnvMode:
-    if value == "auto":
-        return "auto"
-    if value == "inherit":
-        return "inherit"
-    raise typer.BadParameter("choose auto or inherit", param_hint="--env")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,6 @@ model) and ``modelport predict`` (one prediction, in-process or from a running s
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +11,17 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from modelport.cli.build_cmd import env_mode
+from modelport.cli.build_options import (
+    ConventionOption,
+    ConventionOptions,
+    ExtraFoldersOption,
+    NameOption,
+    OldConventionOption,
+    SampleOption,
+    build_options,
+    env_mode,
+    key_values,
+)
 from modelport.cli.context import STATE
 from modelport.cli.input_rows import FILE_TYPES, file_suffix, parse_json, read_batch, read_file
 from modelport.cli.options import EnvOption, command
@@ -24,6 +33,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from modelport.batch import Batch
+    from modelport.builder.build import BuildResult
     from modelport.builder.testrun import TestReport
     from modelport.serving.runtime import ModelRuntime
 
@@ -39,10 +49,13 @@ def test(
         list[str] | None,
         typer.Argument(help="More pytest arguments, after `--` (e.g. -- -k iris -x)."),
     ] = None,
+    name: NameOption = None,
     env: EnvOption = "auto",
-    name: Annotated[
-        str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
-    ] = None,
+    convention: ConventionOption = None,
+    old_convention: OldConventionOption = None,
+    extra_folder: ExtraFoldersOption = None,
+    sample: SampleOption = None,
+    option: ConventionOptions = None,
     ready_timeout: Annotated[
         float, typer.Option("--ready-timeout", help="Seconds the model may take to load.")
     ] = 600.0,
@@ -51,55 +64,71 @@ def test(
         typer.Option("--json", help="Print the outcome as JSON (pytest's own output on stderr)."),
     ] = False,
 ) -> None:
-    """Build a project (running its unit tests, tests/ut), serve it, and run its integration
-    tests (tests/it) against the server.
+    """Build a project as `modelport build` does (its options too), run its unit tests
+    (tests/ut), serve the new build and run its integration tests (tests/it) against it, then
+    register it: only when every test passed.
 
-    A failing unit test stops the build, as in `modelport build`. Integration tests get a client
-    bound to the served model through the `real_time_client` fixture; the exit code is pytest's.
-    PATH is a folder (write ./NAME for one in the current folder).
+    Integration tests get a client bound to the served model through the `real_time_client`
+    fixture; on failure nothing is registered and the exit code is pytest's. PATH is a folder
+    (write ./NAME for one in the current folder).
     """
-    from modelport.builder.build import BuildOptions, build_project
-    from modelport.builder.served_tests import run_served_tests
+    from modelport.builder.build import build_project
+    from modelport.builder.testrun import TestsFailed
     from modelport.cli.progress import RichProgress
     from modelport.formats.detect import detect_format
 
-    mode = env_mode(env)
-    layout = detect_format(path).layout(path)
+    format_name = convention or old_convention
+    options = build_options(
+        name=name,
+        env=env,
+        convention=format_name,
+        extra_folders=extra_folder,
+        sample=sample,
+        integration_tests="always",
+        test_args=tuple(pytest_args or ()),
+        ready_timeout=ready_timeout,
+    )
+    layout = detect_format(path, override=format_name).layout(
+        path, extra_folders=options.extra_folders
+    )
     if layout.integration_tests is None:
         raise ConfigError(
             f"{layout.root} has no integration tests (tests/it)",
             hint="add tests taking the real_time_client fixture under tests/it",
         )
-    with RichProgress(_stderr) as progress:
-        built = build_project(
-            path,
-            store=STATE.store,
-            settings=STATE.settings,
-            options=BuildOptions(name=name, env=mode, run_integration_tests=False),
-            progress=progress,
-        )
-    version = built.version
-    ref = f"{version.model}:{version.number}"
-    _stderr.print(Text(f"serving {ref} for {layout.integration_tests}"))
-    cli_options = ["--registry", STATE.registry_uri] if STATE.registry_uri else []
-    with tempfile.TemporaryDirectory(prefix="modelport-test-") as scratch:
-        report = run_served_tests(
-            built.environment.python,
-            layout.root,
-            layout.integration_tests,
-            target=ref,
-            model=version.model,
-            log_dir=Path(scratch),
-            cli_options=cli_options,
-            extra_args=tuple(pytest_args or ()),
-            plugins=layout.test_plugins,
-            ready_timeout=ready_timeout,
-        )
+    try:
+        with RichProgress(Console(stderr=True, quiet=as_json)) as progress:
+            built = build_project(
+                path,
+                store=STATE.store,
+                settings=STATE.settings,
+                options=options,
+                format_options=key_values(option, flag="--option"),
+                progress=progress,
+            )
+    except TestsFailed as failed:
+        if failed.report.folder != layout.integration_tests:
+            raise  # the unit tests: reported as a failed build is
+        _report(failed.report, None, as_json=as_json)
+        raise typer.Exit(failed.report.exit_code or 1) from None
+    assert built.integration_tests is not None
+    _report(built.integration_tests, built, as_json=as_json)
+
+
+def _report(report: TestReport, built: BuildResult | None, *, as_json: bool) -> None:
+    """pytest's output and a summary line (or JSON); whether the build was registered."""
+    ref = f"{built.version.model}:{built.version.number}" if built else None
+    if built is None:
+        _stderr.print(Text("nothing registered: the integration tests did not pass"))
+    else:
+        registered = "registered" if built.created else "already registered"
+        _stderr.print(Text(f"{registered} {ref} ({built.version.digest})"))
     if as_json:
         sys.stderr.write(report.output)
         print_json(
             {
                 "version": ref,
+                "registered": built is not None,
                 "folder": report.folder,
                 "passed": report.passed,
                 "failed": report.failed,
@@ -110,9 +139,7 @@ def test(
         )
     else:
         sys.stdout.write(report.output)
-        console.print(Text(_summary(report, ref)))
-    if report.exit_code:
-        raise typer.Exit(report.exit_code)
+        console.print(Text(_summary(report, ref or "the build")))
 
 
 def _summary(report: TestReport, ref: str) -> str:

@@ -27,7 +27,7 @@ class CliState:
             self._store.close()
         self.debug = debug
         self.registry_uri = registry_uri
-        self.settings = get_settings()
+        self._settings = None
         self._store = None
 
     @property

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from modelport.artifact.reader import open_artifact, unpacked_root
-from modelport.cli.build_cmd import env_mode
+from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline

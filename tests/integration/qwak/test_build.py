@@ -96,6 +96,32 @@ def test_dependency_required_folders_are_packaged_and_read_by_predict(
     assert f"src/{outside}/notes.txt" in names
 
 
+def test_modelport_test_takes_the_build_options(
+    qwak_cli: Callable[..., Result], qwak_project: Callable[..., Path]
+) -> None:
+    """tests/it reads lexicon/ through predict: only packaged with the build's own option."""
+    project = qwak_project("extra_folder", "greeter")
+    without = qwak_cli("test", str(project), "--env", "inherit", "--name", "greeter-bare")
+    assert without.code != 0, without.stdout
+    assert qwak_cli("models", "show", "greeter-bare").code != 0  # a failed test registers nothing
+    result = qwak_cli(
+        "test",
+        str(project),
+        "--env",
+        "inherit",
+        "--name",
+        "greeter-tested",
+        "--dependency-required-folders",
+        "lexicon",
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert (
+        result.stdout.strip()
+        .splitlines()[-1]
+        .startswith("integration tests of greeter-tested:1 (tests/it): 1 passed, 0 failed")
+    )
+
+
 def test_the_qwak_template_builds_and_serves(
     qwak_cli: Callable[..., Result], tmp_path: Path
 ) -> None:
