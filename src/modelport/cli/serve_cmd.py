@@ -12,6 +12,7 @@ from modelport.cli.build_cmd import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
 from modelport.cli.targets import become, model_python, resolve_target
+from modelport.serving.logs import check_format, level_number
 
 
 def serve(
@@ -48,10 +49,18 @@ def serve(
     register: Annotated[
         bool, typer.Option("--register", help="With --deepaas: register trained packages.")
     ] = False,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="debug, info, warning, error or critical.")
+    ] = "info",
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text, or json: one JSON object per line.")
+    ] = "text",
 ) -> None:
     """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    level_number(log_level)  # a clear error naming the option before anything is resolved
+    chosen_format = check_format(log_format)
     if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
-        from modelport.serving.launch import ServeOptions  # served from this process
+        from modelport.serving.launch import ServeOptions, configure_logging  # served here
 
         options = ServeOptions(
             host=host,
@@ -60,7 +69,10 @@ def serve(
             timeout=timeout,
             max_body_size=max_body_size,
             debug=STATE.debug,
+            log_level=log_level,
+            log_format=chosen_format,
         )
+        configure_logging(log_level, chosen_format)
         if deepaas:
             from modelport.cli.deepaas_serve import serve_deepaas
 
@@ -91,9 +103,21 @@ def serve(
     if resolved.version is not None:
         command += ["--version", str(resolved.version)]
     command += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
+    command += ["--digest", artifact.digest, "--log-level", log_level, "--log-format", log_format]
     if STATE.debug:
         command.append("--debug")
     become(command)
+
+
+SERVING_OPTIONS = (
+    "--host",
+    "--port",
+    "--timeout",
+    "--max-body-size",
+    "--threads",
+    "--log-level",
+    "--log-format",
+)
 
 
 def _passthrough_options() -> list[str]:
@@ -102,7 +126,7 @@ def _passthrough_options() -> list[str]:
     args = sys.argv[1:]
     for index, arg in enumerate(args):
         key = arg.split("=", 1)[0]
-        if key in ("--host", "--port", "--timeout", "--max-body-size", "--threads"):
+        if key in SERVING_OPTIONS:
             options.append(arg)
             if "=" not in arg and index + 1 < len(args):
                 options.append(args[index + 1])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from modelport.servable import Servable
 from modelport.serving.app import DEFAULT_MAX_BODY, AppOptions, create_app
 from modelport.serving.conventions import Services
+from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.server import run_server
@@ -31,6 +32,10 @@ class ServeOptions:
     """Seconds a prediction may take (504 after)."""
     max_body_size: int = DEFAULT_MAX_BODY
     debug: bool = False
+    """Tracebacks of server errors in the log (and of unforeseen ones in the answers)."""
+    log_level: str = DEFAULT_LEVEL
+    log_format: LogFormat = "text"
+    """``text`` lines, or ``json``: one JSON object per line (``serving.logs``)."""
 
     @property
     def base_url(self) -> str:
@@ -43,12 +48,13 @@ class Served:
 
     servable: Servable
     version: int | None = None
+    digest: str | None = None
+    """The artifact's digest (``sha256:...``), for the model's info metric."""
 
 
-def configure_logging() -> None:
-    """Server logs on stderr with their time and level; call it before loading models, so what
-    loading logs is kept."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+__all__ = ["ServeOptions", "Served", "configure_logging", "serve"]
+
+log = logging.getLogger("modelport.serving")
 
 
 def serve(
@@ -58,14 +64,16 @@ def serve(
     *,
     banner: Sequence[str] = (),
 ) -> None:
-    """Serve ``served`` until SIGTERM or Ctrl-C, after printing ``banner``; raises ModelFailed
-    when a model cannot initialise."""
-    configure_logging()
+    """Serve ``served`` until SIGTERM or Ctrl-C, after printing ``banner`` (logged instead, as
+    JSON lines, under ``--log-format json``); raises ModelFailed when a model cannot
+    initialise."""
+    configure_logging(options.log_level, options.log_format)
     models = ModelSet(
         [
             ModelRuntime(
                 one.servable,
                 version=one.version,
+                digest=one.digest,
                 threads=options.threads,
                 timeout=options.timeout,
             )
@@ -76,5 +84,8 @@ def serve(
         models, AppOptions(max_body_size=options.max_body_size, debug=options.debug), services
     )
     for line in banner:
-        print(line, flush=True)
+        if options.log_format == "json":
+            log.info("%s", line)
+        else:
+            print(line, flush=True)
     run_server(app, models, host=options.host, port=options.port)
