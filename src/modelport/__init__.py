@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from modelport.client import Client
+    from modelport.client import AsyncClient, Client
     from modelport.errors import (
         ArtifactError,
         BuildFailed,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _HOMES = {
+    "AsyncClient": "modelport.client",
     "Client": "modelport.client",
     "Model": "modelport.model",
     "Field": "modelport.schema",
@@ -51,6 +52,7 @@ _HOMES = {
 
 __all__ = [
     "ArtifactError",
+    "AsyncClient",
     "BuildFailed",
     "Client",
     "ConfigError",

@@ -16,6 +16,7 @@ and the HTTP layer maps it to a status in exactly one place (``serving/problems.
     ├── BuildFailed                 the build step, environment or unit tests failed
     ├── ModelFailed                 user model code raised or broke its contract (500)
     │   └── ModelTimeout            the model did not answer in time (504)
+    ├── Unreachable                 a client got no answer from a server (503)
     └── Unauthorised                missing or wrong credentials (401)
 
 Each error carries a ``hint``: what the user can do about it. ``field`` names the offending
@@ -115,6 +116,12 @@ class ModelTimeout(ModelFailed):
     """The model did not answer within the server's time limit."""
 
     status = 504
+
+
+class Unreachable(ModelportError):
+    """A client got no answer from the server: it does not run there, or the URL is wrong."""
+
+    status = 503
 
 
 class Unauthorised(ModelportError):

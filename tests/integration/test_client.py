@@ -1,15 +1,18 @@
-"""modelport.Client against real servers on loopback ports, and the ``modelport predict`` command.
+"""modelport.Client and modelport.AsyncClient against real servers on loopback ports, and the
+``modelport predict`` command.
 
-The client tests serve small in-process models with uvicorn in a thread; the ``predict`` tests
-run the real command on the session's registered ``echo`` model (basic template), in-process and
-against a ``modelport serve`` subprocess.
+The client tests serve small in-process models with uvicorn in a thread, and ask a real
+``modelport serve`` subprocess of the session's registered ``echo`` model (basic template),
+which the ``predict`` tests run the real command against too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -215,7 +218,48 @@ def test_the_model_must_be_named_when_the_server_holds_several(server: str) -> N
         _ = client.model
 
 
-# --- modelport predict --------------------------------------------------------------------
+# --- the asynchronous client --------------------------------------------------------------
+
+
+def test_the_async_client_answers_and_fails_as_the_client_does(server: str) -> None:
+    async def calls() -> list[object]:
+        found: list[object] = []
+        async with modelport.AsyncClient(server, model="adder", transport="arrow") as client:
+            found.append(await client.predict(ROWS))
+            found.append(await client.metadata())
+        for model, error in (("adder", errors.InvalidInput), ("nope", errors.NotFound)):
+            async with modelport.AsyncClient(server, model=model) as client:
+                with pytest.raises(error) as caught:
+                    await client.predict([{"x": 1.0}])
+                found.append(caught.value)
+        async with modelport.AsyncClient(server, model="sleeper", timeout=0.5) as client:
+            with pytest.raises(errors.ModelTimeout, match=r"within 0\.5 s"):
+                await client.predict([{"x": 3.0, "y": 0.0}])
+        async with modelport.AsyncClient(server) as client:
+            with pytest.raises(errors.ConfigError, match="serves several models"):
+                await client.find_model()
+        return found
+
+    result, metadata, invalid, unknown = asyncio.run(calls())
+    assert isinstance(result, pd.DataFrame) and result["sum"].tolist() == [3.0, 7.5]
+    assert isinstance(metadata, dict) and metadata["name"] == "adder"
+    assert isinstance(invalid, errors.InvalidInput) and invalid.field == "y"
+    assert isinstance(unknown, errors.NotFound) and "'nope' is not served here" in str(unknown)
+
+
+def test_the_async_client_of_an_unreachable_server() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+
+    async def calls() -> bool:
+        async with modelport.AsyncClient(url, model="adder") as client:
+            with pytest.raises(errors.Unreachable, match=f"cannot reach {url}"):
+                await client.predict(ROWS)
+            return await client.ready()
+
+    assert asyncio.run(calls()) is False
+
+
+# --- against modelport serve ----------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +278,27 @@ def echo_server(
         yield served
     finally:
         assert served.stop() == 0
+
+
+def test_a_client_finds_the_model_modelport_serve_serves(echo_server: ServerProcess) -> None:
+    with modelport.Client(echo_server.url) as client:
+        assert client.model == "echo"
+        assert client.predict([{"text": "hi"}])["reply"].tolist() == ["echo: hi"]
+        assert client.ready() is True
+
+
+def test_the_async_client_against_modelport_serve(echo_server: ServerProcess) -> None:
+    async def calls() -> tuple[str | None, pd.DataFrame, str | None, dict[str, Any], bool]:
+        async with modelport.AsyncClient(echo_server.url) as client:
+            before = client.model
+            result = await client.predict({"text": ["a", "b"]})
+            metadata = await client.metadata()
+            return before, result, client.model, metadata, await client.ready()
+
+    before, result, after, metadata, ready = asyncio.run(calls())
+    assert (before, after, ready) == (None, "echo", True)
+    assert result["reply"].tolist() == ["echo: a", "echo: b"]
+    assert [tensor["name"] for tensor in metadata["inputs"]] == ["text"]
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,17 @@
 """`modelport serve` as a real process: readiness while initialising, a failing initialise,
-SIGTERM draining in-flight requests, and a server that cannot start reported with its output
-by modelport.testing."""
+SIGTERM draining in-flight requests, a server that cannot start reported with its output
+by modelport.testing, and what the process logs (text or JSON lines, access lines, the ready
+line, tracebacks under --debug), prints (a curl line that works) and measures."""
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +20,7 @@ from modelport.errors import ModelFailed
 from modelport.testing import ServerProcess, start_server
 
 from .cli import run_cli
+from .printed_curl import printed_curl, send_curl
 
 MODEL = """
 import os
@@ -149,3 +153,124 @@ def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path: Path) 
     with pytest.raises(ModelFailed, match="exited with code 1 before it was ready") as failed:
         start_server("nosuch", log_dir=tmp_path, env=environ)
     assert "model 'nosuch' does not exist" in str(failed.value)
+
+
+# --- what the serving process logs, prints and measures ------------------------------------
+
+
+def _records(output: str) -> list[dict[str, Any]]:
+    """The server's output under --log-format json: every line one JSON object."""
+    records = []
+    for line in output.splitlines():
+        value = json.loads(line)  # raises on any line that is not JSON
+        assert isinstance(value, dict), line
+        records.append(value)
+    return records
+
+
+def test_json_logs_one_object_per_line_access_lines_and_one_ready_line(
+    home: Path, tmp_path: Path
+) -> None:
+    with start_server(
+        "demo",
+        log_dir=tmp_path,
+        env={"MODELPORT_HOME": str(home), "DEMO_INIT_SECONDS": "1"},
+        serve_options=("--log-format", "json"),
+    ) as server:
+        given = httpx.post(
+            f"{server.url}/v1/models/demo/predict",
+            json=[{"wait": 0}],
+            headers={"X-Request-ID": "req-given-1"},
+            timeout=10,
+        )
+        made = httpx.post(f"{server.url}/v1/models/demo/predict", json=[{"x": 0}], timeout=10)
+        assert server.stop() == 0
+        records = _records(server.output())
+    assert given.headers["x-request-id"] == "req-given-1"
+    made_id = made.headers["x-request-id"]
+    assert made.status_code == 422 and len(made_id) == 32
+    ready = [r for r in records if r["message"].startswith("ready")]
+    assert len(ready) == 1, records
+    assert ready[0]["url"] == server.url and ready[0]["models"] == ["demo:1"]
+    assert any(r["message"].startswith("curl ") for r in records)  # the banner, as records
+    access = [r for r in records if r["logger"] == "modelport.access"]
+    predictions = [r for r in access if r["path"] == "/v1/models/demo/predict"]
+    assert [(r["method"], r["status"], r["request_id"]) for r in predictions] == [
+        ("POST", 200, "req-given-1"),
+        ("POST", 422, made_id),
+    ]
+    assert all(isinstance(r["duration_ms"], float) for r in predictions)
+    assert not [r for r in records if r["logger"].startswith("uvicorn")]
+
+
+def test_log_level_warning_keeps_access_and_ready_lines_out(home: Path, tmp_path: Path) -> None:
+    environ = {"MODELPORT_HOME": str(home)}
+    options = ("--log-level", "warning")
+    with start_server("demo", log_dir=tmp_path, env=environ, serve_options=options) as server:
+        answer = httpx.post(f"{server.url}/v1/models/demo/predict", json=[{"wait": 0}])
+        assert answer.status_code == 200
+        assert server.stop() == 0
+        output = server.output()
+    assert "/v1/models/demo/predict" not in output.replace(printed_curl(output), "")
+    assert "ready" not in output
+
+
+def test_text_logs_have_an_access_line_per_request_and_the_ready_line(
+    home: Path, tmp_path: Path
+) -> None:
+    with start_server("demo", log_dir=tmp_path, env={"MODELPORT_HOME": str(home)}) as server:
+        answer = httpx.get(f"{server.url}/v2/health/live", headers={"x-request-id": "r-7"})
+        assert answer.headers["x-request-id"] == "r-7"
+        assert server.stop() == 0
+        lines = server.output().splitlines()
+    ready = [line for line in lines if " INFO ready: demo:1 at " in line]
+    assert len(ready) == 1 and ready[0].endswith(server.url)
+    access = [line for line in lines if "GET /v2/health/live " in line and "id=r-7" in line]
+    assert len(access) == 1 and " 200 " in access[0], lines
+
+
+def test_debug_logs_the_models_traceback_on_a_500(home: Path, tmp_path: Path) -> None:
+    with start_server(
+        "demo",
+        log_dir=tmp_path,
+        env={"MODELPORT_HOME": str(home)},
+        cli_options=("--debug",),
+        serve_options=("--log-format", "json"),
+    ) as server:
+        answer = httpx.post(
+            f"{server.url}/v1/models/demo/predict",
+            json=[{"wait": -1}],  # time.sleep(-1) raises ValueError in the model
+            headers={"x-request-id": "broken-1"},
+            timeout=10,
+        )
+        assert answer.status_code == 500
+        assert server.stop() == 0
+        records = _records(server.output())
+    errors = [r for r in records if r.get("request_id") == "broken-1" and r["level"] == "ERROR"]
+    assert errors and "ValueError" in errors[0]["message"]
+    traceback = errors[-1]["message"]
+    assert traceback.startswith("Traceback") and "time.sleep(float(df" in traceback, errors
+
+
+def test_an_unknown_log_level_or_format_is_named(home: Path, tmp_path: Path) -> None:
+    level = run_cli("serve", "demo", "--log-level", "loud", home=home)
+    assert level.code == 1 and "unknown log level 'loud'" in level.stderr
+    assert "debug, info, warning, error, critical" in level.stderr
+    fmt = run_cli("serve", "demo", "--log-format", "xml", home=home)
+    assert fmt.code == 1 and "unknown log format 'xml'" in fmt.stderr
+
+
+def test_the_printed_curl_line_answers_and_metrics_name_the_artifact(
+    home: Path, tmp_path: Path
+) -> None:
+    listed = run_cli("versions", "demo", "--json", home=home)
+    digest = listed.json()[-1]["digest"]
+    with start_server("demo", log_dir=tmp_path, env={"MODELPORT_HOME": str(home)}) as server:
+        answer = send_curl(printed_curl(server.output()))
+        metrics = httpx.get(f"{server.url}/metrics").text
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == [{"waited": 0.5}]
+    info = f'modelport_model_info{{digest="{digest}",format="native",name="demo",version="1"}} 1.0'
+    assert info in metrics
+    assert 'modelport_model_ready{name="demo",version="1"} 1.0' in metrics
+    assert "process_resident_memory_bytes" in metrics

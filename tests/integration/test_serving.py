@@ -1,10 +1,11 @@
 """The model server's HTTP answers: native and KServe V1 routes, codecs, errors, faults,
-streamed errors and metrics. The app runs in-process over ASGI (nothing here needs a socket;
-tests/integration/test_serving_connections.py has what does)."""
+streamed errors, metrics and access lines. The app runs in-process over ASGI (nothing here needs
+a socket; tests/integration/test_serving_connections.py has what does)."""
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 
 import httpx2
@@ -266,3 +267,44 @@ def test_metrics_count_requests_errors_rows_and_latency(server: TestClient) -> N
     assert f'modelport_request_rows_count{{model="frame",{route}}}' in text
     assert f'modelport_request_duration_seconds_bucket{{le="0.5",model="frame",{route}}}' in text
     assert "modelport_requests_in_flight" in text
+
+
+def test_metrics_hold_the_standard_collectors_and_each_models_identity_and_load() -> None:
+    loading = ModelRuntime(
+        PythonModelServable(m.Adder(), name="loading", signature=m.Adder().schema()),
+        version=2,
+        digest="sha256:abc",
+    )
+    app = create_app(ModelSet([_runtime(m.Adder(), "adder"), loading]))
+    with app_client(app) as client:
+        text = client.get("/metrics").text
+    assert "process_cpu_seconds_total " in text
+    assert "python_info{" in text
+    assert "python_gc_collections_total{" in text
+    assert 'modelport_model_info{digest="",format="native",name="adder",version="1"} 1.0' in text
+    assert (
+        'modelport_model_info{digest="sha256:abc",format="native",name="loading",version="2"} 1.0'
+        in text
+    )
+    assert 'modelport_model_ready{name="adder",version="1"} 1.0' in text
+    assert 'modelport_model_ready{name="loading",version="2"} 0.0' in text
+    assert 'modelport_model_load_seconds{name="adder",version="1"} ' in text
+    assert 'modelport_model_load_seconds{name="loading"' not in text  # not loaded yet
+    assert "_created" not in text
+
+
+def test_an_access_line_per_request_with_its_id(
+    server: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="modelport.access"):
+        server.post("/v1/models/adder/predict", json=ROWS, headers={"x-request-id": "acc-1"})
+        made = server.get("/v2/health/live").headers["x-request-id"]
+    lines = [(r.method, r.path, r.status, r.request_id) for r in caplog.records]  # type: ignore[attr-defined]
+    assert lines == [
+        ("POST", "/v1/models/adder/predict", 200, "acc-1"),
+        ("GET", "/v2/health/live", 200, made),
+    ]
+    first = caplog.records[0]
+    assert first.duration_ms >= 0  # type: ignore[attr-defined]
+    assert first.getMessage().startswith("POST /v1/models/adder/predict 200 ")
+    assert first.getMessage().endswith("ms id=acc-1")

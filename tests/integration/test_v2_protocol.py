@@ -158,6 +158,17 @@ def test_server_metadata(client: triton.InferenceServerClient) -> None:
     }
 
 
+def test_the_repository_index_lists_every_model(client: triton.InferenceServerClient) -> None:
+    index = client.get_model_repository_index()
+    assert sorted((m["name"], m["version"], m["state"]) for m in index) == [
+        ("anything", "1", "READY"),
+        ("echo", "1", "READY"),
+        ("iris", "1", "READY"),
+        ("iris", "2", "READY"),
+        ("series", "1", "READY"),
+    ]
+
+
 def test_model_metadata(client: triton.InferenceServerClient) -> None:
     metadata = client.get_model_metadata("iris")
     assert metadata["name"] == "iris"
@@ -461,3 +472,19 @@ def test_readiness_while_loading() -> None:
             "ready": True,
         }
         assert local.get("/v2/health/ready").status_code == 200
+
+
+def test_the_repository_index_while_loading_and_for_ready_models_only() -> None:
+    loading = ModelRuntime(PythonModelServable(Iris(), name="slow", signature=Iris().schema()))
+    loaded = _runtime(Anything(), "anything", 3)
+    with app_client(create_app(ModelSet([loading, loaded]))) as local:
+        everything = local.post("/v2/repository/index").json()
+        ready_only = local.post("/v2/repository/index", json={"ready": True}).json()
+        malformed = local.post("/v2/repository/index", content=b"{")
+    assert everything == [
+        {"name": "slow", "version": "1", "state": "LOADING"},
+        {"name": "anything", "version": "3", "state": "READY"},
+    ]
+    assert ready_only == [{"name": "anything", "version": "3", "state": "READY"}]
+    assert malformed.status_code == 400
+    assert "not JSON" in malformed.json()["detail"]

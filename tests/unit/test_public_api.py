@@ -17,6 +17,7 @@ from modelport.serving.runtime import ModelRuntime
 def test_public_names_are_pinned() -> None:
     assert sorted(modelport.__all__) == [
         "ArtifactError",
+        "AsyncClient",
         "BuildFailed",
         "Client",
         "ConfigError",
@@ -62,6 +63,7 @@ def test_the_format_adapter_contract_is_pinned() -> None:
         "build_step": "(self, layout: 'ProjectLayout', out_dir: 'Path', *, sample: 'Any' = None, "
         "options: 'Mapping[str, str]' = mappingproxy({})) -> 'BuildOutput'",
         "detect": "(self, path: 'Path') -> 'float'",
+        "example_request": "(self, servable: 'Servable') -> 'ExampleRequest | None'",
         "layout": "(self, path: 'Path', *, extra_folders: 'tuple[str, ...]' = ()) "
         "-> 'ProjectLayout'",
         "load": "(self, root: 'Path', manifest: 'Manifest') -> 'Servable'",
@@ -170,6 +172,7 @@ def test_what_a_conventions_routes_use_of_the_server_is_pinned() -> None:
 def test_what_a_conventions_routes_are_given_is_pinned() -> None:
     assert sorted(conventions.__all__) == [
         "ENTRY_POINT_GROUP",
+        "ExampleRequest",
         "RegisterVersion",
         "ServedConvention",
         "Services",
@@ -177,6 +180,12 @@ def test_what_a_conventions_routes_are_given_is_pinned() -> None:
         "convention_names",
     ]
     assert conventions.ENTRY_POINT_GROUP == "modelport.formats"
+    assert [f.name for f in dataclasses.fields(conventions.ExampleRequest)] == [
+        "path",
+        "body",
+        "content_type",
+        "method",
+    ]
     assert str(inspect.signature(conventions.Services)) == (
         "(*, home: 'Path | None' = None, registry_uri: 'str | None' = None, "
         "register_version: 'RegisterVersion | None' = None) -> 'None'"

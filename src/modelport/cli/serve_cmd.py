@@ -13,6 +13,7 @@ from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
 from modelport.cli.targets import TARGET_HELP, become, model_python, resolve_target
+from modelport.serving.logs import check_format, level_number
 
 
 def serve(
@@ -50,13 +51,21 @@ def serve(
     register: Annotated[
         bool, typer.Option("--register", help="With --deepaas: register trained packages.")
     ] = False,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="debug, info, warning, error or critical.")
+    ] = "info",
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text, or json: one JSON object per line.")
+    ] = "text",
 ) -> None:
     """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
     from modelport.serving.sockets import listen
 
+    level_number(log_level)  # a clear error naming the option before anything is resolved
+    chosen_format = check_format(log_format)
     listen(host, port).close()  # a port in use is refused before anything is built or loaded
     if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
-        from modelport.serving.launch import ServeOptions  # served from this process
+        from modelport.serving.launch import ServeOptions, configure_logging  # served here
 
         options = ServeOptions(
             host=host,
@@ -65,7 +74,10 @@ def serve(
             timeout=timeout,
             max_body_size=max_body_size,
             debug=STATE.debug,
+            log_level=log_level,
+            log_format=chosen_format,
         )
+        configure_logging(log_level, chosen_format)
         if deepaas:
             from modelport.cli.deepaas_serve import serve_deepaas
 
@@ -96,9 +108,21 @@ def serve(
     if resolved.version is not None:
         argv += ["--version", str(resolved.version)]
     argv += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
+    argv += ["--digest", artifact.digest, "--log-level", log_level, "--log-format", log_format]
     if STATE.debug:
         argv.append("--debug")
     become(argv)
+
+
+SERVING_OPTIONS = (
+    "--host",
+    "--port",
+    "--timeout",
+    "--max-body-size",
+    "--threads",
+    "--log-level",
+    "--log-format",
+)
 
 
 def _passthrough_options() -> list[str]:
@@ -107,7 +131,7 @@ def _passthrough_options() -> list[str]:
     args = sys.argv[1:]
     for index, arg in enumerate(args):
         key = arg.split("=", 1)[0]
-        if key in ("--host", "--port", "--timeout", "--max-body-size", "--threads"):
+        if key in SERVING_OPTIONS:
             options.append(arg)
             if "=" not in arg and index + 1 < len(args):
                 options.append(args[index + 1])

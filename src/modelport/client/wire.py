@@ -1,227 +1,183 @@
-"""What ``modelport.Client`` sends and reads: request bodies from the data it is given, answers
-as DataFrames, and error answers as modelport's own exceptions."""
+"""What ``modelport.Client`` and ``modelport.AsyncClient`` share: their settings and every
+operation, written once as the HTTP calls it makes (a :data:`Plan`); the two clients only send
+those calls, one with httpx's synchronous client, the other with its asynchronous one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+import re
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-import orjson
-import pyarrow as pa
-
-from modelport import errors
+from modelport.client.bodies import (
+    ARROW_STREAM,
+    JSON,
+    Transport,
+    decode_output,
+    encode_input,
+    error_from_response,
+    model_names,
+    read_json,
+)
 from modelport.errors import (
-    Conflict,
+    ConfigError,
     InvalidInput,
     ModelFailed,
     ModelportError,
+    ModelTimeout,
     NotFound,
-    Unauthorised,
+    Unreachable,
 )
 
 if TYPE_CHECKING:
+    import httpx
     import pandas as pd
 
-Transport = Literal["json", "arrow"]
 
-JSON = "application/json"
-ARROW_STREAM = "application/vnd.apache.arrow.stream"
-NDJSON = "application/x-ndjson"
+T = TypeVar("T")
 
+_MODEL_URL = re.compile(
+    r"^(?P<base>.*?)/v[12]/models/(?P<name>[^/:?#]+)"
+    r"(?:/versions/(?P<version>[^/:?#]+))?(?:[/:?#].*)?$"
+)
+"""A URL naming the model: ``.../v1/models/iris[/versions/2][/predict]``, ``.../v2/models/iris``."""
 
-def encode_input(data: Any, transport: Transport) -> tuple[bytes, str]:
-    """A request body and its Content-Type for ``data``."""
-    value = _normalise(data)
-    if transport == "arrow" and not _positional(value):
-        from modelport.codecs.arrow_ipc import encode_arrow
-
-        return encode_arrow(_as_table(value)), ARROW_STREAM
-    if isinstance(value, pa.Table):
-        value = value.to_pylist()
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY), JSON
-    except TypeError as exc:
-        raise InvalidInput(f"cannot write the input as JSON: {exc}") from exc
+READY_PATH = "/v2/health/ready"
+LISTINGS = (("GET", "/v2/models"), ("POST", "/v2/repository/index"))
+"""Where servers list their models: KServe's ``GET /v2/models``, then the Open Inference /
+Triton repository index (what modelport's own server answers)."""
 
 
-def _normalise(data: Any) -> list[Any] | dict[str, Any] | pa.Table:
-    """``data`` as records or positional rows (list), columns (dict) or an Arrow table."""
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    if type(data).__module__.split(".")[0] == "pandas" and hasattr(data, "columns"):
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if isinstance(data, np.ndarray):
-        if data.ndim != 2:
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request a client operation makes."""
+
+    method: str
+    path: str
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    raise_errors: bool = True
+    """Answers of 400 and above are raised as modelport's exceptions (not handed back)."""
+
+
+Plan = Generator[Call, "httpx.Response", T]
+"""A client operation as the calls it makes: a face (``Client``, ``AsyncClient``) sends each
+call it yields and sends the answer back in, or throws in the ModelportError the call failed
+with; what the plan returns is the operation's result."""
+
+
+class ClientCalls:
+    """The settings and operations ``Client`` and ``AsyncClient`` share. Each operation is a
+    :data:`Plan` here, written once; the two faces only send its calls (with httpx's
+    synchronous or asynchronous client) and hand the answers back."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        model: str | None = None,
+        version: int | str | None = None,
+        timeout: float | None = 60.0,
+        transport: Transport = "json",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if transport not in ("json", "arrow"):
             raise InvalidInput(
-                f"a numpy array of {data.ndim} dimensions is not a list of rows",
-                hint="send a 2-D array, one row per prediction",
+                f"unknown transport {transport!r}", hint="use 'json' or 'arrow'", field="transport"
             )
-        return list(data.tolist())
-    if isinstance(data, Mapping):
-        return _columns_or_record(data)
-    if isinstance(data, list | tuple):
-        rows = list(data)
-        if all(isinstance(row, Mapping) for row in rows):
-            return [dict(row) for row in rows]
-        if all(isinstance(row, list | tuple | np.ndarray) for row in rows):
-            return [list(row) for row in rows]
-        raise InvalidInput(
-            "a list of rows must hold only records (dicts) or only rows of values (lists)",
-            hint="wrap a single row in a list: predict([[5.1, 3.5, 1.4, 0.2]])",
-        )
-    raise InvalidInput(
-        f"cannot send a {type(data).__name__} as rows",
-        hint="pass a list of records, a list of lists, a dict of columns, a DataFrame "
-        "or an Arrow table",
-    )
+        base, named, named_version = split_url(url)
+        self.url = base
+        self._model = model or named
+        self.version = str(version) if version is not None else named_version
+        self.timeout = timeout
+        self.transport: Transport = transport
+        self._headers = dict(headers or {})
 
+    def _plan_predict(self, data: Any) -> Plan[pd.DataFrame]:
+        body, content_type = encode_input(data, self.transport)
+        accept = ARROW_STREAM if self.transport == "arrow" else JSON
+        name = yield from self._plan_find_model()
+        path = f"/v1/models/{name}"
+        if self.version is not None:
+            path += f"/versions/{self.version}"
+        headers = {"content-type": content_type, "accept": accept}
+        response = yield Call("POST", f"{path}/predict", body, headers)
+        return decode_output(response.headers.get("content-type", JSON), response.content)
 
-def _columns_or_record(data: Mapping[Any, Any]) -> dict[str, Any] | list[Any]:
-    columns = {str(name): value for name, value in data.items()}
-    is_column = [
-        isinstance(v, list | tuple | np.ndarray) or _is_series(v) for v in columns.values()
-    ]
-    if all(is_column):
-        return {name: _column_values(value) for name, value in columns.items()}
-    if not any(is_column):
-        return [columns]
-    raise InvalidInput(
-        "a dict must hold either one value per input (one row) or one list per input (columns)",
-        hint='e.g. {"x": [1, 2]} or {"x": 1}',
-    )
-
-
-def _is_series(value: Any) -> bool:
-    return type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "to_numpy")
-
-
-def _column_values(value: Any) -> Any:
-    if _is_series(value):
-        value = value.to_numpy()
-    return value if isinstance(value, np.ndarray) else list(value)
-
-
-def _positional(value: list[Any] | dict[str, Any] | pa.Table) -> bool:
-    return isinstance(value, list) and bool(value) and not isinstance(value[0], Mapping)
-
-
-def _as_table(value: list[Any] | dict[str, Any] | pa.Table) -> pa.Table:
-    if isinstance(value, pa.Table):
+    def _plan_metadata(self) -> Plan[dict[str, Any]]:
+        name = yield from self._plan_find_model()
+        path = f"/v2/models/{name}"
+        if self.version is not None:
+            path += f"/versions/{self.version}"
+        value = read_json((yield Call("GET", path)).content)
+        if not isinstance(value, dict):
+            raise ModelFailed(f"the server answered {path} with a JSON {type(value).__name__}")
         return value
-    try:
-        if isinstance(value, list):
-            return pa.Table.from_pylist(value)
-        from modelport.tables import numpy_to_array
 
-        return pa.table(
-            {
-                name: numpy_to_array(column) if isinstance(column, np.ndarray) else column
-                for name, column in value.items()
-            }
+    def _plan_ready(self) -> Plan[bool]:
+        try:
+            response = yield Call("GET", READY_PATH, raise_errors=False)
+        except (Unreachable, ModelTimeout):
+            return False
+        return response.status_code == 200
+
+    def _plan_find_model(self) -> Plan[str]:
+        """The model's name: given, named in the URL, else the only one the server lists."""
+        if self._model is not None:
+            return self._model
+        names: list[str] | None = None
+        for method, path in LISTINGS:
+            try:
+                response = yield Call(method, path)
+            except (NotFound, InvalidInput):
+                continue
+            names = model_names(read_json(response.content))
+            if names is not None:
+                break
+        how = "pass model='NAME', or a URL like http://host:port/v1/models/NAME"
+        if not names:
+            raise ConfigError(f"cannot tell which model to call at {self.url}", hint=how)
+        unique = sorted(set(names))
+        if len(unique) > 1:
+            raise ConfigError(f"{self.url} serves several models ({', '.join(unique)})", hint=how)
+        self._model = unique[0]
+        return self._model
+
+    def _answer(self, call: Call, response: httpx.Response) -> httpx.Response:
+        """``response``, or the error it answers (raised) when the call raises errors."""
+        if call.raise_errors and response.status_code >= 400:
+            raise error_from_response(response.status_code, response.content)
+        return response
+
+    def _not_sent(self, call: Call, error: Exception) -> ModelportError:
+        """What a call that got no answer (httpx's TransportError) failed with."""
+        import httpx
+
+        if isinstance(error, httpx.TimeoutException):
+            return ModelTimeout(
+                f"{self.url}{call.path} did not answer within {self.timeout:g} s",
+                hint="send fewer rows, or give the client a larger timeout",
+            )
+        return Unreachable(
+            f"cannot reach {self.url}: {type(error).__name__}: {error}",
+            hint="check the URL and that the server runs (modelport serve MODEL)",
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InvalidInput(f"cannot write the input as Arrow: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.url!r}, model={self._model!r}, "
+            f"transport={self.transport!r})"
+        )
 
 
-def decode_output(content_type: str, body: bytes) -> pd.DataFrame:
-    """The server's answer (JSON records, Arrow IPC or NDJSON chunks) as a DataFrame."""
-    import pandas as pd
-
-    essence = content_type.split(";")[0].strip().lower()
-    if essence == ARROW_STREAM:
-        from modelport.codecs.arrow_ipc import decode_arrow
-
-        return decode_arrow(body).to_pandas()
-    if essence == NDJSON:
-        return pd.DataFrame(_stream_rows(body))
-    value = read_json(body)
-    if isinstance(value, dict):  # a single object: one row
-        value = [value]
-    if not isinstance(value, list):
-        raise ModelFailed(f"the server answered with a JSON {type(value).__name__}, not rows")
-    if value and not all(isinstance(row, Mapping) for row in value):
-        return pd.DataFrame({"output": value})
-    return pd.DataFrame(value)
-
-
-def _stream_rows(body: bytes) -> list[Any]:
-    """The rows of a streamed answer; an ``{"error": ...}`` line raises what it reports."""
-    rows: list[Any] = []
-    for line in body.splitlines():
-        if not line.strip():
-            continue
-        chunk = read_json(line)
-        if isinstance(chunk, dict) and set(chunk) == {"error"}:
-            problem = chunk["error"]
-            if isinstance(problem, dict):
-                raise error_from_response(int(problem.get("status", 500)), orjson.dumps(problem))
-            raise ModelFailed(str(problem))
-        if isinstance(chunk, list):
-            rows.extend(r if isinstance(r, Mapping) else {"output": r} for r in chunk)
-        else:
-            rows.append(chunk if isinstance(chunk, Mapping) else {"output": chunk})
-    return rows
-
-
-def read_json(body: bytes) -> Any:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ModelFailed(f"the server answered with malformed JSON: {exc}") from exc
-
-
-def model_names(value: Any) -> list[str] | None:
-    """Names from a listing: ``{"models": [...]}`` or a list, of names or ``{"name": ...}``."""
-    if isinstance(value, dict):
-        value = value.get("models")
-    if not isinstance(value, list):
-        return None
-    names = [item.get("name") if isinstance(item, dict) else item for item in value]
-    return [str(name) for name in names if isinstance(name, str)]
-
-
-def error_from_response(status: int, body: bytes) -> ModelportError:
-    """The modelport exception for an error answer (problem details, or any other body)."""
-    try:
-        problem = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        problem = None
-    if not isinstance(problem, dict):
-        text = body.decode("utf-8", "replace").strip()
-        problem = {"detail": text} if text else {}
-    message = next(
-        (
-            str(problem[key])
-            for key in ("detail", "error", "message", "title")
-            if problem.get(key) not in (None, "")
-        ),
-        f"the server answered {status}",
-    )
-    field = problem.get("field")
-    error_class = _error_class(status, problem.get("title"))
-    error = error_class(message, field=str(field) if field is not None else None)
-    error.status = status
-    return error
-
-
-def _error_class(status: int, title: Any) -> type[ModelportError]:
-    """By status (404 NotFound, 4xx InvalidInput, 5xx ModelFailed, ...), refined to the class
-    the server names in the problem's title when it is a kind of that."""
-    base: type[ModelportError]
-    if status == 404:
-        base = NotFound
-    elif status in (401, 403):
-        base = Unauthorised
-    elif status == 409:
-        base = Conflict
-    elif 400 <= status < 500:
-        base = InvalidInput
-    else:
-        base = ModelFailed
-    named = getattr(errors, str(title), None) if isinstance(title, str) else None
-    if isinstance(named, type) and issubclass(named, base):
-        return named
-    return base
+def split_url(url: str) -> tuple[str, str | None, str | None]:
+    """``http://h/v1/models/iris/predict`` -> (``http://h``, ``iris``, None)."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(
+            f"{url!r} is not an HTTP URL", hint="use e.g. http://127.0.0.1:8080", field="url"
+        )
+    found = _MODEL_URL.match(url)
+    if found is None:
+        return url, None, None
+    return found["base"], found["name"], found["version"]

@@ -22,7 +22,7 @@ from modelport.servable import Servable
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
-    from modelport.serving.conventions import Services
+    from modelport.serving.conventions import ExampleRequest, Services
     from modelport.serving.models import ModelSet
 
 __all__ = ["NO_OPTIONS", "OWN_ENVIRONMENT", "BuildOutput", "ModelFormat", "ProjectLayout"]
@@ -128,3 +128,8 @@ class ModelFormat(ABC):
         """The routes its own clients call, for its models among ``models``; none by default
         (its models answer on the generic protocols only)."""
         return []
+
+    def example_request(self, servable: Servable) -> ExampleRequest | None:
+        """A request ``servable`` answers with 200, which the server prints at start as a
+        curl line; by default (None) the native predict route with the model's example row."""
+        return None

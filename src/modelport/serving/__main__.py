@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from modelport.errors import ModelportError
+from modelport.serving.logs import DEFAULT_LEVEL, FORMATS, LEVELS
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -31,6 +32,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--debug", action="store_true", help="tracebacks in errors")
+    parser.add_argument("--log-level", choices=LEVELS, default=DEFAULT_LEVEL)
+    parser.add_argument(
+        "--log-format", choices=FORMATS, default="text", help="json: one JSON object per line"
+    )
+    parser.add_argument("--digest", help="the artifact's digest (for the model info metric)")
     parser.add_argument("--home", type=Path, help="the modelport home (default: the settings')")
     parser.add_argument("--registry", help="the registry URI (default: the settings')")
     return parser.parse_args(argv)
@@ -42,30 +48,39 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(args)
     except ModelportError as exc:
-        if args.debug:
-            logging.getLogger("modelport.serving").exception("serving failed")
         first, *rest = str(exc).splitlines() or [""]
-        print(f"error: {first}", *rest, sep="\n", file=sys.stderr)
+        _report(args, f"error: {first}", *rest)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # as the modelport command reports what it did not foresee
-        if args.debug:
-            logging.getLogger("modelport.serving").exception("serving failed")
-        print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _report(args, f"error: internal error: {type(exc).__name__}: {exc}")
         return 70
     return 0
+
+
+def _report(args: argparse.Namespace, *lines: str) -> None:
+    """Why serving stopped: on stderr, or as one JSON line under ``--log-format json``; with
+    ``--debug``, the traceback too."""
+    log = logging.getLogger("modelport.serving")
+    if args.debug:
+        log.exception("serving failed")
+    if args.log_format == "json":
+        log.error("%s", "\n".join(lines))
+    else:
+        print(*lines, sep="\n", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> None:
     from modelport.serving.conventions import Services
     from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
+    from modelport.serving.quickstart import curl_line, example_request
     from modelport.serving.sockets import listen
 
     sock = listen(args.host, args.port)  # a port in use is refused before the model loads
     with sock:  # closed however serving ends
-        configure_logging()
+        configure_logging(args.log_level, args.log_format)
         servable = load_unpacked(args.root, name=args.name)
         options = ServeOptions(
             host=args.host,
@@ -74,44 +89,22 @@ def run(args: argparse.Namespace) -> None:
             timeout=args.timeout,
             max_body_size=args.max_body_size,
             debug=args.debug,
+            log_level=args.log_level,
+            log_format=args.log_format,
         )
         base = options.base_url
         banner = [
             f"Serving {servable.name} at {base} (Ctrl-C stops)",
-            f"curl -s {base}/v1/models/{servable.name}/predict "
-            f"-H 'Content-Type: application/json' -d '{curl_body(servable)}'",
+            curl_line(base, example_request(servable)),
         ]
         services = Services(home=args.home, registry_uri=args.registry)
-        serve([Served(servable, args.version)], options, services, banner=banner, sock=sock)
-
-
-def curl_body(servable: object) -> str:
-    """One example row for the curl line printed at start: the model's own, else made up."""
-    import json
-
-    example = getattr(servable, "example", None)
-    if example:
-        return json.dumps(example[:1])
-    signature = getattr(servable, "signature", None)
-    inputs = signature.inputs if signature is not None else ()
-    if not inputs:
-        return "[{}]"
-    return json.dumps([{f.name: _example_value(f.arrow_type) for f in inputs}])
-
-
-def _example_value(arrow_type: object) -> object:
-    import pyarrow as pa
-
-    assert isinstance(arrow_type, pa.DataType)
-    if pa.types.is_floating(arrow_type):
-        return 1.0
-    if pa.types.is_integer(arrow_type):
-        return 1
-    if pa.types.is_boolean(arrow_type):
-        return True
-    if pa.types.is_string(arrow_type):
-        return "hello"
-    return None
+        serve(
+            [Served(servable, args.version, args.digest)],
+            options,
+            services,
+            banner=banner,
+            sock=sock,
+        )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def create_app(
     """An app answering for ``models`` (loaded, or loading: readiness says which)."""
     options = options or AppOptions()
     services = services or Services()
-    metrics = ServerMetrics()
+    metrics = ServerMetrics(models)
 
     async def render_metrics(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)

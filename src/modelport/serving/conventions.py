@@ -11,6 +11,7 @@ without changing modelport.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "ExampleRequest",
     "RegisterVersion",
     "ServedConvention",
     "Services",
@@ -75,6 +77,18 @@ class Services:
         return self._registry_uri
 
 
+@dataclass(frozen=True)
+class ExampleRequest:
+    """A request a served model answers with 200: what the server prints at start, as a curl
+    line, for its user to paste."""
+
+    path: str
+    """From the server's root, with its query string if any."""
+    body: str | None = None
+    content_type: str | None = "application/json"
+    method: str = "POST"
+
+
 class ServedConvention(Protocol):
     """What a server needs of a convention's adapter."""
 
@@ -88,6 +102,10 @@ class ServedConvention(Protocol):
     def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
         """The routes of this convention's own clients, for its models among ``models`` (the
         server asks only when one is served); they go before the generic protocols'."""
+
+    def example_request(self, servable: Servable) -> ExampleRequest | None:
+        """A request ``servable`` answers on this convention's routes, shown at start; None:
+        the native predict route with the model's example row (else one made up)."""
 
 
 def _settings() -> Settings:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from modelport.servable import Servable
 from modelport.serving.app import DEFAULT_MAX_BODY, AppOptions, create_app
 from modelport.serving.conventions import Services
+from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.server import run_server
@@ -33,6 +34,10 @@ class ServeOptions:
     """Seconds a prediction may take (504 after)."""
     max_body_size: int = DEFAULT_MAX_BODY
     debug: bool = False
+    """Tracebacks of server errors in the log (and of unforeseen ones in the answers)."""
+    log_level: str = DEFAULT_LEVEL
+    log_format: LogFormat = "text"
+    """``text`` lines, or ``json``: one JSON object per line (``serving.logs``)."""
 
     @property
     def base_url(self) -> str:
@@ -45,12 +50,13 @@ class Served:
 
     servable: Servable
     version: int | None = None
+    digest: str | None = None
+    """The artifact's digest (``sha256:...``), for the model's info metric."""
 
 
-def configure_logging() -> None:
-    """Server logs on stderr with their time and level; call it before loading models, so what
-    loading logs is kept."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+__all__ = ["ServeOptions", "Served", "configure_logging", "serve"]
+
+log = logging.getLogger("modelport.serving")
 
 
 def serve(
@@ -62,16 +68,18 @@ def serve(
     sock: socket.socket | None = None,
 ) -> None:
     """Serve ``served`` on ``sock`` (default: bound here to the options' address) until SIGTERM or
-    Ctrl-C, after printing ``banner``; raises ConfigError, before printing anything, when the
-    address cannot be had, and ModelFailed when a model cannot initialise."""
+    Ctrl-C, after printing ``banner`` (logged instead, as JSON lines, under ``--log-format
+    json``); raises ConfigError, before printing anything, when the address cannot be had, and
+    ModelFailed when a model cannot initialise."""
     listening = listen(options.host, options.port) if sock is None else sock
     with listening:  # closed however serving ends
-        configure_logging()
+        configure_logging(options.log_level, options.log_format)
         models = ModelSet(
             [
                 ModelRuntime(
                     one.servable,
                     version=one.version,
+                    digest=one.digest,
                     threads=options.threads,
                     timeout=options.timeout,
                 )
@@ -82,5 +90,8 @@ def serve(
             models, AppOptions(max_body_size=options.max_body_size, debug=options.debug), services
         )
         for line in banner:
-            print(line, flush=True)
+            if options.log_format == "json":
+                log.info("%s", line)
+            else:
+                print(line, flush=True)
         run_server(app, models, sock=listening)

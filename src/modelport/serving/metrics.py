@@ -1,12 +1,33 @@
-"""Prometheus metrics of a server: requests, latency, errors and rows per model and route."""
+"""Prometheus metrics of a server: requests, latency, errors and rows per model and route; each
+model's identity, readiness and load time; and the standard process, platform and garbage
+collector metrics. No ``_created`` series: they double the series a scrape stores, for a
+timestamp nobody graphs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from modelport.serving.models import ModelSet
+
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 _Children = tuple[Any, Any | None, Any, Any]
 """A request counter, an error counter (4xx/5xx only), a latency and a rows histogram."""
@@ -31,8 +52,12 @@ class ServerMetrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, models: ModelSet | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(standard)  # they hold no state: one each per process
+        if models is not None:
+            self.registry.register(ModelCollector(models))
         labels = ("model", "route", "status")
         self.requests = Counter(
             "modelport_requests", "Requests answered", labels, registry=self.registry
@@ -89,3 +114,38 @@ class ServerMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class ModelCollector(Collector):
+    """Each served model's identity (``modelport_model_info``: name, version, digest and format
+    as labels), readiness (``modelport_model_ready``, 0 or 1) and how long its ``load()`` took
+    (``modelport_model_load_seconds``, once it has finished), read when scraped."""
+
+    def __init__(self, models: ModelSet) -> None:
+        self.models = models
+
+    def describe(self) -> list[Metric]:
+        return []  # nothing to check at registration: the names are modelport's own
+
+    def collect(self) -> Iterator[Metric]:
+        info = GaugeMetricFamily(
+            "modelport_model_info",
+            "The models served: name, version, artifact digest and convention",
+            labels=("name", "version", "digest", "format"),
+        )
+        ready = GaugeMetricFamily(
+            "modelport_model_ready", "1 once the model has loaded", labels=("name", "version")
+        )
+        load = GaugeMetricFamily(
+            "modelport_model_load_seconds",
+            "Seconds the model's load() took",
+            labels=("name", "version"),
+        )
+        for runtime in self.models.all():
+            version = str(runtime.version) if runtime.version is not None else "1"
+            labels = (runtime.name, version)
+            info.add_metric((*labels, runtime.digest or "", runtime.source_format), 1)
+            ready.add_metric(labels, 1 if runtime.ready else 0)
+            if runtime.load_seconds is not None:
+                load.add_metric(labels, runtime.load_seconds)
+        yield from (info, ready, load)

@@ -1,4 +1,5 @@
-"""One pure-ASGI middleware around every request: request id, body size limit, metrics."""
+"""One pure-ASGI middleware around every request: request id, body size limit, metrics and the
+access log line."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.errors import PayloadTooLarge
+from modelport.serving.logs import log_request
 from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
 
 REQUEST_ID = "modelport.request_id"
@@ -17,8 +19,9 @@ _UNROUTED = "unrouted"
 
 
 class ServingMiddleware:
-    """Gives each request an id (kept from ``x-request-id`` when sent), refuses bodies over
-    ``max_body_size`` with 413, and records its metrics once it has been answered."""
+    """Gives each request an id (kept from ``x-request-id`` when sent, and sent back), refuses
+    bodies over ``max_body_size`` with 413, and records its metrics and access line once it has
+    been answered."""
 
     def __init__(self, app: ASGIApp, *, metrics: ServerMetrics, max_body_size: int) -> None:
         self.app = app
@@ -60,13 +63,15 @@ class ServingMiddleware:
             self.metrics.in_flight.dec()
             REQUEST_ROWS.reset(token)
             route = scope.get("route")
+            seconds = time.perf_counter() - started
             self.metrics.observe(
                 model=scope.get("path_params", {}).get("name", ""),
                 route=getattr(route, "path", _UNROUTED),
                 status=status,
-                seconds=time.perf_counter() - started,
+                seconds=seconds,
                 rows=sum(rows) if rows else None,
             )
+            log_request(scope["method"], scope["path"], status, seconds, request_id)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -127,7 +127,8 @@ def _log(request: Request, problem: Problem, *, model_tracebacks: bool) -> None:
 
     error = problem.error
     request_id = request.scope.get("modelport.request_id", "-")
-    log.error("request %s: %s: %s", request_id, problem.title, redact(problem.detail))
+    fields = {"request_id": request_id}
+    log.error("request %s: %s: %s", request_id, problem.title, redact(problem.detail), extra=fields)
     if not isinstance(error, ModelportError):
         cause: BaseException | None = error
     elif request.app.debug or (
@@ -137,7 +138,7 @@ def _log(request: Request, problem: Problem, *, model_tracebacks: bool) -> None:
     else:
         cause = None
     if cause is not None:
-        log.error("%s", redact("".join(traceback.format_exception(cause))))
+        log.error("%s", redact("".join(traceback.format_exception(cause))), extra=fields)
 
 
 def _phrase(status: int) -> str:

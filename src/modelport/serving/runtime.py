@@ -116,6 +116,7 @@ class ModelRuntime:
         servable: Servable,
         *,
         version: int | None = None,
+        digest: str | None = None,
         threads: int = 4,
         timeout: float | None = None,
         inline: bool = True,
@@ -123,6 +124,10 @@ class ModelRuntime:
         self.servable = servable
         self.name = servable.name
         self.version = version
+        self.digest = digest
+        """The artifact's digest (``sha256:...``), when the server was told it."""
+        self.load_seconds: float | None = None
+        """How long ``load()`` took, once it has finished."""
         self.signature = servable.signature
         self.validator = InputValidator(servable.signature)
         self.output_names = tuple(f.name for f in servable.signature.outputs)
@@ -135,7 +140,9 @@ class ModelRuntime:
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
+        started = time.perf_counter()
         self.servable.load()
+        self.load_seconds = time.perf_counter() - started
         self.ready = True
 
     @property

@@ -1,10 +1,11 @@
 """Running a model set over HTTP with uvicorn, one process.
 
 The port opens at once: liveness answers while the models load in the background, readiness
-turns true when every model's ``initialize()`` has finished, and a failing ``initialize()`` stops
-the server with the reason (:class:`~modelport.errors.ModelFailed`, a non-zero exit in the CLI).
-SIGTERM drains in-flight requests, then the process exits 0. The socket it listens on comes
-bound (``serving/sockets.py``), so a port in use was refused before the server said anything.
+turns true when every model's ``initialize()`` has finished (the log says so in one "ready" line
+with the URL), and a failing ``initialize()`` stops the server with the reason
+(:class:`~modelport.errors.ModelFailed`, a non-zero exit in the CLI). SIGTERM drains in-flight
+requests, then the process exits 0. The socket it listens on comes bound
+(``serving/sockets.py``), so a port in use was refused before the server said anything.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import uvicorn
 from starlette.applications import Starlette
 
 from modelport.errors import ModelFailed, ModelportError
+from modelport.serving.logs import uvicorn_level
 from modelport.serving.models import ModelSet
 
 log = logging.getLogger("modelport.serving")
+
+POLL_SECONDS = 0.01
 
 
 def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None:
@@ -33,8 +37,9 @@ def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None
         app,
         host=host,
         port=port,
-        log_level="warning",
-        access_log=False,
+        log_config=None,  # uvicorn's records go through the server's log (serving.logs)...
+        log_level=uvicorn_level(),
+        access_log=False,  # ...except its access lines: the middleware writes ours
         lifespan="off",
         proxy_headers=False,  # nothing here reads the client address; skip the rewrite
         server_header=False,
@@ -49,6 +54,11 @@ def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None
         except Exception as exc:
             failures.append(exc)
             server.should_exit = True
+            return
+        while not server.started and not server.should_exit:
+            await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
+        if server.started:
+            _log_ready(models, f"http://{host}:{port}")
 
     async def main() -> None:
         loading = asyncio.create_task(load())
@@ -83,6 +93,11 @@ async def load_models(models: ModelSet) -> None:
         await anyio.to_thread.run_sync(runtime.load)
     gc.collect()  # what loading left as garbage goes now: frozen, it would stay for good
     gc.freeze()
+
+
+def _log_ready(models: ModelSet, url: str) -> None:
+    served = [f"{r.name}:{r.version}" if r.version is not None else r.name for r in models.all()]
+    log.info("ready: %s at %s", ", ".join(served), url, extra={"url": url, "models": served})
 
 
 def _drained(signum: int, frame: object) -> None:

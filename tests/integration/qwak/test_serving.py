@@ -14,6 +14,7 @@ import pytest
 from modelport.testing import ServerProcess, start_server
 
 from ..cli import Result
+from ..printed_curl import printed_curl, send_curl
 
 SPLIT = "application/json; format=pandas-split"
 FLOWERS = pd.DataFrame(
@@ -132,3 +133,9 @@ def test_only_qwak_models_answer_on_the_qwak_route(iris: httpx.Client) -> None:
     answer = iris.post("/v1/not-served/predict", json=[{"x": 1}])
     assert answer.status_code == 404
     assert "not-served" in answer.text
+
+
+@pytest.mark.parametrize("name", ["iris-anatomy", "prices-served"])
+def test_the_printed_curl_line_answers(served: dict[str, ServerProcess], name: str) -> None:
+    answer = send_curl(printed_curl(served[name].output()))
+    assert answer.status_code == 200, answer.text

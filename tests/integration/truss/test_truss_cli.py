@@ -16,6 +16,7 @@ from modelport.serving.runtime import ModelRuntime
 from modelport.testing import start_server
 
 from ..cli import run_cli
+from ..printed_curl import printed_curl, send_curl
 from .conftest import serving
 
 
@@ -33,6 +34,23 @@ def test_init_scaffolds_a_truss_that_serves(tmp_path: Path) -> None:
         server.wait_ready("/v1/models/my-model")
         answer = httpx.post(f"{server.url}/v1/models/my-model:predict", json={"text": "hello"})
         assert answer.json() == {"text": "hello", "reply": "world"}
+        printed = send_curl(printed_curl(server.output()))  # example_model_input, the template's
+        assert printed.json() == {"text": "hello", "reply": "world"}
+
+
+def test_the_printed_curl_line_sends_the_example_model_input(
+    built: Callable[[str], str], truss_home: Path, tmp_path: Path
+) -> None:
+    environ = {"MODELPORT_HOME": str(truss_home)}
+    with start_server(built("typed"), log_dir=tmp_path, env=environ) as server:
+        line = printed_curl(server.output())
+        answer = send_curl(line)
+    assert line.endswith(
+        f"{server.url}/v1/models/truss-typed:predict -H "
+        '\'Content-Type: application/json\' -d \'{"text": "hi", "repeat": 2}\''
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"text": "hi hi", "length": 5}
 
 
 def test_a_failing_load_keeps_readiness_false_with_the_reason(

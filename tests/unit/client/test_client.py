@@ -13,7 +13,7 @@ import pytest
 
 from modelport import errors
 from modelport.client import Client
-from modelport.client.wire import (
+from modelport.client.bodies import (
     ARROW_STREAM,
     JSON,
     NDJSON,

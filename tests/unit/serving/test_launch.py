@@ -1,9 +1,12 @@
 """The one composition root wires what it is given into the server it starts: the options into
-the runtimes and the app (``--debug`` included)."""
+the runtimes, the app (``--debug`` included) and the log."""
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,16 @@ SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
 class Double(modelport.Model):
     def predict(self, batch: np.ndarray) -> np.ndarray:
         return batch[:, 0] * 2
+
+
+@pytest.fixture(autouse=True)
+def restored_root() -> Iterator[None]:
+    """The root logger as it was after each test (serve configures the server's log)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_debug_reaches_the_app() -> None:
@@ -53,6 +66,7 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
     assert started["app"].debug
     runtime = started["models"].get("double")
     assert (runtime.version, runtime.timeout, runtime._limiter.total_tokens) == (7, 1.5, 2)
+    assert runtime.digest is None
     (middleware,) = started["app"].user_middleware
     assert middleware.kwargs["max_body_size"] == 1000
 
@@ -74,3 +88,15 @@ def test_a_port_in_use_is_one_error_before_anything_is_printed(
         f"127.0.0.1:{port} is already in use. Pick another port with --port"
     )
     assert capsys.readouterr().out == ""
+
+
+def test_under_json_logs_the_banner_is_json_lines_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(launch, "run_server", lambda app, models, *, sock: None)
+    servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
+    options = launch.ServeOptions(port=0, log_format="json", log_level="info")
+    launch.serve([launch.Served(servable, 7, "sha256:ab")], options, Services(), banner=["hi"])
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert json.loads(err)["message"] == "hi"

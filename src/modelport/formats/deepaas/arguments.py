@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import marshmallow
 from marshmallow import fields as mfields
@@ -126,3 +127,28 @@ class Arguments:
             return choices[0]
         offered = [part.split(";")[0].strip() for part in header.split(",")]
         return next((media for media in offered if media in choices), header)
+
+    def example_query(self) -> str:
+        """A query string giving a made-up value to every required argument but files."""
+        values = [
+            (name, _example_value(declared))
+            for name, declared in self.fields.items()
+            if declared.required and not is_file(declared) and name != ACCEPT
+        ]
+        return urlencode(values)
+
+
+def _example_value(declared: mfields.Field[Any]) -> str:
+    """A value the field accepts, as request text: its first choice, else one of its type."""
+    if isinstance(declared, mfields.List):
+        declared = declared.inner
+    choices = choices_of(declared)
+    if choices:
+        return choices[0]
+    if isinstance(declared, mfields.Boolean):
+        return "true"
+    if isinstance(declared, mfields.Integer):
+        return "1"
+    if isinstance(declared, mfields.Number):
+        return "0.5"
+    return "text"

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
@@ -23,6 +24,8 @@ from modelport.formats.deepaas.entry_points import (
     project_entry_points,
 )
 from modelport.schema import Signature
+from modelport.servable import Servable
+from modelport.serving.conventions import ExampleRequest
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -127,6 +130,20 @@ class DeepaasFormat(ModelFormat):
         from modelport.formats.deepaas.routes import deepaas_routes
 
         return deepaas_routes(models, services)
+
+    def example_request(self, servable: Servable) -> ExampleRequest | None:
+        """DEEPaaS's ``POST /v2/models/{name}/predict/`` with a made-up value for each
+        required argument (a required file cannot be made up: see the API at ``/api``)."""
+        from modelport.formats.deepaas.servable import DeepaasServable
+
+        if not isinstance(servable, DeepaasServable):
+            return None
+        path = f"/v2/models/{quote(servable.name, safe='')}/predict/"
+        try:
+            query = servable.predict_arguments.example_query()
+        except Exception:  # get_predict_args() fails: the predict route says why, not this
+            query = ""
+        return ExampleRequest(f"{path}?{query}" if query else path)
 
 
 def check_metadata(servable: DeepaasServable) -> dict[str, Any]:

@@ -8,10 +8,12 @@ the serving machine's secrets) to check it and publish its typed input schema.
 
 from __future__ import annotations
 
+import json
 import platform
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import yaml
 
@@ -36,6 +38,8 @@ from modelport.formats.truss.servable import (
 )
 from modelport.schema import Signature
 from modelport.secrets import ENV_PREFIX
+from modelport.servable import Servable
+from modelport.serving.conventions import ExampleRequest
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -126,6 +130,17 @@ class TrussFormat(ModelFormat):
         from modelport.formats.truss.routes import truss_routes
 
         return truss_routes(models)
+
+    def example_request(self, servable: Servable) -> ExampleRequest | None:
+        """Truss's ``POST /v1/models/{name}:predict`` with ``model_metadata``'s
+        ``example_model_input``, else the first input of the examples file, else ``{}``."""
+        if not isinstance(servable, TrussServable):
+            return None
+        given = servable.config.expanded["model_metadata"].get("example_model_input")
+        if given is None and servable.example:
+            given = servable.example[0]
+        body = json.dumps(given if given is not None else {}, default=str)
+        return ExampleRequest(f"/v1/models/{quote(servable.name, safe='')}:predict", body)
 
 
 def _default_name(config: TrussConfig, root: Path) -> str:

@@ -224,6 +224,32 @@ def _server(
     return operation
 
 
+_INDEX_ENTRY = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "version": {"type": "string"},
+        "state": {"type": "string", "enum": ["READY", "LOADING"]},
+    },
+    "required": ["name", "version", "state"],
+}
+
+
+def _repository_index(doc: _Document, versioned: bool) -> dict[str, Any]:
+    operation = _server(
+        "v2_repository_index",
+        "Every model served: name, version and state (READY or LOADING)",
+        {JSON: media({"type": "array", "items": _INDEX_ENTRY})},
+    )(doc, versioned)
+    ready_only = {"type": "object", "properties": {"ready": {"type": "boolean"}}}
+    operation["requestBody"] = {
+        "required": False,
+        "description": 'Optional: `{"ready": true}` lists the ready models only.',
+        "content": {JSON: {"schema": ready_only, "example": {"ready": True}}},
+    }
+    return operation
+
+
 # --- assembling the document ---------------------------------------------------------------------
 
 _PER_MODEL: dict[RouteKey, Callable[[_Document, Served, bool], dict[str, Any]]] = {
@@ -252,6 +278,7 @@ _SHARED: dict[RouteKey, Callable[[_Document, bool], dict[str, Any]]] = {
         "Server name, version and extensions (Open Inference Protocol V2)",
         {JSON: media(ref("V2ServerMetadata"))},
     ),
+    ("POST", "/v2/repository/index"): _repository_index,
     ("GET", "/metrics"): _server(
         "metrics", "Prometheus metrics", {"text/plain": media({"type": "string"})}
     ),

@@ -2,7 +2,10 @@
 
 Routes (``[/versions/{v}]`` optional): ``GET /v2/health/live``, ``GET /v2/health/ready``,
 ``GET /v2`` (server metadata), ``GET /v2/models/{name}[/versions/{v}]`` (model metadata),
-``GET .../ready`` (200 once loaded, 503 before) and ``POST .../infer``.
+``GET .../ready`` (200 once loaded, 503 before), ``POST .../infer``, and Triton's repository
+index, ``POST /v2/repository/index`` (every model served: name, version, state; only the ready
+ones for a body of ``{"ready": true}``), where ``modelport.Client`` finds the model of a server
+holding one.
 
 Tensors meet the model's signature as ``codecs.v2_columns`` describes. The answer's ``id`` is the
 request's, or else the server's request id (``x-request-id``). Request bodies may be gzip- or
@@ -22,6 +25,7 @@ import modelport
 from modelport.codecs.compression import inflate
 from modelport.codecs.v2_bodies import HEADER_LENGTH, decode_request, encode_response
 from modelport.codecs.v2_columns import TensorColumns
+from modelport.errors import MalformedInput
 from modelport.schema import to_v2_tensor_metadata
 from modelport.serving.middleware import REQUEST_ID
 from modelport.serving.models import ModelSet
@@ -57,6 +61,15 @@ def routes(models: ModelSet) -> list[BaseRoute]:
     async def server_metadata(request: Request) -> Response:
         return _json(SERVER_METADATA)
 
+    async def repository_index(request: Request) -> Response:
+        ready_only = _asks_ready_only(await request.body())
+        index = [
+            {"name": r.name, "version": _version(r), "state": "READY" if r.ready else "LOADING"}
+            for r in models.all()
+            if r.ready or not ready_only
+        ]
+        return _json(index)
+
     async def model_metadata(request: Request) -> Response:
         plan = plan_of(request)
         name = plan.runtime.name
@@ -91,6 +104,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         Route("/v2/health/live", live, methods=["GET"]),
         Route("/v2/health/ready", ready, methods=["GET"]),
         Route("/v2", server_metadata, methods=["GET"]),
+        Route("/v2/repository/index", repository_index, methods=["POST"]),
         *(Route(base, model_metadata, methods=["GET"]) for base in (model, versioned)),
         *(Route(f"{base}/ready", model_ready, methods=["GET"]) for base in (model, versioned)),
         *(Route(f"{base}/infer", infer, methods=["POST"]) for base in (model, versioned)),
@@ -99,6 +113,21 @@ def routes(models: ModelSet) -> list[BaseRoute]:
 
 def _json(value: Any, *, status: int = 200) -> Response:
     return Response(orjson.dumps(value), status_code=status, media_type=JSON)
+
+
+def _asks_ready_only(body: bytes) -> bool:
+    """Whether an index request's body (empty, or Triton's ``{"ready": bool}``) asks for the
+    ready models only."""
+    if not body.strip():
+        return False
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedInput(
+            f"the repository index request is not JSON: {exc}",
+            hint='send no body, or {"ready": true} for the ready models only',
+        ) from exc
+    return isinstance(value, dict) and value.get("ready") is True
 
 
 def _version(runtime: ModelRuntime) -> str:

@@ -1,0 +1,130 @@
+"""The server's log: records on stderr, one line each, as text or as JSON objects.
+
+Loggers: ``modelport.access`` (one line per request: method, path, status, duration, request
+id), ``modelport.serving`` (the ready line, server errors with their tracebacks) and whatever
+the models and libraries log; uvicorn's own loggers propagate here too (its access log stays
+off: ours replaces it). ``--log-level`` sets the level of them all (uvicorn's warnings and
+above, but everything under ``debug``); ``--log-format json`` writes each record as one JSON
+object: ``time``, ``level``, ``logger``, ``message``, and the fields a record carries
+(``request_id``, ``method``, ``path``, ``status``, ``duration_ms``, ``url``, ``models``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Literal, TextIO
+
+import orjson
+
+from modelport.errors import InvalidInput
+
+LogFormat = Literal["text", "json"]
+LEVELS = ("debug", "info", "warning", "error", "critical")
+FORMATS: tuple[LogFormat, ...] = ("text", "json")
+DEFAULT_LEVEL = "info"
+
+FIELDS = ("request_id", "method", "path", "status", "duration_ms", "url", "models")
+"""The fields of a record (given as ``extra=``) that a JSON line carries besides the message."""
+
+access_log = logging.getLogger("modelport.access")
+
+
+class ServerHandler(logging.StreamHandler[TextIO]):
+    """Writes to ``sys.stderr`` as it is when each record comes (so a replaced stderr, as in
+    tests, is followed rather than written to after it closed)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line (a traceback is a field, not more lines)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+def configure_logging(level: str | None = None, log_format: str | None = None) -> None:
+    """Server records to stderr at ``level`` in ``log_format`` (text or json). Called with
+    neither, it keeps what an earlier call set (else: info, text); call it before loading
+    models, so what loading logs is kept. Raises InvalidInput naming a bad level or format."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, ServerHandler)), None)
+    if handler is not None and level is None and log_format is None:
+        return
+    number = level_number(level or DEFAULT_LEVEL)
+    chosen = check_format(log_format or "text")
+    if handler is None:
+        handler = ServerHandler()
+        root.addHandler(handler)
+    handler.setFormatter(JsonFormatter() if chosen == "json" else logging.Formatter(TEXT_FORMAT))
+    root.setLevel(number)
+
+
+def level_number(level: str) -> int:
+    if level.lower() not in LEVELS:
+        raise InvalidInput(
+            f"unknown log level {level!r}",
+            hint=f"use one of: {', '.join(LEVELS)}",
+            field="log_level",
+        )
+    number: int = logging.getLevelName(level.upper())
+    return number
+
+
+def check_format(log_format: str) -> LogFormat:
+    for known in FORMATS:
+        if log_format == known:
+            return known
+    raise InvalidInput(
+        f"unknown log format {log_format!r}",
+        hint=f"use one of: {', '.join(FORMATS)}",
+        field="log_format",
+    )
+
+
+def uvicorn_level() -> int:
+    """uvicorn's own records: warnings and above, or everything when the server logs debug."""
+    level = logging.getLogger().getEffectiveLevel()
+    return level if level <= logging.DEBUG else max(level, logging.WARNING)
+
+
+def log_request(method: str, path: str, status: int, seconds: float, request_id: str) -> None:
+    """The access line of one answered request."""
+    if access_log.isEnabledFor(logging.INFO):
+        milliseconds = round(seconds * 1000, 2)
+        fields = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": milliseconds,
+            "request_id": request_id,
+        }
+        access_log.info(
+            "%s %s %d %.2fms id=%s", method, path, status, milliseconds, request_id, extra=fields
+        )
