@@ -102,7 +102,7 @@ def test_the_qwak_template_builds_and_serves(
     created = qwak_cli(
         "init",
         "iris",
-        "--format",
+        "--convention",
         "qwak",
         "--class-name",
         "IrisClassifier",
