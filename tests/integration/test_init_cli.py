@@ -32,6 +32,12 @@ def test_init_refuses_bad_names_and_templates(tmp_path: Path) -> None:
     assert bad_name.code == 1 and "Not_DNS" in bad_name.stderr
     bad_template = run_cli("init", "x", "--template", "keras", home=home, cwd=tmp_path)
     assert bad_template.code == 1 and "basic, sklearn, async, streaming" in bad_template.stderr
+    elsewhere = run_cli(
+        "init", "x", "--convention", "deepaas", "--template", "sklearn", home=home, cwd=tmp_path
+    )
+    assert elsewhere.code == 1
+    assert "--template 'sklearn' is not a template of --convention deepaas" in elsewhere.stderr
+    assert "deepaas templates are: module" in elsewhere.stderr
     assert not (tmp_path / "x").exists()
 
 

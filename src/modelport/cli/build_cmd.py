@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,48 +23,72 @@ from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, JsonFlag, command
 from modelport.cli.output import console, print_json, to_jsonable
 from modelport.cli.progress import RichProgress
-from modelport.scaffold import TEMPLATES, scaffold
-
-if TYPE_CHECKING:
-    pass
+from modelport.scaffold import CONVENTIONS, next_command, scaffold, template_of
 
 
 def init(
     name: Annotated[str, typer.Argument(help="Model name; also the project folder's name.")],
-    template: Annotated[
-        str, typer.Option("--template", "-t", help=f"One of: {', '.join(TEMPLATES)}.")
-    ] = "basic",
-    class_name: Annotated[
-        str | None, typer.Option("--class-name", help="Model class name (default: from NAME).")
-    ] = None,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Where to create it (default: ./NAME).")
-    ] = None,
     convention: Annotated[
         str | None,
         typer.Option(
             "--convention",
-            help="Scaffold another convention's layout (truss, qwak, ...: its template).",
+            help=f"The project's layout: {', '.join(CONVENTIONS)} (default: native).",
         ),
     ] = None,
-    old_convention: OldConventionOption = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            "-t",
+            help="A variant within the convention (default: its first): "
+            + "; ".join(f"{c}: {', '.join(t)}" for c, t in CONVENTIONS.items())
+            + ".",
+        ),
+    ] = None,
+    class_name: Annotated[
+        str | None,
+        typer.Option(
+            "--class-name", help="Model class name, native and qwak (default: from NAME)."
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to create it (default: ./NAME).")
+    ] = None,
+    format_name: OldConventionOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Scaffold a new model project."""
+    """Scaffold a new model project in one convention's layout."""
+    from modelport.errors import InvalidInput
     from modelport.registry.refs import validate_name
 
     validate_name(name, field="name")
-    template = convention or old_convention or template
-    written = scaffold(name, template=template, dest=directory, class_name=class_name)
+    if format_name is not None and convention is not None and format_name != convention:
+        raise InvalidInput(
+            f"--format {format_name} and --convention {convention} disagree",
+            hint="give --convention alone (--format is its old name)",
+            field="convention",
+        )
+    convention, template = template_of(convention or format_name, template)
+    written = scaffold(
+        name, convention=convention, template=template, dest=directory, class_name=class_name
+    )
     root = directory if directory is not None else Path(name)
     if as_json:
         files = [str(path.relative_to(root)) for path in written]
-        print_json({"root": str(root), "template": template, "files": files})
+        print_json(
+            {
+                "root": str(root),
+                "convention": convention,
+                "template": template,
+                "files": files,
+                "next": next_command(convention, name, root),
+            }
+        )
         return
-    console.print(Text(f"Created {root}/ ({template} template):"))
+    console.print(Text(f"Created {root}/ ({convention} convention, {template} template):"))
     for path in written:
         console.print(Text(f"  {path.relative_to(root)}"))
-    console.print(Text(f"Next: modelport build {root}"))
+    console.print(Text(f"Next: {next_command(convention, name, root)}"))
 
 
 def build(

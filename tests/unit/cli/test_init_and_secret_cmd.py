@@ -24,7 +24,7 @@ def test_init_answers_json(invoke: Invoke, tmp_path: Path) -> None:
 def test_init_takes_the_convention(invoke: Invoke, tmp_path: Path, option: str) -> None:
     made = invoke("init", "my-model", "--dir", str(tmp_path / "t"), option, "truss", "--json")
     assert made.exit_code == 0, made.output
-    assert json.loads(made.output)["template"] == "truss"
+    assert json.loads(made.output)["convention"] == "truss"
     assert (tmp_path / "t" / "config.yaml").is_file()
 
 
