@@ -160,3 +160,40 @@ def deepaas_server(
     ]
     with serving(command, {}, tmp_path_factory.mktemp("real") / "tmp", port) as server:
         yield server
+
+
+def training_workers(server: Server) -> set[int]:
+    """The ids of the server's live training worker processes (spawned multiprocessing
+    children; not zombies, which have ended)."""
+    return {
+        pid
+        for pid, fields, cmdline in _live_processes()
+        if int(fields["PPid"]) == server.process.pid and b"spawn_main" in cmdline
+    }
+
+
+def process_group(pgid: int) -> set[int]:
+    """The live processes of process group ``pgid`` (a training worker and what it started)."""
+    members = set()
+    for pid, _, _ in _live_processes():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
+            members.add(pid)
+    return members
+
+
+def _live_processes() -> Iterator[tuple[int, dict[str, str], bytes]]:
+    """Each live process (zombies, which have ended, left out): id, status fields, cmdline."""
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:  # ended while being read
+            continue
+        if not fields["State"].strip().startswith("Z"):
+            yield int(status.parent.name), fields, cmdline

@@ -24,7 +24,7 @@ from modelport.testing import app_client
 
 from ..cli import run_cli
 from ..models_for_tests import Adder
-from .conftest import PACKAGE, Server, modelport_deepaas
+from .conftest import PACKAGE, Server, modelport_deepaas, training_workers
 from .test_conformance import wait_finished
 
 pytestmark = pytest.mark.slow
@@ -81,27 +81,6 @@ def test_accept_header_chooses_the_media_type(server: Server) -> None:
     )
     assert refused.status_code == 422
     assert refused.json() == {"accept": ["Must be one of: application/json, image/png."]}
-
-
-def training_workers(server: Server) -> set[int]:
-    """The ids of the server's live training worker processes (spawned multiprocessing
-    children; not zombies, which have ended)."""
-    workers = set()
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(
-                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
-            )
-            cmdline = (status.parent / "cmdline").read_bytes()
-        except OSError:  # ended while being read
-            continue
-        if (
-            int(fields["PPid"]) == server.process.pid
-            and not fields["State"].strip().startswith("Z")
-            and b"spawn_main" in cmdline
-        ):
-            workers.add(int(status.parent.name))
-    return workers
 
 
 def test_training_runs_beside_predictions_and_cancels(server: Server) -> None:

@@ -1,8 +1,11 @@
 """DEEPaaS's wire format: the arguments a request carries (query string, then a form, a
 multipart form with files, or a JSON body) and the answers' shapes, errors included.
+Uploaded files reach the model as ``uploads`` makes them (DEEPaaS's own ``UploadedFile`` where
+deepaas is installed).
 
 Errors on DEEPaaS routes take DEEPaaS's shapes and status codes: 422 with marshmallow's messages
-for invalid arguments, ``"<status>: <message>"`` as text otherwise. A JSON body that is not
+for invalid arguments, ``404: Not Found`` for an unknown training job (or path),
+``"<status>: <message>"`` as text otherwise. A JSON body that is not
 valid JSON is a 400 ``{"json": ["Invalid JSON body."]}``; a multipart body that cannot be read is
 a 500, as DEEPaaS 2.6 answers them, with a message saying why. An uploaded file is written to a
 temporary file, which the caller deletes once the model is done with it.
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +27,7 @@ from modelport.codecs.multipart import FORM_DATA, FormPart, parse_form_data
 from modelport.codecs.negotiation import is_json, parse_media_type
 from modelport.errors import MalformedInput, ModelportError
 from modelport.formats.deepaas.arguments import Arguments, InvalidArguments
-from modelport.formats.deepaas.servable import UploadedFile
+from modelport.formats.deepaas.uploads import uploaded_file, uploaded_file_type
 from modelport.serving.problems import Problem
 
 
@@ -42,12 +46,22 @@ class InvalidJsonBody(InvalidArguments):
         super().__init__({"json": ["Invalid JSON body."]})
 
 
+NOT_FOUND = "404: Not Found"
+"""DEEPaaS's (aiohttp's) answer to an unknown path, model or training job."""
+
+
 def deepaas_body(problem: Problem) -> Response:
-    """DEEPaaS's error answers: marshmallow's messages for invalid arguments, else
-    ``"<status>: <message>"`` as text."""
+    """DEEPaaS's error answers: marshmallow's messages for invalid arguments, ``404: Not Found``
+    for what is not there, else ``"<status>: <message>"`` as text."""
     if isinstance(problem.error, InvalidArguments):
         return JSONResponse(problem.error.messages, status_code=problem.status)
-    return Response(f"{problem.status}: {problem.detail}", status_code=problem.status)
+    if problem.status == 404:
+        return text_answer(NOT_FOUND, 404)
+    return text_answer(f"{problem.status}: {problem.detail}", problem.status)
+
+
+def text_answer(text: str, status: int) -> Response:
+    return Response(text, status_code=status, media_type="text/plain")
 
 
 async def read_arguments(
@@ -65,6 +79,8 @@ async def read_arguments(
             parts = parse_form_data(body, content_type)
         except MalformedInput as exc:
             raise UnreadableBody(exc.message, hint=exc.hint, field=exc.field) from exc
+        if any(p.is_file for p in parts):  # the first upload may import deepaas: not on the loop
+            await anyio.to_thread.run_sync(uploaded_file_type)
         try:
             pairs = [(p.name, _saved(p, temp_files) if p.is_file else p.text()) for p in parts]
         except OSError:
@@ -95,11 +111,11 @@ def _grouped(pairs: list[tuple[str, Any]], arguments: Arguments) -> dict[str, An
     return {k: v if arguments.is_list(k) else v[0] for k, v in grouped.items()}
 
 
-def _saved(part: FormPart, temp_files: list[str]) -> UploadedFile:
+def _saved(part: FormPart, temp_files: list[str]) -> Any:
     with tempfile.NamedTemporaryFile(prefix="deepaas-", delete=False) as out:
         temp_files.append(out.name)
         out.write(part.data)
-    return UploadedFile(
+    return uploaded_file(
         name=part.name,
         filename=out.name,
         content_type=part.content_type,

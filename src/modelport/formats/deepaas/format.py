@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
-from modelport.errors import BuildFailed, ConfigError
+from modelport.errors import ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.deepaas.entry_points import (
     FORMAT_NAME,
@@ -38,7 +38,6 @@ ENTRY_POINTS_KEY = "deepaas_entry_points"
 """Manifest metadata: ``{entry point name: "module[:attribute]"}``."""
 IMPORT_ROOT_KEY = "deepaas_import_root"
 """Manifest metadata: the package folder (relative to the sources) that goes on ``sys.path``."""
-REQUIRED_METADATA = ("name", "description")
 
 
 class DeepaasFormat(ModelFormat):
@@ -83,14 +82,14 @@ class DeepaasFormat(ModelFormat):
         if str(layout.root / import_root) not in sys.path:
             sys.path.insert(0, str(layout.root / import_root))
         entries = project_entry_points(layout.root)
-        first: dict[str, Any] = {}
+        described = []
         for entry in entries:
             servable = DeepaasServable(entry, entry.load())
-            metadata = check_metadata(servable)
-            first = first or metadata
+            described.append(servable.model_metadata())  # any dict: DEEPaaS requires no key
             _ = servable.predict_arguments, servable.train_arguments, servable.response_schema
+        first = described[0]
         metadata = {
-            **{k: v for k, v in first.items() if isinstance(v, str | int | float)},
+            **registry_metadata(first),
             ENTRY_POINTS_KEY: {e.name: e.value for e in entries},
             IMPORT_ROOT_KEY: import_root,
         }
@@ -105,7 +104,7 @@ class DeepaasFormat(ModelFormat):
             models=models,
             signature=Signature(strict=False, free_form=True).to_dict(),
             metadata=metadata,
-            version=str(first.get("version", "0.0.0")),
+            version=str(first.get("version") or "0.0.0"),
             notes=[f"DEEPaaS entry points: {', '.join(e.name for e in entries)}"],
         )
 
@@ -146,16 +145,14 @@ class DeepaasFormat(ModelFormat):
         return ExampleRequest(f"{path}?{query}" if query else path)
 
 
-def check_metadata(servable: DeepaasServable) -> dict[str, Any]:
-    """The model's metadata, which must give a ``name`` and a ``description``."""
-    metadata = servable.model_metadata()
-    missing = [key for key in REQUIRED_METADATA if not metadata.get(key)]
-    if missing:
-        raise BuildFailed(
-            f"get_metadata() of DEEPaaS model {servable.name!r} lacks {', '.join(missing)}",
-            hint="return at least {'name': ..., 'description': ...} from get_metadata()",
-        )
-    return metadata
+def registry_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The plain values of what ``get_metadata()`` returned, kept in the manifest; a package
+    describing itself as its distribution does (``summary``, as the DEEP cookiecutter's
+    metadata read from ``PKG-INFO``) gives the registry its description from that."""
+    kept = {k: v for k, v in metadata.items() if isinstance(v, str | int | float)}
+    if not kept.get("description") and isinstance(kept.get("summary"), str):
+        kept["description"] = kept["summary"]
+    return kept
 
 
 def _import_root(root: Path) -> str:

@@ -46,6 +46,17 @@ def swagger_document(models: Iterable[ModelApi]) -> dict[str, Any]:
         "/": _get("versions", "Get available API versions"),
         "/v2/": _get("versions", "Get V2 API version information"),
         "/v2/models/": _get("models", "Return loaded models and its information"),
+        "/v2/debug/": {
+            "get": {
+                "tags": ["debug"],
+                "summary": "Return debug information if enabled by API.",
+                "produces": ["text/plain"],
+                "responses": {
+                    "200": {"description": "Debug information if debug endpoint is enabled"},
+                    "204": {"description": "Debug endpoint not enabled"},
+                },
+            }
+        },
     }
     for model in models:
         base = f"/v2/models/{model.name}"

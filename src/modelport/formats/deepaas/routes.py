@@ -2,7 +2,9 @@
 
 ``GET /``, ``GET /v2/``, ``GET /v2/models/``, ``GET /v2/models/{name}/``,
 ``POST /v2/models/{name}/predict/``, ``POST|GET /v2/models/{name}/train/``,
-``GET|DELETE /v2/models/{name}/train/{uuid}``, ``/swagger.json`` and Swagger UI at ``/api``.
+``GET|DELETE /v2/models/{name}/train/{uuid}``, ``GET /v2/debug/``, ``/swagger.json`` and
+Swagger UI at ``/api``. ``/v2/debug/`` answers as DEEPaaS does without its
+``--debug-endpoint`` option (its default): 204, no content.
 
 Model routes are made for each DEEPaaS model by name (as DEEPaaS does), so the Open Inference
 V2 routes keep answering every other model. For a DEEPaaS model, ``/v2/models/{name}`` is the
@@ -28,10 +30,12 @@ from starlette.routing import BaseRoute, Route
 
 from modelport.formats.deepaas.arguments import ANY_TYPE, InvalidArguments
 from modelport.formats.deepaas.codec import (
+    NOT_FOUND,
     deepaas_body,
     delete_files,
     json_answer,
     read_arguments,
+    text_answer,
 )
 from modelport.formats.deepaas.openapi import ModelApi, swagger_document
 from modelport.formats.deepaas.operations import (
@@ -91,6 +95,9 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
     async def index(request: Request) -> Response:
         return JSONResponse({"models": [await _describe(r) for r in runtimes]})
 
+    async def debug(request: Request) -> Response:
+        return Response(status_code=204)
+
     def model_routes(runtime: ModelRuntime) -> list[BaseRoute]:
         base = f"/v2/models/{runtime.name}"
 
@@ -149,7 +156,7 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
         ]
 
     async def not_found(request: Request) -> Response:
-        return Response("404: Not Found", status_code=404)
+        return text_answer(NOT_FOUND, 404)
 
     async def swagger(request: Request) -> Response:
         return json_answer(swagger_document([await api_of(r) for r in runtimes]))
@@ -165,6 +172,8 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
         _route("/v2/", version, "GET"),
         _route("/v2/models/", index, "GET"),
         _slash_redirect("/v2/models"),
+        _route("/v2/debug/", debug, "GET"),
+        _slash_redirect("/v2/debug"),
         *(route for runtime in runtimes for route in model_routes(runtime)),
         *(
             Route(path, not_found, methods=["GET", "POST", "DELETE"], include_in_schema=False)

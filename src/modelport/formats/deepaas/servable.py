@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import marshmallow
 
@@ -28,15 +28,6 @@ class NotImplementedByModel(ModelportError):
     """The model lacks the function asked for, or it raised NotImplementedError (HTTP 501)."""
 
     status = 501
-
-
-class UploadedFile(NamedTuple):
-    """A file argument, as DEEPaaS passes it: ``filename`` is a temporary file's path."""
-
-    name: str
-    filename: str
-    content_type: str | None
-    original_filename: str | None
 
 
 class DeepaasServable(Servable):

@@ -5,24 +5,31 @@ model's package and calls ``train``. It works in a copy of the package folder of
 current directory), so what training writes never changes the served artifact; with
 a way to register versions given (``serve --register``), the trained copy is registered as a new
 version once the job is done. A watcher thread waits for the worker's answer or its end
-and records the outcome; cancelling a job ends its worker. Uploaded files given to a job are
-deleted once the job is over.
+and records the outcome; cancelling a job ends its worker and what ``train()`` started
+(``workers``), and so does the server's exit, the job then read as interrupted. A failed job's
+message is the exception's own text, as DEEPaaS shows it (empty for a bare
+``NotImplementedError``; the traceback goes to the server's log). Uploaded files given to a job
+are deleted once the job is over.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.util  # its exit handler joins live workers: ours must be registered after
 import os
 import shutil
 import sys
 import threading
 import traceback
 import uuid as uuid_module
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -31,8 +38,10 @@ import orjson
 
 from modelport.errors import NotFound
 from modelport.formats.deepaas.entry_points import EntryPoint
-from modelport.formats.deepaas.servable import DeepaasServable, UploadedFile
-from modelport.formats.deepaas.training_store import TrainingJob, TrainingJobStore
+from modelport.formats.deepaas.servable import DeepaasServable
+from modelport.formats.deepaas.training_store import INTERRUPTED, TrainingJob, TrainingJobStore
+from modelport.formats.deepaas.uploads import is_uploaded_file
+from modelport.formats.deepaas.workers import end_worker, start_worker
 from modelport.serving.conventions import RegisterVersion
 
 CANCEL_WAIT_SECONDS = 5.0
@@ -64,6 +73,7 @@ class TrainingJobs:
         """Registers a finished job's copy as a new version of its model, when given."""
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
+        _at_exit(self)
 
     def start(self, servable: DeepaasServable, arguments: dict[str, Any]) -> TrainingJob:
         """A running job calling the model's ``train(**arguments)`` in a new worker process."""
@@ -76,16 +86,14 @@ class TrainingJobs:
         )
         folder, source_root = self._working_copy(servable, job.uuid)
         receiver, sender = multiprocessing.Pipe(duplex=False)
-        process = multiprocessing.get_context("spawn").Process(
-            target=train_in_worker,
-            args=(servable.entry, source_root, folder, arguments, sender),
-            name=f"deepaas-train-{job.uuid}",
-            daemon=True,
-        )
         self.store.add(job)
-        process.start()
+        process = start_worker(
+            train_in_worker,
+            (servable.entry, source_root, folder, arguments, sender),
+            name=f"deepaas-train-{job.uuid}",
+        )
         sender.close()
-        temp_files = [v.filename for v in arguments.values() if isinstance(v, UploadedFile)]
+        temp_files = [v.filename for v in arguments.values() if is_uploaded_file(v)]
         running = _Running(servable, job, process, temp_files, folder)
         with self._lock:
             self._running[job.uuid] = running
@@ -121,8 +129,7 @@ class TrainingJobs:
             running = self._running.get(uuid)
         if running is not None:
             running.cancelled = True
-            running.process.kill()
-            running.process.join(CANCEL_WAIT_SECONDS)
+            end_worker(running.process, wait=CANCEL_WAIT_SECONDS)
             job = job.finished("cancelled") if job.status == "running" else job
         self.store.delete(uuid)
         return job
@@ -149,13 +156,22 @@ class TrainingJobs:
             finished = self._register(running, job.finished("done", output=outcome[1]))
         else:
             finished = job.finished("error", message=str(outcome[1]))
-        _delete(running.temp_files)
-        if running.folder is not None:
-            shutil.rmtree(running.folder, ignore_errors=True)
+        _clean_up(running)
         with self._lock:
             self._running.pop(job.uuid, None)
         if not running.cancelled:
             self.store.update(finished)
+
+    def end_all(self) -> None:
+        """End every running job's worker, each job then read as interrupted (the server is
+        exiting: its non-daemonic workers would otherwise keep it from ending)."""
+        with self._lock:
+            running = list(self._running.values())
+        for one in running:
+            one.cancelled = True  # its watcher records nothing
+            end_worker(one.process, wait=CANCEL_WAIT_SECONDS)
+            _clean_up(one)  # its watcher may not get to it before the process ends
+            self.store.update(one.job.finished("error", message=INTERRUPTED))
 
     def _register(self, running: _Running, done: TrainingJob) -> TrainingJob:
         if self.register is None or running.folder is None:
@@ -177,7 +193,7 @@ def shown_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     """The job's arguments as JSON (an uploaded file as DEEPaaS lists it: name, type, filename)."""
     shown: dict[str, Any] = {}
     for key, value in arguments.items():
-        if isinstance(value, UploadedFile):
+        if is_uploaded_file(value):
             shown[key] = [value.name, value.content_type, value.original_filename]
         else:
             shown[key] = _json_or_text(value)
@@ -204,7 +220,7 @@ def train_in_worker(
         sender.send(("done", _json_or_text(train(**arguments))))
     except BaseException as exc:  # every failure is the job's outcome
         traceback.print_exc()
-        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+        sender.send(("error", str(exc)))
     finally:
         sender.close()
 
@@ -217,6 +233,37 @@ def _json_or_text(value: Any) -> Any:
     return value
 
 
+def _clean_up(running: _Running) -> None:
+    """Delete the job's uploaded files and its copy of the package folder."""
+    _delete(running.temp_files)
+    if running.folder is not None:
+        shutil.rmtree(running.folder, ignore_errors=True)
+
+
 def _delete(paths: Iterable[str]) -> None:
     for path in paths:
         Path(path).unlink(missing_ok=True)
+
+
+_LIVE: weakref.WeakSet[TrainingJobs] = weakref.WeakSet()
+
+
+def _at_exit(jobs: TrainingJobs) -> None:
+    """End ``jobs``' workers when the process exits."""
+    _register_exit_handler()
+    _LIVE.add(jobs)
+
+
+@cache
+def _register_exit_handler() -> None:
+    """Once, after multiprocessing's own exit handler (imported above), so that ours runs
+    first: that one waits for every non-daemonic child to end."""
+    atexit.register(_end_live_jobs)
+
+
+def _end_live_jobs() -> None:
+    for jobs in list(_LIVE):
+        try:
+            jobs.end_all()
+        except Exception:
+            log.exception("ending the training jobs at exit failed")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from modelport.errors import BuildFailed, ConfigError
+from modelport.errors import ConfigError
 from modelport.formats.deepaas.entry_points import (
     EntryPoint,
     declares_entry_points,
@@ -100,17 +100,28 @@ def test_broken_entry_point_names_itself() -> None:
     assert "no_such_module_here" in str(caught.value)
 
 
-def test_build_refuses_metadata_without_name_or_description(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_build_takes_any_metadata_dict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DEEPaaS requires no key of get_metadata(); the cookiecutter's gives its distribution's
+    ``summary`` (the registry's description) and None for what PKG-INFO lacks."""
     root = package(
         tmp_path, "pyproject.toml", PYPROJECT.replace('demo-class = "demo.api:Model"\n', "")
     )
-    (root / "demo" / "api.py").write_text("def get_metadata():\n    return {'name': 'demo'}\n")
+    (root / "demo" / "api.py").write_text(
+        "def get_metadata():\n"
+        "    return {'summary': 'Counts', 'version': None, 'help-train': {'n': 'Int'}}\n"
+    )
     monkeypatch.syspath_prepend(str(root))
     adapter = DeepaasFormat()
-    with pytest.raises(BuildFailed, match="description"):
-        adapter.build_step(adapter.layout(root), tmp_path / "out")
+    output = adapter.build_step(adapter.layout(root), tmp_path / "out")
+    assert output.version == "0.0.0"
+    assert {k: output.metadata.get(k) for k in ("summary", "description", "version")} == {
+        "summary": "Counts",
+        "description": "Counts",
+        "version": None,
+    }
+    (root / "demo" / "api.py").write_text("def get_metadata():\n    return {}\n")
+    monkeypatch.delitem(sys.modules, "demo.api")
+    assert adapter.build_step(adapter.layout(root), tmp_path / "out").version == "0.0.0"
 
 
 def test_build_records_every_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

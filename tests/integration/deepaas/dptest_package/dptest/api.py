@@ -97,6 +97,7 @@ def get_train_args():
     return {
         "seconds": fields.Float(load_default=0.2, validate=validate.Range(min=0, max=60)),
         "fail": fields.Bool(load_default=False),
+        "unsupported": fields.Bool(load_default=False),
         "save": fields.Bool(load_default=False, metadata={"description": "Write trained.json"}),
         "data": fields.Field(
             required=False,
@@ -110,6 +111,8 @@ def train(**kwargs):
     time.sleep(kwargs["seconds"])
     if kwargs["fail"]:
         raise RuntimeError("training failed on purpose")
+    if kwargs["unsupported"]:
+        raise NotImplementedError
     if kwargs["save"]:  # into the current folder: the job's copy of the package under modelport
         with open("trained.json", "w") as out:
             json.dump({"seconds": kwargs["seconds"]}, out)
