@@ -124,7 +124,7 @@ class ModelRuntime:
         self.name = servable.name
         self.version = version
         self.signature = servable.signature
-        self.validator = InputValidator(servable.signature)
+        self.validator = InputValidator(servable.signature, typed=servable.checks_input_types)
         self.output_names = tuple(f.name for f in servable.signature.outputs)
         self.ready = False
         self.timeout = timeout
