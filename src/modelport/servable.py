@@ -52,6 +52,12 @@ class Servable(ABC):
     is_streaming: bool = False
     """``stream`` yields chunks; ``predict`` is not available."""
 
+    checks_input_types: bool = True
+    """Requests are checked against the signature's types and cast to them (undeclared columns
+    dropped, or refused when the signature is strict). False, for conventions whose platform
+    passes requests on as they come (Qwak): only the declared names are checked, and every
+    column reaches the model with the values it was sent with."""
+
     @abstractmethod
     def load(self) -> None:
         """Prepare the model for serving; called once per process before any prediction."""

@@ -109,6 +109,20 @@ def _single_name(output_names: Sequence[str]) -> str:
     return output_names[0] if output_names else "output"
 
 
+def json_column(values: list[Any]) -> np.ndarray:
+    """One column of JSON values as numpy: numbers and booleans typed (nested lists of numbers
+    as one array of a dimension more), anything else (strings, mixed values) as objects."""
+    try:
+        array = np.asarray(values)
+    except ValueError:
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    if array.dtype.kind in "US" or (array.ndim > 1 and array.dtype.kind not in "biuf"):
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    return array
+
+
 def rows_to_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
     """JSON rows (objects, or lists positional to ``names``) as an Arrow table."""
     if not rows:

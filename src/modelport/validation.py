@@ -5,6 +5,10 @@ makes the batch. The validator is compiled when the model loads: target schema, 
 strictness, and whether the inputs form a numeric matrix (all scalar numbers of one type). For
 such models JSON rows are checked and turned into one numpy array directly, without building an
 Arrow table or a DataFrame on the way; every other input goes through Arrow and a safe cast.
+
+A validator made with ``typed=False`` (for models of a convention whose platform passes requests
+on as they come: Qwak) checks names only: a declared input missing from the request is refused,
+and every column, declared or not, reaches the model with the values and types it was sent with.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from modelport.batch import Batch
 from modelport.decoded import Columns, Decoded, Rows
 from modelport.errors import InvalidInput
 from modelport.schema import Signature, to_numpy_dtype
-from modelport.tables import numpy_to_array, rows_to_table
+from modelport.tables import json_column, numpy_to_array, rows_to_table
 
 _NUMERIC_KINDS = {"f": "fi", "i": "i", "u": "iu"}
 """For a target dtype kind, the numpy kinds a JSON value array may arrive as."""
@@ -29,7 +33,9 @@ _NUMERIC_KINDS = {"f": "fi", "i": "i", "u": "iu"}
 class InputValidator:
     """Turns decoded input into exactly the batch the model declared, or says what is wrong."""
 
-    def __init__(self, signature: Signature) -> None:
+    def __init__(self, signature: Signature, *, typed: bool = True) -> None:
+        self.typed = typed
+        """False: names only (a missing declared input is refused), every column passed on."""
         self.free_form = signature.free_form or not signature.inputs
         self.strict = signature.strict
         self.schema = signature.input_schema
@@ -43,10 +49,12 @@ class InputValidator:
     def decoding_schema(self) -> pa.Schema | None:
         """The schema a codec reading untyped text (CSV) types its columns by; None for a
         free-form model, whose columns keep the types the text suggests."""
-        return None if self.free_form else self.schema
+        return None if self.free_form or not self.typed else self.schema
 
     def validate(self, decoded: Decoded) -> Batch:
         """The batch ``decoded`` makes for this model; InvalidInput naming the field otherwise."""
+        if not self.typed:
+            return self._as_sent(decoded)
         if isinstance(decoded, Rows):
             return self._rows(decoded.values, has_booleans=decoded.may_hold_booleans)
         if isinstance(decoded, Columns):
@@ -142,14 +150,7 @@ class InputValidator:
 
     def _check_keys(self, keys: Any) -> None:
         present = set(keys)
-        missing = [name for name in self.names if name not in present]
-        if missing:
-            raise InvalidInput(
-                f"missing input {'column' if len(missing) == 1 else 'columns'}: "
-                + ", ".join(missing),
-                hint=f"the model takes: {', '.join(self.names)}",
-                field=missing[0],
-            )
+        self._check_missing(present)
         unknown = sorted(name for name in present if name not in self._known)
         if unknown and self.strict:
             raise InvalidInput(
@@ -158,6 +159,61 @@ class InputValidator:
                 hint=f"the model takes only: {', '.join(self.names)}",
                 field=unknown[0],
             )
+
+    def _check_missing(self, present: set[str]) -> None:
+        missing = [name for name in self.names if name not in present]
+        if missing:
+            raise InvalidInput(
+                f"missing input {'column' if len(missing) == 1 else 'columns'}: "
+                + ", ".join(missing),
+                hint=f"the model takes: {', '.join(self.names)}",
+                field=missing[0],
+            )
+
+    # --- names only -------------------------------------------------------------------------
+
+    def _as_sent(self, decoded: Decoded) -> Batch:
+        """Every column as it came (``typed=False``), once the declared names are all there."""
+        if isinstance(decoded, Rows):
+            columns = self._row_columns(decoded.values)
+        elif isinstance(decoded, Columns):
+            columns = dict(decoded.values)
+            lengths = {name: len(values) for name, values in columns.items()}
+            if len(set(lengths.values())) > 1:
+                detail = ", ".join(f"{name}: {n}" for name, n in lengths.items())
+                raise InvalidInput(f"inputs have unequal row counts ({detail})")
+        else:
+            self._check_missing(set(decoded.column_names))
+            return Batch.from_table(decoded)
+        self._check_missing(set(columns))
+        return Batch.from_columns(columns)
+
+    def _row_columns(self, rows: Sequence[Any]) -> dict[str, np.ndarray]:
+        """JSON rows as columns of the values sent: objects by their keys (all of them, in the
+        order first seen), lists positional to the declared inputs."""
+        if not rows:
+            return {name: np.empty(0, dtype=object) for name in self.names}
+        if all(isinstance(row, Mapping) for row in rows):
+            keys = dict.fromkeys(key for row in rows for key in row)
+            return {str(k): json_column([row.get(k) for row in rows]) for k in keys}
+        if all(isinstance(row, list) for row in rows):
+            names = self.names or tuple(str(i) for i in range(len(rows[0])))
+            for index, row in enumerate(rows):
+                if len(row) != len(names):
+                    wanted = (
+                        f"the model takes {len(names)} ({', '.join(names)})"
+                        if self.names
+                        else f"row 0 has {len(names)}"
+                    )
+                    raise InvalidInput(
+                        f"row {index} has {len(row)} values, {wanted}",
+                        hint="send objects naming each value",
+                        field=f"[{index}]",
+                    )
+            return {n: json_column([row[i] for row in rows]) for i, n in enumerate(names)}
+        raise InvalidInput(
+            "rows must all be objects or all be lists", hint="send one object per row"
+        )
 
     # --- columns and tables -----------------------------------------------------------------
 

@@ -105,7 +105,7 @@ def test_the_servable_and_operation_contract_is_pinned() -> None:
         "predict": "(self, batch: 'Batch') -> 'pa.Table | Awaitable[pa.Table]'",
         "stream": "(self, batch: 'Batch') -> 'Iterator[object] | AsyncIterator[object]'",
     }
-    for attribute in ("source_format", "example", "is_async", "is_streaming"):
+    for attribute in ("source_format", "example", "is_async", "is_streaming", "checks_input_types"):
         assert hasattr(servable.Servable, attribute), attribute
     assert servable.Operation.__abstractmethods__ == {"run"}
     assert _public_methods(servable.Operation) == {

@@ -121,3 +121,50 @@ def test_booleans_are_only_scanned_for_when_the_body_may_hold_them() -> None:
     with pytest.raises(InvalidInput, match="got bool"):
         validator.validate(Rows([{"a": True, "b": 1.0}]))
     assert validator.validate(Rows([{"a": 1.0, "b": 1.0}], may_hold_booleans=False)).num_rows == 1
+
+
+NAMED = Signature(
+    inputs=[Field("customer_id", str), Field("tenure", float)],
+    outputs=[Field("churn", float)],
+    strict=False,
+)
+
+
+def test_names_only_keeps_the_values_and_types_as_sent() -> None:
+    typed = InputValidator(NAMED)
+    rows = [{"customer_id": 1042, "tenure": "12", "Unnamed: 0": 0}]
+    with pytest.raises(InvalidInput, match="customer_id"):
+        typed.validate(Rows(rows))  # a native model's requests are typed
+    frame = InputValidator(NAMED, typed=False).validate(Rows(rows)).frame()
+    assert list(frame.columns) == ["customer_id", "tenure", "Unnamed: 0"]
+    assert frame["customer_id"].tolist() == [1042] and frame["customer_id"].dtype.kind == "i"
+    assert frame["tenure"].tolist() == ["12"]
+    assert frame["Unnamed: 0"].tolist() == [0]
+
+
+def test_names_only_still_refuses_a_missing_declared_input() -> None:
+    validator = InputValidator(NAMED, typed=False)
+    for decoded in (
+        Rows([{"tenure": 3.0}]),
+        Columns({"tenure": np.array([3.0])}),
+        pa.table({"tenure": [3.0]}),
+    ):
+        with pytest.raises(InvalidInput, match="missing input column: customer_id") as caught:
+            validator.validate(decoded)
+        assert caught.value.field == "customer_id"
+
+
+def test_names_only_reads_lists_columns_and_tables_as_sent() -> None:
+    validator = InputValidator(NAMED, typed=False)
+    lists = validator.validate(Rows([["a-1", 3], ["a-2", None]])).frame()
+    assert lists.to_dict(orient="list") == {"customer_id": ["a-1", "a-2"], "tenure": [3, None]}
+    with pytest.raises(InvalidInput, match=r"row 1 has 1 values, the model takes 2"):
+        validator.validate(Rows([["a-1", 3], ["a-2"]]))
+    columns = Columns({"customer_id": np.array([7]), "tenure": np.array(["x"], dtype=object)})
+    assert validator.validate(columns).frame().to_dict(orient="list") == {
+        "customer_id": [7],
+        "tenure": ["x"],
+    }
+    table = pa.table({"tenure": ["x"], "customer_id": [7], "extra": [True]})
+    assert validator.validate(table).table().equals(table)
+    assert validator.decoding_schema is None  # CSV text keeps the types it suggests

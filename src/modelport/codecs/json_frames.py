@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from modelport.decoded import Columns, Decoded, Rows
 from modelport.errors import InvalidInput, MalformedInput
+from modelport.tables import json_column
 
 ORIENTS = ("records", "split", "columns")
 ENVELOPES = ("instances", "inputs", "dataframe_records", "dataframe_split")
@@ -74,7 +75,7 @@ def _split_columns(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
             raise InvalidInput(
                 f"data row {index} does not have {len(columns)} values", field=f"data[{index}]"
             )
-    return {str(n): _column(str(n), [row[i] for row in data]) for i, n in enumerate(columns)}
+    return {str(n): json_column([row[i] for row in data]) for i, n in enumerate(columns)}
 
 
 def _columns(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -82,21 +83,8 @@ def _columns(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
     for name, column in value.items():
         if not isinstance(column, list):
             raise InvalidInput(f"column {name!r} is not a list of values", field=str(name))
-        found[str(name)] = _column(str(name), column)
+        found[str(name)] = json_column(column)
     return found
-
-
-def _column(name: str, values: list[Any]) -> np.ndarray:
-    """One JSON column as numpy: numbers and booleans typed, anything else as objects."""
-    try:
-        array = np.asarray(values)
-    except ValueError:
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-    if array.dtype.kind in "US" or (array.ndim > 1 and array.dtype.kind not in "biuf"):
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-    return array
 
 
 def encode_records(table: pa.Table) -> bytes:

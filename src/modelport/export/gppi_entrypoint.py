@@ -36,7 +36,8 @@ def init() -> str:
     if servable.is_streaming:
         raise RuntimeError(f"{servable.name} streams its answers, which the GPPI cannot carry")
     servable.load()
-    _state.update(servable=servable, validator=InputValidator(servable.signature))
+    validator = InputValidator(servable.signature, typed=servable.checks_input_types)
+    _state.update(servable=servable, validator=validator)
     return "matrix"
 
 

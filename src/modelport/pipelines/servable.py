@@ -50,7 +50,9 @@ class StepRun:
                 f"step {label} streams its answer; a pipeline step must answer whole batches",
                 hint="use a model whose predict returns its rows",
             )
-        return cls(label, servable, InputValidator(servable.signature))
+        return cls(
+            label, servable, InputValidator(servable.signature, typed=servable.checks_input_types)
+        )
 
 
 class PipelineServable(WallarooPipeline):

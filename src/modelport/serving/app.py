@@ -1,5 +1,6 @@
 """The ASGI application: the routes of each served convention, then the generic protocols, over
-one model set; errors answered in one place (``problems``)."""
+one model set (a convention's answer to unknown paths, a ``Fallback``, last); errors answered in
+one place (``problems``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from modelport.errors import ConfigError
 from modelport.serving.conventions import Services, convention
+from modelport.serving.fallback import Fallback
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
 from modelport.serving.models import ModelSet
@@ -45,10 +47,12 @@ def create_app(
     async def render_metrics(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    own = convention_routes(models, services)
     routes: list[BaseRoute] = [
-        *convention_routes(models, services),
+        *(route for route in own if not isinstance(route, Fallback)),
         *(route for protocol in GENERIC_PROTOCOLS for route in protocol.routes(models)),
         Route("/metrics", render_metrics, methods=["GET"]),
+        *(route for route in own if isinstance(route, Fallback)),  # after every other route
     ]
     return Starlette(
         debug=options.debug,

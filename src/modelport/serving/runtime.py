@@ -129,7 +129,7 @@ class ModelRuntime:
         self.load_seconds: float | None = None
         """How long ``load()`` took, once it has finished."""
         self.signature = servable.signature
-        self.validator = InputValidator(servable.signature)
+        self.validator = InputValidator(servable.signature, typed=servable.checks_input_types)
         self.output_names = tuple(f.name for f in servable.signature.outputs)
         self.ready = False
         self.timeout = timeout

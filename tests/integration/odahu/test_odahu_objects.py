@@ -53,7 +53,7 @@ def test_objects_mode_reads_columns_and_data_too(counter: httpx.Client) -> None:
 
 def test_info_route_of_an_info_function(counter: httpx.Client) -> None:
     swagger = counter.get("/api/model/info").json()
-    request = swagger["definitions"]["PredictionParameters"]["properties"]
+    request = swagger["paths"]["/api/model/invoke"]["post"]["parameters"][0]["schema"]["properties"]
     assert request["columns"]["example"] == ["price", "quantity"]
     assert request["data"]["example"] == [[2.5, 3]]
 

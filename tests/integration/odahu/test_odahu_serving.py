@@ -94,7 +94,7 @@ def test_info_is_the_swagger_built_from_get_info(iris_server: TestClient) -> Non
     swagger = answer.json()
     assert swagger["swagger"] == "2.0"
     assert swagger["info"] == {"title": "iris-matrix", "version": "1.2.0-build7"}
-    request = swagger["definitions"]["PredictionParameters"]["properties"]
+    request = swagger["paths"]["/api/model/invoke"]["post"]["parameters"][0]["schema"]["properties"]
     assert request["columns"]["example"] == FEATURES
     assert request["data"]["example"] == [[5.1, 3.5, 1.4, 0.2]]
     assert set(swagger["definitions"]["Inputs"]["properties"]) == set(FEATURES)
@@ -115,6 +115,15 @@ def test_failures_answer_odahu_messages_and_the_server_stays_up(iris_server: Tes
     )
     assert unknown_column.status_code == 500
     assert "KeyError" in unknown_column.json()["message"]
+    assert iris_server.get("/healthcheck").json() == {"status": True}
+
+
+def test_an_empty_matrix_is_refused_before_the_model(iris_server: TestClient) -> None:
+    # what a client sends for an empty selection: the entrypoint would fail inside predict
+    empty = iris_server.post("/api/model/invoke", json={"columns": FEATURES, "data": []})
+    assert empty.status_code == 422
+    message = empty.json()["message"]
+    assert "`data`" in message and "empty" in message
     assert iris_server.get("/healthcheck").json() == {"status": True}
 
 

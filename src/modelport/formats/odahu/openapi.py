@@ -1,5 +1,7 @@
 """The Swagger description Odahu's model server answered on ``GET /api/model/info``, built from
-the entrypoint's ``get_info()`` (kept as the model's signature and example row)."""
+the entrypoint's ``get_info()`` (kept as the model's signature and example row). As Odahu's
+packager writes it, the request body's schema is inlined in the invoke operation's parameter,
+its ``columns`` and ``data`` carrying the input names and a row of examples."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def model_api_description(
                             "in": "body",
                             "name": "PredictionParameters",
                             "required": True,
-                            "schema": {"$ref": "#/definitions/PredictionParameters"},
+                            "schema": request,
                         }
                     ],
                     "responses": {
@@ -74,7 +76,6 @@ def model_api_description(
             },
         },
         "definitions": {
-            "PredictionParameters": request,
             "PredictionResponse": response,
             "Inputs": to_json_schema(signature, side="inputs"),
             "Outputs": to_json_schema(signature, side="outputs"),

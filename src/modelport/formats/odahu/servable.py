@@ -146,6 +146,12 @@ def _matrix_of(body: Any) -> tuple[list[list[Any]], list[str] | None]:
         raise InvalidInput(
             "`columns` is not a list of names", hint='send ["a", "b"]', field="columns"
         )
+    if not data:  # Odahu's runner refuses it too ("Matrix is not provided")
+        raise InvalidInput(
+            "`data` holds no rows: the matrix is empty",
+            hint='send at least one row: {"columns": ["a", "b"], "data": [[1, 2]]}',
+            field="data",
+        )
     return data, columns
 
 

@@ -22,7 +22,7 @@ from modelport.formats.qwak.api import PredictCall
 from modelport.formats.qwak.model_class import PACKAGE, find_model
 from modelport.formats.qwak.pickling import pickle_model
 from modelport.formats.qwak.schema import signature_of
-from modelport.formats.qwak.sdk import use_compat_sdk
+from modelport.formats.qwak.sdk import install_path_file, use_compat_sdk
 from modelport.formats.qwak.servable import FORMAT_NAME, QwakServable
 from modelport.schema import Signature
 
@@ -87,6 +87,7 @@ class QwakFormat(ModelFormat):
         options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
         use_compat_sdk()
+        install_path_file()  # the project's own scripts import qwak in this environment too
         if str(layout.root) not in sys.path:
             sys.path.insert(0, str(layout.root))
         instance, entry_point = find_model(importlib.import_module(PACKAGE))

@@ -2,8 +2,9 @@
 
 Read by attribute, so the compatibility classes and the real SDK's both work: ``inputs`` (and
 ``entities``, which a request also carries) become inputs, ``outputs`` the outputs; the older
-``features`` / ``predictions`` / ``inference_output`` names are read too. Qwak is not strict
-about extra request columns: they are accepted and dropped before ``predict``.
+``features`` / ``predictions`` / ``inference_output`` names are read too. As on Qwak, requests
+are not checked against the declared types, and columns the schema does not declare reach
+``predict`` too (``QwakServable.checks_input_types``): only a missing declared input is refused.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ FORMAT_NAME = "qwak"
 
 class QwakServable(Servable):
     source_format = FORMAT_NAME
+    checks_input_types = False  # Qwak hands predict the request's frame as it comes
 
     def __init__(
         self,

@@ -1,16 +1,19 @@
 """Bodies and errors of the Truss server's routes.
 
 Requests: JSON whatever the Content-Type, except ``application/octet-stream`` (msgpack, answered
-in msgpack). Answers: the model's value as JSON (pydantic models and numpy values included), a
-starlette ``Response`` as is, or a stream: raw chunks (``application/octet-stream``), gathered into
-one JSON string when the client accepts only JSON, or server-sent events on the OpenAI-style
-routes. Errors: ``{"error": "..."}`` with Truss's status codes and ``x-baseten-error-*`` headers
+in msgpack). Answers: the model's value as JSON written by ``json.dumps``, as Truss writes it
+(spaced: ``{"a": 1}``; pydantic models and numpy values included), a starlette ``Response`` as
+is, or a stream: raw chunks (``application/octet-stream``), gathered into one JSON string when
+the client accepts only JSON, or server-sent events on the OpenAI-style routes. The server's
+own bodies (``{}``, ``true``, the schema) are compact, as FastAPI writes them. Errors:
+``{"error": "..."}`` with Truss's status codes and ``x-baseten-error-*`` headers
 (:func:`truss_body`); what user code raised is answered as a plain 500 (and logged, secret values
 blanked, as every server error is: ``serving.problems``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import AsyncIterator
@@ -67,18 +70,36 @@ def _plain(value: Any) -> Any:
 
 
 def encode_json(value: Any) -> bytes:
+    """The server's own bodies (``{}``, ``true``, the schema, events), compact as FastAPI's
+    ORJSONResponse writes them."""
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY, default=_plain)
 
 
-def value_response(request: Request, value: Any) -> Response:
-    """A finished (not streamed) answer, in the encoding the request came in."""
+class _AnswerEncoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        return _plain(o)
+
+
+def encode_answer(value: Any) -> bytes:
+    """A model's answer as Truss writes it: ``json.dumps`` (``{"a": 1}``, spaced, non-ASCII
+    escaped), numpy values as numbers and lists; a pydantic model as its own JSON."""
+    if hasattr(value, "model_dump_json") and not isinstance(value, type):
+        dumped: str = value.model_dump_json()
+        return dumped.encode()
+    return json.dumps(value, cls=_AnswerEncoder).encode()
+
+
+def value_response(request: Request, value: Any, *, answer: bool = True) -> Response:
+    """A finished (not streamed) answer, in the encoding the request came in; ``answer=False``
+    for the server's own bodies (readiness, schema), which Truss writes compact."""
     if isinstance(value, Response):
         return value
     if is_msgpack(request):
         import msgpack
 
         return Response(msgpack.packb(value, default=_plain), media_type=MSGPACK)
-    return Response(encode_json(value), media_type="application/json")
+    body = encode_answer(value) if answer else encode_json(value)
+    return Response(body, media_type="application/json")
 
 
 def _chunk_bytes(chunk: Any) -> bytes:
@@ -93,7 +114,7 @@ async def stream_response(request: Request, chunks: AsyncIterator[Any], name: st
     """A streamed answer: raw chunks as they come, or one JSON string for JSON-only clients."""
     if request.headers.get("accept", "").strip().lower() == "application/json":
         gathered = b"".join([_chunk_bytes(chunk) async for chunk in chunks])
-        return Response(encode_json(gathered.decode()), media_type="application/json")
+        return Response(encode_answer(gathered.decode()), media_type="application/json")
     return StreamingResponse(_raw(chunks, name), media_type=MSGPACK)
 
 

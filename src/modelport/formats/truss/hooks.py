@@ -97,19 +97,37 @@ class Hook:
 
 
 def parse_input(model: type[pydantic.BaseModel], value: Any) -> pydantic.BaseModel:
-    """``value`` validated as ``model``; InvalidInput naming the first failing field."""
+    """``value`` validated as ``model``; InvalidInput in Truss's words otherwise (see
+    :func:`parsing_errors`), naming the first failing field."""
     if isinstance(value, model):
         return value
     try:
         return model.model_validate(value)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "input"
-        raise InvalidInput(
-            f"{field}: {first['msg']}",
-            hint=f"send a body matching {model.__name__} (see the /schema route)",
-            field=field,
-        ) from None
+        errors = exc.errors(include_url=False, include_input=False)
+        field = dotted(errors[0]["loc"]) if errors else None
+        raise InvalidInput(parsing_errors(errors), field=field or None) from None
+
+
+def parsing_errors(errors: list[Any]) -> str:
+    """pydantic's errors as Truss's model server words them: ``Input Parsing Error:`` (or
+    ``Errors:``), then one line per field, ```loc`: message.``, indented by two spaces."""
+    lines = ["Input Parsing Error:" if len(errors) == 1 else "Input Parsing Errors:"]
+    for error in errors:
+        message = error.get("msg") or str({k: v for k, v in error.items() if k != "loc"})
+        lines.append(f"  `{dotted(error['loc'])}`: {message}.")
+    return "\n".join(lines)
+
+
+def dotted(location: tuple[str | int, ...]) -> str:
+    """A pydantic error location as a path: ``("items", 1, "value")`` -> ``items[1].value``."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
 
 
 def _hints(function: Callable[..., Any]) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 ``GET /`` (``true``), ``GET /v1/models/{name}`` (readiness; the name is ignored, as in Truss),
 ``/loaded``, ``/schema``, ``POST /v1/models/{name}:predict`` and ``:predict_binary``, the
-OpenAI-style ``/v1/chat/completions``, ``/v1/completions`` and ``/v1/embeddings``, and
+LLM client routes ``/v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings``,
+``/v1/messages`` and ``/v1/responses`` (each the model's method of that name), and
 ``GET /ping`` / ``POST /invocations``. The readiness and ``:predict`` paths are also KServe V1's:
 those two routes answer Truss models themselves and hand every other model to KServe V1's
-handlers. Errors answer in Truss's shape (``codec.truss_body``).
+handlers. Errors answer in Truss's shape (``codec.truss_body``); a path no route of the server
+answers is FastAPI's 404 ``{"detail":"Not Found"}``, as in Truss's server.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from modelport.formats.truss.operations import (
     Infer,
     LoadFailure,
 )
+from modelport.serving.fallback import Fallback
 from modelport.serving.models import ModelSet
 from modelport.serving.problems import answering
 from modelport.serving.protocols import kserve_v1
@@ -43,7 +46,11 @@ OPENAI_METHODS = {
     "/v1/chat/completions": "chat_completions",
     "/v1/completions": "completions",
     "/v1/embeddings": "embeddings",
+    "/v1/messages": "messages",  # Anthropic's Messages API
+    "/v1/responses": "responses",  # OpenAI's Responses API
 }
+"""Routes of LLM client libraries, each answered by the model's method of that name."""
+NO_SCHEMA_YET = "Schema not available, please try again later."
 Endpoint = Callable[[Request], Awaitable[Response]]
 TrussEndpoint = Callable[[Request, ModelRuntime], Awaitable[Response]]
 
@@ -93,7 +100,7 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
         return endpoint
 
     async def ready(request: Request, runtime: ModelRuntime) -> Response:
-        return await readiness(runtime) or value_response(request, {})
+        return await readiness(runtime) or value_response(request, {}, answer=False)
 
     async def predict(request: Request, runtime: ModelRuntime) -> Response:
         if (refused := await readiness(runtime, health=False)) is not None:
@@ -105,16 +112,19 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
 
     async def loaded(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
-        return await readiness(runtime, health=False) or value_response(request, {})
+        return await readiness(runtime, health=False) or value_response(request, {}, answer=False)
 
     async def schema(request: Request) -> Response:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
         if not runtime.ready:
-            return not_ready(runtime.name, await runtime.invoke(LoadFailure()))
+            failure = await runtime.invoke(LoadFailure())
+            if failure is not None:  # Truss's server would have exited: say why
+                return not_ready(runtime.name, failure)
+            return truss_error(503, NO_SCHEMA_YET, client_fault=False)
         found = runtime.metadata.get("truss_schema")
-        if found is None:
-            return truss_error(404, "No schema found", client_fault=True)
-        return value_response(request, found)
+        if found is None:  # Truss raises an HTTPException: a server-side error code
+            return truss_error(404, "No schema found", client_fault=False)
+        return value_response(request, found, answer=False)
 
     def openai(method: str) -> Endpoint:
         async def endpoint(request: Request) -> Response:
@@ -137,7 +147,11 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
         return endpoint
 
     async def root(request: Request) -> Response:
-        return value_response(request, True)
+        return value_response(request, True, answer=False)
+
+    async def not_found(request: Request) -> Response:
+        """Any path no route answers, as FastAPI answers it in Truss's server."""
+        return Response(b'{"detail":"Not Found"}', 404, media_type="application/json")
 
     async def ping(request: Request) -> Response:
         return await ready(request, trusses[0])
@@ -166,4 +180,5 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
         route("/v1/models/{name}/schema", schema, "GET"),
         Route("/v1/models/{name}", overlapping("/v1/models/{name}", ready), methods=["GET"]),
         *(route(path, openai(method), "POST") for path, method in OPENAI_METHODS.items()),
+        Fallback(not_found),
     ]

@@ -78,7 +78,11 @@ def test_swagger_examples_come_from_the_properties() -> None:
     swagger = model_api_description(
         name="m", version="1.0", signature=info.signature, example=info.example
     )
-    request = swagger["definitions"]["PredictionParameters"]["properties"]
+    body = swagger["paths"]["/api/model/invoke"]["post"]["parameters"][0]
+    assert body["name"] == "PredictionParameters"
+    assert "$ref" not in body["schema"]  # inlined, as Odahu's packager writes it
+    assert body["schema"]["type"] == "object"
+    request = swagger["paths"]["/api/model/invoke"]["post"]["parameters"][0]["schema"]["properties"]
     assert request["columns"]["example"] == ["a", "b"]
     assert request["data"]["example"] == [[1.5, "x"]]
     assert swagger["definitions"]["PredictionResponse"]["properties"]["columns"]["example"] == [

@@ -56,3 +56,44 @@ def test_the_route_answers_for_qwak_models_only() -> None:
             "/v1/doubler/predict", content=b"x\n1", headers={"content-type": "text/csv"}
         )
         assert csv.status_code == 415
+
+
+TYPED_AS_DECLARED = Signature(
+    inputs=[Field("customer_id", str), Field("tenure", float)],
+    outputs=[Field("score", float)],
+    strict=False,
+)
+
+
+class ReadsWhatItIsSent:
+    """A model trained on a frame read back from a CSV (its ``Unnamed: 0`` index column) that
+    takes the ids as they come and reads the tenure as text or number."""
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "score": pd.to_numeric(df["tenure"]) * 2,
+                "row": df["Unnamed: 0"],
+                "id_type": [type(v).__name__ for v in df["customer_id"]],
+            }
+        )
+
+
+def test_qwak_requests_reach_predict_as_sent() -> None:
+    servable = QwakServable(ReadsWhatItIsSent(), name="churn", signature=TYPED_AS_DECLARED)
+    native = PythonModelServable(ReadsWhatItIsSent(), name="native", signature=TYPED_AS_DECLARED)
+    frame = pd.DataFrame({"Unnamed: 0": [4], "customer_id": [1042], "tenure": ["12"]})
+    split = {"content-type": "application/json; format=pandas-split"}
+    with app_client(create_app(ModelSet([_runtime(servable), _runtime(native)]))) as client:
+        answer = client.post(
+            "/v1/churn/predict", content=frame.to_json(orient="split"), headers=split
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == [{"score": 24, "row": 4, "id_type": "int"}]
+        records = client.post("/v1/models/churn/predict", json=frame.to_dict(orient="records"))
+        assert records.json() == [{"score": 24, "row": 4, "id_type": "int"}]
+        missing = client.post("/v1/churn/predict", json=[{"customer_id": "a", "Unnamed: 0": 1}])
+        assert missing.status_code == 422
+        assert "tenure" in missing.json()["detail"]
+        typed = client.post("/v1/models/native/predict", json=frame.to_dict(orient="records"))
+        assert typed.status_code == 422  # a native model's requests are still typed

@@ -10,7 +10,7 @@ import pytest
 from starlette.requests import Request
 
 from modelport.errors import ConfigError, InvalidInput
-from modelport.formats.truss.hooks import Hook, init_arguments
+from modelport.formats.truss.hooks import Hook, dotted, init_arguments
 from modelport.formats.truss.schema import schema_of
 
 REQUEST = Request({"type": "http", "method": "POST", "headers": []})
@@ -66,11 +66,20 @@ def test_a_pydantic_input_is_parsed() -> None:
     assert _hook("typed").arguments({"x": 3}, None) == (Point(x=3),)
 
 
-def test_a_pydantic_validation_error_names_the_field() -> None:
+def test_a_pydantic_validation_error_names_the_field_in_truss_words() -> None:
     with pytest.raises(InvalidInput) as info:
         _hook("typed").arguments({"x": "not a number"}, None)
     assert info.value.field == "x"
-    assert "Point" in str(info.value)
+    assert str(info.value) == (
+        "Input Parsing Error:\n"
+        "  `x`: Input should be a valid integer, unable to parse string as an integer."
+    )
+
+
+def test_error_locations_are_dotted_paths() -> None:
+    assert dotted(("items", 1, "value")) == "items[1].value"
+    assert dotted((0, "a")) == "[0].a"
+    assert dotted(()) == ""
 
 
 def test_generators_async_and_absent_methods_are_told_apart() -> None:
