@@ -157,12 +157,13 @@ def infer(
         bool, typer.Option("--log-inferences", help="Log this inference.")
     ] = False,
 ) -> None:
-    """Run rows through the pipeline here and print its result frame (pandas-records JSON)."""
+    """Run rows through the pipeline here and print its result frame as `pipeline.infer()` of
+    Wallaroo's SDK gets it (flat pandas-records JSON: time, in.*, out.*, anomaly.*)."""
     import anyio
 
     from modelport.cli.input_rows import read_batch
+    from modelport.formats.wallaroo.answers import SDK_DEFAULT, encode_json
     from modelport.formats.wallaroo.data_rules import check_json_input
-    from modelport.formats.wallaroo.frames import encode_pandas_records
     from modelport.formats.wallaroo.pipeline import InferFrame
     from modelport.pipelines.loading import load_pipeline
     from modelport.serving.runtime import ModelRuntime
@@ -181,7 +182,7 @@ def infer(
     )
     runtime.load()
     frame = anyio.run(runtime.invoke, InferFrame(batch))
-    sys.stdout.write(encode_pandas_records(frame).decode() + "\n")
+    sys.stdout.write(encode_json(frame, SDK_DEFAULT).decode() + "\n")
 
 
 @pipeline_app.command("logs")
@@ -248,7 +249,7 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
     logged = " (logging inferences)" if servable.log is not None else ""
     banner = [
         f"Serving pipeline {servable.version.ref} at {base}{logged} (Ctrl-C stops)",
-        f"curl -s {base}/v1/pipelines/{servable.name}/infer "
+        f"curl -s {base}/pipelines/{servable.name} "
         "-H 'Content-Type: application/json; format=pandas-records' -d @rows.json",
     ]
     serve([Served(servable, servable.version.number)], options, STATE.services(), banner=banner)

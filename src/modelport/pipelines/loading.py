@@ -45,6 +45,7 @@ def load_pipeline(
     version = pipelines.resolve(ref)
     pipeline = pipelines.get(name=version.pipeline, workspace=version.workspace)
     steps: list[tuple[str, Servable]] = []
+    digests: list[str] = []
     for index, step in enumerate(version.definition.steps, start=1):
         try:
             found = registry.get_version(name=step.model, number=step.version)
@@ -62,10 +63,11 @@ def load_pipeline(
             expected_digest=found.digest,
         )
         steps.append((step.ref, loaded.servable))
+        digests.append(found.digest)
     log = None
     if log_inferences or pipeline.log_inferences:
         log = InferenceLog.of(version.pipeline, settings=settings, workspace=version.workspace)
-    return PipelineServable(version, steps, log=log)
+    return PipelineServable(version, steps, log=log, digests=digests)
 
 
 def _set_aside_artifact_code() -> None:

@@ -18,7 +18,6 @@ from starlette.testclient import TestClient
 
 from modelport.pipelines.loading import load_pipeline
 from modelport.pipelines.store import PipelineStore
-from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
@@ -27,61 +26,19 @@ from modelport.settings import Settings
 from modelport.testing import app_client
 
 from ..cli import run_cli
-from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, STEPS, Build, iris_classifier
+from .conftest import IRIS_PIPELINE as NAME
+from .conftest import IRIS_ROWS as ROWS
+from .conftest import iris_expected as expected
 
-NAME = "iris-pipeline"
 ARROW = "application/vnd.apache.arrow.stream"
 ARROW_FILE = "application/vnd.apache.arrow.file"
 PANDAS_RECORDS = "application/json; format=pandas-records"
-ROWS = [{"measures": [51.0, 35.0, 14.0, 2.0]}, {"measures": [63.0, 28.0, 51.0, 15.0]}]
-"""Sepal and petal length and width in millimetres: a setosa the classifier is sure of, and a
-flower it is not (under 90%)."""
-
-
-def expected() -> tuple[list[str], np.ndarray]:
-    """The species and confidence (percent) scikit-learn itself gives ROWS."""
-    centimetres = np.array([row["measures"] for row in ROWS]) / 10
-    probabilities = iris_classifier().predict_proba(centimetres)
-    species = ["setosa", "versicolor", "virginica"]
-    return [species[i] for i in probabilities.argmax(axis=1)], probabilities.max(axis=1) * 100
 
 
 @pytest.fixture(scope="module")
-def pipeline(build: Build, iris_onnx: ModelVersion, wallaroo_home: Path) -> str:
-    """The pipeline python step -> ONNX model -> python step, with a validation, made with
-    `modelport pipeline create`, `add-step` and `add-validation`."""
-    measures = pa.schema([pa.field("measures", pa.list_(pa.float64(), IRIS_FEATURES))])
-    tensor = pa.schema([pa.field("tensor", pa.list_(pa.float32(), IRIS_FEATURES))])
-    named = pa.schema([pa.field("species", pa.string()), pa.field("confidence", pa.float64())])
-    pre = build(
-        STEPS / "centimetres.py",
-        name="iris-pre",
-        framework="python",
-        input_schema=measures,
-        output_schema=tensor,
-    )
-    post = build(
-        STEPS / "species.py",
-        name="iris-post",
-        framework="python",
-        input_schema=IRIS_CLASSIFIED,
-        output_schema=named,
-    )
-    for command in (
-        ["create", NAME, "--step", pre.ref, "--step", iris_onnx.ref],
-        ["add-step", NAME, post.ref],
-        ["add-validation", NAME, "confident", "out.confidence > 90"],
-    ):
-        result = run_cli("pipeline", *command, "--json", home=wallaroo_home)
-        assert result.code == 0, result.stderr
-    assert result.json()["version"] == 3
-    return NAME
-
-
-@pytest.fixture(scope="module")
-def client(pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[TestClient]:
+def client(iris_pipeline: str, store: RegistryStore, settings: Settings) -> Iterator[TestClient]:
     with PipelineStore.open(settings=settings) as pipes:
-        servable = load_pipeline(pipeline, registry=store, pipelines=pipes, settings=settings)
+        servable = load_pipeline(iris_pipeline, registry=store, pipelines=pipes, settings=settings)
     runtime = ModelRuntime(servable, version=servable.version.number)
     runtime.load()
     app = create_app(ModelSet([runtime]))
@@ -96,11 +53,12 @@ def _check_frame(records: list[dict[str, object]]) -> None:
         "in.measures",
         "out.species",
         "out.confidence",
-        "check_failures",
+        "anomaly.count",
+        "anomaly.confident",
     ]
     assert [r["out.species"] for r in records] == species == ["setosa", "virginica"]
     np.testing.assert_allclose([r["out.confidence"] for r in records], confidence, rtol=1e-5)
-    assert [r["check_failures"] for r in records] == [0, 1]  # the second is under 90%
+    assert [r["anomaly.count"] for r in records] == [0, 1]  # the second is under 90%
     assert [r["in.measures"] for r in records] == [row["measures"] for row in ROWS]
 
 
@@ -131,7 +89,7 @@ def test_arrow_in_arrow_out(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == ARROW
     frame = ipc.open_stream(response.content).read_all()
-    assert frame.schema.field("time").type == pa.timestamp("ms", tz="UTC")
+    assert frame.schema.field("time").type == pa.int64()  # epoch milliseconds, as Wallaroo's
     _check_frame(frame.to_pylist())
 
 
@@ -162,21 +120,21 @@ def test_an_arrow_stream_sent_as_an_arrow_file_is_a_400(client: TestClient) -> N
 
 
 def test_pipeline_infer_prints_the_result_frame(
-    pipeline: str, wallaroo_home: Path, tmp_path: Path
+    iris_pipeline: str, wallaroo_home: Path, tmp_path: Path
 ) -> None:
     rows = tmp_path / "rows.json"
     rows.write_text(json.dumps(ROWS))
-    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    result = run_cli("pipeline", "infer", iris_pipeline, "--data", str(rows), home=wallaroo_home)
     assert result.code == 0, result.stderr
     _check_frame(result.json())
 
 
 def test_pipeline_infer_holds_its_rows_to_the_data_rules(
-    pipeline: str, wallaroo_home: Path, tmp_path: Path
+    iris_pipeline: str, wallaroo_home: Path, tmp_path: Path
 ) -> None:
     rows = tmp_path / "ragged.json"
     rows.write_text(json.dumps([ROWS[0], {"measures": [63.0, 28.0]}]))
-    result = run_cli("pipeline", "infer", pipeline, "--data", str(rows), home=wallaroo_home)
+    result = run_cli("pipeline", "infer", iris_pipeline, "--data", str(rows), home=wallaroo_home)
     assert result.code == 1, result.stdout
     [line] = result.stderr.strip().splitlines()
     assert "'measures' is a ragged tensor: row 1 has shape (2,)" in line
