@@ -151,7 +151,13 @@ def show(
 def infer(
     ref: Annotated[str, typer.Argument(help="NAME or NAME:VERSION")],
     data: Annotated[
-        Path, typer.Option("--data", help="Rows: .json (pandas-records), .arrow, .parquet, .csv")
+        Path,
+        typer.Option(
+            "--file",
+            "--data",
+            help="Rows: .json (pandas' to_json() in any orient, e.g. a .df.json), .arrow, "
+            ".parquet, .csv",
+        ),
     ],
     log_inferences: Annotated[
         bool, typer.Option("--log-inferences", help="Log this inference.")
@@ -178,7 +184,7 @@ def infer(
         )
     runtime = ModelRuntime(servable, version=servable.version.number, threads=1, inline=False)
     batch = read_batch(
-        None, data, runtime.validator, file_option="--data", check_json=check_json_input
+        None, data, runtime.validator, file_option="--file", check_json=check_json_input
     )
     runtime.load()
     frame = anyio.run(runtime.invoke, InferFrame(batch))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
@@ -127,6 +128,28 @@ def test_pipeline_infer_prints_the_result_frame(
     result = run_cli("pipeline", "infer", iris_pipeline, "--data", str(rows), home=wallaroo_home)
     assert result.code == 0, result.stderr
     _check_frame(result.json())
+
+
+def test_a_df_json_file_as_pandas_writes_it_is_read_by_infer_and_predict(
+    iris_pipeline: str, wallaroo_home: Path, tmp_path: Path
+) -> None:
+    """Wallaroo's notebooks keep their rows as ``df.to_json("rows.df.json")``: pandas' default
+    ``columns`` orient, ``{"measures": {"0": [...], "1": [...]}}``."""
+    rows = tmp_path / "rows.df.json"
+    pd.DataFrame.from_records(ROWS).to_json(rows)
+    assert json.loads(rows.read_text())["measures"]["1"] == ROWS[1]["measures"]
+    inferred = run_cli("pipeline", "infer", iris_pipeline, "--file", str(rows), home=wallaroo_home)
+    assert inferred.code == 0, inferred.stderr
+    _check_frame(inferred.json())
+    by_index = tmp_path / "rows-index.json"
+    pd.DataFrame.from_records(ROWS).to_json(by_index, orient="index")
+    predicted = run_cli(
+        "predict", "iris-pre", "--file", str(by_index), "--json", home=wallaroo_home
+    )
+    assert predicted.code == 0, predicted.stderr
+    tensors = [r["tensor"] for r in predicted.json()]
+    expected_cm = [[m / 10 for m in row["measures"]] for row in ROWS]
+    assert np.allclose(tensors, expected_cm, rtol=1e-6)
 
 
 def test_pipeline_infer_holds_its_rows_to_the_data_rules(
