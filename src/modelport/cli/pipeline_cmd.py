@@ -172,8 +172,10 @@ def infer(
     from modelport.formats.wallaroo.data_rules import check_json_input
     from modelport.formats.wallaroo.pipeline import InferFrame
     from modelport.pipelines.loading import load_pipeline
+    from modelport.pipelines.step_output import log_to_stderr
     from modelport.serving.runtime import ModelRuntime
 
+    log_to_stderr()  # what steps print, apart from the frame on stdout
     with _pipelines() as pipelines:
         servable = load_pipeline(
             ref,

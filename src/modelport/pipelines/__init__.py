@@ -12,6 +12,7 @@ answer is Wallaroo's result frame: ``time``, ``in.<column>``, ``out.<column>``, 
     links.py        whether one step's outputs can feed the next step's inputs
     editing.py      create, add a step, add a validation: each change a new version
     servable.py     a loaded pipeline as a Servable (so every protocol can serve it)
+    step_output.py  what steps print: to the log, never into an answer
     (the result frame and what a request gets of it: formats/wallaroo/frames.py, answers.py)
     logs.py         inference logs: written per request, read back with a time filter
     loading.py      from a pipeline reference to a loaded PipelineServable

@@ -9,6 +9,7 @@ whole result frame. Both count the validations and log the inference when loggin
 Each step is checked as it would be if it were served alone: its input is validated against its
 signature (an upstream column of another type is cast safely or refused) and it must answer one
 row per input row. Synchronous steps run in a worker thread, asynchronous ones on the loop.
+What a step prints goes to the log (``step_output``), never into an answer.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from modelport.formats.wallaroo.pipeline import WallarooPipeline
 from modelport.pipelines.definition import PipelineVersion
 from modelport.pipelines.links import check_links, check_validations
 from modelport.pipelines.logs import InferenceLog
+from modelport.pipelines.step_output import capture_prints, in_step
 from modelport.pipelines.validations import CompiledValidation, compile_validation, failed_rows
 from modelport.schema import Signature
 from modelport.servable import Servable
@@ -104,8 +106,10 @@ class PipelineServable(WallarooPipeline):
         self.log = log
 
     def load(self) -> None:
+        capture_prints()
         for step in self.steps:
-            step.servable.load()
+            with in_step(step.label):
+                step.servable.load()
 
     async def predict(self, batch: Batch) -> pa.Table:
         """The last step's output for ``batch`` (validations counted and logged as configured)."""
@@ -165,10 +169,11 @@ class PipelineServable(WallarooPipeline):
     async def _call(self, index: int, step: StepRun, batch: Batch) -> pa.Table:
         servable = step.servable
         try:
-            if servable.is_async:  # its predict is a coroutine function
-                answer: Any = await cast(Awaitable[pa.Table], servable.predict(batch))
-            else:
-                answer = await anyio.to_thread.run_sync(servable.predict, batch)
+            with in_step(step.label):
+                if servable.is_async:  # its predict is a coroutine function
+                    answer: Any = await cast(Awaitable[pa.Table], servable.predict(batch))
+                else:
+                    answer = await anyio.to_thread.run_sync(servable.predict, batch)
             table = answer if isinstance(answer, pa.Table) else to_table(answer)
         except ModelportError as exc:
             exc.message = f"step {index + 1} ({step.label}): {exc.message}"

@@ -127,7 +127,8 @@ def test_pipeline_infer_prints_the_result_frame(
     rows.write_text(json.dumps(ROWS))
     result = run_cli("pipeline", "infer", iris_pipeline, "--data", str(rows), home=wallaroo_home)
     assert result.code == 0, result.stderr
-    _check_frame(result.json())
+    _check_frame(result.json())  # the post-processing step's print is not in it...
+    assert "step iris-post:1 printed: species step got [0 2]" in result.stderr  # ...but here
 
 
 def test_a_df_json_file_as_pandas_writes_it_is_read_by_infer_and_predict(
