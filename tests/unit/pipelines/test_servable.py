@@ -171,6 +171,33 @@ def test_a_column_of_another_type_is_refused() -> None:
         _pipeline(Texts(), AddOne())
 
 
+class Scores(modelport.Model):
+    """Like an ONNX classifier: one probability per row, as a float32 tensor of shape [1]."""
+
+    def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        return {"dense_1": (batch[:, :1] / 10).astype(np.float32)}
+
+    def schema(self) -> Signature:
+        return Signature([Field("x", float)], [Field("dense_1", "float32", shape=(1,))])
+
+
+class Flags(modelport.Model):
+    """Like a Wallaroo python step declared with ``pa.list_(pa.float64())``."""
+
+    def predict(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"fraud": columns["dense_1"][:, 0] > 0.5}
+
+    def schema(self) -> Signature:
+        return Signature(
+            [Field.from_arrow(pa.field("dense_1", pa.list_(pa.float64())))], [Field("fraud", bool)]
+        )
+
+
+def test_an_output_of_shape_one_feeds_a_list_input_as_wallaroo_links_steps() -> None:
+    frame = _infer(_pipeline(Scores(), Flags()), _batch(2.0, 8.0))
+    assert frame.column("out.fraud").to_pylist() == [False, True]
+
+
 def test_a_validation_of_a_column_the_last_step_lacks_is_refused() -> None:
     with pytest.raises(InvalidInput, match=r"reads out\.nope"):
         _pipeline(Double(), validations=(Validation("v", "out.nope > 1"),))
