@@ -11,26 +11,41 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from modelport.errors import InvalidInput, ModelFailed
 
 
 def column_to_numpy(column: pa.ChunkedArray[Any]) -> np.ndarray:
-    """One column as numpy; fixed-size list columns become an (rows, *shape) array."""
+    """One column as numpy. A list column whose rows all have one shape (fixed-size lists, or
+    variable-size lists that happen to be of equal length, at every level) becomes an
+    (rows, *shape) array; ragged rows or a null row leave the rows as objects."""
     array = column.combine_chunks()
     shape: list[int] = []
-    value_type = array.type
-    while pa.types.is_fixed_size_list(value_type):
-        shape.append(value_type.list_size)
-        value_type = value_type.value_type
+    flat: Any = array
+    while (size := _uniform_size(flat)) is not None:
+        shape.append(size)
+        flat = flat.flatten()
     if not shape:
         values: np.ndarray = array.to_numpy(zero_copy_only=False)
         return values
-    flat: Any = array.flatten()  # type: ignore[attr-defined]
-    for _ in shape[1:]:
-        flat = flat.flatten()
     tensors: np.ndarray = flat.to_numpy(zero_copy_only=False).reshape(len(array), *shape)
     return tensors
+
+
+def _uniform_size(array: Any) -> int | None:
+    """The one length of every row of a list array; None when it is no list array, or its rows
+    differ in length or hold a null (a fixed-size list always has its one size)."""
+    value_type = array.type
+    if pa.types.is_fixed_size_list(value_type):
+        return int(value_type.list_size)
+    if not (pa.types.is_list(value_type) or pa.types.is_large_list(value_type)):
+        return None
+    if len(array) == 0 or array.null_count:
+        return None
+    lengths = pc.list_value_length(array)
+    smallest, largest = pc.min_max(lengths).values()
+    return int(smallest.as_py()) if smallest == largest else None
 
 
 def numpy_to_array(values: np.ndarray) -> pa.Array[Any]:

@@ -34,6 +34,21 @@ def test_tensor_columns_round_trip_through_numpy() -> None:
     np.testing.assert_array_equal(back, images)
 
 
+def test_variable_lists_of_one_length_become_a_tensor_at_every_level() -> None:
+    chunks = [pa.array([[[1, 2], [3, 4]]]), pa.array([[[5, 6], [7, 8]], [[0, 0], [0, 0]]])]
+    nested = column_to_numpy(pa.chunked_array(chunks).slice(0, 2))
+    assert nested.dtype == np.int64 and nested.shape == (2, 2, 2)
+    assert nested.tolist() == [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]
+
+
+@pytest.mark.parametrize(
+    "rows", [[[1.0, 2.0], [3.0]], [[1.0, 2.0], None]], ids=["ragged", "null row"]
+)
+def test_ragged_or_missing_rows_stay_objects(rows: list[list[float] | None]) -> None:
+    values = column_to_numpy(pa.chunked_array([pa.array(rows)]))
+    assert values.dtype == object and values.shape == (2,)
+
+
 @pytest.mark.parametrize(
     "result",
     [

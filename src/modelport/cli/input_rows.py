@@ -1,5 +1,9 @@
 """The rows a command is given: JSON text (``--data``) or a file of rows (.json, .csv,
-.parquet, .arrow), read as a request body would be; errors name the option they came from."""
+.parquet, .arrow), read as a request body would be; errors name the option they came from.
+
+A JSON file may be in any of pandas' orients, as ``DataFrame.to_json`` writes it (Wallaroo's
+``.df.json`` files are its default, ``columns``): it is read as ``pandas.read_json`` reads it
+with that orient (``codecs.pandas_json``)."""
 
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ def _decoded(
     from modelport.codecs.arrow_ipc import decode_arrow, decode_parquet
     from modelport.codecs.csv import decode_csv
     from modelport.codecs.json_frames import decode_json
+    from modelport.codecs.pandas_json import normalized
 
     if data is not None:
         value = parse_json(data.encode(), "--data")
@@ -53,6 +58,7 @@ def _decoded(
         if suffix == ".arrow":
             return decode_arrow(body)
         value = parse_json(body, str(file), file_option)
+    value = normalized(value, names=validator.names)
     if check_json is not None:
         check_json(value)
     return decode_json(value, orient=None)

@@ -153,25 +153,35 @@ def show(
 def infer(
     ref: Annotated[str, typer.Argument(help="NAME or NAME:VERSION")],
     data: Annotated[
-        Path, typer.Option("--data", help="Rows: .json (pandas-records), .arrow, .parquet, .csv")
+        Path,
+        typer.Option(
+            "--file",
+            "--data",
+            help="Rows: .json (pandas' to_json() in any orient, e.g. a .df.json), .arrow, "
+            ".parquet, .csv",
+        ),
     ],
     log_inferences: Annotated[
         bool, typer.Option("--log-inferences", help="Log this inference.")
     ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the frame as JSON (pandas-records).")
+        bool, typer.Option("--json", help="Print the frame as JSON, as the SDK gets it.")
     ] = False,
 ) -> None:
-    """Run rows through the pipeline here and print its result frame (a table, or JSON)."""
+    """Run rows through the pipeline here and print its result frame: a table, or with --json as
+    `pipeline.infer()` of Wallaroo's SDK gets it (flat pandas-records: time, in.*, out.*,
+    anomaly.*)."""
     import anyio
 
     from modelport.cli.input_rows import read_batch
+    from modelport.formats.wallaroo.answers import SDK_DEFAULT, encode_json
     from modelport.formats.wallaroo.data_rules import check_json_input
-    from modelport.formats.wallaroo.frames import encode_pandas_records
     from modelport.formats.wallaroo.pipeline import InferFrame
     from modelport.pipelines.loading import load_pipeline
+    from modelport.pipelines.step_output import log_to_stderr
     from modelport.serving.runtime import ModelRuntime
 
+    log_to_stderr()  # what steps print, apart from the frame on stdout
     with _pipelines() as pipelines:
         servable = load_pipeline(
             ref,
@@ -182,12 +192,12 @@ def infer(
         )
     runtime = ModelRuntime(servable, version=servable.version.number, threads=1, inline=False)
     batch = read_batch(
-        None, data, runtime.validator, file_option="--data", check_json=check_json_input
+        None, data, runtime.validator, file_option="--file", check_json=check_json_input
     )
     runtime.load()
     frame = anyio.run(runtime.invoke, InferFrame(batch))
     if as_json:
-        sys.stdout.write(encode_pandas_records(frame).decode() + "\n")
+        sys.stdout.write(encode_json(frame, SDK_DEFAULT).decode() + "\n")
         return
     print_table(None, frame.column_names, (list(row.values()) for row in frame.to_pylist()))
 
@@ -256,7 +266,7 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
     logged = " (logging inferences)" if servable.log is not None else ""
     banner = [
         f"Serving pipeline {servable.version.ref} at {base}{logged} (Ctrl-C stops)",
-        f"curl -s {base}/v1/pipelines/{servable.name}/infer "
+        f"curl -s {base}/pipelines/{servable.name} "
         "-H 'Content-Type: application/json; format=pandas-records' -d @rows.json",
     ]
     serve([Served(servable, servable.version.number)], options, STATE.services(), banner=banner)

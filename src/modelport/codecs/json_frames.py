@@ -15,11 +15,12 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from modelport.codecs.pandas_json import aligned_columns, is_table, table_records
 from modelport.decoded import Columns, Decoded, Rows
 from modelport.errors import InvalidInput, MalformedInput
 from modelport.tables import json_column
 
-ORIENTS = ("records", "split", "columns")
+ORIENTS = ("records", "split", "columns", "index", "table", "values")
 ENVELOPES = ("instances", "inputs", "dataframe_records", "dataframe_split")
 
 
@@ -39,25 +40,31 @@ def parse_json(body: bytes) -> Any:
 def decode_json(value: Any, *, orient: str | None, has_booleans: bool = True) -> Decoded:
     """The rows a JSON value holds (``has_booleans``: see :class:`Rows`).
 
-    ``orient`` forces pandas' records/split/columns reading; otherwise the shape decides:
-    a list (records, or lists positional to the inputs), ``{"columns", "data"}`` (split),
-    ``{"instances": ...}``/``{"inputs": ...}``, or an object of equal-length column lists.
+    ``orient`` forces pandas' records/split/columns/index/table/values reading; otherwise the
+    shape decides: a list (records, or lists positional to the inputs), ``{"columns", "data"}``
+    (split), ``{"schema", "data"}`` (table), ``{"instances": ...}``/``{"inputs": ...}``, or an
+    object of columns, each a list or an object from index label to value (``to_json()``'s
+    default orient).
     """
     if orient is not None and orient not in ORIENTS:
         raise InvalidInput(
             f"unknown format {orient!r}", hint=f"use one of: {', '.join(ORIENTS)}", field="format"
         )
-    if isinstance(value, list) and orient in (None, "records"):
+    if isinstance(value, list) and orient in (None, "records", "values"):
         return Rows(value, may_hold_booleans=has_booleans)
     if isinstance(value, Mapping):
         if orient is None:
             for envelope in ENVELOPES:
                 if envelope in value:
                     return decode_json(value[envelope], orient=None, has_booleans=has_booleans)
+        if orient == "table" or (orient is None and is_table(value)):
+            return Rows(table_records(value), may_hold_booleans=has_booleans)
+        if orient == "index" and all(isinstance(row, Mapping) for row in value.values()):
+            return Rows(list(value.values()), may_hold_booleans=has_booleans)
         if orient == "split" or (orient is None and "data" in value and "columns" in value):
             return Columns(_split_columns(value))
         if orient in (None, "columns"):
-            return Columns(_columns(value))
+            return Columns(_columns(aligned_columns(value)))
     raise InvalidInput(
         f"cannot read rows from a JSON {type(value).__name__}"
         + (f" as {orient}" if orient else ""),
@@ -82,7 +89,12 @@ def _columns(value: Mapping[str, Any]) -> dict[str, np.ndarray]:
     found = {}
     for name, column in value.items():
         if not isinstance(column, list):
-            raise InvalidInput(f"column {name!r} is not a list of values", field=str(name))
+            raise InvalidInput(
+                f"column {name!r} is not a list of values",
+                hint='give each column as a list, {"x": [1.0, 2.0]}, or as pandas writes it, '
+                '{"x": {"0": 1.0, "1": 2.0}}',
+                field=str(name),
+            )
         found[str(name)] = json_column(column)
     return found
 

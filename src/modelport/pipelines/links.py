@@ -1,8 +1,11 @@
 """Whether each step's outputs can feed the next step's inputs, checked before anything runs.
 
 A step reads its inputs by column name from the previous step's output (extra columns are left
-out); every input must be there, with the same type and shape, or an integer where a float is
-taken. A step that declares no fields (free-form) is not checked.
+out); every input must be there, as loosely as Wallaroo's engine links steps: the same number
+of tensor levels, of the same size where both sides fix it (an output of shape [1] feeds a
+``list<float>`` input, whose rows are checked as they arrive), and the same element type, or an
+integer or float where a float is taken. A step that declares no fields (free-form) is not
+checked.
 """
 
 from __future__ import annotations
@@ -62,13 +65,33 @@ def check_validations(
 
 def fits(given: Field, wanted: Field) -> bool:
     """Whether a column of field ``given`` can be read as field ``wanted``."""
-    if given.shape != wanted.shape:
+    given_levels, given_element = _levels(given)
+    wanted_levels, wanted_element = _levels(wanted)
+    if len(given_levels) != len(wanted_levels):
         return False
-    if given.type == wanted.type:
+    for have, need in zip(given_levels, wanted_levels, strict=True):
+        if have is not None and need is not None and have != need:
+            return False
+    if given_element == wanted_element:
         return True
-    if pa.types.is_integer(given.type):
-        return pa.types.is_integer(wanted.type) or pa.types.is_floating(wanted.type)
-    return pa.types.is_floating(given.type) and pa.types.is_floating(wanted.type)
+    if pa.types.is_integer(given_element):
+        return pa.types.is_integer(wanted_element) or pa.types.is_floating(wanted_element)
+    return pa.types.is_floating(given_element) and pa.types.is_floating(wanted_element)
+
+
+def _levels(field: Field) -> tuple[list[int | None], pa.DataType]:
+    """A field's tensor levels, outermost first (a size, or None for a list of any length),
+    and its element type."""
+    levels: list[int | None] = list(field.shape or ())
+    element = field.type
+    while (
+        pa.types.is_list(element)
+        or pa.types.is_large_list(element)
+        or (pa.types.is_fixed_size_list(element))
+    ):
+        levels.append(element.list_size if pa.types.is_fixed_size_list(element) else None)
+        element = element.value_type
+    return levels, element
 
 
 def _shown(field: Field) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from modelport.errors import NotFound
 from modelport.pipelines.logs import InferenceLog
 from modelport.pipelines.servable import PipelineServable
+from modelport.pipelines.step_output import capture_prints, in_step
 from modelport.pipelines.store import PipelineStore
 from modelport.registry.store import RegistryStore
 from modelport.servable import Servable
@@ -42,9 +43,11 @@ def load_pipeline(
 ) -> PipelineServable:
     """The pipeline version ``ref`` names, its steps loaded (not yet initialised). Inferences
     are logged when ``log_inferences`` is set or the pipeline itself says so."""
+    capture_prints()
     version = pipelines.resolve(ref)
     pipeline = pipelines.get(name=version.pipeline, workspace=version.workspace)
     steps: list[tuple[str, Servable]] = []
+    digests: list[str] = []
     for index, step in enumerate(version.definition.steps, start=1):
         try:
             found = registry.get_version(name=step.model, number=step.version)
@@ -55,17 +58,19 @@ def load_pipeline(
                 field=f"steps[{index - 1}]",
             ) from exc
         _set_aside_artifact_code()
-        loaded = load_artifact(
-            registry.artifact_path(found),
-            settings=settings,
-            version=found.number,
-            expected_digest=found.digest,
-        )
+        with in_step(step.ref):  # what its modules print as they are imported: to the log
+            loaded = load_artifact(
+                registry.artifact_path(found),
+                settings=settings,
+                version=found.number,
+                expected_digest=found.digest,
+            )
         steps.append((step.ref, loaded.servable))
+        digests.append(found.digest)
     log = None
     if log_inferences or pipeline.log_inferences:
         log = InferenceLog.of(version.pipeline, settings=settings, workspace=version.workspace)
-    return PipelineServable(version, steps, log=log)
+    return PipelineServable(version, steps, log=log, digests=digests)
 
 
 def _set_aside_artifact_code() -> None:

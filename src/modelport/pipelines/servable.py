@@ -9,10 +9,13 @@ whole result frame. Both count the validations and log the inference when loggin
 Each step is checked as it would be if it were served alone: its input is validated against its
 signature (an upstream column of another type is cast safely or refused) and it must answer one
 row per input row. Synchronous steps run in a worker thread, asynchronous ones on the loop.
+What a step prints goes to the log (``step_output``), never into an answer.
 """
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,12 +26,13 @@ import pyarrow as pa
 
 from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput, ModelFailed, ModelportError
-from modelport.formats.wallaroo.frames import result_frame
+from modelport.formats.wallaroo.frames import RunMetadata, result_frame
 from modelport.formats.wallaroo.pipeline import WallarooPipeline
 from modelport.pipelines.definition import PipelineVersion
 from modelport.pipelines.links import check_links, check_validations
 from modelport.pipelines.logs import InferenceLog
-from modelport.pipelines.validations import CompiledValidation, compile_validation, count_failures
+from modelport.pipelines.step_output import capture_prints, in_step
+from modelport.pipelines.validations import CompiledValidation, compile_validation, failed_rows
 from modelport.schema import Signature
 from modelport.servable import Servable
 from modelport.tables import to_table
@@ -55,6 +59,10 @@ class StepRun:
         )
 
 
+_PARTITION = socket.gethostname()
+"""Where Wallaroo's engine names its pod (``metadata.partition``): here, the host."""
+
+
 class PipelineServable(WallarooPipeline):
     """The steps of one pipeline version, run in order."""
 
@@ -66,7 +74,10 @@ class PipelineServable(WallarooPipeline):
         steps: Sequence[tuple[str, Servable]],
         *,
         log: InferenceLog | None = None,
+        digests: Sequence[str] | None = None,
     ) -> None:
+        """``steps``: each step's label (``model:version``) and servable; ``digests``: each
+        step's artifact digest (``sha256:<hex>``), when known."""
         if not steps:
             raise ConfigError(
                 f"pipeline {version.ref} has no steps",
@@ -91,13 +102,16 @@ class PipelineServable(WallarooPipeline):
             "pipeline": version.pipeline,
             "pipeline_version": version.number,
             "steps": [s.label for s in self.steps],
+            "models": _models(self.steps, digests),
         }
         self.example = self.steps[0].servable.example
         self.log = log
 
     def load(self) -> None:
+        capture_prints()
         for step in self.steps:
-            step.servable.load()
+            with in_step(step.label):
+                step.servable.load()
 
     async def predict(self, batch: Batch) -> pa.Table:
         """The last step's output for ``batch`` (validations counted and logged as configured)."""
@@ -112,18 +126,32 @@ class PipelineServable(WallarooPipeline):
     async def _run(self, batch: Batch) -> tuple[pa.Table, pa.Table]:
         started = datetime.now(UTC)
         when = started.replace(microsecond=started.microsecond // 1000 * 1000)
+        clock = time.perf_counter_ns()
         inputs = batch.table()
+        elapsed = [time.perf_counter_ns() - clock]
         current = batch
         outputs = inputs
         for index, step in enumerate(self.steps):
+            clock = time.perf_counter_ns()
             if index:
                 current = self._input_of(index, outputs)
             outputs = await self._call(index, step, current)
-        failures = count_failures(self.validations, outputs)
-        frame = result_frame(when, inputs, outputs, failures)
+            elapsed.append(time.perf_counter_ns() - clock)
+        anomalies = failed_rows(self.validations, outputs)
+        frame = result_frame(when, inputs, outputs, anomalies, self._run_metadata(elapsed))
         if self.log is not None:
             await anyio.to_thread.run_sync(self._write_log, frame, when)
         return frame, outputs
+
+    def _run_metadata(self, elapsed: list[int]) -> RunMetadata:
+        last = self.metadata["models"][-1]
+        return RunMetadata(
+            model_name=last["name"],
+            model_sha=last["sha"],
+            pipeline_version=str(self.version.number),
+            elapsed_ns=elapsed,
+            partition=_PARTITION,
+        )
 
     def _input_of(self, index: int, previous: pa.Table) -> Batch:
         step = self.steps[index]
@@ -143,10 +171,11 @@ class PipelineServable(WallarooPipeline):
     async def _call(self, index: int, step: StepRun, batch: Batch) -> pa.Table:
         servable = step.servable
         try:
-            if servable.is_async:  # its predict is a coroutine function
-                answer: Any = await cast(Awaitable[pa.Table], servable.predict(batch))
-            else:
-                answer = await anyio.to_thread.run_sync(servable.predict, batch)
+            with in_step(step.label):
+                if servable.is_async:  # its predict is a coroutine function
+                    answer: Any = await cast(Awaitable[pa.Table], servable.predict(batch))
+                else:
+                    answer = await anyio.to_thread.run_sync(servable.predict, batch)
             table = answer if isinstance(answer, pa.Table) else to_table(answer)
         except ModelportError as exc:
             exc.message = f"step {index + 1} ({step.label}): {exc.message}"
@@ -167,3 +196,13 @@ class PipelineServable(WallarooPipeline):
     def _write_log(self, frame: pa.Table, when: datetime) -> None:
         assert self.log is not None
         self.log.write(frame, when=when, version=self.version.number)
+
+
+def _models(steps: Sequence[StepRun], digests: Sequence[str] | None) -> list[dict[str, str]]:
+    """The steps' models as Wallaroo's edge server lists them: name, version, sha (hex)."""
+    shas = [d.removeprefix("sha256:") for d in digests] if digests else [""] * len(steps)
+    models = []
+    for step, sha in zip(steps, shas, strict=True):
+        name, _, version = step.label.rpartition(":")
+        models.append({"name": name or step.label, "version": version, "sha": sha})
+    return models

@@ -97,6 +97,13 @@ def compile_validation(validation: Validation) -> CompiledValidation:
     label, text = validation.label, validation.expression
     if not label.strip():
         raise InvalidInput("a validation needs a label", field="label")
+    if label == "count":
+        raise InvalidInput(
+            "a validation cannot be labelled 'count': the result frame's anomaly.count counts "
+            "the failed validations",
+            hint="pick another label",
+            field="label",
+        )
     if len(text) > MAX_LENGTH:
         raise InvalidInput(
             f"validation {label!r} is over {MAX_LENGTH} characters", field="expression"
@@ -228,11 +235,19 @@ def output_columns(table: pa.Table) -> dict[str, np.ndarray]:
 
 def count_failures(validations: list[CompiledValidation], outputs: pa.Table) -> np.ndarray:
     """For each row, how many of ``validations`` it fails."""
+    failures = np.zeros(outputs.num_rows, dtype=np.int32)
+    for failed in failed_rows(validations, outputs).values():
+        failures += failed
+    return failures
+
+
+def failed_rows(validations: list[CompiledValidation], outputs: pa.Table) -> dict[str, np.ndarray]:
+    """For each validation (by label), where rows fail it (a boolean per row)."""
     rows = outputs.num_rows
-    failures = np.zeros(rows, dtype=np.int32)
     if not validations:
-        return failures
+        return {}
     columns = output_columns(outputs)
+    found: dict[str, np.ndarray] = {}
     for validation in validations:
         missing = sorted(validation.columns - columns.keys())
         if missing:
@@ -240,5 +255,5 @@ def count_failures(validations: list[CompiledValidation], outputs: pa.Table) -> 
                 f"validation {validation.label!r} reads {', '.join(missing)}, which the last "
                 f"step does not return (it returns: {', '.join(columns)})",
             )
-        failures += ~validation.passes(columns, rows)
-    return failures
+        found[validation.label] = ~validation.passes(columns, rows)
+    return found

@@ -28,6 +28,8 @@ from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
 from modelport.testing import app_client
 
+from ..cli import run_cli
+
 HERE = Path(__file__).parent
 STEPS = HERE / "steps"
 BYOP = HERE / "byop"
@@ -43,9 +45,23 @@ IRIS_CLASSIFIED = pa.schema(
 """The output schema of the ONNX iris classifier (no zipmap: probabilities as a tensor)."""
 
 
+IRIS_PIPELINE = "iris-pipeline"
+IRIS_ROWS = [{"measures": [51.0, 35.0, 14.0, 2.0]}, {"measures": [63.0, 28.0, 51.0, 15.0]}]
+"""Sepal and petal length and width in millimetres: a setosa the classifier is sure of, and a
+flower it is not (under 90%)."""
+
+
 def iris_classifier() -> LogisticRegression:
     features, labels = load_iris(return_X_y=True)
     return LogisticRegression(max_iter=500).fit(features, labels)
+
+
+def iris_expected() -> tuple[list[str], np.ndarray]:
+    """The species and confidence (percent) scikit-learn itself gives IRIS_ROWS."""
+    centimetres = np.array([row["measures"] for row in IRIS_ROWS]) / 10
+    probabilities = iris_classifier().predict_proba(centimetres)
+    species = ["setosa", "versicolor", "virginica"]
+    return [species[i] for i in probabilities.argmax(axis=1)], probabilities.max(axis=1) * 100
 
 
 @pytest.fixture(scope="session")
@@ -165,3 +181,35 @@ def serving(
     app = create_app(ModelSet(runtimes))
     with app_client(app) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def iris_pipeline(build: Build, iris_onnx: ModelVersion, wallaroo_home: Path) -> str:
+    """Issue 7's pipeline, python step -> ONNX model -> python step, with a validation, made
+    with `modelport pipeline create`, `add-step` and `add-validation`."""
+    measures = pa.schema([pa.field("measures", pa.list_(pa.float64(), IRIS_FEATURES))])
+    tensor = pa.schema([pa.field("tensor", pa.list_(pa.float32(), IRIS_FEATURES))])
+    named = pa.schema([pa.field("species", pa.string()), pa.field("confidence", pa.float64())])
+    pre = build(
+        STEPS / "centimetres.py",
+        name="iris-pre",
+        framework="python",
+        input_schema=measures,
+        output_schema=tensor,
+    )
+    post = build(
+        STEPS / "species.py",
+        name="iris-post",
+        framework="python",
+        input_schema=IRIS_CLASSIFIED,
+        output_schema=named,
+    )
+    for command in (
+        ["create", IRIS_PIPELINE, "--step", pre.ref, "--step", iris_onnx.ref],
+        ["add-step", IRIS_PIPELINE, post.ref],
+        ["add-validation", IRIS_PIPELINE, "confident", "out.confidence > 90"],
+    ):
+        result = run_cli("pipeline", *command, "--json", home=wallaroo_home)
+        assert result.code == 0, result.stderr
+    assert result.json()["version"] == 3
+    return IRIS_PIPELINE

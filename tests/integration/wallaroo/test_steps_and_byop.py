@@ -103,11 +103,18 @@ def test_a_pipeline_with_a_byop_step_answers_the_result_frame(
         response = client.post("/v1/pipelines/byop-pipeline/infer", json=ROWS)
     assert response.status_code == 200, response.text
     frame = response.json()
-    assert list(frame[0]) == ["time", "in.tensor", "out.weighted", "out.largest", "check_failures"]
+    assert list(frame[0]) == [
+        "time",
+        "in.tensor",
+        "out.weighted",
+        "out.largest",
+        "anomaly.count",
+        "anomaly.small",
+    ]
     assert [r["in.tensor"] for r in frame] == [row["tensor"] for row in ROWS]
     outputs = [{"weighted": r["out.weighted"], "largest": r["out.largest"]} for r in frame]
     assert outputs == expected()
-    assert [r["check_failures"] for r in frame] == [1, 0, 0]  # 5.5 is not under 5
+    assert [r["anomaly.count"] for r in frame] == [1, 0, 0]  # 5.5 is not under 5
 
 
 def test_an_async_process_data_is_awaited(server: TestClient) -> None:

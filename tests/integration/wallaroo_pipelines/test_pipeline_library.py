@@ -3,6 +3,7 @@ validations, and the checks made before a change is stored."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from modelport.errors import Conflict, InvalidInput, NotFound
@@ -13,17 +14,21 @@ from .conftest import ROWS, Registry
 
 def test_three_registered_models_answer_with_the_result_frame(registry: Registry) -> None:
     frame = registry.infer("iris", ROWS)
-    assert frame.column_names == [
+    assert frame.column_names[:9] == [
         "time",
         *(f"in.{name}" for name in ROWS[0]),
         "out.species",
         "out.confidence",
-        "check_failures",
+        "anomaly.count",
+        "anomaly.confident",
     ]
+    [last_model] = set(frame.column("metadata.last_model").to_pylist())
+    sha = registry.models.get_version(name="iris-label", number=1).digest.removeprefix("sha256:")
+    assert orjson.loads(last_model) == {"model_name": "iris-label", "model_sha": sha}
     assert frame.column("out.species").to_pylist() == ["setosa", "versicolor"]
     confidence = frame.column("out.confidence").to_pylist()
     assert confidence[0] > 90 > confidence[1]
-    assert frame.column("check_failures").to_pylist() == [0, 1]
+    assert frame.column("anomaly.count").to_pylist() == [0, 1]
 
 
 def test_each_version_runs_its_own_steps(registry: Registry) -> None:
@@ -33,10 +38,10 @@ def test_each_version_runs_its_own_steps(registry: Registry) -> None:
         "out.probability",
     ]
     assert first.column("out.predictions").to_pylist() == [0, 1]
-    assert first.column("check_failures").to_pylist() == [0, 0]  # no validation until v3
+    assert first.column("anomaly.count").to_pylist() == [0, 0]  # no validation until v3
     second = registry.infer("iris:2", ROWS)
     assert second.column("out.species").to_pylist() == ["setosa", "versicolor"]
-    assert second.column("check_failures").to_pylist() == [0, 0]
+    assert second.column("anomaly.count").to_pylist() == [0, 0]
 
 
 def test_changes_that_cannot_run_are_refused_before_they_are_stored(registry: Registry) -> None:

@@ -128,3 +128,14 @@ def test_without_a_pipeline_there_is_no_pipeline_route() -> None:
     plain = ModelRuntime(PythonModelServable(Halve(), name="halve", signature=Halve().schema()))
     app = create_app(ModelSet([plain]))
     assert all(getattr(r, "path", "") != "/v1/pipelines/{name}/infer" for r in app.routes)
+
+
+def test_an_edge_infer_needs_one_pipeline_and_the_edge_lists_them(client: TestClient) -> None:
+    several = client.post("/infer", json=[{"x": 1.0}])
+    assert several.status_code == 409
+    assert "several pipelines are served here (inverse, liar)" in several.json()["error"]
+    assert client.get("/pipelines").json() == {
+        "pipelines": [{"id": "inverse", "status": "Running"}, {"id": "liar", "status": "Running"}]
+    }
+    names = [m["name"] for m in client.get("/models").json()["models"]]
+    assert names == ["halve", "invert", "lies"]

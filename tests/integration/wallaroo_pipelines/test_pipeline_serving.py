@@ -59,10 +59,11 @@ def test_pandas_records_in_result_frame_out(client: httpx.Client) -> None:
     assert response.headers["content-type"] == PANDAS_RECORDS
     frame = response.json()
     assert [r["out.species"] for r in frame] == ["setosa", "versicolor"]
-    assert [r["check_failures"] for r in frame] == [0, 1]
+    assert [r["anomaly.count"] for r in frame] == [0, 1]
     assert frame[1]["in.sepal_width"] == 2.8
     assert set(frame[0]) == {
-        "time", *(f"in.{n}" for n in ROWS[0]), "out.species", "out.confidence", "check_failures"
+        "time", *(f"in.{n}" for n in ROWS[0]), "out.species", "out.confidence",
+        "anomaly.count", "anomaly.confident",
     }  # fmt: skip
 
 
@@ -75,9 +76,9 @@ def test_arrow_in_arrow_out(client: httpx.Client) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == ARROW
     frame = ipc.open_stream(response.content).read_all()
-    assert frame.schema.field("time").type == pa.timestamp("ms", tz="UTC")
+    assert frame.schema.field("time").type == pa.int64()  # epoch milliseconds, as Wallaroo's
     assert frame.column("out.species").to_pylist() == ["setosa", "versicolor"]
-    assert frame.column("check_failures").to_pylist() == [0, 1]
+    assert frame.column("anomaly.count").to_pylist() == [0, 1]
 
 
 def test_the_pipeline_answers_open_inference_v2_under_its_name(client: httpx.Client) -> None:
@@ -122,5 +123,5 @@ def test_every_inference_through_the_server_is_logged(
     after = InferenceLog.of("iris", settings=Settings(home=pipeline_home)).read(since=started)
     assert after.num_rows == before.num_rows + 1
     last = after.slice(after.num_rows - 1).to_pylist()[0]
-    assert last["in.sepal_length"] == 6.3 and last["check_failures"] == 1
+    assert last["in.sepal_length"] == 6.3 and last["anomaly.count"] == 1
     assert last["pipeline_version"] == 3

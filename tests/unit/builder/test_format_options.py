@@ -37,4 +37,9 @@ def test_a_format_without_build_options_refuses_them(tmp_path: Path) -> None:
 
 def test_each_format_declares_the_options_it_takes() -> None:
     assert NativeFormat.option_names == frozenset()
-    assert WallarooFormat.option_names == {"framework", "input_schema", "output_schema"}
+    assert WallarooFormat.option_names == {
+        "framework",
+        "input_schema",
+        "output_schema",
+        "tensor_fields",
+    }

@@ -114,13 +114,25 @@ def test_three_steps_answer_with_the_result_frame() -> None:
         Double(), AddOne(), Describe(), validations=(Validation("small", "out.z < 6"),)
     )
     frame = _infer(pipeline, _batch(1.0, 3.0))
-    assert frame.column_names == ["time", "in.x", "out.label", "out.z", "check_failures"]
+    assert frame.column_names[:6] == [
+        "time",
+        "in.x",
+        "out.label",
+        "out.z",
+        "anomaly.count",
+        "anomaly.small",
+    ]
     assert frame.schema.field("time").type == pa.timestamp("ms", tz="UTC")
     assert frame.column("in.x").to_pylist() == [1.0, 3.0]
     assert frame.column("out.z").to_pylist() == [3.0, 7.0]
     assert frame.column("out.label").to_pylist() == ["small", "big"]
-    assert frame.column("check_failures").to_pylist() == [0, 1]
+    assert frame.column("anomaly.count").to_pylist() == [0, 1]
+    assert frame.column("anomaly.small").to_pylist() == [False, True]
     assert len(set(frame.column("time").to_pylist())) == 1
+    [elapsed] = set(map(tuple, frame.column("metadata.elapsed").to_pylist()))
+    assert len(elapsed) == 4 and all(ns >= 0 for ns in elapsed)  # the input, then each step
+    assert set(frame.column("metadata.pipeline_version").to_pylist()) == {"4"}
+    assert orjson.loads(frame.column("metadata.last_model")[0].as_py())["model_name"] == "describe"
 
 
 def test_the_signature_is_the_first_inputs_and_the_last_outputs() -> None:
@@ -128,6 +140,7 @@ def test_the_signature_is_the_first_inputs_and_the_last_outputs() -> None:
     assert [f.name for f in pipeline.signature.inputs] == ["x"]
     assert [f.name for f in pipeline.signature.outputs] == ["label", "z"]
     assert pipeline.metadata["steps"] == ["double:1", "addone:1", "describe:1"]
+    assert pipeline.metadata["models"][0] == {"name": "double", "version": "1", "sha": ""}
 
 
 def test_served_by_a_runtime_it_answers_with_the_last_outputs() -> None:
@@ -143,7 +156,7 @@ def test_pandas_records_carry_time_as_epoch_milliseconds() -> None:
     [record] = orjson.loads(encode_pandas_records(frame))
     assert isinstance(record["time"], int)
     assert abs(record["time"] / 1000 - datetime.now(UTC).timestamp()) < 600
-    assert record["in.x"] == 1.0 and record["out.y"] == 2.0 and record["check_failures"] == 0
+    assert record["in.x"] == 1.0 and record["out.y"] == 2.0 and record["anomaly.count"] == 0
 
 
 def test_a_step_whose_input_the_previous_step_lacks_is_refused() -> None:
@@ -156,6 +169,33 @@ def test_a_column_of_another_type_is_refused() -> None:
         InvalidInput, match=r"takes 'y' as double, but step 1 .* returns it as string"
     ):
         _pipeline(Texts(), AddOne())
+
+
+class Scores(modelport.Model):
+    """Like an ONNX classifier: one probability per row, as a float32 tensor of shape [1]."""
+
+    def predict(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        return {"dense_1": (batch[:, :1] / 10).astype(np.float32)}
+
+    def schema(self) -> Signature:
+        return Signature([Field("x", float)], [Field("dense_1", "float32", shape=(1,))])
+
+
+class Flags(modelport.Model):
+    """Like a Wallaroo python step declared with ``pa.list_(pa.float64())``."""
+
+    def predict(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"fraud": columns["dense_1"][:, 0] > 0.5}
+
+    def schema(self) -> Signature:
+        return Signature(
+            [Field.from_arrow(pa.field("dense_1", pa.list_(pa.float64())))], [Field("fraud", bool)]
+        )
+
+
+def test_an_output_of_shape_one_feeds_a_list_input_as_wallaroo_links_steps() -> None:
+    frame = _infer(_pipeline(Scores(), Flags()), _batch(2.0, 8.0))
+    assert frame.column("out.fraud").to_pylist() == [False, True]
 
 
 def test_a_validation_of_a_column_the_last_step_lacks_is_refused() -> None:

@@ -1,4 +1,4 @@
-"""Validation expressions: the whitelist, per-row evaluation and check_failures counts."""
+"""Validation expressions: the whitelist, per-row evaluation and the anomaly counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from modelport.errors import InvalidInput, ModelFailed
 from modelport.pipelines.definition import Validation
-from modelport.pipelines.validations import compile_validation, count_failures
+from modelport.pipelines.validations import compile_validation, count_failures, failed_rows
 from modelport.tables import numpy_to_array
 
 
@@ -49,6 +49,20 @@ def test_failures_of_several_validations_add_up() -> None:
 
 def test_no_validations_means_no_failures() -> None:
     assert count_failures([], OUTPUTS).tolist() == [0, 0, 0, 0]
+
+
+def test_each_validation_says_where_rows_failed_it() -> None:
+    validations = [_compiled("out.predictions < 1000000", "a"), _compiled("out.predictions > 0")]
+    found = failed_rows(validations, OUTPUTS)
+    assert {label: rows.tolist() for label, rows in found.items()} == {
+        "a": [False, True, False, True],
+        "check": [False, False, True, True],
+    }
+
+
+def test_count_is_not_a_label_since_anomaly_count_counts_them() -> None:
+    with pytest.raises(InvalidInput, match="cannot be labelled 'count'"):
+        _compiled("out.predictions < 1", "count")
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,7 @@ def test_deepaas_and_odahu_choose_their_own_shapes() -> None:
     arguments = deepaas_body(problem_of(InvalidArguments({"n": ["Not a valid integer."]})))
     assert (arguments.status_code, arguments.body) == (422, b'{"n":["Not a valid integer."]}')
     missing = deepaas_body(problem_of(NotFound("no training 'x'")))
-    assert (missing.status_code, missing.body) == (404, b"404: no training 'x'")
+    assert (missing.status_code, missing.body) == (404, b"404: Not Found")  # as aiohttp answers
     odahu = odahu_body(problem_of(InvalidInput("columns differ")))
     assert (odahu.status_code, odahu.body) == (422, b'{"message":"columns differ"}')
 

@@ -23,7 +23,7 @@ from modelport.formats.wallaroo import estimators, onnx_model, python_step, stag
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.names import suggested_name
-from modelport.formats.wallaroo.options import OPTION_NAMES
+from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
 from modelport.formats.wallaroo.schemas import read_schema, signature_of
 from modelport.schema import Signature
 from modelport.servable import Servable
@@ -105,13 +105,21 @@ class WallarooFormat(ModelFormat):
             for side in ("input_schema", "output_schema")
             if options.get(side)
         }
+        tensor_fields = options.get("tensor_fields")
+        if tensor_fields is not None and kind != "onnx":
+            raise ConfigError(
+                "tensor_fields apply to ONNX models only",
+                hint="leave tensor_fields out, or upload an .onnx file",
+                field="tensor_fields",
+            )
         if kind == "custom":
             return _build_custom(layout, schemas)
         file = _upload_file(layout)
         if kind == "python":
             return _build_python(layout.root / file, schemas)
         if kind == "onnx":
-            return _build_onnx(layout.root / file, schemas)
+            fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
+            return _build_onnx(layout.root / file, schemas, fields)
         return _build_estimator(layout.root / file, schemas, framework)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
@@ -149,12 +157,17 @@ def _build_python(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
     return _output(f"{path.name}:{entry.name}", signature, metadata)
 
 
-def _build_onnx(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
+def _build_onnx(
+    path: Path, schemas: dict[str, pa.Schema], tensor_fields: list[str] | None
+) -> BuildOutput:
     session = onnx_model.open_session(path)
     signature = onnx_model.graph_signature(
-        session, schemas.get("input_schema"), schemas.get("output_schema")
+        session, schemas.get("input_schema"), schemas.get("output_schema"), tensor_fields
     )
-    return _output(path.name, signature, {"framework": "onnx"})
+    metadata: dict[str, Any] = {"framework": "onnx"}
+    if tensor_fields is not None:
+        metadata["tensor_fields"] = tensor_fields
+    return _output(path.name, signature, metadata)
 
 
 def _build_estimator(

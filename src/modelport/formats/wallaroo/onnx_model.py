@@ -1,11 +1,16 @@
 """ONNX models, served by onnxruntime: one column per graph input and output.
 
-Inputs and outputs take the graph's names; an output schema renames the outputs in order
-(Wallaroo's ``out.<name>`` columns follow it).
+Inputs take the graph's names, or those of ``tensor_fields`` (Wallaroo's
+``model.configure(tensor_fields=["tensor"])``: the column feeding each graph input, in the
+graph's order); outputs take the graph's names, or an output schema's in order (Wallaroo's
+``out.<name>`` columns follow it). A dimension the graph leaves open (``None``, ``"batch"``)
+makes a list of any length, filled from equal-length rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from modelport.batch import Batch
-from modelport.errors import ConfigError
+from modelport.errors import ConfigError, InvalidInput
 from modelport.formats.wallaroo.data_rules import check_output
 from modelport.schema import Field, Signature
 from modelport.servable import Servable
@@ -47,18 +52,30 @@ def open_session(path: Path) -> Any:
 
 
 def graph_signature(
-    session: Any, input_schema: pa.Schema | None = None, output_schema: pa.Schema | None = None
+    session: Any,
+    input_schema: pa.Schema | None = None,
+    output_schema: pa.Schema | None = None,
+    tensor_fields: Sequence[str] | None = None,
 ) -> Signature:
-    """The model's signature read off its graph (outputs renamed by ``output_schema``); an
-    ``input_schema`` must name the graph's inputs."""
+    """The model's signature read off its graph (inputs renamed by ``tensor_fields``, outputs
+    by ``output_schema``); an ``input_schema`` must name the inputs so named."""
     inputs = [_field(node) for node in session.get_inputs()]
     outputs = [_field(node) for node in session.get_outputs()]
+    if tensor_fields is not None:
+        if len(tensor_fields) != len(inputs):
+            raise ConfigError(
+                f"tensor_fields names {len(tensor_fields)} columns, the ONNX graph takes "
+                f"{len(inputs)} inputs ({', '.join(f.name for f in inputs)})",
+                hint="name one column per graph input, in the graph's order",
+                field="tensor_fields",
+            )
+        inputs = [replace(f, name=name) for f, name in zip(inputs, tensor_fields, strict=True)]
     graph_names = sorted(f.name for f in inputs)
     if input_schema is not None and sorted(input_schema.names) != graph_names:
         raise ConfigError(
             f"the input schema names {input_schema.names}, the ONNX graph takes {graph_names}",
-            hint="name the input columns as the graph's inputs (or leave the input schema out: "
-            "it is read off the graph)",
+            hint="name the input columns as the graph's inputs, or as its tensor_fields (or "
+            "leave the input schema out: it is read off the graph)",
             field="input_schema",
         )
     if output_schema is not None:
@@ -81,12 +98,16 @@ def _field(node: Any) -> Field:
             field=node.name,
         )
     dims = list(node.shape[1:])
-    fixed = all(isinstance(d, int) and d > 0 for d in dims)
-    return Field(node.name, element, shape=tuple(dims) if dims and fixed else None)
+    if all(isinstance(d, int) and d > 0 for d in dims):
+        return Field(node.name, element, shape=tuple(dims) or None)
+    arrow_type = Field("element", element).arrow_type
+    for _ in dims:
+        arrow_type = pa.list_(arrow_type)
+    return Field.from_arrow(pa.field(node.name, arrow_type))
 
 
 class OnnxServable(Servable):
-    """Serves an ONNX graph; each request column feeds the graph input of the same name."""
+    """Serves an ONNX graph; each graph input is fed the column of its name or tensor field."""
 
     def __init__(
         self, path: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
@@ -96,19 +117,27 @@ class OnnxServable(Servable):
         self.signature = signature
         self.metadata = metadata
         self.session: Any = None
-        self._dtypes: dict[str, np.dtype[Any]] = {}
+        self._feeds: list[tuple[str, str, np.dtype[Any]]] = []
         self._output_schema = signature.output_schema
 
     def load(self) -> None:
         self.session = open_session(self.path)
-        self._dtypes = {
-            node.name: np.dtype(object if _TYPES[node.type] == "string" else _TYPES[node.type])
-            for node in self.session.get_inputs()
-        }
+        nodes = self.session.get_inputs()
+        columns = self.metadata.get("tensor_fields") or [node.name for node in nodes]
+        self._feeds = [
+            (
+                node.name,
+                column,
+                np.dtype(object if _TYPES[node.type] == "string" else _TYPES[node.type]),
+            )
+            for node, column in zip(nodes, columns, strict=True)
+        ]
 
     def predict(self, batch: Batch) -> pa.Table:
         columns = batch.columns()
-        feed = {name: np.asarray(columns[name], dtype=t) for name, t in self._dtypes.items()}
+        feed = {
+            name: _tensor(columns[column], dtype, column) for name, column, dtype in self._feeds
+        }
         results = self.session.run(None, feed)
         names = [f.name for f in self.signature.outputs]
         return check_output(
@@ -116,3 +145,17 @@ class OnnxServable(Servable):
             rows=batch.num_rows,
             schema=self._output_schema,
         )
+
+
+def _tensor(values: np.ndarray, dtype: np.dtype[Any], column: str) -> np.ndarray:
+    """A column as the graph input's tensor; rows of unequal lengths cannot be one."""
+    if values.dtype.kind == "O" and dtype.kind != "O":
+        try:
+            values = np.stack(list(values))
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(
+                f"input {column!r} is a ragged tensor: its rows differ in shape",
+                hint="send rows of one shape (Wallaroo's rule: no ragged tensors)",
+                field=column,
+            ) from exc
+    return np.asarray(values, dtype=dtype)

@@ -20,7 +20,8 @@ class WallarooPipeline(Servable):
 
     @abstractmethod
     async def infer(self, batch: Batch) -> pa.Table:
-        """The result frame for ``batch``: ``time``, ``in.*``, ``out.*``, ``check_failures``."""
+        """The result frame for ``batch`` (``frames``): ``time``, ``in.*``, ``out.*``,
+        ``anomaly.*``, ``metadata.*``."""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,22 @@
-"""Wallaroo's pipeline route: ``POST /v1/pipelines/{name}/infer``.
+"""Wallaroo's inference routes, as its SDK and its users' notebooks call them:
 
-Bodies: ``application/json; format=pandas-records`` (also the other JSON orients, CSV and
-Parquet modelport reads everywhere) or Arrow IPC, as a stream or as a file (Wallaroo's clients
-send ``application/vnd.apache.arrow.file``). The answer is the pipeline's result frame
-(``time``, ``in.*``, ``out.*``, ``check_failures``) as pandas-records JSON (the default,
-``time`` in epoch milliseconds) or Arrow IPC stream or file, as ``Accept`` asks. The route
-exists only while a pipeline is served; the same pipeline answers the generic routes (Open
-Inference V2, native) under its name with its last step's output.
+- ``POST /v1/api/pipelines/infer/{pipeline}-{id}/{pipeline}``: the cluster's inference URL
+  (``deployment.url()``, what ``pipeline.infer()`` posts to);
+- ``POST /v1/api/pipelines/infer/{pipeline}-{id}``: the external URL
+  (``pipeline.get_external_url()``);
+- ``POST /pipelines/{pipeline}``: the in-cluster URL (``engine-lb...:29502/pipelines/{pipeline}``)
+  and an edge deployment's;
+- ``POST /infer``: an edge deployment's one pipeline;
+- ``GET /pipelines`` and ``GET /models``: what an edge deployment serves;
+- ``POST /v1/pipelines/{pipeline}/infer``: modelport's own, kept as an alias.
+
+Bodies: ``application/json; format=pandas-records`` (also ``format=wallaroo``, the other JSON
+orients, CSV and Parquet modelport reads everywhere) or Arrow IPC, as a file (what the SDK
+sends) or a stream. The answer is the pipeline's result frame (``frames``), its groups and shape
+chosen by the query string (``answers``): nested JSON records by default, flat columns when the
+SDK asks (``dataset.separator=.``), Arrow when ``Accept`` asks. modelport's alias answers as
+``pipeline.infer()`` gets it by default: flat, without metadata. Errors answer Wallaroo's
+``{"code", "status", "error", "source"}`` (plus ``detail`` and ``field``).
 
 A JSON body is first held to Wallaroo's input rules (``data_rules``: equal rows, one shape and
 one data type per tensor column), each broken rule a 422 naming the column (and the row); an
@@ -16,6 +26,10 @@ validation.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -23,28 +37,54 @@ from starlette.routing import BaseRoute, Route
 from modelport.codecs.json_frames import parse_json
 from modelport.codecs.negotiation import (
     JSON,
+    MediaType,
     choose_encoder,
     decode_rows,
     is_json,
-    parse_media_type,
 )
+from modelport.codecs.negotiation import parse_media_type as media_type_of
 from modelport.decoded import Decoded
-from modelport.errors import NotFound
+from modelport.errors import Conflict, NotFound
+from modelport.formats.wallaroo.answers import (
+    ENGINE_DEFAULT,
+    SDK_DEFAULT,
+    Datasets,
+    arrow_frame,
+    encode_json,
+)
 from modelport.formats.wallaroo.data_rules import check_json_input
-from modelport.formats.wallaroo.frames import encode_pandas_records
 from modelport.formats.wallaroo.pipeline import InferFrame
 from modelport.serving.models import ModelSet
+from modelport.serving.problems import Endpoint, Problem, answering
 from modelport.serving.runtime import ModelRuntime
 
 PANDAS_RECORDS = f"{JSON}; format=pandas-records"
+_DEPLOYMENT_ID = re.compile(r"-\d+$")
+_WALLAROO_JSON = ("wallaroo", "custom-json")
+"""``format`` values of JSON bodies in Wallaroo's own JSON (columns or records, read by shape)."""
+
+
+def wallaroo_body(problem: Problem) -> Response:
+    """Wallaroo's error answer (what its SDK's ``InferenceError`` reads), with modelport's
+    ``detail`` and ``field`` beside it."""
+    body: dict[str, object] = {
+        "code": problem.status,
+        "status": "error",
+        "error": problem.detail,
+        "source": "engine",
+        "detail": problem.detail,
+    }
+    if problem.field is not None:
+        body["field"] = problem.field
+    return Response(orjson.dumps(body), problem.status, media_type=JSON)
 
 
 def wallaroo_routes(models: ModelSet) -> list[BaseRoute]:
-    if not any(r.takes(InferFrame) for r in models.all()):
+    served = [r for r in models.all() if r.takes(InferFrame)]
+    if not served:
         return []
 
-    async def infer(request: Request) -> Response:
-        name = request.path_params["name"]
+    def pipeline(name: str) -> ModelRuntime:
         runtime = models.get(name)
         if not runtime.takes(InferFrame):
             raise NotFound(
@@ -52,22 +92,82 @@ def wallaroo_routes(models: ModelSet) -> list[BaseRoute]:
                 hint=f"send its rows to /v1/models/{name}/predict",
                 field="name",
             )
-        media_type, encode = choose_encoder(request.headers.get("accept"))
-        if media_type == JSON:
-            media_type, encode = PANDAS_RECORDS, encode_pandas_records
-        batch = runtime.validator.validate(await _decode(request, runtime))
-        frame = await runtime.invoke(InferFrame(batch))
-        return Response(encode(frame), media_type=media_type)
+        return runtime
 
-    return [Route("/v1/pipelines/{name}/infer", infer, methods=["POST"])]
+    def by_name(request: Request) -> ModelRuntime:
+        return pipeline(request.path_params["name"])
+
+    def by_deployment(request: Request) -> ModelRuntime:
+        """The pipeline of a deployment name, ``{pipeline}-{id}`` (or the bare pipeline)."""
+        deployment = request.path_params["deployment"]
+        names = {r.name for r in served}
+        bare = _DEPLOYMENT_ID.sub("", deployment)
+        return pipeline(bare if bare in names or deployment not in names else deployment)
+
+    def the_one(request: Request) -> ModelRuntime:
+        names = sorted({r.name for r in served})
+        if len(names) > 1:
+            raise Conflict(
+                f"several pipelines are served here ({', '.join(names)})",
+                hint="post to /pipelines/NAME",
+            )
+        return pipeline(names[0])
+
+    def inference(find: Callable[[Request], ModelRuntime], default: Datasets) -> Endpoint:
+        async def infer(request: Request) -> Response:
+            runtime = find(request)
+            datasets = Datasets.from_query(request.query_params, default=default)
+            media_type, encode = choose_encoder(request.headers.get("accept"))
+            batch = runtime.validator.validate(await _decode(request, runtime))
+            frame = await runtime.invoke(InferFrame(batch))
+            if media_type == JSON:
+                flat = datasets.separator is not None
+                return Response(encode_json(frame, datasets), media_type=_json_type(flat))
+            return Response(encode(arrow_frame(frame, datasets)), media_type=media_type)
+
+        return answering(wallaroo_body, infer)
+
+    async def list_pipelines(request: Request) -> Response:
+        names = sorted({r.name for r in served})
+        status = {n: all(r.ready for r in served if r.name == n) for n in names}
+        found = [{"id": n, "status": "Running" if status[n] else "Error"} for n in names]
+        return Response(orjson.dumps({"pipelines": found}), media_type=JSON)
+
+    async def list_models(request: Request) -> Response:
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for runtime in served:
+            for model in runtime.metadata.get("models", []):
+                status = "Running" if runtime.ready else "Error"
+                found[model["name"], model["version"]] = {**model, "status": status}
+        return Response(orjson.dumps({"models": list(found.values())}), media_type=JSON)
+
+    post = ["POST"]
+    return [
+        Route("/v1/api/pipelines/infer/{deployment}/{name}", inference(by_name, ENGINE_DEFAULT),
+              methods=post),
+        Route("/v1/api/pipelines/infer/{deployment}", inference(by_deployment, ENGINE_DEFAULT),
+              methods=post),
+        Route("/pipelines/{name}", inference(by_name, ENGINE_DEFAULT), methods=post),
+        Route("/infer", inference(the_one, ENGINE_DEFAULT), methods=post),
+        Route("/v1/pipelines/{name}/infer", inference(by_name, SDK_DEFAULT), methods=post),
+        Route("/pipelines", list_pipelines, methods=["GET"]),
+        Route("/models", list_models, methods=["GET"]),
+    ]  # fmt: skip
+
+
+def _json_type(flat: bool) -> str:
+    return PANDAS_RECORDS if flat else JSON
 
 
 async def _decode(request: Request, runtime: ModelRuntime) -> Decoded:
     """The request's rows, a JSON body checked against Wallaroo's input rules first."""
     body = await request.body()
-    media = parse_media_type(request.headers.get("content-type"))
-    orient = request.query_params.get("format")
+    media = media_type_of(request.headers.get("content-type"))
+    orient = request.query_params.get("format") or media.params.get("format")
+    if orient in _WALLAROO_JSON:
+        orient = None
+    orient = orient.removeprefix("pandas-") if orient else None
+    media = MediaType(media.essence, {k: v for k, v in media.params.items() if k != "format"})
     if is_json(media.essence):
-        given = orient or media.params.get("format")
-        check_json_input(parse_json(body), orient=given.removeprefix("pandas-") if given else None)
+        check_json_input(parse_json(body), orient=orient)
     return decode_rows(body, media, orient=orient, schema=runtime.validator.decoding_schema)

@@ -9,6 +9,7 @@ SCALE = 100.0
 
 
 def process_data(input_data: InferenceData) -> InferenceData:
+    print("species step got", input_data["label"])  # as Wallaroo's own examples do
     probabilities = np.asarray(input_data["probabilities"], dtype=np.float64)
     labels = np.asarray(input_data["label"], dtype=np.int64)
     return {"species": SPECIES[labels], "confidence": probabilities.max(axis=1) * SCALE}

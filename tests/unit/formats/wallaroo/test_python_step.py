@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from modelport.batch import Batch
+from modelport.codecs.json_frames import decode_json
 from modelport.errors import ConfigError, ModelFailed
 from modelport.formats.wallaroo.python_step import (
     NO_STEP_MESSAGE,
@@ -16,7 +17,9 @@ from modelport.formats.wallaroo.python_step import (
     PythonStepServable,
     load_step,
 )
+from modelport.formats.wallaroo.schemas import signature_of
 from modelport.schema import Field, Signature
+from modelport.validation import InputValidator
 
 
 def step_file(tmp_path: Path, source: str) -> Path:
@@ -139,3 +142,30 @@ def test_steps_loaded_in_one_process_each_keep_their_own_module(tmp_path: Path) 
         servables.append(PythonStepServable(entry, name="s", signature=SIGNATURE, metadata={}))
     doubled, tripled = (s.predict(BATCH).column("y").to_pylist() for s in servables)
     assert (doubled, tripled) == ([2.0, 4.0], [3.0, 6.0])
+
+
+def test_equal_length_lists_of_a_variable_list_column_arrive_as_a_matrix(tmp_path: Path) -> None:
+    """A step declared with ``pa.list_(pa.float64())``, as Wallaroo's examples declare tensors,
+    rounds its rows with numpy: equal-length rows come as one 2-D array, not objects."""
+    source = """
+        import numpy as np
+        from mac.types import InferenceData
+
+        def process_data(input_data: InferenceData) -> InferenceData:
+            tensor = input_data["tensor"]
+            return {"rounded": np.rint(tensor), "width": np.full(len(tensor), tensor.shape[1])}
+    """
+    schema = pa.schema([pa.field("tensor", pa.list_(pa.float64()))])
+    outputs = pa.schema(
+        [pa.field("rounded", pa.list_(pa.float64())), pa.field("width", pa.int64())]
+    )
+    signature = signature_of(schema, outputs)
+    servable = PythonStepServable(
+        load_step(step_file(tmp_path, source)), name="s", signature=signature, metadata={}
+    )
+    rows = [{"tensor": [1.4, 2.6, -0.2]}, {"tensor": [3.5, 4.49, 5.0]}]
+    batch = InputValidator(signature).validate(decode_json(rows, orient=None))
+    assert servable.predict(batch).to_pylist() == [
+        {"rounded": [1.0, 3.0, -0.0], "width": 3},
+        {"rounded": [4.0, 4.0, 5.0], "width": 3},
+    ]
