@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
 
 .PHONY: serve test lint typecheck unit integration bench clean
 
@@ -10,12 +11,19 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
+# What examples/iris needs (modelport and scikit-learn): `make serve` installs no more.
+$(SERVE_STAMP): pyproject.toml $(BIN)/uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[sklearn]'
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+	touch $(SERVE_STAMP)
+
+# Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss]'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE_STAMP)
 
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(BIN)/modelport serve examples/iris --env inherit --port $${PORT:-8080}
 
 test: $(STAMP)

@@ -14,6 +14,7 @@ and the HTTP layer maps it to a status in exactly one place (``serving/problems.
     ├── NotFound                    an unknown model, version, alias or file (404)
     ├── Conflict                    the request clashes with the registry's state (409)
     ├── BuildFailed                 the build step, environment or unit tests failed
+    ├── MissingDependency           a package the server itself needs is not installed (500)
     ├── ModelFailed                 user model code raised or broke its contract (500)
     │   └── ModelTimeout            the model did not answer in time (504)
     ├── Unreachable                 a client got no answer from a server (503)
@@ -102,6 +103,13 @@ class Conflict(ModelportError):
 
 class BuildFailed(ModelportError):
     """The build step, the environment or the unit tests failed."""
+
+    status = 500
+
+
+class MissingDependency(ModelportError):
+    """A package modelport's own code needs (not the model's) is missing from the environment:
+    the server's fault, never reported as the model's."""
 
     status = 500
 

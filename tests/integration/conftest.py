@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from uv import find_uv_bin
 
 from modelport.scaffold import scaffold
 
@@ -27,6 +29,25 @@ def project_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
         return dest
 
     return make
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def modelport_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """modelport's wheel, built from this checkout once a session (``uv build``: the build
+    backend comes from the package index, or uv's cache)."""
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run(
+        [find_uv_bin(), "build", "--wheel", "--out-dir", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = out.glob("modelport-*.whl")
+    return wheel
 
 
 @pytest.fixture(scope="session")

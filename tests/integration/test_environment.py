@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ import modelport
 from modelport.builder.environment import (
     MARKER,
     Environment,
+    ModelportInstall,
     inherit_environment,
     prepare_environment,
 )
@@ -54,8 +56,17 @@ def test_the_venv_has_the_requirements_and_modelport(
     )
     six_version, modelport_file = out.splitlines()
     assert six_version == "1.16.0"
-    assert modelport_file == modelport.__file__  # the editable source this test runs from
-    assert (env.root / MARKER).is_file()
+    # a copy of the files this test runs from, not a link to the checkout (which may move)
+    assert Path(modelport_file).is_relative_to(env.root)
+    source = Path(modelport.__file__).parent
+    for relative in ("servable.py", "serving/app.py", "formats/truss/codec.py"):
+        assert (Path(modelport_file).parent / relative).read_bytes() == (
+            source / relative
+        ).read_bytes()
+    for pth in env.root.glob("lib/*/site-packages/*.pth"):
+        assert str(source.parent) not in pth.read_text()
+    marker = json.loads((env.root / MARKER).read_text())
+    assert marker["digest"] == ModelportInstall.current().digest
 
 
 @pytest.mark.slow

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import textwrap
 
+from packaging.utils import canonicalize_name
+
 NOT_FOR_SERVING = (
     "modelport.cli",
     "modelport.registry",
@@ -77,6 +79,77 @@ def test_the_serving_process_imports_only_serving_code() -> None:
     )
     assert "modelport.serving.app" in modules  # the script really built the app
     assert _loaded(modules, NOT_FOR_SERVING) == []
+
+
+def _tooling_modules() -> tuple[str, ...]:
+    """The import names of the distributions model environments leave out (sqlalchemy, ...)."""
+    from importlib.metadata import packages_distributions
+
+    from modelport.builder.own_requirements import tooling
+
+    names = tooling()
+    return tuple(
+        module
+        for module, dists in packages_distributions().items()
+        if {canonicalize_name(d) for d in dists} & names
+    )
+
+
+def test_the_serving_process_imports_nothing_model_environments_leave_out() -> None:
+    """The serving process of a native model runs where the tooling is not installed."""
+    tooling = _tooling_modules()
+    assert {"sqlalchemy", "alembic", "uv"} <= set(tooling)
+    modules = _modules_after(
+        """
+        import modelport
+        from modelport.formats.native.python_model import PythonModelServable
+        from modelport.serving import __main__
+        from modelport.serving.app import create_app
+        from modelport.serving.loader import load_unpacked
+        from modelport.serving.models import ModelSet
+        from modelport.serving.runtime import ModelRuntime
+
+        class Echo(modelport.Model):
+            def predict(self, rows):
+                return rows
+
+        signature = modelport.Signature(
+            inputs=[modelport.Field("x", float)], outputs=[modelport.Field("x", float)]
+        )
+        servable = PythonModelServable(Echo(), name="echo", signature=signature)
+        create_app(ModelSet([ModelRuntime(servable)]))
+        """
+    )
+    assert _loaded(modules, tooling) == []
+
+
+def test_the_command_runs_where_the_tooling_is_missing() -> None:
+    """`modelport predict` runs again in the model's environment, which has no SQLAlchemy,
+    Alembic or uv: the command line must load without them."""
+    blocked = _tooling_modules()
+    script = f"""
+        import importlib.abc, sys
+
+        BLOCKED = {set(blocked)!r}
+
+        class Missing(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name.split(".")[0] in BLOCKED:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}")
+                return None
+
+        sys.meta_path.insert(0, Missing())
+        from modelport.cli.main import app
+        from modelport.cli import input_rows, targets
+        from modelport.serving import loader
+        try:
+            app(["predict", "--help"], standalone_mode=False)
+        except SystemExit:
+            pass
+        """
+    modules = _modules_after(script)
+    assert "modelport.cli.main" in modules
+    assert _loaded(modules, blocked) == []
 
 
 def test_importing_modelport_alone_loads_no_data_library() -> None:

@@ -70,6 +70,7 @@ def test_the_format_adapter_contract_is_pinned() -> None:
         "routes": "(self, models: 'ModelSet', services: 'Services') -> 'list[BaseRoute]'",
     }
     assert base.ModelFormat.option_names == frozenset()
+    assert base.ModelFormat.runtime_requirements == ()
     assert [f.name for f in dataclasses.fields(base.ProjectLayout)] == [
         "root",
         "default_name",

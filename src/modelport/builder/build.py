@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 import modelport
 from modelport.artifact.manifest import FORMAT_VERSION, Manifest
 from modelport.artifact.sources import source_digest
 from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
+from modelport.builder.own_requirements import without_provided
 from modelport.builder.progress import Progress, SilentProgress
 from modelport.builder.served_tests import run_served_tests
 from modelport.builder.testrun import TestReport, check_report, run_tests
@@ -105,7 +103,7 @@ def build_project(
     progress.info(f"{adapter.name} project, model {name!r}, {len(layout.sources)} source files")
 
     progress.step("preparing the environment")
-    environment = _environment(layout, options, settings, progress)
+    environment = _environment(layout, options, settings, progress, adapter.runtime_requirements)
 
     progress.step("running the build step")
     with tempfile.TemporaryDirectory(prefix="modelport-build-") as scratch:
@@ -217,7 +215,11 @@ def _models(name: str, output: BuildOutput, options: BuildOptions) -> dict[str, 
 
 
 def _environment(
-    layout: ProjectLayout, options: BuildOptions, settings: Settings, progress: Progress
+    layout: ProjectLayout,
+    options: BuildOptions,
+    settings: Settings,
+    progress: Progress,
+    convention: tuple[str, ...],
 ) -> Environment:
     declared = layout.requirements
     dependency_file = layout.dependency_file or (
@@ -230,33 +232,17 @@ def _environment(
     if dependency_file or declared:
         source = dependency_file.path.name if dependency_file else "the project's config"
         progress.info(f"{len(requirements)} requirements from {source}")
-    requirements = _without_provided(requirements, layout.provided_packages, progress)
+    requirements = without_provided(requirements, layout.provided_packages, progress.info)
     pandas = layout.needs_pandas or options.sample is not None  # samples are read by pandas
     if not pandas:
         progress.info("the model takes no DataFrames: its environment leaves pandas out")
     return prepare_environment(
-        requirements, envs_dir=settings.envs_dir, pandas=pandas, progress=progress.info
+        requirements,
+        envs_dir=settings.envs_dir,
+        pandas=pandas,
+        convention=convention,
+        progress=progress.info,
     )
-
-
-def _without_provided(
-    requirements: list[str], provided: tuple[str, ...], progress: Progress
-) -> list[str]:
-    """The requirements, less the packages the project's convention provides itself."""
-    if not provided:
-        return requirements
-    names = {canonicalize_name(p) for p in provided}
-    kept: list[str] = []
-    for line in requirements:
-        try:
-            name = canonicalize_name(Requirement(line).name)
-        except InvalidRequirement:
-            name = None
-        if name in names:
-            progress.info(f"not installing {line}: modelport provides its import names")
-        else:
-            kept.append(line)
-    return kept
 
 
 _ERRORS: dict[str, type[ModelportError]] = {

@@ -1,10 +1,14 @@
 """Model environments: one uv virtualenv per distinct lock, built once and then reused.
 
-A model's requirements are resolved together with modelport's own runtime requirements by
-``uv pip compile`` into a lock (pinned lines), cached under ``<envs_dir>/locks/`` so an unchanged
-project is not resolved again. The virtualenv lives in ``<envs_dir>/<key>``, where the key hashes
-the lock, the Python version and how modelport is installed; a folder there holding the
-completion marker is a finished environment and is reused as it is.
+A model's requirements are resolved together with modelport's own runtime requirements
+(``builder/own_requirements.py``: what serving, the build step and the tests need, and what the
+model's convention adds) by ``uv pip compile`` into a lock (pinned lines), cached under
+``<envs_dir>/locks/`` so an unchanged project is not resolved again. When the lock pairs versions
+that cannot be imported together though their metadata allow it (numpy 1 with pyarrow 26), it is
+resolved again with the limit that prevents it. The virtualenv lives in ``<envs_dir>/<key>``,
+where the key hashes the lock, the Python version and the digest of the modelport installed into
+it (a wheel of the running installation: ``builder/modelport_wheel.py``); a folder there holding
+the completion marker is a finished environment and is reused as it is.
 
 A new environment is built in a private temporary folder and renamed into place once complete,
 so concurrent builds never see (or corrupt) a half-built one: the first rename wins, and a build
@@ -27,13 +31,28 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from uv import find_uv_bin
 
+from modelport.builder.modelport_wheel import ModelportInstall
+from modelport.builder.own_requirements import (
+    compatibility_limits,
+    locks_pandas,
+    modelport_requirements,
+)
 from modelport.errors import BuildFailed
+
+__all__ = [
+    "MARKER",
+    "Environment",
+    "ModelportInstall",
+    "built_environment",
+    "compile_bytecode",
+    "inherit_environment",
+    "locks_pandas",
+    "modelport_requirements",
+    "prepare_environment",
+]
 
 Progress = Callable[[str], None]
 """Receives one human-readable line per step ("installing 42 packages")."""
@@ -65,42 +84,6 @@ class Environment:
         return self.python.parent.parent
 
 
-@dataclass(frozen=True)
-class ModelportInstall:
-    """How modelport itself goes into model environments: ``uv pip install`` arguments."""
-
-    args: tuple[str, ...]
-    version: str
-
-    @classmethod
-    def current(cls) -> ModelportInstall:
-        """The running modelport: its source folder if installed editable, else its version."""
-        dist = importlib.metadata.distribution("modelport")
-        direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
-        if direct_url.get("dir_info", {}).get("editable"):
-            source = unquote(urlparse(direct_url["url"]).path)
-            return cls(("-e", source), dist.version)
-        return cls((f"modelport=={dist.version}",), dist.version)
-
-
-def modelport_requirements(*, pandas: bool = True) -> list[str]:
-    """modelport's own runtime requirements (its extras left out; pandas too, unless asked)."""
-    found = []
-    for line in importlib.metadata.requires("modelport") or []:
-        requirement = Requirement(line)
-        if requirement.marker is not None and "extra" in str(requirement.marker):
-            continue
-        if not pandas and canonicalize_name(requirement.name) == "pandas":
-            continue
-        found.append(line)
-    return found
-
-
-def locks_pandas(lock: Sequence[str]) -> bool:
-    """Whether pandas is among the pinned lines of ``lock``."""
-    return any(canonicalize_name(line.split("==", 1)[0].strip()) == "pandas" for line in lock)
-
-
 def prepare_environment(
     reqs: Sequence[str],
     *,
@@ -109,12 +92,14 @@ def prepare_environment(
     options: Sequence[str] = (),
     source: Path | None = None,
     pandas: bool = True,
+    convention: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Environment:
-    """A venv holding ``reqs``, modelport and its requirements: reused if built before.
+    """A venv holding ``reqs``, modelport and its runtime requirements: reused if built before.
 
     ``pandas=False`` leaves pandas out of modelport's requirements (for models that take no
-    DataFrames; scikit-learn would otherwise import it into every server of theirs).
+    DataFrames; scikit-learn would otherwise import it into every server of theirs);
+    ``convention`` adds the runtime requirements of the model's convention.
 
     ``options`` are pip options uv understands (``--index-url URL``); ``source`` is the
     dependency file the requirements came from, named when uv fails (:class:`BuildFailed`).
@@ -122,8 +107,13 @@ def prepare_environment(
     install = modelport_install or ModelportInstall.current()
     say = progress or _silent
     version = platform.python_version()
-    own = modelport_requirements(pandas=pandas)
+    own = modelport_requirements(pandas=pandas, convention=convention)
     lock = _resolve(list(reqs), own, list(options), envs_dir, version, source, say)
+    limits: list[str] = []
+    while added := compatibility_limits(lock, limits):
+        limits += added
+        say(f"resolving again with {', '.join(added)} (versions that import together)")
+        lock = _resolve(list(reqs), [*own, *limits], list(options), envs_dir, version, source, say)
     lock_hash = _sha256("\n".join(lock))
     target = envs_dir / _key(lock, list(options), version, install)
     python = _python_of(target)
@@ -132,7 +122,7 @@ def prepare_environment(
         return Environment(python, lock, lock_hash, version, reused=True)
     if target.exists():  # left by an older, interrupted layout: never a build in progress
         shutil.rmtree(target)
-    reused = _build(target, lock, list(options), install, source, say)
+    reused = _build(target, lock, list(options), install, envs_dir / "wheels", source, say)
     return Environment(python, lock, lock_hash, version, reused=reused)
 
 
@@ -149,7 +139,7 @@ def built_environment(
 
 def _key(lock: list[str], options: list[str], version: str, install: ModelportInstall) -> str:
     """The folder name of the environment for ``lock``: what it holds and how it was made."""
-    return _sha256(json.dumps([lock, options, version, install.args, install.version]))[:16]
+    return _sha256(json.dumps([lock, options, version, install.version, install.digest]))[:16]
 
 
 def inherit_environment() -> Environment:
@@ -210,6 +200,7 @@ def _build(
     lock: list[str],
     options: list[str],
     install: ModelportInstall,
+    wheels: Path,
     source: Path | None,
     say: Progress,
 ) -> bool:
@@ -233,14 +224,15 @@ def _build(
             hint=f"Check that every package in {_name(source)} has a build for this platform.",
             source=source,
         )
-        say(f"installing modelport {install.version}")
+        say(f"installing modelport {install.version} ({install.digest[:12]})")
         _uv(
-            ["pip", "install", "--python", python, "--no-deps", *install.args],
+            ["pip", "install", "--python", python, "--no-deps", str(install.wheel(wheels))],
             failure="could not install modelport into the model's environment",
-            hint="Reinstall modelport, or check that its source folder still exists.",
+            hint="Reinstall modelport, or check that its files are readable.",
             source=None,
         )
-        (venv / MARKER).write_text(json.dumps({"lock": lock, "modelport": install.version}))
+        marker = {"lock": lock, "modelport": install.version, "digest": install.digest}
+        (venv / MARKER).write_text(json.dumps(marker))
         try:
             venv.rename(target)
         except OSError:
@@ -269,6 +261,8 @@ def compile_bytecode(python: Path) -> None:
 
 def _uv(args: list[str], *, failure: str, hint: str, source: Path | None) -> str:
     """Run uv with ``args``; its stdout, or BuildFailed with the end of its stderr."""
+    from uv import find_uv_bin  # the command's tooling: model environments have no uv
+
     command = [find_uv_bin(), *args]
     result = subprocess.run(
         command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL

@@ -99,6 +99,11 @@ class ModelFormat(ABC):
     option_names: ClassVar[frozenset[str]] = frozenset()
     """The convention-specific build options its build step takes (``modelport build`` passes
     them as ``options``); a build refuses any other."""
+    runtime_requirements: ClassVar[tuple[str, ...]] = ()
+    """Requirements (PEP 508 lines) of the convention's own code that every environment serving
+    or building its models gets besides modelport's runtime (its routes' wire format, a store):
+    a bare name of one of modelport's dependencies takes modelport's bounds. A server checks
+    they are installed before loading a model of the convention."""
 
     @abstractmethod
     def detect(self, path: Path) -> float:

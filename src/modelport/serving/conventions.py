@@ -10,14 +10,15 @@ without changing modelport.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, distribution, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from modelport.errors import ConfigError
+from modelport.errors import ConfigError, MissingDependency
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -133,3 +134,22 @@ def convention(name: str) -> ServedConvention:
         f"unknown format {name!r}",
         hint=f"choose one of: {', '.join(convention_names())}",
     )
+
+
+def require_installed(adapter: object) -> None:
+    """Raise MissingDependency when a distribution the convention's code needs (its
+    ``runtime_requirements``) is not installed where this process runs."""
+    missing = []
+    for line in getattr(adapter, "runtime_requirements", ()):
+        name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+        try:
+            distribution(name.group(0) if name else line)
+        except PackageNotFoundError:
+            missing.append(line)
+    if missing:
+        kind = getattr(adapter, "name", type(adapter).__name__)
+        raise MissingDependency(
+            f"the {kind} convention needs {', '.join(missing)}, which this environment lacks",
+            hint=f"rebuild the model (`modelport build`) so its environment gets them, or "
+            f"install them where it is served (`pip install {' '.join(repr(m) for m in missing)}`)",
+        )

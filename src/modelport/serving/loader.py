@@ -11,7 +11,7 @@ from modelport.artifact.manifest import MANIFEST_NAME, Manifest
 from modelport.artifact.reader import Artifact, open_artifact, unpacked_root
 from modelport.errors import NotFound
 from modelport.servable import Servable
-from modelport.serving.conventions import convention
+from modelport.serving.conventions import convention, require_installed
 
 if TYPE_CHECKING:
     from modelport.settings import Settings
@@ -55,7 +55,9 @@ def load_unpacked(root: Path, *, name: str | None = None) -> Servable:
 
 
 def _load(root: Path, manifest: Manifest, *, name: str | None) -> Servable:
-    servable = convention(manifest.source_format).load(root, manifest)
+    adapter = convention(manifest.source_format)
+    require_installed(adapter)
+    servable = adapter.load(root, manifest)
     servable.source_format = manifest.source_format
     if name:
         servable.name = name

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import msgpack
 import pytest
 
 from modelport.errors import ModelFailed
@@ -112,6 +113,20 @@ def test_a_truss_builds_its_own_environment_from_requirements(
     with start_server("truss-packaged", log_dir=tmp_path, env=environ, wait=False) as server:
         server.wait_ready("/v1/models/truss-packaged", timeout=300)
         answer = httpx.post(f"{server.url}/v1/models/truss-packaged:predict", json={"text": "hi"})
+        binary = httpx.post(
+            f"{server.url}/v1/models/truss-packaged:predict_binary",
+            content=msgpack.packb({"text": "hi"}),
+            headers={"content-type": "application/octet-stream"},
+        )
+        malformed = httpx.post(
+            f"{server.url}/v1/models/truss-packaged:predict",
+            content=b"\xc1",
+            headers={"content-type": "application/octet-stream"},
+        )
+    # msgpack, which the Truss server's routes need, is in the model's own environment
+    assert binary.status_code == 200, binary.text
+    assert msgpack.unpackb(binary.content)["shout"] == "HI!"
+    assert malformed.status_code == 400, malformed.text
     body = answer.json()
     assert body["shout"] == "HI!", "packages/ is on the import path"
     assert body["six"] == "six"

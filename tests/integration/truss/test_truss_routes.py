@@ -4,6 +4,7 @@ ASGI)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 
 import msgpack
@@ -90,6 +91,33 @@ def test_malformed_json_is_a_400_in_truss_words(client: TestClient) -> None:
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("Invalid JSON payload: ")
     assert answer.headers["x-baseten-error-source"] == "04"
+
+
+@pytest.mark.parametrize("body", [b"\xc1", b"\x92\x01", b"\x81\xa1a"])
+def test_malformed_msgpack_is_a_400_in_truss_words(client: TestClient, body: bytes) -> None:
+    answer = client.post(
+        "/v1/models/truss-chain:predict",
+        content=body,
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("Invalid msgpack payload: ")
+    assert answer.headers["x-baseten-error-code"] == "700"
+
+
+def test_a_server_without_msgpack_says_so_not_that_the_model_failed(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "msgpack", None)  # what `import msgpack` meets without it
+    answer = client.post(
+        "/v1/models/truss-chain:predict_binary",
+        content=msgpack.packb({"values": [1, 1]}),
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert answer.status_code == 500
+    error = answer.json()["error"]
+    assert "application/octet-stream" in error and "msgpack" in error
+    assert "model/chainlet" not in error
 
 
 def test_user_code_failing_is_a_plain_500(client: TestClient) -> None:

@@ -44,6 +44,13 @@ class DeepaasFormat(ModelFormat):
     """Packages declaring ``deepaas.v2.model`` entry points."""
 
     name = FORMAT_NAME
+    runtime_requirements = (
+        "webargs",  # the arguments (any version: packages written for DEEPaaS 2 pin webargs 5)
+        "marshmallow",
+        "sqlalchemy",  # training jobs are kept in the registry database (training_store.py)
+        "alembic",
+        "uv",  # the build step installs the package; `serve --deepaas --register` builds
+    )
 
     def detect(self, path: Path) -> float:
         return 0.95 if path.is_dir() and declares_entry_points(path) else 0.0

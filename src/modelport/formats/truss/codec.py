@@ -8,7 +8,8 @@ the client accepts only JSON, or server-sent events on the OpenAI-style routes. 
 own bodies (``{}``, ``true``, the schema) are compact, as FastAPI writes them. Errors:
 ``{"error": "..."}`` with Truss's status codes and ``x-baseten-error-*`` headers
 (:func:`truss_body`); what user code raised is answered as a plain 500 (and logged, secret values
-blanked, as every server error is: ``serving.problems``).
+blanked, as every server error is: ``serving.problems``), and a package the server itself lacks
+(msgpack) as a 500 naming it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from modelport.errors import MalformedInput, ModelportError
+from modelport.errors import MalformedInput, MissingDependency, ModelportError
 from modelport.serving.problems import Problem
 
 log = logging.getLogger("modelport.formats.truss")
@@ -46,8 +47,7 @@ async def read_payload(request: Request) -> Any:
     """The request body as a Python value (JSON, or msgpack for octet-stream bodies)."""
     body = await request.body()
     if is_msgpack(request):
-        import msgpack
-
+        msgpack = _msgpack()
         try:
             return msgpack.unpackb(body, raw=False)
         except Exception as exc:
@@ -56,6 +56,19 @@ async def read_payload(request: Request) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise MalformedInput(f"Invalid JSON payload: {exc}") from None
+
+
+def _msgpack() -> Any:
+    """The msgpack module: what the server needs for octet-stream bodies, not the model."""
+    try:
+        import msgpack
+    except ImportError as exc:
+        raise MissingDependency(
+            f"this server cannot read or write {MSGPACK} bodies: {exc}",
+            hint="rebuild the model with this modelport (its environment then gets msgpack), "
+            "or install it where the model is served: pip install 'modelport[truss]'",
+        ) from None
+    return msgpack
 
 
 def _plain(value: Any) -> Any:
@@ -95,9 +108,7 @@ def value_response(request: Request, value: Any, *, answer: bool = True) -> Resp
     if isinstance(value, Response):
         return value
     if is_msgpack(request):
-        import msgpack
-
-        return Response(msgpack.packb(value, default=_plain), media_type=MSGPACK)
+        return Response(_msgpack().packb(value, default=_plain), media_type=MSGPACK)
     body = encode_answer(value) if answer else encode_json(value)
     return Response(body, media_type="application/json")
 
@@ -182,6 +193,8 @@ def truss_body(problem: Problem) -> Response:
         return truss_error(status, problem.detail, client_fault=True)
     if problem.status == 504:
         return truss_error(504, problem.detail, client_fault=False)
+    if isinstance(problem.error, MissingDependency):  # the server's fault, not the model's
+        return truss_error(500, problem.detail, client_fault=False)
     return truss_error(500, USER_CODE_FAILED, client_fault=False)
 
 

@@ -54,6 +54,7 @@ class TrussFormat(ModelFormat):
     """Projects written as Trusses."""
 
     name = "truss"
+    runtime_requirements = ("msgpack>=1",)  # application/octet-stream bodies (the truss extra)
 
     def detect(self, path: Path) -> float:
         if not (path / CONFIG_FILE).is_file():
