@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Unauthorised,
     )
     from modelport.model import Model
+    from modelport.notebook import LoadedModel, build, load
     from modelport.schema import Field, Signature
 
 __version__ = "0.1.0"
@@ -32,6 +33,9 @@ _HOMES = {
     "AsyncClient": "modelport.client",
     "Client": "modelport.client",
     "Model": "modelport.model",
+    "LoadedModel": "modelport.notebook",
+    "build": "modelport.notebook",
+    "load": "modelport.notebook",
     "Field": "modelport.schema",
     "Signature": "modelport.schema",
     **dict.fromkeys(
@@ -59,6 +63,7 @@ __all__ = [
     "Conflict",
     "Field",
     "InvalidInput",
+    "LoadedModel",
     "Model",
     "ModelFailed",
     "ModelportError",
@@ -66,6 +71,8 @@ __all__ = [
     "Signature",
     "Unauthorised",
     "__version__",
+    "build",
+    "load",
 ]
 
 

@@ -24,6 +24,7 @@ def test_public_names_are_pinned() -> None:
         "Conflict",
         "Field",
         "InvalidInput",
+        "LoadedModel",
         "Model",
         "ModelFailed",
         "ModelportError",
@@ -31,6 +32,8 @@ def test_public_names_are_pinned() -> None:
         "Signature",
         "Unauthorised",
         "__version__",
+        "build",
+        "load",
     ]
     for name in modelport.__all__:
         assert hasattr(modelport, name), name

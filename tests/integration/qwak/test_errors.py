@@ -97,7 +97,7 @@ def test_failing_tests_are_named_and_skip_tests_skips_both(
     assert "unit tests failed (1 of 1 in tests/ut)" in tested.stderr
     assert "sample_test::add_test" in tested.stderr
     helped = " ".join(qwak_cli("test", "--help").stdout.replace("│", " ").split())
-    assert "running its unit tests, tests/ut" in helped
+    assert "run its unit tests (tests/ut)" in helped
 
     shutil.rmtree(iris_copy / "tests" / "ut")
     message = _fails(qwak_cli, iris_copy, "--env", "inherit")

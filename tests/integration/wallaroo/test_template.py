@@ -45,4 +45,4 @@ def test_the_wallaroo_template_uploads_and_infers_in_a_pipeline(tmp_path: Path) 
     assert [row["out.norm"] for row in rows] == [5.0, 2.0]
     assert rows[0]["out.normalised"] == pytest.approx([0.6, 0.8, 0.0, 0.0])
     assert rows[1]["in.tensor"] == [0.0, 0.0, 0.0, 2.0]
-    assert [row["check_failures"] for row in rows] == [0, 0]
+    assert [row["anomaly.count"] for row in rows] == [0, 0]
