@@ -34,33 +34,28 @@ def _with_usage(error: Exception, ctx: Any) -> None:
         error.cmd = ctx.command  # type: ignore[attr-defined]
 
 
-class Command(TyperCommand):
+class _Helpful:
+    """Help that shows flags without a value; usage errors that show the usage."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(list(super().get_params(ctx)))  # type: ignore[misc]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            parsed: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
+        except Exception as error:  # Typer's usage errors carry a ``ctx``, whichever click
+            _with_usage(error, ctx)
+            raise
+        return parsed
+
+
+class Command(_Helpful, TyperCommand):
     """A command whose help shows flags without a value, and whose usage errors the usage."""
 
-    def get_params(self, ctx: Any) -> list[Any]:
-        return _bare_flags(list(super().get_params(ctx)))
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except Exception as error:  # Typer's usage errors carry a ``ctx``, whichever click
-            _with_usage(error, ctx)
-            raise
-
-
-class Group(TyperGroup):
+class Group(_Helpful, TyperGroup):
     """A command group whose help shows flags without a value, and whose usage errors the
     usage."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        return _bare_flags(list(super().get_params(ctx)))
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except Exception as error:  # Typer's usage errors carry a ``ctx``, whichever click
-            _with_usage(error, ctx)
-            raise
 
 
 def group(help: str, **settings: Any) -> typer.Typer:
