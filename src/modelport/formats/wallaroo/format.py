@@ -5,7 +5,8 @@ and requirements.txt), a BYOP zip, or a framework file.
 them; the framework is detected from the file when not given (a zip is a BYOP model when its
 modules mention ``InferenceBuilder``, else a python step when one defines an entry function).
 The options reach the build step as its ``options`` (``formats.wallaroo.options``). A zip's
-requirements.txt builds the model's environment.
+requirements.txt builds the model's environment; the build step of a python step or BYOP model
+also makes the ``mac`` stand-in importable there (``mac_modules.install_path_file``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, Project
 from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
+from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
 from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
 from modelport.formats.wallaroo.schemas import read_schema, signature_of
@@ -117,6 +119,8 @@ class WallarooFormat(ModelFormat):
                 hint="leave tensor_fields out, or upload an .onnx file",
                 field="tensor_fields",
             )
+        if kind in ("custom", "python"):
+            install_path_file()  # the developer's own harness imports mac there too
         if kind == "custom":
             return _build_custom(layout, schemas)
         if kind == "python":
