@@ -125,6 +125,15 @@ def build(
             "--output-schema", help="Arrow schema: base64 of schema.serialize(), or a pickle file."
         ),
     ] = None,
+    tensor_fields: Annotated[
+        str | None,
+        typer.Option(
+            "--tensor-fields",
+            metavar="NAME[,NAME...]",
+            help="Wallaroo ONNX upload: the columns feeding the graph's inputs, in order "
+            "(the SDK's configure(tensor_fields=[...])); --framework onnx only.",
+        ),
+    ] = None,
     option: ConventionOptions = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -135,13 +144,19 @@ def build(
     from modelport.formats.wallaroo.options import upload_options
 
     format_name = convention or old_convention
-    wallaroo_options = framework or input_schema or output_schema
+    wallaroo_options = framework or input_schema or output_schema or tensor_fields is not None
     if wallaroo_options and format_name is None:
         format_name = "wallaroo"
     if format_name == "wallaroo" and name is not None:
         check_dns_name(name)
     if framework is not None:
-        supported_framework(framework)
+        framework = supported_framework(framework).name
+    if tensor_fields is not None and framework not in (None, "onnx"):
+        raise typer.BadParameter(
+            f"tensor fields feed an ONNX graph's inputs; --framework {framework} has none "
+            "(use --framework onnx with an .onnx file, or leave --tensor-fields out)",
+            param_hint="--tensor-fields",
+        )
     options = build_options(
         name=name,
         env=env,
@@ -151,7 +166,10 @@ def build(
         run_unit_tests=not skip_tests,
     )
     format_options = upload_options(
-        framework=framework, input_schema=input_schema, output_schema=output_schema
+        framework=framework,
+        input_schema=input_schema,
+        output_schema=output_schema,
+        tensor_fields=tensor_fields,
     )
     format_options.update(key_values(option, flag="--option"))
     with RichProgress(Console(quiet=True) if as_json else console) as progress:

@@ -1,7 +1,8 @@
 """ONNX uploads as Wallaroo's users make them: a scikit-learn model converted with skl2onnx's
 usual input name ``float_input``, fed from the ``tensor`` column their data holds through
-``tensor_fields`` (the SDK's ``model.configure(tensor_fields=["tensor"])``); and a graph whose
-feature dimension is left open, fed from a ``list<float>`` column of equal-length rows."""
+``tensor_fields`` (the SDK's ``model.configure(tensor_fields=["tensor"])``, the command's
+``--tensor-fields tensor``); and a graph whose feature dimension is left open, fed from a
+``list<float>`` column of equal-length rows."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from modelport.errors import ConfigError
+from modelport.formats.wallaroo.schemas import schema_to_base64
 from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 
+from ..cli import run_cli
 from .conftest import IRIS_CLASSIFIED, IRIS_FEATURES, Build, iris_classifier, serving
 
 MEASURES = [[5.1, 3.5, 1.4, 0.2], [6.3, 2.8, 5.1, 1.5], [7.7, 3.0, 6.1, 2.3]]
@@ -90,3 +93,28 @@ def test_tensor_fields_must_name_one_column_per_graph_input(build: Build, tmp_pa
         build(path, name="iris-two", tensor_fields=["a", "b"])
     with pytest.raises(ConfigError, match="tensor_fields apply to ONNX models only"):
         build(Path(__file__).parent / "steps" / "weighted_sum.py", name="x", tensor_fields="t")
+
+
+def test_the_command_takes_tensor_fields_for_onnx_uploads(
+    wallaroo_home: Path, tmp_path: Path
+) -> None:
+    path = _converted(tmp_path / "fed-by-cli.onnx", [None, IRIS_FEATURES])
+    built = run_cli(
+        "build", str(path), "--env", "inherit", "--name", "iris-fed-cli", "--json",
+        "--framework", "onnx", "--tensor-fields", "tensor",
+        "--output-schema", schema_to_base64(IRIS_CLASSIFIED),
+        home=wallaroo_home,
+    )  # fmt: skip
+    assert built.code == 0, built.stderr
+    version = built.json()["version"]
+    assert [f["name"] for f in version["signature"]["inputs"]] == ["tensor"]
+    assert version["metadata"]["tensor_fields"] == ["tensor"]
+
+    step = Path(__file__).parent / "steps" / "weighted_sum.py"
+    refused = run_cli(
+        "build", str(step), "--framework", "python", "--tensor-fields", "tensor",
+        home=wallaroo_home,
+    )  # fmt: skip
+    assert refused.code == 2, refused.stderr
+    assert "--tensor-fields" in refused.stderr
+    assert "--framework python has none" in refused.stderr

@@ -9,7 +9,6 @@ folder, and returns the ``Inference`` whose ``predict`` serves requests.
 from __future__ import annotations
 
 import inspect
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from modelport.batch import Batch
 from modelport.errors import ConfigError, ModelFailed
 from modelport.formats.wallaroo.data_rules import check_output
 from modelport.formats.wallaroo.mac_modules import ensure_mac_importable
-from modelport.formats.wallaroo.modules import import_file
+from modelport.formats.wallaroo.modules import import_file, importable_folder
 from modelport.schema import Signature
 from modelport.servable import Servable
 
@@ -68,8 +67,7 @@ def _builder_class(model_path: Path) -> type:
             hint="put the .py file defining the InferenceBuilder subclass at the top of the "
             "zip's folder",
         )
-    if str(model_path) not in sys.path:  # its modules import one another by name
-        sys.path.insert(0, str(model_path))
+    importable_folder(model_path)
     found: set[type] = set()
     for source in sources:
         module = import_file(source, MODULE_PREFIX)

@@ -1,8 +1,12 @@
-"""The Wallaroo adapter: a python step (``.py``), a BYOP zip, or a framework file.
+"""The Wallaroo adapter: a python step (a ``.py``, or a ``.zip`` of one with its helper modules
+and requirements.txt), a BYOP zip, or a framework file.
 
 ``modelport build FILE --framework F [--input-schema S] [--output-schema S]`` uploads any of
-them; the framework is detected from the file when not given. The options reach the build step
-as its ``options`` (``formats.wallaroo.options``).
+them; the framework is detected from the file when not given (a zip is a BYOP model when its
+modules mention ``InferenceBuilder``, else a python step when one defines an entry function).
+The options reach the build step as its ``options`` (``formats.wallaroo.options``). A zip's
+requirements.txt builds the model's environment; the build step of a python step or BYOP model
+also makes the ``mac`` stand-in importable there (``mac_modules.install_path_file``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, Project
 from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
+from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
 from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
 from modelport.formats.wallaroo.schemas import read_schema, signature_of
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES)
 _STEP_ENTRY = re.compile(r"^(async\s+)?def\s+(process_data|wallaroo_json)\s*\(", re.MULTILINE)
+_STEP_ENTRY_BYTES = re.compile(_STEP_ENTRY.pattern.encode(), re.MULTILINE)
 
 
 class WallarooFormat(ModelFormat):
@@ -56,7 +62,7 @@ class WallarooFormat(ModelFormat):
         if suffix in PICKLE_SUFFIXES:
             return 0.5
         if suffix == ".zip" and zipfile.is_zipfile(path):
-            return 0.8 if _zip_has_builder(path) else 0.0
+            return 0.8 if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES) else 0.0
         return 0.0
 
     def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
@@ -95,10 +101,11 @@ class WallarooFormat(ModelFormat):
         sample: Any = None,
         options: Mapping[str, str] = NO_OPTIONS,
     ) -> BuildOutput:
-        kind = _kind(layout)
         framework = options.get("framework")
         if framework is not None:
             framework = supported_framework(framework).name
+        kind = _kind(layout, framework)
+        if framework is not None:
             _check_kind(framework, kind)
         schemas = {
             side: read_schema(options[side], field=side)
@@ -112,11 +119,13 @@ class WallarooFormat(ModelFormat):
                 hint="leave tensor_fields out, or upload an .onnx file",
                 field="tensor_fields",
             )
+        if kind in ("custom", "python"):
+            install_path_file()  # the developer's own harness imports mac there too
         if kind == "custom":
             return _build_custom(layout, schemas)
-        file = _upload_file(layout)
         if kind == "python":
-            return _build_python(layout.root / file, schemas)
+            return _build_python(layout, schemas)
+        file = _upload_file(layout)
         if kind == "onnx":
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
             return _build_onnx(layout.root / file, schemas, fields)
@@ -150,11 +159,15 @@ def _build_custom(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> Build
     return _output("custom", signature, {"framework": "custom"})
 
 
-def _build_python(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
-    entry = python_step.load_step(path)
+def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    if staging.staged_kind(layout.root) == "zip":
+        file, entry = python_step.find_step(layout.root)
+    else:
+        file = _upload_file(layout)
+        entry = python_step.load_step(layout.root / file)
     signature = _required_schemas(schemas, "python")
     metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
-    return _output(f"{path.name}:{entry.name}", signature, metadata)
+    return _output(f"{file}:{entry.name}", signature, metadata)
 
 
 def _build_onnx(
@@ -196,8 +209,10 @@ def _upload_file(layout: ProjectLayout) -> str:
     return next(s for s in layout.sources if Path(s).suffix.lower() in FILE_SUFFIXES)
 
 
-def _kind(layout: ProjectLayout) -> str:
+def _kind(layout: ProjectLayout, framework: str | None) -> str:
     if staging.staged_kind(layout.root) == "zip":
+        if framework == "python" or (framework is None and _is_zipped_step(layout.root)):
+            return "python"
         return "custom"
     suffix = Path(_upload_file(layout)).suffix.lower()
     if suffix == ".py":
@@ -213,8 +228,8 @@ def _check_kind(framework: str, kind: str) -> None:
         given = {"estimator": "a pickle/joblib file", "custom": "a zip"}.get(kind, f"a {kind} file")
         raise ConfigError(
             f"--framework {framework} does not match the upload, which is {given}",
-            hint="python takes a .py step, custom a BYOP .zip, onnx an .onnx file, "
-            "sklearn and xgboost a pickle or joblib file",
+            hint="python takes a .py step (or a .zip of one), custom a BYOP .zip, onnx an .onnx "
+            "file, sklearn and xgboost a pickle or joblib file",
             field="framework",
         )
 
@@ -236,10 +251,24 @@ def _output(entry_point: str, signature: Signature, metadata: dict[str, Any]) ->
     return BuildOutput(entry_point=entry_point, signature=signature.to_dict(), metadata=metadata)
 
 
-def _zip_has_builder(path: Path) -> bool:
-    """A zip whose top-level-folder ``.py`` files mention InferenceBuilder (read, not run)."""
+def _is_zipped_step(folder: Path) -> bool:
+    """An unzipped folder whose modules define a step's entry and never mention InferenceBuilder
+    (read, not run)."""
+    texts = [source.read_text(errors="replace") for source in folder.glob("*.py")]
+    if any("InferenceBuilder" in text for text in texts):
+        return False
+    return any(_STEP_ENTRY.search(text) for text in texts)
+
+
+def _zip_mentions(path: Path, *patterns: bytes | re.Pattern[bytes]) -> bool:
+    """A zip whose top-level-folder ``.py`` files hold one of ``patterns`` (read, not run)."""
     with zipfile.ZipFile(path) as archive:
         sources = [
             n for n in archive.namelist() if n.endswith(".py") and len(n.strip("/").split("/")) == 2
         ]
-        return any(b"InferenceBuilder" in archive.read(name) for name in sources)
+        texts = [archive.read(name) for name in sources]
+    return any(
+        (pattern in text) if isinstance(pattern, bytes) else pattern.search(text) is not None
+        for pattern in patterns
+        for text in texts
+    )

@@ -1,10 +1,15 @@
-"""Wallaroo python steps: one ``.py`` file with exactly one entry function.
+"""Wallaroo python steps: one ``.py`` file (or a zip of one) with exactly one entry function.
 
 Current form: ``process_data(input_data: InferenceData) -> InferenceData`` (sync or async), the
 signature checked as Wallaroo checks it; it takes and returns a dict of column name to numpy
 array. Legacy form: ``wallaroo_json(data)``, given a pandas DataFrame (or, when its parameter is
 annotated ``str``, the rows as a JSON string, as older steps were) and returning a list of row
 dicts, a dict of columns or a DataFrame (or that as a JSON string).
+
+A step uploaded as a ``.zip`` (one top folder: the step, its helper modules, a requirements.txt
+and other files) is found as Wallaroo's loader finds it: every ``*.py`` at the top of the folder
+is imported, and exactly one of them may define the entry function (:func:`find_step`); the
+folder is on ``sys.path``, so the step imports its helpers by name.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -22,7 +28,7 @@ import pyarrow as pa
 from modelport.batch import Batch
 from modelport.errors import ConfigError, ModelFailed
 from modelport.formats.wallaroo.data_rules import check_output
-from modelport.formats.wallaroo.modules import import_file
+from modelport.formats.wallaroo.modules import import_file, importable_folder, in_requirements
 from modelport.schema import Signature
 from modelport.servable import Servable
 from modelport.tables import to_table
@@ -35,6 +41,7 @@ SIGNATURE_MESSAGE = (
     "def process_data(input_data: InferenceData) -> InferenceData:"
 )
 NO_STEP_MESSAGE = "No pre/post-processing step found in the given files."
+SEVERAL_STEPS_MESSAGE = "Multiple pre/post-processing steps found in the given files."
 
 Variant = Literal["inference-data", "dataframe", "json-string"]
 
@@ -50,16 +57,60 @@ class StepEntry:
 
 def load_step(path: Path) -> StepEntry:
     """Import the step at ``path`` and find its one entry function; ConfigError otherwise."""
-    module = import_file(path, MODULE_PREFIX)
-    found = {
-        name: value for name in (CURRENT, LEGACY) if callable(value := getattr(module, name, None))
-    }
-    if not found:
+    alone = [p.name for p in path.parent.iterdir() if p.name != "__pycache__"] == [path.name]
+    if not alone:  # a zipped step's, served: it imports its helpers by name
+        importable_folder(path.parent)
+    module = import_file(path, MODULE_PREFIX, declare=alone_step if alone else in_requirements)
+    entry = _entry_in(module, path)
+    if entry is None:
         raise ConfigError(
             NO_STEP_MESSAGE,
             hint=f"define {CURRENT}(input_data: InferenceData) -> InferenceData in {path.name}",
             field=path.name,
         )
+    return entry
+
+
+def find_step(folder: Path) -> tuple[str, StepEntry]:
+    """The file (under ``folder``) defining a zipped step's one entry function, and the entry."""
+    importable_folder(folder)
+    found: dict[str, StepEntry] = {}
+    for source in sorted(folder.glob("*.py")):
+        entry = _entry_in(import_file(source, MODULE_PREFIX), source)
+        if entry is not None:
+            found[source.name] = entry
+    if not found:
+        raise ConfigError(
+            NO_STEP_MESSAGE,
+            hint=f"define {CURRENT}(input_data: InferenceData) -> InferenceData in a .py file "
+            "at the top of the zip's folder",
+        )
+    if len(found) > 1:
+        raise ConfigError(
+            SEVERAL_STEPS_MESSAGE,
+            hint=f"each of {', '.join(found)} defines one; keep the entry function in one file "
+            "and import what it needs from the others",
+        )
+    ((name, entry),) = found.items()
+    return name, entry
+
+
+def alone_step(distribution: str) -> str:
+    """The hint for a ``.py`` step uploaded alone: it has nowhere to declare packages."""
+    return (
+        f"a .py step gets the base environment only; to use {distribution}, put the step in a "
+        f"folder with a requirements.txt naming {distribution} (and any helper modules), zip "
+        "the folder (`zip -r step.zip step/`) and build the .zip with --framework python"
+    )
+
+
+def _entry_in(module: ModuleType, path: Path) -> StepEntry | None:
+    """The module's one entry function, None when it has none."""
+    found = {
+        name: value for name in (CURRENT, LEGACY) if callable(value := getattr(module, name, None))
+    }
+    if not found:
+        return None
     if len(found) > 1:
         raise ConfigError(
             f"{path.name} defines both {CURRENT} and {LEGACY}; a step has one entry function",

@@ -34,6 +34,19 @@ def test_a_byop_zip_is_detected_and_another_zip_is_not(tmp_path: Path) -> None:
     assert FORMAT.detect(other) == 0.0
 
 
+def test_a_zipped_python_step_is_detected_by_its_entry_function(tmp_path: Path) -> None:
+    step = tmp_path / "step.zip"
+    with zipfile.ZipFile(step, "w") as archive:
+        archive.writestr("step/helpers.py", "def scale(x):\n    return x\n")
+        archive.writestr("step/main.py", "def process_data(input_data):\n    return input_data\n")
+        archive.writestr("step/requirements.txt", "scikit-learn\n")
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as archive:  # only the folder's top level is read
+        archive.writestr("step/lib/main.py", "def process_data(input_data):\n    pass\n")
+    assert FORMAT.detect(step) == 0.8
+    assert FORMAT.detect(nested) == 0.0
+
+
 @pytest.mark.parametrize(("suffix", "score"), [(".onnx", 0.9), (".joblib", 0.5), (".txt", 0.0)])
 def test_framework_files_are_detected_by_suffix(tmp_path: Path, suffix: str, score: float) -> None:
     path = tmp_path / f"model{suffix}"

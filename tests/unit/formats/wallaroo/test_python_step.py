@@ -13,8 +13,10 @@ from modelport.codecs.json_frames import decode_json
 from modelport.errors import ConfigError, ModelFailed
 from modelport.formats.wallaroo.python_step import (
     NO_STEP_MESSAGE,
+    SEVERAL_STEPS_MESSAGE,
     SIGNATURE_MESSAGE,
     PythonStepServable,
+    find_step,
     load_step,
 )
 from modelport.formats.wallaroo.schemas import signature_of
@@ -76,6 +78,36 @@ def test_string_annotations_are_accepted(tmp_path: Path) -> None:
 def test_a_step_that_fails_to_import_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"importing step\.py raised ZeroDivisionError"):
         load_step(step_file(tmp_path, "X = 1 / 0\n"))
+
+
+def test_a_missing_package_is_named_with_where_to_declare_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as alone:
+        load_step(step_file(tmp_path, "import sklearn_not_installed.linear\n"))
+    assert alone.value.message == (
+        "step.py imports sklearn_not_installed, which the model's environment does not have"
+    )
+    assert "zip the folder" in str(alone.value.hint)
+    (tmp_path / "requirements.txt").write_text("numpy\n")  # now a zipped step's folder
+    with pytest.raises(ConfigError) as zipped:
+        load_step(tmp_path / "step.py")
+    assert "name sklearn_not_installed in the requirements.txt" in str(zipped.value.hint)
+
+
+def test_a_zipped_step_is_the_one_module_defining_the_entry(tmp_path: Path) -> None:
+    (tmp_path / "scaling_helpers.py").write_text("def double(x):\n    return x * 2\n")
+    source = """
+        from mac.types import InferenceData
+        from scaling_helpers import double
+        def process_data(input_data: InferenceData) -> InferenceData:
+            return {"y": double(input_data["x"])}
+    """
+    step_file(tmp_path, source)
+    name, entry = find_step(tmp_path)
+    assert (name, entry.name) == ("step.py", "process_data")
+    (tmp_path / "other.py").write_text(textwrap.dedent(source))
+    with pytest.raises(ConfigError, match=SEVERAL_STEPS_MESSAGE) as caught:
+        find_step(tmp_path)
+    assert "each of other.py, step.py defines one" in str(caught.value.hint)
 
 
 @pytest.mark.parametrize(
