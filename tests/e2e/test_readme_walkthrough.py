@@ -38,7 +38,9 @@ def walkthrough() -> list[tuple[list[str], str]]:
 def test_the_walkthrough_finds_its_lines() -> None:
     commands = [" ".join(words[:2]) for words, _ in walkthrough()]
     assert commands[:3] == ["init iris", "build ./iris", "build ./iris"]
-    assert {"test ./iris", "serve iris", "rm iris:1", "export iris:1"} <= set(commands)
+    assert {"test ./iris", "serve iris", "serve ./iris", "rm iris:1", "export iris:1"} <= set(
+        commands
+    )
 
 
 def test_every_line_works_as_the_readme_says(tmp_path: Path) -> None:
@@ -46,7 +48,8 @@ def test_every_line_works_as_the_readme_says(tmp_path: Path) -> None:
     env.pop("MODELPORT_REGISTRY_URI", None)
     for words, comment in walkthrough():
         if words[0] == "serve":
-            _serve(words[1], tmp_path, env)
+            target = str(tmp_path / words[1]) if words[1].startswith("./") else words[1]
+            _serve(target, words[2:], tmp_path, env)
             continue
         done = subprocess.run(
             [sys.executable, "-m", "modelport", *words],
@@ -75,8 +78,10 @@ def test_every_line_works_as_the_readme_says(tmp_path: Path) -> None:
     assert imported.returncode == 0, imported.stderr
 
 
-def _serve(target: str, tmp_path: Path, env: dict[str, str]) -> None:
+def _serve(target: str, options: list[str], tmp_path: Path, env: dict[str, str]) -> None:
     home = {"MODELPORT_HOME": env["MODELPORT_HOME"]}
-    with start_server(target, log_dir=tmp_path, env=home, ready_timeout=300) as server:
+    with start_server(
+        target, serve_options=options, log_dir=tmp_path, env=home, ready_timeout=300
+    ) as server:
         answer = httpx.post(f"{server.url}/v1/models/iris/predict", json=[ROW], timeout=30)
         assert (answer.status_code, answer.json()) == (200, [{"species": 0}]), answer.text

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
-from modelport.cli.targets import TARGET_HELP, become, model_python, resolve_target
+from modelport.cli.targets import TARGET_HELP, become, resolve_target, serving_command
 from modelport.serving.logs import check_format, level_number
 
 
@@ -57,12 +57,30 @@ def serve(
     log_format: Annotated[
         str, typer.Option("--log-format", help="text, or json: one JSON object per line.")
     ] = "text",
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="A project folder: build and serve it again whenever its sources change. The "
+            "last good version keeps serving while a build or its tests fail; the log says why.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes)."""
+    """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes).
+
+    With --reload (a development loop), the command stays running: it watches the project
+    folder, and on each change builds it again in the same environment (its unit tests run, as
+    in `modelport build`), registers the new version and restarts the server on it, on the same
+    port. A build that fails leaves the last good version serving. Ctrl-C stops both.
+    """
     from modelport.serving.sockets import listen
 
     level_number(log_level)  # a clear error naming the option before anything is resolved
     chosen_format = check_format(log_format)
+    if reload:
+        from modelport.cli.reload import check_reload_target
+
+        check_reload_target(targets or [], deepaas=deepaas)
     listen(host, port).close()  # a port in use is refused before anything is built or loaded
     if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
         from modelport.serving.launch import ServeOptions, configure_logging  # served here
@@ -89,29 +107,28 @@ def serve(
         return
     if not targets or len(targets) > 1:
         raise typer.BadParameter("give exactly one TARGET (several only with --deepaas)")
-    target = targets[0]
-    resolved = resolve_target(target, env=env_mode(env), name=name, as_version=None)
-    artifact = open_artifact(
-        resolved.artifact,
-        max_bytes=STATE.settings.max_artifact_bytes,
-        expected_digest=resolved.digest,
-    )
-    root = unpacked_root(artifact, STATE.settings)
-    python = model_python(artifact.manifest.lock, artifact.manifest.build)
-    argv = [str(python), "-m", "modelport.serving", str(root), "--host", host]
-    argv += ["--port", str(port), "--threads", str(threads)]
-    argv += ["--max-body-size", str(max_body_size)]
-    if timeout is not None:
-        argv += ["--timeout", repr(timeout)]
-    if resolved.name:
-        argv += ["--name", resolved.name]
-    if resolved.version is not None:
-        argv += ["--version", str(resolved.version)]
-    argv += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
-    argv += ["--digest", artifact.digest, "--log-level", log_level, "--log-format", log_format]
-    if STATE.debug:
-        argv.append("--debug")
-    become(argv)
+    server = [
+        *("--host", host, "--port", str(port), "--threads", str(threads)),
+        *("--max-body-size", str(max_body_size), "--log-level", log_level),
+        *("--log-format", log_format),
+        *(("--timeout", repr(timeout)) if timeout is not None else ()),
+    ]
+    if reload:
+        from modelport.cli.reload import Reloader
+
+        Reloader(
+            Path(targets[0]),
+            env=env_mode(env),
+            name=name,
+            host=host,
+            port=port,
+            server=server,
+            log_level=log_level,
+            log_format=chosen_format,
+        ).run()
+        return
+    resolved = resolve_target(targets[0], env=env_mode(env), name=name, as_version=None)
+    become(serving_command(resolved, server))
 
 
 SERVING_OPTIONS = (

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 
+from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.context import STATE
 from modelport.cli.progress import RichProgress
 from modelport.errors import InvalidInput, NotFound
@@ -17,6 +19,7 @@ from modelport.registry.refs import NAME_RULE, parse_ref
 
 if TYPE_CHECKING:
     from modelport.builder.build import EnvMode
+    from modelport.builder.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,22 @@ def resolve_target(
             hint=f"registry names are {NAME_RULE}",
             field="TARGET",
         )
+    with RichProgress(Console(stderr=True)) as progress:
+        return build_folder(path, env=env, name=name, progress=progress)
+
+
+def build_folder(path: Path, *, env: EnvMode, name: str | None, progress: Progress) -> ServeTarget:
+    """Build the project folder ``path`` (its tests run as in ``modelport build``), register it,
+    and answer the version to serve."""
     from modelport.builder.build import BuildOptions, build_project
 
-    with RichProgress(Console(stderr=True)) as progress:
-        result = build_project(
-            path,
-            store=STATE.store,
-            settings=STATE.settings,
-            options=BuildOptions(name=name, env=env),
-            progress=progress,
-        )
+    result = build_project(
+        path,
+        store=STATE.store,
+        settings=STATE.settings,
+        options=BuildOptions(name=name, env=env),
+        progress=progress,
+    )
     version = result.version
     return ServeTarget(
         STATE.store.artifact_path(version), name or version.model, version.number, version.digest
@@ -111,6 +120,29 @@ def _registered(ref: str, name: str | None) -> ServeTarget:
     return ServeTarget(
         STATE.store.artifact_path(version), name or version.model, version.number, version.digest
     )
+
+
+def serving_command(target: ServeTarget, options: Sequence[str]) -> list[str]:
+    """``python -m modelport.serving`` on ``target``'s artifact (verified, unpacked once per
+    digest), run by the interpreter of the model's environment, with the server's ``options``
+    (``--host``, ``--port``, ...)."""
+    artifact = open_artifact(
+        target.artifact,
+        max_bytes=STATE.settings.max_artifact_bytes,
+        expected_digest=target.digest,
+    )
+    root = unpacked_root(artifact, STATE.settings)
+    python = model_python(artifact.manifest.lock, artifact.manifest.build)
+    argv = [str(python), "-m", "modelport.serving", str(root)]
+    if target.name:
+        argv += ["--name", target.name]
+    if target.version is not None:
+        argv += ["--version", str(target.version)]
+    argv += ["--digest", artifact.digest]
+    argv += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
+    if STATE.debug:
+        argv.append("--debug")
+    return [*argv, *options]
 
 
 def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
