@@ -22,7 +22,7 @@ from modelport.testing.server import HOST, ServerProcess, free_port
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLING_MODULES = ("sqlalchemy", "alembic", "uv")
+TOOLING_MODULES = ("sqlalchemy", "alembic", "uv", "typer", "rich")
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
@@ -123,10 +124,14 @@ def test_the_serving_process_imports_nothing_model_environments_leave_out() -> N
     assert _loaded(modules, tooling) == []
 
 
-def test_the_command_runs_where_the_tooling_is_missing() -> None:
-    """`modelport predict` runs again in the model's environment, which has no SQLAlchemy,
-    Alembic or uv: the command line must load without them."""
+def test_predict_runs_where_the_tooling_is_missing(tmp_path: Path) -> None:
+    """`modelport predict` predicts in the model's environment, which has no SQLAlchemy,
+    Alembic, uv, Typer or Rich: what runs there (cli/predict_here.py) loads a model and answers
+    without them."""
     blocked = _tooling_modules()
+    assert {"typer", "rich"} <= set(blocked)
+    model = tmp_path / "echo.py"
+    model.write_text(ECHO_MODEL)
     script = f"""
         import importlib.abc, sys
 
@@ -139,17 +144,31 @@ def test_the_command_runs_where_the_tooling_is_missing() -> None:
                 return None
 
         sys.meta_path.insert(0, Missing())
-        from modelport.cli.main import app
-        from modelport.cli import input_rows, targets
+        sys.path.insert(0, {str(tmp_path)!r})
+        from modelport.cli import predict_here
+        from modelport.formats.native.python_model import PythonModelServable
         from modelport.serving import loader
-        try:
-            app(["predict", "--help"], standalone_mode=False)
-        except SystemExit:
-            pass
+        import echo
+
+        loader.load_unpacked = lambda root, name: PythonModelServable(echo.Echo(), name="echo")
+        code = predict_here.main([{str(tmp_path)!r}, "--data", '[{{"x": 1}}]', "--out",
+                                  {str(tmp_path / "answer.arrow")!r}])
+        assert code == 0, code
         """
     modules = _modules_after(script)
-    assert "modelport.cli.main" in modules
+    assert "modelport.cli.predict_here" in modules
     assert _loaded(modules, blocked) == []
+    assert (tmp_path / "answer.arrow").stat().st_size > 0
+
+
+ECHO_MODEL = """
+import modelport
+
+
+class Echo(modelport.Model):
+    def predict(self, rows):
+        return rows
+"""
 
 
 def test_importing_modelport_alone_loads_no_data_library() -> None:

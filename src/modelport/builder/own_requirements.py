@@ -2,10 +2,11 @@
 convention needs, and the limits that keep them importable with the project's pins.
 
 A model's environment runs the serving process, the build step (``builder/worker.py``), the
-project's tests (pytest) and ``modelport predict`` (the command re-run there): it gets
-:data:`RUNTIME`, the part of modelport's dependencies those need, and not the tooling (the
-registry's SQLAlchemy and Alembic, uv for builds), which only the command that builds and
-registers runs. modelport itself goes in without its dependencies (``--no-deps``). A convention
+project's tests (pytest) and ``modelport predict``'s prediction (``cli/predict_here.py``, which
+needs neither Typer nor Rich): it gets :data:`RUNTIME`, the part of modelport's dependencies those
+need, and not the tooling (the registry's SQLAlchemy and Alembic, uv for builds, the command
+line's Typer and Rich), which only the command that builds and registers runs. modelport itself
+goes in without its dependencies (``--no-deps``). A convention
 whose processes need more declares it (``ModelFormat.runtime_requirements``: Truss's msgpack,
 DEEPaaS's training store in the registry database), and a bare name of one of modelport's own
 dependencies takes modelport's bounds, so they are written once, in pyproject.toml.
@@ -34,10 +35,8 @@ RUNTIME = frozenset(
         "pydantic",  # Truss's typed inputs
         "pytest",  # the project's tests run in the model's environment
         "pyyaml",
-        "rich",  # `modelport predict` runs the command in the model's environment
         "starlette",
         "swagger-ui-bundle-v2",
-        "typer",
         "uvicorn",
     }
 )

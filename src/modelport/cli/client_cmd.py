@@ -4,6 +4,7 @@ model) and ``modelport predict`` (one prediction, in-process or from a running s
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,7 +24,7 @@ from modelport.cli.build_options import (
     key_values,
 )
 from modelport.cli.context import STATE
-from modelport.cli.input_rows import FILE_TYPES, file_suffix, parse_json, read_batch, read_file
+from modelport.cli.input_rows import FILE_TYPES, file_suffix, parse_json, read_file
 from modelport.cli.options import EnvOption, command
 from modelport.cli.output import console, print_json, print_table
 from modelport.cli.targets import TARGET_HELP
@@ -32,10 +33,8 @@ from modelport.errors import ConfigError, InvalidInput, NotFound
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from modelport.batch import Batch
     from modelport.builder.build import BuildResult
     from modelport.builder.testrun import TestReport
-    from modelport.serving.runtime import ModelRuntime
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -175,7 +174,6 @@ def predict(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
     env: EnvOption = "auto",
-    no_reexec: Annotated[bool, typer.Option("--no-reexec", hidden=True)] = False,
 ) -> None:
     """Predict with a model and print the answer as a table (or JSON records)."""
     if (data is None) == (file is None):
@@ -190,9 +188,7 @@ def predict(
     table = (
         _predict_remote(url, target, data, file)
         if url is not None
-        else _predict_local(
-            target, data, file, env=env, no_reexec=no_reexec, json_flag=["--json"] * as_json
-        )
+        else _predict_local(target, data, file, env=env)
     )
     if table is not None:  # None: a streaming model printed its chunks as they came
         _print_result(table, as_json=as_json)
@@ -209,21 +205,17 @@ def _predict_remote(url: str, model: str, data: str | None, file: Path | None) -
 
 
 def _predict_local(
-    target: str,
-    data: str | None,
-    file: Path | None,
-    *,
-    env: str,
-    no_reexec: bool,
-    json_flag: list[str],
+    target: str, data: str | None, file: Path | None, *, env: str
 ) -> pa.Table | None:
-    """The answer of the model loaded in this process (None when it streamed its answer)."""
-    import anyio
+    """The answer of the model, run by the interpreter of its own environment (None when it
+    streamed its answer): ``cli/predict_here.py`` there, or here when it is this one."""
+    import subprocess
 
-    from modelport.artifact.reader import open_artifact
-    from modelport.cli.targets import reexec_in_model_environment, resolve_target
-    from modelport.serving.loader import load_artifact
-    from modelport.serving.runtime import ModelRuntime
+    import pyarrow as pa
+
+    from modelport.artifact.reader import open_artifact, unpacked_root
+    from modelport.cli.predict_here import predict_rows
+    from modelport.cli.targets import model_python, resolve_target
 
     resolved = resolve_target(target, env=env_mode(env), name=None, as_version=None)
     artifact = open_artifact(
@@ -231,36 +223,30 @@ def _predict_local(
         max_bytes=STATE.settings.max_artifact_bytes,
         expected_digest=resolved.digest,
     )
-    if not no_reexec:
-        options = (
-            ["--data", data] if data is not None else ["--file", str(Path(str(file)).resolve())]
-        )
-        command = ["predict", str(resolved.artifact), "--no-reexec", *options, *json_flag]
-        reexec_in_model_environment(artifact.manifest.lock, artifact.manifest.build, command)
-    loaded = load_artifact(
-        resolved.artifact,
-        settings=STATE.settings,
-        version=resolved.version,
-        expected_digest=artifact.digest,
-        name=resolved.name,
-    )
-    runtime = ModelRuntime(loaded.servable, version=resolved.version, threads=1, inline=False)
-    batch = read_batch(data, file, runtime.validator)
-    runtime.load()
-    if runtime.streams:
-        anyio.run(_print_stream, runtime, batch)
-        return None
-    table: pa.Table = anyio.run(runtime.predict, batch)
-    return table
-
-
-async def _print_stream(runtime: ModelRuntime, batch: Batch) -> None:
-    from modelport.serving.streaming import chunk_json
-
-    async for chunk in runtime.stream(batch):
-        text = chunk if isinstance(chunk, str) else chunk_json(chunk).decode()
-        sys.stdout.write(text.rstrip("\n") + "\n")
+    root = unpacked_root(artifact, STATE.settings)
+    python = model_python(artifact.manifest.lock, artifact.manifest.build)
+    if python.parent.parent.resolve() == Path(sys.prefix).resolve():
+        return predict_rows(root, data, file, name=resolved.name, version=resolved.version)
+    with tempfile.TemporaryDirectory(prefix="modelport-predict-") as scratch:
+        answer = Path(scratch) / "answer.arrow"
+        argv = [str(python), "-m", "modelport.cli.predict_here", str(root), "--out", str(answer)]
+        argv += ["--data", data] if data is not None else ["--file", str(Path(str(file)).resolve())]
+        if resolved.name:
+            argv += ["--name", resolved.name]
+        if resolved.version is not None:
+            argv += ["--version", str(resolved.version)]
+        if STATE.debug:
+            argv.append("--debug")
         sys.stdout.flush()
+        code = subprocess.run(
+            argv, check=False
+        ).returncode  # its errors and chunks print as they come
+        if code:
+            raise typer.Exit(code)
+        if not answer.exists():
+            return None  # streamed
+        with pa.OSFile(str(answer), "rb") as source:
+            return pa.ipc.open_stream(source).read_all()
 
 
 def _client_rows(data: str | None, file: Path | None) -> Any:

@@ -50,6 +50,8 @@ class DeepaasFormat(ModelFormat):
         "sqlalchemy",  # training jobs are kept in the registry database (training_store.py)
         "alembic",
         "uv",  # the build step installs the package; `serve --deepaas --register` builds
+        "typer",  # `serve --deepaas` is the command, run again in the model's environment
+        "rich",
     )
 
     def detect(self, path: Path) -> float:
