@@ -20,6 +20,8 @@ from modelport.errors import InvalidInput, NotFound
 if TYPE_CHECKING:
     from modelport.pipelines.definition import PipelineVersion
     from modelport.pipelines.store import PipelineStore
+    from modelport.servable import Servable
+    from modelport.serving.conventions import ExampleRequest
     from modelport.serving.launch import ServeOptions
 
 pipeline_app = group("Pipelines: registered models run as ordered steps (Wallaroo).")
@@ -251,6 +253,7 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
     """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
     from modelport.pipelines.loading import load_pipeline
     from modelport.serving.launch import Served, configure_logging, serve
+    from modelport.serving.quickstart import curl_line
 
     configure_logging()
 
@@ -266,10 +269,26 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
     logged = " (logging inferences)" if servable.log is not None else ""
     banner = [
         f"Serving pipeline {servable.version.ref} at {base}{logged} (Ctrl-C stops)",
-        f"curl -s {base}/pipelines/{servable.name} "
-        "-H 'Content-Type: application/json; format=pandas-records' -d @rows.json",
+        curl_line(base, _example_request(servable)),
     ]
     serve([Served(servable, servable.version.number)], options, STATE.services(), banner=banner)
+
+
+def _example_request(servable: Servable) -> ExampleRequest:
+    """The request printed at start: one row of the pipeline's first inputs (the first step's
+    example, or made up from its schema) to the Wallaroo route, as pandas-records."""
+    import json
+    from urllib.parse import quote
+
+    from modelport.serving.conventions import ExampleRequest
+    from modelport.serving.openapi.examples import input_rows
+
+    rows = input_rows(servable.signature, servable.example)[:1]
+    return ExampleRequest(
+        f"/pipelines/{quote(servable.name, safe='')}",
+        json.dumps(rows or [{}]),
+        content_type="application/json; format=pandas-records",
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 from modelport.pipelines.logs import InferenceLog
 from modelport.settings import Settings
-from modelport.testing import start_server
+from modelport.testing import ServerProcess, start_server
 
+from ..printed_curl import printed_curl, send_curl
 from .conftest import ROWS
 
 ARROW = "application/vnd.apache.arrow.stream"
@@ -28,20 +29,31 @@ def started() -> datetime:
 
 
 @pytest.fixture(scope="module")
-def client(
+def server(
     pipeline_home: Path, started: datetime, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[httpx.Client]:
-    with (
-        start_server(
-            "iris",
-            serve_options=("--log-inferences",),
-            log_dir=tmp_path_factory.mktemp("pipeline-serve"),
-            env={"MODELPORT_HOME": str(pipeline_home)},
-            ready_timeout=60,
-        ) as server,
-        httpx.Client(base_url=server.url, timeout=30) as opened,
-    ):
+) -> Iterator[ServerProcess]:
+    with start_server(
+        "iris",
+        serve_options=("--log-inferences",),
+        log_dir=tmp_path_factory.mktemp("pipeline-serve"),
+        env={"MODELPORT_HOME": str(pipeline_home)},
+        ready_timeout=60,
+    ) as started_server:
+        yield started_server
+
+
+@pytest.fixture(scope="module")
+def client(server: ServerProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as opened:
         yield opened
+
+
+def test_the_printed_curl_line_works(server: ServerProcess) -> None:
+    line = printed_curl(server.output())
+    assert f"{server.url}/pipelines/iris" in line
+    answer = send_curl(line)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()[0]["out"]["species"] in {"setosa", "versicolor", "virginica"}  # nested
 
 
 def _arrow(table: pa.Table) -> bytes:
