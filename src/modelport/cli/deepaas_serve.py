@@ -80,6 +80,7 @@ def serve_deepaas(
 
     from modelport.artifact.reader import unpacked_root
     from modelport.serving.launch import Served, configure_logging, serve
+    from modelport.serving.quickstart import curl_line, example_request
 
     configure_logging()
 
@@ -99,7 +100,10 @@ def serve_deepaas(
         served,
         options,
         STATE.services(register_version if register else None),
-        banner=[f"Serving DEEPaaS models {', '.join(version_of)} at {base} (API at {base}/api)"],
+        banner=[
+            f"Serving DEEPaaS models {', '.join(version_of)} at {base} (API at {base}/api)",
+            curl_line(base, example_request(served[0].servable)),
+        ],
     )
 
 
