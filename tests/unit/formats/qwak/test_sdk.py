@@ -5,11 +5,8 @@ predict's answers as rows, logging that never fails, and ``run_local``."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -249,34 +246,3 @@ def test_frogml_names() -> None:
     assert is_model_class(Greeter)
     assert frogml.FrogMlModel is QwakModel is QwakModelInterface
     assert ModelSchema is sys.modules["qwak.model.schema"].ModelSchema
-
-
-def test_a_path_file_makes_the_sdk_importable_by_a_projects_own_scripts(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from modelport.formats.base import OWN_ENVIRONMENT
-    from modelport.formats.qwak.sdk import PATH_FILE, install_path_file
-
-    site_packages = tmp_path / "site-packages"
-    site_packages.mkdir()
-    monkeypatch.delenv(OWN_ENVIRONMENT, raising=False)
-    assert install_path_file(site_packages) is None  # the developer's own: left untouched
-    assert not (site_packages / PATH_FILE).exists()
-
-    monkeypatch.setenv(OWN_ENVIRONMENT, "1")
-    assert install_path_file(site_packages) == site_packages / PATH_FILE
-    assert install_path_file(site_packages) == site_packages / PATH_FILE  # idempotent
-    script = (
-        "import site, sys; site.addsitedir(sys.argv[1]); "
-        "from qwak.model.tools import run_local; print(run_local.__module__)"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    ran = subprocess.run(
-        [sys.executable, "-c", script, str(site_packages)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip() == "qwak.model.tools"

@@ -3,8 +3,6 @@ into a ``.pth`` file of an environment modelport built, for the developer's own 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,35 +54,6 @@ def test_a_real_mac_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     import mac
 
     assert mac.REAL
-
-
-@pytest.mark.usefixtures("no_mac_loaded")
-def test_a_path_file_makes_mac_importable_by_a_developers_own_script(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    site_packages = tmp_path / "site-packages"
-    site_packages.mkdir()
-    monkeypatch.delenv(OWN_ENVIRONMENT, raising=False)
-    assert install_path_file(site_packages) is None  # the developer's own: left untouched
-    assert not (site_packages / PATH_FILE).exists()
-
-    monkeypatch.setenv(OWN_ENVIRONMENT, "1")
-    assert install_path_file(site_packages) == site_packages / PATH_FILE
-    assert install_path_file(site_packages) == site_packages / PATH_FILE  # idempotent
-    script = (
-        "import site, sys; site.addsitedir(sys.argv[1]); "
-        "from mac.inference.creation import InferenceBuilder; print(InferenceBuilder.__module__)"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    ran = subprocess.run(
-        [sys.executable, "-c", script, str(site_packages)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip() == "mac.inference.creation"
 
 
 @pytest.mark.usefixtures("no_mac_loaded")
