@@ -60,6 +60,9 @@ Progress = Callable[[str], None]
 _DRAWING = " \t\u00d7\u2570\u2500\u25b6\u251c\u2502\u252c"
 """Whitespace and the box-drawing characters uv draws its error trees with."""
 
+NO_SOLUTION = "No solution found"
+"""What uv says when the index (as its cache knows it) holds no version that fits."""
+
 MARKER = ".modelport-complete"
 """File written into a venv once it is completely built; its presence means "reuse me"."""
 
@@ -223,6 +226,7 @@ def _build(
             failure=f"could not install the requirements of {_name(source)}",
             hint=f"Check that every package in {_name(source)} has a build for this platform.",
             source=source,
+            stale=True,
         )
         say(f"installing modelport {install.version} ({install.digest[:12]})")
         _uv(
@@ -259,14 +263,28 @@ def compile_bytecode(python: Path) -> None:
     )
 
 
-def _uv(args: list[str], *, failure: str, hint: str, source: Path | None) -> str:
-    """Run uv with ``args``; its stdout, or BuildFailed with the end of its stderr."""
+def _uv(
+    args: list[str], *, failure: str, hint: str, source: Path | None, stale: bool = False
+) -> str:
+    """Run uv with ``args``; its stdout, or BuildFailed with the end of its stderr.
+
+    ``stale``: the pins may be newer than what uv's cache knows of the index (a lock resolved
+    moments after a release, the install answered from a cached page without it): once uv finds
+    no solution, it runs once more with the index asked afresh (``--refresh``)."""
     from uv import find_uv_bin  # the command's tooling: model environments have no uv
 
     command = [find_uv_bin(), *args]
     result = subprocess.run(
         command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
     )
+    if result.returncode != 0 and stale and NO_SOLUTION in result.stderr:
+        result = subprocess.run(
+            [*command, "--refresh"],
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     if result.returncode != 0:
         raise BuildFailed(
             f"{failure}: {_tail(result.stderr)}",

@@ -1,0 +1,44 @@
+"""uv as the environments run it: an install whose pins are newer than uv's cached view of the
+index (a package released moments before the lock was resolved) is tried once more afresh."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from modelport.builder import environment
+from modelport.errors import BuildFailed
+
+FAKE_UV = """#!/bin/sh
+echo "$@" >> "{calls}"
+case "$*" in
+  *--refresh*) echo installed; exit 0 ;;
+  *) echo "error: No solution found when resolving dependencies: no version of idna==3.21" >&2
+     exit 1 ;;
+esac
+"""
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A uv whose cache misses the newest release: it finds it only when told to --refresh."""
+    record = tmp_path / "calls.txt"
+    fake = tmp_path / "uv"
+    fake.write_text(FAKE_UV.format(calls=record))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr("uv.find_uv_bin", lambda: str(fake))
+    return record
+
+
+def test_an_install_that_finds_no_solution_asks_the_index_afresh_once(calls: Path) -> None:
+    out = environment._uv(["pip", "install"], failure="f", hint="h", source=None, stale=True)
+    assert out.strip() == "installed"
+    assert calls.read_text().splitlines() == ["pip install", "pip install --refresh"]
+
+
+def test_a_resolution_that_finds_no_solution_fails_at_once(calls: Path) -> None:
+    with pytest.raises(BuildFailed, match="no version of idna==3.21"):
+        environment._uv(["pip", "compile"], failure="f", hint="h", source=None)
+    assert calls.read_text().splitlines() == ["pip compile"]
