@@ -39,6 +39,6 @@ def test_an_install_that_finds_no_solution_asks_the_index_afresh_once(calls: Pat
 
 
 def test_a_resolution_that_finds_no_solution_fails_at_once(calls: Path) -> None:
-    with pytest.raises(BuildFailed, match="no version of idna==3.21"):
+    with pytest.raises(BuildFailed, match=r"no version of idna==3\.21"):
         environment._uv(["pip", "compile"], failure="f", hint="h", source=None)
     assert calls.read_text().splitlines() == ["pip compile"]
