@@ -8,8 +8,9 @@ Only declared names exist. A value is looked up, first found wins, in:
 3. the store ``modelport secret set`` writes: ``<MODELPORT_HOME>/secrets/<workspace>.json``
    (mode 0600, outside every artifact; the workspace is ``MODELPORT_WORKSPACE``).
 
-Values never appear in a message: errors name the secret, not its value, and
-:func:`redact` blanks every value read so far out of text headed for a log or a response.
+Values never appear in a message: errors name the secret, not its value, and each value read is
+noted in ``modelport.redaction``, whose ``redact`` blanks it out of text headed for a log or a
+response (the server's log handler and output streams blank every line they write).
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from modelport.errors import ConfigError, InvalidInput
+from modelport.redaction import reveal
 from modelport.settings import get_settings
 
 ENV_PREFIX = "TRUSS_SECRET_"
-REDACTED = "***"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-_revealed: set[str] = set()
-_revealed_lock = threading.Lock()
 
 
 class SecretNotFound(ConfigError, KeyError):
@@ -127,9 +125,7 @@ class Secrets(Mapping[str, str]):
                 f"or run `modelport secret set {name}`",
                 field=name,
             )
-        if value:
-            with _revealed_lock:
-                _revealed.add(value)
+        reveal(value)
         return value
 
     def _lookup(self, name: str) -> str | None:
@@ -148,12 +144,3 @@ class Secrets(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Secrets({list(self._declared)!r})"
-
-
-def redact(text: str) -> str:
-    """``text`` with every secret value read so far replaced by ``***``."""
-    with _revealed_lock:
-        values = sorted(_revealed, key=len, reverse=True)
-    for value in values:
-        text = text.replace(value, REDACTED)
-    return text

@@ -4,6 +4,7 @@ a socket; tests/integration/test_serving_connections.py has what does)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Iterator
@@ -13,6 +14,11 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import modelport
@@ -291,6 +297,77 @@ def test_metrics_hold_the_standard_collectors_and_each_models_identity_and_load(
     assert 'modelport_model_load_seconds{name="adder",version="1"} ' in text
     assert 'modelport_model_load_seconds{name="loading"' not in text  # not loaded yet
     assert "_created" not in text
+
+
+async def _broken_route(request: Request) -> Response:
+    raise KeyError("a bug outside the model")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unforeseen_error_is_answered_with_the_request_id(debug: bool) -> None:
+    """What a route raised and no handler answered (tests/integration/test_serving_connections.py
+    shows the connection stays open): problem details, or under --debug the traceback."""
+    app = create_app(ModelSet([]), AppOptions(debug=debug))
+    app.router.routes.insert(0, Route("/broken", _broken_route))
+    with app_client(app) as client:
+        answer = client.get("/broken", headers={"x-request-id": "bug-1", "accept": "text/plain"})
+        assert answer.status_code == 500
+        assert answer.headers["x-request-id"] == "bug-1"
+        if debug:
+            assert "Traceback" in answer.text and "a bug outside the model" in answer.text
+        else:
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["detail"] == "KeyError: 'a bug outside the model'"
+    assert 'modelport_errors_total{model="",route="/broken",status="500"} 1.0' in (
+        app.state.metrics.render().decode()
+    )
+
+
+def test_metrics_labels_name_only_served_models_and_known_routes() -> None:
+    """Requests for names no model has, or paths no route has, are one series each, however
+    many names they try: clients cannot grow the metrics."""
+    app = create_app(ModelSet([_runtime(m.Adder(), "adder")]))
+    with app_client(app) as client:
+        for number in range(25):
+            assert client.post(f"/v1/models/nobody-{number}/predict", json=ROWS).status_code == 404
+            assert client.get(f"/no/such/path-{number}").status_code == 404
+        assert client.post("/v1/models/adder/predict", json=ROWS).status_code == 200
+        text = client.get("/metrics").text
+    assert "nobody-" not in text and "path-" not in text
+    route = 'route="/v1/models/{name}/predict"'
+    assert f'modelport_requests_total{{model="(unknown)",{route},status="404"}} 25.0' in text
+    assert 'modelport_requests_total{model="",route="unrouted",status="404"} 25.0' in text
+    assert f'modelport_requests_total{{model="adder",{route},status="200"}} 1.0' in text
+    series = [line for line in text.splitlines() if line.startswith("modelport_requests_total{")]
+    assert len(series) == 3, series
+
+
+class _WhereCollected(Collector):
+    """Notes, each time the metrics are collected, whether an event loop runs in the thread."""
+
+    def __init__(self) -> None:
+        self.on_a_loop: list[bool] = []
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            asyncio.get_running_loop()
+            self.on_a_loop.append(True)
+        except RuntimeError:
+            self.on_a_loop.append(False)
+        return iter(())
+
+
+def test_metrics_are_rendered_off_the_event_loop() -> None:
+    """A scrape of many series takes a while; health checks must not wait for it."""
+    app = create_app(ModelSet([_runtime(m.Adder(), "adder")]))
+    watcher = _WhereCollected()
+    app.state.metrics.registry.register(watcher)
+    with app_client(app) as client:
+        assert client.get("/metrics").status_code == 200
+    assert watcher.on_a_loop == [False]
 
 
 def test_an_access_line_per_request_with_its_id(

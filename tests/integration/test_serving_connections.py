@@ -11,6 +11,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 import modelport
 from modelport.formats.native.python_model import PythonModelServable
@@ -76,3 +79,32 @@ def test_streaming_ndjson_and_server_sent_events(server: httpx.Client) -> None:
         'data: {"token":"world"}',
     ]
     assert "event: end" in events.text
+
+
+def _client_address(answer: httpx.Response) -> object:
+    """The client's end (host, port) of the connection ``answer`` came on."""
+    return answer.extensions["network_stream"].get_extra_info("client_addr")
+
+
+def test_an_unforeseen_error_keeps_the_connection_and_the_request_id() -> None:
+    """A bug outside the model (here a route that raises what no handler answers) is answered
+    as any other error, with problem details and the request's id, and the connection stays
+    open: the client's next request on it is answered."""
+
+    async def broken(request: Request) -> Response:
+        return Response({"not": "bytes"})  # type: ignore[arg-type]  # the bug: a dict body
+
+    app = create_app(ModelSet([_runtime(m.Words(), "words")]))
+    app.router.routes.insert(0, Route("/broken", broken))
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        failed = client.get("/broken", headers={"x-request-id": "broken-1"})
+        first = _client_address(failed)
+        assert failed.status_code == 500
+        assert failed.headers["content-type"] == "application/problem+json"
+        assert failed.headers["x-request-id"] == "broken-1"
+        assert failed.json()["title"] == "InternalError"
+        assert "connection" not in failed.headers  # no "close"
+
+        health = client.get("/v2/health/live")
+        assert health.status_code == 200
+        assert _client_address(health) == first, "the server closed the connection"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from modelport.errors import InvalidInput
-from modelport.secrets import SecretNotFound, Secrets, SecretStore, check_name, redact
+from modelport.redaction import redact
+from modelport.secrets import SecretNotFound, Secrets, SecretStore, check_name
 
 
 def _secrets(tmp_path: Path, environ: dict[str, str] | None = None) -> Secrets:

@@ -74,7 +74,7 @@ class LocalBlobStore(BlobStore):
             )
         if target.is_file():
             return target.stat().st_size
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_folders(target.parent, self.root)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         tmp = Path(tmp_name)
         try:
@@ -96,6 +96,20 @@ class LocalBlobStore(BlobStore):
         path = self.path_for(digest)
         path.unlink(missing_ok=True)
         _fsync_dir(path.parent)
+
+
+def _private_folders(folder: Path, root: Path) -> None:
+    """Make ``folder`` and the folders between it and ``root`` (``root`` included), readable
+    by their owner only (0700) where they are new; blobs are 0600, as ``mkstemp`` makes them."""
+    if folder.is_dir():
+        return
+    if folder == root or folder.parent == folder:
+        folder.parent.mkdir(parents=True, exist_ok=True)  # the home: not the registry's own
+    else:
+        _private_folders(folder.parent, root)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is masked by the umask
 
 
 def sha256_file(path: Path) -> str:

@@ -75,12 +75,14 @@ def run(args: argparse.Namespace) -> None:
     from modelport.serving.conventions import Services
     from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
+    from modelport.serving.logs import redact_output
     from modelport.serving.quickstart import curl_line, example_request
     from modelport.serving.sockets import listen
 
     sock = listen(args.host, args.port)  # a port in use is refused before the model loads
     with sock:  # closed however serving ends
         configure_logging(args.log_level, args.log_format)
+        redact_output()  # what the model prints, from its import on
         servable = load_unpacked(args.root, name=args.name)
         options = ServeOptions(
             host=args.host,

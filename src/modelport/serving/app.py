@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,7 +46,8 @@ def create_app(
     metrics = ServerMetrics(models)
 
     async def render_metrics(request: Request) -> Response:
-        return Response(metrics.render(), media_type=metrics.content_type)
+        body = await run_in_threadpool(metrics.render)  # off the loop: health keeps answering
+        return Response(body, media_type=metrics.content_type)
 
     own = convention_routes(models, services)
     routes: list[BaseRoute] = [
@@ -54,7 +56,7 @@ def create_app(
         Route("/metrics", render_metrics, methods=["GET"]),
         *(route for route in own if isinstance(route, Fallback)),  # after every other route
     ]
-    return Starlette(
+    app = Starlette(
         debug=options.debug,
         routes=routes,
         middleware=[
@@ -62,6 +64,8 @@ def create_app(
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
+    app.state.metrics = metrics
+    return app
 
 
 def convention_routes(models: ModelSet, services: Services) -> list[BaseRoute]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from modelport.servable import Servable
 from modelport.serving.app import DEFAULT_MAX_BODY, AppOptions, create_app
 from modelport.serving.conventions import Services
-from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging
+from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging, redact_output
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.server import run_server
@@ -74,6 +74,7 @@ def serve(
     listening = listen(options.host, options.port) if sock is None else sock
     with listening:  # closed however serving ends
         configure_logging(options.log_level, options.log_format)
+        redact_output()
         models = ModelSet(
             [
                 ModelRuntime(

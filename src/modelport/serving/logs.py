@@ -7,6 +7,10 @@ off: ours replaces it). ``--log-level`` sets the level of them all (uvicorn's wa
 above, but everything under ``debug``); ``--log-format json`` writes each record as one JSON
 object: ``time``, ``level``, ``logger``, ``message``, and the fields a record carries
 (``request_id``, ``method``, ``path``, ``status``, ``duration_ms``, ``url``, ``models``).
+
+A secret's value never reaches the log: the handler blanks (``modelport.redaction``) every value
+a model has read out of each record it writes (message, traceback and fields), whichever logger
+wrote it, and :func:`redact_output` does the same for what the model prints.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import orjson
 
 from modelport.errors import InvalidInput
+from modelport.redaction import any_revealed, redact
 
 LogFormat = Literal["text", "json"]
 LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -47,6 +52,56 @@ class ServerHandler(logging.StreamHandler[TextIO]):
         pass
 
 
+class Redacting(logging.Filter):
+    """Blanks the secret values read so far out of a record: its message (formatted here),
+    its traceback (formatted here too) and its string fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any_revealed():
+            return True
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for name in FIELDS:
+            value = record.__dict__.get(name)
+            if isinstance(value, str):
+                record.__dict__[name] = redact(value)
+        return True
+
+
+class RedactingStream:
+    """A text stream that writes to ``target`` with the secret values read so far blanked (what
+    a model prints on stdout or stderr); everything else is the target's."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(redact(text) if any_revealed() else text)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+def redact_output() -> None:
+    """Blank secret values in what this process prints from now on (the serving process
+    calls it before it loads a model)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, RedactingStream):
+            setattr(sys, name, cast(TextIO, RedactingStream(stream)))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record, on one line (a traceback is a field, not more lines)."""
 
@@ -62,7 +117,7 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 entry[name] = value
         if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
+            entry["traceback"] = record.exc_text or self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
 
 
@@ -81,6 +136,7 @@ def configure_logging(level: str | None = None, log_format: str | None = None) -
     chosen = check_format(log_format or "text")
     if handler is None:
         handler = ServerHandler()
+        handler.addFilter(Redacting())
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if chosen == "json" else logging.Formatter(TEXT_FORMAT))
     root.setLevel(number)

@@ -1,7 +1,12 @@
 """Prometheus metrics of a server: requests, latency, errors and rows per model and route; each
 model's identity, readiness and load time; and the standard process, platform and garbage
 collector metrics. No ``_created`` series: they double the series a scrape stores, for a
-timestamp nobody graphs."""
+timestamp nobody graphs.
+
+Label values are bounded by what the server serves, not by what clients send: a model label is
+a served model's name, or ``(unknown)`` for every other name a request gave, and a route label
+is a route's path template, or ``unrouted`` for every path no route answers. So requests for
+random names or paths add no series."""
 
 from __future__ import annotations
 
@@ -43,6 +48,9 @@ def note_rows(count: int) -> None:
         holder.append(count)
 
 
+UNKNOWN_MODEL = "(unknown)"
+"""The model label of requests naming a model the server does not serve."""
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 ROW_BUCKETS = (1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000, 100000)
 
@@ -53,6 +61,8 @@ class ServerMetrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self, models: ModelSet | None = None) -> None:
+        self.models = models
+        self._served: frozenset[str] = frozenset()
         self.registry = CollectorRegistry(auto_describe=True)
         for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.registry.register(standard)  # they hold no state: one each per process
@@ -90,6 +100,8 @@ class ServerMetrics:
     def observe(
         self, *, model: str, route: str, status: int, seconds: float, rows: int | None
     ) -> None:
+        if model and model not in self._served:
+            model = self._model_label(model)
         key = (model, route, status)
         children = self._children.get(key)
         if children is None:
@@ -102,6 +114,13 @@ class ServerMetrics:
         if rows is not None:
             row_counts.observe(rows)
 
+    def _model_label(self, name: str) -> str:
+        """``name`` if a model of that name is served (looked up again, as models may be added
+        after the app is made), else ``UNKNOWN_MODEL``."""
+        if self.models is not None:
+            self._served = frozenset(runtime.name for runtime in self.models.all())
+        return name if name in self._served else UNKNOWN_MODEL
+
     def _make_children(self, model: str, route: str, status: int) -> _Children:
         """The labelled series of one (model, route, status), looked up once and kept."""
         code = str(status)
@@ -113,6 +132,8 @@ class ServerMetrics:
         )
 
     def render(self) -> bytes:
+        """The text exposition format (blocking: the app calls it in a worker thread, so a
+        scrape never holds the event loop)."""
         return generate_latest(self.registry)
 
 

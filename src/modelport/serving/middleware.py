@@ -1,5 +1,5 @@
-"""One pure-ASGI middleware around every request: request id, body size limit, metrics and the
-access log line."""
+"""One pure-ASGI middleware around every request: request id, body size limit, the answer to
+errors nothing else answered, metrics and the access log line."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.errors import PayloadTooLarge
 from modelport.serving.logs import log_request
 from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
+from modelport.serving.problems import answer_unforeseen
 
 REQUEST_ID = "modelport.request_id"
 _UNROUTED = "unrouted"
@@ -20,8 +22,10 @@ _UNROUTED = "unrouted"
 
 class ServingMiddleware:
     """Gives each request an id (kept from ``x-request-id`` when sent, and sent back), refuses
-    bodies over ``max_body_size`` with 413, and records its metrics and access line once it has
-    been answered."""
+    bodies over ``max_body_size`` with 413, answers what a route raised and no handler answered
+    (a bug in a route or a codec) itself, with problem details and the request's id, so the
+    connection stays open for the client's next request, and records its metrics and access line
+    once it has been answered."""
 
     def __init__(self, app: ASGIApp, *, metrics: ServerMetrics, max_body_size: int) -> None:
         self.app = app
@@ -44,12 +48,14 @@ class ServingMiddleware:
         elif scope["method"] in ("POST", "PUT", "PATCH"):
             receive = _counting(receive, self.max_body_size)
         status = 500
+        started_answer = False
         id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_answer = True
                 message["headers"] = [*message.get("headers", []), id_header]
             await send(message)
 
@@ -59,6 +65,11 @@ class ServingMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if started_answer:
+                raise  # half an answer is out: only closing the connection can end it
+            answer = answer_unforeseen(Request(scope), error)
+            await answer(scope, receive, send_with_id)
         finally:
             self.metrics.in_flight.dec()
             REQUEST_ROWS.reset(token)

@@ -19,9 +19,10 @@ from http import HTTPStatus
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from modelport.errors import ModelFailed, ModelportError, ModelTimeout
+from modelport.redaction import redact
 
 __all__ = [
     "EXCEPTION_HANDLERS",
@@ -101,6 +102,16 @@ def answer_error(
     return body(problem)
 
 
+def answer_unforeseen(request: Request, error: BaseException) -> Response:
+    """The answer to what a route raised and no handler answered (the serving middleware's):
+    problem details, logged with the traceback; under ``--debug``, the traceback itself."""
+    answer = answer_error(request, error, problem_json)
+    if not _debug(request):
+        return answer
+    text = redact("".join(traceback.format_exception(error)))
+    return PlainTextResponse(text, status_code=answer.status_code)
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -123,15 +134,13 @@ def _log(request: Request, problem: Problem, *, model_tracebacks: bool) -> None:
     """One line; the traceback of anything unforeseen, and of what lies behind modelport's own
     errors under ``--debug`` (or, with ``model_tracebacks``, behind a model's failure, a
     timeout aside)."""
-    from modelport.secrets import redact  # on error paths only: it reads the settings
-
     error = problem.error
     request_id = request.scope.get("modelport.request_id", "-")
     fields = {"request_id": request_id}
     log.error("request %s: %s: %s", request_id, problem.title, redact(problem.detail), extra=fields)
     if not isinstance(error, ModelportError):
         cause: BaseException | None = error
-    elif request.app.debug or (
+    elif _debug(request) or (
         model_tracebacks and isinstance(error, ModelFailed) and not isinstance(error, ModelTimeout)
     ):
         cause = error.__cause__
@@ -139,6 +148,10 @@ def _log(request: Request, problem: Problem, *, model_tracebacks: bool) -> None:
         cause = None
     if cause is not None:
         log.error("%s", redact("".join(traceback.format_exception(cause))), extra=fields)
+
+
+def _debug(request: Request) -> bool:
+    return bool(getattr(request.scope.get("app"), "debug", False))
 
 
 def _phrase(status: int) -> str:

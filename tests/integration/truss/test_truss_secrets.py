@@ -53,11 +53,12 @@ def test_the_model_gets_the_expanded_config_data_dir_secrets_and_variables(
     }
 
 
-def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_servers_output(
+def test_a_secret_reaches_neither_the_response_nor_the_servers_output(
     client: TestClient, truss_home: Path, tmp_path: Path
 ) -> None:
-    """Everything ``modelport serve`` writes (every logger and handler, uvicorn's too) is read
-    from the process's own stdout and stderr."""
+    """Not in an error, nor in what the model prints or logs. Everything ``modelport serve``
+    writes (every logger and handler, uvicorn's too, the model's print) is read from the
+    process's own stdout and stderr."""
     environ = {
         "MODELPORT_HOME": str(truss_home),
         "MODELPORT_SECRETS_DIR": str(truss_home / "no-secrets-here"),
@@ -67,11 +68,15 @@ def test_a_secret_in_an_error_reaches_neither_the_response_nor_the_servers_outpu
         server.wait_ready("/v1/models/truss-echo")
         answer = httpx.post(f"{base}/v1/models/truss-echo:predict", json={"leak": True})
         own_route = httpx.post(f"{base}/v1/models/truss-echo/predict", json=[{"leak": True}])
+        said = httpx.post(f"{base}/v1/models/truss-echo:predict", json={"say": True})
         server.stop()
         output = server.output()
     assert answer.status_code == 500 and own_route.status_code == 500
     assert SECRET not in answer.text + own_route.text
     assert "the key *** was refused" in output
+    assert said.json() == {"said": True}
+    assert "using the key ***" in output, "what the model prints"
+    assert "logged the key ***" in output, "what the model logs"
     assert SECRET not in output
 
 

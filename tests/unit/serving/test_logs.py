@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from modelport.errors import InvalidInput
+from modelport.secrets import Secrets
 from modelport.serving import logs
 
 
@@ -83,3 +86,46 @@ def test_an_unknown_level_or_format_is_named(
     with pytest.raises(InvalidInput, match=message) as caught:
         logs.configure_logging(level, log_format)
     assert caught.value.field == field
+
+
+def _read_secret(value: str) -> str:
+    """``value`` as a model reads its secret (which notes it for blanking)."""
+    secrets = Secrets(
+        ["token"], secrets_dir=Path("/nonexistent"), store=None, environ={ENV_NAME: value}
+    )
+    return secrets["token"]
+
+
+ENV_NAME = "TRUSS_SECRET_token"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_secret_is_blanked_in_every_record_the_server_writes(
+    capsys: pytest.CaptureFixture[str], log_format: str
+) -> None:
+    """Whichever logger writes it (here the model's own), in the message, the traceback and
+    the fields."""
+    value = _read_secret(f"log-secret-{log_format}-4f1a")
+    logs.configure_logging("info", log_format)
+    model_log = logging.getLogger("some_model.predict")
+    model_log.warning("logging in with %s", value)
+    try:
+        raise RuntimeError(f"refused {value}")
+    except RuntimeError:
+        model_log.exception("failed with %s", value)
+    logs.log_request("GET", f"/v1/models/m?key={value}", 200, 0.001, "r-1")
+    err = capsys.readouterr().err
+    assert value not in err
+    assert "logging in with ***" in err and "failed with ***" in err
+    assert "RuntimeError: refused ***" in err
+    assert "/v1/models/m?key=***" in err
+
+
+def test_what_a_model_prints_is_blanked_too() -> None:
+    value = _read_secret("print-secret-77c2")
+    written = io.StringIO()
+    stream = logs.RedactingStream(written)
+    print("the token is", value, file=stream, flush=True)
+    stream.writelines([f"again {value}\n"])
+    assert written.getvalue() == "the token is ***\nagain ***\n"
+    assert stream.getvalue() == written.getvalue()  # the rest is the target's

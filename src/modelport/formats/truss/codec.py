@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from modelport.errors import MalformedInput, MissingDependency, ModelportError
+from modelport.redaction import redact
 from modelport.serving.problems import Problem
 
 log = logging.getLogger("modelport.formats.truss")
@@ -179,8 +180,6 @@ def truss_error(status: int, message: str, *, client_fault: bool) -> Response:
 def not_ready(name: str, reason: str | None = None) -> Response:
     message = f"Model with name {name} is not ready."
     if reason:
-        from modelport.secrets import redact  # on error paths only: it reads the settings
-
         message += f" {redact(reason)}"
     return truss_error(503, message, client_fault=False)
 
@@ -201,6 +200,4 @@ def truss_body(problem: Problem) -> Response:
 def _log_failure(exc: BaseException, name: str, what: str) -> None:
     cause = exc.__cause__ if isinstance(exc, ModelportError) and exc.__cause__ else exc
     text = "".join(traceback.format_exception(cause))
-    from modelport.secrets import redact
-
     log.error("model %s failed in %s:\n%s", name, what, redact(text))

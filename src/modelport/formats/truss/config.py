@@ -9,6 +9,7 @@ refused with a clear error rather than ignored.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,11 @@ import yaml
 from modelport.errors import ConfigError
 
 CONFIG_FILE = "config.yaml"
+
+_CREDENTIAL = re.compile(
+    r"(^|_)(KEY|APIKEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|CREDENTIALS|AUTH)$"
+)
+"""Names of environment variables that look like credentials."""
 
 DEFAULTS: dict[str, Any] = {
     "model_name": None,
@@ -116,6 +122,16 @@ class TrussConfig:
     @property
     def environment_variables(self) -> dict[str, str]:
         return {str(k): str(v) for k, v in self.expanded["environment_variables"].items()}
+
+    @property
+    def credential_variables(self) -> list[str]:
+        """The ``environment_variables`` with a value whose names say they hold a credential
+        (``HF_TOKEN``, ``OPENAI_API_KEY``, ``DB_PASSWORD``...): their values are packaged."""
+        return [
+            name
+            for name, value in self.environment_variables.items()
+            if value and _CREDENTIAL.search(name.upper())
+        ]
 
     @property
     def predict_concurrency(self) -> int:

@@ -109,6 +109,8 @@ class TrussFormat(ModelFormat):
         if config.pasted_secrets:
             files[f"src/{CONFIG_FILE}"] = str(_write_blanked_config(config, out_dir))
             notes.append(_pasted_secrets_warning(config.pasted_secrets))
+        if config.credential_variables:
+            notes.append(_credential_variables_warning(config.credential_variables))
         return BuildOutput(
             entry_point=f"{config.model_file.relative_to(layout.root)}:{config.model_class_name}",
             signature=Signature.free().to_dict(),
@@ -206,6 +208,20 @@ def _pasted_secrets_warning(names: tuple[str, ...]) -> str:
         "(the packaged config.yaml has null), as secrets are read only where the model is "
         f"served: run `modelport secret set {names[0]}`, set {ENV_PREFIX}{names[0]}, or write "
         "a file of that name in MODELPORT_SECRETS_DIR, and remove the value from config.yaml"
+    )
+
+
+def _credential_variables_warning(names: list[str]) -> str:
+    listed = ", ".join(repr(name) for name in names)
+    what = (
+        f"environment variable {listed}, which looks like a credential; its value is"
+        if len(names) == 1
+        else f"environment variables {listed}, which look like credentials; their values are"
+    )
+    return (
+        f"warning: config.yaml sets {what} packaged in the artifact for anyone who can read it: "
+        f"declare each under `secrets:` instead (`{names[0]}: null`), read it in the model as "
+        f"`secrets['{names[0]}']`, and run `modelport secret set {names[0]}` where it is served"
     )
 
 

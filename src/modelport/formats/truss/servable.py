@@ -31,8 +31,9 @@ from modelport.batch import Batch
 from modelport.errors import ConfigError, ModelFailed, ModelportError
 from modelport.formats.truss.config import TrussConfig
 from modelport.formats.truss.hooks import Hook, init_arguments
+from modelport.redaction import redact
 from modelport.schema import Signature
-from modelport.secrets import Secrets, redact
+from modelport.secrets import Secrets
 from modelport.servable import ModelCalls, Servable
 from modelport.settings import get_settings
 

@@ -15,6 +15,7 @@ with :data:`HEAD_REVISION` by one SELECT, and alembic is imported only when they
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -39,8 +40,11 @@ WRITE = {"modelport_begin": "BEGIN IMMEDIATE"}
 
 
 def create_sqlite_engine(path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sa.Engine:
-    """An engine on the SQLite file ``path`` (created, with its folder, if missing)."""
+    """An engine on the SQLite file ``path`` (created, with its folder, if missing: the file
+    readable by its owner only, 0600, as SQLite's journal files beside it then are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout})
 
     @sa.event.listens_for(engine, "connect")

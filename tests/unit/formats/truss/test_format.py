@@ -96,3 +96,44 @@ def test_python_version_is_only_noted_when_it_differs_from_the_builds(
     )
     assert (note in output.notes) is noted
     assert not [line for line in output.notes if "python_version" in line and not noted]
+
+
+def test_environment_variables_that_look_like_credentials_are_warned_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "HF_TOKEN",
+        "openai_api_key",
+        "DB_PASSWORD",
+        "GREETING",
+        "KEYBOARD",
+        "EMPTY_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)  # the build step sets them in this process
+    root = _truss(
+        tmp_path / "demo",
+        "model_name: demo\nenvironment_variables:\n"
+        "  HF_TOKEN: hf_abc\n  openai_api_key: sk-1\n  DB_PASSWORD: pw\n"
+        "  GREETING: hello\n  KEYBOARD: us\n  EMPTY_TOKEN: ''\n",
+    )
+    adapter = TrussFormat()
+    output = adapter.build_step(adapter.layout(root), tmp_path / "out")
+    (warning,) = [note for note in output.notes if "credential" in note]
+    assert warning.startswith(
+        "warning: config.yaml sets environment variables 'HF_TOKEN', 'openai_api_key', "
+        "'DB_PASSWORD', which look like credentials; their values are packaged in the artifact"
+    )
+    assert "under `secrets:`" in warning and "modelport secret set HF_TOKEN" in warning
+    assert "hf_abc" not in warning
+    for name in ("GREETING", "KEYBOARD", "EMPTY_TOKEN"):
+        assert name not in warning
+
+
+def test_a_truss_without_credential_variables_gets_no_such_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GREETING", raising=False)
+    root = _truss(tmp_path / "demo", "model_name: demo\nenvironment_variables: {GREETING: hi}\n")
+    adapter = TrussFormat()
+    output = adapter.build_step(adapter.layout(root), tmp_path / "out")
+    assert not [note for note in output.notes if "credential" in note]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -383,3 +385,24 @@ def test_a_whole_model_goes_with_its_versions_aliases_and_blobs(
     store.delete_model(name="wine", with_versions=True)
     with pytest.raises(NotFound, match="missing"):
         store.artifact_path(first)  # the last version using it gone, the blob went too
+
+
+def test_the_database_and_the_blob_folder_are_the_owners_only(tmp_path: Path) -> None:
+    """What a registry holds (artifacts, their code and weights, the versions' records) is
+    readable by the user who keeps it, whatever the umask says of other files."""
+    previous = os.umask(0o022)
+    try:
+        settings = Settings(home=tmp_path / "home")
+        with open_store(f"sqlite:///{tmp_path / 'db' / 'registry.db'}", settings=settings) as store:
+            version, _ = register(store, tmp_path, "private")
+    finally:
+        os.umask(previous)
+
+    database = tmp_path / "db" / "registry.db"
+    for file in (database, *database.parent.glob("registry.db-*")):
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    blob = settings.blobs_dir / "sha256" / version.digest.removeprefix("sha256:")[:2]
+    for folder in (settings.blobs_dir, settings.blobs_dir / "sha256", blob):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    for file in blob.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file

@@ -1,3 +1,4 @@
+import logging
 import os
 
 
@@ -12,6 +13,10 @@ class Model:
         self._words = (self._data_dir / "words.txt").read_text().split()
 
     def predict(self, model_input):
+        if model_input.get("say"):  # a model that prints and logs its secret
+            print(f"using the key {self._secrets['api_key']}", flush=True)
+            logging.getLogger(__name__).warning("logged the key %s", self._secrets["api_key"])
+            return {"said": True}
         if model_input.get("leak"):
             raise RuntimeError(f"the key {self._secrets['api_key']} was refused")
         if model_input.get("undeclared"):
