@@ -10,6 +10,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import orjson
@@ -21,6 +22,7 @@ import pytest
 from modelport.codecs.v2_bodies import HEADER_LENGTH
 from modelport.testing.server import free_port
 
+ARROW = "application/vnd.apache.arrow.stream"
 MEMORY_CAP = 1536 * 1024**2
 """The server's address space: room to serve, far from the gigabytes these bodies declare."""
 
@@ -41,27 +43,27 @@ from modelport.serving.runtime import ModelRuntime
 
 
 class Anything(modelport.Model):
-    def predict(self, batch):
+    def predict(self, batch: dict) -> dict:
         return batch
 
 
 free = Signature(strict=False, free_form=True)
 runtime = ModelRuntime(PythonModelServable(Anything(), name="anything", signature=free))
 runtime.load()
-app = create_app(ModelSet([runtime]), AppOptions())  # the defaults: 100 MiB, 1,000,000 rows
+limits = [int(value) for value in sys.argv[3:]]  # none: the defaults (100 MiB, 1,000,000 rows)
+options = AppOptions(max_body_size=limits[0], max_rows=limits[1]) if limits else AppOptions()
+app = create_app(ModelSet([runtime]), options)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    script = tmp_path_factory.mktemp("capped") / "server.py"
-    script.write_text(SERVER)
+Server = tuple[str, "subprocess.Popen[bytes]"]
+
+
+def _capped_server(script: Path, *limits: int) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(script), str(port), str(MEMORY_CAP)],
+        [sys.executable, str(script), str(port), str(MEMORY_CAP), *map(str, limits)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -81,7 +83,19 @@ def server(
         process.wait(timeout=30)
 
 
-def _still_serving(server: tuple[str, subprocess.Popen[bytes]]) -> None:
+@pytest.fixture(scope="module")
+def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("capped") / "server.py"
+    path.write_text(SERVER)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(script: Path) -> Iterator[Server]:
+    yield from _capped_server(script)
+
+
+def _still_serving(server: Server) -> None:
     base, process = server
     assert process.poll() is None
     assert httpx.get(f"{base}/v2/health/live", timeout=10).status_code == 200
@@ -92,7 +106,7 @@ def _post(base: str, path: str, content: bytes, headers: dict[str, str]) -> http
 
 
 def test_a_bytes_tensor_declaring_half_a_billion_elements_is_refused_before_allocating(
-    server: tuple[str, subprocess.Popen[bytes]],
+    server: Server,
 ) -> None:
     header = orjson.dumps(
         {
@@ -117,7 +131,7 @@ def test_a_bytes_tensor_declaring_half_a_billion_elements_is_refused_before_allo
 
 
 def test_gzip_inflating_past_max_body_size_is_413(
-    server: tuple[str, subprocess.Popen[bytes]],
+    server: Server,
 ) -> None:
     deflater = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
     chunks = [deflater.compress(b'{"inputs": [], "pad": "')]
@@ -132,18 +146,18 @@ def test_gzip_inflating_past_max_body_size_is_413(
     _still_serving(server)
 
 
-def _hundred_million_rows(kind: str) -> bytes:
-    """100 batches of the same million zeros: a few hundred KB declaring 800 MB."""
+def _hundred_million_rows(kind: str, hundreds: int = 1) -> bytes:
+    """100 batches of the same million zeros (per hundred): a few hundred KB declaring 800 MB."""
     batch = pa.table({"x": pa.array([0] * 1_000_000, pa.int64())})
     sink = io.BytesIO()
     if kind == "parquet":
         with pq.ParquetWriter(sink, batch.schema) as parquet:
-            for _ in range(100):
+            for _ in range(100 * hundreds):
                 parquet.write_table(batch)
     else:
         options = ipc.IpcWriteOptions(compression="zstd")
         with ipc.new_stream(sink, batch.schema, options=options) as stream:
-            for _ in range(100):
+            for _ in range(100 * hundreds):
                 stream.write_table(batch)
     return sink.getvalue()
 
@@ -156,7 +170,7 @@ def _hundred_million_rows(kind: str) -> bytes:
     ],
 )
 def test_a_small_file_of_a_hundred_million_rows_is_413_naming_max_rows(
-    server: tuple[str, subprocess.Popen[bytes]], kind: str, media_type: str
+    server: Server, kind: str, media_type: str
 ) -> None:
     body = _hundred_million_rows(kind)
     assert len(body) < 3 * 1024**2
@@ -166,6 +180,17 @@ def test_a_small_file_of_a_hundred_million_rows_is_413_naming_max_rows(
     assert "100,000,000 rows" in detail
     assert "--max-rows" in detail
     _still_serving(server)
+
+
+def test_memory_arrow_cannot_get_is_413_and_the_server_stays_up(script: Path) -> None:
+    """With limits raised past what the server's memory holds, Arrow's failed allocation is a
+    413 (not a 500), and the next request is served."""
+    body = _hundred_million_rows("arrow", hundreds=2)  # 1.6 GB: more than the cap
+    for server in _capped_server(script, 10**9, 10**9):
+        answer = _post(server[0], "/v1/models/anything/predict", body, {"content-type": ARROW})
+        assert answer.status_code == 413, answer.text[:500]
+        assert "more memory than the server has" in answer.json()["detail"]
+        _still_serving(server)
 
 
 def test_the_cap_is_real() -> None:
