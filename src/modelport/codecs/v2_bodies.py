@@ -32,8 +32,9 @@ HEADER_LENGTH = "Inference-Header-Content-Length"
 
 
 _NUMPY_JSON = orjson.OPT_SERIALIZE_NUMPY
-MAX_DIMENSIONS = 64
-"""The most dimensions a tensor may have (numpy's limit)."""
+MAX_DIMENSIONS = 32
+"""The most dimensions a tensor may have: numpy 1's limit (numpy 2's is 64), so that a model
+environment with either refuses the same shapes."""
 
 
 @dataclass(frozen=True, slots=True)
