@@ -36,3 +36,12 @@ class Columns:
 
 Decoded = Rows | Columns | pa.Table
 """Any decoded body: rows, columns, or an Arrow table."""
+
+
+def row_count(decoded: Decoded) -> int:
+    """How many rows a decoded body holds (columns of unequal length: the longest)."""
+    if isinstance(decoded, Rows):
+        return len(decoded.values)
+    if isinstance(decoded, Columns):
+        return max((len(values) for values in decoded.values.values()), default=0)
+    return int(decoded.num_rows)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelport.batch import Batch
-from modelport.decoded import Columns, Decoded, Rows
+from modelport.decoded import Columns, Decoded, Rows, row_count
 from modelport.errors import InvalidInput
 from modelport.schema import Signature, to_numpy_dtype
 from modelport.tables import json_column, numpy_to_array, rows_to_table
@@ -52,7 +52,13 @@ class InputValidator:
         return None if self.free_form or not self.typed else self.schema
 
     def validate(self, decoded: Decoded) -> Batch:
-        """The batch ``decoded`` makes for this model; InvalidInput naming the field otherwise."""
+        """The batch ``decoded`` makes for this model; InvalidInput naming the field otherwise
+        (an empty batch too: the model is never called on no rows)."""
+        if row_count(decoded) == 0:
+            raise InvalidInput(
+                "the request holds no rows",
+                hint="send at least one row (a model is not called on an empty batch)",
+            )
         if not self.typed:
             return self._as_sent(decoded)
         if isinstance(decoded, Rows):
@@ -116,6 +122,8 @@ class InputValidator:
             return np.array(values, dtype=self.matrix_dtype)  # only nulls, in nullable floats
         if found.dtype == self.matrix_dtype:
             return found
+        if self.matrix_dtype.kind == "f":
+            return _narrow_floats(found, self.matrix_dtype, "a value")
         if self.matrix_dtype.kind in "iu" and not np.can_cast(found, self.matrix_dtype, "safe"):
             info = np.iinfo(self.matrix_dtype)
             if found.min(initial=0) < info.min or found.max(initial=0) > info.max:
@@ -247,6 +255,8 @@ class InputValidator:
                 f"input {field.name!r} should be {field.type}, got booleans", field=field.name
             )
         if np.can_cast(values.dtype, expected, "same_kind") or values.dtype.kind in "iu":
+            if expected.kind == "f":
+                return _narrow_floats(values, expected, f"input {field.name!r}", field.name)
             return values.astype(expected)
         raise InvalidInput(
             f"input {field.name!r} should be {field.type}, got {values.dtype}", field=field.name
@@ -269,6 +279,22 @@ class InputValidator:
                 )
             columns.append(_cast(column, field))
         return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
+
+
+def _narrow_floats(
+    values: np.ndarray, dtype: np.dtype, what: str, field: str | None = None
+) -> np.ndarray:
+    """``values`` as floats of ``dtype``; a finite value too large for it (which would turn into
+    an infinity, float16's largest being 65504) is refused."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        narrowed = values.astype(dtype)
+    if narrowed.dtype.kind == "f" and not np.all(np.isfinite(narrowed) | ~np.isfinite(values)):
+        raise InvalidInput(
+            f"{what} is outside the range of {dtype}",
+            hint=f"send values within ±{float(np.finfo(dtype).max):g}",
+            field=field,
+        )
+    return narrowed
 
 
 def _holds_booleans(values: list[list[Any]]) -> bool:

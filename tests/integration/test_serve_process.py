@@ -133,15 +133,21 @@ def test_serve_becomes_a_serving_process_without_cli_or_registry_code(
 ) -> None:
     """`modelport serve` resolves the model, then becomes `python -m modelport.serving` (same
     pid, so signals sent to serve reach the server): no compiled module of the command line's
-    settings (pydantic) or registry (SQLAlchemy) is loaded in the process answering requests."""
-    with serving(home, "demo", tmp_path) as server:
+    settings (pydantic) or registry (SQLAlchemy) is loaded in the process answering requests;
+    the serving options reach it (``--max-rows``)."""
+    environ = {"MODELPORT_HOME": str(home)}
+    limited = ("--max-rows", "2")
+    with start_server("demo", log_dir=tmp_path, env=environ, serve_options=limited) as server:
         process, base = server.process, server.url
-        server.wait_ready()
         answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
         assert answer.json() == [{"waited": 0.0}]
+        many = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}] * 3, timeout=10)
+        assert many.status_code == 413
+        assert "--max-rows" in many.json()["detail"]
         argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
         loaded = Path(f"/proc/{process.pid}/maps").read_text()
     assert argv[1:3] == [b"-m", b"modelport.serving"]
+    assert b"--max-rows" in argv
     assert Path(argv[3].decode()).parent == home / "unpacked"  # the artifact, unpacked once
     assert "/pydantic_core/" not in loaded
     assert "/sqlalchemy/" not in loaded

@@ -34,8 +34,14 @@ def serve(
         float | None, typer.Option("--timeout", help="Seconds a prediction may take (504 after).")
     ] = None,
     max_body_size: Annotated[
-        int, typer.Option("--max-body-size", help="Largest request body in bytes (413 above).")
+        int,
+        typer.Option(
+            "--max-body-size", help="Largest request body in bytes, inflated too (413 above)."
+        ),
     ] = 100 * 1024**2,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Most rows one request may hold (413 above).")
+    ] = 1_000_000,
     threads: Annotated[
         int, typer.Option("--threads", help="Threads running synchronous predict calls.")
     ] = 4,
@@ -91,6 +97,7 @@ def serve(
             threads=threads,
             timeout=timeout,
             max_body_size=max_body_size,
+            max_rows=max_rows,
             debug=STATE.debug,
             log_level=log_level,
             log_format=chosen_format,
@@ -109,7 +116,8 @@ def serve(
         raise typer.BadParameter("give exactly one TARGET (several only with --deepaas)")
     server = [
         *("--host", host, "--port", str(port), "--threads", str(threads)),
-        *("--max-body-size", str(max_body_size), "--log-level", log_level),
+        *("--max-body-size", str(max_body_size), "--max-rows", str(max_rows)),
+        *("--log-level", log_level),
         *("--log-format", log_format),
         *(("--timeout", repr(timeout)) if timeout is not None else ()),
     ]
@@ -136,6 +144,7 @@ SERVING_OPTIONS = (
     "--port",
     "--timeout",
     "--max-body-size",
+    "--max-rows",
     "--threads",
     "--log-level",
     "--log-format",

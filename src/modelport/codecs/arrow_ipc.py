@@ -1,28 +1,59 @@
-"""Arrow IPC streams, Arrow IPC files and Parquet files to and from Arrow tables."""
+"""Arrow IPC streams, Arrow IPC files and Parquet files to and from Arrow tables.
+
+Decoding reads batch by batch (row group by row group for Parquet) and stops as soon as the
+table outgrows the request's :class:`~modelport.codecs.limits.DecodeLimits`: a small compressed
+file can declare gigabytes.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from modelport.errors import MalformedInput
+from modelport.codecs.arrow_sizes import declared_sizes
+from modelport.codecs.limits import UNLIMITED, DecodeLimits
+from modelport.errors import InvalidInput, MalformedInput, PayloadTooLarge
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 ARROW_FILE = "application/vnd.apache.arrow.file"
 PARQUET = "application/vnd.apache.parquet"
 
 
-def decode_arrow(body: bytes) -> pa.Table:
-    """An Arrow IPC stream body as a table; a 400 with Arrow's reason when it is not one."""
+@contextmanager
+def arrow_errors(what: str, hint: str) -> Iterator[None]:
+    """Arrow's errors while reading a body, as 4xx answers naming ``what`` was read."""
     try:
-        with ipc.open_stream(pa.py_buffer(body)) as reader:
-            return reader.read_all()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise MalformedInput(
-            f"malformed Arrow IPC stream: {exc}",
-            hint=f"send the bytes of an Arrow IPC stream ({ARROW_STREAM})",
-        ) from exc
+        yield
+    except pa.ArrowMemoryError as exc:
+        raise PayloadTooLarge(
+            f"the {what} needs more memory than the server has: {exc}",
+            hint="send fewer rows per request",
+        ) from None
+    except pa.ArrowNotImplementedError as exc:
+        raise InvalidInput(
+            f"the {what} uses what this server cannot read: {exc}",
+            hint="send plain types, uncompressed or compressed with zstd or lz4",
+        ) from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError, OSError, ValueError) as exc:
+        raise MalformedInput(f"malformed {what}: {exc}", hint=hint) from None
+
+
+def _check_declared(body: bytes, limits: DecodeLimits) -> None:
+    declared = declared_sizes(body)
+    limits.check_rows(declared.rows)
+    limits.check_decoded(declared.nbytes)
+
+
+def decode_arrow(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
+    """An Arrow IPC stream body as a table; a 400 with Arrow's reason when it is not one."""
+    _check_declared(body, limits)
+    hint = f"send the bytes of an Arrow IPC stream ({ARROW_STREAM})"
+    with arrow_errors("Arrow IPC stream", hint), ipc.open_stream(pa.py_buffer(body)) as reader:
+        return limits.collect(reader, reader.schema)
 
 
 def encode_arrow(table: pa.Table) -> bytes:
@@ -32,16 +63,13 @@ def encode_arrow(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def decode_arrow_file(body: bytes) -> pa.Table:
+def decode_arrow_file(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
     """An Arrow IPC file body as a table; a 400 with Arrow's reason when it is not one."""
-    try:
-        with ipc.open_file(pa.py_buffer(body)) as reader:
-            return reader.read_all()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise MalformedInput(
-            f"malformed Arrow IPC file: {exc}",
-            hint=f"send the bytes of a whole Arrow IPC file ({ARROW_FILE})",
-        ) from exc
+    _check_declared(body, limits)
+    hint = f"send the bytes of a whole Arrow IPC file ({ARROW_FILE})"
+    with arrow_errors("Arrow IPC file", hint), ipc.open_file(pa.py_buffer(body)) as reader:
+        batches = _each(reader.num_record_batches, reader.get_batch)
+        return limits.collect(batches, reader.schema)
 
 
 def encode_arrow_file(table: pa.Table) -> bytes:
@@ -51,10 +79,24 @@ def encode_arrow_file(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def decode_parquet(body: bytes) -> pa.Table:
-    try:
-        return pq.read_table(pa.BufferReader(body))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise MalformedInput(
-            f"malformed Parquet file: {exc}", hint=f"send a whole Parquet file ({PARQUET})"
-        ) from exc
+def decode_parquet(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
+    """A Parquet file body as a table; its declared row count is checked before reading."""
+    with arrow_errors("Parquet file", f"send a whole Parquet file ({PARQUET})"):
+        parquet = pq.ParquetFile(pa.BufferReader(body))
+        meta = parquet.metadata
+        limits.check_rows(meta.num_rows)
+        limits.check_decoded(
+            sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        )
+        return limits.collect(
+            _each(parquet.num_row_groups, parquet.read_row_group), parquet.schema_arrow
+        )
+
+
+def _each(count: int, get: Callable[[int], pa.Table | pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for index in range(count):
+        item = get(index)
+        if isinstance(item, pa.Table):
+            yield from item.to_batches()
+        else:
+            yield item

@@ -1,19 +1,19 @@
-"""Compressed request bodies (``Content-Encoding: gzip`` or ``deflate``), inflated within a
-bound."""
+"""Compressed request bodies (``Content-Encoding: gzip`` or ``deflate``), inflated within the
+server's body limit (``--max-body-size`` bounds the inflated body as it bounds a plain one)."""
 
 from __future__ import annotations
 
 import zlib
 
+from modelport.codecs.limits import DEFAULT_MAX_BODY
 from modelport.errors import MalformedInput, PayloadTooLarge, UnsupportedMediaType
 
-MAX_INFLATED = 1024**3
-"""The largest body a compressed request may inflate to."""
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
-def inflate(body: bytes, encoding: str | None) -> bytes:
-    """The body, decompressed when tritonclient sent it gzip- or deflate-compressed."""
+def inflate(body: bytes, encoding: str | None, *, limit: int = DEFAULT_MAX_BODY) -> bytes:
+    """The body, decompressed when tritonclient sent it gzip- or deflate-compressed; 413 when
+    it inflates to over ``limit`` bytes (never holding more than that)."""
     if encoding is None or encoding == "identity":
         return body
     if encoding not in _WBITS:
@@ -24,11 +24,15 @@ def inflate(body: bytes, encoding: str | None) -> bytes:
         )
     inflater = zlib.decompressobj(_WBITS[encoding])
     try:
-        inflated = inflater.decompress(body, MAX_INFLATED)
+        inflated = inflater.decompress(body, limit + 1)
     except zlib.error as exc:
         raise MalformedInput(
             f"the {encoding} body is corrupt: {exc}", field="Content-Encoding"
         ) from None
-    if inflater.unconsumed_tail:
-        raise PayloadTooLarge(f"the request body inflates to over {MAX_INFLATED:,} bytes")
+    if len(inflated) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(
+            f"the request body inflates to over the limit of {limit:,} bytes",
+            hint="send fewer rows per request, or start the server with a larger --max-body-size",
+            field="Content-Encoding",
+        )
     return inflated

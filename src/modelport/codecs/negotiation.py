@@ -19,7 +19,8 @@ from modelport.codecs.arrow_ipc import (
 )
 from modelport.codecs.csv import CSV, decode_csv, encode_csv
 from modelport.codecs.json_frames import decode_json, encode_records, may_hold_booleans, parse_json
-from modelport.decoded import Decoded
+from modelport.codecs.limits import UNLIMITED, DecodeLimits
+from modelport.decoded import Decoded, row_count
 from modelport.errors import NotAcceptable, UnsupportedMediaType
 
 JSON = "application/json"
@@ -59,22 +60,29 @@ def decode_json_body(body: bytes, *, orient: str | None = None) -> Decoded:
 
 
 def decode_rows(
-    body: bytes, media: MediaType, *, orient: str | None, schema: pa.Schema | None
+    body: bytes,
+    media: MediaType,
+    *,
+    orient: str | None,
+    schema: pa.Schema | None,
+    limits: DecodeLimits = UNLIMITED,
 ) -> Decoded:
     """The rows of a body of any row format, by its media type: JSON (``orient``, or the
     media type's ``format`` parameter, picks pandas' orient), CSV (typed by ``schema`` when
-    given), Arrow IPC stream or file, Parquet."""
+    given), Arrow IPC stream or file, Parquet; within ``limits`` (413 past them)."""
     if is_json(media.essence) or media.essence == FORM:
         orient = orient or media.params.get("format")
-        return decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
+        decoded = decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
+        limits.check_rows(row_count(decoded))
+        return decoded
     if media.essence == ARROW_STREAM:
-        return decode_arrow(body)
+        return decode_arrow(body, limits)
     if media.essence == ARROW_FILE:
-        return decode_arrow_file(body)
+        return decode_arrow_file(body, limits)
     if media.essence == CSV:
-        return decode_csv(body, schema=schema)
+        return decode_csv(body, schema=schema, limits=limits)
     if media.essence == PARQUET:
-        return decode_parquet(body)
+        return decode_parquet(body, limits)
     raise UnsupportedMediaType(
         f"cannot read a {media.essence} body",
         hint=f"send one of: {', '.join(ROW_BODIES)}",

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from modelport.codecs.limits import UNLIMITED, DecodeLimits
 from modelport.codecs.v2_data import (
     DTYPES,
     Tensor,
@@ -31,6 +32,9 @@ HEADER_LENGTH = "Inference-Header-Content-Length"
 
 
 _NUMPY_JSON = orjson.OPT_SERIALIZE_NUMPY
+MAX_DIMENSIONS = 32
+"""The most dimensions a tensor may have: numpy 1's limit (numpy 2's is 64), so that a model
+environment with either refuses the same shapes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +60,12 @@ class InferenceRequest:
 # --- requests --------------------------------------------------------------------------------
 
 
-def decode_request(body: bytes, header_length: str | int | None = None) -> InferenceRequest:
-    """A request body (JSON, or JSON plus binary tensors when ``header_length`` is given)."""
+def decode_request(
+    body: bytes, header_length: str | int | None = None, limits: DecodeLimits = UNLIMITED
+) -> InferenceRequest:
+    """A request body (JSON, or JSON plus binary tensors when ``header_length`` is given);
+    each tensor's declared shape is checked against ``limits`` and the data present before any
+    of it is decoded."""
     header, binary = split_body(body, header_length)
     value = _parse(header)
     if not isinstance(value, dict):
@@ -70,7 +78,7 @@ def decode_request(body: bytes, header_length: str | int | None = None) -> Infer
             field="inputs",
         )
     parameters = _parameters(value.get("parameters"), "parameters")
-    inputs = _decode_inputs(raw_inputs, memoryview(binary))
+    inputs = _decode_inputs(raw_inputs, memoryview(binary), limits)
     request_id = value.get("id")
     if request_id is not None and not isinstance(request_id, str):
         raise InvalidInput("the request id must be a string", field="id")
@@ -107,7 +115,9 @@ def _parse(header: bytes) -> Any:
         raise MalformedInput(f"malformed JSON: {exc}", hint="send a valid JSON body") from exc
 
 
-def _decode_inputs(raw_inputs: list[Any], binary: memoryview) -> tuple[Tensor, ...]:
+def _decode_inputs(
+    raw_inputs: list[Any], binary: memoryview, limits: DecodeLimits
+) -> tuple[Tensor, ...]:
     inputs: list[Tensor] = []
     offset = 0
     for index, raw in enumerate(raw_inputs):
@@ -118,6 +128,8 @@ def _decode_inputs(raw_inputs: list[Any], binary: memoryview) -> tuple[Tensor, .
             raise InvalidInput(f"input {index} has no name", field=f"inputs[{index}].name")
         datatype = _datatype(raw.get("datatype"), name)
         shape = _shape(raw.get("shape"), name)
+        if shape:
+            limits.check_rows(shape[0])
         size = _parameters(raw.get("parameters"), name).get("binary_data_size")
         if size is None:
             if "data" not in raw:
@@ -161,6 +173,12 @@ def _shape(value: Any, name: str) -> tuple[int, ...]:
     if isinstance(value, list) and all(
         isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value
     ):
+        if len(value) > MAX_DIMENSIONS:
+            raise InvalidInput(
+                f"input {name!r} has {len(value)} dimensions, over the limit of {MAX_DIMENSIONS}",
+                hint="give the shape as a list of sizes, batch first, e.g. [2, 4]",
+                field=name,
+            )
         return tuple(value)
     raise InvalidInput(
         f"input {name!r} has shape {value!r}",

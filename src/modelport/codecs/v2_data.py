@@ -98,7 +98,24 @@ def _numbers(name: str, datatype: str, data: list[Any]) -> np.ndarray:
         info = np.iinfo(dtype)
         if found.min() < info.min or found.max() > info.max:
             raise InvalidInput(f"input {name!r} has a value outside {datatype}", field=name)
+    if dtype.kind == "f" and found.dtype.itemsize > dtype.itemsize:
+        return _narrow_floats(name, datatype, found)
     return found.astype(dtype, copy=False)
+
+
+def _narrow_floats(name: str, datatype: str, found: np.ndarray) -> np.ndarray:
+    """Floats cast to a narrower float type; a value too large for it (which would become an
+    infinity) is refused, naming the type's largest value."""
+    dtype = DTYPES[datatype]
+    with np.errstate(over="ignore"):
+        narrowed = found.astype(dtype)
+    if not np.all(np.isfinite(narrowed) | ~np.isfinite(found)):
+        raise InvalidInput(
+            f"input {name!r} has a value outside {datatype}",
+            hint=f"send values within ±{float(np.finfo(dtype).max):g}",
+            field=name,
+        )
+    return narrowed
 
 
 def _whole_numbers(name: str, datatype: str, data: list[Any], found: np.ndarray) -> np.ndarray:
@@ -168,6 +185,13 @@ def decode_binary_data(name: str, datatype: str, shape: Sequence[int], raw: Any)
 
 def _bytes_elements(name: str, raw: Any, count: int) -> np.ndarray:
     view = memoryview(raw)
+    if count * _LENGTH.size > len(view):  # before allocating: each element takes 4 bytes or more
+        raise InvalidInput(
+            f"input {name!r} declares {count:,} BYTES elements; its {len(view):,} bytes of "
+            f"binary data hold at most {len(view) // _LENGTH.size:,}",
+            hint="give the shape of the elements sent (4-byte length, then the bytes, each)",
+            field=name,
+        )
     elements = np.empty(count, dtype=object)
     offset, end = 0, len(view)
     for index in range(count):

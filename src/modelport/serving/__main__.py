@@ -30,6 +30,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--timeout", type=float, help="seconds a prediction may take")
     parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
+    parser.add_argument("--max-rows", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--debug", action="store_true", help="tracebacks in errors")
     parser.add_argument("--log-level", choices=LEVELS, default=DEFAULT_LEVEL)
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> None:
             threads=args.threads,
             timeout=args.timeout,
             max_body_size=args.max_body_size,
+            max_rows=args.max_rows,
             debug=args.debug,
             log_level=args.log_level,
             log_format=args.log_format,

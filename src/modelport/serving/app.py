@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
 from modelport.errors import ConfigError
 from modelport.serving.conventions import Services, convention
 from modelport.serving.fallback import Fallback
@@ -21,8 +22,6 @@ from modelport.serving.middleware import ServingMiddleware
 from modelport.serving.models import ModelSet
 from modelport.serving.problems import EXCEPTION_HANDLERS
 from modelport.serving.protocols import docs, kserve_v1, native, v2
-
-DEFAULT_MAX_BODY = 100 * 1024**2
 
 GENERIC_PROTOCOLS = (v2, native, kserve_v1, docs)
 """Each module's ``routes(models)``, in matching order, after the conventions' own routes. Where
@@ -33,6 +32,9 @@ others on."""
 @dataclass(frozen=True)
 class AppOptions:
     max_body_size: int = DEFAULT_MAX_BODY
+    """The largest request body, before and after inflating (413 above)."""
+    max_rows: int = DEFAULT_MAX_ROWS
+    """The most rows one request may hold or declare (413 above)."""
     debug: bool = False
     """Tracebacks in the answers to unforeseen errors, and in the log for every server error."""
 
@@ -60,7 +62,12 @@ def create_app(
         debug=options.debug,
         routes=routes,
         middleware=[
-            Middleware(ServingMiddleware, metrics=metrics, max_body_size=options.max_body_size)
+            Middleware(
+                ServingMiddleware,
+                metrics=metrics,
+                max_body_size=options.max_body_size,
+                max_rows=options.max_rows,
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -12,8 +12,9 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
 from modelport.servable import Servable
-from modelport.serving.app import DEFAULT_MAX_BODY, AppOptions, create_app
+from modelport.serving.app import AppOptions, create_app
 from modelport.serving.conventions import Services
 from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging, redact_output
 from modelport.serving.models import ModelSet
@@ -33,6 +34,9 @@ class ServeOptions:
     timeout: float | None = None
     """Seconds a prediction may take (504 after)."""
     max_body_size: int = DEFAULT_MAX_BODY
+    """The largest request body in bytes, before and after inflating (413 above)."""
+    max_rows: int = DEFAULT_MAX_ROWS
+    """The most rows one request may hold or declare (413 above)."""
     debug: bool = False
     """Tracebacks of server errors in the log (and of unforeseen ones in the answers)."""
     log_level: str = DEFAULT_LEVEL
@@ -87,9 +91,10 @@ def serve(
                 for one in served
             ]
         )
-        app = create_app(
-            models, AppOptions(max_body_size=options.max_body_size, debug=options.debug), services
+        limits = AppOptions(
+            max_body_size=options.max_body_size, max_rows=options.max_rows, debug=options.debug
         )
+        app = create_app(models, limits, services)
         for line in banner:
             if options.log_format == "json":
                 log.info("%s", line)

@@ -1,5 +1,6 @@
-"""One pure-ASGI middleware around every request: request id, body size limit, the answer to
-errors nothing else answered, metrics and the access log line."""
+"""One pure-ASGI middleware around every request: request id, body size limit (and the limits on
+what a body decodes to, for the routes to read), the answer to errors nothing else answered,
+metrics and the access log line."""
 
 from __future__ import annotations
 
@@ -11,26 +12,37 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelport.codecs.limits import DEFAULT_MAX_ROWS, DecodeLimits
 from modelport.errors import PayloadTooLarge
 from modelport.serving.logs import log_request
 from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
 from modelport.serving.problems import answer_unforeseen
 
 REQUEST_ID = "modelport.request_id"
+LIMITS = "modelport.limits"
 _UNROUTED = "unrouted"
 
 
 class ServingMiddleware:
     """Gives each request an id (kept from ``x-request-id`` when sent, and sent back), refuses
-    bodies over ``max_body_size`` with 413, answers what a route raised and no handler answered
-    (a bug in a route or a codec) itself, with problem details and the request's id, so the
-    connection stays open for the client's next request, and records its metrics and access line
-    once it has been answered."""
+    bodies over ``max_body_size`` with 413, gives the routes the :class:`DecodeLimits` their
+    decoding keeps to (``limits_of``), answers what a route raised and no handler answered (a bug
+    in a route or a codec) itself, with problem details and the request's id, so the connection
+    stays open for the client's next request, and records its metrics and access line once it has
+    been answered."""
 
-    def __init__(self, app: ASGIApp, *, metrics: ServerMetrics, max_body_size: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: ServerMetrics,
+        max_body_size: int,
+        max_rows: int = DEFAULT_MAX_ROWS,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_size = max_body_size
+        self.limits = DecodeLimits(max_body_size=max_body_size, max_rows=max_rows)
         prefix = uuid.uuid4().hex[:16]
         counter = itertools.count(1)
         self._next_id: Callable[[], str] = lambda: f"{prefix}{next(counter):016x}"
@@ -42,6 +54,7 @@ class ServingMiddleware:
             return
         request_id = _header(scope, b"x-request-id") or self._next_id()
         scope[REQUEST_ID] = request_id
+        scope[LIMITS] = self.limits
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_size:
             receive = _refusing(self.max_body_size)
@@ -83,6 +96,12 @@ class ServingMiddleware:
                 rows=sum(rows) if rows else None,
             )
             log_request(scope["method"], scope["path"], status, seconds, request_id)
+
+
+def limits_of(scope: Scope) -> DecodeLimits:
+    """The limits a request's decoding keeps to (the defaults outside the middleware)."""
+    limits = scope.get(LIMITS)
+    return limits if isinstance(limits, DecodeLimits) else DecodeLimits()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

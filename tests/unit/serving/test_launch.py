@@ -57,7 +57,13 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
     monkeypatch.setattr(launch, "run_server", run_server)
     servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
     options = launch.ServeOptions(
-        host="127.0.0.2", port=0, threads=2, timeout=1.5, max_body_size=1000, debug=True
+        host="127.0.0.2",
+        port=0,
+        threads=2,
+        timeout=1.5,
+        max_body_size=1000,
+        max_rows=12,
+        debug=True,
     )
     services = Services(home=tmp_path, registry_uri="sqlite:///elsewhere.db")
     launch.serve([launch.Served(servable, 7)], options, services, banner=["hello", "curl ..."])
@@ -69,6 +75,7 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
     assert runtime.digest is None
     (middleware,) = started["app"].user_middleware
     assert middleware.kwargs["max_body_size"] == 1000
+    assert middleware.kwargs["max_rows"] == 12
 
 
 def test_a_port_in_use_is_one_error_before_anything_is_printed(

@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from modelport.codecs.json_frames import parse_json
+from modelport.codecs.limits import off_loop
 from modelport.codecs.negotiation import (
     JSON,
     MediaType,
@@ -54,6 +55,7 @@ from modelport.formats.wallaroo.answers import (
 )
 from modelport.formats.wallaroo.data_rules import check_json_input
 from modelport.formats.wallaroo.pipeline import InferFrame
+from modelport.serving.middleware import limits_of
 from modelport.serving.models import ModelSet
 from modelport.serving.problems import Endpoint, Problem, answering
 from modelport.serving.runtime import ModelRuntime
@@ -168,6 +170,11 @@ async def _decode(request: Request, runtime: ModelRuntime) -> Decoded:
         orient = None
     orient = orient.removeprefix("pandas-") if orient else None
     media = MediaType(media.essence, {k: v for k, v in media.params.items() if k != "format"})
-    if is_json(media.essence):
-        check_json_input(parse_json(body), orient=orient)
-    return decode_rows(body, media, orient=orient, schema=runtime.validator.decoding_schema)
+    schema, limits = runtime.validator.decoding_schema, limits_of(request.scope)
+
+    def decode() -> Decoded:
+        if is_json(media.essence):
+            check_json_input(parse_json(body), orient=orient)
+        return decode_rows(body, media, orient=orient, schema=schema, limits=limits)
+
+    return await off_loop(len(body), decode)

@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from modelport.codecs.limits import off_loop
 from modelport.codecs.negotiation import choose_encoder, decode_rows, parse_media_type
+from modelport.serving.middleware import limits_of
 from modelport.serving.models import ModelSet
 from modelport.serving.streaming import stream_response
 
@@ -23,11 +25,13 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         params = request.path_params
         runtime = models.get(params["name"], params.get("version"))
         accept = request.headers.get("accept")
-        decoded = decode_rows(
-            await request.body(),
-            parse_media_type(request.headers.get("content-type")),
-            orient=request.query_params.get("format"),
-            schema=runtime.validator.decoding_schema,
+        body = await request.body()
+        media = parse_media_type(request.headers.get("content-type"))
+        orient = request.query_params.get("format")
+        schema, limits = runtime.validator.decoding_schema, limits_of(request.scope)
+        decoded = await off_loop(
+            len(body),
+            lambda: decode_rows(body, media, orient=orient, schema=schema, limits=limits),
         )
         batch = runtime.validator.validate(decoded)
         if runtime.streams:

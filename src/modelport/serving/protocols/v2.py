@@ -9,7 +9,8 @@ holding one.
 
 Tensors meet the model's signature as ``codecs.v2_columns`` describes. The answer's ``id`` is the
 request's, or else the server's request id (``x-request-id``). Request bodies may be gzip- or
-deflate-compressed (``Content-Encoding``), as tritonclient can send them.
+deflate-compressed (``Content-Encoding``), as tritonclient can send them; ``--max-body-size``
+bounds them inflated too. Large or compressed bodies are decoded in a worker thread.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ from starlette.routing import BaseRoute, Route
 
 import modelport
 from modelport.codecs.compression import inflate
-from modelport.codecs.v2_bodies import HEADER_LENGTH, decode_request, encode_response
+from modelport.codecs.limits import OFF_LOOP_BYTES, off_loop
+from modelport.codecs.v2_bodies import (
+    HEADER_LENGTH,
+    InferenceRequest,
+    decode_request,
+    encode_response,
+)
 from modelport.codecs.v2_columns import TensorColumns
 from modelport.errors import MalformedInput
 from modelport.schema import to_v2_tensor_metadata
-from modelport.serving.middleware import REQUEST_ID
+from modelport.serving.middleware import REQUEST_ID, limits_of
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 
@@ -83,8 +90,17 @@ def routes(models: ModelSet) -> list[BaseRoute]:
 
     async def infer(request: Request) -> Response:
         plan = plan_of(request)
-        body = inflate(await request.body(), request.headers.get("content-encoding"))
-        decoded = decode_request(body, request.headers.get(HEADER_LENGTH))
+        raw = await request.body()
+        encoding = request.headers.get("content-encoding")
+        header_length = request.headers.get(HEADER_LENGTH)
+        limits = limits_of(request.scope)
+
+        def decode() -> InferenceRequest:
+            body = inflate(raw, encoding, limit=limits.max_body_size)
+            return decode_request(body, header_length, limits)
+
+        compressed = encoding not in (None, "identity")
+        decoded = await off_loop(OFF_LOOP_BYTES if compressed else len(raw), decode)
         runtime = plan.runtime
         batch = runtime.validator.validate(plan.tensors.columns(decoded.inputs))
         result = await runtime.predict(batch)
