@@ -3,7 +3,9 @@
 A :class:`Manifest` says what the artifact holds (name, declared version, source format,
 entry point, signature, metadata, Python version, pinned requirements), how it was built,
 and the sha256 and size of every other file in the zip. It is stored as YAML with sorted
-keys, written with ``yaml.safe_dump`` and read with ``yaml.safe_load`` only.
+keys, written with ``yaml.safe_dump`` and read with a safe loader that refuses what modelport
+never writes: anchors and aliases (an alias bomb of a few hundred bytes expands to gigabytes) and
+text over :data:`MAX_MANIFEST_BYTES`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ FORMAT_VERSION = 1
 
 READABLE_FORMAT_VERSIONS: frozenset[int] = frozenset({1})
 """The manifest formats this modelport reads."""
+
+MAX_MANIFEST_BYTES = 16 * 1024**2
+"""The largest manifest read (a model of 100,000 files has one of some 15 MiB)."""
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _PYTHON_VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
@@ -139,16 +144,54 @@ class Manifest:
 
     @classmethod
     def from_yaml(cls, text: str | bytes, *, source: str = MANIFEST_NAME) -> Manifest:
-        """Parse YAML text (safe_load only) into a validated manifest."""
-        try:
-            data = yaml.safe_load(text)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        """Parse YAML text (safe, without anchors or aliases) into a validated manifest."""
+        if len(text) > MAX_MANIFEST_BYTES:
             raise ArtifactError(
-                f"{source} is not valid YAML ({exc})",
+                f"{source} holds {len(text)} bytes, over the {MAX_MANIFEST_BYTES} a manifest "
+                "may hold",
+                hint=_REBUILD,
+                field=MANIFEST_NAME,
+            )
+        try:
+            data = yaml.load(text, Loader=_ManifestLoader)  # a SafeLoader, so plain data only
+        except yaml.YAMLError as exc:
+            raise ArtifactError(
+                f"{source} is not valid YAML: {_yaml_problem(exc)}",
+                hint=_REBUILD,
+                field=MANIFEST_NAME,
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise ArtifactError(
+                f"{source} is not UTF-8 text (byte {exc.start})",
                 hint=_REBUILD,
                 field=MANIFEST_NAME,
             ) from exc
         return _parse(data, source)
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` refusing anchors and aliases, which modelport never writes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            kind = "an alias" if isinstance(event, yaml.AliasEvent) else "an anchor"
+            raise yaml.MarkedYAMLError(
+                problem=f"{kind} (&{anchor} or *{anchor}); manifests hold neither",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: what is wrong and where (line and column), without the quoted snippet."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "unreadable"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return f"{problem}{where}"
+    return " ".join(str(exc).split())
 
 
 def _fail(source: str, key: str, problem: str) -> ArtifactError:
