@@ -28,6 +28,8 @@ from modelport.errors import ConfigError
 ENV_PREFIX = "MODELPORT_"
 CONFIG_FILE = "modelport.toml"
 CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
+DEFAULT_MAX_ARTIFACT_BYTES = 2 * 1024**3
+"""The default bound on what an artifact unpacks to: 2 GiB (MODELPORT_MAX_ARTIFACT_BYTES)."""
 
 
 def default_home() -> Path:
@@ -158,9 +160,11 @@ class Settings:
     registry_uri: str | None = field(default_factory=_reader("registry_uri", _text, lambda: None))
     """Registry to use; defaults to sqlite:///<home>/registry.db."""
     max_artifact_bytes: int = field(
-        default_factory=_reader("max_artifact_bytes", _positive_int, lambda: 20 * 1024**3)
+        default_factory=_reader(
+            "max_artifact_bytes", _positive_int, lambda: DEFAULT_MAX_ARTIFACT_BYTES
+        )
     )
-    """Largest total uncompressed size an artifact may unpack to (zip-bomb guard)."""
+    """Largest total uncompressed size an artifact may unpack to (zip-bomb guard; 2 GiB)."""
     secrets_dir: Path = field(
         default_factory=_reader("secrets_dir", _path, lambda: Path("/secrets"))
     )

@@ -26,7 +26,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     settings = Settings()
     assert settings.home == tmp_path / ".modelport"
     assert settings.resolved_registry_uri == f"sqlite:///{tmp_path / '.modelport' / 'registry.db'}"
-    assert settings.max_artifact_bytes == 20 * 1024**3
+    assert settings.max_artifact_bytes == 2 * 1024**3
     assert settings.envs_dir == tmp_path / ".modelport" / "envs"
 
 

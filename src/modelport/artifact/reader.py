@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from modelport.artifact.digests import CHUNK_BYTES, file_digest
 from modelport.artifact.manifest import (
     MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
     FileRecord,
     Manifest,
     arcname_problem,
@@ -33,7 +34,6 @@ from modelport.errors import ArtifactError, Conflict, NotFound
 if TYPE_CHECKING:
     from modelport.settings import Settings
 
-MAX_MANIFEST_BYTES = 16 * 1024**2
 _BAD_ARTIFACT = "Do not use this file: rebuild the artifact or fetch it again from the registry."
 
 
@@ -203,7 +203,9 @@ def _check_directory(
             largest.filename,
             f"(the largest of {len(infos)}) brings the total unpacked size to {total} bytes, "
             f"over the limit of {limit}",
-            hint="If the artifact is trusted, raise MODELPORT_MAX_ARTIFACT_BYTES.",
+            hint=f"If the artifact is trusted, raise the limit above {total} bytes: set "
+            f"MODELPORT_MAX_ARTIFACT_BYTES={_round_up(total)} (or max_artifact_bytes in "
+            "modelport.toml).",
         )
     clash = layout_clash(infos)
     if clash is not None:
@@ -216,6 +218,11 @@ def _check_directory(
             hint="Build the artifact with modelport (modelport build).",
         )
     return infos
+
+
+def _round_up(total: int) -> int:
+    """``total`` rounded up to a whole GiB: a limit a person would write."""
+    return -(-total // 1024**3) * 1024**3
 
 
 def _read_manifest(

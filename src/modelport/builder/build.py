@@ -10,8 +10,6 @@ import dataclasses
 import json
 import os
 import platform
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from modelport.builder.environment import Environment, inherit_environment, prep
 from modelport.builder.lineage import lineage_of
 from modelport.builder.own_requirements import without_provided
 from modelport.builder.progress import Progress, SilentProgress
+from modelport.builder.scratch import owned_folder, sweep
 from modelport.builder.served_tests import run_served_tests
 from modelport.builder.testrun import TestReport, check_report, run_tests
 from modelport.builder.worker import RESULT_FILE
@@ -36,6 +35,7 @@ from modelport.registry.entities import ModelVersion
 from modelport.registry.refs import validate_name
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
+from modelport.tether import run_in_group
 
 EnvMode = Literal["auto", "inherit"]
 IntegrationTests = Literal["at-build", "always"]
@@ -94,6 +94,7 @@ def build_project(
     format_options = dict(format_options or {})
     progress = progress or SilentProgress()
 
+    sweep(settings.envs_dir)  # what builds killed outright left behind
     progress.step("reading the project")
     adapter = detect_format(path, override=options.format)
     _check_format_options(adapter, format_options)
@@ -106,8 +107,7 @@ def build_project(
     environment = _environment(layout, options, settings, progress, adapter.runtime_requirements)
 
     progress.step("running the build step")
-    with tempfile.TemporaryDirectory(prefix="modelport-build-") as scratch:
-        work = Path(scratch)
+    with owned_folder("modelport-build-") as work:
         output = _run_build_step(
             environment, adapter.name, layout, work / "out", options, format_options
         )
@@ -271,6 +271,8 @@ def _run_build_step(
         str(layout.root),
         "--out",
         str(out),
+        "--parent",
+        str(os.getpid()),
     ]
     for folder in options.extra_folders:
         command += ["--extra-folder", folder]
@@ -281,14 +283,8 @@ def _run_build_step(
         env[OWN_ENVIRONMENT] = "1"
     else:  # the developer's own interpreter, even inside another build's step
         env.pop(OWN_ENVIRONMENT, None)
-    completed = subprocess.run(
-        command,
-        input=json.dumps(dict(format_options)),  # no size limit, unlike a command line
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    # no size limit on stdin, unlike a command line
+    completed = run_in_group(command, input=json.dumps(dict(format_options)), env=env)
     result_path = out / RESULT_FILE
     if not result_path.exists():
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])

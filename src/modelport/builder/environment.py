@@ -27,7 +27,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from modelport.builder.own_requirements import (
     locks_pandas,
     modelport_requirements,
 )
+from modelport.builder.scratch import owned_folder
 from modelport.errors import BuildFailed
 
 __all__ = [
@@ -180,8 +180,8 @@ def _resolve(
         return _lines(cached.read_text())
     locks.mkdir(parents=True, exist_ok=True)
     say(f"resolving {_count(len(reqs), 'requirement')} (with modelport's {len(own)})")
-    with tempfile.TemporaryDirectory(prefix=".resolve-", dir=locks) as work:
-        wanted = Path(work) / "requirements.in"
+    with owned_folder(".resolve-", locks) as work:
+        wanted = work / "requirements.in"
         wanted.write_text(text)
         # fmt: off
         out = _uv(
@@ -192,7 +192,7 @@ def _resolve(
             source=source,
         )
         # fmt: on
-        written = Path(work) / "lock.txt"
+        written = work / "lock.txt"
         written.write_text(out)
         os.replace(written, cached)  # atomic: a concurrent resolve writes the same content
     return _lines(out)
@@ -208,8 +208,8 @@ def _build(
     say: Progress,
 ) -> bool:
     """Build the venv privately, then rename it to ``target``; True if another build won."""
-    with tempfile.TemporaryDirectory(prefix=f".build-{target.name}-", dir=target.parent) as work:
-        venv = Path(work) / "venv"
+    with owned_folder(f".build-{target.name}-", target.parent) as work:
+        venv = work / "venv"
         say(f"creating environment {target.name}")
         _uv(
             ["venv", "--relocatable", "--python", sys.executable, str(venv)],
@@ -218,7 +218,7 @@ def _build(
             source=None,
         )
         python = str(_python_of(venv))
-        locked = Path(work) / "lock.txt"
+        locked = work / "lock.txt"
         locked.write_text("\n".join([*options, *lock]) + "\n")
         say(f"installing {_count(len(lock), 'package')}")
         _uv(

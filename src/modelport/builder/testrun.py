@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelport.builder.scratch import owned_folder
 from modelport.errors import BuildFailed
+from modelport.tether import run_in_group, tethered
 
 # Both pytest's default names and the `*_test` form model projects use (Qwak's `def add_test()`).
 COLLECT_OPTIONS = (
@@ -97,10 +97,9 @@ def run_tests(
 ) -> TestReport:
     """Run ``pytest <folder>`` with the project as working directory and import root; ``plugins``
     are loaded first (``-p``)."""
-    with tempfile.TemporaryDirectory(prefix="modelport-tests-") as scratch:
-        junit = Path(scratch) / "junit.xml"
-        command = [
-            str(python),
+    with owned_folder("modelport-tests-") as scratch:
+        junit = scratch / "junit.xml"
+        arguments = [
             "-m",
             "pytest",
             folder,
@@ -108,7 +107,7 @@ def run_tests(
             "--rootdir",
             str(project),
             f"--junitxml={junit}",
-            *_isolated_config(project, folder, Path(scratch)),
+            *_isolated_config(project, folder, scratch),
             *COLLECT_OPTIONS,
             *(arg for plugin in plugins for arg in ("-p", plugin)),
             *extra_args,
@@ -117,9 +116,7 @@ def run_tests(
         process_env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(project), process_env.get("PYTHONPATH", "")) if p
         )
-        completed = subprocess.run(
-            command, cwd=project, env=process_env, capture_output=True, text=True, check=False
-        )
+        completed = run_in_group(tethered(python, arguments), cwd=project, env=process_env)
         output = completed.stdout + completed.stderr
         if not junit.exists():
             return TestReport(folder=folder, output=output, exit_code=completed.returncode)

@@ -3,7 +3,8 @@ The format's build options arrive on stdin, as a JSON object.
 
 It imports the user's code (which only the model's environment can), runs the format's build
 step, and writes ``result.json`` into the output folder: either the build output or the error.
-The building process reads that file; it never imports user code itself.
+The building process reads that file; it never imports user code itself. With ``--parent PID``
+it dies with the building process (``tether.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from modelport.errors import ModelportError
 from modelport.formats.detect import get_format
+from modelport.tether import tether
 
 RESULT_FILE = "result.json"
 
@@ -42,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--extra-folder", action="append", default=[])
     parser.add_argument("--sample", type=Path)
+    parser.add_argument("--parent", type=int, help="die when this process (the build) ends")
     args = parser.parse_args(argv)
+    if args.parent is not None:
+        tether(args.parent)
     options = _options(sys.stdin.read())
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

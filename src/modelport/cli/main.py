@@ -22,6 +22,7 @@ from modelport.cli import (
     client_cmd,
     export_cmd,
     frameworks_cmd,
+    gc_cmd,
     pipeline_cmd,
     registry_cmd,
     secret_cmd,
@@ -45,6 +46,7 @@ client_cmd.register(app)
 export_cmd.register(app)
 pipeline_cmd.register(app)
 frameworks_cmd.register(app)
+gc_cmd.register(app)
 secret_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)

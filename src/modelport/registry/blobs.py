@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -19,6 +20,7 @@ from modelport.errors import InvalidInput, NotFound
 from modelport.registry.refs import validate_digest
 
 _CHUNK = 1024 * 1024
+_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class BlobStore(ABC):
@@ -39,6 +41,10 @@ class BlobStore(ABC):
     @abstractmethod
     def delete(self, digest: str) -> None:
         """Remove the blob if it is stored; do nothing if it is not."""
+
+    @abstractmethod
+    def digests(self) -> dict[str, int]:
+        """Every stored blob's digest, with its size in bytes."""
 
 
 class LocalBlobStore(BlobStore):
@@ -96,6 +102,14 @@ class LocalBlobStore(BlobStore):
         path = self.path_for(digest)
         path.unlink(missing_ok=True)
         _fsync_dir(path.parent)
+
+    def digests(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for path in sorted((self.root / "sha256").glob("??/*")):
+            if _HEX.fullmatch(path.name) and path.name.startswith(path.parent.name):
+                with contextlib.suppress(OSError):  # removed meanwhile
+                    found[f"sha256:{path.name}"] = path.stat().st_size
+        return found
 
 
 def _private_folders(folder: Path, root: Path) -> None:

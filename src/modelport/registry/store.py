@@ -130,6 +130,12 @@ class RegistryStore(ABC):
     def artifact_path(self, version: ModelVersion) -> Path:
         """A local path to the stored artifact zip of ``version`` (do not modify it)."""
 
+    @abstractmethod
+    def collect_orphan_blobs(self, *, dry_run: bool = False) -> dict[str, int]:
+        """Remove (unless ``dry_run``) every blob no version of any model references, such as
+        one stored by a registration that was killed before its row; return their digests
+        and sizes."""
+
     # -- aliases ----------------------------------------------------------------------------
 
     @abstractmethod

@@ -282,6 +282,17 @@ class SqlRegistryStore(RegistryStore):
     def artifact_path(self, version: ModelVersion) -> Path:
         return self._blobs.local_path(version.digest)
 
+    def collect_orphan_blobs(self, *, dry_run: bool = False) -> dict[str, int]:
+        # under the write lock, as _collect_blob: a registration re-stores a blob collected
+        # between its put and its row
+        with self._write() as conn:
+            used = set(conn.execute(sa.select(t.model_versions.c.digest).distinct()).scalars())
+            orphans = {d: size for d, size in self._blobs.digests().items() if d not in used}
+            if not dry_run:
+                for digest in orphans:
+                    self._blobs.delete(digest)
+        return orphans
+
     # -- aliases ----------------------------------------------------------------------------
 
     def set_alias(
