@@ -4,9 +4,7 @@ the runtimes, the app (``--debug`` included) and the log."""
 from __future__ import annotations
 
 import json
-import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +27,6 @@ SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
 class Double(modelport.Model):
     def predict(self, batch: np.ndarray) -> np.ndarray:
         return batch[:, 0] * 2
-
-
-@pytest.fixture(autouse=True)
-def restored_root() -> Iterator[None]:
-    """The root logger as it was after each test (serve configures the server's log)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_debug_reaches_the_app() -> None:

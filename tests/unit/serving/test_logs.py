@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ import pytest
 from modelport.errors import InvalidInput
 from modelport.secrets import Secrets
 from modelport.serving import logs
-
-
-@pytest.fixture(autouse=True)
-def restored_root() -> Iterator[None]:
-    """The root logger as it was (pytest's handlers, its level) after each test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_json_lines_carry_the_message_the_records_fields_and_the_traceback(

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from modelport.serving import __main__ as serving
-
-
-@pytest.fixture(autouse=True)
-def restored_root() -> Iterator[None]:
-    """The root logger as it was after each test (serving configures it: handler and level)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_a_folder_that_is_not_an_unpacked_artifact_is_named(
