@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench clean
+.PHONY: serve test lint typecheck unit integration bench clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The gRPC protocol's compiled descriptor, read at run time (no generated code to keep in step).
+protos: $(BIN)/uv
+	$(BIN)/uv tool run --from 'grpcio-tools>=1.60' python -m grpc_tools.protoc \
+	  -I src/modelport/serving/grpc --descriptor_set_out=src/modelport/serving/grpc/inference.desc \
+	  src/modelport/serving/grpc/inference.proto
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

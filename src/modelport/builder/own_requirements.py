@@ -25,12 +25,14 @@ from packaging.version import InvalidVersion, Version
 RUNTIME = frozenset(
     {
         "cloudpickle",  # model instances
+        "grpcio",  # serve --grpc-port (imported only then)
         "httpx",  # modelport.Client, which the project's integration tests call the model with
         "numpy",
         "orjson",
         "packaging",
         "pandas",  # left out for models that take no DataFrames
         "prometheus-client",
+        "protobuf",  # the gRPC messages
         "pyarrow",
         "pydantic",  # Truss's typed inputs
         "pytest",  # the project's tests run in the model's environment

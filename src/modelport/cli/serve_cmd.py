@@ -63,6 +63,14 @@ def serve(
     log_format: Annotated[
         str, typer.Option("--log-format", help="text, or json: one JSON object per line.")
     ] = "text",
+    grpc_port: Annotated[
+        int | None,
+        typer.Option(
+            "--grpc-port",
+            help="Also serve the Open Inference Protocol (V2) over gRPC on this port.",
+            show_default=False,
+        ),
+    ] = None,
     reload: Annotated[
         bool,
         typer.Option(
@@ -72,7 +80,8 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes).
+    """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes),
+    and with --grpc-port over gRPC too (Open Inference V2).
 
     With --reload (a development loop), the command stays running: it watches the project
     folder, and on each change builds it again in the same environment (its unit tests run, as
@@ -87,7 +96,9 @@ def serve(
         from modelport.cli.reload import check_reload_target
 
         check_reload_target(targets or [], deepaas=deepaas)
-    listen(host, port).close()  # a port in use is refused before anything is built or loaded
+    for wanted in (port, grpc_port):  # a port in use is refused before anything is built
+        if wanted is not None:
+            listen(host, wanted).close()
     if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
         from modelport.serving.launch import ServeOptions, configure_logging  # served here
 
@@ -101,6 +112,7 @@ def serve(
             debug=STATE.debug,
             log_level=log_level,
             log_format=chosen_format,
+            grpc_port=grpc_port,
         )
         configure_logging(log_level, chosen_format)
         if deepaas:
@@ -120,6 +132,7 @@ def serve(
         *("--log-level", log_level),
         *("--log-format", log_format),
         *(("--timeout", repr(timeout)) if timeout is not None else ()),
+        *(("--grpc-port", str(grpc_port)) if grpc_port is not None else ()),
     ]
     if reload:
         from modelport.cli.reload import Reloader
@@ -148,6 +161,7 @@ SERVING_OPTIONS = (
     "--threads",
     "--log-level",
     "--log-format",
+    "--grpc-port",
 )
 
 

@@ -126,8 +126,8 @@ def _decode_inputs(
         name = raw.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidInput(f"input {index} has no name", field=f"inputs[{index}].name")
-        datatype = _datatype(raw.get("datatype"), name)
-        shape = _shape(raw.get("shape"), name)
+        datatype = check_datatype(raw.get("datatype"), name)
+        shape = check_shape(raw.get("shape"), name)
         if shape:
             limits.check_rows(shape[0])
         size = _parameters(raw.get("parameters"), name).get("binary_data_size")
@@ -159,7 +159,8 @@ def _decode_inputs(
     return tuple(inputs)
 
 
-def _datatype(value: Any, name: str) -> str:
+def check_datatype(value: Any, name: str) -> str:
+    """The datatype of input ``name``, one of the protocol's (InvalidInput otherwise)."""
     if isinstance(value, str) and value in DTYPES:
         return value
     raise InvalidInput(
@@ -169,7 +170,8 @@ def _datatype(value: Any, name: str) -> str:
     )
 
 
-def _shape(value: Any, name: str) -> tuple[int, ...]:
+def check_shape(value: Any, name: str) -> tuple[int, ...]:
+    """The shape of input ``name``: sizes of zero or more, at most MAX_DIMENSIONS of them."""
     if isinstance(value, list) and all(
         isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value
     ):

@@ -32,6 +32,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
     parser.add_argument("--max-rows", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--grpc-port", type=int, help="serve Open Inference V2 over gRPC too")
     parser.add_argument("--debug", action="store_true", help="tracebacks in errors")
     parser.add_argument("--log-level", choices=LEVELS, default=DEFAULT_LEVEL)
     parser.add_argument(
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> None:
             debug=args.debug,
             log_level=args.log_level,
             log_format=args.log_format,
+            grpc_port=args.grpc_port,
         )
         base = options.base_url
         banner = [

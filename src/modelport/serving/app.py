@@ -72,6 +72,8 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.metrics = metrics
+    app.state.max_body_size = options.max_body_size  # for the gRPC server beside it
+    app.state.max_rows = options.max_rows
     return app
 
 

@@ -42,6 +42,8 @@ class ServeOptions:
     log_level: str = DEFAULT_LEVEL
     log_format: LogFormat = "text"
     """``text`` lines, or ``json``: one JSON object per line (``serving.logs``)."""
+    grpc_port: int | None = None
+    """Where the Open Inference Protocol is served over gRPC too (None: not at all)."""
 
     @property
     def base_url(self) -> str:
@@ -100,4 +102,4 @@ def serve(
                 log.info("%s", line)
             else:
                 print(line, flush=True)
-        run_server(app, models, sock=listening)
+        run_server(app, models, sock=listening, grpc_port=options.grpc_port)

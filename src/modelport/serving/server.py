@@ -15,12 +15,15 @@ import gc
 import logging
 import signal
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
 
-from modelport.errors import ModelFailed, ModelportError
+from modelport.codecs.limits import DecodeLimits
+from modelport.errors import MissingDependency, ModelFailed, ModelportError
 from modelport.serving.logs import uvicorn_level
 from modelport.serving.models import ModelSet
 
@@ -29,9 +32,12 @@ log = logging.getLogger("modelport.serving")
 POLL_SECONDS = 0.01
 
 
-def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None:
-    """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C; raises
-    ModelFailed when a model cannot initialise."""
+def run_server(
+    app: Starlette, models: ModelSet, *, sock: socket.socket, grpc_port: int | None = None
+) -> None:
+    """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C, and the Open
+    Inference Protocol over gRPC on ``grpc_port`` of the same host when given; raises
+    ModelFailed when a model cannot initialise, ConfigError when the gRPC port cannot be had."""
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         app,
@@ -48,7 +54,7 @@ def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None
     server = uvicorn.Server(config)
     failures: list[BaseException] = []
 
-    async def load() -> None:
+    async def load(addresses: list[str]) -> None:
         try:
             await load_models(models)
         except Exception as exc:
@@ -58,14 +64,15 @@ def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None
         while not server.started and not server.should_exit:
             await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
         if server.started:
-            _log_ready(models, f"http://{host}:{port}")
+            _log_ready(models, [f"http://{host}:{port}", *addresses])
 
     async def main() -> None:
-        loading = asyncio.create_task(load())
-        try:
-            await server.serve(sockets=[sock])
-        finally:
-            loading.cancel()
+        async with _grpc(app, models, host, grpc_port) as addresses:
+            loading = asyncio.create_task(load(addresses))
+            try:
+                await server.serve(sockets=[sock])
+            finally:
+                loading.cancel()
 
     # uvicorn re-raises the signal it stopped on once it has drained, for the previous handler
     # to decide; SIGTERM's is set here to do nothing, so a drained stop exits 0.
@@ -95,9 +102,37 @@ async def load_models(models: ModelSet) -> None:
     gc.freeze()
 
 
-def _log_ready(models: ModelSet, url: str) -> None:
+@asynccontextmanager
+async def _grpc(
+    app: Starlette, models: ModelSet, host: str, port: int | None
+) -> AsyncIterator[list[str]]:
+    """The gRPC server's address while it serves (none when no port is asked for): its module,
+    and grpcio, are imported only then."""
+    if port is None:
+        yield []
+        return
+    try:
+        from modelport.serving.grpc.server import grpc_serving
+    except ImportError as exc:
+        raise MissingDependency(
+            f"--grpc-port needs grpcio and protobuf where the model runs ({exc})",
+            hint="install modelport[grpc] there, or build the model again with this modelport",
+            field="grpc_port",
+        ) from None
+
+    limits = DecodeLimits(app.state.max_body_size, app.state.max_rows)
+    async with grpc_serving(
+        models, host=host, port=port, limits=limits, metrics=app.state.metrics
+    ) as address:
+        yield [f"grpc://{address}"]
+
+
+def _log_ready(models: ModelSet, urls: list[str]) -> None:
     served = [f"{r.name}:{r.version}" if r.version is not None else r.name for r in models.all()]
-    log.info("ready: %s at %s", ", ".join(served), url, extra={"url": url, "models": served})
+    extra = {"url": urls[0], "models": served}
+    if len(urls) > 1:
+        extra["grpc"] = urls[1]
+    log.info("ready: %s at %s", ", ".join(served), " and ".join(urls), extra=extra)
 
 
 def _drained(signum: int, frame: object) -> None:

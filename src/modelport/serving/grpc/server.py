@@ -1,0 +1,49 @@
+"""Starting and stopping the gRPC server beside uvicorn, on the serving process's event loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import grpc
+
+from modelport.codecs.limits import DecodeLimits
+from modelport.errors import ConfigError
+from modelport.serving.grpc.service import InferenceService
+from modelport.serving.metrics import ServerMetrics
+from modelport.serving.models import ModelSet
+
+GRACE_SECONDS = 5.0
+"""How long calls in flight may finish once the server stops."""
+
+
+@asynccontextmanager
+async def grpc_serving(
+    models: ModelSet, *, host: str, port: int, limits: DecodeLimits, metrics: ServerMetrics
+) -> AsyncIterator[str]:
+    """Serve the protocol on ``host:port`` while the context lasts; yields its address
+    (``host:port``, the port the system chose for 0). A port that cannot be had is a
+    ConfigError before anything is served."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", limits.max_body_size),
+            ("grpc.max_send_message_length", -1),
+            ("grpc.so_reuseport", 0),  # a port in use is refused, as the HTTP port is
+        ]
+    )
+    server.add_generic_rpc_handlers([InferenceService(models, limits, metrics).handler()])
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        bound = server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise ConfigError(
+            f"cannot serve gRPC on {address}: the port is in use or the address is not this "
+            f"machine's ({exc})",
+            hint="choose another --grpc-port, or stop what listens there",
+            field="grpc_port",
+        ) from None
+    await server.start()
+    try:
+        yield address.rsplit(":", 1)[0] + f":{bound}"
+    finally:
+        await server.stop(GRACE_SECONDS)
