@@ -59,9 +59,7 @@ def served() -> Iterator[tuple[str, ServerMetrics]]:
     stop = asyncio.Event()
 
     async def main() -> None:
-        async with grpc_serving(
-            models, host=HOST, port=0, limits=limits, metrics=metrics
-        ) as bound:
+        async with grpc_serving(models, host=HOST, port=0, limits=limits, metrics=metrics) as bound:
             address.append(bound)
             started.set()
             await stop.wait()
@@ -319,7 +317,12 @@ def test_a_grpc_port_in_use_is_refused_before_serving(
         holder.bind((HOST, taken))
         holder.listen()
         result = run_cli(
-            "serve", str(project), "--env", "inherit", "--grpc-port", str(taken),
+            "serve",
+            str(project),
+            "--env",
+            "inherit",
+            "--grpc-port",
+            str(taken),
             home=tmp_path / "home",
         )
     assert result.code != 0

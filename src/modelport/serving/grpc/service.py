@@ -132,9 +132,7 @@ class InferenceService:
         plan = self._plan(request.name, request.version)
         name = plan.runtime.name
         versions = [plan_version(r) for r in self.models.all() if r.name == name]
-        return messages.ModelMetadataResponse(
-            name=name, versions=versions, **plan.metadata
-        )
+        return messages.ModelMetadataResponse(name=name, versions=versions, **plan.metadata)
 
     async def model_infer(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         plan = self._plan(request.model_name, request.model_version)
