@@ -3,10 +3,11 @@
 A ``ModelInferRequest`` becomes the same ``InferenceRequest`` that a REST body does
 (``codecs.v2_bodies``), so the model plan, validation and runtime that follow are the REST
 route's. Inputs arrive as typed ``contents`` or, as tritonclient sends them, as
-``raw_input_contents`` in the binary extension's layout (``codecs.v2_data``). Each declared shape is checked against the rows limit and
-the values present before anything is allocated; the message itself is bounded by gRPC's receive
-limit, which the server sets to ``--max-body-size``. Outputs always go back raw: every client of
-the protocol reads them, and they cost no per-element conversion.
+``raw_input_contents`` in the binary extension's layout (``codecs.v2_data``). Each declared
+shape is checked against the rows limit and the values present before anything is allocated;
+the message itself is bounded by gRPC's receive limit, which the server sets to
+``--max-body-size``. Outputs always go back raw: every client of the protocol reads them, and
+they cost no per-element conversion.
 """
 
 from __future__ import annotations
