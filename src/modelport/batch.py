@@ -63,6 +63,26 @@ class Batch:
         rows = len(next(iter(columns.values()))) if columns else 0
         return cls(names=names, num_rows=rows, schema=schema, columns=columns)
 
+    def unviewed(self) -> Batch:
+        """The same rows, as they came, without the views made of them since."""
+        return Batch(
+            names=self.names,
+            num_rows=self.num_rows,
+            schema=self.schema,
+            table=self._table if self._matrix is None and self._columns is None else None,
+            matrix=self._matrix,
+            columns=self._columns if self._matrix is None else None,
+        )
+
+    def held(self) -> str:
+        """How the batch was made: ``matrix``, ``columns`` or ``table`` (what merging it with
+        others concatenates)."""
+        if self._matrix is not None:
+            return "matrix"
+        if self._columns is not None:
+            return "columns"
+        return "table"
+
     def view(self, kind: BatchKind) -> Any:
         """The batch as ``kind``."""
         if kind == "pandas":

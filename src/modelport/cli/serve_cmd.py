@@ -71,6 +71,24 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    max_batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--max-batch-size",
+            help="Rows per merged batch of concurrent requests; 1 turns batching off. Default: "
+            "64 when a calibration at load finds batching pays, else off.",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    max_latency_ms: Annotated[
+        float,
+        typer.Option(
+            "--max-latency-ms",
+            help="How long a batch that is not full may wait for requests in flight to join.",
+            min=0,
+        ),
+    ] = 0.0,
     reload: Annotated[
         bool,
         typer.Option(
@@ -113,6 +131,8 @@ def serve(
             log_level=log_level,
             log_format=chosen_format,
             grpc_port=grpc_port,
+            max_batch_size=max_batch_size,
+            max_latency_ms=max_latency_ms,
         )
         configure_logging(log_level, chosen_format)
         if deepaas:
@@ -133,6 +153,8 @@ def serve(
         *("--log-format", log_format),
         *(("--timeout", repr(timeout)) if timeout is not None else ()),
         *(("--grpc-port", str(grpc_port)) if grpc_port is not None else ()),
+        *(("--max-batch-size", str(max_batch_size)) if max_batch_size is not None else ()),
+        *(("--max-latency-ms", repr(max_latency_ms)) if max_latency_ms else ()),
     ]
     if reload:
         from modelport.cli.reload import Reloader
@@ -162,6 +184,8 @@ SERVING_OPTIONS = (
     "--log-level",
     "--log-format",
     "--grpc-port",
+    "--max-batch-size",
+    "--max-latency-ms",
 )
 
 

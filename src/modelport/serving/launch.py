@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
 from modelport.servable import Servable
 from modelport.serving.app import AppOptions, create_app
+from modelport.serving.batching import BatchingOptions
 from modelport.serving.conventions import Services
 from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging, redact_output
 from modelport.serving.models import ModelSet
@@ -44,6 +45,11 @@ class ServeOptions:
     """``text`` lines, or ``json``: one JSON object per line (``serving.logs``)."""
     grpc_port: int | None = None
     """Where the Open Inference Protocol is served over gRPC too (None: not at all)."""
+    max_batch_size: int | None = None
+    """Rows per merged batch of concurrent requests (1: no batching; None: the calibration at
+    load decides, ``serving.batching``)."""
+    max_latency_ms: float = 0.0
+    """How long a batch that is not full may wait for requests in flight to join."""
 
     @property
     def base_url(self) -> str:
@@ -89,6 +95,7 @@ def serve(
                     digest=one.digest,
                     threads=options.threads,
                     timeout=options.timeout,
+                    batching=BatchingOptions(options.max_batch_size, options.max_latency_ms),
                 )
                 for one in served
             ]

@@ -25,11 +25,17 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
+    from modelport.serving.batching import Histogram as BatchHistogram
     from modelport.serving.models import ModelSet
 
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -170,3 +176,49 @@ class ModelCollector(Collector):
             if runtime.load_seconds is not None:
                 load.add_metric(labels, runtime.load_seconds)
         yield from (info, ready, load)
+        yield from _batching_metrics(self.models)
+
+
+def _batching_metrics(models: ModelSet) -> Iterator[Metric]:
+    """Per batched model: rows per merged batch, each queued request's wait, why each batch
+    was released, and requests run again alone after their batch failed."""
+    sizes = HistogramMetricFamily(
+        "modelport_batch_rows", "Rows per merged batch", labels=("name", "version")
+    )
+    delays = HistogramMetricFamily(
+        "modelport_batch_queue_seconds",
+        "How long a queued request waited for its batch to start",
+        labels=("name", "version"),
+    )
+    released = CounterMetricFamily(
+        "modelport_batches_released",
+        "Merged batches, by why they were released (size, idle, latency)",
+        labels=("name", "version", "reason"),
+    )
+    reruns = CounterMetricFamily(
+        "modelport_batch_reruns",
+        "Requests run again alone after the batch they were in failed",
+        labels=("name", "version"),
+    )
+    for runtime in models.all():
+        batcher = runtime.batcher
+        if batcher is None:
+            continue
+        labels = [runtime.name, str(runtime.version) if runtime.version is not None else "1"]
+        stats = batcher.stats
+        for family, histogram in ((sizes, stats.sizes), (delays, stats.delays)):
+            family.add_metric(labels, _buckets(histogram), histogram.total)
+        for reason, count in stats.released.items():
+            released.add_metric([*labels, reason], count)
+        reruns.add_metric(labels, stats.reruns)
+    yield from (sizes, delays, released, reruns)
+
+
+def _buckets(histogram: BatchHistogram) -> list[tuple[str, float]]:
+    """Cumulative counts per upper bound, as the exposition format has them."""
+    found: list[tuple[str, float]] = []
+    running = 0
+    for bound, count in zip((*histogram.bounds, float("inf")), histogram.counts, strict=True):
+        running += count
+        found.append(("+Inf" if bound == float("inf") else repr(float(bound)), running))
+    return found

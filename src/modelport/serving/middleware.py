@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.codecs.limits import DEFAULT_MAX_ROWS, DecodeLimits
 from modelport.errors import PayloadTooLarge
+from modelport.serving.batching import REQUESTS
 from modelport.serving.logs import log_request
 from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
 from modelport.serving.problems import answer_unforeseen
@@ -76,6 +77,7 @@ class ServingMiddleware:
         token = REQUEST_ROWS.set(rows)
         started = time.perf_counter()
         self.metrics.in_flight.inc()
+        REQUESTS.count += 1
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as error:
@@ -84,6 +86,7 @@ class ServingMiddleware:
             answer = answer_unforeseen(Request(scope), error)
             await answer(scope, receive, send_with_id)
         finally:
+            REQUESTS.count -= 1
             self.metrics.in_flight.dec()
             REQUEST_ROWS.reset(token)
             route = scope.get("route")

@@ -37,6 +37,8 @@ from modelport._types import JSONObject
 from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelportError, ModelTimeout, NotFound
 from modelport.servable import ModelT, Operation, ResultT, Servable
+from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
+from modelport.serving.calibration import Calibration, calibrate
 from modelport.serving.metrics import note_rows
 from modelport.validation import InputValidator
 
@@ -120,6 +122,7 @@ class ModelRuntime:
         threads: int = 4,
         timeout: float | None = None,
         inline: bool = True,
+        batching: BatchingOptions | None = None,
     ) -> None:
         self.servable = servable
         self.name = servable.name
@@ -137,13 +140,34 @@ class ModelRuntime:
         self._calls = _PoolCalls(self._limiter, timeout)
         self._may_inline = inline and timeout is None and not servable.is_async
         self._lanes: dict[int, _Lane] = {}
+        self._batching = batching
+        self.batcher: Batcher | None = None
+        """Merges concurrent batches, once ``load()`` has found it should (``serving.batching``)."""
+        self.calibration: Calibration | None = None
+        """What the calibration at load measured, when it ran."""
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
         started = time.perf_counter()
         self.servable.load()
+        self._start_batching()
         self.load_seconds = time.perf_counter() - started
         self.ready = True
+
+    def _start_batching(self) -> None:
+        """A batcher when batching was asked for (``max_batch_size`` over 1) or, left to the
+        calibration, pays; never for free-form models, whose payloads are not rows."""
+        options = self._batching
+        if options is None or self.signature.free_form:
+            return
+        limit = options.max_batch_size
+        if limit is None:
+            self.calibration = calibrate(self.servable, self.validator)
+            limit = DEFAULT_MAX_BATCH_SIZE if self.calibration.pays else 1
+        if limit > 1:
+            self.batcher = Batcher(
+                self._checked_call, limit=limit, max_latency_ms=options.max_latency_ms
+            )
 
     @property
     def metadata(self) -> JSONObject:
@@ -176,13 +200,15 @@ class ModelRuntime:
     async def predict(self, batch: Batch) -> pa.Table:
         """Run the model on ``batch``; 504 after ``timeout``; the result has one row per input."""
         note_rows(batch.num_rows)
+        call = self._checked_call if self.batcher is None else self.batcher.submit
         with _model_failures(self.timeout, hint=FEWER_ROWS):
             if self.timeout is None:
-                result = await self._call(batch)
-            else:
-                with anyio.fail_after(self.timeout):
-                    result = await self._call(batch)
-        return self._check(result, rows=batch.num_rows)
+                return await call(batch)
+            with anyio.fail_after(self.timeout):
+                return await call(batch)
+
+    async def _checked_call(self, batch: Batch) -> pa.Table:
+        return self._check(await self._call(batch), rows=batch.num_rows)
 
     async def invoke(self, operation: Operation[ModelT, ResultT]) -> ResultT:
         """Run one of a convention's own operations on the model (see ``Servable``): 404 when

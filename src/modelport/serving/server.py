@@ -98,6 +98,8 @@ async def load_models(models: ModelSet) -> None:
     framework (some 10^5) and stall a request now and then for tens of milliseconds."""
     for runtime in models.all():
         await anyio.to_thread.run_sync(runtime.load)
+        if runtime.calibration is not None:
+            log.info("%s: %s", runtime.name, runtime.calibration.describe())
     gc.collect()  # what loading left as garbage goes now: frozen, it would stay for good
     gc.freeze()
 

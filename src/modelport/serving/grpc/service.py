@@ -18,6 +18,7 @@ import grpc
 
 from modelport.codecs.limits import DecodeLimits
 from modelport.errors import ModelportError
+from modelport.serving.batching import REQUESTS
 from modelport.serving.grpc import messages
 from modelport.serving.grpc.tensors import decode_infer_request, infer_response
 from modelport.serving.metrics import ServerMetrics
@@ -83,6 +84,7 @@ class InferenceService:
         async def answer(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
             model = getattr(request, "model_name", "") or getattr(request, "name", "")
+            REQUESTS.count += 1
             try:
                 response = await call(request, context)
             except Exception as exc:
@@ -99,6 +101,8 @@ class InferenceService:
                 if not isinstance(exc, ModelportError) and problem.status >= 500:
                     detail = "internal error; the server's log has the details"
                 await context.abort(code, detail)
+            finally:
+                REQUESTS.count -= 1
             self._observe(model, route, 200, started)
             return response
 

@@ -1,0 +1,131 @@
+"""Whether batching pays for a model, measured once when it loads.
+
+The model predicts a one-row batch and a ``ROWS``-row batch of the same row in turns (the row is
+the model's own example, or else one made from its signature: zeros, false and empty text); when
+the larger batch costs less than half as much per row, merging concurrent requests halves what
+the model costs them, and batching is turned on. The whole measurement stays within
+``BUDGET_SECONDS``; a model with no row to try, or one that fails on it, is served without
+batching (its answers would be the same; only their cost differs). The calibration calls the
+model's ``predict`` a few times before the server turns ready, so a model whose predictions have
+side effects should be served with ``--max-batch-size`` given (1: off), which skips it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from modelport._types import JSONObject
+from modelport.batch import Batch
+from modelport.decoded import Rows
+from modelport.schema import Signature
+from modelport.servable import Servable
+from modelport.validation import InputValidator
+
+ROWS = 32
+"""The rows of the larger batch."""
+ROUNDS = 5
+"""Pairs of calls timed (after one warm-up pair), unless the budget runs out first."""
+BUDGET_SECONDS = 2.0
+PAYS_BELOW = 0.5
+"""The per-row cost of the larger batch, as a share of the one-row cost, under which batching
+is on."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What was measured (seconds per call), and the verdict."""
+
+    one_row: float | None
+    many_rows: float | None
+    pays: bool
+    reason: str
+
+    def describe(self) -> str:
+        if self.one_row is None or self.many_rows is None:
+            return f"batching off: {self.reason}"
+        verdict = "on" if self.pays else "off"
+        return (
+            f"batching {verdict}: 1 row {self.one_row * 1e3:.2f} ms, {ROWS} rows "
+            f"{self.many_rows * 1e3:.2f} ms ({self.reason})"
+        )
+
+
+def calibrate(servable: Servable, validator: InputValidator) -> Calibration:
+    """Time the model on one row and on ``ROWS`` rows; the verdict on batching."""
+    if servable.is_async:
+        return Calibration(None, None, False, "an async predict is not timed at load")
+    row = _sample_row(servable.example, servable.signature)
+    if row is None:
+        return Calibration(None, None, False, "no example row, and inputs a row cannot be made for")
+    try:
+        one = validator.validate(Rows([row]))
+        many = validator.validate(Rows([row] * ROWS))
+        timings = _time(servable, one, many)
+    except Exception as exc:  # the model's own failure: serving finds and reports it
+        return Calibration(None, None, False, f"the trial prediction failed: {exc}")
+    one_row, many_rows = (statistics.median(t) for t in timings)
+    pays = many_rows / ROWS < PAYS_BELOW * one_row
+    share = many_rows / ROWS / one_row if one_row > 0 else 0.0
+    reason = f"{share:.0%} of the one-row cost per row"
+    return Calibration(one_row, many_rows, pays, reason)
+
+
+def _time(servable: Servable, one: Batch, many: Batch) -> tuple[list[float], list[float]]:
+    singles: list[float] = []
+    batches: list[float] = []
+    deadline = time.perf_counter() + BUDGET_SECONDS
+    for round_number in range(ROUNDS + 1):
+        single = _seconds(servable, one)
+        batch = _seconds(servable, many)
+        if round_number:  # the first pair warms caches and lazy imports
+            singles.append(single)
+            batches.append(batch)
+        if time.perf_counter() > deadline and singles:
+            break
+    if not singles:  # one pair outlasted the budget: its figures are what there is
+        singles.append(single)
+        batches.append(batch)
+    return singles, batches
+
+
+def _seconds(servable: Servable, batch: Batch) -> float:
+    fresh = batch.unviewed()  # each call pays for its own view, as each request does
+    started = time.perf_counter()
+    result = servable.predict(fresh)
+    seconds = time.perf_counter() - started
+    if isinstance(result, pa.Table) and result.num_rows != batch.num_rows:
+        raise ValueError(f"{result.num_rows} rows answered for {batch.num_rows}")
+    return seconds
+
+
+def _sample_row(example: list[JSONObject] | None, signature: Signature) -> JSONObject | None:
+    """The model's first example row, or one of neutral values for its inputs (None when an
+    input has a type no neutral value is obvious for)."""
+    if example:
+        return example[0]
+    if signature.free_form or not signature.inputs:
+        return None
+    row: dict[str, Any] = {}
+    for field in signature.inputs:
+        value = _neutral(field.arrow_type)
+        if value is None or field.shape:
+            return None
+        row[field.name] = value
+    return row
+
+
+def _neutral(arrow_type: pa.DataType) -> object:
+    if pa.types.is_boolean(arrow_type):
+        return False
+    if pa.types.is_integer(arrow_type):
+        return 0
+    if pa.types.is_floating(arrow_type):
+        return 0.0
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return ""
+    return None
