@@ -1,5 +1,10 @@
 """Whether batching pays for a model, measured once when it loads.
 
+Costs are the process's CPU time, not wall time: a machine busy with other work stretches wall
+time at random (seen here: 32 rows timed at 28 times one row on a loaded machine, for a model
+whose cost is nearly all per call), while the CPU a call uses stays put; and the process's, not
+the thread's, since a framework may compute in threads of its own.
+
 The model predicts a one-row batch and a ``ROWS``-row batch of the same row in turns (the row is
 the model's own example, or else one made from its signature: zeros, false and empty text); when
 the larger batch costs less than half as much per row, merging concurrent requests halves what
@@ -69,7 +74,7 @@ def calibrate(servable: Servable, validator: InputValidator) -> Calibration:
     except Exception as exc:  # the model's own failure: serving finds and reports it
         return Calibration(None, None, False, f"the trial prediction failed: {exc}")
     one_row, many_rows = (statistics.median(t) for t in timings)
-    pays = many_rows / ROWS < PAYS_BELOW * one_row
+    pays = one_row > 0 and many_rows / ROWS < PAYS_BELOW * one_row
     share = many_rows / ROWS / one_row if one_row > 0 else 0.0
     reason = f"{share:.0%} of the one-row cost per row"
     return Calibration(one_row, many_rows, pays, reason)
@@ -95,9 +100,9 @@ def _time(servable: Servable, one: Batch, many: Batch) -> tuple[list[float], lis
 
 def _seconds(servable: Servable, batch: Batch) -> float:
     fresh = batch.unviewed()  # each call pays for its own view, as each request does
-    started = time.perf_counter()
+    started = time.process_time()
     result = servable.predict(fresh)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     if isinstance(result, pa.Table) and result.num_rows != batch.num_rows:
         raise ValueError(f"{result.num_rows} rows answered for {batch.num_rows}")
     return seconds

@@ -1,7 +1,7 @@
 """The calibration at load: batching turns on for a model whose cost is mostly per call, stays
-off for one whose cost is per row, and is skipped (off) for a model with nothing to try or
-that fails on the row it is given. The verdicts rest on sleeps of milliseconds, far from the
-threshold either way, not on the machine's speed."""
+off for one whose cost is per row, and is skipped (off) for a model with
+nothing to try or that fails on the row it is given. The verdicts rest on CPU spent by design,
+far from the threshold either way, not on the machine's speed."""
 
 from __future__ import annotations
 
@@ -19,19 +19,26 @@ from modelport.serving.runtime import ModelRuntime
 SIGNATURE = Signature([Field("x", "float64"), Field("label", "string")], [Field("y", "float64")])
 
 
+def _spin(seconds: float) -> None:
+    """Use ``seconds`` of CPU (the calibration counts CPU time, not wall time)."""
+    until = time.process_time() + seconds
+    while time.process_time() < until:
+        pass
+
+
 class PerCall(modelport.Model):
-    """Costs 3 ms a call, whatever the rows."""
+    """Costs 3 ms of CPU a call, whatever the rows."""
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        time.sleep(0.003)
+        _spin(0.003)
         return np.zeros(len(batch))
 
 
 class PerRow(modelport.Model):
-    """Costs 1 ms a row."""
+    """Costs 1 ms of CPU a row."""
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        time.sleep(0.001 * len(batch))
+        _spin(0.001 * len(batch))
         return np.zeros(len(batch))
 
 
