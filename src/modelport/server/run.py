@@ -1,0 +1,93 @@
+"""Opening what a server holds (the registry's database and blob store, the accounts kept in the
+same database) and serving the app with uvicorn on a socket bound beforehand."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from modelport.errors import ConfigError
+from modelport.registry.blobs import BlobStore, LocalBlobStore
+from modelport.registry.sql.accounts import AccountStore
+from modelport.registry.sql.database import Database
+from modelport.registry.sql.store import SqlRegistryStore
+from modelport.server.app import create_server_app
+from modelport.server.state import ServerState
+from modelport.serving.logs import uvicorn_level
+from modelport.settings import Settings
+
+log = logging.getLogger("modelport.server")
+
+
+def open_state(
+    *, registry_uri: str, blobs_uri: str | None, settings: Settings, auth: bool
+) -> ServerState:
+    """The stores a server at ``registry_uri`` holds (blobs in ``blobs_uri``, default the
+    home's blob folder); ``auth`` False: no accounts, everyone may do everything."""
+    if registry_uri.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"a server keeps its registry in a database, not at {registry_uri!r}",
+            hint="give --registry a database URI such as sqlite:////srv/modelport/registry.db",
+            field="--registry",
+        )
+    database = Database.open(registry_uri)
+    registry = SqlRegistryStore(database, open_blobs(blobs_uri, settings))
+    return ServerState(
+        registry=registry,
+        accounts=AccountStore(database) if auth else None,
+        home=settings.home,
+        max_upload_bytes=settings.max_artifact_bytes,
+    )
+
+
+def open_blobs(uri: str | None, settings: Settings) -> BlobStore:
+    """The blob store at ``uri``: a folder (a path or ``file://``); None: the home's."""
+    if uri is None:
+        return LocalBlobStore(settings.blobs_dir)
+    if uri.startswith("file://"):
+        return LocalBlobStore(Path(uri.removeprefix("file://")))
+    if "://" in uri:
+        raise ConfigError(
+            f"blob store URI {uri!r} has an unsupported scheme",
+            hint="give --blobs a folder (a path or file:///path)",
+            field="--blobs",
+        )
+    return LocalBlobStore(Path(uri).expanduser())
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(state: ServerState, *, sock: socket.socket) -> None:
+    """Serve the registry API on ``sock`` until SIGTERM or Ctrl-C (uvicorn drains requests)."""
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        create_server_app(state),
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=uvicorn_level(),
+        access_log=False,  # the serving middleware writes the access lines
+        lifespan="off",
+        proxy_headers=False,
+        server_header=False,
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    log.info("modelport server ready on http://%s:%s/api/v1/docs", host, port)
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    finally:
+        state.registry.close()
