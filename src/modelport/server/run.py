@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import signal
 import socket
 from pathlib import Path
 
@@ -87,7 +88,15 @@ def serve(state: ServerState, *, sock: socket.socket) -> None:
     )
     server = uvicorn.Server(config)
     log.info("modelport server ready on http://%s:%s/api/v1/docs", host, port)
+    # uvicorn re-raises the signal it stopped on, once drained, for the previous handler:
+    # SIGTERM's does nothing here, so a drained stop exits 0.
+    previous = signal.signal(signal.SIGTERM, _drained)
     try:
         asyncio.run(server.serve(sockets=[sock]))
     finally:
+        signal.signal(signal.SIGTERM, previous)
         state.registry.close()
+
+
+def _drained(signum: int, frame: object) -> None:
+    """SIGTERM after uvicorn has drained the requests in flight: nothing left to do."""
