@@ -140,7 +140,8 @@ def test_the_cli_builds_to_and_serves_from_a_remote_registry(
         parsed: dict[str, object] | list[object] = result.json()
         return parsed
 
-    built = cli("build", str(project), "--env", "inherit")
+    built = run_cli("build", str(project), "--env", "inherit", "--registry", remote.url, "--json",
+                    home=home, env=env).json()  # fmt: skip
     assert isinstance(built, dict)
     assert built["created"] is True
     cli("alias", "set", "remote-echo", "prod", "1")
@@ -157,8 +158,7 @@ def test_the_cli_builds_to_and_serves_from_a_remote_registry(
     with start_server(
         "remote-echo@prod",
         log_dir=tmp_path,
-        cli_options=["--registry", remote.url],
-        serve_options=["--env", "inherit"],
+        serve_options=["--registry", remote.url, "--env", "inherit"],
         env=environ,
         ready_timeout=180,
     ) as server:

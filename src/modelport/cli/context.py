@@ -31,6 +31,15 @@ class CliState:
         self._settings = None
         self._store = None
 
+    def use_registry(self, registry_uri: str | None) -> None:
+        """Use ``registry_uri`` (a command's own ``--registry``) when given, over the global
+        option; before the command opens the store."""
+        if registry_uri is not None:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self.registry_uri = registry_uri
+
     @property
     def settings(self) -> Settings:
         """Read on first use, inside the command, so a bad setting is an error like any other."""
