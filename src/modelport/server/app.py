@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from modelport.registry.rest.wire import API_PREFIX
-from modelport.server import account_routes, registry_routes, secret_routes
+from modelport.server import account_routes, pipeline_routes, registry_routes, secret_routes
 from modelport.server.access import Authenticator
 from modelport.server.openapi import build_document
 from modelport.server.routing import Operation, answer, api_routes
@@ -28,6 +28,7 @@ from modelport.serving.protocols.docs import swagger_ui_dir
 
 OPERATIONS: list[Operation] = [
     *registry_routes.OPERATIONS,
+    *pipeline_routes.OPERATIONS,
     *secret_routes.OPERATIONS,
     *account_routes.OPERATIONS,
 ]

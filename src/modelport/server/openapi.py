@@ -144,6 +144,51 @@ SCHEMAS: dict[str, Any] = {
     ),
     "MemberList": _list_of("members", _ref("Member")),
     "MemberRole": _obj(["role"], role={"enum": ["viewer", "editor", "owner"]}),
+    "Pipeline": _obj(
+        ["workspace", "name", "log_inferences", "latest", "created_at", "updated_at"],
+        workspace={"type": "string"},
+        name={"type": "string"},
+        description={"type": ["string", "null"]},
+        log_inferences={"type": "boolean"},
+        latest={"type": "integer"},
+        created_at=_TIME,
+        updated_at=_TIME,
+    ),
+    "PipelineList": _list_of("pipelines", _ref("Pipeline")),
+    "PipelineVersion": _obj(
+        ["workspace", "pipeline", "number", "steps", "validations"],
+        workspace={"type": "string"},
+        pipeline={"type": "string"},
+        number={"type": "integer"},
+        steps={
+            "type": "array",
+            "items": _obj(
+                ["model", "version"], model={"type": "string"}, version={"type": "integer"}
+            ),
+        },
+        validations={
+            "type": "array",
+            "items": _obj(
+                ["label", "expression"], label={"type": "string"}, expression={"type": "string"}
+            ),
+        },
+        created_at={"type": ["string", "null"], "format": "date-time"},
+    ),
+    "PipelineWithVersions": {
+        "allOf": [_ref("Pipeline"), _list_of("versions", _ref("PipelineVersion"))]
+    },
+    "NewPipeline": _obj(
+        ["name"],
+        name={"type": "string"},
+        steps={"type": "array", "items": {"type": "string"}},
+        description={"type": ["string", "null"]},
+        log_inferences={"type": "boolean"},
+    ),
+    "PipelineChange": _obj(["log_inferences"], log_inferences={"type": "boolean"}),
+    "NewStep": _obj(["model_ref"], model_ref={"type": "string"}),
+    "NewValidation": _obj(
+        ["label", "expression"], label={"type": "string"}, expression={"type": "string"}
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from modelport.errors import ConfigError
+from modelport.pipelines.store import PipelineStore
 from modelport.registry.blobs import BlobStore, LocalBlobStore
 from modelport.registry.sql.accounts import AccountStore
 from modelport.registry.sql.database import Database
@@ -40,6 +41,7 @@ def open_state(
     registry = SqlRegistryStore(database, open_blobs(blobs_uri, settings))
     return ServerState(
         registry=registry,
+        pipelines=PipelineStore(database),
         accounts=AccountStore(database) if auth else None,
         home=settings.home,
         max_upload_bytes=settings.max_artifact_bytes,

@@ -1,4 +1,5 @@
-"""What the server's routes share: the registry, the accounts, where secrets and uploads go."""
+"""What the server's routes share: the registry, its pipelines, the accounts, where secrets and
+uploads go."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from starlette.requests import Request
 
 from modelport.errors import ConfigError
+from modelport.pipelines.store import PipelineStore
 from modelport.registry.sql.accounts import AccountStore
 from modelport.registry.store import RegistryStore
 
@@ -17,6 +19,7 @@ class ServerState:
     """The parts one server holds, for its routes (``request.app.state.modelport``)."""
 
     registry: RegistryStore
+    pipelines: PipelineStore
     accounts: AccountStore | None
     """The users, tokens and roles; None on a server started with ``--no-auth``."""
     home: Path

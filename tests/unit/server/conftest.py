@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from modelport.pipelines.store import PipelineStore
 from modelport.registry.blobs import LocalBlobStore
 from modelport.registry.sql.accounts import AccountStore
 from modelport.registry.sql.database import Database
@@ -33,6 +34,7 @@ def make_server(home: Path, *, auth: bool, max_upload_bytes: int = 10 * 1024 * 1
     database = Database.open_sqlite(home / "registry.db")
     state = ServerState(
         registry=SqlRegistryStore(database, LocalBlobStore(home / "blobs")),
+        pipelines=PipelineStore(database),
         accounts=AccountStore(database) if auth else None,
         home=home,
         max_upload_bytes=max_upload_bytes,

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from modelport.pipelines.editing import create_pipeline
+from modelport.schema import Field, Signature
 from modelport.secrets import SecretStore
 from modelport.server.app import OPERATIONS
 from modelport.server.routing import Operation
@@ -31,6 +33,7 @@ SECRET_VALUE = "do-not-leak-7f3a9c"
 WORKSPACES = ("alpha", "beta")
 """alpha: where viewer, editor and owner are members; beta: where only outsider is (owner)."""
 RANK = {"viewer": 1, "editor": 2, "owner": 3}
+SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("x", float)]).to_dict()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,28 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
     ),
     ("DELETE", "/workspaces/{workspace}/models/{model}/tags/{key}"): ("editor", lambda caller: {}),
     ("POST", "/orphan-blobs/collect"): ("admin", lambda caller: {"params": {"dry_run": "true"}}),
+    ("GET", "/workspaces/{workspace}/pipelines"): ("viewer", lambda caller: {}),
+    ("POST", "/workspaces/{workspace}/pipelines"): (
+        "editor",
+        lambda caller: {"json": {"name": f"new-{caller}", "steps": ["m@prod"]}},
+    ),
+    ("GET", "/workspaces/{workspace}/pipelines/{pipeline}"): ("viewer", lambda caller: {}),
+    ("PATCH", "/workspaces/{workspace}/pipelines/{pipeline}"): (
+        "editor",
+        lambda caller: {"json": {"log_inferences": True}},
+    ),
+    ("POST", "/workspaces/{workspace}/pipelines/{pipeline}/steps"): (
+        "editor",
+        lambda caller: {"json": {"model_ref": "m:2"}},
+    ),
+    ("POST", "/workspaces/{workspace}/pipelines/{pipeline}/validations"): (
+        "editor",
+        lambda caller: {"json": {"label": f"v-{caller}", "expression": "out.x < 10"}},
+    ),
+    ("GET", "/workspaces/{workspace}/pipelines/{pipeline}/versions/{number:int}"): (
+        "viewer",
+        lambda caller: {},
+    ),
     ("GET", "/workspaces/{workspace}/secrets"): ("viewer", lambda caller: {}),
     ("PUT", "/workspaces/{workspace}/secrets/{name}"): (
         "editor",
@@ -182,13 +207,17 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
             artifact.write_bytes(f"version {number} of m in {workspace}".encode())
             digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
             store.register_version(
-                name="m", artifact=artifact, digest=digest, signature={}, metadata={},
+                name="m", artifact=artifact, digest=digest, signature=SIGNATURE, metadata={},
                 lineage={}, build={}, source_format="native", workspace=workspace,
             )  # fmt: skip
             store.set_version_tag(name="m", number=number, key="k", value="v", workspace=workspace)
         store.set_alias(name="m", alias="prod", number=1, workspace=workspace)
         store.set_model_tag(name="m", key="k", value="v", workspace=workspace)
         SecretStore(folder, workspace).set("s", SECRET_VALUE)
+        create_pipeline(
+            "p", registry=store, pipelines=parts.state.pipelines, steps=["m:1"],
+            workspace=workspace,
+        )  # fmt: skip
     store.close()
     return Seeded(folder, tokens, spares)
 
@@ -216,7 +245,8 @@ def _url(op: Operation, workspace: str, caller: str, seeded: Seeded) -> str:
     values = {
         "workspace": workspace,
         "model": "m",
-        "number:int": "2",
+        "pipeline": "p",
+        "number:int": "2" if "pipelines" not in op.path else "1",
         "ref": "m@prod",
         "alias": "prod",
         "key": "k",

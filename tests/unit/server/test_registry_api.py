@@ -10,6 +10,7 @@ import pytest
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
+from modelport.schema import Field, Signature
 from modelport.server.app import OPERATIONS
 from modelport.testing.apps import app_client
 
@@ -166,3 +167,31 @@ def test_the_openapi_document_is_valid_and_lists_every_route(no_auth_client: Tes
     assert page.status_code == 200
     assert "openapi.json" in page.text
     assert no_auth_client.get(f"{API}/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_pipelines_are_created_extended_and_shown(no_auth_client: TestClient) -> None:
+    client = no_auth_client
+    signature = Signature(inputs=[Field("x", float)], outputs=[Field("x", float)]).to_dict()
+    files = upload_files(b"a step", signature=signature)
+    assert client.post(f"{MODELS}/step/versions", files=files).status_code == 201
+    pipelines = f"{API}/workspaces/default/pipelines"
+    made = client.post(pipelines, json={"name": "flow", "steps": ["step"]})
+    assert made.status_code == 201, made.text
+    assert made.json()["steps"] == [{"model": "step", "version": 1}]
+    checked = client.post(
+        f"{pipelines}/flow/validations", json={"label": "small", "expression": "out.x < 10"}
+    )
+    assert checked.json()["number"] == 2
+    shown = client.get(f"{pipelines}/flow").json()
+    assert (shown["latest"], [v["number"] for v in shown["versions"]]) == (2, [1, 2])
+    assert client.patch(f"{pipelines}/flow", json={"log_inferences": True}).json()["log_inferences"]
+    missing = client.post(f"{pipelines}/flow/steps", json={"model_ref": "nosuch"})
+    assert (missing.status_code, missing.json()["field"]) == (404, "model_ref")
+    bad = client.post(f"{pipelines}/flow/validations", json={"label": "x", "expression": "1 +"})
+    assert bad.status_code == 422
+    client.post(f"{API}/workspaces", json={"name": "team-b"})
+    elsewhere = client.post(
+        f"{API}/workspaces/team-b/pipelines", json={"name": "flow", "steps": ["step"]}
+    )
+    assert elsewhere.status_code == 404  # a step names a model of the pipeline's own workspace
+    assert client.get(f"{pipelines}/flow/versions/1").json()["steps"][0]["model"] == "step"
