@@ -19,13 +19,15 @@ def start_registry_server(
     home: Path,
     blobs: Path | None = None,
     auth: bool = True,
+    host: str = HOST,
     env: dict[str, str] | None = None,
 ) -> ServerProcess:
-    """``python -m modelport server --registry URI`` on a free port, ready (``/healthz``)."""
+    """``python -m modelport server --registry URI`` on a free port, ready (``/healthz``);
+    it answers on the loopback address whatever ``host`` it binds."""
     port = free_port()
     command = [
         sys.executable, "-m", "modelport", "server", "--registry", registry_uri,
-        "--host", HOST, "--port", str(port),
+        "--host", host, "--port", str(port),
     ]  # fmt: skip
     if blobs is not None:
         command += ["--blobs", str(blobs)]

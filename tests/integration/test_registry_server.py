@@ -250,3 +250,25 @@ def test_a_client_killed_mid_upload_registers_nothing(tmp_path: Path) -> None:
             assert store.list_models() == []
         assert server.stop() == 0
         assert "Traceback" not in server.output()
+
+
+def test_no_auth_off_loopback_warns_and_answers_without_a_token(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/registry.db"
+    with start_registry_server(uri, home=tmp_path / "home", auth=False, host="0.0.0.0") as server:
+        answer = httpx.get(f"{server.url}/api/v1/workspaces/default/models", timeout=10)
+        assert (answer.status_code, answer.json()) == (200, {"models": []})
+        whoami = httpx.get(f"{server.url}/api/v1/whoami", timeout=10).json()
+        assert whoami["user"] == "local"
+    output = server.output()
+    assert "warning: --no-auth on 0.0.0.0" in output
+    assert "no users yet" not in output
+
+
+def test_a_server_with_no_users_says_how_to_add_one(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/registry.db"
+    with start_registry_server(uri, home=tmp_path / "home") as server:
+        refused = httpx.get(f"{server.url}/api/v1/workspaces", timeout=10)
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "API token" in refused.json()["detail"]
+    assert "modelport users add NAME --admin" in server.output()

@@ -57,6 +57,11 @@ def server(
         settings=STATE.settings,
         auth=not no_auth,
     )
+    if state.accounts is not None and not state.accounts.list_users():
+        sys.stderr.write(
+            "note: this registry has no users yet, so every request is refused: add one with "
+            "`modelport users add NAME --admin`, then `modelport tokens create --user NAME`\n"
+        )
     bound_host, bound_port = sock.getsockname()[:2]
     sys.stderr.write(f"modelport server on http://{bound_host}:{bound_port}/api/v1/docs\n")
     serve(state, sock=sock)
