@@ -135,7 +135,7 @@ async def register_version(request: Request) -> Response:
             lineage=fields.get("lineage", {}),
             build=fields.get("build", {}),
             source_format=fields.get("source_format"),
-            description=fields.get("description"),
+            description=text_field(fields, "description", optional=True),
         )
     status = 201 if created else 200
     return answer({"version": wire.version_json(version), "created": created}, status)

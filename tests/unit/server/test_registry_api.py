@@ -163,6 +163,10 @@ def test_the_openapi_document_is_valid_and_lists_every_route(no_auth_client: Tes
     }
     expected = {(op.method, op.full_path.replace(":int}", "}")) for op in OPERATIONS}
     assert documented == expected
+    operation_ids = [
+        item["operationId"] for path in document["paths"].values() for item in path.values()
+    ]
+    assert len(operation_ids) == len(set(operation_ids))
     page = no_auth_client.get(f"{API}/docs")
     assert page.status_code == 200
     assert "openapi.json" in page.text

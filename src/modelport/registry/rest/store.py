@@ -21,7 +21,7 @@ import httpx
 import orjson
 
 from modelport._types import JSONObject
-from modelport.errors import ModelFailed, Unreachable, error_from_response
+from modelport.errors import InvalidInput, ModelFailed, Unreachable, error_from_response
 from modelport.registry.cache import BlobCache, Progress
 from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
 from modelport.registry.rest import wire
@@ -164,6 +164,12 @@ class RestRegistryStore(RegistryStore):
             }
         )
         artifact = Path(artifact)
+        if not artifact.is_file():
+            raise InvalidInput(
+                f"artifact {artifact} does not exist or is not a file",
+                hint="Pass the path of a built artifact zip.",
+                field="artifact",
+            )
         size = artifact.stat().st_size
         with (
             self._transfer(f"uploading {name}", size) as progress,
