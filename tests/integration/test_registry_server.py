@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,3 +273,34 @@ def test_a_server_with_no_users_says_how_to_add_one(tmp_path: Path) -> None:
         assert refused.headers["content-type"] == "application/problem+json"
         assert "API token" in refused.json()["detail"]
     assert "modelport users add NAME --admin" in server.output()
+
+
+def test_concurrent_registrations_get_distinct_consecutive_versions(
+    remote: Remote, tmp_path: Path
+) -> None:
+    """Twenty clients registering at once through the server: twenty versions, 1 to 20."""
+    artifacts = []
+    for index in range(20):
+        artifact = tmp_path / f"a{index}.zip"
+        artifact.write_bytes(os.urandom(64 * 1024) + bytes([index]))
+        artifacts.append(artifact)
+
+    def register(artifact: Path) -> int:
+        with _store(remote, "editor", tmp_path / "cache") as store:
+            version, created = store.register_version(
+                name="raced", artifact=artifact,
+                digest="sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest(),
+                signature={}, metadata={}, lineage={}, build={}, source_format="native",
+            )  # fmt: skip
+            assert created
+            return version.number
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        numbers = list(pool.map(register, artifacts))
+    assert sorted(numbers) == list(range(1, 21))
+    with _store(remote, "viewer", tmp_path / "cache") as viewer:
+        listed = viewer.list_versions(name="raced")
+    assert [v.number for v in listed] == list(range(1, 21))
+    by_number = {v.number: v.digest for v in listed}
+    for artifact, number in zip(artifacts, numbers, strict=True):
+        assert by_number[number] == "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
