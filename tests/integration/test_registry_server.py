@@ -233,16 +233,12 @@ def test_a_client_killed_mid_upload_registers_nothing(tmp_path: Path) -> None:
         try:
             assert client.stdout is not None
             assert client.stdout.readline().strip() == "sent"
-            scratch = home / "uploads"
-            deadline = time.monotonic() + 30
-            while not any(p.stat().st_size > 0 for p in scratch.glob(".upload-*")):
-                assert time.monotonic() < deadline, "the server never received the upload"
-                time.sleep(0.05)
+            _wait_for_partial_upload(home)
         finally:
             client.send_signal(signal.SIGKILL)
             client.wait()
         deadline = time.monotonic() + 30
-        while list(scratch.iterdir()):
+        while _partial_uploads(home):
             assert time.monotonic() < deadline, "the partial upload was left behind"
             time.sleep(0.05)
         with RestRegistryStore(server.url, token=token, cache=BlobCache(tmp_path / "c")) as store:
@@ -304,3 +300,40 @@ def test_concurrent_registrations_get_distinct_consecutive_versions(
     by_number = {v.number: v.digest for v in listed}
     for artifact, number in zip(artifacts, numbers, strict=True):
         assert by_number[number] == "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+
+
+def _partial_uploads(home: Path) -> list[Path]:
+    return list((home / "uploads").rglob(".upload-*"))
+
+
+def _wait_for_partial_upload(home: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not any(p.stat().st_size > 0 for p in _partial_uploads(home)):
+        assert time.monotonic() < deadline, "the server never received the upload"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+def test_a_server_killed_mid_upload_leaves_nothing_once_started_again(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/registry.db"
+    token = make_token(uri, "ed", roles={"default": "editor"})
+    home = tmp_path / "server-home"
+    server = start_registry_server(uri, home=home)
+    url = f"{server.url}/api/v1/workspaces/default/models/killed/versions"
+    client = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_UPLOADER, url, token], stdout=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_partial_upload(home)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait()
+    finally:
+        client.kill()
+        client.wait()
+    [left] = _partial_uploads(home)
+    with start_registry_server(uri, home=home) as again:
+        assert not left.exists()
+        assert _partial_uploads(home) == []
+        assert "that was killed" in again.output()
+        with RestRegistryStore(again.url, token=token, cache=BlobCache(tmp_path / "c")) as store:
+            assert store.list_models() == []

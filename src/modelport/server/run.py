@@ -8,10 +8,12 @@ import ipaddress
 import logging
 import signal
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
 
+from modelport.builder.scratch import leftovers_in, owned_folder, remove
 from modelport.errors import ConfigError
 from modelport.pipelines.store import PipelineStore
 from modelport.registry.blobs import BlobStore, LocalBlobStore
@@ -24,6 +26,8 @@ from modelport.serving.logs import uvicorn_level
 from modelport.settings import Settings
 
 log = logging.getLogger("modelport.server")
+UPLOADS_PREFIX = ".server-"
+"""The folder each server process receives its uploads in, under the home's ``uploads``."""
 
 
 def open_state(
@@ -45,7 +49,13 @@ def open_state(
         accounts=AccountStore(database) if auth else None,
         home=settings.home,
         max_upload_bytes=settings.max_artifact_bytes,
+        upload_dir=uploads_dir(settings),
     )
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """Where every server of this home receives uploads: a folder per server process."""
+    return settings.home / "uploads"
 
 
 def open_blobs(uri: str | None, settings: Settings) -> BlobStore:
@@ -74,7 +84,20 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(state: ServerState, *, sock: socket.socket) -> None:
-    """Serve the registry API on ``sock`` until SIGTERM or Ctrl-C (uvicorn drains requests)."""
+    """Serve the registry API on ``sock`` until SIGTERM or Ctrl-C (uvicorn drains requests).
+
+    Uploads arrive in a folder of this process's own (``owned_folder``), removed when it stops;
+    the folders of servers killed outright are swept here first."""
+    state.upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for leftover in remove(leftovers_in(state.upload_dir, (UPLOADS_PREFIX,))):
+        log.info(
+            "removed %s, left by a server (pid %s) that was killed", leftover.path, leftover.owner
+        )
+    with owned_folder(UPLOADS_PREFIX, state.upload_dir) as folder:
+        _serve(replace(state, upload_dir=folder), sock=sock)
+
+
+def _serve(state: ServerState, *, sock: socket.socket) -> None:
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         create_server_app(state),

@@ -25,11 +25,9 @@ class ServerState:
     home: Path
     """The server's modelport home: its secrets live here, per workspace."""
     max_upload_bytes: int
-
-    @property
-    def upload_dir(self) -> Path:
-        """Where uploads are received before they are registered."""
-        return self.home / "uploads"
+    upload_dir: Path
+    """Where uploads are received before they are registered (a folder of this process's own
+    while it serves, see ``server/run.py``)."""
 
     def require_accounts(self) -> AccountStore:
         """The accounts, or ConfigError on a server without them (``--no-auth``)."""

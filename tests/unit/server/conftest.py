@@ -38,6 +38,7 @@ def make_server(home: Path, *, auth: bool, max_upload_bytes: int = 10 * 1024 * 1
         accounts=AccountStore(database) if auth else None,
         home=home,
         max_upload_bytes=max_upload_bytes,
+        upload_dir=home / "uploads",
     )
     return ServerParts(create_server_app(state), state, home)
 
