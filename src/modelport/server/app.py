@@ -35,7 +35,9 @@ OPERATIONS: list[Operation] = [
 """Every route of the API: the OpenAPI document and the access checks are made from it."""
 
 _UPLOAD_OVERHEAD = 8 * 1024 * 1024
-"""What an upload's body may hold beyond its artifact: the registration and multipart framing."""
+"""What an upload's body may hold beyond its artifact: the registration and multipart framing.
+The routes bound their bodies more closely (``uploads.py``, ``routing.json_body``), with errors
+naming what to change; the middleware's bound is the backstop."""
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">

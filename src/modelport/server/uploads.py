@@ -31,6 +31,8 @@ from modelport.errors import InvalidInput, MalformedInput, PayloadTooLarge, Unsu
 MAX_REGISTRATION_BYTES = 4 * 1024 * 1024
 """The largest ``registration`` part (a signature of many fields is the big part of it)."""
 _FLUSH_BYTES = 1024 * 1024
+_FRAMING_BYTES = 64 * 1024
+"""What multipart boundaries and part headers may add to an upload's body."""
 _PARTS = ("registration", "artifact")
 
 
@@ -112,11 +114,7 @@ class _Receiver:
             return
         self.size += end - start
         if self.size > self.max_bytes:
-            raise PayloadTooLarge(
-                f"the artifact is over this server's bound of {self.max_bytes:,} bytes",
-                hint="the server's admin can raise MODELPORT_MAX_ARTIFACT_BYTES",
-                field="artifact",
-            )
+            raise _too_large(self.max_bytes)
         self.pending.append(bytes(data[start:end]))
         self.pending_bytes += end - start
 
@@ -157,6 +155,9 @@ async def receive_upload(
             "an upload is multipart/form-data with the parts registration and artifact",
             hint="e.g. curl -F registration=@registration.json -F artifact=@model.zip ...",
         )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + MAX_REGISTRATION_BYTES + _FRAMING_BYTES:
+        raise _too_large(max_bytes)
     receiver = _Receiver(artifact, max_bytes)
     parser = MultipartParser(boundary, receiver.callbacks())
     try:
@@ -181,3 +182,11 @@ async def receive_upload(
     if not isinstance(registration, dict):
         raise InvalidInput("the registration must be a JSON object", field="registration")
     return Upload(registration, path, receiver.size, receiver.digest)
+
+
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the artifact is over this server's bound of {max_bytes:,} bytes",
+        hint="the server's admin can raise MODELPORT_MAX_ARTIFACT_BYTES",
+        field="artifact",
+    )
