@@ -37,9 +37,9 @@ def server(
         ),
     ] = False,
 ) -> None:
-    """Serve the registry's REST API (models, versions, aliases, tags, secrets, members) under
-    /api/v1, documented at /api/v1/docs. Requests need `Authorization: Bearer <token>` (see
-    `modelport users` and `modelport tokens`) unless --no-auth."""
+    """Serve the registry's REST API (models, versions, aliases, tags, pipelines, secrets,
+    members) under /api/v1, documented at /api/v1/docs. Requests need `Authorization: Bearer
+    <token>` (see `modelport users` and `modelport tokens`) unless --no-auth."""
     from modelport.server.run import is_loopback, open_state, serve
     from modelport.serving.logs import configure_logging
     from modelport.serving.sockets import listen
