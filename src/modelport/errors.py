@@ -18,13 +18,16 @@ and the HTTP layer maps it to a status in exactly one place (``serving/problems.
     ├── ModelFailed                 user model code raised or broke its contract (500)
     │   └── ModelTimeout            the model did not answer in time (504)
     ├── Unreachable                 a client got no answer from a server (503)
-    └── Unauthorised                missing or wrong credentials (401)
+    ├── Unauthorised                missing or wrong credentials (401)
+    └── Forbidden                   valid credentials without the right to do this (403)
 
 Each error carries a ``hint``: what the user can do about it. ``field`` names the offending
 input field or file where there is one.
 """
 
 from __future__ import annotations
+
+import json
 
 
 class ModelportError(Exception):
@@ -136,3 +139,58 @@ class Unauthorised(ModelportError):
     """Missing or wrong credentials."""
 
     status = 401
+
+
+class Forbidden(ModelportError):
+    """Valid credentials, but their user may not do this (no role, or too weak a role, in the
+    workspace)."""
+
+    status = 403
+
+
+def error_class_for(status: int, title: object = None) -> type[ModelportError]:
+    """The class of the error an HTTP answer with ``status`` reports (404 NotFound, 401
+    Unauthorised, 403 Forbidden, 409 Conflict, other 4xx InvalidInput, 5xx ModelFailed), refined
+    to the class a problem's ``title`` names when it is a kind of that: how every client of a
+    modelport server turns an error answer back into the error the server raised."""
+    base: type[ModelportError]
+    if status == 404:
+        base = NotFound
+    elif status == 401:
+        base = Unauthorised
+    elif status == 403:
+        base = Forbidden
+    elif status == 409:
+        base = Conflict
+    elif 400 <= status < 500:
+        base = InvalidInput
+    else:
+        base = ModelFailed
+    named = globals().get(title) if isinstance(title, str) else None
+    if isinstance(named, type) and issubclass(named, base):
+        return named
+    return base
+
+
+def error_from_response(status: int, body: bytes) -> ModelportError:
+    """The modelport exception for an error answer (problem details, or any other body)."""
+    try:
+        problem = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        problem = None
+    if not isinstance(problem, dict):
+        text = body.decode("utf-8", "replace").strip()
+        problem = {"detail": text} if text else {}
+    message = next(
+        (
+            str(problem[key])
+            for key in ("detail", "error", "message", "title")
+            if problem.get(key) not in (None, "")
+        ),
+        f"the server answered {status}",
+    )
+    field = problem.get("field")
+    error_class = error_class_for(status, problem.get("title"))
+    error = error_class(message, field=str(field) if field is not None else None)
+    error.status = status
+    return error

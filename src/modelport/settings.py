@@ -171,6 +171,8 @@ class Settings:
     """A folder of files, one per secret, named after it (a mounted Kubernetes secret)."""
     workspace: str = field(default_factory=_reader("workspace", _text, lambda: "default"))
     """The workspace whose stored secrets (``modelport secret set``) a served model reads."""
+    token: str | None = field(default_factory=_reader("token", _text, lambda: None))
+    """The API token sent to a registry server (``--registry https://...``)."""
     environment: str | None = field(default_factory=_reader("environment", _text, lambda: None))
     """The deployment environment handed to a Truss model: a name (``production``) or a JSON
     object with ``name`` and settings."""
@@ -185,6 +187,11 @@ class Settings:
     @property
     def blobs_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Artifacts downloaded from a registry server, by digest."""
+        return self.home / "cache"
 
     @property
     def envs_dir(self) -> Path:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from uv import find_uv_bin
 
 from modelport.scaffold import scaffold
+from modelport.testing.server import ServerProcess
 
 from .cli import Result, run_cli
+from .registry_server import start_registry_server
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +78,24 @@ def cli(shared_home: Path, echo_project: Path) -> Callable[..., Result]:
         return run_cli(*args, home=shared_home)
 
     return call
+
+
+@pytest.fixture(scope="session")
+def live_registry_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., str]]:
+    """Start (once per registry URI and session) a ``modelport server`` process keeping the
+    registry at ``registry_uri``; answers its base URL. Its users and tokens are made directly
+    on the registry's database (``registry_server.make_token``)."""
+    started: dict[tuple[str, bool], ServerProcess] = {}
+
+    def start(registry_uri: str, *, auth: bool = True) -> str:
+        key = (registry_uri, auth)
+        if key not in started:
+            home = tmp_path_factory.mktemp("registry-server")
+            started[key] = start_registry_server(registry_uri, home=home, auth=auth)
+        return started[key].url
+
+    yield start
+    for server in started.values():
+        server.stop()

@@ -23,6 +23,7 @@ def test_public_names_are_pinned() -> None:
         "ConfigError",
         "Conflict",
         "Field",
+        "Forbidden",
         "InvalidInput",
         "LoadedModel",
         "Model",

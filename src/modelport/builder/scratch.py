@@ -57,18 +57,26 @@ def leftovers(envs_dir: Path) -> list[Leftover]:
         (envs_dir, ENV_PREFIXES),
         (envs_dir / "locks", LOCK_PREFIXES),
     ]
+    return [found for parent, prefixes in places for found in leftovers_in(parent, prefixes)]
+
+
+def leftovers_in(parent: Path, prefixes: tuple[str, ...]) -> list[Leftover]:
+    """The owned folders ``parent/<prefix>*`` whose process is gone, oldest first by name."""
     found: list[Leftover] = []
-    for parent, prefixes in places:
-        for folder in _candidates(parent, prefixes):
-            owner = _owner(folder)
-            if owner is not None and not _alive(owner):
-                found.append(Leftover(folder, owner.pid, _size(folder)))
+    for folder in _candidates(parent, prefixes):
+        owner = _owner(folder)
+        if owner is not None and not _alive(owner):
+            found.append(Leftover(folder, owner.pid, _size(folder)))
     return found
 
 
 def sweep(envs_dir: Path, *, dry_run: bool = False) -> list[Leftover]:
     """Remove (unless ``dry_run``) the leftovers :func:`leftovers` finds; return them."""
-    found = leftovers(envs_dir)
+    return remove(leftovers(envs_dir), dry_run=dry_run)
+
+
+def remove(found: list[Leftover], *, dry_run: bool = False) -> list[Leftover]:
+    """Remove (unless ``dry_run``) the leftover folders ``found``; return them."""
     if not dry_run:
         for leftover in found:
             shutil.rmtree(leftover.path, ignore_errors=True)

@@ -20,7 +20,7 @@ from modelport.cli.build_options import (
     key_values,
 )
 from modelport.cli.context import STATE
-from modelport.cli.options import EnvOption, JsonFlag, command
+from modelport.cli.options import EnvOption, JsonFlag, RegistryOption, command
 from modelport.cli.output import console, print_json, to_jsonable
 from modelport.cli.progress import RichProgress
 from modelport.scaffold import CONVENTIONS, next_command, scaffold, template_of
@@ -135,9 +135,11 @@ def build(
         ),
     ] = None,
     option: ConventionOptions = None,
+    registry: RegistryOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Build a model project into a versioned artifact and register it."""
+    STATE.use_registry(registry)
     from modelport.builder.build import build_project
     from modelport.formats.wallaroo.frameworks import supported_framework
     from modelport.formats.wallaroo.names import check_dns_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,15 @@ class CliState:
         self._settings = None
         self._store = None
 
+    def use_registry(self, registry_uri: str | None) -> None:
+        """Use ``registry_uri`` (a command's own ``--registry``) when given, over the global
+        option; before the command opens the store."""
+        if registry_uri is not None:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self.registry_uri = registry_uri
+
     @property
     def settings(self) -> Settings:
         """Read on first use, inside the command, so a bad setting is an error like any other."""
@@ -56,7 +66,21 @@ class CliState:
     def store(self) -> RegistryStore:
         if self._store is None:
             self._store = open_store(self.registry_uri, settings=self.settings)
+            _show_transfers(self._store)
         return self._store
+
+
+def _show_transfers(store: RegistryStore) -> None:
+    """Give a remote registry's store a progress bar for its uploads and downloads (looked up
+    among the loaded modules: a local registry's command never imports the HTTP client)."""
+    rest = sys.modules.get("modelport.registry.rest.store")
+    if rest is not None and isinstance(store, rest.RestRegistryStore):
+        from rich.console import Console
+
+        from modelport.cli.progress import transfer_bar
+
+        console = Console(stderr=True)
+        store.transfers = lambda what, total: transfer_bar(console, what, total)
 
 
 STATE = CliState()

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from modelport.cli import (
+    accounts_cmd,
     build_cmd,
     client_cmd,
     export_cmd,
@@ -27,6 +28,7 @@ from modelport.cli import (
     registry_cmd,
     secret_cmd,
     serve_cmd,
+    server_cmd,
 )
 from modelport.cli.context import STATE
 from modelport.cli.options import Group
@@ -48,6 +50,8 @@ pipeline_cmd.register(app)
 frameworks_cmd.register(app)
 gc_cmd.register(app)
 secret_cmd.register(app)
+server_cmd.register(app)
+accounts_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -86,6 +86,15 @@ def deprecated(app: typer.Typer, name: str, function: Callable[..., Any], *, ins
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
+RegistryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--registry",
+        help="Registry URI, as the global --registry: sqlite:///..., or http(s)://host:port "
+        "for a `modelport server` (token: MODELPORT_TOKEN).",
+    ),
+]
+
 HostOption = Annotated[
     str,
     typer.Option(

@@ -1,11 +1,22 @@
-"""Live build progress in the terminal: the current step with a spinner and elapsed time."""
+"""Live progress in the terminal: a build's current step with a spinner and elapsed time, and a
+bar for long uploads and downloads."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.status import Status
 from rich.text import Text
 
@@ -58,3 +69,21 @@ class RichProgress:
         mark = Text("✗ ", style="red") if failed else Text("✓ ", style="green")
         self.console.print(mark + Text(f"{self._title} ({seconds:.1f}s)"))
         self._title = None
+
+
+@contextmanager
+def transfer_bar(console: Console, what: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar for one upload or download of ``total`` bytes (on a terminal only): the
+    value is told each chunk's size. Given to the REST store as its ``transfers``."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda size: bar.advance(task, size)

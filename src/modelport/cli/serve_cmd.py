@@ -10,7 +10,7 @@ import typer
 
 from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
-from modelport.cli.options import EnvOption, HostOption, PortOption, command
+from modelport.cli.options import EnvOption, HostOption, PortOption, RegistryOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
 from modelport.cli.targets import TARGET_HELP, become, resolve_target, serving_command
 from modelport.serving.logs import check_format, level_number
@@ -28,6 +28,7 @@ def serve(
     ] = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8080,
+    registry: RegistryOption = None,
     env: EnvOption = "auto",
     name: Annotated[str | None, typer.Option("--name", help="Serve under this model name.")] = None,
     timeout: Annotated[
@@ -108,6 +109,7 @@ def serve(
     """
     from modelport.serving.sockets import listen
 
+    STATE.use_registry(registry)
     level_number(log_level)  # a clear error naming the option before anything is resolved
     chosen_format = check_format(log_format)
     if reload:

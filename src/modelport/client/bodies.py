@@ -10,14 +10,10 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from modelport import errors
 from modelport.errors import (
-    Conflict,
     InvalidInput,
     ModelFailed,
-    ModelportError,
-    NotFound,
-    Unauthorised,
+    error_from_response,
 )
 
 if TYPE_CHECKING:
@@ -181,47 +177,3 @@ def model_names(value: Any) -> list[str] | None:
         return None
     names = [item.get("name") if isinstance(item, dict) else item for item in value]
     return [str(name) for name in names if isinstance(name, str)]
-
-
-def error_from_response(status: int, body: bytes) -> ModelportError:
-    """The modelport exception for an error answer (problem details, or any other body)."""
-    try:
-        problem = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        problem = None
-    if not isinstance(problem, dict):
-        text = body.decode("utf-8", "replace").strip()
-        problem = {"detail": text} if text else {}
-    message = next(
-        (
-            str(problem[key])
-            for key in ("detail", "error", "message", "title")
-            if problem.get(key) not in (None, "")
-        ),
-        f"the server answered {status}",
-    )
-    field = problem.get("field")
-    error_class = _error_class(status, problem.get("title"))
-    error = error_class(message, field=str(field) if field is not None else None)
-    error.status = status
-    return error
-
-
-def _error_class(status: int, title: Any) -> type[ModelportError]:
-    """By status (404 NotFound, 4xx InvalidInput, 5xx ModelFailed, ...), refined to the class
-    the server names in the problem's title when it is a kind of that."""
-    base: type[ModelportError]
-    if status == 404:
-        base = NotFound
-    elif status in (401, 403):
-        base = Unauthorised
-    elif status == 409:
-        base = Conflict
-    elif 400 <= status < 500:
-        base = InvalidInput
-    else:
-        base = ModelFailed
-    named = getattr(errors, str(title), None) if isinstance(title, str) else None
-    if isinstance(named, type) and issubclass(named, base):
-        return named
-    return base

@@ -15,7 +15,6 @@ from modelport.client.bodies import (
     Transport,
     decode_output,
     encode_input,
-    error_from_response,
     model_names,
     read_json,
 )
@@ -27,6 +26,7 @@ from modelport.errors import (
     ModelTimeout,
     NotFound,
     Unreachable,
+    error_from_response,
 )
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
 """Choosing a registry store by URI: ``open_store`` is how every caller gets one.
 
 ``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store
-(blobs in ``Settings.blobs_dir``). Other backends (``postgresql://`` with S3 blobs, and
-``https://`` for a remote ``modelport server``) are added by registering an opener in
+(blobs in ``Settings.blobs_dir``); ``http://host:port`` and ``https://...`` a remote
+``modelport server`` (token: the ``token`` setting; artifacts cached in ``Settings.cache_dir``).
+Other backends (``postgresql://`` with S3 blobs) are added by registering an opener in
 ``_OPENERS``; callers do not change.
 """
 
@@ -40,4 +41,11 @@ def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
     return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)
 
 
-_OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite}
+def _open_rest(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.cache import BlobCache
+    from modelport.registry.rest.store import RestRegistryStore
+
+    return RestRegistryStore(uri, token=settings.token, cache=BlobCache(settings.cache_dir))
+
+
+_OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite, "http": _open_rest, "https": _open_rest}

@@ -19,9 +19,9 @@ from modelport.client.bodies import (
     NDJSON,
     decode_output,
     encode_input,
-    error_from_response,
 )
 from modelport.codecs.arrow_ipc import decode_arrow, encode_arrow
+from modelport.errors import error_from_response
 
 
 def test_import_modelport_does_not_import_httpx_or_pandas() -> None:

@@ -50,7 +50,7 @@ def test_relative_sqlite_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     ("uri", "scheme"),
     [
         ("postgresql://user@db/registry", "postgresql"),
-        ("https://registry.example.com", "https"),
+        ("ftp://registry.example.com", "ftp"),
         ("mysql+pymysql://db/x", "mysql+pymysql"),
         ("registry.db", "(none)"),
     ],
@@ -61,6 +61,20 @@ def test_unknown_scheme_is_named(uri: str, scheme: str, tmp_path: Path) -> None:
     assert f"unsupported scheme {scheme!r}" in str(caught.value)
     assert "sqlite://" in str(caught.value)
     assert caught.value.field == "registry_uri"
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:9", "https://registry.example.com/prefix/"])
+def test_http_uris_open_the_rest_store_with_the_token_setting(
+    uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelport.registry.rest.store import RestRegistryStore
+
+    monkeypatch.setenv("MODELPORT_TOKEN", "mpt_from_the_environment")
+    with open_store(uri, settings=Settings(home=tmp_path)) as store:
+        assert isinstance(store, RestRegistryStore)
+        assert store.url == uri.rstrip("/")
+        assert store.cache.root == tmp_path / "cache"
+        assert store._http.headers["authorization"] == "Bearer mpt_from_the_environment"
 
 
 @pytest.mark.parametrize("uri", ["sqlite://", "sqlite:///:memory:"])

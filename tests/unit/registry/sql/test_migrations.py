@@ -39,6 +39,9 @@ REGISTRY_TABLES = {
     "aliases",
     "pipelines",
     "pipeline_versions",
+    "users",
+    "api_tokens",
+    "workspace_members",
 }
 
 

@@ -1,0 +1,97 @@
+"""The ``modelport server`` ASGI app: the registry's REST API under ``/api/v1``, its OpenAPI
+document and docs page, liveness at ``/healthz``, all behind the serving middleware (request
+ids, the body size bound, the access log, problem JSON for whatever no route answered)."""
+
+from __future__ import annotations
+
+import html
+from importlib.metadata import version
+
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from modelport.registry.rest.wire import API_PREFIX
+from modelport.server import account_routes, pipeline_routes, registry_routes, secret_routes
+from modelport.server.access import Authenticator
+from modelport.server.openapi import build_document
+from modelport.server.routing import Operation, answer, api_routes
+from modelport.server.state import ServerState
+from modelport.serving.metrics import ServerMetrics
+from modelport.serving.middleware import ServingMiddleware
+from modelport.serving.problems import EXCEPTION_HANDLERS
+from modelport.serving.protocols.docs import swagger_ui_dir
+
+OPERATIONS: list[Operation] = [
+    *registry_routes.OPERATIONS,
+    *pipeline_routes.OPERATIONS,
+    *secret_routes.OPERATIONS,
+    *account_routes.OPERATIONS,
+]
+"""Every route of the API: the OpenAPI document and the access checks are made from it."""
+
+_UPLOAD_OVERHEAD = 8 * 1024 * 1024
+"""What an upload's body may hold beyond its artifact: the registration and multipart framing.
+The routes bound their bodies more closely (``uploads.py``, ``routing.json_body``), with errors
+naming what to change; the middleware's bound is the backstop."""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="docs/static/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="docs/static/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({{url: "openapi.json", dom_id: "#swagger-ui", validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout"}});
+</script>
+</body>
+</html>
+"""
+
+
+def create_server_app(state: ServerState) -> Starlette:
+    """The server's app over ``state`` (authentication on unless ``state.accounts`` is None)."""
+    document = orjson.dumps(build_document(OPERATIONS, version=version("modelport")))
+
+    async def openapi(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(_PAGE.format(title=html.escape("modelport registry API")))
+
+    async def healthz(request: Request) -> Response:
+        return answer({"status": "ok"})
+
+    routes: list[BaseRoute] = [
+        *api_routes(OPERATIONS),
+        Route(f"{API_PREFIX}/openapi.json", openapi, methods=["GET"]),
+        Route(f"{API_PREFIX}/docs", docs, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    static = swagger_ui_dir()
+    if static is not None:
+        routes.append(Mount(f"{API_PREFIX}/docs/static", app=StaticFiles(directory=static)))
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                ServingMiddleware,
+                metrics=ServerMetrics(),
+                max_body_size=state.max_upload_bytes + _UPLOAD_OVERHEAD,
+            )
+        ],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+    )
+    app.state.modelport = state
+    app.state.authenticator = Authenticator(state.accounts)
+    return app

@@ -1,0 +1,264 @@
+"""The API's OpenAPI 3.1 document, generated from the route table (``Operation``s), so every
+route is documented with the access it needs and its bodies, and none is forgotten."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from modelport.server.routing import Operation
+
+_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_TIME = {"type": "string", "format": "date-time"}
+_TAGS = {"type": "object", "additionalProperties": {"type": "string"}}
+_OBJECT = {"type": "object"}
+_ACCESS = {
+    "public": "No token needed.",
+    "user": "Any valid API token.",
+    "admin": "An admin's API token.",
+    "viewer": "A viewer, editor or owner of the workspace.",
+    "editor": "An editor or owner of the workspace.",
+    "owner": "An owner of the workspace.",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: Sequence[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": list(required), "properties": properties}
+
+
+def _list_of(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    return _obj([key], **{key: {"type": "array", "items": item}})
+
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": _obj(
+        ["title", "status", "detail"],
+        type={"type": "string"},
+        title={"type": "string", "description": "The error's kind (NotFound, Forbidden...)."},
+        status={"type": "integer"},
+        detail={"type": "string", "description": "What went wrong and what to do about it."},
+        error={"type": "string"},
+        field={"type": "string", "description": "The offending input field, if any."},
+    ),
+    "Workspace": _obj(["name", "created_at"], name={"type": "string"}, created_at=_TIME),
+    "WorkspaceList": _list_of("workspaces", _ref("Workspace")),
+    "NewWorkspace": _obj(["name"], name={"type": "string"}),
+    "Model": _obj(
+        ["workspace", "name", "description", "tags", "created_at", "updated_at"],
+        workspace={"type": "string"},
+        name={"type": "string"},
+        description={"type": ["string", "null"]},
+        tags=_TAGS,
+        created_at=_TIME,
+        updated_at=_TIME,
+    ),
+    "ModelList": _list_of("models", _ref("Model")),
+    "NewModel": _obj(
+        ["name"], name={"type": "string"}, description={"type": ["string", "null"]}, tags=_TAGS
+    ),
+    "ModelChange": _obj([], description={"type": ["string", "null"]}),
+    "ModelVersion": _obj(
+        ["workspace", "model", "number", "digest", "size", "source_format", "created_at"],
+        workspace={"type": "string"},
+        model={"type": "string"},
+        number={"type": "integer", "minimum": 1},
+        digest={"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+        size={"type": "integer"},
+        source_format={"type": "string"},
+        created_at=_TIME,
+        signature=_OBJECT,
+        metadata=_OBJECT,
+        lineage=_OBJECT,
+        build=_OBJECT,
+        tags=_TAGS,
+        aliases={"type": "array", "items": {"type": "string"}},
+    ),
+    "VersionList": _list_of("versions", _ref("ModelVersion")),
+    "Registration": _obj(
+        ["source_format"],
+        digest={"type": "string", "description": "The artifact's sha256:<hex>, checked."},
+        signature=_OBJECT,
+        metadata=_OBJECT,
+        lineage=_OBJECT,
+        build=_OBJECT,
+        source_format={"type": "string"},
+        description={"type": ["string", "null"]},
+    ),
+    "Upload": _obj(
+        ["registration", "artifact"],
+        registration=_ref("Registration"),
+        artifact={"type": "string", "contentMediaType": "application/zip"},
+    ),
+    "Registered": _obj(
+        ["version", "created"], version=_ref("ModelVersion"), created={"type": "boolean"}
+    ),
+    "Alias": _obj(
+        ["workspace", "model", "name", "version"],
+        workspace={"type": "string"},
+        model={"type": "string"},
+        name={"type": "string"},
+        version={"type": "integer"},
+    ),
+    "AliasList": _list_of("aliases", _ref("Alias")),
+    "AliasTarget": _obj(["version"], version={"type": "integer", "minimum": 1}),
+    "TagValue": _obj(["value"], value={"type": "string"}),
+    "Orphans": _obj(
+        ["orphans", "removed"],
+        orphans={"type": "object", "additionalProperties": {"type": "integer"}},
+        removed={"type": "boolean"},
+    ),
+    "SecretList": _list_of("secrets", {"type": "string"}),
+    "SecretValue": _obj(["value"], value={"type": "string", "writeOnly": True}),
+    "SecretSet": _obj(["name", "set"], name={"type": "string"}, set={"type": "boolean"}),
+    "Identity": _obj(
+        ["user", "admin", "roles"],
+        user={"type": "string"},
+        admin={"type": "boolean"},
+        roles={"type": "object", "additionalProperties": {"type": "string"}},
+    ),
+    "ApiToken": _obj(
+        ["id", "user", "created_at"],
+        id={"type": "string"},
+        user={"type": "string"},
+        label={"type": ["string", "null"]},
+        created_at=_TIME,
+    ),
+    "TokenList": _list_of("tokens", _ref("ApiToken")),
+    "NewToken": _obj([], label={"type": ["string", "null"]}),
+    "CreatedToken": {
+        "allOf": [
+            _ref("ApiToken"),
+            _obj(["token"], token={"type": "string", "description": "Shown this once."}),
+        ]
+    },
+    "Member": _obj(
+        ["workspace", "user", "role"],
+        workspace={"type": "string"},
+        user={"type": "string"},
+        role={"enum": ["viewer", "editor", "owner"]},
+    ),
+    "MemberList": _list_of("members", _ref("Member")),
+    "MemberRole": _obj(["role"], role={"enum": ["viewer", "editor", "owner"]}),
+    "Pipeline": _obj(
+        ["workspace", "name", "log_inferences", "latest", "created_at", "updated_at"],
+        workspace={"type": "string"},
+        name={"type": "string"},
+        description={"type": ["string", "null"]},
+        log_inferences={"type": "boolean"},
+        latest={"type": "integer"},
+        created_at=_TIME,
+        updated_at=_TIME,
+    ),
+    "PipelineList": _list_of("pipelines", _ref("Pipeline")),
+    "PipelineVersion": _obj(
+        ["workspace", "pipeline", "number", "steps", "validations"],
+        workspace={"type": "string"},
+        pipeline={"type": "string"},
+        number={"type": "integer"},
+        steps={
+            "type": "array",
+            "items": _obj(
+                ["model", "version"], model={"type": "string"}, version={"type": "integer"}
+            ),
+        },
+        validations={
+            "type": "array",
+            "items": _obj(
+                ["label", "expression"], label={"type": "string"}, expression={"type": "string"}
+            ),
+        },
+        created_at={"type": ["string", "null"], "format": "date-time"},
+    ),
+    "PipelineWithVersions": {
+        "allOf": [_ref("Pipeline"), _list_of("versions", _ref("PipelineVersion"))]
+    },
+    "NewPipeline": _obj(
+        ["name"],
+        name={"type": "string"},
+        steps={"type": "array", "items": {"type": "string"}},
+        description={"type": ["string", "null"]},
+        log_inferences={"type": "boolean"},
+    ),
+    "PipelineChange": _obj(["log_inferences"], log_inferences={"type": "boolean"}),
+    "NewStep": _obj(["model_ref"], model_ref={"type": "string"}),
+    "NewValidation": _obj(
+        ["label", "expression"], label={"type": "string"}, expression={"type": "string"}
+    ),
+}
+
+
+def build_document(operations: Sequence[Operation], *, version: str) -> dict[str, Any]:
+    """The OpenAPI document of ``operations``."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        template = _PARAM.sub(lambda m: "{" + m[1] + "}", op.full_path)
+        paths.setdefault(template, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "modelport registry",
+            "version": version,
+            "description": "Workspaces, models, versions, aliases, tags and secrets of a "
+            "modelport registry. Send `Authorization: Bearer <token>`; errors are RFC 9457 "
+            "problem details.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "operationId": op.handler.__name__,
+        "summary": op.summary,
+        "description": f"Access: {_ACCESS[op.access]}",
+        "responses": {str(op.status): _answer(op), "default": _problem()},
+    }
+    if op.access != "public":
+        found["security"] = [{"token": []}]
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1} if kind == "int" else {"type": "string"},
+        }
+        for name, kind in _PARAM.findall(op.path)
+    ]
+    if parameters:
+        found["parameters"] = parameters
+    if op.request == "upload":
+        found["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": _ref("Upload")}},
+        }
+    elif op.request is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.request)}},
+        }
+    return found
+
+
+def _answer(op: Operation) -> dict[str, Any]:
+    if op.answer is None:
+        return {"description": "Done."}
+    if op.answer == "artifact":
+        media = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
+        return {"description": "The artifact zip.", "content": media}
+    return {"description": "OK", "content": {"application/json": {"schema": _ref(op.answer)}}}
+
+
+def _problem() -> dict[str, Any]:
+    return {
+        "description": "An error, as problem details.",
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
+    }

@@ -1,0 +1,81 @@
+"""The REST store's side of the wire, with httpx's own fake transport: the requests it sends and
+how it reads answers (the real server is in tests/integration/test_registry_server.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from modelport.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    ModelFailed,
+    NotFound,
+    Unauthorised,
+)
+from modelport.registry.cache import BlobCache
+from modelport.registry.rest.store import RestRegistryStore
+
+
+def _store(tmp_path: Path, answer: httpx.Response, seen: list[httpx.Request]) -> RestRegistryStore:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answer
+
+    return RestRegistryStore(
+        "http://registry.test/base/",
+        token="mpt_abc",
+        cache=BlobCache(tmp_path),
+        transport=httpx.MockTransport(handle),
+    )
+
+
+def _problem(status: int, title: str, detail: str) -> httpx.Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return httpx.Response(status, json=body, headers={"content-type": "application/problem+json"})
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (_problem(401, "Unauthorised", "this server needs an API token"), Unauthorised),
+        (_problem(403, "Forbidden", "user 'v' is a viewer"), Forbidden),
+        (_problem(409, "Conflict", "still the target of alias(es) prod"), Conflict),
+        (httpx.Response(200, text="<html>a proxy page</html>"), ModelFailed),
+    ],
+)
+def test_answers_become_the_errors_the_server_raised(
+    tmp_path: Path, answer: httpx.Response, error: type[Exception]
+) -> None:
+    seen: list[httpx.Request] = []
+    with _store(tmp_path, answer, seen) as store, pytest.raises(error):
+        store.set_alias(name="iris", alias="prod", number=2, workspace="team-a")
+    [request] = seen
+    assert (request.method, request.url.path) == (
+        "PUT", "/base/api/v1/workspaces/team-a/models/iris/aliases/prod"
+    )  # fmt: skip
+    assert request.headers["authorization"] == "Bearer mpt_abc"
+    assert json.loads(request.content) == {"version": 2}
+
+
+def test_a_reference_is_one_path_segment(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+    missing = _problem(404, "NotFound", "no")
+    with _store(tmp_path, missing, seen) as store, pytest.raises(NotFound):
+        store.resolve("iris@production")
+    assert seen[0].url.raw_path == b"/base/api/v1/workspaces/default/refs/iris@production"
+
+
+def test_a_missing_artifact_is_refused_before_any_request(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+    with _store(tmp_path, httpx.Response(201), seen) as store, pytest.raises(InvalidInput) as bad:
+        store.register_version(
+            name="iris", artifact=tmp_path / "nope.zip", digest="sha256:" + "0" * 64,
+            signature={}, metadata={}, lineage={}, build={}, source_format="native",
+        )  # fmt: skip
+    assert bad.value.field == "artifact"
+    assert seen == []
