@@ -36,6 +36,7 @@ RUNTIME = frozenset(
         "pyarrow",
         "pydantic",  # Truss's typed inputs
         "pytest",  # the project's tests run in the model's environment
+        "python-multipart",  # Starlette imports it whenever it is installed (form bodies)
         "pyyaml",
         "starlette",
         "swagger-ui-bundle-v2",
