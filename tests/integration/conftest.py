@@ -1,10 +1,11 @@
-"""Fixtures shared by the integration tests: scaffolded projects built once per session."""
+"""Fixtures shared by the integration tests: scaffolded projects built once per session, and
+PostgreSQL databases of the session's own."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from uv import find_uv_bin
 from modelport.scaffold import scaffold
 
 from .cli import Result, run_cli
+from .postgres import fresh_database, fresh_schema
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +78,18 @@ def cli(shared_home: Path, echo_project: Path) -> Callable[..., Result]:
         return run_cli(*args, home=shared_home)
 
     return call
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """The URL of a PostgreSQL database of this test session's own (created, then dropped);
+    fails under CI and skips elsewhere when no server answers (see ``postgres.py``)."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_registry_uri(postgres_database: str) -> Iterator[str]:
+    """A registry URI on an empty schema of the session's database, for one test."""
+    with fresh_schema(postgres_database) as url:
+        yield url

@@ -1,9 +1,10 @@
 """Choosing a registry store by URI: ``open_store`` is how every caller gets one.
 
-``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store
-(blobs in ``Settings.blobs_dir``). Other backends (``postgresql://`` with S3 blobs, and
-``https://`` for a remote ``modelport server``) are added by registering an opener in
-``_OPENERS``; callers do not change.
+``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store;
+``postgresql+psycopg://user@host:5432/db`` (or ``postgresql://...``, the same driver) keeps
+the same tables in PostgreSQL, so a team can share them. Blobs stay in ``Settings.blobs_dir``.
+Other backends (``https://`` for a remote ``modelport server``) are added by registering an
+opener in ``_OPENERS``; callers do not change.
 """
 
 from __future__ import annotations
@@ -40,4 +41,10 @@ def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
     return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)
 
 
-_OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite}
+def _open_postgres(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.sql.store import SqlRegistryStore
+
+    return SqlRegistryStore.open(uri, blobs_dir=settings.blobs_dir)
+
+
+_OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite, "postgresql": _open_postgres}

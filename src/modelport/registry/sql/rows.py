@@ -52,16 +52,20 @@ def workspace_id(conn: sa.Connection, workspace: str) -> int:
     return int(found)
 
 
-def find_model(conn: sa.Connection, ws_id: int, name: str) -> Row | None:
-    """The row of model ``name`` in workspace ``ws_id``, or None."""
+def find_model(conn: sa.Connection, ws_id: int, name: str, *, lock: bool = False) -> Row | None:
+    """The row of model ``name`` in workspace ``ws_id``, or None; with ``lock``, locked until
+    the transaction ends (``SELECT ... FOR UPDATE``: other writers of this model wait; SQLite
+    has no row locks and needs none, its writers hold the whole database)."""
     query = sa.select(t.models).filter_by(workspace_id=ws_id, name=name)
+    if lock:
+        query = query.with_for_update()
     return conn.execute(query).mappings().first()
 
 
-def model_row(conn: sa.Connection, workspace: str, name: str) -> Row:
-    """The row of model ``name`` in ``workspace``."""
+def model_row(conn: sa.Connection, workspace: str, name: str, *, lock: bool = False) -> Row:
+    """The row of model ``name`` in ``workspace`` (locked with ``lock``, as in find_model)."""
     refs.validate_name(name)
-    row = find_model(conn, workspace_id(conn, workspace), name)
+    row = find_model(conn, workspace_id(conn, workspace), name, lock=lock)
     if row is None:
         raise NotFound(
             f"model {name!r} does not exist{where(workspace)}",
@@ -90,8 +94,24 @@ def version_by_digest(conn: sa.Connection, model_id: int, digest: str) -> Row | 
     return conn.execute(query).mappings().first()
 
 
+def lock_digest(conn: sa.Connection, digest: str) -> None:
+    """Hold, until the transaction ends, the lock on the blob with this digest.
+
+    Whoever decides whether a blob is used (the collector) or relies on it being there (a
+    registration) holds it, so neither decides on what the other is changing. SQLite writers
+    hold the whole database already; PostgreSQL takes an advisory lock keyed by the digest.
+    """
+    if conn.dialect.name == "postgresql":
+        key = int(digest.removeprefix("sha256:")[:15], 16)  # 60 bits: fits a bigint
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def next_number(conn: sa.Connection, model_id: int) -> int:
-    """Take the model's next version number: one more than any it ever had (never reused)."""
+    """Take the model's next version number: one more than any it ever had (never reused).
+
+    The UPDATE locks the model's row until the transaction ends, so concurrent registrations
+    of one model take their numbers one after another (callers lock it earlier still).
+    """
     models = t.models
     conn.execute(
         sa.update(models)

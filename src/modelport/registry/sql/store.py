@@ -1,12 +1,18 @@
-"""The local registry: ``RegistryStore`` over a SQL database (SQLite) and a blob folder.
+"""The SQL registry: ``RegistryStore`` over a SQL database (SQLite or PostgreSQL) and blobs.
 
 Registering a version is crash-safe in two steps: the artifact is first stored as a blob
 (atomically, see ``registry/blobs.py``), then one write transaction inserts the version row
 with everything that belongs to it. A crash between the two leaves only an unreferenced
-blob, never a version without its artifact. Version numbers come from ``max + 1`` inside a
-``BEGIN IMMEDIATE`` transaction, so concurrent writers are serialised; the unique
-constraint on ``(model_id, number)`` backs this up (and serves databases without SQLite's
-locking), and a writer that loses a race retries.
+blob, never a version without its artifact.
+
+Version numbers come from the model row's ``last_version + 1``. Concurrent writers of one
+model are serialised: on SQLite by the ``BEGIN IMMEDIATE`` write lock on the whole database,
+on PostgreSQL by locking the model's row (``SELECT ... FOR UPDATE``) first in every write to
+a model, so the second writer waits for the first to commit and then reads its number. A
+lock that waits, rather than a unique constraint and retries alone, is what keeps 100 writers
+racing for one model from failing over and over. The unique constraint on
+``(model_id, number)`` still backs it up, and a writer that loses the one race left (two
+creating the same new model at once) retries.
 
 Database errors become modelport errors in exactly one place (``sql.database``).
 """
@@ -38,6 +44,11 @@ class SqlRegistryStore(RegistryStore):
         self._blobs = blobs
         self._read = database.read
         self._write = database.write
+
+    @classmethod
+    def open(cls, uri: str, *, blobs_dir: Path) -> SqlRegistryStore:
+        """Open (creating and migrating as needed) the registry database at ``uri``."""
+        return cls(Database.open(uri), LocalBlobStore(blobs_dir))
 
     @classmethod
     def open_sqlite(cls, path: Path, *, blobs_dir: Path) -> SqlRegistryStore:
@@ -104,7 +115,7 @@ class SqlRegistryStore(RegistryStore):
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
         with self._write() as conn:
-            row = rows.model_row(conn, workspace, name)
+            row = rows.model_row(conn, workspace, name, lock=True)
             conn.execute(
                 sa.update(t.models)
                 .where(t.models.c.id == row["id"])
@@ -116,7 +127,7 @@ class SqlRegistryStore(RegistryStore):
         self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
     ) -> None:
         with self._write() as conn:
-            row = rows.model_row(conn, workspace, name)
+            row = rows.model_row(conn, workspace, name, lock=True)
             versions = conn.execute(
                 sa.select(t.model_versions.c.id, t.model_versions.c.digest).where(
                     t.model_versions.c.model_id == row["id"]
@@ -171,13 +182,14 @@ class SqlRegistryStore(RegistryStore):
             try:
                 with self._write() as conn:
                     ws_id = rows.workspace_id(conn, workspace)
-                    model = rows.find_model(conn, ws_id, name)
+                    model = rows.find_model(conn, ws_id, name, lock=True)
                     model_id = (
                         model["id"] if model else rows.insert_model(conn, ws_id, name, description)
                     )
                     same = rows.version_by_digest(conn, model_id, digest)
                     if same is not None:
                         return rows.load_versions(conn, [same], workspace, name)[0], False
+                    rows.lock_digest(conn, digest)
                     if not self._blobs.exists(digest):  # a concurrent delete collected it
                         self._blobs.put(artifact, digest=digest)
                     number = rows.next_number(conn, model_id)
@@ -250,7 +262,7 @@ class SqlRegistryStore(RegistryStore):
     def delete_version(self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE) -> None:
         refs.validate_number(number)
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             row = rows.version_row(conn, workspace, name, model["id"], number)
             pointing = rows.alias_names(conn, [row["id"]]).get(row["id"], [])
             if pointing:
@@ -265,19 +277,22 @@ class SqlRegistryStore(RegistryStore):
             rows.touch(conn, model["id"], rows.utc_now())
         self._collect_blob(row["digest"])
 
-    def _collect_blob(self, digest: str) -> None:
-        """Remove a blob no version references, holding the write lock while deciding.
+    def _collect_blob(self, digest: str) -> bool:
+        """Remove a blob no version references, holding its lock while deciding; say whether
+        it was removed.
 
         Deciding and removing under the lock means a writer registering the same digest
         either sees its version counted here or (later, under the lock) sees the blob gone
         and stores it again. A crash here leaves at worst an unreferenced blob.
         """
         with self._write() as conn:
+            rows.lock_digest(conn, digest)
             users = conn.execute(
                 sa.select(sa.func.count()).where(t.model_versions.c.digest == digest)
             ).scalar_one()
             if not users:
                 self._blobs.delete(digest)
+            return not users
 
     def artifact_path(self, version: ModelVersion) -> Path:
         return self._blobs.local_path(version.digest)
@@ -285,12 +300,13 @@ class SqlRegistryStore(RegistryStore):
     def collect_orphan_blobs(self, *, dry_run: bool = False) -> dict[str, int]:
         # under the write lock, as _collect_blob: a registration re-stores a blob collected
         # between its put and its row
-        with self._write() as conn:
+        with self._read() as conn:
             used = set(conn.execute(sa.select(t.model_versions.c.digest).distinct()).scalars())
-            orphans = {d: size for d, size in self._blobs.digests().items() if d not in used}
-            if not dry_run:
-                for digest in orphans:
-                    self._blobs.delete(digest)
+        orphans = {d: size for d, size in self._blobs.digests().items() if d not in used}
+        if not dry_run:
+            for digest in list(orphans):
+                if not self._collect_blob(digest):
+                    del orphans[digest]  # registered since the first look: kept
         return orphans
 
     # -- aliases ----------------------------------------------------------------------------
@@ -301,7 +317,7 @@ class SqlRegistryStore(RegistryStore):
         refs.validate_name(alias, field="alias")
         refs.validate_number(number)
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             version = rows.version_row(conn, workspace, name, model["id"], number)
             key = {"model_id": model["id"], "name": alias}
             conn.execute(sa.delete(t.aliases).filter_by(**key))
@@ -311,7 +327,7 @@ class SqlRegistryStore(RegistryStore):
 
     def delete_alias(self, *, name: str, alias: str, workspace: str = DEFAULT_WORKSPACE) -> None:
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             gone = conn.execute(sa.delete(t.aliases).filter_by(model_id=model["id"], name=alias))
             if not gone.rowcount:
                 raise rows.no_alias(name, alias, workspace, field="alias")
@@ -335,14 +351,14 @@ class SqlRegistryStore(RegistryStore):
     ) -> Model:
         refs.validate_tag(key, value)
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             rows.set_tag(conn, t.model_tags, {"model_id": model["id"], "key": key}, value)
             rows.touch(conn, model["id"], rows.utc_now())
             return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
 
     def delete_model_tag(self, *, name: str, key: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             rows.delete_tag(
                 conn, t.model_tags, {"model_id": model["id"], "key": key}, f"model {name!r}"
             )
@@ -355,7 +371,7 @@ class SqlRegistryStore(RegistryStore):
         refs.validate_tag(key, value)
         refs.validate_number(number)
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             row = rows.version_row(conn, workspace, name, model["id"], number)
             rows.set_tag(conn, t.version_tags, {"version_id": row["id"], "key": key}, value)
             return rows.load_versions(conn, [row], workspace, name)[0]
@@ -365,7 +381,7 @@ class SqlRegistryStore(RegistryStore):
     ) -> ModelVersion:
         refs.validate_number(number)
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             row = rows.version_row(conn, workspace, name, model["id"], number)
             key_cols = {"version_id": row["id"], "key": key}
             rows.delete_tag(conn, t.version_tags, key_cols, f"version {name}:{number}")

@@ -1,0 +1,81 @@
+"""The registry contract: every ``RegistryStore`` behaves the same, whatever keeps it.
+
+The backends are listed once, in :data:`STORE_BACKENDS`: each entry makes a registry URI for
+one test (and whatever serves it). Every test here takes ``registry_uri`` or ``store`` and so
+runs once per backend; adding a backend (the REST store against a live ``modelport server``)
+is adding one entry.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from modelport.registry import ModelVersion, RegistryStore, open_store
+from modelport.registry.blobs import sha256_file
+from modelport.settings import Settings
+
+BackendFactory = Callable[[pytest.FixtureRequest, Path], str]
+
+
+def _sqlite(_request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'registry.db'}"
+
+
+def _postgresql(request: pytest.FixtureRequest, _tmp_path: Path) -> str:
+    uri: str = request.getfixturevalue("postgres_registry_uri")
+    return uri
+
+
+STORE_BACKENDS: dict[str, BackendFactory] = {"sqlite": _sqlite, "postgresql": _postgresql}
+"""Each backend's factory of a registry URI for one test: the one list of backends."""
+
+
+@pytest.fixture(params=list(STORE_BACKENDS))
+def registry_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URI of an empty registry, once per backend."""
+    return STORE_BACKENDS[request.param](request, tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings whose home (and so blob folder) is the test's own."""
+    return Settings(home=tmp_path)
+
+
+@pytest.fixture
+def store(registry_uri: str, settings: Settings) -> Iterator[RegistryStore]:
+    """An empty registry store, once per backend."""
+    with open_store(registry_uri, settings=settings) as opened:
+        yield opened
+
+
+def make_artifact(folder: Path, content: str) -> Path:
+    """A real artifact zip whose bytes depend on ``content``."""
+    path = folder / f"artifact-{abs(hash(content))}.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        # fixed timestamps: the same content must give the same bytes, whenever it is written
+        archive.writestr(zipfile.ZipInfo("modelport.yaml"), f"name: test\ncontent: {content}\n")
+        archive.writestr(zipfile.ZipInfo("model.bin"), content.encode() * 100)
+    return path
+
+
+def register(
+    store: RegistryStore, tmp_path: Path, content: str, name: str = "iris"
+) -> tuple[ModelVersion, bool]:
+    """Register an artifact made from ``content`` as a version of ``name``."""
+    artifact = make_artifact(tmp_path, content)
+    return store.register_version(
+        name=name,
+        artifact=artifact,
+        digest=sha256_file(artifact),
+        signature={"inputs": [{"name": "x", "type": "double"}]},
+        metadata={"framework": "sklearn"},
+        lineage={"source": "/src/iris", "git_commit": "abc123"},
+        build={"duration_s": 1.5},
+        source_format="native",
+        description="Iris classifier",
+    )
