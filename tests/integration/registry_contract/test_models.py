@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from modelport.errors import Conflict, InvalidInput, NotFound
+from modelport.pipelines.definition import Definition, Step
+from modelport.pipelines.store import PipelineStore
 from modelport.registry import RegistryStore, open_store
 from modelport.settings import Settings
 
@@ -123,3 +125,20 @@ def test_registry_survives_reopening(registry_uri: str, settings: Settings, tmp_
         resolved = second.resolve("iris@production")
         assert (resolved.number, resolved.digest) == (1, version.digest)
         assert second.artifact_path(version).is_file()
+
+
+def test_a_model_in_a_pipelines_current_version_is_not_deleted(
+    store: RegistryStore, registry_uri: str, settings: Settings, tmp_path: Path
+) -> None:
+    register(store, tmp_path, "one")
+    register(store, tmp_path, "two", name="wine")
+    with PipelineStore.open(registry_uri, settings=settings) as pipelines:
+        pipelines.create(name="scoring", definition=Definition((Step("iris", 1), Step("wine", 1))))
+        with pytest.raises(Conflict, match="used by pipeline\\(s\\) scoring") as caught:
+            store.delete_model(name="iris", with_versions=True)
+        assert "modelport pipeline show scoring" in str(caught.value)
+        assert [v.number for v in store.list_versions(name="iris")] == [1]
+
+        pipelines.add_version(name="scoring", definition=Definition((Step("wine", 1),)))
+        store.delete_model(name="iris", with_versions=True)  # only an old version used it
+    assert [m.name for m in store.list_models()] == ["wine"]

@@ -35,7 +35,7 @@ from modelport.errors import ConfigError, MissingDependency
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0003_deepaas"
+HEAD_REVISION = "0004_alias_history"
 """The newest migration; a unit test checks it matches alembic's head."""
 
 BUSY_TIMEOUT_SECONDS = 30.0

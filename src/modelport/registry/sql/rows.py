@@ -163,6 +163,31 @@ def load_model(conn: sa.Connection, row: Row, workspace: str) -> Model:
     return t.model_from_row(row, workspace=workspace, tags=tags)
 
 
+def load_models(conn: sa.Connection, rows: Sequence[Row], workspace: str) -> list[Model]:
+    """Model rows of one workspace, with their tags (one query for all), as Models."""
+    tags = tags_of(conn, t.model_tags, "model_id", [row["id"] for row in rows])
+    return [t.model_from_row(row, workspace=workspace, tags=tags[row["id"]]) for row in rows]
+
+
+def pipelines_using(conn: sa.Connection, ws_id: int, model: str) -> list[str]:
+    """The pipelines of the workspace whose current version has a step on ``model``."""
+    p, pv = t.pipelines, t.pipeline_versions
+    current = conn.execute(
+        sa.select(p.c.name, pv.c.definition)
+        .join(pv, (pv.c.pipeline_id == p.c.id) & (pv.c.number == p.c.last_version))
+        .where(p.c.workspace_id == ws_id)
+        .order_by(p.c.name)
+    )
+    return [
+        name
+        for name, definition in current
+        if any(
+            isinstance(step, dict) and step.get("model") == model
+            for step in (definition or {}).get("steps", [])
+        )
+    ]
+
+
 def load_versions(
     conn: sa.Connection, rows: Sequence[Row], workspace: str, model: str
 ) -> list[ModelVersion]:

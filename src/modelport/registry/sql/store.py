@@ -27,16 +27,20 @@ from modelport._types import JSONObject
 from modelport.errors import Conflict, NotFound
 from modelport.registry import refs
 from modelport.registry.blobs import BlobStore, LocalBlobStore
-from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
+from modelport.registry.entities import DEFAULT_WORKSPACE, Model, ModelVersion, Page, Workspace
+from modelport.registry.search import DEFAULT_PAGE_SIZE
 from modelport.registry.sql import rows
+from modelport.registry.sql import search as sql_search
 from modelport.registry.sql import tables as t
+from modelport.registry.sql.aliases import AliasMethods
 from modelport.registry.sql.database import ConcurrentChange, Database
+from modelport.registry.sql.tags import TagMethods
 from modelport.registry.store import RegistryStore
 
 _REGISTER_ATTEMPTS = 5
 
 
-class SqlRegistryStore(RegistryStore):
+class SqlRegistryStore(AliasMethods, TagMethods, RegistryStore):
     """The registry kept in a SQL database (rows) and a :class:`BlobStore` (artifacts)."""
 
     def __init__(self, database: Database, blobs: BlobStore) -> None:
@@ -111,6 +115,22 @@ class SqlRegistryStore(RegistryStore):
             query = sa.select(t.models).filter_by(workspace_id=ws_id).order_by(t.models.c.name)
             return [rows.load_model(conn, row, workspace) for row in conn.execute(query).mappings()]
 
+    def search_models(
+        self,
+        *,
+        name_contains: str | None = None,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[Model]:
+        clean_tags = refs.validate_tags(tags)
+        with self._read() as conn:
+            return sql_search.models_page(
+                conn, workspace, name_contains=name_contains, tags=clean_tags,
+                max_results=max_results, page_token=page_token,
+            )  # fmt: skip
+
     def update_model(
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
@@ -128,6 +148,7 @@ class SqlRegistryStore(RegistryStore):
     ) -> None:
         with self._write() as conn:
             row = rows.model_row(conn, workspace, name, lock=True)
+            _refuse_if_in_pipelines(conn, row, workspace)
             versions = conn.execute(
                 sa.select(t.model_versions.c.id, t.model_versions.c.digest).where(
                     t.model_versions.c.model_id == row["id"]
@@ -141,6 +162,7 @@ class SqlRegistryStore(RegistryStore):
                 )
             ids = [v.id for v in versions]
             conn.execute(sa.delete(t.aliases).filter_by(model_id=row["id"]))
+            conn.execute(sa.delete(t.alias_changes).filter_by(model_id=row["id"]))
             conn.execute(sa.delete(t.version_tags).where(t.version_tags.c.version_id.in_(ids)))
             conn.execute(sa.delete(t.model_versions).where(t.model_versions.c.id.in_(ids)))
             conn.execute(sa.delete(t.model_tags).filter_by(model_id=row["id"]))
@@ -236,6 +258,22 @@ class SqlRegistryStore(RegistryStore):
             ).mappings()
             return rows.load_versions(conn, list(found), workspace, name)
 
+    def search_versions(
+        self,
+        *,
+        name: str,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[ModelVersion]:
+        clean_tags = refs.validate_tags(tags)
+        with self._read() as conn:
+            return sql_search.versions_page(
+                conn, workspace, name, tags=clean_tags, max_results=max_results,
+                page_token=page_token,
+            )  # fmt: skip
+
     def resolve(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> ModelVersion:
         parsed = refs.parse_ref(ref)
         if parsed.number is not None:
@@ -309,80 +347,15 @@ class SqlRegistryStore(RegistryStore):
                     del orphans[digest]  # registered since the first look: kept
         return orphans
 
-    # -- aliases ----------------------------------------------------------------------------
 
-    def set_alias(
-        self, *, name: str, alias: str, number: int, workspace: str = DEFAULT_WORKSPACE
-    ) -> Alias:
-        refs.validate_name(alias, field="alias")
-        refs.validate_number(number)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name, lock=True)
-            version = rows.version_row(conn, workspace, name, model["id"], number)
-            key = {"model_id": model["id"], "name": alias}
-            conn.execute(sa.delete(t.aliases).filter_by(**key))
-            conn.execute(sa.insert(t.aliases).values(**key, version_id=version["id"]))
-            rows.touch(conn, model["id"], rows.utc_now())
-        return Alias(workspace=workspace, model=name, name=alias, version=number)
-
-    def delete_alias(self, *, name: str, alias: str, workspace: str = DEFAULT_WORKSPACE) -> None:
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name, lock=True)
-            gone = conn.execute(sa.delete(t.aliases).filter_by(model_id=model["id"], name=alias))
-            if not gone.rowcount:
-                raise rows.no_alias(name, alias, workspace, field="alias")
-            rows.touch(conn, model["id"], rows.utc_now())
-
-    def list_aliases(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[Alias]:
-        with self._read() as conn:
-            model = rows.model_row(conn, workspace, name)
-            found = conn.execute(
-                sa.select(t.aliases.c.name, t.model_versions.c.number)
-                .join(t.model_versions, t.aliases.c.version_id == t.model_versions.c.id)
-                .where(t.aliases.c.model_id == model["id"])
-                .order_by(t.aliases.c.name)
-            ).mappings()
-            return [t.alias_from_row(row, workspace=workspace, model=name) for row in found]
-
-    # -- tags -------------------------------------------------------------------------------
-
-    def set_model_tag(
-        self, *, name: str, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
-    ) -> Model:
-        refs.validate_tag(key, value)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name, lock=True)
-            rows.set_tag(conn, t.model_tags, {"model_id": model["id"], "key": key}, value)
-            rows.touch(conn, model["id"], rows.utc_now())
-            return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
-
-    def delete_model_tag(self, *, name: str, key: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name, lock=True)
-            rows.delete_tag(
-                conn, t.model_tags, {"model_id": model["id"], "key": key}, f"model {name!r}"
-            )
-            rows.touch(conn, model["id"], rows.utc_now())
-            return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
-
-    def set_version_tag(
-        self, *, name: str, number: int, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
-    ) -> ModelVersion:
-        refs.validate_tag(key, value)
-        refs.validate_number(number)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name, lock=True)
-            row = rows.version_row(conn, workspace, name, model["id"], number)
-            rows.set_tag(conn, t.version_tags, {"version_id": row["id"], "key": key}, value)
-            return rows.load_versions(conn, [row], workspace, name)[0]
-
-    def delete_version_tag(
-        self, *, name: str, number: int, key: str, workspace: str = DEFAULT_WORKSPACE
-    ) -> ModelVersion:
-        refs.validate_number(number)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name, lock=True)
-            row = rows.version_row(conn, workspace, name, model["id"], number)
-            key_cols = {"version_id": row["id"], "key": key}
-            rows.delete_tag(conn, t.version_tags, key_cols, f"version {name}:{number}")
-            return rows.load_versions(conn, [row], workspace, name)[0]
+def _refuse_if_in_pipelines(conn: sa.Connection, model: rows.Row, workspace: str) -> None:
+    """Conflict while the current version of a pipeline has a step on the model."""
+    using = rows.pipelines_using(conn, model["workspace_id"], model["name"])
+    if using:
+        raise Conflict(
+            f"model {model['name']!r}{rows.where(workspace)} is used by pipeline(s) "
+            f"{', '.join(using)}",
+            hint=f"Give {using[0]!r} a version without it (`modelport pipeline show "
+            f"{using[0]}` lists its steps), then delete the model.",
+            field="name",
+        )
