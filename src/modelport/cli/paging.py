@@ -16,23 +16,33 @@ from modelport.registry.search import FILTER_SYNTAX, MAX_PAGE_SIZE
 Item = TypeVar("Item")
 
 FilterOption = Annotated[
-    list[str] | None, typer.Option("--filter", help=f"Keep only matches: {FILTER_SYNTAX}.")
+    list[str] | None,
+    typer.Option("--filter", metavar="TERM", help=f"Keep only matches: {FILTER_SYNTAX}."),
 ]
 TagFilterOption = Annotated[
     list[str] | None,
-    typer.Option("--filter", help="Keep only versions with tag KEY=VALUE (repeat for several)."),
+    typer.Option(
+        "--filter",
+        metavar="KEY=VALUE",
+        help="Keep only versions with this tag (repeat --filter to require several).",
+    ),
 ]
 MaxResultsOption = Annotated[
     int | None,
     typer.Option(
         "--max-results",
+        metavar="N",
         help=f"Print one page of at most this many (1 to {MAX_PAGE_SIZE}); --json then gives "
         '{"items": [...], "next_page_token": ...}.',
     ),
 ]
 PageTokenOption = Annotated[
     str | None,
-    typer.Option("--page-token", help="Continue after the page whose next_page_token this is."),
+    typer.Option(
+        "--page-token",
+        metavar="TOKEN",
+        help="Continue after the page whose next_page_token this is.",
+    ),
 ]
 
 

@@ -25,6 +25,9 @@ def test_resolve_latest_number_and_alias(store: RegistryStore, tmp_path: Path) -
     resolved = store.resolve("iris@production")
     assert resolved.number == 2
     assert resolved.aliases == ("production",)
+    assert store.resolve("models:/iris/1").number == 1
+    assert store.resolve("models:/iris/latest").number == 3
+    assert store.resolve("models:/iris@production") == resolved
 
 
 def test_resolve_errors(store: RegistryStore, tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from modelport.errors import InvalidInput, NotFound
 from modelport.registry import RegistryStore
-from modelport.registry.blobs import sha256_file
+from modelport.registry.blobs import LocalBlobStore, sha256_file
+from modelport.settings import Settings
 
 from .conftest import make_artifact, register
 
@@ -106,3 +107,22 @@ def test_numbers_are_never_reused(store: RegistryStore, tmp_path: Path) -> None:
     assert register(store, tmp_path, "three")[0].number == 3
     store.delete_version(name="iris", number=1)
     assert [v.number for v in store.list_versions(name="iris")] == [3]
+
+
+def test_orphan_blobs_are_collected_and_used_ones_kept(
+    store: RegistryStore, settings: Settings, tmp_path: Path
+) -> None:
+    """A blob stored by a registration killed before its row is an orphan; nothing else is."""
+    kept, _ = register(store, tmp_path, "kept")
+    orphan = make_artifact(tmp_path, "orphan")
+    digest = sha256_file(orphan)
+    LocalBlobStore(settings.blobs_dir).put(orphan, digest=digest)
+
+    assert store.collect_orphan_blobs(dry_run=True) == {digest: orphan.stat().st_size}
+    assert store.collect_orphan_blobs() == {digest: orphan.stat().st_size}
+    assert store.collect_orphan_blobs() == {}
+    assert store.artifact_path(kept).is_file()
+    with pytest.raises(NotFound):
+        store.delete_version(name="iris", number=9)
+    with pytest.raises(NotFound):
+        store.update_model(name="nope", description="x")
