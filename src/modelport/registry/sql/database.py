@@ -53,7 +53,7 @@ def translated_errors() -> Iterator[None]:
             ) from error
         if error.connection_invalidated or _is_postgres_connect_error(error):
             raise Unreachable(
-                f"cannot reach the registry database: {str(error.orig).strip()}",
+                f"cannot reach the registry database: {' '.join(str(error.orig).split())}",
                 hint="Check that PostgreSQL runs there and that the registry URI (host, port, "
                 "database, user) is right.",
                 field="registry_uri",
