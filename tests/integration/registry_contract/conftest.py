@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from modelport.registry import ModelVersion, RegistryStore, open_store
+from modelport.registry import DEFAULT_WORKSPACE, ModelVersion, RegistryStore, open_store
 from modelport.registry.blobs import sha256_file
+from modelport.registry.sql import tables
 from modelport.settings import Settings
+
+from ..postgres import fresh_schema
 
 BackendFactory = Callable[[pytest.FixtureRequest, Path], str]
 
@@ -26,12 +31,37 @@ def _sqlite(_request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def _postgresql(request: pytest.FixtureRequest, _tmp_path: Path) -> str:
-    uri: str = request.getfixturevalue("postgres_registry_uri")
+    uri: str = request.getfixturevalue("emptied_postgres_registry")
     return uri
 
 
 STORE_BACKENDS: dict[str, BackendFactory] = {"sqlite": _sqlite, "postgresql": _postgresql}
 """Each backend's factory of a registry URI for one test: the one list of backends."""
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_registry(postgres_database: str) -> Iterator[str]:
+    """A registry schema of the session's own, migrated once (migrating is what costs)."""
+    with fresh_schema(postgres_database) as uri:
+        open_store(uri, settings=Settings(home=Path("/nonexistent"))).close()
+        yield uri
+
+
+@pytest.fixture
+def emptied_postgres_registry(migrated_postgres_registry: str) -> str:
+    """The session's registry schema as a fresh migration leaves it: every table emptied, the
+    default workspace back (as migration 0001 makes it)."""
+    engine = sa.create_engine(migrated_postgres_registry)
+    with engine.begin() as conn:  # DELETE, not TRUNCATE: on tables this small it is faster
+        for table in reversed(tables.metadata.sorted_tables):
+            conn.execute(sa.delete(table))
+        conn.execute(
+            sa.insert(tables.workspaces).values(
+                name=DEFAULT_WORKSPACE, created_at=datetime.now(UTC)
+            )
+        )
+    engine.dispose()
+    return migrated_postgres_registry
 
 
 @pytest.fixture(params=list(STORE_BACKENDS))
