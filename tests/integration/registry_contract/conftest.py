@@ -40,10 +40,13 @@ STORE_BACKENDS: dict[str, BackendFactory] = {"sqlite": _sqlite, "postgresql": _p
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres_registry(postgres_database: str) -> Iterator[str]:
+def migrated_postgres_registry(
+    postgres_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A registry schema of the session's own, migrated once (migrating is what costs)."""
     with fresh_schema(postgres_database) as uri:
-        open_store(uri, settings=Settings(home=Path("/nonexistent"))).close()
+        home = tmp_path_factory.mktemp("migrating")
+        open_store(uri, settings=Settings(home=home)).close()
         yield uri
 
 
