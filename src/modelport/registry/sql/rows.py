@@ -63,10 +63,22 @@ def find_model(conn: sa.Connection, ws_id: int, name: str, *, lock: bool = False
 
 
 def model_row(conn: sa.Connection, workspace: str, name: str, *, lock: bool = False) -> Row:
-    """The row of model ``name`` in ``workspace`` (locked with ``lock``, as in find_model)."""
+    """The row of model ``name`` in ``workspace`` (locked with ``lock``, as in find_model).
+
+    One query when both exist (the workspace joined in); which is missing is asked only then.
+    """
     refs.validate_name(name)
-    row = find_model(conn, workspace_id(conn, workspace), name, lock=lock)
+    refs.validate_name(workspace, field="workspace")
+    query = (
+        sa.select(t.models)
+        .join(t.workspaces, t.workspaces.c.id == t.models.c.workspace_id)
+        .where(t.workspaces.c.name == workspace, t.models.c.name == name)
+    )
+    if lock:
+        query = query.with_for_update(of=t.models)
+    row = conn.execute(query).mappings().first()
     if row is None:
+        workspace_id(conn, workspace)  # NotFound naming the workspace when it is the one missing
         raise NotFound(
             f"model {name!r} does not exist{where(workspace)}",
             hint="Run `modelport models list` to list models.",
