@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench clean protos
+.PHONY: serve test lint typecheck unit integration bench bench-registry clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(SERVE_STAMP): pyproject.toml $(BIN)/uv
 
 # Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres]'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP) $(SERVE_STAMP)
 
@@ -52,6 +52,10 @@ protos: $(BIN)/uv
 	$(BIN)/uv tool run --from 'grpcio-tools>=1.60' python -m grpc_tools.protoc \
 	  -I src/modelport/serving/grpc --descriptor_set_out=src/modelport/serving/grpc/inference.desc \
 	  src/modelport/serving/grpc/inference.proto
+
+# A registry of 10,000 versions on PostgreSQL (and SQLite), listed page by page: p99 per page.
+bench-registry: $(STAMP)
+	$(BIN)/python benchmarks/registry_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

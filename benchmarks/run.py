@@ -27,6 +27,7 @@ import payloads
 import peers
 import report
 import results
+import sections
 import subject
 import suite
 from turns import take_turns
@@ -86,7 +87,7 @@ def main(argv: list[str]) -> int:
         else:
             suite.say("unshare -n is not permitted here: measuring on plain loopback")
             measure_phase(parse([*forwarded, "--measure-only"]))
-    REPORT.write_text(report.render(results.load(RESULTS)))
+    REPORT.write_text(sections.keep(REPORT, report.render(results.load(RESULTS))))
     suite.say(f"wrote {REPORT.relative_to(BENCH.parent)} and {RESULTS.relative_to(BENCH.parent)}")
     return 0
 

@@ -1,4 +1,5 @@
-"""Fixtures shared by the integration tests: scaffolded projects built once per session."""
+"""Fixtures shared by the integration tests: scaffolded projects built once per session, and
+PostgreSQL databases of the session's own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from modelport.scaffold import scaffold
 from modelport.testing.server import ServerProcess
 
 from .cli import Result, run_cli
+from .postgres import fresh_database, fresh_schema
 from .registry_server import start_registry_server
 
 
@@ -99,3 +101,18 @@ def live_registry_server(
     yield start
     for server in started.values():
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """The URL of a PostgreSQL database of this test session's own (created, then dropped);
+    fails under CI and skips elsewhere when no server answers (see ``postgres.py``)."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_registry_uri(postgres_database: str) -> Iterator[str]:
+    """A registry URI on an empty schema of the session's database, for one test."""
+    with fresh_schema(postgres_database) as url:
+        yield url

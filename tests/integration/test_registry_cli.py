@@ -19,7 +19,11 @@ def test_models_list_and_show(cli: Callable[..., Result]) -> None:
     shown = cli("models", "show", "echo", "--json").json()
     assert shown["model"]["name"] == "echo"
     assert [v["number"] for v in shown["versions"]] == [1]
-    assert "echo" in cli("models", "show", "echo").stdout
+    [version] = shown["versions"]
+    assert version["lineage"]["source_digest"] == version["build"]["source_digest"]
+    assert version["lineage"]["source"].endswith("echo")
+    text = cli("models", "show", "echo").stdout
+    assert "echo:1 lineage" in text and "source_digest" in text
 
 
 def test_unknown_model_version_and_alias_say_what_to_do(cli: Callable[..., Result]) -> None:

@@ -165,7 +165,9 @@ def build_project(
                 digest=artifact.digest,
                 signature=output.signature,
                 metadata=output.metadata,
-                lineage=lineage_of(layout.root),
+                lineage=lineage_of(
+                    layout.root, source_digest=artifact.manifest.build.get("source_digest")
+                ),
                 build=artifact.manifest.build,
                 source_format=adapter.name,
                 description=output.metadata.get("description"),

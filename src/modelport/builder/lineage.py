@@ -1,4 +1,5 @@
-"""Where a build came from: the source folder and, when it is in a git repository, the commit."""
+"""Where a build came from: the source folder, the digest of its build inputs and, when it is
+in a git repository, the commit."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 
-def lineage_of(root: Path) -> dict[str, Any]:
-    """``{"source": path, "git_commit": sha, "git_dirty": bool}``; git keys only in a repo."""
+def lineage_of(root: Path, *, source_digest: str | None = None) -> dict[str, Any]:
+    """``{"source": path, "source_digest": digest, "git_commit": sha, "git_dirty": bool}``;
+    ``source_digest`` only when given, git keys only in a repo."""
     lineage: dict[str, Any] = {"source": str(root)}
+    if source_digest is not None:
+        lineage["source_digest"] = source_digest
     git = shutil.which("git")
     if git is None:
         return lineage

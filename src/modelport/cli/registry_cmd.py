@@ -10,12 +10,15 @@ import typer
 from rich.text import Text
 
 from modelport.artifact.reader import open_artifact
+from modelport.cli import paging
 from modelport.cli.context import STATE
 from modelport.cli.options import JsonFlag, command, deprecated, group
 from modelport.cli.output import console, print_fields, print_json, print_table
+from modelport.cli.paging import FilterOption, MaxResultsOption, PageTokenOption, TagFilterOption
 from modelport.errors import InvalidInput
 from modelport.registry.entities import ModelVersion
 from modelport.registry.refs import parse_ref
+from modelport.registry.search import parse_filter
 
 models_app = group("List and show registered models.")
 alias_app = group("Point names such as production at versions.")
@@ -25,17 +28,34 @@ MODEL_COLUMNS = ["name", "versions", "latest", "description", "updated"]
 
 
 @command(models_app, "list")
-def list_models(as_json: JsonFlag = False) -> None:
-    """Every model in the registry."""
+def list_models(
+    filters: FilterOption = None,
+    max_results: MaxResultsOption = None,
+    page_token: PageTokenOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The models in the registry (all, or those --filter keeps), by name."""
+    wanted = parse_filter(filters)
+    page = paging.collect(
+        lambda size, token: STATE.store.search_models(
+            name_contains=wanted.name_contains, tags=wanted.tags, max_results=size,
+            page_token=token,
+        ),
+        max_results=max_results,
+        token=page_token,
+    )  # fmt: skip
     rows = []
-    for model in STATE.store.list_models():
+    for model in page.items:
         versions = STATE.store.list_versions(name=model.name)
         latest = versions[-1].number if versions else None
         rows.append((model.name, len(versions), latest, model.description, model.updated_at))
     if as_json:  # the table's columns, as JSON values
-        print_json([dict(zip(MODEL_COLUMNS, row, strict=True)) for row in rows])
+        found = [dict(zip(MODEL_COLUMNS, row, strict=True)) for row in rows]
+        paged = max_results is not None or page_token is not None
+        print_json({"items": found, "next_page_token": page.next_page_token} if paged else found)
         return
     print_table(None, MODEL_COLUMNS, rows)
+    paging.say_next_page(page)
 
 
 @command(models_app, "show")
@@ -60,7 +80,14 @@ def show_model(name: str, as_json: JsonFlag = False) -> None:
     )
     _print_versions(versions)
     for version in versions:
+        _print_lineage(version)
         _print_logged(version)
+
+
+def _print_lineage(version: ModelVersion) -> None:
+    """Where the version came from: source, its digest, git commit, MLflow run, if known."""
+    if version.lineage:
+        print_fields(f"{version.model}:{version.number} lineage", sorted(version.lineage.items()))
 
 
 def _print_logged(version: ModelVersion) -> None:
@@ -70,13 +97,28 @@ def _print_logged(version: ModelVersion) -> None:
         print_fields(f"{version.model}:{version.number} logged", sorted(logged.items()))
 
 
-def versions(name: str, as_json: JsonFlag = False) -> None:
-    """The versions of a model."""
-    found = STATE.store.list_versions(name=name)
+def versions(
+    name: str,
+    filters: TagFilterOption = None,
+    max_results: MaxResultsOption = None,
+    page_token: PageTokenOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The versions of a model (all, or those --filter keeps), oldest first."""
+    wanted = parse_filter(filters, names=False)
+    page = paging.collect(
+        lambda size, token: STATE.store.search_versions(
+            name=name, tags=wanted.tags, max_results=size, page_token=token
+        ),
+        max_results=max_results,
+        token=page_token,
+    )
     if as_json:
-        print_json(found)
+        paged = max_results is not None or page_token is not None
+        print_json(page if paged else page.items)
         return
-    _print_versions(found)
+    _print_versions(page.items)
+    paging.say_next_page(page)
 
 
 def _print_versions(found: list[ModelVersion]) -> None:
@@ -113,6 +155,21 @@ def alias_rm(name: str, alias: str, as_json: JsonFlag = False) -> None:
         print_json({"removed": {"model": name, "alias": alias}})
         return
     console.print(Text(f"removed {name}@{alias}"))
+
+
+@command(alias_app, "history")
+def alias_history(
+    name: str,
+    alias: Annotated[str | None, typer.Argument(help="One alias (default: all).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Who set, moved or removed the aliases of model NAME, when, from and to which version."""
+    changes = STATE.store.alias_history(name=name, alias=alias)
+    if as_json:
+        print_json(changes)
+        return
+    rows = [(c.changed_at, c.alias, c.from_version, c.to_version, c.actor) for c in changes]
+    print_table(None, ["when", "alias", "from", "to", "by"], rows)
 
 
 @command(alias_app, "list")
@@ -229,7 +286,7 @@ def import_(
         digest=artifact.digest,
         signature=manifest.signature,
         metadata=manifest.metadata,
-        lineage={"imported_from": str(path.resolve())},
+        lineage=_imported_lineage(path, manifest.build),
         build=manifest.build,
         source_format=manifest.source_format,
         description=manifest.metadata.get("description"),
@@ -239,6 +296,14 @@ def import_(
         return
     state = "imported" if created else "already registered"
     console.print(Text(f"{state}: {version.model}:{version.number} ({version.digest})"))
+
+
+def _imported_lineage(path: Path, build: dict[str, object]) -> dict[str, object]:
+    """An imported artifact's lineage: the file, and the source digest its build recorded."""
+    lineage: dict[str, object] = {"imported_from": str(path.resolve())}
+    if isinstance(build.get("source_digest"), str):
+        lineage["source_digest"] = build["source_digest"]
+    return lineage
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.context import STATE
 from modelport.cli.progress import RichProgress
 from modelport.errors import InvalidInput, NotFound
-from modelport.registry.refs import NAME_RULE, parse_ref
+from modelport.registry.refs import NAME_RULE, is_model_uri, parse_ref
 
 if TYPE_CHECKING:
     from modelport.builder.build import EnvMode
@@ -35,7 +35,8 @@ class ServeTarget:
 TARGET_HELP = (
     "A registry reference (NAME, NAME:VERSION, NAME@ALIAS) or a path: a project folder (built "
     "first) or an artifact .zip. A bare name always means the registry; write a folder as a "
-    "path (./iris, iris/ or /abs/iris) to build it."
+    "path (./iris, iris/ or /abs/iris) to build it. MLflow's models:/NAME/VERSION and "
+    "models:/NAME@ALIAS name registry versions too."
 )
 
 
@@ -48,6 +49,8 @@ def is_path(target: str) -> bool:
 
 
 def _written_as_path(target: str) -> bool:
+    if is_model_uri(target):  # models:/iris/2 is a reference, whatever its slashes
+        return False
     separators = {"/", os.sep, os.altsep}
     return (
         any(sep in target for sep in separators if sep)

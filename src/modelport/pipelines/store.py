@@ -1,16 +1,17 @@
 """Pipelines and their versions, kept in the registry's own database (tables ``pipelines`` and
 ``pipeline_versions``, created by the ``wallaroo_pipelines`` migration).
 
-Like the model registry, writes take the write lock up front (``BEGIN IMMEDIATE``) and version
-numbers are never reused; database errors become modelport errors through the registry's one
-translation. Names follow the registry's rules (DNS labels).
+Like the model registry (SQLite or PostgreSQL), writers of one pipeline wait for each other
+(SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's row lock taken by the UPDATE of its
+``last_version``) and version numbers are never reused; database errors become modelport
+errors through the registry's one translation. Names follow the registry's rules (DNS labels).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from modelport.errors import ConfigError, Conflict, InvalidInput, NotFound
+from modelport.errors import Conflict, InvalidInput, NotFound
 from modelport.pipelines.definition import Definition, Pipeline, PipelineVersion
 from modelport.registry import refs
 from modelport.registry.entities import DEFAULT_WORKSPACE
@@ -31,14 +32,7 @@ class PipelineStore:
     @classmethod
     def open(cls, uri: str | None = None, *, settings: Settings) -> PipelineStore:
         """The pipelines of the registry at ``uri`` (default: the settings' registry)."""
-        uri = uri or settings.resolved_registry_uri
-        if not uri.startswith("sqlite:"):
-            raise ConfigError(
-                f"pipelines are kept in a local SQLite registry, not at {uri!r}",
-                hint="Use a sqlite:/// registry URI for pipeline commands.",
-                field="registry_uri",
-            )
-        return cls(Database.open(uri))
+        return cls(Database.open(uri or settings.resolved_registry_uri))
 
     def close(self) -> None:
         self._database.close()
@@ -129,7 +123,9 @@ class PipelineStore:
             .where(pipelines.c.id == row["id"])
             .values(last_version=pipelines.c.last_version + 1, updated_at=now)
         )
-        number = int(row["last_version"]) + 1
+        number = int(  # read after the UPDATE, which waits for any other writer of it
+            conn.execute(sa.select(pipelines.c.last_version).filter_by(id=row["id"])).scalar_one()
+        )
         conn.execute(
             sa.insert(t.pipeline_versions).values(
                 pipeline_id=row["id"], number=number, definition=definition.to_dict(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from modelport._types import JSONObject
 
@@ -39,7 +40,9 @@ class ModelVersion:
     """One immutable registered artifact of a model, numbered from 1 within the model.
 
     ``digest`` is the ``sha256:<hex>`` of the artifact zip, which is stored once per digest.
-    ``lineage`` says where it came from (source path, git commit when there is one);
+    ``lineage`` says where it came from: ``source`` (the project folder), ``source_digest``
+    (of its build inputs), ``git_commit`` and ``git_dirty`` when it is in a git repository,
+    ``imported_from`` for ``modelport import`` and ``mlflow_run_id`` for uploads from MLflow;
     ``build`` is the build record; ``aliases`` are the alias names pointing at this version.
     """
 
@@ -71,3 +74,28 @@ class Alias:
     model: str
     name: str
     version: int
+
+
+@dataclass(frozen=True)
+class AliasChange:
+    """One move of an alias: set (``from_version`` None), moved, or removed (``to_version``
+    None), by whom and when. Kept after the versions it names are deleted."""
+
+    workspace: str
+    model: str
+    alias: str
+    from_version: int | None
+    to_version: int | None
+    actor: str
+    changed_at: datetime
+
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a listing, and the opaque token that asks for the next one (None: last)."""
+
+    items: list[Item]
+    next_page_token: str | None = None

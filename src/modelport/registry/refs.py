@@ -5,6 +5,10 @@ A reference names a model version in one of three ways::
     iris             the latest version of model iris
     iris:2           version 2 (``iris:latest`` is the same as ``iris``)
     iris@production  the version the alias ``production`` points at
+
+and MLflow's model URIs mean the same: ``models:/iris/2``, ``models:/iris@production`` and
+``models:/iris/latest`` (MLflow's stages, ``models:/iris/Production``, are refused with a hint:
+modelport has aliases instead).
 """
 
 from __future__ import annotations
@@ -134,13 +138,27 @@ class Ref:
         return self.model
 
 
+MODEL_URI_PREFIX = "models:/"
+"""How MLflow's model URIs begin (``models:/iris/2``, ``models:/iris@production``)."""
+
+
+def is_model_uri(text: str) -> bool:
+    """Whether ``text`` is written as an MLflow model URI (``models:/...``)."""
+    return isinstance(text, str) and text.startswith(MODEL_URI_PREFIX)
+
+
 def parse_ref(text: str) -> Ref:
-    """Parse ``iris``, ``iris:2``, ``iris:latest`` or ``iris@production`` into a :class:`Ref`."""
+    """Parse ``iris``, ``iris:2``, ``iris:latest``, ``iris@production`` or their MLflow
+    spellings ``models:/iris``, ``models:/iris/2``, ``models:/iris/latest`` and
+    ``models:/iris@production`` into a :class:`Ref`."""
     bad = InvalidInput(
         f"reference {text!r} is not valid",
-        hint="Write a model version as 'name', 'name:2' or 'name@alias', e.g. 'iris@production'.",
+        hint="Write a model version as 'name', 'name:2' or 'name@alias' (or as MLflow's "
+        "'models:/name/2', 'models:/name@alias'), e.g. 'iris@production'.",
         field="ref",
     )
+    if is_model_uri(text):
+        return _parse_model_uri(text, bad)
     if not isinstance(text, str) or (":" in text and "@" in text):
         raise bad
     if "@" in text:
@@ -155,3 +173,22 @@ def parse_ref(text: str) -> Ref:
             raise bad
         return Ref(model, number=validate_number(int(version)))
     return Ref(validate_name(text, field="model"))
+
+
+def _parse_model_uri(text: str, bad: InvalidInput) -> Ref:
+    rest = text.removeprefix(MODEL_URI_PREFIX)
+    if "@" in rest and "/" not in rest:
+        return parse_ref(rest)
+    model, slash, version = rest.partition("/")
+    validate_name(model, field="model")
+    if not slash or version in ("", "latest"):
+        return Ref(model)
+    if version.isascii() and version.isdigit():
+        return parse_ref(f"{model}:{version}")
+    if "/" not in version and "@" not in version and ":" not in version:
+        raise InvalidInput(
+            f"reference {text!r} names an MLflow stage ({version!r}); modelport has aliases",
+            hint=f"Point an alias at the version and write models:/{model}@{version.lower()}.",
+            field="ref",
+        )
+    raise bad

@@ -15,7 +15,16 @@ from pathlib import Path
 from types import TracebackType
 
 from modelport._types import JSONObject
-from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
+from modelport.registry.entities import (
+    DEFAULT_WORKSPACE,
+    Alias,
+    AliasChange,
+    Model,
+    ModelVersion,
+    Page,
+    Workspace,
+)
+from modelport.registry.search import DEFAULT_PAGE_SIZE
 
 
 class RegistryStore(ABC):
@@ -69,6 +78,20 @@ class RegistryStore(ABC):
         """All models of a workspace, by name."""
 
     @abstractmethod
+    def search_models(
+        self,
+        *,
+        name_contains: str | None = None,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[Model]:
+        """One page of the workspace's models, by name: those whose name contains
+        ``name_contains`` and that carry every tag in ``tags``. ``page_token`` is the
+        ``next_page_token`` of the page before (InvalidInput for any other token)."""
+
+    @abstractmethod
     def update_model(
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
@@ -79,7 +102,8 @@ class RegistryStore(ABC):
         self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
     ) -> None:
         """Delete a model that has no versions left (Conflict while it has any); with
-        ``with_versions``, its versions, aliases and tags too."""
+        ``with_versions``, its versions, aliases and tags too. Conflict, whatever
+        ``with_versions`` says, while the current version of a pipeline uses the model."""
 
     # -- versions ---------------------------------------------------------------------------
 
@@ -116,8 +140,22 @@ class RegistryStore(ABC):
         """All versions of a model, oldest (1) first."""
 
     @abstractmethod
+    def search_versions(
+        self,
+        *,
+        name: str,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[ModelVersion]:
+        """One page of a model's versions carrying every tag in ``tags``, oldest first;
+        paged as :meth:`search_models`."""
+
+    @abstractmethod
     def resolve(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> ModelVersion:
-        """The version a reference names: ``iris`` (latest), ``iris:2`` or ``iris@production``."""
+        """The version a reference names: ``iris`` (latest), ``iris:2`` or ``iris@production``
+        (or MLflow's ``models:/iris/2``, ``models:/iris@production``)."""
 
     @abstractmethod
     def delete_version(self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE) -> None:
@@ -140,13 +178,33 @@ class RegistryStore(ABC):
 
     @abstractmethod
     def set_alias(
-        self, *, name: str, alias: str, number: int, workspace: str = DEFAULT_WORKSPACE
+        self,
+        *,
+        name: str,
+        alias: str,
+        number: int,
+        workspace: str = DEFAULT_WORKSPACE,
+        actor: str | None = None,
     ) -> Alias:
-        """Point ``alias`` of model ``name`` at version ``number`` (creating or moving it)."""
+        """Point ``alias`` of model ``name`` at version ``number`` (creating or moving it),
+        recording the change as made by ``actor`` (default: the user running this process)."""
 
     @abstractmethod
-    def delete_alias(self, *, name: str, alias: str, workspace: str = DEFAULT_WORKSPACE) -> None:
-        """Remove an alias (NotFound if the model has no such alias)."""
+    def delete_alias(
+        self,
+        *,
+        name: str,
+        alias: str,
+        workspace: str = DEFAULT_WORKSPACE,
+        actor: str | None = None,
+    ) -> None:
+        """Remove an alias (NotFound if the model has no such alias), recorded as set_alias."""
+
+    @abstractmethod
+    def alias_history(
+        self, *, name: str, alias: str | None = None, workspace: str = DEFAULT_WORKSPACE
+    ) -> list[AliasChange]:
+        """Every change of the model's aliases (or of ``alias`` only), oldest first."""
 
     @abstractmethod
     def list_aliases(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[Alias]:

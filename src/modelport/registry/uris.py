@@ -1,9 +1,10 @@
 """Choosing a registry store by URI: ``open_store`` is how every caller gets one.
 
-``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store
-(blobs in ``Settings.blobs_dir``); ``http://host:port`` and ``https://...`` a remote
-``modelport server`` (token: the ``token`` setting; artifacts cached in ``Settings.cache_dir``).
-Other backends (``postgresql://`` with S3 blobs) are added by registering an opener in
+``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store;
+``postgresql+psycopg://user@host:5432/db`` (or ``postgresql://...``, the same driver) keeps
+the same tables in PostgreSQL, so a team can share them (blobs in ``Settings.blobs_dir``);
+``http://host:port`` and ``https://...`` open a remote ``modelport server`` (token: the ``token``
+setting; artifacts cached in ``Settings.cache_dir``). Another backend is one more opener in
 ``_OPENERS``; callers do not change.
 """
 
@@ -41,6 +42,12 @@ def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
     return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)
 
 
+def _open_postgres(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.sql.store import SqlRegistryStore
+
+    return SqlRegistryStore.open(uri, blobs_dir=settings.blobs_dir)
+
+
 def _open_rest(uri: str, settings: Settings) -> RegistryStore:
     from modelport.registry.cache import BlobCache
     from modelport.registry.rest.store import RestRegistryStore
@@ -48,4 +55,9 @@ def _open_rest(uri: str, settings: Settings) -> RegistryStore:
     return RestRegistryStore(uri, token=settings.token, cache=BlobCache(settings.cache_dir))
 
 
-_OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite, "http": _open_rest, "https": _open_rest}
+_OPENERS: dict[str, Opener] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "http": _open_rest,
+    "https": _open_rest,
+}

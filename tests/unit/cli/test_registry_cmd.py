@@ -116,6 +116,22 @@ def test_export_answers_json(invoke: Invoke, register: Register, tmp_path: Path)
     assert output.is_file()
 
 
+def test_mlflow_model_uris_name_versions(
+    invoke: Invoke, register: Register, tmp_path: Path
+) -> None:
+    register("iris", "one")
+    register("iris", "two")
+    assert invoke("alias", "set", "iris", "production", "1").exit_code == 0
+    for ref, number in (("models:/iris/2", 2), ("models:/iris@production", 1)):
+        output = tmp_path / f"{number}.zip"
+        exported = invoke("export", ref, "-o", str(output), "--json")
+        assert exported.exit_code == 0, exported.output
+        assert json.loads(exported.output)["version"] == number
+    staged = invoke("export", "models:/iris/Production", "-o", str(tmp_path / "x.zip"))
+    assert isinstance(staged.exception, InvalidInput)
+    assert "models:/iris@production" in str(staged.exception)
+
+
 def test_an_unknown_model_is_an_error_not_a_usage_error(invoke: Invoke) -> None:
     missing = invoke("rm", "nope:1")
     assert isinstance(missing.exception, NotFound)

@@ -20,6 +20,8 @@ from .conftest import Invoke, Register
         ("iris", False),
         ("iris:2", False),
         ("iris@production", False),
+        ("models:/iris/2", False),
+        ("models:/iris@production", False),
         ("./iris", True),
         ("iris/", True),
         ("/srv/models/iris", True),

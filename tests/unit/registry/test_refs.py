@@ -51,6 +51,10 @@ def test_valid_version_number() -> None:
         ("iris:2", Ref("iris", number=2)),
         ("iris:10", Ref("iris", number=10)),
         ("iris@production", Ref("iris", alias="production")),
+        ("models:/iris", Ref("iris")),
+        ("models:/iris/latest", Ref("iris")),
+        ("models:/iris/3", Ref("iris", number=3)),
+        ("models:/iris@production", Ref("iris", alias="production")),
     ],
 )
 def test_parse_ref(text: str, expected: Ref) -> None:
@@ -63,8 +67,13 @@ def test_ref_round_trips_through_str(ref: Ref) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["iris:", "iris:0", "iris:-1", "iris:two", "iris:2@prod", "iris@", "@prod", "Iris", ""]
-)
+    "text",
+    [
+        "iris:", "iris:0", "iris:-1", "iris:two", "iris:2@prod", "iris@", "@prod", "Iris", "",
+        "models:/", "models:/iris/0", "models:/iris/3/4", "models:/Iris/3", "models:/iris@x/2",
+        "models:/iris:3", "models:/iris@",
+    ],
+)  # fmt: skip
 def test_bad_refs_are_invalid_input(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_ref(text)
@@ -74,6 +83,13 @@ def test_bad_ref_message_shows_the_three_forms() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_ref("iris:two")
     assert "'name', 'name:2' or 'name@alias'" in str(caught.value)
+
+
+def test_mlflow_stages_point_at_aliases() -> None:
+    with pytest.raises(InvalidInput, match="MLflow stage") as caught:
+        parse_ref("models:/iris/Production")
+    assert "models:/iris@production" in str(caught.value)
+    assert caught.value.field == "ref"
 
 
 def test_tags_are_validated() -> None:

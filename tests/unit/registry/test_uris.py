@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modelport.errors import ConfigError
+from modelport.errors import ConfigError, Unreachable
 from modelport.registry import RegistryStore, open_store
 from modelport.registry.blobs import sha256_file
 from modelport.settings import Settings
@@ -49,7 +49,6 @@ def test_relative_sqlite_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.parametrize(
     ("uri", "scheme"),
     [
-        ("postgresql://user@db/registry", "postgresql"),
         ("ftp://registry.example.com", "ftp"),
         ("mysql+pymysql://db/x", "mysql+pymysql"),
         ("registry.db", "(none)"),
@@ -81,3 +80,17 @@ def test_http_uris_open_the_rest_store_with_the_token_setting(
 def test_sqlite_needs_a_file(uri: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="names no database file"):
         open_store(uri, settings=Settings(home=tmp_path))
+
+
+def test_postgres_drivers_other_than_psycopg_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="postgresql\\+psycopg://db/registry") as caught:
+        open_store("postgresql+psycopg2://user@db/registry", settings=Settings(home=tmp_path))
+    assert caught.value.field == "registry_uri"
+
+
+def test_postgres_that_does_not_answer_is_unreachable(tmp_path: Path) -> None:
+    """Port 1 on loopback refuses at once: the error names the URI setting, not a traceback."""
+    with pytest.raises(Unreachable, match="cannot reach the registry database") as caught:
+        open_store("postgresql://modelport@127.0.0.1:1/registry", settings=Settings(home=tmp_path))
+    assert caught.value.field == "registry_uri"
+    assert "PostgreSQL" in str(caught.value)

@@ -1,7 +1,8 @@
 """The registry's database, shared by every store kept in it: the models' registry, pipelines and
-DEEPaaS training jobs. It is opened in one place (:meth:`Database.open`, from the registry URI),
-its transactions begin one way (:meth:`Database.read`, :meth:`Database.write`), and database
-errors become modelport errors in one place (:func:`translated_errors`).
+DEEPaaS training jobs. It is opened in one place (:meth:`Database.open`, from the registry URI:
+a SQLite file or a PostgreSQL database), its transactions begin one way (:meth:`Database.read`,
+:meth:`Database.write`), and database errors become modelport errors in one place
+(:func:`translated_errors`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from modelport.errors import ConfigError, Conflict
-from modelport.registry.sql.engine import create_sqlite_engine, upgrade_if_needed, write_connection
+from modelport.errors import ConfigError, Conflict, Unreachable
+from modelport.registry.sql.engine import (
+    create_postgres_engine,
+    create_sqlite_engine,
+    is_postgres,
+    upgrade_if_needed,
+    write_connection,
+)
+
+_RACE_LOST = ("deadlock detected", "could not serialize")
+"""Words of a PostgreSQL error that mean "another writer was in the way; try again at once"."""
 
 
 class ConcurrentChange(Conflict):
@@ -31,12 +41,32 @@ def translated_errors() -> Iterator[None]:
             hint="Another process made a clashing change at the same moment; try again.",
         ) from error
     except sa.exc.OperationalError as error:
-        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
-            raise
-        raise Conflict(
-            "the registry database is locked by another process",
-            hint="Another modelport process kept it busy for too long; try again.",
-        ) from error
+        if any(words in str(error.orig) for words in _RACE_LOST):
+            raise ConcurrentChange(
+                f"the registry changed while writing to it ({error.orig})",
+                hint="Another process made a clashing change at the same moment; try again.",
+            ) from error
+        if "locked" in str(error.orig) or "busy" in str(error.orig):
+            raise Conflict(
+                "the registry database is locked by another process",
+                hint="Another modelport process kept it busy for too long; try again.",
+            ) from error
+        if error.connection_invalidated or _is_postgres_connect_error(error):
+            raise Unreachable(
+                f"cannot reach the registry database: {' '.join(str(error.orig).split())}",
+                hint="Check that PostgreSQL runs there and that the registry URI (host, port, "
+                "database, user) is right.",
+                field="registry_uri",
+            ) from error
+        raise
+
+
+def _is_postgres_connect_error(error: sa.exc.OperationalError) -> bool:
+    """Whether psycopg could not connect (refused, unknown host or database, auth) or lost
+    the connection: it raises its plain OperationalError for these, and subclasses of it
+    for errors the server reports."""
+    kind = type(error.orig)
+    return (kind.__module__, kind.__name__) == ("psycopg", "OperationalError")
 
 
 def sqlite_path(uri: str) -> Path:
@@ -60,10 +90,12 @@ class Database:
     @classmethod
     def open(cls, uri: str) -> Database:
         """The database of the registry at ``uri``, migrated to the current schema if needed."""
+        if is_postgres(uri):
+            return cls._migrated(create_postgres_engine(uri))
         if not uri.startswith("sqlite:"):
             raise ConfigError(
-                f"this is kept in a local SQLite registry, not at {uri!r}",
-                hint="Use a sqlite:/// registry URI.",
+                f"this is kept in a registry database (SQLite or PostgreSQL), not at {uri!r}",
+                hint="Use a sqlite:/// or postgresql+psycopg:// registry URI.",
                 field="registry_uri",
             )
         return cls.open_sqlite(sqlite_path(uri))
@@ -71,10 +103,22 @@ class Database:
     @classmethod
     def open_sqlite(cls, path: Path) -> Database:
         """The SQLite database at ``path`` (created, with its folder, if missing)."""
-        engine = create_sqlite_engine(path)
-        with translated_errors():
-            upgrade_if_needed(engine)
+        return cls._migrated(create_sqlite_engine(path))
+
+    @classmethod
+    def _migrated(cls, engine: sa.Engine) -> Database:
+        try:
+            with translated_errors():
+                upgrade_if_needed(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

@@ -1,4 +1,4 @@
-"""Opening the registry database: the SQLite engine, its transactions and its migrations.
+"""Opening the registry database (SQLite or PostgreSQL): engines, transactions, migrations.
 
 SQLite allows one writer at a time. A transaction that starts with a plain ``BEGIN`` and
 writes later can fail at once with "database is locked" when another writer got there first,
@@ -8,6 +8,12 @@ plain ``BEGIN`` and, in WAL mode, never wait for writers. The sqlite3 driver's o
 turned off (``isolation_level = None``) and SQLAlchemy's ``begin`` event emits ours, as the
 SQLAlchemy SQLite documentation describes; this also makes DDL transactional, so a migration
 either happens entirely or not at all.
+
+PostgreSQL (through psycopg 3) needs none of this: its transactions begin with a plain
+``BEGIN`` at READ COMMITTED, and writers to the same rows queue on row locks (see
+``sql/store.py`` for which rows each write locks). Only the migrations need one more lock
+there: many processes opening a fresh database at once take a transaction-scoped advisory
+lock first, so one migrates and the others then find the schema at head.
 
 Migrations run when the store opens, but only when needed: the stored revision is compared
 with :data:`HEAD_REVISION` by one SELECT, and alembic is imported only when they differ.
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from modelport.errors import ConfigError
+from modelport.errors import ConfigError, MissingDependency
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -37,6 +43,38 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 WRITE = {"modelport_begin": "BEGIN IMMEDIATE"}
 """Execution options that make a connection's next transaction a write transaction."""
+
+
+MIGRATION_LOCK = 0x6D6F64656C706F  # "modelpo" in ASCII: an arbitrary constant key
+"""The PostgreSQL advisory lock key held while migrating."""
+
+POSTGRES_SCHEMES = ("postgresql", "postgresql+psycopg")
+"""The URI schemes of a PostgreSQL registry; both mean the psycopg 3 driver."""
+
+
+def is_postgres(uri: str) -> bool:
+    """Whether ``uri`` names a PostgreSQL database (any driver; only psycopg is accepted)."""
+    return uri.partition("://")[0].split("+")[0] == "postgresql" and "://" in uri
+
+
+def create_postgres_engine(uri: str) -> sa.Engine:
+    """An engine on the PostgreSQL database ``uri`` (``postgresql://`` or
+    ``postgresql+psycopg://``, both through psycopg 3; other drivers are refused)."""
+    scheme, _, rest = uri.partition("://")
+    if scheme not in POSTGRES_SCHEMES:
+        raise ConfigError(
+            f"registry URI scheme {scheme!r} names a PostgreSQL driver modelport does not use",
+            hint=f"Write postgresql+psycopg://{rest.rpartition('@')[2] or 'host/db'} instead.",
+            field="registry_uri",
+        )
+    try:
+        import psycopg  # noqa: F401 - only to say clearly when it is missing
+    except ImportError as error:
+        raise MissingDependency(
+            "a PostgreSQL registry needs the psycopg package",
+            hint="Install it with `pip install 'modelport[postgres]'`.",
+        ) from error
+    return sa.create_engine(f"postgresql+psycopg://{rest}", pool_pre_ping=True)
 
 
 def create_sqlite_engine(path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sa.Engine:
@@ -78,10 +116,9 @@ def write_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
 def stored_revision(engine: sa.Engine) -> str | None:
     """The schema revision recorded in the database, or None if it has none yet."""
     with engine.connect() as connection:
-        try:
-            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except sa.exc.OperationalError:
-            return None  # no alembic_version table: a new, empty database
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None  # a new, empty database
+        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def upgrade_if_needed(engine: sa.Engine) -> None:
@@ -96,6 +133,8 @@ def migrate(engine: sa.Engine, revision: str, *, downgrade: bool = False) -> Non
     from alembic.util import CommandError
 
     with write_connection(engine) as connection:
+        if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already did it
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         config = migrations_config(connection)
         try:
             if downgrade:

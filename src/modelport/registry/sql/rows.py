@@ -52,17 +52,33 @@ def workspace_id(conn: sa.Connection, workspace: str) -> int:
     return int(found)
 
 
-def find_model(conn: sa.Connection, ws_id: int, name: str) -> Row | None:
-    """The row of model ``name`` in workspace ``ws_id``, or None."""
+def find_model(conn: sa.Connection, ws_id: int, name: str, *, lock: bool = False) -> Row | None:
+    """The row of model ``name`` in workspace ``ws_id``, or None; with ``lock``, locked until
+    the transaction ends (``SELECT ... FOR UPDATE``: other writers of this model wait; SQLite
+    has no row locks and needs none, its writers hold the whole database)."""
     query = sa.select(t.models).filter_by(workspace_id=ws_id, name=name)
+    if lock:
+        query = query.with_for_update()
     return conn.execute(query).mappings().first()
 
 
-def model_row(conn: sa.Connection, workspace: str, name: str) -> Row:
-    """The row of model ``name`` in ``workspace``."""
+def model_row(conn: sa.Connection, workspace: str, name: str, *, lock: bool = False) -> Row:
+    """The row of model ``name`` in ``workspace`` (locked with ``lock``, as in find_model).
+
+    One query when both exist (the workspace joined in); which is missing is asked only then.
+    """
     refs.validate_name(name)
-    row = find_model(conn, workspace_id(conn, workspace), name)
+    refs.validate_name(workspace, field="workspace")
+    query = (
+        sa.select(t.models)
+        .join(t.workspaces, t.workspaces.c.id == t.models.c.workspace_id)
+        .where(t.workspaces.c.name == workspace, t.models.c.name == name)
+    )
+    if lock:
+        query = query.with_for_update(of=t.models)
+    row = conn.execute(query).mappings().first()
     if row is None:
+        workspace_id(conn, workspace)  # NotFound naming the workspace when it is the one missing
         raise NotFound(
             f"model {name!r} does not exist{where(workspace)}",
             hint="Run `modelport models list` to list models.",
@@ -90,8 +106,24 @@ def version_by_digest(conn: sa.Connection, model_id: int, digest: str) -> Row | 
     return conn.execute(query).mappings().first()
 
 
+def lock_digest(conn: sa.Connection, digest: str) -> None:
+    """Hold, until the transaction ends, the lock on the blob with this digest.
+
+    Whoever decides whether a blob is used (the collector) or relies on it being there (a
+    registration) holds it, so neither decides on what the other is changing. SQLite writers
+    hold the whole database already; PostgreSQL takes an advisory lock keyed by the digest.
+    """
+    if conn.dialect.name == "postgresql":
+        key = int(digest.removeprefix("sha256:")[:15], 16)  # 60 bits: fits a bigint
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def next_number(conn: sa.Connection, model_id: int) -> int:
-    """Take the model's next version number: one more than any it ever had (never reused)."""
+    """Take the model's next version number: one more than any it ever had (never reused).
+
+    The UPDATE locks the model's row until the transaction ends, so concurrent registrations
+    of one model take their numbers one after another (callers lock it earlier still).
+    """
     models = t.models
     conn.execute(
         sa.update(models)
@@ -141,6 +173,31 @@ def load_model(conn: sa.Connection, row: Row, workspace: str) -> Model:
     """A model row, with its tags, as a Model."""
     tags = tags_of(conn, t.model_tags, "model_id", [row["id"]])[row["id"]]
     return t.model_from_row(row, workspace=workspace, tags=tags)
+
+
+def load_models(conn: sa.Connection, rows: Sequence[Row], workspace: str) -> list[Model]:
+    """Model rows of one workspace, with their tags (one query for all), as Models."""
+    tags = tags_of(conn, t.model_tags, "model_id", [row["id"] for row in rows])
+    return [t.model_from_row(row, workspace=workspace, tags=tags[row["id"]]) for row in rows]
+
+
+def pipelines_using(conn: sa.Connection, ws_id: int, model: str) -> list[str]:
+    """The pipelines of the workspace whose current version has a step on ``model``."""
+    p, pv = t.pipelines, t.pipeline_versions
+    current = conn.execute(
+        sa.select(p.c.name, pv.c.definition)
+        .join(pv, (pv.c.pipeline_id == p.c.id) & (pv.c.number == p.c.last_version))
+        .where(p.c.workspace_id == ws_id)
+        .order_by(p.c.name)
+    )
+    return [
+        name
+        for name, definition in current
+        if any(
+            isinstance(step, dict) and step.get("model") == model
+            for step in (definition or {}).get("steps", [])
+        )
+    ]
 
 
 def load_versions(

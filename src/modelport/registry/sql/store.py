@@ -1,12 +1,18 @@
-"""The local registry: ``RegistryStore`` over a SQL database (SQLite) and a blob folder.
+"""The SQL registry: ``RegistryStore`` over a SQL database (SQLite or PostgreSQL) and blobs.
 
 Registering a version is crash-safe in two steps: the artifact is first stored as a blob
 (atomically, see ``registry/blobs.py``), then one write transaction inserts the version row
 with everything that belongs to it. A crash between the two leaves only an unreferenced
-blob, never a version without its artifact. Version numbers come from ``max + 1`` inside a
-``BEGIN IMMEDIATE`` transaction, so concurrent writers are serialised; the unique
-constraint on ``(model_id, number)`` backs this up (and serves databases without SQLite's
-locking), and a writer that loses a race retries.
+blob, never a version without its artifact.
+
+Version numbers come from the model row's ``last_version + 1``. Concurrent writers of one
+model are serialised: on SQLite by the ``BEGIN IMMEDIATE`` write lock on the whole database,
+on PostgreSQL by locking the model's row (``SELECT ... FOR UPDATE``) first in every write to
+a model, so the second writer waits for the first to commit and then reads its number. A
+lock that waits, rather than a unique constraint and retries alone, is what keeps 100 writers
+racing for one model from failing over and over. The unique constraint on
+``(model_id, number)`` still backs it up, and a writer that loses the one race left (two
+creating the same new model at once) retries.
 
 Database errors become modelport errors in exactly one place (``sql.database``).
 """
@@ -21,16 +27,20 @@ from modelport._types import JSONObject
 from modelport.errors import Conflict, NotFound
 from modelport.registry import refs
 from modelport.registry.blobs import BlobStore, LocalBlobStore
-from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
+from modelport.registry.entities import DEFAULT_WORKSPACE, Model, ModelVersion, Page, Workspace
+from modelport.registry.search import DEFAULT_PAGE_SIZE
 from modelport.registry.sql import rows
+from modelport.registry.sql import search as sql_search
 from modelport.registry.sql import tables as t
+from modelport.registry.sql.aliases import AliasMethods
 from modelport.registry.sql.database import ConcurrentChange, Database
+from modelport.registry.sql.tags import TagMethods
 from modelport.registry.store import RegistryStore
 
 _REGISTER_ATTEMPTS = 5
 
 
-class SqlRegistryStore(RegistryStore):
+class SqlRegistryStore(AliasMethods, TagMethods, RegistryStore):
     """The registry kept in a SQL database (rows) and a :class:`BlobStore` (artifacts)."""
 
     def __init__(self, database: Database, blobs: BlobStore) -> None:
@@ -38,6 +48,11 @@ class SqlRegistryStore(RegistryStore):
         self._blobs = blobs
         self._read = database.read
         self._write = database.write
+
+    @classmethod
+    def open(cls, uri: str, *, blobs_dir: Path) -> SqlRegistryStore:
+        """Open (creating and migrating as needed) the registry database at ``uri``."""
+        return cls(Database.open(uri), LocalBlobStore(blobs_dir))
 
     @classmethod
     def open_sqlite(cls, path: Path, *, blobs_dir: Path) -> SqlRegistryStore:
@@ -100,11 +115,27 @@ class SqlRegistryStore(RegistryStore):
             query = sa.select(t.models).filter_by(workspace_id=ws_id).order_by(t.models.c.name)
             return [rows.load_model(conn, row, workspace) for row in conn.execute(query).mappings()]
 
+    def search_models(
+        self,
+        *,
+        name_contains: str | None = None,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[Model]:
+        clean_tags = refs.validate_tags(tags)
+        with self._read() as conn:
+            return sql_search.models_page(
+                conn, workspace, name_contains=name_contains, tags=clean_tags,
+                max_results=max_results, page_token=page_token,
+            )  # fmt: skip
+
     def update_model(
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
         with self._write() as conn:
-            row = rows.model_row(conn, workspace, name)
+            row = rows.model_row(conn, workspace, name, lock=True)
             conn.execute(
                 sa.update(t.models)
                 .where(t.models.c.id == row["id"])
@@ -116,7 +147,8 @@ class SqlRegistryStore(RegistryStore):
         self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
     ) -> None:
         with self._write() as conn:
-            row = rows.model_row(conn, workspace, name)
+            row = rows.model_row(conn, workspace, name, lock=True)
+            _refuse_if_in_pipelines(conn, row, workspace)
             versions = conn.execute(
                 sa.select(t.model_versions.c.id, t.model_versions.c.digest).where(
                     t.model_versions.c.model_id == row["id"]
@@ -130,6 +162,7 @@ class SqlRegistryStore(RegistryStore):
                 )
             ids = [v.id for v in versions]
             conn.execute(sa.delete(t.aliases).filter_by(model_id=row["id"]))
+            conn.execute(sa.delete(t.alias_changes).filter_by(model_id=row["id"]))
             conn.execute(sa.delete(t.version_tags).where(t.version_tags.c.version_id.in_(ids)))
             conn.execute(sa.delete(t.model_versions).where(t.model_versions.c.id.in_(ids)))
             conn.execute(sa.delete(t.model_tags).filter_by(model_id=row["id"]))
@@ -171,13 +204,14 @@ class SqlRegistryStore(RegistryStore):
             try:
                 with self._write() as conn:
                     ws_id = rows.workspace_id(conn, workspace)
-                    model = rows.find_model(conn, ws_id, name)
+                    model = rows.find_model(conn, ws_id, name, lock=True)
                     model_id = (
                         model["id"] if model else rows.insert_model(conn, ws_id, name, description)
                     )
                     same = rows.version_by_digest(conn, model_id, digest)
                     if same is not None:
                         return rows.load_versions(conn, [same], workspace, name)[0], False
+                    rows.lock_digest(conn, digest)
                     if not self._blobs.exists(digest):  # a concurrent delete collected it
                         self._blobs.put(artifact, digest=digest)
                     number = rows.next_number(conn, model_id)
@@ -224,6 +258,22 @@ class SqlRegistryStore(RegistryStore):
             ).mappings()
             return rows.load_versions(conn, list(found), workspace, name)
 
+    def search_versions(
+        self,
+        *,
+        name: str,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[ModelVersion]:
+        clean_tags = refs.validate_tags(tags)
+        with self._read() as conn:
+            return sql_search.versions_page(
+                conn, workspace, name, tags=clean_tags, max_results=max_results,
+                page_token=page_token,
+            )  # fmt: skip
+
     def resolve(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> ModelVersion:
         parsed = refs.parse_ref(ref)
         if parsed.number is not None:
@@ -250,7 +300,7 @@ class SqlRegistryStore(RegistryStore):
     def delete_version(self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE) -> None:
         refs.validate_number(number)
         with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
+            model = rows.model_row(conn, workspace, name, lock=True)
             row = rows.version_row(conn, workspace, name, model["id"], number)
             pointing = rows.alias_names(conn, [row["id"]]).get(row["id"], [])
             if pointing:
@@ -265,19 +315,22 @@ class SqlRegistryStore(RegistryStore):
             rows.touch(conn, model["id"], rows.utc_now())
         self._collect_blob(row["digest"])
 
-    def _collect_blob(self, digest: str) -> None:
-        """Remove a blob no version references, holding the write lock while deciding.
+    def _collect_blob(self, digest: str) -> bool:
+        """Remove a blob no version references, holding its lock while deciding; say whether
+        it was removed.
 
         Deciding and removing under the lock means a writer registering the same digest
         either sees its version counted here or (later, under the lock) sees the blob gone
         and stores it again. A crash here leaves at worst an unreferenced blob.
         """
         with self._write() as conn:
+            rows.lock_digest(conn, digest)
             users = conn.execute(
                 sa.select(sa.func.count()).where(t.model_versions.c.digest == digest)
             ).scalar_one()
             if not users:
                 self._blobs.delete(digest)
+            return not users
 
     def artifact_path(self, version: ModelVersion) -> Path:
         return self._blobs.local_path(version.digest)
@@ -285,88 +338,24 @@ class SqlRegistryStore(RegistryStore):
     def collect_orphan_blobs(self, *, dry_run: bool = False) -> dict[str, int]:
         # under the write lock, as _collect_blob: a registration re-stores a blob collected
         # between its put and its row
-        with self._write() as conn:
+        with self._read() as conn:
             used = set(conn.execute(sa.select(t.model_versions.c.digest).distinct()).scalars())
-            orphans = {d: size for d, size in self._blobs.digests().items() if d not in used}
-            if not dry_run:
-                for digest in orphans:
-                    self._blobs.delete(digest)
+        orphans = {d: size for d, size in self._blobs.digests().items() if d not in used}
+        if not dry_run:
+            for digest in list(orphans):
+                if not self._collect_blob(digest):
+                    del orphans[digest]  # registered since the first look: kept
         return orphans
 
-    # -- aliases ----------------------------------------------------------------------------
 
-    def set_alias(
-        self, *, name: str, alias: str, number: int, workspace: str = DEFAULT_WORKSPACE
-    ) -> Alias:
-        refs.validate_name(alias, field="alias")
-        refs.validate_number(number)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
-            version = rows.version_row(conn, workspace, name, model["id"], number)
-            key = {"model_id": model["id"], "name": alias}
-            conn.execute(sa.delete(t.aliases).filter_by(**key))
-            conn.execute(sa.insert(t.aliases).values(**key, version_id=version["id"]))
-            rows.touch(conn, model["id"], rows.utc_now())
-        return Alias(workspace=workspace, model=name, name=alias, version=number)
-
-    def delete_alias(self, *, name: str, alias: str, workspace: str = DEFAULT_WORKSPACE) -> None:
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
-            gone = conn.execute(sa.delete(t.aliases).filter_by(model_id=model["id"], name=alias))
-            if not gone.rowcount:
-                raise rows.no_alias(name, alias, workspace, field="alias")
-            rows.touch(conn, model["id"], rows.utc_now())
-
-    def list_aliases(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[Alias]:
-        with self._read() as conn:
-            model = rows.model_row(conn, workspace, name)
-            found = conn.execute(
-                sa.select(t.aliases.c.name, t.model_versions.c.number)
-                .join(t.model_versions, t.aliases.c.version_id == t.model_versions.c.id)
-                .where(t.aliases.c.model_id == model["id"])
-                .order_by(t.aliases.c.name)
-            ).mappings()
-            return [t.alias_from_row(row, workspace=workspace, model=name) for row in found]
-
-    # -- tags -------------------------------------------------------------------------------
-
-    def set_model_tag(
-        self, *, name: str, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
-    ) -> Model:
-        refs.validate_tag(key, value)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
-            rows.set_tag(conn, t.model_tags, {"model_id": model["id"], "key": key}, value)
-            rows.touch(conn, model["id"], rows.utc_now())
-            return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
-
-    def delete_model_tag(self, *, name: str, key: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
-            rows.delete_tag(
-                conn, t.model_tags, {"model_id": model["id"], "key": key}, f"model {name!r}"
-            )
-            rows.touch(conn, model["id"], rows.utc_now())
-            return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
-
-    def set_version_tag(
-        self, *, name: str, number: int, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
-    ) -> ModelVersion:
-        refs.validate_tag(key, value)
-        refs.validate_number(number)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
-            row = rows.version_row(conn, workspace, name, model["id"], number)
-            rows.set_tag(conn, t.version_tags, {"version_id": row["id"], "key": key}, value)
-            return rows.load_versions(conn, [row], workspace, name)[0]
-
-    def delete_version_tag(
-        self, *, name: str, number: int, key: str, workspace: str = DEFAULT_WORKSPACE
-    ) -> ModelVersion:
-        refs.validate_number(number)
-        with self._write() as conn:
-            model = rows.model_row(conn, workspace, name)
-            row = rows.version_row(conn, workspace, name, model["id"], number)
-            key_cols = {"version_id": row["id"], "key": key}
-            rows.delete_tag(conn, t.version_tags, key_cols, f"version {name}:{number}")
-            return rows.load_versions(conn, [row], workspace, name)[0]
+def _refuse_if_in_pipelines(conn: sa.Connection, model: rows.Row, workspace: str) -> None:
+    """Conflict while the current version of a pipeline has a step on the model."""
+    using = rows.pipelines_using(conn, model["workspace_id"], model["name"])
+    if using:
+        raise Conflict(
+            f"model {model['name']!r}{rows.where(workspace)} is used by pipeline(s) "
+            f"{', '.join(using)}",
+            hint=f"Give {using[0]!r} a version without it (`modelport pipeline show "
+            f"{using[0]}` lists its steps), then delete the model.",
+            field="name",
+        )

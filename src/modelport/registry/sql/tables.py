@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from modelport.registry.entities import Alias, Model, ModelVersion, Workspace
+from modelport.registry.entities import Alias, AliasChange, Model, ModelVersion, Workspace
 
 metadata = sa.MetaData(
     naming_convention={
@@ -108,6 +108,23 @@ aliases = sa.Table(
         index=True,
     ),
 )
+
+alias_changes = sa.Table(
+    "alias_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("alias", sa.String(63), nullable=False),
+    # Numbers, not version ids: the history outlives the versions it names.
+    sa.Column("from_version", sa.Integer, nullable=True),
+    sa.Column("to_version", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(None, "model_id", "alias"),
+)
+"""Every move of an alias (migration 0004_alias_history): who, when, from and to which version."""
 
 deepaas_training_jobs = sa.Table(
     "deepaas_training_jobs",
@@ -260,3 +277,16 @@ def version_from_row(
 def alias_from_row(row: sa.RowMapping, *, workspace: str, model: str) -> Alias:
     """An ``aliases`` row joined with its version's number (column ``number``) as an Alias."""
     return Alias(workspace=workspace, model=model, name=row["name"], version=row["number"])
+
+
+def alias_change_from_row(row: sa.RowMapping, *, workspace: str, model: str) -> AliasChange:
+    """An ``alias_changes`` row as an AliasChange."""
+    return AliasChange(
+        workspace=workspace,
+        model=model,
+        alias=row["alias"],
+        from_version=row["from_version"],
+        to_version=row["to_version"],
+        actor=row["actor"],
+        changed_at=utc(row["changed_at"]),
+    )

@@ -37,6 +37,7 @@ REGISTRY_TABLES = {
     "model_versions",
     "version_tags",
     "aliases",
+    "alias_changes",
     "pipelines",
     "pipeline_versions",
     "users",

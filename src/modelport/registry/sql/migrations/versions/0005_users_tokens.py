@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_users_tokens"
-down_revision: str | None = "0003_deepaas"
+down_revision: str | None = "0004_alias_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
