@@ -1,13 +1,56 @@
-"""Live build progress in the terminal: the current step with a spinner and elapsed time."""
+"""Live progress in the terminal: a build's steps with a spinner and elapsed time, and bars for
+long uploads and downloads of artifacts (both are ``registry.transfers.TransferReporter``s)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.status import Status
 from rich.text import Text
+
+from modelport.registry.atomic_files import Advance
+
+_MIB = 1024 * 1024
+
+
+class TransferBars:
+    """A bar per upload or download, on a terminal only (elsewhere, as in CI logs, nothing),
+    gone when the transfer ends."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    @contextlib.contextmanager
+    def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
+        if not self.console.is_terminal:
+            yield _ignore
+            return
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(binary_units=True),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=self.console, transient=True) as bars:
+            task = bars.add_task(label, total=total)
+            yield lambda count: bars.advance(task, count)
+
+
+def _ignore(count: int) -> None:
+    """Not a terminal: nobody watches the bytes go by."""
 
 
 class RichProgress:
@@ -46,6 +89,24 @@ class RichProgress:
         self.console.print(Text(f"    {line}", style="dim"))
         if self._status is not None and self._title:
             self._status.update(Text(f"{self._title} ... {line}"))
+
+    @contextlib.contextmanager
+    def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
+        """An upload during the build (registering its artifact): its bytes on the status line,
+        which is already live (the terminal holds one live display at a time)."""
+        moved = 0
+        shown = -1
+
+        def advance(count: int) -> None:
+            nonlocal moved, shown
+            moved += count
+            if self._status is None or moved // _MIB == shown:
+                return  # a status update per MiB is plenty
+            shown = moved // _MIB
+            of = f" of {total / _MIB:.0f}" if total else ""
+            self._status.update(Text(f"{self._title or label} ... {label}: {shown}{of} MiB"))
+
+        yield advance
 
     @property
     def elapsed(self) -> float:

@@ -1,7 +1,8 @@
 """Choosing a registry store by URI: ``open_store`` is how every caller gets one.
 
-``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store
-(blobs in ``Settings.blobs_dir``). Other backends (``postgresql://`` with S3 blobs, and
+``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store,
+its artifacts in the blob store the settings' ``blobs_uri`` names (``registry/blob_uris.py``:
+a folder, by default ``<home>/blobs``, or ``s3://bucket/prefix``). Other backends (``postgresql://`` with S3 blobs, and
 ``https://`` for a remote ``modelport server``) are added by registering an opener in
 ``_OPENERS``; callers do not change.
 """
@@ -34,10 +35,12 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None) -> R
 
 
 def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.blob_uris import open_blob_store
     from modelport.registry.sql.database import sqlite_path
     from modelport.registry.sql.store import SqlRegistryStore
 
-    return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)
+    blobs = open_blob_store(settings=settings)
+    return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs=blobs)
 
 
 _OPENERS: dict[str, Opener] = {"sqlite": _open_sqlite}

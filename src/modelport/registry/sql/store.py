@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from modelport._types import JSONObject
 from modelport.errors import Conflict, NotFound
 from modelport.registry import refs
-from modelport.registry.blobs import BlobStore, LocalBlobStore
+from modelport.registry.blobs import BlobStore
 from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
 from modelport.registry.sql import rows
 from modelport.registry.sql import tables as t
@@ -40,9 +40,10 @@ class SqlRegistryStore(RegistryStore):
         self._write = database.write
 
     @classmethod
-    def open_sqlite(cls, path: Path, *, blobs_dir: Path) -> SqlRegistryStore:
-        """Open (creating and migrating as needed) the SQLite registry at ``path``."""
-        return cls(Database.open_sqlite(path), LocalBlobStore(blobs_dir))
+    def open_sqlite(cls, path: Path, *, blobs: BlobStore) -> SqlRegistryStore:
+        """Open (creating and migrating as needed) the SQLite registry at ``path``, its
+        artifacts in ``blobs``."""
+        return cls(Database.open_sqlite(path), blobs)
 
     def close(self) -> None:
         self._database.close()
