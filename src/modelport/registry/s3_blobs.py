@@ -92,7 +92,7 @@ class S3BlobStore(BlobStore):
     def client(self) -> S3Client:
         """Made on first use: opening a registry costs no S3 round trip."""
         if self._client is None:
-            with self._errors():
+            with translated(self.uri, bucket=self.bucket, endpoint="the AWS settings' endpoint"):
                 self._client = new_client()
         return self._client
 
@@ -236,8 +236,7 @@ class S3BlobStore(BlobStore):
         self._bucket_checked = True
 
     def _errors(self) -> AbstractContextManager[None]:
-        endpoint = self._client.meta.endpoint_url if self._client is not None else "AWS"
-        return translated(self.uri, bucket=self.bucket, endpoint=endpoint)
+        return translated(self.uri, bucket=self.bucket, endpoint=self.client.meta.endpoint_url)
 
 
 def _short(digest: str) -> str:
