@@ -46,9 +46,15 @@ def translated(uri: str, *, bucket: str, endpoint: str) -> Iterator[None]:
             hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
             field=_SETTING,
         ) from exc
-    except (boto.ConnectionError, boto.HTTPClientError) as exc:
+    except boto.ConnectionError as exc:
         raise Unreachable(
-            f"the blob store {uri} did not answer at {endpoint}: {exc}",
+            f"the blob store {uri} did not answer at {endpoint}",
+            hint="check that the S3 service runs there, or set AWS_ENDPOINT_URL to where it does",
+            field=_SETTING,
+        ) from exc
+    except boto.HTTPClientError as exc:  # a connection cut short, a read that timed out
+        raise Unreachable(
+            f"the blob store {uri} stopped answering at {endpoint}: {exc}",
             hint="check that the S3 service runs there, or set AWS_ENDPOINT_URL to where it does",
             field=_SETTING,
         ) from exc
