@@ -22,9 +22,7 @@ class CliState:
     _settings: Settings | None = None
     _store: RegistryStore | None = None
 
-    def begin(
-        self, *, debug: bool, registry_uri: str | None, blobs_uri: str | None = None
-    ) -> None:
+    def begin(self, *, debug: bool, registry_uri: str | None, blobs_uri: str | None = None) -> None:
         """Start an invocation: its options, the settings read afresh, no store opened yet (so
         invocations in one process, as in tests, never share a registry by accident)."""
         if self._store is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -196,10 +196,8 @@ class S3BlobStore(BlobStore):
 
     def _abort(self, key: str, upload: str) -> None:
         """Give up an upload (best effort: a lifecycle rule reclaims what this cannot)."""
-        try:
+        with suppress(boto.BotoCoreError, boto.ClientError):
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload)
-        except (boto.BotoCoreError, boto.ClientError):
-            pass
 
     def _download(self, key: str) -> Iterator[bytes]:
         with self._errors():

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from typing import ContextManager, Protocol
+from typing import Protocol
 
 from modelport.registry.atomic_files import Advance
 
@@ -20,7 +21,7 @@ from modelport.registry.atomic_files import Advance
 class TransferReporter(Protocol):
     """Shows transfers as they happen (``cli/progress.py`` draws them as bars)."""
 
-    def transfer(self, label: str, total: int | None) -> ContextManager[Advance]:
+    def transfer(self, label: str, total: int | None) -> AbstractContextManager[Advance]:
         """A transfer of ``total`` bytes (None: unknown) described by ``label``: the context
         gives the callback told of each chunk moved, and ends with the transfer."""
 

@@ -2,9 +2,9 @@
 
 ``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store,
 its artifacts in the blob store the settings' ``blobs_uri`` names (``registry/blob_uris.py``:
-a folder, by default ``<home>/blobs``, or ``s3://bucket/prefix``). Other backends (``postgresql://`` with S3 blobs, and
-``https://`` for a remote ``modelport server``) are added by registering an opener in
-``_OPENERS``; callers do not change.
+a folder, by default ``<home>/blobs``, or ``s3://bucket/prefix``). Other backends
+(``postgresql://``, and ``https://`` for a remote ``modelport server``) are added by
+registering an opener in ``_OPENERS``; callers do not change.
 """
 
 from __future__ import annotations

@@ -3,23 +3,40 @@ streamed in parts, and every failure one line naming the store's URI."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from modelport.errors import ArtifactError, InvalidInput, NotFound, Unauthorised, Unreachable
+from modelport.registry.atomic_files import Advance
 from modelport.registry.blob_cache import BlobCache
 from modelport.registry.blobs import sha256_file
 from modelport.registry.s3_blobs import S3BlobStore
 from modelport.registry.sql.database import Database
 from modelport.registry.sql.store import SqlRegistryStore
+from modelport.registry.transfers import reporting_to
 
 from .s3_server import S3Server
 
 MIB = 1024 * 1024
+
+
+class Recorder:
+    """Records each transfer: its label, total and the bytes told of at each step."""
+
+    def __init__(self) -> None:
+        self.transfers: list[tuple[str, int | None, list[int]]] = []
+
+    @contextlib.contextmanager
+    def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
+        steps: list[int] = []
+        self.transfers.append((label, total, steps))
+        yield steps.append
 
 
 def _store(bucket: str, tmp_path: Path, prefix: str = "models", **options: int) -> S3BlobStore:
@@ -66,14 +83,23 @@ def test_a_large_blob_goes_up_in_parts_and_appears_only_when_complete(
 ) -> None:
     store = _store(bucket, tmp_path, part_size=5 * MIB)
     source, digest = _random_file(tmp_path / "big.zip", 12 * MIB + 5)
+    seen = Recorder()
 
-    store.put(source, digest=digest)
+    with reporting_to(seen):
+        store.put(source, digest=digest)
+        local = store.local_path(digest)
 
     head = s3_server.client().head_object(Bucket=bucket, Key=store.key_for(digest))
     assert head["ContentLength"] == 12 * MIB + 5
     assert head["ETag"].strip('"').endswith("-3")  # S3's mark of a 3-part upload
     assert _incomplete_uploads(s3_server, bucket) == []
-    assert hashlib.sha256(store.local_path(digest).read_bytes()).hexdigest() == digest[7:]
+    assert hashlib.sha256(local.read_bytes()).hexdigest() == digest[7:]
+    short, size, uri = digest[:19], 12 * MIB + 5, f"s3://{bucket}/models"
+    assert seen.transfers == [
+        (f"uploading {short} to {uri}", size, [5 * MIB, 5 * MIB, 2 * MIB + 5]),  # a part a time
+        (f"downloading {short} from {uri}", size, seen.transfers[1][2]),
+    ]
+    assert sum(seen.transfers[1][2]) == size and max(seen.transfers[1][2]) <= MIB
 
 
 def test_a_file_that_changed_since_its_digest_was_taken_is_not_stored(
@@ -101,9 +127,10 @@ def test_a_blob_whose_bytes_do_not_match_its_digest_is_refused_and_never_cached(
     with pytest.raises(ArtifactError, match=f"blob {digest} in s3://{bucket}/models does not"):
         store.local_path(digest)
 
-    assert not (tmp_path / "cache").exists() or [
-        p for p in (tmp_path / "cache").rglob("*") if p.is_file()
-    ] == []
+    assert (
+        not (tmp_path / "cache").exists()
+        or [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+    )
 
 
 def test_gc_collects_orphans_in_the_bucket_and_keeps_what_versions_use(
