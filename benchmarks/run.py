@@ -29,6 +29,7 @@ import report
 import results
 import subject
 import suite
+from doc_sections import own_sections
 from turns import take_turns
 
 from modelport.builder.environment import compile_bytecode
@@ -86,7 +87,7 @@ def main(argv: list[str]) -> int:
         else:
             suite.say("unshare -n is not permitted here: measuring on plain loopback")
             measure_phase(parse([*forwarded, "--measure-only"]))
-    REPORT.write_text(report.render(results.load(RESULTS)))
+    REPORT.write_text(report.render(results.load(RESULTS)) + own_sections(REPORT))
     suite.say(f"wrote {REPORT.relative_to(BENCH.parent)} and {RESULTS.relative_to(BENCH.parent)}")
     return 0
 

@@ -186,3 +186,25 @@ def test_the_pytest_plugin_loads_no_http_client_or_server() -> None:
     modules = _modules_after("import modelport.testing.plugin")
     heavy = ("httpx", "uvicorn", "starlette", "anyio", "modelport.client", "modelport.serving")
     assert _loaded(modules, heavy) == []
+
+
+def test_only_an_s3_blob_store_loads_the_s3_client(tmp_path: Path) -> None:
+    """boto3 (the ``s3`` extra) is imported by a process that opens an ``s3://`` blob store,
+    never by one whose artifacts are in a folder."""
+    s3 = ("boto3", "botocore", "modelport.registry.s3_blobs")
+    opens = f"""
+        from pathlib import Path
+        import modelport.cli.main
+        from modelport.registry.blob_uris import open_blob_store
+        from modelport.registry.uris import open_store
+        from modelport.settings import Settings
+
+        settings = Settings(home=Path({str(tmp_path)!r}))
+        open_store(settings=settings).close()
+        STORE
+        """
+    local = _modules_after(opens.replace("STORE", "open_blob_store(settings=settings)"))
+    assert "modelport.registry.blob_uris" in local
+    assert _loaded(local, s3) == []
+    remote = _modules_after(opens.replace("STORE", "open_blob_store('s3://b', settings=settings)"))
+    assert _loaded(remote, s3)

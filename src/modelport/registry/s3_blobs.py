@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 PART_SIZE = 8 * 1024 * 1024
 """Bytes per part of a multipart upload (S3 wants 5 MiB at least, but for the last)."""
 _MAX_PARTS = 10_000  # S3's limit: larger blobs get larger parts
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,254}", re.IGNORECASE)
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-_]{0,254}", re.IGNORECASE)
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
