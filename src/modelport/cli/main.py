@@ -79,7 +79,8 @@ def _options(
             "--blobs",
             envvar="MODELPORT_BLOBS_URI",
             help="Where artifacts are stored: a folder, or s3://BUCKET/PREFIX (credentials and "
-            "AWS_ENDPOINT_URL from the standard AWS settings; default: $MODELPORT_HOME/blobs).",
+            "AWS_ENDPOINT_URL from the standard AWS settings; default: $MODELPORT_HOME/blobs). "
+            "--registry and --blobs may also follow the command.",
         ),
     ] = None,
     _version: Annotated[
