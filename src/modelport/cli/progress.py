@@ -23,6 +23,8 @@ from rich.text import Text
 from modelport.registry.atomic_files import Advance
 
 _MIB = 1024 * 1024
+_NUMBERS_WIDTH = 60
+"""What a bar's columns other than its description take: bar, sizes, speed, time left."""
 
 
 class TransferBars:
@@ -39,11 +41,13 @@ class TransferBars:
             return
         columns = (
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=20),
             DownloadColumn(binary_units=True),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
         )
+        room = max(self.console.width - _NUMBERS_WIDTH, 12)  # the numbers keep their room
+        label = label if len(label) <= room else f"{label[: room - 1]}…"
         with Progress(*columns, console=self.console, transient=True) as bars:
             task = bars.add_task(label, total=total)
             yield lambda count: bars.advance(task, count)
@@ -104,7 +108,7 @@ class RichProgress:
                 return  # a status update per MiB is plenty
             shown = moved // _MIB
             of = f" of {total / _MIB:.0f}" if total else ""
-            self._status.update(Text(f"{self._title or label} ... {label}: {shown}{of} MiB"))
+            self._status.update(Text(f"{self._title or label} ... {shown}{of} MiB, {label}"))
 
         yield advance
 

@@ -220,17 +220,22 @@ class S3BlobStore(BlobStore):
         return head["ContentLength"]
 
     def _check_bucket(self) -> None:
-        """Say plainly that the bucket is missing or refuses us, once, before anything else
-        (a missing object and a missing bucket answer the same bodiless 404 to HEAD)."""
+        """Say plainly that the bucket is missing, once, before anything else (a missing object
+        and a missing bucket answer the same bodiless 404 to HEAD). A 403 here proves nothing:
+        credentials allowed objects under a prefix only may not list the bucket, which HEAD
+        needs, so the operations themselves say whether they are refused."""
         if self._bucket_checked:
             return
         with self._errors():
             try:
                 self.client.head_bucket(Bucket=self.bucket)
             except boto.ClientError as exc:
-                if error_code(exc) in {"404", "NoSuchBucket"}:
+                code = error_code(exc)
+                if code in {"404", "NoSuchBucket"}:
                     exc.response.setdefault("Error", {})["Code"] = "NoSuchBucket"
-                raise
+                    raise
+                if code not in {"403", "AccessDenied"}:
+                    raise
         self._bucket_checked = True
 
     def _errors(self) -> AbstractContextManager[None]:

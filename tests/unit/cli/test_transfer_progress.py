@@ -59,4 +59,4 @@ def test_a_build_shows_its_upload_on_its_status_line() -> None:
         progress.step("registering echo")
         with progress.transfer("uploading sha256:ab12", 3 * 1024 * 1024) as advance:
             advance(2 * 1024 * 1024)
-    assert "registering echo ... uploading sha256:ab12: 2 of 3 MiB" in screen.getvalue()
+    assert "registering echo ... 2 of 3 MiB, uploading sha256:ab12" in screen.getvalue()
