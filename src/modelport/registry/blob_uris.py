@@ -1,8 +1,8 @@
 """Choosing the blob store by URI, as ``registry/uris.py`` chooses the registry.
 
 ``blobs_uri`` (``--blobs``, ``MODELPORT_BLOBS_URI``) is a folder, written as a path or a
-``file://`` URI (default: ``<home>/blobs``), or ``s3://bucket/prefix``. The S3 store's module,
-and boto3 with it, is imported only when an ``s3://`` URI is used.
+``file://`` URI (default: ``<home>/blobs``), or ``s3://bucket/prefix``. The S3 store's module
+is imported only when an ``s3://`` URI is used, and boto3 only when it first talks to S3.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from modelport.errors import ConfigError, MissingDependency
+from modelport.errors import ConfigError
 from modelport.registry.blob_cache import BlobCache
 from modelport.registry.blobs import BlobStore, LocalBlobStore
 from modelport.settings import Settings
@@ -33,16 +33,8 @@ def open_blob_store(uri: str | None = None, *, settings: Settings) -> BlobStore:
 
 
 def _open_s3(uri: str, settings: Settings) -> BlobStore:
-    try:
-        from modelport.registry.s3_blobs import S3BlobStore
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"boto3", "botocore"}:
-            raise
-        raise MissingDependency(
-            f"the blob store {uri} needs boto3, which is not installed",
-            hint="pip install 'modelport[s3]'",
-            field="blobs_uri",
-        ) from exc
+    from modelport.registry.s3_blobs import S3BlobStore
+
     return S3BlobStore(uri, cache=BlobCache(settings.blob_cache_dir))
 
 

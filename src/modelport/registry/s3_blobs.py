@@ -13,8 +13,9 @@ are verified before serving ever reads them.
 The client is boto3's low-level one (the ``s3`` extra; docs/architecture.md says why), which
 reads the standard AWS settings: ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` or
 ``AWS_PROFILE`` and ``~/.aws/config``, ``AWS_REGION``, and ``AWS_ENDPOINT_URL`` for
-S3-compatible services (MinIO, Ceph, moto). This module imports it, so only an ``s3://`` URI
-imports this module (``registry/blob_uris.py``).
+S3-compatible services (MinIO, Ceph, moto). It is imported when the first request is made, not
+with this module: a blob already in the cache is read without it, as by a process re-executed
+in a model's environment, where only modelport's runtime dependencies are installed.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore import exceptions as boto
-from botocore.config import Config
-
-from modelport.errors import ConfigError, NotFound
+from modelport.errors import ConfigError, ModelportError, NotFound
 from modelport.registry.atomic_files import CHUNK, Advance
 from modelport.registry.blob_cache import BlobCache
 from modelport.registry.blobs import BlobStore, changed_since_built, check_source
 from modelport.registry.refs import validate_digest
-from modelport.registry.s3_errors import error_code, translated
+from modelport.registry.s3_errors import (
+    client_error_code,
+    missing_boto3,
+    no_such_bucket,
+    translated,
+)
 from modelport.registry.transfers import transfer
 
 if TYPE_CHECKING:
@@ -64,6 +66,11 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
 
 def new_client() -> S3Client:
     """An S3 client from the standard AWS settings, with bounded timeouts and retries."""
+    try:
+        import boto3
+        from botocore.config import Config
+    except ModuleNotFoundError as exc:
+        raise missing_boto3() from exc
     config = Config(
         connect_timeout=5, read_timeout=60, retries={"mode": "standard", "max_attempts": 3}
     )
@@ -196,7 +203,7 @@ class S3BlobStore(BlobStore):
 
     def _abort(self, key: str, upload: str) -> None:
         """Give up an upload (best effort: a lifecycle rule reclaims what this cannot)."""
-        with suppress(boto.BotoCoreError, boto.ClientError):
+        with suppress(ModelportError), self._errors():
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload)
 
     def _download(self, key: str) -> Iterator[bytes]:
@@ -226,16 +233,15 @@ class S3BlobStore(BlobStore):
         needs, so the operations themselves say whether they are refused."""
         if self._bucket_checked:
             return
-        with self._errors():
-            try:
+        try:
+            with self._errors():
                 self.client.head_bucket(Bucket=self.bucket)
-            except boto.ClientError as exc:
-                code = error_code(exc)
-                if code in {"404", "NoSuchBucket"}:
-                    exc.response.setdefault("Error", {})["Code"] = "NoSuchBucket"
-                    raise
-                if code not in {"403", "AccessDenied"}:
-                    raise
+        except ModelportError as error:
+            code = client_error_code(error)
+            if code in {"404", "NoSuchBucket"}:
+                raise no_such_bucket(self.uri, self.bucket) from error.__cause__
+            if code not in {"403", "AccessDenied"}:
+                raise
         self._bucket_checked = True
 
     def _errors(self) -> AbstractContextManager[None]:

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from botocore import exceptions as boto
+from modelport.errors import (
+    ConfigError,
+    MissingDependency,
+    ModelportError,
+    NotFound,
+    Unauthorised,
+    Unreachable,
+)
 
-from modelport.errors import ConfigError, ModelportError, NotFound, Unauthorised, Unreachable
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 _SETTING = "blobs_uri"
 _CREDENTIALS_HINT = (
@@ -36,6 +45,10 @@ _UNAVAILABLE = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeo
 @contextlib.contextmanager
 def translated(uri: str, *, bucket: str, endpoint: str) -> Iterator[None]:
     """Within the block, botocore's errors become modelport errors naming ``uri``."""
+    try:
+        from botocore import exceptions as boto  # imported with the client it reports for
+    except ModuleNotFoundError as exc:
+        raise missing_boto3() from exc
     try:
         yield
     except boto.ClientError as exc:
@@ -66,21 +79,40 @@ def translated(uri: str, *, bucket: str, endpoint: str) -> Iterator[None]:
         ) from exc
 
 
-def error_code(exc: boto.ClientError) -> str:
-    """S3's error code (``NoSuchKey``), or the HTTP status for bodiless answers (``404``)."""
-    error = exc.response.get("Error", {})
-    return str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+def missing_boto3() -> MissingDependency:
+    return MissingDependency(
+        "s3:// blob stores need boto3, which is not installed here",
+        hint="pip install 'modelport[s3]'",
+        field=_SETTING,
+    )
 
 
-def _client_error(exc: boto.ClientError, uri: str, bucket: str) -> ModelportError:
-    code = error_code(exc)
+def client_error_code(error: ModelportError) -> str | None:
+    """The S3 error code behind a translated error (``NoSuchKey``, or the HTTP status of a
+    bodiless answer: ``404``), or None when S3 gave none (no answer at all)."""
+    cause: Any = error.__cause__
+    response = getattr(cause, "response", None)
+    return None if response is None else _code(response)
+
+
+def no_such_bucket(uri: str, bucket: str) -> NotFound:
+    return NotFound(
+        f"the bucket {bucket!r} of the blob store {uri} does not exist",
+        hint="create it, or set --blobs (MODELPORT_BLOBS_URI) to a bucket that exists",
+        field=_SETTING,
+    )
+
+
+def _code(response: Any) -> str:
+    error = response.get("Error", {})
+    return str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+
+
+def _client_error(exc: ClientError, uri: str, bucket: str) -> ModelportError:
+    code = _code(exc.response)
     said = exc.response.get("Error", {}).get("Message") or code
     if code == "NoSuchBucket":
-        return NotFound(
-            f"the bucket {bucket!r} of the blob store {uri} does not exist",
-            hint="create it, or set --blobs (MODELPORT_BLOBS_URI) to a bucket that exists",
-            field=_SETTING,
-        )
+        return no_such_bucket(uri, bucket)
     if code in {"404", "NoSuchKey"}:
         return NotFound(f"the blob store {uri} has no such object", field=_SETTING)
     if code in _REFUSED:
