@@ -187,3 +187,30 @@ def test_what_keeps_the_store_from_being_used_is_one_line_naming_its_uri(
     }[failure]
     assert expected in line
     assert "Traceback" not in gc.stderr
+
+
+def test_serve_refuses_a_blob_changed_in_the_bucket_and_caches_nothing(
+    s3_registry: S3Registry, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """Another registry on a copy of echo whose bytes in S3 were then changed by hand."""
+    artifact = tmp_path / "echo.zip"
+    exported = run_cli(
+        "export", "echo:1", "-o", str(artifact), "--blobs", s3_registry.blobs,
+        home=s3_registry.home, env=s3_registry.env,
+    )  # fmt: skip
+    assert exported.code == 0, exported.stderr
+    home, blobs = tmp_path / "home", f"s3://{s3_registry.bucket}/tampered"
+    imported = run_cli("import", str(artifact), "--blobs", blobs, home=home, env=s3_registry.env)
+    assert imported.code == 0, imported.stderr
+    [key] = [k for k in _keys(s3_server, s3_registry.bucket) if k.startswith("tampered/")]
+    body = bytearray(artifact.read_bytes())
+    body[-100] ^= 0xFF  # one byte of the zip's directory
+    s3_server.client().put_object(Bucket=s3_registry.bucket, Key=key, Body=bytes(body))
+
+    served = run_cli("serve", "echo", "--blobs", blobs, home=home, env=s3_registry.env)
+
+    assert served.code == 1
+    [line] = served.stderr.strip().splitlines()
+    digest = "sha256:" + key.rpartition("/")[2]
+    assert f"error: blob {digest} in {blobs} does not match its digest" in line
+    assert not [p for p in (home / "cache").rglob("*") if p.is_file()]
