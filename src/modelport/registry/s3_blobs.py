@@ -6,9 +6,9 @@ object appears only when ``CompleteMultipartUpload`` is called, after every part
 bytes sent have hashed to the digest; a failure aborts the upload, and a process killed
 mid-upload leaves an incomplete upload that no listing or read ever shows (a bucket lifecycle
 rule ``AbortIncompleteMultipartUpload`` reclaims its parts). Memory stays bounded whatever the
-size: one part (8 MiB by default) is in memory at a time on the way up, one chunk on the way
-down, where bytes stream into the local :class:`~modelport.registry.blob_cache.BlobCache` and
-are verified before serving ever reads them.
+size: parts (8 MiB by default) are read from the file as botocore sends them, a chunk at a
+time, and downloads stream in chunks into the local
+:class:`~modelport.registry.blob_cache.BlobCache`, verified before serving ever reads them.
 
 The client is boto3's low-level one (the ``s3`` extra; docs/architecture.md says why), which
 reads the standard AWS settings: ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` or
@@ -21,13 +21,14 @@ in a model's environment, where only modelport's runtime dependencies are instal
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from modelport.errors import ConfigError, ModelportError, NotFound
+from modelport.errors import ConfigError, InvalidInput, ModelportError, NotFound
 from modelport.registry.atomic_files import CHUNK, Advance
 from modelport.registry.blob_cache import BlobCache
 from modelport.registry.blobs import BlobStore, changed_since_built, check_source
@@ -165,31 +166,39 @@ class S3BlobStore(BlobStore):
     # -- the transfers ----------------------------------------------------------------------
 
     def _put_whole(self, source: Path, key: str, digest: str, advance: Advance) -> None:
-        data = source.read_bytes()  # at most one part's size
-        actual = f"sha256:{hashlib.sha256(data).hexdigest()}"
-        if actual != digest:
-            raise changed_since_built(source, actual, digest)
-        with self._errors():
-            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
-        advance(len(data))
+        size = source.stat().st_size
+        with _FilePart(source, 0, size) as body, _unchanged(source):
+            actual = f"sha256:{_sha256_of(body, hashlib.sha256()).hexdigest()}"
+            if actual != digest:
+                raise changed_since_built(source, actual, digest)
+            with self._errors():
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body.stream)
+        advance(size)
 
     def _put_in_parts(self, source: Path, key: str, digest: str, advance: Advance) -> None:
-        """A multipart upload, completed only when every part is up and the digest matches."""
-        part_size = max(self.part_size, -(-source.stat().st_size // _MAX_PARTS))
+        """A multipart upload, completed only when every part is up and the digest matches.
+
+        Each part is sent from the file (``_FilePart``), hashed just before it goes: no part is
+        ever held in memory, and the file is checked not to have changed meanwhile."""
+        size = source.stat().st_size
+        part_size = max(self.part_size, -(-size // _MAX_PARTS))
         with self._errors():
             upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"]
         try:
             hasher = hashlib.sha256()
             parts: list[CompletedPartTypeDef] = []
-            with source.open("rb") as stream, self._errors():
-                while chunk := stream.read(part_size):
-                    hasher.update(chunk)
-                    number = len(parts) + 1
-                    answer = self.client.upload_part(
-                        Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=number, Body=chunk
-                    )
+            with _unchanged(source), self._errors():
+                for start in range(0, size, part_size):
+                    length = min(part_size, size - start)
+                    with _FilePart(source, start, length) as body:
+                        _sha256_of(body, hasher)
+                        number = len(parts) + 1
+                        answer = self.client.upload_part(
+                            Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=number,
+                            Body=body.stream,
+                        )  # fmt: skip
                     parts.append({"PartNumber": number, "ETag": answer["ETag"]})
-                    advance(len(chunk))
+                    advance(length)
             actual = f"sha256:{hasher.hexdigest()}"
             if actual != digest:
                 raise changed_since_built(source, actual, digest)
@@ -250,3 +259,75 @@ class S3BlobStore(BlobStore):
 
 def _short(digest: str) -> str:
     return digest[:19]
+
+
+class _FilePart(io.RawIOBase):
+    """Bytes ``[start, start + size)`` of a file as a seekable stream of their own: what an
+    upload sends, read from disk as it goes (botocore reads it for its checksum, seeks back,
+    then sends it), so no part is held in memory whole and no large buffer is ever allocated,
+    which would leave the allocator's heap fragmented and the process's memory high."""
+
+    def __init__(self, path: Path, start: int, size: int) -> None:
+        super().__init__()
+        self._file = path.open("rb", buffering=0)
+        self._start, self._size, self._at = start, size, 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def stream(self) -> IO[bytes]:
+        """This part as the file object a request body is typed as (it reads like one)."""
+        return cast("IO[bytes]", self)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: self._size}[whence]
+        self._at = min(max(base + offset, 0), self._size)
+        return self._at
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._size - self._at)
+        if wanted <= 0:
+            return 0
+        self._file.seek(self._start + self._at)
+        got = self._file.readinto(memoryview(buffer)[:wanted]) or 0
+        self._at += got
+        return got
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _sha256_of(part: _FilePart, hasher: Any) -> Any:
+    """``hasher`` updated with the whole of ``part``, read a chunk at a time; ``part`` is left
+    at its start, to be sent."""
+    part.seek(0)
+    while chunk := part.read(CHUNK):
+        hasher.update(chunk)
+    part.seek(0)
+    return hasher
+
+
+@contextmanager
+def _unchanged(source: Path) -> Iterator[None]:
+    """Refuse an upload whose file changed while it was read (what was hashed is then not
+    surely what was sent)."""
+    before = source.stat()
+    yield
+    after = source.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise InvalidInput(
+            f"artifact {source} changed while it was uploaded",
+            hint="Leave it alone until the upload is done, or build it again.",
+            field="artifact",
+        )

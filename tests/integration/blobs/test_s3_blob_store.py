@@ -188,3 +188,29 @@ def test_an_endpoint_that_does_not_answer_is_named(
     message = str(caught.value)
     assert f"the blob store s3://models did not answer at http://127.0.0.1:{port}" in message
     assert "\n" not in message
+
+
+def test_a_file_changed_while_it_is_uploaded_is_not_stored(
+    s3_env: dict[str, str], s3_server: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    store = _store(bucket, tmp_path, part_size=5 * MIB)
+    source, digest = _random_file(tmp_path / "big.zip", 11 * MIB)
+
+    class ChangeAfterTheFirstPart:
+        @contextlib.contextmanager
+        def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
+            def advance(count: int) -> None:
+                with source.open("r+b") as changing:  # same size, other bytes
+                    changing.write(b"\0" * 16)
+
+            yield advance
+
+    # what was hashed still matches the digest (the change is in a part already sent): only
+    # the file's changed size or time tells, and what S3 holds may be either
+    with (
+        reporting_to(ChangeAfterTheFirstPart()),
+        pytest.raises(InvalidInput, match="changed while it was uploaded"),
+    ):
+        store.put(source, digest=digest)
+    assert _visible(s3_server, bucket) == []
+    assert _incomplete_uploads(s3_server, bucket) == []
