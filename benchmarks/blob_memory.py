@@ -1,10 +1,10 @@
 """``make bench-blobs``: the memory a client holds registering a 1 GiB artifact into S3 and
 fetching it back, against a real S3 API (moto's server on a loopback port).
 
-A fresh process (``blob_client.py``) registers the artifact (a multipart upload, a part in
-memory at a time) and fetches it into an empty cache (streamed in chunks, verified); its peak
-resident memory must stay under 150 MiB. moto's own peak is reported for information: it is
-the test double's, not modelport's. The figures go into their own section of
+A fresh process (``blob_client.py``) registers the artifact (a multipart upload, each part
+read from the file as it is sent) and fetches it into an empty cache (streamed in chunks,
+verified); its peak resident memory must stay under 150 MiB. moto's own peak is reported for
+information: it is the test double's, not modelport's. The figures go into their own section of
 docs/benchmarks.md (``doc_sections.py``); the rest of the page is left as it is.
 """
 
@@ -86,7 +86,7 @@ boto3 {metadata.version("boto3")}.
 |---|---|
 | artifact | {int(figures["bytes"]) / MIB:,.0f} MiB |
 | client peak RSS, registering then fetching | {rss} |
-| upload (8 MiB parts, one in memory at a time) | {figures["put_seconds"]} s |
+| upload (8 MiB parts, read from the file as they are sent) | {figures["put_seconds"]} s |
 | download (1 MiB chunks into the cache, hashed on the way) | {figures["get_seconds"]} s |
 | moto's peak RSS, for information | {int(figures["s3_server_peak_rss_bytes"]) / MIB:,.0f} MiB |
 

@@ -206,7 +206,7 @@ def test_a_file_changed_while_it_is_uploaded_is_not_stored(
             yield advance
 
     # what was hashed still matches the digest (the change is in a part already sent): only
-    # the file's changed size or time tells, and what S3 holds may be either
+    # the file's changed time tells
     with (
         reporting_to(ChangeAfterTheFirstPart()),
         pytest.raises(InvalidInput, match="changed while it was uploaded"),
