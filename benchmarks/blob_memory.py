@@ -93,6 +93,8 @@ boto3 {metadata.version("boto3")}.
 The times are moto's more than modelport's, on the same 2 cores as the client: moto keeps every
 part in memory and joins them into one more copy when the upload completes (hence its peak of
 about four times the artifact).
+The client's peak is its `VmHWM` from `/proc/self/status`: `getrusage`'s `ru_maxrss` would
+report the peak of the process that started it, which Linux carries across `exec`.
 """
 
 
