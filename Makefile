@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench bench-registry clean protos
+.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(SERVE_STAMP): pyproject.toml $(BIN)/uv
 
 # Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3]'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP) $(SERVE_STAMP)
 
@@ -56,6 +56,10 @@ protos: $(BIN)/uv
 # A registry of 10,000 versions on PostgreSQL (and SQLite), listed page by page: p99 per page.
 bench-registry: $(STAMP)
 	$(BIN)/python benchmarks/registry_load.py
+
+# Memory of registering and fetching a 1 GiB artifact in S3 (moto's server), into docs/benchmarks.md.
+bench-blobs: $(STAMP)
+	$(BIN)/python benchmarks/blob_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

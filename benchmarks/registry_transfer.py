@@ -26,7 +26,7 @@ CHUNK = 8 * 1024 * 1024
 CLIENT = """
 import resource, sys, time
 from pathlib import Path
-from modelport.registry.cache import BlobCache
+from modelport.registry.blob_cache import BlobCache
 from modelport.registry.rest.store import RestRegistryStore
 
 url, artifact, digest, cache = sys.argv[1:5]

@@ -159,6 +159,9 @@ class Settings:
     """Folder holding the embedded registry (SQLite), blobs and environments."""
     registry_uri: str | None = field(default_factory=_reader("registry_uri", _text, lambda: None))
     """Registry to use; defaults to sqlite:///<home>/registry.db."""
+    blobs_uri: str | None = field(default_factory=_reader("blobs_uri", _text, lambda: None))
+    """Where artifact blobs are stored: a folder (a path or ``file://`` URI) or
+    ``s3://bucket/prefix``; defaults to the folder <home>/blobs."""
     max_artifact_bytes: int = field(
         default_factory=_reader(
             "max_artifact_bytes", _positive_int, lambda: DEFAULT_MAX_ARTIFACT_BYTES
@@ -186,12 +189,17 @@ class Settings:
 
     @property
     def blobs_dir(self) -> Path:
+        """The default blob store: a folder in the home."""
         return self.home / "blobs"
 
     @property
-    def cache_dir(self) -> Path:
-        """Artifacts downloaded from a registry server, by digest."""
-        return self.home / "cache"
+    def resolved_blobs_uri(self) -> str:
+        return self.blobs_uri or str(self.blobs_dir)
+
+    @property
+    def blob_cache_dir(self) -> Path:
+        """Where blobs fetched from a remote store are kept, by digest, to be read locally."""
+        return self.home / "cache" / "blobs"
 
     @property
     def envs_dir(self) -> Path:

@@ -26,7 +26,9 @@ def walkthrough() -> list[tuple[list[str], str]]:
     found = []
     for section in SECTIONS:
         body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-        for block in re.findall(r"\n```\n(.*?)\n```", body, re.S):  # untagged: shell
+        for language, block in re.findall(r"^```(\w*)\n(.*?)^```$", body, re.S | re.M):
+            if language:  # untagged blocks are the walkthrough's shell; ```sh ones need more
+                continue
             for line in block.splitlines():
                 command, _, comment = line.partition("#")
                 words = shlex.split(command)

@@ -22,8 +22,9 @@ import httpx
 import pytest
 
 from modelport.errors import Conflict, Forbidden, NotFound, Unauthorised, Unreachable
-from modelport.registry.cache import BlobCache
+from modelport.registry.blob_cache import BlobCache
 from modelport.registry.rest.store import RestRegistryStore
+from modelport.registry.transfers import reporting_to
 from modelport.testing.server import free_port, start_server
 
 from .cli import run_cli
@@ -66,16 +67,18 @@ def test_the_rest_store_does_what_the_local_store_does(remote: Remote, tmp_path:
         "signature": {"inputs": [{"name": "x"}]}, "metadata": {"framework": "t"},
         "lineage": {"git": "abc"}, "build": {"tests": 1}, "source_format": "native",
     }  # fmt: skip
-    shown: list[tuple[str, int, list[int]]] = []
+    shown: list[tuple[str, int | None, list[int]]] = []
 
-    @contextmanager
-    def transfers(what: str, total: int) -> Iterator[Callable[[int], None]]:
-        chunks: list[int] = []
-        shown.append((what, total, chunks))
-        yield chunks.append
+    class Transfers:
+        """Told of every transfer, as the command line's bars are (``registry.transfers``)."""
 
-    with _store(remote, "editor", tmp_path / "cache") as editor:
-        editor.transfers = transfers
+        @contextmanager
+        def transfer(self, what: str, total: int | None) -> Iterator[Callable[[int], None]]:
+            chunks: list[int] = []
+            shown.append((what.split(" to ")[0].split(" from ")[0], total, chunks))
+            yield chunks.append
+
+    with reporting_to(Transfers()), _store(remote, "editor", tmp_path / "cache") as editor:
         version, created = editor.register_version(
             name="remote-a", artifact=artifact, digest=digest, **fields, description="d"
         )
@@ -94,8 +97,7 @@ def test_the_rest_store_does_what_the_local_store_does(remote: Remote, tmp_path:
         ("uploading remote-a", size, size), ("uploading remote-a", size, size)
     ]  # fmt: skip
     shown.clear()
-    with _store(remote, "viewer", tmp_path / "cache") as viewer:
-        viewer.transfers = transfers
+    with reporting_to(Transfers()), _store(remote, "viewer", tmp_path / "cache") as viewer:
         assert "remote-a" in [m.name for m in viewer.list_models()]
         assert viewer.get_model(name="remote-a").description == "d"
         resolved = viewer.resolve("remote-a@prod")

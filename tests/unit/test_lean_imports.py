@@ -5,6 +5,7 @@ everything already)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -186,3 +187,46 @@ def test_the_pytest_plugin_loads_no_http_client_or_server() -> None:
     modules = _modules_after("import modelport.testing.plugin")
     heavy = ("httpx", "uvicorn", "starlette", "anyio", "modelport.client", "modelport.serving")
     assert _loaded(modules, heavy) == []
+
+
+def test_only_an_s3_blob_store_loads_the_s3_client(tmp_path: Path) -> None:
+    """boto3 (the ``s3`` extra) is imported by a process that talks to S3, never by one whose
+    artifacts are in a folder, nor by one that only reads a blob already in its cache (a
+    command re-executed in a model's environment, where boto3 is not installed)."""
+    s3 = ("boto3", "botocore")
+    digest = "sha256:" + hashlib.sha256(b"cached").hexdigest()
+    cached = tmp_path / "cache" / "blobs" / "sha256" / digest[7:9] / digest[7:]
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"cached")
+    opens = f"""
+        from pathlib import Path
+        import modelport.cli.main
+        from modelport.registry.blob_uris import open_blob_store
+        from modelport.registry.uris import open_store
+        from modelport.settings import Settings
+
+        settings = Settings(home=Path({str(tmp_path)!r}))
+        open_store(settings=settings).close()
+        STORE
+        """
+    local = _modules_after(opens.replace("STORE", "open_blob_store(settings=settings)"))
+    assert "modelport.registry.blob_uris" in local
+    assert _loaded(local, (*s3, "modelport.registry.s3_blobs")) == []
+
+    read = f"assert open_blob_store('s3://b', settings=settings).local_path({digest!r}).is_file()"
+    remote = _modules_after(BLOCK_S3 + textwrap.dedent(opens.replace("STORE", read)))
+    assert "modelport.registry.s3_blobs" in remote
+    assert _loaded(remote, s3) == []
+
+
+BLOCK_S3 = """
+import importlib.abc, sys
+
+class Missing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in ("boto3", "botocore"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, Missing())
+"""

@@ -38,4 +38,4 @@ def test_serve_installs_only_what_the_example_needs(tmp_path: Path) -> None:
 
 def test_test_installs_every_extra_the_suite_uses(tmp_path: Path) -> None:
     extras = _installed_extras("test", tmp_path)
-    assert {"test", "sklearn", "onnx", "xgboost", "deepaas", "truss"} <= extras
+    assert {"test", "sklearn", "onnx", "xgboost", "deepaas", "truss", "s3"} <= extras

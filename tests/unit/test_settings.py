@@ -15,6 +15,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "MODELPORT_HOME",
         "MODELPORT_REGISTRY_URI",
+        "MODELPORT_BLOBS_URI",
         "MODELPORT_MAX_ARTIFACT_BYTES",
         "MODELPORT_CONFIG",
     ):
@@ -28,6 +29,20 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.resolved_registry_uri == f"sqlite:///{tmp_path / '.modelport' / 'registry.db'}"
     assert settings.max_artifact_bytes == 2 * 1024**3
     assert settings.envs_dir == tmp_path / ".modelport" / "envs"
+    assert settings.resolved_blobs_uri == str(tmp_path / ".modelport" / "blobs")
+    assert settings.blob_cache_dir == tmp_path / ".modelport" / "cache" / "blobs"
+
+
+def test_the_blob_store_comes_from_the_environment_or_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MODELPORT_BLOBS_URI", "s3://team/models")
+    assert Settings(home=tmp_path).resolved_blobs_uri == "s3://team/models"
+    monkeypatch.delenv("MODELPORT_BLOBS_URI")
+    config = tmp_path / "modelport.toml"
+    config.write_text('blobs_uri = "/mnt/blobs"\n')
+    monkeypatch.setenv("MODELPORT_CONFIG", str(config))
+    assert Settings(home=tmp_path).resolved_blobs_uri == "/mnt/blobs"
 
 
 def test_environment_variables_are_read_at_each_construction(

@@ -23,6 +23,7 @@ from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, JsonFlag, RegistryOption, command
 from modelport.cli.output import console, print_json, to_jsonable
 from modelport.cli.progress import RichProgress
+from modelport.registry.transfers import reporting_to
 from modelport.scaffold import CONVENTIONS, next_command, scaffold, template_of
 
 
@@ -174,7 +175,8 @@ def build(
         tensor_fields=tensor_fields,
     )
     format_options.update(key_values(option, flag="--option"))
-    with RichProgress(Console(quiet=True) if as_json else console) as progress:
+    progress = RichProgress(Console(quiet=True) if as_json else console)
+    with progress, reporting_to(progress):
         result = build_project(
             path,
             store=STATE.store,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,16 +18,18 @@ if TYPE_CHECKING:
 class CliState:
     debug: bool = False
     registry_uri: str | None = None
+    blobs_uri: str | None = None
     _settings: Settings | None = None
     _store: RegistryStore | None = None
 
-    def begin(self, *, debug: bool, registry_uri: str | None) -> None:
+    def begin(self, *, debug: bool, registry_uri: str | None, blobs_uri: str | None = None) -> None:
         """Start an invocation: its options, the settings read afresh, no store opened yet (so
         invocations in one process, as in tests, never share a registry by accident)."""
         if self._store is not None:
             self._store.close()
         self.debug = debug
         self.registry_uri = registry_uri
+        self.blobs_uri = blobs_uri
         self._settings = None
         self._store = None
 
@@ -42,9 +44,13 @@ class CliState:
 
     @property
     def settings(self) -> Settings:
-        """Read on first use, inside the command, so a bad setting is an error like any other."""
+        """Read on first use, inside the command, so a bad setting is an error like any other;
+        ``--blobs`` overrides the setting it names."""
         if self._settings is None:
-            self._settings = get_settings()
+            settings = get_settings()
+            if self.blobs_uri:
+                settings = dataclasses.replace(settings, blobs_uri=self.blobs_uri)
+            self._settings = settings
         return self._settings
 
     @property
@@ -66,21 +72,7 @@ class CliState:
     def store(self) -> RegistryStore:
         if self._store is None:
             self._store = open_store(self.registry_uri, settings=self.settings)
-            _show_transfers(self._store)
         return self._store
-
-
-def _show_transfers(store: RegistryStore) -> None:
-    """Give a remote registry's store a progress bar for its uploads and downloads (looked up
-    among the loaded modules: a local registry's command never imports the HTTP client)."""
-    rest = sys.modules.get("modelport.registry.rest.store")
-    if rest is not None and isinstance(store, rest.RestRegistryStore):
-        from rich.console import Console
-
-        from modelport.cli.progress import transfer_bar
-
-        console = Console(stderr=True)
-        store.transfers = lambda what, total: transfer_bar(console, what, total)
 
 
 STATE = CliState()

@@ -31,11 +31,13 @@ from modelport.cli import (
     server_cmd,
 )
 from modelport.cli.context import STATE
-from modelport.cli.options import Group
+from modelport.cli.options import RootGroup
+from modelport.cli.progress import TransferBars
 from modelport.errors import ModelportError
+from modelport.registry.transfers import reporting_to
 
 app = typer.Typer(
-    cls=Group,
+    cls=RootGroup,
     name="modelport",
     help="Package, test, register and serve machine-learning models.",
     no_args_is_help=True,
@@ -75,6 +77,16 @@ def _options(
             help="Registry URI (default: sqlite:///$MODELPORT_HOME/registry.db).",
         ),
     ] = None,
+    blobs: Annotated[
+        str | None,
+        typer.Option(
+            "--blobs",
+            envvar="MODELPORT_BLOBS_URI",
+            help="Where artifacts are stored: a folder, or s3://BUCKET/PREFIX (credentials and "
+            "AWS_ENDPOINT_URL from the standard AWS settings; default: $MODELPORT_HOME/blobs). "
+            "--registry and --blobs may also follow the command.",
+        ),
+    ] = None,
     _version: Annotated[
         bool,
         typer.Option(
@@ -86,13 +98,14 @@ def _options(
         ),
     ] = False,
 ) -> None:
-    STATE.begin(debug=debug, registry_uri=registry)
+    STATE.begin(debug=debug, registry_uri=registry, blobs_uri=blobs)
 
 
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point (exits with the command's code)."""
     try:
-        app(args=argv)  # Typer prints usage errors (exit 2) and exits with the command's code
+        with reporting_to(TransferBars(_stderr)):  # long uploads and downloads show a bar
+            app(args=argv)  # Typer prints usage errors (exit 2) and exits with the command's code
     except ModelportError as exc:
         _fail(str(exc), exc, code=1)
     except KeyboardInterrupt:

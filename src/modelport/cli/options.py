@@ -58,6 +58,38 @@ class Group(_Helpful, TyperGroup):
     usage."""
 
 
+class RootGroup(Group):
+    """The ``modelport`` command itself: its options that say which registry and blob store to
+    use (``--registry``, ``--blobs``) may also follow the command they apply to, as in
+    ``modelport build . --blobs s3://bucket/models``."""
+
+    anywhere = ("--registry", "--blobs")
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, options_first(args, self.anywhere))
+
+
+def options_first(args: list[str], names: tuple[str, ...]) -> list[str]:
+    """``args`` with the options ``names`` (``--name VALUE`` or ``--name=VALUE``) moved to the
+    front, in their order; nothing after ``--`` moves."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg.partition("=")[0] in names and ("=" in arg or index + 1 < len(args)):
+            taken = 1 if "=" in arg else 2
+            front += args[index : index + taken]
+            index += taken
+            continue
+        rest.append(arg)
+        index += 1
+    return front + rest
+
+
 def group(help: str, **settings: Any) -> typer.Typer:
     """A group of subcommands (``modelport models ...``)."""
     return typer.Typer(cls=Group, help=help, no_args_is_help=True, **settings)

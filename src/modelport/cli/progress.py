@@ -1,11 +1,11 @@
-"""Live progress in the terminal: a build's current step with a spinner and elapsed time, and a
-bar for long uploads and downloads."""
+"""Live progress in the terminal: a build's steps with a spinner and elapsed time, and bars for
+long uploads and downloads of artifacts (both are ``registry.transfers.TransferReporter``s)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from types import TracebackType
 
 from rich.console import Console
@@ -19,6 +19,42 @@ from rich.progress import (
 )
 from rich.status import Status
 from rich.text import Text
+
+from modelport.registry.atomic_files import Advance
+
+_MIB = 1024 * 1024
+_NUMBERS_WIDTH = 60
+"""What a bar's columns other than its description take: bar, sizes, speed, time left."""
+
+
+class TransferBars:
+    """A bar per upload or download, on a terminal only (elsewhere, as in CI logs, nothing),
+    gone when the transfer ends."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    @contextlib.contextmanager
+    def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
+        if not self.console.is_terminal:
+            yield _ignore
+            return
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=20),
+            DownloadColumn(binary_units=True),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        room = max(self.console.width - _NUMBERS_WIDTH, 12)  # the numbers keep their room
+        label = label if len(label) <= room else f"{label[: room - 1]}…"
+        with Progress(*columns, console=self.console, transient=True) as bars:
+            task = bars.add_task(label, total=total)
+            yield lambda count: bars.advance(task, count)
+
+
+def _ignore(count: int) -> None:
+    """Not a terminal: nobody watches the bytes go by."""
 
 
 class RichProgress:
@@ -58,6 +94,24 @@ class RichProgress:
         if self._status is not None and self._title:
             self._status.update(Text(f"{self._title} ... {line}"))
 
+    @contextlib.contextmanager
+    def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
+        """An upload during the build (registering its artifact): its bytes on the status line,
+        which is already live (the terminal holds one live display at a time)."""
+        moved = 0
+        shown = -1
+
+        def advance(count: int) -> None:
+            nonlocal moved, shown
+            moved += count
+            if self._status is None or moved // _MIB == shown:
+                return  # a status update per MiB is plenty
+            shown = moved // _MIB
+            of = f" of {total / _MIB:.0f}" if total else ""
+            self._status.update(Text(f"{self._title or label} ... {shown}{of} MiB, {label}"))
+
+        yield advance
+
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self._build_started
@@ -69,21 +123,3 @@ class RichProgress:
         mark = Text("✗ ", style="red") if failed else Text("✓ ", style="green")
         self.console.print(mark + Text(f"{self._title} ({seconds:.1f}s)"))
         self._title = None
-
-
-@contextmanager
-def transfer_bar(console: Console, what: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar for one upload or download of ``total`` bytes (on a terminal only): the
-    value is told each chunk's size. Given to the REST store as its ``transfers``."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(
-        *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda size: bar.advance(task, size)

@@ -179,6 +179,8 @@ def reexec_in_model_environment(
         argv.append("--debug")
     if STATE.registry_uri:
         argv += ["--registry", STATE.registry_uri]
+    if STATE.blobs_uri:
+        argv += ["--blobs", STATE.blobs_uri]
     become([*argv, *command])
 
 

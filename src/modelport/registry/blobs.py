@@ -1,25 +1,28 @@
 """Content-addressed storage of artifact zips: one blob per ``sha256`` digest.
 
-A blob is written to a temporary file beside its final place, hashed while it is copied,
-flushed to disk and only then renamed into place with ``os.replace``; so a crash at any
-moment leaves either no blob or the whole blob, never half of one. A leftover temporary
-file (``.tmp-*``) from a crash is never mistaken for a blob.
+:class:`BlobStore` is what the registry stores artifacts in; ``registry/blob_uris.py`` picks
+one by URI: this module's :class:`LocalBlobStore` (a folder, the default) or an S3 bucket
+(``registry/s3_blobs.py``). Every store checks a blob's digest as it is written and never
+shows half of one: the local store writes through ``atomic_files.write_verified`` (a temporary
+file renamed into place), S3 through a multipart upload completed only once all of it is there
+and its digest checked. A blob is verified again when read: a remote one as it is streamed into
+the local cache (``registry/blob_cache.py``), a local one by the artifact reader, which hashes
+the zip against the registry's digest before opening it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import re
-import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 from modelport.errors import InvalidInput, NotFound
+from modelport.registry.atomic_files import file_chunks, fsync_dir, sha256_file, write_verified
 from modelport.registry.refs import validate_digest
 
-_CHUNK = 1024 * 1024
+__all__ = ["BlobStore", "LocalBlobStore", "sha256_file"]
+
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -72,36 +75,18 @@ class LocalBlobStore(BlobStore):
 
     def put(self, source: Path, *, digest: str) -> int:
         target = self.path_for(digest)
-        if not source.is_file():
-            raise InvalidInput(
-                f"artifact {source} does not exist or is not a file",
-                hint="Pass the path of a built artifact zip.",
-                field="artifact",
-            )
+        check_source(source)
         if target.is_file():
             return target.stat().st_size
-        _private_folders(target.parent, self.root)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        tmp = Path(tmp_name)
-        try:
-            size, actual = _copy_hashing(source, fd)
-            if actual != digest:
-                raise InvalidInput(
-                    f"artifact {source} has digest {actual}, not {digest} as given",
-                    hint="The file changed after it was built; build it again.",
-                    field="digest",
-                )
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
-        return size
+        written = write_verified(target, file_chunks(source), digest=digest, root=self.root)
+        if not written.kept:
+            raise changed_since_built(source, written.digest, digest)
+        return written.size
 
     def delete(self, digest: str) -> None:
         path = self.path_for(digest)
         path.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def digests(self) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -112,48 +97,20 @@ class LocalBlobStore(BlobStore):
         return found
 
 
-def _private_folders(folder: Path, root: Path) -> None:
-    """Make ``folder`` and the folders between it and ``root`` (``root`` included), readable
-    by their owner only (0700) where they are new; blobs are 0600, as ``mkstemp`` makes them."""
-    if folder.is_dir():
-        return
-    if folder == root or folder.parent == folder:
-        folder.parent.mkdir(parents=True, exist_ok=True)  # the home: not the registry's own
-    else:
-        _private_folders(folder.parent, root)
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir(mode=0o700)
-        folder.chmod(0o700)  # mkdir's mode is masked by the umask
+def check_source(source: Path) -> None:
+    """Refuse to store what is not a file (InvalidInput naming it)."""
+    if not source.is_file():
+        raise InvalidInput(
+            f"artifact {source} does not exist or is not a file",
+            hint="Pass the path of a built artifact zip.",
+            field="artifact",
+        )
 
 
-def sha256_file(path: Path) -> str:
-    """The ``sha256:<hex>`` digest of a file's bytes."""
-    hasher = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            hasher.update(chunk)
-    return f"sha256:{hasher.hexdigest()}"
-
-
-def _copy_hashing(source: Path, fd: int) -> tuple[int, str]:
-    """Copy ``source`` into the open descriptor ``fd`` (closing it, after fsync)."""
-    hasher = hashlib.sha256()
-    size = 0
-    with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
-        while chunk := reader.read(_CHUNK):
-            hasher.update(chunk)
-            writer.write(chunk)
-            size += len(chunk)
-        writer.flush()
-        os.fsync(writer.fileno())
-    return size, f"sha256:{hasher.hexdigest()}"
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename or unlink in ``directory`` durable (where the platform allows it)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def changed_since_built(source: Path, actual: str, digest: str) -> InvalidInput:
+    """The error for an artifact whose bytes are not those its digest was taken from."""
+    return InvalidInput(
+        f"artifact {source} has digest {actual}, not {digest} as given",
+        hint="The file changed after it was built; build it again.",
+        field="digest",
+    )

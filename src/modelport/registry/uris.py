@@ -2,10 +2,12 @@
 
 ``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` open the local store;
 ``postgresql+psycopg://user@host:5432/db`` (or ``postgresql://...``, the same driver) keeps
-the same tables in PostgreSQL, so a team can share them (blobs in ``Settings.blobs_dir``);
-``http://host:port`` and ``https://...`` open a remote ``modelport server`` (token: the ``token``
-setting; artifacts cached in ``Settings.cache_dir``). Another backend is one more opener in
-``_OPENERS``; callers do not change.
+the same tables in PostgreSQL, so a team can share them. Either keeps its artifacts in the blob
+store the settings' ``blobs_uri`` names (``registry/blob_uris.py``: a folder, by default
+``<home>/blobs``, or ``s3://bucket/prefix``). ``http://host:port`` and ``https://...`` open a
+remote ``modelport server`` (token: the ``token`` setting; artifacts fetched once into
+``Settings.blob_cache_dir``). Another backend is one more opener in ``_OPENERS``; callers do
+not change.
 """
 
 from __future__ import annotations
@@ -36,23 +38,27 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None) -> R
 
 
 def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.blob_uris import open_blob_store
     from modelport.registry.sql.database import sqlite_path
     from modelport.registry.sql.store import SqlRegistryStore
 
-    return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs_dir=settings.blobs_dir)
+    blobs = open_blob_store(settings=settings)
+    return SqlRegistryStore.open_sqlite(sqlite_path(uri), blobs=blobs)
 
 
 def _open_postgres(uri: str, settings: Settings) -> RegistryStore:
+    from modelport.registry.blob_uris import open_blob_store
     from modelport.registry.sql.store import SqlRegistryStore
 
-    return SqlRegistryStore.open(uri, blobs_dir=settings.blobs_dir)
+    return SqlRegistryStore.open(uri, blobs=open_blob_store(settings=settings))
 
 
 def _open_rest(uri: str, settings: Settings) -> RegistryStore:
-    from modelport.registry.cache import BlobCache
+    from modelport.registry.blob_cache import BlobCache
     from modelport.registry.rest.store import RestRegistryStore
 
-    return RestRegistryStore(uri, token=settings.token, cache=BlobCache(settings.cache_dir))
+    cache = BlobCache(settings.blob_cache_dir)
+    return RestRegistryStore(uri, token=settings.token, cache=cache)
 
 
 _OPENERS: dict[str, Opener] = {

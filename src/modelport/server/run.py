@@ -16,7 +16,7 @@ import uvicorn
 from modelport.builder.scratch import leftovers_in, owned_folder, remove
 from modelport.errors import ConfigError
 from modelport.pipelines.store import PipelineStore
-from modelport.registry.blobs import BlobStore, LocalBlobStore
+from modelport.registry.blob_uris import open_blob_store
 from modelport.registry.sql.accounts import AccountStore
 from modelport.registry.sql.database import Database
 from modelport.registry.sql.store import SqlRegistryStore
@@ -42,7 +42,7 @@ def open_state(
             field="--registry",
         )
     database = Database.open(registry_uri)
-    registry = SqlRegistryStore(database, open_blobs(blobs_uri, settings))
+    registry = SqlRegistryStore(database, open_blob_store(blobs_uri, settings=settings))
     return ServerState(
         registry=registry,
         pipelines=PipelineStore(database),
@@ -56,21 +56,6 @@ def open_state(
 def uploads_dir(settings: Settings) -> Path:
     """Where every server of this home receives uploads: a folder per server process."""
     return settings.home / "uploads"
-
-
-def open_blobs(uri: str | None, settings: Settings) -> BlobStore:
-    """The blob store at ``uri``: a folder (a path or ``file://``); None: the home's."""
-    if uri is None:
-        return LocalBlobStore(settings.blobs_dir)
-    if uri.startswith("file://"):
-        return LocalBlobStore(Path(uri.removeprefix("file://")))
-    if "://" in uri:
-        raise ConfigError(
-            f"blob store URI {uri!r} has an unsupported scheme",
-            hint="give --blobs a folder (a path or file:///path)",
-            field="--blobs",
-        )
-    return LocalBlobStore(Path(uri).expanduser())
 
 
 def is_loopback(host: str) -> bool:

@@ -17,7 +17,7 @@ from modelport.errors import (
     NotFound,
     Unauthorised,
 )
-from modelport.registry.cache import BlobCache
+from modelport.registry.blob_cache import BlobCache
 from modelport.registry.rest.store import RestRegistryStore
 
 

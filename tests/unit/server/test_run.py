@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from modelport.errors import ConfigError
-from modelport.registry.blobs import LocalBlobStore
-from modelport.server.run import is_loopback, open_blobs, open_state
+from modelport.server.run import is_loopback, open_state
 from modelport.settings import Settings
 
 
@@ -19,17 +18,6 @@ from modelport.settings import Settings
 )  # fmt: skip
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
-
-
-def test_blobs_are_a_folder(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path)
-    default = open_blobs(None, settings)
-    assert isinstance(default, LocalBlobStore) and default.root == tmp_path / "blobs"
-    named = open_blobs(f"file://{tmp_path}/elsewhere", settings)
-    assert isinstance(named, LocalBlobStore) and named.root == tmp_path / "elsewhere"
-    with pytest.raises(ConfigError, match="unsupported scheme") as caught:
-        open_blobs("ftp://bucket/x", settings)
-    assert caught.value.field == "--blobs"
 
 
 def test_a_server_keeps_a_database_not_another_server(tmp_path: Path) -> None:

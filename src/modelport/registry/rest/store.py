@@ -4,15 +4,14 @@ Opened for ``http://`` and ``https://`` registry URIs (``registry/uris.py``), wi
 the ``token`` setting (``MODELPORT_TOKEN``). Every method is one request; the server's problem
 answers become the same modelport errors the local store raises (NotFound, Conflict...), plus
 Unauthorised and Forbidden. Registering streams the artifact up; ``artifact_path`` downloads an
-artifact once into the local digest-keyed cache (``registry/cache.py``). Long transfers show a
-progress bar when the caller gives :attr:`RestRegistryStore.transfers`.
+artifact once into the local digest-keyed cache (``registry/blob_cache.py``). Long transfers are
+reported as every store's are (``registry/transfers.py``: a bar when the command shows one).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager as ContextManager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,14 +21,12 @@ import orjson
 
 from modelport._types import JSONObject
 from modelport.errors import InvalidInput, ModelFailed, Unreachable, error_from_response
-from modelport.registry.cache import BlobCache, Progress
+from modelport.registry.atomic_files import Advance
+from modelport.registry.blob_cache import BlobCache
 from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
 from modelport.registry.rest import wire
 from modelport.registry.store import RegistryStore
-
-Transfers = Callable[[str, int], ContextManager[Progress]]
-"""Shows one transfer: given what it is and its size, a context whose value is told each
-chunk's size (a progress bar)."""
+from modelport.registry.transfers import transfer
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 TRANSFER_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
@@ -50,7 +47,6 @@ class RestRegistryStore(RegistryStore):
     ) -> None:
         self.url = url.rstrip("/")
         self.cache = cache
-        self.transfers: Transfers | None = None
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
             base_url=self.url + wire.API_PREFIX,
@@ -89,11 +85,6 @@ class RestRegistryStore(RegistryStore):
                 f"cannot reach the registry server at {self.url}: {error}",
                 hint="check the --registry URI and that `modelport server` runs there",
             ) from error
-
-    def _transfer(self, what: str, size: int) -> ContextManager[Progress | None]:
-        if self.transfers is None:
-            return contextlib.nullcontext(None)
-        return self.transfers(what, size)
 
     # -- workspaces ------------------------------------------------------------------------
 
@@ -172,7 +163,7 @@ class RestRegistryStore(RegistryStore):
             )
         size = artifact.stat().st_size
         with (
-            self._transfer(f"uploading {name}", size) as progress,
+            transfer(f"uploading {name} to {self.url}", size) as progress,
             artifact.open("rb") as stream,
         ):
             files = {
@@ -214,10 +205,13 @@ class RestRegistryStore(RegistryStore):
                     raise error_from_response(response.status_code, response.read())
                 yield from response.iter_bytes(_CHUNK)
 
-        if self.cache.path_for(version.digest).is_file():
-            return self.cache.path_for(version.digest)
-        with self._transfer(f"downloading {version.ref}", version.size) as progress:
-            return self.cache.fetch(version.digest, chunks, version.size, progress)
+        cached = self.cache.cached(version.digest, size=version.size)
+        if cached is not None:
+            return cached
+        with transfer(f"downloading {version.ref} from {self.url}", version.size) as progress:
+            return self.cache.fetch(
+                version.digest, chunks, size=version.size, progress=progress, source=self.url
+            )
 
     def collect_orphan_blobs(self, *, dry_run: bool = False) -> dict[str, int]:
         params = {"dry_run": "true" if dry_run else "false"}
@@ -268,13 +262,13 @@ class RestRegistryStore(RegistryStore):
 class _Reporting:
     """A binary file that tells ``progress`` how much each read returned (what httpx sends)."""
 
-    def __init__(self, stream: Any, progress: Progress | None) -> None:
+    def __init__(self, stream: Any, progress: Advance) -> None:
         self._stream = stream
         self._progress = progress
 
     def read(self, size: int = -1) -> bytes:
         chunk: bytes = self._stream.read(size)
-        if self._progress is not None and chunk:
+        if chunk:
             self._progress(len(chunk))
         return chunk
 

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from modelport._types import JSONObject
 from modelport.errors import Conflict, NotFound
 from modelport.registry import refs
-from modelport.registry.blobs import BlobStore, LocalBlobStore
+from modelport.registry.blobs import BlobStore
 from modelport.registry.entities import DEFAULT_WORKSPACE, Model, ModelVersion, Page, Workspace
 from modelport.registry.search import DEFAULT_PAGE_SIZE
 from modelport.registry.sql import rows
@@ -50,14 +50,16 @@ class SqlRegistryStore(AliasMethods, TagMethods, RegistryStore):
         self._write = database.write
 
     @classmethod
-    def open(cls, uri: str, *, blobs_dir: Path) -> SqlRegistryStore:
-        """Open (creating and migrating as needed) the registry database at ``uri``."""
-        return cls(Database.open(uri), LocalBlobStore(blobs_dir))
+    def open(cls, uri: str, *, blobs: BlobStore) -> SqlRegistryStore:
+        """Open (creating and migrating as needed) the registry database at ``uri``, its
+        artifacts in ``blobs``."""
+        return cls(Database.open(uri), blobs)
 
     @classmethod
-    def open_sqlite(cls, path: Path, *, blobs_dir: Path) -> SqlRegistryStore:
-        """Open (creating and migrating as needed) the SQLite registry at ``path``."""
-        return cls(Database.open_sqlite(path), LocalBlobStore(blobs_dir))
+    def open_sqlite(cls, path: Path, *, blobs: BlobStore) -> SqlRegistryStore:
+        """Open (creating and migrating as needed) the SQLite registry at ``path``, its
+        artifacts in ``blobs``."""
+        return cls(Database.open_sqlite(path), blobs)
 
     def close(self) -> None:
         self._database.close()
