@@ -86,7 +86,7 @@ boto3 {metadata.version("boto3")}.
 |---|---|
 | artifact | {int(figures["bytes"]) / MIB:,.0f} MiB |
 | client peak RSS, registering then fetching | {rss} |
-| upload (8 MiB parts, read from the file as they are sent) | {figures["put_seconds"]} s |
+| upload (8 MiB parts read from the file as sent, 4 at once) | {figures["put_seconds"]} s |
 | download (1 MiB chunks into the cache, hashed on the way) | {figures["get_seconds"]} s |
 | moto's peak RSS, for information | {int(figures["s3_server_peak_rss_bytes"]) / MIB:,.0f} MiB |
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 
 PART_SIZE = 8 * 1024 * 1024
 """Bytes per part of a multipart upload (S3 wants 5 MiB at least, but for the last)."""
+PARTS_IN_FLIGHT = 4
+"""Parts uploading at once (each read from the file as it is sent: no memory held for them)."""
 _MAX_PARTS = 10_000  # S3's limit: larger blobs get larger parts
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-_]{0,254}", re.IGNORECASE)
 _HEX = re.compile(r"[0-9a-f]{64}")
@@ -178,8 +182,9 @@ class S3BlobStore(BlobStore):
     def _put_in_parts(self, source: Path, key: str, digest: str, advance: Advance) -> None:
         """A multipart upload, completed only when every part is up and the digest matches.
 
-        Each part is sent from the file (``_FilePart``), hashed just before it goes: no part is
-        ever held in memory, and the file is checked not to have changed meanwhile."""
+        Each part is hashed, in order, then sent from the file (``_FilePart``) by one of a few
+        threads: no part is held in memory, several are on the way at once (a round trip per
+        part would otherwise bound the speed), and the file is checked not to have changed."""
         size = source.stat().st_size
         part_size = max(self.part_size, -(-size // _MAX_PARTS))
         with self._errors():
@@ -187,18 +192,27 @@ class S3BlobStore(BlobStore):
         try:
             hasher = hashlib.sha256()
             parts: list[CompletedPartTypeDef] = []
-            with _unchanged(source), self._errors():
-                for start in range(0, size, part_size):
-                    length = min(part_size, size - start)
-                    with _FilePart(source, start, length) as body:
-                        _sha256_of(body, hasher)
-                        number = len(parts) + 1
-                        answer = self.client.upload_part(
-                            Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=number,
-                            Body=body.stream,
-                        )  # fmt: skip
-                    parts.append({"PartNumber": number, "ETag": answer["ETag"]})
-                    advance(length)
+            sending: deque[tuple[int, Future[str]]] = deque()
+
+            def sent() -> None:  # the oldest part on the way: wait for it, in order
+                length, answer = sending.popleft()
+                parts.append({"PartNumber": len(parts) + 1, "ETag": answer.result()})
+                advance(length)
+
+            with (
+                ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="s3-upload") as senders,
+                _unchanged(source),
+                self._errors(),
+            ):
+                for number, start in enumerate(range(0, size, part_size), start=1):
+                    part = _FilePart(source, start, min(part_size, size - start))
+                    _sha256_of(part, hasher)
+                    answer = senders.submit(self._send, key, upload, number, part)
+                    sending.append((len(part), answer))
+                    if len(sending) == PARTS_IN_FLIGHT:
+                        sent()
+                while sending:
+                    sent()
             actual = f"sha256:{hasher.hexdigest()}"
             if actual != digest:
                 raise changed_since_built(source, actual, digest)
@@ -209,6 +223,14 @@ class S3BlobStore(BlobStore):
         except BaseException:
             self._abort(key, upload)
             raise
+
+    def _send(self, key: str, upload: str, number: int, part: _FilePart) -> str:
+        """Upload one part (in a sender thread; the client is thread-safe): its ETag."""
+        with part:
+            answer = self.client.upload_part(
+                Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=number, Body=part.stream
+            )
+        return answer["ETag"]
 
     def _abort(self, key: str, upload: str) -> None:
         """Give up an upload (best effort: a lifecycle rule reclaims what this cannot)."""

@@ -146,7 +146,7 @@ def test_a_registration_killed_mid_upload_leaves_no_blob_and_no_version(
     client = s3_server.client()
     [upload] = client.list_multipart_uploads(Bucket=bucket)["Uploads"]  # it was mid-upload
     parts = client.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-    assert len(parts["Parts"]) == 1
+    assert 1 <= len(parts.get("Parts", [])) <= 3  # of 3: up, but never completed
     assert _keys(s3_server, bucket) == []  # no visible blob
     models = run_cli("models", "list", "--json", "--blobs", blobs, home=home, env=s3_server.env)
     assert models.code == 0, models.stderr
