@@ -214,8 +214,15 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
         store.set_alias(name="m", alias="prod", number=1, workspace=workspace)
         store.set_model_tag(name="m", key="k", value="v", workspace=workspace)
         SecretStore(folder, workspace).set("s", SECRET_VALUE)
+        step = folder / "step.zip"  # the pipeline's own model: a model in one is not deleted
+        step.write_bytes(f"the pipeline's step in {workspace}".encode())
+        store.register_version(
+            name="q", artifact=step, digest="sha256:" + hashlib.sha256(step.read_bytes()).hexdigest(),
+            signature=SIGNATURE, metadata={}, lineage={}, build={}, source_format="native",
+            workspace=workspace,
+        )  # fmt: skip
         create_pipeline(
-            "p", registry=store, pipelines=parts.state.pipelines, steps=["m:1"],
+            "p", registry=store, pipelines=parts.state.pipelines, steps=["q:1"],
             workspace=workspace,
         )  # fmt: skip
     store.close()
