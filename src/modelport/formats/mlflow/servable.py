@@ -46,7 +46,9 @@ class MlflowServable(Servable):
         self.model = load_pyfunc(self.folder)
 
     def predict(self, batch: Batch) -> pa.Table:
-        return to_table(self.model.predict(self.model_input(batch)), output_names=self._output_names)
+        return to_table(
+            self.model.predict(self.model_input(batch)), output_names=self._output_names
+        )
 
     def model_input(self, batch: Batch) -> Any:
         """The batch as MLflow's pyfunc expects it for this model's signature."""

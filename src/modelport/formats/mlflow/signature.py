@@ -32,7 +32,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
 }
 """MLflow's DataType names and the Arrow types of the pandas columns MLflow checks for."""
 
-TENSOR_DTYPES = {
+TENSOR_DTYPES: dict[str, pa.DataType] = {
     "bool": pa.bool_(),
     "int8": pa.int8(),
     "int16": pa.int16(),
