@@ -171,6 +171,11 @@ class Settings:
     """A folder of files, one per secret, named after it (a mounted Kubernetes secret)."""
     workspace: str = field(default_factory=_reader("workspace", _text, lambda: "default"))
     """The workspace whose stored secrets (``modelport secret set``) a served model reads."""
+    connections_key: str | None = field(
+        default_factory=_reader("connections_key", _text, lambda: None)
+    )
+    """The Fernet key (urlsafe base64 of 32 bytes) encrypting registry connections' tokens at
+    rest; unset, a key file ``<home>/connections.key`` is made once (mode 0600) and used."""
     environment: str | None = field(default_factory=_reader("environment", _text, lambda: None))
     """The deployment environment handed to a Truss model: a name (``production``) or a JSON
     object with ``name`` and settings."""

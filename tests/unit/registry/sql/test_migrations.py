@@ -39,6 +39,8 @@ REGISTRY_TABLES = {
     "aliases",
     "pipelines",
     "pipeline_versions",
+    "registry_connections",
+    "registry_connection_workspaces",
 }
 
 
