@@ -43,7 +43,7 @@ class RegistryConnection:
     updated_at: datetime
 
 
-class ConnectionStore:
+class RegistryConnections:
     """Create, attach, detach, read and list registry connections."""
 
     def __init__(self, database: Database, cipher: TokenCipher) -> None:
@@ -51,7 +51,7 @@ class ConnectionStore:
         self._cipher = cipher
 
     @classmethod
-    def open(cls, uri: str | None = None, *, settings: Settings) -> ConnectionStore:
+    def open(cls, uri: str | None = None, *, settings: Settings) -> RegistryConnections:
         """The connections of the registry at ``uri`` (default: the settings' registry)."""
         uri = uri or settings.resolved_registry_uri
         return cls(Database.open(uri), TokenCipher.from_settings(settings))
@@ -59,7 +59,7 @@ class ConnectionStore:
     def close(self) -> None:
         self._database.close()
 
-    def __enter__(self) -> ConnectionStore:
+    def __enter__(self) -> RegistryConnections:
         return self
 
     def __exit__(self, *_: object) -> None:

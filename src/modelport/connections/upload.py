@@ -19,7 +19,7 @@ from modelport.builder.build import BuildOptions, build_project
 from modelport.builder.progress import Progress
 from modelport.builder.scratch import owned_folder
 from modelport.connections.mlflow_client import MlflowRegistry
-from modelport.connections.store import ConnectionStore
+from modelport.connections.store import RegistryConnections
 from modelport.errors import ConfigError, InvalidInput
 from modelport.formats.mlflow.mlmodel import read_mlmodel
 from modelport.formats.wallaroo.frameworks import supported_framework
@@ -49,7 +49,7 @@ class Conversion:
 
 def upload_from_registry(
     *,
-    connections: ConnectionStore,
+    connections: RegistryConnections,
     store: RegistryStore,
     settings: Settings,
     registry_id: str,
