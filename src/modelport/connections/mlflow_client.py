@@ -4,7 +4,8 @@ modelport never imports mlflow here: the registry is read through the routes MLf
 client calls (``/api/2.0/mlflow/...``) and artifacts through the server's artifact proxy
 (``/api/2.0/mlflow-artifacts/artifacts``, on by default since MLflow 2), which serves them
 whatever store the server keeps them in. A token is sent as ``Authorization: Bearer``, as
-MLflow's client sends ``MLFLOW_TRACKING_TOKEN`` (and Databricks its access tokens).
+MLflow's client sends ``MLFLOW_TRACKING_TOKEN`` (and Databricks its access tokens); a token of the form
+``user:password`` is sent as HTTP Basic, for a server run with MLflow's basic-auth app.
 
 Errors: a server that does not answer is :class:`~modelport.errors.Unreachable`; a refused
 token a ConfigError naming ``token``; an unknown model or version NotFound; anything else the
@@ -13,7 +14,7 @@ server answers with an error is :class:`RegistryFailed` (502) with MLflow's own 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -69,9 +70,8 @@ class MlflowRegistry:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.url, auth=_auth(token), timeout=timeout, transport=transport
         )
 
     def close(self) -> None:
@@ -267,6 +267,26 @@ def _mlflow_message(response: httpx.Response) -> str:
     if isinstance(body, dict) and body.get("message"):
         return str(body["message"])[:500]
     return response.text[:200]
+
+
+def _auth(token: str | None) -> httpx.Auth | None:
+    """``user:password`` as HTTP Basic (an MLflow server run with its basic-auth app, as
+    MLflow's client sends MLFLOW_TRACKING_USERNAME and _PASSWORD); any other token as Bearer."""
+    if not token:
+        return None
+    user, colon, password = token.partition(":")
+    if colon and user and not any(c.isspace() for c in token):
+        return httpx.BasicAuth(user, password)
+    return _Bearer(token)
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
 
 
 def _version(name: str, version: str) -> dict[str, str]:

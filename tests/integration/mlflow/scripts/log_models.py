@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import mlflow
-import numpy as np
 import pandas as pd
 import xgboost
 from mlflow.models import infer_signature
@@ -32,26 +32,22 @@ class WeightedSum(mlflow.pyfunc.PythonModel):
         return pd.DataFrame({"total": total, "large": total > 10})
 
 
-def models() -> dict[str, tuple[object, pd.DataFrame, object]]:
+def models() -> dict[str, tuple[Any, pd.DataFrame]]:
     iris, species = load_iris(return_X_y=True, as_frame=True)
     diabetes, progression = load_diabetes(return_X_y=True, as_frame=True)
     sums = pd.DataFrame({"x": [1.0, 4.5, -2.0, 7.25], "y": [0.5, 3.0, 8.0, -1.0]})
     return {
-        "sklearn": (LogisticRegression(max_iter=500).fit(iris, species), iris, None),
+        "sklearn": (LogisticRegression(max_iter=500).fit(iris, species), iris),
         "xgboost": (
             xgboost.XGBRegressor(n_estimators=8, max_depth=3).fit(diabetes, progression),
             diabetes,
-            None,
         ),
-        "pyfunc": (WeightedSum(), sums, None),
+        "pyfunc": (WeightedSum(), sums),
     }
 
 
-def log(kind: str, model: object, rows: pd.DataFrame, register: bool, folder: Path | None):
-    if kind == "pyfunc":
-        output = WeightedSum().predict(None, rows)
-    else:
-        output = model.predict(rows)  # type: ignore[attr-defined]
+def log(kind: str, model: Any, rows: pd.DataFrame, folder: Path | None) -> dict[str, Any]:
+    output = model.predict(None, rows) if kind == "pyfunc" else model.predict(rows)
     signature = infer_signature(rows, output)
     name = NAMES[kind]
     flavor = {"sklearn": mlflow.sklearn, "xgboost": mlflow.xgboost, "pyfunc": mlflow.pyfunc}[kind]
@@ -78,8 +74,8 @@ def main() -> None:
     mode = sys.argv[1]
     folder = Path(sys.argv[2]) if mode == "save" else None
     found = {}
-    for kind, (model, rows, _) in models().items():
-        entry = log(kind, model, rows, mode == "register", folder)
+    for kind, (model, rows) in models().items():
+        entry = log(kind, model, rows, folder)
         sample = rows.head(5)
         entry["rows"] = json.loads(sample.to_json(orient="records"))
         found[NAMES[kind]] = entry
@@ -87,5 +83,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    np.random.seed(0)
     main()

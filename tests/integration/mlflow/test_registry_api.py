@@ -1,0 +1,329 @@
+"""Wallaroo's model-registry API against a real MLflow tracking server: connections created,
+attached and listed (tokens masked), the server's models paged and their artifacts listed, and
+the scikit-learn, XGBoost and pyfunc models uploaded, built, served and answering as MLflow's own
+pyfunc.load_model does. A registry that is down, a wrong token and an unknown model each give a
+clear error and register nothing.
+
+The routes run in a small Starlette app under uvicorn on a loopback port, with an authorisation
+that lets every request through (the server's own is tested with it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from modelport.connections.store import RegistryConnections
+from modelport.registry.store import RegistryStore
+from modelport.registry.uris import open_store
+from modelport.server.wallaroo_registries import wallaroo_registry_routes
+from modelport.settings import Settings
+from modelport.testing import serve_app, start_server
+from modelport.testing.server import ServerProcess, free_port
+
+from .conftest import mlflow_predictions
+from .tool import MlflowServer
+
+pytestmark = pytest.mark.slow
+
+API = "/v1/api/models"
+UPLOADS = {
+    "iris-sklearn": "iris-up",
+    "diabetes-xgboost": "diabetes-up",
+    "weighted-pyfunc": "sums-up",
+}
+
+
+def allow_everything(request: Request, workspace: str, needed: str) -> object:
+    return None
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(home=tmp_path_factory.mktemp("registry-api-home"))
+
+
+@pytest.fixture(scope="module")
+def store(settings: Settings) -> Iterator[RegistryStore]:
+    with open_store(None, settings=settings) as opened:
+        opened.create_workspace(name="team-b")
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def api(settings: Settings, store: RegistryStore) -> Iterator[httpx.Client]:
+    routes = wallaroo_registry_routes(
+        authorize=allow_everything,
+        open_connections=lambda: RegistryConnections.open(settings=settings),
+        open_store=lambda: open_store(None, settings=settings),
+        settings=settings,
+    )
+    with (
+        serve_app(Starlette(routes=routes)) as url,
+        httpx.Client(base_url=url, timeout=900) as client,
+    ):
+        yield client
+
+
+def post(api: httpx.Client, route: str, body: dict[str, Any], status: int = 200) -> Any:
+    answer = api.post(f"{API}/{route}", json=body)
+    assert answer.status_code == status, answer.text
+    return answer.json()
+
+
+@pytest.fixture(scope="module")
+def registry_id(
+    api: httpx.Client,
+    mlflow_server: MlflowServer,
+    credentials: str,
+    registered_models: dict[str, Any],
+) -> str:
+    created = post(
+        api,
+        "create_registry",
+        {
+            "workspace_id": "default",
+            "name": "team mlflow",
+            "url": mlflow_server.url,
+            "token": credentials,
+        },
+    )
+    assert created["workspace_id"] == "default"
+    registry: str = created["id"]
+    return registry
+
+
+@pytest.fixture(scope="module")
+def uploaded(
+    api: httpx.Client, registry_id: str, registered_models: dict[str, Any]
+) -> dict[str, Any]:
+    """Each registered model uploaded through upload_from_registry (framework mlflow), from the
+    source list_registry_models gives."""
+    listed = post(api, "list_registry_models", {"registry_id": registry_id})
+    sources = {m["name"]: m["latest_versions"][0]["source"] for m in listed["registered_models"]}
+    answers = {}
+    for mlflow_name, name in UPLOADS.items():
+        answers[mlflow_name] = post(
+            api,
+            "upload_from_registry",
+            {
+                "registry_id": registry_id,
+                "name": name,
+                "path": sources[mlflow_name],
+                "visibility": "private",
+                "workspace_id": "default",
+                "conversion": {"framework": "mlflow", "python_version": "3.11", "requirements": []},
+            },
+        )
+    return answers
+
+
+def test_connections_are_kept_with_their_token_masked(
+    api: httpx.Client, registry_id: str, credentials: str, settings: Settings
+) -> None:
+    shown = post(api, "get_registry", {"registry_id": registry_id})
+    assert set(shown) == {"id", "name", "url", "token", "created_at", "updated_at"}
+    assert shown["id"] == registry_id and shown["name"] == "team mlflow"
+    assert credentials not in str(shown) and shown["token"].startswith("****")
+    listed = post(api, "list_registries", {"workspace-id": "default"})
+    assert [r["id"] for r in listed] == [registry_id]
+    assert credentials not in str(listed)
+    database = (settings.home / "registry.db").read_bytes()
+    assert credentials.encode() not in database  # encrypted at rest
+
+    assert post(api, "list_registries", {"workspace_id": "team-b"}) == []
+    attached = post(
+        api, "attach_registry_to_workspace", {"id": registry_id, "workspace_id": "team-b"}
+    )
+    assert attached == {"registry_id": registry_id, "workspace_id": "team-b"}
+    assert [r["id"] for r in post(api, "list_registries", {"workspace_id": "team-b"})] == [
+        registry_id
+    ]
+    removed = post(
+        api, "remove_registry_from_workspace", {"id": registry_id, "workspace_id": "team-b"}
+    )
+    assert removed == {"registry_id": registry_id, "workspace_id": "team-b"}
+    assert post(api, "list_registries", {"workspace_id": "team-b"}) == []
+    assert post(api, "get_registry", {"id": registry_id})["id"] == registry_id  # still there
+
+
+def test_models_are_listed_in_pages_with_mlflow_versions(
+    api: httpx.Client, registry_id: str, registered_models: dict[str, Any]
+) -> None:
+    first = post(api, "list_registry_models", {"registry_id": registry_id, "max_results": 2})
+    assert len(first["registered_models"]) == 2 and first["next_page_token"]
+    rest = post(
+        api,
+        "list_registry_models",
+        {"id": registry_id, "max_results": 2, "page_token": first["next_page_token"]},
+    )
+    assert rest["next_page_token"] is None
+    models = {m["name"]: m for m in first["registered_models"] + rest["registered_models"]}
+    assert set(models) == set(registered_models)
+    for name, logged in registered_models.items():
+        [version] = models[name]["latest_versions"]
+        assert set(version) == {
+            "name", "description", "version", "status", "run_id", "run_link", "source",
+            "current_stage", "creation_timestamp", "last_updated_timestamp",
+        }  # fmt: skip
+        assert version["run_id"] == logged["run_id"]
+        assert version["version"] == logged["version"]
+        assert version["status"] == "READY"
+        assert isinstance(models[name]["creation_timestamp"], int)
+
+
+def test_a_versions_artifacts_are_listed(api: httpx.Client, registry_id: str) -> None:
+    files = post(
+        api,
+        "list_registry_model_version_artifacts",
+        {"registry_id": registry_id, "name": "iris-sklearn", "version": "1"},
+    )
+    by_path = {f["path"]: f for f in files}
+    assert {"MLmodel", "requirements.txt", "python_env.yaml"} <= set(by_path)
+    assert by_path["MLmodel"]["is_dir"] is False and by_path["MLmodel"]["file_size"] > 0
+    download = httpx.get(by_path["MLmodel"]["full_path"], auth=("admin", "modelport-tests-admin"))
+    assert download.status_code == 200 and b"python_function" in download.content
+
+
+def test_uploads_are_registered_with_their_mlflow_run(
+    uploaded: dict[str, Any], registered_models: dict[str, Any], store: RegistryStore
+) -> None:
+    for mlflow_name, name in UPLOADS.items():
+        assert uploaded[mlflow_name]["model_id"] == f"{name}:1"
+        version = store.get_version(name=name, number=1)
+        assert version.source_format == "mlflow"
+        assert version.lineage["mlflow_run_id"] == registered_models[mlflow_name]["run_id"]
+        assert version.lineage["registry_source"].startswith("models:/")
+
+
+@pytest.fixture(scope="module")
+def servers(
+    uploaded: dict[str, Any], settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ServerProcess]]:
+    """The three uploads served at once (each in its own environment)."""
+    logs = tmp_path_factory.mktemp("served-uploads")
+    env = {"MODELPORT_HOME": str(settings.home)}
+    started = {
+        mlflow_name: start_server(f"{name}:1", log_dir=logs, env=env, wait=False)
+        for mlflow_name, name in UPLOADS.items()
+    }
+    try:
+        for process in started.values():
+            process.wait_ready(timeout=300)
+        yield started
+    finally:
+        for process in started.values():
+            process.stop()
+
+
+def test_uploads_answer_as_mlflow_pyfunc_does(
+    servers: dict[str, ServerProcess],
+    registered_models: dict[str, Any],
+    mlflow_python: Path,
+    mlflow_server: MlflowServer,
+    tmp_path: Path,
+) -> None:
+    requests = {f"models:/{name}/1": logged["rows"] for name, logged in registered_models.items()}
+    expected = mlflow_predictions(mlflow_python, requests, tmp_path, mlflow_server)
+    for mlflow_name, name in UPLOADS.items():
+        rows = registered_models[mlflow_name]["rows"]
+        answer = httpx.post(
+            f"{servers[mlflow_name].url}/v1/models/{name}/predict", json=rows, timeout=60
+        )
+        assert answer.status_code == 200, answer.text
+        reference = expected[f"models:/{mlflow_name}/1"]
+        if mlflow_name == "weighted-pyfunc":
+            assert [r["large"] for r in answer.json()] == [r["large"] for r in reference]
+            got = [r["total"] for r in answer.json()]
+            np.testing.assert_allclose(got, [r["total"] for r in reference], rtol=1e-9)
+        else:
+            got = [r["predictions"] for r in answer.json()]
+            np.testing.assert_allclose(got, reference, rtol=1e-6)
+
+
+def upload_body(registry: str, path: str, name: str) -> dict[str, Any]:
+    return {
+        "registry_id": registry,
+        "name": name,
+        "path": path,
+        "visibility": "private",
+        "workspace_id": "default",
+        "conversion": {"framework": "mlflow", "requirements": []},
+    }
+
+
+def test_a_registry_that_is_down_is_a_clear_error(api: httpx.Client, store: RegistryStore) -> None:
+    before = [m.name for m in store.list_models()]
+    down = f"http://127.0.0.1:{free_port()}"
+    created = post(
+        api,
+        "create_registry",
+        {"workspace_id": "default", "name": "down", "url": down, "token": "x"},
+    )
+    listed = post(api, "list_registry_models", {"registry_id": created["id"]}, status=503)
+    assert "does not answer" in listed["detail"] and down in listed["detail"]
+    refused = post(
+        api, "upload_from_registry", upload_body(created["id"], "models:/a/1", "never-a"), 503
+    )
+    assert refused["field"] == "url"
+    assert [m.name for m in store.list_models()] == before
+
+
+def test_a_wrong_token_is_a_clear_error(
+    api: httpx.Client, mlflow_server: MlflowServer, store: RegistryStore
+) -> None:
+    before = [m.name for m in store.list_models()]
+    created = post(
+        api,
+        "create_registry",
+        {
+            "workspace_id": "default",
+            "name": "wrong",
+            "url": mlflow_server.url,
+            "token": "not-the-token",
+        },
+    )
+    listed = post(api, "list_registry_models", {"registry_id": created["id"]}, status=400)
+    assert (
+        listed["field"] == "token"
+        and "refused the connection's token (HTTP 401" in listed["detail"]
+    )
+    upload = post(
+        api,
+        "upload_from_registry",
+        upload_body(created["id"], "models:/iris-sklearn/1", "never-b"),
+        400,
+    )
+    assert upload["field"] == "token"
+    assert [m.name for m in store.list_models()] == before
+
+
+def test_an_unknown_model_is_a_clear_error(
+    api: httpx.Client, registry_id: str, store: RegistryStore
+) -> None:
+    before = [m.name for m in store.list_models()]
+    missing = post(
+        api,
+        "upload_from_registry",
+        upload_body(registry_id, "models:/no-such-model/1", "never-c"),
+        404,
+    )
+    assert "no-such-model" in missing["detail"]
+    artifacts = post(
+        api,
+        "list_registry_model_version_artifacts",
+        {"registry_id": registry_id, "name": "iris-sklearn", "version": "99"},
+        status=404,
+    )
+    assert "version=99" in artifacts["detail"]
+    unknown = post(
+        api, "get_registry", {"registry_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}, 404
+    )
+    assert unknown["field"] == "registry_id"
+    assert [m.name for m in store.list_models()] == before
