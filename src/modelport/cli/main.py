@@ -24,6 +24,7 @@ from modelport.cli import (
     frameworks_cmd,
     gc_cmd,
     pipeline_cmd,
+    registries_cmd,
     registry_cmd,
     secret_cmd,
     serve_cmd,
@@ -48,6 +49,7 @@ pipeline_cmd.register(app)
 frameworks_cmd.register(app)
 gc_cmd.register(app)
 secret_cmd.register(app)
+registries_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -4,8 +4,8 @@ modelport never imports mlflow here: the registry is read through the routes MLf
 client calls (``/api/2.0/mlflow/...``) and artifacts through the server's artifact proxy
 (``/api/2.0/mlflow-artifacts/artifacts``, on by default since MLflow 2), which serves them
 whatever store the server keeps them in. A token is sent as ``Authorization: Bearer``, as
-MLflow's client sends ``MLFLOW_TRACKING_TOKEN`` (and Databricks its access tokens); a token of the form
-``user:password`` is sent as HTTP Basic, for a server run with MLflow's basic-auth app.
+MLflow's client sends ``MLFLOW_TRACKING_TOKEN`` (and Databricks its access tokens); a token of the
+form ``user:password`` is sent as HTTP Basic, for a server run with MLflow's basic-auth app.
 
 Errors: a server that does not answer is :class:`~modelport.errors.Unreachable`; a refused
 token a ConfigError naming ``token``; an unknown model or version NotFound; anything else the

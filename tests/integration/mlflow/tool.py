@@ -41,7 +41,9 @@ def tool_environment() -> Path:
     work = folder.with_name(f"{folder.name}.{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
     uv = find_uv_bin()
-    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(work)], check=True)
+    subprocess.run(
+        [uv, "venv", "--quiet", "--relocatable", "--python", sys.executable, str(work)], check=True
+    )
     subprocess.run(
         [uv, "pip", "install", "--quiet", "--python", str(work / "bin" / "python"), *PACKAGES],
         check=True,
@@ -90,7 +92,9 @@ def start_mlflow_server(python: Path, folder: Path, *, auth: bool = False) -> Ml
     MLflow's basic-auth app guards every route."""
     port = free_port()
     command = [
-        str(python.with_name("mlflow")),
+        str(python),
+        "-m",
+        "mlflow",  # not bin/mlflow: the environment was made in another folder, then renamed
         "server",
         "--backend-store-uri",
         f"sqlite:///{folder / 'mlflow.db'}",
