@@ -107,7 +107,7 @@ def start_mlflow_server(python: Path, folder: Path, *, auth: bool = False) -> Ml
         "--workers",
         "1",
     ]
-    env = dict(os.environ)
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no job workers
     if auth:
         command += ["--app-name", "basic-auth"]
         env["MLFLOW_AUTH_CONFIG_PATH"] = str(_auth_config(folder))
