@@ -167,7 +167,10 @@ def upload(
     ],
     name: Annotated[str, typer.Option("--name", "-n", help="Its name in modelport (DNS label).")],
     framework: Annotated[
-        str, typer.Option("--framework", help="mlflow (served through mlflow.pyfunc), or a flavor.")
+        str,
+        typer.Option(
+            "--framework", help="mlflow, or a flavor the model was logged with (sklearn...)."
+        ),
     ] = "mlflow",
     requirement: Annotated[
         list[str] | None,

@@ -2,9 +2,9 @@
 
 What Wallaroo's ``upload_from_registry`` does, done by modelport's own builder: the version's
 files are downloaded from the registry's artifact proxy into a scratch folder, built with the
-convention its ``framework`` names (``mlflow``: the MLflow convention, served through
-mlflow.pyfunc; a framework of one of the model's flavors, such as ``sklearn``: the Wallaroo
-convention, on that flavor's model file), and registered in the workspace, with the registry's
+MLflow convention (served through mlflow.pyfunc, whose loader is the flavor's own) when its
+``framework`` is ``mlflow`` or one of the flavors the model was logged with (``sklearn``,
+``xgboost``...), and registered in the workspace, with the registry's
 url, the source and the MLflow run id in the version's lineage. Any failure before the last
 step registers nothing.
 """
@@ -22,15 +22,12 @@ from modelport.connections.mlflow_client import MlflowRegistry
 from modelport.connections.store import RegistryConnections
 from modelport.errors import ConfigError, InvalidInput
 from modelport.formats.mlflow.mlmodel import read_mlmodel
-from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.names import check_dns_name
 from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 
 MLFLOW = "mlflow"
-MODEL_FILE_KEYS = ("pickled_model", "model_path", "data")
-"""Where a flavor of an MLmodel names its model file (sklearn, pyfunc, xgboost...)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def upload_from_registry(
     model list, e.g. ``models:/m-<id>``, or ``models:/<name>/<version>``) of the registry
     ``registry_id`` and register it as ``name`` in ``workspace``."""
     check_dns_name(name)
-    framework = supported_framework(conversion.framework).name
+    framework = conversion.framework.strip().lower()
     connection = connections.check_attached(connection_id=registry_id, workspace=workspace)
     token = connections.token(connection_id=registry_id)
     if not isinstance(source, str) or not source.strip():
@@ -77,7 +74,11 @@ def upload_from_registry(
         folder = work / "model"
         mlflow.download(found.artifact_uri, folder, max_bytes=settings.max_artifact_bytes)
         _add_requirements(folder, conversion.requirements)
-        target, format_name, options = _build_target(folder, framework, conversion)
+        _check_framework(folder, framework)
+        schemas = {
+            "input_schema": conversion.input_schema,
+            "output_schema": conversion.output_schema,
+        }
         lineage = {"registry_url": connection.url, "registry_source": source.strip()}
         run_id = found.run_id or read_mlmodel(folder).run_id
         if run_id:
@@ -85,43 +86,27 @@ def upload_from_registry(
         if conversion.python_version:
             lineage["python_version_requested"] = str(conversion.python_version)
         result = build_project(
-            target,
+            folder,
             store=store,
             settings=settings,
-            options=BuildOptions(
-                name=name, format=format_name, workspace=workspace, lineage=lineage
-            ),
-            format_options=options,
+            options=BuildOptions(name=name, format=MLFLOW, workspace=workspace, lineage=lineage),
+            format_options={key: value for key, value in schemas.items() if value},
             progress=progress,
         )
     return result.version
 
 
-def _build_target(
-    folder: Path, framework: str, conversion: Conversion
-) -> tuple[Path, str, dict[str, str]]:
-    """What to build, with which convention and options."""
-    options = {
-        key: value
-        for key, value in (
-            ("input_schema", conversion.input_schema),
-            ("output_schema", conversion.output_schema),
-        )
-        if value
-    }
-    if framework == MLFLOW:
-        return folder, MLFLOW, options
-    flavor = read_mlmodel(folder).flavors.get(framework)
-    file = next(
-        (flavor[k] for k in MODEL_FILE_KEYS if isinstance(flavor, dict) and k in flavor), None
-    )
-    if not isinstance(file, str) or not (folder / file).is_file():
+def _check_framework(folder: Path, framework: str) -> None:
+    """``mlflow``, or a flavor the model was logged with (``sklearn`` for an MLflow
+    scikit-learn model): either way mlflow.pyfunc serves it, with that flavor's own loader."""
+    flavors = read_mlmodel(folder).flavors
+    if framework != MLFLOW and framework not in flavors:
         raise ConfigError(
-            f"the MLflow model has no {framework} flavor file to upload as a {framework} model",
-            hint="give conversion.framework mlflow to serve it through mlflow.pyfunc",
+            f"conversion.framework {framework!r} is not a flavor of this MLflow model "
+            f"(it has {', '.join(sorted(flavors))})",
+            hint="give framework mlflow, or the flavor the model was logged with",
             field="conversion.framework",
         )
-    return folder / file, "wallaroo", {"framework": framework, **options}
 
 
 def _add_requirements(folder: Path, extra: Sequence[str]) -> None:
