@@ -11,12 +11,25 @@ from typing import Any
 
 import pytest
 
+from modelport.registry.uris import open_store
+from modelport.settings import Settings
+
 from .tool import ADMIN, MlflowServer, run_script, start_mlflow_server, tool_environment
 
 
 @pytest.fixture(scope="session")
 def mlflow_python() -> Path:
     return tool_environment()
+
+
+@pytest.fixture(scope="session")
+def mlflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One modelport home for the MLflow tests, with a second workspace, ``team-b``: the models
+    share one environment (one requirements list), made once."""
+    home = tmp_path_factory.mktemp("mlflow-home")
+    with open_store(None, settings=Settings(home=home)) as store:
+        store.create_workspace(name="team-b")
+    return home
 
 
 @pytest.fixture(scope="session")

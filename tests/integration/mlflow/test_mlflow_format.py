@@ -26,8 +26,8 @@ MODEL = "iris-sklearn"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mlflow-format-home")
+def home(mlflow_home: Path) -> Path:
+    return mlflow_home
 
 
 @pytest.fixture(scope="module")

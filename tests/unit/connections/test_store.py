@@ -43,7 +43,8 @@ def test_a_connection_is_kept_with_its_token_masked_and_encrypted(
     assert created.url == "https://mlflow.example"
     assert created.token == "****15-3" and created.workspaces == ("default",)
     assert connections.token(connection_id=created.id) == TOKEN
-    assert TOKEN.encode() not in (settings.home / "registry.db").read_bytes()
+    for database in settings.home.glob("registry.db*"):  # the database and its WAL
+        assert TOKEN.encode() not in database.read_bytes()
     key = settings.home / KEY_FILE
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert [c.id for c in connections.list()] == [created.id]
