@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pyarrow as pa
 import pytest
 
+from modelport.formats.schema_sources import schema_to_base64
 from modelport.testing import start_server
 from modelport.testing.server import ServerProcess
 
@@ -115,3 +117,33 @@ def test_a_request_off_the_signature_is_refused_naming_the_field(server: ServerP
     )
     assert answer.status_code == 422
     assert answer.json()["field"] in {"sepal length (cm)", "petal length (cm)"}
+
+
+def test_framework_mlflow_builds_a_folder_with_the_schemas_given(
+    saved_models: dict[str, Any], home: Path
+) -> None:
+    """`--framework mlflow` (a Wallaroo-style upload) names the convention; schemas given
+    replace the MLmodel's signature, and one alone is refused naming the other."""
+    folder = saved_models["diabetes-xgboost"]["path"]
+    columns = list(saved_models["diabetes-xgboost"]["rows"][0])
+    inputs = pa.schema([pa.field(name, pa.float64()) for name in columns])
+    outputs = pa.schema([pa.field("progression", pa.float32())])
+    common = ("build", folder, "--framework", "mlflow", "--name", "diabetes-given", "--json")
+    result = run_cli(
+        *common,
+        "--input-schema",
+        schema_to_base64(inputs),
+        "--output-schema",
+        schema_to_base64(outputs),
+        home=home,
+        timeout=900,
+    )
+    assert result.code == 0, result.stderr
+    version = result.json()["version"]
+    assert version["source_format"] == "mlflow"
+    assert [f["name"] for f in version["signature"]["inputs"]] == columns
+    assert version["signature"]["outputs"] == [
+        {"name": "progression", "type": "float32", "nullable": True}
+    ]
+    alone = run_cli(*common, "--input-schema", schema_to_base64(inputs), home=home, timeout=900)
+    assert alone.code == 1 and "--output-schema is missing" in alone.stderr
