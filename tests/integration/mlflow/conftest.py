@@ -1,4 +1,4 @@
-"""MLflow for the tests, made once per session: the tool environment, models saved and logged
+"""MLflow for the tests, made once per test run: the tool environment, models saved and logged
 with MLflow's own client, and a real ``mlflow server`` (basic-auth app, SQLite, local
 artifacts) holding them registered."""
 

@@ -30,7 +30,7 @@ ADMIN = ("admin", "modelport-tests-admin")
 
 def tool_environment() -> Path:
     """The Python of the tool environment, made (once per machine and MLflow version) under
-    the user's cache folder; another session's finished one is reused."""
+    the user's cache folder; one another test run finished first is reused."""
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     python_tag = f"py{sys.version_info.major}{sys.version_info.minor}"
     folder = cache / "modelport-tests" / f"mlflow-{MLFLOW_VERSION}-{python_tag}"
@@ -52,7 +52,7 @@ def tool_environment() -> Path:
     (work / ".complete").touch()
     try:
         work.rename(folder)
-    except OSError:  # another session finished first: theirs is as good
+    except OSError:  # another test run finished first: theirs is as good
         shutil.rmtree(work, ignore_errors=True)
     return python
 
