@@ -9,17 +9,20 @@ that lets every request through (the server's own is tested with it)."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+import pyarrow as pa
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 
 from modelport.connections.store import RegistryConnections
+from modelport.formats.schema_sources import schema_to_base64
 from modelport.registry.store import RegistryStore
 from modelport.registry.uris import open_store
 from modelport.server.wallaroo_registries import wallaroo_registry_routes
@@ -33,6 +36,9 @@ from .tool import MlflowServer
 pytestmark = pytest.mark.slow
 
 API = "/v1/api/models"
+EXTRA_REQUIREMENT = "scipy>=1"
+"""Added to the XGBoost model's requirements by its upload (scipy is already among them, so its
+environment stays the one the others share)."""
 UPLOADS = {
     "iris-sklearn": "iris-up",
     "diabetes-xgboost": "diabetes-up",
@@ -102,24 +108,31 @@ def registry_id(
 def uploaded(
     api: httpx.Client, registry_id: str, registered_models: dict[str, Any]
 ) -> dict[str, Any]:
-    """Each registered model uploaded through upload_from_registry (framework mlflow), from the
-    source list_registry_models gives."""
+    """Each registered model uploaded through upload_from_registry from the source
+    list_registry_models gives: framework mlflow, and the XGBoost one as framework xgboost (its
+    flavor) with schemas and a requirement."""
     listed = post(api, "list_registry_models", {"registry_id": registry_id})
     sources = {m["name"]: m["latest_versions"][0]["source"] for m in listed["registered_models"]}
     answers = {}
     for mlflow_name, name in UPLOADS.items():
-        answers[mlflow_name] = post(
-            api,
-            "upload_from_registry",
-            {
-                "registry_id": registry_id,
-                "name": name,
-                "path": sources[mlflow_name],
-                "visibility": "private",
-                "workspace_id": "default",
-                "conversion": {"framework": "mlflow", "python_version": "3.11", "requirements": []},
-            },
-        )
+        body = {
+            "registry_id": registry_id,
+            "name": name,
+            "path": sources[mlflow_name],
+            "visibility": "private",
+            "workspace_id": "default",
+            "conversion": {"framework": "mlflow", "python_version": "3.11", "requirements": []},
+        }
+        if mlflow_name == "diabetes-xgboost":  # as Wallaroo's example: schemas beside conversion
+            columns = list(registered_models[mlflow_name]["rows"][0])
+            body["conversion"] = {"framework": "xgboost", "requirements": [EXTRA_REQUIREMENT]}
+            body["input_schema"] = schema_to_base64(
+                pa.schema([pa.field(c, pa.float64()) for c in columns])
+            )
+            body["output_schema"] = schema_to_base64(
+                pa.schema([pa.field("predictions", pa.float32())])
+            )
+        answers[mlflow_name] = post(api, "upload_from_registry", body)
     return answers
 
 
@@ -202,6 +215,15 @@ def test_uploads_are_registered_with_their_mlflow_run(
         assert version.source_format == "mlflow"
         assert version.lineage["mlflow_run_id"] == registered_models[mlflow_name]["run_id"]
         assert version.lineage["registry_source"].startswith("models:/")
+    xgboost = store.get_version(name="diabetes-up", number=1)
+    assert xgboost.signature["outputs"] == [
+        {"name": "predictions", "type": "float32", "nullable": True}
+    ]
+    with zipfile.ZipFile(store.artifact_path(xgboost)) as artifact:
+        requirements = artifact.read("src/requirements.txt").decode().splitlines()
+    assert requirements[-1] == EXTRA_REQUIREMENT and "mlflow==3.17.2" in requirements
+    sums = store.get_version(name="sums-up", number=1)
+    assert sums.lineage["python_version_requested"] == "3.11"
 
 
 @pytest.fixture(scope="module")
