@@ -18,7 +18,7 @@ from typing import Any
 
 from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
-from modelport.dependencies import DependencyFile
+from modelport.dependencies import DependencyFile, DependencyKind
 from modelport.errors import ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.mlflow.mlmodel import MLMODEL, read_mlmodel
@@ -32,7 +32,7 @@ from modelport.schema_inference import infer_signature
 from modelport.servable import Servable
 
 OPTION_NAMES = frozenset({"framework", "input_schema", "output_schema"})
-ENVIRONMENT_FILES = (
+ENVIRONMENT_FILES: tuple[tuple[str, DependencyKind], ...] = (
     ("requirements.txt", "requirements"),
     ("python_env.yaml", "python_env"),
     ("conda.yaml", "conda"),
@@ -98,7 +98,9 @@ class MlflowFormat(ModelFormat):
         signature, notes = _signature(mlmodel.signature, options, sample)
         load_pyfunc(layout.root)  # proves the environment can load it, before it is packaged
         metadata = mlmodel.metadata()
-        metadata["mlflow_inputs"] = "tensors" if _takes_tensors(mlmodel.signature) else "columns"
+        metadata["mlflow_inputs"] = (
+            "tensors" if is_tensor_signature(mlmodel.signature) else "columns"
+        )
         return BuildOutput(
             entry_point=MLMODEL,
             signature=signature.to_dict(),
@@ -121,12 +123,8 @@ class MlflowFormat(ModelFormat):
 def _environment_file(root: Path) -> DependencyFile | None:
     for name, kind in ENVIRONMENT_FILES:
         if (root / name).is_file():
-            return DependencyFile(kind, root / name)  # type: ignore[arg-type]
+            return DependencyFile(kind, root / name)
     return None
-
-
-def _takes_tensors(signature: dict[str, Any] | None) -> bool:
-    return is_tensor_signature(signature)
 
 
 def _signature(
