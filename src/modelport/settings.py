@@ -176,6 +176,11 @@ class Settings:
     """The workspace whose stored secrets (``modelport secret set``) a served model reads."""
     token: str | None = field(default_factory=_reader("token", _text, lambda: None))
     """The API token sent to a registry server (``--registry https://...``)."""
+    connections_key: str | None = field(
+        default_factory=_reader("connections_key", _text, lambda: None)
+    )
+    """The Fernet key (urlsafe base64 of 32 bytes) encrypting registry connections' tokens at
+    rest; unset, a key file ``<home>/connections.key`` is made once (mode 0600) and used."""
     environment: str | None = field(default_factory=_reader("environment", _text, lambda: None))
     """The deployment environment handed to a Truss model: a name (``production``) or a JSON
     object with ``name`` and settings."""

@@ -31,7 +31,7 @@ from modelport.dependencies import find_dependency_file
 from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
 from modelport.formats.base import OWN_ENVIRONMENT, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.detect import detect_format
-from modelport.registry.entities import ModelVersion
+from modelport.registry.entities import DEFAULT_WORKSPACE, ModelVersion
 from modelport.registry.refs import validate_name
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
@@ -58,6 +58,11 @@ class BuildOptions:
     """More pytest arguments for the integration tests (``modelport test -- -k iris``)."""
     ready_timeout: float = 600.0
     """Seconds the new artifact may take to load for its integration tests."""
+    workspace: str = DEFAULT_WORKSPACE
+    """The workspace the build registers its models in."""
+    lineage: Mapping[str, str] = field(default_factory=dict)
+    """More of where the build came from, kept in each version's lineage beside the source
+    folder and git commit (an upload from an MLflow registry: its url, source and run id)."""
 
 
 @dataclass(frozen=True)
@@ -165,12 +170,16 @@ def build_project(
                 digest=artifact.digest,
                 signature=output.signature,
                 metadata=output.metadata,
-                lineage=lineage_of(
-                    layout.root, source_digest=artifact.manifest.build.get("source_digest")
-                ),
+                lineage={
+                    **lineage_of(
+                        layout.root, source_digest=artifact.manifest.build.get("source_digest")
+                    ),
+                    **options.lineage,
+                },
                 build=artifact.manifest.build,
                 source_format=adapter.name,
                 description=output.metadata.get("description"),
+                workspace=options.workspace,
             )
             registered.append((version, created, artifact))
     version, created, artifact = registered[0]

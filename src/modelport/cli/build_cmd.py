@@ -110,8 +110,9 @@ def build(
         str | None,
         typer.Option(
             "--framework",
-            help="Wallaroo upload: python, custom, onnx, sklearn, xgboost "
-            "(`modelport frameworks` lists them); implies --convention wallaroo.",
+            help="Wallaroo upload: python, custom, onnx, sklearn, xgboost, mlflow "
+            "(`modelport frameworks` lists them); implies --convention wallaroo "
+            "(mlflow: --convention mlflow).",
         ),
     ] = None,
     input_schema: Annotated[
@@ -149,7 +150,7 @@ def build(
     format_name = convention or old_convention
     wallaroo_options = framework or input_schema or output_schema or tensor_fields is not None
     if wallaroo_options and format_name is None:
-        format_name = "wallaroo"
+        format_name = "mlflow" if framework and framework.lower() == "mlflow" else "wallaroo"
     if format_name == "wallaroo" and name is not None:
         check_dns_name(name)
     if framework is not None:

@@ -18,7 +18,7 @@ ConventionOption = Annotated[
     str | None,
     typer.Option(
         "--convention",
-        help="The convention (native, qwak, truss, deepaas, odahu, wallaroo), when "
+        help="The convention (native, qwak, truss, deepaas, odahu, wallaroo, mlflow), when "
         "detection is not enough.",
     ),
 ]

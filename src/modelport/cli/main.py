@@ -25,6 +25,7 @@ from modelport.cli import (
     frameworks_cmd,
     gc_cmd,
     pipeline_cmd,
+    registries_cmd,
     registry_cmd,
     secret_cmd,
     serve_cmd,
@@ -54,6 +55,7 @@ gc_cmd.register(app)
 secret_cmd.register(app)
 server_cmd.register(app)
 accounts_cmd.register(app)
+registries_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

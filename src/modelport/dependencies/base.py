@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from modelport.errors import ConfigError
 
-DependencyKind = Literal["requirements", "pep621", "poetry", "conda"]
+DependencyKind = Literal["requirements", "pep621", "poetry", "conda", "python_env"]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from modelport.dependencies.base import Dependencies, DependencyKind, load_toml
 from modelport.dependencies.conda import read_conda
 from modelport.dependencies.pep621 import read_pep621
 from modelport.dependencies.poetry import read_poetry
+from modelport.dependencies.python_env import read_python_env
 from modelport.dependencies.requirements import read_requirements_txt
 from modelport.errors import ConfigError
 
@@ -80,4 +81,7 @@ READERS: dict[DependencyKind, Callable[[Path], Dependencies]] = {
     "pep621": read_pep621,
     "poetry": read_poetry,
     "conda": read_conda,
+    "python_env": read_python_env,
 }
+"""How each kind is read; ``python_env`` (MLflow's python_env.yaml) only when a convention names
+the file itself (``ProjectLayout.dependency_file``), never found by ``find_dependency_file``."""

@@ -1,12 +1,17 @@
 """The ``modelport server`` ASGI app: the registry's REST API under ``/api/v1``, its OpenAPI
-document and docs page, liveness at ``/healthz``, all behind the serving middleware (request
-ids, the body size bound, the access log, problem JSON for whatever no route answered)."""
+document and docs page, Wallaroo's model-registry API under ``/v1/api/models/`` (external
+registries such as MLflow, ``server/wallaroo_registries.py``), liveness at ``/healthz``, all
+behind the serving middleware (request ids, the body size bound, the access log, problem JSON
+for whatever no route answered)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from importlib.metadata import version
+from typing import Any
 
+import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,15 +20,18 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from modelport.connections.store import RegistryConnections
 from modelport.registry.rest.wire import API_PREFIX
+from modelport.registry.uris import open_store
 from modelport.server import account_routes, pipeline_routes, registry_routes, secret_routes
-from modelport.server.access import Authenticator
+from modelport.server.access import Authenticator, authenticate, authorize
 from modelport.server.openapi import build_document
 from modelport.server.routing import Operation, answer, api_routes
 from modelport.server.state import ServerState
+from modelport.server.wallaroo_registries import wallaroo_registry_routes
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
-from modelport.serving.problems import EXCEPTION_HANDLERS
+from modelport.serving.problems import EXCEPTION_HANDLERS, answer_error, problem_json
 from modelport.serving.protocols.docs import swagger_ui_dir
 
 OPERATIONS: list[Operation] = [
@@ -59,6 +67,20 @@ window.ui = SwaggerUIBundle({{url: "openapi.json", dom_id: "#swagger-ui", valida
 """
 
 
+def _signed_in(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
+    """``endpoint`` answering 401 to a request without a valid token before it reads the body
+    (the Wallaroo routes check each workspace they touch themselves)."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            await anyio.to_thread.run_sync(authenticate, request)
+        except Exception as error:
+            return answer_error(request, error, problem_json)
+        return await endpoint(request)
+
+    return guarded
+
+
 def create_server_app(state: ServerState) -> Starlette:
     """The server's app over ``state`` (authentication on unless ``state.accounts`` is None)."""
     document = orjson.dumps(build_document(OPERATIONS, version=version("modelport")))
@@ -74,6 +96,18 @@ def create_server_app(state: ServerState) -> Starlette:
 
     routes: list[BaseRoute] = [
         *api_routes(OPERATIONS),
+        *(
+            Route(route.path, _signed_in(route.endpoint), methods=["POST"])
+            for route in wallaroo_registry_routes(
+                authorize=authorize,
+                open_connections=lambda: RegistryConnections.open(
+                    state.registry_uri, settings=state.settings
+                ),
+                open_store=lambda: open_store(state.registry_uri, settings=state.settings),
+                settings=state.settings,
+            )
+            if isinstance(route, Route)
+        ),
         Route(f"{API_PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route(f"{API_PREFIX}/docs", docs, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

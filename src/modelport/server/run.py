@@ -50,6 +50,10 @@ def open_state(
         home=settings.home,
         max_upload_bytes=settings.max_artifact_bytes,
         upload_dir=uploads_dir(settings),
+        registry_uri=registry_uri,
+        settings=replace(settings, registry_uri=registry_uri, blobs_uri=blobs_uri)
+        if blobs_uri
+        else replace(settings, registry_uri=registry_uri),
     )
 
 

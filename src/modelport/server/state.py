@@ -12,6 +12,7 @@ from modelport.errors import ConfigError
 from modelport.pipelines.store import PipelineStore
 from modelport.registry.sql.accounts import AccountStore
 from modelport.registry.store import RegistryStore
+from modelport.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class ServerState:
     upload_dir: Path
     """Where uploads are received before they are registered (a folder of this process's own
     while it serves, see ``server/run.py``)."""
+    registry_uri: str
+    """The registry's database, which the routes of external registries open per request."""
+    settings: Settings
+    """The server's settings, its blob store included (builds of uploads use them)."""
 
     def require_accounts(self) -> AccountStore:
         """The accounts, or ConfigError on a server without them (``--no-auth``)."""

@@ -20,6 +20,7 @@ from modelport.registry.sql.database import Database
 from modelport.registry.sql.store import SqlRegistryStore
 from modelport.server.app import create_server_app
 from modelport.server.state import ServerState
+from modelport.settings import Settings
 from modelport.testing.apps import app_client
 
 
@@ -39,6 +40,8 @@ def make_server(home: Path, *, auth: bool, max_upload_bytes: int = 10 * 1024 * 1
         home=home,
         max_upload_bytes=max_upload_bytes,
         upload_dir=home / "uploads",
+        registry_uri=f"sqlite:///{home / 'registry.db'}",
+        settings=Settings(home=home, registry_uri=f"sqlite:///{home / 'registry.db'}"),
     )
     return ServerParts(create_server_app(state), state, home)
 

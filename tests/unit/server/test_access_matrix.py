@@ -216,8 +216,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
         SecretStore(folder, workspace).set("s", SECRET_VALUE)
         step = folder / "step.zip"  # the pipeline's own model: a model in one is not deleted
         step.write_bytes(f"the pipeline's step in {workspace}".encode())
+        step_digest = "sha256:" + hashlib.sha256(step.read_bytes()).hexdigest()
         store.register_version(
-            name="q", artifact=step, digest="sha256:" + hashlib.sha256(step.read_bytes()).hexdigest(),
+            name="q", artifact=step, digest=step_digest,
             signature=SIGNATURE, metadata={}, lineage={}, build={}, source_format="native",
             workspace=workspace,
         )  # fmt: skip

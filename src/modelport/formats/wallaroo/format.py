@@ -104,6 +104,12 @@ class WallarooFormat(ModelFormat):
         framework = options.get("framework")
         if framework is not None:
             framework = supported_framework(framework).name
+        if framework == "mlflow":
+            raise ConfigError(
+                "an MLflow model is built by the mlflow convention, not the wallaroo one",
+                hint="give --framework mlflow without --convention wallaroo",
+                field="framework",
+            )
         kind = _kind(layout, framework)
         if framework is not None:
             _check_kind(framework, kind)

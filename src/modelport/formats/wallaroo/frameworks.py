@@ -27,7 +27,12 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("tensorflow", PLANNED, "SavedModel .zip"),
     Framework("keras", PLANNED, ".h5 file"),
     Framework("pytorch", PLANNED, "TorchScript .pt file"),
-    Framework("mlflow", PLANNED, "MLflow containerized model"),
+    Framework(
+        "mlflow",
+        SUPPORTED,
+        "MLflow model folder or .zip (MLmodel + flavor), served with mlflow.pyfunc in an "
+        "environment built from its requirements (convention mlflow)",
+    ),
     *(
         Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")
         for task in (

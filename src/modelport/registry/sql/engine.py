@@ -35,7 +35,7 @@ from modelport.errors import ConfigError, MissingDependency
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0005_users_tokens"
+HEAD_REVISION = "0006_registry_connections"
 """The newest migration; a unit test checks it matches alembic's head."""
 
 BUSY_TIMEOUT_SECONDS = 30.0

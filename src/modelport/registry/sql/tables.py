@@ -226,6 +226,39 @@ workspace_members = sa.Table(
 )
 
 
+# External model registries (migration registry_connections): one row per connection, its
+# token encrypted (connections/tokens.py), attached to any number of workspaces.
+registry_connections = sa.Table(
+    "registry_connections",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(250), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("token", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+registry_connection_workspaces = sa.Table(
+    "registry_connection_workspaces",
+    metadata,
+    sa.Column(
+        "registry_id",
+        sa.String(36),
+        sa.ForeignKey("registry_connections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "workspace_id",
+        sa.Integer,
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def utc(value: datetime) -> datetime:
     """A stored timestamp as an aware UTC datetime (SQLite hands them back naive)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

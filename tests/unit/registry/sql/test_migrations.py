@@ -43,6 +43,8 @@ REGISTRY_TABLES = {
     "users",
     "api_tokens",
     "workspace_members",
+    "registry_connections",
+    "registry_connection_workspaces",
 }
 
 
