@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
 from modelport.builder.own_requirements import without_provided
+from modelport.builder.package_index import configured_index
 from modelport.builder.progress import Progress, SilentProgress
 from modelport.builder.scratch import owned_folder, sweep
 from modelport.builder.served_tests import run_served_tests
@@ -58,6 +60,13 @@ class BuildOptions:
     """More pytest arguments for the integration tests (``modelport test -- -k iris``)."""
     ready_timeout: float = 600.0
     """Seconds the new artifact may take to load for its integration tests."""
+    index_url: str | None = None
+    """The package index the model's environment installs from (``--index-url``), replacing
+    pip's, uv's and the settings' (``builder/package_index.py``)."""
+    extra_index_urls: tuple[str, ...] = ()
+    """More package indexes for the model's environment (``--extra-index-url``)."""
+    find_links: tuple[str, ...] = ()
+    """Folders of wheels the model's environment may install from (``--find-links``)."""
 
 
 @dataclass(frozen=True)
@@ -236,13 +245,30 @@ def _environment(
     pandas = layout.needs_pandas or options.sample is not None  # samples are read by pandas
     if not pandas:
         progress.info("the model takes no DataFrames: its environment leaves pandas out")
+    index = configured_index(
+        settings,
+        index_url=options.index_url,
+        extra_index_urls=options.extra_index_urls,
+        find_links=options.find_links,
+    )
+    index_options = index.options()
+    if index_options:
+        progress.info(f"package sources: {_shown(index_options)}")
+    file_options = dependency_file.options() if dependency_file else []
     return prepare_environment(
         requirements,
         envs_dir=settings.envs_dir,
+        options=[*file_options, *index_options],
+        source=dependency_file.path if dependency_file else None,
         pandas=pandas,
         convention=convention,
         progress=progress.info,
     )
+
+
+def _shown(options: list[str]) -> str:
+    """Index options as a progress line shows them: credentials in URLs blanked."""
+    return ", ".join(re.sub(r"//[^/@\s]+@", "//***@", option) for option in options)
 
 
 _ERRORS: dict[str, type[ModelportError]] = {

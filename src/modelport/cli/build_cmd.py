@@ -13,6 +13,9 @@ from modelport.cli.build_options import (
     ConventionOption,
     ConventionOptions,
     ExtraFoldersOption,
+    ExtraIndexUrlOption,
+    FindLinksOption,
+    IndexUrlOption,
     NameOption,
     OldConventionOption,
     SampleOption,
@@ -135,9 +138,16 @@ def build(
         ),
     ] = None,
     option: ConventionOptions = None,
+    index_url: IndexUrlOption = None,
+    extra_index_url: ExtraIndexUrlOption = None,
+    find_links: FindLinksOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build a model project into a versioned artifact and register it."""
+    """Build a model project into a versioned artifact and register it.
+
+    The model's environment installs from pip's configured indexes and find-links (pip.conf,
+    PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS), uv's own settings, the index_url,
+    extra_index_urls and find_links settings, and these flags."""
     from modelport.builder.build import build_project
     from modelport.formats.wallaroo.frameworks import supported_framework
     from modelport.formats.wallaroo.names import check_dns_name
@@ -164,6 +174,9 @@ def build(
         extra_folders=extra_folder,
         sample=sample,
         run_unit_tests=not skip_tests,
+        index_url=index_url,
+        extra_index_urls=extra_index_url,
+        find_links=find_links,
     )
     format_options = upload_options(
         framework=framework,
