@@ -112,8 +112,8 @@ def build(
         str | None,
         typer.Option(
             "--framework",
-            help="Wallaroo upload: python, custom, onnx, sklearn, xgboost "
-            "(`modelport frameworks` lists them); implies --convention wallaroo.",
+            help="Wallaroo upload: python, custom, onnx, pytorch, sklearn, "
+            "xgboost (`modelport frameworks` lists them); implies --convention wallaroo.",
         ),
     ] = None,
     input_schema: Annotated[

@@ -23,7 +23,7 @@ from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
 from modelport.errors import ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
-from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
+from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging, torch_model
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.mac_modules import install_path_file
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from modelport.serving.models import ModelSet
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
-FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES)
+FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES, *torch_model.SUFFIXES)
 _STEP_ENTRY = re.compile(r"^(async\s+)?def\s+(process_data|wallaroo_json)\s*\(", re.MULTILINE)
 _STEP_ENTRY_BYTES = re.compile(_STEP_ENTRY.pattern.encode(), re.MULTILINE)
 
@@ -57,7 +57,7 @@ class WallarooFormat(ModelFormat):
         suffix = path.suffix.lower()
         if suffix == ".py":
             return 0.9 if _STEP_ENTRY.search(path.read_text(errors="replace")) else 0.0
-        if suffix == ".onnx":
+        if suffix == ".onnx" or suffix in torch_model.SUFFIXES:
             return 0.9
         if suffix in PICKLE_SUFFIXES:
             return 0.5
@@ -82,8 +82,8 @@ class WallarooFormat(ModelFormat):
         else:
             raise ConfigError(
                 f"{path.name} is not a Wallaroo upload",
-                hint="give a .py python step, a BYOP .zip, an .onnx file, or a pickle/joblib "
-                "file of a scikit-learn or XGBoost model",
+                hint="give a .py python step, a BYOP .zip, an .onnx file, a TorchScript .pt "
+                "file, or a pickle/joblib file of a scikit-learn or XGBoost model",
                 field=path.name,
             )
         return ProjectLayout(
@@ -91,6 +91,7 @@ class WallarooFormat(ModelFormat):
             default_name=suggested_name(root.name),
             sources=tuple(collect_files(root, base=root)),
             dependency_root=root,
+            requirements=_framework_requirements(path),
         )
 
     def build_step(
@@ -129,6 +130,8 @@ class WallarooFormat(ModelFormat):
         if kind == "onnx":
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
             return _build_onnx(layout.root / file, schemas, fields)
+        if kind == "pytorch":
+            return _build_torch(layout.root / file, schemas)
         return _build_estimator(layout.root / file, schemas, framework)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
@@ -145,6 +148,8 @@ class WallarooFormat(ModelFormat):
             return ByopServable(source, metadata=metadata, **common)
         if framework == "onnx":
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
+        if framework == "pytorch":
+            return torch_model.TorchServable(source / file, metadata=metadata, **common)
         return estimators.EstimatorServable(source / file, metadata=metadata, **common)
 
     def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
@@ -183,6 +188,15 @@ def _build_onnx(
     return _output(path.name, signature, metadata)
 
 
+def _build_torch(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
+    """A TorchScript module, run once on a batch of its input schema to check both schemas."""
+    signature = _required_schemas(schemas, "pytorch")
+    torch_model.check_signature(signature)
+    module = torch_model.load_module(path)
+    torch_model.check_module(module, signature, path)
+    return _output(path.name, signature, {"framework": "pytorch"})
+
+
 def _build_estimator(
     path: Path, schemas: dict[str, pa.Schema], framework: str | None
 ) -> BuildOutput:
@@ -204,6 +218,14 @@ def _build_estimator(
     return _output(path.name, signature, {"framework": found})
 
 
+def _framework_requirements(upload: Path) -> tuple[str, ...] | None:
+    """What the environment of an uploaded framework file needs (None: a zip's requirements.txt
+    says, if it has one)."""
+    if upload.is_file() and upload.suffix.lower() in torch_model.SUFFIXES:
+        return (torch_model.torch_requirement(),)
+    return None
+
+
 def _upload_file(layout: ProjectLayout) -> str:
     """The one uploaded file of a staged python step or framework file."""
     return next(s for s in layout.sources if Path(s).suffix.lower() in FILE_SUFFIXES)
@@ -219,6 +241,8 @@ def _kind(layout: ProjectLayout, framework: str | None) -> str:
         return "python"
     if suffix == ".onnx":
         return "onnx"
+    if suffix in torch_model.SUFFIXES:
+        return "pytorch"
     return "estimator"
 
 
@@ -229,7 +253,8 @@ def _check_kind(framework: str, kind: str) -> None:
         raise ConfigError(
             f"--framework {framework} does not match the upload, which is {given}",
             hint="python takes a .py step (or a .zip of one), custom a BYOP .zip, onnx an .onnx "
-            "file, sklearn and xgboost a pickle or joblib file",
+            "file, pytorch a TorchScript .pt/.pth file, sklearn and xgboost a pickle or joblib "
+            "file",
             field="framework",
         )
 

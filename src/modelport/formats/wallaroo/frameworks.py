@@ -26,7 +26,12 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("xgboost", SUPPORTED, "pickle or joblib file of an XGBoost model (extra: xgboost)"),
     Framework("tensorflow", PLANNED, "SavedModel .zip"),
     Framework("keras", PLANNED, ".h5 file"),
-    Framework("pytorch", PLANNED, "TorchScript .pt file"),
+    Framework(
+        "pytorch",
+        SUPPORTED,
+        "TorchScript .pt/.pth file (torch.jit.save) with input and output schemas; its "
+        "environment gets the torch installed here (extra: torch)",
+    ),
     Framework("mlflow", PLANNED, "MLflow containerized model"),
     *(
         Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")

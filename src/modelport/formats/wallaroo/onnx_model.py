@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 
 from modelport.batch import Batch
-from modelport.errors import ConfigError, InvalidInput
-from modelport.formats.wallaroo.data_rules import check_output
+from modelport.errors import ConfigError
+from modelport.formats.wallaroo.data_rules import as_tensor, check_output
 from modelport.schema import Field, Signature
 from modelport.servable import Servable
 
@@ -136,7 +136,7 @@ class OnnxServable(Servable):
     def predict(self, batch: Batch) -> pa.Table:
         columns = batch.columns()
         feed = {
-            name: _tensor(columns[column], dtype, column) for name, column, dtype in self._feeds
+            name: as_tensor(columns[column], dtype, column) for name, column, dtype in self._feeds
         }
         results = self.session.run(None, feed)
         names = [f.name for f in self.signature.outputs]
@@ -145,17 +145,3 @@ class OnnxServable(Servable):
             rows=batch.num_rows,
             schema=self._output_schema,
         )
-
-
-def _tensor(values: np.ndarray, dtype: np.dtype[Any], column: str) -> np.ndarray:
-    """A column as the graph input's tensor; rows of unequal lengths cannot be one."""
-    if values.dtype.kind == "O" and dtype.kind != "O":
-        try:
-            values = np.stack(list(values))
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(
-                f"input {column!r} is a ragged tensor: its rows differ in shape",
-                hint="send rows of one shape (Wallaroo's rule: no ragged tensors)",
-                field=column,
-            ) from exc
-    return np.asarray(values, dtype=dtype)
