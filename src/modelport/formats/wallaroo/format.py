@@ -23,7 +23,15 @@ from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
 from modelport.errors import ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
-from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging, torch_model
+from modelport.formats.wallaroo import (
+    estimators,
+    native_runtime,
+    onnx_conversion,
+    onnx_model,
+    python_step,
+    staging,
+    torch_model,
+)
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.mac_modules import install_path_file
@@ -120,6 +128,15 @@ class WallarooFormat(ModelFormat):
                 hint="leave tensor_fields out, or upload an .onnx file",
                 field="tensor_fields",
             )
+        runtime = options.get("runtime")
+        if runtime is not None and kind not in ("pytorch", "estimator"):
+            raise ConfigError(
+                "--runtime applies to PyTorch, scikit-learn and XGBoost uploads, which are "
+                "converted to ONNX where they can be",
+                hint="leave --runtime out",
+                field="runtime",
+            )
+        mode = native_runtime.read_runtime(runtime)
         if kind in ("custom", "python"):
             install_path_file()  # the developer's own harness imports mac there too
         if kind == "custom":
@@ -131,8 +148,8 @@ class WallarooFormat(ModelFormat):
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
             return _build_onnx(layout.root / file, schemas, fields)
         if kind == "pytorch":
-            return _build_torch(layout.root / file, schemas)
-        return _build_estimator(layout.root / file, schemas, framework)
+            return _build_torch(layout.root / file, schemas, mode, out_dir)
+        return _build_estimator(layout.root / file, schemas, framework, mode, out_dir)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
         source = root / "src"
@@ -141,6 +158,8 @@ class WallarooFormat(ModelFormat):
         framework = metadata.get("framework")
         file = manifest.entry_point.split(":")[0]
         common: dict[str, Any] = {"name": manifest.name, "signature": signature}
+        if metadata.get("runtime") == "onnx":
+            return native_runtime.converted_servable(source, metadata=metadata, **common)
         if framework == "python":
             entry = python_step.load_step(source / file)
             return python_step.PythonStepServable(entry, metadata=metadata, **common)
@@ -188,17 +207,48 @@ def _build_onnx(
     return _output(path.name, signature, metadata)
 
 
-def _build_torch(path: Path, schemas: dict[str, pa.Schema]) -> BuildOutput:
-    """A TorchScript module, run once on a batch of its input schema to check both schemas."""
+def _build_torch(
+    path: Path, schemas: dict[str, pa.Schema], mode: str, out_dir: Path
+) -> BuildOutput:
+    """A TorchScript module, run once on a batch of its input schema to check both schemas,
+    then converted to ONNX where the graph answers as the module does."""
     signature = _required_schemas(schemas, "pytorch")
     torch_model.check_signature(signature)
     module = torch_model.load_module(path)
     torch_model.check_module(module, signature, path)
-    return _output(path.name, signature, {"framework": "pytorch"})
+    sample = torch_model.sample_inputs(signature.inputs)
+    choice = native_runtime.choose_runtime(
+        mode,
+        framework="torch",
+        signature=signature,
+        sample=sample,
+        original=lambda columns: torch_model.run_module(module, columns, signature),
+        convert=lambda dest: onnx_conversion.torch_to_onnx(module, signature, sample, dest),
+        out_dir=out_dir,
+    )
+    return _served_by(choice, path.name, signature, {"framework": "pytorch"}, out_dir)
+
+
+def _served_by(
+    choice: native_runtime.RuntimeChoice,
+    entry_point: str,
+    signature: Signature,
+    metadata: dict[str, Any],
+    out_dir: Path,
+) -> BuildOutput:
+    """The build output of a model the runtime ``choice`` serves, which the build tells."""
+    output = _output(
+        entry_point, signature, metadata | choice.metadata([f.name for f in signature.inputs])
+    )
+    if choice.runtime == "onnx":
+        converted = native_runtime.CONVERTED_FILE
+        output.files[f"src/{converted}"] = str(out_dir / converted)
+    output.notes.append(f"served by {choice.runtime}: {choice.reason}")
+    return output
 
 
 def _build_estimator(
-    path: Path, schemas: dict[str, pa.Schema], framework: str | None
+    path: Path, schemas: dict[str, pa.Schema], framework: str | None, mode: str, out_dir: Path
 ) -> BuildOutput:
     """A scikit-learn or XGBoost model: each schema not given is read off the model."""
     model = estimators.load_estimator(path)
@@ -215,14 +265,24 @@ def _build_estimator(
         schemas.get("output_schema", default.output_schema),
     )
     estimators.check_signature(signature, model)
-    return _output(path.name, signature, {"framework": found})
+    sample = estimators.sample_inputs(signature)
+    choice = native_runtime.choose_runtime(
+        mode,
+        framework=found,
+        signature=signature,
+        sample=sample,
+        original=lambda columns: estimators.answer(model, columns, signature),
+        convert=lambda dest: onnx_conversion.estimator_to_onnx(model, found, signature, dest),
+        out_dir=out_dir,
+    )
+    return _served_by(choice, path.name, signature, {"framework": found}, out_dir)
 
 
 def _framework_requirements(upload: Path) -> tuple[str, ...] | None:
     """What the environment of an uploaded framework file needs (None: a zip's requirements.txt
     says, if it has one)."""
     if upload.is_file() and upload.suffix.lower() in torch_model.SUFFIXES:
-        return (torch_model.torch_requirement(),)
+        return (torch_model.torch_requirement(), "onnxruntime")  # onnxruntime: --runtime auto
     return None
 
 

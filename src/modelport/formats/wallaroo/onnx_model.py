@@ -9,7 +9,7 @@ makes a list of any length, filled from equal-length rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -134,14 +134,28 @@ class OnnxServable(Servable):
         ]
 
     def predict(self, batch: Batch) -> pa.Table:
-        columns = batch.columns()
+        return self.run(batch.columns(), rows=batch.num_rows)
+
+    def run(self, columns: Mapping[str, np.ndarray], *, rows: int) -> pa.Table:
+        """The graph's answer to ``columns`` as a table of the output schema's columns (the
+        graph outputs ``graph_outputs`` names, when a converted model serves fewer than its
+        graph gives, each shaped as its field)."""
         feed = {
             name: as_tensor(columns[column], dtype, column) for name, column, dtype in self._feeds
         }
-        results = self.session.run(None, feed)
-        names = [f.name for f in self.signature.outputs]
+        results = self.session.run(self.metadata.get("graph_outputs"), feed)
+        fields = self.signature.outputs
         return check_output(
-            dict(zip(names, results, strict=True)),
-            rows=batch.num_rows,
+            {f.name: _shaped(r, f, rows) for f, r in zip(fields, results, strict=True)},
+            rows=rows,
             schema=self._output_schema,
         )
+
+
+def _shaped(result: np.ndarray, field: Field, rows: int) -> np.ndarray:
+    """A graph output in its field's shape where only the layout differs (a regressor's
+    ``[rows, 1]`` for a scalar column); anything else as it is, for check_output to judge."""
+    shape = (rows, *(field.shape or ()))
+    if result.shape != shape and result.size == int(np.prod(shape)):
+        return result.reshape(shape)
+    return result

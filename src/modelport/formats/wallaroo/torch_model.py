@@ -30,7 +30,7 @@ from modelport.servable import Servable
 
 SUFFIXES = (".pt", ".pth", ".ot")
 """What Wallaroo accepts as TorchScript files."""
-SAMPLE_ROWS = 3
+SAMPLE_ROWS = 16
 """Rows of the batch a build runs the module on, generated from the input schema."""
 
 _SAVE_HINT = (

@@ -83,7 +83,8 @@ def test_a_torchscript_file_builds_with_its_schemas(files: dict[str, Path], tmp_
     output = build_step(
         files["scripted"], tmp_path / "out", input_schema=INPUTS, output_schema=OUTPUTS
     )
-    assert output.metadata == {"framework": "pytorch"}
+    assert output.metadata["framework"] == "pytorch"
+    assert output.metadata["runtime"] == "onnx"
     assert output.entry_point == "scripted.pt"
     signature = Signature.from_dict(output.signature)
     assert [(f.name, f.shape) for f in signature.inputs] == [("tensor", (4,))]
@@ -113,7 +114,7 @@ def test_an_input_schema_the_module_cannot_take_is_refused_at_build(
     with pytest.raises(ConfigError) as caught:
         build_step(files["scripted"], tmp_path / "out", input_schema=wrong, output_schema=OUTPUTS)
     assert caught.value.field == "input_schema"
-    assert "failed on a batch of 3 rows" in caught.value.message
+    assert "failed on a batch of 16 rows" in caught.value.message
 
 
 def test_an_output_schema_of_another_count_is_refused_at_build(
@@ -151,7 +152,7 @@ def test_answers_match_the_module_and_a_dict_answer_is_read_by_name(
         pa.schema([pa.field("total", pa.float64())]),
     )
     summed = run_module(load_module(files["summed"]), sample_inputs(two.inputs), two)
-    assert summed.num_rows == 3 and summed.column_names == ["total"]
+    assert summed.num_rows == 16 and summed.column_names == ["total"]
     wrongly_named = signature_from_arrow(
         two.input_schema, pa.schema([pa.field("sum", pa.float64())])
     )
@@ -161,4 +162,4 @@ def test_answers_match_the_module_and_a_dict_answer_is_read_by_name(
 
 def test_the_environment_gets_the_torch_installed_here(files: dict[str, Path]) -> None:
     assert torch_requirement() == f"torch=={torch.__version__}"
-    assert FORMAT.layout(files["scripted"]).requirements == (torch_requirement(),)
+    assert FORMAT.layout(files["scripted"]).requirements == (torch_requirement(), "onnxruntime")
