@@ -137,6 +137,16 @@ def build(
             "(the SDK's configure(tensor_fields=[...])); --framework onnx only.",
         ),
     ] = None,
+    runtime: Annotated[
+        str | None,
+        typer.Option(
+            "--runtime",
+            metavar="auto|onnx|framework",
+            help="Wallaroo pytorch, sklearn and xgboost uploads: serve a converted ONNX graph "
+            "(onnx), the framework's own runtime (framework), or the graph when it answers as "
+            "the model does on a generated batch (auto, the default).",
+        ),
+    ] = None,
     option: ConventionOptions = None,
     index_url: IndexUrlOption = None,
     extra_index_url: ExtraIndexUrlOption = None,
@@ -154,7 +164,9 @@ def build(
     from modelport.formats.wallaroo.options import upload_options
 
     format_name = convention or old_convention
-    wallaroo_options = framework or input_schema or output_schema or tensor_fields is not None
+    wallaroo_options = (
+        framework or input_schema or output_schema or runtime or tensor_fields is not None
+    )
     if wallaroo_options and format_name is None:
         format_name = "wallaroo"
     if format_name == "wallaroo" and name is not None:
@@ -183,6 +195,7 @@ def build(
         input_schema=input_schema,
         output_schema=output_schema,
         tensor_fields=tensor_fields,
+        runtime=runtime,
     )
     format_options.update(key_values(option, flag="--option"))
     with RichProgress(Console(quiet=True) if as_json else console) as progress:

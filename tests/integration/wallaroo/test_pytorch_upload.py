@@ -1,7 +1,9 @@
 """A TorchScript upload built by the real command in an environment of its own, whose torch (a CPU
 build) comes from the wheel folder pip's configuration names, and served by `modelport serve` on
-every generic protocol and, as a pipeline step, on Wallaroo's inference route (slow: one torch
-environment for the module, ~1.5 min the first time, reused through uv's cache after that)."""
+every generic protocol, by torch itself (--runtime framework) and by onnxruntime on the graph
+the build converted it to (the default, auto), with the same answers; and, as a pipeline step, on
+Wallaroo's inference route (slow: one torch environment for the module, ~1.5 min the first time,
+reused through uv's cache after that)."""
 
 from __future__ import annotations
 
@@ -85,7 +87,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("torch-home")
 
 
-def build(path: Path, home: Path) -> Result:
+def build(path: Path, home: Path, *options: str) -> Result:
     return run_cli(
         "build",
         str(path),
@@ -95,6 +97,7 @@ def build(path: Path, home: Path) -> Result:
         b64(INPUTS),
         "--output-schema",
         b64(OUTPUTS),
+        *options,
         home=home,
         env=package_sources(),
         timeout=900,
@@ -103,19 +106,31 @@ def build(path: Path, home: Path) -> Result:
 
 @pytest.fixture(scope="module")
 def built(files: dict[str, Path], home: Path) -> Result:
+    """Built twice into one environment: served by torch, and converted (the default)."""
+    eager = build(files["scripted"], home, "--runtime", "framework", "--name", "tiny-net-torch")
+    assert eager.code == 0, eager.stderr + eager.stdout
     result = build(files["scripted"], home)
     assert result.code == 0, result.stderr + result.stdout
     return result
 
 
 @pytest.fixture(scope="module")
-def server(
+def servers(
     built: Result, home: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
+) -> Iterator[dict[str, ServerProcess]]:
     log_dir = tmp_path_factory.mktemp("torch-logs")
     environ = {"MODELPORT_HOME": str(home), **package_sources()}
-    with start_server("tiny-net", log_dir=log_dir, env=environ, ready_timeout=300) as running:
-        yield running
+    with (
+        start_server("tiny-net-torch", log_dir=log_dir, env=environ, ready_timeout=300) as eager,
+        start_server("tiny-net", log_dir=log_dir, env=environ, ready_timeout=300) as converted,
+    ):
+        yield {"tiny-net-torch": eager, "tiny-net": converted}
+
+
+@pytest.fixture(scope="module")
+def server(servers: dict[str, ServerProcess]) -> ServerProcess:
+    """The server of the module served by torch in its own environment."""
+    return servers["tiny-net-torch"]
 
 
 def test_the_environment_installs_the_cpu_torch_from_the_configured_wheels(
@@ -134,17 +149,45 @@ def test_the_environment_installs_the_cpu_torch_from_the_configured_wheels(
     assert Path(python).parent.parent != Path(sys.prefix)  # its own environment, not this one
 
 
+def test_the_build_says_which_runtime_serves_and_models_show_shows_it(
+    built: Result, home: Path
+) -> None:
+    assert "served by onnx: converted to ONNX: it answers as torch does" in built.stdout
+    shown = run_cli("models", "show", "tiny-net", home=home)
+    assert shown.code == 0, shown.stderr
+    assert "runtime" in shown.stdout and "onnx" in shown.stdout
+    eager = run_cli("models", "show", "tiny-net-torch", home=home)
+    assert "framework" in eager.stdout and "--runtime framework" in eager.stdout
+
+
+def test_torch_and_the_converted_graph_answer_alike(servers: dict[str, ServerProcess]) -> None:
+    rows = [{"tensor": row.tolist()} for row in ROWS]
+    answers = {}
+    for name, running in servers.items():
+        answer = httpx.post(f"{running.url}/v1/models/{name}/predict", json=rows, timeout=30)
+        assert answer.status_code == 200, answer.text
+        answers[name] = answer.json()
+    torch_rows, onnx_rows = answers["tiny-net-torch"], answers["tiny-net"]
+    assert [r["label"] for r in onnx_rows] == [r["label"] for r in torch_rows] == expected()[1]
+    np.testing.assert_allclose(
+        [r["probabilities"] for r in onnx_rows],
+        [r["probabilities"] for r in torch_rows],
+        rtol=1e-4,
+        atol=1e-5,
+    )
+
+
 def test_every_generic_protocol_answers_with_the_modules_outputs(server: ServerProcess) -> None:
     probabilities, labels = expected()
     rows = [{"tensor": row.tolist()} for row in ROWS]
-    native = httpx.post(f"{server.url}/v1/models/tiny-net/predict", json=rows, timeout=30)
+    native = httpx.post(f"{server.url}/v1/models/tiny-net-torch/predict", json=rows, timeout=30)
     assert native.status_code == 200, native.text
     answer = native.json()
     assert [row["label"] for row in answer] == labels
     np.testing.assert_allclose([row["probabilities"] for row in answer], probabilities, rtol=1e-6)
 
     kserve = httpx.post(
-        f"{server.url}/v1/models/tiny-net:predict",
+        f"{server.url}/v1/models/tiny-net-torch:predict",
         json={"instances": [{"tensor": row.tolist()} for row in ROWS]},
         timeout=30,
     )
@@ -152,7 +195,7 @@ def test_every_generic_protocol_answers_with_the_modules_outputs(server: ServerP
     assert [p["label"] for p in kserve.json()["predictions"]] == labels
 
     v2 = httpx.post(
-        f"{server.url}/v2/models/tiny-net/infer",
+        f"{server.url}/v2/models/tiny-net-torch/infer",
         json={
             "inputs": [
                 {
@@ -174,12 +217,12 @@ def test_every_generic_protocol_answers_with_the_modules_outputs(server: ServerP
 
 def test_a_request_of_another_schema_is_refused_naming_the_field(server: ServerProcess) -> None:
     short = httpx.post(
-        f"{server.url}/v1/models/tiny-net/predict", json=[{"tensor": [1.0, 2.0]}], timeout=30
+        f"{server.url}/v1/models/tiny-net-torch/predict", json=[{"tensor": [1.0, 2.0]}], timeout=30
     )
     assert short.status_code == 422
     assert short.json()["field"] == "tensor"
     misnamed = httpx.post(
-        f"{server.url}/v1/models/tiny-net/predict", json=[{"features": [1.0] * 4}], timeout=30
+        f"{server.url}/v1/models/tiny-net-torch/predict", json=[{"features": [1.0] * 4}], timeout=30
     )
     assert misnamed.status_code == 422
     assert misnamed.json()["field"] == "tensor"
@@ -198,7 +241,7 @@ def test_a_pickled_module_is_refused_naming_torch_jit_save(
 def test_the_module_serves_as_a_wallaroo_pipeline_step(
     built: Result, home: Path, tmp_path: Path
 ) -> None:
-    created = run_cli("pipeline", "create", "torch-pipeline", "--step", "tiny-net", home=home)
+    created = run_cli("pipeline", "create", "torch-pipeline", "--step", "tiny-net-torch", home=home)
     assert created.code == 0, created.stderr
     environ = {"MODELPORT_HOME": str(home)}
     with start_server(

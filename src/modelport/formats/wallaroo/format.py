@@ -282,7 +282,7 @@ def _framework_requirements(upload: Path) -> tuple[str, ...] | None:
     """What the environment of an uploaded framework file needs (None: a zip's requirements.txt
     says, if it has one)."""
     if upload.is_file() and upload.suffix.lower() in torch_model.SUFFIXES:
-        return (torch_model.torch_requirement(), "onnxruntime")  # onnxruntime: --runtime auto
+        return (torch_model.torch_requirement(), "onnx", "onnxruntime")  # for --runtime auto
     return None
 
 

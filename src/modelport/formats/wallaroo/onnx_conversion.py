@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from modelport.schema import Signature
 
 OPSET = 17
 """The ONNX opset of converted models (onnxconverter-common's DEFAULT_OPSET_NUMBER in Wallaroo)."""
 ML_OPSET = 3
-"""The ai.onnx.ml opset of converted scikit-learn and XGBoost models."""
+"""The ai.onnx.ml opset of converted scikit-learn models."""
+XGB_OPSET = 15
+"""The highest opset onnxmltools converts XGBoost models to (with onnx 1.23: 15, not 17)."""
 
 
 def torch_to_onnx(
@@ -47,30 +50,46 @@ def torch_to_onnx(
 
 
 def estimator_to_onnx(model: Any, framework: str, signature: Signature, dest: Path) -> list[str]:
-    """A scikit-learn or XGBoost model as an ONNX graph taking ``[rows, features]`` floats; its
-    first output (the label or value ``predict`` gives) serves the model's one output column."""
+    """A scikit-learn or XGBoost model as an ONNX graph taking ``[rows, features]``; its first
+    output (the label or value ``predict`` gives) serves the model's one output column.
+
+    A float64 input column is fed as doubles where skl2onnx's converter takes them, so the graph
+    computes as scikit-learn does; else as floats (XGBoost computes in float32 itself)."""
     features = (signature.inputs[0].shape or (1,))[0]
     if framework == "xgboost":
         from onnxmltools import convert_xgboost
         from onnxmltools.convert.common.data_types import FloatTensorType as XgbFloats
 
         graph = convert_xgboost(
-            model, initial_types=[("inputs", XgbFloats([None, features]))], target_opset=OPSET
+            model, initial_types=[("inputs", XgbFloats([None, features]))], target_opset=XGB_OPSET
         )
     else:
-        from skl2onnx import to_onnx
-        from skl2onnx.common.data_types import FloatTensorType
-
-        last = model.steps[-1][1] if hasattr(model, "steps") else model
-        options = {id(last): {"zipmap": False}} if hasattr(last, "predict_proba") else None
-        graph = to_onnx(
-            model,
-            initial_types=[("inputs", FloatTensorType([None, features]))],
-            options=options,
-            target_opset={"": OPSET, "ai.onnx.ml": ML_OPSET},
-        )
+        graph = _sklearn_graph(model, features, double=signature.inputs[0].type == pa.float64())
     dest.write_bytes(graph.SerializeToString())
     return [graph.graph.output[0].name]
 
 
-__all__ = ["ML_OPSET", "OPSET", "estimator_to_onnx", "torch_to_onnx"]
+def _sklearn_graph(model: Any, features: int, *, double: bool) -> Any:
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    options = {id(last): {"zipmap": False}} if hasattr(last, "predict_proba") else None
+
+    def convert(kind: Any) -> Any:
+        return to_onnx(
+            model,
+            initial_types=[("inputs", kind([None, features]))],
+            options=options,
+            target_opset={"": OPSET, "ai.onnx.ml": ML_OPSET},
+        )
+
+    if double:
+        try:
+            return convert(DoubleTensorType)
+        except Exception:  # a converter without doubles (some ai.onnx.ml operators)
+            pass
+    return convert(FloatTensorType)
+
+
+__all__ = ["ML_OPSET", "OPSET", "XGB_OPSET", "estimator_to_onnx", "torch_to_onnx"]

@@ -162,4 +162,8 @@ def test_answers_match_the_module_and_a_dict_answer_is_read_by_name(
 
 def test_the_environment_gets_the_torch_installed_here(files: dict[str, Path]) -> None:
     assert torch_requirement() == f"torch=={torch.__version__}"
-    assert FORMAT.layout(files["scripted"]).requirements == (torch_requirement(), "onnxruntime")
+    assert FORMAT.layout(files["scripted"]).requirements == (
+        torch_requirement(),
+        "onnx",
+        "onnxruntime",
+    )
