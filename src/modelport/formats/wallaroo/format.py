@@ -33,6 +33,10 @@ from modelport.formats.wallaroo import (
     torch_model,
 )
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
+from modelport.formats.wallaroo.framework_requirements import (
+    PICKLE_SUFFIXES,
+    upload_requirements,
+)
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
@@ -47,7 +51,6 @@ if TYPE_CHECKING:
     from modelport.serving.conventions import Services
     from modelport.serving.models import ModelSet
 
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES, *torch_model.SUFFIXES)
 _STEP_ENTRY = re.compile(r"^(async\s+)?def\s+(process_data|wallaroo_json)\s*\(", re.MULTILINE)
 _STEP_ENTRY_BYTES = re.compile(_STEP_ENTRY.pattern.encode(), re.MULTILINE)
@@ -99,7 +102,7 @@ class WallarooFormat(ModelFormat):
             default_name=suggested_name(root.name),
             sources=tuple(collect_files(root, base=root)),
             dependency_root=root,
-            requirements=_framework_requirements(path),
+            requirements=upload_requirements(path),
         )
 
     def build_step(
@@ -276,14 +279,6 @@ def _build_estimator(
         out_dir=out_dir,
     )
     return _served_by(choice, path.name, signature, {"framework": found}, out_dir)
-
-
-def _framework_requirements(upload: Path) -> tuple[str, ...] | None:
-    """What the environment of an uploaded framework file needs (None: a zip's requirements.txt
-    says, if it has one)."""
-    if upload.is_file() and upload.suffix.lower() in torch_model.SUFFIXES:
-        return (torch_model.torch_requirement(), "onnx", "onnxruntime")  # for --runtime auto
-    return None
 
 
 def _upload_file(layout: ProjectLayout) -> str:

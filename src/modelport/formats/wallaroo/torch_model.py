@@ -12,7 +12,6 @@ rather than TorchScript code: it is refused at build, naming ``torch.jit.save``.
 
 from __future__ import annotations
 
-import importlib.metadata
 import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -37,16 +36,6 @@ _SAVE_HINT = (
     "save the model as TorchScript: torch.jit.save(torch.jit.script(model), 'model.pt') "
     "(or torch.jit.trace(model, example) for a module scripting cannot compile)"
 )
-
-
-def torch_requirement() -> str:
-    """The ``torch`` a PyTorch model's environment gets: the version installed here (the one
-    the model was most likely saved with, a ``+cpu`` build staying one), else the newest the
-    configured indexes hold."""
-    try:
-        return f"torch=={importlib.metadata.version('torch')}"
-    except importlib.metadata.PackageNotFoundError:
-        return "torch"
 
 
 def load_module(path: Path) -> Any:
