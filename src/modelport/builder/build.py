@@ -23,7 +23,7 @@ from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
 from modelport.builder.own_requirements import without_provided
-from modelport.builder.package_index import configured_index
+from modelport.builder.package_index import configured_index, environment_options
 from modelport.builder.progress import Progress, SilentProgress
 from modelport.builder.scratch import owned_folder, sweep
 from modelport.builder.served_tests import run_served_tests
@@ -251,14 +251,14 @@ def _environment(
         extra_index_urls=options.extra_index_urls,
         find_links=options.find_links,
     )
-    index_options = index.options()
+    file_options = dependency_file.options() if dependency_file else []
+    index_options = environment_options(file_options, index, index_url_flag=options.index_url)
     if index_options:
         progress.info(f"package sources: {_shown(index_options)}")
-    file_options = dependency_file.options() if dependency_file else []
     return prepare_environment(
         requirements,
         envs_dir=settings.envs_dir,
-        options=[*file_options, *index_options],
+        options=index_options,
         source=dependency_file.path if dependency_file else None,
         pandas=pandas,
         convention=convention,

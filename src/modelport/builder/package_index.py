@@ -30,12 +30,19 @@ from pathlib import Path
 from modelport.errors import ConfigError
 from modelport.settings import Settings
 
-__all__ = ["PackageIndex", "configured_index", "pip_config_files", "pip_index"]
+__all__ = [
+    "PackageIndex",
+    "configured_index",
+    "environment_options",
+    "pip_config_files",
+    "pip_index",
+]
 
 SYSTEM_PIP_CONF = Path("/etc/pip.conf")
 """pip's system-wide file besides those in ``$XDG_CONFIG_DIRS``."""
 _UV_INDEX_VARIABLES = ("UV_INDEX_URL", "UV_DEFAULT_INDEX")
 _TRUE = {"1", "true", "yes", "on"}
+_INDEX_URL = "--index-url "
 
 
 @dataclass(frozen=True)
@@ -156,3 +163,18 @@ def configured_index(
         )
         .adding(index_url=index_url, extra_index_urls=extra_index_urls, find_links=find_links)
     )
+
+
+def environment_options(
+    file_options: Sequence[str], index: PackageIndex, *, index_url_flag: str | None = None
+) -> list[str]:
+    """A dependency file's own options, then ``index``'s, as one list uv accepts: it takes one
+    ``--index-url`` only, so the file's replaces the configured one (the project knows where its
+    packages live), and a ``--index-url`` flag replaces the file's. Repeated lines go once."""
+    configured = index.options()
+    if any(line.startswith(_INDEX_URL) for line in file_options):
+        if index_url_flag:
+            file_options = [line for line in file_options if not line.startswith(_INDEX_URL)]
+        else:
+            configured = [line for line in configured if not line.startswith(_INDEX_URL)]
+    return _unique([*file_options, *configured])

@@ -15,6 +15,7 @@ from modelport.builder.environment import MARKER, ModelportInstall, _key, built_
 from modelport.builder.package_index import (
     PackageIndex,
     configured_index,
+    environment_options,
     pip_config_files,
     pip_index,
 )
@@ -175,3 +176,22 @@ def test_a_changed_index_gives_another_environment_and_serving_finds_the_built_o
     )
     assert built_environment(lock, envs_dir=tmp_path) == made / "bin" / "python"
     assert built_environment(["torch==2.14.1"], envs_dir=tmp_path) is None
+
+
+def test_one_index_url_reaches_uv_the_flags_else_the_projects_else_the_configured() -> None:
+    """uv refuses two --index-url lines: a requirements file's replaces the configured one, a
+    --index-url flag replaces the file's; extra indexes and find-links all stay."""
+    configured = PackageIndex(index_url="https://pip/simple", find_links=("/w",))
+    project = ["--index-url https://project/simple", "--extra-index-url https://x/simple"]
+    assert environment_options(project, configured) == [*project, "--find-links /w"]
+    flagged = configured.adding(index_url="https://flag/simple")
+    assert environment_options(project, flagged, index_url_flag="https://flag/simple") == [
+        "--extra-index-url https://x/simple",
+        "--index-url https://flag/simple",
+        "--find-links /w",
+    ]
+    assert environment_options([], configured) == configured.options()
+    assert environment_options(["--find-links /w"], configured) == [
+        "--find-links /w",
+        "--index-url https://pip/simple",
+    ]
