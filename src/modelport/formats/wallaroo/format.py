@@ -26,13 +26,19 @@ from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, Project
 from modelport.formats.wallaroo import (
     estimators,
     native_runtime,
-    onnx_conversion,
     onnx_model,
     python_step,
     staging,
     torch_model,
 )
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
+from modelport.formats.wallaroo.framework_builds import (
+    build_estimator,
+    build_onnx,
+    build_output,
+    build_torch,
+    required_schemas,
+)
 from modelport.formats.wallaroo.framework_requirements import (
     PICKLE_SUFFIXES,
     upload_requirements,
@@ -41,7 +47,7 @@ from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
 from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
-from modelport.formats.wallaroo.schemas import read_schema, signature_of
+from modelport.formats.wallaroo.schemas import read_schema
 from modelport.schema import Signature
 from modelport.servable import Servable
 
@@ -149,10 +155,10 @@ class WallarooFormat(ModelFormat):
         file = _upload_file(layout)
         if kind == "onnx":
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
-            return _build_onnx(layout.root / file, schemas, fields)
+            return build_onnx(layout.root / file, schemas, fields)
         if kind == "pytorch":
-            return _build_torch(layout.root / file, schemas, mode, out_dir)
-        return _build_estimator(layout.root / file, schemas, framework, mode, out_dir)
+            return build_torch(layout.root / file, schemas, mode, out_dir)
+        return build_estimator(layout.root / file, schemas, framework, mode, out_dir)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
         source = root / "src"
@@ -181,9 +187,9 @@ class WallarooFormat(ModelFormat):
 
 
 def _build_custom(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
-    signature = _required_schemas(schemas, "custom")
+    signature = required_schemas(schemas, "custom")
     load_inference(layout.root)
-    return _output("custom", signature, {"framework": "custom"})
+    return build_output("custom", signature, {"framework": "custom"})
 
 
 def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
@@ -192,93 +198,9 @@ def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> Build
     else:
         file = _upload_file(layout)
         entry = python_step.load_step(layout.root / file)
-    signature = _required_schemas(schemas, "python")
+    signature = required_schemas(schemas, "python")
     metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
-    return _output(f"{file}:{entry.name}", signature, metadata)
-
-
-def _build_onnx(
-    path: Path, schemas: dict[str, pa.Schema], tensor_fields: list[str] | None
-) -> BuildOutput:
-    session = onnx_model.open_session(path)
-    signature = onnx_model.graph_signature(
-        session, schemas.get("input_schema"), schemas.get("output_schema"), tensor_fields
-    )
-    metadata: dict[str, Any] = {"framework": "onnx"}
-    if tensor_fields is not None:
-        metadata["tensor_fields"] = tensor_fields
-    return _output(path.name, signature, metadata)
-
-
-def _build_torch(
-    path: Path, schemas: dict[str, pa.Schema], mode: str, out_dir: Path
-) -> BuildOutput:
-    """A TorchScript module, run once on a batch of its input schema to check both schemas,
-    then converted to ONNX where the graph answers as the module does."""
-    signature = _required_schemas(schemas, "pytorch")
-    torch_model.check_signature(signature)
-    module = torch_model.load_module(path)
-    torch_model.check_module(module, signature, path)
-    sample = torch_model.sample_inputs(signature.inputs)
-    choice = native_runtime.choose_runtime(
-        mode,
-        framework="torch",
-        signature=signature,
-        sample=sample,
-        original=lambda columns: torch_model.run_module(module, columns, signature),
-        convert=lambda dest: onnx_conversion.torch_to_onnx(module, signature, sample, dest),
-        out_dir=out_dir,
-    )
-    return _served_by(choice, path.name, signature, {"framework": "pytorch"}, out_dir)
-
-
-def _served_by(
-    choice: native_runtime.RuntimeChoice,
-    entry_point: str,
-    signature: Signature,
-    metadata: dict[str, Any],
-    out_dir: Path,
-) -> BuildOutput:
-    """The build output of a model the runtime ``choice`` serves, which the build tells."""
-    output = _output(
-        entry_point, signature, metadata | choice.metadata([f.name for f in signature.inputs])
-    )
-    if choice.runtime == "onnx":
-        converted = native_runtime.CONVERTED_FILE
-        output.files[f"src/{converted}"] = str(out_dir / converted)
-    output.notes.append(f"served by {choice.runtime}: {choice.reason}")
-    return output
-
-
-def _build_estimator(
-    path: Path, schemas: dict[str, pa.Schema], framework: str | None, mode: str, out_dir: Path
-) -> BuildOutput:
-    """A scikit-learn or XGBoost model: each schema not given is read off the model."""
-    model = estimators.load_estimator(path)
-    found = estimators.framework_of(model, path)
-    if framework is not None and framework != found:
-        raise ConfigError(
-            f"{path.name} holds a {found} model, not {framework}",
-            hint=f"use --framework {found}",
-            field="framework",
-        )
-    default = estimators.default_signature(model)
-    signature = signature_of(
-        schemas.get("input_schema", default.input_schema),
-        schemas.get("output_schema", default.output_schema),
-    )
-    estimators.check_signature(signature, model)
-    sample = estimators.sample_inputs(signature)
-    choice = native_runtime.choose_runtime(
-        mode,
-        framework=found,
-        signature=signature,
-        sample=sample,
-        original=lambda columns: estimators.answer(model, columns, signature),
-        convert=lambda dest: onnx_conversion.estimator_to_onnx(model, found, signature, dest),
-        out_dir=out_dir,
-    )
-    return _served_by(choice, path.name, signature, {"framework": found}, out_dir)
+    return build_output(f"{file}:{entry.name}", signature, metadata)
 
 
 def _upload_file(layout: ProjectLayout) -> str:
@@ -312,23 +234,6 @@ def _check_kind(framework: str, kind: str) -> None:
             "file",
             field="framework",
         )
-
-
-def _required_schemas(schemas: dict[str, pa.Schema], framework: str) -> Signature:
-    missing = [s for s in ("input_schema", "output_schema") if s not in schemas]
-    if missing:
-        flags = " and ".join(f"--{m.replace('_', '-')}" for m in missing)
-        raise ConfigError(
-            f"a {framework} model needs both an input and an output schema; {flags} missing",
-            hint="give each as the base64 of pyarrow.Schema.serialize() or a pickled schema "
-            "file (from Python: BuildOptions(input_schema=pa.schema([...])))",
-            field=missing[0],
-        )
-    return signature_of(schemas["input_schema"], schemas["output_schema"])
-
-
-def _output(entry_point: str, signature: Signature, metadata: dict[str, Any]) -> BuildOutput:
-    return BuildOutput(entry_point=entry_point, signature=signature.to_dict(), metadata=metadata)
 
 
 def _is_zipped_step(folder: Path) -> bool:
