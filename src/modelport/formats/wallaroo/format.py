@@ -25,6 +25,7 @@ from modelport.errors import ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.wallaroo import (
     estimators,
+    keras_model,
     native_runtime,
     onnx_model,
     python_step,
@@ -34,6 +35,7 @@ from modelport.formats.wallaroo import (
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.framework_builds import (
     build_estimator,
+    build_keras,
     build_onnx,
     build_output,
     build_torch,
@@ -57,7 +59,13 @@ if TYPE_CHECKING:
     from modelport.serving.conventions import Services
     from modelport.serving.models import ModelSet
 
-FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES, *torch_model.SUFFIXES)
+FILE_SUFFIXES = (
+    ".py",
+    ".onnx",
+    *PICKLE_SUFFIXES,
+    *torch_model.SUFFIXES,
+    *keras_model.KERAS_SUFFIXES,
+)
 _STEP_ENTRY = re.compile(r"^(async\s+)?def\s+(process_data|wallaroo_json)\s*\(", re.MULTILINE)
 _STEP_ENTRY_BYTES = re.compile(_STEP_ENTRY.pattern.encode(), re.MULTILINE)
 
@@ -74,11 +82,13 @@ class WallarooFormat(ModelFormat):
         suffix = path.suffix.lower()
         if suffix == ".py":
             return 0.9 if _STEP_ENTRY.search(path.read_text(errors="replace")) else 0.0
-        if suffix == ".onnx" or suffix in torch_model.SUFFIXES:
+        if suffix in (".onnx", *torch_model.SUFFIXES, *keras_model.KERAS_SUFFIXES):
             return 0.9
         if suffix in PICKLE_SUFFIXES:
             return 0.5
         if suffix == ".zip" and zipfile.is_zipfile(path):
+            if keras_model.is_saved_model_zip(path):
+                return 0.8
             return 0.8 if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES) else 0.0
         return 0.0
 
@@ -100,7 +110,8 @@ class WallarooFormat(ModelFormat):
             raise ConfigError(
                 f"{path.name} is not a Wallaroo upload",
                 hint="give a .py python step, a BYOP .zip, an .onnx file, a TorchScript .pt "
-                "file, or a pickle/joblib file of a scikit-learn or XGBoost model",
+                "file, a Keras .keras/.h5 file, a SavedModel .zip, or a pickle/joblib file of "
+                "a scikit-learn or XGBoost model",
                 field=path.name,
             )
         return ProjectLayout(
@@ -138,16 +149,18 @@ class WallarooFormat(ModelFormat):
                 field="tensor_fields",
             )
         runtime = options.get("runtime")
-        if runtime is not None and kind not in ("pytorch", "estimator"):
+        if runtime is not None and kind not in ("pytorch", "estimator", "keras", "savedmodel"):
             raise ConfigError(
-                "--runtime applies to PyTorch, scikit-learn and XGBoost uploads, which are "
-                "converted to ONNX where they can be",
+                "--runtime applies to PyTorch, scikit-learn, XGBoost, Keras and TensorFlow "
+                "uploads, which are converted to ONNX where they can be",
                 hint="leave --runtime out",
                 field="runtime",
             )
         mode = native_runtime.read_runtime(runtime)
         if kind in ("custom", "python"):
             install_path_file()  # the developer's own harness imports mac there too
+        if kind == "savedmodel":
+            return build_keras(layout.root, schemas, framework or "tensorflow", mode)
         if kind == "custom":
             return _build_custom(layout, schemas)
         if kind == "python":
@@ -158,6 +171,8 @@ class WallarooFormat(ModelFormat):
             return build_onnx(layout.root / file, schemas, fields)
         if kind == "pytorch":
             return build_torch(layout.root / file, schemas, mode, out_dir)
+        if kind == "keras":
+            return build_keras(layout.root / file, schemas, "keras", mode)
         return build_estimator(layout.root / file, schemas, framework, mode, out_dir)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
@@ -178,6 +193,9 @@ class WallarooFormat(ModelFormat):
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
         if framework == "pytorch":
             return torch_model.TorchServable(source / file, metadata=metadata, **common)
+        if framework in ("keras", "tensorflow"):
+            path = source if metadata.get("saved_model") else source / file
+            return keras_model.KerasServable(path, metadata=metadata, **common)
         return estimators.EstimatorServable(source / file, metadata=metadata, **common)
 
     def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
@@ -210,6 +228,8 @@ def _upload_file(layout: ProjectLayout) -> str:
 
 def _kind(layout: ProjectLayout, framework: str | None) -> str:
     if staging.staged_kind(layout.root) == "zip":
+        if (layout.root / keras_model.SAVED_MODEL).is_file():
+            return "savedmodel"
         if framework == "python" or (framework is None and _is_zipped_step(layout.root)):
             return "python"
         return "custom"
@@ -220,18 +240,33 @@ def _kind(layout: ProjectLayout, framework: str | None) -> str:
         return "onnx"
     if suffix in torch_model.SUFFIXES:
         return "pytorch"
+    if suffix in keras_model.KERAS_SUFFIXES:
+        return "keras"
     return "estimator"
 
 
+_KINDS = {
+    "sklearn": ("estimator",),
+    "xgboost": ("estimator",),
+    "tensorflow": ("savedmodel",),
+    "keras": ("keras", "savedmodel"),
+}
+"""The kinds of upload a framework takes, where they are not the framework's own name."""
+
+
 def _check_kind(framework: str, kind: str) -> None:
-    expected = {"sklearn": "estimator", "xgboost": "estimator"}.get(framework, framework)
-    if expected != kind:
-        given = {"estimator": "a pickle/joblib file", "custom": "a zip"}.get(kind, f"a {kind} file")
+    if kind not in _KINDS.get(framework, (framework,)):
+        given = {
+            "estimator": "a pickle/joblib file",
+            "custom": "a zip",
+            "savedmodel": "a SavedModel zip",
+        }.get(kind, f"a {kind} file")
         raise ConfigError(
             f"--framework {framework} does not match the upload, which is {given}",
             hint="python takes a .py step (or a .zip of one), custom a BYOP .zip, onnx an .onnx "
-            "file, pytorch a TorchScript .pt/.pth file, sklearn and xgboost a pickle or joblib "
-            "file",
+            "file, pytorch a TorchScript .pt/.pth file, keras a .keras/.h5 file or a "
+            "SavedModel .zip, tensorflow a SavedModel .zip, sklearn and xgboost a pickle or "
+            "joblib file",
             field="framework",
         )
 

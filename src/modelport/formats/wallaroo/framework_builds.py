@@ -13,6 +13,7 @@ from modelport.errors import ConfigError
 from modelport.formats.base import BuildOutput
 from modelport.formats.wallaroo import (
     estimators,
+    keras_model,
     native_runtime,
     onnx_conversion,
     onnx_model,
@@ -119,3 +120,31 @@ def required_schemas(schemas: dict[str, pa.Schema], framework: str) -> Signature
 
 def build_output(entry_point: str, signature: Signature, metadata: dict[str, Any]) -> BuildOutput:
     return BuildOutput(entry_point=entry_point, signature=signature.to_dict(), metadata=metadata)
+
+
+def build_keras(
+    path: Path, schemas: dict[str, pa.Schema], framework: str, mode: str
+) -> BuildOutput:
+    """A Keras file, or a SavedModel folder (``path`` a folder), run once on a batch of its
+    input schema to check both schemas. TensorFlow's own runtime serves it: converting it to
+    ONNX (tf2onnx) is not built, so ``--runtime onnx`` is refused."""
+    signature = required_schemas(schemas, framework)
+    torch_model.check_signature(signature)
+    model = keras_model.load_model(path, signature)
+    keras_model.check_model(model, signature, path.name)
+    if mode == "onnx":
+        raise ConfigError(
+            f"a {framework} model cannot be served by onnxruntime yet: modelport does not convert "
+            "Keras or TensorFlow models to ONNX (tf2onnx)",
+            hint="build with --runtime auto or framework, or convert it with tf2onnx yourself "
+            "and upload the .onnx file",
+            field="runtime",
+        )
+    why = "TensorFlow's own runtime: modelport does not convert Keras or TensorFlow models to ONNX"
+    choice = native_runtime.RuntimeChoice("framework", why)
+    saved_model = path.is_dir()
+    metadata: dict[str, Any] = {"framework": framework, "saved_model": saved_model}
+    entry = keras_model.SAVED_MODEL if saved_model else path.name
+    built = build_output(entry, signature, metadata | choice.metadata([]))
+    built.notes.append(f"served by framework: {why}")
+    return built

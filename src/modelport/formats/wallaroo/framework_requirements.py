@@ -10,8 +10,10 @@ converting it to ONNX and serving the graph need (``native_runtime``).
 from __future__ import annotations
 
 import importlib.metadata
+import zipfile
 from pathlib import Path
 
+from modelport.formats.wallaroo.keras_model import KERAS_SUFFIXES, is_saved_model_zip
 from modelport.formats.wallaroo.torch_model import SUFFIXES as TORCH_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
@@ -28,6 +30,10 @@ def upload_requirements(upload: Path) -> tuple[str, ...] | None:
         return (installed_pin("torch"), "onnx", "onnxruntime")
     if suffix == ".onnx":
         return ("onnxruntime",)
+    if suffix in KERAS_SUFFIXES:
+        return (tensorflow_pin(), installed_pin("keras"))
+    if suffix == ".zip" and zipfile.is_zipfile(upload) and is_saved_model_zip(upload):
+        return (tensorflow_pin(),)
     if suffix in PICKLE_SUFFIXES:
         found: tuple[str, ...] = (
             installed_pin("scikit-learn"),
@@ -39,6 +45,15 @@ def upload_requirements(upload: Path) -> tuple[str, ...] | None:
             found += (installed_pin("xgboost"), "onnxmltools")
         return found
     return None
+
+
+def tensorflow_pin() -> str:
+    """The TensorFlow installed here (``tensorflow-cpu`` or ``tensorflow``), else the CPU build."""
+    for distribution in ("tensorflow-cpu", "tensorflow"):
+        pinned = installed_pin(distribution)
+        if "==" in pinned:
+            return pinned
+    return "tensorflow-cpu"
 
 
 def installed_pin(distribution: str) -> str:

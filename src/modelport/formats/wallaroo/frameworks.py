@@ -24,8 +24,18 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("custom", SUPPORTED, ".zip BYOP folder (mac InferenceBuilder)"),
     Framework("sklearn", SUPPORTED, "pickle or joblib file of a scikit-learn model"),
     Framework("xgboost", SUPPORTED, "pickle or joblib file of an XGBoost model (extra: xgboost)"),
-    Framework("tensorflow", PLANNED, "SavedModel .zip"),
-    Framework("keras", PLANNED, ".h5 file"),
+    Framework(
+        "tensorflow",
+        SUPPORTED,
+        "SavedModel folder zipped (serving_default signature) with input and output schemas "
+        "(extra: tensorflow)",
+    ),
+    Framework(
+        "keras",
+        SUPPORTED,
+        ".keras or .h5 file, or a SavedModel .zip, with input and output schemas "
+        "(extra: tensorflow)",
+    ),
     Framework(
         "pytorch",
         SUPPORTED,

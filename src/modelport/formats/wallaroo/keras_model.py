@@ -150,7 +150,7 @@ def _by_name(answer: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
                 f"output schema names {len(names)} ({', '.join(names)})",
                 hint="name the output columns as the model's outputs",
             )
-        return {name: np.asarray(value) for name, value in answer.items()}
+        return {name: _array(value) for name, value in answer.items()}
     values = list(answer) if isinstance(answer, list | tuple) else [answer]
     if len(values) != len(names):
         raise ModelFailed(
@@ -158,7 +158,13 @@ def _by_name(answer: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
             f"({', '.join(names)})",
             hint="give one output column per model output, in order",
         )
-    return {name: np.asarray(value) for name, value in zip(names, values, strict=True)}
+    return {name: _array(value) for name, value in zip(names, values, strict=True)}
+
+
+def _array(value: Any) -> np.ndarray:
+    """A TensorFlow tensor as numpy (``.numpy()``: numpy's own conversion warns on them)."""
+    array: np.ndarray = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+    return array
 
 
 def _dtype(field: Field) -> np.dtype[Any]:
