@@ -10,7 +10,6 @@ import dataclasses
 import json
 import os
 import platform
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
 from modelport.builder.own_requirements import without_provided
-from modelport.builder.package_index import configured_index, environment_options
+from modelport.builder.package_index import configured_index, environment_options, redacted
 from modelport.builder.progress import Progress, SilentProgress
 from modelport.builder.scratch import owned_folder, sweep
 from modelport.builder.served_tests import run_served_tests
@@ -245,16 +244,18 @@ def _environment(
     pandas = layout.needs_pandas or options.sample is not None  # samples are read by pandas
     if not pandas:
         progress.info("the model takes no DataFrames: its environment leaves pandas out")
-    index = configured_index(
-        settings,
-        index_url=options.index_url,
-        extra_index_urls=options.extra_index_urls,
-        find_links=options.find_links,
+    index_options = environment_options(
+        dependency_file.options() if dependency_file else [],
+        configured_index(
+            settings,
+            index_url=options.index_url,
+            extra_index_urls=options.extra_index_urls,
+            find_links=options.find_links,
+        ),
+        index_url_flag=options.index_url,
     )
-    file_options = dependency_file.options() if dependency_file else []
-    index_options = environment_options(file_options, index, index_url_flag=options.index_url)
     if index_options:
-        progress.info(f"package sources: {_shown(index_options)}")
+        progress.info(f"package sources: {redacted(index_options)}")
     return prepare_environment(
         requirements,
         envs_dir=settings.envs_dir,
@@ -264,11 +265,6 @@ def _environment(
         convention=convention,
         progress=progress.info,
     )
-
-
-def _shown(options: list[str]) -> str:
-    """Index options as a progress line shows them: credentials in URLs blanked."""
-    return ", ".join(re.sub(r"//[^/@\s]+@", "//***@", option) for option in options)
 
 
 _ERRORS: dict[str, type[ModelportError]] = {

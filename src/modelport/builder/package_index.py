@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "environment_options",
     "pip_config_files",
     "pip_index",
+    "redacted",
 ]
 
 SYSTEM_PIP_CONF = Path("/etc/pip.conf")
@@ -178,3 +180,8 @@ def environment_options(
         else:
             configured = [line for line in configured if not line.startswith(_INDEX_URL)]
     return _unique([*file_options, *configured])
+
+
+def redacted(options: Sequence[str]) -> str:
+    """Index options as a progress line shows them: passwords and tokens in URLs blanked."""
+    return ", ".join(re.sub(r"//[^/@\s]+@", "//***@", option) for option in options)

@@ -18,6 +18,7 @@ from modelport.builder.package_index import (
     environment_options,
     pip_config_files,
     pip_index,
+    redacted,
 )
 from modelport.errors import ConfigError
 from modelport.settings import Settings
@@ -195,3 +196,9 @@ def test_one_index_url_reaches_uv_the_flags_else_the_projects_else_the_configure
         "--find-links /w",
         "--index-url https://pip/simple",
     ]
+
+
+def test_progress_lines_blank_credentials_in_index_urls() -> None:
+    assert redacted(
+        ["--index-url https://user:token@private.example/simple", "--find-links /w"]
+    ) == ("--index-url https://***@private.example/simple, --find-links /w")
