@@ -112,7 +112,7 @@ def build(
         str | None,
         typer.Option(
             "--framework",
-            help="Wallaroo upload: python, custom, onnx, pytorch, sklearn, "
+            help="Wallaroo upload: python, custom, onnx, pytorch, tensorflow, keras, sklearn, "
             "xgboost (`modelport frameworks` lists them); implies --convention wallaroo.",
         ),
     ] = None,
