@@ -228,7 +228,7 @@ def _upload_file(layout: ProjectLayout) -> str:
 
 def _kind(layout: ProjectLayout, framework: str | None) -> str:
     if staging.staged_kind(layout.root) == "zip":
-        if (layout.root / keras_model.SAVED_MODEL).is_file():
+        if keras_model.is_saved_model_folder(layout.root):
             return "savedmodel"
         if framework == "python" or (framework is None and _is_zipped_step(layout.root)):
             return "python"

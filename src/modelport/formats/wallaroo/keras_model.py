@@ -33,12 +33,18 @@ Call = Callable[[list[np.ndarray]], Any]
 
 
 def is_saved_model_zip(path: Path) -> bool:
-    """A zip whose one top folder holds a SavedModel (``saved_model.pb``), read, not run."""
+    """A zip whose one top folder holds a SavedModel (``saved_model.pb``) and no Python module
+    (that is a BYOP model carrying one), read, not run."""
     with zipfile.ZipFile(path) as archive:
-        return any(
-            name.endswith(SAVED_MODEL) and len(name.strip("/").split("/")) == 2
-            for name in archive.namelist()
-        )
+        top = [n for n in archive.namelist() if len(n.strip("/").split("/")) == 2]
+    return any(n.endswith("/" + SAVED_MODEL) for n in top) and not any(
+        n.endswith(".py") for n in top
+    )
+
+
+def is_saved_model_folder(folder: Path) -> bool:
+    """An unzipped upload that is a SavedModel: ``saved_model.pb`` and no Python module."""
+    return (folder / SAVED_MODEL).is_file() and not any(folder.glob("*.py"))
 
 
 def load_model(path: Path, signature: Signature) -> Call:

@@ -123,3 +123,18 @@ def test_the_environment_gets_the_tensorflow_and_keras_installed_here(
     tensorflow = f"tensorflow-cpu=={importlib.metadata.version('tensorflow-cpu')}"
     assert upload_requirements(files["keras"]) == (tensorflow, f"keras=={keras.__version__}")
     assert upload_requirements(files["zip"]) == (tensorflow,)
+
+
+def test_a_byop_zip_carrying_a_saved_model_stays_a_byop_zip(tmp_path: Path) -> None:
+    """Python modules beside saved_model.pb make the zip a BYOP model, with its requirements.txt."""
+    archive = tmp_path / "byop.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("byop/saved_model.pb", b"graph")
+        zipped.writestr("byop/inference.py", "from mac.inference import Inference\n")
+    assert not keras_model.is_saved_model_zip(archive)
+    assert upload_requirements(archive) is None
+    saved = tmp_path / "saved.zip"
+    with zipfile.ZipFile(saved, "w") as zipped:
+        zipped.writestr("model/saved_model.pb", b"graph")
+        zipped.writestr("model/variables/variables.index", b"")
+    assert keras_model.is_saved_model_zip(saved)
