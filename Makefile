@@ -17,9 +17,16 @@ $(SERVE_STAMP): pyproject.toml $(BIN)/uv
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(SERVE_STAMP)
 
+# The tests' torch: a CPU build at the version the suite is tested with, from a local wheel folder
+# holding it (TORCH_WHEELS), else PyTorch's CPU index; never PyPI's multi-GB CUDA build.
+TORCH_VERSION ?= 2.13.0
+TORCH_WHEELS ?= /opt/wheels
+TORCH_SOURCE ?= $(if $(wildcard $(TORCH_WHEELS)/torch-$(TORCH_VERSION)+cpu-*.whl),--find-links $(TORCH_WHEELS),--index-url https://download.pytorch.org/whl/cpu)
+
 # Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3,tensorflow]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet $(TORCH_SOURCE) 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP) $(SERVE_STAMP)
 

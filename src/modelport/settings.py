@@ -133,6 +133,16 @@ def _text(found: Found) -> str:
     return found.value
 
 
+def _words(found: Found) -> tuple[str, ...]:
+    """A list: a TOML list of strings, or text separated by whitespace (as pip's variables)."""
+    value = found.value
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return tuple(value)
+    raise _invalid(found, "a list of strings (or one string of them separated by spaces)")
+
+
 def _positive_int(found: Found) -> int:
     value = found.value
     if isinstance(value, str):
@@ -184,6 +194,15 @@ class Settings:
     environment: str | None = field(default_factory=_reader("environment", _text, lambda: None))
     """The deployment environment handed to a Truss model: a name (``production``) or a JSON
     object with ``name`` and settings."""
+    index_url: str | None = field(default_factory=_reader("index_url", _text, lambda: None))
+    """The package index model environments install from instead of pip's or uv's (PyPI)."""
+    extra_index_urls: tuple[str, ...] = field(
+        default_factory=_reader("extra_index_urls", _words, tuple)
+    )
+    """More package indexes for model environments, besides pip's and uv's configured ones."""
+    find_links: tuple[str, ...] = field(default_factory=_reader("find_links", _words, tuple))
+    """Folders of wheels (or pages linking them) model environments may install from, besides
+    pip's configured ones: a CPU build of torch, a private package."""
 
     def __post_init__(self) -> None:
         self.home = Path(self.home)

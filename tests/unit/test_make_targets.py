@@ -38,4 +38,27 @@ def test_serve_installs_only_what_the_example_needs(tmp_path: Path) -> None:
 
 def test_test_installs_every_extra_the_suite_uses(tmp_path: Path) -> None:
     extras = _installed_extras("test", tmp_path)
-    assert {"test", "sklearn", "onnx", "xgboost", "deepaas", "truss", "s3"} <= extras
+    assert {"test", "sklearn", "onnx", "xgboost", "deepaas", "truss", "postgres", "s3"} <= extras
+
+
+def test_test_installs_a_cpu_torch_never_pypis_cuda_build(tmp_path: Path) -> None:
+    """The tests' torch comes from a local wheel folder holding the CPU build, else PyTorch's
+    CPU index: a plain `torch` from PyPI would be a multi-GB CUDA build."""
+    planned = subprocess.run(
+        ["make", "-n", "test", f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [line] = [line for line in planned.splitlines() if "'torch==" in line]
+    assert "--find-links" in line or "--index-url https://download.pytorch.org/whl/cpu" in line
+    absent = subprocess.run(
+        ["make", "-n", "test", f"VENV={tmp_path / 'venv'}", f"TORCH_WHEELS={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [line] = [line for line in absent.splitlines() if "'torch==" in line]
+    assert "--index-url https://download.pytorch.org/whl/cpu" in line

@@ -22,6 +22,7 @@ from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
 from modelport.builder.own_requirements import without_provided
+from modelport.builder.package_index import configured_index, environment_options, redacted
 from modelport.builder.progress import Progress, SilentProgress
 from modelport.builder.scratch import owned_folder, sweep
 from modelport.builder.served_tests import run_served_tests
@@ -63,6 +64,13 @@ class BuildOptions:
     lineage: Mapping[str, str] = field(default_factory=dict)
     """More of where the build came from, kept in each version's lineage beside the source
     folder and git commit (an upload from an MLflow registry: its url, source and run id)."""
+    index_url: str | None = None
+    """The package index the model's environment installs from (``--index-url``), replacing
+    pip's, uv's and the settings' (``builder/package_index.py``)."""
+    extra_index_urls: tuple[str, ...] = ()
+    """More package indexes for the model's environment (``--extra-index-url``)."""
+    find_links: tuple[str, ...] = ()
+    """Folders of wheels the model's environment may install from (``--find-links``)."""
 
 
 @dataclass(frozen=True)
@@ -247,9 +255,23 @@ def _environment(
     pandas = layout.needs_pandas or options.sample is not None  # samples are read by pandas
     if not pandas:
         progress.info("the model takes no DataFrames: its environment leaves pandas out")
+    index_options = environment_options(
+        dependency_file.options() if dependency_file else [],
+        configured_index(
+            settings,
+            index_url=options.index_url,
+            extra_index_urls=options.extra_index_urls,
+            find_links=options.find_links,
+        ),
+        index_url_flag=options.index_url,
+    )
+    if index_options:
+        progress.info(f"package sources: {redacted(index_options)}")
     return prepare_environment(
         requirements,
         envs_dir=settings.envs_dir,
+        options=index_options,
+        source=dependency_file.path if dependency_file else None,
         pandas=pandas,
         convention=convention,
         progress=progress.info,

@@ -130,18 +130,37 @@ def prepare_environment(
 
 
 def built_environment(
-    lock: Sequence[str], *, envs_dir: Path, modelport_install: ModelportInstall | None = None
+    lock: Sequence[str],
+    *,
+    envs_dir: Path,
+    modelport_install: ModelportInstall | None = None,
+    options: Sequence[str] = (),
 ) -> Path | None:
     """The interpreter of the environment already built for exactly ``lock`` (the pinned lines
     an artifact records), or None: found without resolving anything, so serving a model whose
-    environment is there needs no package index."""
+    environment is there needs no package index. ``options`` are the index options it was
+    likely made with (today's configuration); an environment of the same lock and modelport
+    made with others (a requirements file's own index) is found by its marker."""
     install = modelport_install or ModelportInstall.current()
-    target = envs_dir / _key(list(lock), [], platform.python_version(), install)
-    return _python_of(target) if (target / MARKER).is_file() else None
+    target = envs_dir / _key(list(lock), list(options), platform.python_version(), install)
+    if (target / MARKER).is_file():
+        return _python_of(target)
+    wanted = {"lock": list(lock), "modelport": install.version, "digest": install.digest}
+    for marker in sorted(envs_dir.glob(f"*/{MARKER}")):
+        try:
+            found = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            continue
+        python = _python_of(marker.parent)
+        if found == wanted and python.exists():
+            return python
+    return None
 
 
 def _key(lock: list[str], options: list[str], version: str, install: ModelportInstall) -> str:
-    """The folder name of the environment for ``lock``: what it holds and how it was made."""
+    """The folder name of the environment for ``lock``: what it holds and how it was made (the
+    index options among it: the same pins from another index can be other builds, as a torch
+    ``+cpu`` wheel and a CUDA one)."""
     return _sha256(json.dumps([lock, options, version, install.version, install.digest]))[:16]
 
 

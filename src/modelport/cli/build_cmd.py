@@ -13,6 +13,9 @@ from modelport.cli.build_options import (
     ConventionOption,
     ConventionOptions,
     ExtraFoldersOption,
+    ExtraIndexUrlOption,
+    FindLinksOption,
+    IndexUrlOption,
     NameOption,
     OldConventionOption,
     SampleOption,
@@ -110,8 +113,8 @@ def build(
         str | None,
         typer.Option(
             "--framework",
-            help="Wallaroo upload: python, custom, onnx, sklearn, xgboost, mlflow "
-            "(`modelport frameworks` lists them); implies --convention wallaroo "
+            help="Wallaroo upload: python, custom, onnx, pytorch, tensorflow, keras, sklearn, "
+            "xgboost, mlflow (`modelport frameworks` lists them); implies --convention wallaroo "
             "(mlflow: --convention mlflow).",
         ),
     ] = None,
@@ -136,11 +139,28 @@ def build(
             "(the SDK's configure(tensor_fields=[...])); --framework onnx only.",
         ),
     ] = None,
+    runtime: Annotated[
+        str | None,
+        typer.Option(
+            "--runtime",
+            metavar="auto|onnx|framework",
+            help="Wallaroo pytorch, sklearn and xgboost uploads: serve a converted ONNX graph "
+            "(onnx), the framework's own runtime (framework), or the graph when it answers as "
+            "the model does on a generated batch (auto, the default).",
+        ),
+    ] = None,
     option: ConventionOptions = None,
     registry: RegistryOption = None,
+    index_url: IndexUrlOption = None,
+    extra_index_url: ExtraIndexUrlOption = None,
+    find_links: FindLinksOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build a model project into a versioned artifact and register it."""
+    """Build a model project into a versioned artifact and register it.
+
+    The model's environment installs from pip's configured indexes and find-links (pip.conf,
+    PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS), uv's own settings, the index_url,
+    extra_index_urls and find_links settings, and these flags."""
     STATE.use_registry(registry)
     from modelport.builder.build import build_project
     from modelport.formats.wallaroo.frameworks import supported_framework
@@ -148,7 +168,9 @@ def build(
     from modelport.formats.wallaroo.options import upload_options
 
     format_name = convention or old_convention
-    wallaroo_options = framework or input_schema or output_schema or tensor_fields is not None
+    wallaroo_options = (
+        framework or input_schema or output_schema or runtime or tensor_fields is not None
+    )
     if wallaroo_options and format_name is None:
         format_name = "mlflow" if framework and framework.lower() == "mlflow" else "wallaroo"
     if format_name == "wallaroo" and name is not None:
@@ -168,12 +190,16 @@ def build(
         extra_folders=extra_folder,
         sample=sample,
         run_unit_tests=not skip_tests,
+        index_url=index_url,
+        extra_index_urls=extra_index_url,
+        find_links=find_links,
     )
     format_options = upload_options(
         framework=framework,
         input_schema=input_schema,
         output_schema=output_schema,
         tensor_fields=tensor_fields,
+        runtime=runtime,
     )
     format_options.update(key_values(option, flag="--option"))
     progress = RichProgress(Console(quiet=True) if as_json else console)

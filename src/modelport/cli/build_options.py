@@ -41,6 +41,33 @@ ConventionOptions = Annotated[
         metavar="KEY=VALUE",
     ),
 ]
+IndexUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--index-url",
+        metavar="URL",
+        help="The package index the model's environment installs from, instead of pip's or "
+        "uv's configured one (PyPI).",
+    ),
+]
+ExtraIndexUrlOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--extra-index-url",
+        metavar="URL",
+        help="Another package index for the model's environment (repeatable), e.g. "
+        "https://download.pytorch.org/whl/cpu for a CPU torch.",
+    ),
+]
+FindLinksOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--find-links",
+        metavar="PATH|URL",
+        help="A folder of wheels (or a page linking them) the model's environment may install "
+        "from (repeatable); adds to pip's find-links and the find_links setting.",
+    ),
+]
 
 
 def build_options(
@@ -54,6 +81,9 @@ def build_options(
     integration_tests: IntegrationTests = "at-build",
     test_args: tuple[str, ...] = (),
     ready_timeout: float = 600.0,
+    index_url: str | None = None,
+    extra_index_urls: list[str] | None = None,
+    find_links: list[str] | None = None,
 ) -> BuildOptions:
     from modelport.builder.build import BuildOptions
 
@@ -67,6 +97,9 @@ def build_options(
         integration_tests=integration_tests,
         test_args=test_args,
         ready_timeout=ready_timeout,
+        index_url=index_url,
+        extra_index_urls=tuple(extra_index_urls or ()),
+        find_links=tuple(find_links or ()),
     )
 
 

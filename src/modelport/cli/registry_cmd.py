@@ -80,8 +80,17 @@ def show_model(name: str, as_json: JsonFlag = False) -> None:
     )
     _print_versions(versions)
     for version in versions:
+        _print_runtime(version)
         _print_lineage(version)
         _print_logged(version)
+
+
+def _print_runtime(version: ModelVersion) -> None:
+    """What serves the version, and why, where its build chose (a converted framework model)."""
+    runtime = version.metadata.get("runtime")
+    if runtime:
+        why = version.metadata.get("runtime_reason")
+        print_fields(f"{version.model}:{version.number}", [("runtime", runtime), ("why", why)])
 
 
 def _print_lineage(version: ModelVersion) -> None:

@@ -154,13 +154,15 @@ def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
     if build.get("environment") != "venv":
         return Path(sys.executable)
     from modelport.builder.environment import built_environment, locks_pandas, prepare_environment
+    from modelport.builder.package_index import configured_index
 
     lines = lock.splitlines() if isinstance(lock, str) else list(lock)
-    built = built_environment(lines, envs_dir=STATE.settings.envs_dir)
+    options = configured_index(STATE.settings).options()
+    built = built_environment(lines, envs_dir=STATE.settings.envs_dir, options=options)
     if built is not None:
         return built
     return prepare_environment(  # gone (or built elsewhere): made again from the lock
-        lines, envs_dir=STATE.settings.envs_dir, pandas=locks_pandas(lines)
+        lines, envs_dir=STATE.settings.envs_dir, pandas=locks_pandas(lines), options=options
     ).python
 
 

@@ -104,9 +104,11 @@ def test_a_framework_that_does_not_match_the_file_is_refused(build: Build) -> No
 def test_a_framework_modelport_does_not_serve_yet_is_refused_before_building(
     cli: Callable[..., Result],
 ) -> None:
-    result = cli("build", str(STEP), "--framework", "tensorflow")
+    result = cli("build", str(STEP), "--framework", "hugging-face-summarization")
     assert result.code != 0
-    assert "framework 'tensorflow' is not supported by modelport yet" in result.stderr
+    assert (
+        "framework 'hugging-face-summarization' is not supported by modelport yet" in result.stderr
+    )
 
 
 def test_a_python_step_with_a_bad_signature_is_refused_with_wallaroos_message(
@@ -158,9 +160,18 @@ def test_frameworks_lists_every_name_in_wallaroos_spelling_with_its_status(
     result = cli("frameworks", "--json")
     assert result.code == 0, result.stderr
     status = {f["name"]: f["status"] for f in result.json()}
-    for name in ("onnx", "python", "custom", "sklearn", "xgboost"):
+    for name in (
+        "onnx",
+        "python",
+        "custom",
+        "pytorch",
+        "sklearn",
+        "xgboost",
+        "tensorflow",
+        "keras",
+    ):
         assert status[name] == "supported"
-    for name in ("tensorflow", "keras", "pytorch", "hugging-face-summarization"):
+    for name in ("hugging-face-summarization",):
         assert status[name] == "not yet"
     table = cli("frameworks")
     assert "hugging-face-text-generation" in table.stdout

@@ -42,4 +42,5 @@ def test_each_format_declares_the_options_it_takes() -> None:
         "input_schema",
         "output_schema",
         "tensor_fields",
+        "runtime",
     }

@@ -98,6 +98,20 @@ def check_tensor_column(name: str, values: Any) -> None:
         kinds |= row_kinds
 
 
+def as_tensor(values: np.ndarray, dtype: np.dtype[Any], column: str) -> np.ndarray:
+    """A column as one tensor of ``dtype`` (rows first); rows of unequal shapes cannot be one."""
+    if values.dtype.kind == "O" and dtype.kind != "O":
+        try:
+            values = np.stack(list(values))
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(
+                f"input {column!r} is a ragged tensor: its rows differ in shape",
+                hint="send rows of one shape (Wallaroo's rule: no ragged tensors)",
+                field=column,
+            ) from exc
+    return np.asarray(values, dtype=dtype)
+
+
 def check_output(result: Mapping[str, Any], *, rows: int, schema: pa.Schema | None) -> pa.Table:
     """A model's output columns as a table typed by ``schema``; ModelFailed (500) when the
     output breaks the equal-rows rule or does not match the output schema."""

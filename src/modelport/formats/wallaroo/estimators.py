@@ -8,6 +8,7 @@ names (``predictions`` by default).
 from __future__ import annotations
 
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -119,16 +120,25 @@ class EstimatorServable(Servable):
         self.signature = signature
         self.metadata = metadata
         self.model: Any = None
-        self._input = signature.inputs[0].name
-        self._output = signature.outputs[0].name
-        self._output_schema = signature.output_schema
 
     def load(self) -> None:
         self.model = load_estimator(self.path)
 
     def predict(self, batch: Batch) -> pa.Table:
-        matrix = batch.columns()[self._input]
-        predictions = _predict(self.model, matrix)
-        return check_output(
-            {self._output: predictions}, rows=batch.num_rows, schema=self._output_schema
-        )
+        return answer(self.model, batch.columns(), self.signature)
+
+
+def answer(model: Any, columns: Mapping[str, np.ndarray], signature: Signature) -> pa.Table:
+    """The model's predictions for the input column, as a table of its one output column."""
+    matrix = columns[signature.inputs[0].name]
+    predictions = _predict(model, matrix)
+    return check_output(
+        {signature.outputs[0].name: predictions}, rows=len(matrix), schema=signature.output_schema
+    )
+
+
+def sample_inputs(signature: Signature, rows: int = 16) -> dict[str, np.ndarray]:
+    """A batch of the input column, random but repeatable, to check a converted model on."""
+    field = signature.inputs[0]
+    matrix = np.random.default_rng(0).standard_normal((rows, *(field.shape or (1,))))
+    return {field.name: matrix}

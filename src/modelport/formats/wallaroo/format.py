@@ -23,13 +23,33 @@ from modelport.artifact.manifest import Manifest
 from modelport.artifact.sources import collect_files
 from modelport.errors import ConfigError
 from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, ProjectLayout
-from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
+from modelport.formats.wallaroo import (
+    estimators,
+    keras_model,
+    native_runtime,
+    onnx_model,
+    python_step,
+    staging,
+    torch_model,
+)
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
+from modelport.formats.wallaroo.framework_builds import (
+    build_estimator,
+    build_keras,
+    build_onnx,
+    build_output,
+    build_torch,
+    required_schemas,
+)
+from modelport.formats.wallaroo.framework_requirements import (
+    PICKLE_SUFFIXES,
+    upload_requirements,
+)
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
 from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
-from modelport.formats.wallaroo.schemas import read_schema, signature_of
+from modelport.formats.wallaroo.schemas import read_schema
 from modelport.schema import Signature
 from modelport.servable import Servable
 
@@ -39,8 +59,13 @@ if TYPE_CHECKING:
     from modelport.serving.conventions import Services
     from modelport.serving.models import ModelSet
 
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
-FILE_SUFFIXES = (".py", ".onnx", *PICKLE_SUFFIXES)
+FILE_SUFFIXES = (
+    ".py",
+    ".onnx",
+    *PICKLE_SUFFIXES,
+    *torch_model.SUFFIXES,
+    *keras_model.KERAS_SUFFIXES,
+)
 _STEP_ENTRY = re.compile(r"^(async\s+)?def\s+(process_data|wallaroo_json)\s*\(", re.MULTILINE)
 _STEP_ENTRY_BYTES = re.compile(_STEP_ENTRY.pattern.encode(), re.MULTILINE)
 
@@ -57,11 +82,13 @@ class WallarooFormat(ModelFormat):
         suffix = path.suffix.lower()
         if suffix == ".py":
             return 0.9 if _STEP_ENTRY.search(path.read_text(errors="replace")) else 0.0
-        if suffix == ".onnx":
+        if suffix in (".onnx", *torch_model.SUFFIXES, *keras_model.KERAS_SUFFIXES):
             return 0.9
         if suffix in PICKLE_SUFFIXES:
             return 0.5
         if suffix == ".zip" and zipfile.is_zipfile(path):
+            if keras_model.is_saved_model_zip(path):
+                return 0.8
             return 0.8 if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES) else 0.0
         return 0.0
 
@@ -82,8 +109,9 @@ class WallarooFormat(ModelFormat):
         else:
             raise ConfigError(
                 f"{path.name} is not a Wallaroo upload",
-                hint="give a .py python step, a BYOP .zip, an .onnx file, or a pickle/joblib "
-                "file of a scikit-learn or XGBoost model",
+                hint="give a .py python step, a BYOP .zip, an .onnx file, a TorchScript .pt "
+                "file, a Keras .keras/.h5 file, a SavedModel .zip, or a pickle/joblib file of "
+                "a scikit-learn or XGBoost model",
                 field=path.name,
             )
         return ProjectLayout(
@@ -91,6 +119,7 @@ class WallarooFormat(ModelFormat):
             default_name=suggested_name(root.name),
             sources=tuple(collect_files(root, base=root)),
             dependency_root=root,
+            requirements=upload_requirements(path),
         )
 
     def build_step(
@@ -125,8 +154,19 @@ class WallarooFormat(ModelFormat):
                 hint="leave tensor_fields out, or upload an .onnx file",
                 field="tensor_fields",
             )
+        runtime = options.get("runtime")
+        if runtime is not None and kind not in ("pytorch", "estimator", "keras", "savedmodel"):
+            raise ConfigError(
+                "--runtime applies to PyTorch, scikit-learn, XGBoost, Keras and TensorFlow "
+                "uploads, which are converted to ONNX where they can be",
+                hint="leave --runtime out",
+                field="runtime",
+            )
+        mode = native_runtime.read_runtime(runtime)
         if kind in ("custom", "python"):
             install_path_file()  # the developer's own harness imports mac there too
+        if kind == "savedmodel":
+            return build_keras(layout.root, schemas, framework or "tensorflow", mode)
         if kind == "custom":
             return _build_custom(layout, schemas)
         if kind == "python":
@@ -134,8 +174,12 @@ class WallarooFormat(ModelFormat):
         file = _upload_file(layout)
         if kind == "onnx":
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
-            return _build_onnx(layout.root / file, schemas, fields)
-        return _build_estimator(layout.root / file, schemas, framework)
+            return build_onnx(layout.root / file, schemas, fields)
+        if kind == "pytorch":
+            return build_torch(layout.root / file, schemas, mode, out_dir)
+        if kind == "keras":
+            return build_keras(layout.root / file, schemas, "keras", mode)
+        return build_estimator(layout.root / file, schemas, framework, mode, out_dir)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
         source = root / "src"
@@ -144,6 +188,8 @@ class WallarooFormat(ModelFormat):
         framework = metadata.get("framework")
         file = manifest.entry_point.split(":")[0]
         common: dict[str, Any] = {"name": manifest.name, "signature": signature}
+        if metadata.get("runtime") == "onnx":
+            return native_runtime.converted_servable(source, metadata=metadata, **common)
         if framework == "python":
             entry = python_step.load_step(source / file)
             return python_step.PythonStepServable(entry, metadata=metadata, **common)
@@ -151,6 +197,11 @@ class WallarooFormat(ModelFormat):
             return ByopServable(source, metadata=metadata, **common)
         if framework == "onnx":
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
+        if framework == "pytorch":
+            return torch_model.TorchServable(source / file, metadata=metadata, **common)
+        if framework in ("keras", "tensorflow"):
+            path = source if metadata.get("saved_model") else source / file
+            return keras_model.KerasServable(path, metadata=metadata, **common)
         return estimators.EstimatorServable(source / file, metadata=metadata, **common)
 
     def routes(self, models: ModelSet, services: Services) -> list[BaseRoute]:
@@ -160,9 +211,9 @@ class WallarooFormat(ModelFormat):
 
 
 def _build_custom(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
-    signature = _required_schemas(schemas, "custom")
+    signature = required_schemas(schemas, "custom")
     load_inference(layout.root)
-    return _output("custom", signature, {"framework": "custom"})
+    return build_output("custom", signature, {"framework": "custom"})
 
 
 def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> BuildOutput:
@@ -171,43 +222,9 @@ def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> Build
     else:
         file = _upload_file(layout)
         entry = python_step.load_step(layout.root / file)
-    signature = _required_schemas(schemas, "python")
+    signature = required_schemas(schemas, "python")
     metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
-    return _output(f"{file}:{entry.name}", signature, metadata)
-
-
-def _build_onnx(
-    path: Path, schemas: dict[str, pa.Schema], tensor_fields: list[str] | None
-) -> BuildOutput:
-    session = onnx_model.open_session(path)
-    signature = onnx_model.graph_signature(
-        session, schemas.get("input_schema"), schemas.get("output_schema"), tensor_fields
-    )
-    metadata: dict[str, Any] = {"framework": "onnx"}
-    if tensor_fields is not None:
-        metadata["tensor_fields"] = tensor_fields
-    return _output(path.name, signature, metadata)
-
-
-def _build_estimator(
-    path: Path, schemas: dict[str, pa.Schema], framework: str | None
-) -> BuildOutput:
-    """A scikit-learn or XGBoost model: each schema not given is read off the model."""
-    model = estimators.load_estimator(path)
-    found = estimators.framework_of(model, path)
-    if framework is not None and framework != found:
-        raise ConfigError(
-            f"{path.name} holds a {found} model, not {framework}",
-            hint=f"use --framework {found}",
-            field="framework",
-        )
-    default = estimators.default_signature(model)
-    signature = signature_of(
-        schemas.get("input_schema", default.input_schema),
-        schemas.get("output_schema", default.output_schema),
-    )
-    estimators.check_signature(signature, model)
-    return _output(path.name, signature, {"framework": found})
+    return build_output(f"{file}:{entry.name}", signature, metadata)
 
 
 def _upload_file(layout: ProjectLayout) -> str:
@@ -217,6 +234,8 @@ def _upload_file(layout: ProjectLayout) -> str:
 
 def _kind(layout: ProjectLayout, framework: str | None) -> str:
     if staging.staged_kind(layout.root) == "zip":
+        if keras_model.is_saved_model_folder(layout.root):
+            return "savedmodel"
         if framework == "python" or (framework is None and _is_zipped_step(layout.root)):
             return "python"
         return "custom"
@@ -225,36 +244,37 @@ def _kind(layout: ProjectLayout, framework: str | None) -> str:
         return "python"
     if suffix == ".onnx":
         return "onnx"
+    if suffix in torch_model.SUFFIXES:
+        return "pytorch"
+    if suffix in keras_model.KERAS_SUFFIXES:
+        return "keras"
     return "estimator"
 
 
+_KINDS = {
+    "sklearn": ("estimator",),
+    "xgboost": ("estimator",),
+    "tensorflow": ("savedmodel",),
+    "keras": ("keras", "savedmodel"),
+}
+"""The kinds of upload a framework takes, where they are not the framework's own name."""
+
+
 def _check_kind(framework: str, kind: str) -> None:
-    expected = {"sklearn": "estimator", "xgboost": "estimator"}.get(framework, framework)
-    if expected != kind:
-        given = {"estimator": "a pickle/joblib file", "custom": "a zip"}.get(kind, f"a {kind} file")
+    if kind not in _KINDS.get(framework, (framework,)):
+        given = {
+            "estimator": "a pickle/joblib file",
+            "custom": "a zip",
+            "savedmodel": "a SavedModel zip",
+        }.get(kind, f"a {kind} file")
         raise ConfigError(
             f"--framework {framework} does not match the upload, which is {given}",
             hint="python takes a .py step (or a .zip of one), custom a BYOP .zip, onnx an .onnx "
-            "file, sklearn and xgboost a pickle or joblib file",
+            "file, pytorch a TorchScript .pt/.pth file, keras a .keras/.h5 file or a "
+            "SavedModel .zip, tensorflow a SavedModel .zip, sklearn and xgboost a pickle or "
+            "joblib file",
             field="framework",
         )
-
-
-def _required_schemas(schemas: dict[str, pa.Schema], framework: str) -> Signature:
-    missing = [s for s in ("input_schema", "output_schema") if s not in schemas]
-    if missing:
-        flags = " and ".join(f"--{m.replace('_', '-')}" for m in missing)
-        raise ConfigError(
-            f"a {framework} model needs both an input and an output schema; {flags} missing",
-            hint="give each as the base64 of pyarrow.Schema.serialize() or a pickled schema "
-            "file (from Python: BuildOptions(input_schema=pa.schema([...])))",
-            field=missing[0],
-        )
-    return signature_of(schemas["input_schema"], schemas["output_schema"])
-
-
-def _output(entry_point: str, signature: Signature, metadata: dict[str, Any]) -> BuildOutput:
-    return BuildOutput(entry_point=entry_point, signature=signature.to_dict(), metadata=metadata)
 
 
 def _is_zipped_step(folder: Path) -> bool:

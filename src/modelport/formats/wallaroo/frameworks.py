@@ -24,9 +24,24 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("custom", SUPPORTED, ".zip BYOP folder (mac InferenceBuilder)"),
     Framework("sklearn", SUPPORTED, "pickle or joblib file of a scikit-learn model"),
     Framework("xgboost", SUPPORTED, "pickle or joblib file of an XGBoost model (extra: xgboost)"),
-    Framework("tensorflow", PLANNED, "SavedModel .zip"),
-    Framework("keras", PLANNED, ".h5 file"),
-    Framework("pytorch", PLANNED, "TorchScript .pt file"),
+    Framework(
+        "tensorflow",
+        SUPPORTED,
+        "SavedModel folder zipped (serving_default signature) with input and output schemas "
+        "(extra: tensorflow)",
+    ),
+    Framework(
+        "keras",
+        SUPPORTED,
+        ".keras or .h5 file, or a SavedModel .zip, with input and output schemas "
+        "(extra: tensorflow)",
+    ),
+    Framework(
+        "pytorch",
+        SUPPORTED,
+        "TorchScript .pt/.pth file (torch.jit.save) with input and output schemas; its "
+        "environment gets the torch installed here (extra: torch)",
+    ),
     Framework(
         "mlflow",
         SUPPORTED,

@@ -9,7 +9,7 @@ makes a list of any length, filled from equal-length rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,8 @@ import numpy as np
 import pyarrow as pa
 
 from modelport.batch import Batch
-from modelport.errors import ConfigError, InvalidInput
-from modelport.formats.wallaroo.data_rules import check_output
+from modelport.errors import ConfigError
+from modelport.formats.wallaroo.data_rules import as_tensor, check_output
 from modelport.schema import Field, Signature
 from modelport.servable import Servable
 
@@ -134,28 +134,28 @@ class OnnxServable(Servable):
         ]
 
     def predict(self, batch: Batch) -> pa.Table:
-        columns = batch.columns()
+        return self.run(batch.columns(), rows=batch.num_rows)
+
+    def run(self, columns: Mapping[str, np.ndarray], *, rows: int) -> pa.Table:
+        """The graph's answer to ``columns`` as a table of the output schema's columns (the
+        graph outputs ``graph_outputs`` names, when a converted model serves fewer than its
+        graph gives, each shaped as its field)."""
         feed = {
-            name: _tensor(columns[column], dtype, column) for name, column, dtype in self._feeds
+            name: as_tensor(columns[column], dtype, column) for name, column, dtype in self._feeds
         }
-        results = self.session.run(None, feed)
-        names = [f.name for f in self.signature.outputs]
+        results = self.session.run(self.metadata.get("graph_outputs"), feed)
+        fields = self.signature.outputs
         return check_output(
-            dict(zip(names, results, strict=True)),
-            rows=batch.num_rows,
+            {f.name: _shaped(r, f, rows) for f, r in zip(fields, results, strict=True)},
+            rows=rows,
             schema=self._output_schema,
         )
 
 
-def _tensor(values: np.ndarray, dtype: np.dtype[Any], column: str) -> np.ndarray:
-    """A column as the graph input's tensor; rows of unequal lengths cannot be one."""
-    if values.dtype.kind == "O" and dtype.kind != "O":
-        try:
-            values = np.stack(list(values))
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(
-                f"input {column!r} is a ragged tensor: its rows differ in shape",
-                hint="send rows of one shape (Wallaroo's rule: no ragged tensors)",
-                field=column,
-            ) from exc
-    return np.asarray(values, dtype=dtype)
+def _shaped(result: np.ndarray, field: Field, rows: int) -> np.ndarray:
+    """A graph output in its field's shape where only the layout differs (a regressor's
+    ``[rows, 1]`` for a scalar column); anything else as it is, for check_output to judge."""
+    shape = (rows, *(field.shape or ()))
+    if result.shape != shape and result.size == int(np.prod(shape)):
+        return result.reshape(shape)
+    return result

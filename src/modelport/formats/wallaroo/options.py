@@ -1,5 +1,6 @@
 """Wallaroo's build options: ``modelport build FILE --framework F --input-schema S
---output-schema S``, and an ONNX model's ``tensor_fields`` (what the SDK's
+--output-schema S``, ``--runtime auto|onnx|framework`` (what serves a PyTorch, scikit-learn or
+XGBoost model: ``native_runtime``), and an ONNX model's ``tensor_fields`` (what the SDK's
 ``model.configure(tensor_fields=[...])`` names: the columns feeding the graph's inputs, in order).
 
 They reach the format's build step as text (``ModelFormat.build_step(options=...)``): the
@@ -18,7 +19,7 @@ import pyarrow as pa
 from modelport.errors import ConfigError
 from modelport.formats.wallaroo.schemas import schema_to_base64
 
-OPTION_NAMES = frozenset({"framework", "input_schema", "output_schema", "tensor_fields"})
+OPTION_NAMES = frozenset({"framework", "input_schema", "output_schema", "tensor_fields", "runtime"})
 
 Schema = pa.Schema | str | Path | None
 """A ``pyarrow.Schema``, the base64 of its serialization, or the path of a pickled one."""
@@ -30,6 +31,7 @@ def upload_options(
     input_schema: Schema = None,
     output_schema: Schema = None,
     tensor_fields: Sequence[str] | str | None = None,
+    runtime: str | None = None,
 ) -> dict[str, str]:
     """The options of a Wallaroo upload, as its build step reads them (unset ones left out)."""
     options = {
@@ -41,6 +43,7 @@ def upload_options(
             if tensor_fields is None or isinstance(tensor_fields, str)
             else ",".join(tensor_fields)
         ),
+        "runtime": runtime,
     }
     return {key: value for key, value in options.items() if value is not None}
 

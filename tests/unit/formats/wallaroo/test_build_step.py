@@ -40,7 +40,8 @@ def test_the_signature_is_read_off_a_scikit_learn_model(classifier: Path, tmp_pa
     signature = Signature.from_dict(output.signature)
     assert [(f.name, f.shape) for f in signature.inputs] == [("inputs", (4,))]
     assert [(f.name, f.type) for f in signature.outputs] == [("predictions", pa.int64())]
-    assert output.metadata == {"framework": "sklearn"}
+    assert output.metadata["framework"] == "sklearn"
+    assert output.metadata["runtime"] == "onnx"  # converted: the graph answers as the model
 
 
 def test_an_output_schema_alone_renames_the_output(classifier: Path, tmp_path: Path) -> None:
