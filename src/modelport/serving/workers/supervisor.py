@@ -1,0 +1,290 @@
+"""The supervisor of a worker pool: loads once, forks the workers, keeps their number, drains.
+
+It loads the models in its own process (a thread answers liveness on the port meanwhile,
+``loading.py``), collects and freezes the heap, then forks the workers, which share the loaded
+weights copy-on-write and accept on the one listening socket they inherit. Afterwards it waits
+for signals, and every ``TICK_SECONDS`` looks at its workers:
+
+- a worker that died (a segfault, ``os._exit``, the kernel's out-of-memory killer) is logged
+  with its exit code or signal and replaced at once, while the others keep serving;
+- a worker holding a model call abandoned at its timeout, one whose event loop has been held by
+  a model call for longer than the timeout, and one whose resident memory passed
+  ``max_worker_memory`` are *recycled*: a new worker starts first, then the old one gets SIGTERM,
+  finishes its in-flight requests and exits (SIGKILL after ``graceful_timeout``);
+- SIGTERM or Ctrl-C: every worker gets SIGTERM and drains; those still there after
+  ``graceful_timeout`` get SIGKILL; the supervisor exits 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+
+from modelport.errors import ModelFailed, ModelportError
+from modelport.serving.models import ModelSet
+from modelport.serving.workers.loading import LoadingResponder
+from modelport.serving.workers.table import WorkerTable
+from modelport.serving.workers.worker import run_worker
+
+TICK_SECONDS = 0.1
+"""How often the supervisor looks at its workers when no signal wakes it sooner."""
+MEMORY_CHECK_SECONDS = 0.5
+"""How often it reads its workers' resident memory."""
+READY_WAIT_SECONDS = 10.0
+"""How long the first workers have to start before the ready line is logged regardless."""
+QUICK_DEATH_SECONDS = 1.0
+"""A worker dying sooner than this after it started makes the next start wait (doubling)..."""
+MAX_RESTART_DELAY = 1.0
+"""...up to this, so a model that kills every worker at once does not make the pool spin."""
+KILL_MARGIN_SECONDS = 1.0
+"""Time past ``graceful_timeout`` before a retiring worker gets SIGKILL."""
+BACKLOG = 2048
+WATCHED = {signal.SIGCHLD, signal.SIGTERM, signal.SIGINT}
+
+log = logging.getLogger("modelport.serving")
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """How many workers, and when one is recycled."""
+
+    workers: int
+    graceful_timeout: float
+    hung_after: float | None = None
+    """Seconds a worker's event loop may be held by one call before it is recycled (the
+    prediction timeout; None: never)."""
+    max_worker_memory: int | None = None
+    """Resident bytes past which a worker is recycled (None: no bound)."""
+
+
+@dataclass
+class _Worker:
+    pid: int
+    slot: int
+    started: float
+    retiring_since: float | None = None
+    reason: str = field(default="")
+
+
+class Supervisor:
+    """Runs a pool on ``sock`` for ``app`` and ``models`` (see the module docstring)."""
+
+    def __init__(
+        self, app: Starlette, models: ModelSet, sock: socket.socket, options: PoolOptions
+    ) -> None:
+        self.app = app
+        self.models = models
+        self.sock = sock
+        self.options = options
+        self.table = WorkerTable(2 * options.workers)
+        self.workers: dict[int, _Worker] = {}
+        self._restart_delay = 0.0
+        self._memory_checked = 0.0
+
+    def run(self) -> None:
+        """Load, fork, supervise until SIGTERM or Ctrl-C, drain; ModelFailed when a model cannot
+        initialise (no worker was forked then)."""
+        self.sock.listen(BACKLOG)
+        with LoadingResponder(self.sock):
+            self._load()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
+        try:
+            for _ in range(self.options.workers):
+                self._fork()
+            self._log_ready()
+            self._supervise()
+            self._drain()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _load(self) -> None:
+        try:
+            for runtime in self.models.all():
+                runtime.load()
+        except ModelportError:
+            raise
+        except Exception as exc:
+            raise ModelFailed(
+                f"the model failed to initialise: {type(exc).__name__}: {exc}"
+            ) from exc
+        gc.collect()  # as serving/server.py: what loading left as garbage goes before the
+        gc.freeze()  # freeze, and the frozen heap is shared by every worker, untouched
+
+    def _fork(self) -> None:
+        slot = self.table.claim()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            run_worker(
+                self.app,
+                self.models,
+                sock=self.sock,
+                table=self.table,
+                slot=slot,
+                graceful_timeout=self.options.graceful_timeout,
+            )
+        self.workers[pid] = _Worker(pid, slot, time.monotonic())
+
+    def _log_ready(self) -> None:
+        deadline = time.monotonic() + READY_WAIT_SECONDS
+        slots = [worker.slot for worker in self.workers.values()]
+        while time.monotonic() < deadline and not all(map(self.table.has_beaten, slots)):
+            time.sleep(0.01)
+        host, port = self.sock.getsockname()[:2]
+        url = f"http://{host}:{port}"
+        served = [
+            f"{r.name}:{r.version}" if r.version is not None else r.name for r in self.models.all()
+        ]
+        log.info(
+            "ready: %s at %s (%d workers)",
+            ", ".join(served),
+            url,
+            self.options.workers,
+            extra={"url": url, "models": served, "workers": self.options.workers},
+        )
+
+    def _supervise(self) -> None:
+        while True:
+            received = signal.sigtimedwait(WATCHED, TICK_SECONDS)
+            if received is not None and received.si_signo in (signal.SIGTERM, signal.SIGINT):
+                return
+            self._reap()
+            self._recycle_overdue()
+
+    def _reap(self) -> None:
+        """Collect exited workers; replace those that were not retiring."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            worker = self.workers.pop(pid, None)
+            if worker is None:
+                continue
+            self.table.release(worker.slot)
+            if worker.retiring_since is not None:
+                log.info("worker pid %d recycled (%s)", pid, worker.reason)
+                continue
+            log.error(
+                "worker pid %d died: %s; a new worker replaces it", pid, describe_exit(status)
+            )
+            self._replace_after(time.monotonic() - worker.started)
+
+    def _replace_after(self, lived: float) -> None:
+        if lived < QUICK_DEATH_SECONDS:
+            self._restart_delay = min(max(self._restart_delay * 2, 0.05), MAX_RESTART_DELAY)
+            time.sleep(self._restart_delay)
+        else:
+            self._restart_delay = 0.0
+        self._fork()
+
+    def _recycle_overdue(self) -> None:
+        now = time.monotonic()
+        check_memory = (
+            self.options.max_worker_memory is not None
+            and now - self._memory_checked >= MEMORY_CHECK_SECONDS
+        )
+        if check_memory:
+            self._memory_checked = now
+        for worker in list(self.workers.values()):
+            if worker.retiring_since is not None:
+                if (
+                    now - worker.retiring_since
+                    > self.options.graceful_timeout + KILL_MARGIN_SECONDS
+                ):
+                    _signal(worker.pid, signal.SIGKILL)
+                continue
+            reason = self._why_recycle(worker, now, check_memory)
+            if reason and self.table.has_free():  # else: once a retiring worker has gone
+                log.warning("worker pid %d is recycled: %s", worker.pid, reason)
+                self._fork()  # the new worker first: the pool never runs short
+                worker.retiring_since, worker.reason = now, reason
+                _signal(worker.pid, signal.SIGTERM)
+
+    def _why_recycle(self, worker: _Worker, now: float, check_memory: bool) -> str:
+        overruns = self.table.overruns(worker.slot)
+        if overruns:
+            return f"{overruns} model call(s) still running past the timeout"
+        hung_after = self.options.hung_after
+        silent = self.table.silent_for(worker.slot, now)
+        if hung_after is not None and silent > hung_after:
+            return f"a model call has held its event loop for {silent:.0f} s"
+        limit = self.options.max_worker_memory
+        if check_memory and limit is not None:
+            resident = resident_bytes(worker.pid)
+            if resident > limit:
+                return f"resident memory {resident / 2**20:.0f} MiB is over --max-worker-memory"
+        return ""
+
+    def _drain(self) -> None:
+        """SIGTERM to every worker, SIGKILL to those still there after the grace period."""
+        log.info("stopping: draining %d worker(s)", len(self.workers))
+        for worker in self.workers.values():
+            _signal(worker.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.options.graceful_timeout + KILL_MARGIN_SECONDS
+        while self.workers and time.monotonic() < deadline:
+            signal.sigtimedwait({signal.SIGCHLD}, TICK_SECONDS)
+            self._collect()
+        for worker in self.workers.values():
+            log.warning("worker pid %d did not stop in time: killed", worker.pid)
+            _signal(worker.pid, signal.SIGKILL)
+        while self.workers:
+            self._collect(block=True)
+
+    def _collect(self, *, block: bool = False) -> None:
+        """Reap exited workers without replacing them (the pool is stopping)."""
+        while self.workers:
+            try:
+                pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                self.workers.clear()
+                return
+            if pid == 0:
+                return
+            self.workers.pop(pid, None)
+            if block:
+                return
+
+
+def describe_exit(status: int) -> str:
+    """A worker's end in words: its exit code, or the signal that killed it."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            known = signal.Signals(number)
+        except ValueError:
+            return f"killed by signal {number}"
+        cause = SIGNAL_CAUSES.get(known, "")
+        return f"killed by {known.name}" + (f" ({cause})" if cause else "")
+    return f"exited with code {os.WEXITSTATUS(status)}"
+
+
+SIGNAL_CAUSES = {
+    signal.SIGSEGV: "a segmentation fault in native code; its traceback is above",
+    signal.SIGBUS: "a bus error in native code; its traceback is above",
+    signal.SIGABRT: "aborted by native code; its traceback is above",
+    signal.SIGKILL: "the kernel's out-of-memory killer sends it, as does kill -9",
+}
+
+
+def resident_bytes(pid: int) -> int:
+    """A process's resident memory (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it has just exited
+        os.kill(pid, signum)
