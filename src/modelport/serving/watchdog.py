@@ -21,6 +21,7 @@ stops with such a thread left exits at once rather than waiting for it forever.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -32,6 +33,8 @@ CHECK_SECONDS = 0.05
 """How often the watchdog looks."""
 INTERRUPT_SIGNAL = signal.SIGALRM
 """The signal that interrupts an overdue call on the event loop (the main thread)."""
+
+log = logging.getLogger("modelport.serving")
 
 
 class InlineOverrun(BaseException):
@@ -79,6 +82,11 @@ class InlineWatchdog:
             if time.perf_counter() - started > self.budget:
                 lane.evict()
                 self._interrupted = current
+                log.warning(
+                    "a predict held the event loop for over %g s: it runs again in the thread "
+                    "pool, as calls of its size will from now on",
+                    self.budget,
+                )
                 if self._main is not None:
                     signal.pthread_kill(self._main, INTERRUPT_SIGNAL)
 
