@@ -81,7 +81,7 @@ def run_server(
         while not server.started and not server.should_exit:
             await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
         if server.started and not loaded:
-            _log_ready(models, f"http://{host}:{port}")
+            log_ready(models, f"http://{host}:{port}")
 
     async def main() -> None:
         loading = asyncio.create_task(load())
@@ -131,7 +131,7 @@ async def load_models(models: ModelSet) -> None:
     gc.freeze()
 
 
-def _log_ready(models: ModelSet, url: str) -> None:
+def log_ready(models: ModelSet, url: str) -> None:
     served = [f"{r.name}:{r.version}" if r.version is not None else r.name for r in models.all()]
     log.info("ready: %s at %s", ", ".join(served), url, extra={"url": url, "models": served})
 

@@ -30,6 +30,7 @@ from starlette.applications import Starlette
 
 from modelport.errors import ModelFailed, ModelportError
 from modelport.serving.models import ModelSet
+from modelport.serving.server import log_ready
 from modelport.serving.workers.loading import LoadingResponder
 from modelport.serving.workers.table import WorkerTable
 from modelport.serving.workers.worker import run_worker
@@ -137,18 +138,10 @@ class Supervisor:
         slots = [worker.slot for worker in self.workers.values()]
         while time.monotonic() < deadline and not all(map(self.table.has_beaten, slots)):
             time.sleep(0.01)
+        pids = ", ".join(str(pid) for pid in self.workers)
+        log.info("%d workers serving (pids %s)", len(self.workers), pids)
         host, port = self.sock.getsockname()[:2]
-        url = f"http://{host}:{port}"
-        served = [
-            f"{r.name}:{r.version}" if r.version is not None else r.name for r in self.models.all()
-        ]
-        log.info(
-            "ready: %s at %s (%d workers)",
-            ", ".join(served),
-            url,
-            self.options.workers,
-            extra={"url": url, "models": served, "workers": self.options.workers},
-        )
+        log_ready(self.models, f"http://{host}:{port}")
 
     def _supervise(self) -> None:
         while True:
