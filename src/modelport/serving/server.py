@@ -48,11 +48,13 @@ def run_server(
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT,
     loaded: bool = False,
     beside: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    http_protocol: type[asyncio.Protocol] | None = None,
 ) -> None:
     """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C; raises
     ModelFailed when a model cannot initialise. ``loaded``: the models were loaded before (by a
     pool's supervisor), readiness follows at once; ``beside`` runs alongside the server (a
-    worker's heartbeat)."""
+    worker's heartbeat); ``http_protocol``: uvicorn's HTTP protocol as a pool's worker wraps it
+    (``serving/workers/guard.py``)."""
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         app,
@@ -66,6 +68,7 @@ def run_server(
         server_header=False,
         ws="none",  # no protocol here speaks WebSocket: the websockets package stays unloaded
         timeout_graceful_shutdown=math.ceil(graceful_timeout),
+        http=http_protocol or "auto",
     )
     server = uvicorn.Server(config)
     failures: list[BaseException] = []

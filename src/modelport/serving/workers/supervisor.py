@@ -6,7 +6,9 @@ weights copy-on-write and accept on the one listening socket they inherit. After
 for signals, and every ``TICK_SECONDS`` looks at its workers:
 
 - a worker that died (a segfault, ``os._exit``, the kernel's out-of-memory killer) is logged
-  with its exit code or signal and replaced at once, while the others keep serving;
+  with its exit code or signal and replaced at once, while the others keep serving; the requests
+  it was answering get a 500 problem from the supervisor, which holds a copy of each of its
+  connections (``guard.py``);
 - a worker holding a model call abandoned at its timeout, one whose event loop has been held by
   a model call for longer than the timeout, and one whose resident memory passed
   ``max_worker_memory`` are *recycled*: a new worker starts first, then the old one gets SIGTERM,
@@ -21,6 +23,8 @@ import contextlib
 import gc
 import logging
 import os
+import resource
+import select
 import signal
 import socket
 import time
@@ -31,11 +35,17 @@ from starlette.applications import Starlette
 from modelport.errors import ModelFailed, ModelportError
 from modelport.serving.models import ModelSet
 from modelport.serving.server import log_ready
+from modelport.serving.workers.guard import (
+    ConnectionStates,
+    Guard,
+    HeldConnections,
+    channel_pair,
+)
 from modelport.serving.workers.loading import LoadingResponder
 from modelport.serving.workers.table import WorkerTable
 from modelport.serving.workers.worker import run_worker
 
-TICK_SECONDS = 0.1
+TICK_SECONDS = 0.05
 """How often the supervisor looks at its workers when no signal wakes it sooner."""
 MEMORY_CHECK_SECONDS = 0.5
 """How often it reads its workers' resident memory."""
@@ -71,6 +81,7 @@ class _Worker:
     pid: int
     slot: int
     started: float
+    connections: HeldConnections
     retiring_since: float | None = None
     reason: str = field(default="")
 
@@ -86,6 +97,7 @@ class Supervisor:
         self.sock = sock
         self.options = options
         self.table = WorkerTable(2 * options.workers)
+        self.states = ConnectionStates(2 * options.workers)
         self.workers: dict[int, _Worker] = {}
         self._restart_delay = 0.0
         self._memory_checked = 0.0
@@ -93,6 +105,7 @@ class Supervisor:
     def run(self) -> None:
         """Load, fork, supervise until SIGTERM or Ctrl-C, drain; ModelFailed when a model cannot
         initialise (no worker was forked then)."""
+        _raise_open_files_limit()  # it holds a copy of every connection of every worker
         self.sock.listen(BACKLOG)
         with LoadingResponder(self.sock):
             self._load()
@@ -121,17 +134,25 @@ class Supervisor:
 
     def _fork(self) -> None:
         slot = self.table.claim()
+        self.states.clear(slot)
+        supervisor_end, worker_end = channel_pair()
         pid = os.fork()
         if pid == 0:  # the worker: never returns
+            supervisor_end.close()
+            for other in self.workers.values():
+                other.connections.close_in_child()
             run_worker(
                 self.app,
                 self.models,
                 sock=self.sock,
                 table=self.table,
                 slot=slot,
+                guard=Guard(worker_end, self.states.of(slot)),
                 graceful_timeout=self.options.graceful_timeout,
             )
-        self.workers[pid] = _Worker(pid, slot, time.monotonic())
+        worker_end.close()
+        connections = HeldConnections(supervisor_end)
+        self.workers[pid] = _Worker(pid, slot, time.monotonic(), connections)
 
     def _log_ready(self) -> None:
         deadline = time.monotonic() + READY_WAIT_SECONDS
@@ -145,15 +166,28 @@ class Supervisor:
 
     def _supervise(self) -> None:
         while True:
-            received = signal.sigtimedwait(WATCHED, TICK_SECONDS)
-            if received is not None and received.si_signo in (signal.SIGTERM, signal.SIGINT):
-                return
+            self._receive(TICK_SECONDS)
+            while (received := signal.sigtimedwait(WATCHED, 0)) is not None:
+                if received.si_signo in (signal.SIGTERM, signal.SIGINT):
+                    return
             self._reap()
             self._recycle_overdue()
 
-    def _reap(self) -> None:
-        """Collect exited workers; replace those that were not retiring."""
-        while True:
+    def _receive(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for the workers' word about their connections; take it."""
+        poll = select.poll()
+        by_descriptor = {}
+        for worker in self.workers.values():
+            channel = worker.connections.channel
+            poll.register(channel, select.POLLIN)
+            by_descriptor[channel.fileno()] = worker
+        for descriptor, _ in poll.poll(timeout * 1000):
+            by_descriptor[descriptor].connections.receive()
+
+    def _reap(self, *, replace: bool = True) -> None:
+        """Collect exited workers, answering what they left unanswered; replace those that were
+        not retiring (unless stopping)."""
+        while self.workers:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -163,13 +197,17 @@ class Supervisor:
             worker = self.workers.pop(pid, None)
             if worker is None:
                 continue
+            cause = describe_exit(status)
+            answered = worker.connections.answer_and_close(self.states.of(worker.slot), cause)
             self.table.release(worker.slot)
+            if answered:
+                log.warning("answered %d request(s) of worker pid %d with 500", answered, pid)
+            if not replace:
+                continue
             if worker.retiring_since is not None:
                 log.info("worker pid %d recycled (%s)", pid, worker.reason)
                 continue
-            log.error(
-                "worker pid %d died: %s; a new worker replaces it", pid, describe_exit(status)
-            )
+            log.error("worker pid %d died: %s; a new worker replaces it", pid, cause)
             self._replace_after(time.monotonic() - worker.started)
 
     def _replace_after(self, lived: float) -> None:
@@ -225,27 +263,14 @@ class Supervisor:
             _signal(worker.pid, signal.SIGTERM)
         deadline = time.monotonic() + self.options.graceful_timeout + KILL_MARGIN_SECONDS
         while self.workers and time.monotonic() < deadline:
-            signal.sigtimedwait({signal.SIGCHLD}, TICK_SECONDS)
-            self._collect()
+            self._receive(TICK_SECONDS)
+            self._reap(replace=False)
         for worker in self.workers.values():
             log.warning("worker pid %d did not stop in time: killed", worker.pid)
             _signal(worker.pid, signal.SIGKILL)
         while self.workers:
-            self._collect(block=True)
-
-    def _collect(self, *, block: bool = False) -> None:
-        """Reap exited workers without replacing them (the pool is stopping)."""
-        while self.workers:
-            try:
-                pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
-            except ChildProcessError:
-                self.workers.clear()
-                return
-            if pid == 0:
-                return
-            self.workers.pop(pid, None)
-            if block:
-                return
+            self._receive(TICK_SECONDS)
+            self._reap(replace=False)
 
 
 def describe_exit(status: int) -> str:
@@ -276,6 +301,13 @@ def resident_bytes(pid: int) -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _raise_open_files_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -19,10 +19,12 @@ import socket
 import sys
 
 from starlette.applications import Starlette
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from modelport.serving.models import ModelSet
 from modelport.serving.server import run_server
 from modelport.serving.watchdog import OVERRUNS
+from modelport.serving.workers.guard import Guard, guarded
 from modelport.serving.workers.table import WorkerTable
 
 BEAT_SECONDS = 0.1
@@ -38,9 +40,11 @@ def run_worker(
     sock: socket.socket,
     table: WorkerTable,
     slot: int,
+    guard: Guard,
     graceful_timeout: float,
 ) -> None:
-    """Serve until SIGTERM (drained within ``graceful_timeout``), then exit the process."""
+    """Serve until SIGTERM (drained within ``graceful_timeout``), then exit the process; each
+    connection is handed to the supervisor through ``guard`` as it opens."""
     code = 0
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, set())  # the supervisor blocks its signals
@@ -61,6 +65,7 @@ def run_worker(
             graceful_timeout=graceful_timeout,
             loaded=True,
             beside=heartbeat,
+            http_protocol=guarded(AutoHTTPProtocol, guard),
         )
     except KeyboardInterrupt:
         pass  # Ctrl-C reached the whole process group: drained, as SIGTERM
