@@ -29,6 +29,7 @@ import report
 import results
 import subject
 import suite
+import workers
 from turns import take_turns
 
 from modelport.builder.environment import compile_bytecode
@@ -86,7 +87,9 @@ def main(argv: list[str]) -> int:
         else:
             suite.say("unshare -n is not permitted here: measuring on plain loopback")
             measure_phase(parse([*forwarded, "--measure-only"]))
-    REPORT.write_text(report.render(results.load(RESULTS)))
+    kept = workers.previous_section(REPORT)  # `make bench-workers` writes that one
+    rendered = report.render(results.load(RESULTS))
+    REPORT.write_text(workers.keep_section(rendered, kept) if kept else rendered)
     suite.say(f"wrote {REPORT.relative_to(BENCH.parent)} and {RESULTS.relative_to(BENCH.parent)}")
     return 0
 

@@ -44,6 +44,7 @@ from modelport.serving.workers.guard import (
 from modelport.serving.workers.loading import LoadingResponder
 from modelport.serving.workers.table import WorkerTable
 from modelport.serving.workers.worker import run_worker
+from modelport.tether import tether
 
 TICK_SECONDS = 0.05
 """How often the supervisor looks at its workers when no signal wakes it sooner."""
@@ -136,8 +137,10 @@ class Supervisor:
         slot = self.table.claim()
         self.states.clear(slot)
         supervisor_end, worker_end = channel_pair()
+        supervisor = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: never returns
+            tether(supervisor)  # a supervisor killed outright takes its workers along
             supervisor_end.close()
             for other in self.workers.values():
                 other.connections.close_in_child()
