@@ -175,6 +175,9 @@ def _figures(
             "server_cpu_pct": median([p.server_cpu_pct for p in passes[label]]),
             "wrk_cpu_pct": median([p.wrk_cpu_pct for p in passes[label]]),
             "other_cpu_pct": median([p.other_cpu_pct for p in passes[label]]),
+            "requests_per_cpu_second": median(
+                [100 * p.rps / p.server_cpu_pct for p in passes[label] if p.server_cpu_pct]
+            ),
         }
         for label in SERVERS
     }
@@ -190,6 +193,10 @@ def _figures(
         "servers": by_server,
         "speedup": by_server[TWO]["rps"] / by_server[ONE]["rps"],
         "pool_of_one_over_one_process": by_server[POOL_OF_ONE]["rps"] / by_server[ONE]["rps"],
+        "pool_of_one_cpu_per_request_over_one_process": (
+            by_server[ONE]["requests_per_cpu_second"]
+            / by_server[POOL_OF_ONE]["requests_per_cpu_second"]
+        ),
         "memory": memory,
         "extra_worker_uss_over_first_rss": max(extra) if extra else None,
         "python": sys.version.split()[0],
@@ -202,13 +209,15 @@ def render(figures: dict[str, object]) -> str:
     assert isinstance(servers, dict) and isinstance(memory, dict)
     speedup = figures["speedup"]
     guarded = figures["pool_of_one_over_one_process"]
+    cpu_cost = figures["pool_of_one_cpu_per_request_over_one_process"]
     ratio = figures["extra_worker_uss_over_first_rss"]
     assert isinstance(speedup, float) and isinstance(ratio, float)
-    assert isinstance(guarded, float)
+    assert isinstance(guarded, float) and isinstance(cpu_cost, float)
     rows = [
         f"| `{label}` | {int(f['rps']):,} ({', '.join(map(str, f['rps_each']))}) | "
         f"{f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} | {f['server_cpu_pct']:.0f}% | "
-        f"{f['wrk_cpu_pct']:.0f}% | {f['other_cpu_pct']:.0f}% |"
+        f"{f['wrk_cpu_pct']:.0f}% | {f['other_cpu_pct']:.0f}% | "
+        f"{int(f['requests_per_cpu_second']):,} |"
         for label, f in servers.items()
     ]
     workers = memory["workers"]
@@ -233,8 +242,8 @@ def render(figures: dict[str, object]) -> str:
             'both); "other" is the rest of the machine meanwhile.',
             "",
             "| server | req/s (each round) | p50 ms | p99 ms | errors | server CPU | wrk CPU "
-            "| other CPU |",
-            "|---|---|---|---|---|---|---|---|",
+            "| other CPU | requests per server CPU second |",
+            "|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             "Memory after the loads, from `/proc/PID/smaps_rollup` (MiB; USS: the pages only "
