@@ -152,9 +152,11 @@ class ModelRuntime:
 
     def watch(self, watchdog: InlineWatchdog) -> None:
         """Calls on the event loop are watched by ``watchdog`` from now on: an overdue one is
-        interrupted and moved to the pool, so calls may run on the loop under a timeout too."""
+        moved to the pool; when the watchdog can interrupt it, calls may run on the loop under
+        a timeout too."""
         self._watchdog = watchdog
-        self._may_inline = self._inline and not self.servable.is_async
+        bounded = self.timeout is None or watchdog.interrupts
+        self._may_inline = self._inline and bounded and not self.servable.is_async
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""

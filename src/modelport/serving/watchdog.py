@@ -70,6 +70,12 @@ class InlineWatchdog:
             self._main = None
         threading.Thread(target=self._watch, name="modelport inline watchdog", daemon=True).start()
 
+    @property
+    def interrupts(self) -> bool:
+        """Whether an overdue call is interrupted (started from the main thread), not only
+        moved off the loop afterwards."""
+        return self._main is not None
+
     def stop(self) -> None:
         self._stopped.set()
 
