@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+import types
 
 import numpy as np
 import pytest
@@ -89,6 +91,12 @@ def test_a_cpu_bound_model_gets_a_worker_per_core_an_async_one_a_single_process(
     assert default_workers([plain]) == len(os.sched_getaffinity(0))
     assert default_workers([waits]) == 1
     assert default_workers([plain, waits]) == 1
+
+
+def test_a_model_on_torch_gets_a_single_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    assert default_workers([plain]) == 1
 
 
 @pytest.mark.parametrize(
