@@ -90,7 +90,11 @@ class Faults(modelport.Model):
     """Misbehaves as its first row asks: ``x`` picks the fault, ``y`` its size.
 
     x=0 answers x + y; 1 ``os._exit(3)``; 2 a segmentation fault; 3 sleeps y seconds; 4 spins
-    in Python for y seconds; 5 keeps y MiB for good (a leak); 6 raises."""
+    in Python for y seconds; 5 keeps y MiB for good (a leak); 6 raises. Initialising takes
+    ``FAULTS_INIT_SECONDS`` (default 0)."""
+
+    def initialize(self) -> None:
+        time.sleep(float(os.environ.get("FAULTS_INIT_SECONDS", "0")))
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         fault, amount = int(batch[0, 0]), float(batch[0, 1])

@@ -99,8 +99,9 @@ def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _start(script: Path, log_dir: Path, **options: object) -> Server:
+def _start(script: Path, log_dir: Path, wait: bool = True, **options: object) -> Server:
     port = free_port()
+    init_seconds = options.pop("init_seconds", 0)
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -115,8 +116,11 @@ def _start(script: Path, log_dir: Path, **options: object) -> Server:
             stdout=sink,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, "FAULTS_INIT_SECONDS": str(init_seconds)},
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
+    if not wait:
+        return server
     deadline = time.monotonic() + 60
     while _get(f"{server.url}/v2/health/ready") != 200:
         assert process.poll() is None, server.output()
@@ -288,3 +292,23 @@ def test_one_process_watchdog_frees_the_loop_and_readiness_follows_stuck_calls(
     code, took = server.stop(timeout=20)
     assert code == 0
     assert took < 2.0 + 2.0
+
+
+@pytest.mark.slow
+def test_while_the_pool_loads_liveness_answers_and_sigterm_exits_0(
+    script: Path, tmp_path: Path
+) -> None:
+    server = _start(script, tmp_path, wait=False, workers=2, init_seconds=30)
+    deadline = time.monotonic() + 60
+    while _get(f"{server.url}/v2/health/live") != 200:
+        assert server.process.poll() is None and time.monotonic() < deadline, server.output()
+        time.sleep(0.05)
+    assert _get(f"{server.url}/v2/health/ready") == 503
+    loading = server.predict(0, 1.0)
+    assert loading.status_code == 503
+    assert loading.headers["retry-after"] == "1"
+    assert "loading" in loading.json()["detail"]
+    assert server.workers() == set()  # forked only once the model has loaded
+    code, took = server.stop(timeout=20)
+    assert code == 0
+    assert took < 5

@@ -44,7 +44,7 @@ def serve(
             "--workers",
             help="Processes answering requests, sharing the loaded model (default: one per core "
             "for a CPU-bound model, i.e. a plain synchronous predict; 1 for async or streaming "
-            "models). 1 serves in one process.",
+            "models and models on torch, TensorFlow or JAX). 1 serves in one process.",
             min=1,
             show_default=False,
         ),

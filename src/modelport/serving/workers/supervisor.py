@@ -108,8 +108,12 @@ class Supervisor:
         initialise (no worker was forked then)."""
         _raise_open_files_limit()  # it holds a copy of every connection of every worker
         self.sock.listen(BACKLOG)
-        with LoadingResponder(self.sock):
-            self._load()
+        stop_loading = signal.signal(signal.SIGTERM, _stop_while_loading)
+        try:
+            with LoadingResponder(self.sock):
+                self._load()
+        finally:
+            signal.signal(signal.SIGTERM, stop_loading)
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
         try:
             for _ in range(self.options.workers):
@@ -304,6 +308,11 @@ def resident_bytes(pid: int) -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _stop_while_loading(signum: int, frame: object) -> None:
+    """SIGTERM before any worker exists: nothing to drain, stop loading and exit 0."""
+    raise SystemExit(0)
 
 
 def _raise_open_files_limit() -> None:
