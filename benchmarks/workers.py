@@ -52,6 +52,8 @@ ROUTE = Route(
     True,
 )
 TARGET_SPEEDUP, TARGET_MEMORY = 1.6, 0.15
+BUSY_MACHINE_PCT = 25.0
+"""Other work on the machine above this (% of one core) during a run is flagged."""
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -213,6 +215,7 @@ def render(figures: dict[str, object]) -> str:
     ratio = figures["extra_worker_uss_over_first_rss"]
     assert isinstance(speedup, float) and isinstance(ratio, float)
     assert isinstance(guarded, float) and isinstance(cpu_cost, float)
+    busiest = max(f["other_cpu_pct"] for f in servers.values())
     rows = [
         f"| `{label}` | {int(f['rps']):,} ({', '.join(map(str, f['rps_each']))}) | "
         f"{f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} | {f['server_cpu_pct']:.0f}% | "
@@ -237,9 +240,23 @@ def render(figures: dict[str, object]) -> str:
             "",
             f"The iris SVC (numpy batch), one JSON row, wrk with 1 thread and "
             f"{figures['connections']} kept-alive connections, {figures['seconds']:g} s per run, "
-            f"{figures['rounds']} rounds of the two servers in turns (both up at once; median), "
+            f"{figures['rounds']} rounds of the three servers in turns (all up at once; median), "
             f"on {figures['cores']} cores shared with wrk. Server CPU is of one core (200% is "
-            'both); "other" is the rest of the machine meanwhile.',
+            'both); "other" is the rest of the machine meanwhile. A pool of one worker '
+            "(`--max-worker-memory` makes one) against one process shows what the supervisor's "
+            f"guard of each connection costs: {guarded:.2f}x the requests per second, "
+            f"{cpu_cost:.2f}x the server CPU per request.",
+            *(
+                [
+                    "",
+                    f"**The machine was busy with other work during these runs** (other CPU up to "
+                    f"{busiest:.0f}%): the servers got what CPU was left, so req/s ratios say "
+                    "more about that than about capacity; requests per server CPU second are "
+                    "the steadier figure.",
+                ]
+                if busiest > BUSY_MACHINE_PCT
+                else []
+            ),
             "",
             "| server | req/s (each round) | p50 ms | p99 ms | errors | server CPU | wrk CPU "
             "| other CPU | requests per server CPU second |",
