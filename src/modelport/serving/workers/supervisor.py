@@ -28,7 +28,7 @@ import select
 import signal
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
@@ -84,7 +84,7 @@ class _Worker:
     started: float
     connections: HeldConnections
     retiring_since: float | None = None
-    reason: str = field(default="")
+    reason: str = ""
 
 
 class Supervisor:
@@ -112,9 +112,11 @@ class Supervisor:
         try:
             with LoadingResponder(self.sock):
                 self._load()
-        finally:
+        except BaseException:
             signal.signal(signal.SIGTERM, stop_loading)
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
+            raise
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)  # from now on they wait
+        signal.signal(signal.SIGTERM, stop_loading)  # for sigtimedwait, in order
         try:
             for _ in range(self.options.workers):
                 self._fork()

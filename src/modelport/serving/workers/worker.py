@@ -2,7 +2,8 @@
 
 It serves the app its supervisor built, on the listening socket it inherited, with the models
 the supervisor loaded (shared copy-on-write with every other worker, the heap frozen before the
-fork), and beats in its slot of the shared table every ``BEAT_SECONDS`` from its event loop. A
+fork), hands each connection it accepts to the supervisor as well (``guard.py``), and beats in
+its slot of the shared table every ``BEAT_SECONDS`` from its event loop. A
 crash in native code prints the Python traceback of every thread on stderr (``faulthandler``)
 before the process dies, so the server's log says where the model was. It never returns into
 the supervisor's code: it ends with ``os._exit``.
