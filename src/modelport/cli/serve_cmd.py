@@ -34,7 +34,7 @@ def serve(
         float,
         typer.Option(
             "--timeout",
-            help="Seconds a prediction may take (504 after; the worker is recycled when the call "
+            help="Seconds a prediction may take (504 after; a pool replaces a worker whose call "
             "goes on); 0: no bound.",
         ),
     ] = 60.0,
