@@ -318,3 +318,26 @@ def test_while_the_pool_loads_liveness_answers_and_sigterm_exits_0(
     code, took = server.stop(timeout=20)
     assert code == 0
     assert took < 5
+
+
+@pytest.mark.slow
+def test_every_request_in_flight_on_a_dying_worker_gets_a_500(script: Path, tmp_path: Path) -> None:
+    """A pool of one worker (a memory bound makes one): a slow request is in flight when another
+    request crashes the worker; both get the supervisor's 500, an idle kept-alive connection is
+    closed, and the new worker answers."""
+    server = _start(script, tmp_path, workers=1, max_worker_memory=2**40, graceful_timeout=2.0)
+    with httpx.Client(base_url=server.url, timeout=10) as idle:
+        assert idle.get("/v2/health/live").status_code == 200  # kept alive, then idle
+        slow: list[httpx.Response] = []
+        thread = threading.Thread(target=lambda: slow.append(server.predict(3, 5.0)))
+        thread.start()
+        time.sleep(0.5)
+        crashed = server.predict(2)
+        thread.join()
+        assert crashed.status_code == 500 and slow[0].status_code == 500
+        assert "killed by SIGSEGV" in slow[0].json()["detail"]
+        server.wait_for("answered 2 request(s) of worker pid")
+        assert idle.get("/v2/health/live").status_code == 200  # on a new connection
+    assert server.predict(0, 5.0).json() == [{"sum": 5.0}]
+    code, _ = server.stop(timeout=20)
+    assert code == 0
