@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -90,7 +91,8 @@ class Faults(modelport.Model):
     """Misbehaves as its first row asks: ``x`` picks the fault, ``y`` its size.
 
     x=0 answers x + y; 1 ``os._exit(3)``; 2 a segmentation fault; 3 sleeps y seconds; 4 spins
-    in Python for y seconds; 5 keeps y MiB for good (a leak); 6 raises. Initialising takes
+    in Python for y seconds; 5 keeps y MiB for good (a leak); 6 raises; 7 backtracks in C for
+    about 2^y steps, holding the GIL without a pause (no signal handler can run). Initialising takes
     ``FAULTS_INIT_SECONDS`` (default 0)."""
 
     def initialize(self) -> None:
@@ -112,6 +114,8 @@ class Faults(modelport.Model):
             LEAKED.append(np.ones(int(amount * 2**20), dtype=np.uint8))
         if fault == 6:
             raise ValueError("the model is broken today")
+        if fault == 7:
+            re.match(r"(a+)+$", "a" * int(amount) + "b")
         return batch.sum(axis=1)
 
     def schema(self) -> Signature:

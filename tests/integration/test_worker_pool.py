@@ -341,3 +341,26 @@ def test_every_request_in_flight_on_a_dying_worker_gets_a_500(script: Path, tmp_
     assert server.predict(0, 5.0).json() == [{"sum": 5.0}]
     code, _ = server.stop(timeout=20)
     assert code == 0
+
+
+@pytest.mark.slow
+def test_a_worker_held_in_c_code_past_the_timeout_is_killed_and_its_request_answered(
+    script: Path, tmp_path: Path
+) -> None:
+    """Backtracking in C holds the GIL: the worker's loop stops, the watchdog cannot interrupt
+    and SIGTERM cannot be handled. Readiness stays true (the other worker), the supervisor
+    recycles the silent worker after the timeout and kills it after the grace period, and the
+    request gets the supervisor's 500."""
+    server = _start(script, tmp_path, workers=2, timeout=1.5, graceful_timeout=1.0)
+    answers: list[httpx.Response] = []
+    hung = threading.Thread(target=lambda: answers.append(server.predict(7, 60, timeout=30)))
+    hung.start()
+    server.wait_for("held its event loop")
+    assert _get(f"{server.url}/v2/health/ready") == 200
+    assert server.predict(0, 6.0).json() == [{"sum": 6.0}]
+    hung.join()
+    assert answers[0].status_code == 500
+    assert "killed by SIGKILL" in answers[0].json()["detail"]
+    server.wait_for("recycled (a model call has held")
+    code, _ = server.stop(timeout=20)
+    assert code == 0
