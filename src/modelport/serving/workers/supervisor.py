@@ -268,6 +268,7 @@ class Supervisor:
     def _drain(self) -> None:
         """SIGTERM to every worker, SIGKILL to those still there after the grace period."""
         log.info("stopping: draining %d worker(s)", len(self.workers))
+        self.sock.close()  # once the workers close theirs, new connections are refused
         for worker in self.workers.values():
             _signal(worker.pid, signal.SIGTERM)
         deadline = time.monotonic() + self.options.graceful_timeout + KILL_MARGIN_SECONDS
