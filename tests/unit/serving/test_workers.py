@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -55,7 +56,9 @@ def test_slots_are_claimed_until_none_is_free_and_released_for_reuse() -> None:
 def test_the_table_is_shared_with_a_forked_child() -> None:
     table = WorkerTable(1)
     slot = table.claim()
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads (pytest's)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:
         table.beat(slot, os.getpid(), overruns=3)
         os._exit(0)
