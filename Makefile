@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs clean protos
+.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench-registry: $(STAMP)
 # Memory of registering and fetching a 1 GiB artifact in S3 (moto's server), into docs/benchmarks.md.
 bench-blobs: $(STAMP)
 	$(BIN)/python benchmarks/blob_memory.py
+
+# What a second worker process buys (req/s) and costs (USS); its own section of docs/benchmarks.md.
+bench-workers: $(STAMP)
+	$(BIN)/python benchmarks/workers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -79,3 +82,41 @@ class Words(modelport.Model):
 
     def schema(self) -> Signature:
         return Signature(inputs=[Field("text", str)], outputs=[Field("token", str)])
+
+
+LEAKED: list[np.ndarray] = []
+
+
+class Faults(modelport.Model):
+    """Misbehaves as its first row asks: ``x`` picks the fault, ``y`` its size.
+
+    x=0 answers x + y; 1 ``os._exit(3)``; 2 a segmentation fault; 3 sleeps y seconds; 4 spins
+    in Python for y seconds; 5 keeps y MiB for good (a leak); 6 raises; 7 backtracks in C for
+    about 2^y steps, holding the GIL without a pause (no signal handler can run). Initialising takes
+    ``FAULTS_INIT_SECONDS`` (default 0)."""
+
+    def initialize(self) -> None:
+        time.sleep(float(os.environ.get("FAULTS_INIT_SECONDS", "0")))
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        fault, amount = int(batch[0, 0]), float(batch[0, 1])
+        if fault == 1:
+            os._exit(3)
+        if fault == 2:
+            ctypes.string_at(0)
+        if fault == 3:
+            time.sleep(amount)
+        if fault == 4:
+            end = time.monotonic() + amount
+            while time.monotonic() < end:
+                pass
+        if fault == 5:
+            LEAKED.append(np.ones(int(amount * 2**20), dtype=np.uint8))
+        if fault == 6:
+            raise ValueError("the model is broken today")
+        if fault == 7:
+            re.match(r"(a+)+$", "a" * int(amount) + "b")
+        return batch.sum(axis=1)
+
+    def schema(self) -> Signature:
+        return XY

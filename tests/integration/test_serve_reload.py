@@ -53,7 +53,7 @@ class Loop:
             time.sleep(0.2)
 
     def servers(self) -> list[int]:
-        """Pids of the serving processes on this loop's port."""
+        """Pids of the serving processes on this loop's port (a pool's workers too)."""
         found = []
         for entry in Path("/proc").iterdir():
             try:
@@ -141,10 +141,12 @@ def test_edits_are_served_failures_keep_the_last_good_version(
     server.wait_for("reload line", lambda: "reloaded: serving echo:4 at " in server.output())
     assert f"reloaded: serving echo:4 at {server.url} (was echo:2)" in server.output()
 
-    [child] = server.servers()
+    serving = server.servers()  # the server, and its workers when it runs a pool
+    assert serving
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=30) == 0
-    assert not Path(f"/proc/{child}").exists(), "the serving process outlived serve --reload"
+    outlived = [pid for pid in serving if Path(f"/proc/{pid}").exists()]
+    assert not outlived, "serving processes outlived serve --reload"
     assert server.answer() is None
 
 
@@ -152,10 +154,12 @@ def test_edits_are_served_failures_keep_the_last_good_version(
 def test_the_server_does_not_outlive_a_killed_command(loop: tuple[Loop, Path, Path]) -> None:
     server, _, _ = loop
     server.wait_for("first answer", lambda: server.answer() == "echo: hi")
-    [child] = server.servers()
+    serving = server.servers()  # the server, and its workers when it runs a pool
+    assert serving
     server.process.kill()  # SIGKILL: no handler of the command runs
     server.process.wait()
     deadline = time.monotonic() + 30
-    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+    while any(Path(f"/proc/{pid}").exists() for pid in serving) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not Path(f"/proc/{child}").exists(), "the server outlived the killed command"
+    outlived = [pid for pid in serving if Path(f"/proc/{pid}").exists()]
+    assert not outlived, "the server outlived the killed command"

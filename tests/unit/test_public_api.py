@@ -153,6 +153,7 @@ def test_what_a_conventions_routes_use_of_the_server_is_pinned() -> None:
         "stream": "(self, batch: 'Batch') -> 'AsyncIterator[object]'",
         "streams": "property",
         "takes": "(self, operation: 'type[Operation[ModelT, ResultT]]') -> 'bool'",
+        "watch": "(self, watchdog: 'InlineWatchdog') -> 'None'",
     }
     assert sorted(problems.__all__) == [
         "EXCEPTION_HANDLERS",

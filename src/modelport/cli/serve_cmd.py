@@ -32,7 +32,38 @@ def serve(
     env: EnvOption = "auto",
     name: Annotated[str | None, typer.Option("--name", help="Serve under this model name.")] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds a prediction may take (504 after).")
+        float,
+        typer.Option(
+            "--timeout",
+            help="Seconds a prediction may take (504 after; a pool replaces a worker whose call "
+            "goes on); 0: no bound.",
+        ),
+    ] = 60.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes answering requests, sharing the loaded model (default: one per core "
+            "for a CPU-bound model, i.e. a plain synchronous predict; 1 for async or streaming "
+            "models and models on torch, TensorFlow or JAX). 1 serves in one process.",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    graceful_timeout: Annotated[
+        float,
+        typer.Option(
+            "--graceful-timeout", help="Seconds SIGTERM waits for in-flight requests.", min=0
+        ),
+    ] = 20.0,
+    max_worker_memory: Annotated[
+        str | None,
+        typer.Option(
+            "--max-worker-memory",
+            help="Recycle a worker whose resident memory passes this (e.g. 2GiB), after its "
+            "in-flight requests.",
+            show_default=False,
+        ),
     ] = None,
     max_body_size: Annotated[
         int,
@@ -107,9 +138,13 @@ def serve(
     in `modelport build`), registers the new version and restarts the server on it, on the same
     port. A build that fails leaves the last good version serving. Ctrl-C stops both.
     """
+    from modelport.serving.sizes import parse_size
     from modelport.serving.sockets import listen
 
     STATE.use_registry(registry)
+    memory_bound = (
+        parse_size(max_worker_memory, field="--max-worker-memory") if max_worker_memory else None
+    )
     level_number(log_level)  # a clear error naming the option before anything is resolved
     chosen_format = check_format(log_format)
     if reload:
@@ -126,7 +161,10 @@ def serve(
             host=host,
             port=port,
             threads=threads,
-            timeout=timeout,
+            timeout=timeout or None,
+            workers=workers or 1,
+            graceful_timeout=graceful_timeout,
+            max_worker_memory=memory_bound,
             max_body_size=max_body_size,
             max_rows=max_rows,
             debug=STATE.debug,
@@ -153,7 +191,9 @@ def serve(
         *("--max-body-size", str(max_body_size), "--max-rows", str(max_rows)),
         *("--log-level", log_level),
         *("--log-format", log_format),
-        *(("--timeout", repr(timeout)) if timeout is not None else ()),
+        *("--timeout", repr(timeout), "--graceful-timeout", repr(graceful_timeout)),
+        *(("--workers", str(workers)) if workers is not None else ()),
+        *(("--max-worker-memory", max_worker_memory) if max_worker_memory else ()),
         *(("--grpc-port", str(grpc_port)) if grpc_port is not None else ()),
         *(("--max-batch-size", str(max_batch_size)) if max_batch_size is not None else ()),
         *(("--max-latency-ms", repr(max_latency_ms)) if max_latency_ms else ()),
@@ -180,6 +220,9 @@ SERVING_OPTIONS = (
     "--host",
     "--port",
     "--timeout",
+    "--workers",
+    "--graceful-timeout",
+    "--max-worker-memory",
     "--max-body-size",
     "--max-rows",
     "--threads",

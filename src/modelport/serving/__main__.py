@@ -28,7 +28,23 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--version", type=int, help="the registry version being served")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--timeout", type=float, help="seconds a prediction may take")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds a prediction may take (0: no bound)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="processes answering requests (default: one per core for a CPU-bound model, else 1)",
+    )
+    parser.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=20.0,
+        help="seconds SIGTERM waits for in-flight requests",
+    )
+    parser.add_argument(
+        "--max-worker-memory", help="recycle a worker whose resident memory passes this (2GiB)"
+    )
     parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
     parser.add_argument("--max-rows", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=4)
@@ -76,12 +92,20 @@ def _report(args: argparse.Namespace, *lines: str) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from modelport.errors import ConfigError
     from modelport.serving.conventions import Services
     from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
     from modelport.serving.logs import redact_output
     from modelport.serving.quickstart import curl_line, example_request
+    from modelport.serving.sizes import parse_size
     from modelport.serving.sockets import listen
+    from modelport.serving.workers import default_workers
+
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError("--workers must be 1 or more", field="--workers")
+    memory = args.max_worker_memory
+    max_worker_memory = parse_size(memory, field="--max-worker-memory") if memory else None
 
     sock = listen(args.host, args.port)  # a port in use is refused before the model loads
     with sock:  # closed however serving ends
@@ -92,7 +116,10 @@ def run(args: argparse.Namespace) -> None:
             host=args.host,
             port=args.port,
             threads=args.threads,
-            timeout=args.timeout,
+            timeout=args.timeout or None,
+            workers=args.workers if args.workers is not None else default_workers([servable]),
+            graceful_timeout=args.graceful_timeout,
+            max_worker_memory=max_worker_memory,
             max_body_size=args.max_body_size,
             max_rows=args.max_rows,
             debug=args.debug,

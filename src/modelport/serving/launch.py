@@ -2,7 +2,9 @@
 
 ``python -m modelport.serving`` (what ``modelport serve`` becomes), ``modelport serve --deepaas``
 and ``modelport serve PIPELINE`` all end here: each model gets its runtime, the set its app (with
-the services the conventions' routes may use), and uvicorn serves it until SIGTERM.
+the services the conventions' routes may use), and uvicorn serves it until SIGTERM: in this
+process, or in a pool of worker processes forked after the models loaded (``serving/workers``)
+when ``workers`` is above 1 or a worker memory bound is set.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from modelport.serving.conventions import Services
 from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging, redact_output
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
-from modelport.serving.server import run_server
+from modelport.serving.server import DEFAULT_GRACEFUL_TIMEOUT, run_server
 from modelport.serving.sockets import listen
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds a prediction may take by default (``--timeout``)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,16 @@ class ServeOptions:
     port: int = 8080
     threads: int = 4
     """Threads running synchronous model code, per model."""
-    timeout: float | None = None
-    """Seconds a prediction may take (504 after)."""
+    timeout: float | None = DEFAULT_TIMEOUT
+    """Seconds a prediction may take (504 after; None: no bound)."""
+    workers: int = 1
+    """Processes answering requests: 1 serves in this process; more fork a pool after the
+    models load (``serving/workers``)."""
+    graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
+    """Seconds SIGTERM waits for in-flight requests before stopping regardless."""
+    max_worker_memory: int | None = None
+    """Resident bytes past which a worker is replaced after its in-flight requests (a pool
+    even with one worker)."""
     max_body_size: int = DEFAULT_MAX_BODY
     """The largest request body in bytes, before and after inflating (413 above)."""
     max_rows: int = DEFAULT_MAX_ROWS
@@ -109,4 +122,22 @@ def serve(
                 log.info("%s", line)
             else:
                 print(line, flush=True)
-        run_server(app, models, sock=listening, grpc_port=options.grpc_port)
+        if options.workers > 1 or options.max_worker_memory is not None:
+            from modelport.serving.workers import PoolOptions, Supervisor
+
+            pool = PoolOptions(
+                workers=options.workers,
+                graceful_timeout=options.graceful_timeout,
+                hung_after=options.timeout,
+                max_worker_memory=options.max_worker_memory,
+                grpc_port=options.grpc_port,
+            )
+            Supervisor(app, models, listening, pool).run()
+        else:
+            run_server(
+                app,
+                models,
+                sock=listening,
+                graceful_timeout=options.graceful_timeout,
+                grpc_port=options.grpc_port,
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from modelport.errors import NotFound
 from modelport.serving.runtime import ModelRuntime
 
@@ -12,6 +14,9 @@ class ModelSet:
     def __init__(self, runtimes: list[ModelRuntime] | None = None) -> None:
         self._by_name: dict[str, dict[str, ModelRuntime]] = {}
         self._default: dict[str, ModelRuntime] = {}
+        self.able: Callable[[], bool] | None = None
+        """Whether the process can predict now (None: always); the server sets it, so that
+        readiness turns false while every worker is stuck in a model call."""
         for runtime in runtimes or []:
             self.add(runtime)
 
@@ -46,4 +51,5 @@ class ModelSet:
 
     @property
     def ready(self) -> bool:
-        return all(r.ready for r in self.all())
+        loaded = all(r.ready for r in self.all())
+        return loaded and (self.able is None or self.able())

@@ -14,8 +14,11 @@ loop within 1,024 taking over ten milliseconds of wall time each (a model waitin
 the GIL while the pool runs larger calls) send their size back to the pool; one such call alone
 is more often the machine pausing the process than the model. A size found too slow either way
 is timed again after 4,096 calls in the pool, since a verdict reached while the machine was busy
-need not hold. Models served with a timeout always run in the pool, where the timeout can
-abandon them.
+need not hold. A call on the loop that outlives its budget is interrupted and moved to the pool
+for good when the process runs an inline watchdog (``serving/watchdog.py``, as every serving
+process does); without one, models served with a timeout always run in the pool, where the
+timeout can abandon them. A pool call abandoned at its timeout is counted (``OVERRUNS``) until
+its thread comes back: the process is stuck meanwhile.
 
 Every call into the model, a batch or an operation, goes through one guard: the timeout (504) and
 the mapping of what the model raised to :class:`~modelport.errors.ModelFailed`.
@@ -27,7 +30,7 @@ import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar, cast
+from typing import ParamSpec, TypeVar, TypeVarTuple, cast
 
 import anyio
 import anyio.to_thread
@@ -40,10 +43,12 @@ from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
 from modelport.serving.calibration import Calibration, calibrate
 from modelport.serving.metrics import note_rows
+from modelport.serving.watchdog import OVERRUNS, InlineOverrun, InlineWatchdog, PoolCall
 from modelport.validation import InputValidator
 
 P = ParamSpec("P")
 R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
 
 INLINE_AFTER_CALLS = 64
 """Calls of one size timed in the pool before calls of that size may run on the event loop."""
@@ -103,6 +108,11 @@ class _Lane:
         if self.inline_calls >= INLINE_WINDOW_CALLS:
             self.inline_calls = self.slow_calls = 0
 
+    def evict(self) -> None:
+        """A call of this size held the loop past its budget: never on the loop again."""
+        self.inline = self.may_inline = False
+        self.until_relearn = 0
+
     def pooled(self) -> None:
         """One more pool call after a "too slow" verdict."""
         if self.until_relearn > 0:
@@ -139,12 +149,22 @@ class ModelRuntime:
         self._limiter = anyio.CapacityLimiter(threads)
         self._calls = _PoolCalls(self._limiter, timeout)
         self._may_inline = inline and timeout is None and not servable.is_async
+        self._inline = inline
+        self._watchdog: InlineWatchdog | None = None
         self._lanes: dict[int, _Lane] = {}
         self._batching = batching
         self.batcher: Batcher | None = None
         """Merges concurrent batches, once ``load()`` has found it should (``serving.batching``)."""
         self.calibration: Calibration | None = None
         """What the calibration at load measured, when it ran."""
+
+    def watch(self, watchdog: InlineWatchdog) -> None:
+        """Calls on the event loop are watched by ``watchdog`` from now on: an overdue one is
+        moved to the pool; when the watchdog can interrupt it, calls may run on the loop under
+        a timeout too."""
+        self._watchdog = watchdog
+        bounded = self.timeout is None or watchdog.interrupts
+        self._may_inline = self._inline and bounded and not self.servable.is_async
 
     def load(self) -> None:
         """The model's own initialisation; readiness turns true only after it."""
@@ -235,14 +255,19 @@ class ModelRuntime:
         if lane is None:
             lane = self._lanes[size] = _Lane(self._may_inline)
         if lane.inline:
+            watchdog = self._watchdog
             started = time.perf_counter()
             try:
+                if watchdog is not None:
+                    watchdog.current = (lane, started)
                 return servable.predict(batch)
+            except InlineOverrun:
+                pass  # held the loop past its budget: run again in the pool, below
             finally:  # a slow call that raised held up the loop all the same
+                if watchdog is not None:
+                    watchdog.current = None
                 lane.ran_inline(time.perf_counter() - started)
-        result, seconds = await anyio.to_thread.run_sync(
-            _timed, servable.predict, batch, limiter=self._limiter, abandon_on_cancel=True
-        )
+        result, seconds = await _in_pool(_timed, servable.predict, batch, limiter=self._limiter)
         if lane.may_inline:
             lane.learn(seconds)
         else:
@@ -288,10 +313,8 @@ class _PoolCalls:
 
     async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         with _model_failures(self._timeout, hint=LESS), anyio.fail_after(self._timeout):
-            return await anyio.to_thread.run_sync(
-                functools.partial(function, *args, **kwargs),
-                limiter=self._limiter,
-                abandon_on_cancel=True,
+            return await _in_pool(
+                _untimed, functools.partial(function, *args, **kwargs), limiter=self._limiter
             )
 
     async def awaiting(self, call: Awaitable[R]) -> R:
@@ -317,8 +340,37 @@ def _model_failures(timeout: float | None, *, hint: str) -> Iterator[None]:
         raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _timed(predict: Callable[[Batch], object], batch: Batch) -> tuple[object, float]:
+async def _in_pool(
+    function: Callable[[PoolCall, *Ts], R],
+    *args: *Ts,
+    limiter: anyio.CapacityLimiter,
+) -> R:
+    """``function(call, *args)`` in a thread of the pool; when the caller stops waiting (its
+    timeout) before the thread is done, the call counts as an overrun until it is."""
+    call = PoolCall()
+    try:
+        return await anyio.to_thread.run_sync(
+            function, call, *args, limiter=limiter, abandon_on_cancel=True
+        )
+    except BaseException:
+        OVERRUNS.abandoned(call)  # nothing when the thread is done (the model raised)
+        raise
+
+
+def _timed(
+    call: PoolCall, predict: Callable[[Batch], object], batch: Batch
+) -> tuple[object, float]:
     """Run ``predict`` (in a worker thread) and say how much CPU time the model itself used."""
-    started = time.thread_time()
-    result = predict(batch)
-    return result, time.thread_time() - started
+    try:
+        started = time.thread_time()
+        result = predict(batch)
+        return result, time.thread_time() - started
+    finally:
+        OVERRUNS.finished(call)
+
+
+def _untimed(call: PoolCall, function: Callable[[], R]) -> R:
+    try:
+        return function()
+    finally:
+        OVERRUNS.finished(call)

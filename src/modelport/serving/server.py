@@ -4,8 +4,11 @@ The port opens at once: liveness answers while the models load in the background
 turns true when every model's ``initialize()`` has finished (the log says so in one "ready" line
 with the URL), and a failing ``initialize()`` stops the server with the reason
 (:class:`~modelport.errors.ModelFailed`, a non-zero exit in the CLI). SIGTERM drains in-flight
-requests, then the process exits 0. The socket it listens on comes bound
-(``serving/sockets.py``), so a port in use was refused before the server said anything.
+requests for at most ``graceful_timeout`` seconds, then the process exits 0, at once even when a
+model call abandoned at its timeout still runs in a thread (``serving/watchdog.py``). The socket
+it listens on comes bound (``serving/sockets.py``), so a port in use was refused before the
+server said anything. A worker of a pool (``serving/workers``) runs the same server on models its
+supervisor loaded.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
+import os
 import signal
 import socket
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 import uvicorn
@@ -26,18 +33,33 @@ from modelport.codecs.limits import DecodeLimits
 from modelport.errors import MissingDependency, ModelFailed, ModelportError
 from modelport.serving.logs import uvicorn_level
 from modelport.serving.models import ModelSet
+from modelport.serving.watchdog import OVERRUNS, InlineWatchdog
 
 log = logging.getLogger("modelport.serving")
 
 POLL_SECONDS = 0.01
+DEFAULT_GRACEFUL_TIMEOUT = 20.0
+"""Seconds SIGTERM waits for in-flight requests before the server stops regardless."""
 
 
 def run_server(
-    app: Starlette, models: ModelSet, *, sock: socket.socket, grpc_port: int | None = None
+    app: Starlette,
+    models: ModelSet,
+    *,
+    sock: socket.socket,
+    graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT,
+    loaded: bool = False,
+    beside: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    http_protocol: type[asyncio.Protocol] | None = None,
+    grpc_port: int | None = None,
 ) -> None:
     """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C, and the Open
     Inference Protocol over gRPC on ``grpc_port`` of the same host when given; raises
-    ModelFailed when a model cannot initialise, ConfigError when the gRPC port cannot be had."""
+    ModelFailed when a model cannot initialise, ConfigError when the gRPC port cannot be had.
+    ``loaded``: the models were loaded before (by a pool's supervisor), readiness follows at
+    once, and the gRPC port is shared with the pool's other workers; ``beside`` runs alongside
+    the server (a worker's heartbeat); ``http_protocol``: uvicorn's HTTP protocol as a pool's
+    worker wraps it (``serving/workers/guard.py``)."""
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         app,
@@ -50,29 +72,42 @@ def run_server(
         proxy_headers=False,  # nothing here reads the client address; skip the rewrite
         server_header=False,
         ws="none",  # no protocol here speaks WebSocket: the websockets package stays unloaded
+        timeout_graceful_shutdown=math.ceil(graceful_timeout),
+        http=http_protocol or "auto",
     )
     server = uvicorn.Server(config)
     failures: list[BaseException] = []
 
     async def load(addresses: list[str]) -> None:
         try:
-            await load_models(models)
+            if not loaded:
+                await load_models(models)
         except Exception as exc:
             failures.append(exc)
             server.should_exit = True
             return
         while not server.started and not server.should_exit:
             await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
-        if server.started:
-            _log_ready(models, [f"http://{host}:{port}", *addresses])
+        if server.started and not loaded:
+            log_ready(models, f"http://{host}:{port}", grpc=addresses[0] if addresses else None)
 
     async def main() -> None:
-        async with _grpc(app, models, host, grpc_port) as addresses:
+        async with _grpc(app, models, host, grpc_port, shared=loaded) as addresses:
             loading = asyncio.create_task(load(addresses))
+            alongside = asyncio.create_task(beside()) if beside is not None else None
             try:
                 await server.serve(sockets=[sock])
             finally:
                 loading.cancel()
+                if alongside is not None:
+                    alongside.cancel()
+
+    watchdog = InlineWatchdog()
+    watchdog.start()
+    for runtime in models.all():
+        runtime.watch(watchdog)
+    if models.able is None:  # one process: ready while no thread is stuck in the model
+        models.able = _no_overruns
 
     # uvicorn re-raises the signal it stopped on once it has drained, for the previous handler
     # to decide; SIGTERM's is set here to do nothing, so a drained stop exits 0.
@@ -81,7 +116,10 @@ def run_server(
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
             runner.run(main())
     finally:
+        watchdog.stop()
         signal.signal(signal.SIGTERM, previous)
+    if OVERRUNS.running and not failures:
+        _exit_leaving_overruns()
     if failures:
         failure = failures[0]
         if isinstance(failure, ModelportError):
@@ -106,10 +144,11 @@ async def load_models(models: ModelSet) -> None:
 
 @asynccontextmanager
 async def _grpc(
-    app: Starlette, models: ModelSet, host: str, port: int | None
+    app: Starlette, models: ModelSet, host: str, port: int | None, *, shared: bool
 ) -> AsyncIterator[list[str]]:
     """The gRPC server's address while it serves (none when no port is asked for): its module,
-    and grpcio, are imported only then."""
+    and grpcio, are imported only then (in a pool, only in the workers, after the fork, as
+    gRPC requires). ``shared``: the pool's workers each serve the one port."""
     if port is None:
         yield []
         return
@@ -124,17 +163,32 @@ async def _grpc(
 
     limits = DecodeLimits(app.state.max_body_size, app.state.max_rows)
     async with grpc_serving(
-        models, host=host, port=port, limits=limits, metrics=app.state.metrics
+        models, host=host, port=port, limits=limits, metrics=app.state.metrics, shared=shared
     ) as address:
         yield [f"grpc://{address}"]
 
 
-def _log_ready(models: ModelSet, urls: list[str]) -> None:
+def log_ready(models: ModelSet, url: str, *, grpc: str | None = None) -> None:
     served = [f"{r.name}:{r.version}" if r.version is not None else r.name for r in models.all()]
-    extra = {"url": urls[0], "models": served}
-    if len(urls) > 1:
-        extra["grpc"] = urls[1]
-    log.info("ready: %s at %s", ", ".join(served), " and ".join(urls), extra=extra)
+    extra = {"url": url, "models": served}
+    where = url
+    if grpc is not None:
+        extra["grpc"] = grpc
+        where = f"{url} and {grpc}"
+    log.info("ready: %s at %s", ", ".join(served), where, extra=extra)
+
+
+def _no_overruns() -> bool:
+    return OVERRUNS.running == 0
+
+
+def _exit_leaving_overruns() -> None:
+    """Stopped, while model calls abandoned at their timeout still run: the interpreter would
+    wait for their threads at exit, for ever perhaps; exit now instead."""
+    log.warning("stopping with %d model call(s) still running past the timeout", OVERRUNS.running)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _drained(signum: int, frame: object) -> None:

@@ -126,8 +126,10 @@ def test_json_adapters_and_initialize_model_once_per_process(
         assert answer.status_code == 200, answer.text
     rows = [row for answer in answers for row in answer.json()]
     assert [row["price"] for row in rows[:2]] == [100.0, 290.0]
-    assert {row["pid"] for row in rows} == {server.process.pid}
-    assert {row["initializations"] for row in rows} == {1}  # not once per request
+    pid = server.process.pid
+    workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert {row["pid"] for row in rows} <= {pid, *map(int, workers)}  # the server or a worker
+    assert {row["initializations"] for row in rows} == {1}  # not once per request or worker
 
 
 def test_only_qwak_models_answer_on_the_qwak_route(iris: httpx.Client) -> None:

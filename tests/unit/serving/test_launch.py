@@ -40,9 +40,15 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
     started: dict[str, Any] = {}
 
     def run_server(
-        app: Starlette, models: ModelSet, *, sock: socket.socket, grpc_port: int | None
+        app: Starlette,
+        models: ModelSet,
+        *,
+        sock: socket.socket,
+        graceful_timeout: float,
+        grpc_port: int | None,
     ) -> None:
         started.update(app=app, models=models, address=sock.getsockname(), grpc=grpc_port)
+        started.update(graceful_timeout=graceful_timeout)
 
     monkeypatch.setattr(launch, "run_server", run_server)
     servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
@@ -55,9 +61,11 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
         max_rows=12,
         debug=True,
         grpc_port=9001,
+        graceful_timeout=3.0,
     )
     services = Services(home=tmp_path, registry_uri="sqlite:///elsewhere.db")
     launch.serve([launch.Served(servable, 7)], options, services, banner=["hello", "curl ..."])
+    assert started["graceful_timeout"] == 3.0
     assert capsys.readouterr().out == "hello\ncurl ...\n"
     assert started["address"][0] == "127.0.0.2"  # the socket, bound to the options' address
     assert started["grpc"] == 9001
@@ -92,7 +100,9 @@ def test_a_port_in_use_is_one_error_before_anything_is_printed(
 def test_under_json_logs_the_banner_is_json_lines_too(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(launch, "run_server", lambda app, models, *, sock, grpc_port: None)
+    monkeypatch.setattr(
+        launch, "run_server", lambda app, models, *, sock, graceful_timeout, grpc_port: None
+    )
     servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
     options = launch.ServeOptions(port=0, log_format="json", log_level="info")
     launch.serve([launch.Served(servable, 7, "sha256:ab")], options, Services(), banner=["hi"])

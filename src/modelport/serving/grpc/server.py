@@ -19,16 +19,24 @@ GRACE_SECONDS = 5.0
 
 @asynccontextmanager
 async def grpc_serving(
-    models: ModelSet, *, host: str, port: int, limits: DecodeLimits, metrics: ServerMetrics
+    models: ModelSet,
+    *,
+    host: str,
+    port: int,
+    limits: DecodeLimits,
+    metrics: ServerMetrics,
+    shared: bool = False,
 ) -> AsyncIterator[str]:
     """Serve the protocol on ``host:port`` while the context lasts; yields its address
     (``host:port``, the port the system chose for 0). A port that cannot be had is a
-    ConfigError before anything is served."""
+    ConfigError before anything is served. ``shared``: the workers of a pool each bind the
+    port (SO_REUSEPORT: the kernel spreads connections over them); the command checked it was
+    free before the pool started."""
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", limits.max_body_size),
             ("grpc.max_send_message_length", -1),
-            ("grpc.so_reuseport", 0),  # a port in use is refused, as the HTTP port is
+            ("grpc.so_reuseport", 1 if shared else 0),  # else a port in use is refused
         ]
     )
     server.add_generic_rpc_handlers([InferenceService(models, limits, metrics).handler()])

@@ -1,0 +1,117 @@
+"""The parts of a worker pool that need no process: the shared table, how a worker's end is
+told, how many workers a model gets, and sizes as written on a command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import modelport
+from modelport.errors import ConfigError
+from modelport.formats.native.python_model import PythonModelServable
+from modelport.schema import Field, Signature
+from modelport.serving.sizes import parse_size
+from modelport.serving.workers import default_workers
+from modelport.serving.workers.supervisor import describe_exit, resident_bytes
+from modelport.serving.workers.table import STALE_SECONDS, WorkerTable
+
+SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
+
+
+def test_a_worker_is_able_once_it_beats_and_stuck_when_silent_or_holding_an_overrun() -> None:
+    table = WorkerTable(2)
+    slot = table.claim()
+    assert not table.has_beaten(slot) and not table.any_able()  # forked, not started yet
+    table.beat(slot, 4242, overruns=0)
+    assert table.has_beaten(slot) and table.any_able()
+    now = time.monotonic()
+    assert not table.stuck(slot, now)
+    assert table.stuck(slot, now + STALE_SECONDS + 0.1)  # its loop stopped ticking
+    assert table.silent_for(slot, now + 5) > 4
+    table.beat(slot, 4242, overruns=1)
+    assert table.stuck(slot, time.monotonic()) and table.overruns(slot) == 1
+    assert not table.any_able()
+    other = table.claim()
+    table.beat(other, 4343, overruns=0)
+    assert table.any_able()  # one worker of two can answer: ready
+
+
+def test_slots_are_claimed_until_none_is_free_and_released_for_reuse() -> None:
+    table = WorkerTable(2)
+    first, second = table.claim(), table.claim()
+    assert {first, second} == {0, 1} and not table.has_free()
+    with pytest.raises(RuntimeError):
+        table.claim()
+    table.release(first)
+    assert table.has_free() and table.claim() == first
+
+
+def test_the_table_is_shared_with_a_forked_child() -> None:
+    table = WorkerTable(1)
+    slot = table.claim()
+    with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads (pytest's)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        table.beat(slot, os.getpid(), overruns=3)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert table.overruns(slot) == 3
+
+
+def test_a_workers_end_is_told_by_its_exit_code_or_signal() -> None:
+    assert describe_exit(3 << 8) == "exited with code 3"
+    assert describe_exit(signal.SIGSEGV).startswith("killed by SIGSEGV (a segmentation fault")
+    assert "out-of-memory killer" in describe_exit(signal.SIGKILL)
+    assert describe_exit(signal.SIGTERM) == "killed by SIGTERM"
+
+
+def test_resident_memory_of_a_live_process_and_of_none() -> None:
+    assert resident_bytes(os.getpid()) > 10 * 2**20
+    assert resident_bytes(2**22 + 7) == 0  # above the kernel's pid limit: never a process
+
+
+class Plain(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return batch[:, 0]
+
+
+class Waits(modelport.Model):
+    async def predict(self, batch: np.ndarray) -> np.ndarray:
+        return batch[:, 0]
+
+
+def test_a_cpu_bound_model_gets_a_worker_per_core_an_async_one_a_single_process() -> None:
+    plain = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
+    waits = PythonModelServable(Waits(), name="w", signature=SIGNATURE)
+    assert default_workers([plain]) == len(os.sched_getaffinity(0))
+    assert default_workers([waits]) == 1
+    assert default_workers([plain, waits]) == 1
+
+
+def test_a_model_on_torch_gets_a_single_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    assert default_workers([plain]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("2GiB", 2 * 1024**3), ("512MiB", 512 * 1024**2), ("1.5GB", 1_500_000_000), ("1000", 1000)],
+)
+def test_sizes_are_read_with_their_units(text: str, size: int) -> None:
+    assert parse_size(text, field="--max-worker-memory") == size
+
+
+@pytest.mark.parametrize("text", ["lots", "2 GiBs", "-1MiB", "0"])
+def test_a_size_that_is_not_one_names_the_option(text: str) -> None:
+    with pytest.raises(ConfigError, match="--max-worker-memory") as refused:
+        parse_size(text, field="--max-worker-memory")
+    assert "2GiB" in str(refused.value)
