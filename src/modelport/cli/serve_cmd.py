@@ -12,6 +12,19 @@ from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
+from modelport.cli.serve_guard import (
+    AllowedHostsOption,
+    AuthTokenOption,
+    AuthTokensFileOption,
+    BodyTimeoutOption,
+    HeaderTimeoutOption,
+    KeepAliveOption,
+    MaxConnectionsOption,
+    MaxInFlightOption,
+    ServeGuard,
+    SslCertfileOption,
+    SslKeyfileOption,
+)
 from modelport.cli.targets import TARGET_HELP, become, resolve_target, serving_command
 from modelport.serving.logs import check_format, level_number
 
@@ -63,6 +76,16 @@ def serve(
     log_format: Annotated[
         str, typer.Option("--log-format", help="text, or json: one JSON object per line.")
     ] = "text",
+    max_connections: MaxConnectionsOption = None,
+    max_in_flight: MaxInFlightOption = None,
+    header_timeout: HeaderTimeoutOption = 10.0,
+    body_timeout: BodyTimeoutOption = 60.0,
+    keep_alive_timeout: KeepAliveOption = 5.0,
+    auth_token: AuthTokenOption = None,
+    auth_tokens_file: AuthTokensFileOption = None,
+    allowed_hosts: AllowedHostsOption = None,
+    ssl_certfile: SslCertfileOption = None,
+    ssl_keyfile: SslKeyfileOption = None,
     reload: Annotated[
         bool,
         typer.Option(
@@ -87,6 +110,19 @@ def serve(
         from modelport.cli.reload import check_reload_target
 
         check_reload_target(targets or [], deepaas=deepaas)
+    guard = ServeGuard(
+        max_connections=max_connections,
+        max_in_flight=max_in_flight,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keep_alive_timeout=keep_alive_timeout,
+        auth_token=auth_token,
+        auth_tokens_file=auth_tokens_file,
+        allowed_hosts=tuple(allowed_hosts or ()),
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
+    limits, exposure = guard.serve_options()  # bad values refused before anything is built
     listen(host, port).close()  # a port in use is refused before anything is built or loaded
     if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
         from modelport.serving.launch import ServeOptions, configure_logging  # served here
@@ -101,6 +137,8 @@ def serve(
             debug=STATE.debug,
             log_level=log_level,
             log_format=chosen_format,
+            limits=limits,
+            exposure=exposure,
         )
         configure_logging(log_level, chosen_format)
         if deepaas:
@@ -120,6 +158,7 @@ def serve(
         *("--log-level", log_level),
         *("--log-format", log_format),
         *(("--timeout", repr(timeout)) if timeout is not None else ()),
+        *guard.server_argv(),
     ]
     if reload:
         from modelport.cli.reload import Reloader
@@ -148,6 +187,15 @@ SERVING_OPTIONS = (
     "--threads",
     "--log-level",
     "--log-format",
+    "--max-connections",
+    "--max-in-flight",
+    "--header-timeout",
+    "--body-timeout",
+    "--keep-alive-timeout",
+    "--auth-tokens-file",
+    "--allowed-hosts",
+    "--ssl-certfile",
+    "--ssl-keyfile",
 )
 
 

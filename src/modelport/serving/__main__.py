@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from modelport.errors import ModelportError
+from modelport.serving.guard_flags import add_guard_flags
 from modelport.serving.logs import DEFAULT_LEVEL, FORMATS, LEVELS
 
 
@@ -40,6 +41,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--digest", help="the artifact's digest (for the model info metric)")
     parser.add_argument("--home", type=Path, help="the modelport home (default: the settings')")
     parser.add_argument("--registry", help="the registry URI (default: the settings')")
+    add_guard_flags(parser)
     return parser.parse_args(argv)
 
 
@@ -74,6 +76,7 @@ def _report(args: argparse.Namespace, *lines: str) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from modelport.serving.conventions import Services
+    from modelport.serving.guard_flags import exposure_of, limits_of, take_token
     from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
     from modelport.serving.logs import redact_output
@@ -95,6 +98,8 @@ def run(args: argparse.Namespace) -> None:
             debug=args.debug,
             log_level=args.log_level,
             log_format=args.log_format,
+            limits=limits_of(args),
+            exposure=exposure_of(args, take_token()),
         )
         base = options.base_url
         banner = [

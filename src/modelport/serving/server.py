@@ -15,6 +15,8 @@ import gc
 import logging
 import signal
 import socket
+from collections.abc import Mapping
+from typing import Any
 
 import anyio.to_thread
 import uvicorn
@@ -29,10 +31,19 @@ log = logging.getLogger("modelport.serving")
 POLL_SECONDS = 0.01
 
 
-def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None:
+def run_server(
+    app: Starlette,
+    models: ModelSet,
+    *,
+    sock: socket.socket,
+    uvicorn_options: Mapping[str, Any] | None = None,
+) -> None:
     """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C; raises
-    ModelFailed when a model cannot initialise."""
+    ModelFailed when a model cannot initialise. ``uvicorn_options`` are more of uvicorn's
+    ``Config`` keywords: the connection limits and TLS (``launch``)."""
     host, port = sock.getsockname()[:2]
+    uvicorn_options = uvicorn_options or {}
+    scheme = "https" if uvicorn_options.get("ssl_certfile") else "http"
     config = uvicorn.Config(
         app,
         host=host,
@@ -44,6 +55,7 @@ def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None
         proxy_headers=False,  # nothing here reads the client address; skip the rewrite
         server_header=False,
         ws="none",  # no protocol here speaks WebSocket: the websockets package stays unloaded
+        **uvicorn_options,
     )
     server = uvicorn.Server(config)
     failures: list[BaseException] = []
@@ -58,7 +70,7 @@ def run_server(app: Starlette, models: ModelSet, *, sock: socket.socket) -> None
         while not server.started and not server.should_exit:
             await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
         if server.started:
-            _log_ready(models, f"http://{host}:{port}")
+            _log_ready(models, f"{scheme}://{host}:{port}")
 
     async def main() -> None:
         loading = asyncio.create_task(load())
