@@ -25,7 +25,9 @@ from modelport.errors import NotAcceptable, UnsupportedMediaType
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-"""curl's default Content-Type, which a JSON body sent with ``-d`` carries."""
+"""curl's default Content-Type, which a JSON body sent with ``-d`` carries; never read as JSON
+here, since a web page of any site can make a browser send it (a "simple" cross-origin POST
+needs no CORS preflight)."""
 ROW_BODIES = (JSON, CSV, ARROW_STREAM, ARROW_FILE, PARQUET)
 """The media types of the request bodies rows can come in."""
 
@@ -70,7 +72,13 @@ def decode_rows(
     """The rows of a body of any row format, by its media type: JSON (``orient``, or the
     media type's ``format`` parameter, picks pandas' orient), CSV (typed by ``schema`` when
     given), Arrow IPC stream or file, Parquet; within ``limits`` (413 past them)."""
-    if is_json(media.essence) or media.essence == FORM:
+    if media.essence == FORM:
+        raise UnsupportedMediaType(
+            f"a {FORM} body is not read as JSON (any web page could send one)",
+            hint="send Content-Type: application/json (curl: -H 'Content-Type: application/json')",
+            field="Content-Type",
+        )
+    if is_json(media.essence):
         orient = orient or media.params.get("format")
         decoded = decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
         limits.check_rows(row_count(decoded))

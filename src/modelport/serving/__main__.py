@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> None:
     from modelport.serving.quickstart import curl_line, example_request
     from modelport.serving.sockets import listen
 
+    token = take_token()  # out of the environment before the model's code can read it
     sock = listen(args.host, args.port)  # a port in use is refused before the model loads
     with sock:  # closed however serving ends
         configure_logging(args.log_level, args.log_format)
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> None:
             log_level=args.log_level,
             log_format=args.log_format,
             limits=limits_of(args),
-            exposure=exposure_of(args, take_token()),
+            exposure=exposure_of(args, token),
         )
         base = options.base_url
         banner = [
