@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from modelport.errors import ConfigError, Conflict
 from modelport.registry.sql.engine import create_sqlite_engine, upgrade_if_needed, write_connection
+from modelport.registry.sql.turns import RegistryTurns, turns_of
+from modelport.settings import get_settings
 
 
 class ConcurrentChange(Conflict):
@@ -35,7 +37,7 @@ def translated_errors() -> Iterator[None]:
             raise
         raise Conflict(
             "the registry database is locked by another process",
-            hint="Another modelport process kept it busy for too long; try again.",
+            hint="A process other than modelport's kept it busy for too long; try again.",
         ) from error
 
 
@@ -54,8 +56,9 @@ def sqlite_path(uri: str) -> Path:
 class Database:
     """One registry database: its engine, its transactions, its schema kept current."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, turns: RegistryTurns) -> None:
         self._engine = engine
+        self._turns = turns
 
     @classmethod
     def open(cls, uri: str) -> Database:
@@ -69,12 +72,15 @@ class Database:
         return cls.open_sqlite(sqlite_path(uri))
 
     @classmethod
-    def open_sqlite(cls, path: Path) -> Database:
-        """The SQLite database at ``path`` (created, with its folder, if missing)."""
-        engine = create_sqlite_engine(path)
+    def open_sqlite(cls, path: Path, *, wait: float | None = None) -> Database:
+        """The SQLite database at ``path`` (created, with its folder, if missing); writers
+        wait their turn up to ``wait`` seconds (default: the ``registry_wait`` setting)."""
+        wait = get_settings().registry_wait if wait is None else wait
+        engine = create_sqlite_engine(path, busy_timeout=wait)
+        turns = turns_of(path, wait=wait)
         with translated_errors():
-            upgrade_if_needed(engine)
-        return cls(engine)
+            upgrade_if_needed(engine, turns)
+        return cls(engine, turns)
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -84,8 +90,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A write transaction, holding the write lock from its start."""
-        with translated_errors(), write_connection(self._engine) as conn, conn.begin():
+        """A write transaction, holding the write lock from its start (once this process's
+        turn has come: ``turns``)."""
+        with (
+            self._turns.turn(),
+            translated_errors(),
+            write_connection(self._engine) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     def close(self) -> None:

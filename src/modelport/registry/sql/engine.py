@@ -29,11 +29,15 @@ from modelport.errors import ConfigError
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from modelport.registry.sql.turns import RegistryTurns
+
 HEAD_REVISION = "0003_deepaas"
 """The newest migration; a unit test checks it matches alembic's head."""
 
 BUSY_TIMEOUT_SECONDS = 30.0
-"""How long a writer waits for another process's write lock before giving up."""
+"""How long a writer waits for another process's write lock before giving up (the registry
+passes its ``registry_wait`` setting; modelport's own writers take turns before, in
+``turns``)."""
 
 WRITE = {"modelport_begin": "BEGIN IMMEDIATE"}
 """Execution options that make a connection's next transaction a write transaction."""
@@ -84,10 +88,14 @@ def stored_revision(engine: sa.Engine) -> str | None:
             return None  # no alembic_version table: a new, empty database
 
 
-def upgrade_if_needed(engine: sa.Engine) -> None:
-    """Bring the schema to :data:`HEAD_REVISION`, doing nothing (cheaply) if it is there."""
-    if stored_revision(engine) != HEAD_REVISION:
-        migrate(engine, "head")
+def upgrade_if_needed(engine: sa.Engine, turns: RegistryTurns) -> None:
+    """Bring the schema to :data:`HEAD_REVISION`, doing nothing (cheaply) if it is there; one
+    process at a time (``turns``), the revision read again once it is this one's turn."""
+    if stored_revision(engine) == HEAD_REVISION:
+        return
+    with turns.turn():
+        if stored_revision(engine) != HEAD_REVISION:
+            migrate(engine, "head")
 
 
 def migrate(engine: sa.Engine, revision: str, *, downgrade: bool = False) -> None:
@@ -96,6 +104,9 @@ def migrate(engine: sa.Engine, revision: str, *, downgrade: bool = False) -> Non
     from alembic.util import CommandError
 
     with write_connection(engine) as connection:
+        # Begun here, the transaction is alembic's "external" one: every revision runs in it
+        # and commits with it (alembic commits each revision on its own otherwise, on SQLite).
+        connection.begin()
         config = migrations_config(connection)
         try:
             if downgrade:
