@@ -113,7 +113,7 @@ def test_ten_builds_and_serves_started_together_on_a_new_home(
     ]
     try:
         for build in builds:
-            out, err = build.communicate(timeout=600)
+            _, err = build.communicate(timeout=600)
             assert build.returncode == 0, err
         for server in servers:
             server.wait_ready(timeout=600)
