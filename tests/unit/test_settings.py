@@ -17,6 +17,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "MODELPORT_REGISTRY_URI",
         "MODELPORT_MAX_ARTIFACT_BYTES",
         "MODELPORT_CONFIG",
+        "MODELPORT_MAX_CONNECTIONS",
+        "MODELPORT_MAX_IN_FLIGHT",
+        "MODELPORT_AUTH_TOKENS_FILE",
+        "MODELPORT_REGISTRY_WAIT",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -28,6 +32,25 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.resolved_registry_uri == f"sqlite:///{tmp_path / '.modelport' / 'registry.db'}"
     assert settings.max_artifact_bytes == 2 * 1024**3
     assert settings.envs_dir == tmp_path / ".modelport" / "envs"
+    assert (settings.max_connections, settings.max_in_flight) == (1000, 256)
+    assert settings.auth_tokens_file is None
+    assert settings.registry_wait == 120.0
+
+
+def test_serving_bounds_and_the_registry_wait_are_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MODELPORT_MAX_CONNECTIONS", "50")
+    monkeypatch.setenv("MODELPORT_MAX_IN_FLIGHT", "8")
+    monkeypatch.setenv("MODELPORT_AUTH_TOKENS_FILE", str(tmp_path / "tokens"))
+    monkeypatch.setenv("MODELPORT_REGISTRY_WAIT", "2.5")
+    settings = Settings()
+    assert (settings.max_connections, settings.max_in_flight) == (50, 8)
+    assert settings.auth_tokens_file == tmp_path / "tokens"
+    assert settings.registry_wait == 2.5
+    monkeypatch.setenv("MODELPORT_REGISTRY_WAIT", "soon")
+    with pytest.raises(ConfigError, match="MODELPORT_REGISTRY_WAIT is 'soon'"):
+        Settings()
 
 
 def test_environment_variables_are_read_at_each_construction(
