@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench clean
+.PHONY: serve test lint typecheck unit integration bench fuzz clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# schemathesis over a served OpenAPI document, longer than the suite's bounded run: random seeds,
+# the stateful phase, EXAMPLES per operation (300 by default).
+fuzz: $(STAMP)
+	MODELPORT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest tests/integration/test_openapi_fuzz.py -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

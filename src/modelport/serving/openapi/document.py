@@ -242,6 +242,7 @@ def _repository_index(doc: _Document, versioned: bool) -> dict[str, Any]:
         {JSON: media({"type": "array", "items": _INDEX_ENTRY})},
     )(doc, versioned)
     ready_only = {"type": "object", "properties": {"ready": {"type": "boolean"}}}
+    operation["responses"].update(error_refs((400, 422)))
     operation["requestBody"] = {
         "required": False,
         "description": 'Optional: `{"ready": true}` lists the ready models only.',
@@ -286,6 +287,11 @@ _SHARED: dict[RouteKey, Callable[[_Document, bool], dict[str, Any]]] = {
         "openapi", "This OpenAPI document", {JSON: media({"type": "object"})}
     ),
 }
+_STREAMED = {
+    ("POST", "/v1/models/{name}/predict"),
+    ("POST", "/v1/models/{name}/versions/{version}/predict"),
+}
+"""The routes a streaming model answers on."""
 KNOWN_ROUTES: tuple[RouteKey, ...] = (*_PER_MODEL, *_SHARED)
 """Every route this module documents in full, in the order the document lists them."""
 
@@ -321,6 +327,8 @@ def _document_route(doc: _Document, method: str, path: str) -> None:
     versioned = "{version}" in path
     if key in _PER_MODEL:
         for s in doc.served:
+            if s.runtime.streams and key not in _STREAMED:
+                continue  # its chunks answer on the native route only (streaming.py)
             if versioned or s.default:
                 concrete = path.replace("{name}", quote(s.name, safe=""))
                 concrete = concrete.replace("{version}", quote(s.version, safe=""))
