@@ -149,6 +149,17 @@ def _file_path(found: Found) -> Path:
     return Path(found.value).expanduser()
 
 
+def _flag(found: Found) -> bool:
+    value = found.value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if isinstance(value, bool):
+        return value
+    raise _invalid(found, "true or false")
+
+
 def _positive_number(found: Found) -> float:
     value = found.value
     if isinstance(value, str):
@@ -201,6 +212,10 @@ class Settings:
         default_factory=_reader("auth_tokens_file", _file_path, lambda: None)
     )
     """A file of bearer tokens, one a line, a server requires (``serve --auth-tokens-file``)."""
+    require_signatures: bool = field(
+        default_factory=_reader("require_signatures", _flag, lambda: False)
+    )
+    """Refuse artifacts not signed by a trusted key (``modelport keys``) on import and serve."""
     registry_wait: float = field(
         default_factory=_reader("registry_wait", _positive_number, lambda: 120.0)
     )
@@ -220,6 +235,11 @@ class Settings:
     @property
     def envs_dir(self) -> Path:
         return self.home / "envs"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The registry's signing key and trusted public keys (``artifact.signing``)."""
+        return self.home / "keys"
 
 
 def get_settings() -> Settings:

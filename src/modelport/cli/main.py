@@ -23,6 +23,7 @@ from modelport.cli import (
     export_cmd,
     frameworks_cmd,
     gc_cmd,
+    keys_cmd,
     pipeline_cmd,
     registry_cmd,
     secret_cmd,
@@ -48,6 +49,7 @@ pipeline_cmd.register(app)
 frameworks_cmd.register(app)
 gc_cmd.register(app)
 secret_cmd.register(app)
+keys_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
