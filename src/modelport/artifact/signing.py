@@ -91,7 +91,7 @@ class KeyRing:
 
     def trust(self, line: str) -> str:
         """Trust the public key ``line`` (``modelport-ed25519 BASE64``); its fingerprint."""
-        raw = _public_raw(line)
+        raw = public_raw(line)
         name = fingerprint(raw)
         self.trusted_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         (self.trusted_dir / (name.replace(":", "-") + ".pub")).write_text(
@@ -105,7 +105,7 @@ class KeyRing:
             return {}
         keys = {}
         for path in sorted(self.trusted_dir.glob("*.pub")):
-            raw = _public_raw(path.read_text(encoding="ascii"), source=str(path))
+            raw = public_raw(path.read_text(encoding="ascii"), source=str(path))
             keys[fingerprint(raw)] = raw
         return keys
 
@@ -169,7 +169,7 @@ def verify_artifact(artifact: Artifact, ring: KeyRing) -> str:
     return check_signature(str(artifact.path), manifest, signed, ring.trusted())
 
 
-def _public_raw(line: str, source: str = "the public key") -> bytes:
+def public_raw(line: str, source: str = "the public key") -> bytes:
     prefix, _, encoded = line.strip().partition(" ")
     try:
         raw = base64.b64decode(encoded.strip(), validate=True)

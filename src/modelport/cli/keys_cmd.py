@@ -41,14 +41,18 @@ def create(as_json: JsonFlag = False) -> None:
 
 
 @command(keys_app, "show")
-def show() -> None:
+def show(as_json: JsonFlag = False) -> None:
     """Print the public key of this registry's signing key (one line, to share)."""
-    from modelport.artifact.signing import public_line
+    from modelport.artifact.signing import fingerprint, public_line, public_raw
 
     key = _ring().signing_key()
     if key is None:
         raise NotFound("this registry has no signing key", hint="make one: modelport keys create")
-    print(public_line(key.public_key()))
+    line = public_line(key.public_key())
+    if as_json:
+        print_json({"key": line, "fingerprint": fingerprint(public_raw(line))})
+        return
+    print(line)
 
 
 @command(keys_app, "trust")
