@@ -18,10 +18,16 @@ from modelport.codecs.arrow_ipc import (
     encode_arrow_file,
 )
 from modelport.codecs.csv import CSV, decode_csv, encode_csv
-from modelport.codecs.json_frames import decode_json, encode_records, may_hold_booleans, parse_json
+from modelport.codecs.json_frames import (
+    ORIENTS,
+    decode_json,
+    encode_records,
+    may_hold_booleans,
+    parse_json,
+)
 from modelport.codecs.limits import UNLIMITED, DecodeLimits
 from modelport.decoded import Decoded, row_count
-from modelport.errors import NotAcceptable, UnsupportedMediaType
+from modelport.errors import InvalidInput, NotAcceptable, UnsupportedMediaType
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -72,6 +78,10 @@ def decode_rows(
     """The rows of a body of any row format, by its media type: JSON (``orient``, or the
     media type's ``format`` parameter, picks pandas' orient), CSV (typed by ``schema`` when
     given), Arrow IPC stream or file, Parquet; within ``limits`` (413 past them)."""
+    if orient is not None and orient.removeprefix("pandas-") not in ORIENTS:
+        raise InvalidInput(
+            f"unknown format {orient!r}", hint=f"use one of: {', '.join(ORIENTS)}", field="format"
+        )
     if media.essence == FORM:
         raise UnsupportedMediaType(
             f"a {FORM} body is not read as JSON (any web page could send one)",

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from modelport import __version__
+from modelport.codecs.json_frames import ORIENTS
 from modelport.serving.models import ModelSet
 from modelport.serving.openapi import bodies
 from modelport.serving.openapi.bodies import JSON, Served, identifier, media
@@ -37,7 +38,7 @@ FORMAT_PARAMETER: dict[str, Any] = {
     "description": "How a JSON body holds its rows: `records` (a list of objects), `split` "
     '(`{"columns": [...], "data": [[...]]}`) or `columns` (`{"column": [values]}`); '
     "read from the body's shape when absent.",
-    "schema": {"type": "string", "enum": ["records", "split", "columns"]},
+    "schema": {"type": "string", "enum": [*ORIENTS, *(f"pandas-{o}" for o in ORIENTS)]},
 }
 V2_HEADER_LENGTH: dict[str, Any] = {
     "name": "Inference-Header-Content-Length",
