@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers clean protos
+.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers fuzz clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ TORCH_SOURCE ?= $(if $(wildcard $(TORCH_WHEELS)/torch-$(TORCH_VERSION)+cpu-*.whl
 
 # Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3,tensorflow]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3,signing,tensorflow]'
 	$(BIN)/uv pip install --python $(BIN)/python --quiet $(TORCH_SOURCE) 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP) $(SERVE_STAMP)
@@ -50,6 +50,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# schemathesis over a served OpenAPI document, longer than the suite's bounded run: random seeds,
+# the stateful phase, EXAMPLES per operation (300 by default).
+fuzz: $(STAMP)
+	MODELPORT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest tests/integration/test_openapi_fuzz.py -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -18,8 +18,11 @@ and the HTTP layer maps it to a status in exactly one place (``serving/problems.
     ├── ModelFailed                 user model code raised or broke its contract (500)
     │   └── ModelTimeout            the model did not answer in time (504)
     ├── Unreachable                 a client got no answer from a server (503)
+    ├── ServerBusy                  the server holds as many requests as it may (503)
+    ├── RequestTimeout              a request's body did not arrive in time (408)
     ├── Unauthorised                missing or wrong credentials (401)
-    └── Forbidden                   valid credentials without the right to do this (403)
+    └── Forbidden                   not allowed: no role (or too weak a one) in the workspace,
+                                    an unknown Host, another site's page (403)
 
 Each error carries a ``hint``: what the user can do about it. ``field`` names the offending
 input field or file where there is one.
@@ -141,9 +144,22 @@ class Unauthorised(ModelportError):
     status = 401
 
 
+class ServerBusy(ModelportError):
+    """The server holds as many connections or requests as it may; try again shortly."""
+
+    status = 503
+
+
+class RequestTimeout(ModelportError):
+    """A request's body did not arrive within the server's deadline."""
+
+    status = 408
+
+
 class Forbidden(ModelportError):
-    """Valid credentials, but their user may not do this (no role, or too weak a role, in the
-    workspace)."""
+    """A request its sender may not make: valid credentials without the role it needs in the
+    workspace, or a request the server answers nobody (a Host it does not serve, one sent by
+    another site's web page)."""
 
     status = 403
 

@@ -153,6 +153,33 @@ def _positive_int(found: Found) -> int:
     return value
 
 
+def _file_path(found: Found) -> Path:
+    if not isinstance(found.value, str) or not found.value:
+        raise _invalid(found, "a file path")
+    return Path(found.value).expanduser()
+
+
+def _flag(found: Found) -> bool:
+    value = found.value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if isinstance(value, bool):
+        return value
+    raise _invalid(found, "true or false")
+
+
+def _positive_number(found: Found) -> float:
+    value = found.value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise _invalid(found, "a positive number of seconds")
+    return float(value)
+
+
 def _invalid(found: Found, wanted: str) -> ConfigError:
     return ConfigError(
         f"{found.where} is {found.value!r}, not {wanted}",
@@ -204,6 +231,25 @@ class Settings:
     """Folders of wheels (or pages linking them) model environments may install from, besides
     pip's configured ones: a CPU build of torch, a private package."""
 
+    max_connections: int = field(
+        default_factory=_reader("max_connections", _positive_int, lambda: 1000)
+    )
+    """Connections a server holds at once (``serve --max-connections``)."""
+    max_in_flight: int = field(default_factory=_reader("max_in_flight", _positive_int, lambda: 256))
+    """Requests a server answers at once, probes aside; 503 above (``serve --max-in-flight``)."""
+    auth_tokens_file: Path | None = field(
+        default_factory=_reader("auth_tokens_file", _file_path, lambda: None)
+    )
+    """A file of bearer tokens, one a line, a server requires (``serve --auth-tokens-file``)."""
+    require_signatures: bool = field(
+        default_factory=_reader("require_signatures", _flag, lambda: False)
+    )
+    """Refuse artifacts not signed by a trusted key (``modelport keys``) on import and serve."""
+    registry_wait: float = field(
+        default_factory=_reader("registry_wait", _positive_number, lambda: 120.0)
+    )
+    """Seconds a command waits for another process's hold on the embedded registry to end."""
+
     def __post_init__(self) -> None:
         self.home = Path(self.home)
 
@@ -228,6 +274,11 @@ class Settings:
     @property
     def envs_dir(self) -> Path:
         return self.home / "envs"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The registry's signing key and trusted public keys (``artifact.signing``)."""
+        return self.home / "keys"
 
 
 def get_settings() -> Settings:

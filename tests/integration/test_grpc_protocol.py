@@ -12,6 +12,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -23,6 +24,7 @@ from tritonclient.grpc import service_pb2
 from tritonclient.utils import InferenceServerException
 
 from modelport.codecs.limits import DecodeLimits
+from modelport.serving.auth import Tokens
 from modelport.serving.grpc.server import grpc_serving
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.models import ModelSet
@@ -46,8 +48,8 @@ def _models() -> ModelSet:
     )
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, ServerMetrics]]:
+@contextmanager
+def grpc_server(tokens: Tokens | None = None) -> Iterator[tuple[str, ServerMetrics]]:
     """The models served over gRPC by an event loop in a thread; yields the address and the
     metrics the calls are counted in."""
     models = _models()
@@ -59,7 +61,9 @@ def served() -> Iterator[tuple[str, ServerMetrics]]:
     stop = asyncio.Event()
 
     async def main() -> None:
-        async with grpc_serving(models, host=HOST, port=0, limits=limits, metrics=metrics) as bound:
+        async with grpc_serving(
+            models, host=HOST, port=0, limits=limits, metrics=metrics, tokens=tokens
+        ) as bound:
             address.append(bound)
             started.set()
             await stop.wait()
@@ -67,10 +71,18 @@ def served() -> Iterator[tuple[str, ServerMetrics]]:
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()
     assert started.wait(30), "the gRPC server did not start"
-    yield address[0], metrics
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(30)
-    loop.close()
+    try:
+        yield address[0], metrics
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+        loop.close()
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, ServerMetrics]]:
+    with grpc_server() as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +275,23 @@ def test_unknown_model_is_not_found_and_counted(
     metrics = served[1].render().decode()
     assert 'route="grpc:ModelInfer",status="404"' in metrics
     assert 'route="grpc:ModelInfer",status="200"' in metrics
+
+
+def test_a_server_with_tokens_wants_one_in_each_calls_metadata() -> None:
+    with grpc_server(Tokens(["s3cret"])) as (address, _):
+        client = triton.InferenceServerClient(url=address)
+        assert client.is_server_live()  # the health checks need none, as over HTTP
+        tensor = triton.InferInput("x", [1], "INT64")
+        tensor.set_data_from_numpy(np.array([2], dtype=np.int64))
+        with pytest.raises(InferenceServerException) as refused:
+            client.infer("anything", [tensor])
+        assert "UNAUTHENTICATED" in str(refused.value.status())
+        assert "requires a token" in refused.value.message()
+        with pytest.raises(InferenceServerException):
+            client.infer("anything", [tensor], headers={"authorization": "Bearer wrong"})
+        answer = client.infer("anything", [tensor], headers={"authorization": "Bearer s3cret"})
+        assert answer.as_numpy("x").tolist() == [4]
+        client.close()
 
 
 MODEL = """

@@ -18,6 +18,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "MODELPORT_BLOBS_URI",
         "MODELPORT_MAX_ARTIFACT_BYTES",
         "MODELPORT_CONFIG",
+        "MODELPORT_MAX_CONNECTIONS",
+        "MODELPORT_MAX_IN_FLIGHT",
+        "MODELPORT_AUTH_TOKENS_FILE",
+        "MODELPORT_REGISTRY_WAIT",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -43,6 +47,29 @@ def test_the_blob_store_comes_from_the_environment_or_the_file(
     config.write_text('blobs_uri = "/mnt/blobs"\n')
     monkeypatch.setenv("MODELPORT_CONFIG", str(config))
     assert Settings(home=tmp_path).resolved_blobs_uri == "/mnt/blobs"
+
+
+def test_serving_bounds_and_the_registry_wait_have_defaults(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    assert (settings.max_connections, settings.max_in_flight) == (1000, 256)
+    assert settings.auth_tokens_file is None
+    assert settings.registry_wait == 120.0
+
+
+def test_serving_bounds_and_the_registry_wait_are_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MODELPORT_MAX_CONNECTIONS", "50")
+    monkeypatch.setenv("MODELPORT_MAX_IN_FLIGHT", "8")
+    monkeypatch.setenv("MODELPORT_AUTH_TOKENS_FILE", str(tmp_path / "tokens"))
+    monkeypatch.setenv("MODELPORT_REGISTRY_WAIT", "2.5")
+    settings = Settings()
+    assert (settings.max_connections, settings.max_in_flight) == (50, 8)
+    assert settings.auth_tokens_file == tmp_path / "tokens"
+    assert settings.registry_wait == 2.5
+    monkeypatch.setenv("MODELPORT_REGISTRY_WAIT", "soon")
+    with pytest.raises(ConfigError, match="MODELPORT_REGISTRY_WAIT is 'soon'"):
+        Settings()
 
 
 def test_environment_variables_are_read_at_each_construction(

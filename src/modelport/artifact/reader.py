@@ -29,6 +29,7 @@ from modelport.artifact.manifest import (
     arcname_problem,
     layout_clash,
 )
+from modelport.artifact.signing import MAX_SIGNATURE_BYTES, SIGNATURE_NAME
 from modelport.errors import ArtifactError, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -90,6 +91,17 @@ class Artifact:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return dest
+
+    def signed_parts(self) -> tuple[bytes, bytes | None]:
+        """The manifest's bytes as stored, and the signature over them (None: unsigned)."""
+        with self._zip() as (archive, infos):
+            manifest = archive.read(infos[MANIFEST_NAME])
+            signature = infos.get(SIGNATURE_NAME)
+            if signature is None:
+                return manifest, None
+            if signature.file_size > MAX_SIGNATURE_BYTES:
+                raise _entry_error(self.path, SIGNATURE_NAME, "is larger than a signature may be")
+            return manifest, archive.read(signature)
 
     def _record(self, name: str) -> FileRecord:
         try:
@@ -248,7 +260,7 @@ def _read_manifest(
 def _check_listing(path: Path, infos: Mapping[str, zipfile.ZipInfo], manifest: Manifest) -> None:
     """The zip holds exactly the files the manifest lists, with the sizes it declares."""
     for name, info in sorted(infos.items()):
-        if name == MANIFEST_NAME:
+        if name in (MANIFEST_NAME, SIGNATURE_NAME):
             continue
         record = manifest.files.get(name)
         if record is None:

@@ -13,7 +13,7 @@ import os
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +27,7 @@ from modelport.artifact.manifest import (
     arcname_problem,
     layout_clash,
 )
+from modelport.artifact.signing import SIGNATURE_NAME
 from modelport.errors import ArtifactError
 
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -45,12 +46,17 @@ class ArtifactInfo:
 
 
 def write_artifact(
-    dest: Path, *, manifest: Manifest, files: Mapping[str, Path | bytes]
+    dest: Path,
+    *,
+    manifest: Manifest,
+    files: Mapping[str, Path | bytes],
+    sign: Callable[[bytes], bytes] | None = None,
 ) -> ArtifactInfo:
     """Write the artifact zip for ``files`` (arcname -> path or bytes) to ``dest``, atomically.
 
     ``manifest.files`` is replaced by the sha256 and size of every file written. The zip is
     written to a temporary file beside ``dest`` and moved into place with ``os.replace``.
+    ``sign``, given the manifest's bytes, answers the signature member (``signing``).
     """
     dest = Path(dest)
     names = sorted(files)
@@ -65,7 +71,10 @@ def write_artifact(
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 records = {name: _write_entry(archive, name, files[name]) for name in names}
                 full = replace(manifest, files=records)
-                _write_entry(archive, MANIFEST_NAME, full.to_yaml().encode("utf-8"))
+                manifest_bytes = full.to_yaml().encode("utf-8")
+                _write_entry(archive, MANIFEST_NAME, manifest_bytes)
+                if sign is not None:
+                    _write_entry(archive, SIGNATURE_NAME, sign(manifest_bytes))
             handle.flush()
             os.fsync(handle.fileno())
             handle.seek(0)
@@ -81,7 +90,11 @@ def write_artifact(
 
 def _check_names_to_write(dest: Path, names: list[str]) -> None:
     for name in names:
-        problem = arcname_problem(name) if name != MANIFEST_NAME else "is reserved for the manifest"
+        problem = (
+            arcname_problem(name)
+            if name not in (MANIFEST_NAME, SIGNATURE_NAME)
+            else "is reserved for the manifest and its signature"
+        )
         if problem is not None:
             raise ArtifactError(
                 f"cannot write {dest}: entry name {name!r} {problem}",

@@ -7,16 +7,18 @@ The building process never imports user code: the build step runs in the model's
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import modelport
 from modelport.artifact.manifest import FORMAT_VERSION, Manifest
+from modelport.artifact.signing import KeyRing, sign_manifest
 from modelport.artifact.sources import source_digest
 from modelport.artifact.writer import ArtifactInfo, write_artifact
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
@@ -37,6 +39,9 @@ from modelport.registry.refs import validate_name
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
 from modelport.tether import run_in_group
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 EnvMode = Literal["auto", "inherit"]
 IntegrationTests = Literal["at-build", "always"]
@@ -108,6 +113,7 @@ def build_project(
     progress = progress or SilentProgress()
 
     sweep(settings.envs_dir)  # what builds killed outright left behind
+    signing_key = KeyRing(settings.keys_dir).signing_key()  # a registry with a key signs
     progress.step("reading the project")
     adapter = detect_format(path, override=options.format)
     _check_format_options(adapter, format_options)
@@ -158,6 +164,7 @@ def build_project(
                 environment,
                 options.env,
                 tests,
+                signing_key,
             )
             progress.info(f"{artifact.digest} ({artifact.size:,} bytes)")
 
@@ -383,6 +390,7 @@ def _write(
     environment: Environment,
     environment_mode: EnvMode,
     tests: TestReport | None,
+    signing_key: Ed25519PrivateKey | None,
 ) -> ArtifactInfo:
     files: dict[str, Path | bytes] = {f"src/{rel}": layout.root / rel for rel in layout.sources}
     files.update({f"src/{rel}": path for rel, path in layout.external_sources.items()})
@@ -407,4 +415,5 @@ def _write(
         files={},
         build=build_record,
     )
-    return write_artifact(dest, manifest=manifest, files=files)
+    sign = None if signing_key is None else functools.partial(sign_manifest, signing_key)
+    return write_artifact(dest, manifest=manifest, files=files, sign=sign)

@@ -214,6 +214,7 @@ def _predict_local(
     import pyarrow as pa
 
     from modelport.artifact.reader import open_artifact, unpacked_root
+    from modelport.cli.keys_cmd import check_signed
     from modelport.cli.predict_here import predict_rows
     from modelport.cli.targets import model_python, resolve_target
 
@@ -223,6 +224,7 @@ def _predict_local(
         max_bytes=STATE.settings.max_artifact_bytes,
         expected_digest=resolved.digest,
     )
+    check_signed(artifact)  # with the require_signatures setting: before anything is unpacked
     root = unpacked_root(artifact, STATE.settings)
     python = model_python(artifact.manifest.lock, artifact.manifest.build)
     if python.parent.parent.resolve() == Path(sys.prefix).resolve():

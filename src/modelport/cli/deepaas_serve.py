@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from modelport.artifact.reader import open_artifact
 from modelport.builder.build import BuildOptions, EnvMode, build_project
 from modelport.cli.context import STATE
+from modelport.cli.keys_cmd import check_signed
 from modelport.cli.targets import reexec_in_model_environment
 from modelport.errors import ConfigError, NotFound
 from modelport.formats.deepaas.entry_points import FORMAT_NAME
@@ -44,6 +45,8 @@ def serve_deepaas(
         )
         for v in versions
     }
+    for artifact in artifacts.values():
+        check_signed(artifact)  # with the require_signatures setting: before anything loads
     entry_names = {v.model: _entry_name(artifacts[v.digest].manifest.entry_point) for v in versions}
     if names:
         unknown = sorted(set(names) - set(entry_names) - set(entry_names.values()))

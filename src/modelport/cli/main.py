@@ -24,6 +24,7 @@ from modelport.cli import (
     export_cmd,
     frameworks_cmd,
     gc_cmd,
+    keys_cmd,
     pipeline_cmd,
     registries_cmd,
     registry_cmd,
@@ -56,6 +57,7 @@ secret_cmd.register(app)
 server_cmd.register(app)
 accounts_cmd.register(app)
 registries_cmd.register(app)
+keys_cmd.register(app)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from modelport.artifact.reader import open_artifact
 from modelport.cli import paging
 from modelport.cli.context import STATE
+from modelport.cli.keys_cmd import check_signed
 from modelport.cli.options import JsonFlag, command, deprecated, group
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.cli.paging import FilterOption, MaxResultsOption, PageTokenOption, TagFilterOption
@@ -283,10 +284,20 @@ def _confirm_model_removal(name: str, numbers: list[int], *, yes: bool) -> None:
 def import_(
     path: Annotated[Path, typer.Argument(help="An artifact zip written by `modelport export`.")],
     name: Annotated[str | None, typer.Option("--name", help="Register under this name.")] = None,
+    require_signature: Annotated[
+        bool,
+        typer.Option(
+            "--require-signature",
+            help="Refuse it unless a trusted key signed it (`modelport keys`; always so with the "
+            "require_signatures setting).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Register an artifact file (its checksums are verified first)."""
+    """Register an artifact file (its checksums are verified first, and its signature when
+    required: loading a model unpickles it, which runs code)."""
     artifact = open_artifact(path, max_bytes=STATE.settings.max_artifact_bytes)
+    check_signed(artifact, required=require_signature)
     artifact.verify()
     manifest = artifact.manifest
     version, created = STATE.store.register_version(

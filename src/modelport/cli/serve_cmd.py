@@ -12,6 +12,19 @@ from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, RegistryOption, command
 from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
+from modelport.cli.serve_guard import (
+    AllowedHostsOption,
+    AuthTokenOption,
+    AuthTokensFileOption,
+    BodyTimeoutOption,
+    HeaderTimeoutOption,
+    KeepAliveOption,
+    MaxConnectionsOption,
+    MaxInFlightOption,
+    ServeGuard,
+    SslCertfileOption,
+    SslKeyfileOption,
+)
 from modelport.cli.targets import TARGET_HELP, become, resolve_target, serving_command
 from modelport.serving.logs import check_format, level_number
 
@@ -121,6 +134,16 @@ def serve(
             min=0,
         ),
     ] = 0.0,
+    max_connections: MaxConnectionsOption = None,
+    max_in_flight: MaxInFlightOption = None,
+    header_timeout: HeaderTimeoutOption = 10.0,
+    body_timeout: BodyTimeoutOption = 60.0,
+    keep_alive_timeout: KeepAliveOption = 5.0,
+    auth_token: AuthTokenOption = None,
+    auth_tokens_file: AuthTokensFileOption = None,
+    allowed_hosts: AllowedHostsOption = None,
+    ssl_certfile: SslCertfileOption = None,
+    ssl_keyfile: SslKeyfileOption = None,
     reload: Annotated[
         bool,
         typer.Option(
@@ -151,6 +174,19 @@ def serve(
         from modelport.cli.reload import check_reload_target
 
         check_reload_target(targets or [], deepaas=deepaas)
+    guard = ServeGuard(
+        max_connections=max_connections,
+        max_in_flight=max_in_flight,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keep_alive_timeout=keep_alive_timeout,
+        auth_token=auth_token,
+        auth_tokens_file=auth_tokens_file,
+        allowed_hosts=tuple(allowed_hosts or ()),
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
+    limits, exposure = guard.serve_options()  # bad values refused before anything is built
     for wanted in (port, grpc_port):  # a port in use is refused before anything is built
         if wanted is not None:
             listen(host, wanted).close()
@@ -173,6 +209,8 @@ def serve(
             grpc_port=grpc_port,
             max_batch_size=max_batch_size,
             max_latency_ms=max_latency_ms,
+            limits=limits,
+            exposure=exposure,
         )
         configure_logging(log_level, chosen_format)
         if deepaas:
@@ -197,6 +235,7 @@ def serve(
         *(("--grpc-port", str(grpc_port)) if grpc_port is not None else ()),
         *(("--max-batch-size", str(max_batch_size)) if max_batch_size is not None else ()),
         *(("--max-latency-ms", repr(max_latency_ms)) if max_latency_ms else ()),
+        *guard.server_argv(),
     ]
     if reload:
         from modelport.cli.reload import Reloader
@@ -231,6 +270,15 @@ SERVING_OPTIONS = (
     "--grpc-port",
     "--max-batch-size",
     "--max-latency-ms",
+    "--max-connections",
+    "--max-in-flight",
+    "--header-timeout",
+    "--body-timeout",
+    "--keep-alive-timeout",
+    "--auth-tokens-file",
+    "--allowed-hosts",
+    "--ssl-certfile",
+    "--ssl-keyfile",
 )
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.context import STATE
+from modelport.cli.keys_cmd import check_signed
 from modelport.cli.progress import RichProgress
 from modelport.errors import InvalidInput, NotFound
 from modelport.registry.refs import NAME_RULE, is_model_uri, parse_ref
@@ -134,6 +135,7 @@ def serving_command(target: ServeTarget, options: Sequence[str]) -> list[str]:
         max_bytes=STATE.settings.max_artifact_bytes,
         expected_digest=target.digest,
     )
+    check_signed(artifact)  # with the require_signatures setting: before anything is unpacked
     root = unpacked_root(artifact, STATE.settings)
     python = model_python(artifact.manifest.lock, artifact.manifest.build)
     argv = [str(python), "-m", "modelport.serving", str(root)]

@@ -18,14 +18,22 @@ from modelport.codecs.arrow_ipc import (
     encode_arrow_file,
 )
 from modelport.codecs.csv import CSV, decode_csv, encode_csv
-from modelport.codecs.json_frames import decode_json, encode_records, may_hold_booleans, parse_json
+from modelport.codecs.json_frames import (
+    ORIENTS,
+    decode_json,
+    encode_records,
+    may_hold_booleans,
+    parse_json,
+)
 from modelport.codecs.limits import UNLIMITED, DecodeLimits
 from modelport.decoded import Decoded, row_count
-from modelport.errors import NotAcceptable, UnsupportedMediaType
+from modelport.errors import InvalidInput, NotAcceptable, UnsupportedMediaType
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-"""curl's default Content-Type, which a JSON body sent with ``-d`` carries."""
+"""curl's default Content-Type, which a JSON body sent with ``-d`` carries; never read as JSON
+here, since a web page of any site can make a browser send it (a "simple" cross-origin POST
+needs no CORS preflight)."""
 ROW_BODIES = (JSON, CSV, ARROW_STREAM, ARROW_FILE, PARQUET)
 """The media types of the request bodies rows can come in."""
 
@@ -70,7 +78,17 @@ def decode_rows(
     """The rows of a body of any row format, by its media type: JSON (``orient``, or the
     media type's ``format`` parameter, picks pandas' orient), CSV (typed by ``schema`` when
     given), Arrow IPC stream or file, Parquet; within ``limits`` (413 past them)."""
-    if is_json(media.essence) or media.essence == FORM:
+    if orient is not None and orient.removeprefix("pandas-") not in ORIENTS:
+        raise InvalidInput(
+            f"unknown format {orient!r}", hint=f"use one of: {', '.join(ORIENTS)}", field="format"
+        )
+    if media.essence == FORM:
+        raise UnsupportedMediaType(
+            f"a {FORM} body is not read as JSON (any web page could send one)",
+            hint="send Content-Type: application/json (curl: -H 'Content-Type: application/json')",
+            field="Content-Type",
+        )
+    if is_json(media.essence):
         orient = orient or media.params.get("format")
         decoded = decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
         limits.check_rows(row_count(decoded))

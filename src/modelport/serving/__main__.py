@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from modelport.errors import ModelportError
+from modelport.serving.guard_flags import add_guard_flags
 from modelport.serving.logs import DEFAULT_LEVEL, FORMATS, LEVELS
 
 
@@ -59,6 +60,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--digest", help="the artifact's digest (for the model info metric)")
     parser.add_argument("--home", type=Path, help="the modelport home (default: the settings')")
     parser.add_argument("--registry", help="the registry URI (default: the settings')")
+    add_guard_flags(parser)
     return parser.parse_args(argv)
 
 
@@ -94,6 +96,7 @@ def _report(args: argparse.Namespace, *lines: str) -> None:
 def run(args: argparse.Namespace) -> None:
     from modelport.errors import ConfigError
     from modelport.serving.conventions import Services
+    from modelport.serving.guard_flags import exposure_of, limits_of, take_token
     from modelport.serving.launch import Served, ServeOptions, configure_logging, serve
     from modelport.serving.loader import load_unpacked
     from modelport.serving.logs import redact_output
@@ -107,6 +110,7 @@ def run(args: argparse.Namespace) -> None:
     memory = args.max_worker_memory
     max_worker_memory = parse_size(memory, field="--max-worker-memory") if memory else None
 
+    token = take_token()  # out of the environment before the model's code can read it
     sock = listen(args.host, args.port)  # a port in use is refused before the model loads
     with sock:  # closed however serving ends
         configure_logging(args.log_level, args.log_format)
@@ -128,6 +132,8 @@ def run(args: argparse.Namespace) -> None:
             grpc_port=args.grpc_port,
             max_batch_size=args.max_batch_size,
             max_latency_ms=args.max_latency_ms,
+            limits=limits_of(args),
+            exposure=exposure_of(args, token),
         )
         base = options.base_url
         banner = [

@@ -4,7 +4,7 @@ one place (``problems``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -15,8 +15,11 @@ from starlette.routing import BaseRoute, Route
 
 from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
 from modelport.errors import ConfigError
+from modelport.serving.admission import AdmissionMiddleware
 from modelport.serving.conventions import Services, convention
+from modelport.serving.exposure import Exposure, ExposureMiddleware
 from modelport.serving.fallback import Fallback
+from modelport.serving.limits import ConnectionLimits
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
 from modelport.serving.models import ModelSet
@@ -37,6 +40,12 @@ class AppOptions:
     """The most rows one request may hold or declare (413 above)."""
     debug: bool = False
     """Tracebacks in the answers to unforeseen errors, and in the log for every server error."""
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    """Requests in flight and the deadline of their bodies (``serving.admission``)."""
+    exposure: Exposure = field(default_factory=Exposure)
+    """Tokens and host names (``serving.exposure``)."""
+    bound_host: str | None = None
+    """The address the server listens on, for the default allowed hosts (None: any host)."""
 
 
 def create_app(
@@ -67,12 +76,17 @@ def create_app(
                 metrics=metrics,
                 max_body_size=options.max_body_size,
                 max_rows=options.max_rows,
-            )
+            ),
+            Middleware(
+                ExposureMiddleware, exposure=options.exposure, bound_host=options.bound_host
+            ),
+            Middleware(AdmissionMiddleware, limits=options.limits),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.metrics = metrics
-    app.state.max_body_size = options.max_body_size  # for the gRPC server beside it
+    app.state.tokens = options.exposure.tokens  # for the gRPC server beside it, as these
+    app.state.max_body_size = options.max_body_size
     app.state.max_rows = options.max_rows
     return app
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
 from modelport.servable import Servable
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.batching import BatchingOptions
+from modelport.serving.connections import uvicorn_options as uvicorn_limits
 from modelport.serving.conventions import Services
+from modelport.serving.exposure import Exposure, warn_if_exposed
+from modelport.serving.limits import ConnectionLimits
 from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging, redact_output
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
@@ -63,10 +66,14 @@ class ServeOptions:
     load decides, ``serving.batching``)."""
     max_latency_ms: float = 0.0
     """How long a batch that is not full may wait for requests in flight to join."""
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    """Connections, requests in flight and their deadlines (``serving.limits``)."""
+    exposure: Exposure = field(default_factory=Exposure)
+    """Tokens, allowed host names and TLS (``serving.exposure``)."""
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.exposure.scheme}://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -113,15 +120,22 @@ def serve(
                 for one in served
             ]
         )
-        limits = AppOptions(
-            max_body_size=options.max_body_size, max_rows=options.max_rows, debug=options.debug
+        app_options = AppOptions(
+            max_body_size=options.max_body_size,
+            max_rows=options.max_rows,
+            debug=options.debug,
+            limits=options.limits,
+            exposure=options.exposure,
+            bound_host=options.host,
         )
-        app = create_app(models, limits, services)
+        app = create_app(models, app_options, services)
+        warn_if_exposed(options.host, options.exposure)
         for line in banner:
             if options.log_format == "json":
                 log.info("%s", line)
             else:
                 print(line, flush=True)
+        uvicorn_options = {**uvicorn_limits(options.limits), **options.exposure.uvicorn_options()}
         if options.workers > 1 or options.max_worker_memory is not None:
             from modelport.serving.workers import PoolOptions, Supervisor
 
@@ -131,6 +145,7 @@ def serve(
                 hung_after=options.timeout,
                 max_worker_memory=options.max_worker_memory,
                 grpc_port=options.grpc_port,
+                uvicorn_options=uvicorn_options,
             )
             Supervisor(app, models, listening, pool).run()
         else:
@@ -140,4 +155,5 @@ def serve(
                 sock=listening,
                 graceful_timeout=options.graceful_timeout,
                 grpc_port=options.grpc_port,
+                uvicorn_options=uvicorn_options,
             )

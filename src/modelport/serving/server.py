@@ -21,13 +21,14 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from modelport.codecs.limits import DecodeLimits
 from modelport.errors import MissingDependency, ModelFailed, ModelportError
@@ -50,17 +51,25 @@ def run_server(
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT,
     loaded: bool = False,
     beside: Callable[[], Coroutine[Any, Any, None]] | None = None,
-    http_protocol: type[asyncio.Protocol] | None = None,
+    wrap_protocol: Callable[[type[asyncio.Protocol]], type[asyncio.Protocol]] | None = None,
     grpc_port: int | None = None,
+    uvicorn_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C, and the Open
     Inference Protocol over gRPC on ``grpc_port`` of the same host when given; raises
     ModelFailed when a model cannot initialise, ConfigError when the gRPC port cannot be had.
     ``loaded``: the models were loaded before (by a pool's supervisor), readiness follows at
     once, and the gRPC port is shared with the pool's other workers; ``beside`` runs alongside
-    the server (a worker's heartbeat); ``http_protocol``: uvicorn's HTTP protocol as a pool's
-    worker wraps it (``serving/workers/guard.py``)."""
+    the server (a worker's heartbeat); ``wrap_protocol`` wraps uvicorn's HTTP protocol class (a
+    pool's worker hands each connection to its supervisor: ``serving/workers/guard.py``);
+    ``uvicorn_options`` are more of uvicorn's ``Config`` keywords: the connection limits (their
+    ``http`` protocol class, which ``wrap_protocol`` then wraps) and TLS (``launch``)."""
     host, port = sock.getsockname()[:2]
+    options = dict(uvicorn_options or {})
+    scheme = "https" if options.get("ssl_certfile") else "http"
+    protocol: Any = options.pop("http", None) or AutoHTTPProtocol
+    if wrap_protocol is not None:
+        protocol = wrap_protocol(protocol)
     config = uvicorn.Config(
         app,
         host=host,
@@ -73,7 +82,7 @@ def run_server(
         server_header=False,
         ws="none",  # no protocol here speaks WebSocket: the websockets package stays unloaded
         timeout_graceful_shutdown=math.ceil(graceful_timeout),
-        http=http_protocol or "auto",
+        **{**options, "http": protocol},
     )
     server = uvicorn.Server(config)
     failures: list[BaseException] = []
@@ -89,7 +98,8 @@ def run_server(
         while not server.started and not server.should_exit:
             await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
         if server.started and not loaded:
-            log_ready(models, f"http://{host}:{port}", grpc=addresses[0] if addresses else None)
+            url = f"{scheme}://{host}:{port}"
+            log_ready(models, url, grpc=addresses[0] if addresses else None)
 
     async def main() -> None:
         async with _grpc(app, models, host, grpc_port, shared=loaded) as addresses:
@@ -163,7 +173,13 @@ async def _grpc(
 
     limits = DecodeLimits(app.state.max_body_size, app.state.max_rows)
     async with grpc_serving(
-        models, host=host, port=port, limits=limits, metrics=app.state.metrics, shared=shared
+        models,
+        host=host,
+        port=port,
+        limits=limits,
+        metrics=app.state.metrics,
+        tokens=app.state.tokens,
+        shared=shared,
     ) as address:
         yield [f"grpc://{address}"]
 

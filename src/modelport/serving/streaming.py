@@ -15,9 +15,21 @@ import pyarrow as pa
 from starlette.responses import StreamingResponse
 
 from modelport.batch import Batch
+from modelport.errors import NotFound
 from modelport.serving.runtime import ModelRuntime
 
 log = logging.getLogger("modelport.serving")
+
+
+def answers_in_rows(runtime: ModelRuntime) -> None:
+    """Refuse (404, naming the route that answers) a protocol whose answers hold one row per
+    input for a model that streams: its chunks do not line up with the rows it was given."""
+    if runtime.streams:
+        raise NotFound(
+            f"model {runtime.name!r} streams its answers: this route answers one row per input",
+            hint=f"POST /v1/models/{runtime.name}/predict answers it chunk by chunk",
+        )
+
 
 EVENT_STREAM = "text/event-stream"
 NDJSON = "application/x-ndjson"

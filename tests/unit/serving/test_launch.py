@@ -19,6 +19,8 @@ from modelport.schema import Field, Signature
 from modelport.serving import launch
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.conventions import Services
+from modelport.serving.exposure import Exposure
+from modelport.serving.limits import ConnectionLimits
 from modelport.serving.models import ModelSet
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
@@ -46,9 +48,10 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
         sock: socket.socket,
         graceful_timeout: float,
         grpc_port: int | None,
+        uvicorn_options: dict[str, Any],
     ) -> None:
         started.update(app=app, models=models, address=sock.getsockname(), grpc=grpc_port)
-        started.update(graceful_timeout=graceful_timeout)
+        started.update(graceful_timeout=graceful_timeout, **uvicorn_options)
 
     monkeypatch.setattr(launch, "run_server", run_server)
     servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
@@ -62,6 +65,8 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
         debug=True,
         grpc_port=9001,
         graceful_timeout=3.0,
+        limits=ConnectionLimits(max_in_flight=3, keep_alive_timeout=2.5),
+        exposure=Exposure(allowed_hosts=("models.example",)),
     )
     services = Services(home=tmp_path, registry_uri="sqlite:///elsewhere.db")
     launch.serve([launch.Served(servable, 7)], options, services, banner=["hello", "curl ..."])
@@ -73,9 +78,13 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
     runtime = started["models"].get("double")
     assert (runtime.version, runtime.timeout, runtime._limiter.total_tokens) == (7, 1.5, 2)
     assert runtime.digest is None
-    (middleware,) = started["app"].user_middleware
+    middleware, exposure, admission = started["app"].user_middleware
     assert middleware.kwargs["max_body_size"] == 1000
     assert middleware.kwargs["max_rows"] == 12
+    assert exposure.kwargs == {"exposure": options.exposure, "bound_host": "127.0.0.2"}
+    assert admission.kwargs == {"limits": options.limits}
+    assert started["timeout_keep_alive"] == 2.5
+    assert "ssl_certfile" not in started
 
 
 def test_a_port_in_use_is_one_error_before_anything_is_printed(
@@ -100,9 +109,7 @@ def test_a_port_in_use_is_one_error_before_anything_is_printed(
 def test_under_json_logs_the_banner_is_json_lines_too(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(
-        launch, "run_server", lambda app, models, *, sock, graceful_timeout, grpc_port: None
-    )
+    monkeypatch.setattr(launch, "run_server", lambda app, models, **kwargs: None)
     servable = PythonModelServable(Double(), name="double", signature=SIGNATURE)
     options = launch.ServeOptions(port=0, log_format="json", log_level="info")
     launch.serve([launch.Served(servable, 7, "sha256:ab")], options, Services(), banner=["hi"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -28,6 +28,12 @@ from modelport.formats.truss.config import (
     TrussConfig,
     blank_secret_values,
     read_config,
+)
+from modelport.formats.truss.credentials import (
+    MOVED_KEY,
+    keep_values,
+    move_to_secrets,
+    moved_warning,
 )
 from modelport.formats.truss.schema import schema_of
 from modelport.formats.truss.servable import (
@@ -100,17 +106,21 @@ class TrussFormat(ModelFormat):
         cls = import_model_class(config)
         notes = _python_note(config)
         schema = schema_of(cls)
-        metadata = _metadata(config)
+        moved = config.credential_variables
+        metadata = _metadata(config, moved=moved)
         if schema is not None:
             metadata["truss_schema"] = schema
         else:
             notes.append("predict's input is not a pydantic model: inputs are free-form JSON")
         files = _external_files(config)
+        if config.pasted_secrets or moved:
+            files[f"src/{CONFIG_FILE}"] = str(_write_packaged_config(config, out_dir, moved))
         if config.pasted_secrets:
-            files[f"src/{CONFIG_FILE}"] = str(_write_blanked_config(config, out_dir))
             notes.append(_pasted_secrets_warning(config.pasted_secrets))
-        if config.credential_variables:
-            notes.append(_credential_variables_warning(config.credential_variables))
+        if moved:
+            workspace = keep_values({name: config.environment_variables[name] for name in moved})
+            metadata[MOVED_KEY] = moved
+            notes.append(moved_warning(moved, workspace))
         return BuildOutput(
             entry_point=f"{config.model_file.relative_to(layout.root)}:{config.model_class_name}",
             signature=Signature.free().to_dict(),
@@ -166,14 +176,14 @@ def _requirements_file(config: TrussConfig) -> DependencyFile | None:
     return DependencyFile("requirements", path)
 
 
-def _metadata(config: TrussConfig) -> dict[str, Any]:
+def _metadata(config: TrussConfig, *, moved: Sequence[str] = ()) -> dict[str, Any]:
     """What the registry keeps: the served keys, and every other key of config.yaml except the
-    secrets' placeholder values (names only)."""
-    expanded = config.expanded
+    secrets' placeholder values (names only) and the credentials ``moved`` to the secrets."""
+    expanded = move_to_secrets(config.expanded, moved)
     metadata: dict[str, Any] = {key: expanded[key] for key in _SERVED_KEYS}
     metadata["truss_config"] = {
         **{k: v for k, v in expanded.items() if k != "secrets"},
-        "secrets": list(config.secret_names),
+        "secrets": [str(name) for name in expanded["secrets"]],
     }
     return metadata
 
@@ -191,10 +201,11 @@ def _python_note(config: TrussConfig) -> list[str]:
     ]
 
 
-def _write_blanked_config(config: TrussConfig, out_dir: Path) -> Path:
-    """config.yaml as packaged: the same keys, every secret's value null."""
+def _write_packaged_config(config: TrussConfig, out_dir: Path, moved: Sequence[str]) -> Path:
+    """config.yaml as packaged: the same keys, every secret's value null, the credentials
+    ``moved`` from ``environment_variables`` to ``secrets:``."""
     raw = yaml.safe_load((config.root / CONFIG_FILE).read_text(encoding="utf-8"))
-    blanked, _ = blank_secret_values(raw)
+    blanked, _ = blank_secret_values(move_to_secrets(raw, moved))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CONFIG_FILE
     path.write_text(yaml.safe_dump(blanked, sort_keys=False), encoding="utf-8")
@@ -208,20 +219,6 @@ def _pasted_secrets_warning(names: tuple[str, ...]) -> str:
         "(the packaged config.yaml has null), as secrets are read only where the model is "
         f"served: run `modelport secret set {names[0]}`, set {ENV_PREFIX}{names[0]}, or write "
         "a file of that name in MODELPORT_SECRETS_DIR, and remove the value from config.yaml"
-    )
-
-
-def _credential_variables_warning(names: list[str]) -> str:
-    listed = ", ".join(repr(name) for name in names)
-    what = (
-        f"environment variable {listed}, which looks like a credential; its value is"
-        if len(names) == 1
-        else f"environment variables {listed}, which look like credentials; their values are"
-    )
-    return (
-        f"warning: config.yaml sets {what} packaged in the artifact for anyone who can read it: "
-        f"declare each under `secrets:` instead (`{names[0]}: null`), read it in the model as "
-        f"`secrets['{names[0]}']`, and run `modelport secret set {names[0]}` where it is served"
     )
 
 

@@ -30,6 +30,7 @@ import pyarrow as pa
 from modelport.batch import Batch
 from modelport.errors import ConfigError, ModelFailed, ModelportError
 from modelport.formats.truss.config import TrussConfig
+from modelport.formats.truss.credentials import restore_environment
 from modelport.formats.truss.hooks import Hook, init_arguments
 from modelport.redaction import redact
 from modelport.schema import Signature
@@ -155,11 +156,13 @@ class TrussServable(Servable):
 
     def _load(self) -> None:
         set_environment_variables(self.config)
+        secrets = Secrets.from_settings(self.config.secret_names)
+        restore_environment(self.metadata, secrets)
         cls = import_model_class(self.config)
         available = {
             "config": self.config.expanded,
             "data_dir": self.config.root / self.config.data_dir,
-            "secrets": Secrets.from_settings(self.config.secret_names),
+            "secrets": secrets,
             "environment": deployment_environment(get_settings().environment),
         }
         model = cls(**init_arguments(cls, available))

@@ -8,7 +8,7 @@ a SQLite file or a PostgreSQL database), its transactions begin one way (:meth:`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +21,8 @@ from modelport.registry.sql.engine import (
     upgrade_if_needed,
     write_connection,
 )
+from modelport.registry.sql.turns import RegistryTurns, turns_of
+from modelport.settings import get_settings
 
 _RACE_LOST = ("deadlock detected", "could not serialize")
 """Words of a PostgreSQL error that mean "another writer was in the way; try again at once"."""
@@ -84,8 +86,10 @@ def sqlite_path(uri: str) -> Path:
 class Database:
     """One registry database: its engine, its transactions, its schema kept current."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, turns: RegistryTurns | None = None) -> None:
         self._engine = engine
+        self._turns = turns
+        """SQLite's writers take turns across processes; PostgreSQL's queue on row locks."""
 
     @classmethod
     def open(cls, uri: str) -> Database:
@@ -101,19 +105,22 @@ class Database:
         return cls.open_sqlite(sqlite_path(uri))
 
     @classmethod
-    def open_sqlite(cls, path: Path) -> Database:
-        """The SQLite database at ``path`` (created, with its folder, if missing)."""
-        return cls._migrated(create_sqlite_engine(path))
+    def open_sqlite(cls, path: Path, *, wait: float | None = None) -> Database:
+        """The SQLite database at ``path`` (created, with its folder, if missing); writers
+        wait their turn up to ``wait`` seconds (default: the ``registry_wait`` setting)."""
+        wait = get_settings().registry_wait if wait is None else wait
+        engine = create_sqlite_engine(path, busy_timeout=wait)
+        return cls._migrated(engine, turns_of(path, wait=wait))
 
     @classmethod
-    def _migrated(cls, engine: sa.Engine) -> Database:
+    def _migrated(cls, engine: sa.Engine, turns: RegistryTurns | None = None) -> Database:
         try:
             with translated_errors():
-                upgrade_if_needed(engine)
+                upgrade_if_needed(engine, turns)
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, turns)
 
     @property
     def dialect(self) -> str:
@@ -128,8 +135,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A write transaction, holding the write lock from its start."""
-        with translated_errors(), write_connection(self._engine) as conn, conn.begin():
+        """A write transaction, holding the write lock from its start (once this process's
+        turn has come: ``turns``)."""
+        with (
+            self._turns.turn() if self._turns is not None else nullcontext(),
+            translated_errors(),
+            write_connection(self._engine) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     def close(self) -> None:

@@ -7,7 +7,8 @@ which takes the write lock up front and waits (up to the busy timeout) for it; r
 plain ``BEGIN`` and, in WAL mode, never wait for writers. The sqlite3 driver's own BEGIN is
 turned off (``isolation_level = None``) and SQLAlchemy's ``begin`` event emits ours, as the
 SQLAlchemy SQLite documentation describes; this also makes DDL transactional, so a migration
-either happens entirely or not at all.
+either happens entirely or not at all. modelport's own writers take turns before that, across
+processes (``turns.py``), so none fails on a lock a live process holds.
 
 PostgreSQL (through psycopg 3) needs none of this: its transactions begin with a plain
 ``BEGIN`` at READ COMMITTED, and writers to the same rows queue on row locks (see
@@ -35,11 +36,15 @@ from modelport.errors import ConfigError, MissingDependency
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from modelport.registry.sql.turns import RegistryTurns
+
 HEAD_REVISION = "0006_registry_connections"
 """The newest migration; a unit test checks it matches alembic's head."""
 
 BUSY_TIMEOUT_SECONDS = 30.0
-"""How long a writer waits for another process's write lock before giving up."""
+"""How long a writer waits for another process's write lock before giving up (the registry
+passes its ``registry_wait`` setting; modelport's own writers take turns before, in
+``turns``)."""
 
 WRITE = {"modelport_begin": "BEGIN IMMEDIATE"}
 """Execution options that make a connection's next transaction a write transaction."""
@@ -121,10 +126,18 @@ def stored_revision(engine: sa.Engine) -> str | None:
         return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def upgrade_if_needed(engine: sa.Engine) -> None:
-    """Bring the schema to :data:`HEAD_REVISION`, doing nothing (cheaply) if it is there."""
-    if stored_revision(engine) != HEAD_REVISION:
+def upgrade_if_needed(engine: sa.Engine, turns: RegistryTurns | None = None) -> None:
+    """Bring the schema to :data:`HEAD_REVISION`, doing nothing (cheaply) if it is there; one
+    process at a time (SQLite: ``turns``, the revision read again once it is this one's turn;
+    PostgreSQL: an advisory lock in ``migrate``)."""
+    if stored_revision(engine) == HEAD_REVISION:
+        return
+    if turns is None:
         migrate(engine, "head")
+        return
+    with turns.turn():
+        if stored_revision(engine) != HEAD_REVISION:
+            migrate(engine, "head")
 
 
 def migrate(engine: sa.Engine, revision: str, *, downgrade: bool = False) -> None:
@@ -133,8 +146,12 @@ def migrate(engine: sa.Engine, revision: str, *, downgrade: bool = False) -> Non
     from alembic.util import CommandError
 
     with write_connection(engine) as connection:
-        if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already did it
+        # Begun here, the transaction is alembic's "external" one: every revision runs in it
+        # and commits with it (alembic commits each revision on its own otherwise, on SQLite).
+        if connection.dialect.name == "postgresql":  # one process migrates, the others wait
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+        else:
+            connection.begin()
         config = migrations_config(connection)
         try:
             if downgrade:

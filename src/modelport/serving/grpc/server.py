@@ -9,6 +9,7 @@ import grpc
 
 from modelport.codecs.limits import DecodeLimits
 from modelport.errors import ConfigError
+from modelport.serving.auth import Tokens
 from modelport.serving.grpc.service import InferenceService
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.models import ModelSet
@@ -25,13 +26,15 @@ async def grpc_serving(
     port: int,
     limits: DecodeLimits,
     metrics: ServerMetrics,
+    tokens: Tokens | None = None,
     shared: bool = False,
 ) -> AsyncIterator[str]:
     """Serve the protocol on ``host:port`` while the context lasts; yields its address
     (``host:port``, the port the system chose for 0). A port that cannot be had is a
     ConfigError before anything is served. ``shared``: the workers of a pool each bind the
     port (SO_REUSEPORT: the kernel spreads connections over them); the command checked it was
-    free before the pool started."""
+    free before the pool started. ``tokens``: the bearer tokens every call but the health
+    checks must carry in its ``authorization`` metadata, as HTTP requests do."""
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", limits.max_body_size),
@@ -39,7 +42,9 @@ async def grpc_serving(
             ("grpc.so_reuseport", 1 if shared else 0),  # else a port in use is refused
         ]
     )
-    server.add_generic_rpc_handlers([InferenceService(models, limits, metrics).handler()])
+    server.add_generic_rpc_handlers(
+        [InferenceService(models, limits, metrics, tokens or Tokens()).handler()]
+    )
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         bound = server.add_insecure_port(address)

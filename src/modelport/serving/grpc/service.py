@@ -4,7 +4,9 @@ Each call does what its REST route does (``serving/protocols/v2.py``): the same 
 validation, runtime (timeouts, thread pool, inline fast path) and metrics, with ``grpc:<Call>`` as
 the route label. Errors become gRPC statuses with the problem's message: invalid input is
 ``INVALID_ARGUMENT``, an unknown model ``NOT_FOUND``, a model not loaded yet ``UNAVAILABLE``, a
-timeout ``DEADLINE_EXCEEDED`` and a model failure ``INTERNAL``.
+timeout ``DEADLINE_EXCEEDED`` and a model failure ``INTERNAL``. A server started with tokens
+(``--auth-token``) wants one in each call's ``authorization`` metadata (``Bearer TOKEN``) but
+the health checks' (``UNAUTHENTICATED`` otherwise).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import grpc
 
 from modelport.codecs.limits import DecodeLimits
 from modelport.errors import ModelportError
+from modelport.serving.auth import Tokens
 from modelport.serving.batching import REQUESTS
 from modelport.serving.grpc import messages
 from modelport.serving.grpc.tensors import decode_infer_request, infer_response
@@ -46,16 +49,22 @@ STATUS_CODES = {
 """The gRPC status of each HTTP status a problem can have; any other 4xx is INVALID_ARGUMENT
 and any other 5xx INTERNAL."""
 
+PROBES = ("ServerLive", "ServerReady")
+"""The calls answered without a token, as the HTTP health routes are."""
+
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
 
 class InferenceService:
     """The six calls of the protocol over one model set."""
 
-    def __init__(self, models: ModelSet, limits: DecodeLimits, metrics: ServerMetrics) -> None:
+    def __init__(
+        self, models: ModelSet, limits: DecodeLimits, metrics: ServerMetrics, tokens: Tokens
+    ) -> None:
         self.models = models
         self.limits = limits
         self.metrics = metrics
+        self.tokens = tokens
         self._plans: dict[ModelRuntime, ModelPlan] = {}
 
     def handler(self) -> grpc.GenericRpcHandler:
@@ -80,12 +89,16 @@ class InferenceService:
 
     def _answering(self, name: str, call: Handler) -> Handler:
         route = f"grpc:{name}"
+        probe = name in PROBES
 
         async def answer(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
             model = getattr(request, "model_name", "") or getattr(request, "name", "")
             REQUESTS.count += 1
             try:
+                if self.tokens and not probe:
+                    metadata = dict(context.invocation_metadata() or ())
+                    self.tokens.check(metadata.get("authorization"))
                 response = await call(request, context)
             except Exception as exc:
                 problem = problem_of(exc)

@@ -147,7 +147,7 @@ def native_request(s: Served) -> Content:
 
 
 def _records(s: Served) -> dict[str, Any]:
-    return {"title": "records", "type": "array", "items": s.input_row()}
+    return {"title": "records", "type": "array", "items": s.input_row(), "minItems": 1}
 
 
 def _split() -> dict[str, Any]:
@@ -156,7 +156,7 @@ def _split() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "columns": {"type": "array", "items": {"type": "string"}},
-            "data": {"type": "array", "items": {"type": "array"}},
+            "data": {"type": "array", "items": {"type": "array"}, "minItems": 1},
         },
         "required": ["columns", "data"],
     }
@@ -167,7 +167,9 @@ def _columns(s: Served) -> dict[str, Any]:
     columns: dict[str, Any] = {
         "title": "columns",
         "type": "object",
-        "properties": {f.name: {"type": "array", "items": to_json_schema(f)} for f in fields},
+        "properties": {
+            f.name: {"type": "array", "items": to_json_schema(f), "minItems": 1} for f in fields
+        },
         "required": [f.name for f in fields if not f.nullable],
     }
     if s.signature.strict:
@@ -204,7 +206,7 @@ def native_answer(s: Served) -> dict[str, Any]:
 def kserve_request(s: Served) -> Content:
     schema = {
         "type": "object",
-        "properties": {"instances": {"type": "array", "items": s.input_row()}},
+        "properties": {"instances": {"type": "array", "items": s.input_row(), "minItems": 1}},
         "required": ["instances"],
     }
     return {JSON: media(schema, {"instances": s.inputs} if s.inputs else None)}

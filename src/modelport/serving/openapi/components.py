@@ -179,6 +179,7 @@ def v2_tensor(f: Field) -> dict[str, Any]:
             "data": {
                 "type": "array",
                 "items": {"anyOf": [element, {"type": "array"}]},
+                "minItems": 1,  # no empty batch (422)
                 "description": "The values in row-major order, flat or nested.",
             },
         },

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from modelport import __version__
+from modelport.codecs.json_frames import ORIENTS
 from modelport.serving.models import ModelSet
 from modelport.serving.openapi import bodies
 from modelport.serving.openapi.bodies import JSON, Served, identifier, media
@@ -37,7 +38,7 @@ FORMAT_PARAMETER: dict[str, Any] = {
     "description": "How a JSON body holds its rows: `records` (a list of objects), `split` "
     '(`{"columns": [...], "data": [[...]]}`) or `columns` (`{"column": [values]}`); '
     "read from the body's shape when absent.",
-    "schema": {"type": "string", "enum": ["records", "split", "columns"]},
+    "schema": {"type": "string", "enum": [*ORIENTS, *(f"pandas-{o}" for o in ORIENTS)]},
 }
 V2_HEADER_LENGTH: dict[str, Any] = {
     "name": "Inference-Header-Content-Length",
@@ -242,6 +243,7 @@ def _repository_index(doc: _Document, versioned: bool) -> dict[str, Any]:
         {JSON: media({"type": "array", "items": _INDEX_ENTRY})},
     )(doc, versioned)
     ready_only = {"type": "object", "properties": {"ready": {"type": "boolean"}}}
+    operation["responses"].update(error_refs((400, 422)))
     operation["requestBody"] = {
         "required": False,
         "description": 'Optional: `{"ready": true}` lists the ready models only.',
@@ -286,6 +288,11 @@ _SHARED: dict[RouteKey, Callable[[_Document, bool], dict[str, Any]]] = {
         "openapi", "This OpenAPI document", {JSON: media({"type": "object"})}
     ),
 }
+_STREAMED = {
+    ("POST", "/v1/models/{name}/predict"),
+    ("POST", "/v1/models/{name}/versions/{version}/predict"),
+}
+"""The routes a streaming model answers on."""
 KNOWN_ROUTES: tuple[RouteKey, ...] = (*_PER_MODEL, *_SHARED)
 """Every route this module documents in full, in the order the document lists them."""
 
@@ -321,6 +328,8 @@ def _document_route(doc: _Document, method: str, path: str) -> None:
     versioned = "{version}" in path
     if key in _PER_MODEL:
         for s in doc.served:
+            if s.runtime.streams and key not in _STREAMED:
+                continue  # its chunks answer on the native route only (streaming.py)
             if versioned or s.default:
                 concrete = path.replace("{name}", quote(s.name, safe=""))
                 concrete = concrete.replace("{version}", quote(s.version, safe=""))

@@ -17,6 +17,7 @@ from modelport.decoded import Decoded, row_count
 from modelport.errors import InvalidInput
 from modelport.serving.middleware import limits_of
 from modelport.serving.models import ModelSet
+from modelport.serving.streaming import answers_in_rows
 
 
 def predictions(table: pa.Table) -> list[Any]:
@@ -50,6 +51,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
 
     async def predict(request: Request) -> Response:
         runtime = models.get(request.path_params["name"])
+        answers_in_rows(runtime)
         body = await request.body()
         decoded = await off_loop(len(body), lambda: _instances(body))
         limits_of(request.scope).check_rows(row_count(decoded))

@@ -32,11 +32,12 @@ from modelport.codecs.v2_bodies import (
     encode_response,
 )
 from modelport.codecs.v2_columns import TensorColumns
-from modelport.errors import MalformedInput
+from modelport.errors import InvalidInput, MalformedInput
 from modelport.schema import to_v2_tensor_metadata
 from modelport.serving.middleware import REQUEST_ID, limits_of
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
+from modelport.serving.streaming import answers_in_rows
 
 SERVER_METADATA = {
     "name": "modelport",
@@ -90,6 +91,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
 
     async def infer(request: Request) -> Response:
         plan = plan_of(request)
+        answers_in_rows(plan.runtime)
         raw = await request.body()
         encoding = request.headers.get("content-encoding")
         header_length = request.headers.get(HEADER_LENGTH)
@@ -143,7 +145,19 @@ def _asks_ready_only(body: bytes) -> bool:
             f"the repository index request is not JSON: {exc}",
             hint='send no body, or {"ready": true} for the ready models only',
         ) from exc
-    return isinstance(value, dict) and value.get("ready") is True
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            "the repository index request is not a JSON object",
+            hint='send no body, or {"ready": true} for the ready models only',
+        )
+    ready = value.get("ready", False)
+    if not isinstance(ready, bool):
+        raise InvalidInput(
+            f"ready is {type(ready).__name__}, not a boolean",
+            hint='send {"ready": true} for the ready models only, or false for all',
+            field="ready",
+        )
+    return ready
 
 
 def _version(runtime: ModelRuntime) -> str:

@@ -28,7 +28,9 @@ import select
 import signal
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -77,6 +79,8 @@ class PoolOptions:
     """Resident bytes past which a worker is recycled (None: no bound)."""
     grpc_port: int | None = None
     """Where every worker also serves Open Inference V2 over gRPC (None: nowhere)."""
+    uvicorn_options: Mapping[str, Any] = field(default_factory=dict)
+    """More of uvicorn's ``Config`` keywords for every worker: connection limits and TLS."""
 
 
 @dataclass
@@ -161,6 +165,7 @@ class Supervisor:
                 guard=Guard(worker_end, self.states.of(slot)),
                 graceful_timeout=self.options.graceful_timeout,
                 grpc_port=self.options.grpc_port,
+                uvicorn_options=self.options.uvicorn_options,
             )
         worker_end.close()
         connections = HeldConnections(supervisor_end)
@@ -176,7 +181,8 @@ class Supervisor:
         host, port = self.sock.getsockname()[:2]
         grpc_port = self.options.grpc_port
         grpc = f"grpc://{host}:{grpc_port}" if grpc_port is not None else None
-        log_ready(self.models, f"http://{host}:{port}", grpc=grpc)
+        scheme = "https" if self.options.uvicorn_options.get("ssl_certfile") else "http"
+        log_ready(self.models, f"{scheme}://{host}:{port}", grpc=grpc)
 
     def _supervise(self) -> None:
         while True:

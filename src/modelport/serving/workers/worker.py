@@ -18,9 +18,10 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.applications import Starlette
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from modelport.serving.models import ModelSet
 from modelport.serving.server import run_server
@@ -44,6 +45,7 @@ def run_worker(
     guard: Guard,
     graceful_timeout: float,
     grpc_port: int | None = None,
+    uvicorn_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Serve until SIGTERM (drained within ``graceful_timeout``), then exit the process; each
     connection is handed to the supervisor through ``guard`` as it opens."""
@@ -67,7 +69,8 @@ def run_worker(
             graceful_timeout=graceful_timeout,
             loaded=True,
             beside=heartbeat,
-            http_protocol=guarded(AutoHTTPProtocol, guard),
+            wrap_protocol=lambda base: guarded(base, guard),
+            uvicorn_options=uvicorn_options,
             grpc_port=grpc_port,
         )
     except KeyboardInterrupt:

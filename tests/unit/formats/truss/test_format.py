@@ -3,6 +3,7 @@ files, requirements from config.yaml, and what the registry keeps."""
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from modelport.errors import ConfigError
 from modelport.formats.truss.config import read_config
 from modelport.formats.truss.format import TrussFormat, _external_files, _metadata
+from modelport.secrets import SecretStore
 
 _RUNNING = "".join(platform.python_version_tuple()[:2])
 
@@ -98,7 +100,7 @@ def test_python_version_is_only_noted_when_it_differs_from_the_builds(
     assert not [line for line in output.notes if "python_version" in line and not noted]
 
 
-def test_environment_variables_that_look_like_credentials_are_warned_of(
+def test_environment_variables_that_look_like_credentials_move_to_the_secrets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in (
@@ -110,6 +112,8 @@ def test_environment_variables_that_look_like_credentials_are_warned_of(
         "EMPTY_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)  # the build step sets them in this process
+    monkeypatch.setenv("MODELPORT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MODELPORT_WORKSPACE", raising=False)
     root = _truss(
         tmp_path / "demo",
         "model_name: demo\nenvironment_variables:\n"
@@ -121,12 +125,28 @@ def test_environment_variables_that_look_like_credentials_are_warned_of(
     (warning,) = [note for note in output.notes if "credential" in note]
     assert warning.startswith(
         "warning: config.yaml sets environment variables 'HF_TOKEN', 'openai_api_key', "
-        "'DB_PASSWORD', which look like credentials; their values are packaged in the artifact"
+        "'DB_PASSWORD' that look like credentials: moved to the secrets, out of the artifact"
     )
-    assert "under `secrets:`" in warning and "modelport secret set HF_TOKEN" in warning
-    assert "hf_abc" not in warning
+    assert "modelport secret set HF_TOKEN" in warning and "hf_abc" not in warning
     for name in ("GREETING", "KEYBOARD", "EMPTY_TOKEN"):
         assert name not in warning
+    packaged = (tmp_path / "out" / "config.yaml").read_text()
+    for value in ("hf_abc", "sk-1", "pw"):
+        assert value not in packaged
+        assert value not in json.dumps(output.metadata)
+    assert output.metadata["truss_secret_variables"] == [
+        "HF_TOKEN",
+        "openai_api_key",
+        "DB_PASSWORD",
+    ]
+    assert output.metadata["truss_config"]["environment_variables"] == {
+        "GREETING": "hello",
+        "KEYBOARD": "us",
+        "EMPTY_TOKEN": "",
+    }
+    assert output.files["src/config.yaml"] == str(tmp_path / "out" / "config.yaml")
+    store = SecretStore(tmp_path / "home", "default")
+    assert (store.get("HF_TOKEN"), store.get("DB_PASSWORD")) == ("hf_abc", "pw")
 
 
 def test_a_truss_without_credential_variables_gets_no_such_warning(

@@ -27,6 +27,7 @@ from modelport.registry.sql.engine import (
     stored_revision,
     upgrade_if_needed,
 )
+from modelport.registry.sql.turns import RegistryTurns
 from modelport.settings import Settings
 
 REGISTRY_TABLES = {
@@ -107,14 +108,29 @@ def test_constraints_exist_after_migration(engine: sa.Engine) -> None:
     assert "fk_aliases_version_id_model_versions" in fks
 
 
+def _turns(engine: sa.Engine) -> RegistryTurns:
+    return RegistryTurns(Path(str(engine.url.database)), wait=5)
+
+
 def test_upgrade_if_needed_is_a_no_op_at_head(engine: sa.Engine) -> None:
-    upgrade_if_needed(engine)
+    upgrade_if_needed(engine, _turns(engine))
     with engine.begin() as conn:
         conn.execute(sa.insert(tables.workspaces).values(name="kept", created_at=datetime.now(UTC)))
-    upgrade_if_needed(engine)  # must not touch a database already at head
+    upgrade_if_needed(engine, _turns(engine))  # must not touch a database already at head
     with engine.connect() as conn:
         names = set(conn.execute(sa.select(tables.workspaces.c.name)).scalars())
     assert names == {"default", "kept"}
+
+
+def test_an_upgrade_failing_halfway_leaves_the_database_as_it_was(engine: sa.Engine) -> None:
+    """Every revision runs in one transaction: a process that could not finish (here the last
+    revision's table is in the way) leaves no revision behind for another to trip over."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE deepaas_training_jobs (id INTEGER)")
+    with pytest.raises(sa.exc.OperationalError, match="already exists"):
+        upgrade_if_needed(engine, _turns(engine))
+    assert stored_revision(engine) is None
+    assert _tables(engine) == {"deepaas_training_jobs"}
 
 
 def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> None:

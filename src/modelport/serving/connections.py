@@ -1,0 +1,168 @@
+"""Connections the server holds, bounded in number and in the time they may take to say
+something.
+
+uvicorn alone keeps a connection that never sends a byte for as long as the client likes, and
+one that sends a byte every few seconds too: its keep-alive timer starts only after an answer
+and any byte stops it. Its own concurrency limit counts those idle connections, so enough idle
+sockets lock every legitimate client out. Here, through uvicorn's protocol class (the same one
+uvicorn picks: httptools where installed, else h11):
+
+- every connection must send a request's headers within ``header_timeout`` seconds of opening,
+  and of each answer it was given; otherwise it is closed (a slowloris client is cut off);
+- at most ``max_connections`` are held: one more evicts the connection idle the longest (none
+  of its requests is being answered), so idle sockets cannot keep a client out; when every
+  connection is busy answering, the new one's request gets 503 with ``Retry-After`` and is
+  closed.
+
+The body's deadline (uvicorn has none) and the bound on requests in flight are the admission
+middleware's (``serving.admission``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+from typing import Any
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from modelport.serving.limits import ConnectionLimits
+
+log = logging.getLogger("modelport.serving")
+
+MAX_HEADER_BYTES = 64 * 1024
+"""Request headers over this are refused (h11; httptools holds to its own, smaller bound)."""
+RESERVED_FILES = 64
+"""File descriptors kept for what a server opens besides connections (models, logs, pipes)."""
+
+
+def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class holding to ``limits`` (see the module docstring)."""
+    base = _uvicorn_protocol()
+    held: dict[Any, float] = {}
+    """The connections held, with when each last became idle (dicts keep insertion order)."""
+
+    class Bounded(base):  # type: ignore[valid-type, misc]
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            held[self] = time.monotonic()
+            if len(held) > limits.max_connections and not _evict_idle(held, keep=self):
+                self.app = _over_capacity  # every connection is busy: this one is refused
+            self._header_deadline()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            held.pop(self, None)
+            deadline = getattr(self, "_deadline", None)
+            if deadline is not None:
+                deadline.cancel()
+            super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self in held:
+                held[self] = time.monotonic()
+                self._header_deadline()
+
+        def _header_deadline(self) -> None:
+            """Close this connection unless a request's headers arrive in time (one timer per
+            connection, moved on after each answer)."""
+            waiting_for = self.cycle
+
+            def expire() -> None:
+                if self.cycle is waiting_for and not self.transport.is_closing():
+                    self.transport.close()
+
+            previous = getattr(self, "_deadline", None)
+            if previous is not None:
+                previous.cancel()
+            self._deadline = self.loop.call_later(limits.header_timeout, expire)
+
+    return Bounded
+
+
+def uvicorn_options(limits: ConnectionLimits) -> dict[str, Any]:
+    """uvicorn's settings (its ``Config`` keywords) holding connections to ``limits``."""
+    return {
+        "http": bounded_protocol(allow_connections(limits)),
+        "timeout_keep_alive": limits.keep_alive_timeout,
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+    }
+
+
+def _evict_idle(held: dict[Any, float], *, keep: Any) -> bool:
+    """Close the connection idle the longest (none of its requests being answered); False when
+    every connection is busy."""
+    idle = [
+        (since, id(protocol), protocol)
+        for protocol, since in held.items()
+        if protocol is not keep and (protocol.cycle is None or protocol.cycle.response_complete)
+    ]
+    if not idle:
+        return False
+    _, _, oldest = min(idle)
+    held.pop(oldest, None)
+    oldest.transport.close()
+    return True
+
+
+async def _over_capacity(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer on a connection past ``max_connections`` while every other one is busy."""
+    body = orjson.dumps(
+        {
+            "type": "about:blank",
+            "title": "ServerBusy",
+            "status": 503,
+            "detail": "the server holds as many connections as it may, all of them busy. "
+            "Try again after the Retry-After seconds",
+        }
+    )
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", b"1"),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _uvicorn_protocol() -> type[Any]:
+    """The class uvicorn's ``http="auto"`` would choose."""
+    try:
+        import httptools  # noqa: F401
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        return HttpToolsProtocol
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        return H11Protocol
+
+
+def allow_connections(limits: ConnectionLimits) -> ConnectionLimits:
+    """``limits`` with ``max_connections`` fitting the process's open-file limit, raised to
+    its hard limit first where the soft one is lower (1,024 on many systems); a warning names
+    a limit that had to be lowered."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = limits.max_connections + RESERVED_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return limits
+    fitting = max(soft - RESERVED_FILES, 1)
+    log.warning(
+        "--max-connections %d is over what this process may open (%d files): %d used; raise "
+        "`ulimit -n` to allow more",
+        limits.max_connections,
+        soft,
+        fitting,
+    )
+    return limits.with_max_connections(fitting)
