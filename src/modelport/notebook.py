@@ -37,7 +37,8 @@ def build(
 ) -> ModelVersion:
     """Build the project at ``path`` and register it, as ``modelport build`` does (its unit
     tests run; a failing one raises :class:`~modelport.errors.BuildFailed` naming it)."""
-    from modelport.builder.build import BuildOptions, build_project
+    from modelport.builder.build import build_project
+    from modelport.builder.build_options import BuildOptions
     from modelport.registry import open_store
     from modelport.settings import get_settings
 

@@ -14,13 +14,14 @@ import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import modelport
 from modelport.artifact.manifest import FORMAT_VERSION, Manifest
 from modelport.artifact.signing import KeyRing, sign_manifest
 from modelport.artifact.sources import source_digest
 from modelport.artifact.writer import ArtifactInfo, write_artifact
+from modelport.builder.build_options import BuildOptions, EnvMode
 from modelport.builder.environment import Environment, inherit_environment, prepare_environment
 from modelport.builder.lineage import lineage_of
 from modelport.builder.own_requirements import without_provided
@@ -34,7 +35,7 @@ from modelport.dependencies import find_dependency_file
 from modelport.errors import BuildFailed, ConfigError, InvalidInput, ModelportError, NotFound
 from modelport.formats.base import OWN_ENVIRONMENT, BuildOutput, ModelFormat, ProjectLayout
 from modelport.formats.detect import detect_format
-from modelport.registry.entities import DEFAULT_WORKSPACE, ModelVersion
+from modelport.registry.entities import ModelVersion
 from modelport.registry.refs import validate_name
 from modelport.registry.store import RegistryStore
 from modelport.settings import Settings
@@ -42,40 +43,6 @@ from modelport.tether import run_in_group
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-EnvMode = Literal["auto", "inherit"]
-IntegrationTests = Literal["at-build", "always"]
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    name: str | None = None
-    env: EnvMode = "auto"
-    format: str | None = None
-    extra_folders: tuple[str, ...] = ()
-    sample: Path | None = None
-    run_unit_tests: bool = True
-    """False (``--skip-tests``) skips the unit and the build-time integration tests."""
-    integration_tests: IntegrationTests = "at-build"
-    """When the project's integration tests run against the new artifact, before it is
-    registered: where its convention runs them at build time, or whenever it has them
-    (``modelport test``)."""
-    test_args: tuple[str, ...] = ()
-    """More pytest arguments for the integration tests (``modelport test -- -k iris``)."""
-    ready_timeout: float = 600.0
-    """Seconds the new artifact may take to load for its integration tests."""
-    workspace: str = DEFAULT_WORKSPACE
-    """The workspace the build registers its models in."""
-    lineage: Mapping[str, str] = field(default_factory=dict)
-    """More of where the build came from, kept in each version's lineage beside the source
-    folder and git commit (an upload from an MLflow registry: its url, source and run id)."""
-    index_url: str | None = None
-    """The package index the model's environment installs from (``--index-url``), replacing
-    pip's, uv's and the settings' (``builder/package_index.py``)."""
-    extra_index_urls: tuple[str, ...] = ()
-    """More package indexes for the model's environment (``--extra-index-url``)."""
-    find_links: tuple[str, ...] = ()
-    """Folders of wheels the model's environment may install from (``--find-links``)."""
 
 
 @dataclass(frozen=True)

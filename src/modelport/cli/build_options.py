@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from modelport.builder.build import BuildOptions, EnvMode, IntegrationTests
+    from modelport.builder.build_options import BuildOptions, EnvMode, IntegrationTests
 
 NameOption = Annotated[
     str | None, typer.Option("--name", "-n", help="Registry name (default: the folder's).")
@@ -85,7 +85,7 @@ def build_options(
     extra_index_urls: list[str] | None = None,
     find_links: list[str] | None = None,
 ) -> BuildOptions:
-    from modelport.builder.build import BuildOptions
+    from modelport.builder.build_options import BuildOptions
 
     return BuildOptions(
         name=name,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelport.artifact.reader import open_artifact
-from modelport.builder.build import BuildOptions, EnvMode, build_project
+from modelport.builder.build import build_project
+from modelport.builder.build_options import BuildOptions, EnvMode
 from modelport.cli.context import STATE
 from modelport.cli.keys_cmd import check_signed
 from modelport.cli.targets import reexec_in_model_environment

@@ -44,7 +44,7 @@ from modelport.errors import ConfigError, ModelportError, NotFound
 from modelport.serving.logs import LogFormat, configure_logging
 
 if TYPE_CHECKING:
-    from modelport.builder.build import EnvMode
+    from modelport.builder.build_options import EnvMode
 
 log = logging.getLogger("modelport.reload")
 

@@ -19,7 +19,7 @@ from modelport.errors import InvalidInput, NotFound
 from modelport.registry.refs import NAME_RULE, is_model_uri, parse_ref
 
 if TYPE_CHECKING:
-    from modelport.builder.build import EnvMode
+    from modelport.builder.build_options import EnvMode
     from modelport.builder.progress import Progress
 
 
@@ -93,7 +93,8 @@ def resolve_target(
 def build_folder(path: Path, *, env: EnvMode, name: str | None, progress: Progress) -> ServeTarget:
     """Build the project folder ``path`` (its tests run as in ``modelport build``), register it,
     and answer the version to serve."""
-    from modelport.builder.build import BuildOptions, build_project
+    from modelport.builder.build import build_project
+    from modelport.builder.build_options import BuildOptions
 
     result = build_project(
         path,

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modelport.builder.build import BuildOptions, build_project
+from modelport.builder.build import build_project
+from modelport.builder.build_options import BuildOptions
 from modelport.builder.progress import Progress
 from modelport.builder.scratch import owned_folder
 from modelport.connections.mlflow_client import MlflowRegistry

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from modelport.builder.build import BuildOptions, build_project
+from modelport.builder.build import build_project
+from modelport.builder.build_options import BuildOptions
 from modelport.errors import ModelportError
 from modelport.registry.uris import open_store
 from modelport.settings import Settings

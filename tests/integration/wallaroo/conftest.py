@@ -16,7 +16,8 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from starlette.testclient import TestClient
 
-from modelport.builder.build import BuildOptions, build_project
+from modelport.builder.build import build_project
+from modelport.builder.build_options import BuildOptions
 from modelport.formats.wallaroo.options import OPTION_NAMES, upload_options
 from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore

@@ -13,7 +13,8 @@ import anyio
 import pyarrow as pa
 import pytest
 
-from modelport.builder.build import BuildOptions, build_project
+from modelport.builder.build import build_project
+from modelport.builder.build_options import BuildOptions
 from modelport.formats.wallaroo.pipeline import InferFrame
 from modelport.pipelines import editing
 from modelport.pipelines.loading import load_pipeline
