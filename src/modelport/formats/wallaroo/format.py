@@ -26,6 +26,13 @@ from modelport.formats.base import NO_OPTIONS, BuildOutput, ModelFormat, Project
 from modelport.formats.wallaroo import estimators, onnx_model, python_step, staging
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
+from modelport.formats.wallaroo.hugging_face.kinds import kind_of
+from modelport.formats.wallaroo.hugging_face.servable import HuggingFaceServable, open_pipeline
+from modelport.formats.wallaroo.hugging_face.signature import (
+    CONFIG,
+    model_config,
+    pipeline_signature,
+)
 from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
 from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
@@ -105,7 +112,7 @@ class WallarooFormat(ModelFormat):
         if framework is not None:
             framework = supported_framework(framework).name
         kind = _kind(layout, framework)
-        if framework is not None:
+        if framework is not None and kind != "hugging-face":
             _check_kind(framework, kind)
         schemas = {
             side: read_schema(options[side], field=side)
@@ -125,6 +132,8 @@ class WallarooFormat(ModelFormat):
             return _build_custom(layout, schemas)
         if kind == "python":
             return _build_python(layout, schemas)
+        if kind == "hugging-face":
+            return _build_hugging_face(layout, schemas, str(framework))
         file = _upload_file(layout)
         if kind == "onnx":
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
@@ -143,6 +152,8 @@ class WallarooFormat(ModelFormat):
             return python_step.PythonStepServable(entry, metadata=metadata, **common)
         if framework == "custom":
             return ByopServable(source, metadata=metadata, **common)
+        if kind_of(str(framework)) is not None:
+            return HuggingFaceServable(source, metadata=metadata, **common)
         if framework == "onnx":
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
         return estimators.EstimatorServable(source / file, metadata=metadata, **common)
@@ -168,6 +179,25 @@ def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> Build
     signature = _required_schemas(schemas, "python")
     metadata = {"framework": "python", "entry": entry.name, "variant": entry.variant}
     return _output(f"{file}:{entry.name}", signature, metadata)
+
+
+def _build_hugging_face(
+    layout: ProjectLayout, schemas: dict[str, pa.Schema], framework: str
+) -> BuildOutput:
+    """A saved pipeline's folder: loaded once here, so an upload that cannot serve fails now."""
+    kind = kind_of(framework)
+    assert kind is not None  # _kind said so
+    upload = f"{layout.root.name}.zip"
+    if staging.staged_kind(layout.root) != "zip":
+        raise ConfigError(
+            f"--framework {framework} takes a zip of a saved pipeline's folder",
+            hint="save it with pipeline.save_pretrained('my-model') and upload "
+            "`zip -r my-model.zip my-model/`",
+            field="framework",
+        )
+    signature = pipeline_signature(kind, model_config(layout.root, upload), schemas)
+    open_pipeline(layout.root, kind, upload=upload)
+    return _output(CONFIG, signature, {"framework": framework})
 
 
 def _build_onnx(
@@ -210,6 +240,8 @@ def _upload_file(layout: ProjectLayout) -> str:
 
 
 def _kind(layout: ProjectLayout, framework: str | None) -> str:
+    if framework is not None and kind_of(framework) is not None:
+        return "hugging-face"
     if staging.staged_kind(layout.root) == "zip":
         if framework == "python" or (framework is None and _is_zipped_step(layout.root)):
             return "python"

@@ -29,7 +29,11 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("pytorch", PLANNED, "TorchScript .pt file"),
     Framework("mlflow", PLANNED, "MLflow containerized model"),
     *(
-        Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")
+        Framework(
+            f"hugging-face-{task}",
+            SUPPORTED,
+            "saved pipeline folder (save_pretrained) as .zip (extra: huggingface, plus torch)",
+        )
         for task in (
             "automatic-speech-recognition",
             "feature-extraction",
@@ -39,15 +43,17 @@ FRAMEWORKS: tuple[Framework, ...] = (
             "object-detection",
             "question-answering",
             "sentiment-analysis",
-            "stable-diffusion-text-2-img",
             "summarization",
             "text-classification",
             "text-generation",
             "translation",
             "zero-shot-classification",
             "zero-shot-image-classification",
-            "zero-shot-object-detection",
         )
+    ),
+    *(
+        Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")
+        for task in ("stable-diffusion-text-2-img", "zero-shot-object-detection")
     ),
 )
 BY_NAME = {f.name: f for f in FRAMEWORKS}
