@@ -139,8 +139,9 @@ def _seq2seq(task: str) -> Any:
         forced_eos_token_id=None,
     )
     model = BartForConditionalGeneration(config)
-    _generates(model, task, max_new_tokens=6, num_beams=1)
-    return pipeline(task, model=model, tokenizer=tokenizer)
+    made = pipeline(task, model=model, tokenizer=tokenizer)
+    _generates(model, task, max_new_tokens=6, num_beams=1)  # after: kept for the saved one
+    return made
 
 
 def summarizer(work: Path) -> Any:

@@ -27,7 +27,7 @@ from modelport.formats.wallaroo import estimators, onnx_model, python_step, stag
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.hugging_face.kinds import kind_of
-from modelport.formats.wallaroo.hugging_face.servable import HuggingFaceServable, open_pipeline
+from modelport.formats.wallaroo.hugging_face.servable import HuggingFaceServable
 from modelport.formats.wallaroo.hugging_face.signature import (
     CONFIG,
     model_config,
@@ -184,7 +184,8 @@ def _build_python(layout: ProjectLayout, schemas: dict[str, pa.Schema]) -> Build
 def _build_hugging_face(
     layout: ProjectLayout, schemas: dict[str, pa.Schema], framework: str
 ) -> BuildOutput:
-    """A saved pipeline's folder: loaded once here, so an upload that cannot serve fails now."""
+    """A saved pipeline's folder, checked without loading it (torch and transformers are
+    imported only where the model is served, so a build stays quick)."""
     kind = kind_of(framework)
     assert kind is not None  # _kind said so
     upload = f"{layout.root.name}.zip"
@@ -196,7 +197,6 @@ def _build_hugging_face(
             field="framework",
         )
     signature = pipeline_signature(kind, model_config(layout.root, upload), schemas)
-    open_pipeline(layout.root, kind, upload=upload)
     return _output(CONFIG, signature, {"framework": framework})
 
 

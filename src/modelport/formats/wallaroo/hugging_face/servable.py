@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,13 @@ def open_pipeline(folder: Path, kind: Kind, *, upload: str) -> Any:
             hint=INSTALL_HINT,
         )
     try:
-        return transformers.pipeline(kind.task, model=str(folder), device="cpu")
+        with warnings.catch_warnings():
+            # Wallaroo's framework names no language pair; transformers warns it takes the
+            # model's own (task_specific_params), which is what is meant. Its notices of its own
+            # coming changes (FutureWarning) are not the model's to act on.
+            warnings.filterwarnings("ignore", message='"translation" task was used')
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            return transformers.pipeline(kind.task, model=str(folder), device="cpu")
     except Exception as exc:
         raise ConfigError(
             f"{upload} is not a saved {kind.task} pipeline transformers can load "

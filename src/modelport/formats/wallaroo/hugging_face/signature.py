@@ -24,6 +24,9 @@ from modelport.schema import Signature
 CONFIG = "config.json"
 """The file ``save_pretrained`` writes in every saved pipeline's folder."""
 
+WEIGHTS = ("*.safetensors", "*.safetensors.index.json", "pytorch_model*.bin")
+"""The weight files ``save_pretrained`` writes (one file, or shards and their index)."""
+
 FORWARDING = ", ".join(sorted(k.framework for k in KINDS.values() if k.forwards_extra))
 
 
@@ -43,6 +46,13 @@ def model_config(folder: Path, upload: str) -> dict[str, Any]:
         raise ConfigError(f"{upload}: {CONFIG} is not JSON ({exc})", field=CONFIG) from None
     if not isinstance(config, dict):
         raise ConfigError(f"{upload}: {CONFIG} is not a JSON object", field=CONFIG)
+    if not any(folder.glob(pattern) for pattern in WEIGHTS):
+        raise ConfigError(
+            f"{upload} holds no model weights ({', '.join(WEIGHTS)})",
+            hint="save the whole pipeline with pipeline.save_pretrained(folder), not only its "
+            "config",
+            field=upload,
+        )
     return config
 
 
