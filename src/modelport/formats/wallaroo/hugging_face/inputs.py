@@ -43,7 +43,10 @@ def image(value: Any, where: str) -> Any:
     """A PIL image of a height x width x channels array of ints 0-255."""
     from PIL import Image
 
-    pixels = np.asarray(value)
+    try:
+        pixels = np.asarray(value)
+    except ValueError:  # rows of different lengths
+        pixels = np.empty(0, dtype=object)
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]
     if pixels.ndim != 3 or pixels.shape[2] not in _MODES or pixels.dtype.kind not in "iuf":
@@ -65,7 +68,10 @@ def image(value: Any, where: str) -> Any:
 
 def audio(value: Any, where: str) -> np.ndarray:
     """Mono audio samples as float32."""
-    samples = np.asarray(value, dtype=np.float32)
+    try:
+        samples = np.asarray(value, dtype=np.float32)
+    except (ValueError, TypeError):
+        samples = np.empty((0, 0), dtype=np.float32)
     if samples.ndim != 1 or samples.size == 0:
         raise InvalidInput(
             f"{where} is not audio: expected a non-empty list of float samples, got shape "

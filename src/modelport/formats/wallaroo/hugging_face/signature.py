@@ -46,7 +46,7 @@ def model_config(folder: Path, upload: str) -> dict[str, Any]:
         raise ConfigError(f"{upload}: {CONFIG} is not JSON ({exc})", field=CONFIG) from None
     if not isinstance(config, dict):
         raise ConfigError(f"{upload}: {CONFIG} is not a JSON object", field=CONFIG)
-    if not any(folder.glob(pattern) for pattern in WEIGHTS):
+    if not any(next(folder.glob(pattern), None) for pattern in WEIGHTS):
         raise ConfigError(
             f"{upload} holds no model weights ({', '.join(WEIGHTS)})",
             hint="save the whole pipeline with pipeline.save_pretrained(folder), not only its "
