@@ -19,7 +19,7 @@ $(SERVE_STAMP): pyproject.toml $(BIN)/uv
 
 # Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,huggingface]'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP) $(SERVE_STAMP)
 
