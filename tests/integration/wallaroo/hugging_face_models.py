@@ -279,6 +279,38 @@ def zero_shot_image_classifier(work: Path) -> Any:
     )
 
 
+def zero_shot_object_detector(work: Path) -> Any:
+    from transformers import (
+        OwlViTConfig,
+        OwlViTForObjectDetection,
+        OwlViTImageProcessor,
+        pipeline,
+    )
+
+    config = OwlViTConfig(
+        text_config={
+            "vocab_size": len(SPECIALS) + len(WORDS),
+            "max_position_embeddings": 16,
+            "intermediate_size": 37,
+            **SMALL,
+        },
+        vision_config={
+            "image_size": IMAGE_SIZE,
+            "patch_size": 8,
+            "intermediate_size": 37,
+            **SMALL,
+        },
+        projection_dim=SMALL["hidden_size"],
+    )
+    side = {"height": IMAGE_SIZE, "width": IMAGE_SIZE}
+    return pipeline(
+        "zero-shot-object-detection",
+        model=OwlViTForObjectDetection(config),
+        tokenizer=bert_tokenizer(work, model_input_names=["input_ids", "attention_mask"]),
+        image_processor=OwlViTImageProcessor(size=side, crop_size=side),
+    )
+
+
 def image_segmenter(work: Path) -> Any:
     from transformers import (
         SegformerConfig,
@@ -352,6 +384,7 @@ MAKERS: dict[str, Callable[[Path], Any]] = {
     "image-to-text": image_captioner,
     "object-detection": object_detector,
     "zero-shot-image-classification": zero_shot_image_classifier,
+    "zero-shot-object-detection": zero_shot_object_detector,
     "image-segmentation": image_segmenter,
     "automatic-speech-recognition": speech_recognizer,
 }

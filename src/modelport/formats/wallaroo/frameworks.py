@@ -49,12 +49,10 @@ FRAMEWORKS: tuple[Framework, ...] = (
             "translation",
             "zero-shot-classification",
             "zero-shot-image-classification",
+            "zero-shot-object-detection",
         )
     ),
-    *(
-        Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")
-        for task in ("stable-diffusion-text-2-img", "zero-shot-object-detection")
-    ),
+    Framework("hugging-face-stable-diffusion-text-2-img", PLANNED, "diffusers pipeline .zip"),
 )
 BY_NAME = {f.name: f for f in FRAMEWORKS}
 

@@ -23,9 +23,11 @@ InputKind = Literal["text", "image", "audio", "question"]
 
 IMAGE_SIZE = 100
 """Wallaroo's documented image input: 100 x 100 pixels of 3 ints (give another size in
---input-schema for other images)."""
+--input-schema for other images; zero-shot-object-detection's is 480 x 640)."""
 
 _IMAGE = pa.list_(pa.list_(pa.list_(pa.int64(), 3), IMAGE_SIZE), IMAGE_SIZE)
+_PHOTO = pa.list_(pa.list_(pa.list_(pa.int64(), 3), 640), 480)
+"""zero-shot-object-detection's documented input: 480 rows of 640 pixels."""
 _SCORES = pa.list_(pa.float64())
 _LABELS = pa.list_(pa.string())
 _BOXES = pa.list_(pa.list_(pa.int64(), 4))
@@ -238,6 +240,15 @@ KINDS: dict[str, Kind] = {
             {"hypothesis_template": pa.string()},
             outputs=_fixed([("score", _SCORES), ("label", _LABELS)]),
             output_names=("score", "label"),
+        ),
+        Kind(
+            "zero-shot-object-detection",
+            "zero-shot-object-detection",
+            "image",
+            {"images": _PHOTO, "candidate_labels": _LABELS},
+            {"threshold": pa.float64()},
+            outputs=_fixed(_DETECTED),
+            output_names=("score", "label", "box"),
         ),
         Kind(
             "automatic-speech-recognition",
