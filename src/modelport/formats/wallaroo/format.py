@@ -27,7 +27,10 @@ from modelport.formats.wallaroo import estimators, onnx_model, python_step, stag
 from modelport.formats.wallaroo.byop import ByopServable, load_inference
 from modelport.formats.wallaroo.frameworks import supported_framework
 from modelport.formats.wallaroo.hugging_face.kinds import kind_of
-from modelport.formats.wallaroo.hugging_face.servable import HuggingFaceServable
+from modelport.formats.wallaroo.hugging_face.servable import (
+    HuggingFaceServable,
+    check_installed,
+)
 from modelport.formats.wallaroo.hugging_face.signature import (
     CONFIG,
     model_config,
@@ -185,7 +188,7 @@ def _build_hugging_face(
     layout: ProjectLayout, schemas: dict[str, pa.Schema], framework: str
 ) -> BuildOutput:
     """A saved pipeline's folder, checked without loading it (torch and transformers are
-    imported only where the model is served, so a build stays quick)."""
+    imported only where the model is served, so a build stays quick; they are looked up)."""
     kind = kind_of(framework)
     assert kind is not None  # _kind said so
     upload = f"{layout.root.name}.zip"
@@ -197,6 +200,7 @@ def _build_hugging_face(
             field="framework",
         )
     signature = pipeline_signature(kind, model_config(layout.root, upload), schemas)
+    check_installed(kind)
     return _output(CONFIG, signature, {"framework": framework})
 
 

@@ -18,6 +18,7 @@ from modelport.formats.wallaroo.frameworks import SUPPORTED, supported_framework
 from modelport.formats.wallaroo.hugging_face.answers import answer_columns
 from modelport.formats.wallaroo.hugging_face.inputs import audio, call_arguments, image
 from modelport.formats.wallaroo.hugging_face.kinds import KINDS
+from modelport.formats.wallaroo.hugging_face.servable import check_installed
 from modelport.formats.wallaroo.hugging_face.signature import model_config, pipeline_signature
 
 SUMMARIZATION = KINDS["hugging-face-summarization"]
@@ -159,3 +160,29 @@ def test_the_wallaroo_format_loads_neither_torch_nor_transformers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_build_where_torch_is_missing_is_refused_saying_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else found(name, *a)
+    )
+    if found("transformers") is None:
+        pytest.skip("transformers is not installed here")
+    with pytest.raises(ConfigError) as caught:
+        check_installed(SUMMARIZATION)
+    assert "needs torch," in caught.value.message
+    assert "pip install 'modelport[huggingface]' torch" in (caught.value.hint or "")
+
+
+def test_text_kinds_show_a_request_row_of_their_signature() -> None:
+    kind = KINDS["hugging-face-zero-shot-classification"]
+    names = [f.name for f in pipeline_signature(kind, {}, {}).inputs]
+    row = kind.example_row(names)
+    assert row is not None and list(row) == names
+    assert row["candidate_labels"] and row["multi_label"] is None
+    assert DETECTION.example_row(["inputs", "threshold"]) is None  # an image: too long to show

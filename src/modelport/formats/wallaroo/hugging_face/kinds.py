@@ -52,6 +52,16 @@ class Kind:
     outputs: OutputSchema = field(default=lambda config: pa.schema([]))
     output_names: tuple[str, ...] = ()
     """Every output column the kind can answer (the default schema may leave some out)."""
+    example: Mapping[str, Any] | None = None
+    """Required inputs of a request row to show (text kinds only: an image or audio row is
+    too long for a command line)."""
+
+    def example_row(self, names: Sequence[str]) -> dict[str, Any] | None:
+        """A request row of the columns ``names`` (the signature's): the example's values,
+        null for the rest; None when the kind has no example or it misses one of them."""
+        if self.example is None or not set(self.required) <= set(self.example):
+            return None
+        return {name: self.example.get(name) for name in names}
 
     @property
     def framework(self) -> str:
@@ -83,9 +93,12 @@ _CLASSIFIED = [("label", _LABELS), ("score", _SCORES)]
 _DETECTED = [("score", _SCORES), ("label", _LABELS), ("box", _BOXES)]
 _GENERATED = [("generated_text", _LABELS)]
 
+_TEXT = {"inputs": "the quick brown fox jumps over the lazy dog"}
+
 _TEXT_CLASSIFICATION = {
     "task": "text-classification",
     "input_kind": "text",
+    "example": _TEXT,
     "required": {"inputs": pa.string()},
     "optional": {"top_k": pa.int64(), "function_to_apply": pa.string()},
     "forwards_extra": True,
@@ -102,6 +115,7 @@ KINDS: dict[str, Kind] = {
             "text",
             {"inputs": pa.string()},
             outputs=_features,
+            example=_TEXT,
             output_names=("output",),
         ),
         Kind("text-classification", **_TEXT_CLASSIFICATION),  # type: ignore[arg-type]
@@ -113,6 +127,7 @@ KINDS: dict[str, Kind] = {
             {"inputs": pa.string(), "candidate_labels": _LABELS},
             {"hypothesis_template": pa.string(), "multi_label": pa.bool_()},
             outputs=_fixed([("sequence", pa.string()), ("scores", _SCORES), ("labels", _LABELS)]),
+            example={**_TEXT, "candidate_labels": ["animals", "weather"]},
             output_names=("sequence", "scores", "labels"),
         ),
         Kind(
@@ -127,6 +142,7 @@ KINDS: dict[str, Kind] = {
             },
             forwards_extra=True,
             outputs=_fixed([("summary_text", pa.string())]),
+            example=_TEXT,
             output_names=("summary_text",),
         ),
         Kind(
@@ -143,6 +159,7 @@ KINDS: dict[str, Kind] = {
             },
             forwards_extra=True,
             outputs=_fixed([("translation_text", pa.string())]),
+            example=_TEXT,
             output_names=("translation_text",),
         ),
         Kind(
@@ -160,6 +177,7 @@ KINDS: dict[str, Kind] = {
             },
             forwards_extra=True,
             outputs=_fixed(_GENERATED),
+            example={"inputs": "once upon a time"},
             output_names=("generated_text",),
         ),
         Kind(
@@ -184,6 +202,7 @@ KINDS: dict[str, Kind] = {
                     ("answer", pa.string()),
                 ]
             ),
+            example={"question": "who jumps?", "context": _TEXT["inputs"]},
             output_names=("score", "start", "end", "answer"),
         ),
         Kind(

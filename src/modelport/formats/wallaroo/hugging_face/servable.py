@@ -9,6 +9,8 @@ inputs: an extra input ``generate`` does not take) are the request's fault and a
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import threading
 import warnings
 from collections.abc import Mapping
@@ -32,6 +34,32 @@ INSTALL_HINT = (
     "the model runs: pip install 'modelport[huggingface]' torch, with --env inherit; or name "
     "them in a requirements.txt in the zip's folder"
 )
+
+
+def check_installed(kind: Kind) -> None:
+    """At build, where the model will run: the packages serving it imports are there (looked
+    up, not imported: importing torch takes seconds), transformers in a major version with
+    every pipeline of Wallaroo's list."""
+    needed = {"transformers": "transformers", "torch": "torch"}
+    if kind.input_kind == "image":
+        needed["PIL"] = "pillow"
+    missing = [dist for module, dist in needed.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ConfigError(
+            f"serving a {kind.framework} model needs {' and '.join(missing)}, which the "
+            "model's environment does not have",
+            hint=INSTALL_HINT,
+            field="framework",
+        )
+    version = importlib.metadata.version("transformers")
+    if not version.startswith("4."):
+        raise ConfigError(
+            f"transformers {version} is installed; modelport serves Hugging Face pipelines with "
+            "transformers 4 (transformers 5 has no summarization, translation, "
+            "question-answering or image-to-text pipeline)",
+            hint=INSTALL_HINT,
+            field="framework",
+        )
 
 
 def framework_kind(framework: str) -> Kind:
@@ -87,6 +115,8 @@ class HuggingFaceServable(Servable):
         self.kind = framework_kind(str(metadata["framework"]))
         self.pipeline: Any = None
         self._output_schema: pa.Schema = signature.output_schema
+        example = self.kind.example_row([f.name for f in signature.inputs])
+        self.example = [example] if example else None
         self._lock = threading.Lock()
 
     def load(self) -> None:
