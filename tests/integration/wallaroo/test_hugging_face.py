@@ -30,9 +30,10 @@ from modelport.serving.loader import load_artifact
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.settings import Settings
-from modelport.testing import app_client
+from modelport.testing import app_client, start_server
 
 from ..cli import run_cli
+from ..printed_curl import printed_curl, send_curl
 from .conftest import Build
 from .hugging_face_models import MAKERS, saved_zip
 
@@ -391,3 +392,19 @@ def test_an_extra_input_is_refused_at_build_for_a_kind_that_does_not_forward_it(
         )
     assert "names 'max_new_tokens', which is not an input of" in caught.value.message
     assert "hugging-face-summarization" in str(caught.value)  # where extras are forwarded
+
+
+def test_a_served_process_answers_the_curl_line_it_prints(
+    versions: list[ModelVersion], wallaroo_home: Path, tmp_path: Path
+) -> None:
+    """``modelport serve`` as a process on a real port: the printed request (the kind's
+    example row) answers."""
+    environ = {"MODELPORT_HOME": str(wallaroo_home), "HF_HUB_OFFLINE": "1"}
+    with start_server(
+        "hf-zero-shot-classification", log_dir=tmp_path, env=environ, ready_timeout=300
+    ) as server:
+        line = printed_curl(server.output())
+        answer = send_curl(line)
+    assert '"candidate_labels": ["animals", "weather"]' in line
+    assert answer.status_code == 200, answer.text
+    assert sorted(answer.json()[0]["labels"]) == ["animals", "weather"]
