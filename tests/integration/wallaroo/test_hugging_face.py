@@ -408,3 +408,12 @@ def test_a_served_process_answers_the_curl_line_it_prints(
     assert '"candidate_labels": ["animals", "weather"]' in line
     assert answer.status_code == 200, answer.text
     assert sorted(answer.json()[0]["labels"]) == ["animals", "weather"]
+
+
+def test_a_saved_pipeline_zip_without_framework_is_refused_asking_for_the_task(
+    build: Build, zips: dict[str, Path]
+) -> None:
+    with pytest.raises(ModelportError) as caught:
+        build(zips["summarization"], name="hf-no-task")  # detected as a Wallaroo upload
+    assert "holds a saved Hugging Face pipeline" in caught.value.message
+    assert "--framework hugging-face-<task>" in str(caught.value)

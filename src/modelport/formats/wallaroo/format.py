@@ -72,7 +72,9 @@ class WallarooFormat(ModelFormat):
         if suffix in PICKLE_SUFFIXES:
             return 0.5
         if suffix == ".zip" and zipfile.is_zipfile(path):
-            return 0.8 if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES) else 0.0
+            if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES):
+                return 0.8
+            return 0.6 if _is_saved_pipeline_zip(path) else 0.0
         return 0.0
 
     def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
@@ -246,6 +248,13 @@ def _upload_file(layout: ProjectLayout) -> str:
 def _kind(layout: ProjectLayout, framework: str | None) -> str:
     if framework is not None and kind_of(framework) is not None:
         return "hugging-face"
+    if framework is None and _is_saved_pipeline(layout.root):
+        raise ConfigError(
+            f"{layout.root.name}.zip holds a saved Hugging Face pipeline; its task is not saved "
+            "with it",
+            hint="give it: --framework hugging-face-<task> (`modelport frameworks` lists them)",
+            field="framework",
+        )
     if staging.staged_kind(layout.root) == "zip":
         if framework == "python" or (framework is None and _is_zipped_step(layout.root)):
             return "python"
@@ -294,6 +303,23 @@ def _is_zipped_step(folder: Path) -> bool:
     if any("InferenceBuilder" in text for text in texts):
         return False
     return any(_STEP_ENTRY.search(text) for text in texts)
+
+
+def _is_saved_pipeline(folder: Path) -> bool:
+    """A folder ``save_pretrained`` wrote: a config.json and no Python modules."""
+    return (
+        staging.staged_kind(folder) == "zip"
+        and (folder / CONFIG).is_file()
+        and not any(folder.glob("*.py"))
+    )
+
+
+def _is_saved_pipeline_zip(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        top = [n.strip("/").split("/") for n in archive.namelist()]
+    return any(parts[1:] == [CONFIG] for parts in top) and not any(
+        len(parts) == 2 and parts[1].endswith(".py") for parts in top
+    )
 
 
 def _zip_mentions(path: Path, *patterns: bytes | re.Pattern[bytes]) -> bool:
