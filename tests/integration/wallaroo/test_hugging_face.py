@@ -356,7 +356,9 @@ def test_extra_inputs_reach_generate_and_one_it_does_not_take_is_refused_by_name
     assert refused.json()["field"] == "no_such_option"
 
 
-def test_the_wallaroo_route_and_the_v2_protocol_serve_it_too(server: TestClient) -> None:
+def test_the_wallaroo_route_and_the_kserve_and_v2_protocols_serve_it_too(
+    server: TestClient,
+) -> None:
     wallaroo = server.post(
         f"/v1/api/pipelines/infer/{PIPELINE}-3/{PIPELINE}",
         content=json.dumps([ROWS["zero-shot-classification"]]),
@@ -376,6 +378,13 @@ def test_the_wallaroo_route_and_the_v2_protocol_serve_it_too(server: TestClient)
     assert v2.status_code == 200, v2.text
     [output] = v2.json()["outputs"]
     assert (output["name"], output["datatype"], output["shape"]) == ("output", "FP64", [1, 3, 32])
+    kserve = server.post(
+        "/v1/models/hf-question-answering:predict",
+        json={"instances": [ROWS["question-answering"]]},
+    )
+    assert kserve.status_code == 200, kserve.text
+    [answer] = kserve.json()["predictions"]
+    assert CONTEXT[answer["start"] : answer["end"]] == answer["answer"]
 
 
 def test_an_extra_input_is_refused_at_build_for_a_kind_that_does_not_forward_it(
