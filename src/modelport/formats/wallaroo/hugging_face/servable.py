@@ -105,6 +105,8 @@ def open_pipeline(folder: Path, kind: Kind, *, upload: str) -> Any:
 class HuggingFaceServable(Servable):
     """A saved pipeline, answering each request row with the kind's output columns."""
 
+    batches_rows = False  # one pipeline call per row
+
     def __init__(
         self, folder: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
     ) -> None:
