@@ -32,7 +32,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
         Framework(
             f"hugging-face-{task}",
             SUPPORTED,
-            "saved pipeline folder (save_pretrained) as .zip (extra: huggingface, plus torch)",
+            "save_pretrained folder .zip (extra: huggingface; torch)",
         )
         for task in (
             "automatic-speech-recognition",
