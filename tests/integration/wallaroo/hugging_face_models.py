@@ -372,6 +372,54 @@ def speech_recognizer(work: Path) -> Any:
     )
 
 
+def image_generator(work: Path) -> Any:
+    """A stable diffusion pipeline (diffusers) of a tiny UNet, VAE and CLIP text encoder."""
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        StableDiffusionPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    unet = UNet2DConditionModel(
+        sample_size=8,
+        layers_per_block=1,
+        block_out_channels=(32, 64),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=8,
+        norm_num_groups=8,
+    )
+    vae = AutoencoderKL(
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        block_out_channels=(8, 16),
+        latent_channels=4,
+        norm_num_groups=8,
+    )
+    text = CLIPTextConfig(
+        vocab_size=len(SPECIALS) + len(WORDS),
+        max_position_embeddings=16,
+        intermediate_size=37,
+        eos_token_id=2,
+        **SMALL,
+    )
+    return StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=CLIPTextModel(text),
+        tokenizer=bert_tokenizer(
+            work, model_input_names=["input_ids", "attention_mask"], model_max_length=16
+        ),
+        unet=unet,
+        scheduler=DDIMScheduler(steps_offset=1, clip_sample=False),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+
+
 MAKERS: dict[str, Callable[[Path], Any]] = {
     "text-classification": text_classifier,
     "feature-extraction": feature_extractor,
@@ -387,6 +435,7 @@ MAKERS: dict[str, Callable[[Path], Any]] = {
     "zero-shot-object-detection": zero_shot_object_detector,
     "image-segmentation": image_segmenter,
     "automatic-speech-recognition": speech_recognizer,
+    "stable-diffusion-text-2-img": image_generator,
 }
 
 

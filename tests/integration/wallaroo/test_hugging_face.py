@@ -49,6 +49,7 @@ pytest.importorskip(
 transformers = pytest.importorskip(
     "transformers", reason="Hugging Face pipelines need the huggingface extra"
 )
+pytest.importorskip("diffusers", reason="stable diffusion needs the huggingface extra")
 if Version(transformers.__version__).major >= 5:
     pytest.skip(
         f"transformers {transformers.__version__} has none of the summarization, translation, "
@@ -126,6 +127,16 @@ ROWS: dict[str, dict[str, Any]] = {
         "threshold": 0.0,
     },
     "automatic-speech-recognition": {"inputs": AUDIO, "return_timestamps": None},
+    "stable-diffusion-text-2-img": {
+        "prompt": "a red cat",
+        "height": 24,
+        "width": 16,
+        "num_inference_steps": 2,
+        "guidance_scale": None,
+        "negative_prompt": "blue",
+        "num_images_per_prompt": None,
+        "eta": None,
+    },
 }
 """One request row per kind, every column of its default input schema (null: the default)."""
 
@@ -141,7 +152,11 @@ INPUT_SCHEMAS = {
     )
 }
 """Schemas given at upload (a smaller image than the documented 480 x 640)."""
-REQUIRED = {"question-answering": "question", "zero-shot-object-detection": "images"}
+REQUIRED = {
+    "question-answering": "question",
+    "zero-shot-object-detection": "images",
+    "stable-diffusion-text-2-img": "prompt",
+}
 """The first required input of kinds whose is not ``inputs``."""
 
 PIPELINE = "hf-zero-shot"
@@ -308,6 +323,10 @@ def test_every_kind_answers_its_documented_columns_with_their_types(server: Test
         assert pixels.shape == (100, 100) and set(np.unique(pixels)) <= {0, 255}
 
     assert isinstance(answers["automatic-speech-recognition"]["text"], str)
+
+    image = np.array(answers["stable-diffusion-text-2-img"]["images"])
+    assert image.shape == (24, 16, 3)  # the height and width asked
+    assert image.dtype == np.int64 and image.min() >= 0 and image.max() <= 255
 
 
 def test_several_rows_get_one_answer_each(server: TestClient) -> None:

@@ -33,6 +33,7 @@ from modelport.formats.wallaroo.hugging_face.servable import (
 )
 from modelport.formats.wallaroo.hugging_face.signature import (
     CONFIG,
+    MODEL_INDEX,
     model_config,
     pipeline_signature,
 )
@@ -201,9 +202,11 @@ def _build_hugging_face(
             "`zip -r my-model.zip my-model/`",
             field="framework",
         )
-    signature = pipeline_signature(kind, model_config(layout.root, upload), schemas)
+    config = model_config(layout.root, upload, library=kind.library)
+    signature = pipeline_signature(kind, config, schemas)
     check_installed(kind)
-    return _output(CONFIG, signature, {"framework": framework})
+    entry = MODEL_INDEX if kind.library == "diffusers" else CONFIG
+    return _output(entry, signature, {"framework": framework})
 
 
 def _build_onnx(
@@ -306,10 +309,10 @@ def _is_zipped_step(folder: Path) -> bool:
 
 
 def _is_saved_pipeline(folder: Path) -> bool:
-    """A folder ``save_pretrained`` wrote: a config.json and no Python modules."""
+    """A folder ``save_pretrained`` wrote: a config.json (model_index.json) and no modules."""
     return (
         staging.staged_kind(folder) == "zip"
-        and (folder / CONFIG).is_file()
+        and any((folder / name).is_file() for name in (CONFIG, MODEL_INDEX))
         and not any(folder.glob("*.py"))
     )
 
@@ -317,7 +320,7 @@ def _is_saved_pipeline(folder: Path) -> bool:
 def _is_saved_pipeline_zip(path: Path) -> bool:
     with zipfile.ZipFile(path) as archive:
         top = [n.strip("/").split("/") for n in archive.namelist()]
-    return any(parts[1:] == [CONFIG] for parts in top) and not any(
+    return any(parts[1:] in ([CONFIG], [MODEL_INDEX]) for parts in top) and not any(
         len(parts) == 2 and parts[1].endswith(".py") for parts in top
     )
 

@@ -52,7 +52,11 @@ FRAMEWORKS: tuple[Framework, ...] = (
             "zero-shot-object-detection",
         )
     ),
-    Framework("hugging-face-stable-diffusion-text-2-img", PLANNED, "diffusers pipeline .zip"),
+    Framework(
+        "hugging-face-stable-diffusion-text-2-img",
+        SUPPORTED,
+        "diffusers save_pretrained folder .zip (extra: huggingface; torch)",
+    ),
 )
 BY_NAME = {f.name: f for f in FRAMEWORKS}
 

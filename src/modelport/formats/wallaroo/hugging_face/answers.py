@@ -4,7 +4,8 @@ Pipelines answer a single input with a dict, a list of dicts (one per label, box
 generated text), or nested lists (feature-extraction's vectors). Wallaroo answers one row per
 input, a list per column where the pipeline gave several dicts: ``label`` and ``score`` lists
 for classifiers, a list of ``[xmin, ymin, xmax, ymax]`` boxes for detectors, one
-height x width mask of ints 0-255 per segment.
+height x width mask of ints 0-255 per segment; stable diffusion's first image as
+height x width x 3 ints 0-255.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ _BOX = ("xmin", "ymin", "xmax", "ymax")
 
 def answer_columns(kind: Kind, result: Any, schema: pa.Schema) -> dict[str, Any]:
     """The row's value of each column of ``schema`` (the model's output schema)."""
+    if kind.task == "text-to-image":  # diffusers' output: floats 0-1, images x H x W x C
+        images = np.asarray(result.images, dtype=np.float64)
+        return {"images": np.rint(images[0] * 255).clip(0, 255).astype(np.int64).tolist()}
     if kind.task == "feature-extraction":
         vectors = np.asarray(result, dtype=np.float64)
         return {"output": vectors.reshape(-1, vectors.shape[-1]).tolist()}

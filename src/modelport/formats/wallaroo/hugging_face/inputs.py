@@ -29,7 +29,7 @@ def call_arguments(kind: Kind, row: Mapping[str, Any], index: int) -> tuple[Any,
                 field=name,
             )
     kwargs = {name: value for name, value in row.items() if value is not None}
-    if kind.input_kind == "question":
+    if kind.input_kind == "keywords":
         return None, kwargs
     value = kwargs.pop(kind.main_input)
     if kind.input_kind == "image":

@@ -19,7 +19,9 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-InputKind = Literal["text", "image", "audio", "question"]
+InputKind = Literal["text", "image", "audio", "keywords"]
+"""How the first input reaches the pipeline: as text, a PIL image, float32 samples; or, for
+``keywords``, every input as a keyword argument (question-answering, stable diffusion)."""
 
 IMAGE_SIZE = 100
 """Wallaroo's documented image input: 100 x 100 pixels of 3 ints (give another size in
@@ -52,6 +54,8 @@ class Kind:
     outputs: OutputSchema = field(default=lambda config: pa.schema([]))
     output_names: tuple[str, ...] = ()
     """Every output column the kind can answer (the default schema may leave some out)."""
+    library: str = "transformers"
+    """The package whose pipeline serves it (``diffusers`` for stable diffusion)."""
     example: Mapping[str, Any] | None = None
     """Required inputs of a request row to show (text kinds only: an image or audio row is
     too long for a command line)."""
@@ -183,7 +187,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "question-answering",
             "question-answering",
-            "question",
+            "keywords",
             {"question": pa.string(), "context": pa.string()},
             {
                 "top_k": pa.int64(),
@@ -268,6 +272,25 @@ KINDS: dict[str, Kind] = {
             {"threshold": pa.float64()},
             outputs=_fixed(_DETECTED),
             output_names=("score", "label", "box"),
+        ),
+        Kind(
+            "stable-diffusion-text-2-img",
+            "text-to-image",
+            "keywords",
+            {"prompt": pa.string()},
+            {
+                "height": pa.int64(),
+                "width": pa.int64(),
+                "num_inference_steps": pa.int64(),
+                "guidance_scale": pa.float64(),
+                "negative_prompt": pa.string(),
+                "num_images_per_prompt": pa.int64(),
+                "eta": pa.float64(),
+            },
+            outputs=_fixed([("images", pa.list_(pa.list_(pa.list_(pa.int64(), 3))))]),
+            output_names=("images",),
+            library="diffusers",
+            example={"prompt": "a lighthouse at dawn"},
         ),
         Kind(
             "automatic-speech-recognition",

@@ -41,6 +41,8 @@ def check_installed(kind: Kind) -> None:
     up, not imported: importing torch takes seconds), transformers in a major version with
     every pipeline of Wallaroo's list."""
     needed = {"transformers": "transformers", "torch": "torch"}
+    if kind.library == "diffusers":
+        needed["diffusers"] = "diffusers"
     if kind.input_kind == "image":
         needed["PIL"] = "pillow"
     missing = [dist for module, dist in needed.items() if importlib.util.find_spec(module) is None]
@@ -72,7 +74,9 @@ def framework_kind(framework: str) -> Kind:
 
 def open_pipeline(folder: Path, kind: Kind, *, upload: str) -> Any:
     """The saved pipeline in ``folder``, loaded for CPU as the kind's task."""
-    model_config(folder, upload)
+    model_config(folder, upload, library=kind.library)
+    if kind.library == "diffusers":
+        return _open_diffusers(folder, kind, upload=upload)
     try:
         transformers: Any = importlib.import_module("transformers")  # untyped: optional
     except ImportError as exc:
@@ -100,6 +104,38 @@ def open_pipeline(folder: Path, kind: Kind, *, upload: str) -> Any:
             "tokenizer and processors together",
             field=upload,
         ) from exc
+
+
+def _open_diffusers(folder: Path, kind: Kind, *, upload: str) -> Any:
+    try:
+        diffusers: Any = importlib.import_module("diffusers")  # untyped: optional
+    except ImportError as exc:
+        raise ConfigError(
+            f"serving a {kind.framework} model needs the diffusers package", hint=INSTALL_HINT
+        ) from exc
+    try:
+        with warnings.catch_warnings():  # diffusers' notices of its own coming changes
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            pipeline = diffusers.DiffusionPipeline.from_pretrained(str(folder))
+    except Exception as exc:
+        raise ConfigError(
+            f"{upload} is not a saved diffusers pipeline diffusers can load "
+            f"({type(exc).__name__}: {exc})",
+            hint="save it with pipeline.save_pretrained(folder)",
+            field=upload,
+        ) from exc
+    pipeline.set_progress_bar_config(disable=True)  # no bar per request in the server's log
+    return _ImagesAsArrays(pipeline)
+
+
+class _ImagesAsArrays:
+    """A diffusers pipeline answering arrays (``output_type="np"``), not PIL images."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return self.pipeline(**kwargs, output_type="np")
 
 
 class HuggingFaceServable(Servable):

@@ -22,7 +22,9 @@ from modelport.formats.wallaroo.schemas import signature_of
 from modelport.schema import Signature
 
 CONFIG = "config.json"
-"""The file ``save_pretrained`` writes in every saved pipeline's folder."""
+"""The file ``save_pretrained`` writes in every saved transformers pipeline's folder."""
+MODEL_INDEX = "model_index.json"
+"""What a diffusers pipeline's ``save_pretrained`` writes instead (its parts in subfolders)."""
 
 WEIGHTS = ("*.safetensors", "*.safetensors.index.json", "pytorch_model*.bin")
 """The weight files ``save_pretrained`` writes (one file, or shards and their index)."""
@@ -30,12 +32,14 @@ WEIGHTS = ("*.safetensors", "*.safetensors.index.json", "pytorch_model*.bin")
 FORWARDING = ", ".join(sorted(k.framework for k in KINDS.values() if k.forwards_extra))
 
 
-def model_config(folder: Path, upload: str) -> dict[str, Any]:
-    """The saved pipeline's model config; ConfigError when the folder holds no saved pipeline."""
-    path = folder / CONFIG
+def model_config(folder: Path, upload: str, *, library: str = "transformers") -> dict[str, Any]:
+    """The saved pipeline's model config (a diffusers pipeline's index); ConfigError when the
+    folder holds no saved pipeline."""
+    config_name = MODEL_INDEX if library == "diffusers" else CONFIG
+    path = folder / config_name
     if not path.is_file():
         raise ConfigError(
-            f"{upload} holds no {CONFIG}: it is not a saved Hugging Face pipeline",
+            f"{upload} holds no {config_name}: it is not a saved {library} pipeline",
             hint="save the pipeline with pipeline.save_pretrained('my-model') and zip that "
             "folder: `zip -r my-model.zip my-model/`",
             field=upload,
@@ -43,10 +47,13 @@ def model_config(folder: Path, upload: str) -> dict[str, Any]:
     try:
         config = json.loads(path.read_text())
     except ValueError as exc:
-        raise ConfigError(f"{upload}: {CONFIG} is not JSON ({exc})", field=CONFIG) from None
+        raise ConfigError(
+            f"{upload}: {config_name} is not JSON ({exc})", field=config_name
+        ) from None
     if not isinstance(config, dict):
-        raise ConfigError(f"{upload}: {CONFIG} is not a JSON object", field=CONFIG)
-    if not any(next(folder.glob(pattern), None) for pattern in WEIGHTS):
+        raise ConfigError(f"{upload}: {config_name} is not a JSON object", field=config_name)
+    found = folder.rglob if library == "diffusers" else folder.glob
+    if not any(next(found(pattern), None) for pattern in WEIGHTS):
         raise ConfigError(
             f"{upload} holds no model weights ({', '.join(WEIGHTS)})",
             hint="save the whole pipeline with pipeline.save_pretrained(folder), not only its "
