@@ -186,3 +186,24 @@ def test_text_kinds_show_a_request_row_of_their_signature() -> None:
     assert row is not None and list(row) == names
     assert row["candidate_labels"] and row["multi_label"] is None
     assert DETECTION.example_row(["inputs", "threshold"]) is None  # an image: too long to show
+
+
+def test_a_diffusers_folder_has_its_index_and_weights_in_subfolders(tmp_path: Path) -> None:
+    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "X"}))
+    with pytest.raises(ConfigError):
+        model_config(tmp_path, "sd.zip", library="diffusers")
+    (tmp_path / "unet").mkdir()
+    (tmp_path / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(b"")
+    assert model_config(tmp_path, "sd.zip", library="diffusers") == {"_class_name": "X"}
+
+
+def test_a_generated_image_becomes_height_by_width_by_3_ints() -> None:
+    kind = KINDS["hugging-face-stable-diffusion-text-2-img"]
+
+    class Generated:
+        images = np.array([[[[0.0, 0.5, 1.0]] * 3] * 2])  # one image, 2 x 3 pixels
+
+    schema = pipeline_signature(kind, {}, {}).output_schema
+    image = answer_columns(kind, Generated(), schema)["images"]
+    assert np.array(image).shape == (2, 3, 3)
+    assert image[0][0] == [0, 128, 255]
