@@ -52,6 +52,11 @@ class Servable(ABC):
     is_streaming: bool = False
     """``stream`` yields chunks; ``predict`` is not available."""
 
+    batches_rows: bool = True
+    """False: ``predict`` handles its rows one at a time (a pipeline called per row), so
+    merging concurrent requests saves nothing: the calibration at load (which would run the
+    model on 33 rows) is skipped, and batching is off unless ``--max-batch-size`` asks for it."""
+
     checks_input_types: bool = True
     """Requests are checked against the signature's types and cast to them (undeclared columns
     dropped, or refused when the signature is strict). False, for conventions whose platform

@@ -320,6 +320,8 @@ def _matrix_dtype(signature: Signature) -> np.dtype | None:
 def _cast(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> pa.ChunkedArray[Any]:
     if column.type == field.type:
         return column
+    if pa.types.is_null(column.type):  # null in every row, which a nullable field allows
+        return column.cast(field.type)
     if _is_text(column.type) != _is_text(field.type) or (
         pa.types.is_boolean(column.type) != pa.types.is_boolean(field.type)
     ):

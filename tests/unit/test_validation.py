@@ -168,3 +168,12 @@ def test_names_only_reads_lists_columns_and_tables_as_sent() -> None:
     table = pa.table({"tenure": ["x"], "customer_id": [7], "extra": [True]})
     assert validator.validate(table).table().equals(table)
     assert validator.decoding_schema is None  # CSV text keeps the types it suggests
+
+
+def test_a_nullable_text_input_null_in_every_row_is_accepted_and_a_required_one_refused() -> None:
+    signature = Signature(inputs=[Field("text", str), Field("mode", str, nullable=True)])
+    batch = InputValidator(signature).validate(Rows([{"text": "a", "mode": None}]))
+    assert batch.records() == [{"text": "a", "mode": None}]
+    with pytest.raises(InvalidInput) as caught:
+        InputValidator(signature).validate(Rows([{"text": None, "mode": None}]))
+    assert caught.value.field == "text"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from modelport.cli.options import JsonFlag, command
 from modelport.cli.output import console, print_json
@@ -19,7 +19,7 @@ def frameworks(
     if as_json:
         print_json([asdict(f) for f in FRAMEWORKS])
         return
-    table = Table("framework", "status", "upload")
+    table = Table(Column("framework", no_wrap=True), "status", "upload")  # names copied whole
     for framework in FRAMEWORKS:
         table.add_row(framework.name, framework.status, framework.accepts)
     console.print(table)

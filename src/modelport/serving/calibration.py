@@ -64,6 +64,8 @@ def calibrate(servable: Servable, validator: InputValidator) -> Calibration:
     """Time the model on one row and on ``ROWS`` rows; the verdict on batching."""
     if servable.is_async:
         return Calibration(None, None, False, "an async predict is not timed at load")
+    if not servable.batches_rows:
+        return Calibration(None, None, False, "the model answers one row at a time")
     row = _sample_row(servable.example, servable.signature)
     if row is None:
         return Calibration(None, None, False, "no example row, and inputs a row cannot be made for")

@@ -169,9 +169,10 @@ def test_frameworks_lists_every_name_in_wallaroos_spelling_with_its_status(
         "xgboost",
         "tensorflow",
         "keras",
+        "mlflow",
+        "hugging-face-summarization",
     ):
         assert status[name] == "supported"
-    for name in ("hugging-face-summarization",):
-        assert status[name] == "not yet"
+    assert set(status.values()) == {"supported"}  # every framework Wallaroo lists
     table = cli("frameworks")
     assert "hugging-face-text-generation" in table.stdout

@@ -76,6 +76,22 @@ def test_a_model_that_fails_on_the_trial_row_is_served_unbatched() -> None:
     assert "the trial prediction failed" in said and "no zeros here" in said
 
 
+def test_a_model_that_answers_row_by_row_is_not_timed() -> None:
+    class Counted(PerCall):
+        calls = 0
+
+        def predict(self, batch: np.ndarray) -> np.ndarray:
+            Counted.calls += 1
+            return super().predict(batch)
+
+    servable = _servable(Counted())
+    servable.batches_rows = False
+    found = calibrate(servable, ModelRuntime(servable).validator)
+    assert not found.pays
+    assert found.describe() == "batching off: the model answers one row at a time"
+    assert Counted.calls == 0
+
+
 def test_a_model_with_no_row_to_try_is_served_unbatched() -> None:
     signature = Signature([Field("when", "timestamp[ms]")], [Field("y", "float64")])
     servable = _servable(PerCall(), signature)

@@ -46,6 +46,10 @@ from modelport.formats.wallaroo.framework_requirements import (
     upload_requirements,
 )
 from modelport.formats.wallaroo.frameworks import supported_framework
+from modelport.formats.wallaroo.hugging_face.build import build_hugging_face
+from modelport.formats.wallaroo.hugging_face.kinds import kind_of
+from modelport.formats.wallaroo.hugging_face.servable import HuggingFaceServable
+from modelport.formats.wallaroo.hugging_face.signature import CONFIG, MODEL_INDEX
 from modelport.formats.wallaroo.mac_modules import install_path_file
 from modelport.formats.wallaroo.names import suggested_name
 from modelport.formats.wallaroo.options import OPTION_NAMES, read_tensor_fields
@@ -89,7 +93,9 @@ class WallarooFormat(ModelFormat):
         if suffix == ".zip" and zipfile.is_zipfile(path):
             if keras_model.is_saved_model_zip(path):
                 return 0.8
-            return 0.8 if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES) else 0.0
+            if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES):
+                return 0.8
+            return 0.6 if _is_saved_pipeline_zip(path) else 0.0
         return 0.0
 
     def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
@@ -140,7 +146,7 @@ class WallarooFormat(ModelFormat):
                 field="framework",
             )
         kind = _kind(layout, framework)
-        if framework is not None:
+        if framework is not None and kind != "hugging-face":
             _check_kind(framework, kind)
         schemas = {
             side: read_schema(options[side], field=side)
@@ -171,6 +177,8 @@ class WallarooFormat(ModelFormat):
             return _build_custom(layout, schemas)
         if kind == "python":
             return _build_python(layout, schemas)
+        if kind == "hugging-face":
+            return build_hugging_face(layout, schemas, str(framework))
         file = _upload_file(layout)
         if kind == "onnx":
             fields = read_tensor_fields(tensor_fields) if tensor_fields is not None else None
@@ -195,6 +203,8 @@ class WallarooFormat(ModelFormat):
             return python_step.PythonStepServable(entry, metadata=metadata, **common)
         if framework == "custom":
             return ByopServable(source, metadata=metadata, **common)
+        if kind_of(str(framework)) is not None:
+            return HuggingFaceServable(source, metadata=metadata, **common)
         if framework == "onnx":
             return onnx_model.OnnxServable(source / file, metadata=metadata, **common)
         if framework == "pytorch":
@@ -233,6 +243,15 @@ def _upload_file(layout: ProjectLayout) -> str:
 
 
 def _kind(layout: ProjectLayout, framework: str | None) -> str:
+    if framework is not None and kind_of(framework) is not None:
+        return "hugging-face"
+    if framework is None and _is_saved_pipeline(layout.root):
+        raise ConfigError(
+            f"{layout.root.name}.zip holds a saved Hugging Face pipeline; its task is not saved "
+            "with it",
+            hint="give it: --framework hugging-face-<task> (`modelport frameworks` lists them)",
+            field="framework",
+        )
     if staging.staged_kind(layout.root) == "zip":
         if keras_model.is_saved_model_folder(layout.root):
             return "savedmodel"
@@ -284,6 +303,23 @@ def _is_zipped_step(folder: Path) -> bool:
     if any("InferenceBuilder" in text for text in texts):
         return False
     return any(_STEP_ENTRY.search(text) for text in texts)
+
+
+def _is_saved_pipeline(folder: Path) -> bool:
+    """A folder ``save_pretrained`` wrote: a config.json (model_index.json) and no modules."""
+    return (
+        staging.staged_kind(folder) == "zip"
+        and any((folder / name).is_file() for name in (CONFIG, MODEL_INDEX))
+        and not any(folder.glob("*.py"))
+    )
+
+
+def _is_saved_pipeline_zip(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        top = [n.strip("/").split("/") for n in archive.namelist()]
+    return any(parts[1:] in ([CONFIG], [MODEL_INDEX]) for parts in top) and not any(
+        len(parts) == 2 and parts[1].endswith(".py") for parts in top
+    )
 
 
 def _zip_mentions(path: Path, *patterns: bytes | re.Pattern[bytes]) -> bool:

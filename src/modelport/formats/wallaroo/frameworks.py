@@ -49,7 +49,11 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "environment built from its requirements (convention mlflow)",
     ),
     *(
-        Framework(f"hugging-face-{task}", PLANNED, "Hugging Face pipeline .zip")
+        Framework(
+            f"hugging-face-{task}",
+            SUPPORTED,
+            "save_pretrained folder .zip (extra: huggingface; torch)",
+        )
         for task in (
             "automatic-speech-recognition",
             "feature-extraction",
@@ -59,7 +63,6 @@ FRAMEWORKS: tuple[Framework, ...] = (
             "object-detection",
             "question-answering",
             "sentiment-analysis",
-            "stable-diffusion-text-2-img",
             "summarization",
             "text-classification",
             "text-generation",
@@ -68,6 +71,11 @@ FRAMEWORKS: tuple[Framework, ...] = (
             "zero-shot-image-classification",
             "zero-shot-object-detection",
         )
+    ),
+    Framework(
+        "hugging-face-stable-diffusion-text-2-img",
+        SUPPORTED,
+        "diffusers save_pretrained folder .zip (extra: huggingface; torch)",
     ),
 )
 BY_NAME = {f.name: f for f in FRAMEWORKS}
