@@ -8,10 +8,15 @@ folder as Wallaroo's users do (`zip -r model.zip model/`).
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# As the servable does: pipelines on PyTorch, whether TensorFlow is installed or not (transformers
+# reads this once, when it is first imported: here, lazily, inside the builders below).
+os.environ.setdefault("USE_TF", "0")
 
 WORDS = [
     "the",

@@ -101,14 +101,13 @@ def test_a_framework_that_does_not_match_the_file_is_refused(build: Build) -> No
     assert "--framework onnx does not match the upload, which is a python file" in message
 
 
-def test_a_framework_modelport_does_not_serve_yet_is_refused_before_building(
+def test_a_file_that_is_not_what_its_framework_takes_is_refused_saying_what_is(
     cli: Callable[..., Result],
 ) -> None:
     result = cli("build", str(STEP), "--framework", "hugging-face-summarization")
     assert result.code != 0
-    assert (
-        "framework 'hugging-face-summarization' is not supported by modelport yet" in result.stderr
-    )
+    assert "takes a zip of a saved pipeline's folder" in result.stderr
+    assert "save_pretrained" in result.stderr
 
 
 def test_a_python_step_with_a_bad_signature_is_refused_with_wallaroos_message(

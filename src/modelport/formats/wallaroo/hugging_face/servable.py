@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import threading
 import warnings
 from collections.abc import Mapping
@@ -77,6 +78,9 @@ def open_pipeline(folder: Path, kind: Kind, *, upload: str) -> Any:
     model_config(folder, upload, library=kind.library)
     if kind.library == "diffusers":
         return _open_diffusers(folder, kind, upload=upload)
+    # A pipeline runs on PyTorch. With TensorFlow also installed (Keras 3), transformers 4
+    # would try its TensorFlow classes and fail to import them: it is told not to look.
+    os.environ.setdefault("USE_TF", "0")
     try:
         transformers: Any = importlib.import_module("transformers")  # untyped: optional
     except ImportError as exc:
@@ -95,7 +99,7 @@ def open_pipeline(folder: Path, kind: Kind, *, upload: str) -> Any:
             # coming changes (FutureWarning) are not the model's to act on.
             warnings.filterwarnings("ignore", message='"translation" task was used')
             warnings.filterwarnings("ignore", category=FutureWarning)
-            return transformers.pipeline(kind.task, model=str(folder), device="cpu")
+            return transformers.pipeline(kind.task, model=str(folder), device="cpu", framework="pt")
     except Exception as exc:
         raise ConfigError(
             f"{upload} is not a saved {kind.task} pipeline transformers can load "
