@@ -18,7 +18,7 @@ from modelport.errors import ConfigError
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.serving.sizes import parse_size
-from modelport.serving.workers import default_workers
+from modelport.serving.workers import THREADED_FRAMEWORKS, default_workers
 from modelport.serving.workers.supervisor import describe_exit, resident_bytes
 from modelport.serving.workers.table import STALE_SECONDS, WorkerTable
 
@@ -88,7 +88,11 @@ class Waits(modelport.Model):
         return batch[:, 0]
 
 
-def test_a_cpu_bound_model_gets_a_worker_per_core_an_async_one_a_single_process() -> None:
+def test_a_cpu_bound_model_gets_a_worker_per_core_an_async_one_a_single_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in THREADED_FRAMEWORKS:  # imported by other tests of this process, perhaps
+        monkeypatch.delitem(sys.modules, name, raising=False)
     plain = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
     waits = PythonModelServable(Waits(), name="w", signature=SIGNATURE)
     assert default_workers([plain]) == len(os.sched_getaffinity(0))
