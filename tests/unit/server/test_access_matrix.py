@@ -122,6 +122,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
         "editor",
         lambda caller: {},
     ),
+    ("GET", "/workspaces/{workspace}/models/{model}/alias-history"): (
+        "viewer",
+        lambda caller: {"params": {"alias": "prod"}},
+    ),
     ("PUT", "/workspaces/{workspace}/models/{model}/tags/{key}"): (
         "editor",
         lambda caller: {"json": {"value": "v2"}},
@@ -205,21 +209,31 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
         for number in (1, 2):
             artifact = folder / f"v{number}.zip"
             artifact.write_bytes(f"version {number} of m in {workspace}".encode())
-            digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
             store.register_version(
-                name="m", artifact=artifact, digest=digest, signature=SIGNATURE, metadata={},
+                name="m", artifact=artifact, digest=_sha256(artifact), signature=SIGNATURE, metadata={},
                 lineage={}, build={}, source_format="native", workspace=workspace,
             )  # fmt: skip
             store.set_version_tag(name="m", number=number, key="k", value="v", workspace=workspace)
         store.set_alias(name="m", alias="prod", number=1, workspace=workspace)
         store.set_model_tag(name="m", key="k", value="v", workspace=workspace)
         SecretStore(folder, workspace).set("s", SECRET_VALUE)
+        # the pipeline's model is not m, whose deletion a pipeline using it would refuse
+        artifact = folder / "n.zip"
+        artifact.write_bytes(f"n in {workspace}".encode())
+        store.register_version(
+            name="n", artifact=artifact, digest=_sha256(artifact), signature=SIGNATURE,
+            metadata={}, lineage={}, build={}, source_format="native", workspace=workspace,
+        )  # fmt: skip
         create_pipeline(
-            "p", registry=store, pipelines=parts.state.pipelines, steps=["m:1"],
+            "p", registry=store, pipelines=parts.state.pipelines, steps=["n:1"],
             workspace=workspace,
         )  # fmt: skip
     store.close()
     return Seeded(folder, tokens, spares)
+
+
+def _sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture

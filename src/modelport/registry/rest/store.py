@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -23,8 +23,17 @@ import orjson
 from modelport._types import JSONObject
 from modelport.errors import InvalidInput, ModelFailed, Unreachable, error_from_response
 from modelport.registry.cache import BlobCache, Progress
-from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
+from modelport.registry.entities import (
+    DEFAULT_WORKSPACE,
+    Alias,
+    AliasChange,
+    Model,
+    ModelVersion,
+    Page,
+    Workspace,
+)
 from modelport.registry.rest import wire
+from modelport.registry.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from modelport.registry.store import RegistryStore
 
 Transfers = Callable[[str, int], ContextManager[Progress]]
@@ -121,8 +130,26 @@ class RestRegistryStore(RegistryStore):
         return wire.model_of(self._call("GET", _model(workspace, name)))
 
     def list_models(self, *, workspace: str = DEFAULT_WORKSPACE) -> list[Model]:
-        found = self._call("GET", _ws(workspace) + "/models")["models"]
-        return [wire.model_of(m) for m in found]
+        return _every(
+            lambda token: self.search_models(
+                max_results=MAX_PAGE_SIZE, page_token=token, workspace=workspace
+            )
+        )
+
+    def search_models(
+        self,
+        *,
+        name_contains: str | None = None,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[Model]:
+        params = _paging(tags, max_results, page_token)
+        if name_contains is not None:
+            params.append(("name_contains", name_contains))
+        found = self._call("GET", _ws(workspace) + "/models", params=params)
+        return Page([wire.model_of(m) for m in found["models"]], found["next_page_token"])
 
     def update_model(
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
@@ -193,8 +220,24 @@ class RestRegistryStore(RegistryStore):
         return wire.version_of(self._call("GET", _version(workspace, name, number)))
 
     def list_versions(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[ModelVersion]:
-        found = self._call("GET", _model(workspace, name) + "/versions")["versions"]
-        return [wire.version_of(v) for v in found]
+        return _every(
+            lambda token: self.search_versions(
+                name=name, max_results=MAX_PAGE_SIZE, page_token=token, workspace=workspace
+            )
+        )
+
+    def search_versions(
+        self,
+        *,
+        name: str,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[ModelVersion]:
+        params = _paging(tags, max_results, page_token)
+        found = self._call("GET", _model(workspace, name) + "/versions", params=params)
+        return Page([wire.version_of(v) for v in found["versions"]], found["next_page_token"])
 
     def resolve(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> ModelVersion:
         return wire.version_of(self._call("GET", f"{_ws(workspace)}/refs/{_part(ref)}"))
@@ -229,13 +272,36 @@ class RestRegistryStore(RegistryStore):
     # -- aliases ---------------------------------------------------------------------------
 
     def set_alias(
-        self, *, name: str, alias: str, number: int, workspace: str = DEFAULT_WORKSPACE
+        self,
+        *,
+        name: str,
+        alias: str,
+        number: int,
+        workspace: str = DEFAULT_WORKSPACE,
+        actor: str | None = None,
     ) -> Alias:
+        """As :meth:`RegistryStore.set_alias`, but the server records the change as made by
+        the token's user: ``actor`` is not sent, so no client can speak for another user."""
         path = f"{_model(workspace, name)}/aliases/{_part(alias)}"
         return wire.alias_of(self._call("PUT", path, json={"version": number}))
 
-    def delete_alias(self, *, name: str, alias: str, workspace: str = DEFAULT_WORKSPACE) -> None:
+    def delete_alias(
+        self,
+        *,
+        name: str,
+        alias: str,
+        workspace: str = DEFAULT_WORKSPACE,
+        actor: str | None = None,
+    ) -> None:
+        """As :meth:`RegistryStore.delete_alias`, recorded as :meth:`set_alias` says."""
         self._call("DELETE", f"{_model(workspace, name)}/aliases/{_part(alias)}")
+
+    def alias_history(
+        self, *, name: str, alias: str | None = None, workspace: str = DEFAULT_WORKSPACE
+    ) -> list[AliasChange]:
+        params = {} if alias is None else {"alias": alias}
+        found = self._call("GET", _model(workspace, name) + "/alias-history", params=params)
+        return [wire.alias_change_of(c) for c in found["changes"]]
 
     def list_aliases(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[Alias]:
         found = self._call("GET", _model(workspace, name) + "/aliases")["aliases"]
@@ -289,6 +355,32 @@ class _Reporting:
     def fileno(self) -> int:
         descriptor: int = self._stream.fileno()
         return descriptor
+
+
+Item = TypeVar("Item")
+
+
+def _every(page_of: Callable[[str | None], Page[Item]]) -> list[Item]:
+    """Every item of a paged listing, asking for page after page."""
+    items: list[Item] = []
+    token: str | None = None
+    while True:
+        page = page_of(token)
+        items += page.items
+        if page.next_page_token is None:
+            return items
+        token = page.next_page_token
+
+
+def _paging(
+    tags: dict[str, str] | None, max_results: int, page_token: str | None
+) -> list[tuple[str, str | int]]:
+    """A search's query parameters (the server validates them)."""
+    params: list[tuple[str, str | int]] = [("tag", f"{k}={v}") for k, v in (tags or {}).items()]
+    params.append(("max_results", max_results))
+    if page_token is not None:
+        params.append(("page_token", page_token))
+    return params
 
 
 def _part(value: str) -> str:
