@@ -210,8 +210,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
             artifact = folder / f"v{number}.zip"
             artifact.write_bytes(f"version {number} of m in {workspace}".encode())
             store.register_version(
-                name="m", artifact=artifact, digest=_sha256(artifact), signature=SIGNATURE, metadata={},
-                lineage={}, build={}, source_format="native", workspace=workspace,
+                name="m", artifact=artifact, digest=_sha256(artifact), signature=SIGNATURE,
+                metadata={}, lineage={}, build={}, source_format="native", workspace=workspace,
             )  # fmt: skip
             store.set_version_tag(name="m", number=number, key="k", value="v", workspace=workspace)
         store.set_alias(name="m", alias="prod", number=1, workspace=workspace)
