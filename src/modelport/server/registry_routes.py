@@ -297,8 +297,9 @@ OPERATIONS = [
               query=("name_contains", *_PAGING)),
     Operation("POST", "/workspaces/{workspace}/models", create_model, "editor",
               "Create a model with no versions.", request="NewModel", answer="Model", status=201),
-    Operation("GET", "/workspaces/{workspace}/refs/{ref}", resolve, "viewer",
-              "The version a reference names: NAME (latest), NAME:N or NAME@ALIAS.",
+    Operation("GET", "/workspaces/{workspace}/refs/{ref:path}", resolve, "viewer",
+              "The version a reference names: NAME (latest), NAME:N, NAME@ALIAS, "
+              "models:/NAME/N or models:/NAME@ALIAS.",
               answer="ModelVersion"),
     Operation("GET", _MODEL, get_model, "viewer", "One model.", answer="Model"),
     Operation("PATCH", _MODEL, update_model, "editor", "Set a model's description.",

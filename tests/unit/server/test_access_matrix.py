@@ -78,7 +78,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
         "editor",
         lambda caller: {"json": {"name": f"new-{caller}"}},
     ),
-    ("GET", "/workspaces/{workspace}/refs/{ref}"): ("viewer", lambda caller: {}),
+    ("GET", "/workspaces/{workspace}/refs/{ref:path}"): ("viewer", lambda caller: {}),
     ("GET", "/workspaces/{workspace}/models/{model}"): ("viewer", lambda caller: {}),
     ("PATCH", "/workspaces/{workspace}/models/{model}"): (
         "editor",
@@ -261,7 +261,7 @@ def _url(op: Operation, workspace: str, caller: str, seeded: Seeded) -> str:
         "model": "m",
         "pipeline": "p",
         "number:int": "2" if "pipelines" not in op.path else "1",
-        "ref": "m@prod",
+        "ref:path": "m@prod",
         "alias": "prod",
         "key": "k",
         "name": "s",
@@ -342,3 +342,16 @@ def test_a_workspace_listing_shows_only_the_callers_workspaces(
         auth = {"Authorization": f"Bearer {seeded.tokens[caller.name]}"}
         listed = client.get("/api/v1/workspaces", headers=auth).json()["workspaces"]
         assert sorted(w["name"] for w in listed) == sorted(caller.roles), caller.name
+
+
+def test_only_an_admin_is_told_that_a_workspace_does_not_exist(
+    seeded: Seeded, fresh_client: Callable[[], TestClient]
+) -> None:
+    client = fresh_client()
+    for caller, expected in [("admin", 404), ("owner", 403), ("outsider", 403)]:
+        auth = {"Authorization": f"Bearer {seeded.tokens[caller]}"}
+        answer = client.get("/api/v1/workspaces/nope/models", headers=auth)
+        assert answer.status_code == expected, (caller, answer.text)
+        assert answer.json()["field"] == "workspace"
+    auth = {"Authorization": f"Bearer {seeded.tokens['admin']}"}
+    assert client.get("/api/v1/workspaces/alpha/models", headers=auth).status_code == 403

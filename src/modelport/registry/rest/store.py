@@ -257,7 +257,8 @@ class RestRegistryStore(RegistryStore):
                     raise error_from_response(response.status_code, response.read())
                 yield from response.iter_bytes(_CHUNK)
 
-        if self.cache.path_for(version.digest).is_file():
+        self.get_version(name=version.model, number=version.number, workspace=version.workspace)
+        if self.cache.path_for(version.digest).is_file():  # NotFound above once it is deleted
             return self.cache.path_for(version.digest)
         with self._transfer(f"downloading {version.ref}", version.size) as progress:
             return self.cache.fetch(version.digest, chunks, version.size, progress)
