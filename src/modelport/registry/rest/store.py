@@ -14,8 +14,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import quote
+from typing import Any
 
 import httpx
 import orjson
@@ -32,8 +31,8 @@ from modelport.registry.entities import (
     Page,
     Workspace,
 )
-from modelport.registry.rest import wire
-from modelport.registry.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from modelport.registry.rest import paths, wire
+from modelport.registry.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, every_item
 from modelport.registry.store import RegistryStore
 
 Transfers = Callable[[str, int], ContextManager[Progress]]
@@ -124,13 +123,13 @@ class RestRegistryStore(RegistryStore):
         workspace: str = DEFAULT_WORKSPACE,
     ) -> Model:
         body = {"name": name, "description": description, "tags": tags or {}}
-        return wire.model_of(self._call("POST", _ws(workspace) + "/models", json=body))
+        return wire.model_of(self._call("POST", paths.workspace(workspace) + "/models", json=body))
 
     def get_model(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
-        return wire.model_of(self._call("GET", _model(workspace, name)))
+        return wire.model_of(self._call("GET", paths.model(workspace, name)))
 
     def list_models(self, *, workspace: str = DEFAULT_WORKSPACE) -> list[Model]:
-        return _every(
+        return every_item(
             lambda token: self.search_models(
                 max_results=MAX_PAGE_SIZE, page_token=token, workspace=workspace
             )
@@ -145,23 +144,23 @@ class RestRegistryStore(RegistryStore):
         page_token: str | None = None,
         workspace: str = DEFAULT_WORKSPACE,
     ) -> Page[Model]:
-        params = _paging(tags, max_results, page_token)
+        params = paths.search(tags, max_results, page_token)
         if name_contains is not None:
             params.append(("name_contains", name_contains))
-        found = self._call("GET", _ws(workspace) + "/models", params=params)
+        found = self._call("GET", paths.workspace(workspace) + "/models", params=params)
         return Page([wire.model_of(m) for m in found["models"]], found["next_page_token"])
 
     def update_model(
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
         body = {"description": description}
-        return wire.model_of(self._call("PATCH", _model(workspace, name), json=body))
+        return wire.model_of(self._call("PATCH", paths.model(workspace, name), json=body))
 
     def delete_model(
         self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
     ) -> None:
         params = {"with_versions": "true" if with_versions else "false"}
-        self._call("DELETE", _model(workspace, name), params=params)
+        self._call("DELETE", paths.model(workspace, name), params=params)
 
     # -- versions --------------------------------------------------------------------------
 
@@ -208,7 +207,7 @@ class RestRegistryStore(RegistryStore):
             }
             answer = self._call(
                 "POST",
-                _model(workspace, name) + "/versions",
+                paths.model(workspace, name) + "/versions",
                 files=files,
                 timeout=TRANSFER_TIMEOUT,
             )
@@ -217,10 +216,10 @@ class RestRegistryStore(RegistryStore):
     def get_version(
         self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE
     ) -> ModelVersion:
-        return wire.version_of(self._call("GET", _version(workspace, name, number)))
+        return wire.version_of(self._call("GET", paths.version(workspace, name, number)))
 
     def list_versions(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[ModelVersion]:
-        return _every(
+        return every_item(
             lambda token: self.search_versions(
                 name=name, max_results=MAX_PAGE_SIZE, page_token=token, workspace=workspace
             )
@@ -235,18 +234,20 @@ class RestRegistryStore(RegistryStore):
         page_token: str | None = None,
         workspace: str = DEFAULT_WORKSPACE,
     ) -> Page[ModelVersion]:
-        params = _paging(tags, max_results, page_token)
-        found = self._call("GET", _model(workspace, name) + "/versions", params=params)
+        params = paths.search(tags, max_results, page_token)
+        found = self._call("GET", paths.model(workspace, name) + "/versions", params=params)
         return Page([wire.version_of(v) for v in found["versions"]], found["next_page_token"])
 
     def resolve(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> ModelVersion:
-        return wire.version_of(self._call("GET", f"{_ws(workspace)}/refs/{_part(ref)}"))
+        return wire.version_of(
+            self._call("GET", f"{paths.workspace(workspace)}/refs/{paths.part(ref)}")
+        )
 
     def delete_version(self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE) -> None:
-        self._call("DELETE", _version(workspace, name, number))
+        self._call("DELETE", paths.version(workspace, name, number))
 
     def artifact_path(self, version: ModelVersion) -> Path:
-        path = _version(version.workspace, version.model, version.number) + "/artifact"
+        path = paths.version(version.workspace, version.model, version.number) + "/artifact"
 
         def chunks() -> Iterator[bytes]:
             with (
@@ -283,7 +284,7 @@ class RestRegistryStore(RegistryStore):
     ) -> Alias:
         """As :meth:`RegistryStore.set_alias`, but the server records the change as made by
         the token's user: ``actor`` is not sent, so no client can speak for another user."""
-        path = f"{_model(workspace, name)}/aliases/{_part(alias)}"
+        path = f"{paths.model(workspace, name)}/aliases/{paths.part(alias)}"
         return wire.alias_of(self._call("PUT", path, json={"version": number}))
 
     def delete_alias(
@@ -295,17 +296,17 @@ class RestRegistryStore(RegistryStore):
         actor: str | None = None,
     ) -> None:
         """As :meth:`RegistryStore.delete_alias`, recorded as :meth:`set_alias` says."""
-        self._call("DELETE", f"{_model(workspace, name)}/aliases/{_part(alias)}")
+        self._call("DELETE", f"{paths.model(workspace, name)}/aliases/{paths.part(alias)}")
 
     def alias_history(
         self, *, name: str, alias: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> list[AliasChange]:
         params = {} if alias is None else {"alias": alias}
-        found = self._call("GET", _model(workspace, name) + "/alias-history", params=params)
+        found = self._call("GET", paths.model(workspace, name) + "/alias-history", params=params)
         return [wire.alias_change_of(c) for c in found["changes"]]
 
     def list_aliases(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[Alias]:
-        found = self._call("GET", _model(workspace, name) + "/aliases")["aliases"]
+        found = self._call("GET", paths.model(workspace, name) + "/aliases")["aliases"]
         return [wire.alias_of(a) for a in found]
 
     # -- tags ------------------------------------------------------------------------------
@@ -313,22 +314,24 @@ class RestRegistryStore(RegistryStore):
     def set_model_tag(
         self, *, name: str, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
-        path = f"{_model(workspace, name)}/tags/{_part(key)}"
+        path = f"{paths.model(workspace, name)}/tags/{paths.part(key)}"
         return wire.model_of(self._call("PUT", path, json={"value": value}))
 
     def delete_model_tag(self, *, name: str, key: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
-        return wire.model_of(self._call("DELETE", f"{_model(workspace, name)}/tags/{_part(key)}"))
+        return wire.model_of(
+            self._call("DELETE", f"{paths.model(workspace, name)}/tags/{paths.part(key)}")
+        )
 
     def set_version_tag(
         self, *, name: str, number: int, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
     ) -> ModelVersion:
-        path = f"{_version(workspace, name, number)}/tags/{_part(key)}"
+        path = f"{paths.version(workspace, name, number)}/tags/{paths.part(key)}"
         return wire.version_of(self._call("PUT", path, json={"value": value}))
 
     def delete_version_tag(
         self, *, name: str, number: int, key: str, workspace: str = DEFAULT_WORKSPACE
     ) -> ModelVersion:
-        path = f"{_version(workspace, name, number)}/tags/{_part(key)}"
+        path = f"{paths.version(workspace, name, number)}/tags/{paths.part(key)}"
         return wire.version_of(self._call("DELETE", path))
 
 
@@ -356,46 +359,3 @@ class _Reporting:
     def fileno(self) -> int:
         descriptor: int = self._stream.fileno()
         return descriptor
-
-
-Item = TypeVar("Item")
-
-
-def _every(page_of: Callable[[str | None], Page[Item]]) -> list[Item]:
-    """Every item of a paged listing, asking for page after page."""
-    items: list[Item] = []
-    token: str | None = None
-    while True:
-        page = page_of(token)
-        items += page.items
-        if page.next_page_token is None:
-            return items
-        token = page.next_page_token
-
-
-def _paging(
-    tags: dict[str, str] | None, max_results: int, page_token: str | None
-) -> list[tuple[str, str | int]]:
-    """A search's query parameters (the server validates them)."""
-    params: list[tuple[str, str | int]] = [("tag", f"{k}={v}") for k, v in (tags or {}).items()]
-    params.append(("max_results", max_results))
-    if page_token is not None:
-        params.append(("page_token", page_token))
-    return params
-
-
-def _part(value: str) -> str:
-    """``value`` as one path segment (a name with a '/' cannot reach another route)."""
-    return quote(str(value), safe="@:")
-
-
-def _ws(workspace: str) -> str:
-    return f"/workspaces/{_part(workspace)}"
-
-
-def _model(workspace: str, name: str) -> str:
-    return f"{_ws(workspace)}/models/{_part(name)}"
-
-
-def _version(workspace: str, name: str, number: int) -> str:
-    return f"{_model(workspace, name)}/versions/{int(number)}"
