@@ -113,7 +113,7 @@ def test_models_list_counts_versions_in_one_request_a_page(
 
 
 def test_versions_aliases_history_lineage_and_removal(
-    cli: Cli, store: RegistryStore, tmp_path: Path
+    cli: Cli, store: RegistryStore, backend: Backend, tmp_path: Path
 ) -> None:
     register(store, tmp_path, "one")
     register(store, tmp_path, "two")
@@ -128,6 +128,7 @@ def test_versions_aliases_history_lineage_and_removal(
     assert cli("alias", "set", "iris", "production", "2").exit_code == 0
     history = cli.json("alias", "history", "iris")
     assert [(c["from_version"], c["to_version"]) for c in history] == [(None, 1), (1, 2)]
+    assert {c["actor"] for c in history} == {backend.recorded_actor(None)}  # over REST: the token's
     assert "production" in cli("alias", "history", "iris", "production").stdout
 
     shown = cli("models", "show", "iris")
