@@ -128,7 +128,7 @@ def test_versions_aliases_history_lineage_and_removal(
     assert cli("alias", "set", "iris", "production", "2").exit_code == 0
     history = cli.json("alias", "history", "iris")
     assert [(c["from_version"], c["to_version"]) for c in history] == [(None, 1), (1, 2)]
-    assert {c["actor"] for c in history} == {backend.recorded_actor(None)}  # over REST: the token's
+    assert {c["actor"] for c in history} == {backend.recorded_actor(None)}  # REST: token's user
     assert "production" in cli("alias", "history", "iris", "production").stdout
 
     shown = cli("models", "show", "iris")
