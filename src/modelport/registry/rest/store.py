@@ -1,11 +1,13 @@
 """``RegistryStore`` over HTTP: the client of a remote ``modelport server``'s REST API.
 
 Opened for ``http://`` and ``https://`` registry URIs (``registry/uris.py``), with the token from
-the ``token`` setting (``MODELPORT_TOKEN``). Every method is one request; the server's problem
-answers become the same modelport errors the local store raises (NotFound, Conflict...), plus
-Unauthorised and Forbidden. Registering streams the artifact up; ``artifact_path`` downloads an
-artifact once into the local digest-keyed cache (``registry/cache.py``). Long transfers show a
-progress bar when the caller gives :attr:`RestRegistryStore.transfers`.
+the ``token`` setting (``MODELPORT_TOKEN``). Every method is one request (``list_models`` and
+``list_versions`` one a page; ``artifact_path`` checks that the version still exists, then
+downloads unless cached); the server's problem answers become the same modelport errors the
+local store raises (NotFound, Conflict...), plus Unauthorised and Forbidden. Registering streams
+the artifact up; ``artifact_path`` downloads an artifact once into the local digest-keyed cache
+(``registry/cache.py``). Long transfers show a progress bar when the caller gives
+:attr:`RestRegistryStore.transfers`.
 """
 
 from __future__ import annotations
