@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -255,7 +256,7 @@ def test_no_auth_off_loopback_warns_and_answers_without_a_token(tmp_path: Path) 
     uri = f"sqlite:///{tmp_path}/registry.db"
     with start_registry_server(uri, home=tmp_path / "home", auth=False, host="0.0.0.0") as server:
         answer = httpx.get(f"{server.url}/api/v1/workspaces/default/models", timeout=10)
-        assert (answer.status_code, answer.json()) == (200, {"models": []})
+        assert (answer.status_code, answer.json()["models"]) == (200, [])
         whoami = httpx.get(f"{server.url}/api/v1/whoami", timeout=10).json()
         assert whoami["user"] == "local"
     output = server.output()
@@ -276,15 +277,41 @@ def test_a_server_with_no_users_says_how_to_add_one(tmp_path: Path) -> None:
 def test_concurrent_registrations_get_distinct_consecutive_versions(
     remote: Remote, tmp_path: Path
 ) -> None:
-    """Twenty clients registering at once through the server: twenty versions, 1 to 20."""
+    """Twenty clients registering at once through the server on SQLite: versions 1 to 20."""
+    _race_registrations(remote, clients=20, tmp_path=tmp_path)
+
+
+def test_100_concurrent_registrations_through_a_server_on_postgresql(
+    postgres_registry_uri: str, tmp_path: Path
+) -> None:
+    """A hundred clients registering one model at once through ``modelport server`` keeping
+    its registry on PostgreSQL: a hundred distinct, consecutive versions, none lost."""
+    uri = postgres_registry_uri
+    tokens = {
+        "editor": make_token(uri, "ed", roles={"default": "editor"}),
+        "viewer": make_token(uri, "vi", roles={"default": "viewer"}),
+    }
+    server = start_registry_server(uri, home=tmp_path / "server")
+    try:
+        _race_registrations(Remote(uri, server.url, tokens), clients=100, tmp_path=tmp_path)
+    finally:
+        server.stop()
+
+
+def _race_registrations(remote: Remote, *, clients: int, tmp_path: Path) -> None:
+    """``clients`` threads, each with a REST store of its own, register one new model's
+    artifacts at the same moment; each gets its own version, 1 to ``clients``, holding its own
+    artifact."""
     artifacts = []
-    for index in range(20):
+    for index in range(clients):
         artifact = tmp_path / f"a{index}.zip"
         artifact.write_bytes(os.urandom(64 * 1024) + bytes([index]))
         artifacts.append(artifact)
+    start = threading.Barrier(clients, timeout=60)
 
     def register(artifact: Path) -> int:
         with _store(remote, "editor", tmp_path / "cache") as store:
+            start.wait()  # every client connected and ready: all register at once
             version, created = store.register_version(
                 name="raced", artifact=artifact,
                 digest="sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest(),
@@ -293,12 +320,14 @@ def test_concurrent_registrations_get_distinct_consecutive_versions(
             assert created
             return version.number
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    with ThreadPoolExecutor(max_workers=clients) as pool:
         numbers = list(pool.map(register, artifacts))
-    assert sorted(numbers) == list(range(1, 21))
+    assert sorted(numbers) == list(range(1, clients + 1))
     with _store(remote, "viewer", tmp_path / "cache") as viewer:
         listed = viewer.list_versions(name="raced")
-    assert [v.number for v in listed] == list(range(1, 21))
+        model = viewer.get_model(name="raced")
+    assert [v.number for v in listed] == list(range(1, clients + 1))
+    assert (model.version_count, model.latest_version) == (clients, clients)
     by_number = {v.number: v.digest for v in listed}
     for artifact, number in zip(artifacts, numbers, strict=True):
         assert by_number[number] == "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()

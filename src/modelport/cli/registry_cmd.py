@@ -45,11 +45,9 @@ def list_models(
         max_results=max_results,
         token=page_token,
     )  # fmt: skip
-    rows = []
-    for model in page.items:
-        versions = STATE.store.list_versions(name=model.name)
-        latest = versions[-1].number if versions else None
-        rows.append((model.name, len(versions), latest, model.description, model.updated_at))
+    rows = [
+        (m.name, m.version_count, m.latest_version, m.description, m.updated_at) for m in page.items
+    ]
     if as_json:  # the table's columns, as JSON values
         found = [dict(zip(MODEL_COLUMNS, row, strict=True)) for row in rows]
         paged = max_results is not None or page_token is not None

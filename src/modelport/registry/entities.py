@@ -25,7 +25,11 @@ class Workspace:
 
 @dataclass(frozen=True)
 class Model:
-    """A named model: a sequence of immutable versions plus a description and tags."""
+    """A named model: a sequence of immutable versions plus a description and tags.
+
+    ``version_count`` and ``latest_version`` (None: no versions) are read with the model, so a
+    listing shows them without asking for each model's versions (one request a page over REST).
+    """
 
     workspace: str
     name: str
@@ -33,6 +37,8 @@ class Model:
     tags: dict[str, str]
     created_at: datetime
     updated_at: datetime
+    version_count: int = 0
+    latest_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from modelport.errors import InvalidInput
 from modelport.registry import refs
+from modelport.registry.entities import Page
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -119,3 +121,18 @@ def decode_token(token: str | None, listing: str, key_type: type[Key]) -> Key | 
     if isinstance(after, bool) or not isinstance(after, key_type):
         raise bad
     return after
+
+
+Item = TypeVar("Item")
+
+
+def every_item(page_of: Callable[[str | None], Page[Item]]) -> list[Item]:
+    """Every item of a paged listing: ``page_of(token)`` asked for page after page."""
+    items: list[Item] = []
+    token: str | None = None
+    while True:
+        page = page_of(token)
+        items += page.items
+        if page.next_page_token is None:
+            return items
+        token = page.next_page_token

@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from modelport.errors import Forbidden, Unauthorised
 from modelport.registry.sql.accounts import AccountStore, Role, role_rank
+from modelport.server.state import ServerState
 
 Needed = Literal["viewer", "editor", "owner"]
 _PRINCIPAL = "modelport.principal"
@@ -94,11 +95,15 @@ def authenticate(request: Request) -> Principal:
 
 def authorize(request: Request, workspace: str, needed: str) -> Principal:
     """The principal of ``request`` if it has at least role ``needed`` (``viewer``, ``editor``
-    or ``owner``) in ``workspace``; else Unauthorised (no valid token) or Forbidden."""
+    or ``owner``) in ``workspace``; else Unauthorised (no valid token) or Forbidden. Others
+    are Forbidden from a workspace that does not exist too (never told which exist); an admin,
+    who sees every workspace's name, is let through to the route's NotFound."""
     principal = authenticate(request)
     if principal.may(workspace, needed):
         return principal
     role = principal.role_in(workspace)
+    if role is None and principal.admin and not _exists(request, workspace):
+        return principal  # an admin may know that it does not exist: the route says NotFound
     if role is None:
         raise Forbidden(
             f"user {principal.user!r} is not a member of workspace {workspace!r}",
@@ -111,6 +116,11 @@ def authorize(request: Request, workspace: str, needed: str) -> Principal:
         hint="an owner of the workspace can change your role",
         field="workspace",
     )
+
+
+def _exists(request: Request, workspace: str) -> bool:
+    registry = ServerState.of(request).registry
+    return any(found.name == workspace for found in registry.list_workspaces())
 
 
 def require_admin(request: Request) -> Principal:

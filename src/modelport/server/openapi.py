@@ -13,6 +13,10 @@ _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 _TIME = {"type": "string", "format": "date-time"}
 _TAGS = {"type": "object", "additionalProperties": {"type": "string"}}
 _OBJECT = {"type": "object"}
+_NEXT_PAGE = {
+    "type": ["string", "null"],
+    "description": "Pass as page_token for the next page; null on the last page.",
+}
 _ACCESS = {
     "public": "No token needed.",
     "user": "Any valid API token.",
@@ -49,15 +53,30 @@ SCHEMAS: dict[str, Any] = {
     "WorkspaceList": _list_of("workspaces", _ref("Workspace")),
     "NewWorkspace": _obj(["name"], name={"type": "string"}),
     "Model": _obj(
-        ["workspace", "name", "description", "tags", "created_at", "updated_at"],
+        [
+            "workspace",
+            "name",
+            "description",
+            "tags",
+            "created_at",
+            "updated_at",
+            "version_count",
+            "latest_version",
+        ],
         workspace={"type": "string"},
         name={"type": "string"},
         description={"type": ["string", "null"]},
         tags=_TAGS,
         created_at=_TIME,
         updated_at=_TIME,
+        version_count={"type": "integer", "minimum": 0},
+        latest_version={"type": ["integer", "null"], "description": "null: no versions yet."},
     ),
-    "ModelList": _list_of("models", _ref("Model")),
+    "ModelList": _obj(
+        ["models", "next_page_token"],
+        models={"type": "array", "items": _ref("Model")},
+        next_page_token=_NEXT_PAGE,
+    ),
     "NewModel": _obj(
         ["name"], name={"type": "string"}, description={"type": ["string", "null"]}, tags=_TAGS
     ),
@@ -78,7 +97,11 @@ SCHEMAS: dict[str, Any] = {
         tags=_TAGS,
         aliases={"type": "array", "items": {"type": "string"}},
     ),
-    "VersionList": _list_of("versions", _ref("ModelVersion")),
+    "VersionList": _obj(
+        ["versions", "next_page_token"],
+        versions={"type": "array", "items": _ref("ModelVersion")},
+        next_page_token=_NEXT_PAGE,
+    ),
     "Registration": _obj(
         ["source_format"],
         digest={"type": "string", "description": "The artifact's sha256:<hex>, checked."},
@@ -105,6 +128,17 @@ SCHEMAS: dict[str, Any] = {
         version={"type": "integer"},
     ),
     "AliasList": _list_of("aliases", _ref("Alias")),
+    "AliasChange": _obj(
+        ["workspace", "model", "alias", "from_version", "to_version", "actor", "changed_at"],
+        workspace={"type": "string"},
+        model={"type": "string"},
+        alias={"type": "string"},
+        from_version={"type": ["integer", "null"], "description": "None: the alias was set."},
+        to_version={"type": ["integer", "null"], "description": "None: the alias was removed."},
+        actor={"type": "string", "description": "The user whose token made the change."},
+        changed_at=_TIME,
+    ),
+    "AliasHistory": _list_of("changes", _ref("AliasChange")),
     "AliasTarget": _obj(["version"], version={"type": "integer", "minimum": 1}),
     "TagValue": _obj(["value"], value={"type": "string"}),
     "Orphans": _obj(
@@ -232,6 +266,10 @@ def _operation(op: Operation) -> dict[str, Any]:
             "schema": {"type": "integer", "minimum": 1} if kind == "int" else {"type": "string"},
         }
         for name, kind in _PARAM.findall(op.path)
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in op.query
     ]
     if parameters:
         found["parameters"] = parameters

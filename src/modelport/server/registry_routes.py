@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, Response
 from modelport.errors import InvalidInput
 from modelport.registry import refs
 from modelport.registry.rest import wire
+from modelport.registry.search import DEFAULT_PAGE_SIZE, validate_page_size
 from modelport.registry.store import RegistryStore
 from modelport.server.access import authenticate
 from modelport.server.routing import (
@@ -65,10 +66,38 @@ async def create_workspace(request: Request) -> Response:
 # -- models --------------------------------------------------------------------------------
 
 
+def _paging(request: Request) -> dict[str, Any]:
+    """A search's tag filter and paging, from the query: ``tag=KEY=VALUE`` (repeatable: all
+    must match), ``max_results`` and ``page_token`` (the previous answer's next_page_token)."""
+    tags: dict[str, str] = {}
+    for term in request.query_params.getlist("tag"):
+        key, equals, value = term.partition("=")
+        if not equals:
+            raise InvalidInput(
+                f"tag filter {term!r} is not KEY=VALUE", hint="e.g. ?tag=team=fraud", field="tag"
+            )
+        tags[key] = refs.validate_tag(key, value)[1]
+    size = request.query_params.get("max_results", str(DEFAULT_PAGE_SIZE))
+    try:
+        max_results: object = int(size) if len(size) < 10 else size
+    except ValueError:
+        max_results = size
+    return {
+        "tags": tags,
+        "max_results": validate_page_size(max_results),
+        "page_token": request.query_params.get("page_token"),
+    }
+
+
 async def list_models(request: Request) -> Response:
-    workspace = request.path_params["workspace"]
-    found = await blocking(_store(request).list_models, workspace=workspace)
-    return answer({"models": [wire.model_json(m) for m in found]})
+    page = await blocking(
+        _store(request).search_models,
+        name_contains=request.query_params.get("name_contains"),
+        workspace=request.path_params["workspace"],
+        **_paging(request),
+    )
+    found = [wire.model_json(m) for m in page.items]
+    return answer({"models": found, "next_page_token": page.next_page_token})
 
 
 async def create_model(request: Request) -> Response:
@@ -108,8 +137,9 @@ async def delete_model(request: Request) -> Response:
 
 
 async def list_versions(request: Request) -> Response:
-    found = await blocking(_store(request).list_versions, **_names(request))
-    return answer({"versions": [wire.version_json(v) for v in found]})
+    page = await blocking(_store(request).search_versions, **_names(request), **_paging(request))
+    found = [wire.version_json(v) for v in page.items]
+    return answer({"versions": found, "next_page_token": page.next_page_token})
 
 
 async def register_version(request: Request) -> Response:
@@ -190,14 +220,27 @@ async def set_alias(request: Request) -> Response:
     body = await json_body(request)
     number = refs.validate_number(body.get("version"))
     alias = request.path_params["alias"]
-    made = await blocking(_store(request).set_alias, **_names(request), alias=alias, number=number)
+    made = await blocking(
+        _store(request).set_alias, **_names(request), alias=alias, number=number,
+        actor=authenticate(request).user,
+    )  # fmt: skip
     return answer(wire.alias_json(made))
 
 
 async def delete_alias(request: Request) -> Response:
     alias = request.path_params["alias"]
-    await blocking(_store(request).delete_alias, **_names(request), alias=alias)
+    await blocking(
+        _store(request).delete_alias, **_names(request), alias=alias,
+        actor=authenticate(request).user,
+    )  # fmt: skip
     return Response(status_code=204)
+
+
+async def alias_history(request: Request) -> Response:
+    found = await blocking(
+        _store(request).alias_history, **_names(request), alias=request.query_params.get("alias")
+    )
+    return answer({"changes": [wire.alias_change_json(c) for c in found]})
 
 
 # -- tags ----------------------------------------------------------------------------------
@@ -240,6 +283,7 @@ async def delete_version_tag(request: Request) -> Response:
 
 _MODEL = "/workspaces/{workspace}/models/{model}"
 _VERSION = _MODEL + "/versions/{number:int}"
+_PAGING = ("tag", "max_results", "page_token")
 
 OPERATIONS = [
     Operation("GET", "/workspaces", list_workspaces, "user", "The workspaces you are a member of.",
@@ -248,20 +292,24 @@ OPERATIONS = [
               "Create a workspace (you become its owner).", request="NewWorkspace",
               answer="Workspace", status=201),
     Operation("GET", "/workspaces/{workspace}/models", list_models, "viewer",
-              "The models of a workspace.", answer="ModelList"),
+              "One page of a workspace's models, by name (query: name_contains, tag=KEY=VALUE "
+              "repeatable, max_results, page_token).", answer="ModelList",
+              query=("name_contains", *_PAGING)),
     Operation("POST", "/workspaces/{workspace}/models", create_model, "editor",
               "Create a model with no versions.", request="NewModel", answer="Model", status=201),
-    Operation("GET", "/workspaces/{workspace}/refs/{ref}", resolve, "viewer",
-              "The version a reference names: NAME (latest), NAME:N or NAME@ALIAS.",
+    Operation("GET", "/workspaces/{workspace}/refs/{ref:path}", resolve, "viewer",
+              "The version a reference names: NAME (latest), NAME:N, NAME@ALIAS, "
+              "models:/NAME/N or models:/NAME@ALIAS.",
               answer="ModelVersion"),
     Operation("GET", _MODEL, get_model, "viewer", "One model.", answer="Model"),
     Operation("PATCH", _MODEL, update_model, "editor", "Set a model's description.",
               request="ModelChange", answer="Model"),
     Operation("DELETE", _MODEL, delete_model, "editor",
               "Delete a model (with_versions=true: with its versions, aliases and tags).",
-              status=204),
+              status=204, query=("with_versions",)),
     Operation("GET", _MODEL + "/versions", list_versions, "viewer",
-              "The versions of a model, oldest first.", answer="VersionList"),
+              "One page of a model's versions, oldest first (query: tag=KEY=VALUE repeatable, "
+              "max_results, page_token).", answer="VersionList", query=_PAGING),
     Operation("POST", _MODEL + "/versions", register_version, "editor",
               "Register an artifact (multipart: registration JSON, then the artifact zip); "
               "201 for a new version, 200 when the model already has this digest.",
@@ -282,11 +330,14 @@ OPERATIONS = [
               answer="Alias"),
     Operation("DELETE", _MODEL + "/aliases/{alias}", delete_alias, "editor",
               "Remove an alias.", status=204),
+    Operation("GET", _MODEL + "/alias-history", alias_history, "viewer",
+              "Every change of the model's aliases (query alias=NAME: of one), oldest first, "
+              "with the user who made it.", answer="AliasHistory", query=("alias",)),
     Operation("PUT", _MODEL + "/tags/{key}", set_model_tag, "editor", "Set a tag of a model.",
               request="TagValue", answer="Model"),
     Operation("DELETE", _MODEL + "/tags/{key}", delete_model_tag, "editor",
               "Remove a tag of a model.", answer="Model"),
     Operation("POST", "/orphan-blobs/collect", collect_orphan_blobs, "admin",
               "Remove (unless dry_run=true) the blobs no version references.",
-              answer="Orphans"),
+              answer="Orphans", query=("dry_run",)),
 ]  # fmt: skip

@@ -49,6 +49,8 @@ class Operation:
     answer: str | None = None
     """The 2xx body's schema component (None: no body)."""
     status: int = 200
+    query: tuple[str, ...] = ()
+    """The query parameters it reads (all optional)."""
 
     @property
     def full_path(self) -> str:

@@ -106,7 +106,10 @@ def _serve(state: ServerState, *, sock: socket.socket) -> None:
     # SIGTERM's does nothing here, so a drained stop exits 0.
     previous = signal.signal(signal.SIGTERM, _drained)
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        # uvicorn's own loop (uvloop when installed), as `modelport serve` runs: on asyncio's
+        # default loop every request after the first on a kept-alive connection took ~40 ms
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(server.serve(sockets=[sock]))
     finally:
         signal.signal(signal.SIGTERM, previous)
         state.registry.close()

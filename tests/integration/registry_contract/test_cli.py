@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -19,7 +20,7 @@ from modelport.errors import InvalidInput
 from modelport.registry import RegistryStore
 
 from ..cli import run_cli
-from .conftest import register
+from .conftest import Backend, register
 
 
 class Cli:
@@ -80,8 +81,39 @@ def test_models_list_filters_and_pages(cli: Cli, store: RegistryStore, tmp_path:
     assert isinstance(both.exception, InvalidInput) and "only one name" in str(both.exception)
 
 
+def test_models_list_counts_versions_in_one_request_a_page(
+    cli: Cli,
+    store: RegistryStore,
+    backend: Backend,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Over REST, each page of models comes with its version counts: no request per model."""
+    for content, name in [("one", "iris"), ("two", "iris"), ("three", "wine"), ("four", "zoo")]:
+        register(store, tmp_path, content, name=name)
+    store.delete_version(name="iris", number=1)
+    sent: list[str] = []
+    send = httpx.Client.send
+
+    def counted(client: httpx.Client, request: httpx.Request, **options: Any) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        return send(client, request, **options)
+
+    monkeypatch.setattr(httpx.Client, "send", counted)
+    listed = cli.json("models", "list")
+    assert [(m["name"], m["versions"], m["latest"]) for m in listed] == [
+        ("iris", 1, 2),
+        ("wine", 1, 1),
+        ("zoo", 1, 1),
+    ]
+    assert len(sent) == (1 if backend.remote else 0), sent
+    sent.clear()
+    cli.json("models", "list", "--max-results", "2")
+    assert len(sent) == (1 if backend.remote else 0), sent
+
+
 def test_versions_aliases_history_lineage_and_removal(
-    cli: Cli, store: RegistryStore, tmp_path: Path
+    cli: Cli, store: RegistryStore, backend: Backend, tmp_path: Path
 ) -> None:
     register(store, tmp_path, "one")
     register(store, tmp_path, "two")
@@ -96,6 +128,7 @@ def test_versions_aliases_history_lineage_and_removal(
     assert cli("alias", "set", "iris", "production", "2").exit_code == 0
     history = cli.json("alias", "history", "iris")
     assert [(c["from_version"], c["to_version"]) for c in history] == [(None, 1), (1, 2)]
+    assert {c["actor"] for c in history} == {backend.recorded_actor(None)}  # REST: token's user
     assert "production" in cli("alias", "history", "iris", "production").stdout
 
     shown = cli("models", "show", "iris")

@@ -11,7 +11,7 @@ from modelport.registry import RegistryStore
 from modelport.registry.blobs import LocalBlobStore, sha256_file
 from modelport.settings import Settings
 
-from .conftest import make_artifact, register
+from .conftest import Backend, make_artifact, register
 
 
 def test_register_creates_model_and_numbers_versions(store: RegistryStore, tmp_path: Path) -> None:
@@ -31,13 +31,16 @@ def test_register_creates_model_and_numbers_versions(store: RegistryStore, tmp_p
     assert store.get_version(name="iris", number=1) == first
 
 
-def test_stored_blob_is_the_artifact(store: RegistryStore, tmp_path: Path) -> None:
+def test_stored_blob_is_the_artifact(
+    store: RegistryStore, backend: Backend, settings: Settings, tmp_path: Path
+) -> None:
     version, _ = register(store, tmp_path, "one")
     path = store.artifact_path(version)
     assert path.read_bytes() == make_artifact(tmp_path, "one").read_bytes()
     assert sha256_file(path) == version.digest
     assert version.size == path.stat().st_size
-    assert path.is_relative_to(tmp_path / "blobs")
+    # a local store's blob itself; a remote one's download, in the client's cache
+    assert path.is_relative_to(settings.cache_dir if backend.remote else settings.blobs_dir)
 
 
 def test_same_digest_returns_existing_version(store: RegistryStore, tmp_path: Path) -> None:
@@ -48,12 +51,14 @@ def test_same_digest_returns_existing_version(store: RegistryStore, tmp_path: Pa
     assert len(store.list_versions(name="iris")) == 1
 
 
-def test_same_artifact_in_two_models_shares_one_blob(store: RegistryStore, tmp_path: Path) -> None:
+def test_same_artifact_in_two_models_shares_one_blob(
+    store: RegistryStore, blobs_dir: Path, tmp_path: Path
+) -> None:
     a, _ = register(store, tmp_path, "shared", name="iris")
     b, created = register(store, tmp_path, "shared", name="iris-copy")
     assert created
-    blob = store.artifact_path(a)
-    assert store.artifact_path(b) == blob
+    assert store.artifact_path(b) == store.artifact_path(a)
+    blob = LocalBlobStore(blobs_dir).path_for(a.digest)  # where the backend keeps it
 
     store.delete_version(name="iris", number=1)
     assert blob.is_file()  # still used by iris-copy:1
@@ -110,13 +115,13 @@ def test_numbers_are_never_reused(store: RegistryStore, tmp_path: Path) -> None:
 
 
 def test_orphan_blobs_are_collected_and_used_ones_kept(
-    store: RegistryStore, settings: Settings, tmp_path: Path
+    store: RegistryStore, blobs_dir: Path, tmp_path: Path
 ) -> None:
     """A blob stored by a registration killed before its row is an orphan; nothing else is."""
     kept, _ = register(store, tmp_path, "kept")
     orphan = make_artifact(tmp_path, "orphan")
     digest = sha256_file(orphan)
-    LocalBlobStore(settings.blobs_dir).put(orphan, digest=digest)
+    LocalBlobStore(blobs_dir).put(orphan, digest=digest)
 
     assert store.collect_orphan_blobs(dry_run=True) == {digest: orphan.stat().st_size}
     assert store.collect_orphan_blobs() == {digest: orphan.stat().st_size}

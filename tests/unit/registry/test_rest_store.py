@@ -79,3 +79,39 @@ def test_a_missing_artifact_is_refused_before_any_request(tmp_path: Path) -> Non
         )  # fmt: skip
     assert bad.value.field == "artifact"
     assert seen == []
+
+
+def test_listing_every_model_walks_the_servers_pages(tmp_path: Path) -> None:
+    """``list_models`` asks for pages (tags and token passed on) until the last one."""
+    model = {
+        "workspace": "default", "description": None, "tags": {},
+        "created_at": "2026-12-05T09:00:00+00:00", "updated_at": "2026-12-05T09:00:00+00:00",
+        "version_count": 2, "latest_version": 3,
+    }  # fmt: skip
+    pages = {
+        None: {"models": [{**model, "name": "iris"}], "next_page_token": "t1"},
+        "t1": {"models": [{**model, "name": "wine"}], "next_page_token": None},
+    }
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=pages[request.url.params.get("page_token")])
+
+    transport = httpx.MockTransport(handle)
+    with RestRegistryStore(
+        "http://registry.test", token=None, cache=BlobCache(tmp_path), transport=transport
+    ) as store:
+        listed = store.list_models()
+        assert [(m.name, m.version_count, m.latest_version) for m in listed] == [
+            ("iris", 2, 3),
+            ("wine", 2, 3),
+        ]
+        assert [r.url.params.get("page_token") for r in seen] == [None, "t1"]
+        seen.clear()
+        page = store.search_models(name_contains="ir", tags={"team": "ds"}, max_results=1)
+    assert page.next_page_token == "t1"
+    [request] = seen
+    assert request.url.params.multi_items() == [
+        ("tag", "team=ds"), ("max_results", "1"), ("name_contains", "ir")
+    ]  # fmt: skip

@@ -78,7 +78,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
         "editor",
         lambda caller: {"json": {"name": f"new-{caller}"}},
     ),
-    ("GET", "/workspaces/{workspace}/refs/{ref}"): ("viewer", lambda caller: {}),
+    ("GET", "/workspaces/{workspace}/refs/{ref:path}"): ("viewer", lambda caller: {}),
     ("GET", "/workspaces/{workspace}/models/{model}"): ("viewer", lambda caller: {}),
     ("PATCH", "/workspaces/{workspace}/models/{model}"): (
         "editor",
@@ -121,6 +121,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
     ("DELETE", "/workspaces/{workspace}/models/{model}/aliases/{alias}"): (
         "editor",
         lambda caller: {},
+    ),
+    ("GET", "/workspaces/{workspace}/models/{model}/alias-history"): (
+        "viewer",
+        lambda caller: {"params": {"alias": "prod"}},
     ),
     ("PUT", "/workspaces/{workspace}/models/{model}/tags/{key}"): (
         "editor",
@@ -205,29 +209,31 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
         for number in (1, 2):
             artifact = folder / f"v{number}.zip"
             artifact.write_bytes(f"version {number} of m in {workspace}".encode())
-            digest = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
             store.register_version(
-                name="m", artifact=artifact, digest=digest, signature=SIGNATURE, metadata={},
-                lineage={}, build={}, source_format="native", workspace=workspace,
+                name="m", artifact=artifact, digest=_sha256(artifact), signature=SIGNATURE,
+                metadata={}, lineage={}, build={}, source_format="native", workspace=workspace,
             )  # fmt: skip
             store.set_version_tag(name="m", number=number, key="k", value="v", workspace=workspace)
         store.set_alias(name="m", alias="prod", number=1, workspace=workspace)
         store.set_model_tag(name="m", key="k", value="v", workspace=workspace)
         SecretStore(folder, workspace).set("s", SECRET_VALUE)
-        step = folder / "step.zip"  # the pipeline's own model: a model in one is not deleted
-        step.write_bytes(f"the pipeline's step in {workspace}".encode())
-        step_digest = "sha256:" + hashlib.sha256(step.read_bytes()).hexdigest()
+        # the pipeline's model is not m, whose deletion a pipeline using it would refuse
+        artifact = folder / "n.zip"
+        artifact.write_bytes(f"n in {workspace}".encode())
         store.register_version(
-            name="q", artifact=step, digest=step_digest,
-            signature=SIGNATURE, metadata={}, lineage={}, build={}, source_format="native",
-            workspace=workspace,
+            name="n", artifact=artifact, digest=_sha256(artifact), signature=SIGNATURE,
+            metadata={}, lineage={}, build={}, source_format="native", workspace=workspace,
         )  # fmt: skip
         create_pipeline(
-            "p", registry=store, pipelines=parts.state.pipelines, steps=["q:1"],
+            "p", registry=store, pipelines=parts.state.pipelines, steps=["n:1"],
             workspace=workspace,
         )  # fmt: skip
     store.close()
     return Seeded(folder, tokens, spares)
+
+
+def _sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -255,7 +261,7 @@ def _url(op: Operation, workspace: str, caller: str, seeded: Seeded) -> str:
         "model": "m",
         "pipeline": "p",
         "number:int": "2" if "pipelines" not in op.path else "1",
-        "ref": "m@prod",
+        "ref:path": "m@prod",
         "alias": "prod",
         "key": "k",
         "name": "s",
@@ -336,3 +342,16 @@ def test_a_workspace_listing_shows_only_the_callers_workspaces(
         auth = {"Authorization": f"Bearer {seeded.tokens[caller.name]}"}
         listed = client.get("/api/v1/workspaces", headers=auth).json()["workspaces"]
         assert sorted(w["name"] for w in listed) == sorted(caller.roles), caller.name
+
+
+def test_only_an_admin_is_told_that_a_workspace_does_not_exist(
+    seeded: Seeded, fresh_client: Callable[[], TestClient]
+) -> None:
+    client = fresh_client()
+    for caller, expected in [("admin", 404), ("owner", 403), ("outsider", 403)]:
+        auth = {"Authorization": f"Bearer {seeded.tokens[caller]}"}
+        answer = client.get("/api/v1/workspaces/nope/models", headers=auth)
+        assert answer.status_code == expected, (caller, answer.text)
+        assert answer.json()["field"] == "workspace"
+    auth = {"Authorization": f"Bearer {seeded.tokens['admin']}"}
+    assert client.get("/api/v1/workspaces/alpha/models", headers=auth).status_code == 403

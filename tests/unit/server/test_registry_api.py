@@ -4,6 +4,7 @@ route, streamed uploads and downloads, problem JSON for every error, the OpenAPI
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 import pytest
@@ -59,7 +60,7 @@ def test_a_version_is_uploaded_listed_downloaded_aliased_tagged_and_deleted(
     assert "production" in refused.json()["detail"]
     assert client.delete(f"{MODELS}/iris/aliases/production").status_code == 204
     assert client.delete(f"{MODELS}/iris/versions/1").status_code == 204
-    assert client.get(f"{MODELS}/iris/versions").json() == {"versions": []}
+    assert client.get(f"{MODELS}/iris/versions").json() == {"versions": [], "next_page_token": None}
     gone = client.get(f"{MODELS}/iris/versions/1")
     assert (gone.status_code, gone.json()["title"], gone.json()["field"]) == (
         404, "NotFound", "version"
@@ -85,7 +86,7 @@ def test_a_digest_that_does_not_match_registers_nothing(no_auth_client: TestClie
     )
     assert answer.status_code == 422
     assert answer.json()["field"] == "digest"
-    assert no_auth_client.get(MODELS).json() == {"models": []}
+    assert no_auth_client.get(MODELS).json() == {"models": [], "next_page_token": None}
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,7 @@ def test_an_artifact_over_the_bound_is_413_and_leaves_no_file(
             assert answer.status_code == 413
             assert answer.json()["field"] == "artifact"
             assert "MODELPORT_MAX_ARTIFACT_BYTES" in answer.json()["detail"]
-        assert client.get(MODELS).json() == {"models": []}
+        assert client.get(MODELS).json() == {"models": [], "next_page_token": None}
     assert list((parts.home / "uploads").iterdir()) == []
 
 
@@ -164,7 +165,7 @@ def test_the_openapi_document_is_valid_and_lists_every_route(no_auth_client: Tes
     documented = {
         (method.upper(), path) for path, item in document["paths"].items() for method in item
     }
-    expected = {(op.method, op.full_path.replace(":int}", "}")) for op in OPERATIONS}
+    expected = {(op.method, re.sub(r":\w+}", "}", op.full_path)) for op in OPERATIONS}
     assert documented == expected
     operation_ids = [
         item["operationId"] for path in document["paths"].values() for item in path.values()
@@ -202,3 +203,31 @@ def test_pipelines_are_created_extended_and_shown(no_auth_client: TestClient) ->
     )
     assert elsewhere.status_code == 404  # a step names a model of the pipeline's own workspace
     assert client.get(f"{pipelines}/flow/versions/1").json()["steps"][0]["model"] == "step"
+
+
+def test_listings_page_and_bad_search_queries_name_the_parameter(
+    no_auth_client: TestClient,
+) -> None:
+    client = no_auth_client
+    for name in ("iris", "wine"):
+        client.post(f"{MODELS}/{name}/versions", files=upload_files(name.encode() * 100))
+    client.put(f"{MODELS}/wine/tags/team", json={"value": "fraud"})
+    first = client.get(MODELS, params={"max_results": 1}).json()
+    assert [m["name"] for m in first["models"]] == ["iris"]
+    assert (first["models"][0]["version_count"], first["models"][0]["latest_version"]) == (1, 1)
+    rest = client.get(MODELS, params={"page_token": first["next_page_token"]}).json()
+    assert ([m["name"] for m in rest["models"]], rest["next_page_token"]) == (["wine"], None)
+    tagged = client.get(MODELS, params={"tag": "team=fraud"}).json()["models"]
+    assert [m["name"] for m in tagged] == ["wine"]
+
+    for params, field in [
+        ({"max_results": "ten"}, "max_results"),
+        ({"max_results": "9" * 50}, "max_results"),
+        ({"max_results": "0"}, "max_results"),
+        ({"tag": "team"}, "tag"),
+        ({"page_token": "made-up"}, "page_token"),
+    ]:
+        refused = client.get(f"{MODELS}/iris/versions", params=params)
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.json()["field"] == field
+    assert client.get(f"{MODELS}/iris/alias-history", params={"alias": "Bad"}).status_code == 422

@@ -1,11 +1,13 @@
 """``RegistryStore`` over HTTP: the client of a remote ``modelport server``'s REST API.
 
 Opened for ``http://`` and ``https://`` registry URIs (``registry/uris.py``), with the token from
-the ``token`` setting (``MODELPORT_TOKEN``). Every method is one request; the server's problem
-answers become the same modelport errors the local store raises (NotFound, Conflict...), plus
-Unauthorised and Forbidden. Registering streams the artifact up; ``artifact_path`` downloads an
-artifact once into the local digest-keyed cache (``registry/blob_cache.py``). Long transfers are
-reported as every store's are (``registry/transfers.py``: a bar when the command shows one).
+the ``token`` setting (``MODELPORT_TOKEN``). Every method is one request (``list_models`` and
+``list_versions`` one a page; ``artifact_path`` checks that the version still exists, then
+downloads unless cached); the server's problem answers become the same modelport errors the
+local store raises (NotFound, Conflict...), plus Unauthorised and Forbidden. Registering streams
+the artifact up; ``artifact_path`` downloads an artifact once into the local digest-keyed cache
+(``registry/blob_cache.py``). Long transfers are reported as every store's are
+(``registry/transfers.py``: a bar when the command shows one).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import orjson
@@ -23,8 +24,17 @@ from modelport._types import JSONObject
 from modelport.errors import InvalidInput, ModelFailed, Unreachable, error_from_response
 from modelport.registry.atomic_files import Advance
 from modelport.registry.blob_cache import BlobCache
-from modelport.registry.entities import DEFAULT_WORKSPACE, Alias, Model, ModelVersion, Workspace
-from modelport.registry.rest import wire
+from modelport.registry.entities import (
+    DEFAULT_WORKSPACE,
+    Alias,
+    AliasChange,
+    Model,
+    ModelVersion,
+    Page,
+    Workspace,
+)
+from modelport.registry.rest import paths, wire
+from modelport.registry.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, every_item
 from modelport.registry.store import RegistryStore
 from modelport.registry.transfers import transfer
 
@@ -106,26 +116,44 @@ class RestRegistryStore(RegistryStore):
         workspace: str = DEFAULT_WORKSPACE,
     ) -> Model:
         body = {"name": name, "description": description, "tags": tags or {}}
-        return wire.model_of(self._call("POST", _ws(workspace) + "/models", json=body))
+        return wire.model_of(self._call("POST", paths.workspace(workspace) + "/models", json=body))
 
     def get_model(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
-        return wire.model_of(self._call("GET", _model(workspace, name)))
+        return wire.model_of(self._call("GET", paths.model(workspace, name)))
 
     def list_models(self, *, workspace: str = DEFAULT_WORKSPACE) -> list[Model]:
-        found = self._call("GET", _ws(workspace) + "/models")["models"]
-        return [wire.model_of(m) for m in found]
+        return every_item(
+            lambda token: self.search_models(
+                max_results=MAX_PAGE_SIZE, page_token=token, workspace=workspace
+            )
+        )
+
+    def search_models(
+        self,
+        *,
+        name_contains: str | None = None,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[Model]:
+        params = paths.search(tags, max_results, page_token)
+        if name_contains is not None:
+            params.append(("name_contains", name_contains))
+        found = self._call("GET", paths.workspace(workspace) + "/models", params=params)
+        return Page([wire.model_of(m) for m in found["models"]], found["next_page_token"])
 
     def update_model(
         self, *, name: str, description: str | None = None, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
         body = {"description": description}
-        return wire.model_of(self._call("PATCH", _model(workspace, name), json=body))
+        return wire.model_of(self._call("PATCH", paths.model(workspace, name), json=body))
 
     def delete_model(
         self, *, name: str, workspace: str = DEFAULT_WORKSPACE, with_versions: bool = False
     ) -> None:
         params = {"with_versions": "true" if with_versions else "false"}
-        self._call("DELETE", _model(workspace, name), params=params)
+        self._call("DELETE", paths.model(workspace, name), params=params)
 
     # -- versions --------------------------------------------------------------------------
 
@@ -172,7 +200,7 @@ class RestRegistryStore(RegistryStore):
             }
             answer = self._call(
                 "POST",
-                _model(workspace, name) + "/versions",
+                paths.model(workspace, name) + "/versions",
                 files=files,
                 timeout=TRANSFER_TIMEOUT,
             )
@@ -181,20 +209,38 @@ class RestRegistryStore(RegistryStore):
     def get_version(
         self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE
     ) -> ModelVersion:
-        return wire.version_of(self._call("GET", _version(workspace, name, number)))
+        return wire.version_of(self._call("GET", paths.version(workspace, name, number)))
 
     def list_versions(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[ModelVersion]:
-        found = self._call("GET", _model(workspace, name) + "/versions")["versions"]
-        return [wire.version_of(v) for v in found]
+        return every_item(
+            lambda token: self.search_versions(
+                name=name, max_results=MAX_PAGE_SIZE, page_token=token, workspace=workspace
+            )
+        )
+
+    def search_versions(
+        self,
+        *,
+        name: str,
+        tags: dict[str, str] | None = None,
+        max_results: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> Page[ModelVersion]:
+        params = paths.search(tags, max_results, page_token)
+        found = self._call("GET", paths.model(workspace, name) + "/versions", params=params)
+        return Page([wire.version_of(v) for v in found["versions"]], found["next_page_token"])
 
     def resolve(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> ModelVersion:
-        return wire.version_of(self._call("GET", f"{_ws(workspace)}/refs/{_part(ref)}"))
+        return wire.version_of(
+            self._call("GET", f"{paths.workspace(workspace)}/refs/{paths.part(ref)}")
+        )
 
     def delete_version(self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE) -> None:
-        self._call("DELETE", _version(workspace, name, number))
+        self._call("DELETE", paths.version(workspace, name, number))
 
     def artifact_path(self, version: ModelVersion) -> Path:
-        path = _version(version.workspace, version.model, version.number) + "/artifact"
+        path = paths.version(version.workspace, version.model, version.number) + "/artifact"
 
         def chunks() -> Iterator[bytes]:
             with (
@@ -205,8 +251,9 @@ class RestRegistryStore(RegistryStore):
                     raise error_from_response(response.status_code, response.read())
                 yield from response.iter_bytes(_CHUNK)
 
-        cached = self.cache.cached(version.digest, size=version.size)
-        if cached is not None:
+        self.get_version(name=version.model, number=version.number, workspace=version.workspace)
+        cached = self.cache.cached(version.digest, size=version.size)  # NotFound above once
+        if cached is not None:  # the version is deleted, cached or not
             return cached
         with transfer(f"downloading {version.ref} from {self.url}", version.size) as progress:
             return self.cache.fetch(
@@ -223,16 +270,39 @@ class RestRegistryStore(RegistryStore):
     # -- aliases ---------------------------------------------------------------------------
 
     def set_alias(
-        self, *, name: str, alias: str, number: int, workspace: str = DEFAULT_WORKSPACE
+        self,
+        *,
+        name: str,
+        alias: str,
+        number: int,
+        workspace: str = DEFAULT_WORKSPACE,
+        actor: str | None = None,
     ) -> Alias:
-        path = f"{_model(workspace, name)}/aliases/{_part(alias)}"
+        """As :meth:`RegistryStore.set_alias`, but the server records the change as made by
+        the token's user: ``actor`` is not sent, so no client can speak for another user."""
+        path = f"{paths.model(workspace, name)}/aliases/{paths.part(alias)}"
         return wire.alias_of(self._call("PUT", path, json={"version": number}))
 
-    def delete_alias(self, *, name: str, alias: str, workspace: str = DEFAULT_WORKSPACE) -> None:
-        self._call("DELETE", f"{_model(workspace, name)}/aliases/{_part(alias)}")
+    def delete_alias(
+        self,
+        *,
+        name: str,
+        alias: str,
+        workspace: str = DEFAULT_WORKSPACE,
+        actor: str | None = None,
+    ) -> None:
+        """As :meth:`RegistryStore.delete_alias`, recorded as :meth:`set_alias` says."""
+        self._call("DELETE", f"{paths.model(workspace, name)}/aliases/{paths.part(alias)}")
+
+    def alias_history(
+        self, *, name: str, alias: str | None = None, workspace: str = DEFAULT_WORKSPACE
+    ) -> list[AliasChange]:
+        params = {} if alias is None else {"alias": alias}
+        found = self._call("GET", paths.model(workspace, name) + "/alias-history", params=params)
+        return [wire.alias_change_of(c) for c in found["changes"]]
 
     def list_aliases(self, *, name: str, workspace: str = DEFAULT_WORKSPACE) -> list[Alias]:
-        found = self._call("GET", _model(workspace, name) + "/aliases")["aliases"]
+        found = self._call("GET", paths.model(workspace, name) + "/aliases")["aliases"]
         return [wire.alias_of(a) for a in found]
 
     # -- tags ------------------------------------------------------------------------------
@@ -240,22 +310,24 @@ class RestRegistryStore(RegistryStore):
     def set_model_tag(
         self, *, name: str, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
     ) -> Model:
-        path = f"{_model(workspace, name)}/tags/{_part(key)}"
+        path = f"{paths.model(workspace, name)}/tags/{paths.part(key)}"
         return wire.model_of(self._call("PUT", path, json={"value": value}))
 
     def delete_model_tag(self, *, name: str, key: str, workspace: str = DEFAULT_WORKSPACE) -> Model:
-        return wire.model_of(self._call("DELETE", f"{_model(workspace, name)}/tags/{_part(key)}"))
+        return wire.model_of(
+            self._call("DELETE", f"{paths.model(workspace, name)}/tags/{paths.part(key)}")
+        )
 
     def set_version_tag(
         self, *, name: str, number: int, key: str, value: str, workspace: str = DEFAULT_WORKSPACE
     ) -> ModelVersion:
-        path = f"{_version(workspace, name, number)}/tags/{_part(key)}"
+        path = f"{paths.version(workspace, name, number)}/tags/{paths.part(key)}"
         return wire.version_of(self._call("PUT", path, json={"value": value}))
 
     def delete_version_tag(
         self, *, name: str, number: int, key: str, workspace: str = DEFAULT_WORKSPACE
     ) -> ModelVersion:
-        path = f"{_version(workspace, name, number)}/tags/{_part(key)}"
+        path = f"{paths.version(workspace, name, number)}/tags/{paths.part(key)}"
         return wire.version_of(self._call("DELETE", path))
 
 
@@ -283,20 +355,3 @@ class _Reporting:
     def fileno(self) -> int:
         descriptor: int = self._stream.fileno()
         return descriptor
-
-
-def _part(value: str) -> str:
-    """``value`` as one path segment (a name with a '/' cannot reach another route)."""
-    return quote(str(value), safe="@:")
-
-
-def _ws(workspace: str) -> str:
-    return f"/workspaces/{_part(workspace)}"
-
-
-def _model(workspace: str, name: str) -> str:
-    return f"{_ws(workspace)}/models/{_part(name)}"
-
-
-def _version(workspace: str, name: str, number: int) -> str:
-    return f"{_model(workspace, name)}/versions/{int(number)}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from modelport._types import JSONObject
 from modelport.errors import MalformedInput
-from modelport.registry.entities import Alias, Model, ModelVersion, Workspace
+from modelport.registry.entities import Alias, AliasChange, Model, ModelVersion, Workspace
 
 API_PREFIX = "/api/v1"
 """Where the registry's REST API lives on a server; a later, incompatible API gets /api/v2."""
@@ -26,6 +26,8 @@ def model_json(model: Model) -> JSONObject:
         "tags": dict(model.tags),
         "created_at": model.created_at.isoformat(),
         "updated_at": model.updated_at.isoformat(),
+        "version_count": model.version_count,
+        "latest_version": model.latest_version,
     }
 
 
@@ -56,6 +58,18 @@ def alias_json(alias: Alias) -> JSONObject:
     }
 
 
+def alias_change_json(change: AliasChange) -> JSONObject:
+    return {
+        "workspace": change.workspace,
+        "model": change.model,
+        "alias": change.alias,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "actor": change.actor,
+        "changed_at": change.changed_at.isoformat(),
+    }
+
+
 def workspace_of(body: Any) -> Workspace:
     return Workspace(name=body["name"], created_at=_time(body["created_at"]))
 
@@ -69,6 +83,8 @@ def model_of(body: Any) -> Model:
             tags=dict(body["tags"]),
             created_at=_time(body["created_at"]),
             updated_at=_time(body["updated_at"]),
+            version_count=int(body["version_count"]),
+            latest_version=_number_or_none(body["latest_version"]),
         )
     except (KeyError, TypeError) as error:
         raise _unexpected("model", error) from error
@@ -105,6 +121,25 @@ def alias_of(body: Any) -> Alias:
         )
     except (KeyError, TypeError) as error:
         raise _unexpected("alias", error) from error
+
+
+def alias_change_of(body: Any) -> AliasChange:
+    try:
+        return AliasChange(
+            workspace=body["workspace"],
+            model=body["model"],
+            alias=body["alias"],
+            from_version=_number_or_none(body["from_version"]),
+            to_version=_number_or_none(body["to_version"]),
+            actor=body["actor"],
+            changed_at=_time(body["changed_at"]),
+        )
+    except (KeyError, TypeError) as error:
+        raise _unexpected("alias change", error) from error
+
+
+def _number_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _time(value: Any) -> datetime:

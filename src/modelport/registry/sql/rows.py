@@ -169,16 +169,37 @@ def alias_names(conn: sa.Connection, version_ids: Sequence[int]) -> dict[int, li
     return found
 
 
+def version_counts(
+    conn: sa.Connection, model_ids: Sequence[int]
+) -> dict[int, tuple[int, int | None]]:
+    """How many versions each model id has and the latest one's number (None: no versions)."""
+    mv = t.model_versions
+    found: dict[int, tuple[int, int | None]] = {i: (0, None) for i in model_ids}
+    query = (
+        sa.select(mv.c.model_id, sa.func.count(), sa.func.max(mv.c.number))
+        .where(mv.c.model_id.in_(model_ids))
+        .group_by(mv.c.model_id)
+    )
+    for model_id, count, latest in conn.execute(query):
+        found[model_id] = (count, latest)
+    return found
+
+
 def load_model(conn: sa.Connection, row: Row, workspace: str) -> Model:
-    """A model row, with its tags, as a Model."""
-    tags = tags_of(conn, t.model_tags, "model_id", [row["id"]])[row["id"]]
-    return t.model_from_row(row, workspace=workspace, tags=tags)
+    """A model row, with its tags and version count, as a Model."""
+    return load_models(conn, [row], workspace)[0]
 
 
 def load_models(conn: sa.Connection, rows: Sequence[Row], workspace: str) -> list[Model]:
-    """Model rows of one workspace, with their tags (one query for all), as Models."""
-    tags = tags_of(conn, t.model_tags, "model_id", [row["id"] for row in rows])
-    return [t.model_from_row(row, workspace=workspace, tags=tags[row["id"]]) for row in rows]
+    """Model rows of one workspace, with their tags and version counts (one query each for
+    all), as Models."""
+    ids = [row["id"] for row in rows]
+    tags = tags_of(conn, t.model_tags, "model_id", ids)
+    counts = version_counts(conn, ids)
+    return [
+        t.model_from_row(row, workspace=workspace, tags=tags[row["id"]], versions=counts[row["id"]])
+        for row in rows
+    ]
 
 
 def pipelines_using(conn: sa.Connection, ws_id: int, model: str) -> list[str]:

@@ -269,8 +269,14 @@ def workspace_from_row(row: sa.RowMapping) -> Workspace:
     return Workspace(name=row["name"], created_at=utc(row["created_at"]))
 
 
-def model_from_row(row: sa.RowMapping, *, workspace: str, tags: dict[str, str]) -> Model:
-    """A ``models`` row, with its tags, as a Model."""
+def model_from_row(
+    row: sa.RowMapping,
+    *,
+    workspace: str,
+    tags: dict[str, str],
+    versions: tuple[int, int | None] = (0, None),
+) -> Model:
+    """A ``models`` row, with its tags and (count, latest number) of versions, as a Model."""
     return Model(
         workspace=workspace,
         name=row["name"],
@@ -278,6 +284,8 @@ def model_from_row(row: sa.RowMapping, *, workspace: str, tags: dict[str, str]) 
         tags=tags,
         created_at=utc(row["created_at"]),
         updated_at=utc(row["updated_at"]),
+        version_count=versions[0],
+        latest_version=versions[1],
     )
 
 
