@@ -72,7 +72,7 @@ def test_http_uris_open_the_rest_store_with_the_token_setting(
     with open_store(uri, settings=Settings(home=tmp_path)) as store:
         assert isinstance(store, RestRegistryStore)
         assert store.url == uri.rstrip("/")
-        assert store.cache.root == tmp_path / "cache"
+        assert store.cache.root == tmp_path / "cache" / "blobs"  # the one S3 uses too
         assert store._http.headers["authorization"] == "Bearer mpt_from_the_environment"
 
 
