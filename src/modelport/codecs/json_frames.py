@@ -58,6 +58,13 @@ def decode_json(value: Any, *, orient: str | None, has_booleans: bool = True) ->
                 if envelope in value:
                     return decode_json(value[envelope], orient=None, has_booleans=has_booleans)
         if orient == "table" or (orient is None and is_table(value)):
+            if not is_table(value):
+                raise InvalidInput(
+                    "format table needs a JSON Table Schema: "
+                    '{"schema": {"fields": [...]}, "data": [rows]}',
+                    hint="send pandas' to_json(orient='table'), or another format",
+                    field="format",
+                )
             return Rows(table_records(value), may_hold_booleans=has_booleans)
         if orient == "index" and all(isinstance(row, Mapping) for row in value.values()):
             return Rows(list(value.values()), may_hold_booleans=has_booleans)

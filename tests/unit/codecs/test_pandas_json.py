@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from modelport.codecs.json_frames import decode_json
+from modelport.codecs.negotiation import decode_rows, parse_media_type
 from modelport.codecs.pandas_json import normalized
 from modelport.errors import InvalidInput
 from modelport.schema import Field, Signature
@@ -86,3 +87,21 @@ def test_a_column_of_neither_kind_is_named() -> None:
     with pytest.raises(InvalidInput, match="column 'id' is not a list of values") as caught:
         decode_json({"id": 3}, orient=None)
     assert '{"x": {"0": 1.0, "1": 2.0}}' in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"a": 1}', b'{"schema": 1, "data": []}', b'{"schema": {"fields": []}, "data": 3}'],
+)
+def test_format_table_without_a_table_schema_is_invalid_input(body: bytes) -> None:
+    """Asked for by ``?format=table``, a body of another shape is a 422 naming the format
+    (it was a KeyError, a 500, found by schemathesis)."""
+    with pytest.raises(InvalidInput) as refused:
+        decode_rows(body, parse_media_type("application/json"), orient="table", schema=None)
+    assert refused.value.field == "format"
+
+
+def test_an_unknown_format_is_refused_whatever_the_body() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        decode_rows(b"x\n1\n", parse_media_type("text/csv"), orient="nonsense", schema=None)
+    assert refused.value.field == "format"

@@ -78,7 +78,16 @@ class Served:
 
 
 def _row(signature: Signature, side: str, title: str) -> dict[str, Any]:
-    return {"title": title, **to_json_schema(signature, side=side)}
+    row = {"title": title, **to_json_schema(signature, side=side)}
+    if side == "outputs":
+        for schema in row.get("properties", {}).values():
+            if schema.get("type") == "number":  # a float the model answered may not be finite
+                schema["type"] = ["number", "null"]
+                schema.setdefault("description", NOT_FINITE)
+    return row
+
+
+NOT_FINITE = "null where the value is not finite (NaN or an infinity, which JSON cannot hold)."
 
 
 def served_models(models: ModelSet) -> list[Served]:
