@@ -108,6 +108,7 @@ class Supervisor:
         self.workers: dict[int, _Worker] = {}
         self._restart_delay = 0.0
         self._memory_checked = 0.0
+        self._stopping = False
 
     def run(self) -> None:
         """Load, fork, supervise until SIGTERM or Ctrl-C, drain; ModelFailed when a model cannot
@@ -122,7 +123,11 @@ class Supervisor:
             signal.signal(signal.SIGTERM, stop_loading)
             raise
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)  # from now on they wait
-        signal.signal(signal.SIGTERM, stop_loading)  # for sigtimedwait, in order
+        # ...for sigtimedwait, in order. A thread started before the mask was set (a library's,
+        # an idle worker thread of the loading) may still take a process-wide SIGTERM: its
+        # handler notes it for the loop below, where the default would end the process.
+        signal.signal(signal.SIGTERM, self._note_stop)
+        interrupt = signal.signal(signal.SIGINT, self._note_stop)
         try:
             for _ in range(self.options.workers):
                 self._fork()
@@ -131,6 +136,12 @@ class Supervisor:
             self._drain()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            signal.signal(signal.SIGTERM, stop_loading)
+            signal.signal(signal.SIGINT, interrupt)
+
+    def _note_stop(self, signum: int, frame: object) -> None:
+        """SIGTERM or SIGINT taken by a thread other than this one: stop as if waited for."""
+        self._stopping = True
 
     def _load(self) -> None:
         try:
@@ -185,7 +196,7 @@ class Supervisor:
         log_ready(self.models, f"{scheme}://{host}:{port}", grpc=grpc)
 
     def _supervise(self) -> None:
-        while True:
+        while not self._stopping:
             self._receive(TICK_SECONDS)
             while (received := signal.sigtimedwait(WATCHED, 0)) is not None:
                 if received.si_signo in (signal.SIGTERM, signal.SIGINT):
