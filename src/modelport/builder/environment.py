@@ -205,7 +205,8 @@ def _resolve(
         # fmt: off
         out = _uv(
             ["pip", "compile", str(wanted), "--python", sys.executable,
-             "--python-version", version, "--no-header", "--no-annotate"],
+             "--python-version", version, "--no-header", "--no-annotate",
+             *index_strategy(options)],
             failure=f"could not resolve the requirements of {_name(source)}",
             hint=f"Fix the names or versions in {_name(source)} or loosen the pins that clash.",
             source=source,
@@ -215,6 +216,18 @@ def _resolve(
         written.write_text(out)
         os.replace(written, cached)  # atomic: a concurrent resolve writes the same content
     return _lines(out)
+
+
+def index_strategy(options: Sequence[str]) -> list[str]:
+    """uv's flags for choosing among several indexes as pip does. uv takes a package from the
+    first index that has it, so an extra index (pip's ``extra-index-url``: a local mirror, a
+    private index) holding a few versions of pandas would hide every other one; pip compares
+    every index's versions, which is what a user's pip configuration was written for. A choice of
+    the user's own (``UV_INDEX_STRATEGY``) stands."""
+    several = any(option.startswith("--extra-index-url") for option in options)
+    if not several or "UV_INDEX_STRATEGY" in os.environ:
+        return []
+    return ["--index-strategy", "unsafe-best-match"]
 
 
 def _build(
@@ -241,7 +254,7 @@ def _build(
         locked.write_text("\n".join([*options, *lock]) + "\n")
         say(f"installing {_count(len(lock), 'package')}")
         _uv(
-            ["pip", "install", "--python", python, "-r", str(locked)],
+            ["pip", "install", "--python", python, "-r", str(locked), *index_strategy(options)],
             failure=f"could not install the requirements of {_name(source)}",
             hint=f"Check that every package in {_name(source)} has a build for this platform.",
             source=source,

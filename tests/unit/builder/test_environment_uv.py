@@ -42,3 +42,19 @@ def test_a_resolution_that_finds_no_solution_fails_at_once(calls: Path) -> None:
     with pytest.raises(BuildFailed, match=r"no version of idna==3\.21"):
         environment._uv(["pip", "compile"], failure="f", hint="h", source=None)
     assert calls.read_text().splitlines() == ["pip compile"]
+
+
+def test_several_indexes_are_compared_as_pip_compares_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pip takes the best version of any index; uv the first index's. With pip's extra indexes
+    (a mirror holding a few pandas versions), uv is asked to compare them all, unless the user
+    chose otherwise."""
+    from modelport.builder.environment import index_strategy
+
+    monkeypatch.delenv("UV_INDEX_STRATEGY", raising=False)
+    extra = ["--extra-index-url file:///opt/pypi/simple", "--find-links /opt/wheels"]
+    assert index_strategy(extra) == ["--index-strategy", "unsafe-best-match"]
+    assert index_strategy(["--find-links /opt/wheels"]) == []
+    monkeypatch.setenv("UV_INDEX_STRATEGY", "first-index")
+    assert index_strategy(extra) == []
