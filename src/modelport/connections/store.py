@@ -1,5 +1,5 @@
 """Registry connections, kept in the registry's own database (tables ``registry_connections``
-and ``registry_connection_workspaces``, created by the ``registry_connections`` migration).
+and ``connection_workspaces``, created by the ``registry_connections`` migration).
 
 A connection (an MLflow tracking server's URL and token) is created in one workspace and can be
 attached to more; removing it from a workspace keeps the connection. Its token is stored
@@ -82,7 +82,7 @@ class RegistryConnections:
                 )
             )  # fmt: skip
             conn.execute(
-                sa.insert(t.registry_connection_workspaces).values(
+                sa.insert(t.connection_workspaces).values(
                     registry_id=connection_id, workspace_id=ws_id, attached_at=now
                 )
             )
@@ -94,13 +94,13 @@ class RegistryConnections:
             self._row(conn, connection_id)
             ws_id = rows.workspace_id(conn, workspace)
             attached = conn.execute(
-                sa.select(t.registry_connection_workspaces.c.registry_id).filter_by(
+                sa.select(t.connection_workspaces.c.registry_id).filter_by(
                     registry_id=connection_id, workspace_id=ws_id
                 )
             ).first()
             if attached is None:
                 conn.execute(
-                    sa.insert(t.registry_connection_workspaces).values(
+                    sa.insert(t.connection_workspaces).values(
                         registry_id=connection_id, workspace_id=ws_id, attached_at=rows.utc_now()
                     )
                 )
@@ -112,7 +112,7 @@ class RegistryConnections:
             self._row(conn, connection_id)
             ws_id = rows.workspace_id(conn, workspace)
             deleted = conn.execute(
-                sa.delete(t.registry_connection_workspaces).filter_by(
+                sa.delete(t.connection_workspaces).filter_by(
                     registry_id=connection_id, workspace_id=ws_id
                 )
             )
@@ -137,10 +137,10 @@ class RegistryConnections:
             found = conn.execute(
                 sa.select(t.registry_connections)
                 .join(
-                    t.registry_connection_workspaces,
-                    t.registry_connection_workspaces.c.registry_id == t.registry_connections.c.id,
+                    t.connection_workspaces,
+                    t.connection_workspaces.c.registry_id == t.registry_connections.c.id,
                 )
-                .where(t.registry_connection_workspaces.c.workspace_id == ws_id)
+                .where(t.connection_workspaces.c.workspace_id == ws_id)
                 .order_by(t.registry_connections.c.created_at, t.registry_connections.c.id)
             ).mappings()
             return [self._entity(conn, row) for row in found.all()]
@@ -174,10 +174,10 @@ class RegistryConnections:
         names = conn.execute(
             sa.select(t.workspaces.c.name)
             .join(
-                t.registry_connection_workspaces,
-                t.registry_connection_workspaces.c.workspace_id == t.workspaces.c.id,
+                t.connection_workspaces,
+                t.connection_workspaces.c.workspace_id == t.workspaces.c.id,
             )
-            .where(t.registry_connection_workspaces.c.registry_id == row["id"])
+            .where(t.connection_workspaces.c.registry_id == row["id"])
             .order_by(t.workspaces.c.name)
         ).scalars()
         token = self._cipher.decrypt(row["token"]) if row["token"] else None

@@ -240,8 +240,8 @@ registry_connections = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-registry_connection_workspaces = sa.Table(
-    "registry_connection_workspaces",
+connection_workspaces = sa.Table(
+    "connection_workspaces",
     metadata,
     sa.Column(
         "registry_id",

@@ -45,7 +45,7 @@ REGISTRY_TABLES = {
     "api_tokens",
     "workspace_members",
     "registry_connections",
-    "registry_connection_workspaces",
+    "connection_workspaces",
 }
 
 

@@ -34,28 +34,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_registry_connections"),
     )
     op.create_table(
-        "registry_connection_workspaces",
+        "connection_workspaces",
         sa.Column("registry_id", sa.String(36), nullable=False),
         sa.Column("workspace_id", sa.Integer, nullable=False),
         sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "registry_id", "workspace_id", name="pk_registry_connection_workspaces"
-        ),
+        sa.PrimaryKeyConstraint("registry_id", "workspace_id", name="pk_connection_workspaces"),
         sa.ForeignKeyConstraint(
             ["registry_id"],
             ["registry_connections.id"],
-            name="fk_registry_connection_workspaces_registry_id_registry_connections",
+            name="fk_connection_workspaces_registry_id_registry_connections",
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.id"],
-            name="fk_registry_connection_workspaces_workspace_id_workspaces",
+            name="fk_connection_workspaces_workspace_id_workspaces",
             ondelete="CASCADE",
         ),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("registry_connection_workspaces")
+    op.drop_table("connection_workspaces")
     op.drop_table("registry_connections")
