@@ -40,7 +40,7 @@ def test_stored_blob_is_the_artifact(
     assert sha256_file(path) == version.digest
     assert version.size == path.stat().st_size
     # a local store's blob itself; a remote one's download, in the client's cache
-    assert path.is_relative_to(settings.cache_dir if backend.remote else settings.blobs_dir)
+    assert path.is_relative_to(settings.blob_cache_dir if backend.remote else settings.blobs_dir)
 
 
 def test_same_digest_returns_existing_version(store: RegistryStore, tmp_path: Path) -> None:
