@@ -168,7 +168,7 @@ def test_the_cli_builds_to_and_serves_from_a_remote_registry(
     ) as server:
         answer = httpx.get(f"{server.url}/v2/models/remote-echo", timeout=10)
         assert answer.status_code == 200, answer.text
-    cached = list((home / "cache" / "sha256").glob("*/*"))
+    cached = list((home / "cache" / "blobs" / "sha256").glob("*/*"))
     assert len(cached) == 1
     assert "sha256:" + cached[0].name == shown["versions"][0]["digest"]  # type: ignore[index]
 
