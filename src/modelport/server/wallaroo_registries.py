@@ -25,6 +25,7 @@ from modelport.connections.browse import list_models, list_version_artifacts
 from modelport.connections.store import RegistryConnection, RegistryConnections
 from modelport.connections.upload import Conversion, upload_from_registry
 from modelport.errors import InvalidInput, MalformedInput, ModelportError, NotFound
+from modelport.registry.sql.store import SqlRegistryStore
 from modelport.registry.store import RegistryStore
 from modelport.serving.problems import answering, problem_json
 from modelport.settings import Settings
@@ -159,7 +160,12 @@ def wallaroo_registry_routes(
                     conversion=conversion,
                     workspace=workspace,
                 )
-            return {"model_id": version.ref, "name": version.model, "version": version.number}
+                model_id: int | str = version.ref
+                if isinstance(store, SqlRegistryStore):  # as the server's own database is
+                    model_id = store.version_id(
+                        name=version.model, number=version.number, workspace=version.workspace
+                    )
+            return {"model_id": model_id, "name": version.model, "version": version.number}
 
         return await run_in_threadpool(run)
 

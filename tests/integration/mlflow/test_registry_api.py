@@ -209,8 +209,11 @@ def test_a_versions_artifacts_are_listed(api: httpx.Client, registry_id: str) ->
 def test_uploads_are_registered_with_their_mlflow_run(
     uploaded: dict[str, Any], registered_models: dict[str, Any], store: RegistryStore
 ) -> None:
+    ids = [uploaded[mlflow_name]["model_id"] for mlflow_name in UPLOADS]
+    assert all(isinstance(found, int) for found in ids)  # a number, as the seed's {'model_id': 34}
+    assert len(set(ids)) == len(ids)
     for mlflow_name, name in UPLOADS.items():
-        assert uploaded[mlflow_name]["model_id"] == f"{name}:1"
+        assert (uploaded[mlflow_name]["name"], uploaded[mlflow_name]["version"]) == (name, 1)
         version = store.get_version(name=name, number=1)
         assert version.source_format == "mlflow"
         assert version.lineage["mlflow_run_id"] == registered_models[mlflow_name]["run_id"]

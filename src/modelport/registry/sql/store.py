@@ -111,6 +111,14 @@ class SqlRegistryStore(AliasMethods, TagMethods, RegistryStore):
         with self._read() as conn:
             return rows.load_model(conn, rows.model_row(conn, workspace, name), workspace)
 
+    def version_id(self, *, name: str, number: int, workspace: str = DEFAULT_WORKSPACE) -> int:
+        """The number the database keeps version ``number`` of ``name`` under: unique across the
+        registry, as the numeric model ids Wallaroo's API answers are."""
+        with self._read() as conn:
+            model = rows.model_row(conn, workspace, name)
+            found: int = rows.version_row(conn, workspace, name, model["id"], number)["id"]
+            return found
+
     def list_models(self, *, workspace: str = DEFAULT_WORKSPACE) -> list[Model]:
         with self._read() as conn:
             ws_id = rows.workspace_id(conn, workspace)
