@@ -1,0 +1,80 @@
+"""A closed-loop gRPC load: ``CONNECTIONS`` callers each send ``ModelInfer`` again as soon as the
+last answer arrives, for ``SECONDS``; prints requests, errors, req/s and latency percentiles as one
+JSON line. Run in its own process (``grpc_bench.py`` starts it), so the server under load shares
+nothing with it but the machine.
+
+    python grpc_client.py ADDRESS MODEL LAYOUT CONNECTIONS SECONDS
+
+``LAYOUT`` is ``columns`` (one FP64 tensor per iris feature, as modelport's iris-svc takes them)
+or ``matrix`` (one [1, 4] FP64 tensor, as MLServer's sklearn runtime takes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import grpc
+import numpy as np
+from tritonclient.grpc import service_pb2
+
+ROW = np.array([[5.1, 3.5, 1.4, 0.2]])
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+def request(model: str, layout: str) -> bytes:
+    message = service_pb2.ModelInferRequest(model_name=model)
+    if layout == "columns":
+        for index, name in enumerate(FEATURES):
+            message.inputs.add(name=name, datatype="FP64", shape=[1])
+            message.raw_input_contents.append(ROW[:, index].astype("<f8").tobytes())
+    else:
+        message.inputs.add(name="predict", datatype="FP64", shape=[1, 4])
+        message.raw_input_contents.append(ROW.astype("<f8").tobytes())
+    return message.SerializeToString()
+
+
+async def load(address: str, body: bytes, connections: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    async with grpc.aio.insecure_channel(address) as channel:
+        infer = channel.unary_unary(
+            "/inference.GRPCInferenceService/ModelInfer",
+            request_serializer=lambda b: b,
+            response_deserializer=lambda b: b,
+        )
+        await infer(body)  # warm: the connection is up before the clock starts
+        stop = time.perf_counter() + seconds
+
+        async def caller() -> None:
+            nonlocal errors
+            while (started := time.perf_counter()) < stop:
+                try:
+                    await infer(body)
+                except grpc.aio.AioRpcError:
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(caller() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "rps": len(ordered) / elapsed,
+        "p50_ms": ordered[len(ordered) // 2] * 1e3,
+        "p99_ms": ordered[int(len(ordered) * 0.99)] * 1e3,
+    }
+
+
+def main(argv: list[str]) -> None:
+    address, model, layout, connections, seconds = argv
+    body = request(model, layout)
+    print(json.dumps(asyncio.run(load(address, body, int(connections), float(seconds)))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
