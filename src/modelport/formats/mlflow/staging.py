@@ -9,8 +9,10 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from modelport.artifact.uploads import extract_upload
 from modelport.errors import ArtifactError, ConfigError
 from modelport.formats.mlflow.mlmodel import MLMODEL
+from modelport.settings import get_settings
 
 STAGING_ROOT = Path(tempfile.gettempdir()) / "modelport-mlflow"
 
@@ -47,23 +49,10 @@ def unpacked_model(zip_path: Path) -> Path:
         STAGING_ROOT.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="staging-", dir=STAGING_ROOT))
         try:
-            _extract(zip_path, work)
+            extract_upload(zip_path, work, max_bytes=get_settings().max_artifact_bytes)
             work.rename(dest)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             if not dest.is_dir():
                 raise
     return dest / folder if folder else dest
-
-
-def _extract(zip_path: Path, dest: Path) -> None:
-    with zipfile.ZipFile(zip_path) as archive:
-        for member in archive.infolist():
-            path = PurePosixPath(member.filename.replace("\\", "/"))
-            if path.is_absolute() or ".." in path.parts:
-                raise ArtifactError(
-                    f"{zip_path.name} holds {member.filename!r}, a path outside the model folder",
-                    hint="zip the folder itself, with relative paths and no '..'",
-                    field=member.filename,
-                )
-        archive.extractall(dest)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from modelport.artifact.uploads import extract_upload
 from modelport.errors import ArtifactError
+from modelport.settings import get_settings
 
 STAGING_ROOT = Path(tempfile.gettempdir()) / "modelport-wallaroo"
 UNZIPPED = STAGING_ROOT / "zip"
@@ -74,19 +75,4 @@ def _copy(source: Path, folder: Path) -> None:
 
 
 def _extract(zip_path: Path, dest: Path) -> None:
-    if not zipfile.is_zipfile(zip_path):
-        raise ArtifactError(
-            f"{zip_path.name} is not a zip file",
-            hint="zip the model folder, e.g. `zip -r model.zip model/`",
-            field=zip_path.name,
-        )
-    with zipfile.ZipFile(zip_path) as archive:
-        for member in archive.infolist():
-            path = PurePosixPath(member.filename.replace("\\", "/"))
-            if path.is_absolute() or ".." in path.parts:
-                raise ArtifactError(
-                    f"{zip_path.name} holds {member.filename!r}, a path outside the model folder",
-                    hint="zip the folder itself, with relative paths and no '..'",
-                    field=member.filename,
-                )
-        archive.extractall(dest)
+    extract_upload(zip_path, dest, max_bytes=get_settings().max_artifact_bytes)
