@@ -140,7 +140,7 @@ def list_workspaces(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(found)
         return
-    print_table(None, ["workspace", "created"], [(w.name, w.created_at) for w in found])
+    print_table(None, ["workspace", "id", "created"], [(w.name, w.id, w.created_at) for w in found])
 
 
 @command(members_app, "add")

@@ -17,10 +17,12 @@ DEFAULT_WORKSPACE = "default"
 
 @dataclass(frozen=True)
 class Workspace:
-    """A namespace of models; model names are unique within one workspace."""
+    """A namespace of models; model names are unique within one workspace. ``id`` is the number
+    the registry keeps it under (Wallaroo's API names workspaces by number)."""
 
     name: str
     created_at: datetime
+    id: int
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,12 @@ SCHEMAS: dict[str, Any] = {
         error={"type": "string"},
         field={"type": "string", "description": "The offending input field, if any."},
     ),
-    "Workspace": _obj(["name", "created_at"], name={"type": "string"}, created_at=_TIME),
+    "Workspace": _obj(
+        ["name", "created_at", "id"],
+        name={"type": "string"},
+        created_at=_TIME,
+        id={"type": "integer", "description": "The number Wallaroo's API names it by."},
+    ),
     "WorkspaceList": _list_of("workspaces", _ref("Workspace")),
     "NewWorkspace": _obj(["name"], name={"type": "string"}),
     "Model": _obj(

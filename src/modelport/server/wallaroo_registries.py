@@ -63,8 +63,32 @@ def wallaroo_registry_routes(
             return connection
         raise NotFound(f"no registry {registry_id}", field="registry_id")
 
+    async def workspace_of(body: dict[str, Any]) -> str:
+        """The workspace's name. Wallaroo names a workspace by its number (``1``, or ``"1"`` as
+        ``workspace-id``): digits are the number the registry keeps it under, else (no workspace
+        has that number) its name; any other text is its name."""
+        given = _workspace(body)
+        if not given.isdigit():
+            return given
+
+        def find() -> str:
+            with open_store() as store:
+                workspaces = store.list_workspaces()
+            for workspace in workspaces:
+                if workspace.id == int(given):
+                    return workspace.name
+            if any(workspace.name == given for workspace in workspaces):
+                return given
+            raise NotFound(
+                f"no workspace numbered {given}",
+                field="workspace_id",
+                hint="`modelport workspaces list` shows each workspace's id",
+            )
+
+        return await run_in_threadpool(find)
+
     async def create_registry(request: Request, body: dict[str, Any]) -> Any:
-        workspace = _workspace(body)
+        workspace = await workspace_of(body)
         authorize(request, workspace, "editor")
 
         def create() -> RegistryConnection:
@@ -81,7 +105,7 @@ def wallaroo_registry_routes(
 
     def membership(attach: bool) -> Handler:
         async def change(request: Request, body: dict[str, Any]) -> Any:
-            workspace, registry_id = _workspace(body), _registry_id(body)
+            workspace, registry_id = await workspace_of(body), _registry_id(body)
             authorize(request, workspace, "editor")
 
             def run() -> None:
@@ -107,7 +131,7 @@ def wallaroo_registry_routes(
         return registry_json(await run_in_threadpool(get))
 
     async def list_registries(request: Request, body: dict[str, Any]) -> Any:
-        workspace = _workspace(body)
+        workspace = await workspace_of(body)
         authorize(request, workspace, "viewer")
 
         def listed() -> list[RegistryConnection]:
@@ -144,7 +168,7 @@ def wallaroo_registry_routes(
         return await run_in_threadpool(listed)
 
     async def upload(request: Request, body: dict[str, Any]) -> Any:
-        workspace, registry_id = _workspace(body), _registry_id(body)
+        workspace, registry_id = await workspace_of(body), _registry_id(body)
         authorize(request, workspace, "editor")
         conversion = _conversion(body)
 

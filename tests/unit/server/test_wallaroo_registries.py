@@ -97,6 +97,26 @@ def test_the_documented_calls_answer_in_their_shapes(client: TestClient) -> None
     assert removed == {"registry_id": registry, "workspace_id": "team-b"}
 
 
+def test_a_workspace_is_named_by_its_number_as_wallaroo_does(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """The seed's calls give ``"workspace_id": 1`` (and ``"workspace-id": "1"``): the number the
+    registry keeps the workspace under, which ``workspaces list`` shows."""
+    with open_store(None, settings=Settings(home=tmp_path / "home")) as store:
+        numbers = {w.name: w.id for w in store.list_workspaces()}
+    team_b = numbers["team-b"]
+    body = {"workspace_id": team_b, "name": "r", "url": "https://r.example", "token": TOKEN}
+    created = post(client, "create_registry", body, x_workspaces="team-b")
+    assert created["workspace_id"] == team_b  # echoed as given
+    listed = post(client, "list_registries", {"workspace-id": str(team_b)}, x_workspaces="team-b")
+    assert [r["id"] for r in listed] == [created["id"]]
+    assert post(client, "list_registries", {"workspace_id": "team-b"}, x_workspaces="team-b")
+    # the number is authorised as the workspace it names
+    post(client, "list_registries", {"workspace_id": team_b}, 401, x_workspaces="default")
+    unknown = post(client, "list_registries", {"workspace_id": 9999}, 404)
+    assert unknown["field"] == "workspace_id" and "workspaces list" in unknown["detail"]
+
+
 def test_another_workspaces_registry_is_unknown(client: TestClient) -> None:
     registry = create(client)
     denied = post(client, "get_registry", {"id": registry}, 404, x_workspaces="team-b")

@@ -15,7 +15,11 @@ API_PREFIX = "/api/v1"
 
 
 def workspace_json(workspace: Workspace) -> JSONObject:
-    return {"name": workspace.name, "created_at": workspace.created_at.isoformat()}
+    return {
+        "name": workspace.name,
+        "created_at": workspace.created_at.isoformat(),
+        "id": workspace.id,
+    }
 
 
 def model_json(model: Model) -> JSONObject:
@@ -71,7 +75,7 @@ def alias_change_json(change: AliasChange) -> JSONObject:
 
 
 def workspace_of(body: Any) -> Workspace:
-    return Workspace(name=body["name"], created_at=_time(body["created_at"]))
+    return Workspace(name=body["name"], created_at=_time(body["created_at"]), id=body["id"])
 
 
 def model_of(body: Any) -> Model:

@@ -266,7 +266,7 @@ def utc(value: datetime) -> datetime:
 
 def workspace_from_row(row: sa.RowMapping) -> Workspace:
     """A ``workspaces`` row as a Workspace."""
-    return Workspace(name=row["name"], created_at=utc(row["created_at"]))
+    return Workspace(name=row["name"], created_at=utc(row["created_at"]), id=row["id"])
 
 
 def model_from_row(
