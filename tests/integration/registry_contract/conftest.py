@@ -9,7 +9,6 @@ the REST store against a live ``modelport server`` process keeping its registry 
 from __future__ import annotations
 
 import shutil
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,8 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from modelport.registry import DEFAULT_WORKSPACE, ModelVersion, RegistryStore, open_store
-from modelport.registry.blobs import sha256_file
+from modelport.registry import DEFAULT_WORKSPACE, RegistryStore, open_store
 from modelport.registry.sql import tables
 from modelport.registry.sql.aliases import local_user
 from modelport.settings import Settings
@@ -185,31 +183,3 @@ def store(registry_uri: str, settings: Settings) -> Iterator[RegistryStore]:
     """An empty registry store, once per backend."""
     with open_store(registry_uri, settings=settings) as opened:
         yield opened
-
-
-def make_artifact(folder: Path, content: str) -> Path:
-    """A real artifact zip whose bytes depend on ``content``."""
-    path = folder / f"artifact-{abs(hash(content))}.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        # fixed timestamps: the same content must give the same bytes, whenever it is written
-        archive.writestr(zipfile.ZipInfo("modelport.yaml"), f"name: test\ncontent: {content}\n")
-        archive.writestr(zipfile.ZipInfo("model.bin"), content.encode() * 100)
-    return path
-
-
-def register(
-    store: RegistryStore, tmp_path: Path, content: str, name: str = "iris"
-) -> tuple[ModelVersion, bool]:
-    """Register an artifact made from ``content`` as a version of ``name``."""
-    artifact = make_artifact(tmp_path, content)
-    return store.register_version(
-        name=name,
-        artifact=artifact,
-        digest=sha256_file(artifact),
-        signature={"inputs": [{"name": "x", "type": "double"}]},
-        metadata={"framework": "sklearn"},
-        lineage={"source": "/src/iris", "git_commit": "abc123"},
-        build={"duration_s": 1.5},
-        source_format="native",
-        description="Iris classifier",
-    )

@@ -8,8 +8,9 @@ import pytest
 
 from modelport.errors import InvalidInput, NotFound
 from modelport.registry import RegistryStore
+from tests.registry_versions import register
 
-from .conftest import Backend, register
+from .conftest import Backend
 
 
 def test_every_set_move_and_removal_is_recorded(

@@ -8,8 +8,7 @@ import pytest
 
 from modelport.errors import Conflict, InvalidInput, NotFound
 from modelport.registry import Alias, RegistryStore
-
-from .conftest import register
+from tests.registry_versions import register
 
 
 def test_resolve_latest_number_and_alias(store: RegistryStore, tmp_path: Path) -> None:

@@ -18,9 +18,10 @@ from modelport.cli.context import STATE
 from modelport.cli.main import app
 from modelport.errors import InvalidInput
 from modelport.registry import RegistryStore
+from tests.registry_versions import register
 
 from ..cli import run_cli
-from .conftest import Backend, register
+from .conftest import Backend
 
 
 class Cli:

@@ -12,8 +12,9 @@ from modelport.pipelines.store import PipelineStore
 from modelport.registry import RegistryStore, open_store
 from modelport.registry.blobs import LocalBlobStore
 from modelport.settings import Settings
+from tests.registry_versions import register
 
-from .conftest import Backend, register
+from .conftest import Backend
 
 
 def test_default_workspace_exists(store: RegistryStore) -> None:

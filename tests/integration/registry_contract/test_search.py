@@ -9,8 +9,7 @@ import pytest
 from modelport.errors import InvalidInput, NotFound
 from modelport.registry import RegistryStore
 from modelport.registry.search import MAX_PAGE_SIZE
-
-from .conftest import register
+from tests.registry_versions import register
 
 
 def test_models_filter_by_name_part_and_tags(store: RegistryStore) -> None:

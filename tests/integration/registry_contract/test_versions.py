@@ -10,8 +10,9 @@ from modelport.errors import InvalidInput, NotFound
 from modelport.registry import RegistryStore
 from modelport.registry.blobs import LocalBlobStore, sha256_file
 from modelport.settings import Settings
+from tests.registry_versions import make_artifact, register
 
-from .conftest import Backend, make_artifact, register
+from .conftest import Backend
 
 
 def test_register_creates_model_and_numbers_versions(store: RegistryStore, tmp_path: Path) -> None:

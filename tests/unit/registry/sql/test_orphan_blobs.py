@@ -11,8 +11,7 @@ import pytest
 from modelport.registry import RegistryStore, open_store
 from modelport.registry.blobs import LocalBlobStore, sha256_file
 from modelport.settings import Settings
-
-from .test_store import make_artifact, register
+from tests.registry_versions import make_artifact, register
 
 
 @pytest.fixture

@@ -5,44 +5,16 @@ from __future__ import annotations
 
 import os
 import stat
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from modelport.errors import Conflict
-from modelport.registry import ModelVersion, RegistryStore, open_store
-from modelport.registry.blobs import sha256_file
+from modelport.registry import open_store
 from modelport.registry.sql.database import ConcurrentChange, translated_errors
 from modelport.registry.sql.engine import create_sqlite_engine, write_connection
 from modelport.settings import Settings
-
-
-def make_artifact(folder: Path, content: str) -> Path:
-    """A real artifact zip whose bytes depend on ``content``."""
-    path = folder / f"artifact-{abs(hash(content))}.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        # fixed timestamps: the same content must give the same bytes, whenever it is written
-        archive.writestr(zipfile.ZipInfo("modelport.yaml"), f"name: test\ncontent: {content}\n")
-        archive.writestr(zipfile.ZipInfo("model.bin"), content.encode() * 100)
-    return path
-
-
-def register(
-    store: RegistryStore, tmp_path: Path, content: str, name: str = "iris"
-) -> tuple[ModelVersion, bool]:
-    artifact = make_artifact(tmp_path, content)
-    return store.register_version(
-        name=name,
-        artifact=artifact,
-        digest=sha256_file(artifact),
-        signature={"inputs": [{"name": "x", "type": "double"}]},
-        metadata={"framework": "sklearn"},
-        lineage={"source": "/src/iris", "git_commit": "abc123"},
-        build={"duration_s": 1.5},
-        source_format="native",
-        description="Iris classifier",
-    )
+from tests.registry_versions import register
 
 
 def test_integrity_errors_become_conflicts(tmp_path: Path) -> None:
