@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,19 @@ def write_verified(
         raise
     fsync_dir(target.parent)
     return Written(size, actual, kept=True)
+
+
+def stale_temporaries(root: Path, *, older_than: float) -> list[tuple[Path, int]]:
+    """The temporary files (``.tmp-*``) under ``root`` unchanged for ``older_than`` seconds, with
+    their sizes: what a writer killed mid-blob left (a live one writes to its file all along)."""
+    now = time.time()
+    found = []
+    for path in sorted(Path(root).rglob(".tmp-*")):
+        with contextlib.suppress(OSError):  # finished or removed meanwhile
+            stat = path.stat()
+            if path.is_file() and now - stat.st_mtime >= older_than:
+                found.append((path, stat.st_size))
+    return found
 
 
 def file_chunks(path: Path, size: int = CHUNK) -> Iterable[bytes]:

@@ -9,16 +9,22 @@ short leaves nothing behind. Two processes fetching the same digest at once each
 temporary file; the second rename replaces the first with the same bytes.
 
 The cache has one job and knows nothing of where bytes come from: the caller hands
-:meth:`BlobCache.fetch` a function that opens the stream.
+:meth:`BlobCache.fetch` a function that opens the stream. Each use of a cached copy marks it
+(its modification time), so ``modelport gc`` can drop copies unused for a while
+(:meth:`BlobCache.prune`); a dropped copy is fetched again when next needed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from modelport.errors import ArtifactError
 from modelport.registry.atomic_files import Advance, write_verified
+from modelport.registry.blobs import Leftover, remove_temporaries
 from modelport.registry.refs import validate_digest
 
 OpenStream = Callable[[], Iterable[bytes]]
@@ -43,7 +49,29 @@ class BlobCache:
             found = path.stat().st_size
         except OSError:
             return None
-        return path if size is None or found == size else None
+        if size is not None and found != size:
+            return None
+        with contextlib.suppress(OSError):  # marked as used, for prune (a read-only cache: not)
+            os.utime(path)
+        return path
+
+    def prune(
+        self, *, unused_for: float, stale_after: float, dry_run: bool = False
+    ) -> list[Leftover]:
+        """Remove (unless ``dry_run``) the cached copies not used for ``unused_for`` seconds
+        and the temporary files of downloads cut short ``stale_after`` seconds ago or more."""
+        now = time.time()
+        dropped = []
+        for path in sorted((self.root / "sha256").glob("??/*")):
+            with contextlib.suppress(OSError):  # removed meanwhile
+                stat = path.stat()
+                if path.name.startswith(".tmp-") or now - stat.st_mtime < unused_for:
+                    continue
+                if not dry_run:
+                    path.unlink()
+                dropped.append(Leftover(f"cached copy of sha256:{path.name}", stat.st_size))
+        temporaries = remove_temporaries(self.root, older_than=stale_after, dry_run=dry_run)
+        return dropped + temporaries
 
     def fetch(
         self,

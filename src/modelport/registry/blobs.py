@@ -15,19 +15,40 @@ from __future__ import annotations
 import contextlib
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 
 from modelport.errors import InvalidInput, NotFound
-from modelport.registry.atomic_files import file_chunks, fsync_dir, sha256_file, write_verified
+from modelport.registry.atomic_files import (
+    file_chunks,
+    fsync_dir,
+    sha256_file,
+    stale_temporaries,
+    write_verified,
+)
 from modelport.registry.refs import validate_digest
 
-__all__ = ["BlobStore", "LocalBlobStore", "sha256_file"]
+__all__ = ["BlobStore", "Leftover", "LocalBlobStore", "sha256_file"]
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """Something a write that never finished left in a blob store or cache: ``what`` names it
+    (a temporary file, an S3 multipart upload), ``size`` is its bytes (0 where unknown)."""
+
+    what: str
+    size: int
+
+
 class BlobStore(ABC):
     """Where artifact blobs live, addressed by their ``sha256:<hex>`` digest."""
+
+    def collect_leftovers(self, *, older_than: float, dry_run: bool = False) -> list[Leftover]:
+        """Remove (unless ``dry_run``) what writes killed before they finished left, untouched
+        for ``older_than`` seconds, and say what it was."""
+        return []
 
     @abstractmethod
     def put(self, source: Path, *, digest: str) -> int:
@@ -88,6 +109,9 @@ class LocalBlobStore(BlobStore):
         path.unlink(missing_ok=True)
         fsync_dir(path.parent)
 
+    def collect_leftovers(self, *, older_than: float, dry_run: bool = False) -> list[Leftover]:
+        return remove_temporaries(self.root, older_than=older_than, dry_run=dry_run)
+
     def digests(self) -> dict[str, int]:
         found: dict[str, int] = {}
         for path in sorted((self.root / "sha256").glob("??/*")):
@@ -95,6 +119,15 @@ class LocalBlobStore(BlobStore):
                 with contextlib.suppress(OSError):  # removed meanwhile
                     found[f"sha256:{path.name}"] = path.stat().st_size
         return found
+
+
+def remove_temporaries(root: Path, *, older_than: float, dry_run: bool) -> list[Leftover]:
+    """The stale temporary files under ``root``, removed unless ``dry_run``."""
+    found = stale_temporaries(root, older_than=older_than)
+    if not dry_run:
+        for path, _ in found:
+            path.unlink(missing_ok=True)
+    return [Leftover(f"unfinished write {path}", size) for path, size in found]
 
 
 def check_source(source: Path) -> None:

@@ -27,13 +27,14 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from modelport.errors import ConfigError, InvalidInput, ModelportError, NotFound
 from modelport.registry.atomic_files import CHUNK, Advance
 from modelport.registry.blob_cache import BlobCache
-from modelport.registry.blobs import BlobStore, changed_since_built, check_source
+from modelport.registry.blobs import BlobStore, Leftover, changed_since_built, check_source
 from modelport.registry.refs import validate_digest
 from modelport.registry.s3_errors import (
     client_error_code,
@@ -166,6 +167,41 @@ class S3BlobStore(BlobStore):
                     if _HEX.fullmatch(name):
                         found[f"sha256:{name}"] = item["Size"]
         return found
+
+    def collect_leftovers(self, *, older_than: float, dry_run: bool = False) -> list[Leftover]:
+        """Multipart uploads under this store's prefix begun ``older_than`` seconds ago or more
+        and never completed (their writer was killed): aborted, so S3 stops keeping (and
+        billing) their parts. An upload in progress is younger than any sensible bound."""
+        self._check_bucket()
+        under = f"{self.prefix}sha256/"
+        oldest = datetime.now(UTC) - timedelta(seconds=older_than)
+        found = []
+        with self._errors():
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=under
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] <= oldest:
+                        found.append((upload["Key"], upload["UploadId"]))
+        leftovers = []
+        for key, upload_id in found:
+            size = self._parts_size(key, upload_id)
+            if not dry_run:
+                self._abort(key, upload_id)
+            leftovers.append(Leftover(f"unfinished upload of s3://{self.bucket}/{key}", size))
+        return leftovers
+
+    def _parts_size(self, key: str, upload_id: str) -> int:
+        """The bytes an unfinished upload's parts hold (0 where S3 will not say)."""
+        total = 0
+        with suppress(ModelportError), self._errors():
+            pages = self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=key, UploadId=upload_id
+            )
+            for page in pages:
+                total += sum(part["Size"] for part in page.get("Parts", []))
+        return total
 
     # -- the transfers ----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from modelport._types import JSONObject
+from modelport.registry.blobs import Leftover
 from modelport.registry.entities import (
     DEFAULT_WORKSPACE,
     Alias,
@@ -173,6 +174,12 @@ class RegistryStore(ABC):
         """Remove (unless ``dry_run``) every blob no version of any model references, such as
         one stored by a registration that was killed before its row; return their digests
         and sizes."""
+
+    def collect_blob_leftovers(self, *, older_than: float, dry_run: bool = False) -> list[Leftover]:
+        """Remove (unless ``dry_run``) what blob writes killed before they finished left in
+        this registry's blob store, untouched for ``older_than`` seconds (temporary files,
+        unfinished S3 uploads). A registry server's store is swept on the server's host."""
+        return []
 
     # -- aliases ----------------------------------------------------------------------------
 

@@ -151,9 +151,24 @@ def test_a_registration_killed_mid_upload_leaves_no_blob_and_no_version(
     models = run_cli("models", "list", "--json", "--blobs", blobs, home=home, env=s3_server.env)
     assert models.code == 0, models.stderr
     assert models.json() == []  # no registered version
-    gc = run_cli("gc", "--json", "--blobs", blobs, home=home, env=s3_server.env)
+    # moto dates every multipart upload 2010-11-10: a bound of a million hours keeps it, as the
+    # default of 24 keeps an upload begun today (it may still be going on)
+    gc = run_cli(
+        "gc", "--json", "--stale-hours", "1000000", "--blobs", blobs, home=home, env=s3_server.env
+    )
     assert gc.code == 0, gc.stderr
     assert gc.json()["blobs"] == []
+    assert gc.json()["leftovers"] == []
+    assert len(client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
+
+    swept = run_cli(
+        "gc", "--json", "--stale-hours", "0", "--blobs", blobs, home=home, env=s3_server.env
+    )
+    assert swept.code == 0, swept.stderr
+    [leftover] = swept.json()["leftovers"]
+    assert leftover["what"] == f"unfinished upload of s3://{bucket}/{upload['Key']}"
+    assert leftover["bytes"] == sum(part["Size"] for part in parts["Parts"])
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []  # aborted
 
 
 def _dead_endpoint() -> str:

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from modelport._types import JSONObject
 from modelport.errors import Conflict, NotFound
 from modelport.registry import refs
-from modelport.registry.blobs import BlobStore
+from modelport.registry.blobs import BlobStore, Leftover
 from modelport.registry.entities import DEFAULT_WORKSPACE, Model, ModelVersion, Page, Workspace
 from modelport.registry.search import DEFAULT_PAGE_SIZE
 from modelport.registry.sql import rows
@@ -344,6 +344,9 @@ class SqlRegistryStore(AliasMethods, TagMethods, RegistryStore):
 
     def artifact_path(self, version: ModelVersion) -> Path:
         return self._blobs.local_path(version.digest)
+
+    def collect_blob_leftovers(self, *, older_than: float, dry_run: bool = False) -> list[Leftover]:
+        return self._blobs.collect_leftovers(older_than=older_than, dry_run=dry_run)
 
     def collect_orphan_blobs(self, *, dry_run: bool = False) -> dict[str, int]:
         # under the write lock, as _collect_blob: a registration re-stores a blob collected
