@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from modelport.artifact.reader import open_artifact
 from modelport.cli import paging
 from modelport.cli.context import STATE
 from modelport.cli.keys_cmd import check_signed
@@ -294,6 +293,8 @@ def import_(
 ) -> None:
     """Register an artifact file (its checksums are verified first, and its signature when
     required: loading a model unpickles it, which runs code)."""
+    from modelport.artifact.reader import open_artifact
+
     artifact = open_artifact(path, max_bytes=STATE.settings.max_artifact_bytes)
     check_signed(artifact, required=require_signature)
     artifact.verify()
