@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers bench-grpc fuzz clean protos
+.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers bench-grpc bench-commands fuzz clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,11 @@ bench-blobs: $(STAMP)
 # What a second worker process buys (req/s) and costs (USS); its own section of docs/benchmarks.md.
 bench-workers: $(STAMP)
 	$(BIN)/python benchmarks/workers.py
+
+# How long modelport --help and models list take, and the cold start of modelport serve against the
+# bare FastAPI app, in rotation; its own section of docs/benchmarks.md.
+bench-commands: $(STAMP)
+	$(BIN)/python benchmarks/command_latency.py
 
 # Open Inference V2 over gRPC against MLServer's, in turns; its own section of docs/benchmarks.md.
 bench-grpc: $(STAMP)

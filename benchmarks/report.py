@@ -207,7 +207,7 @@ def targets(results: Results) -> list[Target]:
         Target(
             "cold start ÷ bare FastAPI's",
             _ratio(*_both(ours, fast, "cold_start_s")),
-            0.7,
+            COLD_START_TARGET,
             False,
             "x",
             _cold_start_note(results),
@@ -223,13 +223,18 @@ def targets(results: Results) -> list[Target]:
     ]
 
 
+COLD_START_TARGET = 1.0
+"""modelport's cold start ÷ the bare FastAPI app's (issue 18); make bench-commands has more."""
+
+
 def _cold_start_note(results: Results) -> str:
     ours, fast = results.server(SUBJECT), results.server("fastapi")
     parts = [
         "cold start counts the interpreters, the imports and the model load; modelport's counts "
         "two processes in turn: the `modelport` command (finding the model in the registry, "
-        "checking the artifact), then the serving process it becomes (`python -m "
-        "modelport.serving`)."
+        "verifying and unpacking its artifact the first time), then the serving process it "
+        "becomes (`python -m modelport.serving`); `make bench-commands` times the command "
+        "alone."
     ]
     if ours and fast and ours.cold_start_s and fast.cold_start_s and ours.serving_cold_start_s:
         command = ours.cold_start_s - ours.serving_cold_start_s
@@ -246,14 +251,15 @@ def _cold_start_note(results: Results) -> str:
     ours_import = ours.framework_import_s if ours else None
     fast_import = fast.framework_import_s if fast else None
     if ours_import and fast_import and fast and fast.cold_start_s:
-        budget = 0.7 * fast.cold_start_s - ours_import
+        budget = COLD_START_TARGET * fast.cold_start_s - ours_import
         parts.append(
             "Importing the model's framework alone (`import joblib, sklearn.svm` in a fresh "
             f"interpreter after each launch, median) takes {ours_import:.2f} s in the model's "
             "environment (the one the serving process runs in) and "
             f"{fast_import:.2f} s in the FastAPI app's: "
-            f"{fast_import / fast.cold_start_s:.0%} of the FastAPI app's whole cold start. 0.7x "
-            f"of that cold start ({0.7 * fast.cold_start_s:.2f} s) less the import leaves "
+            f"{fast_import / fast.cold_start_s:.0%} of the FastAPI app's whole cold start. "
+            f"{COLD_START_TARGET:.1f}x of that cold start "
+            f"({COLD_START_TARGET * fast.cold_start_s:.2f} s) less the import leaves "
             f"{budget:.2f} s for starting the interpreters, importing the HTTP stack, loading "
             f"the model and answering, where the FastAPI app itself spends "
             f"{fast.cold_start_s - fast_import:.2f} s on the same steps"

@@ -18,11 +18,11 @@ from alembic.runtime.migration import MigrationContext
 
 from modelport.registry.sql import tables
 from modelport.registry.sql.engine import (
-    HEAD_REVISION,
     create_postgres_engine,
     migrate,
     stored_revision,
 )
+from modelport.registry.sql.revision import HEAD_REVISION
 
 REGISTRY_TABLES = set(tables.metadata.tables)
 

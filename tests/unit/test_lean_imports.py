@@ -14,6 +14,13 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from modelport.artifact.digests import file_digest
+from modelport.artifact.manifest import Manifest
+from modelport.artifact.writer import write_artifact
+from modelport.cli.command_table import COMMANDS as LISTED
+from modelport.registry import ModelVersion, open_store
+from modelport.settings import Settings
+
 NOT_FOR_SERVING = (
     "modelport.cli",
     "modelport.registry",
@@ -230,3 +237,108 @@ class Missing(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, Missing())
 """
+
+
+NOT_FOR_A_COMMAND = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "starlette",
+    "uvicorn",
+    "httpx",
+    "alembic",
+    "modelport.serving.app",
+    "modelport.builder.build",
+)
+"""What no command of the lookup kind needs: data libraries, the HTTP stack, migrations."""
+
+COMMAND_MODULES = tuple(
+    f"modelport.cli.{module}" for module in {listed.module for listed in LISTED.values()}
+)
+
+
+def _command_modules_after(home: Path, argv: list[str], *, before: str = "") -> set[str]:
+    """The modules ``modelport ARGV`` (in a fresh interpreter, on the registry in ``home``)
+    holds when it ends; ``before`` runs first."""
+    return _modules_after(
+        f"""
+        import os, sys
+        os.environ["MODELPORT_HOME"] = {str(home)!r}
+        os.environ.pop("MODELPORT_REGISTRY_URI", None)
+        os.environ.pop("MODELPORT_BLOBS_URI", None)
+        {before}
+        from modelport.cli.main import run
+        try:
+            run({argv!r})
+        except SystemExit as stopped:
+            assert stopped.code == 0, stopped.code
+        """
+    )
+
+
+def test_the_root_help_imports_no_command_no_registry_and_no_data_library(
+    tmp_path: Path,
+) -> None:
+    """``modelport --help`` lists the commands without importing their modules."""
+    modules = _command_modules_after(tmp_path, ["--help"])
+    assert "modelport.cli.main" in modules
+    unwanted = (*NOT_FOR_A_COMMAND, *COMMAND_MODULES, "sqlalchemy", "pydantic", "yaml")
+    assert _loaded(modules, (*unwanted, "modelport.registry.sql", "modelport.artifact")) == []
+
+
+def test_listing_models_imports_the_registry_only(tmp_path: Path) -> None:
+    """``modelport models list`` opens the registry (SQLAlchemy) and prints a table (rich),
+    and imports no other command's module, no artifact reader and no migrations."""
+    open_store(settings=Settings(home=tmp_path)).close()  # a registry at the current revision
+    modules = _command_modules_after(tmp_path, ["models", "list"])
+    assert {"modelport.cli.registry_cmd", "sqlalchemy", "rich.table"} <= modules
+    others = tuple(m for m in COMMAND_MODULES if m != "modelport.cli.registry_cmd")
+    assert _loaded(modules, (*NOT_FOR_A_COMMAND, *others, "modelport.artifact.reader")) == []
+
+
+def test_serving_a_registered_model_opens_no_store_and_reads_its_zip_once(
+    tmp_path: Path,
+) -> None:
+    """``modelport serve NAME`` finds the version with sqlite3 (``registry.sql.lookup``), not
+    SQLAlchemy, and becomes the serving process (here its command line is written down in
+    place of ``os.execv``); a version unpacked before is served from its folder, its zip not
+    read again (emptied after the first start, it is not missed)."""
+    version = _register_native(tmp_path)
+    became = tmp_path / "became.json"
+    execv = f"""
+        import json
+        def execv(path, argv):
+            open({str(became)!r}, "w").write(json.dumps(argv))
+            sys.exit(0)
+        os.execv = execv
+        """
+    unwanted = (*NOT_FOR_A_COMMAND, "sqlalchemy", "modelport.cli.pipeline_cmd")
+    unpacked = tmp_path / "unpacked" / version.digest[7:39]
+    blob = tmp_path / "blobs" / "sha256" / version.digest[7:9] / version.digest[7:]
+    for start in ("unpacks the zip", "serves the folder"):
+        modules = _command_modules_after(tmp_path, ["serve", "echo", "--port", "0"], before=execv)
+        assert "modelport.cli.serve_cmd" in modules, start
+        assert _loaded(modules, unwanted) == [], start
+        argv = json.loads(became.read_text())
+        assert argv[1:4] == ["-m", "modelport.serving", str(unpacked)], start
+        assert argv[argv.index("--digest") + 1] == version.digest, start
+        blob.write_bytes(b"")
+
+
+def _register_native(home: Path) -> ModelVersion:
+    """A native model's artifact, registered as echo:1 in the registry in ``home``."""
+    manifest = Manifest(name="echo", version="1", source_format="native", entry_point="m:Echo")
+    artifact = home / "echo.zip"
+    write_artifact(artifact, manifest=manifest, files={"m.py": b"class Echo: pass\n"})
+    with open_store(settings=Settings(home=home)) as store:
+        version, _ = store.register_version(
+            name="echo",
+            artifact=artifact,
+            digest=file_digest(artifact),
+            signature={},
+            metadata={},
+            lineage={},
+            build={},
+            source_format="native",
+        )
+    return version

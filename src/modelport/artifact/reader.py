@@ -124,10 +124,16 @@ class Artifact:
 
 def unpacked_root(artifact: Artifact, settings: Settings) -> Path:
     """Where the artifact's files live on disk (extracted once per digest, then reused)."""
-    root = settings.home / "unpacked" / artifact.digest.removeprefix("sha256:")[:32]
+    root = unpacked_path(artifact.digest, settings)
     if not root.is_dir():
         artifact.extract(root)
     return root
+
+
+def unpacked_path(digest: str, settings: Settings) -> Path:
+    """The folder the artifact with ``digest`` is unpacked to: it exists only once every file was
+    checked against the artifact's manifest (``Artifact.extract`` renames it into place last)."""
+    return settings.home / "unpacked" / digest.removeprefix("sha256:")[:32]
 
 
 def open_artifact(

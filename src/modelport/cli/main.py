@@ -11,32 +11,18 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from modelport.cli import (
-    accounts_cmd,
-    build_cmd,
-    client_cmd,
-    export_cmd,
-    frameworks_cmd,
-    gc_cmd,
-    keys_cmd,
-    pipeline_cmd,
-    registries_cmd,
-    registry_cmd,
-    secret_cmd,
-    serve_cmd,
-    server_cmd,
-)
 from modelport.cli.context import STATE
 from modelport.cli.options import RootGroup
-from modelport.cli.progress import TransferBars
+from modelport.cli.transfer_bars import TransferBars
 from modelport.errors import ModelportError
 from modelport.registry.transfers import reporting_to
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     cls=RootGroup,
@@ -45,21 +31,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-build_cmd.register(app)
-registry_cmd.register(app)
-serve_cmd.register(app)
-client_cmd.register(app)
-export_cmd.register(app)
-pipeline_cmd.register(app)
-frameworks_cmd.register(app)
-gc_cmd.register(app)
-secret_cmd.register(app)
-server_cmd.register(app)
-accounts_cmd.register(app)
-registries_cmd.register(app)
-keys_cmd.register(app)
+"""The commands themselves are listed in ``command_table`` and imported when they run."""
 
-_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _print_version(value: bool) -> None:
@@ -113,7 +91,7 @@ def run(argv: list[str] | None = None) -> None:
     except ModelportError as exc:
         _fail(str(exc), exc, code=1)
     except KeyboardInterrupt:
-        _stderr.print("interrupted")
+        _stderr().print("interrupted")
         sys.exit(130)
     except Exception as exc:
         _fail(f"internal error: {type(exc).__name__}: {exc}", exc, code=70)
@@ -126,8 +104,11 @@ def _fail(message: str, exc: BaseException, *, code: int) -> None:
         details = getattr(exc, "details", None)
         if details:
             sys.stderr.write(details)
+    from rich.text import Text
+
     first, *rest = message.splitlines() or [""]
-    _stderr.print(Text.assemble(("error: ", "bold red"), first))
+    console = _stderr()
+    console.print(Text.assemble(("error: ", "bold red"), first))
     for line in rest:
-        _stderr.print(Text(line))
+        console.print(Text(line))
     sys.exit(code)

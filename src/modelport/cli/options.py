@@ -16,6 +16,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from modelport.cli import command_table
+from modelport.cli.command_table import COMMANDS
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -61,12 +64,43 @@ class Group(_Helpful, TyperGroup):
 class RootGroup(Group):
     """The ``modelport`` command itself: its options that say which registry and blob store to
     use (``--registry``, ``--blobs``) may also follow the command they apply to, as in
-    ``modelport build . --blobs s3://bucket/models``."""
+    ``modelport build . --blobs s3://bucket/models``.
+
+    Its subcommands come from ``command_table``: a command's module is imported when the command
+    runs (or its help is asked for); until then the table's line stands for it in the help."""
 
     anywhere = ("--registry", "--blobs")
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, options_first(args, self.anywhere))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(dict.fromkeys([*COMMANDS, *super().list_commands(ctx)]))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        listed = COMMANDS.get(cmd_name)
+        if found is None and listed is not None:  # listed in help, or completed: not run
+            return Command(name=cmd_name, help=listed.help, hidden=listed.hidden)
+        return found
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] in COMMANDS:
+            self.load(args[0])
+        elif args:  # no such command: Typer suggests the closest of those it holds
+            self.load_all()
+        return super().resolve_command(ctx, args)
+
+    def load(self, name: str) -> None:
+        """Import the module of command ``name`` and add the commands it registers."""
+        if name not in self.commands:
+            for loaded_name, loaded in command_table.load(COMMANDS[name].module).commands.items():
+                self.commands.setdefault(loaded_name, loaded)
+
+    def load_all(self) -> None:
+        """Add every command (for what looks at them all: the tests of the help texts)."""
+        for name in COMMANDS:
+            self.load(name)
 
 
 def options_first(args: list[str], names: tuple[str, ...]) -> list[str]:

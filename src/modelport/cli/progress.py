@@ -1,5 +1,5 @@
-"""Live progress in the terminal: a build's steps with a spinner and elapsed time, and bars for
-long uploads and downloads of artifacts (both are ``registry.transfers.TransferReporter``s)."""
+"""Live progress in the terminal: a build's steps with a spinner and elapsed time (and the upload
+of its artifact on the same line: a ``registry.transfers.TransferReporter``)."""
 
 from __future__ import annotations
 
@@ -9,52 +9,12 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.status import Status
 from rich.text import Text
 
 from modelport.registry.atomic_files import Advance
 
 _MIB = 1024 * 1024
-_NUMBERS_WIDTH = 60
-"""What a bar's columns other than its description take: bar, sizes, speed, time left."""
-
-
-class TransferBars:
-    """A bar per upload or download, on a terminal only (elsewhere, as in CI logs, nothing),
-    gone when the transfer ends."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    @contextlib.contextmanager
-    def transfer(self, label: str, total: int | None) -> Iterator[Advance]:
-        if not self.console.is_terminal:
-            yield _ignore
-            return
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=20),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-        )
-        room = max(self.console.width - _NUMBERS_WIDTH, 12)  # the numbers keep their room
-        label = label if len(label) <= room else f"{label[: room - 1]}…"
-        with Progress(*columns, console=self.console, transient=True) as bars:
-            task = bars.add_task(label, total=total)
-            yield lambda count: bars.advance(task, count)
-
-
-def _ignore(count: int) -> None:
-    """Not a terminal: nobody watches the bytes go by."""
 
 
 class RichProgress:

@@ -9,10 +9,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from modelport.artifact.reader import open_artifact
 from modelport.cli import paging
 from modelport.cli.context import STATE
-from modelport.cli.keys_cmd import check_signed
 from modelport.cli.options import JsonFlag, command, deprecated, group
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.cli.paging import FilterOption, MaxResultsOption, PageTokenOption, TagFilterOption
@@ -294,6 +292,9 @@ def import_(
 ) -> None:
     """Register an artifact file (its checksums are verified first, and its signature when
     required: loading a model unpickles it, which runs code)."""
+    from modelport.artifact.reader import open_artifact
+    from modelport.cli.keys_cmd import check_signed
+
     artifact = open_artifact(path, max_bytes=STATE.settings.max_artifact_bytes)
     check_signed(artifact, required=require_signature)
     artifact.verify()

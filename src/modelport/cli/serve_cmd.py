@@ -11,7 +11,6 @@ import typer
 from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, RegistryOption, command
-from modelport.cli.pipeline_cmd import is_pipeline, serve_pipeline
 from modelport.cli.serve_guard import (
     AllowedHostsOption,
     AuthTokenOption,
@@ -25,7 +24,13 @@ from modelport.cli.serve_guard import (
     SslCertfileOption,
     SslKeyfileOption,
 )
-from modelport.cli.targets import TARGET_HELP, become, resolve_target, serving_command
+from modelport.cli.targets import (
+    TARGET_HELP,
+    become,
+    registered_quickly,
+    resolve_target,
+    serving_command,
+)
 from modelport.serving.logs import check_format, level_number
 
 
@@ -190,7 +195,11 @@ def serve(
     for wanted in (port, grpc_port):  # a port in use is refused before anything is built
         if wanted is not None:
             listen(host, wanted).close()
-    if deepaas or (targets and len(targets) == 1 and is_pipeline(targets[0])):
+    single = targets[0] if targets and len(targets) == 1 else None
+    # a registered model, found at once (a model's name wins over a pipeline's, as is_pipeline says)
+    quick = single is not None and not (deepaas or reload)
+    registered = registered_quickly(single, name) if single is not None and quick else None
+    if deepaas or (single is not None and registered is None and _is_pipeline(single)):
         from modelport.serving.launch import ServeOptions, configure_logging  # served here
 
         options = ServeOptions(
@@ -219,6 +228,8 @@ def serve(
             passthrough = _passthrough_options()
             serve_deepaas(targets or [], options, no_reexec, register, passthrough)
         else:
+            from modelport.cli.pipeline_cmd import serve_pipeline
+
             assert targets is not None
             serve_pipeline(targets[0], options, log_inferences=log_inferences)
         return
@@ -251,8 +262,16 @@ def serve(
             log_format=chosen_format,
         ).run()
         return
-    resolved = resolve_target(targets[0], env=env_mode(env), name=name, as_version=None)
+    resolved = registered or resolve_target(
+        targets[0], env=env_mode(env), name=name, as_version=None
+    )
     become(serving_command(resolved, server))
+
+
+def _is_pipeline(target: str) -> bool:
+    from modelport.cli.pipeline_cmd import is_pipeline
+
+    return is_pipeline(target)
 
 
 SERVING_OPTIONS = (

@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-
-from modelport.artifact.reader import open_artifact, unpacked_root
 from modelport.cli.context import STATE
-from modelport.cli.keys_cmd import check_signed
-from modelport.cli.progress import RichProgress
 from modelport.errors import InvalidInput, NotFound
 from modelport.registry.refs import NAME_RULE, is_model_uri, parse_ref
 
 if TYPE_CHECKING:
+    from modelport.artifact.manifest import Manifest
     from modelport.builder.build_options import EnvMode
     from modelport.builder.progress import Progress
 
@@ -86,6 +82,10 @@ def resolve_target(
             hint=f"registry names are {NAME_RULE}",
             field="TARGET",
         )
+    from rich.console import Console
+
+    from modelport.cli.progress import RichProgress
+
     with RichProgress(Console(stderr=True)) as progress:
         return build_folder(path, env=env, name=name, progress=progress)
 
@@ -107,6 +107,33 @@ def build_folder(path: Path, *, env: EnvMode, name: str | None, progress: Progre
     return ServeTarget(
         STATE.store.artifact_path(version), name or version.model, version.number, version.digest
     )
+
+
+def registered_quickly(target: str, name: str | None) -> ServeTarget | None:
+    """The registered version ``target`` names, when the registry is a SQLite file and the
+    artifacts are in a folder, found without opening the store (``registry.sql.lookup``: no
+    SQLAlchemy to import, no migration to check); None when it cannot be found so (another kind
+    of registry or blob store, a path, a name not registered, a missing blob), for the caller to
+    go the usual way, which says what is wrong."""
+    from modelport.registry.blob_uris import open_blob_store
+    from modelport.registry.blobs import LocalBlobStore
+    from modelport.registry.sql.lookup import find_version
+    from modelport.registry.sql.sqlite_uri import sqlite_path
+
+    uri = STATE.resolved_registry_uri
+    if not uri.startswith("sqlite:") or is_path(target):
+        return None
+    blobs = open_blob_store(settings=STATE.settings)
+    if not isinstance(blobs, LocalBlobStore):
+        return None
+    found = find_version(sqlite_path(uri), target)
+    if found is None:
+        return None
+    try:
+        artifact = blobs.local_path(found.digest)
+    except NotFound:
+        return None
+    return ServeTarget(artifact, name or found.model, found.number, found.digest)
 
 
 def _registered(ref: str, name: str | None) -> ServeTarget:
@@ -131,24 +158,42 @@ def serving_command(target: ServeTarget, options: Sequence[str]) -> list[str]:
     """``python -m modelport.serving`` on ``target``'s artifact (verified, unpacked once per
     digest), run by the interpreter of the model's environment, with the server's ``options``
     (``--host``, ``--port``, ...)."""
-    artifact = open_artifact(
-        target.artifact,
-        max_bytes=STATE.settings.max_artifact_bytes,
-        expected_digest=target.digest,
-    )
-    check_signed(artifact)  # with the require_signatures setting: before anything is unpacked
-    root = unpacked_root(artifact, STATE.settings)
-    python = model_python(artifact.manifest.lock, artifact.manifest.build)
+    root, manifest, digest = _unpacked(target)
+    python = model_python(manifest.lock, manifest.build)
     argv = [str(python), "-m", "modelport.serving", str(root)]
     if target.name:
         argv += ["--name", target.name]
     if target.version is not None:
         argv += ["--version", str(target.version)]
-    argv += ["--digest", artifact.digest]
+    argv += ["--digest", digest]
     argv += ["--home", str(STATE.settings.home), "--registry", STATE.resolved_registry_uri]
     if STATE.debug:
         argv.append("--debug")
     return [*argv, *options]
+
+
+def _unpacked(target: ServeTarget) -> tuple[Path, Manifest, str]:
+    """The folder ``target``'s artifact is unpacked to, its manifest and its digest. A registered
+    version unpacked before is served from that folder as it is: every file was checked against
+    the digest the registry holds when it was unpacked, and the folder is named by that digest.
+    Otherwise the artifact is verified (its digest against the registry's; its signature with
+    the require_signatures setting, each time, before anything is loaded) and unpacked now."""
+    from modelport.artifact.manifest import MANIFEST_NAME, Manifest
+    from modelport.artifact.reader import open_artifact, unpacked_path, unpacked_root
+
+    settings = STATE.settings
+    if target.digest is not None and not settings.require_signatures:
+        manifest_file = unpacked_path(target.digest, settings) / MANIFEST_NAME
+        if manifest_file.is_file():
+            manifest = Manifest.from_yaml(manifest_file.read_bytes(), source=str(manifest_file))
+            return manifest_file.parent, manifest, target.digest
+    artifact = open_artifact(
+        target.artifact, max_bytes=settings.max_artifact_bytes, expected_digest=target.digest
+    )
+    from modelport.cli.keys_cmd import check_signed
+
+    check_signed(artifact)  # with the require_signatures setting: before anything is unpacked
+    return unpacked_root(artifact, settings), artifact.manifest, artifact.digest
 
 
 def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:

@@ -39,7 +39,7 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None) -> R
 
 def _open_sqlite(uri: str, settings: Settings) -> RegistryStore:
     from modelport.registry.blob_uris import open_blob_store
-    from modelport.registry.sql.database import sqlite_path
+    from modelport.registry.sql.sqlite_uri import sqlite_path
     from modelport.registry.sql.store import SqlRegistryStore
 
     blobs = open_blob_store(settings=settings)

@@ -13,9 +13,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from starlette.types import ASGIApp, Receive, Scope, Send
+from typing import TYPE_CHECKING, Any
 
 from modelport.errors import ConfigError, Forbidden, ModelportError
 from modelport.serving.auth import Tokens
@@ -26,7 +24,9 @@ from modelport.serving.hosts import (
     parse_allowed_hosts,
 )
 from modelport.serving.limits import PROBES
-from modelport.serving.problems import problem_json, problem_of
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("modelport.serving")
 
@@ -101,6 +101,9 @@ class ExposureMiddleware:
         try:
             self.check(scope)
         except ModelportError as error:
+            # imported here: `modelport serve` reads its flags into an Exposure, without HTTP
+            from modelport.serving.problems import problem_json, problem_of
+
             await problem_json(problem_of(error))(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -3,13 +3,16 @@ several commands share, ``--convention`` where ``--format`` used to mean the con
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 
 import pytest
 import typer
 from typer.core import TyperOption
 
+from modelport.cli.command_table import COMMANDS as LISTED
 from modelport.cli.main import app
+from modelport.cli.options import RootGroup
 
 from .conftest import Invoke
 
@@ -23,7 +26,14 @@ def _commands(
             yield from _commands(sub, (*path, name))
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))  # type: ignore[arg-type]
+def _every_command() -> RootGroup:
+    root = typer.main.get_command(app)
+    assert isinstance(root, RootGroup)
+    root.load_all()  # the commands are imported when they run; all of them here
+    return root
+
+
+COMMANDS = list(_commands(_every_command()))
 
 
 def _path_id(path: tuple[str, ...]) -> str:
@@ -102,3 +112,32 @@ def test_completion_can_be_installed(invoke: Invoke) -> None:
     shown = invoke("--help").output
     assert "--install-completion" in shown and "--show-completion" in shown
     assert "--version" in shown
+
+
+def test_the_root_help_lists_each_command_as_its_own_help_begins() -> None:
+    """``modelport --help`` lists the commands from ``command_table`` without importing them:
+    the table says what each command's own help says first, and hides what it hides."""
+    loaded = _every_command().commands
+    assert set(loaded) == set(LISTED)
+    for name, command in loaded.items():
+        first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert LISTED[name].help == " ".join(first.split()), name
+        assert LISTED[name].hidden == command.hidden, name
+
+
+def test_the_root_help_lists_every_command_it_shows(invoke: Invoke) -> None:
+    """The listing comes from the table (``tests/unit/test_lean_imports.py`` checks, in a fresh
+    interpreter, that no command's module is imported for it): every command but the hidden."""
+    shown = invoke("--help")
+    assert shown.exit_code == 0
+    listed = {line.split()[1] for line in shown.output.splitlines() if line.startswith("│ ")}
+    assert listed >= {name for name, entry in LISTED.items() if not entry.hidden}
+    assert "delete" not in listed
+    assert "Serve a model or a pipeline over HTTP" in " ".join(shown.output.split())
+
+
+def test_an_unknown_command_is_named_with_the_closest_ones(invoke: Invoke) -> None:
+    shown = invoke("modles", "list")
+    assert shown.exit_code == 2
+    assert "No such command 'modles'" in shown.output
+    assert "'models'" in shown.output

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from rich.console import Console
 
-from modelport.cli.progress import RichProgress, TransferBars
+from modelport.cli.progress import RichProgress
+from modelport.cli.transfer_bars import TransferBars
 from modelport.registry.atomic_files import Advance
 from modelport.registry.transfers import reporting_to, transfer
 
@@ -41,13 +42,13 @@ def test_transfers_reach_the_chosen_reporter_only_within_its_block() -> None:
 
 def test_bars_show_on_a_terminal_and_nowhere_else() -> None:
     screen = io.StringIO()
-    bars = TransferBars(Console(file=screen, force_terminal=True, width=100))
+    bars = TransferBars(lambda: Console(file=screen, force_terminal=True, width=100))
     with bars.transfer("downloading sha256:ab12", 4 * 1024 * 1024) as advance:
         advance(4 * 1024 * 1024)
     assert "downloading sha256:ab12" in screen.getvalue()
 
     log = io.StringIO()
-    with TransferBars(Console(file=log, force_terminal=False)).transfer("x", 10) as advance:
+    with TransferBars(lambda: Console(file=log, force_terminal=False)).transfer("x", 10) as advance:
         advance(10)
     assert log.getvalue() == ""
 

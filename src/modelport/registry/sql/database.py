@@ -21,6 +21,7 @@ from modelport.registry.sql.engine import (
     upgrade_if_needed,
     write_connection,
 )
+from modelport.registry.sql.sqlite_uri import sqlite_path
 from modelport.registry.sql.turns import RegistryTurns, turns_of
 from modelport.settings import get_settings
 
@@ -69,18 +70,6 @@ def _is_postgres_connect_error(error: sa.exc.OperationalError) -> bool:
     for errors the server reports."""
     kind = type(error.orig)
     return (kind.__module__, kind.__name__) == ("psycopg", "OperationalError")
-
-
-def sqlite_path(uri: str) -> Path:
-    """The database file a ``sqlite:///`` URI names."""
-    path = uri.removeprefix("sqlite://").removeprefix("/").partition("?")[0]
-    if path in ("", ":memory:"):
-        raise ConfigError(
-            f"registry URI {uri!r} names no database file",
-            hint="The registry keeps its data in a file: use sqlite:///path/to/registry.db.",
-            field="registry_uri",
-        )
-    return Path(path)
 
 
 class Database:

@@ -32,14 +32,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from modelport.errors import ConfigError, MissingDependency
+from modelport.registry.sql.revision import HEAD_REVISION
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
     from modelport.registry.sql.turns import RegistryTurns
 
-HEAD_REVISION = "0006_registry_connections"
-"""The newest migration; a unit test checks it matches alembic's head."""
 
 BUSY_TIMEOUT_SECONDS = 30.0
 """How long a writer waits for another process's write lock before giving up (the registry

@@ -20,13 +20,13 @@ from modelport.errors import ConfigError
 from modelport.registry import open_store
 from modelport.registry.sql import tables
 from modelport.registry.sql.engine import (
-    HEAD_REVISION,
     create_sqlite_engine,
     migrate,
     migrations_config,
     stored_revision,
     upgrade_if_needed,
 )
+from modelport.registry.sql.revision import HEAD_REVISION
 from modelport.registry.sql.turns import RegistryTurns
 from modelport.settings import Settings
 
