@@ -12,8 +12,7 @@ import pytest
 from modelport.registry import RegistryStore, open_store
 from modelport.registry.sql.lookup import FoundVersion, find_version
 from modelport.settings import Settings
-
-from .test_store import register
+from tests.registry_versions import register
 
 
 def _filled(folder: Path) -> RegistryStore:
