@@ -55,7 +55,6 @@ def serve_front(
     with sock:
         try:
             configure_logging(serving.log_level, serving.log_format)
-            logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
             asyncio.run(_serve(specs, options, sock=sock, folder=folder, banner=banner))
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""A model running in a worker of its own environment, as a :class:`Servable` of this process:
+what a pipeline holds for a step whose environment is not the pipeline's.
+
+``load`` starts the worker (``python -m modelport.serving`` with the step's interpreter, on a
+Unix socket); ``predict`` sends the validated rows as an Arrow IPC stream to the worker's native
+route and reads its answer back as one: columns cross the process boundary as Arrow buffers,
+never as JSON or pickles. A worker that died is started again by the next call.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import anyio.from_thread
+import httpx
+import pyarrow as pa
+
+from modelport._types import JSONObject
+from modelport.batch import Batch
+from modelport.codecs.arrow_ipc import ARROW_STREAM, decode_arrow, encode_arrow
+from modelport.errors import ModelFailed, ModelportError, error_class_for
+from modelport.schema import Signature
+from modelport.servable import Servable
+from modelport.serving.front.worker import ModelWorker, WorkerSpec
+
+
+class WorkerServable(Servable):
+    """The model ``spec`` serves, predicting in its worker process."""
+
+    is_async = True
+
+    def __init__(self, spec: WorkerSpec, signature: Signature, metadata: JSONObject) -> None:
+        self.name = spec.name
+        self.signature = signature
+        self.metadata = metadata
+        self.worker = ModelWorker(spec, _socket_folder() / f"step-{next(_numbers)}.sock")
+
+    def load(self) -> None:
+        """Start the worker and wait until its model is ready (from the runtime's loading
+        thread: the worker is started on the event loop, whose thread it is tied to)."""
+        anyio.from_thread.run(self.worker.ensure_started)
+
+    async def predict(self, batch: Batch) -> pa.Table:
+        client = await self.worker.ensure_started()
+        path = f"/v1/models/{quote(self.name, safe='')}/predict"
+        headers = {"content-type": ARROW_STREAM, "accept": ARROW_STREAM}
+        try:
+            answer = await client.post(path, content=encode_arrow(batch.table()), headers=headers)
+        except httpx.TransportError as exc:
+            cause = await self.worker.exit_cause()
+            raise ModelFailed(
+                f"the worker of {self.name} ended during this call ({cause or exc}); the next "
+                "call starts it again"
+            ) from exc
+        if answer.status_code != 200:
+            raise _problem(answer)
+        return decode_arrow(answer.content)
+
+
+_folder: Path | None = None
+_numbers = itertools.count(1)
+
+
+def _socket_folder() -> Path:
+    """The folder of this process's worker sockets (only this user may enter it), removed at
+    exit, when the workers end too (each is tethered to this process: SIGKILL as it ends,
+    after its server drained the requests that called them)."""
+    global _folder
+    if _folder is None:
+        _folder = Path(tempfile.mkdtemp(prefix="modelport-steps-"))
+        atexit.register(shutil.rmtree, _folder, True)
+    return _folder
+
+
+def _problem(answer: httpx.Response) -> ModelportError:
+    """The worker's problem answer as the error it was there (its status kept)."""
+    try:
+        problem = answer.json()
+    except ValueError:
+        problem = {}
+    if not isinstance(problem, dict):
+        problem = {}
+    error = error_class_for(answer.status_code, problem.get("title"))
+    return error(str(problem.get("detail") or answer.text), field=problem.get("field"))
