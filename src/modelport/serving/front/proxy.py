@@ -63,7 +63,7 @@ def create_front_app(
     max_body_size: int,
     limits: ConnectionLimits,
     exposure: Exposure,
-    bound_host: str,
+    bound_host: str | None,
 ) -> Starlette:
     """The app routing by model name to ``pool``'s workers."""
 
