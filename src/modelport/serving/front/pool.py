@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from modelport.errors import ConfigError, ModelportError, NotFound
+from modelport.serving.front.upstream import Upstream
 from modelport.serving.front.worker import ModelWorker, WorkerSpec, exit_cause
 from modelport.serving.workers.supervisor import resident_bytes
 
@@ -68,7 +67,7 @@ class WorkerPool:
                 field="name",
             ) from None
 
-    async def client_of(self, worker: ModelWorker) -> httpx.AsyncClient:
+    async def client_of(self, worker: ModelWorker) -> Upstream:
         """A client of ``worker``'s server, started first (other models stopped to make room)
         when it is not running; requests that arrive meanwhile wait for the same start."""
         worker.last_used = time.monotonic()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -26,6 +25,7 @@ from modelport.errors import MalformedInput, ModelFailed, NotFound, PayloadTooLa
 from modelport.serving.admission import AdmissionMiddleware
 from modelport.serving.exposure import Exposure, ExposureMiddleware
 from modelport.serving.front.pool import WorkerPool
+from modelport.serving.front.upstream import Answer
 from modelport.serving.front.worker import ModelWorker
 from modelport.serving.limits import ConnectionLimits
 from modelport.serving.problems import EXCEPTION_HANDLERS
@@ -47,6 +47,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 """Headers about one connection, never passed on (RFC 9110, 7.6.1)."""
+
+HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -91,8 +93,8 @@ def create_front_app(
         client = await pool.client_of(worker)
         worker.in_flight += 1
         try:
-            answer = await client.send(_upstream(client, request, body), stream=True)
-        except httpx.TransportError as exc:
+            answer = await client.request(request.method, _target(request), _headers(request), body)
+        except OSError as exc:  # UpstreamError too
             worker.in_flight -= 1
             cause = await worker.exit_cause()
             raise ModelFailed(
@@ -100,10 +102,13 @@ def create_front_app(
                 f"({cause or type(exc).__name__}); it is starting again",
                 hint="send the request again",
             ) from exc
-        headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
-        return StreamingResponse(
-            _relay(answer, worker), status_code=answer.status_code, headers=headers
-        )
+        response = StreamingResponse(_relay(answer, worker), status_code=answer.status)
+        response.raw_headers = [
+            (name.lower(), value)
+            for name, value in answer.headers
+            if name.lower() not in HOP_BY_HOP_BYTES
+        ]
+        return response
 
     return Starlette(
         routes=[
@@ -147,24 +152,29 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _upstream(client: httpx.AsyncClient, request: Request, body: bytes) -> httpx.Request:
-    headers = [
-        (key, value)
-        for key, value in request.headers.items()
-        if key not in HOP_BY_HOP and key not in ("host", "content-length")
+def _target(request: Request) -> str:
+    """The request's path and query as it was sent (percent-encoding kept)."""
+    path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    query: bytes = request.scope.get("query_string", b"")
+    return (path + (b"?" + query if query else b"")).decode("latin-1")
+
+
+def _headers(request: Request) -> list[tuple[bytes, bytes]]:
+    """The request's headers for the worker: the same, less those about this connection and
+    those the upstream connection sets itself (host, content-length)."""
+    return [
+        (name, value)
+        for name, value in request.headers.raw
+        if name not in HOP_BY_HOP_BYTES and name not in (b"host", b"content-length")
     ]
-    headers.append(("host", "localhost"))  # the worker listens for loopback names only
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return client.build_request(request.method, target, headers=headers, content=body)
 
 
-async def _relay(answer: httpx.Response, worker: ModelWorker) -> AsyncIterator[bytes]:
+async def _relay(answer: Answer, worker: ModelWorker) -> AsyncIterator[bytes]:
     try:
-        async for chunk in answer.aiter_raw():
+        async for chunk in answer.body:
             yield chunk
     finally:
         worker.in_flight -= 1
-        await answer.aclose()
 
 
 def _asks_ready_only(body: bytes) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio.from_thread
-import httpx
+import orjson
 import pyarrow as pa
 
 from modelport._types import JSONObject
@@ -48,18 +48,20 @@ class WorkerServable(Servable):
     async def predict(self, batch: Batch) -> pa.Table:
         client = await self.worker.ensure_started()
         path = f"/v1/models/{quote(self.name, safe='')}/predict"
-        headers = {"content-type": ARROW_STREAM, "accept": ARROW_STREAM}
+        media = ARROW_STREAM.encode()
+        headers = [(b"content-type", media), (b"accept", media)]
         try:
-            answer = await client.post(path, content=encode_arrow(batch.table()), headers=headers)
-        except httpx.TransportError as exc:
+            answer = await client.request("POST", path, headers, encode_arrow(batch.table()))
+            body = await answer.read()
+        except OSError as exc:  # UpstreamError too
             cause = await self.worker.exit_cause()
             raise ModelFailed(
                 f"the worker of {self.name} ended during this call ({cause or exc}); the next "
                 "call starts it again"
             ) from exc
-        if answer.status_code != 200:
-            raise _problem(answer)
-        return decode_arrow(answer.content)
+        if answer.status != 200:
+            raise _problem(answer.status, body)
+        return decode_arrow(body)
 
 
 _folder: Path | None = None
@@ -77,13 +79,14 @@ def _socket_folder() -> Path:
     return _folder
 
 
-def _problem(answer: httpx.Response) -> ModelportError:
+def _problem(status: int, body: bytes) -> ModelportError:
     """The worker's problem answer as the error it was there (its status kept)."""
     try:
-        problem = answer.json()
-    except ValueError:
+        problem = orjson.loads(body)
+    except orjson.JSONDecodeError:
         problem = {}
     if not isinstance(problem, dict):
         problem = {}
-    error = error_class_for(answer.status_code, problem.get("title"))
-    return error(str(problem.get("detail") or answer.text), field=problem.get("field"))
+    error = error_class_for(status, problem.get("title"))
+    detail = problem.get("detail") or body.decode("utf-8", "replace")
+    return error(str(detail), field=problem.get("field"))

@@ -48,28 +48,31 @@ def serve_front(
     specs: Sequence[WorkerSpec], options: FrontOptions, *, banner: Sequence[str] = ()
 ) -> None:
     """Serve ``specs``' models behind one address until SIGTERM or Ctrl-C; the models that
-    the limits let run load first, the others on their first request."""
+    the limits let run load first, the others on their first request. ModelportError when
+    one of those cannot load (after stopping the others)."""
     serving = options.serve
     sock = listen(serving.host, serving.port)
     folder = Path(tempfile.mkdtemp(prefix="modelport-front-"))
     with sock:
         try:
             configure_logging(serving.log_level, serving.log_format)
-            asyncio.run(_serve(specs, options, sock=sock, folder=folder, banner=banner))
+            pool = WorkerPool(specs, folder, options.limits)
+            server = uvicorn.Server(_config(pool, serving))
+            warn_if_exposed(serving.host, serving.exposure)
+            for line in banner:
+                if serving.log_format == "json":
+                    log.info("%s", line)
+                else:
+                    print(line, flush=True)
+            first = min(len(specs), options.limits.max_models or len(specs))
+            # uvloop where uvicorn finds it, as a model's server
+            with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+                runner.run(_serve(server, pool, sock, first=first, url=serving.base_url))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _serve(
-    specs: Sequence[WorkerSpec],
-    options: FrontOptions,
-    *,
-    sock: socket.socket,
-    folder: Path,
-    banner: Sequence[str],
-) -> None:
-    serving = options.serve
-    pool = WorkerPool(specs, folder, options.limits)
+def _config(pool: WorkerPool, serving: ServeOptions) -> uvicorn.Config:
     app = create_front_app(
         pool,
         max_body_size=serving.max_body_size,
@@ -77,7 +80,7 @@ async def _serve(
         exposure=serving.exposure,
         bound_host=serving.host,
     )
-    config = uvicorn.Config(
+    return uvicorn.Config(
         app,
         log_config=None,
         log_level=uvicorn_level(),
@@ -90,14 +93,11 @@ async def _serve(
         **uvicorn_limits(serving.limits),
         **serving.exposure.uvicorn_options(),
     )
-    server = uvicorn.Server(config)
-    warn_if_exposed(serving.host, serving.exposure)
-    for line in banner:
-        if serving.log_format == "json":
-            log.info("%s", line)
-        else:
-            print(line, flush=True)
-    first = min(len(specs), options.limits.max_models or len(specs))
+
+
+async def _serve(
+    server: uvicorn.Server, pool: WorkerPool, sock: socket.socket, *, first: int, url: str
+) -> None:
     failures: list[ModelportError] = []
 
     async def load_first() -> None:
@@ -108,7 +108,7 @@ async def _serve(
             server.should_exit = True
             return
         pool.ready = True
-        log.info("ready: %s at %s", ", ".join(pool.workers), serving.base_url)
+        log.info("ready: %s at %s", ", ".join(pool.workers), url)
 
     watching = asyncio.create_task(pool.watch())
     loading = asyncio.create_task(load_first())

@@ -4,9 +4,9 @@ front needs its room, and started again when it dies.
 
 The worker is a whole modelport server (decoding, validation, batching, the model's convention
 and its routes) listening on a Unix socket in a folder only this user may enter; the front
-reaches it over HTTP/1.1 on that socket (``httpx`` with a Unix-socket transport, one pool of
-kept-alive connections per worker). Starting is shared: concurrent requests for a model that is
-not running wait for the one start, and each sees its outcome.
+reaches it over HTTP/1.1 on that socket (``upstream.py``: kept-alive connections per worker).
+Starting is shared: concurrent requests for a model that is not running wait for the one start,
+and each sees its outcome.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from modelport.errors import ModelFailed
+from modelport.serving.front.upstream import Upstream
 from modelport.tether import tethered
 
 log = logging.getLogger("modelport.serving")
@@ -52,7 +51,7 @@ class ModelWorker:
         self.socket_path = socket_path
         self.load_timeout = load_timeout
         self.process: subprocess.Popen[bytes] | None = None
-        self.client: httpx.AsyncClient | None = None
+        self.client: Upstream | None = None
         self.last_used = 0.0
         """``time.monotonic()`` of the last request routed here (least recently used goes)."""
         self.in_flight = 0
@@ -73,7 +72,7 @@ class ModelWorker:
     def ready(self) -> bool:
         return self.running and self._starting is None and self.client is not None
 
-    async def ensure_started(self) -> httpx.AsyncClient:
+    async def ensure_started(self) -> Upstream:
         """The client of a running, ready worker: started first when it is not running; the
         starts of concurrent callers are one. ModelFailed when the model cannot load."""
         self.last_used = time.monotonic()
@@ -93,7 +92,7 @@ class ModelWorker:
             task.exception()  # seen by the callers awaiting it; marked retrieved here
 
     async def _start(self) -> None:
-        await self._close_client()
+        self._close_client()
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()  # left by a worker that died
         python, *args = self.spec.command
@@ -104,18 +103,17 @@ class ModelWorker:
         self.process = subprocess.Popen(argv, start_new_session=True)
         self.starts += 1
         began = time.monotonic()
-        transport = httpx.AsyncHTTPTransport(uds=str(self.socket_path))
-        client = httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=None)
+        client = Upstream(str(self.socket_path))
         try:
             await self._wait_ready(client, began)
         except BaseException:
-            await client.aclose()
+            client.close()
             await self.stop()
             raise
         self.client = client
         log.info("%s: worker ready (pid %d)", self.name, self.process.pid)
 
-    async def _wait_ready(self, client: httpx.AsyncClient, began: float) -> None:
+    async def _wait_ready(self, client: Upstream, began: float) -> None:
         assert self.process is not None
         while True:
             code = self.process.poll()
@@ -129,9 +127,10 @@ class ModelWorker:
                     f"the worker of model {self.name} did not load within {self.load_timeout:g} s"
                 )
             if self.socket_path.exists():
-                with contextlib.suppress(httpx.TransportError):
-                    answer = await client.get("/v2/health/ready")
-                    if answer.status_code == 200:
+                with contextlib.suppress(OSError):  # not listening yet
+                    answer = await client.request("GET", "/v2/health/ready")
+                    await answer.read()
+                    if answer.status == 200:
                         return
             await asyncio.sleep(READY_POLL_SECONDS)
 
@@ -139,7 +138,7 @@ class ModelWorker:
         """SIGTERM (its in-flight requests drain), then SIGKILL after ``grace`` seconds."""
         self._stopping = True
         process = self.process
-        await self._close_client()
+        self._close_client()
         if process is None or process.poll() is not None:
             return
         log.info("%s: stopping its worker (pid %d)", self.name, process.pid)
@@ -173,10 +172,10 @@ class ModelWorker:
         code = process.poll()
         return "" if code is None else exit_cause(code)
 
-    async def _close_client(self) -> None:
+    def _close_client(self) -> None:
         client, self.client = self.client, None
         if client is not None:
-            await client.aclose()
+            client.close()
 
 
 def exit_cause(code: int) -> str:
