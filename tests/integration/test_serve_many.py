@@ -220,32 +220,42 @@ def test_two_environments_answer_as_each_served_alone(
     assert "doubler, adder" in unknown.json()["detail"]
 
 
-def test_max_models_stops_the_least_recently_used_and_loads_it_again(
-    home: Path, tmp_path: Path
+ANSWERS = {
+    "doubler": [{"double": 6.0}, {"double": -7.0}],
+    "adder": [{"sum": 3.0}, {"sum": -3.5}],
+}
+
+
+@pytest.mark.parametrize("bound", [("--max-models", "1"), ("--max-models-memory", "1MiB")])
+def test_a_bound_stops_the_least_recently_used_and_loads_it_again(
+    home: Path, tmp_path: Path, bound: tuple[str, str]
 ) -> None:
-    server = _serve(home, tmp_path, "doubler", "adder", options=("--max-models", "1"))
+    """One model at a time: with --max-models 1 the first loads at start; with a memory bound
+    both do, and the second's start stops the first."""
+    server = _serve(home, tmp_path, "doubler", "adder", options=bound)
     with server:
         url = server.url
-        assert set(_workers(server)) == {"doubler"}  # the first model loads at start
-        added = httpx.post(f"{url}/v1/models/adder/predict", json=ROWS, timeout=60)
-        assert added.json() == [{"sum": 3.0}, {"sum": -3.5}]
-        assert set(_workers(server)) == {"adder"}
+        [running] = _workers(server)
+        [other] = set(ANSWERS) - {running}
+        answer = httpx.post(f"{url}/v1/models/{other}/predict", json=ROWS, timeout=60)
+        assert answer.json() == ANSWERS[other]
+        assert set(_workers(server)) == {other}
         index = httpx.post(f"{url}/v2/repository/index", json={}, timeout=10).json()
-        assert [e["state"] for e in index] == ["UNAVAILABLE", "READY"]
+        states = {entry["name"]: entry["state"] for entry in index}
+        assert states == {running: "UNAVAILABLE", other: "READY"}
         with concurrent.futures.ThreadPoolExecutor(4) as pool:  # all wait for one load
             calls = [
-                pool.submit(httpx.post, f"{url}/v1/models/doubler/predict", json=ROWS, timeout=60)
+                pool.submit(httpx.post, f"{url}/v1/models/{running}/predict", json=ROWS, timeout=60)
                 for _ in range(4)
             ]
             answers = [call.result() for call in calls]
-        assert [a.json() for a in answers] == [[{"double": 6.0}, {"double": -7.0}]] * 4
-        assert set(_workers(server)) == {"doubler"}
+        assert [a.json() for a in answers] == [ANSWERS[running]] * 4
         workers = _workers(server)
+        assert set(workers) == {running}
         log = server.output()
     _stopped(server, workers)
-    assert log.count("doubler: starting its worker") == 2
-    assert log.count("adder: least recently used") == 1
-    assert log.count("doubler: least recently used") == 1
+    assert log.count(f"{running}: starting its worker") == 2
+    assert f"{other}: least recently used, its worker stops" in log
 
 
 def test_a_killed_worker_fails_its_request_and_comes_back(front: ServerProcess) -> None:

@@ -45,13 +45,16 @@ class _Parsed:
         self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: list[bytes] = []
         self.headers_done = False
+        self.keep_alive = False
         self.done = False
+        self.parser = httptools.HttpResponseParser(self)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
+        self.keep_alive = self.parser.should_keep_alive()  # llhttp knows it only until the end
 
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
@@ -105,7 +108,7 @@ class Upstream:
         head += [name + b": " + value + b"\r\n" for name, value in headers]
         head.append(b"host: localhost\r\ncontent-length: %d\r\n\r\n" % len(body))
         parsed = _Parsed()
-        parser = httptools.HttpResponseParser(parsed)
+        parser = parsed.parser
         try:
             connection.writer.writelines([*head, body])
             while not parsed.headers_done:
@@ -130,7 +133,7 @@ class Upstream:
                     return
                 await connection.feed(parser)
         finally:
-            if finished and parser.should_keep_alive():
+            if finished and parsed.keep_alive:
                 connection.idle_since = time.monotonic()
                 self._idle.append(connection)
             else:
