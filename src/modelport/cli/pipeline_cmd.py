@@ -253,7 +253,9 @@ def is_pipeline(target: str) -> bool:
 
 def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> None:
     """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
+    from modelport.errors import ConfigError
     from modelport.pipelines.loading import load_pipeline
+    from modelport.serving.front.remote import WorkerServable
     from modelport.serving.launch import Served, configure_logging, serve
     from modelport.serving.quickstart import curl_line
 
@@ -267,6 +269,14 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
             settings=STATE.settings,
             log_inferences=log_inferences,
             elsewhere=partial(step_worker, options=options),
+        )
+    remote = [step.label for step in servable.steps if isinstance(step.servable, WorkerServable)]
+    if remote and options.workers > 1:
+        raise ConfigError(
+            f"steps {', '.join(remote)} run in workers of their own environments, which a pool "
+            "of serving processes cannot share",
+            hint="serve this pipeline with --workers 1 (its default)",
+            field="--workers",
         )
     base = options.base_url
     logged = " (logging inferences)" if servable.log is not None else ""

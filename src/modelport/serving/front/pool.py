@@ -75,7 +75,7 @@ class WorkerPool:
             return worker.client
         async with self._room:  # one start at a time: the limits hold while models load
             if not worker.ready:
-                await self._make_room(keep=worker, count=1)
+                await self._make_room(keep=worker)
             client = await worker.ensure_started()
             await self._within_memory(keep=worker)
             return client
@@ -85,11 +85,12 @@ class WorkerPool:
         for worker in list(self.workers.values())[:count]:
             await self.client_of(worker)
 
-    async def _make_room(self, *, keep: ModelWorker, count: int) -> None:
+    async def _make_room(self, *, keep: ModelWorker) -> None:
+        """Stop the least recently used until ``keep`` may start within ``--max-models``."""
         if self.limits.max_models is None:
             return
         running = [w for w in self.workers.values() if w is not keep and w.running]
-        while running and len(running) + count > self.limits.max_models:
+        while running and len(running) + 1 > self.limits.max_models:
             await self._stop_least_used(running)
 
     async def _within_memory(self, *, keep: ModelWorker) -> None:

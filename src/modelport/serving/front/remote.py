@@ -41,8 +41,9 @@ class WorkerServable(Servable):
         self.worker = ModelWorker(spec, _socket_folder() / f"step-{next(_numbers)}.sock")
 
     def load(self) -> None:
-        """Start the worker and wait until its model is ready (from the runtime's loading
-        thread: the worker is started on the event loop, whose thread it is tied to)."""
+        """Start the worker and wait until its model is ready. Called from the runtime's loading
+        thread of a one-process server: the worker starts from the event loop's thread, which
+        lives as long as the server (the tether ends the worker when that thread ends)."""
         anyio.from_thread.run(self.worker.ensure_started)
 
     async def predict(self, batch: Batch) -> pa.Table:
