@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 
 from modelport.testing import start_server
-from modelport.testing.server import ServerProcess
+from modelport.testing.server import ServerProcess, free_port
 
 from .cli import run_cli
 
@@ -307,3 +307,9 @@ def test_a_pipeline_runs_each_step_in_its_own_environment(
     assert set(workers) == {"halver"}  # adder, of this environment, runs in the front
     assert _interpreter(workers["halver"]) != sys.executable
     _stopped(pipeline_server, workers)
+
+
+def test_a_pipeline_among_several_targets_is_refused(home: Path) -> None:
+    result = run_cli("serve", "doubler", "sum-half", "--port", str(free_port()), home=home)
+    assert result.code == 1
+    assert "sum-half is a pipeline, which serves alone" in result.stderr

@@ -12,7 +12,9 @@ import typer
 
 from modelport.artifact.reader import open_artifact
 from modelport.cli.context import STATE
+from modelport.cli.pipeline_cmd import is_pipeline
 from modelport.cli.targets import ServeTarget, resolve_target, serving_command
+from modelport.errors import ConfigError
 
 if TYPE_CHECKING:
     from modelport.builder.build_options import EnvMode
@@ -50,6 +52,12 @@ def serve_many(
 def _spec(target: str, env: EnvMode, worker_options: Sequence[str]) -> WorkerSpec:
     from modelport.serving.front.worker import WorkerSpec
 
+    if is_pipeline(target):
+        raise ConfigError(
+            f"{target} is a pipeline, which serves alone",
+            hint=f"serve it on another port: modelport serve {target}",
+            field="TARGET",
+        )
     resolved = resolve_target(target, env=env, name=None, as_version=None)
     if resolved.name is None:  # an artifact file: the name its manifest gives
         resolved = replace(resolved, name=_manifest_name(resolved))
