@@ -28,7 +28,9 @@ from .cli import run_cli
 pytestmark = pytest.mark.slow
 
 DOUBLER = """
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -38,7 +40,8 @@ from modelport import Field, Signature
 
 class Doubler(modelport.Model):
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        if batch[0, 0] < 0:  # a slow call: -x seconds
+        if batch[0, 0] < 0:  # a slow call: -x seconds, said in a file as it starts
+            Path(os.environ["DOUBLER_SLEEPING"]).touch()
             time.sleep(-batch[0, 0])
         return batch.sum(axis=1) * 2
 
@@ -122,7 +125,7 @@ def _serve(
     home: Path, log_dir: Path, *targets: str, options: tuple[str, ...] = ()
 ) -> ServerProcess:
     first, *others = targets
-    environ = {"MODELPORT_HOME": str(home)}
+    environ = {"MODELPORT_HOME": str(home), "DOUBLER_SLEEPING": str(home / "sleeping")}
     return start_server(
         first, serve_options=[*others, *options], log_dir=log_dir, env=environ, ready_timeout=300
     )
@@ -134,8 +137,8 @@ def _workers(server: ServerProcess) -> dict[str, int]:
     found = {}
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
         argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        name = argv[argv.index(b"--name") + 1].decode()
-        found[name] = int(child)
+        if b"--name" in argv:  # not a child between its fork and its exec
+            found[argv[argv.index(b"--name") + 1].decode()] = int(child)
     return found
 
 
@@ -258,14 +261,16 @@ def test_a_bound_stops_the_least_recently_used_and_loads_it_again(
     assert f"{other}: least recently used, its worker stops" in log
 
 
-def test_a_killed_worker_fails_its_request_and_comes_back(front: ServerProcess) -> None:
+def test_a_killed_worker_fails_its_request_and_comes_back(front: ServerProcess, home: Path) -> None:
     url = front.url
     workers = _workers(front)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         slow = pool.submit(
             httpx.post, f"{url}/v1/models/doubler/predict", json=[{"x": -30.0, "y": 0}], timeout=60
         )
-        time.sleep(1.0)  # the slow call is in the worker now
+        while not (home / "sleeping").exists():  # until the slow call is in the worker
+            assert slow.running(), slow.result()
+            time.sleep(0.02)
         os.kill(workers["doubler"], signal.SIGKILL)
         failed = slow.result()
     added = httpx.post(f"{url}/v1/models/adder/predict", json=ROWS, timeout=10)

@@ -90,18 +90,7 @@ def create_front_app(
     async def forward(request: Request) -> Response:
         worker = _worker_for(pool, request.url.path)
         body = await _bounded_body(request, max_body_size)
-        client = await pool.client_of(worker)
-        worker.in_flight += 1
-        try:
-            answer = await client.request(request.method, _target(request), _headers(request), body)
-        except OSError as exc:  # UpstreamError too
-            worker.in_flight -= 1
-            cause = await worker.exit_cause()
-            raise ModelFailed(
-                f"the worker of model {worker.name} ended during this request "
-                f"({cause or type(exc).__name__}); it is starting again",
-                hint="send the request again",
-            ) from exc
+        answer = await _send(pool, worker, request, body)
         response = StreamingResponse(_relay(answer, worker), status_code=answer.status)
         response.raw_headers = [
             (name.lower(), value)
@@ -123,6 +112,41 @@ def create_front_app(
             Middleware(AdmissionMiddleware, limits=limits),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+    )
+
+
+async def _send(pool: WorkerPool, worker: ModelWorker, request: Request, body: bytes) -> Answer:
+    """The worker's answer to ``request``, once its headers are in; ModelFailed (500) when the
+    worker ended under it."""
+    try:
+        return await _send_once(pool, worker, request, body)
+    except OSError as exc:  # UpstreamError too
+        if not worker.stopped:
+            raise await _ended(worker, exc) from exc
+    try:  # stopped to make room just as it went, it was not read: to the worker started anew
+        return await _send_once(pool, worker, request, body)
+    except OSError as exc:
+        raise await _ended(worker, exc) from exc
+
+
+async def _send_once(
+    pool: WorkerPool, worker: ModelWorker, request: Request, body: bytes
+) -> Answer:
+    client = await pool.client_of(worker)
+    worker.in_flight += 1  # until its body has been relayed
+    try:
+        return await client.request(request.method, _target(request), _headers(request), body)
+    except BaseException:
+        worker.in_flight -= 1
+        raise
+
+
+async def _ended(worker: ModelWorker, error: OSError) -> ModelFailed:
+    cause = await worker.exit_cause()
+    return ModelFailed(
+        f"the worker of model {worker.name} ended during this request "
+        f"({cause or type(error).__name__}); it is starting again",
+        hint="send the request again",
     )
 
 

@@ -58,7 +58,9 @@ class ModelWorker:
         self.starts = 0
         """How many times the worker process was started (a restart counts)."""
         self._starting: asyncio.Task[None] | None = None
-        self._stopping = False
+        self.stopped = False
+        """Stopped on purpose (to make room, or at the end), not dead."""
+        self._death_seen = False
 
     @property
     def name(self) -> str:
@@ -98,7 +100,7 @@ class ModelWorker:
         python, *args = self.spec.command
         argv = tethered(python, [*args, "--uds", str(self.socket_path)])  # dies with the front
         log.info("%s: starting its worker", self.name)
-        self._stopping = False
+        self.stopped = self._death_seen = False
         # a session of its own: a terminal's Ctrl-C reaches the front, which stops it
         self.process = subprocess.Popen(argv, start_new_session=True)
         self.starts += 1
@@ -136,7 +138,7 @@ class ModelWorker:
 
     async def stop(self, *, grace: float = 20.0) -> None:
         """SIGTERM (its in-flight requests drain), then SIGKILL after ``grace`` seconds."""
-        self._stopping = True
+        self.stopped = True
         process = self.process
         self._close_client()
         if process is None or process.poll() is not None:
@@ -152,11 +154,11 @@ class ModelWorker:
 
     def mark_dead(self) -> None:
         """The death :meth:`died` answered has been seen (and a restart is under way)."""
-        self._stopping = True
+        self._death_seen = True
 
     def died(self) -> int | None:
         """The exit status of a worker that ended without being asked to (else None)."""
-        if self._stopping or self._starting is not None or self.process is None:
+        if self.stopped or self._death_seen or self._starting is not None or self.process is None:
             return None
         return self.process.poll()
 
