@@ -152,3 +152,23 @@ def test_no_worker_listening_is_an_os_error(tmp_path: Path) -> None:
 
     with pytest.raises(OSError):
         asyncio.run(main())
+
+
+def test_the_answer_to_head_has_no_body_whatever_its_length_says(tmp_path: Path) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(2):
+            await _read_request(reader)
+            writer.write(OK.removesuffix(b"{}"))  # HEAD: the headers alone
+            await writer.drain()
+
+    async def main() -> list[tuple[int, bytes]]:
+        server = await _serve(tmp_path, handler)()
+        client = Upstream(str(tmp_path / "w.sock"))
+        answers = []
+        for _ in range(2):  # and the connection serves the next request
+            answer = await client.request("HEAD", "/v2/models/iris")
+            answers.append((answer.status, await asyncio.wait_for(answer.read(), 5)))
+        server.close()
+        return answers
+
+    assert asyncio.run(main()) == [(200, b"")] * 2

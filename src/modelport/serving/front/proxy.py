@@ -184,12 +184,13 @@ def _target(request: Request) -> str:
 
 
 def _headers(request: Request) -> list[tuple[bytes, bytes]]:
-    """The request's headers for the worker: the same, less those about this connection and
-    those the upstream connection sets itself (host, content-length)."""
+    """The request's headers for the worker: the same, less those about this connection, those
+    the upstream connection sets itself (host, content-length) and ``expect`` (the front has
+    read the body already: no ``100 Continue`` to wait for)."""
     return [
         (name, value)
         for name, value in request.headers.raw
-        if name not in HOP_BY_HOP_BYTES and name not in (b"host", b"content-length")
+        if name not in HOP_BY_HOP_BYTES and name not in (b"host", b"content-length", b"expect")
     ]
 
 

@@ -113,6 +113,8 @@ class Upstream:
             connection.writer.writelines([*head, body])
             while not parsed.headers_done:
                 await connection.feed(parser)
+            if method == "HEAD":  # its answer's headers describe a body that is not sent
+                parsed.done = True
         except BaseException:
             connection.close()
             raise
