@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,12 +15,13 @@ from rich.text import Text
 from modelport.cli.context import STATE
 from modelport.cli.options import JsonFlag, command, group
 from modelport.cli.output import console, print_fields, print_json, print_table
-from modelport.cli.targets import is_path
+from modelport.cli.targets import ServeTarget, is_path, serving_command
 from modelport.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from modelport.pipelines.definition import PipelineVersion
     from modelport.pipelines.store import PipelineStore
+    from modelport.registry.entities import ModelVersion
     from modelport.servable import Servable
     from modelport.serving.conventions import ExampleRequest
     from modelport.serving.launch import ServeOptions
@@ -251,7 +253,9 @@ def is_pipeline(target: str) -> bool:
 
 def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> None:
     """Serve pipeline ``ref``: the Wallaroo route plus every generic protocol under its name."""
+    from modelport.errors import ConfigError
     from modelport.pipelines.loading import load_pipeline
+    from modelport.serving.front.remote import WorkerServable
     from modelport.serving.launch import Served, configure_logging, serve
     from modelport.serving.quickstart import curl_line
 
@@ -264,6 +268,15 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
             pipelines=pipelines,
             settings=STATE.settings,
             log_inferences=log_inferences,
+            elsewhere=partial(step_worker, options=options),
+        )
+    remote = [step.label for step in servable.steps if isinstance(step.servable, WorkerServable)]
+    if remote and options.workers > 1:
+        raise ConfigError(
+            f"steps {', '.join(remote)} run in workers of their own environments, which a pool "
+            "of serving processes cannot share",
+            hint="serve this pipeline with --workers 1 (its default)",
+            field="--workers",
         )
     base = options.base_url
     logged = " (logging inferences)" if servable.log is not None else ""
@@ -272,6 +285,30 @@ def serve_pipeline(ref: str, options: ServeOptions, *, log_inferences: bool) -> 
         curl_line(base, _example_request(servable)),
     ]
     serve([Served(servable, servable.version.number)], options, STATE.services(), banner=banner)
+
+
+def step_worker(version: ModelVersion, *, options: ServeOptions) -> Servable | None:
+    """A worker running ``version``'s model in its own environment, when that environment is
+    not this process's (None: the step loads here)."""
+    from modelport.schema import Signature
+    from modelport.serving.front.remote import WorkerServable
+    from modelport.serving.front.worker import WorkerSpec
+
+    if version.build.get("environment") != "venv":
+        return None
+    target = ServeTarget(
+        STATE.store.artifact_path(version), version.model, version.number, version.digest
+    )
+    worker = [
+        *("--host", "127.0.0.1", "--workers", "1", "--threads", str(options.threads)),
+        *("--log-level", options.log_level, "--log-format", options.log_format),
+        *("--max-body-size", str(options.max_body_size), "--max-rows", str(options.max_rows)),
+    ]
+    command = serving_command(target, worker)
+    if Path(command[0]).parent.parent.resolve() == Path(sys.prefix).resolve():
+        return None  # built in the environment running this command
+    spec = WorkerSpec(version.model, tuple(command))
+    return WorkerServable(spec, Signature.from_dict(version.signature), version.metadata)
 
 
 def _example_request(servable: Servable) -> ExampleRequest:

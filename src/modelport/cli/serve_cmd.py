@@ -38,8 +38,9 @@ def serve(
     targets: Annotated[
         list[str] | None,
         typer.Argument(
-            help=f"{TARGET_HELP} A pipeline's name serves the pipeline. With --deepaas: "
-            "registered DEEPaaS models or entry points (default all).",
+            help=f"{TARGET_HELP} A pipeline's name serves the pipeline. Several serve every "
+            "one behind this address, each in its own environment's worker process. With "
+            "--deepaas: registered DEEPaaS models or entry points (default all).",
             metavar="TARGET",
             show_default=False,
         ),
@@ -63,7 +64,8 @@ def serve(
             "--workers",
             help="Processes answering requests, sharing the loaded model (default: one per core "
             "for a CPU-bound model, i.e. a plain synchronous predict; 1 for async or streaming "
-            "models and models on torch, TensorFlow or JAX). 1 serves in one process.",
+            "models and models on torch, TensorFlow or JAX; 1 per model with several TARGETs). 1 "
+            "serves in one process.",
             min=1,
             show_default=False,
         ),
@@ -139,6 +141,25 @@ def serve(
             min=0,
         ),
     ] = 0.0,
+    max_models: Annotated[
+        int | None,
+        typer.Option(
+            "--max-models",
+            help="Several TARGETs: most models running at once; past it the least recently "
+            "used one's worker stops, and loads again on its next request.",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    max_models_memory: Annotated[
+        str | None,
+        typer.Option(
+            "--max-models-memory",
+            help="Several TARGETs: most resident memory of the models' workers together (e.g. "
+            "4GiB); past it the least recently used ones stop.",
+            show_default=False,
+        ),
+    ] = None,
     max_connections: MaxConnectionsOption = None,
     max_in_flight: MaxInFlightOption = None,
     header_timeout: HeaderTimeoutOption = 10.0,
@@ -160,6 +181,11 @@ def serve(
 ) -> None:
     """Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 routes),
     and with --grpc-port over gRPC too (Open Inference V2).
+
+    Several TARGETs are served behind one address, each model in a worker process running its
+    own environment, and requests routed by the model name in their path; with --max-models
+    or --max-models-memory the least recently used model's worker stops for another, and
+    loads again on its next request.
 
     With --reload (a development loop), the command stays running: it watches the project
     folder, and on each change builds it again in the same environment (its unit tests run, as
@@ -192,6 +218,28 @@ def serve(
         ssl_keyfile=ssl_keyfile,
     )
     limits, exposure = guard.serve_options()  # bad values refused before anything is built
+    model_server = [  # the options of each model's server
+        *("--threads", str(threads)),
+        *("--max-body-size", str(max_body_size), "--max-rows", str(max_rows)),
+        *("--log-level", log_level),
+        *("--log-format", log_format),
+        *("--timeout", repr(timeout), "--graceful-timeout", repr(graceful_timeout)),
+        *(("--max-worker-memory", max_worker_memory) if max_worker_memory else ()),
+        *(("--max-batch-size", str(max_batch_size)) if max_batch_size is not None else ()),
+        *(("--max-latency-ms", repr(max_latency_ms)) if max_latency_ms else ()),
+    ]
+    several = len(targets or []) > 1 and not deepaas
+    if workers is not None:
+        model_server += ["--workers", str(workers)]
+    elif several:  # several models: one process each unless asked
+        model_server += ["--workers", "1"]
+    if several:
+        from modelport.cli.serve_many import check_many
+
+        check_many(name=name, reload=reload, grpc_port=grpc_port)
+    models_memory = (
+        parse_size(max_models_memory, field="--max-models-memory") if max_models_memory else None
+    )
     for wanted in (port, grpc_port):  # a port in use is refused before anything is built
         if wanted is not None:
             listen(host, wanted).close()
@@ -199,7 +247,7 @@ def serve(
     # a registered model, found at once (a model's name wins over a pipeline's, as is_pipeline says)
     quick = single is not None and not (deepaas or reload)
     registered = registered_quickly(single, name) if single is not None and quick else None
-    if deepaas or (single is not None and registered is None and _is_pipeline(single)):
+    if deepaas or several or (single is not None and registered is None and _is_pipeline(single)):
         from modelport.serving.launch import ServeOptions, configure_logging  # served here
 
         options = ServeOptions(
@@ -222,7 +270,20 @@ def serve(
             exposure=exposure,
         )
         configure_logging(log_level, chosen_format)
-        if deepaas:
+        if several:
+            from modelport.cli.serve_many import serve_many
+            from modelport.serving.front.pool import PoolLimits
+
+            assert targets is not None
+            limits_of_pool = PoolLimits(max_models, models_memory, grace=graceful_timeout)
+            serve_many(
+                targets,
+                env=env_mode(env),
+                worker_options=model_server,
+                options=options,
+                limits=limits_of_pool,
+            )
+        elif deepaas:
             from modelport.cli.deepaas_serve import serve_deepaas
 
             passthrough = _passthrough_options()
@@ -233,19 +294,12 @@ def serve(
             assert targets is not None
             serve_pipeline(targets[0], options, log_inferences=log_inferences)
         return
-    if not targets or len(targets) > 1:
-        raise typer.BadParameter("give exactly one TARGET (several only with --deepaas)")
+    if not targets:
+        raise typer.BadParameter("give a TARGET")
     server = [
-        *("--host", host, "--port", str(port), "--threads", str(threads)),
-        *("--max-body-size", str(max_body_size), "--max-rows", str(max_rows)),
-        *("--log-level", log_level),
-        *("--log-format", log_format),
-        *("--timeout", repr(timeout), "--graceful-timeout", repr(graceful_timeout)),
-        *(("--workers", str(workers)) if workers is not None else ()),
-        *(("--max-worker-memory", max_worker_memory) if max_worker_memory else ()),
+        *("--host", host, "--port", str(port)),
+        *model_server,
         *(("--grpc-port", str(grpc_port)) if grpc_port is not None else ()),
-        *(("--max-batch-size", str(max_batch_size)) if max_batch_size is not None else ()),
-        *(("--max-latency-ms", repr(max_latency_ms)) if max_latency_ms else ()),
         *guard.server_argv(),
     ]
     if reload:

@@ -2,7 +2,8 @@
 
 Every step is a registered model version, loaded exactly as ``modelport serve`` loads one
 (``serving.loader.load_artifact``), whatever convention it was written to. The steps run in this
-process: models built with an environment of their own need their packages importable here.
+process, except those the caller places ``elsewhere``: ``modelport serve PIPELINE`` runs each
+step built in an environment other than its own in a worker process of that environment.
 
 Steps of many conventions keep their code in modules of the same name (every native model has a
 ``main`` package; a BYOP model's files import their helper modules by name), so each step is
@@ -18,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from modelport.errors import NotFound
@@ -25,6 +27,7 @@ from modelport.pipelines.logs import InferenceLog
 from modelport.pipelines.servable import PipelineServable
 from modelport.pipelines.step_output import capture_prints, in_step
 from modelport.pipelines.store import PipelineStore
+from modelport.registry.entities import ModelVersion
 from modelport.registry.store import RegistryStore
 from modelport.servable import Servable
 from modelport.serving.loader import load_artifact
@@ -40,9 +43,12 @@ def load_pipeline(
     pipelines: PipelineStore,
     settings: Settings,
     log_inferences: bool = False,
+    elsewhere: Callable[[ModelVersion], Servable | None] | None = None,
 ) -> PipelineServable:
     """The pipeline version ``ref`` names, its steps loaded (not yet initialised). Inferences
-    are logged when ``log_inferences`` is set or the pipeline itself says so."""
+    are logged when ``log_inferences`` is set or the pipeline itself says so. ``elsewhere``
+    answers, for a step's model version, what stands for it when it runs in another process
+    (a worker of its own environment: ``serving.front.remote``), or None to load it here."""
     capture_prints()
     version = pipelines.resolve(ref)
     pipeline = pipelines.get(name=version.pipeline, workspace=version.workspace)
@@ -57,6 +63,11 @@ def load_pipeline(
                 hint=exc.hint,
                 field=f"steps[{index - 1}]",
             ) from exc
+        remote = elsewhere(found) if elsewhere is not None else None
+        if remote is not None:
+            steps.append((step.ref, remote))
+            digests.append(found.digest)
+            continue
         _set_aside_artifact_code()
         with in_step(step.ref):  # what its modules print as they are imported: to the log
             loaded = load_artifact(

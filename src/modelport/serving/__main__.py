@@ -30,6 +30,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument(
+        "--uds", help="listen on this Unix socket instead of --host and --port (a front's worker)"
+    )
+    parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds a prediction may take (0: no bound)"
     )
     parser.add_argument(
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> None:
     from modelport.serving.logs import redact_output
     from modelport.serving.quickstart import curl_line, example_request
     from modelport.serving.sizes import parse_size
-    from modelport.serving.sockets import listen
+    from modelport.serving.sockets import listen, listen_unix
     from modelport.serving.workers import default_workers
 
     if args.workers is not None and args.workers < 1:
@@ -111,7 +114,8 @@ def run(args: argparse.Namespace) -> None:
     max_worker_memory = parse_size(memory, field="--max-worker-memory") if memory else None
 
     token = take_token()  # out of the environment before the model's code can read it
-    sock = listen(args.host, args.port)  # a port in use is refused before the model loads
+    # a port in use is refused before the model loads
+    sock = listen_unix(args.uds) if args.uds else listen(args.host, args.port)
     with sock:  # closed however serving ends
         configure_logging(args.log_level, args.log_format)
         redact_output()  # what the model prints, from its import on
@@ -140,6 +144,8 @@ def run(args: argparse.Namespace) -> None:
             f"Serving {servable.name} at {base} (Ctrl-C stops)",
             curl_line(base, example_request(servable)),
         ]
+        if args.uds:  # a front's worker: the front says where it serves
+            banner = []
         services = Services(home=args.home, registry_uri=args.registry)
         serve(
             [Served(servable, args.version, args.digest)],

@@ -140,6 +140,8 @@ def configure_logging(level: str | None = None, log_format: str | None = None) -
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if chosen == "json" else logging.Formatter(TEXT_FORMAT))
     root.setLevel(number)
+    # httpx logs each request at info: a front's calls to its workers, which log their own
+    logging.getLogger("httpx").setLevel(max(number, logging.WARNING))
 
 
 def level_number(level: str) -> int:

@@ -34,6 +34,7 @@ from modelport.codecs.limits import DecodeLimits
 from modelport.errors import MissingDependency, ModelFailed, ModelportError
 from modelport.serving.logs import uvicorn_level
 from modelport.serving.models import ModelSet
+from modelport.serving.sockets import url_of
 from modelport.serving.watchdog import OVERRUNS, InlineWatchdog
 
 log = logging.getLogger("modelport.serving")
@@ -64,9 +65,11 @@ def run_server(
     pool's worker hands each connection to its supervisor: ``serving/workers/guard.py``);
     ``uvicorn_options`` are more of uvicorn's ``Config`` keywords: the connection limits (their
     ``http`` protocol class, which ``wrap_protocol`` then wraps) and TLS (``launch``)."""
-    host, port = sock.getsockname()[:2]
     options = dict(uvicorn_options or {})
     scheme = "https" if options.get("ssl_certfile") else "http"
+    url = url_of(sock, scheme)
+    unix = sock.family == socket.AF_UNIX  # a front's worker (``serving/front``)
+    host, port = ("localhost", 0) if unix else sock.getsockname()[:2]
     protocol: Any = options.pop("http", None) or AutoHTTPProtocol
     if wrap_protocol is not None:
         protocol = wrap_protocol(protocol)
@@ -98,7 +101,6 @@ def run_server(
         while not server.started and not server.should_exit:
             await asyncio.sleep(POLL_SECONDS)  # the port opens at once; a model may load sooner
         if server.started and not loaded:
-            url = f"{scheme}://{host}:{port}"
             log_ready(models, url, grpc=addresses[0] if addresses else None)
 
     async def main() -> None:

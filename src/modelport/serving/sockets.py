@@ -33,3 +33,28 @@ def listen(host: str, port: int) -> socket.socket:
             field="--host",
         ) from exc
     return sock
+
+
+def listen_unix(path: str) -> socket.socket:
+    """A Unix socket bound at ``path`` (a model's worker behind a front process, which made the
+    folder it lives in, readable by this user only); ConfigError naming the path when it cannot
+    be bound."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on the Unix socket {path}: {exc.strerror or exc}",
+            hint="give --uds a path in a folder this user may write, not in use",
+            field="--uds",
+        ) from exc
+    return sock
+
+
+def url_of(sock: socket.socket, scheme: str) -> str:
+    """Where a bound socket answers: ``http://HOST:PORT``, or ``unix:PATH`` for a Unix socket."""
+    if sock.family == socket.AF_UNIX:
+        return f"unix:{sock.getsockname()}"
+    host, port = sock.getsockname()[:2]
+    return f"{scheme}://{host}:{port}"

@@ -37,6 +37,7 @@ from starlette.applications import Starlette
 from modelport.errors import ModelFailed, ModelportError
 from modelport.serving.models import ModelSet
 from modelport.serving.server import log_ready
+from modelport.serving.sockets import url_of
 from modelport.serving.workers.guard import (
     ConnectionStates,
     Guard,
@@ -189,11 +190,12 @@ class Supervisor:
             time.sleep(0.01)
         pids = ", ".join(str(pid) for pid in self.workers)
         log.info("%d workers serving (pids %s)", len(self.workers), pids)
-        host, port = self.sock.getsockname()[:2]
         grpc_port = self.options.grpc_port
-        grpc = f"grpc://{host}:{grpc_port}" if grpc_port is not None else None
+        grpc = None
+        if grpc_port is not None:
+            grpc = f"grpc://{self.sock.getsockname()[0]}:{grpc_port}"
         scheme = "https" if self.options.uvicorn_options.get("ssl_certfile") else "http"
-        log_ready(self.models, f"{scheme}://{host}:{port}", grpc=grpc)
+        log_ready(self.models, url_of(self.sock, scheme), grpc=grpc)
 
     def _supervise(self) -> None:
         while not self._stopping:
