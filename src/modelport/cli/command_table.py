@@ -71,8 +71,9 @@ COMMANDS: dict[str, Listed] = {
     ),
     "gc": Listed(
         "gc_cmd",
-        "Remove blobs no registered version references, and scratch folders of builds that "
-        "were killed (their owner process is gone).",
+        "Remove blobs no registered version references, scratch folders of builds that were "
+        "killed (their owner process is gone), leftovers of killed blob writes and local copies "
+        "of remote blobs unused for --cache-days.",
     ),
     "server": Listed(
         "server_cmd",

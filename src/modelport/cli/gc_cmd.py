@@ -45,8 +45,8 @@ def gc(
     stale_hours: StaleHoursOption = 24.0,
 ) -> None:
     """Remove blobs no registered version references, scratch folders of builds that were
-    killed (their owner process is gone), what killed blob writes left (temporary files,
-    unfinished S3 uploads) and local copies of remote blobs unused for --cache-days."""
+    killed (their owner process is gone), leftovers of killed blob writes and local copies of
+    remote blobs unused for --cache-days."""
     stale_after = stale_hours * 3600
     blobs = STATE.store.collect_orphan_blobs(dry_run=dry_run)
     folders = sweep(STATE.settings.envs_dir, dry_run=dry_run)
