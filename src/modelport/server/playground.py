@@ -95,6 +95,11 @@ class Playground:
             serving.last_used = time.monotonic()
             return serving.url
 
+    @property
+    def running(self) -> list[tuple[str, str, int]]:
+        """The (workspace, model, number) of every serving kept now."""
+        return list(self._servings)
+
     def stop_all(self) -> None:
         for serving in self._servings.values():
             serving.stop()

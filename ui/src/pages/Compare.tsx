@@ -33,8 +33,8 @@ function ChangeTable({ title, left, right, a, b }: { title: string; left: unknow
       {found.length === 0 ? (
         <p className="muted">the same in both</p>
       ) : (
-        <div className="scroll">
-          <table>
+        <div className="scroll" tabIndex={0}>
+          <table className="diff">
             <thead>
               <tr>
                 <th scope="col">field</th>

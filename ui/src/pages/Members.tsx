@@ -39,7 +39,7 @@ export function Members({ workspace }: { workspace: string }) {
       </p>
       <h1>Members of {workspace}</h1>
       <Problem error={error ?? members.error} />
-      <div className="scroll">
+      <div className="scroll" tabIndex={0}>
         <table>
           <thead>
             <tr>

@@ -162,7 +162,7 @@ export function ModelPage({ workspace, model }: { workspace: string; model: stri
             <button type="submit">Compare</button>
           </form>
         )}
-        <div className="scroll">
+        <div className="scroll" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -207,7 +207,7 @@ export function ModelPage({ workspace, model }: { workspace: string; model: stri
         {history.length === 0 ? (
           <p className="muted">no alias was ever set</p>
         ) : (
-          <div className="scroll">
+          <div className="scroll" tabIndex={0}>
             <table>
               <thead>
                 <tr>

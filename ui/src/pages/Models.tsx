@@ -75,7 +75,7 @@ export function Models({ workspace }: { workspace: string | null }) {
           <Problem error={models.error} />
           {models.value && models.value.length === 0 && <p className="muted">No models match.</p>}
           {models.value && models.value.length > 0 && (
-            <div className="scroll">
+            <div className="scroll" tabIndex={0}>
               <table>
                 <thead>
                   <tr>

@@ -46,7 +46,7 @@ export function Tokens() {
         </div>
       )}
       <Problem error={error ?? tokens.error} />
-      <div className="scroll">
+      <div className="scroll" tabIndex={0}>
         <table>
           <thead>
             <tr>

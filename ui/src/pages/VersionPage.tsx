@@ -12,7 +12,7 @@ import { framework } from "./ModelPage";
 function FieldTable({ caption, fields }: { caption: string; fields: FieldSpec[] }) {
   if (fields.length === 0) return null;
   return (
-    <div className="scroll">
+    <div className="scroll" tabIndex={0}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -128,7 +128,14 @@ export function VersionPage({ workspace, model, version }: { workspace: string; 
       </section>
       <section aria-labelledby="lock-heading">
         <h2 id="lock-heading">Lock ({lock.length} packages)</h2>
-        {lock.length === 0 ? <p className="muted">no lock: built in an existing interpreter</p> : <pre className="lock">{lock.join("\n")}</pre>}
+        {lock.length === 0 ? (
+          <p className="muted">no lock recorded</p>
+        ) : (
+          <details>
+            <summary>The pinned requirements</summary>
+            <pre className="lock">{lock.join("\n")}</pre>
+          </details>
+        )}
       </section>
       <section aria-labelledby="vtags-heading">
         <h2 id="vtags-heading">Tags</h2>

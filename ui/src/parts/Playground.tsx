@@ -16,7 +16,7 @@ function Results({ answer }: { answer: unknown }) {
   if (rows === null || rows.length === 0) return <pre>{JSON.stringify(answer, null, 2)}</pre>;
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   return (
-    <div className="scroll">
+    <div className="scroll" tabIndex={0}>
       <table aria-label="Results">
         <thead>
           <tr>
