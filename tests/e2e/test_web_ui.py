@@ -31,6 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+MLFLOW_SECRET = "s3cret-pass-41"
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 pytestmark = [
@@ -53,7 +54,7 @@ class Registry:
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """A server whose registry holds iris:1 (tests run, alias prod) and iris:2 (another
     hyperparameter and description, one more requirement, tests skipped), tagged
-    team=flowers."""
+    team=flowers; pipeline flowers (iris:1, one validation); an external registry connection."""
     folder = tmp_path_factory.mktemp("web-ui")
     home = folder / "home"
     uri = f"sqlite:///{folder / 'registry.db'}"
@@ -73,6 +74,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     cli("build", str(project), "--env", "inherit", "--skip-tests")
     cli("alias", "set", "iris", "prod", "1")
     cli("tag", "set", "iris", "team", "flowers")
+    cli("pipeline", "create", "flowers", "--step", "iris:1", "--description", "iris, checked")
+    cli("pipeline", "add-validation", "flowers", "known", "out.species < 3")
+    # an MLflow registry nothing answers at (port 9, discard): its token must never be shown
+    cli("registries", "create", "team-mlflow", "--url", "http://127.0.0.1:9", "--token",
+        f"alice:{MLFLOW_SECRET}")  # fmt: skip
     owner = make_token(uri, "ada", roles={"default": "owner"})
     viewer = make_token(uri, "vic", roles={"default": "viewer"})
     server: ServerProcess = start_registry_server(uri, home=home)
@@ -308,6 +314,31 @@ def test_an_owner_manages_members(page_for: Any, registry: Registry) -> None:
     page.get_by_label("Role of vic").select_option("viewer")
     expect(page.get_by_label("Role of vic")).to_have_value("viewer")
     check_page(page, "members")
+
+
+def test_pipelines_show_their_steps_and_validations(page_for: Any, registry: Registry) -> None:
+    page = page_for(registry.viewer)
+    page.get_by_role("link", name="pipelines of default").click()
+    flowers = page.get_by_role("region", name="flowers")
+    expect(flowers).to_contain_text("iris, checked")
+    expect(flowers.get_by_role("list", name="Steps of flowers")).to_have_text("iris:1")
+    expect(flowers.get_by_role("list", name="Validations of flowers")).to_contain_text(
+        "known: out.species < 3"
+    )
+    expect(flowers).to_contain_text("version 2 of 2")
+    check_page(page, "pipelines")
+
+
+def test_external_registries_show_their_token_masked(page_for: Any, registry: Registry) -> None:
+    page = page_for(registry.owner)
+    page.get_by_role("link", name="external registries of default").click()
+    connection = page.get_by_role("region", name="team-mlflow")
+    expect(connection).to_contain_text("http://127.0.0.1:9")
+    expect(connection).to_contain_text("****")
+    assert MLFLOW_SECRET not in page.content()
+    check_page(page, "registries")
+    connection.get_by_role("button", name="Show models of team-mlflow").click()
+    expect(connection.get_by_role("alert")).to_contain_text("127.0.0.1:9")  # nothing answers
 
 
 @pytest.mark.parametrize(

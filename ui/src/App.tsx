@@ -4,6 +4,8 @@ import { IdentityContext } from "./identity";
 import { Compare } from "./pages/Compare";
 import { Members } from "./pages/Members";
 import { ModelPage } from "./pages/ModelPage";
+import { Pipelines } from "./pages/Pipelines";
+import { Registries } from "./pages/Registries";
 import { Models } from "./pages/Models";
 import { SignIn } from "./pages/SignIn";
 import { Tokens } from "./pages/Tokens";
@@ -23,6 +25,10 @@ function Page({ route }: { route: Route }) {
       return <Compare workspace={route.workspace} model={route.model} left={route.left} right={route.right} />;
     case "members":
       return <Members workspace={route.workspace} />;
+    case "registries":
+      return <Registries workspace={route.workspace} />;
+    case "pipelines":
+      return <Pipelines workspace={route.workspace} />;
     case "tokens":
       return <Tokens />;
   }

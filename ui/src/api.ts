@@ -29,7 +29,7 @@ export interface Call {
   raw?: { text: string; contentType: string };
 }
 
-async function send(path: string, call: Call): Promise<Response> {
+async function send(url: string, call: Call): Promise<Response> {
   const headers: Record<string, string> = {};
   const token = savedToken();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -41,7 +41,7 @@ async function send(path: string, call: Call): Promise<Response> {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(call.body);
   }
-  return fetch(API + path, { method: call.method ?? "GET", headers, body });
+  return fetch(url, { method: call.method ?? "GET", headers, body });
 }
 
 async function problem(response: Response): Promise<ApiError> {
@@ -59,7 +59,16 @@ async function problem(response: Response): Promise<ApiError> {
 
 /** The JSON answer of ``path`` (null for 204), or an ApiError. */
 export async function api<T>(path: string, call: Call = {}): Promise<T> {
-  const response = await send(path, call);
+  return answerOf<T>(await send(API + path, call));
+}
+
+/** The answer of an operation of the server's Wallaroo model-registry API (external
+ * registries such as MLflow): a POST with a JSON body under /v1/api/models/. */
+export async function registryCall<T>(operation: string, body: unknown): Promise<T> {
+  return answerOf<T>(await send(`/v1/api/models/${operation}`, { method: "POST", body }));
+}
+
+async function answerOf<T>(response: Response): Promise<T> {
   if (!response.ok) throw await problem(response);
   if (response.status === 204) return null as T;
   return (await response.json()) as T;

@@ -8,6 +8,8 @@ export type Route =
   | { page: "version"; workspace: string; model: string; version: number }
   | { page: "compare"; workspace: string; model: string; left: number; right: number }
   | { page: "members"; workspace: string }
+  | { page: "registries"; workspace: string }
+  | { page: "pipelines"; workspace: string }
   | { page: "tokens" };
 
 export function parseRoute(hash: string): Route {
@@ -15,6 +17,8 @@ export function parseRoute(hash: string): Route {
   const [page, workspace, model, ...rest] = parts;
   if (page === "tokens") return { page: "tokens" };
   if (page === "members" && workspace) return { page: "members", workspace };
+  if (page === "registries" && workspace) return { page: "registries", workspace };
+  if (page === "pipelines" && workspace) return { page: "pipelines", workspace };
   if (page === "models" && workspace && model) {
     if (rest[0] === "versions" && rest[1]) {
       return { page: "version", workspace, model, version: Number(rest[1]) };
@@ -35,6 +39,10 @@ export function href(route: Route): string {
       return "#/tokens";
     case "members":
       return `#/members/${e(route.workspace)}`;
+    case "registries":
+      return `#/registries/${e(route.workspace)}`;
+    case "pipelines":
+      return `#/pipelines/${e(route.workspace)}`;
     case "models":
       return route.workspace ? `#/models/${e(route.workspace)}` : "#/models";
     case "model":

@@ -94,3 +94,39 @@ export interface Prediction {
   latency_ms: number;
   predict_path: string;
 }
+
+export interface RegistryConnection {
+  id: string;
+  name: string;
+  url: string;
+  token: string;
+  created_at: string;
+}
+
+export interface ExternalVersion {
+  name: string;
+  version: string;
+  source: string | null;
+  run_id: string | null;
+  current_stage: string | null;
+}
+
+export interface ExternalModel {
+  name: string;
+  latest_versions: ExternalVersion[] | null;
+}
+
+export interface Pipeline {
+  workspace: string;
+  name: string;
+  description: string | null;
+  log_inferences: boolean;
+  latest: number;
+}
+
+export interface PipelineVersion {
+  number: number;
+  steps: { model: string; version: number }[];
+  validations: { label: string; expression: string }[];
+  created_at: string | null;
+}

@@ -57,7 +57,15 @@ export function Models({ workspace }: { workspace: string | null }) {
                 {w}
               </a>{" "}
               <span className="muted">({identity.roles[w] ?? "admin"})</span>{" "}
-              <a href={href({ page: "members", workspace: w })}>members</a>
+              <a href={href({ page: "members", workspace: w })}>
+                members<span className="sr-only"> of {w}</span>
+              </a>{" "}
+              <a href={href({ page: "pipelines", workspace: w })}>
+                pipelines<span className="sr-only"> of {w}</span>
+              </a>{" "}
+              <a href={href({ page: "registries", workspace: w })}>
+                external registries<span className="sr-only"> of {w}</span>
+              </a>
             </li>
           ))}
         </ul>
