@@ -84,12 +84,13 @@ class Playground:
         """The base URL of a ready serving of ``model:number`` in ``workspace``."""
         key = (workspace, model, number)
         async with self._lock:  # one start at a time: two first calls share one serving
-            self._stop_idle()
+            leaving = self._take_idle()
             serving = self._servings.get(key)
             if serving is None or serving.process.poll() is not None:
-                self._make_room()
+                leaving += self._take_room()
                 serving = self._start(key)
                 self._servings[key] = serving
+            await _stop(leaving)
             if not serving.ready:
                 await self._wait_ready(serving)
             serving.last_used = time.monotonic()
@@ -105,18 +106,20 @@ class Playground:
             serving.stop()
         self._servings.clear()
 
-    def _stop_idle(self) -> None:
+    def _take_idle(self) -> list[Serving]:
+        """The servings unused for ``idle_seconds`` (or ended), no longer kept."""
         now = time.monotonic()
-        for key, serving in list(self._servings.items()):
-            if now - serving.last_used > self.idle_seconds or serving.process.poll() is not None:
-                serving.stop()
-                del self._servings[key]
+        return [
+            self._servings.pop(key)
+            for key, serving in list(self._servings.items())
+            if now - serving.last_used > self.idle_seconds or serving.process.poll() is not None
+        ]
 
-    def _make_room(self) -> None:
-        while len(self._servings) >= self.max_servings:
-            oldest = min(self._servings.values(), key=lambda s: s.last_used)
-            oldest.stop()
-            del self._servings[oldest.key]
+    def _take_room(self) -> list[Serving]:
+        """The least recently used servings, no longer kept, to leave room for one more."""
+        oldest = sorted(self._servings.values(), key=lambda s: s.last_used)
+        extra = len(oldest) - self.max_servings + 1
+        return [self._servings.pop(s.key) for s in oldest[: max(extra, 0)]]
 
     def _start(self, key: tuple[str, str, int]) -> Serving:
         workspace, model, number = key
@@ -162,13 +165,24 @@ class Playground:
                         serving.ready = True
                         return
                 await anyio.sleep(0.25)
-        serving.stop()
         del self._servings[serving.key]
+        await _stop([serving])
         raise ServerBusy(
             f"{serving.key[1]}:{serving.key[2]} was not ready for the playground within "
             f"{self.ready_seconds:.0f} s (its environment may still be installing)",
             hint="try again in a minute",
         )
+
+
+async def _stop(servings: list[Serving]) -> None:
+    """Stop ``servings`` in a worker thread (each may take seconds to drain)."""
+
+    def stop_each() -> None:
+        for serving in servings:
+            serving.stop()
+
+    if servings:
+        await anyio.to_thread.run_sync(stop_each)
 
 
 def _free_port() -> int:
