@@ -12,6 +12,7 @@ packages (the ``test`` extra); skipped where the browser is absent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +232,26 @@ def test_the_playground_answers_with_the_models_own_answer(
     page.get_by_label("Rows as JSON or CSV").fill('[{"sepal_length": "wide"}]')
     page.get_by_role("button", name="Predict pasted rows").click()
     expect(page.get_by_role("alert")).to_contain_text("sepal_width")  # the model names fields
+
+
+def test_serving_shows_the_playgrounds_servings_live(page_for: Any, registry: Registry) -> None:
+    page = page_for(registry.viewer)
+    page.get_by_role("link", name="Serving").click()
+    serving = page.get_by_role("region", name="iris:1 in default")  # the playground's, above
+    expect(serving).to_contain_text("ready")
+    url = f"{registry.url}/api/v1/workspaces/default/models/iris/versions/1/predict"
+    auth = {"Authorization": f"Bearer {registry.viewer}"}
+    before = int(serving.get_by_test_id("totals").inner_text().split()[0].split(".")[0])
+    for rows in (1, 3, 12):
+        answered = httpx.post(url, json=[SETOSA] * rows, headers=auth, timeout=30)
+        assert answered.status_code == 200, answered.text
+    totals = re.compile(rf"^{before + 3} requests")
+    expect(serving.get_by_test_id("totals")).to_have_text(totals, timeout=10_000)
+    latency = serving.get_by_role("img", name="Latency")
+    expect(latency).to_have_attribute("aria-label", re.compile(r"p50 \d+\.\d+ ms"))
+    rows_plot = serving.get_by_role("img", name="Rows per request")
+    expect(rows_plot).to_have_attribute("aria-label", re.compile(r"11-50: 1"))
+    check_page(page, "serving")
 
 
 def test_move_an_alias_with_confirmation_and_see_it_through_the_cli(

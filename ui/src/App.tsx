@@ -7,6 +7,7 @@ import { ModelPage } from "./pages/ModelPage";
 import { Pipelines } from "./pages/Pipelines";
 import { Registries } from "./pages/Registries";
 import { Models } from "./pages/Models";
+import { Serving } from "./pages/Serving";
 import { SignIn } from "./pages/SignIn";
 import { Tokens } from "./pages/Tokens";
 import { VersionPage } from "./pages/VersionPage";
@@ -31,6 +32,8 @@ function Page({ route }: { route: Route }) {
       return <Pipelines workspace={route.workspace} />;
     case "tokens":
       return <Tokens />;
+    case "serving":
+      return <Serving />;
   }
 }
 
@@ -70,6 +73,7 @@ export function App() {
         </a>
         <nav aria-label="Main">
           <a href="#/models">Models</a>
+          <a href="#/serving">Serving</a>
           <a href="#/tokens">Tokens</a>
         </nav>
         <span className="who">

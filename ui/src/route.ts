@@ -10,12 +10,14 @@ export type Route =
   | { page: "members"; workspace: string }
   | { page: "registries"; workspace: string }
   | { page: "pipelines"; workspace: string }
-  | { page: "tokens" };
+  | { page: "tokens" }
+  | { page: "serving" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const [page, workspace, model, ...rest] = parts;
   if (page === "tokens") return { page: "tokens" };
+  if (page === "serving") return { page: "serving" };
   if (page === "members" && workspace) return { page: "members", workspace };
   if (page === "registries" && workspace) return { page: "registries", workspace };
   if (page === "pipelines" && workspace) return { page: "pipelines", workspace };
@@ -37,6 +39,8 @@ export function href(route: Route): string {
   switch (route.page) {
     case "tokens":
       return "#/tokens";
+    case "serving":
+      return "#/serving";
     case "members":
       return `#/members/${e(route.workspace)}`;
     case "registries":

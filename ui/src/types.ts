@@ -130,3 +130,22 @@ export interface PipelineVersion {
   validations: { label: string; expression: string }[];
   created_at: string | null;
 }
+
+export type Bucket = [number | "inf", number];
+
+export interface ServingCounts {
+  requests: number;
+  errors: number;
+  in_flight: number;
+  latency_buckets: Bucket[];
+  rows_buckets: Bucket[];
+}
+
+export interface ServingInfo {
+  workspace: string;
+  model: string;
+  version: number;
+  ready: boolean;
+  started_at: string;
+  metrics: ServingCounts | null;
+}

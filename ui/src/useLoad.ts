@@ -21,7 +21,7 @@ export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // ``load`` is made anew on each render; ``keys`` say when it asks for something else
   }, [...keys, turn]);
   const reload = useCallback(() => setTurn((n) => n + 1), []);
   return { value, error, reload };

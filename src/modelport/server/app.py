@@ -31,6 +31,7 @@ from modelport.server import (
     playground_routes,
     registry_routes,
     secret_routes,
+    serving_routes,
 )
 from modelport.server.access import Authenticator, authenticate, authorize
 from modelport.server.openapi import build_document
@@ -48,6 +49,7 @@ OPERATIONS: list[Operation] = [
     *registry_routes.OPERATIONS,
     *manifest_routes.OPERATIONS,
     *playground_routes.OPERATIONS,
+    *serving_routes.OPERATIONS,
     *pipeline_routes.OPERATIONS,
     *secret_routes.OPERATIONS,
     *account_routes.OPERATIONS,

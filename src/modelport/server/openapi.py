@@ -245,6 +245,23 @@ SCHEMAS: dict[str, Any] = {
         answer={"description": "The model's answer, as its native predict route gives it."},
         latency_ms={"type": "number", "description": "How long the model server took."},
     ),
+    "ServingList": _list_of(
+        "servings",
+        _obj(
+            ["workspace", "model", "version", "ready", "started_at", "metrics"],
+            workspace={"type": "string"},
+            model={"type": "string"},
+            version={"type": "integer"},
+            ready={"type": "boolean"},
+            started_at=_TIME,
+            metrics={
+                "type": ["object", "null"],
+                "description": "Cumulative counts: requests, errors, in_flight, latency_buckets "
+                "and rows_buckets ([upper bound, count], the last bound inf); null when the "
+                "serving did not answer.",
+            },
+        ),
+    ),
     "PipelineChange": _obj(["log_inferences"], log_inferences={"type": "boolean"}),
     "NewStep": _obj(["model_ref"], model_ref={"type": "string"}),
     "NewValidation": _obj(

@@ -1,8 +1,10 @@
 """Short-lived servings of registered versions, for the web UI's playground.
 
-A version is tried by serving it: ``modelport serve NAME:N`` as a child process of the server,
-on a free loopback port, with the server's registry, blob store and home (so its environment is
-made, or reused, exactly as ``modelport serve`` would). A serving starts on the first call that
+A version is tried by serving it: ``modelport serve NAME:N --workers 1`` as a child process of
+the server, on a free loopback port, with the server's registry, blob store and home (so its
+environment is made, or reused, exactly as ``modelport serve`` would). One worker: a few rows
+need no more, and its ``/metrics`` then counts every request (a pool's workers each count
+their own). A serving starts on the first call that
 needs it and is reused by the next ones; one unused for ``idle_seconds`` is stopped, and when
 more than ``max_servings`` are wanted the least recently used goes first. Each child is tethered
 to the server (``modelport.tether``): it dies with it.
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
@@ -42,6 +45,7 @@ class Serving:
     log: Path
     last_used: float = field(default_factory=time.monotonic)
     ready: bool = False
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def stop(self) -> None:
         """SIGTERM (the serving drains), then SIGKILL after five seconds."""
@@ -101,6 +105,11 @@ class Playground:
         """The (workspace, model, number) of every serving kept now."""
         return list(self._servings)
 
+    @property
+    def servings(self) -> list[Serving]:
+        """Every serving kept now."""
+        return list(self._servings.values())
+
     def stop_all(self) -> None:
         for serving in self._servings.values():
             serving.stop()
@@ -133,7 +142,7 @@ class Playground:
         command = tethered(
             sys.executable,
             ["-m", "modelport", *options, "serve", f"{model}:{number}", "--name", model,
-             "--host", HOST, "--port", str(port)],
+             "--host", HOST, "--port", str(port), "--workers", "1"],
         )  # fmt: skip
         environ = {
             **os.environ,

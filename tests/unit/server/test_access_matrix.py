@@ -171,6 +171,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
     ),
     ("DELETE", "/workspaces/{workspace}/secrets/{name}"): ("editor", lambda caller: {}),
     ("GET", "/whoami"): ("user", lambda caller: {}),
+    ("GET", "/servings"): ("user", lambda caller: {}),
     ("GET", "/tokens"): ("user", lambda caller: {}),
     ("POST", "/tokens"): ("user", lambda caller: {"json": {"label": "made in the test"}}),
     ("DELETE", "/tokens/{token_id}"): ("user", lambda caller: {}),
