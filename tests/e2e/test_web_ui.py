@@ -147,6 +147,36 @@ def check_page(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def test_signing_in_and_finding_a_model_need_only_the_keyboard(
+    browser: Browser, registry: Registry
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    try:
+        page = context.new_page()
+        page.goto(f"{registry.url}/ui/")
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("API token")).to_be_focused()
+        page.keyboard.type(registry.viewer)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Models in default")).to_be_visible()
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Skip to content")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("main")).to_be_focused()
+        page.get_by_label("Name contains").focus()
+        page.keyboard.type("iris")
+        page.keyboard.press("Enter")
+        link = page.get_by_role("link", name="iris", exact=True)
+        link.focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="iris", exact=True)).to_be_visible()
+        stored = page.evaluate("sessionStorage.getItem('modelport.token')")
+        assert stored == registry.viewer  # the tab's session only
+        assert page.evaluate("localStorage.length") == 0
+    finally:
+        context.close()
+
+
 def test_sign_in_find_a_model_and_read_its_versions(page_for: Any, registry: Registry) -> None:
     page = page_for(registry.owner)
     check_page(page, "models")
