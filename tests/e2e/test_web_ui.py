@@ -23,7 +23,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from modelport.connections.store import RegistryConnections
+from modelport.pipelines.editing import add_validation, create_pipeline
+from modelport.pipelines.store import PipelineStore
+from modelport.registry.sql.database import Database
+from modelport.registry.uris import open_store
 from modelport.scaffold import scaffold
+from modelport.settings import Settings
 from modelport.testing.server import ServerProcess
 from tests.integration.cli import run_cli
 from tests.integration.registry_server import make_token, start_registry_server
@@ -73,13 +79,20 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     with (project / "main" / "requirements.txt").open("a") as requirements:
         requirements.write("numpy\n")
     cli("build", str(project), "--env", "inherit", "--skip-tests")
-    cli("alias", "set", "iris", "prod", "1")
-    cli("tag", "set", "iris", "team", "flowers")
-    cli("pipeline", "create", "flowers", "--step", "iris:1", "--description", "iris, checked")
-    cli("pipeline", "add-validation", "flowers", "known", "out.species < 3")
+    settings = Settings(home=home, registry_uri=uri)
+    database = Database.open(uri)
+    with open_store(uri, settings=settings) as store:
+        store.set_alias(name="iris", alias="prod", number=1, actor="root")
+        store.set_model_tag(name="iris", key="team", value="flowers")
+        pipelines = PipelineStore(database)
+        create_pipeline("flowers", registry=store, pipelines=pipelines, steps=["iris:1"],
+                        description="iris, checked")  # fmt: skip
+        add_validation("flowers", "known", "out.species < 3", registry=store, pipelines=pipelines)
+    database.close()
     # an MLflow registry nothing answers at (port 9, discard): its token must never be shown
-    cli("registries", "create", "team-mlflow", "--url", "http://127.0.0.1:9", "--token",
-        f"alice:{MLFLOW_SECRET}")  # fmt: skip
+    with RegistryConnections.open(uri, settings=settings) as connections:
+        connections.create(name="team-mlflow", url="http://127.0.0.1:9",
+                           token=f"alice:{MLFLOW_SECRET}")  # fmt: skip
     owner = make_token(uri, "ada", roles={"default": "owner"})
     viewer = make_token(uri, "vic", roles={"default": "viewer"})
     server: ServerProcess = start_registry_server(uri, home=home)
@@ -154,6 +167,7 @@ def test_signing_in_and_finding_a_model_need_only_the_keyboard(
     try:
         page = context.new_page()
         page.goto(f"{registry.url}/ui/")
+        expect(page.get_by_label("API token")).to_be_visible()  # the page has rendered
         page.keyboard.press("Tab")
         expect(page.get_by_label("API token")).to_be_focused()
         page.keyboard.type(registry.viewer)
@@ -313,6 +327,31 @@ def test_move_an_alias_with_confirmation_and_see_it_through_the_cli(
     page.get_by_role("dialog").get_by_role("button", name="Delete version 2").click()
     expect(page.get_by_role("alert")).to_contain_text("prod")
     expect(page.get_by_role("link", name="2", exact=True)).to_be_visible()
+
+
+def test_an_editor_tags_a_model_and_a_version(page_for: Any, registry: Registry) -> None:
+    page = page_for(registry.owner)
+    page.goto(f"{registry.url}/ui/#/models/default/iris")
+    tags = page.get_by_role("region", name="Tags")
+    tags.get_by_label("Tag key").fill("stage")
+    tags.get_by_label("Value").fill("review")
+    tags.get_by_role("button", name="Set tag").click()
+    expect(tags).to_contain_text("stage=review")
+    shown = httpx.get(
+        f"{registry.url}/api/v1/workspaces/default/models/iris",
+        headers={"Authorization": f"Bearer {registry.viewer}"},
+        timeout=10,
+    )
+    assert shown.json()["tags"] == {"team": "flowers", "stage": "review"}
+    tags.get_by_role("button", name="Remove tag stage").click()
+    expect(tags).not_to_contain_text("stage=review")
+
+    page.goto(f"{registry.url}/ui/#/models/default/iris/versions/2")
+    version_tags = page.get_by_role("region", name="Tags")
+    version_tags.get_by_label("Tag key").fill("checked-by")
+    version_tags.get_by_label("Value").fill("ada")
+    version_tags.get_by_role("button", name="Set tag").click()
+    expect(version_tags).to_contain_text("checked-by=ada")
 
 
 def test_a_viewer_sees_no_write_controls_and_the_api_refuses_them(
