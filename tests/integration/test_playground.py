@@ -41,4 +41,4 @@ def test_a_version_that_does_not_load_is_refused_with_the_servings_own_words(
         anyio.run(ask)
     assert "stopped (exit code" in str(failed.value)
     assert "instance.pkl" in str(failed.value)  # the child's own words: the file it lacks
-    assert playground.running == []
+    assert playground.servings == []

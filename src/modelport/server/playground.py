@@ -101,11 +101,6 @@ class Playground:
             return serving.url
 
     @property
-    def running(self) -> list[tuple[str, str, int]]:
-        """The (workspace, model, number) of every serving kept now."""
-        return list(self._servings)
-
-    @property
     def servings(self) -> list[Serving]:
         """Every serving kept now."""
         return list(self._servings.values())

@@ -123,4 +123,4 @@ def test_the_playground_refuses_what_is_not_rows_before_starting_anything(
         assert too_big.status_code == 413
         missing = client.post(url.replace("/1/", "/5/"), json=[{"x": 1}])
         assert missing.status_code == 404
-    assert parts.app.state.playground.running == []  # nothing was started
+    assert parts.app.state.playground.servings == []  # nothing was started
