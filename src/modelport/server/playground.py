@@ -94,11 +94,11 @@ class Playground:
                 leaving += self._take_room()
                 serving = self._start(key)
                 self._servings[key] = serving
-            await _stop(leaving)
-            if not serving.ready:
-                await self._wait_ready(serving)
             serving.last_used = time.monotonic()
-            return serving.url
+        await _stop(leaving)
+        if not serving.ready:  # waited for outside the lock: other versions need not wait
+            await self._wait_ready(serving)
+        return serving.url
 
     @property
     def servings(self) -> list[Serving]:
@@ -109,6 +109,10 @@ class Playground:
         for serving in self._servings.values():
             serving.stop()
         self._servings.clear()
+
+    def _forget(self, serving: Serving) -> None:
+        if self._servings.get(serving.key) is serving:
+            del self._servings[serving.key]
 
     def _take_idle(self) -> list[Serving]:
         """The servings unused for ``idle_seconds`` (or ended), no longer kept."""
@@ -157,7 +161,7 @@ class Playground:
         async with httpx.AsyncClient(timeout=5.0) as client:
             while time.monotonic() < deadline:
                 if serving.process.poll() is not None:
-                    del self._servings[serving.key]
+                    self._forget(serving)
                     raise ModelFailed(
                         f"serving {serving.key[1]}:{serving.key[2]} for the playground "
                         f"stopped (exit code {serving.process.returncode}): {serving.output()}",
@@ -169,7 +173,7 @@ class Playground:
                         serving.ready = True
                         return
                 await anyio.sleep(0.25)
-        del self._servings[serving.key]
+        self._forget(serving)
         await _stop([serving])
         raise ServerBusy(
             f"{serving.key[1]}:{serving.key[2]} was not ready for the playground within "
