@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers bench-grpc bench-commands fuzz clean protos
+.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands fuzz clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -88,3 +88,8 @@ bench-grpc: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The web UI: its TypeScript sources (ui/) built into the package (src/modelport/server/ui/static,
+# committed, with the digest of the sources that tests/unit/server/test_web_ui.py checks). Needs Node.
+ui:
+	cd ui && npm ci && npm run build

@@ -1,6 +1,7 @@
 """The ``modelport server`` ASGI app: the registry's REST API under ``/api/v1``, its OpenAPI
-document and docs page, Wallaroo's model-registry API under ``/v1/api/models/`` (external
-registries such as MLflow, ``server/wallaroo_registries.py``), liveness at ``/healthz``, all
+document and docs page, the web UI at ``/ui/`` (``server/ui``), Wallaroo's model-registry API
+under ``/v1/api/models/`` (external registries such as MLflow,
+``server/wallaroo_registries.py``), liveness at ``/healthz``, all
 behind the serving middleware (request ids, the body size bound, the access log, problem JSON
 for whatever no route answered)."""
 
@@ -23,11 +24,21 @@ from starlette.staticfiles import StaticFiles
 from modelport.connections.store import RegistryConnections
 from modelport.registry.rest.wire import API_PREFIX
 from modelport.registry.uris import open_store
-from modelport.server import account_routes, pipeline_routes, registry_routes, secret_routes
+from modelport.server import (
+    account_routes,
+    manifest_routes,
+    pipeline_routes,
+    playground_routes,
+    registry_routes,
+    secret_routes,
+    serving_routes,
+)
 from modelport.server.access import Authenticator, authenticate, authorize
 from modelport.server.openapi import build_document
+from modelport.server.playground import Playground
 from modelport.server.routing import Operation, answer, api_routes
 from modelport.server.state import ServerState
+from modelport.server.ui import ui_routes
 from modelport.server.wallaroo_registries import wallaroo_registry_routes
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.middleware import ServingMiddleware
@@ -36,6 +47,9 @@ from modelport.serving.protocols.docs import swagger_ui_dir
 
 OPERATIONS: list[Operation] = [
     *registry_routes.OPERATIONS,
+    *manifest_routes.OPERATIONS,
+    *playground_routes.OPERATIONS,
+    *serving_routes.OPERATIONS,
     *pipeline_routes.OPERATIONS,
     *secret_routes.OPERATIONS,
     *account_routes.OPERATIONS,
@@ -111,6 +125,7 @@ def create_server_app(state: ServerState) -> Starlette:
         Route(f"{API_PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route(f"{API_PREFIX}/docs", docs, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *ui_routes(),
     ]
     static = swagger_ui_dir()
     if static is not None:
@@ -128,4 +143,5 @@ def create_server_app(state: ServerState) -> Starlette:
     )
     app.state.modelport = state
     app.state.authenticator = Authenticator(state.accounts)
+    app.state.playground = Playground(registry_uri=state.registry_uri, settings=state.settings)
     return app

@@ -223,6 +223,50 @@ SCHEMAS: dict[str, Any] = {
         description={"type": ["string", "null"]},
         log_inferences={"type": "boolean"},
     ),
+    "Manifest": _obj(
+        ["name", "version", "source_format", "entry_point", "python_version", "lock", "build"],
+        name={"type": "string"},
+        version={"type": "string", "description": "The model's own version label."},
+        source_format={"type": "string"},
+        entry_point={"type": "string"},
+        signature=_OBJECT,
+        metadata=_OBJECT,
+        python_version={"type": "string"},
+        lock={
+            "type": ["array", "string"],
+            "items": {"type": "string"},
+            "description": "The pinned requirements the model's environment was made from.",
+        },
+        build=_OBJECT,
+        format_version={"type": "integer"},
+        file_count={"type": "integer", "minimum": 0},
+    ),
+    "Rows": {
+        "oneOf": [{"type": "array", "items": _OBJECT}, _OBJECT],
+        "description": "JSON records (or one record), as the model's native predict route takes.",
+    },
+    "Prediction": _obj(
+        ["answer", "latency_ms"],
+        answer={"description": "The model's answer, as its native predict route gives it."},
+        latency_ms={"type": "number", "description": "How long the model server took."},
+    ),
+    "ServingList": _list_of(
+        "servings",
+        _obj(
+            ["workspace", "model", "version", "ready", "started_at", "metrics"],
+            workspace={"type": "string"},
+            model={"type": "string"},
+            version={"type": "integer"},
+            ready={"type": "boolean"},
+            started_at=_TIME,
+            metrics={
+                "type": ["object", "null"],
+                "description": "Cumulative counts: requests, errors, in_flight, latency_buckets "
+                "and rows_buckets ([upper bound, count], the last bound inf); null when the "
+                "serving did not answer.",
+            },
+        ),
+    ),
     "PipelineChange": _obj(["log_inferences"], log_inferences={"type": "boolean"}),
     "NewStep": _obj(["model_ref"], model_ref={"type": "string"}),
     "NewValidation": _obj(
@@ -282,6 +326,14 @@ def _operation(op: Operation) -> dict[str, Any]:
         found["requestBody"] = {
             "required": True,
             "content": {"multipart/form-data": {"schema": _ref("Upload")}},
+        }
+    elif op.request == "rows":
+        found["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _ref("Rows")},
+                "text/csv": {"schema": {"type": "string", "description": "A header line first."}},
+            },
         }
     elif op.request is not None:
         found["requestBody"] = {

@@ -45,7 +45,8 @@ class Operation:
     access: Access
     summary: str
     request: str | None = None
-    """The request body: the name of its schema component, ``upload``, or None."""
+    """The request body: the name of its schema component, ``upload``, ``rows`` (JSON or CSV
+    rows for a model), or None."""
     answer: str | None = None
     """The 2xx body's schema component (None: no body)."""
     status: int = 200

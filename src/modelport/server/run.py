@@ -88,8 +88,9 @@ def serve(state: ServerState, *, sock: socket.socket) -> None:
 
 def _serve(state: ServerState, *, sock: socket.socket) -> None:
     host, port = sock.getsockname()[:2]
+    app = create_server_app(state)
     config = uvicorn.Config(
-        create_server_app(state),
+        app,
         host=host,
         port=port,
         log_config=None,
@@ -112,6 +113,7 @@ def _serve(state: ServerState, *, sock: socket.socket) -> None:
             runner.run(server.serve(sockets=[sock]))
     finally:
         signal.signal(signal.SIGTERM, previous)
+        app.state.playground.stop_all()  # the playground's servings go with the server
         state.registry.close()
 
 
