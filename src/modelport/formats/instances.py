@@ -10,6 +10,8 @@ from typing import Any
 
 import cloudpickle
 
+from modelport.errors import ArtifactError
+
 INSTANCE_FILE = "model/instance.pkl"
 """Where, in the artifact, the pickled instance is."""
 
@@ -20,4 +22,12 @@ def load_instance(root: Path) -> Any:
     source_root = root / "src"
     if str(source_root) not in sys.path:
         sys.path.insert(0, str(source_root))
-    return cloudpickle.loads((root / INSTANCE_FILE).read_bytes())
+    try:
+        pickled = (root / INSTANCE_FILE).read_bytes()
+    except FileNotFoundError:
+        raise ArtifactError(
+            f"the artifact has no {INSTANCE_FILE}: the model instance its build pickles",
+            hint="the artifact was not made by `modelport build` or was changed; build it again",
+            field=INSTANCE_FILE,
+        ) from None
+    return cloudpickle.loads(pickled)
