@@ -172,7 +172,7 @@ class WallarooFormat(ModelFormat):
         if kind in ("custom", "python"):
             install_path_file()  # the developer's own harness imports mac there too
         if kind == "savedmodel":
-            return build_keras(layout.root, schemas, framework or "tensorflow", mode)
+            return build_keras(layout.root, schemas, framework or "tensorflow", mode, out_dir)
         if kind == "custom":
             return _build_custom(layout, schemas)
         if kind == "python":
@@ -186,7 +186,7 @@ class WallarooFormat(ModelFormat):
         if kind == "pytorch":
             return build_torch(layout.root / file, schemas, mode, out_dir)
         if kind == "keras":
-            return build_keras(layout.root / file, schemas, "keras", mode)
+            return build_keras(layout.root / file, schemas, "keras", mode, out_dir)
         return build_estimator(layout.root / file, schemas, framework, mode, out_dir)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:

@@ -17,6 +17,9 @@ from modelport.formats.wallaroo.keras_model import KERAS_SUFFIXES, is_saved_mode
 from modelport.formats.wallaroo.torch_model import SUFFIXES as TORCH_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+TF_CONVERSION = ("tf2onnx>=1.17", "onnxruntime")
+"""What converting a Keras or TensorFlow model to ONNX and serving the graph need (tf2onnx 1.16
+pins protobuf 3.20, which TensorFlow 2.21 refuses, and calls ``np.cast``, which numpy 2 dropped)."""
 _CHUNK = 1 << 20
 
 
@@ -31,9 +34,9 @@ def upload_requirements(upload: Path) -> tuple[str, ...] | None:
     if suffix == ".onnx":
         return ("onnxruntime",)
     if suffix in KERAS_SUFFIXES:
-        return (tensorflow_pin(), installed_pin("keras"))
+        return (tensorflow_pin(), installed_pin("keras"), *TF_CONVERSION)
     if suffix == ".zip" and zipfile.is_zipfile(upload) and is_saved_model_zip(upload):
-        return (tensorflow_pin(),)
+        return (tensorflow_pin(), *TF_CONVERSION)
     if suffix in PICKLE_SUFFIXES:
         found: tuple[str, ...] = (
             installed_pin("scikit-learn"),
