@@ -6,7 +6,8 @@ on a batch generated from the input schema: every float output within :data:`RTO
 :data:`ATOL` of the original's (float32 graphs of float64 models differ in the last digits),
 every other output equal. When it holds, onnxruntime serves the graph (it releases the GIL and
 needs no framework import at start); when the conversion fails or the answers differ, the
-framework's own runtime serves, and the build says why. ``--runtime onnx`` makes a failed conversion an error; ``--runtime framework`` skips it.
+framework's own runtime serves, and the build says why. ``--runtime onnx`` makes a failed
+conversion an error; ``--runtime framework`` skips it.
 """
 
 from __future__ import annotations

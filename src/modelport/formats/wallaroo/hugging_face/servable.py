@@ -24,7 +24,7 @@ from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput
 from modelport.formats.wallaroo.data_rules import check_output
 from modelport.formats.wallaroo.hugging_face.answers import answer_columns
-from modelport.formats.wallaroo.hugging_face.inputs import call_arguments
+from modelport.formats.wallaroo.hugging_face.inputs import call_arguments, chunking
 from modelport.formats.wallaroo.hugging_face.kinds import Kind, kind_of
 from modelport.formats.wallaroo.hugging_face.signature import model_config
 from modelport.schema import Signature
@@ -171,6 +171,8 @@ class HuggingFaceServable(Servable):
 
     def _answer(self, row: Mapping[str, Any], index: int) -> dict[str, Any]:
         first, kwargs = call_arguments(self.kind, row, index)
+        if self.kind.input_kind == "audio":
+            kwargs |= chunking(self.pipeline, first)
         try:
             with self._lock:  # a pipeline keeps per-call state on itself
                 result = (
