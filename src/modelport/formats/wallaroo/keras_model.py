@@ -189,6 +189,8 @@ def column_dtype(field: Field) -> np.dtype[Any]:
 class KerasServable(Servable):
     """Serves a Keras file or a SavedModel folder: one tensor per input column."""
 
+    threaded_framework = True  # TensorFlow, imported by load: one process by default
+
     def __init__(
         self, path: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
     ) -> None:

@@ -146,6 +146,7 @@ class HuggingFaceServable(Servable):
     """A saved pipeline, answering each request row with the kind's output columns."""
 
     batches_rows = False  # one pipeline call per row
+    threaded_framework = True  # torch, imported by load
 
     def __init__(
         self, folder: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
