@@ -110,11 +110,11 @@ def test_runtime_framework_serves_the_keras_file_with_tensorflow(
     np.testing.assert_allclose(found, files["out"], rtol=1e-5)
 
 
-def test_a_saved_model_zip_builds_as_tensorflow_and_answers_as_the_model(
+def test_a_saved_model_zip_builds_as_tensorflow_and_runtime_onnx_serves_its_graph(
     files: dict[str, Any], tmp_path: Path
 ) -> None:
     assert FORMAT.detect(files["zip"]) == 0.8
-    output = build_step(files["zip"], tmp_path / "out")  # detected: tensorflow
+    output = build_step(files["zip"], tmp_path / "out", runtime="onnx")  # detected: tensorflow
     assert output.metadata["framework"] == "tensorflow"
     assert output.metadata["runtime"] == "onnx"
     assert output.entry_point == "saved_model.pb"
