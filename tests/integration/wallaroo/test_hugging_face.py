@@ -330,9 +330,7 @@ def test_every_kind_answers_its_documented_columns_with_their_types(server: Test
     assert image.dtype == np.int64 and image.min() >= 0 and image.max() <= 255
 
 
-def test_long_audio_is_transcribed_in_chunks(
-    server: TestClient, zips: dict[str, Path]
-) -> None:
+def test_long_audio_is_transcribed_in_chunks(server: TestClient, zips: dict[str, Path]) -> None:
     """40 s of audio, over the 30 s a CTC model is given at once: the answer is the pipeline's
     chunked transcription, not its transcription in one piece."""
     seconds = 40
