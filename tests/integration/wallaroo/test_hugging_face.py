@@ -345,6 +345,17 @@ def test_long_audio_is_transcribed_in_chunks(server: TestClient, zips: dict[str,
     assert answer["text"] == chunked
 
 
+def test_timestamps_a_ctc_model_cannot_give_are_refused_naming_return_timestamps(
+    server: TestClient,
+) -> None:
+    row = {"inputs": AUDIO, "return_timestamps": "true"}  # Whisper's; CTC takes char or word
+    answer = server.post("/v1/models/hf-automatic-speech-recognition/predict", json=[row])
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "return_timestamps"
+    row = {"inputs": AUDIO, "return_timestamps": "word"}
+    assert isinstance(predict(server, "hf-automatic-speech-recognition", [row])[0]["text"], str)
+
+
 def test_several_rows_get_one_answer_each(server: TestClient) -> None:
     rows = [{**ROWS["zero-shot-classification"], "inputs": text} for text in ("a", "the dog")]
     answer = predict(server, "hf-zero-shot-classification", rows)

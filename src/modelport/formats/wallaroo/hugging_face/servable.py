@@ -180,11 +180,17 @@ class HuggingFaceServable(Servable):
                     self.pipeline(**kwargs) if first is None else self.pipeline(first, **kwargs)
                 )
         except (ValueError, TypeError, KeyError) as exc:
-            named = [name for name in kwargs if f"'{name}'" in str(exc) or f"`{name}`" in str(exc)]
+            named = [name for name in kwargs if _names(str(exc), name)]
             if not named and not isinstance(exc, ValueError):
                 raise  # the model's own fault: a 500
             raise _refused(self.kind, named, index, exc) from exc
         return answer_columns(self.kind, result, self._output_schema)
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether a pipeline's error message names the input ``name`` (quoted, or as
+    ``name=...`` in backticks)."""
+    return any(form in text for form in (f"'{name}'", f"`{name}`", f"`{name}="))
 
 
 def _refused(kind: Kind, named: list[str], index: int, exc: Exception) -> InvalidInput:
