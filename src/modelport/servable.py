@@ -57,6 +57,11 @@ class Servable(ABC):
     merging concurrent requests saves nothing: the calibration at load (which would run the
     model on 33 rows) is skipped, and batching is off unless ``--max-batch-size`` asks for it."""
 
+    threaded_framework: bool = False
+    """The model runs on a framework whose kernels spread over every core themselves and which
+    does not survive a fork once imported (torch, TensorFlow), imported only by ``load``: the
+    server then answers from one process unless ``--workers`` says otherwise."""
+
     checks_input_types: bool = True
     """Requests are checked against the signature's types and cast to them (undeclared columns
     dropped, or refused when the signature is strict). False, for conventions whose platform

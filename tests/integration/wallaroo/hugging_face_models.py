@@ -52,6 +52,8 @@ WORDS = [
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 IMAGE_SIZE = 32
 SMALL = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2}
+SPEECH_RATE = 400
+"""The tiny speech recognizer's samples per second."""
 
 
 def bert_tokenizer(work: Path, **options: Any) -> Any:
@@ -356,7 +358,8 @@ def speech_recognizer(work: Path) -> Any:
     letters = ["<pad>", "<unk>", "|", *"abcdefghijklmnopqrstuvwxyz"]
     vocab = json_file(work / "letters.json", {letter: i for i, letter in enumerate(letters)})
     tokenizer = Wav2Vec2CTCTokenizer(str(vocab), word_delimiter_token="|")
-    extractor = Wav2Vec2FeatureExtractor(sampling_rate=16000, do_normalize=True)
+    # A low sampling rate keeps long audio (over 30 s, transcribed in chunks) a short request.
+    extractor = Wav2Vec2FeatureExtractor(sampling_rate=SPEECH_RATE, do_normalize=True)
     config = Wav2Vec2Config(
         vocab_size=len(letters),
         conv_dim=(8, 8),

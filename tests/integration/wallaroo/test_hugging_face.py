@@ -35,7 +35,7 @@ from modelport.testing import app_client, start_server
 from ..cli import run_cli
 from ..printed_curl import printed_curl, send_curl
 from .conftest import Build
-from .hugging_face_models import MAKERS, saved_zip
+from .hugging_face_models import MAKERS, SPEECH_RATE, saved_zip
 
 pytestmark = [
     pytest.mark.slow,
@@ -322,11 +322,38 @@ def test_every_kind_answers_its_documented_columns_with_their_types(server: Test
         pixels = np.array(mask)
         assert pixels.shape == (100, 100) and set(np.unique(pixels)) <= {0, 255}
 
-    assert isinstance(answers["automatic-speech-recognition"]["text"], str)
+    speech = answers["automatic-speech-recognition"]
+    assert isinstance(speech["text"], str)
 
     image = np.array(answers["stable-diffusion-text-2-img"]["images"])
     assert image.shape == (24, 16, 3)  # the height and width asked
     assert image.dtype == np.int64 and image.min() >= 0 and image.max() <= 255
+
+
+def test_long_audio_is_transcribed_in_chunks(server: TestClient, zips: dict[str, Path]) -> None:
+    """40 s of audio, over the 30 s a CTC model is given at once: the answer is the pipeline's
+    chunked transcription, not its transcription in one piece."""
+    seconds = 40
+    samples = np.arange(seconds * SPEECH_RATE)
+    long = (np.sin(samples / 7) * np.linspace(0.2, 1, samples.size)).astype(np.float32)
+    row = {"inputs": long.tolist(), "return_timestamps": None}
+    [answer] = predict(server, "hf-automatic-speech-recognition", [row])
+    folder = zips["automatic-speech-recognition"].with_suffix("")
+    local = transformers.pipeline("automatic-speech-recognition", model=str(folder), device="cpu")
+    chunked = local(long, chunk_length_s=30.0)["text"]
+    assert chunked != local(long)["text"]  # chunking changes this model's answer
+    assert answer["text"] == chunked
+
+
+def test_timestamps_a_ctc_model_cannot_give_are_refused_naming_return_timestamps(
+    server: TestClient,
+) -> None:
+    row = {"inputs": AUDIO, "return_timestamps": "true"}  # Whisper's; CTC takes char or word
+    answer = server.post("/v1/models/hf-automatic-speech-recognition/predict", json=[row])
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "return_timestamps"
+    row = {"inputs": AUDIO, "return_timestamps": "word"}
+    assert isinstance(predict(server, "hf-automatic-speech-recognition", [row])[0]["text"], str)
 
 
 def test_several_rows_get_one_answer_each(server: TestClient) -> None:

@@ -106,6 +106,21 @@ def test_a_model_on_torch_gets_a_single_process(monkeypatch: pytest.MonkeyPatch)
     assert default_workers([plain]) == 1
 
 
+class _OnTensorFlow(PythonModelServable):
+    threaded_framework = True  # as a Keras upload's servable, whose load imports TensorFlow
+
+
+def test_a_model_whose_load_imports_a_threaded_framework_gets_a_single_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in THREADED_FRAMEWORKS:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    plain = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
+    keras = _OnTensorFlow(Plain(), name="k", signature=SIGNATURE)
+    assert default_workers([keras]) == 1
+    assert default_workers([plain, keras]) == 1
+
+
 @pytest.mark.parametrize(
     ("text", "size"),
     [("2GiB", 2 * 1024**3), ("512MiB", 512 * 1024**2), ("1.5GB", 1_500_000_000), ("1000", 1000)],

@@ -43,6 +43,7 @@ from modelport.formats.wallaroo.framework_builds import (
 )
 from modelport.formats.wallaroo.framework_requirements import (
     PICKLE_SUFFIXES,
+    is_saved_pipeline_zip,
     upload_requirements,
 )
 from modelport.formats.wallaroo.frameworks import supported_framework
@@ -95,7 +96,7 @@ class WallarooFormat(ModelFormat):
                 return 0.8
             if _zip_mentions(path, b"InferenceBuilder", _STEP_ENTRY_BYTES):
                 return 0.8
-            return 0.6 if _is_saved_pipeline_zip(path) else 0.0
+            return 0.6 if is_saved_pipeline_zip(path) else 0.0
         return 0.0
 
     def layout(self, path: Path, *, extra_folders: tuple[str, ...] = ()) -> ProjectLayout:
@@ -172,7 +173,7 @@ class WallarooFormat(ModelFormat):
         if kind in ("custom", "python"):
             install_path_file()  # the developer's own harness imports mac there too
         if kind == "savedmodel":
-            return build_keras(layout.root, schemas, framework or "tensorflow", mode)
+            return build_keras(layout.root, schemas, framework or "tensorflow", mode, out_dir)
         if kind == "custom":
             return _build_custom(layout, schemas)
         if kind == "python":
@@ -186,7 +187,7 @@ class WallarooFormat(ModelFormat):
         if kind == "pytorch":
             return build_torch(layout.root / file, schemas, mode, out_dir)
         if kind == "keras":
-            return build_keras(layout.root / file, schemas, "keras", mode)
+            return build_keras(layout.root / file, schemas, "keras", mode, out_dir)
         return build_estimator(layout.root / file, schemas, framework, mode, out_dir)
 
     def load(self, root: Path, manifest: Manifest) -> Servable:
@@ -311,14 +312,6 @@ def _is_saved_pipeline(folder: Path) -> bool:
         staging.staged_kind(folder) == "zip"
         and any((folder / name).is_file() for name in (CONFIG, MODEL_INDEX))
         and not any(folder.glob("*.py"))
-    )
-
-
-def _is_saved_pipeline_zip(path: Path) -> bool:
-    with zipfile.ZipFile(path) as archive:
-        top = [n.strip("/").split("/") for n in archive.namelist()]
-    return any(parts[1:] in ([CONFIG], [MODEL_INDEX]) for parts in top) and not any(
-        len(parts) == 2 and parts[1].endswith(".py") for parts in top
     )
 
 

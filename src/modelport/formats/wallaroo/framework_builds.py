@@ -1,6 +1,6 @@
 """The build steps of Wallaroo's framework files: each reads (or checks) the model's schemas,
-and a PyTorch, scikit-learn or XGBoost model is converted to ONNX where the graph answers as the
-model does (``native_runtime``), which the build output records and tells."""
+and a PyTorch, scikit-learn, XGBoost, Keras or TensorFlow model is converted to ONNX where the
+graph answers as the model does (``native_runtime``), which the build output records and tells."""
 
 from __future__ import annotations
 
@@ -123,28 +123,26 @@ def build_output(entry_point: str, signature: Signature, metadata: dict[str, Any
 
 
 def build_keras(
-    path: Path, schemas: dict[str, pa.Schema], framework: str, mode: str
+    path: Path, schemas: dict[str, pa.Schema], framework: str, mode: str, out_dir: Path
 ) -> BuildOutput:
     """A Keras file, or a SavedModel folder (``path`` a folder), run once on a batch of its
-    input schema to check both schemas. TensorFlow's own runtime serves it: converting it to
-    ONNX (tf2onnx) is not built, so ``--runtime onnx`` is refused."""
+    input schema to check both schemas, then converted to ONNX (tf2onnx) where the graph answers
+    as TensorFlow does."""
     signature = required_schemas(schemas, framework)
     torch_model.check_signature(signature)
     model = keras_model.load_model(path, signature)
     keras_model.check_model(model, signature, path.name)
-    if mode == "onnx":
-        raise ConfigError(
-            f"a {framework} model cannot be served by onnxruntime yet: modelport does not convert "
-            "Keras or TensorFlow models to ONNX (tf2onnx)",
-            hint="build with --runtime auto or framework, or convert it with tf2onnx yourself "
-            "and upload the .onnx file",
-            field="runtime",
-        )
-    why = "TensorFlow's own runtime: modelport does not convert Keras or TensorFlow models to ONNX"
-    choice = native_runtime.RuntimeChoice("framework", why)
+    sample = torch_model.sample_inputs(signature.inputs)
+    choice = native_runtime.choose_runtime(
+        mode,
+        framework=framework,
+        signature=signature,
+        sample=sample,
+        original=lambda columns: keras_model.run_model(model, columns, signature),
+        convert=lambda dest: onnx_conversion.tensorflow_to_onnx(model, signature, sample, dest),
+        out_dir=out_dir,
+    )
     saved_model = path.is_dir()
-    metadata: dict[str, Any] = {"framework": framework, "saved_model": saved_model}
     entry = keras_model.SAVED_MODEL if saved_model else path.name
-    built = build_output(entry, signature, metadata | choice.metadata([]))
-    built.notes.append(f"served by framework: {why}")
-    return built
+    metadata: dict[str, Any] = {"framework": framework, "saved_model": saved_model}
+    return served_by(choice, entry, signature, metadata, out_dir)

@@ -107,7 +107,9 @@ def _saved_model(folder: Path, signature: Signature) -> Call:
 
     def call(tensors: list[np.ndarray], owner: Any = loaded) -> Any:
         """``owner``: the loaded object, kept alive as long as its signature is called."""
-        return serving(**{name: tf.constant(t) for name, t in zip(names, tensors, strict=True)})
+        return serving(
+            **{name: tf.convert_to_tensor(t) for name, t in zip(names, tensors, strict=True)}
+        )
 
     return call
 
@@ -136,13 +138,15 @@ def check_model(model: Call, signature: Signature, name: str) -> None:
 def run_model(model: Call, columns: Mapping[str, np.ndarray], signature: Signature) -> pa.Table:
     """The model's answer to ``columns`` as a table of the output schema's columns."""
     rows = len(next(iter(columns.values())))
-    tensors = [as_tensor(columns[f.name], _dtype(f), f.name) for f in signature.inputs]
-    answer = model(tensors)
-    names = [f.name for f in signature.outputs]
-    return check_output(_by_name(answer, names), rows=rows, schema=signature.output_schema)
+    tensors = [as_tensor(columns[f.name], column_dtype(f), f.name) for f in signature.inputs]
+    answer = outputs_by_name(model(tensors), [f.name for f in signature.outputs])
+    columns = {name: _array(value) for name, value in answer.items()}
+    return check_output(columns, rows=rows, schema=signature.output_schema)
 
 
-def _by_name(answer: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
+def outputs_by_name(answer: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The model's answer (tensors, not converted) as one value per output column: by name
+    where a dict's keys match, else in order."""
     if isinstance(answer, Mapping):
         keys = list(answer)
         if not set(names) <= set(keys):
@@ -156,7 +160,7 @@ def _by_name(answer: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
                 f"output schema names {len(names)} ({', '.join(names)})",
                 hint="name the output columns as the model's outputs",
             )
-        return {name: _array(value) for name, value in answer.items()}
+        return dict(answer)
     values = list(answer) if isinstance(answer, list | tuple) else [answer]
     if len(values) != len(names):
         raise ModelFailed(
@@ -164,7 +168,7 @@ def _by_name(answer: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
             f"({', '.join(names)})",
             hint="give one output column per model output, in order",
         )
-    return {name: _array(value) for name, value in zip(names, values, strict=True)}
+    return dict(zip(names, values, strict=True))
 
 
 def _array(value: Any) -> np.ndarray:
@@ -173,7 +177,8 @@ def _array(value: Any) -> np.ndarray:
     return array
 
 
-def _dtype(field: Field) -> np.dtype[Any]:
+def column_dtype(field: Field) -> np.dtype[Any]:
+    """The numpy type of the column's elements (a list column's innermost)."""
     element = field.type
     while pa.types.is_list(element) or pa.types.is_large_list(element):
         element = element.value_type
@@ -183,6 +188,8 @@ def _dtype(field: Field) -> np.dtype[Any]:
 
 class KerasServable(Servable):
     """Serves a Keras file or a SavedModel folder: one tensor per input column."""
+
+    threaded_framework = True  # TensorFlow, imported by load: one process by default
 
     def __init__(
         self, path: Path, *, name: str, signature: Signature, metadata: dict[str, Any]

@@ -1,12 +1,13 @@
 """Which runtime serves a framework model: onnxruntime on a converted graph, or the framework's own.
 
-As Wallaroo does at upload, a build converts a PyTorch, scikit-learn or XGBoost model to ONNX
-(``onnx_conversion``) and checks the converted graph against the original on a batch generated
-from the input schema: every float output within :data:`RTOL` and :data:`ATOL` of the original's
-(float32 graphs of float64 models differ in the last digits), every other output equal. When it
-holds, onnxruntime serves the graph (it releases the GIL and needs no framework import at start);
-when the conversion fails or the answers differ, the framework's own runtime serves, and the build
-says why. ``--runtime onnx`` makes a failed conversion an error; ``--runtime framework`` skips it.
+As Wallaroo does at upload, a build converts a PyTorch, scikit-learn, XGBoost, Keras or
+TensorFlow model to ONNX (``onnx_conversion``) and checks the converted graph against the original
+on a batch generated from the input schema: every float output within :data:`RTOL` and
+:data:`ATOL` of the original's (float32 graphs of float64 models differ in the last digits),
+every other output equal. When it holds, onnxruntime serves the graph (it releases the GIL and
+needs no framework import at start); when the conversion fails or the answers differ, the
+framework's own runtime serves, and the build says why. ``--runtime onnx`` makes a failed
+conversion an error; ``--runtime framework`` skips it.
 """
 
 from __future__ import annotations

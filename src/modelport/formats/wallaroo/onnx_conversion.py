@@ -1,20 +1,21 @@
 """Framework models converted to ONNX at build: PyTorch with ``torch.onnx`` (its TorchScript
-exporter), scikit-learn with skl2onnx, XGBoost with onnxmltools, at opset 17 (what Wallaroo's
-converters target). Each converter writes the graph to ``dest`` and answers the names of the graph
-outputs that give the model's output columns, in the output schema's order; anything it cannot
-do raises, and the caller says why the framework's own runtime serves instead."""
+exporter), scikit-learn with skl2onnx, XGBoost with onnxmltools, Keras and TensorFlow with
+tf2onnx, at opset 17 (what Wallaroo's converters target). Each converter writes the graph to
+``dest`` and answers the names of the graph outputs that give the model's output columns, in the
+output schema's order; anything it cannot do raises, and the caller says why the framework's own
+runtime serves instead."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from modelport.schema import Signature
+from modelport.schema import Field, Signature
 
 OPSET = 17
 """The ONNX opset of converted models (onnxconverter-common's DEFAULT_OPSET_NUMBER in Wallaroo)."""
@@ -47,6 +48,57 @@ def torch_to_onnx(
             opset_version=OPSET,
         )
     return outputs
+
+
+def tensorflow_to_onnx(
+    model: Callable[[list[Any]], Any],
+    signature: Signature,
+    sample: Mapping[str, np.ndarray],
+    dest: Path,
+) -> list[str]:
+    """A Keras model or SavedModel signature (``keras_model.load_model``'s call) traced by
+    TensorFlow on tensors of the schema's types, rows and open list sizes left open, and
+    converted by tf2onnx; the graph's inputs take the schema's names, its outputs come in the
+    output schema's order."""
+    import tensorflow as tf
+    import tf2onnx
+
+    from modelport.formats.wallaroo.keras_model import column_dtype, outputs_by_name
+
+    specs = [
+        tf.TensorSpec(_open_shape(field, sample[field.name]), column_dtype(field), name=field.name)
+        for field in signature.inputs
+    ]
+    names = [f.name for f in signature.outputs]
+
+    @tf.function(input_signature=specs)  # type: ignore[untyped-decorator]
+    def traced(*tensors: Any) -> tuple[Any, ...]:
+        answer = outputs_by_name(model(list(tensors)), names)
+        return tuple(answer[name] for name in names)
+
+    with warnings.catch_warnings():  # tf2onnx's use of numpy names numpy 2 deprecates
+        warnings.simplefilter("ignore")
+        graph, _ = tf2onnx.convert.from_function(
+            traced, input_signature=specs, opset=OPSET, output_path=str(dest)
+        )
+    unconverted = sorted({node.op_type for node in graph.graph.node if not _known_op(node)})
+    if unconverted:  # tf2onnx logs them and writes a graph onnxruntime cannot load
+        raise ValueError(f"tf2onnx has no ONNX operator for TensorFlow's {', '.join(unconverted)}")
+    return [output.name for output in graph.graph.output]
+
+
+def _known_op(node: Any) -> bool:
+    """An operator of ONNX's own domain that ONNX defines (another domain's, such as
+    onnxruntime's contrib operators, is left for onnxruntime to load)."""
+    import onnx.defs
+
+    return node.domain not in ("", "ai.onnx") or bool(onnx.defs.has(node.op_type))
+
+
+def _open_shape(field: Field, column: np.ndarray) -> tuple[int | None, ...]:
+    """A column's tensor shape with rows, and list sizes the schema leaves open, as None."""
+    fixed = tuple(field.shape or ())
+    return (None, *fixed, *([None] * (column.ndim - 1 - len(fixed))))
 
 
 def estimator_to_onnx(model: Any, framework: str, signature: Signature, dest: Path) -> list[str]:
@@ -92,4 +144,11 @@ def _sklearn_graph(model: Any, features: int, *, double: bool) -> Any:
     return convert(FloatTensorType)
 
 
-__all__ = ["ML_OPSET", "OPSET", "XGB_OPSET", "estimator_to_onnx", "torch_to_onnx"]
+__all__ = [
+    "ML_OPSET",
+    "OPSET",
+    "XGB_OPSET",
+    "estimator_to_onnx",
+    "tensorflow_to_onnx",
+    "torch_to_onnx",
+]

@@ -207,6 +207,8 @@ def _dtype(field: Field) -> np.dtype[Any]:
 class TorchServable(Servable):
     """Serves a TorchScript module: one tensor per input column, one column per output."""
 
+    threaded_framework = True  # torch, imported by load: one process by default
+
     def __init__(
         self, path: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
     ) -> None:

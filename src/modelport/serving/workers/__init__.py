@@ -33,9 +33,12 @@ def default_workers(servables: list[Servable]) -> int:
     something else (a remote service, a GPU queue) and one event loop already overlaps its
     calls; a streaming model holds its connection for the whole answer. Neither gains from more
     processes, and both would pay each worker's memory. Nor does a model on torch, TensorFlow or
-    JAX (imported by its code, which has been loaded when this is asked): their kernels already
-    use every core, and a GPU context cannot be forked."""
+    JAX (imported by its code, which has been loaded when this is asked, or by its ``load``,
+    which the servable says with ``threaded_framework``): their kernels already use every core,
+    and neither a GPU context nor TensorFlow's threads survive a fork."""
     if any(servable.is_async or servable.is_streaming for servable in servables):
+        return 1
+    if any(servable.threaded_framework for servable in servables):
         return 1
     if any(name in sys.modules for name in THREADED_FRAMEWORKS):
         return 1

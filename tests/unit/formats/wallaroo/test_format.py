@@ -69,3 +69,22 @@ def test_every_framework_name_is_spelled_as_wallaroo_spells_it() -> None:
     assert supported_framework("ONNX").name == "onnx"
     with pytest.raises(ConfigError, match="unknown framework 'caffe'"):
         supported_framework("caffe")
+
+
+def test_every_wallaroo_framework_is_supported_and_says_what_it_accepts() -> None:
+    accepts = {f.name: f.accepts for f in FRAMEWORKS if f.status == "supported"}
+    # onnx, tensorflow, python, keras, sklearn, pytorch, xgboost, custom, mlflow, and the 16
+    # hugging-face-* pipelines the seed documents (its SDK's list omits speech recognition)
+    assert len(accepts) == len(FRAMEWORKS) == 25
+    for name, converter in [
+        ("sklearn", "skl2onnx"),
+        ("xgboost", "onnxmltools"),
+        ("pytorch", "torch.onnx"),
+        ("keras", "tf2onnx"),
+        ("tensorflow", "tf2onnx"),
+    ]:
+        assert f"converted to ONNX ({converter}) and served by onnxruntime" in accepts[name]
+    speech = accepts["hugging-face-automatic-speech-recognition"]
+    assert "rows of inputs (audio: float32 samples)" in speech
+    assert "rows of question, context;" in accepts["hugging-face-question-answering"]
+    assert "rows of images (an image" in accepts["hugging-face-zero-shot-object-detection"]

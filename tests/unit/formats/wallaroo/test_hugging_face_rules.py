@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,16 @@ import pyarrow as pa
 import pytest
 
 from modelport.errors import ConfigError, InvalidInput, ModelFailed
+from modelport.formats.wallaroo.framework_requirements import installed_pin, upload_requirements
 from modelport.formats.wallaroo.frameworks import SUPPORTED, supported_framework
 from modelport.formats.wallaroo.hugging_face.answers import answer_columns
-from modelport.formats.wallaroo.hugging_face.inputs import audio, call_arguments, image
+from modelport.formats.wallaroo.hugging_face.inputs import (
+    CHUNK_SECONDS,
+    audio,
+    call_arguments,
+    chunking,
+    image,
+)
 from modelport.formats.wallaroo.hugging_face.kinds import KINDS
 from modelport.formats.wallaroo.hugging_face.servable import check_installed
 from modelport.formats.wallaroo.hugging_face.signature import model_config, pipeline_signature
@@ -207,3 +215,55 @@ def test_a_generated_image_becomes_height_by_width_by_3_ints() -> None:
     image = answer_columns(kind, Generated(), schema)["images"]
     assert np.array(image).shape == (2, 3, 3)
     assert image[0][0] == [0, 128, 255]
+
+
+SPEECH = KINDS["hugging-face-automatic-speech-recognition"]
+
+
+def test_return_timestamps_takes_wallaroos_strings_and_booleans_as_words() -> None:
+    row = {"inputs": [0.1, 0.2], "return_timestamps": "True"}
+    assert call_arguments(SPEECH, row, 0)[1] == {"return_timestamps": True}
+    row = {"inputs": [0.1, 0.2], "return_timestamps": "word"}
+    assert call_arguments(SPEECH, row, 0)[1] == {"return_timestamps": "word"}
+
+
+class _Speech:
+    """What ``chunking`` reads of a speech pipeline: its type and sampling rate."""
+
+    def __init__(self, kind: str, rate: int) -> None:
+        self.type = kind
+        self.feature_extractor = type("Extractor", (), {"sampling_rate": rate})()
+
+
+def test_only_a_ctc_models_audio_longer_than_30_s_is_chunked() -> None:
+    long, short = np.zeros(16_000 * 31, np.float32), np.zeros(16_000 * 30, np.float32)
+    assert chunking(_Speech("ctc", 16_000), long) == {"chunk_length_s": 30.0}
+    assert CHUNK_SECONDS == 30.0
+    assert chunking(_Speech("ctc", 16_000), short) == {}
+    assert chunking(_Speech("seq2seq_whisper", 16_000), long) == {}  # its own 30 s windows
+
+
+def _saved_zip(tmp_path: Path, files: dict[str, str]) -> Path:
+    archive = tmp_path / "saved.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name, text in files.items():
+            zipped.writestr(f"saved/{name}", text)
+    return archive
+
+
+def test_a_saved_pipeline_zip_gets_the_packages_installed_here_and_what_its_files_need(
+    tmp_path: Path,
+) -> None:
+    pins = tuple(installed_pin(n) for n in ("transformers", "tokenizers", "torch"))
+    text = _saved_zip(tmp_path, {"config.json": "{}", "tokenizer.json": "{}"})
+    assert upload_requirements(text) == pins
+    (tmp_path / "saved.zip").unlink()
+    processor = json.dumps({"image_processor_type": "ViTImageProcessor"})
+    images = _saved_zip(tmp_path, {"config.json": "{}", "preprocessor_config.json": processor})
+    assert upload_requirements(images) == (*pins, "pillow")
+    (tmp_path / "saved.zip").unlink()
+    pieces = _saved_zip(tmp_path, {"config.json": "{}", "source.spm": ""})
+    assert upload_requirements(pieces) == (*pins, "sentencepiece")
+    (tmp_path / "saved.zip").unlink()
+    own = _saved_zip(tmp_path, {"config.json": "{}", "requirements.txt": "transformers\n"})
+    assert upload_requirements(own) is None  # its requirements.txt says

@@ -2,8 +2,13 @@
 
 Images arrive as Wallaroo sends them: nested ints, height x width x channels, each 0-255 (3
 channels RGB, 4 RGBA, 1 grey), made into a PIL image. Audio arrives as a list of floats (samples
-at the feature extractor's sampling rate). A null optional input is left out of the call, so the
-pipeline's default applies; every other input but the first is a keyword argument.
+at the feature extractor's sampling rate); ``return_timestamps`` as Wallaroo's string ("word" or
+"char"; "true" and "false" as booleans, which Whisper takes). Audio longer than
+:data:`CHUNK_SECONDS` is transcribed by a CTC model (wav2vec2 and the like) in chunks of that
+length, overlapping by a sixth on each side (transformers' ``chunk_length_s``), so memory stays
+bounded; Whisper transcribes long audio in 30 s windows itself. A null optional input is left out
+of the call, so the pipeline's default applies; every other input but the first is a keyword
+argument.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from modelport.errors import InvalidInput
 from modelport.formats.wallaroo.hugging_face.kinds import Kind
 
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+CHUNK_SECONDS = 30.0
+_CHUNKED_TYPES = ("ctc", "ctc_with_lm")
+"""The speech pipelines transformers chunks (its ``type``), which need chunking to stay small."""
+_FLAGS = {"true": True, "false": False}
 
 
 def call_arguments(kind: Kind, row: Mapping[str, Any], index: int) -> tuple[Any, dict[str, Any]]:
@@ -35,8 +44,20 @@ def call_arguments(kind: Kind, row: Mapping[str, Any], index: int) -> tuple[Any,
     if kind.input_kind == "image":
         return image(value, f"{kind.main_input}[{index}]"), kwargs
     if kind.input_kind == "audio":
+        if isinstance(kwargs.get("return_timestamps"), str):
+            flag = kwargs["return_timestamps"]
+            kwargs["return_timestamps"] = _FLAGS.get(flag.strip().lower(), flag)
         return audio(value, f"{kind.main_input}[{index}]"), kwargs
     return value, kwargs
+
+
+def chunking(pipeline: Any, samples: np.ndarray) -> dict[str, Any]:
+    """The speech pipeline's chunking arguments for ``samples``: ``chunk_length_s`` when a CTC
+    model is given audio longer than :data:`CHUNK_SECONDS`, none otherwise."""
+    rate = getattr(pipeline.feature_extractor, "sampling_rate", None)
+    if getattr(pipeline, "type", None) not in _CHUNKED_TYPES or not rate:
+        return {}
+    return {"chunk_length_s": CHUNK_SECONDS} if len(samples) > CHUNK_SECONDS * rate else {}
 
 
 def image(value: Any, where: str) -> Any:

@@ -24,7 +24,7 @@ from modelport.batch import Batch
 from modelport.errors import ConfigError, InvalidInput
 from modelport.formats.wallaroo.data_rules import check_output
 from modelport.formats.wallaroo.hugging_face.answers import answer_columns
-from modelport.formats.wallaroo.hugging_face.inputs import call_arguments
+from modelport.formats.wallaroo.hugging_face.inputs import call_arguments, chunking
 from modelport.formats.wallaroo.hugging_face.kinds import Kind, kind_of
 from modelport.formats.wallaroo.hugging_face.signature import model_config
 from modelport.schema import Signature
@@ -146,6 +146,7 @@ class HuggingFaceServable(Servable):
     """A saved pipeline, answering each request row with the kind's output columns."""
 
     batches_rows = False  # one pipeline call per row
+    threaded_framework = True  # torch, imported by load
 
     def __init__(
         self, folder: Path, *, name: str, signature: Signature, metadata: dict[str, Any]
@@ -171,17 +172,25 @@ class HuggingFaceServable(Servable):
 
     def _answer(self, row: Mapping[str, Any], index: int) -> dict[str, Any]:
         first, kwargs = call_arguments(self.kind, row, index)
+        if self.kind.input_kind == "audio":
+            kwargs |= chunking(self.pipeline, first)
         try:
             with self._lock:  # a pipeline keeps per-call state on itself
                 result = (
                     self.pipeline(**kwargs) if first is None else self.pipeline(first, **kwargs)
                 )
         except (ValueError, TypeError, KeyError) as exc:
-            named = [name for name in kwargs if f"'{name}'" in str(exc) or f"`{name}`" in str(exc)]
+            named = [name for name in kwargs if _names(str(exc), name)]
             if not named and not isinstance(exc, ValueError):
                 raise  # the model's own fault: a 500
             raise _refused(self.kind, named, index, exc) from exc
         return answer_columns(self.kind, result, self._output_schema)
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether a pipeline's error message names the input ``name`` (quoted, or as
+    ``name=...`` in backticks)."""
+    return any(form in text for form in (f"'{name}'", f"`{name}`", f"`{name}="))
 
 
 def _refused(kind: Kind, named: list[str], index: int, exc: Exception) -> InvalidInput:
