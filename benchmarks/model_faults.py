@@ -130,8 +130,12 @@ def _workers(pid: int) -> set[int]:
 
 
 def _predict(url: str, x: float, y: float) -> int:
+    """The status of one request (0: no answer within 120 s, or none at all)."""
     row = [{"x": x, "y": y}]
-    return httpx.post(f"{url}/v1/models/faults/predict", json=row, timeout=30).status_code
+    try:
+        return httpx.post(f"{url}/v1/models/faults/predict", json=row, timeout=120).status_code
+    except httpx.TransportError:
+        return 0
 
 
 def _one(server: ServerProcess, x: float, y: float) -> tuple[int, float | None]:

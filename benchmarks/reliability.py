@@ -59,7 +59,7 @@ def _bombs(args: argparse.Namespace, folder: Path) -> Measured:
         )
         details.append(f"- {decode_bombs.summary(figures)}.")
         if figures.unexpected:
-            details.append(f"  Not refused: {'; '.join(figures.unexpected)}.")
+            details.append(f"  Answered otherwise: {'; '.join(figures.unexpected)}.")
     return Measured("decode-bomb requests", "; ".join(cells), "\n".join(details), runs[0].passed)
 
 
@@ -71,7 +71,9 @@ def _faults(args: argparse.Namespace, folder: Path) -> Measured:
     )
     kinds = ", ".join(f.fault for f in figures.faults)
     cell = f"{kinds}: {down}; worker back in {max(backs):.2f} s at most" if backs else down
-    return Measured("model faults", cell, model_faults.summary(figures), figures.passed)
+    head, *lines = model_faults.summary(figures).splitlines()
+    details = "\n".join([head, "", *(f"- {line.strip()}" for line in lines)])
+    return Measured("model faults", cell, details, figures.passed)
 
 
 def _kills(args: argparse.Namespace, folder: Path) -> Measured:
