@@ -73,15 +73,11 @@ class Outcome:
 
 @dataclass
 class Registry:
-    """Where a command registers: the ``--registry`` it is given (none: its home's), and
-    the database and blob folder behind it, checked directly."""
+    """Where a command registers: the home whose database and blob folder are checked
+    directly (and where gc runs), and the partial uploads a registry server keeps there."""
 
-    home: Home  # where gc runs and the database lives
-    uri: str | None
-    partials: Callable[[], list[Path]]  # uploads in progress the server keeps
-
-    def store_args(self) -> list[str]:
-        return ["--registry", self.uri] if self.uri else []
+    home: Home
+    partials: Callable[[], list[Path]]
 
 
 class Lab:
@@ -97,8 +93,8 @@ class Lab:
         self.client.run("export", f"{MODEL}:1", "--output", str(self.artifact))
         self.remote_home = Home(root / "remote")
         self.server = _registry_server(self.remote_home)
-        self.local = Registry(self.client, None, list)
-        self.remote = Registry(self.remote_home, self.server.url, self._partial_uploads)
+        self.local = Registry(self.client, partials=lambda: [])
+        self.remote = Registry(self.remote_home, partials=self._partial_uploads)
         self.count = 0
         self.verified: set[str] = set()  # blob digests hashed and found right
 
