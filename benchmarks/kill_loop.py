@@ -9,8 +9,9 @@ registering into a local one; after each kill, counts what was left behind:
   digest; and once the loop is done, ``modelport gc --dry-run`` after the last sweep must
   find nothing more.
 
-Each command is first timed unkilled; its kills land uniformly in that time. At the end each
-runs once more unkilled and must succeed (nothing left locked).
+Each command is first timed unkilled; its kills land uniformly in that time, runs that finish
+first are checked too but not counted as kills, until each has been killed ``--kills`` times.
+At the end each runs once more unkilled and must succeed (nothing left locked).
 
     python benchmarks/kill_loop.py [--kills 50] [--seed N] [--only build,upload,registration]
 """
@@ -48,8 +49,9 @@ class Outcome:
     """What the kills of one command left."""
 
     command: str
-    kills: int = 0
-    finished_first: int = 0  # the command was done before its kill came
+    kills_wanted: int
+    kills: int = 0  # runs killed before they finished
+    finished_first: int = 0  # runs done before their kill came (checked all the same)
     orphans: list[str] = field(default_factory=list)  # "pid: command line"
     temp_left: list[str] = field(default_factory=list)
     half_versions: list[str] = field(default_factory=list)
@@ -63,7 +65,8 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return (
-            not self.orphans
+            self.kills >= self.kills_wanted
+            and not self.orphans
             and not self.temp_left
             and not self.half_versions
             and self.gc_after_sweep == 0
@@ -229,17 +232,18 @@ def loop(
     chance: random.Random,
     say: Callable[[str], None],
 ) -> Outcome:
-    outcome = Outcome(name)
+    outcome = Outcome(name, kills_wanted=kills)
     started = time.monotonic()
     run_once(lab.client, command(), None)
     outcome.unkilled_seconds = round(time.monotonic() - started, 2)
-    for index in range(kills):
+    while outcome.kills < kills and outcome.finished_first < 2 * kills:
         delay = chance.uniform(0, outcome.unkilled_seconds)
         finished, session = run_once(lab.client, command(), delay)
-        outcome.kills += 1
+        outcome.kills += not finished
         outcome.finished_first += finished
         check(outcome, lab, registry, session)
-        say(f"{name} {index + 1}/{kills}: killed at {delay:.2f} s" + (" (done)" * finished))
+        what = "finished before its kill" if finished else "killed"
+        say(f"{name}: {what} at {delay:.2f} s ({outcome.kills}/{kills} kills)")
     try:
         _, session = run_once(lab.client, command(), None)
         outcome.after_ok = True
@@ -274,7 +278,8 @@ def run(
 
 def summary(outcome: Outcome) -> str:
     return (
-        f"{outcome.command}: {outcome.kills} kills ({outcome.finished_first} after it finished), "
+        f"{outcome.command}: {outcome.kills} kills (and {outcome.finished_first} runs that "
+        "finished before theirs), "
         f"{len(outcome.orphans)} orphan processes, {len(outcome.temp_left)} temp folders, "
         f"{len(outcome.half_versions)} half versions; gc swept {outcome.gc_swept_folders} "
         f"folders and {outcome.gc_swept_blobs} blobs, then found {outcome.gc_after_sweep}; "
