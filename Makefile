@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands fuzz clean protos
+.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands fuzz reliability soak clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,15 @@ bench-commands: $(STAMP)
 # Open Inference V2 over gRPC against MLServer's, in turns; its own section of docs/benchmarks.md.
 bench-grpc: $(STAMP)
 	$(BIN)/python benchmarks/grpc_bench.py
+
+# What bad requests, models and kills do, into docs/reliability.md's Figures (about 25 minutes):
+# decode bombs in a 1 GiB memory cgroup, model faults, kill -9 loops, a 10-minute soak (needs wrk).
+reliability: $(STAMP)
+	$(BIN)/python benchmarks/reliability.py
+
+# The 10-minute soak alone (c=64, one-row JSON): errors, RSS growth, p50/p99.
+soak: $(STAMP)
+	$(BIN)/python benchmarks/reliability.py --only soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

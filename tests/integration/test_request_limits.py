@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -255,3 +256,47 @@ def test_get_on_a_predict_route_is_405(server: TestClient) -> None:
         answer = server.get(path)
         assert answer.status_code == 405, path
         assert "POST" in answer.headers["allow"], path
+
+
+def test_parquet_of_run_length_encoded_zeros_is_413_before_it_is_read() -> None:
+    """Run-length encoding makes a million rows of zeros declare a few bytes per row group; the
+    rows times the columns' widths still bound what it decodes to."""
+    zeros = pa.array([0] * 100_000, pa.int64())
+    table = pa.table({f"c{index}": zeros for index in range(40)})  # 32 MB decoded
+    body = _parquet(table)
+    assert len(body) < 200_000
+    models = ModelSet([_runtime(Anything(), "anything")])
+    app = create_app(models, AppOptions(max_body_size=MAX_BODY))
+    with app_client(app) as client:
+        answer = client.post(
+            "/v1/models/anything/predict", content=body, headers={"content-type": PARQUET}
+        )
+    assert "--max-body-size" in _problem(answer, 413)["detail"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_native_routes_inflate_compressed_bodies_within_max_body_size(
+    server: TestClient, encoding: str
+) -> None:
+    wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+
+    def compress(body: bytes) -> bytes:
+        deflater = zlib.compressobj(wbits=wbits)
+        return deflater.compress(body) + deflater.flush()
+
+    headers = {"content-encoding": encoding, "content-type": "application/json"}
+    rows = b'[{"x": 1, "y": 2}, {"x": 3, "y": 4}]'
+    answer = server.post("/v1/models/adder/predict", content=compress(rows), headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == [{"sum": 3.0}, {"sum": 7.0}]
+    padded = b'[{"x": 1, "y": 2, "pad": "' + b" " * (MAX_BODY * 5) + b'"}]'
+    too_big = server.post("/v1/models/adder/predict", content=compress(padded), headers=headers)
+    assert "--max-body-size" in _problem(too_big, 413)["detail"]
+
+
+def test_a_csv_header_that_is_not_utf8_is_400(server: TestClient) -> None:
+    body = b"x\xff\xfe,y\n1,2\n"
+    answer = server.post(
+        "/v1/models/anything/predict", content=body, headers={"content-type": "text/csv"}
+    )
+    assert "not UTF-8" in _problem(answer, 400)["detail"]

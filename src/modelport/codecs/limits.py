@@ -59,9 +59,9 @@ class DecodeLimits:
 
     def check_table(self, table: pa.Table) -> pa.Table:
         """A decoded table within the bounds, its column names unique UTF-8 text."""
+        check_names(table.schema)  # first: reading the size reads the names
         self.check_rows(table.num_rows)
         self.check_decoded(table.nbytes)
-        check_names(table.schema)
         return table
 
     def collect(self, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
