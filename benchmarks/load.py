@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,44 @@ def run_wrk(
         server_cpu_pct=100 * server_cpu / wall,
         wrk_cpu_pct=100 * wrk_cpu / wall,
         other_cpu_pct=max(0.0, 100 * (busy - server_cpu - wrk_cpu) / wall),
+    )
+
+
+GRPC_CLIENT = Path(__file__).resolve().parent / "grpc_client.py"
+
+
+def run_grpc(
+    server: RunningServer, port: int, layout: str, *, connections: int, seconds: float
+) -> Pass:
+    """Load the server's Open Inference V2 gRPC endpoint with ``grpc_client.py`` (single-row
+    ``ModelInfer``, ``connections`` callers, ``seconds``), CPU counted as :func:`run_wrk` does."""
+    command = [sys.executable, str(GRPC_CLIENT), f"127.0.0.1:{port}", "iris-svc", layout]
+    command += [str(connections), f"{seconds:g}"]
+    busy_before, cpu_before, wall_before = (
+        _busy_seconds(),
+        server.cpu_seconds(),
+        time.perf_counter(),
+    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - wall_before
+    server_cpu = server.cpu_seconds() - cpu_before
+    busy = _busy_seconds() - busy_before
+    client_cpu = usage.ru_utime + usage.ru_stime
+    if os.waitstatus_to_exitcode(status) != 0 or not output.strip():
+        raise RuntimeError(f"the gRPC client failed: {output[-400:]}")
+    stats = json.loads(output.strip().splitlines()[-1])
+    return Pass(
+        rps=stats["rps"],
+        p50_ms=stats["p50_ms"],
+        p99_ms=stats["p99_ms"],
+        mean_ms=stats["mean_ms"],
+        errors=int(stats["errors"]),
+        server_cpu_pct=100 * server_cpu / wall,
+        wrk_cpu_pct=100 * client_cpu / wall,
+        other_cpu_pct=max(0.0, 100 * (busy - server_cpu - client_cpu) / wall),
     )
 
 
