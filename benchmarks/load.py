@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from servers import RunningServer
@@ -49,6 +49,7 @@ class Pass:
     server_cpu_pct: float  # of one core; 200 is both cores
     wrk_cpu_pct: float
     other_cpu_pct: float  # the rest of the machine: other users' work during the run
+    error_kinds: dict[str, int] = field(default_factory=dict)  # wrk's kinds with a count
 
     def little(self, connections: int) -> float:
         """Little's law check: mean latency x throughput / connections, about 1 when consistent."""
@@ -109,19 +110,18 @@ def run_wrk(
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({process.returncode}): {output[-400:]}")
     stats = json.loads(line.removeprefix("WRKJSON "))
-    errors = sum(
-        stats[k]
-        for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
-    )
+    kinds = ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    error_kinds = {kind.removesuffix("_errors"): stats[kind] for kind in kinds if stats[kind]}
     return Pass(
         rps=stats["requests"] / (stats["duration_us"] / 1e6),
         p50_ms=stats["p50_us"] / 1000,
         p99_ms=stats["p99_us"] / 1000,
         mean_ms=stats["mean_us"] / 1000,
-        errors=errors,
+        errors=sum(error_kinds.values()),
         server_cpu_pct=100 * server_cpu / wall,
         wrk_cpu_pct=100 * wrk_cpu / wall,
         other_cpu_pct=max(0.0, 100 * (busy - server_cpu - wrk_cpu) / wall),
+        error_kinds=error_kinds,
     )
 
 

@@ -379,7 +379,8 @@ def unstable(load: Load) -> str:
     """Why a load is unstable (errors, or a p99 more than 5x its p50), or ""."""
     reasons = []
     if load.errors:
-        reasons.append(f"{load.errors} error(s)")
+        kinds = ", ".join(f"{kind} {count}" for kind, count in load.error_kinds.items())
+        reasons.append(f"{load.errors} error(s)" + (f" ({kinds})" if kinds else ""))
     if load.p50_ms > 0 and load.p99_ms > INSTABILITY_P99_OVER_P50 * load.p50_ms:
         reasons.append(f"p99 {load.p99_ms / load.p50_ms:.1f}x p50")
     return ", ".join(reasons)

@@ -27,6 +27,7 @@ class Load:
     # multi-row loads: in-process predict seconds on the same rows, timed just before the load
     # (this machine's speed drifts by up to 2x over minutes, so the floor is taken alongside)
     floor_s: float | None = None
+    error_kinds: dict[str, int] = field(default_factory=dict)  # of the median pass (wrk's kinds)
 
 
 @dataclass

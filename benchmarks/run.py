@@ -156,9 +156,7 @@ def measure_phase(args: argparse.Namespace) -> int:
             suite.measure(plan, spec, found[spec.name])
     suite.say(f"compared loads: {args.repeats} rounds, taken in turns")
     py_spy = profiling.venv_dir(CACHE, profiling.PY_SPY) / "bin" / "py-spy"
-    compared = take_turns(
-        plan, specs, found, args.repeats, py_spy if py_spy.exists() and not args.quick else None
-    )
+    compared = take_turns(plan, specs, found, args.repeats, py_spy if py_spy.exists() else None)
     servers = list(found.values())
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -189,6 +189,7 @@ def median_load(rows: int, connections: int, passes: list[Pass], floor_s: float 
         other_cpu_pct=middle.other_cpu_pct,
         passes=[p.rps for p in passes],
         floor_s=floor_s,
+        error_kinds=middle.error_kinds,
     )
 
 
