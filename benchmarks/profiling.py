@@ -1,10 +1,13 @@
 """Where a server's CPU goes under load: py-spy samples its process tree while wrk loads it.
 
 py-spy (from PyPI, installed into its own venv under the cache like a peer) records the server
-and its worker processes at 100 samples a second without pausing them (``--nonblocking``), idle
-threads left out, stacks aggregated by function (``--function``), as raw collapsed stacks: one
-line per distinct stack, ``frame;frame;...;frame COUNT``. :func:`summarize` turns them into the
-shares the report prints: by library (the package of the innermost frame) and by function.
+and its worker processes at 100 samples a second without pausing them (``--nonblocking``), only
+threads holding the GIL (``--gil``: a thread waiting on a lock or a queue is not using the CPU),
+stacks aggregated by function (``--function``), as raw collapsed stacks: one line per distinct
+stack, ``frame;frame;...;frame COUNT``. :func:`summarize` turns them into the shares the report
+prints: by library (the package of the innermost Python frame) and by function. Time in C code
+is counted at the Python frame that called it: the event loop's own (uvloop's loop, httptools'
+parser, the sockets) shows as ``asyncio.run``, named *event loop (C)* here.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def installed(cache: Path) -> Path:
 
 def start(py_spy: Path, pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes]:
     """Begin sampling ``pid`` and its subprocesses for ``seconds`` into ``output`` (raw)."""
-    command = [str(py_spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
+    command = [str(py_spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil"]
     command += ["--function", "--rate", str(RATE), "--duration", f"{max(1, round(seconds))}"]
     command += ["--format", "raw", "--output", str(output)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -87,6 +90,8 @@ def _describe(frame: str) -> tuple[str, str]:
     if found is None:
         return frame.strip(), "(native)"
     path = found["file"]
+    if path.endswith("asyncio/runners.py"):  # the loop itself, in C below this frame
+        return "the event loop (uvloop, httptools, sockets)", "event loop (C)"
     package = _INSTALLED.search(path) or _STANDARD.search(path)
     if package is not None:
         name = package["package"].removesuffix(".py")
