@@ -50,6 +50,8 @@ class Pass:
     wrk_cpu_pct: float
     other_cpu_pct: float  # the rest of the machine: other users' work during the run
     error_kinds: dict[str, int] = field(default_factory=dict)  # wrk's kinds with a count
+    # run-queue wait of the server's threads, % of the run: the machine keeping it from a CPU
+    server_wait_pct: float | None = None
 
     def little(self, connections: int) -> float:
         """Little's law check: mean latency x throughput / connections, about 1 when consistent."""
@@ -92,9 +94,10 @@ def run_wrk(
     url = f"http://127.0.0.1:{server.spec.port}{route.path}"
     command = [binary, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     command += ["-s", str(script), url, "--", str(body_path), route.content_type, route.accept]
-    busy_before, cpu_before, wall_before = (
+    busy_before, cpu_before, wait_before, wall_before = (
         _busy_seconds(),
         server.cpu_seconds(),
+        server.waiting_seconds(),
         time.perf_counter(),
     )
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -103,6 +106,7 @@ def run_wrk(
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - wall_before
+    server_wait = server.waiting_seconds() - wait_before
     server_cpu = server.cpu_seconds() - cpu_before
     busy = _busy_seconds() - busy_before
     wrk_cpu = usage.ru_utime + usage.ru_stime
@@ -122,6 +126,7 @@ def run_wrk(
         wrk_cpu_pct=100 * wrk_cpu / wall,
         other_cpu_pct=max(0.0, 100 * (busy - server_cpu - wrk_cpu) / wall),
         error_kinds=error_kinds,
+        server_wait_pct=100 * server_wait / wall,
     )
 
 
@@ -135,9 +140,10 @@ def run_grpc(
     ``ModelInfer``, ``connections`` callers, ``seconds``), CPU counted as :func:`run_wrk` does."""
     command = [sys.executable, str(GRPC_CLIENT), f"127.0.0.1:{port}", "iris-svc", layout]
     command += [str(connections), f"{seconds:g}"]
-    busy_before, cpu_before, wall_before = (
+    busy_before, cpu_before, wait_before, wall_before = (
         _busy_seconds(),
         server.cpu_seconds(),
+        server.waiting_seconds(),
         time.perf_counter(),
     )
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -145,6 +151,7 @@ def run_grpc(
     output = process.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - wall_before
+    server_wait = server.waiting_seconds() - wait_before
     server_cpu = server.cpu_seconds() - cpu_before
     busy = _busy_seconds() - busy_before
     client_cpu = usage.ru_utime + usage.ru_stime
@@ -160,6 +167,7 @@ def run_grpc(
         server_cpu_pct=100 * server_cpu / wall,
         wrk_cpu_pct=100 * client_cpu / wall,
         other_cpu_pct=max(0.0, 100 * (busy - server_cpu - client_cpu) / wall),
+        server_wait_pct=100 * server_wait / wall,
     )
 
 

@@ -28,6 +28,7 @@ class Load:
     # (this machine's speed drifts by up to 2x over minutes, so the floor is taken alongside)
     floor_s: float | None = None
     error_kinds: dict[str, int] = field(default_factory=dict)  # of the median pass (wrk's kinds)
+    server_wait_pct: float | None = None  # its server's threads' run-queue wait, % of the run
 
 
 @dataclass

@@ -127,6 +127,19 @@ class RunningServer:
                 total += int(fields[11]) + int(fields[12])
         return total / CLOCK_TICKS
 
+    def waiting_seconds(self) -> float:
+        """Seconds the tree's live threads have spent runnable but waiting for a CPU (the
+        run-queue wait of ``/proc/PID/task/TID/schedstat``): what the rest of the machine took
+        from the server, summed over its threads."""
+        total = 0
+        for pid in self.tree():
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    total += int((task / "schedstat").read_text().split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        return total / 1e9
+
     def rss_mib(self) -> float:
         """Resident memory (VmRSS) of the whole process tree, in MiB."""
         total_kib = 0

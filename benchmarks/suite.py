@@ -190,6 +190,7 @@ def median_load(rows: int, connections: int, passes: list[Pass], floor_s: float 
         passes=[p.rps for p in passes],
         floor_s=floor_s,
         error_kinds=middle.error_kinds,
+        server_wait_pct=middle.server_wait_pct,
     )
 
 
