@@ -50,7 +50,8 @@ class Pass:
     wrk_cpu_pct: float
     other_cpu_pct: float  # the rest of the machine: other users' work during the run
     error_kinds: dict[str, int] = field(default_factory=dict)  # wrk's kinds with a count
-    # run-queue wait of the server's threads, % of the run: the machine keeping it from a CPU
+    # run-queue wait of the server's threads summed, % of the run (100: one thread waiting
+    # all the time on average): the rest of the machine keeping the server from a CPU
     server_wait_pct: float | None = None
 
     def little(self, connections: int) -> float:

@@ -384,7 +384,8 @@ def unstable(load: Load) -> str:
     if load.p50_ms > 0 and load.p99_ms > INSTABILITY_P99_OVER_P50 * load.p50_ms:
         reasons.append(f"p99 {load.p99_ms / load.p50_ms:.1f}x p50")
     if reasons and load.server_wait_pct is not None:
-        reasons.append(f"server threads waited for a CPU {load.server_wait_pct:.0f}% of the run")
+        waiting = load.server_wait_pct / 100
+        reasons.append(f"{waiting:.1f} server threads waiting for a CPU on average")
     return ", ".join(reasons)
 
 

@@ -26,9 +26,9 @@ def test_a_load_is_unstable_on_errors_or_a_p99_over_five_times_its_p50() -> None
     assert unstable(_load(100, p50=10, p99=49)) == ""
     assert unstable(_load(100, p50=10, p99=2100)) == "p99 210.0x p50"
     assert unstable(_load(100, errors=8, error_kinds={"read": 8})) == "8 error(s) (read 8)"
-    waited = unstable(_load(100, p50=10, p99=60, server_wait_pct=41.6))
-    assert waited == "p99 6.0x p50, server threads waited for a CPU 42% of the run"
-    assert unstable(_load(100, server_wait_pct=41.6)) == ""
+    waited = unstable(_load(100, p50=10, p99=60, server_wait_pct=336.0))
+    assert waited == "p99 6.0x p50, 3.4 server threads waiting for a CPU on average"
+    assert unstable(_load(100, server_wait_pct=336.0)) == ""
 
 
 def test_the_targets_read_the_loads_taken_in_turns() -> None:
