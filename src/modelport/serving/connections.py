@@ -17,8 +17,10 @@ uvicorn picks: httptools where installed, else h11):
 Each answer leaves in one write where uvicorn makes two: uvicorn writes a response's head as
 soon as the app starts the response, and its body when the app sends it, so a small answer
 costs two sends and two TCP segments, each waking the client. The head is held here
-(``_JoiningTransport``) and sent with the first bytes of the body; it goes alone when the answer
-ends without a body, or before the connection is closed. A ``100 Continue`` interim answer is
+(``_JoiningTransport``) and sent with the first bytes of the body (up to ``JOIN_AT_MOST`` of
+them: a larger body follows in its own write rather than be copied); it goes alone when the
+answer ends without a body, or before the connection is closed. A streamed answer's head leaves
+with its first chunk. A ``100 Continue`` interim answer is
 never held (the client waits for it before sending the body).
 
 The body's deadline (uvicorn has none) and the bound on requests in flight are the admission
@@ -109,9 +111,11 @@ class _JoiningTransport:
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._head is not None:
             head, self._head = self._head, None
-            self._transport.write(head + bytes(data))
-            return
-        if self._fresh and not bytes(data[:13]).startswith(CONTINUE):
+            if len(data) <= JOIN_AT_MOST:
+                self._transport.write(head + bytes(data))
+                return
+            self._transport.write(head)  # a large body is not copied to save one send
+        elif self._fresh and not bytes(data[:13]).startswith(CONTINUE):
             self._fresh = False
             self._head = bytes(data)
             return
@@ -142,6 +146,8 @@ class _JoiningTransport:
         return getattr(self._transport, name)
 
 
+JOIN_AT_MOST = 64 * 1024
+"""The most body bytes joined to a head in one write (joining copies them)."""
 CONTINUE = b"HTTP/1.1 100 "
 """The start of an interim ``100 Continue`` answer, which is sent at once."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from modelport.serving.connections import _JoiningTransport
+from modelport.serving.connections import JOIN_AT_MOST, _JoiningTransport
 
 
 class Recording(asyncio.Transport):
@@ -62,3 +62,12 @@ def test_a_streamed_answer_sends_its_chunks_as_they_come_and_100_continue_is_nev
         b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n",
         b"0\r\n\r\n",
     ]
+
+
+def test_a_large_body_follows_its_head_without_being_copied_into_it() -> None:
+    recording = Recording()
+    joining = _JoiningTransport(recording)
+    body = b"x" * (JOIN_AT_MOST + 1)
+    joining.write(HEAD)
+    joining.write(body)
+    assert recording.writes == [HEAD, body]
