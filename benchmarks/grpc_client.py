@@ -67,6 +67,7 @@ async def load(address: str, body: bytes, connections: int, seconds: float) -> d
         "rps": len(ordered) / elapsed,
         "p50_ms": ordered[len(ordered) // 2] * 1e3,
         "p99_ms": ordered[int(len(ordered) * 0.99)] * 1e3,
+        "mean_ms": sum(ordered) / len(ordered) * 1e3,
     }
 
 

@@ -6,8 +6,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from servers import RunningServer
@@ -48,6 +49,10 @@ class Pass:
     server_cpu_pct: float  # of one core; 200 is both cores
     wrk_cpu_pct: float
     other_cpu_pct: float  # the rest of the machine: other users' work during the run
+    error_kinds: dict[str, int] = field(default_factory=dict)  # wrk's kinds with a count
+    # run-queue wait of the server's threads summed, % of the run (100: one thread waiting
+    # all the time on average): the rest of the machine keeping the server from a CPU
+    server_wait_pct: float | None = None
 
     def little(self, connections: int) -> float:
         """Little's law check: mean latency x throughput / connections, about 1 when consistent."""
@@ -90,9 +95,10 @@ def run_wrk(
     url = f"http://127.0.0.1:{server.spec.port}{route.path}"
     command = [binary, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     command += ["-s", str(script), url, "--", str(body_path), route.content_type, route.accept]
-    busy_before, cpu_before, wall_before = (
+    busy_before, cpu_before, wait_before, wall_before = (
         _busy_seconds(),
         server.cpu_seconds(),
+        server.waiting_seconds(),
         time.perf_counter(),
     )
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -101,6 +107,7 @@ def run_wrk(
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - wall_before
+    server_wait = server.waiting_seconds() - wait_before
     server_cpu = server.cpu_seconds() - cpu_before
     busy = _busy_seconds() - busy_before
     wrk_cpu = usage.ru_utime + usage.ru_stime
@@ -108,19 +115,60 @@ def run_wrk(
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({process.returncode}): {output[-400:]}")
     stats = json.loads(line.removeprefix("WRKJSON "))
-    errors = sum(
-        stats[k]
-        for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
-    )
+    kinds = ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    error_kinds = {kind.removesuffix("_errors"): stats[kind] for kind in kinds if stats[kind]}
     return Pass(
         rps=stats["requests"] / (stats["duration_us"] / 1e6),
         p50_ms=stats["p50_us"] / 1000,
         p99_ms=stats["p99_us"] / 1000,
         mean_ms=stats["mean_us"] / 1000,
-        errors=errors,
+        errors=sum(error_kinds.values()),
         server_cpu_pct=100 * server_cpu / wall,
         wrk_cpu_pct=100 * wrk_cpu / wall,
         other_cpu_pct=max(0.0, 100 * (busy - server_cpu - wrk_cpu) / wall),
+        error_kinds=error_kinds,
+        server_wait_pct=100 * server_wait / wall,
+    )
+
+
+GRPC_CLIENT = Path(__file__).resolve().parent / "grpc_client.py"
+
+
+def run_grpc(
+    server: RunningServer, port: int, layout: str, *, connections: int, seconds: float
+) -> Pass:
+    """Load the server's Open Inference V2 gRPC endpoint with ``grpc_client.py`` (single-row
+    ``ModelInfer``, ``connections`` callers, ``seconds``), CPU counted as :func:`run_wrk` does."""
+    command = [sys.executable, str(GRPC_CLIENT), f"127.0.0.1:{port}", "iris-svc", layout]
+    command += [str(connections), f"{seconds:g}"]
+    busy_before, cpu_before, wait_before, wall_before = (
+        _busy_seconds(),
+        server.cpu_seconds(),
+        server.waiting_seconds(),
+        time.perf_counter(),
+    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - wall_before
+    server_wait = server.waiting_seconds() - wait_before
+    server_cpu = server.cpu_seconds() - cpu_before
+    busy = _busy_seconds() - busy_before
+    client_cpu = usage.ru_utime + usage.ru_stime
+    if os.waitstatus_to_exitcode(status) != 0 or not output.strip():
+        raise RuntimeError(f"the gRPC client failed: {output[-400:]}")
+    stats = json.loads(output.strip().splitlines()[-1])
+    return Pass(
+        rps=stats["rps"],
+        p50_ms=stats["p50_ms"],
+        p99_ms=stats["p99_ms"],
+        mean_ms=stats["mean_ms"],
+        errors=int(stats["errors"]),
+        server_cpu_pct=100 * server_cpu / wall,
+        wrk_cpu_pct=100 * client_cpu / wall,
+        other_cpu_pct=max(0.0, 100 * (busy - server_cpu - client_cpu) / wall),
+        server_wait_pct=100 * server_wait / wall,
     )
 
 

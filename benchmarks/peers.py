@@ -93,14 +93,24 @@ def peer_env(cache: Path, model_path: Path) -> dict[str, str]:
     }
 
 
+BATCH_SIZE, BATCH_SECONDS = 64, 0.001
+"""The batching peers' settings: up to 64 requests merged, waiting at most 1 ms for company
+(modelport's default batch is 64 rows, released as soon as no more requests are in flight)."""
+
+
 def peer_specs(
     cache: Path, model_path: Path, versions: dict[str, str], port: int
 ) -> list[ServerSpec]:
     """Launch specs of every peer, on consecutive ports from ``port`` (three per peer)."""
     env = peer_env(cache, model_path)
     records = Route("JSON records", "/predict", BodyKind.RECORDS, AnswerKind.RECORDS, key=True)
+    rows_object = Route(
+        "JSON {rows}", "/predict", BodyKind.ROWS_OBJECT, AnswerKind.SPECIES_LIST, True
+    )
+    litserve = f"LitServe {versions.get('litserve', '?')}"
     specs = [
         _mlserver(cache, model_path, versions.get("mlserver", "?"), port, env),
+        _mlserver(cache, model_path, versions.get("mlserver", "?"), port + 21, env, batching=True),
         ServerSpec(
             "bentoml",
             f"BentoML {versions.get('bentoml', '?')}",
@@ -115,16 +125,30 @@ def peer_specs(
         ),
         ServerSpec(
             "litserve",
-            f"LitServe {versions.get('litserve', '?')}",
+            litserve,
             _bin(cache, "litserve", "python", "litserve_app.py", str(port + 6)),
             port + 6,
-            (
-                Route(
-                    "JSON {rows}", "/predict", BodyKind.ROWS_OBJECT, AnswerKind.SPECIES_LIST, True
-                ),
-            ),
+            (rows_object,),
             APPS,
             env,
+        ),
+        ServerSpec(
+            "litserve-batch",
+            f"{litserve}, batching (max_batch_size {BATCH_SIZE}, batch_timeout {BATCH_SECONDS})",
+            _bin(
+                cache,
+                "litserve",
+                "python",
+                "litserve_app.py",
+                str(port + 24),
+                str(BATCH_SIZE),
+                str(BATCH_SECONDS),
+            ),
+            port + 24,
+            (rows_object,),
+            APPS,
+            env,
+            notes=f"batching on: max_batch_size={BATCH_SIZE}, batch_timeout={BATCH_SECONDS}",
         ),
     ]
     for offset, (name, app, how) in enumerate(
@@ -150,23 +174,42 @@ def peer_specs(
 
 
 def _mlserver(
-    cache: Path, model_path: Path, version: str, port: int, env: dict[str, str]
+    cache: Path,
+    model_path: Path,
+    version: str,
+    port: int,
+    env: dict[str, str],
+    *,
+    batching: bool = False,
 ) -> ServerSpec:
-    """MLServer with its sklearn runtime: a settings folder written under the cache."""
-    folder = cache / "mlserver-model"
+    """MLServer with its sklearn runtime: a settings folder written under the cache; with
+    ``batching``, its adaptive batching on (``max_batch_size``, ``max_batch_time``)."""
+    name = "mlserver-batch" if batching else "mlserver"
+    folder = cache / f"{name}-model"
     folder.mkdir(parents=True, exist_ok=True)
     settings = {"host": "127.0.0.1", "http_port": port, "grpc_port": port + 1}
     settings["metrics_port"] = port + 2
     (folder / "settings.json").write_text(json.dumps(settings))
-    model_settings = {
+    model_settings: dict[str, object] = {
         "name": "iris-svc",
         "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": str(model_path), "version": "v1"},
     }
+    label = f"MLServer {version} + mlserver-sklearn (V2)"
+    notes = "ports set in settings.json; everything else default (parallel_workers=1)"
+    if batching:
+        model_settings |= {"max_batch_size": BATCH_SIZE, "max_batch_time": BATCH_SECONDS}
+        label += (
+            f", adaptive batching (max_batch_size {BATCH_SIZE}, max_batch_time {BATCH_SECONDS})"
+        )
+        notes = (
+            f"adaptive batching on: max_batch_size={BATCH_SIZE}, max_batch_time={BATCH_SECONDS} "
+            "in model-settings.json; ports in settings.json; everything else default"
+        )
     (folder / "model-settings.json").write_text(json.dumps(model_settings))
     return ServerSpec(
-        "mlserver",
-        f"MLServer {version} + mlserver-sklearn (V2)",
+        name,
+        label,
         _bin(cache, "mlserver", "mlserver", "start", str(folder)),
         port,
         (
@@ -180,7 +223,8 @@ def _mlserver(
         ),
         folder,
         env,
-        notes="ports set in settings.json; everything else default (parallel_workers=1)",
+        notes=notes,
+        grpc=(port + 1, "matrix"),
     )
 
 

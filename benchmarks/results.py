@@ -27,6 +27,8 @@ class Load:
     # multi-row loads: in-process predict seconds on the same rows, timed just before the load
     # (this machine's speed drifts by up to 2x over minutes, so the floor is taken alongside)
     floor_s: float | None = None
+    error_kinds: dict[str, int] = field(default_factory=dict)  # of the median pass (wrk's kinds)
+    server_wait_pct: float | None = None  # its server's threads' run-queue wait, % of the run
 
 
 @dataclass
@@ -81,6 +83,7 @@ class TurnResult:
     server: str
     route: str
     load: Load
+    profile: dict[str, Any] | None = None  # profiling.Profile as a dict, or {"error": ...}
 
 
 @dataclass
@@ -99,6 +102,8 @@ class Results:
     floor: Floor
     servers: list[ServerResult]
     turns: list[TurnResult] = field(default_factory=list)
+    # the default pool's processes after the turns: servers.worker_memory
+    pool_memory: dict[str, Any] = field(default_factory=dict)
 
     def server(self, name: str) -> ServerResult | None:
         return next((s for s in self.servers if s.name == name and not s.error), None)
@@ -118,5 +123,8 @@ def load(path: Path) -> Results:
             RouteResult(**{**r, "loads": [Load(**x) for x in r["loads"]]}) for r in server["routes"]
         ]
         servers.append(ServerResult(**{**server, "routes": routes}))
-    turns = [TurnResult(t["server"], t["route"], Load(**t["load"])) for t in raw.get("turns", [])]
-    return Results(raw["meta"], Floor(**raw["floor"]), servers, turns)
+    turns = [
+        TurnResult(t["server"], t["route"], Load(**t["load"]), t.get("profile"))
+        for t in raw.get("turns", [])
+    ]
+    return Results(raw["meta"], Floor(**raw["floor"]), servers, turns, raw.get("pool_memory", {}))

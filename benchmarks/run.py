@@ -25,6 +25,7 @@ import load
 import machine
 import payloads
 import peers
+import profiling
 import report
 import results
 import sections
@@ -98,18 +99,21 @@ def prepare(args: argparse.Namespace) -> None:
     wanted = _selected(args)
     versions = {"modelport": metadata.version("modelport")}
     for peer in peers.PEERS:
-        if peer.name in wanted or f"{peer.name}-async" in wanted:
+        if any(name == peer.name or name.startswith(f"{peer.name}-") for name in wanted):
             suite.say(f"installing {peer.name} (uv, cached under benchmarks/.cache/venvs)")
             versions[peer.name] = peers.install(CACHE, peer)
+    suite.say("installing py-spy (cached under benchmarks/.cache/venvs) to profile the subject")
+    profiling.installed(CACHE)
+    versions["py-spy"] = peers.installed_version(CACHE, profiling.PY_SPY)
     floor.train(MODEL)
     payloads.write_bodies(CACHE / "bodies", ROW_COUNTS)
     load.write_script(CACHE)
-    if wanted & {"modelport", "modelport-iris"}:
+    if wanted & {"modelport", "modelport-1w", "modelport-iris"}:
         suite.say("compiling modelport's environment to bytecode, as the peers' venvs are")
         compile_bytecode(Path(sys.executable))
         source = str(BENCH.parent / "src")  # installed editable: its modules are not in lib/
         subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=False)
-        suite.say("building iris-svc and iris into a scratch MODELPORT_HOME")
+        suite.say("building iris-svc into a scratch MODELPORT_HOME")
         shutil.rmtree(HOME, ignore_errors=True)
         subject.build(HOME)
     PREPARED.write_text(json.dumps({"versions": versions, "machine": machine.describe()}))
@@ -140,18 +144,19 @@ def measure_phase(args: argparse.Namespace) -> int:
     )
     wanted = _selected(args)
     specs = subject.modelport_specs(HOME, MODELPORT_PORT)
-    if wanted - {"modelport", "modelport-iris"}:
+    if wanted - {"modelport", "modelport-1w", "modelport-iris"}:
         specs += peers.peer_specs(CACHE, MODEL, versions, PEER_PORT)
     specs = [spec for spec in specs if spec.name in wanted]
     found = {s.name: results.ServerResult(s.name, s.label, s.modelport, s.notes) for s in specs}
     suite.say(f"cold starts: {args.repeats} rounds, every server launched in turn")
     suite.time_cold_starts(plan, specs, found)
     for spec in specs:
-        if not found[spec.name].error:
+        if not found[spec.name].error and not spec.compared_only:
             suite.say(f"{spec.label}")
             suite.measure(plan, spec, found[spec.name])
     suite.say(f"compared loads: {args.repeats} rounds, taken in turns")
-    turns = take_turns(plan, specs, found, args.repeats)
+    py_spy = profiling.venv_dir(CACHE, profiling.PY_SPY) / "bin" / "py-spy"
+    compared = take_turns(plan, specs, found, args.repeats, py_spy if py_spy.exists() else None)
     servers = list(found.values())
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -168,16 +173,22 @@ def measure_phase(args: argparse.Namespace) -> int:
         "quick": args.quick,
         "finished": time.strftime("%H:%M:%S"),
     }
-    results.save(results.Results(meta, measured_floor, servers, turns), RESULTS)
+    results.save(
+        results.Results(meta, measured_floor, servers, compared.turns, compared.pool_memory),
+        RESULTS,
+    )
     return 0
 
 
 ALL_SERVERS = (
     "modelport",
+    "modelport-1w",
     "modelport-iris",
     "mlserver",
+    "mlserver-batch",
     "bentoml",
     "litserve",
+    "litserve-batch",
     "fastapi",
     "fastapi-async",
 )

@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from payloads import decode
 from spec import Route, ServerSpec
@@ -126,6 +127,19 @@ class RunningServer:
                 total += int(fields[11]) + int(fields[12])
         return total / CLOCK_TICKS
 
+    def waiting_seconds(self) -> float:
+        """Seconds the tree's live threads have spent runnable but waiting for a CPU (the
+        run-queue wait of ``/proc/PID/task/TID/schedstat``): what the rest of the machine took
+        from the server, summed over its threads."""
+        total = 0
+        for pid in self.tree():
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    total += int((task / "schedstat").read_text().split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        return total / 1e9
+
     def rss_mib(self) -> float:
         """Resident memory (VmRSS) of the whole process tree, in MiB."""
         total_kib = 0
@@ -182,6 +196,33 @@ class RunningServer:
             for pid in self.tree()
             if pid != self.process.pid and (_stat_fields(pid) or ["Z"])[0] != "Z"
         ]
+
+
+def smaps_rollup(pid: int) -> dict[str, int]:
+    """A process's memory totals in KiB (Rss, Pss, Private_Clean, Private_Dirty, ...)."""
+    totals: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[-1] == "kB":
+            totals[name] = int(parts[0])
+    return totals
+
+
+def worker_memory(pool: RunningServer) -> dict[str, Any]:
+    """RSS and USS (MiB; USS: the pages only that process holds) of a worker pool's supervisor
+    (the server's first process, after ``modelport serve`` has exec'd into it) and of each of
+    its workers, first worker (lowest pid) first."""
+    supervisor = pool.process.pid
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+    workers = sorted(int(child) for child in children)
+
+    def mib(pid: int) -> dict[str, float]:
+        totals = smaps_rollup(pid)
+        unique = totals["Private_Clean"] + totals["Private_Dirty"]
+        return {"rss_mib": totals["Rss"] / 1024, "uss_mib": unique / 1024}
+
+    return {"supervisor": mib(supervisor), "workers": [mib(pid) for pid in workers]}
 
 
 def _stat_fields(pid: int) -> list[str] | None:

@@ -40,3 +40,5 @@ class ServerSpec:
     env: dict[str, str] = field(default_factory=dict)
     modelport: bool = False
     notes: str = ""
+    compared_only: bool = False  # loaded in turns only: no cold starts, no per-scenario loads
+    grpc: tuple[int, str] | None = None  # Open Inference V2 over gRPC: port, tensor layout

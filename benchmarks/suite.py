@@ -47,6 +47,7 @@ def time_cold_starts(plan: Plan, specs: list[ServerSpec], found: dict[str, Serve
     drifts within minutes, so what is compared is taken side by side. A server that never
     answers is marked failed and left out."""
     plan.logs.mkdir(parents=True, exist_ok=True)
+    specs = [spec for spec in specs if not spec.compared_only]
     for _ in range(plan.rounds):
         for spec in specs:
             result = found[spec.name]
@@ -188,6 +189,8 @@ def median_load(rows: int, connections: int, passes: list[Pass], floor_s: float 
         other_cpu_pct=middle.other_cpu_pct,
         passes=[p.rps for p in passes],
         floor_s=floor_s,
+        error_kinds=middle.error_kinds,
+        server_wait_pct=middle.server_wait_pct,
     )
 
 

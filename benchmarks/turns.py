@@ -10,14 +10,18 @@ turn of the 1,000-row Arrow load. Each figure is the median of its rounds.
 from __future__ import annotations
 
 import statistics
+import subprocess
 from collections import defaultdict
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
-from load import Pass, run_wrk
-from payloads import body_name
+import profiling
+from load import Pass, run_grpc, run_wrk
+from payloads import AnswerKind, BodyKind, body_name
 from results import ServerResult, TurnResult
-from servers import RunningServer
+from servers import RunningServer, worker_memory
 from spec import Route, ServerSpec
 from suite import Plan, median_load, say
 
@@ -32,27 +36,67 @@ class Turn:
     connections: int
 
 
+GRPC = "V2 gRPC"
+"""The route label of a turn loading a server's Open Inference V2 gRPC endpoint."""
+
 TURNS = (
     Turn("modelport", "native JSON", 1, 8),
+    Turn("modelport-iris", None, 1, 8),
+    Turn("fastapi-async", None, 1, 8),
     Turn("mlserver", None, 1, 8),
-    Turn("fastapi", None, 1, 8),
+    Turn("mlserver-batch", None, 1, 8),
+    Turn("litserve-batch", None, 1, 8),
     Turn("modelport", "native JSON", 1, 64),
+    Turn("modelport-1w", None, 1, 64),
+    Turn("modelport-iris", None, 1, 64),
+    Turn("fastapi-async", None, 1, 64),
     Turn("mlserver", None, 1, 64),
-    Turn("modelport", "native JSON", 1000, 8),
+    Turn("mlserver-batch", None, 1, 64),
+    Turn("litserve-batch", None, 1, 64),
+    Turn("modelport", "native Arrow", 1000, 8),
+    Turn("modelport", GRPC, 1, 8),
+    Turn("mlserver", GRPC, 1, 8),
+)
+"""What the targets compare: single-row JSON against the bare FastAPI ``async def`` app and
+MLServer (req/s, and p99 at c=64) for the SVC and the DataFrame model; the default pool against
+``--workers 1``; batching against batching (MLServer's adaptive batching, LitServe's); 1,000-row
+Arrow against the in-process floor; and gRPC against MLServer's."""
+
+
+PROFILED = (
+    Turn("modelport", "native JSON", 1, 64),
+    Turn("modelport-iris", None, 1, 64),
     Turn("modelport", "native Arrow", 1000, 8),
 )
-"""What the targets compare: single-row JSON against MLServer and FastAPI, p99 at c=64 against
-MLServer, and 1,000-row Arrow against 1,000-row JSON and the floor."""
+"""The subject's loads profiled (one more round each, py-spy sampling the server meanwhile):
+the report shows a profile beside each target they miss."""
+POOL = "modelport"
+"""The server whose worker processes' memory is read after the turns."""
+
+
+@dataclass
+class Compared:
+    """What the turns found: the median of each turn, profiles, and the pool's memory."""
+
+    turns: list[TurnResult] = field(default_factory=list)
+    pool_memory: dict[str, Any] = field(default_factory=dict)
 
 
 def take_turns(
-    plan: Plan, specs: list[ServerSpec], found: dict[str, ServerResult], rounds: int
-) -> list[TurnResult]:
+    plan: Plan,
+    specs: list[ServerSpec],
+    found: dict[str, ServerResult],
+    rounds: int,
+    py_spy: Path | None = None,
+) -> Compared:
     """Run :data:`TURNS` ``rounds`` times over, in rotation, on the servers measured without
-    error; the median of each turn's rounds."""
+    error; the median of each turn's rounds. Then, with the servers still up, profile
+    :data:`PROFILED` with ``py_spy`` (when given) and read the pool's memory."""
     chosen = [(turn, spec, route) for turn in TURNS for spec, route in _target(turn, specs, found)]
     if not chosen:
-        return []
+        return Compared()
+    profiles: dict[Turn, dict[str, Any]] = {}
+    pool_memory: dict[str, Any] = {}
     passes: dict[Turn, list[Pass]] = defaultdict(list)
     floors: dict[Turn, list[float]] = defaultdict(list)
     with ExitStack() as stack:
@@ -76,19 +120,18 @@ def take_turns(
                 if turn.route == "native Arrow":
                     floors[turn].append(plan.floor(turn.rows))
                 try:
-                    done = run_wrk(
-                        running[spec.name],
-                        route,
-                        plan.bodies / body_name(route.body, turn.rows),
-                        plan.script,
-                        connections=turn.connections,
-                        seconds=plan.seconds,
-                    )
+                    done = _load(plan, turn, running[spec.name], route)
                 except RuntimeError as error:
                     say(f"  turns: {spec.name} {route.label} round lost: {error}")
                     continue
                 passes[turn].append(done)
         chosen = [(turn, spec, route) for turn, spec, route in chosen if passes[turn]]
+        if py_spy is not None:
+            for turn, spec, route in chosen:
+                if turn in PROFILED:
+                    profiles[turn] = _profile(plan, turn, running[spec.name], route, py_spy)
+        if POOL in running:
+            pool_memory = worker_memory(running[POOL])
     results = [
         TurnResult(
             turn.server,
@@ -99,6 +142,7 @@ def take_turns(
                 passes[turn],
                 statistics.median(floors[turn]) if floors[turn] else None,
             ),
+            profiles.get(turn),
         )
         for turn, _, route in chosen
     ]
@@ -109,7 +153,44 @@ def take_turns(
             f"c={result.load.concurrency}: {result.load.rps:,.0f} rps ({rates}) "
             f"p99 {result.load.p99_ms:.2f} ms"
         )
-    return results
+    return Compared(results, pool_memory)
+
+
+def _profile(
+    plan: Plan, turn: Turn, server: RunningServer, route: Route, py_spy: Path
+) -> dict[str, Any]:
+    """One more round of ``turn`` with py-spy sampling the server; the profile's summary as a
+    plain dict (or the error, when py-spy or the load failed)."""
+    output = plan.logs / f"profile-{turn.server}-{turn.rows}-{turn.connections}.txt"
+    output.unlink(missing_ok=True)
+    recording = profiling.start(py_spy, server.process.pid, plan.seconds, output)
+    try:
+        _load(plan, turn, server, route)
+        profile = profiling.finish(recording, output)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        recording.kill()
+        recording.wait()
+        say(f"  turns: {turn.server} {route.label} not profiled: {error}")
+        return {"error": str(error)}
+    shares = ", ".join(f"{name} {share:.0%}" for name, share in profile.by_library[:5])
+    say(f"  profile: {turn.server} {route.label} rows={turn.rows} c={turn.connections}: {shares}")
+    return asdict(profile)
+
+
+def _load(plan: Plan, turn: Turn, server: RunningServer, route: Route) -> Pass:
+    """One round of ``turn``: wrk on an HTTP route, the gRPC client on the gRPC endpoint."""
+    if turn.route == GRPC:
+        assert server.spec.grpc is not None, "only servers with a gRPC endpoint get gRPC turns"
+        port, layout = server.spec.grpc
+        return run_grpc(server, port, layout, connections=turn.connections, seconds=plan.seconds)
+    return run_wrk(
+        server,
+        route,
+        plan.bodies / body_name(route.body, turn.rows),
+        plan.script,
+        connections=turn.connections,
+        seconds=plan.seconds,
+    )
 
 
 def _target(
@@ -120,6 +201,12 @@ def _target(
     spec = next((s for s in specs if s.name == turn.server), None)
     if spec is None or result is None or result.error:
         return []
+    if turn.route == GRPC:
+        if spec.grpc is None:
+            return []
+        return [(spec, Route(GRPC, "(gRPC ModelInfer)", BodyKind.V2_MATRIX, AnswerKind.V2))]
+    if spec.compared_only:  # never checked route by route: its first route is its key
+        return [(spec, spec.routes[0])]
     working = result.route(turn.route) if turn.route else result.key()
     if working is None:
         return []

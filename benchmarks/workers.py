@@ -26,7 +26,7 @@ import payloads
 import sections
 import subject
 import suite
-from servers import RunningServer
+from servers import RunningServer, worker_memory
 from spec import Route, ServerSpec
 
 BENCH = Path(__file__).resolve().parent
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
                     seconds=args.seconds,
                 )
                 passes[label].append(found)
-        memory = _memory(servers[TWO])
+        memory = worker_memory(servers[TWO])
     finally:
         for running in servers.values():
             running.stop()
@@ -137,31 +137,6 @@ def _start(label: str) -> RunningServer:
     )
     CACHE.mkdir(parents=True, exist_ok=True)
     return RunningServer(spec, CACHE / f"server-{port}.log")
-
-
-def smaps_rollup(pid: int) -> dict[str, int]:
-    """A process's memory totals in KiB (Rss, Pss, Private_Clean, Private_Dirty, ...)."""
-    totals: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, _, rest = line.partition(":")
-        parts = rest.split()
-        if parts and parts[-1] == "kB":
-            totals[name] = int(parts[0])
-    return totals
-
-
-def _memory(pool: RunningServer) -> dict[str, object]:
-    """RSS and USS (MiB) of the pool's supervisor and of each worker, first worker first."""
-    supervisor = pool.process.pid
-    children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
-    workers = sorted(int(child) for child in children)
-
-    def mib(pid: int) -> dict[str, float]:
-        totals = smaps_rollup(pid)
-        unique = totals["Private_Clean"] + totals["Private_Dirty"]
-        return {"rss_mib": totals["Rss"] / 1024, "uss_mib": unique / 1024}
-
-    return {"supervisor": mib(supervisor), "workers": [mib(pid) for pid in workers]}
 
 
 def _figures(

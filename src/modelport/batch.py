@@ -8,6 +8,7 @@ made on first use and kept, so nothing is converted twice and nothing is convert
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import numpy as np
@@ -134,7 +135,8 @@ class Batch:
                 ) from exc
 
             if self._matrix is not None:
-                self._frame = pd.DataFrame(self._matrix, columns=list(self.names), copy=False)
+                columns = column_labels(self.names)
+                self._frame = pd.DataFrame(self._matrix, columns=columns, copy=False)
             elif self._columns is not None and all(c.ndim == 1 for c in self._columns.values()):
                 self._frame = pd.DataFrame(self._columns, copy=False)
             else:
@@ -144,3 +146,22 @@ class Batch:
     def records(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.table().to_pylist()
         return rows
+
+
+COLUMN_LABELS_KEPT = 64
+"""Sets of column names whose DataFrame labels are kept (a model taking what is sent sees
+whatever names clients send: the bound keeps that from growing)."""
+
+
+@functools.lru_cache(maxsize=COLUMN_LABELS_KEPT)
+def column_labels(names: tuple[str, ...]) -> Any:
+    """The DataFrame column labels (a pandas Index) of ``names``, made once per set of names.
+
+    pandas 3 holds text labels in an Arrow-backed string array, and building one is a large share
+    of what a one-row DataFrame costs; an Index kept from request to request also keeps the
+    lookup table pandas builds on it, so the model's ``df[names]`` is cheap from the second
+    request on. Index objects are immutable: frames sharing one never see each other's changes
+    (renaming or adding a column gives that frame a new Index)."""
+    import pandas as pd
+
+    return pd.Index(list(names))

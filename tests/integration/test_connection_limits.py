@@ -244,3 +244,23 @@ def test_connections_past_the_bound_all_busy_answer_503(few_connections: str) ->
     assert refused.json()["title"] == "ServerBusy"
     assert [answer.status_code for answer in slow] == [200, 200]
     assert _predict(few_connections).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_100_continue_is_sent_at_once_and_the_answer_follows(server: str) -> None:
+    body = b'[{"x": 0.0, "y": 1.0}]'
+    head = (
+        "POST /v1/models/sleeps/predict HTTP/1.1\r\nhost: localhost\r\n"
+        "content-type: application/json\r\nexpect: 100-continue\r\n"
+        f"content-length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection(_address(server), timeout=5) as sock:
+        sock.sendall(head.encode())
+        sock.settimeout(2)  # the client waits for it before it sends the body
+        interim = sock.recv(65536)
+        assert interim.startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(body)
+        sock.settimeout(10)
+        answer = _read_answer(sock)
+    assert answer.startswith("HTTP/1.1 200")
+    assert answer.endswith('[{"sum":1.0}]')

@@ -14,6 +14,15 @@ uvicorn picks: httptools where installed, else h11):
   connection is busy answering, the new one's request gets 503 with ``Retry-After`` and is
   closed.
 
+Each answer leaves in one write where uvicorn makes two: uvicorn writes a response's head as
+soon as the app starts the response, and its body when the app sends it, so a small answer
+costs two sends and two TCP segments, each waking the client. The head is held here
+(``_JoiningTransport``) and sent with the first bytes of the body (up to ``JOIN_AT_MOST`` of
+them: a larger body follows in its own write rather than be copied); it goes alone when the
+answer ends without a body, or before the connection is closed. A streamed answer's head leaves
+with its first chunk. A ``100 Continue`` interim answer is
+never held (the client waits for it before sending the body).
+
 The body's deadline (uvicorn has none) and the bound on requests in flight are the admission
 middleware's (``serving.admission``).
 """
@@ -47,7 +56,8 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
 
     class Bounded(base):  # type: ignore[valid-type, misc]
         def connection_made(self, transport: asyncio.Transport) -> None:
-            super().connection_made(transport)
+            joining = _JoiningTransport(transport)
+            super().connection_made(joining)
             held[self] = time.monotonic()
             if len(held) > limits.max_connections and not _evict_idle(held, keep=self):
                 self.app = _over_capacity  # every connection is busy: this one is refused
@@ -61,6 +71,9 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
+            transport = self.transport
+            if isinstance(transport, _JoiningTransport):
+                transport.answer_ended()
             super().on_response_complete()
             if self in held:
                 held[self] = time.monotonic()
@@ -81,6 +94,62 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             self._deadline = self.loop.call_later(limits.header_timeout, expire)
 
     return Bounded
+
+
+class _JoiningTransport:
+    """A connection's transport sending each response's head with the first bytes after it
+    (see the module docstring); everything else is the transport's own."""
+
+    __slots__ = ("_fresh", "_head", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+        self._fresh = True
+        """Nothing of the current answer has been written yet: the next write is its head."""
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if len(data) <= JOIN_AT_MOST:
+                self._transport.write(head + bytes(data))
+                return
+            self._transport.write(head)  # a large body is not copied to save one send
+        elif self._fresh and not bytes(data[:13]).startswith(CONTINUE):
+            self._fresh = False
+            self._head = bytes(data)
+            return
+        self._transport.write(data)
+
+    def answer_ended(self) -> None:
+        """The answer is complete (uvicorn calls this after its last write): send what is held;
+        the next write is the next answer's head."""
+        self._send_held()
+        self._fresh = True
+
+    def close(self) -> None:
+        self._send_held()
+        self._transport.close()
+
+    def _send_held(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+JOIN_AT_MOST = 64 * 1024
+"""The most body bytes joined to a head in one write (joining copies them)."""
+CONTINUE = b"HTTP/1.1 100 "
+"""The start of an interim ``100 Continue`` answer, which is sent at once."""
 
 
 def uvicorn_options(limits: ConnectionLimits) -> dict[str, Any]:

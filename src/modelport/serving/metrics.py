@@ -10,7 +10,7 @@ random names or paths add no series."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,9 @@ class ServerMetrics:
             "modelport_requests_in_flight", "Requests being answered", registry=self.registry
         )
         self._children: dict[tuple[str, str, int], _Children] = {}
+        self.gather: Callable[[], list[Metric]] | None = None
+        """What a scrape answers in place of this registry's own samples: a pool's worker sets
+        it to every worker's samples merged (``serving/workers/pool_metrics.py``)."""
 
     def observe(
         self, *, model: str, route: str, status: int, seconds: float, rows: int | None
@@ -140,7 +143,21 @@ class ServerMetrics:
     def render(self) -> bytes:
         """The text exposition format (blocking: the app calls it in a worker thread, so a
         scrape never holds the event loop)."""
-        return generate_latest(self.registry)
+        if self.gather is None:
+            return generate_latest(self.registry)
+        answer = CollectorRegistry(auto_describe=False)
+        answer.register(_Gathered(self.gather()))
+        return generate_latest(answer)
+
+
+class _Gathered(Collector):
+    """Families collected elsewhere, answered as they are."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.families
 
 
 class ModelCollector(Collector):

@@ -6,8 +6,8 @@ died, recycles one that is stuck or too big, and drains them all on SIGTERM. ``t
 what they tell each other through shared memory; ``loading.py`` answers on the port while the
 models load, before any worker exists.
 
-Metrics are per worker: each worker counts the requests it answered, and ``/metrics`` answers
-from whichever worker took the connection.
+Each worker counts the requests it answered; ``/metrics``, whichever worker takes the scrape,
+answers with every worker's counts added up (``pool_metrics.py``).
 """
 
 from __future__ import annotations

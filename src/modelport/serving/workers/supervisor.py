@@ -30,6 +30,7 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -45,6 +46,7 @@ from modelport.serving.workers.guard import (
     channel_pair,
 )
 from modelport.serving.workers.loading import LoadingResponder
+from modelport.serving.workers.pool_metrics import make_directory, remove_directory
 from modelport.serving.workers.table import WorkerTable
 from modelport.serving.workers.worker import run_worker
 from modelport.tether import tether
@@ -110,6 +112,7 @@ class Supervisor:
         self._restart_delay = 0.0
         self._memory_checked = 0.0
         self._stopping = False
+        self.metrics_directory: Path | None = None
 
     def run(self) -> None:
         """Load, fork, supervise until SIGTERM or Ctrl-C, drain; ModelFailed when a model cannot
@@ -129,6 +132,7 @@ class Supervisor:
         # handler notes it for the loop below, where the default would end the process.
         signal.signal(signal.SIGTERM, self._note_stop)
         interrupt = signal.signal(signal.SIGINT, self._note_stop)
+        self.metrics_directory = make_directory()
         try:
             for _ in range(self.options.workers):
                 self._fork()
@@ -136,6 +140,8 @@ class Supervisor:
             self._supervise()
             self._drain()
         finally:
+            remove_directory(self.metrics_directory)
+            self.metrics_directory = None
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
             signal.signal(signal.SIGTERM, stop_loading)
             signal.signal(signal.SIGINT, interrupt)
@@ -158,6 +164,8 @@ class Supervisor:
         gc.freeze()  # freeze, and the frozen heap is shared by every worker, untouched
 
     def _fork(self) -> None:
+        assert self.metrics_directory is not None, "made before the first fork"
+        directory = self.metrics_directory
         slot = self.table.claim()
         self.states.clear(slot)
         supervisor_end, worker_end = channel_pair()
@@ -176,6 +184,7 @@ class Supervisor:
                 slot=slot,
                 guard=Guard(worker_end, self.states.of(slot)),
                 graceful_timeout=self.options.graceful_timeout,
+                metrics_directory=directory,
                 grpc_port=self.options.grpc_port,
                 uvicorn_options=self.options.uvicorn_options,
             )

@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -27,6 +28,7 @@ from modelport.serving.models import ModelSet
 from modelport.serving.server import run_server
 from modelport.serving.watchdog import OVERRUNS
 from modelport.serving.workers.guard import Guard, guarded
+from modelport.serving.workers.pool_metrics import PoolScrape
 from modelport.serving.workers.table import WorkerTable
 
 BEAT_SECONDS = 0.1
@@ -44,11 +46,13 @@ def run_worker(
     slot: int,
     guard: Guard,
     graceful_timeout: float,
+    metrics_directory: Path,
     grpc_port: int | None = None,
     uvicorn_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Serve until SIGTERM (drained within ``graceful_timeout``), then exit the process; each
-    connection is handed to the supervisor through ``guard`` as it opens."""
+    connection is handed to the supervisor through ``guard`` as it opens; ``/metrics`` answers
+    for every worker of the pool, through their sockets in ``metrics_directory``."""
     code = 0
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, set())  # the supervisor blocks its signals
@@ -56,11 +60,17 @@ def run_worker(
             faulthandler.enable(file=sys.__stderr__, all_threads=True)
         models.able = table.any_able
 
+        scrape = PoolScrape(metrics_directory, app.state.metrics.registry)
+        app.state.metrics.gather = scrape.collect
+
         async def heartbeat() -> None:
             pid = os.getpid()
             while True:
                 table.beat(slot, pid, OVERRUNS.running)
                 await asyncio.sleep(BEAT_SECONDS)
+
+        async def beside() -> None:
+            await asyncio.gather(heartbeat(), scrape.serve())
 
         run_server(
             app,
@@ -68,7 +78,7 @@ def run_worker(
             sock=sock,
             graceful_timeout=graceful_timeout,
             loaded=True,
-            beside=heartbeat,
+            beside=beside,
             wrap_protocol=lambda base: guarded(base, guard),
             uvicorn_options=uvicorn_options,
             grpc_port=grpc_port,

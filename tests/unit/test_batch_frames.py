@@ -1,0 +1,34 @@
+"""A batch's DataFrame view reuses its column labels from request to request (pandas 3 builds an
+Arrow-backed string array for every new Index), and frames sharing them stay independent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from modelport.batch import Batch
+
+NAMES = ("sepal_length", "sepal_width")
+SCHEMA = pa.schema([(name, pa.float64()) for name in NAMES])
+
+
+def _frame(values: list[float]) -> pd.DataFrame:
+    frame: pd.DataFrame = Batch.from_matrix(np.array([values]), NAMES, SCHEMA).frame()
+    return frame
+
+
+def test_frames_of_the_same_columns_share_their_labels() -> None:
+    first, second = _frame([1.0, 2.0]), _frame([3.0, 4.0])
+    assert first.columns is second.columns
+    assert list(first.columns) == list(NAMES)
+    assert second[list(NAMES)].to_numpy().tolist() == [[3.0, 4.0]]
+
+
+def test_a_model_changing_its_frame_changes_no_other_frame() -> None:
+    first = _frame([1.0, 2.0])
+    first["extra"] = 0.0
+    second = _frame([3.0, 4.0])
+    second.columns = pd.Index(["renamed", "sepal_width"])
+    assert list(_frame([5.0, 6.0]).columns) == list(NAMES)
+    assert list(first.columns) == [*NAMES, "extra"]
