@@ -90,6 +90,7 @@ def decode_rows(
         )
     if is_json(media.essence):
         orient = orient or media.params.get("format")
+        limits.check_json(len(body))
         decoded = decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
         limits.check_rows(row_count(decoded))
         return decoded

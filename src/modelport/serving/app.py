@@ -38,6 +38,8 @@ class AppOptions:
     """The largest request body, before and after inflating (413 above)."""
     max_rows: int = DEFAULT_MAX_ROWS
     """The most rows one request may hold or declare (413 above)."""
+    max_decoded_size: int | None = None
+    """The most bytes one request may decode to (413 above; None: 10 x ``max_body_size``)."""
     debug: bool = False
     """Tracebacks in the answers to unforeseen errors, and in the log for every server error."""
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
@@ -76,6 +78,7 @@ def create_app(
                 metrics=metrics,
                 max_body_size=options.max_body_size,
                 max_rows=options.max_rows,
+                max_decoded_size=options.max_decoded_size,
             ),
             Middleware(
                 ExposureMiddleware, exposure=options.exposure, bound_host=options.bound_host
