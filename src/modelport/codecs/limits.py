@@ -26,10 +26,12 @@ MEMORY_SHARE = 4
 """Under a memory limit, one request may decode to the limit divided by this times the workers:
 a worker's share holds its model, the body, the decoded table and the batch built from it, and
 other requests in flight meanwhile."""
-JSON_EXPANSION = 8
+TEXT_EXPANSION = 8
 """Parsed JSON takes about this many bytes of Python objects per byte of text (a float: 24
-bytes of object and an 8-byte pointer for 3 to 4 characters), so a JSON body counts this many
-times its size against the decoded bound, before it is parsed."""
+bytes of object and an 8-byte pointer for 3 to 4 characters), and CSV up to about as much in
+Arrow columns and the parser's buffers (a one-digit integer: 2 bytes of text, 8 of int64); so a
+text body, and an inflated body, counts this many times its size against the decoded bound,
+before it is parsed."""
 OFF_LOOP_BYTES = 256 * 1024
 """Bodies this large are inflated and decoded in a worker thread, off the event loop."""
 
@@ -71,22 +73,29 @@ class DecodeLimits:
                 "--max-decoded-size",
             )
 
-    def check_json(self, size: int) -> None:
-        """413 before parsing a JSON text of ``size`` bytes that may parse to more than
-        ``max_decoded_bytes`` (``JSON_EXPANSION`` bytes per byte of text)."""
-        if size * JSON_EXPANSION > self.max_decoded_bytes:
+    def check_text(self, size: int, kind: str) -> None:
+        """413 before parsing a ``kind`` (JSON or CSV) text of ``size`` bytes that may parse to
+        more than ``max_decoded_bytes`` (``TEXT_EXPANSION`` bytes per byte of text)."""
+        if size > self.max_text_bytes:
             raise PayloadTooLarge(
-                f"the JSON body of {size:,} bytes may parse to {JSON_EXPANSION} times that, over "
-                f"the server's --max-decoded-size of {self.max_decoded_bytes:,} bytes (JSON "
-                f"bodies may be 1/{JSON_EXPANSION} of it: {self.max_json_bytes:,} bytes; the "
-                "bound follows --max-body-size and the server's memory limit)",
+                f"the {kind} body of {size:,} bytes may parse to {TEXT_EXPANSION} times that, "
+                f"over the server's --max-decoded-size of {self.max_decoded_bytes:,} bytes "
+                f"({kind} bodies may be 1/{TEXT_EXPANSION} of it: {self.max_text_bytes:,} "
+                "bytes; the bound follows --max-body-size and the server's memory limit)",
                 hint="send fewer rows per request, or send Arrow or Parquet, or give the server "
                 "more memory or a larger --max-decoded-size",
             )
 
     @property
-    def max_json_bytes(self) -> int:
-        return self.max_decoded_bytes // JSON_EXPANSION
+    def max_text_bytes(self) -> int:
+        """The largest JSON or CSV body, and inflated body, that fits the decoded bound."""
+        return self.max_decoded_bytes // TEXT_EXPANSION
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        """What a compressed body may inflate to: within ``max_body_size``, and text's share of
+        the decoded bound (most compressed bodies are JSON or CSV)."""
+        return min(self.max_body_size, self.max_text_bytes)
 
     def check_table(self, table: pa.Table) -> pa.Table:
         """A decoded table within the bounds, its column names unique UTF-8 text."""
