@@ -65,6 +65,7 @@ def test_large_bodies_are_decoded_in_a_worker_thread() -> None:
 
 MIB = 1024**2
 JSON = parse_media_type("application/json")
+CSV = parse_media_type("text/csv")
 
 
 def test_without_a_memory_limit_a_request_decodes_to_ten_times_the_body_limit() -> None:
@@ -103,3 +104,15 @@ def test_a_json_body_counts_eight_times_its_size_before_it_is_parsed() -> None:
         decode(167)
     assert "1,000 bytes" in str(refused.value)
     assert refused.value.hint is not None and "--max-decoded-size" in refused.value.hint
+
+
+def test_a_csv_body_counts_eight_times_its_size_too() -> None:
+    limits = DecodeLimits(max_decoded_size=8 * 1000)
+    with pytest.raises(PayloadTooLarge, match="CSV body of 1,002 bytes"):
+        decode_rows(b"x\n" + b"1\n" * 500, CSV, orient=None, schema=None, limits=limits)
+
+
+def test_a_compressed_body_inflates_to_text_s_share_of_the_decoded_bound() -> None:
+    under_memory = DecodeLimits(max_body_size=100 * MIB, max_decoded_size=128 * MIB)
+    assert under_memory.max_inflated_bytes == 16 * MIB
+    assert DecodeLimits(max_body_size=100 * MIB).max_inflated_bytes == 100 * MIB
