@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
+from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS, DecodeLimits
 from modelport.errors import ConfigError
 from modelport.serving.admission import AdmissionMiddleware
 from modelport.serving.conventions import Services, convention
@@ -89,8 +89,9 @@ def create_app(
     )
     app.state.metrics = metrics
     app.state.tokens = options.exposure.tokens  # for the gRPC server beside it, as these
-    app.state.max_body_size = options.max_body_size
-    app.state.max_rows = options.max_rows
+    app.state.decode_limits = DecodeLimits(
+        options.max_body_size, options.max_rows, options.max_decoded_size
+    )  # for the gRPC server beside it
     return app
 
 
