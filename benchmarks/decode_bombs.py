@@ -173,8 +173,9 @@ def _hundred_million(kind: str) -> bytes:
 
 
 def _wide_parquet() -> bytes:
-    """A million rows of 120 int64 columns of zeros: 960 MB decoded, within the default
-    bounds (1,000,000 rows; 10 x --max-body-size decoded) when the body is under 100 MiB."""
+    """A million rows of 120 int64 columns of zeros: 960 MB decoded, within 10 x
+    --max-body-size (and --max-rows) at the defaults: only a bound drawn from the memory limit
+    refuses it."""
     zeros = pa.array([0] * 1_000_000, pa.int64())
     table = pa.table({f"c{index}": zeros for index in range(120)})
     sink = io.BytesIO()

@@ -134,9 +134,9 @@ def test_serve_becomes_a_serving_process_without_cli_or_registry_code(
     """`modelport serve` resolves the model, then becomes `python -m modelport.serving` (same
     pid, so signals sent to serve reach the server): no compiled module of the command line's
     settings (pydantic) or registry (SQLAlchemy) is loaded in the process answering requests;
-    the serving options reach it (``--max-rows``)."""
+    the serving options reach it (``--max-rows``, ``--max-decoded-size``)."""
     environ = {"MODELPORT_HOME": str(home)}
-    limited = ("--max-rows", "2")
+    limited = ("--max-rows", "2", "--max-decoded-size", "1KiB")
     with start_server("demo", log_dir=tmp_path, env=environ, serve_options=limited) as server:
         process, base = server.process, server.url
         answer = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}], timeout=10)
@@ -144,6 +144,9 @@ def test_serve_becomes_a_serving_process_without_cli_or_registry_code(
         many = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0}] * 3, timeout=10)
         assert many.status_code == 413
         assert "--max-rows" in many.json()["detail"]
+        wide = httpx.post(f"{base}/v1/models/demo/predict", json=[{"wait": 0, "p": "x" * 200}])
+        assert wide.status_code == 413  # over 1/8 of 1 KiB, before it is parsed
+        assert "--max-decoded-size of 1,024 bytes" in wide.json()["detail"]
         argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
         loaded = Path(f"/proc/{process.pid}/maps").read_text()
     assert argv[1:3] == [b"-m", b"modelport.serving"]

@@ -94,6 +94,16 @@ def serve(
     max_rows: Annotated[
         int, typer.Option("--max-rows", help="Most rows one request may hold (413 above).")
     ] = 1_000_000,
+    max_decoded_size: Annotated[
+        str | None,
+        typer.Option(
+            "--max-decoded-size",
+            help="Most bytes one request may decode to (e.g. 512MiB; 413 above). Default: the "
+            "lesser of 10 x --max-body-size and the memory limit (cgroup, RLIMIT_AS) / "
+            "(4 x workers).",
+            show_default=False,
+        ),
+    ] = None,
     threads: Annotated[
         int, typer.Option("--threads", help="Threads running synchronous predict calls.")
     ] = 4,
@@ -221,6 +231,7 @@ def serve(
     model_server = [  # the options of each model's server
         *("--threads", str(threads)),
         *("--max-body-size", str(max_body_size), "--max-rows", str(max_rows)),
+        *(("--max-decoded-size", max_decoded_size) if max_decoded_size else ()),
         *("--log-level", log_level),
         *("--log-format", log_format),
         *("--timeout", repr(timeout), "--graceful-timeout", repr(graceful_timeout)),
@@ -260,6 +271,11 @@ def serve(
             max_worker_memory=memory_bound,
             max_body_size=max_body_size,
             max_rows=max_rows,
+            max_decoded_size=(
+                parse_size(max_decoded_size, field="--max-decoded-size")
+                if max_decoded_size
+                else None
+            ),
             debug=STATE.debug,
             log_level=log_level,
             log_format=chosen_format,
@@ -337,6 +353,7 @@ SERVING_OPTIONS = (
     "--max-worker-memory",
     "--max-body-size",
     "--max-rows",
+    "--max-decoded-size",
     "--threads",
     "--log-level",
     "--log-format",

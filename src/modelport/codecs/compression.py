@@ -32,7 +32,8 @@ def inflate(body: bytes, encoding: str | None, *, limit: int = DEFAULT_MAX_BODY)
     if len(inflated) > limit or inflater.unconsumed_tail:
         raise PayloadTooLarge(
             f"the request body inflates to over the limit of {limit:,} bytes",
-            hint="send fewer rows per request, or start the server with a larger --max-body-size",
+            hint="send fewer rows per request, or start the server with a larger --max-body-size "
+            "(an inflated body may also be at most 1/8 of --max-decoded-size)",
             field="Content-Encoding",
         )
     return inflated

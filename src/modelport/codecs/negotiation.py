@@ -90,6 +90,7 @@ def decode_rows(
         )
     if is_json(media.essence):
         orient = orient or media.params.get("format")
+        limits.check_text(len(body), "JSON")
         decoded = decode_json_body(body, orient=orient.removeprefix("pandas-") if orient else None)
         limits.check_rows(row_count(decoded))
         return decoded
@@ -98,6 +99,7 @@ def decode_rows(
     if media.essence == ARROW_FILE:
         return decode_arrow_file(body, limits)
     if media.essence == CSV:
+        limits.check_text(len(body), "CSV")
         return decode_csv(body, schema=schema, limits=limits)
     if media.essence == PARQUET:
         return decode_parquet(body, limits)

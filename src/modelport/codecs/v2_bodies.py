@@ -67,6 +67,7 @@ def decode_request(
     each tensor's declared shape is checked against ``limits`` and the data present before any
     of it is decoded."""
     header, binary = split_body(body, header_length)
+    limits.check_text(len(header), "JSON")
     value = _parse(header)
     if not isinstance(value, dict):
         raise InvalidInput("an inference request is a JSON object", field="inputs")

@@ -51,6 +51,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--max-body-size", type=int, default=100 * 1024**2)
     parser.add_argument("--max-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--max-decoded-size",
+        help="most bytes one request may decode to (2GiB; default: the lesser of 10 x "
+        "--max-body-size and the memory limit / (4 x workers))",
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--grpc-port", type=int, help="serve Open Inference V2 over gRPC too")
     parser.add_argument("--max-batch-size", type=int, help="rows per merged batch (1: off)")
@@ -112,6 +117,8 @@ def run(args: argparse.Namespace) -> None:
         raise ConfigError("--workers must be 1 or more", field="--workers")
     memory = args.max_worker_memory
     max_worker_memory = parse_size(memory, field="--max-worker-memory") if memory else None
+    decoded = args.max_decoded_size
+    max_decoded_size = parse_size(decoded, field="--max-decoded-size") if decoded else None
 
     token = take_token()  # out of the environment before the model's code can read it
     # a port in use is refused before the model loads
@@ -130,6 +137,7 @@ def run(args: argparse.Namespace) -> None:
             max_worker_memory=max_worker_memory,
             max_body_size=args.max_body_size,
             max_rows=args.max_rows,
+            max_decoded_size=max_decoded_size,
             debug=args.debug,
             log_level=args.log_level,
             log_format=args.log_format,

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
+from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS, DecodeLimits
 from modelport.errors import ConfigError
 from modelport.serving.admission import AdmissionMiddleware
 from modelport.serving.conventions import Services, convention
@@ -38,6 +38,8 @@ class AppOptions:
     """The largest request body, before and after inflating (413 above)."""
     max_rows: int = DEFAULT_MAX_ROWS
     """The most rows one request may hold or declare (413 above)."""
+    max_decoded_size: int | None = None
+    """The most bytes one request may decode to (413 above; None: 10 x ``max_body_size``)."""
     debug: bool = False
     """Tracebacks in the answers to unforeseen errors, and in the log for every server error."""
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
@@ -76,6 +78,7 @@ def create_app(
                 metrics=metrics,
                 max_body_size=options.max_body_size,
                 max_rows=options.max_rows,
+                max_decoded_size=options.max_decoded_size,
             ),
             Middleware(
                 ExposureMiddleware, exposure=options.exposure, bound_host=options.bound_host
@@ -86,8 +89,9 @@ def create_app(
     )
     app.state.metrics = metrics
     app.state.tokens = options.exposure.tokens  # for the gRPC server beside it, as these
-    app.state.max_body_size = options.max_body_size
-    app.state.max_rows = options.max_rows
+    app.state.decode_limits = DecodeLimits(
+        options.max_body_size, options.max_rows, options.max_decoded_size
+    )  # for the gRPC server beside it
     return app
 
 

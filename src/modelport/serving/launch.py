@@ -14,7 +14,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS
+from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS, decoded_bound
 from modelport.servable import Servable
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.batching import BatchingOptions
@@ -23,6 +23,7 @@ from modelport.serving.conventions import Services
 from modelport.serving.exposure import Exposure, warn_if_exposed
 from modelport.serving.limits import ConnectionLimits
 from modelport.serving.logs import DEFAULT_LEVEL, LogFormat, configure_logging, redact_output
+from modelport.serving.memory_limit import memory_limit
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.server import DEFAULT_GRACEFUL_TIMEOUT, run_server
@@ -54,6 +55,9 @@ class ServeOptions:
     """The largest request body in bytes, before and after inflating (413 above)."""
     max_rows: int = DEFAULT_MAX_ROWS
     """The most rows one request may hold or declare (413 above)."""
+    max_decoded_size: int | None = None
+    """The most bytes one request may decode to (413 above; None: derived at start from
+    ``max_body_size``, the memory limit and the workers, ``codecs.limits.decoded_bound``)."""
     debug: bool = False
     """Tracebacks of server errors in the log (and of unforeseen ones in the answers)."""
     log_level: str = DEFAULT_LEVEL
@@ -123,6 +127,8 @@ def serve(
         app_options = AppOptions(
             max_body_size=options.max_body_size,
             max_rows=options.max_rows,
+            max_decoded_size=options.max_decoded_size
+            or decoded_bound(options.max_body_size, memory_limit(), options.workers),
             debug=options.debug,
             limits=options.limits,
             exposure=options.exposure,

@@ -39,11 +39,12 @@ class ServingMiddleware:
         metrics: ServerMetrics,
         max_body_size: int,
         max_rows: int = DEFAULT_MAX_ROWS,
+        max_decoded_size: int | None = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_size = max_body_size
-        self.limits = DecodeLimits(max_body_size=max_body_size, max_rows=max_rows)
+        self.limits = DecodeLimits(max_body_size, max_rows, max_decoded_size)
         prefix = uuid.uuid4().hex[:16]
         counter = itertools.count(1)
         self._next_id: Callable[[], str] = lambda: f"{prefix}{next(counter):016x}"

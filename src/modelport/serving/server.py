@@ -173,7 +173,7 @@ async def _grpc(
             field="grpc_port",
         ) from None
 
-    limits = DecodeLimits(app.state.max_body_size, app.state.max_rows)
+    limits: DecodeLimits = app.state.decode_limits
     async with grpc_serving(
         models,
         host=host,

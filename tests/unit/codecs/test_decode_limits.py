@@ -14,7 +14,9 @@ import pytest
 
 from modelport.codecs.arrow_sizes import declared_sizes
 from modelport.codecs.compression import inflate
-from modelport.codecs.limits import OFF_LOOP_BYTES, off_loop
+from modelport.codecs.limits import OFF_LOOP_BYTES, DecodeLimits, decoded_bound, off_loop
+from modelport.codecs.negotiation import decode_rows, parse_media_type
+from modelport.decoded import Decoded, Rows
 from modelport.errors import PayloadTooLarge
 
 
@@ -59,3 +61,58 @@ def test_large_bodies_are_decoded_in_a_worker_thread() -> None:
     loop_thread, small, large = anyio.run(main)
     assert small == loop_thread
     assert large != loop_thread
+
+
+MIB = 1024**2
+JSON = parse_media_type("application/json")
+CSV = parse_media_type("text/csv")
+
+
+def test_without_a_memory_limit_a_request_decodes_to_ten_times_the_body_limit() -> None:
+    assert decoded_bound(100 * MIB, None, workers=2) == 1000 * MIB
+
+
+def test_a_memory_limit_is_shared_by_the_workers_four_requests_deep() -> None:
+    assert decoded_bound(100 * MIB, 1024 * MIB, workers=2) == 128 * MIB
+    assert decoded_bound(100 * MIB, 1024 * MIB, workers=1) == 256 * MIB
+    assert decoded_bound(8 * MIB, 1024 * MIB, workers=1) == 80 * MIB  # the body's bound is less
+
+
+def test_max_decoded_size_replaces_the_derived_bound() -> None:
+    assert DecodeLimits(max_body_size=MIB).max_decoded_bytes == 10 * MIB
+    assert DecodeLimits(max_body_size=MIB, max_decoded_size=3 * MIB).max_decoded_bytes == 3 * MIB
+
+
+def test_the_decoded_bound_refusal_names_the_options() -> None:
+    with pytest.raises(PayloadTooLarge, match="--max-decoded-size") as refused:
+        DecodeLimits(max_decoded_size=MIB).check_decoded(MIB + 1)
+    assert "1,048,576 bytes" in str(refused.value)
+    assert refused.value.hint is not None and "memory" in refused.value.hint
+
+
+def test_a_json_body_counts_eight_times_its_size_before_it_is_parsed() -> None:
+    limits = DecodeLimits(max_decoded_size=8 * 1000)
+
+    def decode(rows: int) -> Decoded:
+        body = b"[" + b",".join([b"[1.5]"] * rows) + b"]"  # 6 bytes a row, plus 1
+        return decode_rows(body, JSON, orient=None, schema=None, limits=limits)
+
+    assert decode(166) == Rows([[1.5]] * 166, may_hold_booleans=False)  # 997 bytes
+    with pytest.raises(
+        PayloadTooLarge, match="JSON body of 1,003 bytes may parse to 8 times"
+    ) as refused:
+        decode(167)
+    assert "1,000 bytes" in str(refused.value)
+    assert refused.value.hint is not None and "--max-decoded-size" in refused.value.hint
+
+
+def test_a_csv_body_counts_eight_times_its_size_too() -> None:
+    limits = DecodeLimits(max_decoded_size=8 * 1000)
+    with pytest.raises(PayloadTooLarge, match="CSV body of 1,002 bytes"):
+        decode_rows(b"x\n" + b"1\n" * 500, CSV, orient=None, schema=None, limits=limits)
+
+
+def test_a_compressed_body_inflates_to_text_s_share_of_the_decoded_bound() -> None:
+    under_memory = DecodeLimits(max_body_size=100 * MIB, max_decoded_size=128 * MIB)
+    assert under_memory.max_inflated_bytes == 16 * MIB
+    assert DecodeLimits(max_body_size=100 * MIB).max_inflated_bytes == 100 * MIB

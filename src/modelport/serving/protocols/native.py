@@ -35,7 +35,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         schema, limits = runtime.validator.decoding_schema, limits_of(request.scope)
 
         def decode() -> Decoded:
-            body = inflate(raw, encoding, limit=limits.max_body_size)
+            body = inflate(raw, encoding, limit=limits.max_inflated_bytes)
             return decode_rows(body, media, orient=orient, schema=schema, limits=limits)
 
         compressed = encoding not in (None, "identity")

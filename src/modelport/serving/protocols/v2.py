@@ -98,7 +98,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         limits = limits_of(request.scope)
 
         def decode() -> InferenceRequest:
-            body = inflate(raw, encoding, limit=limits.max_body_size)
+            body = inflate(raw, encoding, limit=limits.max_inflated_bytes)
             return decode_request(body, header_length, limits)
 
         compressed = encoding not in (None, "identity")
