@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers bench-grpc fuzz clean protos
+.PHONY: serve test lint typecheck unit integration bench bench-registry bench-blobs bench-workers bench-grpc bench-frameworks fuzz clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ bench-workers: $(STAMP)
 # Open Inference V2 over gRPC against MLServer's, in turns; its own section of docs/benchmarks.md.
 bench-grpc: $(STAMP)
 	$(BIN)/python benchmarks/grpc_bench.py
+
+# Each framework upload served by onnxruntime and by its framework's own runtime, and by
+# MLServer's runtime for the same model; its own section of docs/benchmarks.md.
+bench-frameworks: $(STAMP)
+	$(BIN)/python benchmarks/frameworks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -51,9 +51,10 @@ def v2_columns(names: Sequence[str], matrix: np.ndarray) -> bytes:
 
 
 def v2_texts(texts: Sequence[str]) -> bytes:
-    """Open Inference V2 as mlserver-huggingface takes a pipeline's positional input."""
+    """Open Inference V2 as mlserver-huggingface hands a list of texts to one pipeline call
+    (its ``array_inputs``: ``args`` would spread them as positional arguments)."""
     tensor = {
-        "name": "args",
+        "name": "array_inputs",
         "datatype": "BYTES",
         "shape": [len(texts)],
         "data": list(texts),

@@ -26,7 +26,8 @@ CLASSES = 4
 Predict = Callable[[np.ndarray], np.ndarray]
 """Rows (float64, ``FEATURES`` wide) in; one row of floats per input row out."""
 
-WORDS = "the a cat dog sat on mat is good bad film movie very not this that it was red blue".split()
+WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "is", "good", "bad", "film", "movie"]
+WORDS += ["very", "not", "this", "that", "it", "was", "red", "blue"]
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 

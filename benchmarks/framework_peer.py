@@ -39,6 +39,10 @@ MLSERVER = Peer(
         f"xgboost=={metadata.version('xgboost')}",
         f"torch=={TORCH_VERSION}+cpu",
         "joblib",
+        # mlserver-huggingface 1.7.1 imports transformers' Conversation (gone in 4.42), and
+        # optimum 1.27 imports a torch.onnx helper torch 2.13 no longer has
+        "transformers<4.42",
+        "optimum<1.27",
     ),
     "mlserver",
     torch_sources(),

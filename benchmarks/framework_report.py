@@ -60,29 +60,70 @@ def _ratio_line(kind: dict[str, Any], ours: str, theirs: str, label: str) -> str
     return f"- {label}: {parts}"
 
 
+def cpu_ms(load: dict[str, Any]) -> float | None:
+    """Server CPU milliseconds per request of a wrk load (None for one-at-a-time timings)."""
+    if "server_cpu_pct" not in load or not load["rps"]:
+        return None
+    return float(load["server_cpu_pct"]) * 10 / float(load["rps"])
+
+
+def _rate_cell(load: dict[str, Any]) -> str:
+    if load.get("alone"):
+        return f"{load['rps']:.2f} ({load['p50_ms'] / 1000:.1f} s a request, one at a time)"
+    each = ", ".join(f"{x:,.0f}" if x >= 10 else f"{x:.1f}" for x in load["rps_each"])
+    return f"{_number(load['rps'], 0 if load['rps'] >= 10 else 1)} ({each})"
+
+
 def _table(kind: dict[str, Any]) -> list[str]:
     lines = [
         "| server | 1 row req/s (each round) | 1,000 rows req/s (each round) | p99 ms, 1 row "
-        "| cold start s | RSS MiB | server CPU, 1 row |",
+        "| server CPU ms a request, 1 / 1,000 rows | cold start s | RSS MiB |",
         "|---|---|---|---|---|---|---|",
     ]
     for runtime, server in kind["servers"].items():
         if "error" in server:
             lines.append(f"| {server['label']} | left out: {server['error'][:160]} | | | | | |")
             continue
-        cells = []
-        for rows in ROWS:
-            load = server["loads"].get(rows)
-            each = ", ".join(f"{x:,.0f}" if x >= 10 else f"{x:.1f}" for x in load["rps_each"])
-            digits = 0 if load["rps"] >= 10 else 1
-            cells.append(f"{_number(load['rps'], digits)} ({each})")
-        single = server["loads"]["1"]
+        single, batch = server["loads"]["1"], server["loads"]["1000"]
+        cpu = " / ".join(_number(cpu_ms(load), 2) for load in (single, batch))
         lines.append(
-            f"| {server['label']} (`{runtime}`) | {cells[0]} | {cells[1]} | "
-            f"{single['p99_ms']:.1f} | {_number(cold_start(server), 2)} | "
-            f"{_number(server.get('rss_mib'))} | {single['server_cpu_pct']:.0f}% |"
+            f"| {server['label']} (`{runtime}`) | {_rate_cell(single)} | {_rate_cell(batch)} | "
+            f"{single['p99_ms']:.1f} | {cpu} | {_number(cold_start(server), 2)} | "
+            f"{_number(server.get('rss_mib'))} |"
         )
     return lines
+
+
+def _threads(figures: dict[str, Any]) -> list[str]:
+    if not figures.get("threads"):
+        return ["**Threads.** Every library keeps its default pools (`--threads 0`)."]
+    return [
+        f"**Threads.** Every server's torch, OpenMP, BLAS and TensorFlow pools are bounded to "
+        f"{figures['threads']} thread (`OMP_NUM_THREADS`, `MKL_NUM_THREADS`, "
+        "`OPENBLAS_NUM_THREADS`, `TF_NUM_INTRAOP_THREADS`; `--threads 0` keeps their defaults, "
+        "a thread per core): on this shared machine (load average above 10) torch's default "
+        "pool made one call of the tiny BERT pipeline take about 300 ms in process, against "
+        "6 ms with one thread. onnxruntime reads none of these variables and modelport does "
+        "not set its session options, so its pool keeps the default: a thread per core, which "
+        "spin between runs (in process, the converted XGBoost graph took 14.2 ms on 1,000 rows "
+        "with it and 2.5 ms with one thread, measured the same day).",
+    ]
+
+
+def _slower_note(kind: dict[str, Any], found: list[str]) -> list[str]:
+    """Where ONNX is slower, with each runtime's server CPU per request beside it."""
+    servers = kind["servers"]
+    costs = []
+    for measure, rows in zip(MEASURES, ROWS, strict=False):
+        if measure in found:
+            onnx, own = (cpu_ms(servers[r]["loads"][rows]) for r in ("onnx", "framework"))
+            if onnx is not None and own is not None:
+                costs.append(f"{measure}: {onnx:.2f} ms of server CPU a request against {own:.2f}")
+    why = (
+        " The likely cause: onnxruntime's default pool of a thread per core, spinning after "
+        "each run on the two cores the HTTP loop and wrk share (see Threads above)."
+    )
+    return ["", f"**ONNX is slower here on: {', '.join(found)}** ({'; '.join(costs)}).{why}"]
 
 
 def render(figures: dict[str, Any], when: datetime | None = None) -> str:
@@ -117,6 +158,8 @@ def render(figures: dict[str, Any], when: datetime | None = None) -> str:
         f"{box['load average at start']} at the start, {figures['load average at end']} at the "
         "end, so absolute figures are low and noisy; compare within a table.",
         "",
+        *_threads(figures),
+        "",
         "**Versions.** "
         + "; ".join(
             f"{side}: " + ", ".join(f"{name} {version}" for name, version in found.items())
@@ -139,5 +182,5 @@ def render(figures: dict[str, Any], when: datetime | None = None) -> str:
             lines += ["", kind["note"]]
         found = slower(kind)
         if found:
-            lines += ["", f"ONNX is slower here on: {', '.join(found)}."]
+            lines += _slower_note(kind, found)
     return "\n".join(lines)

@@ -50,6 +50,9 @@ class Kind:
     expected: dict[int, np.ndarray]
     contenders: tuple[Contender, ...]
     note: str = ""
+    alone: tuple[int, ...] = ()
+    """Row counts timed one request at a time instead of by wrk: a request long enough that
+    8 at once would outlast any run."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,14 @@ class Place:
     home: Path  # the scratch MODELPORT_HOME
     cache: Path  # the peers' venvs
     port: int
+    threads: int  # each server's intra-op threads (torch, OpenMP, BLAS, TensorFlow); 0: default
+
+    def thread_env(self) -> dict[str, str]:
+        """The variables bounding the frameworks' own thread pools (onnxruntime reads none)."""
+        if not self.threads:
+            return {}
+        names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+        return {name: str(self.threads) for name in (*names, "TF_NUM_INTRAOP_THREADS")}
 
     def folder(self, *parts: str) -> Path:
         path = self.work.joinpath(*parts)
@@ -88,7 +99,13 @@ class Builder:
         return found
 
     def modelport(
-        self, kind: str, runtime: str, upload: Path, options: tuple[str, ...], body: dict[int, Path]
+        self,
+        kind: str,
+        runtime: str,
+        upload: Path,
+        options: tuple[str, ...],
+        body: dict[int, Path],
+        serve: tuple[str, ...] = (),
     ) -> Contender:
         """``modelport build UPLOAD --name KIND-RUNTIME OPTIONS`` (when building), served with
         one worker process on its native JSON route."""
@@ -100,15 +117,17 @@ class Builder:
             if done.returncode != 0:
                 raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
         port = self.port()
-        route = Route("native JSON", f"/v1/models/{name}/predict", BodyKind.RECORDS, AnswerKind.RECORDS, True)
+        route = Route(
+            "native JSON", f"/v1/models/{name}/predict", BodyKind.RECORDS, AnswerKind.RECORDS, True
+        )
         spec = ServerSpec(
             name,
             f"modelport, {runtime}",
-            (str(subject.MODELPORT), "serve", name, "--port", str(port), "--workers", "1"),
+            (str(subject.MODELPORT), "serve", name, "--port", str(port), "--workers", "1", *serve),
             port,
             (route,),
             subject.ROOT,
-            {"MODELPORT_HOME": str(self.place.home), **OFFLINE},
+            {"MODELPORT_HOME": str(self.place.home), **OFFLINE, **self.place.thread_env()},
             modelport=True,
         )
         decode = bodies.classified(LABELS) if kind == "huggingface" else _column_decoder(kind)
@@ -136,7 +155,7 @@ class Builder:
             port,
             (route,),
             folder,
-            {**peer_env(self.place.cache, uri), **OFFLINE},
+            {**peer_env(self.place.cache, uri), **OFFLINE, **self.place.thread_env()},
         )
         decode = bodies.v2_classified(LABELS) if kind == "huggingface" else bodies.v2_first_output
         return Contender("mlserver", spec, body, decode)
@@ -170,8 +189,12 @@ def _sklearn(maker: Builder, folder: Path, version: str) -> Kind:
     path = folder / "model.joblib"
     predict = models.sklearn_classifier(path)
     matrices = _matrices()
-    ours = maker.write("sklearn", "modelport", {n: bodies.column_rows("inputs", m) for n, m in matrices.items()})
-    theirs = maker.write("sklearn", "mlserver", {n: bodies.v2_matrix(m) for n, m in matrices.items()})
+    ours = maker.write(
+        "sklearn", "modelport", {n: bodies.column_rows("inputs", m) for n, m in matrices.items()}
+    )
+    theirs = maker.write(
+        "sklearn", "mlserver", {n: bodies.v2_matrix(m) for n, m in matrices.items()}
+    )
     common = ("--framework", "sklearn", "--env", "inherit")
     return Kind(
         "sklearn",
@@ -179,7 +202,9 @@ def _sklearn(maker: Builder, folder: Path, version: str) -> Kind:
         {n: predict(m) for n, m in matrices.items()},
         (
             maker.modelport("sklearn", "onnx", path, (*common, "--runtime", "onnx"), ours),
-            maker.modelport("sklearn", "framework", path, (*common, "--runtime", "framework"), ours),
+            maker.modelport(
+                "sklearn", "framework", path, (*common, "--runtime", "framework"), ours
+            ),
             maker.mlserver("sklearn", "sklearn", path, {}, theirs, version),
         ),
     )
@@ -189,8 +214,12 @@ def _xgboost(maker: Builder, folder: Path, version: str) -> Kind:
     path, booster = folder / "model.pkl", folder / "model.json"
     predict = models.xgboost_regressor(path, booster)
     matrices = _matrices()
-    ours = maker.write("xgboost", "modelport", {n: bodies.column_rows("inputs", m) for n, m in matrices.items()})
-    theirs = maker.write("xgboost", "mlserver", {n: bodies.v2_matrix(m) for n, m in matrices.items()})
+    ours = maker.write(
+        "xgboost", "modelport", {n: bodies.column_rows("inputs", m) for n, m in matrices.items()}
+    )
+    theirs = maker.write(
+        "xgboost", "mlserver", {n: bodies.v2_matrix(m) for n, m in matrices.items()}
+    )
     common = ("--framework", "xgboost", "--env", "inherit")
     return Kind(
         "xgboost",
@@ -198,7 +227,9 @@ def _xgboost(maker: Builder, folder: Path, version: str) -> Kind:
         {n: predict(m) for n, m in matrices.items()},
         (
             maker.modelport("xgboost", "onnx", path, (*common, "--runtime", "onnx"), ours),
-            maker.modelport("xgboost", "framework", path, (*common, "--runtime", "framework"), ours),
+            maker.modelport(
+                "xgboost", "framework", path, (*common, "--runtime", "framework"), ours
+            ),
             maker.mlserver("xgboost", "xgboost", booster, {}, theirs, version),
         ),
     )
@@ -206,14 +237,25 @@ def _xgboost(maker: Builder, folder: Path, version: str) -> Kind:
 
 def _tensor_options(framework: str) -> tuple[str, ...]:
     inputs, outputs = TENSORS
-    return ("--framework", framework, "--env", "inherit", "--input-schema", _b64(inputs), "--output-schema", _b64(outputs))
+    return (
+        "--framework",
+        framework,
+        "--env",
+        "inherit",
+        "--input-schema",
+        _b64(inputs),
+        "--output-schema",
+        _b64(outputs),
+    )
 
 
 def _pytorch(maker: Builder, folder: Path, version: str) -> Kind:
     path = folder / "model.pt"
     predict = models.torch_module(path)
     matrices = _matrices()
-    ours = maker.write("pytorch", "modelport", {n: bodies.column_rows("tensor", m) for n, m in matrices.items()})
+    ours = maker.write(
+        "pytorch", "modelport", {n: bodies.column_rows("tensor", m) for n, m in matrices.items()}
+    )
     common = _tensor_options("pytorch")
     return Kind(
         "pytorch",
@@ -221,7 +263,9 @@ def _pytorch(maker: Builder, folder: Path, version: str) -> Kind:
         {n: predict(m) for n, m in matrices.items()},
         (
             maker.modelport("pytorch", "onnx", path, (*common, "--runtime", "onnx"), ours),
-            maker.modelport("pytorch", "framework", path, (*common, "--runtime", "framework"), ours),
+            maker.modelport(
+                "pytorch", "framework", path, (*common, "--runtime", "framework"), ours
+            ),
         ),
         "MLServer has no runtime for a TorchScript file (only through an MLflow model).",
     )
@@ -231,7 +275,9 @@ def _keras(maker: Builder, folder: Path, version: str) -> Kind:
     path = folder / "model.keras"
     predict = models.keras_model(path)
     matrices = _matrices()
-    ours = maker.write("keras", "modelport", {n: bodies.column_rows("tensor", m) for n, m in matrices.items()})
+    ours = maker.write(
+        "keras", "modelport", {n: bodies.column_rows("tensor", m) for n, m in matrices.items()}
+    )
     return Kind(
         "keras",
         "Keras: the same perceptron, a `.keras` file (TensorFlow backend)",
@@ -248,14 +294,24 @@ def _mlflow(maker: Builder, folder: Path, version: str) -> Kind:
     predict = models.mlflow_classifier(pickled)
     if maker.build or not saved.exists():
         script = Path(__file__).resolve().parent / "mlflow_save.py"
-        command = [str(framework_peer.python(maker.place.cache)), str(script), str(pickled), str(saved)]
+        command = [
+            str(framework_peer.python(maker.place.cache)),
+            str(script),
+            str(pickled),
+            str(saved),
+        ]
         subprocess.run([*command, str(models.FEATURES)], check=True, capture_output=True)
     matrices, names = _matrices(), models.columns()
-    ours = maker.write("mlflow", "modelport", {n: bodies.named_rows(names, m) for n, m in matrices.items()})
-    theirs = maker.write("mlflow", "mlserver", {n: bodies.v2_columns(names, m) for n, m in matrices.items()})
+    ours = maker.write(
+        "mlflow", "modelport", {n: bodies.named_rows(names, m) for n, m in matrices.items()}
+    )
+    theirs = maker.write(
+        "mlflow", "mlserver", {n: bodies.v2_columns(names, m) for n, m in matrices.items()}
+    )
     return Kind(
         "mlflow",
-        "MLflow: a scikit-learn LogisticRegression saved by `mlflow.sklearn.save_model`, 16 named columns",
+        "MLflow: a scikit-learn LogisticRegression saved by `mlflow.sklearn.save_model`, "
+        "16 named columns",
         {n: predict(m) for n, m in matrices.items()},
         (
             maker.modelport("mlflow", "framework", saved, ("--framework", "mlflow"), ours),
@@ -270,20 +326,28 @@ def _huggingface(maker: Builder, folder: Path, version: str) -> Kind:
     saved, zipped = folder / "sentiment", folder / "sentiment.zip"
     predict = models.text_classifier(saved, zipped)
     texts = {count: models.texts(count) for count in ROW_COUNTS}
-    ours = maker.write("huggingface", "modelport", {n: bodies.text_rows(t) for n, t in texts.items()})
-    theirs = maker.write("huggingface", "mlserver", {n: bodies.v2_texts(t) for n, t in texts.items()})
+    ours = maker.write(
+        "huggingface", "modelport", {n: bodies.text_rows(t) for n, t in texts.items()}
+    )
+    theirs = maker.write(
+        "huggingface", "mlserver", {n: bodies.v2_texts(t) for n, t in texts.items()}
+    )
     options = ("--framework", "hugging-face-text-classification", "--env", "inherit")
     extra = {"task": "text-classification", "pretrained_model": str(saved), "framework": "pt"}
     return Kind(
         "huggingface",
-        "Hugging Face text-classification: a 2-layer BERT (hidden size 32, random weights), WordPiece tokenizer of 20 words",
+        "Hugging Face text-classification: a 2-layer BERT (hidden size 32, random weights), "
+        "a WordPiece tokenizer of 20 words",
         {n: predict(t) for n, t in texts.items()},
         (
-            maker.modelport("huggingface", "framework", zipped, options, ours),
+            # a batch is one pipeline call per row: 1,000 rows outlast the default 60 s bound
+            maker.modelport("huggingface", "framework", zipped, options, ours, ("--timeout", "0")),
             maker.mlserver("huggingface", "huggingface", saved, extra, theirs, version),
         ),
         "transformers serves both (no ONNX conversion of pipelines); the same saved folder, "
-        "loaded offline.",
+        "loaded offline. 1,000 texts are timed one request at a time: at 8 at once a request "
+        "outlasts the run.",
+        alone=(1000,),
     )
 
 

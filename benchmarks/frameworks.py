@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from importlib import metadata
@@ -36,8 +37,10 @@ import framework_report
 import framework_servers
 import load
 import machine
+import numpy as np
 import peers
 import sections
+from framework_bodies import agrees
 from framework_servers import Contender, Kind
 from servers import RunningServer, post
 from suite import say
@@ -62,6 +65,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of loads and cold starts")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="intra-op threads of torch, OpenMP, BLAS and TensorFlow in every server (0: their "
+        "defaults, a thread per core)",
+    )
     parser.add_argument("--only", default="", help="comma-separated kinds (default: all)")
     parser.add_argument("--skip-build", action="store_true", help="reuse the built models")
     parser.add_argument("--no-report", action="store_true", help="print only; leave the docs")
@@ -75,14 +85,16 @@ def main(argv: list[str]) -> int:
     only = {name for name in args.only.split(",") if name}
     unknown = only - set(framework_servers.MAKERS)
     if unknown:
-        raise SystemExit(f"--only: unknown kinds {sorted(unknown)}; known: {list(framework_servers.MAKERS)}")
+        raise SystemExit(
+            f"--only: unknown kinds {sorted(unknown)}; known: {list(framework_servers.MAKERS)}"
+        )
     say(f"installing {framework_peer.MLSERVER.name} (uv venv under {CACHE / 'venvs'})")
     version = peers.install(CACHE, framework_peer.MLSERVER)
     versions = {
         "modelport side": _versions(sys.executable, OURS),
         "MLServer side": _versions(str(framework_peer.python(CACHE)), THEIRS),
     }
-    place = framework_servers.Place(WORK, WORK / "modelport-home", CACHE, PORT)
+    place = framework_servers.Place(WORK, WORK / "modelport-home", CACHE, PORT, args.threads)
     say("making the models" + ("" if args.skip_build else " and building them with modelport"))
     kinds = framework_servers.kinds(place, not args.skip_build, version, only)
     figures = {
@@ -91,6 +103,7 @@ def main(argv: list[str]) -> int:
         "seconds": args.seconds,
         "rounds": args.rounds,
         "connections": args.connections,
+        "threads": args.threads,
         "kinds": [],
     }
     script = load.write_script(WORK)
@@ -115,8 +128,6 @@ def _versions(python: str, names: tuple[str, ...]) -> dict[str, str]:
             except metadata.PackageNotFoundError:
                 found[name] = "absent"
         return found
-    import subprocess
-
     code = (
         "import importlib.metadata as m, json, sys\n"
         "def v(n):\n"
@@ -153,9 +164,18 @@ def _measure(kind: Kind, args: argparse.Namespace, script: Path) -> dict[str, ob
             else:
                 working.append(contender)
         passes: dict[tuple[str, int], list[load.Pass]] = {}
+        alone: dict[tuple[str, int], list[float]] = {}
         for round_number in range(args.rounds):
             for rows in framework_servers.ROW_COUNTS:
                 for contender in working:
+                    if rows in kind.alone:
+                        seconds = _time_alone(contender, rows)
+                        alone.setdefault((contender.runtime, rows), []).append(seconds)
+                        say(
+                            f"  round {round_number + 1} {contender.spec.name} rows={rows}: "
+                            f"{seconds:.2f} s alone"
+                        )
+                        continue
                     done = load.run_wrk(
                         running[contender.runtime],
                         contender.spec.routes[0],
@@ -177,6 +197,8 @@ def _measure(kind: Kind, args: argparse.Namespace, script: Path) -> dict[str, ob
             server.stop()
     for (runtime, rows), found in passes.items():
         servers[runtime]["loads"][str(rows)] = _summary(found)  # type: ignore[index]
+    for (runtime, rows), times in alone.items():
+        servers[runtime]["loads"][str(rows)] = _alone_summary(times)  # type: ignore[index]
     for round_number in range(args.rounds):
         for contender in working:
             seconds = _cold_start(contender, kind, logs)
@@ -208,9 +230,8 @@ def _check(contender: Contender, kind: Kind) -> str:
     return ""
 
 
-def _answer_problem(contender: Contender, body: bytes, expected: object) -> str:
-    import numpy as np
-
+def _answer_problem(contender: Contender, body: bytes, expected: np.ndarray) -> str:
+    """Empty when the server answers ``body`` as ``expected``; else what went wrong."""
     try:
         status, answer = post(contender.spec.port, contender.spec.routes[0], body, timeout=120)
     except OSError as error:
@@ -221,9 +242,6 @@ def _answer_problem(contender: Contender, body: bytes, expected: object) -> str:
         got = contender.decode(answer)
     except Exception as error:  # any malformed answer fails the check, whatever the parser raised
         return f"unreadable answer ({type(error).__name__}: {error}): {answer[:200]!r}"
-    assert isinstance(expected, np.ndarray)
-    from framework_bodies import agrees
-
     return agrees(got, expected)
 
 
@@ -235,6 +253,30 @@ def _cold_start(contender: Contender, kind: Kind, logs: Path) -> float:
     if problem:
         raise SystemExit(f"{contender.spec.name} cold start failed: {problem}")
     return seconds
+
+
+def _time_alone(contender: Contender, rows: int) -> float:
+    """Seconds one request of ``rows`` takes, sent alone."""
+    started = time.perf_counter()
+    status, answer = post(
+        contender.spec.port, contender.spec.routes[0], contender.bodies[rows].read_bytes(), 600
+    )
+    if status != 200:
+        raise SystemExit(f"{contender.spec.name}: HTTP {status} on {rows} rows: {answer[:300]!r}")
+    return time.perf_counter() - started
+
+
+def _alone_summary(times: list[float]) -> dict[str, object]:
+    """Requests one at a time: their rate (1 ÷ seconds) and latency."""
+    middle = statistics.median(times)
+    return {
+        "alone": True,
+        "rps": 1 / middle,
+        "rps_each": [round(1 / t, 3) for t in times],
+        "p50_ms": middle * 1000,
+        "p99_ms": max(times) * 1000,
+        "errors": 0,
+    }
 
 
 def _summary(found: list[load.Pass]) -> dict[str, object]:

@@ -63,7 +63,16 @@ def install(cache: Path, peer: Peer) -> str:
         subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
         python = str(venv / "bin" / "python")
         subprocess.run(
-            [uv, "pip", "install", "--quiet", "--python", python, *peer.sources, *peer.requirements],
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                python,
+                *peer.sources,
+                *peer.requirements,
+            ],
             check=True,
         )
         compile_bytecode(Path(python))  # as pip would; imports then never compile again
