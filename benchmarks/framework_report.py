@@ -140,7 +140,9 @@ def render(figures: dict[str, Any], when: datetime | None = None) -> str:
         "`predict`); with `--env inherit`, so both are served by the checkout's own venv (the "
         "MLflow model by the environment modelport builds from its `requirements.txt`), one "
         "worker process each (`--workers 1`). MLServer serves the same file with its runtime "
-        "for the framework, at its defaults (one inference worker), in its own uv venv.",
+        "for the framework, at its defaults (one inference worker), in its own uv venv: two "
+        "processes, its HTTP front decoding the JSON and the worker predicting, so a 1,000-row "
+        "load can use both cores where modelport's one worker process uses one.",
         "",
         f"**Method.** Before timing, every server's answers to 1 and 1,000 rows are checked "
         "against the model's in-process predict (rtol 1e-4, atol 1e-5). Loads: wrk, one "

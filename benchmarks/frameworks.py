@@ -31,6 +31,7 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import framework_peer
 import framework_report
@@ -55,7 +56,7 @@ COLD_LIMIT = 300.0
 LOAD_TIMEOUT = 60.0
 """wrk's timeout per request: a 1,000-text batch through transformers takes seconds."""
 OURS = ("modelport", "scikit-learn", "skl2onnx", "onnxmltools", "onnxruntime", "xgboost", "torch")
-OURS += ("tensorflow", "keras", "transformers")
+OURS += ("tensorflow-cpu", "keras", "transformers")
 THEIRS = ("mlserver", "mlserver-sklearn", "mlserver-xgboost", "mlserver-mlflow")
 THEIRS += ("mlserver-huggingface", "mlflow", "scikit-learn", "xgboost", "torch", "transformers")
 
@@ -75,11 +76,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default="", help="comma-separated kinds (default: all)")
     parser.add_argument("--skip-build", action="store_true", help="reuse the built models")
     parser.add_argument("--no-report", action="store_true", help="print only; leave the docs")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the section from the last results"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args.report_only:
+        _report(json.loads((WORK / "results.json").read_text()))
+        return 0
     if load.wrk_binary() is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     only = {name for name in args.only.split(",") if name}
@@ -97,7 +104,7 @@ def main(argv: list[str]) -> int:
     place = framework_servers.Place(WORK, WORK / "modelport-home", CACHE, PORT, args.threads)
     say("making the models" + ("" if args.skip_build else " and building them with modelport"))
     kinds = framework_servers.kinds(place, not args.skip_build, version, only)
-    figures = {
+    figures: dict[str, Any] = {
         "machine": machine.describe(),
         "versions": versions,
         "seconds": args.seconds,
@@ -112,10 +119,14 @@ def main(argv: list[str]) -> int:
     figures["load average at end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     (WORK / "results.json").write_text(json.dumps(figures, indent=2))
     if not args.no_report:
-        text = REPORT.read_text() if REPORT.exists() else ""
-        REPORT.write_text(sections.replace(text, "frameworks", framework_report.render(figures)))
-        say(f"wrote the frameworks section of {REPORT.relative_to(BENCH.parent)}")
+        _report(figures)
     return 0
+
+
+def _report(figures: dict[str, Any]) -> None:
+    text = REPORT.read_text() if REPORT.exists() else ""
+    REPORT.write_text(sections.replace(text, "frameworks", framework_report.render(figures)))
+    say(f"wrote the frameworks section of {REPORT.relative_to(BENCH.parent)}")
 
 
 def _versions(python: str, names: tuple[str, ...]) -> dict[str, str]:

@@ -17,10 +17,14 @@ from mlflow.models import infer_signature
 
 def main(model_path: str, destination: str, columns: str) -> None:
     model = pickle.loads(Path(model_path).read_bytes())
-    frame = pd.DataFrame(np.zeros((2, int(columns))), columns=[f"f{i}" for i in range(int(columns))])
+    frame = pd.DataFrame(
+        np.zeros((2, int(columns))), columns=[f"f{i}" for i in range(int(columns))]
+    )
     shutil.rmtree(destination, ignore_errors=True)
     signature = infer_signature(frame, model.predict(frame))
-    mlflow.sklearn.save_model(model, destination, signature=signature, serialization_format="pickle")
+    mlflow.sklearn.save_model(
+        model, destination, signature=signature, serialization_format="pickle"
+    )
 
 
 if __name__ == "__main__":
