@@ -101,12 +101,12 @@ def _threads(figures: dict[str, Any]) -> list[str]:
         f"**Threads.** Every server's torch, OpenMP, BLAS and TensorFlow pools are bounded to "
         f"{figures['threads']} thread (`OMP_NUM_THREADS`, `MKL_NUM_THREADS`, "
         "`OPENBLAS_NUM_THREADS`, `TF_NUM_INTRAOP_THREADS`; `--threads 0` keeps their defaults, "
-        "a thread per core): on this shared machine (load average above 10) torch's default "
-        "pool made one call of the tiny BERT pipeline take about 300 ms in process, against "
-        "6 ms with one thread. onnxruntime reads none of these variables and modelport does "
-        "not set its session options, so its pool keeps the default: a thread per core, which "
+        "a thread per core): on this shared machine (load average above 10, 2026-12-05) torch's "
+        "default pool made one call of the tiny BERT pipeline take about 300 ms in process, "
+        "against 6 ms with one thread. onnxruntime reads none of these variables and modelport "
+        "does not set its session options, so its pool keeps the default: a thread per core, which "
         "spin between runs (in process, the converted XGBoost graph took 14.2 ms on 1,000 rows "
-        "with it and 2.5 ms with one thread, measured the same day).",
+        "with it and 2.5 ms with one thread, the same day).",
     ]
 
 
