@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands fuzz reliability soak clean protos
+.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands bench-frameworks fuzz reliability soak clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ reliability: $(STAMP)
 # The 10-minute soak alone (c=64, one-row JSON): errors, RSS growth, p50/p99.
 soak: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py --only soak
+
+# Each framework upload served by onnxruntime and by its framework's own runtime, and by
+# MLServer's runtime for the same model; its own section of docs/benchmarks.md.
+bench-frameworks: $(STAMP)
+	$(BIN)/python benchmarks/frameworks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -88,12 +88,14 @@ def run_wrk(
     *,
     connections: int,
     seconds: float,
+    timeout: float = 10.0,
 ) -> Pass:
-    """Load ``route`` over ``connections`` kept-alive connections for ``seconds``, one thread."""
+    """Load ``route`` over ``connections`` kept-alive connections for ``seconds``, one thread;
+    a request unanswered after ``timeout`` seconds counts as an error."""
     binary = wrk_binary()
     assert binary is not None, "wrk is checked for before measuring"
     url = f"http://127.0.0.1:{server.spec.port}{route.path}"
-    command = [binary, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
+    command = [binary, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", f"{timeout:g}s"]
     command += ["-s", str(script), url, "--", str(body_path), route.content_type, route.accept]
     busy_before, cpu_before, wait_before, wall_before = (
         _busy_seconds(),

@@ -29,6 +29,7 @@ class Peer:
     name: str
     requirements: tuple[str, ...]
     version_of: str
+    sources: tuple[str, ...] = ()  # uv options naming where packages come from (--find-links)
 
 
 PEERS: tuple[Peer, ...] = (
@@ -55,14 +56,24 @@ def install(cache: Path, peer: Peer) -> str:
     """Create (or reuse, if its requirements are unchanged) the peer's venv; return its version."""
     venv = venv_dir(cache, peer)
     stamp = venv / ".bench-requirements"
-    wanted = hashlib.sha256("\n".join(peer.requirements).encode()).hexdigest()
+    wanted = hashlib.sha256("\n".join(peer.sources + peer.requirements).encode()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
         uv = find_uv_bin()
         shutil.rmtree(venv, ignore_errors=True)  # made for other requirements: start afresh
         subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
         python = str(venv / "bin" / "python")
         subprocess.run(
-            [uv, "pip", "install", "--quiet", "--python", python, *peer.requirements], check=True
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                python,
+                *peer.sources,
+                *peer.requirements,
+            ],
+            check=True,
         )
         compile_bytecode(Path(python))  # as pip would; imports then never compile again
         stamp.write_text(wanted)
