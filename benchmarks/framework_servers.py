@@ -282,10 +282,19 @@ def _keras(maker: Builder, folder: Path, version: str) -> Kind:
         "keras",
         "Keras: the same perceptron, a `.keras` file (TensorFlow backend)",
         {n: predict(m) for n, m in matrices.items()},
-        (maker.modelport("keras", "framework", path, _tensor_options("keras"), ours),),
-        "TensorFlow's own runtime only: modelport does not convert Keras or TensorFlow models to "
-        "ONNX (no tf2onnx: `--runtime onnx` is refused at build), and MLServer has no TensorFlow "
-        "runtime of its own.",
+        (
+            maker.modelport(
+                "keras", "onnx", path, (*_tensor_options("keras"), "--runtime", "onnx"), ours
+            ),
+            maker.modelport(
+                "keras",
+                "framework",
+                path,
+                (*_tensor_options("keras"), "--runtime", "framework"),
+                ours,
+            ),
+        ),
+        "MLServer has no TensorFlow runtime of its own.",
     )
 
 
