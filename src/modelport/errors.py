@@ -150,6 +150,10 @@ class ServerBusy(ModelportError):
     status = 503
 
 
+class ModelNotReady(ServerBusy):
+    """A request for a model that is still loading; try again shortly."""
+
+
 class RequestTimeout(ModelportError):
     """A request's body did not arrive within the server's deadline."""
 

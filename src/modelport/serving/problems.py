@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from modelport.errors import ModelFailed, ModelportError, ModelTimeout
+from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTimeout
 from modelport.redaction import redact
 
 __all__ = [
@@ -38,6 +38,8 @@ __all__ = [
 log = logging.getLogger("modelport.serving")
 
 PROBLEM_JSON = "application/problem+json"
+NOT_READY_RETRY_SECONDS = 1
+"""The Retry-After of a request that came while its model loads."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ ProblemBody = Callable[[Problem], Response]
 
 def problem_of(error: BaseException) -> Problem:
     """The HTTP answer to ``error``."""
+    if isinstance(error, ModelNotReady):  # loading: worth asking again in a moment
+        retry = {"Retry-After": str(NOT_READY_RETRY_SECONDS)}
+        return Problem(503, type(error).__name__, str(error), error, headers=retry)
     if isinstance(error, ModelportError):
         return Problem(error.status, type(error).__name__, str(error), error, field=error.field)
     if isinstance(error, HTTPException):

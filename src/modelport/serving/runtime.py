@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from modelport._types import JSONObject
 from modelport.batch import Batch
-from modelport.errors import ModelFailed, ModelportError, ModelTimeout, NotFound
+from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTimeout, NotFound
 from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
 from modelport.serving.calibration import Calibration, calibrate
@@ -219,6 +219,7 @@ class ModelRuntime:
 
     async def predict(self, batch: Batch) -> pa.Table:
         """Run the model on ``batch``; 504 after ``timeout``; the result has one row per input."""
+        self._check_ready()
         note_rows(batch.num_rows)
         call = self._checked_call if self.batcher is None else self.batcher.submit
         with _model_failures(self.timeout, hint=FEWER_ROWS):
@@ -226,6 +227,15 @@ class ModelRuntime:
                 return await call(batch)
             with anyio.fail_after(self.timeout):
                 return await call(batch)
+
+    def _check_ready(self) -> None:
+        """503 (Retry-After) for a request that comes while the model is still loading: a
+        server answers on its port from the start, and the model is not whole before then."""
+        if not self.ready:
+            raise ModelNotReady(
+                f"model {self.name!r} is still loading",
+                hint="try again in a moment; /v2/health/ready answers 200 once it is loaded",
+            )
 
     async def _checked_call(self, batch: Batch) -> pa.Table:
         return self._check(await self._call(batch), rows=batch.num_rows)
@@ -235,6 +245,7 @@ class ModelRuntime:
         the model does not take it; what it raises mapped as ``predict``'s is, its rows counted.
         The timeout bounds each call it makes into the model (``ModelCalls``), as ``predict``'s
         bounds the one call a batch makes."""
+        self._check_ready()
         if not self.takes(type(operation)):
             raise NotFound(
                 f"model {self.name!r} does not answer {type(operation).__name__} requests",

@@ -14,11 +14,12 @@ import pytest
 
 import modelport
 from modelport.batch import Batch
-from modelport.errors import ModelFailed, ModelTimeout, NotFound
+from modelport.errors import ModelFailed, ModelNotReady, ModelTimeout, NotFound
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.servable import ModelCalls, Operation, Servable
 from modelport.serving import runtime as runtime_module
+from modelport.serving.problems import problem_of
 from modelport.serving.runtime import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS, ModelRuntime
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
@@ -333,3 +334,16 @@ def test_invoke_refuses_an_operation_of_another_kind_of_model() -> None:
     assert not runtime.takes(Elsewhere)
     with pytest.raises(NotFound, match="does not answer Elsewhere requests"):
         anyio.run(runtime.invoke, Elsewhere())
+
+
+def test_a_request_while_the_model_loads_is_told_to_come_back() -> None:
+    """The port answers from the start; a prediction before ``load`` ends is a 503 with
+    Retry-After, never the half-made model's own error."""
+    runtime = ModelRuntime(PythonModelServable(Timed(0), name="m", signature=SIGNATURE))
+    batch = Batch.from_table(pa.table({"x": [1.0]}))
+    with pytest.raises(ModelNotReady, match="still loading") as refused:
+        asyncio.run(runtime.predict(batch))
+    problem = problem_of(refused.value)
+    assert problem.status == 503 and problem.headers == {"Retry-After": "1"}
+    runtime.load()
+    assert asyncio.run(runtime.predict(batch)).column("y").to_pylist() == [2.0]
