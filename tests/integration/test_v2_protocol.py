@@ -466,7 +466,11 @@ def test_readiness_while_loading() -> None:
         assert local.get("/v2/health/ready").status_code == 503
         answer = local.get("/v2/models/slow/ready")
         assert (answer.status_code, answer.json()) == (503, {"name": "slow", "ready": False})
+        early = local.post("/v2/models/slow/infer", json=_iris_body())
+        assert (early.status_code, early.headers["retry-after"]) == (503, "1")
+        assert "still loading" in early.json()["error"]
         loading.load()
+        assert local.post("/v2/models/slow/infer", json=_iris_body()).status_code == 200
         assert local.get("/v2/models/slow/versions/1/ready").json() == {
             "name": "slow",
             "ready": True,

@@ -31,6 +31,7 @@ class SlowToStart:
 def test_starting_a_training_job_is_not_bound_by_the_prediction_timeout() -> None:
     model = DeepaasServable(EntryPoint("m", "m.api"), SimpleNamespace(train=lambda **kw: None))
     runtime = ModelRuntime(model, timeout=0.05, threads=1)
+    runtime.load()
     jobs = cast(TrainingJobs, SlowToStart())
     job = anyio.run(runtime.invoke, StartTraining({"epochs": 1}, jobs))
     assert (job.model, job.status, job.args) == ("m", "running", {"epochs": 1})

@@ -30,6 +30,7 @@ def http(tmp_path: Path) -> Iterator[TestClient]:
         get_metadata=lambda: {"summary": "Counts", "version": None}, train=train
     )
     runtime = ModelRuntime(DeepaasServable(EntryPoint("m", "m.api"), model))
+    runtime.load()  # as the server does before its models answer
     services = Services(home=tmp_path, registry_uri=f"sqlite:///{tmp_path / 'registry.db'}")
     with app_client(create_app(ModelSet([runtime]), services=services)) as client:
         yield client
