@@ -15,11 +15,23 @@ import pyarrow as pa
 
 from modelport.errors import InvalidInput
 from modelport.schema_mappings import arrow_type_name
+from modelport.struct_types import members
 
 
 def nested_array(name: str, values: Sequence[Any], t: pa.DataType) -> pa.Array[Any]:
     """The Arrow array of type ``t`` holding ``values`` (one per row, null for a null row);
     InvalidInput naming the row and path of the first value that does not fit."""
+    check_values(name, values, t)
+    try:
+        array: pa.Array[Any] = pa.array(list(values), type=t)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise InvalidInput(f"{name} does not fit {arrow_type_name(t)}: {exc}", field=name) from exc
+    return array
+
+
+def check_values(name: str, values: Sequence[Any], t: pa.DataType) -> None:
+    """InvalidInput naming the row and path of the first of ``values`` (the rows' values of the
+    field ``name``, of type ``t``) that does not fit; a null row fits."""
     for row, value in enumerate(values):
         if value is None:
             continue
@@ -29,11 +41,6 @@ def nested_array(name: str, values: Sequence[Any], t: pa.DataType) -> pa.Array[A
             raise InvalidInput(
                 f"row {row}: {exc.message}", hint=exc.hint, field=exc.field
             ) from None
-    try:
-        array: pa.Array[Any] = pa.array(list(values), type=t)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-        raise InvalidInput(f"{name} does not fit {arrow_type_name(t)}: {exc}", field=name) from exc
-    return array
 
 
 def check_value(value: Any, t: pa.DataType, path: str) -> None:
@@ -46,18 +53,18 @@ def check_value(value: Any, t: pa.DataType, path: str) -> None:
         raise _wrong(value, t, path)
 
 
-def _check_record(value: Any, t: Any, path: str) -> None:
+def _check_record(value: Any, t: pa.DataType, path: str) -> None:
     if not isinstance(value, Mapping):
         raise _wrong(value, t, path)
-    members = {t.field(i).name: t.field(i).type for i in range(t.num_fields)}
-    unknown = [key for key in value if key not in members]
+    types = {member.name: member.type for member in members(t)}
+    unknown = [key for key in value if key not in types]
     if unknown:
         raise InvalidInput(
             f"{path}.{unknown[0]} is not a member of {arrow_type_name(t)}",
-            hint=f"a {path} record has only: {', '.join(members)}",
+            hint=f"a {path} record has only: {', '.join(types)}",
             field=f"{path}.{unknown[0]}",
         )
-    for key, member in members.items():
+    for key, member in types.items():
         if value.get(key) is not None:
             check_value(value[key], member, f"{path}.{key}")
 

@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from modelport.errors import ConfigError, InvalidInput
+from modelport.struct_types import members, struct_members, struct_of
 
 if TYPE_CHECKING:
     from pandas.api.extensions import ExtensionDtype
@@ -160,29 +161,10 @@ def _canonical(t: pa.DataType) -> pa.DataType:
     if pa.types.is_large_list(t):
         return pa.large_list(_canonical(_child(t)))
     if pa.types.is_struct(t):
-        return _struct([(member.name, _canonical(member.type)) for member in _members(t)])
+        return struct_of([(m.name, _canonical(m.type)) for m in members(t)])
     if pa.types.is_timestamp(t) or t in _NAME_OF:
         return t
     raise _unsupported(t)
-
-
-def _members(t: pa.DataType) -> list[pa.Field[Any]]:
-    """The member fields of a struct type, in order."""
-    return [cast(Any, t).field(index) for index in range(cast(Any, t).num_fields)]
-
-
-def _struct(members: list[tuple[str, pa.DataType]]) -> pa.DataType:
-    """A struct of these (name, type) members, each nullable; ConfigError for none, an empty
-    name or a name twice."""
-    names = [name for name, _ in members]
-    if not members:
-        raise ConfigError("a struct type has no members", hint="Name at least one member.")
-    if not all(names) or len(set(names)) != len(names):
-        raise ConfigError(
-            f"struct members {names} must have distinct non-empty names",
-            hint="Write e.g. 'struct<text: string, score: float32>'.",
-        )
-    return pa.struct([pa.field(name, member) for name, member in members])
 
 
 def _from_numpy(dt: np.dtype[Any]) -> pa.DataType:
@@ -220,7 +202,7 @@ def _from_name(text: str) -> pa.DataType:
     if name.startswith("large_list<") and name.endswith(">"):
         return pa.large_list(_from_name(name[11:-1]))
     if name.startswith("struct<") and name.endswith(">"):
-        return _struct([_member(text, part) for part in _top_level_parts(name[7:-1])])
+        return struct_of(struct_members(text, name[7:-1], _from_name))
     if match := _FIXED_SIZE.fullmatch(name):
         size = int(match[2])
         if size < 1:
@@ -235,29 +217,6 @@ def _from_name(text: str) -> pa.DataType:
     return _from_numpy(dt)
 
 
-def _member(text: str, part: str) -> tuple[str, pa.DataType]:
-    """One ``name: type`` member of the struct type named ``text``."""
-    name, colon, type_name = part.partition(":")
-    if not colon:
-        raise ConfigError(
-            f"struct type {text!r} has a member {part.strip()!r} without a type",
-            hint="Write each member as 'name: type', e.g. 'struct<text: string>'.",
-        )
-    return name.strip(), _from_name(type_name.strip())
-
-
-def _top_level_parts(text: str) -> list[str]:
-    """``text`` split at the commas outside any ``<...>``."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += {"<": 1, ">": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return [part for part in parts if part.strip()]
-
-
 def arrow_type_name(t: pa.DataType) -> str:
     """The name of ``t`` that ``arrow_type_of`` parses back to exactly ``t`` (for YAML/JSON)."""
     if pa.types.is_fixed_size_list(t):
@@ -267,8 +226,8 @@ def arrow_type_name(t: pa.DataType) -> str:
     if pa.types.is_large_list(t):
         return f"large_list<{arrow_type_name(_child(t))}>"
     if pa.types.is_struct(t):
-        members = (f"{m.name}: {arrow_type_name(m.type)}" for m in _members(t))
-        return f"struct<{', '.join(members)}>"
+        named = (f"{m.name}: {arrow_type_name(m.type)}" for m in members(t))
+        return f"struct<{', '.join(named)}>"
     if pa.types.is_timestamp(t):
         return f"timestamp[{t.unit}, tz={t.tz}]" if t.tz else f"timestamp[{t.unit}]"
     if t in _NAME_OF:
@@ -350,7 +309,7 @@ def json_schema_of(t: pa.DataType) -> dict[str, Any]:
         return {
             "type": "object",
             "properties": {
-                m.name: {"anyOf": [json_schema_of(m.type), {"type": "null"}]} for m in _members(t)
+                m.name: {"anyOf": [json_schema_of(m.type), {"type": "null"}]} for m in members(t)
             },
             "additionalProperties": False,
         }
@@ -435,7 +394,7 @@ def plain_type(t: pa.DataType) -> pa.DataType:
         fixed: pa.DataType = pa.list_(plain_type(_child(t)), cast(Any, t).list_size)
         return fixed
     if pa.types.is_struct(t):
-        return _struct([(member.name, plain_type(member.type)) for member in _members(t)])
+        return struct_of([(m.name, plain_type(m.type)) for m in members(t)])
     plain: dict[pa.DataType, pa.DataType] = {pa.large_string(): pa.string()}
     plain[pa.large_binary()] = pa.binary()
     return _canonical(plain.get(t, pa.date32() if pa.types.is_date64(t) else t))

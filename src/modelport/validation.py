@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from modelport.batch import Batch
 from modelport.decoded import Columns, Decoded, Rows, row_count
 from modelport.errors import InvalidInput
-from modelport.nested_values import nested_array
+from modelport.nested_values import check_values, nested_array
 from modelport.schema import Signature, to_numpy_dtype
 from modelport.schema_mappings import holds_struct
 from modelport.tables import json_column, numpy_to_array, rows_to_table
@@ -94,18 +94,12 @@ class InputValidator:
 
     def _check_nested_rows(self, rows: Sequence[Any]) -> None:
         """Check the record-holding inputs of JSON rows before Arrow reads the rows, so a wrong
-        member is named by its path rather than as a column of mixed types."""
-        position = {name: index for index, name in enumerate(self.names)}
+        member is named by its path rather than as a column of mixed types (a row of another
+        shape is left for ``rows_to_table`` to refuse)."""
         for name, arrow_type in self._nested.items():
-            values = [
-                row.get(name)
-                if isinstance(row, Mapping)
-                else row[position[name]]
-                if isinstance(row, list) and len(row) == len(self.names)
-                else None
-                for row in rows
-            ]
-            nested_array(name, values, arrow_type)
+            position = self.names.index(name)
+            values = [_row_value(row, name, position, len(self.names)) for row in rows]
+            check_values(name, values, arrow_type)
 
     def _values_of_records(self, rows: Sequence[Any]) -> list[list[Any]]:
         names, known, width = self.names, self._known, len(self.names)
@@ -312,6 +306,15 @@ class InputValidator:
             else:
                 columns.append(_cast(column, field))
         return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
+
+
+def _row_value(row: Any, name: str, position: int, width: int) -> Any:
+    """The value of input ``name`` in a JSON row (an object, or a list of ``width`` values)."""
+    if isinstance(row, Mapping):
+        return row.get(name)
+    if isinstance(row, list) and len(row) == width:
+        return row[position]
+    return None
 
 
 def _narrow_floats(
