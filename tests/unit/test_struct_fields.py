@@ -14,7 +14,8 @@ from modelport.codecs.v2_bodies import InferenceRequest
 from modelport.codecs.v2_columns import TensorColumns
 from modelport.codecs.v2_data import Tensor
 from modelport.decoded import Columns, Rows
-from modelport.errors import ConfigError, InvalidInput
+from modelport.errors import ConfigError, InvalidInput, ModelFailed
+from modelport.formats.wallaroo.data_rules import check_output
 from modelport.schema import (
     Field,
     Signature,
@@ -158,3 +159,14 @@ def test_columns_of_records_are_checked_like_rows() -> None:
     with pytest.raises(InvalidInput) as caught:
         InputValidator(SIGNATURE).validate(columns)
     assert caught.value.field == "chunks[0].text"
+
+
+def test_a_wallaroo_model_output_of_wrong_records_fails_naming_the_path() -> None:
+    schema = pa.schema([pa.field("chunks", CHUNKS)])
+    good = check_output(
+        {"chunks": [[{"text": "a", "timestamp": (0.0, 0.5)}]]}, rows=1, schema=schema
+    )
+    assert good.column("chunks").to_pylist() == [[{"text": "a", "timestamp": [0.0, 0.5]}]]
+    with pytest.raises(ModelFailed, match="should be float32") as caught:
+        check_output({"chunks": [[{"text": "a", "timestamp": ["x"]}]]}, rows=1, schema=schema)
+    assert caught.value.field == "chunks[0].timestamp[0]"

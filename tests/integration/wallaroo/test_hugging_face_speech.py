@@ -142,6 +142,14 @@ def test_an_arrow_request_gets_chunks_as_arrow_structs(server: TestClient, folde
     assert same_chunks(answered.column("chunks").to_pylist()[0], expected(folder, "char")["chunks"])
 
 
+def test_kserve_v1_answers_chunks_as_json_objects(server: TestClient, folder: Path) -> None:
+    row = {"inputs": AUDIO.tolist(), "return_timestamps": "word"}
+    answer = server.post(f"/v1/models/{NAME}:predict", json={"instances": [row]})
+    assert answer.status_code == 200, answer.text
+    [got] = answer.json()["predictions"]
+    assert same_chunks(got["chunks"], expected(folder, "word")["chunks"])
+
+
 def test_v2_answers_chunks_as_json_text(server: TestClient, folder: Path) -> None:
     inputs = [
         {"name": "inputs", "datatype": "FP32", "shape": [1, AUDIO.size], "data": AUDIO.tolist()},

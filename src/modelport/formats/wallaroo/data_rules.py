@@ -16,6 +16,8 @@ import pyarrow as pa
 
 from modelport.codecs.json_frames import ENVELOPES
 from modelport.errors import InvalidInput, ModelFailed
+from modelport.nested_values import check_values
+from modelport.schema_mappings import holds_struct
 
 _RULES = "Wallaroo's data rules: equal rows, one shape per tensor, one data type per tensor"
 
@@ -158,11 +160,26 @@ def _output_array(name: str, values: Any, schema: pa.Schema | None) -> pa.Array[
         array: pa.Array[Any] = pa.array(data, type=target)
         return array
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        if target is not None and holds_struct(target):
+            _name_wrong_member(name, data, target)
         expected = f"{target}" if target is not None else "one Arrow type"
         raise ModelFailed(
             f"output {name!r} does not match the output schema: expected {expected} ({exc})",
             hint="return values of the type the output schema declares",
             field=name,
+        ) from None
+
+
+def _name_wrong_member(name: str, data: list[Any], target: pa.DataType) -> None:
+    """ModelFailed naming the row and path of the first member of a record-holding output
+    that does not fit ``target``; return when the checks find none."""
+    try:
+        check_values(name, data, target)
+    except InvalidInput as exc:
+        raise ModelFailed(
+            f"output {exc.message} (the output schema's type)",
+            hint="return values of the type the output schema declares",
+            field=exc.field,
         ) from None
 
 
