@@ -28,6 +28,7 @@ from modelport.schema import (
     to_v2_tensor_metadata,
 )
 from modelport.schema_mappings import plain_type
+from modelport.serving.openapi.examples import csv_text, example_row, v2_tensors
 from modelport.validation import InputValidator
 
 CHUNK = pa.struct([("text", pa.string()), ("timestamp", pa.list_(pa.float32()))])
@@ -170,3 +171,20 @@ def test_a_wallaroo_model_output_of_wrong_records_fails_naming_the_path() -> Non
     with pytest.raises(ModelFailed, match="should be float32") as caught:
         check_output({"chunks": [[{"text": "a", "timestamp": ["x"]}]]}, rows=1, schema=schema)
     assert caught.value.field == "chunks[0].timestamp[0]"
+
+
+def test_the_documented_example_of_a_record_field_passes_validation_in_every_form() -> None:
+    rows = [example_row(SIGNATURE.inputs)]
+    assert rows[0]["chunks"][0] == {"text": "text", "timestamp": [0.5, 0.5]}
+    InputValidator(SIGNATURE).validate(Rows(rows))
+    tensors = [
+        Tensor(
+            t["name"],
+            t["datatype"],
+            np.array(t["data"], dtype=object if t["datatype"] == "BYTES" else None),
+        )
+        for t in v2_tensors(rows, SIGNATURE.inputs) or []
+    ]
+    assert [t.datatype for t in tensors] == ["INT64", "BYTES"]
+    InputValidator(SIGNATURE).validate(TensorColumns(SIGNATURE).columns(tuple(tensors)))
+    assert csv_text(rows, SIGNATURE.inputs) is None  # CSV has no form for records

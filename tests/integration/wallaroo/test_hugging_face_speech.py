@@ -163,3 +163,11 @@ def test_v2_answers_chunks_as_json_text(server: TestClient, folder: Path) -> Non
     metadata = server.get(f"/v2/models/{NAME}").json()
     described = next(o for o in metadata["outputs"] if o["name"] == "chunks")
     assert (described["datatype"], described["shape"]) == ("BYTES", [-1])
+
+
+def test_the_openapi_document_describes_chunks_as_records(server: TestClient) -> None:
+    document = server.get("/openapi.json")
+    assert document.status_code == 200, document.text
+    text = json.dumps(document.json())
+    assert '"timestamp": {"anyOf": [{"type": "array"' in text
+    assert '"additionalProperties": false' in text
