@@ -15,7 +15,7 @@ from modelport.codecs.v2_columns import TensorColumns
 from modelport.codecs.v2_data import Tensor
 from modelport.decoded import Columns, Rows
 from modelport.errors import ConfigError, InvalidInput, ModelFailed
-from modelport.formats.wallaroo.data_rules import check_output
+from modelport.formats.wallaroo.data_rules import check_json_input, check_output
 from modelport.schema import (
     Field,
     Signature,
@@ -188,3 +188,10 @@ def test_the_documented_example_of_a_record_field_passes_validation_in_every_for
     assert [t.datatype for t in tensors] == ["INT64", "BYTES"]
     InputValidator(SIGNATURE).validate(TensorColumns(SIGNATURE).columns(tuple(tensors)))
     assert csv_text(rows, SIGNATURE.inputs) is None  # CSV has no form for records
+
+
+def test_wallaroo_takes_lists_of_records_of_different_lengths_as_no_ragged_tensor() -> None:
+    rows = [{"chunks": [{"text": "a"}]}, {"chunks": [{"text": "b"}, {"text": "c"}]}]
+    check_json_input(rows)  # a ragged list of numbers would be refused
+    with pytest.raises(InvalidInput, match="ragged"):
+        check_json_input([{"chunks": [1.0]}, {"chunks": [1.0, 2.0]}])

@@ -68,10 +68,14 @@ def check_equal_rows(columns: Mapping[str, Any]) -> None:
 
 
 def check_tensor_column(name: str, values: Any) -> None:
-    """InvalidInput naming the first row where a column's values differ in shape or data type."""
+    """InvalidInput naming the first row where a column's values differ in shape or data type.
+    A column of records (JSON objects, in lists or not: a struct field) is no tensor; the
+    model's schema checks it."""
     if isinstance(values, np.ndarray) and values.dtype != object:
         return
     rows = list(values)
+    if any(_holds_record(row) for row in rows):
+        return
     shape: tuple[int, ...] | None = None
     kinds: set[str] = set()
     for index, row in enumerate(rows):
@@ -216,6 +220,14 @@ def _kinds(value: Any) -> set[str]:
     if isinstance(value, str | bytes):
         return {"string"}
     return {type(value).__name__}
+
+
+def _holds_record(value: Any) -> bool:
+    """Whether a (nested) value holds a JSON object; only the first item of a list is looked
+    at, since a list of records is all records or wrong for its schema."""
+    while isinstance(value, list | tuple) and value:
+        value = value[0]
+    return isinstance(value, Mapping)
 
 
 def _numpy_kind(dtype: np.dtype[Any]) -> str:
