@@ -6,7 +6,9 @@ builds its Field/Signature-level API on these. The supported types are
     bool, int8..int64, uint8..uint64, float16, float32, float64,
     string, large_string, binary, large_binary, date32,
     timestamp[s|ms|us|ns] (optionally with a time zone),
-    list<T>, large_list<T> (variable length) and fixed_size_list<T, n> of any of these.
+    list<T>, large_list<T> (variable length) and fixed_size_list<T, n> of any of these,
+    struct<name: T, ...> of any of these (records, e.g. Hugging Face speech recognition's
+    ``list<struct<text: string, timestamp: list<float32>>>`` chunks).
 
 Choices worth knowing:
 
@@ -17,6 +19,9 @@ Choices worth knowing:
   their element types are (element nullability is not part of a modelport schema).
 - Open Inference Protocol V2 has no date or time datatype: dates and timestamps travel as
   BYTES holding ISO-8601 strings, as MLServer's datetime codec does.
+- Struct fields keep their order and names; every struct member is nullable (Arrow's default,
+  and what ``pa.struct([("text", pa.string())])`` makes). V2 has no record datatype either: a
+  value holding a struct travels as one BYTES element per row, the row's value as JSON text.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from modelport.errors import ConfigError, InvalidInput
+from modelport.struct_types import members, struct_members, struct_of
 
 if TYPE_CHECKING:
     from pandas.api.extensions import ExtensionDtype
@@ -39,7 +45,7 @@ if TYPE_CHECKING:
 SUPPORTED_HINT = (
     "Use a Python type (float, int, str, bool, bytes, datetime), list[...], a numpy dtype, "
     "a name such as 'float32', 'int64', 'string', 'binary', 'bool', 'datetime64[ns]', "
-    "'list<float32>', or a pyarrow type of those kinds."
+    "'list<float32>', 'struct<text: string, score: float32>', or a pyarrow type of those kinds."
 )
 
 _SCALARS: dict[str, pa.DataType] = {
@@ -154,6 +160,8 @@ def _canonical(t: pa.DataType) -> pa.DataType:
         return pa.list_(_canonical(_child(t)))
     if pa.types.is_large_list(t):
         return pa.large_list(_canonical(_child(t)))
+    if pa.types.is_struct(t):
+        return struct_of([(m.name, _canonical(m.type)) for m in members(t)])
     if pa.types.is_timestamp(t) or t in _NAME_OF:
         return t
     raise _unsupported(t)
@@ -193,6 +201,8 @@ def _from_name(text: str) -> pa.DataType:
         return pa.list_(_from_name(name[5:-1]))
     if name.startswith("large_list<") and name.endswith(">"):
         return pa.large_list(_from_name(name[11:-1]))
+    if name.startswith("struct<") and name.endswith(">"):
+        return struct_of(struct_members(text, name[7:-1], _from_name))
     if match := _FIXED_SIZE.fullmatch(name):
         size = int(match[2])
         if size < 1:
@@ -215,6 +225,9 @@ def arrow_type_name(t: pa.DataType) -> str:
         return f"list<{arrow_type_name(_child(t))}>"
     if pa.types.is_large_list(t):
         return f"large_list<{arrow_type_name(_child(t))}>"
+    if pa.types.is_struct(t):
+        named = (f"{m.name}: {arrow_type_name(m.type)}" for m in members(t))
+        return f"struct<{', '.join(named)}>"
     if pa.types.is_timestamp(t):
         return f"timestamp[{t.unit}, tz={t.tz}]" if t.tz else f"timestamp[{t.unit}]"
     if t in _NAME_OF:
@@ -238,10 +251,17 @@ def element_type(t: pa.DataType) -> pa.DataType:
     return t
 
 
+def holds_struct(t: pa.DataType) -> bool:
+    """Whether a value of ``t`` holds records (a struct at any level of list)."""
+    return bool(pa.types.is_struct(element_type(t)))
+
+
 def tensor_dims(t: pa.DataType) -> list[int]:
     """The dimensions of one value of ``t``: a fixed size per fixed-size list, -1 per variable
-    list, ``[]`` for a scalar."""
+    list, ``[]`` for a scalar and for a value holding a struct (one JSON element)."""
     dims: list[int] = []
+    if holds_struct(t):
+        return dims
     while _is_list(t):
         dims.append(t.list_size if pa.types.is_fixed_size_list(t) else -1)
         t = _child(t)
@@ -257,7 +277,7 @@ def _is_text_or_time(t: pa.DataType) -> bool:
 def to_v2_datatype(t: pa.DataType) -> str:
     """The Open Inference Protocol V2 datatype of ``t``'s elements (lists are tensor dims)."""
     leaf = element_type(t)
-    if _is_text_or_time(leaf):
+    if _is_text_or_time(leaf) or pa.types.is_struct(leaf):
         return "BYTES"
     if leaf in _V2_NAMES:
         return _V2_NAMES[leaf]
@@ -285,6 +305,14 @@ def json_schema_of(t: pa.DataType) -> dict[str, Any]:
         }
     if _is_list(t):
         return {"type": "array", "items": json_schema_of(_child(t))}
+    if pa.types.is_struct(t):
+        return {
+            "type": "object",
+            "properties": {
+                m.name: {"anyOf": [json_schema_of(m.type), {"type": "null"}]} for m in members(t)
+            },
+            "additionalProperties": False,
+        }
     if pa.types.is_boolean(t):
         return {"type": "boolean"}
     if pa.types.is_integer(t):
@@ -316,7 +344,7 @@ def numpy_dtype_of(t: pa.DataType) -> np.dtype[Any]:
         return np.dtype(f"datetime64[{leaf.unit}]")
     if pa.types.is_date32(leaf):
         return np.dtype("datetime64[D]")
-    if _is_text_or_time(leaf):
+    if _is_text_or_time(leaf) or pa.types.is_struct(leaf):
         return np.dtype(object)
     if leaf in _NAME_OF:
         return np.dtype(_NAME_OF[leaf])
@@ -326,7 +354,7 @@ def numpy_dtype_of(t: pa.DataType) -> np.dtype[Any]:
 def pandas_dtype_of(t: pa.DataType, *, nullable: bool) -> np.dtype[Any] | ExtensionDtype:
     """The dtype a DataFrame column of ``t`` should hold (it compares equal to its name).
 
-    - lists and tensors: object (each cell holds a list or numpy array);
+    - lists, tensors and structs: object (each cell holds a list, numpy array or dict);
     - integers: int64 etc., or pandas' masked Int64 etc. when nullable (so nulls survive);
     - bool: bool, or pandas' "boolean" when nullable;
     - floats: float32/float64 either way (null is NaN);
@@ -343,7 +371,7 @@ def pandas_dtype_of(t: pa.DataType, *, nullable: bool) -> np.dtype[Any] | Extens
 def _pandas_dtype_name(t: pa.DataType, nullable: bool) -> str:
     if pa.types.is_timestamp(t):
         return f"datetime64[{t.unit}, {t.tz}]" if t.tz else f"datetime64[{t.unit}]"
-    if _is_list(t) or _is_text_or_time(t):
+    if _is_list(t) or _is_text_or_time(t) or pa.types.is_struct(t):
         return "object"
     if pa.types.is_boolean(t):
         return "boolean" if nullable else "bool"
@@ -365,6 +393,8 @@ def plain_type(t: pa.DataType) -> pa.DataType:
     if pa.types.is_fixed_size_list(t):
         fixed: pa.DataType = pa.list_(plain_type(_child(t)), cast(Any, t).list_size)
         return fixed
+    if pa.types.is_struct(t):
+        return struct_of([(m.name, plain_type(m.type)) for m in members(t)])
     plain: dict[pa.DataType, pa.DataType] = {pa.large_string(): pa.string()}
     plain[pa.large_binary()] = pa.binary()
     return _canonical(plain.get(t, pa.date32() if pa.types.is_date64(t) else t))

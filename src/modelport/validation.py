@@ -23,7 +23,9 @@ import pyarrow.compute as pc
 from modelport.batch import Batch
 from modelport.decoded import Columns, Decoded, Rows, row_count
 from modelport.errors import InvalidInput
+from modelport.nested_values import check_values, nested_array
 from modelport.schema import Signature, to_numpy_dtype
+from modelport.schema_mappings import holds_struct
 from modelport.tables import json_column, numpy_to_array, rows_to_table
 
 _NUMERIC_KINDS = {"f": "fi", "i": "i", "u": "iu"}
@@ -44,6 +46,8 @@ class InputValidator:
         self._nullable = {f.name: f.nullable for f in signature.inputs}
         self.matrix_dtype = _matrix_dtype(signature)
         self._numpy_dtypes = {f.name: to_numpy_dtype(f) for f in signature.inputs}
+        self._nested = {f.name: f.arrow_type for f in signature.inputs if holds_struct(f.type)}
+        """The inputs holding records (structs), checked value by value to name a wrong path."""
 
     @property
     def decoding_schema(self) -> pa.Schema | None:
@@ -72,6 +76,8 @@ class InputValidator:
     def _rows(self, rows: Sequence[Any], *, has_booleans: bool) -> Batch:
         """Rows from JSON: a list of objects, or of lists positional to the inputs."""
         if self.free_form or self.matrix_dtype is None or not rows:
+            if self._nested and not self.free_form:
+                self._check_nested_rows(rows)
             return self._table(rows_to_table(rows, self.names))
         first = rows[0]
         if isinstance(first, Mapping):
@@ -85,6 +91,15 @@ class InputValidator:
                 field="[0]",
             )
         return Batch.from_matrix(self._matrix(values, has_booleans), self.names, self.schema)
+
+    def _check_nested_rows(self, rows: Sequence[Any]) -> None:
+        """Check the record-holding inputs of JSON rows before Arrow reads the rows, so a wrong
+        member is named by its path rather than as a column of mixed types (a row of another
+        shape is left for ``rows_to_table`` to refuse)."""
+        for name, arrow_type in self._nested.items():
+            position = self.names.index(name)
+            values = [_row_value(row, name, position, len(self.names)) for row in rows]
+            check_values(name, values, arrow_type)
 
     def _values_of_records(self, rows: Sequence[Any]) -> list[list[Any]]:
         names, known, width = self.names, self._known, len(self.names)
@@ -244,7 +259,14 @@ class InputValidator:
             checked[field.name] = values
         if all(v.ndim == 1 and v.dtype.kind in "biuf" for v in checked.values()):
             return Batch.from_columns(checked, self.schema)
-        table = pa.table({name: numpy_to_array(v) for name, v in checked.items()})
+        table = pa.table(
+            {
+                name: nested_array(name, v.tolist(), self._nested[name])
+                if name in self._nested
+                else numpy_to_array(v)
+                for name, v in checked.items()
+            }
+        )
         return self._table(table)
 
     def _cast_numpy(
@@ -277,8 +299,22 @@ class InputValidator:
                     hint="send a value for every row",
                     field=field.name,
                 )
-            columns.append(_cast(column, field))
+            if field.name in self._nested and column.type != field.type:
+                columns.append(
+                    pa.chunked_array([nested_array(field.name, column.to_pylist(), field.type)])
+                )
+            else:
+                columns.append(_cast(column, field))
         return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
+
+
+def _row_value(row: Any, name: str, position: int, width: int) -> Any:
+    """The value of input ``name`` in a JSON row (an object, or a list of ``width`` values)."""
+    if isinstance(row, Mapping):
+        return row.get(name)
+    if isinstance(row, list) and len(row) == width:
+        return row[position]
+    return None
 
 
 def _narrow_floats(

@@ -156,7 +156,8 @@ def test_arrow_type_of_maps_every_spelling(spelling: Any, expected: pa.DataType)
         ("fixed_size_list<float32, 0>", "size 0"),
         (np.dtype("complex64"), "complex64"),
         (np.dtype("timedelta64[ns]"), "timedelta64"),
-        (pa.struct([("a", pa.int8())]), "struct"),
+        (pa.map_(pa.string(), pa.int8()), "map"),
+        (pa.struct([("a", pa.decimal128(5, 2))]), "decimal"),
         (pa.decimal128(5, 2), "decimal"),
         (pa.null(), "null"),
         (3, "3"),
@@ -585,7 +586,7 @@ def test_unknown_v2_datatype_is_invalid_input(name: Any) -> None:
 
 def test_v2_datatype_refuses_unsupported_arrow_types() -> None:
     with pytest.raises(ConfigError, match="no Open Inference Protocol datatype"):
-        to_v2_datatype(pa.struct([("a", pa.int8())]))
+        to_v2_datatype(pa.map_(pa.string(), pa.int8()))
 
 
 @pytest.mark.parametrize(
@@ -769,6 +770,11 @@ def test_infer_signature_marks_itself_inferred() -> None:
     assert infer_signature({"x": [1]}).outputs == ()
 
 
+def test_infer_reads_records_as_structs() -> None:
+    schema = infer_schema({"a": [{"k": 1, "t": [0.5]}, {"k": 2, "t": None}]})
+    assert schema.field("a").type == pa.struct([("k", pa.int64()), ("t", pa.list_(pa.float64()))])
+
+
 @pytest.mark.parametrize(
     ("sample", "match"),
     [
@@ -781,7 +787,7 @@ def test_infer_signature_marks_itself_inferred() -> None:
         ({"a": [1, 2], "b": [1]}, "differ in length"),
         ({1: [1]}, "column names must be strings"),
         ({"a": [None, None]}, "'a' holds only nulls"),
-        ({"a": [{"k": 1}]}, "'a' has type struct"),
+        ({"a": [{"k": Decimal("1.5")}]}, "'a' has type struct<k: decimal128"),
         ({"a": [1, "x"]}, "cannot infer the type of sample column 'a'"),
         ({"a": np.array([[1 + 2j]])}, "cannot infer the type of sample column 'a'"),
         ({"a": np.array([1 + 2j])}, "cannot infer the type of sample column 'a'"),

@@ -15,6 +15,7 @@ declared output field's (or the Arrow type's when the model declares no outputs)
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -27,7 +28,13 @@ from modelport.codecs.v2_data import DTYPES, Tensor
 from modelport.decoded import Columns
 from modelport.errors import InvalidInput, ModelFailed
 from modelport.schema import Field, Signature
-from modelport.schema_mappings import element_type, numpy_dtype_of, tensor_dims, to_v2_datatype
+from modelport.schema_mappings import (
+    element_type,
+    holds_struct,
+    numpy_dtype_of,
+    tensor_dims,
+    to_v2_datatype,
+)
 
 _OBJECT = np.dtype(object)
 
@@ -38,10 +45,13 @@ class _Kind:
     TEXT = "text"
     BINARY = "binary"
     TIME = "time"
+    JSON = "json"
     OTHER = "other"
 
 
 def _kind(t: pa.DataType) -> str:
+    if holds_struct(t):
+        return _Kind.JSON
     leaf = element_type(t)
     if pa.types.is_string(leaf) or pa.types.is_large_string(leaf):
         return _Kind.TEXT
@@ -174,7 +184,7 @@ class _InputRule:
     def __init__(self, field: Field) -> None:
         self.name = field.name
         self.dims = tuple(tensor_dims(field.arrow_type))
-        self.kind = _kind(field.type)
+        self.kind = _kind(field.arrow_type)
         self.time_dtype = numpy_dtype_of(field.type) if self.kind == _Kind.TIME else None
 
     def column(self, tensor: str, data: np.ndarray, rows: int) -> np.ndarray:
@@ -198,6 +208,8 @@ class _InputRule:
             return _map_bytes(data, lambda item: item.encode() if isinstance(item, str) else item)
         if self.kind == _Kind.TIME:
             return self._times(tensor, data)
+        if self.kind == _Kind.JSON:
+            return _json_values(tensor, data)
         return data
 
     def _times(self, tensor: str, data: np.ndarray) -> np.ndarray:
@@ -237,6 +249,21 @@ def _text(tensor: str, item: Any) -> str:
     return str(item)
 
 
+def _json_values(tensor: str, data: np.ndarray) -> np.ndarray:
+    """A BYTES tensor of one JSON text per row as the rows' values (dicts, lists)."""
+    values = np.empty(len(data), dtype=object)
+    for row, item in enumerate(data.reshape(-1)):
+        try:
+            values[row] = json.loads(_text(tensor, item))
+        except ValueError as exc:
+            raise InvalidInput(
+                f"input {tensor!r} row {row} is not JSON text: {exc}",
+                hint="send each row's records as one JSON text",
+                field=tensor,
+            ) from None
+    return values
+
+
 class _OutputRule:
     """How one output column of one Arrow type becomes a tensor of one datatype."""
 
@@ -249,8 +276,12 @@ class _OutputRule:
         self.time_format = _time_format(self.leaf)
         self.plain = self.leaf == arrow_type and self.time_format is None
         self.floating = pa.types.is_floating(self.leaf)
+        self.records = holds_struct(arrow_type)
 
     def tensor(self, column: pa.ChunkedArray[Any]) -> Tensor:
+        if self.records:  # one JSON text per row; a null row is the text "null"
+            texts = [json.dumps(value) for value in column.to_pylist()]
+            return Tensor(self.name, self.datatype, np.array(texts, dtype=object))
         if self.plain:  # the common case, without combining chunks
             if column.null_count and not self.floating:
                 self._no_nulls(column)

@@ -16,6 +16,8 @@ import pyarrow as pa
 
 from modelport.codecs.json_frames import ENVELOPES
 from modelport.errors import InvalidInput, ModelFailed
+from modelport.nested_values import check_values
+from modelport.schema_mappings import holds_struct
 
 _RULES = "Wallaroo's data rules: equal rows, one shape per tensor, one data type per tensor"
 
@@ -66,10 +68,14 @@ def check_equal_rows(columns: Mapping[str, Any]) -> None:
 
 
 def check_tensor_column(name: str, values: Any) -> None:
-    """InvalidInput naming the first row where a column's values differ in shape or data type."""
+    """InvalidInput naming the first row where a column's values differ in shape or data type.
+    A column of records (JSON objects, in lists or not: a struct field) is no tensor; the
+    model's schema checks it."""
     if isinstance(values, np.ndarray) and values.dtype != object:
         return
     rows = list(values)
+    if any(_holds_record(row) for row in rows):
+        return
     shape: tuple[int, ...] | None = None
     kinds: set[str] = set()
     for index, row in enumerate(rows):
@@ -158,11 +164,26 @@ def _output_array(name: str, values: Any, schema: pa.Schema | None) -> pa.Array[
         array: pa.Array[Any] = pa.array(data, type=target)
         return array
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        if target is not None and holds_struct(target):
+            _name_wrong_member(name, data, target)
         expected = f"{target}" if target is not None else "one Arrow type"
         raise ModelFailed(
             f"output {name!r} does not match the output schema: expected {expected} ({exc})",
             hint="return values of the type the output schema declares",
             field=name,
+        ) from None
+
+
+def _name_wrong_member(name: str, data: list[Any], target: pa.DataType) -> None:
+    """ModelFailed naming the row and path of the first member of a record-holding output
+    that does not fit ``target``; return when the checks find none."""
+    try:
+        check_values(name, data, target)
+    except InvalidInput as exc:
+        raise ModelFailed(
+            f"output {exc.message} (the output schema's type)",
+            hint="return values of the type the output schema declares",
+            field=exc.field,
         ) from None
 
 
@@ -199,6 +220,14 @@ def _kinds(value: Any) -> set[str]:
     if isinstance(value, str | bytes):
         return {"string"}
     return {type(value).__name__}
+
+
+def _holds_record(value: Any) -> bool:
+    """Whether a (nested) value holds a JSON object; only the first item of a list is looked
+    at, since a list of records is all records or wrong for its schema."""
+    while isinstance(value, list | tuple) and value:
+        value = value[0]
+    return isinstance(value, Mapping)
 
 
 def _numpy_kind(dtype: np.dtype[Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -19,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 
 from modelport.schema import Field, Signature, to_v2_tensor_metadata
+from modelport.schema_mappings import holds_struct
+from modelport.struct_types import members
 
 Record = dict[str, Any]
 
@@ -27,7 +30,10 @@ _LIST_ITEMS = 2
 
 
 def example_value(t: pa.DataType) -> Any:
-    """A plausible JSON value of Arrow type ``t`` (nested lists for fixed shapes and lists)."""
+    """A plausible JSON value of Arrow type ``t`` (nested lists for fixed shapes and lists,
+    an object for a struct)."""
+    if pa.types.is_struct(t):
+        return {member.name: example_value(member.type) for member in members(t)}
     if pa.types.is_fixed_size_list(t):
         return [example_value(t.value_type) for _ in range(t.list_size)]
     if pa.types.is_list(t) or pa.types.is_large_list(t):
@@ -114,7 +120,7 @@ def csv_text(rows: Sequence[Record], fields: Sequence[Field]) -> str | None:
 def _csv_scalar(t: pa.DataType) -> bool:
     nested = pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
     binary = pa.types.is_binary(t) or pa.types.is_large_binary(t)
-    return not (nested or binary)
+    return not (nested or binary or pa.types.is_struct(t))
 
 
 def _csv_cell(value: Any) -> str:
@@ -127,12 +133,15 @@ def _csv_cell(value: Any) -> str:
 
 def v2_tensors(rows: Sequence[Record], fields: Sequence[Field]) -> list[dict[str, Any]] | None:
     """The rows as Open Inference Protocol V2 tensors (row-major, flattened data), one per
-    field; None when a column is ragged or holds a null, which V2 tensors cannot carry."""
+    field (a field holding records: one JSON text per row); None when a column is ragged or
+    holds a null, which V2 tensors cannot carry."""
     if not rows or not fields:
         return None
     tensors = []
     for f in fields:
         values = [row.get(f.name) for row in rows]
+        if holds_struct(f.arrow_type):
+            values = [json.dumps(value) for value in values]
         shape = _rectangular_shape(values)
         if shape is None:
             return None

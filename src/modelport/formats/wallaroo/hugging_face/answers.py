@@ -5,7 +5,8 @@ generated text), or nested lists (feature-extraction's vectors). Wallaroo answer
 input, a list per column where the pipeline gave several dicts: ``label`` and ``score`` lists
 for classifiers, a list of ``[xmin, ymin, xmax, ymax]`` boxes for detectors, one
 height x width mask of ints 0-255 per segment; stable diffusion's first image as
-height x width x 3 ints 0-255.
+height x width x 3 ints 0-255; speech recognition's ``text``, and its ``chunks`` (records of
+text and [start, end] seconds) when the request asked for timestamps, else null.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def answer_columns(kind: Kind, result: Any, schema: pa.Schema) -> dict[str, Any]
     if kind.task in ("summarization", "translation", "zero-shot-classification"):
         values = dict(found[0])
     elif kind.task == "automatic-speech-recognition":
-        values = {"text": found[0].get("text")}
+        values = {"text": found[0].get("text"), "chunks": _chunks(found[0].get("chunks"))}
     elif kind.task == "question-answering":
         values = {
             name: _column(found, name) if _is_list(schema, name) else found[0].get(name)
@@ -69,6 +70,21 @@ def _records(result: Any) -> list[Mapping[str, Any]]:
         f"the pipeline answered {type(result).__name__}, not the dicts its task answers with",
         hint="save a pipeline of the task its --framework names",
     )
+
+
+def _chunks(chunks: Any) -> list[dict[str, Any]] | None:
+    """Speech recognition's timed chunks as records of text and [start, end] seconds (the
+    pipeline gives each timestamp as a tuple); None when the request asked for no timestamps."""
+    if chunks is None:
+        return None
+    return [
+        {"text": chunk.get("text"), "timestamp": _seconds(chunk.get("timestamp"))}
+        for chunk in chunks
+    ]
+
+
+def _seconds(timestamp: Any) -> list[Any] | None:
+    return None if timestamp is None else list(timestamp)
 
 
 def _column(found: list[Mapping[str, Any]], name: str) -> list[Any]:

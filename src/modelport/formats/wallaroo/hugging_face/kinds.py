@@ -33,6 +33,9 @@ _PHOTO = pa.list_(pa.list_(pa.list_(pa.int64(), 3), 640), 480)
 _SCORES = pa.list_(pa.float64())
 _LABELS = pa.list_(pa.string())
 _BOXES = pa.list_(pa.list_(pa.int64(), 4))
+_CHUNK = pa.struct([("text", pa.string()), ("timestamp", pa.list_(pa.float32()))])
+"""A transcribed word or character with its [start, end] seconds (speech recognition's
+``chunks``, null unless the request sets ``return_timestamps``)."""
 
 OutputSchema = Callable[[Mapping[str, Any]], pa.Schema]
 """The default output schema, given the pipeline's model config (its config.json)."""
@@ -298,8 +301,8 @@ KINDS: dict[str, Kind] = {
             "audio",
             {"inputs": pa.list_(pa.float32())},
             {"return_timestamps": pa.string()},
-            outputs=_fixed([("text", pa.string())]),
-            output_names=("text",),
+            outputs=_fixed([("text", pa.string()), ("chunks", pa.list_(_CHUNK))]),
+            output_names=("text", "chunks"),
         ),
     )
 }
