@@ -1,0 +1,53 @@
+"""Damaged Arrow IPC and Parquet bodies are refused as malformed (400) when decoded, before a
+model or an encoder meets them: what a mutation fuzzer of request bodies found."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+import pytest
+
+from modelport.codecs.arrow_ipc import decode_arrow, decode_arrow_file, decode_parquet
+from modelport.errors import MalformedInput
+
+
+def _not_utf8() -> pa.Table:
+    """One string value whose bytes are not UTF-8 (Arrow builds it unchecked)."""
+    offsets = pa.py_buffer((0).to_bytes(4, "little") + (3).to_bytes(4, "little"))
+    text = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(b"a\xffb")])
+    return pa.table({"label": text})
+
+
+def _stream(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _file(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _parquet(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("encode", "decode"),
+    [(_stream, decode_arrow), (_file, decode_arrow_file), (_parquet, decode_parquet)],
+)
+def test_a_string_column_that_is_not_utf8_is_malformed(
+    encode: Callable[[pa.Table], bytes], decode: Callable[[bytes], pa.Table]
+) -> None:
+    with pytest.raises(MalformedInput, match="UTF8"):
+        decode(encode(_not_utf8()))
