@@ -169,14 +169,22 @@ def overwrite_token(rng: random.Random, body: Body, seeds: Sequence[Body]) -> tu
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?")
 
 
+def _header_length(body: Body) -> int | None:
+    """A V2 body's JSON header length, when its header still says one within the body."""
+    value = body.headers.get(V2_HEADER_LENGTH, "")
+    if value.isdigit() and int(value) <= len(body.content):
+        return int(value)
+    return None
+
+
 def overwrite_header_length(
     rng: random.Random, body: Body, seeds: Sequence[Body]
 ) -> tuple[str, Body]:
     """A V2 body's ``Inference-Header-Content-Length``: extreme, negative, not a number, or
     off by one from the true length."""
-    if V2_HEADER_LENGTH not in body.headers:
+    true = _header_length(body)
+    if true is None:
         return overwrite_integer(rng, body, seeds)
-    true = int(body.headers[V2_HEADER_LENGTH])
     value = rng.choice(
         (*(str(v) for v in EXTREME_INTEGERS), str(true - 1), str(true + 1), "-5", "x", "", "1e3")
     )
@@ -190,9 +198,9 @@ def overwrite_json_number(
 ) -> tuple[str, Body]:
     """A number in a V2 body's JSON header (a shape, a ``binary_data_size``) made extreme; the
     header length follows, so the header still parses."""
-    if V2_HEADER_LENGTH not in body.headers:
+    length = _header_length(body)
+    if length is None:
         return overwrite_integer(rng, body, seeds)
-    length = int(body.headers[V2_HEADER_LENGTH])
     header, rest = body.content[:length], body.content[length:]
     numbers = list(_NUMBER.finditer(header))
     if not numbers:

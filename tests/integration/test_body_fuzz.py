@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import msgpack
@@ -188,7 +189,7 @@ def _varied_table(rows: int) -> pa.Table:
     )
 
 
-def _arrow_stream(table: pa.Table, compression: str | None = None) -> bytes:
+def _arrow_stream(table: pa.Table, compression: Literal["lz4", "zstd"] | None = None) -> bytes:
     sink = pa.BufferOutputStream()
     options = ipc.IpcWriteOptions(compression=compression)
     with ipc.new_stream(sink, table.schema, options=options) as writer:
@@ -197,7 +198,7 @@ def _arrow_stream(table: pa.Table, compression: str | None = None) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _arrow_file(table: pa.Table, compression: str | None = None) -> bytes:
+def _arrow_file(table: pa.Table, compression: Literal["lz4", "zstd"] | None = None) -> bytes:
     sink = pa.BufferOutputStream()
     options = ipc.IpcWriteOptions(compression=compression)
     with ipc.new_file(sink, table.schema, options=options) as writer:
@@ -206,7 +207,7 @@ def _arrow_file(table: pa.Table, compression: str | None = None) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _parquet(table: pa.Table, compression: str) -> bytes:
+def _parquet(table: pa.Table, compression: Literal["none", "snappy", "zstd", "gzip"]) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, compression=compression, row_group_size=3)
     return sink.getvalue()

@@ -2,20 +2,21 @@
 
 Decoding reads batch by batch (row group by row group for Parquet) and stops as soon as the
 table outgrows the request's :class:`~modelport.codecs.limits.DecodeLimits`: a small compressed
-file can declare gigabytes. Each batch is validated in full as it is read (offsets within their
-buffers, strings UTF-8): Arrow's readers check a batch's structure only, so a damaged body could
-otherwise hand the model text that is not text or offsets past the data.
+file can declare gigabytes. Each batch is checked as it is read (``arrow_checks``): Arrow's
+readers check a batch's structure only, so a damaged body could otherwise hand on text that is
+not text, or dates no Python ``datetime`` holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from modelport.codecs.arrow_checks import checked_batches
 from modelport.codecs.arrow_sizes import declared_sizes
 from modelport.codecs.limits import UNLIMITED, DecodeLimits
 from modelport.errors import InvalidInput, MalformedInput, PayloadTooLarge
@@ -55,7 +56,7 @@ def decode_arrow(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
     _check_declared(body, limits)
     hint = f"send the bytes of an Arrow IPC stream ({ARROW_STREAM})"
     with arrow_errors("Arrow IPC stream", hint), ipc.open_stream(pa.py_buffer(body)) as reader:
-        return limits.collect(_validated(reader), reader.schema)
+        return limits.collect(checked_batches(reader), reader.schema)
 
 
 def encode_arrow(table: pa.Table) -> bytes:
@@ -71,7 +72,7 @@ def decode_arrow_file(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table
     hint = f"send the bytes of a whole Arrow IPC file ({ARROW_FILE})"
     with arrow_errors("Arrow IPC file", hint), ipc.open_file(pa.py_buffer(body)) as reader:
         batches = _each(reader.num_record_batches, reader.get_batch)
-        return limits.collect(_validated(batches), reader.schema)
+        return limits.collect(checked_batches(batches), reader.schema)
 
 
 def encode_arrow_file(table: pa.Table) -> bytes:
@@ -91,14 +92,7 @@ def decode_parquet(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
             sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         )
         batches = _each(parquet.num_row_groups, parquet.read_row_group)
-        return limits.collect(_validated(batches), parquet.schema_arrow)
-
-
-def _validated(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Each batch once it is checked in full (ArrowInvalid, a 400 in ``arrow_errors``, if not)."""
-    for batch in batches:
-        batch.validate(full=True)
-        yield batch
+        return limits.collect(checked_batches(batches), parquet.schema_arrow)
 
 
 def _each(count: int, get: Callable[[int], pa.Table | pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from modelport.codecs.arrow_ipc import decode_arrow, decode_arrow_file, decode_parquet
-from modelport.errors import MalformedInput
+from modelport.errors import InvalidInput, MalformedInput
 
 
 def _not_utf8() -> pa.Table:
@@ -51,3 +52,33 @@ def test_a_string_column_that_is_not_utf8_is_malformed(
 ) -> None:
     with pytest.raises(MalformedInput, match="UTF8"):
         decode(encode(_not_utf8()))
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array([0, 2**62], pa.int64()).view(pa.timestamp("us")),
+        pa.array([-(2**31)], pa.int32()).view(pa.date32()),
+        pa.array([2**62], pa.int64()).view(pa.duration("s")),
+        pa.array([[2**62]], pa.list_(pa.int64())).cast(pa.list_(pa.timestamp("s"))),
+        pa.array([2**62], pa.int64()).view(pa.timestamp("s")).dictionary_encode(),
+    ],
+)
+def test_a_date_or_time_python_cannot_hold_is_refused_naming_its_column(
+    column: pa.Array[Any],
+) -> None:
+    for encode, decode in ((_stream, decode_arrow), (_file, decode_arrow_file)):
+        with pytest.raises(InvalidInput, match="column 'when'") as refused:
+            decode(encode(pa.table({"when": column})))
+        assert refused.value.field == "when"
+
+
+def test_dates_and_times_python_holds_are_decoded() -> None:
+    table = pa.table(
+        {
+            "ts": pa.array([None, 0, 253402300799], pa.timestamp("s", tz="UTC")),
+            "date": pa.array([-719162, 2932896], pa.int32()).view(pa.date32())[:2].take([0, 1, 1]),
+            "time": pa.array([0, None, 86399999999], pa.time64("us")),
+        }
+    )
+    assert decode_arrow(_stream(table)).equals(table)
