@@ -1,7 +1,9 @@
 """What every record batch read from a client's Arrow IPC or Parquet body is checked for before it
 goes on: its buffers in full (offsets within the data, strings UTF-8, times of day under 24 hours:
 what Arrow's readers leave unchecked), and its dates, timestamps and durations within what
-Python's ``datetime`` and ``timedelta`` hold, which is what a JSON answer turns them into.
+Python's ``datetime`` and ``timedelta`` hold, which is what a JSON answer turns them into. A
+dictionary-encoded column whose dictionary holds a value twice (which Arrow allows and pandas
+refuses) is encoded again with each value once.
 """
 
 from __future__ import annotations
@@ -22,9 +24,20 @@ def checked_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatc
     column for a date or time out of range."""
     for batch in batches:
         batch.validate(full=True)
+        columns = []
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
             _check_temporal(name, column)
-        yield batch
+            columns.append(_unique_dictionary(column))
+        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def _unique_dictionary(array: pa.Array[Any]) -> pa.Array[Any]:
+    if not isinstance(array, pa.DictionaryArray):
+        return array
+    if len(pc.unique(array.dictionary)) == len(array.dictionary):
+        return array
+    recoded = array.dictionary_decode().dictionary_encode()
+    return recoded.cast(array.type)  # the index type the body declared
 
 
 def _check_temporal(name: str, array: pa.Array[Any]) -> None:

@@ -82,3 +82,12 @@ def test_dates_and_times_python_holds_are_decoded() -> None:
         }
     )
     assert decode_arrow(_stream(table)).equals(table)
+
+
+def test_a_dictionary_holding_a_value_twice_is_encoded_again_with_each_value_once() -> None:
+    indices = pa.array([0, 1, 2, 1], pa.int8())
+    column = pa.DictionaryArray.from_arrays(indices, pa.array(["a", "b", "a"]))
+    decoded = decode_arrow(_stream(pa.table({"d": column})))
+    assert decoded.column("d").to_pylist() == ["a", "b", "a", "b"]
+    assert decoded.schema.field("d").type == column.type
+    assert list(decoded.to_pandas()["d"].cat.categories) == ["a", "b"]
