@@ -26,6 +26,7 @@ from modelport.serving.openapi.components import (
     error_refs,
     ref,
 )
+from modelport.serving.openapi.documented import Paths
 
 OPENAPI_VERSION = "3.1.0"
 RouteKey = tuple[str, str]
@@ -67,7 +68,9 @@ class _Document:
             self.schemas.update(s.schemas())
 
     def add(self, method: str, path: str, operation: dict[str, Any]) -> None:
-        self.paths.setdefault(path, {})[method.lower()] = operation
+        """List ``operation``, unless the path already has one for ``method`` (documented by
+        its route)."""
+        self.paths.setdefault(path, {}).setdefault(method.lower(), operation)
 
     def name_parameters(self, versioned: bool) -> list[dict[str, Any]]:
         """``{name}`` (and ``{version}``) path parameters, listing what is served."""
@@ -302,10 +305,16 @@ def build_openapi(
     routes: Iterable[RouteKey] | None = None,
     *,
     title: str = "modelport",
+    documented: Paths | None = None,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of a server answering for ``models`` on ``routes`` (by default
-    every route in :data:`KNOWN_ROUTES`)."""
+    every route in :data:`KNOWN_ROUTES`); the operations ``documented`` by the routes themselves
+    (a convention's, ``openapi.documented``) are listed as given, in place of what this module
+    would say of the same method and path."""
     doc = _Document(models)
+    for path, operations in (documented or {}).items():
+        for method, operation in operations.items():
+            doc.add(method, path, operation)
     ordered = KNOWN_ROUTES if routes is None else sorted(routes, key=_known_first)
     for method, path in ordered:
         _document_route(doc, method, path)
