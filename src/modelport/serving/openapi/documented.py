@@ -11,7 +11,15 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount, Route
 
-__all__ = ["DocumentedRoute", "Operation", "Paths", "documented_paths", "json_error"]
+__all__ = [
+    "DocumentedRoute",
+    "Operation",
+    "Paths",
+    "documented_paths",
+    "json_error",
+    "operation",
+    "path_parameter",
+]
 
 Operation = dict[str, Any]
 """One OpenAPI operation object (summary, parameters, requestBody, responses...)."""
@@ -60,3 +68,43 @@ def _documented(routes: Iterable[BaseRoute], prefix: str) -> Iterator[tuple[str,
 def json_error(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     """An error response whose body is JSON of ``schema`` (a convention's own error shape)."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def path_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def operation(
+    *,
+    tag: str,
+    summary: str,
+    answers: Mapping[str, dict[str, Any]],
+    errors: Mapping[int, str],
+    error_schema: dict[str, Any],
+    parameters: Iterable[dict[str, Any]] = (),
+    request: Mapping[str, dict[str, Any]] | None = None,
+) -> Operation:
+    """An operation of a convention's route: ``request`` and ``answers`` map media types to
+    schemas; each of ``errors`` (status -> when) answers JSON of ``error_schema``."""
+    found: Operation = {
+        "tags": [tag],
+        "summary": summary,
+        "parameters": list(parameters),
+        "responses": {
+            "200": {
+                "description": "OK.",
+                "content": {media: {"schema": schema} for media, schema in answers.items()},
+            },
+            **{str(s): json_error(errors[s], error_schema) for s in sorted(errors)},
+        },
+    }
+    if request is not None:
+        content = {media: {"schema": schema} for media, schema in request.items()}
+        found["requestBody"] = {"required": True, "content": content}
+    return found
