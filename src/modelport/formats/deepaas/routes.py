@@ -49,6 +49,7 @@ from modelport.formats.deepaas.training import TrainingJobs
 from modelport.formats.deepaas.training_store import TrainingJobStore
 from modelport.serving.conventions import Services
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.documented import DocumentedRoute
 from modelport.serving.problems import answering
 from modelport.serving.runtime import ModelRuntime
 
@@ -152,6 +153,7 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
             _route(f"{base}/train/", trainings, "GET"),
             _route(f"{base}/train/{{uuid}}", training, "GET"),
             _route(f"{base}/train/{{uuid}}", cancel, "DELETE"),
+            _described_redirect(base),
             *(_slash_redirect(f"{base}{p}") for p in ("", "/predict", "/train")),
         ]
 
@@ -179,7 +181,7 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
             Route(path, not_found, methods=["GET", "POST", "DELETE"], include_in_schema=False)
             for path in ("/v2/models/{name}/", "/v2/models/{name}/train/{uuid}/", "/api/")
         ),
-        Route("/swagger.json", swagger, methods=["GET"]),
+        Route("/swagger.json", swagger, methods=["GET"], include_in_schema=False),
         Route("/api", swagger_ui, methods=["GET"], include_in_schema=False),
         Route("/ui", to_api, methods=["GET"], include_in_schema=False),
     ]
@@ -198,15 +200,39 @@ async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
 
 
 def _route(path: str, handler: Handler, method: str) -> Route:
-    return Route(path, answering(deepaas_body, handler), methods=[method])
+    """A DEEPaaS route: described by DEEPaaS's own document (``/swagger.json``), which its
+    clients read, not by the server's OpenAPI document."""
+    return Route(path, answering(deepaas_body, handler), methods=[method], include_in_schema=False)
 
 
-def _slash_redirect(path: str) -> Route:
+def _redirect(path: str) -> Callable[[Request], Awaitable[Response]]:
     async def redirect(request: Request) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(f"{path}/{query}", status_code=308)
 
-    return Route(path, redirect, methods=["GET", "POST"], include_in_schema=False)
+    return redirect
+
+
+def _slash_redirect(path: str) -> Route:
+    return Route(path, _redirect(path), methods=["GET", "POST"], include_in_schema=False)
+
+
+def _described_redirect(base: str) -> Route:
+    """``/v2/models/{name}`` of a DEEPaaS model, a path the Open Inference V2 metadata route
+    shares: the server's document says what it answers for this model (DEEPaaS's metadata,
+    through a redirect to the path with a trailing slash)."""
+    metadata = {
+        "tags": ["deepaas"],
+        "summary": "The DEEPaaS model's metadata (redirected to the path with a trailing slash)",
+        "responses": {
+            "200": {
+                "description": "DEEPaaS's description of the model.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "308": {"description": "The same path with a trailing slash."},
+        },
+    }
+    return DocumentedRoute(base, _redirect(base), methods=["GET"], operation=metadata)
 
 
 SWAGGER_PAGE = """<!DOCTYPE html>

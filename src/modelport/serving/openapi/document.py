@@ -344,9 +344,21 @@ def _document_route(doc: _Document, method: str, path: str) -> None:
                 concrete = concrete.replace("{version}", quote(s.version, safe=""))
                 doc.add(method, concrete, _PER_MODEL[key](doc, s, versioned))
     elif key in _SHARED:
-        doc.add(method, path, _SHARED[key](doc, versioned))
+        doc.add(method, path, _unclaimed(doc, method, path, _SHARED[key](doc, versioned)))
     else:
         _undocumented(doc, method, path)
+
+
+def _unclaimed(doc: _Document, method: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """``operation`` with its ``{name}`` choices less the models whose own path a convention's
+    route describes (a DEEPaaS model's ``/v2/models/{name}`` is DEEPaaS's metadata)."""
+    for parameter in operation.get("parameters", []):
+        names = parameter["schema"].get("enum") if parameter["name"] == "name" else None
+        if names:
+            concrete = {n: path.replace("{name}", quote(n, safe="")) for n in names}
+            kept = [n for n in names if method.lower() not in doc.paths.get(concrete[n], {})]
+            parameter["schema"]["enum"] = kept or names
+    return operation
 
 
 def _undocumented(doc: _Document, method: str, path: str) -> None:
