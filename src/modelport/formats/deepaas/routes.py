@@ -152,7 +152,7 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
             _route(f"{base}/train/", {"POST": train, "GET": trainings}),
             _route(f"{base}/train/{{uuid}}", {"GET": training, "DELETE": cancel}),
             _described_redirect(base),
-            *(_slash_redirect(f"{base}{p}") for p in ("", "/predict", "/train")),
+            *(_slash_redirect(f"{base}{p}") for p in ("/predict", "/train")),
         ]
 
     async def not_found(request: Request) -> Response:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from modelport.codecs.json_frames import parse_json
 from modelport.errors import Conflict
-from modelport.formats.odahu.openapi import model_api_description
+from modelport.formats.odahu.openapi import INVOKE_ERRORS, model_api_description
 from modelport.formats.odahu.operations import Describe, Identity, Invoke
 from modelport.serving.models import ModelSet
 from modelport.serving.openapi.documented import DocumentedRoute, Operation, operation
@@ -89,15 +89,6 @@ def odahu_routes(models: ModelSet) -> list[BaseRoute]:
     ]
 
 
-_ERRORS = {
-    400: "The body is not JSON.",
-    409: "Several Odahu models are served here.",
-    413: "The body is over the server's size limit.",
-    422: "The body does not match the model's inputs.",
-    500: "The model raised.",
-    503: "The model is not ready.",
-    504: "The model did not answer in time.",
-}
 _MESSAGE = {
     "type": "object",
     "properties": {"message": {"type": "string"}},
@@ -116,7 +107,7 @@ def _operation(
             tag="odahu",
             summary=summary,
             answers={JSON: status},
-            errors={503: _ERRORS[503]},
+            errors={503: INVOKE_ERRORS[503]},
             error_schema=status,
         )
     return operation(
@@ -124,6 +115,6 @@ def _operation(
         summary=summary,
         request=request,
         answers={JSON: {}},
-        errors=_ERRORS,
+        errors=INVOKE_ERRORS,
         error_schema=_MESSAGE,
     )
