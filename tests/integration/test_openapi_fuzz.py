@@ -1,7 +1,10 @@
-"""schemathesis over the OpenAPI document a real server process serves (native, KServe V1 and
-Open Inference V2 routes, for a numeric and a streaming text model): every generated request,
-valid or not, answers without a server error, with a status, media type and body the document
-declares, and requests the document rules out are refused.
+"""schemathesis over every OpenAPI (and Swagger) document a real server process serves, with a
+model of each convention served at once: modelport's own document (native, KServe V1, Open
+Inference V2 and the routes of Qwak, Truss, Odahu and Wallaroo pipelines), DEEPaaS's
+``/swagger.json`` and Odahu's ``/api/model/info``. Every generated request, valid or not, answers
+without a server error, with a status, media type and body the document declares, and requests
+the document rules out are refused. The models answer whatever reaches them, so that a server
+error is the server's.
 
 Bounded here (a fixed seed, ``MODELPORT_FUZZ_EXAMPLES`` examples per operation, 10 by default);
 ``make fuzz`` runs the same with many more examples, random seeds and the stateful phase.
@@ -15,6 +18,7 @@ are refused with 4xx problem details, as they must be.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,22 +41,91 @@ expected-statuses = [400, 401, 403, 404, 405, 406, 413, 415, 422, 428]
 """A request the document rules out may also be refused as too large (413, a bound the document
 does not state: the rows a V2 shape declares) or of a media type the route cannot read (415)."""
 
+DEEPAAS_REJECTIONS = (
+    REJECTIONS
+    + """
+[[operations]]
+include-path-regex = "/(predict|train)/$"
+checks.negative_data_rejection.enabled = false
+"""
+)
+"""DEEPaaS's document is Swagger 2.0, which cannot say that a form is optional: schemathesis takes
+a predict or train request without a body as invalid, and DEEPaaS's arguments all come from the
+query string when there is none."""
+
 SERVER = """
 import sys
+from pathlib import Path
 
 sys.path.insert(0, sys.argv[2])
+sys.path.insert(0, sys.argv[2] + "/deepaas/dptest_package")
 
+import importlib
+
+import pandas as pd
 from models_for_tests import Adder, Words
 
+from modelport import Field, Signature
+from modelport.formats.deepaas.entry_points import EntryPoint
+from modelport.formats.deepaas.servable import DeepaasServable
 from modelport.formats.native.python_model import PythonModelServable
+from modelport.formats.odahu.manifest import parse_manifest
+from modelport.formats.odahu.servable import OdahuServable
+from modelport.formats.qwak.servable import QwakServable
+from modelport.formats.truss.config import read_config
+from modelport.formats.truss.servable import TrussServable
+from modelport.formats.wallaroo.python_step import PythonStepServable, load_step
+from modelport.pipelines.definition import PipelineVersion
+from modelport.pipelines.servable import PipelineServable
 from modelport.serving.conventions import Services
 from modelport.serving.launch import Served, ServeOptions, serve
 
+work = Path(sys.argv[3])
+X_TO_Y = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)], strict=False)
+
+
+class Ones:
+    def predict(self, df):
+        return pd.DataFrame({"y": [1.0] * len(df)})
+
+
+truss = work / "truss"
+(truss / "model").mkdir(parents=True)
+(truss / "config.yaml").write_text("model_name: truss-echo\\n")
+(truss / "model" / "model.py").write_text(
+    "class Model:\\n    def predict(self, model_input):\\n        return {'echo': model_input}\\n"
+)
+step = work / "step.py"
+step.write_text(
+    "import numpy as np\\nfrom mac.types import InferenceData\\n\\n"
+    "def process_data(input_data: InferenceData) -> InferenceData:\\n"
+    "    rows = len(next(iter(input_data.values()))) if input_data else 0\\n"
+    "    return {'y': np.ones(rows)}\\n"
+)
+odahu = work / "odahu"
+(odahu / "model").mkdir(parents=True)
+(odahu / "model" / "entry.py").write_text(
+    "def init():\\n    return 'matrix'\\n\\n"
+    "def predict_on_matrix(matrix, columns):\\n    return [[1.0] for _ in matrix], ('y',)\\n"
+)
+manifest = parse_manifest(
+    {
+        "binaries": {"type": "python", "dependencies": "conda", "conda_path": "env.yml"},
+        "model": {"name": "ones", "version": "1.0", "workDir": "model", "entrypoint": "entry"},
+    }
+)
+pipeline_step = PythonStepServable(load_step(step), name="step", signature=X_TO_Y, metadata={})
 served = [
-    Served(PythonModelServable(model, name=name, signature=model.schema()), version=1)
-    for model, name in ((Adder(), "adder"), (Words(), "words"))
+    PythonModelServable(Adder(), name="adder", signature=Adder().schema()),
+    PythonModelServable(Words(), name="words", signature=Words().schema()),
+    QwakServable(Ones(), name="qwak-ones", signature=X_TO_Y),
+    TrussServable(read_config(truss), name="truss-echo", metadata={}),
+    PipelineServable(PipelineVersion("default", "pipe", 1), [("step:1", pipeline_step)]),
+    OdahuServable(odahu, manifest, name="odahu-ones", signature=Signature.free(), metadata={}),
+    DeepaasServable(EntryPoint("dptest", "dptest.api"), importlib.import_module("dptest.api")),
 ]
-serve(served, ServeOptions(port=int(sys.argv[1]), log_level="warning"), Services())
+options = ServeOptions(port=int(sys.argv[1]), log_level="warning")
+serve([Served(s, 1) for s in served], options, Services(home=work / "home"))
 """
 
 
@@ -64,7 +137,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = folder / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, str(folder / "server.py"), str(port), str(HERE)],
+            [sys.executable, str(folder / "server.py"), str(port), str(HERE), str(folder)],
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -87,23 +160,42 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_get_on_a_predict_route_is_405(server: str) -> None:
-    for path in ("/v1/models/adder/predict", "/v1/models/adder:predict", "/v2/models/adder/infer"):
+    for path in (
+        "/v1/models/adder/predict",
+        "/v1/models/adder:predict",
+        "/v2/models/adder/infer",
+        "/v1/models/truss-echo:predict",  # the readiness path of the Truss takes these too
+        "/v1/models/truss-echo:predict_binary",
+    ):
         answer = httpx.get(server + path)
         assert answer.status_code == 405, path
         assert "POST" in answer.headers["allow"]
 
 
 @pytest.mark.slow
-def test_generated_requests_meet_the_document(server: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("document", "rejections"),
+    [
+        ("/openapi.json", REJECTIONS),
+        ("/swagger.json", DEEPAAS_REJECTIONS),
+        ("/api/model/info", REJECTIONS),
+    ],
+    ids=["modelport", "deepaas", "odahu"],
+)
+def test_generated_requests_meet_the_document(
+    server: str, tmp_path: Path, document: str, rejections: str
+) -> None:
     phases = "examples,coverage,fuzzing" + (",stateful" if LONG_RUN else "")
     config = tmp_path / "schemathesis.toml"
-    config.write_text(REJECTIONS)
+    config.write_text(rejections)
     command = [
         str(Path(sys.executable).parent / "st"),
         "--config-file",
         str(config),
         "run",
-        f"{server}/openapi.json",
+        f"{server}{document}",
+        "--url",
+        server,
         "--max-examples",
         str(EXAMPLES),
         "--phases",
@@ -118,6 +210,8 @@ def test_generated_requests_meet_the_document(server: str, tmp_path: Path) -> No
     run = subprocess.run(
         command, capture_output=True, text=True, timeout=1800, cwd=tmp_path, check=False
     )
+    seed = re.search(r"Seed: \d+", run.stdout)
     failures = run.stdout[run.stdout.find("FAILURES") :][:20000]  # each failure with its curl
-    assert run.returncode == 0, failures + run.stderr[-2000:]
+    replay = f"{seed[0] if seed else 'no seed printed'} ({document}; `st replay` ids above)\n"
+    assert run.returncode == 0, replay + failures + run.stderr[-2000:]
     assert " passed" in run.stdout

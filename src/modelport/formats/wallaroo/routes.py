@@ -151,8 +151,17 @@ def wallaroo_routes(models: ModelSet) -> list[BaseRoute]:
                 found[model["name"], model["version"]] = {**model, "status": status}
         return Response(orjson.dumps({"models": list(found.values())}), media_type=JSON)
 
+    names = sorted({r.name for r in served})
+    path_parameters = [
+        {**path_parameter("name", "A served pipeline's name."), "schema": {"enum": names}},
+        {
+            **path_parameter("deployment", "A deployment: `{pipeline}-{id}`, or a pipeline."),
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+        },
+    ]
+
     def infer_route(path: str, endpoint: Endpoint) -> Route:
-        parameters = [p for p in _PARAMETERS if "{" + p["name"] + "}" in path]
+        parameters = [p for p in path_parameters if "{" + p["name"] + "}" in path]
         described = _operation("Infer with a pipeline", parameters, infer=True)
         return DocumentedRoute(path, endpoint, methods=["POST"], operation=described)
 
@@ -171,10 +180,6 @@ def wallaroo_routes(models: ModelSet) -> list[BaseRoute]:
     ]  # fmt: skip
 
 
-_PARAMETERS = [
-    path_parameter("name", "A served pipeline's name."),
-    path_parameter("deployment", "A deployment: `{pipeline}-{id}`, or the pipeline's name."),
-]
 _ERRORS = {
     400: "The body does not parse.",
     404: "No such pipeline is served here.",

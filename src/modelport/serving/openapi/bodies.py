@@ -78,8 +78,9 @@ class Served:
         }
         if not self.free_form:
             row = _row(self.signature, "inputs", f"{self.name} input row")
-            if not self.typed_inputs:
+            if not self.typed_inputs:  # any values; a row may lack a column others hold
                 row["properties"] = {key: {} for key in row.get("properties", {})}
+                row.pop("required", None)
             found[f"{self.key}.Input"] = row
         if self.declares_outputs:
             found[f"{self.key}.Output"] = _row(self.signature, "outputs", f"{self.name} answer")
