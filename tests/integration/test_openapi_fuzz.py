@@ -52,18 +52,17 @@ checks.negative_data_rejection.enabled = false
 """DEEPaaS's document is Swagger 2.0, which cannot say that a form is optional: schemathesis takes
 a predict or train request without a body as invalid, and DEEPaaS's arguments all come from the
 query string when there is none."""
+NO_TRAINING = ("--exclude-name", "POST /v2/models/deepaas-echo/train/")
+"""The DEEPaaS model served has no ``train()``: a training request is answered 501 (Not
+Implemented, as DEEPaaS answers it and its document states), which schemathesis counts as a
+server error."""
 
 SERVER = """
+import importlib
 import sys
 from pathlib import Path
 
-sys.path.insert(0, sys.argv[2])
-sys.path.insert(0, sys.argv[2] + "/deepaas/dptest_package")
-
-import importlib
-
 import pandas as pd
-from models_for_tests import Adder, Words
 
 from modelport import Field, Signature
 from modelport.formats.deepaas.entry_points import EntryPoint
@@ -80,8 +79,49 @@ from modelport.pipelines.servable import PipelineServable
 from modelport.serving.conventions import Services
 from modelport.serving.launch import Served, ServeOptions, serve
 
-work = Path(sys.argv[3])
 X_TO_Y = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)], strict=False)
+FILES = {
+    "truss/config.yaml": "model_name: truss-echo",
+    "truss/model/model.py": '''
+class Model:
+    def predict(self, model_input):
+        return {"echo": model_input}
+''',
+    "step.py": '''
+import numpy as np
+from mac.types import InferenceData
+
+def process_data(input_data: InferenceData) -> InferenceData:
+    rows = len(next(iter(input_data.values()))) if input_data else 0
+    return {"y": np.ones(rows)}
+''',
+    "odahu/model/entry.py": '''
+def init():
+    return "matrix"
+
+def predict_on_matrix(matrix, columns):
+    return [[1.0] for _ in matrix], ("y",)
+''',
+    "deepaas_echo.py": '''
+from webargs import fields, validate
+
+def get_metadata():
+    return {"name": "deepaas-echo", "description": "Echoes its arguments."}
+
+def get_predict_args():
+    return {
+        "number": fields.Float(required=True),
+        "mode": fields.Str(load_default="sum", validate=validate.OneOf(["sum", "max"])),
+    }
+
+def predict(**kwargs):
+    return {"number": kwargs["number"], "mode": kwargs["mode"]}
+''',
+}
+ODAHU = {
+    "binaries": {"type": "python", "dependencies": "conda", "conda_path": "env.yml"},
+    "model": {"name": "ones", "version": "1.0", "workDir": "model", "entrypoint": "entry"},
+}
 
 
 class Ones:
@@ -89,43 +129,37 @@ class Ones:
         return pd.DataFrame({"y": [1.0] * len(df)})
 
 
-truss = work / "truss"
-(truss / "model").mkdir(parents=True)
-(truss / "config.yaml").write_text("model_name: truss-echo\\n")
-(truss / "model" / "model.py").write_text(
-    "class Model:\\n    def predict(self, model_input):\\n        return {'echo': model_input}\\n"
-)
-step = work / "step.py"
-step.write_text(
-    "import numpy as np\\nfrom mac.types import InferenceData\\n\\n"
-    "def process_data(input_data: InferenceData) -> InferenceData:\\n"
-    "    rows = len(next(iter(input_data.values()))) if input_data else 0\\n"
-    "    return {'y': np.ones(rows)}\\n"
-)
-odahu = work / "odahu"
-(odahu / "model").mkdir(parents=True)
-(odahu / "model" / "entry.py").write_text(
-    "def init():\\n    return 'matrix'\\n\\n"
-    "def predict_on_matrix(matrix, columns):\\n    return [[1.0] for _ in matrix], ('y',)\\n"
-)
-manifest = parse_manifest(
-    {
-        "binaries": {"type": "python", "dependencies": "conda", "conda_path": "env.yml"},
-        "model": {"name": "ones", "version": "1.0", "workDir": "model", "entrypoint": "entry"},
-    }
-)
-pipeline_step = PythonStepServable(load_step(step), name="step", signature=X_TO_Y, metadata={})
-served = [
-    PythonModelServable(Adder(), name="adder", signature=Adder().schema()),
-    PythonModelServable(Words(), name="words", signature=Words().schema()),
-    QwakServable(Ones(), name="qwak-ones", signature=X_TO_Y),
-    TrussServable(read_config(truss), name="truss-echo", metadata={}),
-    PipelineServable(PipelineVersion("default", "pipe", 1), [("step:1", pipeline_step)]),
-    OdahuServable(odahu, manifest, name="odahu-ones", signature=Signature.free(), metadata={}),
-    DeepaasServable(EntryPoint("dptest", "dptest.api"), importlib.import_module("dptest.api")),
-]
-options = ServeOptions(port=int(sys.argv[1]), log_level="warning")
-serve([Served(s, 1) for s in served], options, Services(home=work / "home"))
+def main(port, tests, work):
+    sys.path.insert(0, str(tests))
+    sys.path.insert(0, str(work))
+    from models_for_tests import Adder, Words
+
+    for name, text in FILES.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(text)
+    step = load_step(work / "step.py")
+    deepaas = importlib.import_module("deepaas_echo")
+    served = [
+        PythonModelServable(Adder(), name="adder", signature=Adder().schema()),
+        PythonModelServable(Words(), name="words", signature=Words().schema()),
+        QwakServable(Ones(), name="qwak-ones", signature=X_TO_Y),
+        TrussServable(read_config(work / "truss"), name="truss-echo", metadata={}),
+        PipelineServable(
+            PipelineVersion("default", "pipe", 1),
+            [("step:1", PythonStepServable(step, name="step", signature=X_TO_Y, metadata={}))],
+        ),
+        OdahuServable(
+            work / "odahu", parse_manifest(ODAHU), name="odahu-ones",
+            signature=Signature.free(), metadata={},
+        ),
+        DeepaasServable(EntryPoint("deepaas-echo", "deepaas_echo"), deepaas),
+    ]
+    options = ServeOptions(port=port, log_level="warning")
+    serve([Served(s, 1) for s in served], options, Services(home=work / "home"))
+
+
+if __name__ == "__main__":  # DEEPaaS trainings run in spawned processes, which import this file
+    main(int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
 """
 
 
@@ -174,16 +208,16 @@ def test_get_on_a_predict_route_is_405(server: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("document", "rejections"),
+    ("document", "rejections", "excluded"),
     [
-        ("/openapi.json", REJECTIONS),
-        ("/swagger.json", DEEPAAS_REJECTIONS),
-        ("/api/model/info", REJECTIONS),
+        ("/openapi.json", REJECTIONS, ()),
+        ("/swagger.json", DEEPAAS_REJECTIONS, NO_TRAINING),
+        ("/api/model/info", REJECTIONS, ()),
     ],
     ids=["modelport", "deepaas", "odahu"],
 )
 def test_generated_requests_meet_the_document(
-    server: str, tmp_path: Path, document: str, rejections: str
+    server: str, tmp_path: Path, document: str, rejections: str, excluded: tuple[str, ...]
 ) -> None:
     phases = "examples,coverage,fuzzing" + (",stateful" if LONG_RUN else "")
     config = tmp_path / "schemathesis.toml"
@@ -202,16 +236,20 @@ def test_generated_requests_meet_the_document(
         phases,
         "--exclude-checks",
         "positive_data_acceptance",
+        "--suppress-health-check",
+        "filter_too_much",  # a path with an enum and a pattern: the generator's concern, not ours
         "--workers",
         "1",
         "--no-color",
+        *excluded,
         *(() if LONG_RUN else ("--seed", "1")),
     ]
     run = subprocess.run(
         command, capture_output=True, text=True, timeout=1800, cwd=tmp_path, check=False
     )
     seed = re.search(r"Seed: \d+", run.stdout)
-    failures = run.stdout[run.stdout.find("FAILURES") :][:20000]  # each failure with its curl
+    found = [run.stdout.find(h) for h in ("= ERRORS", "= FAILURES")]
+    failures = run.stdout[min([at for at in found if at >= 0], default=0) :][:20000]
     replay = f"{seed[0] if seed else 'no seed printed'} ({document}; `st replay` ids above)\n"
     assert run.returncode == 0, replay + failures + run.stderr[-2000:]
     assert " passed" in run.stdout
