@@ -51,10 +51,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# schemathesis over a served OpenAPI document, longer than the suite's bounded run: random seeds,
-# the stateful phase, EXAMPLES per operation (300 by default).
+# schemathesis over every document a server serves (modelport's, DEEPaaS's, Odahu's), longer than
+# the suite's bounded run: random seeds, the stateful phase, EXAMPLES per operation (150 by default).
 fuzz: $(STAMP) fuzz-bodies
-	MODELPORT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest tests/integration/test_openapi_fuzz.py -q
+	MODELPORT_FUZZ_EXAMPLES=$${EXAMPLES:-150} $(BIN)/python -m pytest tests/integration/test_openapi_fuzz.py -q -s
 
 # Mutated Arrow, Parquet, V2 binary and msgpack bodies against a served worker pool (SEED to replay).
 fuzz-bodies: $(STAMP)

@@ -22,13 +22,15 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from modelport.testing.server import free_port
+
+from .registry_server import make_token
 
 HERE = Path(__file__).parent
 EXAMPLES = int(os.environ.get("MODELPORT_FUZZ_EXAMPLES", "10"))
@@ -219,9 +221,29 @@ def test_get_on_a_predict_route_is_405(server: str) -> None:
 def test_generated_requests_meet_the_document(
     server: str, tmp_path: Path, document: str, rejections: str, excluded: tuple[str, ...]
 ) -> None:
+    _schemathesis(server, document, rejections, tmp_path, excluded)
+
+
+@pytest.mark.slow
+def test_generated_requests_meet_the_registry_servers_document(
+    live_registry_server: Callable[..., str], tmp_path: Path
+) -> None:
+    """The registry server's API (``modelport server``), asked with an administrator's token."""
+    uri = f"sqlite:///{tmp_path / 'registry.db'}"
+    base = live_registry_server(uri)
+    token = make_token(uri, "fuzzer", admin=True, roles={})
+    headers = f'\n[headers]\nAuthorization = "Bearer {token}"\n'
+    _schemathesis(base, "/api/v1/openapi.json", REJECTIONS + headers, tmp_path)
+
+
+def _schemathesis(
+    server: str, document: str, config_text: str, folder: Path, excluded: tuple[str, ...] = ()
+) -> None:
+    """schemathesis over the document at ``server + document``, asking ``server``; fails with
+    the seed and each failure's curl line."""
     phases = "examples,coverage,fuzzing" + (",stateful" if LONG_RUN else "")
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(rejections)
+    config = folder / "schemathesis.toml"
+    config.write_text(config_text)
     command = [
         str(Path(sys.executable).parent / "st"),
         "--config-file",
@@ -245,11 +267,13 @@ def test_generated_requests_meet_the_document(
         *(() if LONG_RUN else ("--seed", "1")),
     ]
     run = subprocess.run(
-        command, capture_output=True, text=True, timeout=1800, cwd=tmp_path, check=False
+        command, capture_output=True, text=True, timeout=1800, cwd=folder, check=False
     )
     seed = re.search(r"Seed: \d+", run.stdout)
     found = [run.stdout.find(h) for h in ("= ERRORS", "= FAILURES")]
     failures = run.stdout[min([at for at in found if at >= 0], default=0) :][:20000]
     replay = f"{seed[0] if seed else 'no seed printed'} ({document}; `st replay` ids above)\n"
     assert run.returncode == 0, replay + failures + run.stderr[-2000:]
+    generated = re.search(r"\d+ generated", run.stdout)
+    print(f"{document}: {generated[0] if generated else '?'} requests, {replay}", end="")
     assert " passed" in run.stdout
