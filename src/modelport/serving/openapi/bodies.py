@@ -241,6 +241,9 @@ def kserve_answer(s: Served) -> Content:
     outputs = s.signature.outputs
     if len(outputs) == 1 and s.declares_outputs:
         prediction = to_json_schema(outputs[0])
+        if prediction.get("type") == "number":  # a float the model answered may not be finite
+            prediction["type"] = ["number", "null"]
+            prediction.setdefault("description", NOT_FINITE)
         predictions = [row[outputs[0].name] for row in s.outputs]
     else:
         prediction, predictions = s.output_row(), list(s.outputs)
