@@ -194,6 +194,9 @@ class InputValidator:
             self._check_missing(set(decoded.column_names))
             return Batch.from_table(decoded)
         self._check_missing(set(columns))
+        for name, values in columns.items():
+            if values.dtype == object or values.ndim > 1:  # made Arrow when the batch is viewed
+                _check_converts(name, values)
         return Batch.from_columns(columns)
 
     def _row_columns(self, rows: Sequence[Any]) -> dict[str, np.ndarray]:
