@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands bench-frameworks fuzz reliability soak clean protos
+.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands bench-frameworks fuzz fuzz-bodies reliability soak clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# schemathesis over a served OpenAPI document, longer than the suite's bounded run: random seeds,
-# the stateful phase, EXAMPLES per operation (300 by default).
-fuzz: $(STAMP)
-	MODELPORT_FUZZ_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest tests/integration/test_openapi_fuzz.py -q
+# schemathesis over every document a server serves (modelport's, DEEPaaS's, Odahu's), longer than
+# the suite's bounded run: random seeds, the stateful phase, EXAMPLES per operation (150 by default).
+fuzz: $(STAMP) fuzz-bodies
+	MODELPORT_FUZZ_EXAMPLES=$${EXAMPLES:-150} $(BIN)/python -m pytest tests/integration/test_openapi_fuzz.py -q -s
+
+# Mutated Arrow, Parquet, V2 binary and msgpack bodies against a served worker pool (SEED to replay).
+fuzz-bodies: $(STAMP)
+	MODELPORT_FUZZ_BODIES=$${BODIES:-10000} MODELPORT_FUZZ_SEED=$${SEED:-$$(date +%s)} \
+	  $(BIN)/python -m pytest tests/integration/test_body_fuzz.py -q -s
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -145,12 +145,17 @@ def rows_to_table(rows: Sequence[Any], names: Sequence[str]) -> pa.Table:
     if all(isinstance(row, Mapping) for row in rows):
         return _table(lambda: pa.Table.from_pylist(list(rows)), lambda: _record_columns(rows))
     if all(isinstance(row, list) for row in rows):
-        width = len(names)
+        width = len(names) or len(rows[0])  # no names (a free-form model): the first row's
         for index, row in enumerate(rows):
-            if width and len(row) != width:
+            if len(row) != width:
+                takes = (
+                    f"the model takes {width} ({', '.join(names)})"
+                    if names
+                    else (f"the first row has {width}")
+                )
                 raise InvalidInput(
-                    f"row {index} has {len(row)} values, the model takes {width} "
-                    f"({', '.join(names)})",
+                    f"row {index} has {len(row)} values, {takes}",
+                    hint="send every row with the same values, in the same order",
                     field=f"[{index}]",
                 )
         cols = list(names) or [str(i) for i in range(len(rows[0]))]

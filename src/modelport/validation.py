@@ -209,6 +209,9 @@ class InputValidator:
             self._check_missing(set(decoded.column_names))
             return Batch.from_table(decoded)
         self._check_missing(set(columns))
+        for name, values in columns.items():
+            if values.dtype == object or values.ndim > 1:  # made Arrow when the batch is viewed
+                _check_converts(name, values)
         return Batch.from_columns(columns)
 
     def _row_columns(self, rows: Sequence[Any]) -> dict[str, np.ndarray]:
@@ -249,6 +252,9 @@ class InputValidator:
             detail = ", ".join(f"{name}: {n}" for name, n in lengths.items())
             raise InvalidInput(f"inputs have unequal row counts ({detail})")
         if self.free_form:
+            for name, values in columns.items():
+                if values.dtype == object:  # JSON values of several kinds: made Arrow later
+                    _check_converts(name, values)
             return Batch.from_columns(dict(columns))
         checked = {}
         for field in self.schema:
@@ -392,3 +398,16 @@ def _check_tensor_rows(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> No
 
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _check_converts(name: str, values: np.ndarray) -> None:
+    """InvalidInput naming the column when its values make no one Arrow array (``["x", []]``),
+    here rather than as a model failure when a view of the batch is first made."""
+    try:
+        numpy_to_array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InvalidInput(
+            f"values of mixed or unsupported types in column {name!r}: {exc}",
+            hint="give all the values of a column one type",
+            field=name,
+        ) from exc

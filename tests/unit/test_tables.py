@@ -6,8 +6,14 @@ import pyarrow as pa
 import pytest
 
 from modelport.batch import Batch
-from modelport.errors import ModelFailed
-from modelport.tables import column_to_numpy, numpy_to_array, sample_to_table, to_table
+from modelport.errors import InvalidInput, ModelFailed
+from modelport.tables import (
+    column_to_numpy,
+    numpy_to_array,
+    rows_to_table,
+    sample_to_table,
+    to_table,
+)
 
 
 def _table() -> pa.Table:
@@ -82,3 +88,11 @@ def test_unreadable_result_is_a_model_failure_naming_the_type() -> None:
 def test_sample_to_table_accepts_records_and_frames() -> None:
     assert sample_to_table([{"a": 1}, {"a": 2}]).num_rows == 2
     assert sample_to_table(pd.DataFrame({"a": [1, 2, 3]})).num_rows == 3
+
+
+def test_list_rows_of_unequal_length_for_a_model_without_named_inputs_are_refused() -> None:
+    """Found by schemathesis: a free-form model's rows ``[[1, 2], [3]]`` answered 500."""
+    with pytest.raises(InvalidInput, match="row 1 has 1 values, the first row has 2") as refused:
+        rows_to_table([[1, 2], [3]], [])
+    assert refused.value.field == "[1]"
+    assert rows_to_table([[1, 2], [3, 4]], []).column("1").to_pylist() == [2, 4]

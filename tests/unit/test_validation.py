@@ -177,3 +177,25 @@ def test_a_nullable_text_input_null_in_every_row_is_accepted_and_a_required_one_
     with pytest.raises(InvalidInput) as caught:
         InputValidator(signature).validate(Rows([{"text": None, "mode": None}]))
     assert caught.value.field == "text"
+
+
+def test_a_free_form_column_of_values_arrow_cannot_hold_together_names_the_column() -> None:
+    """Found by schemathesis: ``{"k": {"a": "x", "b": []}}`` (pandas' columns orient) reached a
+    free-form model's batch and failed as the model's 500 when the batch was first viewed."""
+    validator = InputValidator(Signature(strict=False, free_form=True))
+    mixed = np.array(["x", []], dtype=object)
+    with pytest.raises(InvalidInput, match="column 'k'") as refused:
+        validator.validate(Columns({"k": mixed}))
+    assert refused.value.field == "k"
+    same_kind = np.array(["x", "y"], dtype=object)
+    assert validator.validate(Columns({"k": same_kind})).view("records") == [{"k": "x"}, {"k": "y"}]
+
+
+def test_an_untyped_column_of_empty_lists_names_the_column() -> None:
+    """Found by schemathesis: ``{"x": [[], []]}`` to a Qwak model (inputs read as sent) failed
+    as the model's 500 when its batch was first viewed (no Arrow list of size 0)."""
+    validator = InputValidator(Signature(inputs=[Field("x", float)], strict=False), typed=False)
+    with pytest.raises(InvalidInput, match="column 'x'") as refused:
+        validator.validate(Columns({"x": np.empty((2, 0))}))
+    assert refused.value.field == "x"
+    assert validator.validate(Columns({"x": np.ones((2, 2))})).num_rows == 2

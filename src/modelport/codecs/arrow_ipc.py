@@ -2,7 +2,9 @@
 
 Decoding reads batch by batch (row group by row group for Parquet) and stops as soon as the
 table outgrows the request's :class:`~modelport.codecs.limits.DecodeLimits`: a small compressed
-file can declare gigabytes.
+file can declare gigabytes. Each batch is checked as it is read (``arrow_checks``): Arrow's
+readers check a batch's structure only, so a damaged body could otherwise hand on text that is
+not text, or dates no Python ``datetime`` holds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from modelport.codecs.arrow_checks import checked_batches
 from modelport.codecs.arrow_sizes import declared_sizes
 from modelport.codecs.limits import UNLIMITED, DecodeLimits
 from modelport.errors import InvalidInput, MalformedInput, PayloadTooLarge
@@ -53,7 +56,7 @@ def decode_arrow(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
     _check_declared(body, limits)
     hint = f"send the bytes of an Arrow IPC stream ({ARROW_STREAM})"
     with arrow_errors("Arrow IPC stream", hint), ipc.open_stream(pa.py_buffer(body)) as reader:
-        return limits.collect(reader, reader.schema)
+        return limits.collect(checked_batches(reader), reader.schema)
 
 
 def encode_arrow(table: pa.Table) -> bytes:
@@ -69,7 +72,7 @@ def decode_arrow_file(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table
     hint = f"send the bytes of a whole Arrow IPC file ({ARROW_FILE})"
     with arrow_errors("Arrow IPC file", hint), ipc.open_file(pa.py_buffer(body)) as reader:
         batches = _each(reader.num_record_batches, reader.get_batch)
-        return limits.collect(batches, reader.schema)
+        return limits.collect(checked_batches(batches), reader.schema)
 
 
 def encode_arrow_file(table: pa.Table) -> bytes:
@@ -90,9 +93,8 @@ def decode_parquet(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
         limits.check_rows(meta.num_rows)
         encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         limits.check_decoded(max(encoded, meta.num_rows * _row_bytes(parquet.schema_arrow)))
-        return limits.collect(
-            _each(parquet.num_row_groups, parquet.read_row_group), parquet.schema_arrow
-        )
+        batches = _each(parquet.num_row_groups, parquet.read_row_group)
+        return limits.collect(checked_batches(batches), parquet.schema_arrow)
 
 
 def _row_bytes(schema: pa.Schema) -> int:

@@ -336,8 +336,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             },
         }
     elif op.request is not None:
-        found["requestBody"] = {
-            "required": True,
+        found["requestBody"] = {  # no body reads as {}: optional where no field is required
+            "required": bool(SCHEMAS[op.request].get("required")),
             "content": {"application/json": {"schema": _ref(op.request)}},
         }
     return found

@@ -59,11 +59,23 @@ class Operation:
 
 
 def api_routes(operations: Sequence[Operation]) -> list[Route]:
-    """Starlette routes for ``operations``, each checking its access before it runs."""
+    """Starlette routes for ``operations``, each checking its access before it runs: one route
+    per path, so that a method the path lacks is answered 405 with every method it has in
+    ``Allow``."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for op in operations:
+        by_path.setdefault(op.full_path, {})[op.method] = _guarded(op)
     return [
-        Route(op.full_path, _guarded(op), methods=[op.method], name=op.handler.__name__)
-        for op in operations
+        Route(path, _by_method(handlers), methods=list(handlers))
+        for path, handlers in by_path.items()
     ]
+
+
+def _by_method(handlers: dict[str, Handler]) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return endpoint
 
 
 def _guarded(op: Operation) -> Handler:

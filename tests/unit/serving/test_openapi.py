@@ -19,6 +19,7 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import to_json_schema, to_v2_tensor_metadata
 from modelport.serving.app import create_app
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.bodies import NOT_FINITE
 from modelport.serving.openapi.document import KNOWN_ROUTES, build_openapi
 from modelport.serving.openapi.examples import v2_tensors
 from modelport.serving.protocols.docs import DocumentCache
@@ -220,7 +221,8 @@ def test_kserve_v1_predict_wraps_rows_in_instances(document: dict[str, Any]) -> 
     assert media["example"]["instances"][0]["city"] == "text"
     single = document["paths"]["/v1/models/scalars:predict"]["post"]["responses"]["200"]
     predictions = single["content"]["application/json"]["schema"]["properties"]["predictions"]
-    assert predictions["items"] == to_json_schema(SCALARS.outputs[0])  # one output: its value
+    one = to_json_schema(SCALARS.outputs[0])  # one output: its value, null where not finite
+    assert predictions["items"] == {**one, "type": ["number", "null"], "description": NOT_FINITE}
 
 
 def test_v2_infer_describes_the_models_tensors(document: dict[str, Any]) -> None:

@@ -7,8 +7,8 @@ Errors on DEEPaaS routes take DEEPaaS's shapes and status codes: 422 with marshm
 for invalid arguments, ``404: Not Found`` for an unknown training job (or path),
 ``"<status>: <message>"`` as text otherwise. A JSON body that is not
 valid JSON is a 400 ``{"json": ["Invalid JSON body."]}``; a multipart body that cannot be read is
-a 500, as DEEPaaS 2.6 answers them, with a message saying why. An uploaded file is written to a
-temporary file, which the caller deletes once the model is done with it.
+a 400 saying why (DEEPaaS 2.6 answers it 500: a server error for the client's fault). An uploaded
+file is written to a temporary file, which the caller deletes once the model is done with it.
 """
 
 from __future__ import annotations
@@ -25,16 +25,9 @@ from starlette.responses import JSONResponse, Response
 
 from modelport.codecs.multipart import FORM_DATA, FormPart, parse_form_data
 from modelport.codecs.negotiation import is_json, parse_media_type
-from modelport.errors import MalformedInput, ModelportError
 from modelport.formats.deepaas.arguments import Arguments, InvalidArguments
 from modelport.formats.deepaas.uploads import uploaded_file, uploaded_file_type
 from modelport.serving.problems import Problem
-
-
-class UnreadableBody(ModelportError):
-    """A request body that cannot be parsed (DEEPaaS answers these with 500)."""
-
-    status = 500
 
 
 class InvalidJsonBody(InvalidArguments):
@@ -60,8 +53,8 @@ def deepaas_body(problem: Problem) -> Response:
     return text_answer(f"{problem.status}: {problem.detail}", problem.status)
 
 
-def text_answer(text: str, status: int) -> Response:
-    return Response(text, status_code=status, media_type="text/plain")
+def text_answer(text: str, status: int, *, headers: dict[str, str] | None = None) -> Response:
+    return Response(text, status_code=status, media_type="text/plain", headers=headers)
 
 
 async def read_arguments(
@@ -75,10 +68,7 @@ async def read_arguments(
     media = parse_media_type(content_type)
     if media.essence == FORM_DATA:
         body = await request.body()
-        try:
-            parts = parse_form_data(body, content_type)
-        except MalformedInput as exc:
-            raise UnreadableBody(exc.message, hint=exc.hint, field=exc.field) from exc
+        parts = parse_form_data(body, content_type)  # MalformedInput: 400 saying why
         if any(p.is_file for p in parts):  # the first upload may import deepaas: not on the loop
             await anyio.to_thread.run_sync(uploaded_file_type)
         try:

@@ -50,11 +50,7 @@ def swagger_document(models: Iterable[ModelApi]) -> dict[str, Any]:
             "get": {
                 "tags": ["debug"],
                 "summary": "Return debug information if enabled by API.",
-                "produces": ["text/plain"],
-                "responses": {
-                    "200": {"description": "Debug information if debug endpoint is enabled"},
-                    "204": {"description": "Debug endpoint not enabled"},
-                },
+                "responses": {"204": {"description": "Debug endpoint not enabled"}},
             }
         },
     }
@@ -66,7 +62,7 @@ def swagger_document(models: Iterable[ModelApi]) -> dict[str, Any]:
             "tags": ["models"],
             "summary": "Make a prediction given the input data",
             "parameters": parameters(predict_args),
-            "responses": {"200": {"description": "The prediction"}},
+            "responses": {"200": {"description": "The prediction"}, **_errors(_CALL_ERRORS)},
         }
         if predict_args.accept_choices:
             predict["produces"] = predict_args.accept_choices
@@ -78,7 +74,10 @@ def swagger_document(models: Iterable[ModelApi]) -> dict[str, Any]:
                 "tags": ["models"],
                 "summary": "Retrain model with available data",
                 "parameters": parameters(model.train_arguments),
-                "responses": {"200": {"description": "The training job"}},
+                "responses": {
+                    "200": {"description": "The training job"},
+                    **_errors({**_CALL_ERRORS, 501: "The model cannot train."}),
+                },
             },
             **_get("models", "Get a list of trainings (running or completed)"),
         }
@@ -88,7 +87,10 @@ def swagger_document(models: Iterable[ModelApi]) -> dict[str, Any]:
                 "tags": ["models"],
                 "summary": summary,
                 "parameters": [uuid_parameter],
-                "responses": {"200": {"description": "The training job"}},
+                "responses": {
+                    "200": {"description": "The training job"},
+                    **_errors({404: "No training of this uuid."}),
+                },
             }
             for method, summary in (
                 ("get", "Get status of a training"),
@@ -155,6 +157,22 @@ def _bounds(low: Any, high: Any, low_key: str, high_key: str) -> dict[str, Any]:
     if high is not None:
         found[high_key] = high
     return found
+
+
+_CALL_ERRORS = {
+    400: "The body does not parse.",
+    413: "The body is over the server's size limit.",
+    415: "The body is of a media type the route cannot read.",
+    422: "An argument is missing or invalid: its messages, by argument name.",
+    500: "The model raised.",
+    504: "The model did not answer in time.",
+}
+"""What DEEPaaS's own document leaves out: the errors its routes answer (text, or JSON
+messages by argument for invalid arguments)."""
+
+
+def _errors(errors: dict[int, str]) -> dict[str, Any]:
+    return {str(status): {"description": errors[status]} for status in sorted(errors)}
 
 
 def _get(tag: str, summary: str) -> dict[str, Any]:

@@ -49,6 +49,7 @@ from modelport.formats.deepaas.training import TrainingJobs
 from modelport.formats.deepaas.training_store import TrainingJobStore
 from modelport.serving.conventions import Services
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.documented import DocumentedRoute
 from modelport.serving.problems import answering
 from modelport.serving.runtime import ModelRuntime
 
@@ -146,16 +147,22 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
             return json_answer(cancelled.to_deepaas())
 
         return [
-            _route(f"{base}/", metadata, "GET"),
-            _route(f"{base}/predict/", predict, "POST"),
-            _route(f"{base}/train/", train, "POST"),
-            _route(f"{base}/train/", trainings, "GET"),
-            _route(f"{base}/train/{{uuid}}", training, "GET"),
-            _route(f"{base}/train/{{uuid}}", cancel, "DELETE"),
-            *(_slash_redirect(f"{base}{p}") for p in ("", "/predict", "/train")),
+            _route(f"{base}/", {"GET": metadata}),
+            _route(f"{base}/predict/", {"POST": predict}),
+            _route(f"{base}/train/", {"POST": train, "GET": trainings}),
+            _route(f"{base}/train/{{uuid}}", {"GET": training, "DELETE": cancel}),
+            _described_redirect(base),
+            *(_slash_redirect(f"{base}{p}") for p in ("/predict", "/train")),
         ]
 
     async def not_found(request: Request) -> Response:
+        return text_answer(NOT_FOUND, 404)
+
+    async def metadata_only(request: Request) -> Response:
+        """``/v2/models/{name}/``: a served model's metadata answers GET alone (405 otherwise,
+        as in DEEPaaS); any other name is not there."""
+        if request.path_params["name"] in {r.name for r in runtimes}:
+            return text_answer("405: Method Not Allowed", 405, headers={"Allow": "GET"})
         return text_answer(NOT_FOUND, 404)
 
     async def swagger(request: Request) -> Response:
@@ -168,18 +175,24 @@ def deepaas_routes(models: ModelSet, services: Services) -> list[BaseRoute]:
         return RedirectResponse("/api", status_code=302)
 
     return [
-        _route("/", root, "GET"),
-        _route("/v2/", version, "GET"),
-        _route("/v2/models/", index, "GET"),
+        _route("/", {"GET": root}),
+        _route("/v2/", {"GET": version}),
+        _route("/v2/models/", {"GET": index}),
         _slash_redirect("/v2/models"),
-        _route("/v2/debug/", debug, "GET"),
+        _route("/v2/debug/", {"GET": debug}),
         _slash_redirect("/v2/debug"),
         *(route for runtime in runtimes for route in model_routes(runtime)),
+        Route(
+            "/v2/models/{name}/",
+            metadata_only,
+            methods=["GET", "POST", "DELETE"],
+            include_in_schema=False,
+        ),
         *(
             Route(path, not_found, methods=["GET", "POST", "DELETE"], include_in_schema=False)
-            for path in ("/v2/models/{name}/", "/v2/models/{name}/train/{uuid}/", "/api/")
+            for path in ("/v2/models/{name}/train/{uuid}/", "/api/")
         ),
-        Route("/swagger.json", swagger, methods=["GET"]),
+        Route("/swagger.json", swagger, methods=["GET"], include_in_schema=False),
         Route("/api", swagger_ui, methods=["GET"], include_in_schema=False),
         Route("/ui", to_api, methods=["GET"], include_in_schema=False),
     ]
@@ -197,16 +210,46 @@ async def _describe(runtime: ModelRuntime) -> dict[str, Any]:
     return described
 
 
-def _route(path: str, handler: Handler, method: str) -> Route:
-    return Route(path, answering(deepaas_body, handler), methods=[method])
+def _route(path: str, handlers: dict[str, Handler]) -> Route:
+    """A DEEPaaS path and its handler per method (one route, so that another method is told
+    every method the path has, in a 405's ``Allow``): described by DEEPaaS's own document
+    (``/swagger.json``), which its clients read, not by the server's OpenAPI document."""
+
+    async def by_method(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    answer = answering(deepaas_body, by_method)
+    return Route(path, answer, methods=list(handlers), include_in_schema=False)
 
 
-def _slash_redirect(path: str) -> Route:
+def _redirect(path: str) -> Callable[[Request], Awaitable[Response]]:
     async def redirect(request: Request) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(f"{path}/{query}", status_code=308)
 
-    return Route(path, redirect, methods=["GET", "POST"], include_in_schema=False)
+    return redirect
+
+
+def _slash_redirect(path: str) -> Route:
+    return Route(path, _redirect(path), methods=["GET", "POST"], include_in_schema=False)
+
+
+def _described_redirect(base: str) -> Route:
+    """``/v2/models/{name}`` of a DEEPaaS model, a path the Open Inference V2 metadata route
+    shares: the server's document says what it answers for this model (DEEPaaS's metadata,
+    through a redirect to the path with a trailing slash)."""
+    metadata = {
+        "tags": ["deepaas"],
+        "summary": "The DEEPaaS model's metadata (redirected to the path with a trailing slash)",
+        "responses": {
+            "200": {
+                "description": "DEEPaaS's description of the model.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "308": {"description": "The same path with a trailing slash."},
+        },
+    }
+    return DocumentedRoute(base, _redirect(base), methods=["GET"], operation=metadata)
 
 
 SWAGGER_PAGE = """<!DOCTYPE html>

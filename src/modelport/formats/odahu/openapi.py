@@ -9,6 +9,23 @@ from typing import Any
 
 from modelport.schema import Field, Signature, to_json_schema
 
+INVOKE_ERRORS = {
+    400: "The body is not JSON.",
+    409: "Several Odahu models are served here.",
+    413: "The body is over the server's size limit.",
+    422: "The body does not match the model's inputs.",
+    500: "The model raised.",
+    503: "The model is not ready.",
+    504: "The model did not answer in time.",
+}
+"""The errors the routes answer, ``{"message": ...}`` (Odahu's packager documents none)."""
+_ERROR = {"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]}
+
+
+def _errors(errors: dict[int, str]) -> dict[str, Any]:
+    error = {"$ref": "#/definitions/Error"}
+    return {str(s): {"description": errors[s], "schema": error} for s in sorted(errors)}
+
 
 def model_api_description(
     *, name: str, version: str, signature: Signature, example: dict[str, Any] | None
@@ -63,7 +80,8 @@ def model_api_description(
                         "200": {
                             "description": "the prediction",
                             "schema": {"$ref": "#/definitions/PredictionResponse"},
-                        }
+                        },
+                        **_errors(INVOKE_ERRORS),
                     },
                 }
             },
@@ -71,12 +89,16 @@ def model_api_description(
                 "get": {
                     **json_response,
                     "summary": "This description",
-                    "responses": {"200": {"description": "Swagger 2.0"}},
+                    "responses": {
+                        "200": {"description": "Swagger 2.0"},
+                        **_errors({409: INVOKE_ERRORS[409], 500: INVOKE_ERRORS[500]}),
+                    },
                 }
             },
         },
         "definitions": {
             "PredictionResponse": response,
+            "Error": _ERROR,
             "Inputs": to_json_schema(signature, side="inputs"),
             "Outputs": to_json_schema(signature, side="outputs"),
         },

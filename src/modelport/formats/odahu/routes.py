@@ -10,13 +10,14 @@ from __future__ import annotations
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from modelport.codecs.json_frames import parse_json
 from modelport.errors import Conflict
-from modelport.formats.odahu.openapi import model_api_description
+from modelport.formats.odahu.openapi import INVOKE_ERRORS, model_api_description
 from modelport.formats.odahu.operations import Describe, Identity, Invoke
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.documented import DocumentedRoute, Operation, operation
 from modelport.serving.problems import Problem, answering
 from modelport.serving.runtime import ModelRuntime
 
@@ -67,7 +68,53 @@ def odahu_routes(models: ModelSet) -> list[BaseRoute]:
         )
 
     return [
-        Route("/api/model/invoke", answering(odahu_body, invoke), methods=["POST"]),
-        Route("/api/model/info", answering(odahu_body, info), methods=["GET"]),
-        Route("/healthcheck", healthcheck, methods=["GET"]),
+        DocumentedRoute(
+            "/api/model/invoke",
+            answering(odahu_body, invoke),
+            methods=["POST"],
+            operation=_operation("Invoke the Odahu model", request={JSON: {}}),
+        ),
+        DocumentedRoute(
+            "/api/model/info",
+            answering(odahu_body, info),
+            methods=["GET"],
+            operation=_operation("The model's Swagger description"),
+        ),
+        DocumentedRoute(
+            "/healthcheck",
+            healthcheck,
+            methods=["GET"],
+            operation=_operation("Whether the model is ready", health=True),
+        ),
     ]
+
+
+_MESSAGE = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}},
+    "required": ["message"],
+}
+
+
+def _operation(
+    summary: str, *, request: dict[str, dict[str, object]] | None = None, health: bool = False
+) -> Operation:
+    """Odahu's answers: JSON, errors as ``{"message": ...}`` (``{"status": false}`` and 503 for
+    the health check)."""
+    if health:
+        status = {"type": "object", "properties": {"status": {"type": "boolean"}}}
+        return operation(
+            tag="odahu",
+            summary=summary,
+            answers={JSON: status},
+            errors={503: INVOKE_ERRORS[503]},
+            error_schema=status,
+        )
+    return operation(
+        tag="odahu",
+        summary=summary,
+        request=request,
+        answers={JSON: {}},
+        errors=INVOKE_ERRORS,
+        error_schema=_MESSAGE,
+    )

@@ -14,13 +14,15 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from modelport.codecs.json_frames import decode_json, may_hold_booleans, parse_json
 from modelport.codecs.negotiation import is_json, parse_media_type
 from modelport.errors import NotFound, UnsupportedMediaType
 from modelport.formats.qwak.servable import FORMAT_NAME
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.components import error_refs
+from modelport.serving.openapi.documented import DocumentedRoute, Operation, path_parameter
 
 ORIENTS = {"pandas-split": "split", "pandas-records": "records", "pandas-columns": "columns"}
 
@@ -56,7 +58,24 @@ def qwak_routes(models: ModelSet) -> list[BaseRoute]:
             media_type="application/json",
         )
 
-    return [Route("/v1/{name}/predict", predict, methods=["POST"])]
+    return [DocumentedRoute("/v1/{name}/predict", predict, methods=["POST"], operation=_PREDICT)]
+
+
+_PREDICT: Operation = {
+    "tags": ["qwak"],
+    "summary": "Predict with a Qwak model, as its deployed client calls it",
+    "description": "JSON rows: pandas' split orient (`Content-Type: application/json; "
+    "format=pandas-split`), its columns orient, or a list of records; answered as records.",
+    "parameters": [path_parameter("name", "A served Qwak model's name.")],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+    "responses": {
+        "200": {
+            "description": "One record per row.",
+            "content": {"application/json": {"schema": {"type": "array"}}},
+        },
+        **error_refs((400, 404, 413, 415, 422, 500, 504)),
+    },
+}
 
 
 def _index_columns(value: Any) -> Any:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from modelport.errors import ModelFailed, NotFound
+from modelport.formats.truss import openapi as doc
 from modelport.formats.truss.codec import (
     event_stream,
     not_ready,
@@ -38,6 +41,7 @@ from modelport.formats.truss.operations import (
 )
 from modelport.serving.fallback import Fallback
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.documented import DocumentedRoute, Operation
 from modelport.serving.problems import answering
 from modelport.serving.protocols import kserve_v1
 from modelport.serving.runtime import ModelRuntime
@@ -50,6 +54,8 @@ OPENAI_METHODS = {
     "/v1/responses": "responses",  # OpenAI's Responses API
 }
 """Routes of LLM client libraries, each answered by the model's method of that name."""
+PREDICT_VERBS = (":predict", ":predict_binary")
+"""The verbs of the predict routes, which the readiness path's ``{name}`` would otherwise take."""
 NO_SCHEMA_YET = "Schema not available, please try again later."
 Endpoint = Callable[[Request], Awaitable[Response]]
 TrussEndpoint = Callable[[Request, ModelRuntime], Awaitable[Response]]
@@ -83,10 +89,12 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
             return not_ready(runtime.name, f"is_healthy() raised {type(raised).__name__}")
         return None if healthy else not_ready(runtime.name, "is_healthy() answered False")
 
-    def overlapping(path: str, own: TrussEndpoint) -> Endpoint:
+    def overlapping(path: str, own: TrussEndpoint, method: str) -> Endpoint:
         """The endpoint of a path KServe V1 shares: Truss models here, the others there."""
 
         async def endpoint(request: Request) -> Response:
+            if method == "GET" and request.path_params["name"].endswith(PREDICT_VERBS):
+                raise HTTPException(405, headers={"Allow": "POST"})
             runtime = truss_for(request.path_params["name"])
             if runtime is None:
                 handed_on: Response = await kserve[path](request)
@@ -163,22 +171,52 @@ def truss_routes(models: ModelSet) -> list[BaseRoute]:
         runtime = truss_for(request.path_params["name"]) or trusses[0]
         return await predict(request, runtime)
 
-    def route(path: str, endpoint: Endpoint, method: str) -> Route:
-        return Route(path, answering(truss_body, endpoint, model_tracebacks=True), methods=[method])
+    def route(path: str, endpoint: Endpoint, method: str, operation: Operation) -> Route:
+        answer = answering(truss_body, endpoint, model_tracebacks=True)
+        return DocumentedRoute(path, answer, methods=[method], operation=operation)
 
+    own_predict = {
+        f"/v1/models/{quote(r.name, safe='')}:predict": {"post": doc.predict("Call the Truss")}
+        for r in trusses
+    }
+    named = {"named": True}
     return [
-        route("/", root, "GET"),
-        route("/ping", ping, "GET"),
-        route("/invocations", invocations, "POST"),
-        route("/v1/models/{name}:predict_binary", predict_binary, "POST"),
-        Route(
-            "/v1/models/{name}:predict",
-            overlapping("/v1/models/{name}:predict", predict),
-            methods=["POST"],
+        route("/", root, "GET", doc.server_value("The Truss server is up", doc.TRUE)),
+        route("/ping", ping, "GET", doc.server_value("Whether the Truss is ready", doc.EMPTY)),
+        route("/invocations", invocations, "POST", doc.predict("Call the Truss", named=False)),
+        route(
+            "/v1/models/{name}:predict_binary",
+            predict_binary,
+            "POST",
+            doc.predict("Call the Truss (binary: msgpack)"),
         ),
-        route("/v1/models/{name}/loaded", loaded, "GET"),
-        route("/v1/models/{name}/schema", schema, "GET"),
-        Route("/v1/models/{name}", overlapping("/v1/models/{name}", ready), methods=["GET"]),
-        *(route(path, openai(method), "POST") for path, method in OPENAI_METHODS.items()),
+        DocumentedRoute(
+            "/v1/models/{name}:predict",
+            overlapping("/v1/models/{name}:predict", predict, "POST"),
+            methods=["POST"],
+            paths=own_predict,
+        ),
+        route(
+            "/v1/models/{name}/loaded",
+            loaded,
+            "GET",
+            doc.server_value("Whether the Truss has loaded", doc.EMPTY, **named),
+        ),
+        route(
+            "/v1/models/{name}/schema",
+            schema,
+            "GET",
+            doc.server_value("The Truss's input and output schema", doc.ANY, **named),
+        ),
+        DocumentedRoute(
+            "/v1/models/{name}",
+            overlapping("/v1/models/{name}", ready, "GET"),
+            methods=["GET"],
+            operation=doc.readiness(),
+        ),
+        *(
+            route(path, openai(method), "POST", doc.predict(f"The Truss's {method}", named=False))
+            for path, method in OPENAI_METHODS.items()
+        ),
         Fallback(not_found),
     ]

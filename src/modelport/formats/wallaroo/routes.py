@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from modelport.codecs.arrow_ipc import ARROW_FILE, ARROW_STREAM, PARQUET
 from modelport.codecs.json_frames import parse_json
 from modelport.codecs.limits import off_loop
 from modelport.codecs.negotiation import (
@@ -57,6 +59,12 @@ from modelport.formats.wallaroo.data_rules import check_json_input
 from modelport.formats.wallaroo.pipeline import InferFrame
 from modelport.serving.middleware import limits_of
 from modelport.serving.models import ModelSet
+from modelport.serving.openapi.documented import (
+    DocumentedRoute,
+    Operation,
+    operation,
+    path_parameter,
+)
 from modelport.serving.problems import Endpoint, Problem, answering
 from modelport.serving.runtime import ModelRuntime
 
@@ -143,18 +151,81 @@ def wallaroo_routes(models: ModelSet) -> list[BaseRoute]:
                 found[model["name"], model["version"]] = {**model, "status": status}
         return Response(orjson.dumps({"models": list(found.values())}), media_type=JSON)
 
-    post = ["POST"]
+    names = sorted({r.name for r in served})
+    path_parameters = [
+        {**path_parameter("name", "A served pipeline's name."), "schema": {"enum": names}},
+        {
+            **path_parameter("deployment", "A deployment: `{pipeline}-{id}`, or a pipeline."),
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+        },
+    ]
+
+    def infer_route(path: str, endpoint: Endpoint) -> Route:
+        parameters = [p for p in path_parameters if "{" + p["name"] + "}" in path]
+        described = _operation("Infer with a pipeline", parameters, infer=True)
+        return DocumentedRoute(path, endpoint, methods=["POST"], operation=described)
+
+    def listing(path: str, endpoint: Endpoint, summary: str) -> Route:
+        return DocumentedRoute(path, endpoint, methods=["GET"], operation=_operation(summary, []))
+
+    engine = "/v1/api/pipelines/infer/{deployment}"
     return [
-        Route("/v1/api/pipelines/infer/{deployment}/{name}", inference(by_name, ENGINE_DEFAULT),
-              methods=post),
-        Route("/v1/api/pipelines/infer/{deployment}", inference(by_deployment, ENGINE_DEFAULT),
-              methods=post),
-        Route("/pipelines/{name}", inference(by_name, ENGINE_DEFAULT), methods=post),
-        Route("/infer", inference(the_one, ENGINE_DEFAULT), methods=post),
-        Route("/v1/pipelines/{name}/infer", inference(by_name, SDK_DEFAULT), methods=post),
-        Route("/pipelines", list_pipelines, methods=["GET"]),
-        Route("/models", list_models, methods=["GET"]),
+        infer_route(engine + "/{name}", inference(by_name, ENGINE_DEFAULT)),
+        infer_route(engine, inference(by_deployment, ENGINE_DEFAULT)),
+        infer_route("/pipelines/{name}", inference(by_name, ENGINE_DEFAULT)),
+        infer_route("/infer", inference(the_one, ENGINE_DEFAULT)),
+        infer_route("/v1/pipelines/{name}/infer", inference(by_name, SDK_DEFAULT)),
+        listing("/pipelines", list_pipelines, "The pipelines served here"),
+        listing("/models", list_models, "The models of the pipelines served here"),
     ]  # fmt: skip
+
+
+_ERRORS = {
+    400: "The body does not parse.",
+    404: "No such pipeline is served here.",
+    406: "None of the media types in Accept can be produced.",
+    409: "Several pipelines are served here: name one.",
+    413: "The body is over the server's size limit.",
+    415: "The route cannot read a body of this type.",
+    422: "The body does not match the pipeline's inputs.",
+    500: "A step raised.",
+    504: "A step did not answer in time.",
+}
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "integer"},
+        "status": {"type": "string"},
+        "error": {"type": "string"},
+        "source": {"type": "string"},
+        "detail": {"type": "string"},
+        "field": {"type": "string"},
+    },
+    "required": ["code", "status", "error"],
+}
+_TABLES = (ARROW_FILE, ARROW_STREAM, PARQUET)
+
+
+def _operation(summary: str, parameters: list[dict[str, Any]], *, infer: bool = False) -> Operation:
+    """Wallaroo's answers: records as JSON (or Arrow), errors as its SDK reads them."""
+    if not infer:
+        return operation(
+            tag="wallaroo",
+            summary=summary,
+            answers={JSON: {"type": "object"}},
+            errors={},
+            error_schema=_ERROR,
+        )
+    binary = {"type": "string", "format": "binary"}
+    return operation(
+        tag="wallaroo",
+        summary=summary,
+        parameters=parameters,
+        request={JSON: {}, **dict.fromkeys(_TABLES, binary)},
+        answers={JSON: {}, **dict.fromkeys(_TABLES, binary)},
+        errors=_ERRORS,
+        error_schema=_ERROR,
+    )
 
 
 def _json_type(flat: bool) -> str:

@@ -54,6 +54,12 @@ class Served:
         return self.signature.free_form or not self.signature.inputs
 
     @property
+    def typed_inputs(self) -> bool:
+        """Its inputs are checked and cast to their declared types (not for a convention whose
+        platform passes values on as sent: Qwak)."""
+        return self.runtime.validator.typed
+
+    @property
     def declares_outputs(self) -> bool:
         return bool(self.signature.outputs) and not self.signature.free_form
 
@@ -71,7 +77,11 @@ class Served:
             f"{self.key}.V2InferenceResponse": v2_inference_response(self.signature),
         }
         if not self.free_form:
-            found[f"{self.key}.Input"] = _row(self.signature, "inputs", f"{self.name} input row")
+            row = _row(self.signature, "inputs", f"{self.name} input row")
+            if not self.typed_inputs:  # any values; a row may lack a column others hold
+                row["properties"] = {key: {} for key in row.get("properties", {})}
+                row.pop("required", None)
+            found[f"{self.key}.Input"] = row
         if self.declares_outputs:
             found[f"{self.key}.Output"] = _row(self.signature, "outputs", f"{self.name} answer")
         return found
@@ -177,7 +187,12 @@ def _columns(s: Served) -> dict[str, Any]:
         "title": "columns",
         "type": "object",
         "properties": {
-            f.name: {"type": "array", "items": to_json_schema(f), "minItems": 1} for f in fields
+            f.name: {
+                "type": "array",
+                "items": to_json_schema(f) if s.typed_inputs else {},
+                "minItems": 1,
+            }
+            for f in fields
         },
         "required": [f.name for f in fields if not f.nullable],
     }
@@ -226,6 +241,9 @@ def kserve_answer(s: Served) -> Content:
     outputs = s.signature.outputs
     if len(outputs) == 1 and s.declares_outputs:
         prediction = to_json_schema(outputs[0])
+        if prediction.get("type") == "number":  # a float the model answered may not be finite
+            prediction["type"] = ["number", "null"]
+            prediction.setdefault("description", NOT_FINITE)
         predictions = [row[outputs[0].name] for row in s.outputs]
     else:
         prediction, predictions = s.output_row(), list(s.outputs)

@@ -26,6 +26,7 @@ from modelport.serving.openapi.components import (
     error_refs,
     ref,
 )
+from modelport.serving.openapi.documented import Paths
 
 OPENAPI_VERSION = "3.1.0"
 RouteKey = tuple[str, str]
@@ -67,7 +68,9 @@ class _Document:
             self.schemas.update(s.schemas())
 
     def add(self, method: str, path: str, operation: dict[str, Any]) -> None:
-        self.paths.setdefault(path, {})[method.lower()] = operation
+        """List ``operation``, unless the path already has one for ``method`` (documented by
+        its route)."""
+        self.paths.setdefault(path, {}).setdefault(method.lower(), operation)
 
     def name_parameters(self, versioned: bool) -> list[dict[str, Any]]:
         """``{name}`` (and ``{version}``) path parameters, listing what is served."""
@@ -302,10 +305,16 @@ def build_openapi(
     routes: Iterable[RouteKey] | None = None,
     *,
     title: str = "modelport",
+    documented: Paths | None = None,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of a server answering for ``models`` on ``routes`` (by default
-    every route in :data:`KNOWN_ROUTES`)."""
+    every route in :data:`KNOWN_ROUTES`); the operations ``documented`` by the routes themselves
+    (a convention's, ``openapi.documented``) are listed as given, in place of what this module
+    would say of the same method and path."""
     doc = _Document(models)
+    for path, operations in (documented or {}).items():
+        for method, operation in operations.items():
+            doc.add(method, path, operation)
     ordered = KNOWN_ROUTES if routes is None else sorted(routes, key=_known_first)
     for method, path in ordered:
         _document_route(doc, method, path)
@@ -335,9 +344,21 @@ def _document_route(doc: _Document, method: str, path: str) -> None:
                 concrete = concrete.replace("{version}", quote(s.version, safe=""))
                 doc.add(method, concrete, _PER_MODEL[key](doc, s, versioned))
     elif key in _SHARED:
-        doc.add(method, path, _SHARED[key](doc, versioned))
+        doc.add(method, path, _unclaimed(doc, method, path, _SHARED[key](doc, versioned)))
     else:
         _undocumented(doc, method, path)
+
+
+def _unclaimed(doc: _Document, method: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """``operation`` with its ``{name}`` choices less the models whose own path a convention's
+    route describes (a DEEPaaS model's ``/v2/models/{name}`` is DEEPaaS's metadata)."""
+    for parameter in operation.get("parameters", []):
+        names = parameter["schema"].get("enum") if parameter["name"] == "name" else None
+        if names:
+            concrete = {n: path.replace("{name}", quote(n, safe="")) for n in names}
+            kept = [n for n in names if method.lower() not in doc.paths.get(concrete[n], {})]
+            parameter["schema"]["enum"] = kept or names
+    return operation
 
 
 def _undocumented(doc: _Document, method: str, path: str) -> None:

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from modelport.serving.models import ModelSet
 from modelport.serving.openapi.document import RouteKey, build_openapi
+from modelport.serving.openapi.documented import documented_paths
 
 STATIC_PATH = "/docs/static"
 MIN_SWAGGER_UI_MAJOR = 5
@@ -107,7 +108,13 @@ class DocumentCache:
         if self._body is not None:
             return self._body
         ready = self.models.ready
-        document = build_openapi(self.models, list(route_keys(routes)), title=self.title)
+        routes = list(routes)
+        document = build_openapi(
+            self.models,
+            list(route_keys(routes)),
+            title=self.title,
+            documented=documented_paths(routes),
+        )
         body = orjson.dumps(document)
         if ready:
             self._body = body
