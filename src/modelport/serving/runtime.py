@@ -229,8 +229,10 @@ class ModelRuntime:
                 return await call(batch)
 
     def _check_ready(self) -> None:
-        """503 (Retry-After) for a request that comes while the model is still loading: a
-        server answers on its port from the start, and the model is not whole before then."""
+        """503 (Retry-After) for rows that come while the model is still loading: a server
+        answers on its port from the start, and the model is not whole before then. (A
+        convention's operations ask for themselves: some, such as Truss's load failure, are
+        for a model that is not loaded.)"""
         if not self.ready:
             raise ModelNotReady(
                 f"model {self.name!r} is still loading",
@@ -245,7 +247,6 @@ class ModelRuntime:
         the model does not take it; what it raises mapped as ``predict``'s is, its rows counted.
         The timeout bounds each call it makes into the model (``ModelCalls``), as ``predict``'s
         bounds the one call a batch makes."""
-        self._check_ready()
         if not self.takes(type(operation)):
             raise NotFound(
                 f"model {self.name!r} does not answer {type(operation).__name__} requests",
