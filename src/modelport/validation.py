@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelport.batch import Batch
+from modelport.column_casts import cast_column
 from modelport.decoded import Columns, Decoded, Rows, row_count
 from modelport.errors import InvalidInput
 from modelport.nested_values import check_values, nested_array
@@ -310,7 +311,7 @@ class InputValidator:
                     pa.chunked_array([nested_array(field.name, column.to_pylist(), field.type)])
                 )
             else:
-                columns.append(_cast(column, field))
+                columns.append(cast_column(column, field))
         return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
 
 
@@ -357,47 +358,6 @@ def _matrix_dtype(signature: Signature) -> np.dtype | None:
             return None
         dtypes.add(np.dtype(field.arrow_type.to_pandas_dtype()))
     return dtypes.pop() if len(dtypes) == 1 else None
-
-
-def _cast(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> pa.ChunkedArray[Any]:
-    if column.type == field.type:
-        return column
-    if pa.types.is_null(column.type):  # null in every row, which a nullable field allows
-        return column.cast(field.type)
-    if _is_text(column.type) != _is_text(field.type) or (
-        pa.types.is_boolean(column.type) != pa.types.is_boolean(field.type)
-    ):
-        raise InvalidInput(
-            f"input {field.name!r} should be {field.type}, got {column.type}", field=field.name
-        )
-    try:
-        return column.cast(field.type, safe=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        _check_tensor_rows(column, field)
-        raise InvalidInput(
-            f"input {field.name!r} should be {field.type}, got {column.type}: {exc}",
-            field=field.name,
-        ) from exc
-
-
-def _check_tensor_rows(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> None:
-    """Name the first row of a list column whose length a fixed-size tensor field refuses."""
-    if not (pa.types.is_fixed_size_list(field.type) and pa.types.is_list(column.type)):
-        return
-    size = field.type.list_size
-    lengths = pc.list_value_length(column)
-    row = pc.index(pc.not_equal(lengths, size), True).as_py()
-    if row >= 0:
-        raise InvalidInput(
-            f"input {field.name!r} is a ragged tensor: row {row} has "
-            f"{lengths[row].as_py()} values where every row needs {size}",
-            hint="give every row of a tensor the same shape",
-            field=field.name,
-        )
-
-
-def _is_text(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t)
 
 
 def _check_converts(name: str, values: np.ndarray) -> None:
