@@ -10,6 +10,7 @@ import { Models } from "./pages/Models";
 import { Serving } from "./pages/Serving";
 import { SignIn } from "./pages/SignIn";
 import { Tokens } from "./pages/Tokens";
+import { Trainings } from "./pages/Trainings";
 import { VersionPage } from "./pages/VersionPage";
 import { useRoute, type Route } from "./route";
 import type { Identity } from "./types";
@@ -30,6 +31,8 @@ function Page({ route }: { route: Route }) {
       return <Registries workspace={route.workspace} />;
     case "pipelines":
       return <Pipelines workspace={route.workspace} />;
+    case "trainings":
+      return <Trainings workspace={route.workspace} />;
     case "tokens":
       return <Tokens />;
     case "serving":

@@ -10,6 +10,7 @@ export type Route =
   | { page: "members"; workspace: string }
   | { page: "registries"; workspace: string }
   | { page: "pipelines"; workspace: string }
+  | { page: "trainings"; workspace: string }
   | { page: "tokens" }
   | { page: "serving" };
 
@@ -21,6 +22,7 @@ export function parseRoute(hash: string): Route {
   if (page === "members" && workspace) return { page: "members", workspace };
   if (page === "registries" && workspace) return { page: "registries", workspace };
   if (page === "pipelines" && workspace) return { page: "pipelines", workspace };
+  if (page === "trainings" && workspace) return { page: "trainings", workspace };
   if (page === "models" && workspace && model) {
     if (rest[0] === "versions" && rest[1]) {
       return { page: "version", workspace, model, version: Number(rest[1]) };
@@ -47,6 +49,8 @@ export function href(route: Route): string {
       return `#/registries/${e(route.workspace)}`;
     case "pipelines":
       return `#/pipelines/${e(route.workspace)}`;
+    case "trainings":
+      return `#/trainings/${e(route.workspace)}`;
     case "models":
       return route.workspace ? `#/models/${e(route.workspace)}` : "#/models";
     case "model":

@@ -131,6 +131,33 @@ export interface PipelineVersion {
   created_at: string | null;
 }
 
+export interface PipelineLog {
+  workspace: string;
+  pipeline: string;
+  log_inferences: boolean;
+  columns: string[];
+  rows: Record<string, unknown>[]; // flat pandas records, time in epoch ms, oldest first
+}
+
+export interface TestReport {
+  folder: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface Training {
+  uuid: string;
+  model: string;
+  status: "running" | "done" | "error" | "cancelled";
+  started: string;
+  finished: string | null;
+  args: Record<string, unknown>;
+  output: unknown;
+  message: string | null;
+  registered_version: string | null;
+}
+
 export type Bucket = [number | "inf", number];
 
 export interface ServingCounts {
@@ -139,6 +166,7 @@ export interface ServingCounts {
   in_flight: number;
   latency_buckets: Bucket[];
   rows_buckets: Bucket[];
+  batch_buckets: Bucket[] | null; // null: the model's requests are not batched
 }
 
 export interface ServingInfo {

@@ -158,7 +158,7 @@ def build_project(
                     ),
                     **options.lineage,
                 },
-                build=artifact.manifest.build,
+                build=_registered_build(artifact.manifest.build, integration.get(model_name)),
                 source_format=adapter.name,
                 description=output.metadata.get("description"),
                 workspace=options.workspace,
@@ -175,6 +175,12 @@ def build_project(
         notes=output.notes,
         others=[v for v, _, _ in registered[1:]],
     )
+
+
+def _registered_build(build: dict[str, Any], integration: TestReport | None) -> dict[str, Any]:
+    """The build record the registry keeps: the artifact's own, plus the integration tests'
+    report when they ran (they run against the written artifact, so its manifest cannot hold it)."""
+    return build if integration is None else {**build, "integration_tests": integration.to_record()}
 
 
 def _check_format_options(adapter: ModelFormat, options: Mapping[str, str]) -> None:

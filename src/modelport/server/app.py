@@ -32,6 +32,7 @@ from modelport.server import (
     registry_routes,
     secret_routes,
     serving_routes,
+    training_routes,
 )
 from modelport.server.access import Authenticator, authenticate, authorize
 from modelport.server.openapi import build_document
@@ -51,6 +52,7 @@ OPERATIONS: list[Operation] = [
     *playground_routes.OPERATIONS,
     *serving_routes.OPERATIONS,
     *pipeline_routes.OPERATIONS,
+    *training_routes.OPERATIONS,
     *secret_routes.OPERATIONS,
     *account_routes.OPERATIONS,
 ]

@@ -216,6 +216,34 @@ SCHEMAS: dict[str, Any] = {
     "PipelineWithVersions": {
         "allOf": [_ref("Pipeline"), _list_of("versions", _ref("PipelineVersion"))]
     },
+    "PipelineLog": _obj(
+        ["workspace", "pipeline", "log_inferences", "columns", "rows"],
+        workspace={"type": "string"},
+        pipeline={"type": "string"},
+        log_inferences={"type": "boolean", "description": "Whether new inferences are logged."},
+        columns={"type": "array", "items": {"type": "string"}},
+        rows={
+            "type": "array",
+            "items": _OBJECT,
+            "description": "Flat pandas records (time in epoch milliseconds), oldest first.",
+        },
+    ),
+    "Training": _obj(
+        ["uuid", "model", "status", "started", "args"],
+        uuid={"type": "string"},
+        model={"type": "string"},
+        status={"enum": ["running", "done", "error", "cancelled"]},
+        started={"type": "string", "description": "When it started (server local time)."},
+        finished={"type": ["string", "null"]},
+        args=_OBJECT,
+        output={"description": "What the model's train() returned, once done."},
+        message={"type": ["string", "null"], "description": "The error, when it failed."},
+        registered_version={
+            "type": ["string", "null"],
+            "description": "NAME:N registered from the trained package (--register).",
+        },
+    ),
+    "TrainingList": _list_of("trainings", _ref("Training")),
     "NewPipeline": _obj(
         ["name"],
         name={"type": "string"},
@@ -261,9 +289,10 @@ SCHEMAS: dict[str, Any] = {
             started_at=_TIME,
             metrics={
                 "type": ["object", "null"],
-                "description": "Cumulative counts: requests, errors, in_flight, latency_buckets "
-                "and rows_buckets ([upper bound, count], the last bound inf); null when the "
-                "serving did not answer.",
+                "description": "Cumulative counts: requests, errors, in_flight, "
+                "latency_buckets, rows_buckets (rows per request) and batch_buckets (rows per "
+                "merged batch; null when the model is not batched), each [upper bound, count], "
+                "the last bound inf; null when the serving did not answer.",
             },
         ),
     ),

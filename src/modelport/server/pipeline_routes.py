@@ -1,16 +1,20 @@
 """A workspace's pipelines over the API: list, show, create, add steps and validations (each a
-new version, checked as ``modelport pipeline`` checks it), turn inference logging on or off."""
+new version, checked as ``modelport pipeline`` checks it), turn inference logging on or off, and
+read the logged inferences (as ``modelport pipeline logs`` does)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from modelport.errors import InvalidInput
+from modelport.formats.wallaroo.frames import encode_pandas_records
 from modelport.pipelines import editing
 from modelport.pipelines.definition import Pipeline, PipelineVersion
+from modelport.pipelines.logs import InferenceLog, parse_since
 from modelport.server.routing import Operation, answer, blocking, json_body, text_field
 from modelport.server.state import ServerState
 
@@ -125,6 +129,43 @@ async def get_pipeline_version(request: Request) -> Response:
     return answer(pipeline_version_json(found))
 
 
+DEFAULT_LOG_ROWS = 100
+MAX_LOG_ROWS = 1000
+"""How many of the newest logged rows ``GET .../logs`` answers, by default and at most."""
+
+
+def _log_limit(request: Request) -> int:
+    text = request.query_params.get("limit", str(DEFAULT_LOG_ROWS))
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LOG_ROWS:
+        raise InvalidInput(
+            f"limit must be a whole number from 1 to {MAX_LOG_ROWS}, not {text!r}",
+            hint="e.g. ?limit=50",
+            field="limit",
+        )
+    return int(text)
+
+
+async def get_pipeline_logs(request: Request) -> Response:
+    state = ServerState.of(request)
+    where = _where(request)
+    limit = _log_limit(request)
+    since_text = request.query_params.get("since")
+    since = parse_since(since_text) if since_text else None
+    found = await blocking(state.pipelines.get, **where)
+    log = InferenceLog.of(found.name, settings=state.settings, workspace=found.workspace)
+    table = await blocking(log.read, since=since, limit=limit)
+    rows = orjson.loads(encode_pandas_records(table))
+    return answer(
+        {
+            "workspace": found.workspace,
+            "pipeline": found.name,
+            "log_inferences": found.log_inferences,
+            "columns": table.column_names,
+            "rows": rows,
+        }
+    )
+
+
 _PIPELINES = "/workspaces/{workspace}/pipelines"
 _PIPELINE = _PIPELINES + "/{pipeline}"
 
@@ -147,4 +188,7 @@ OPERATIONS = [
               answer="PipelineVersion", status=201),
     Operation("GET", _PIPELINE + "/versions/{number:int}", get_pipeline_version, "viewer",
               "One version of a pipeline.", answer="PipelineVersion"),
+    Operation("GET", _PIPELINE + "/logs", get_pipeline_logs, "viewer",
+              "The newest logged inferences (time, in.*, out.*, anomaly.*, pipeline_version), "
+              "oldest first.", answer="PipelineLog", query=("limit", "since")),
 ]  # fmt: skip

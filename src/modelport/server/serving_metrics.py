@@ -1,7 +1,8 @@
 """A served model's counts, read from its server's ``/metrics`` (Prometheus text): requests,
 errors, requests in flight, and the latency and rows-per-request histograms, summed over the
-model's routes and statuses. Cumulative, as Prometheus keeps them: the UI turns successive
-readings into rates and percentiles."""
+model's routes and statuses, and the rows of each batch the batcher merged (when it batches).
+Cumulative, as Prometheus keeps them: the UI turns successive readings into rates and
+percentiles."""
 
 from __future__ import annotations
 
@@ -14,14 +15,19 @@ MAX_METRICS_BYTES = 4 * 1024 * 1024
 
 
 def model_counts(text: str, model: str) -> dict[str, Any]:
-    """``{"requests", "errors", "in_flight", "latency_buckets", "rows_buckets"}`` of ``model``
-    (buckets: ``[upper bound, cumulative count]``, the last bound ``inf``) in ``text``."""
+    """``{"requests", "errors", "in_flight", "latency_buckets", "rows_buckets",
+    "batch_buckets"}`` of ``model`` (buckets: ``[upper bound, cumulative count]``, the last bound
+    ``inf``) in ``text``; ``batch_buckets`` is None when the model's requests are not batched."""
     totals = {"requests": 0.0, "errors": 0.0, "in_flight": 0.0}
-    buckets: dict[str, dict[float, float]] = {"latency": {}, "rows": {}}
+    buckets: dict[str, dict[float, float]] = {"latency": {}, "rows": {}, "batch": {}}
+    batched = False
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "modelport_requests_in_flight":
                 totals["in_flight"] = sample.value
+            if sample.name == "modelport_batch_rows_bucket" and sample.labels["name"] == model:
+                batched = True  # the batcher's metrics name the model by ``name``
+                _add(buckets["batch"], sample.labels["le"], sample.value)
             if sample.labels.get("model") != model:
                 continue  # health checks and scrapes carry no model
             if sample.name == "modelport_requests_total":
@@ -36,6 +42,7 @@ def model_counts(text: str, model: str) -> dict[str, Any]:
         **totals,
         "latency_buckets": _listed(buckets["latency"]),
         "rows_buckets": _listed(buckets["rows"]),
+        "batch_buckets": _listed(buckets["batch"]) if batched else None,
     }
 
 

@@ -40,6 +40,12 @@ def test_the_spec_iris_classifier_builds_after_its_unit_and_integration_tests(
         "failed": 0,
         "skipped": 0,
     }
+    assert version["build"]["integration_tests"] == {  # run on the served artifact, kept too
+        "folder": "tests/it",
+        "passed": 1,
+        "failed": 0,
+        "skipped": 0,
+    }
     names = [f["name"] for f in version["signature"]["inputs"]]
     assert names == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     assert version["signature"]["strict"] is False

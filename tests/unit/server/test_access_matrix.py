@@ -164,6 +164,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
         "viewer",
         lambda caller: {},
     ),
+    ("GET", "/workspaces/{workspace}/pipelines/{pipeline}/logs"): ("viewer", lambda caller: {}),
+    ("GET", "/workspaces/{workspace}/trainings"): ("viewer", lambda caller: {}),
     ("GET", "/workspaces/{workspace}/secrets"): ("viewer", lambda caller: {}),
     ("PUT", "/workspaces/{workspace}/secrets/{name}"): (
         "editor",

@@ -63,6 +63,9 @@ export function Models({ workspace }: { workspace: string | null }) {
               <a href={href({ page: "pipelines", workspace: w })}>
                 pipelines<span className="sr-only"> of {w}</span>
               </a>{" "}
+              <a href={href({ page: "trainings", workspace: w })}>
+                trainings<span className="sr-only"> of {w}</span>
+              </a>{" "}
               <a href={href({ page: "registries", workspace: w })}>
                 external registries<span className="sr-only"> of {w}</span>
               </a>

@@ -1,4 +1,5 @@
 import { api } from "../api";
+import { InferenceLog } from "../parts/InferenceLog";
 import { Problem } from "../parts/Problem";
 import { href } from "../route";
 import type { Pipeline, PipelineVersion } from "../types";
@@ -12,7 +13,8 @@ async function load(workspace: string): Promise<WithVersions[]> {
   return Promise.all(pipelines.map((p) => api<WithVersions>(`${base}/${encodeURIComponent(p.name)}`)));
 }
 
-/** A workspace's pipelines: each version's steps (model versions, in order) and validations. */
+/** A workspace's pipelines: each version's steps (model versions, in order), validations and
+ * newest logged inferences. */
 export function Pipelines({ workspace }: { workspace: string }) {
   const pipelines = useLoad(() => load(workspace), [workspace]);
   return (
@@ -54,6 +56,7 @@ export function Pipelines({ workspace }: { workspace: string }) {
                 )}
               </>
             )}
+            <InferenceLog workspace={workspace} pipeline={p.name} />
           </section>
         );
       })}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api";
+import { useIdentity } from "../identity";
 import { BarPlot, LinePlot } from "../parts/Plot";
 import { Problem } from "../parts/Problem";
 import { href } from "../route";
@@ -16,8 +17,10 @@ function keyOf(s: ServingInfo): string {
 }
 
 /** What this server is serving (the playground's servings), read every two seconds: request
- * and error rates, latency percentiles and rows per request, from each serving's metrics. */
+ * and error rates, latency percentiles, rows per request and per merged batch, from each
+ * serving's metrics; and where each workspace's pipelines and training jobs are. */
 export function Serving() {
+  const workspaces = Object.keys(useIdentity().roles).sort();
   const [servings, setServings] = useState<ServingInfo[] | null>(null);
   const [history, setHistory] = useState<History>({});
   const [error, setError] = useState<Error | null>(null);
@@ -54,6 +57,17 @@ export function Serving() {
       <h1>Serving</h1>
       <p className="muted">
         The versions this server is serving for the playground, in your workspaces, read every {EVERY_MS / 1000} seconds.
+      </p>
+      <p>
+        Pipelines and their inference logs, and DEEPaaS training jobs:{" "}
+        {workspaces.map((w, i) => (
+          <span key={w}>
+            {i > 0 && "; "}
+            {w}: <a href={href({ page: "pipelines", workspace: w })}>pipelines<span className="sr-only"> of {w}</span></a>,{" "}
+            <a href={href({ page: "trainings", workspace: w })}>trainings<span className="sr-only"> of {w}</span></a>
+          </span>
+        ))}
+        {workspaces.length === 0 && <a href="#/models">see each workspace</a>}
       </p>
       <Problem error={error} />
       {servings?.length === 0 && <p>Nothing is being served now: try a version in its playground.</p>}
@@ -101,6 +115,13 @@ export function Serving() {
                 ]}
               />
               <BarPlot title="Rows per request" bars={latest ? rowsHistogram(latest.rows_buckets) : []} />
+              {latest?.batch_buckets ? (
+                <BarPlot title="Rows per merged batch" bars={rowsHistogram(latest.batch_buckets)} />
+              ) : (
+                <p className="plot muted" data-testid="batching">
+                  Batches: requests run one by one (the model server found batching does not pay, or it was turned off).
+                </p>
+              )}
             </div>
           </section>
         );

@@ -5,7 +5,7 @@ import { Playground } from "../parts/Playground";
 import { Problem } from "../parts/Problem";
 import { Tags } from "../parts/Tags";
 import { href } from "../route";
-import type { FieldSpec, Manifest, Version } from "../types";
+import type { FieldSpec, Manifest, TestReport, Version } from "../types";
 import { useLoad } from "../useLoad";
 import { framework } from "./ModelPage";
 
@@ -38,11 +38,23 @@ function FieldTable({ caption, fields }: { caption: string; fields: FieldSpec[] 
   );
 }
 
-function TestResults({ build }: { build: Record<string, unknown> }) {
-  const tests = build.tests as Record<string, unknown> | null | undefined;
-  if (!tests) return <p className="muted">no unit tests ran in the build</p>;
-  return <Details value={tests} />;
+/** One test run the build recorded: how many passed, failed and were skipped, and where. */
+function TestResults({ report, none }: { report: unknown; none: string }) {
+  if (!report || typeof report !== "object") return <p className="muted">{none}</p>;
+  const r = report as Partial<TestReport>;
+  return (
+    <p>
+      <span className={r.failed ? "status status-error" : "status status-done"}>
+        {r.passed ?? 0} passed, {r.failed ?? 0} failed, {r.skipped ?? 0} skipped
+      </span>{" "}
+      <span className="muted">
+        (<code>{r.folder ?? "?"}</code>)
+      </span>
+    </p>
+  );
 }
+
+const TEST_RECORDS = ["tests", "integration_tests"];
 
 /** One version: how it was built, from what, its schema and lock, and a playground. */
 export function VersionPage({ workspace, model, version }: { workspace: string; model: string; version: number }) {
@@ -112,11 +124,11 @@ export function VersionPage({ workspace, model, version }: { workspace: string; 
       <section aria-labelledby="build-heading">
         <h2 id="build-heading">Build and tests</h2>
         <h3>Unit tests</h3>
-        <TestResults build={found.build} />
+        <TestResults report={found.build.tests} none="no unit tests ran in the build" />
         <h3>Integration tests</h3>
-        {found.build.integration_tests ? <Details value={found.build.integration_tests as Record<string, unknown>} /> : <p className="muted">none recorded</p>}
+        <TestResults report={found.build.integration_tests} none="no integration tests ran in the build" />
         <h3>Build record</h3>
-        <Details value={Object.fromEntries(Object.entries(found.build).filter(([k]) => k !== "tests"))} />
+        <Details value={Object.fromEntries(Object.entries(found.build).filter(([k]) => !TEST_RECORDS.includes(k)))} />
       </section>
       <section aria-labelledby="lineage-heading">
         <h2 id="lineage-heading">Lineage</h2>

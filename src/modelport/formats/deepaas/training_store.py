@@ -99,6 +99,12 @@ class TrainingJobStore:
             row = conn.execute(query).mappings().first()
         return _job(row) if row else None
 
+    def list_all(self) -> list[TrainingJob]:
+        """Every model's jobs, oldest first."""
+        query = _jobs.select().order_by(_jobs.c.date)
+        with self._database.read() as conn:
+            return [_job(row) for row in conn.execute(query).mappings()]
+
     def list(self, model: str) -> list[TrainingJob]:
         query = _jobs.select().where(_jobs.c.model == model).order_by(_jobs.c.date)
         with self._database.read() as conn:
