@@ -2,7 +2,8 @@
 against a live ``modelport server`` holding two versions of an iris classifier built here:
 signing in with a token, finding a model, comparing its versions, trying one in the
 playground and getting the model's own answer, moving an alias (seen through the CLI), and a
-viewer who sees no write controls and whom the API refuses anyway. Every page is checked with
+viewer who sees no write controls and whom the API refuses anyway; a pipeline's logged
+inferences and the DEEPaaS training jobs a real ``modelport serve`` ran. Every page is checked with
 axe-core (no serious or critical violation) and photographed into docs/ui/, at desktop width
 and at a phone's (390 px).
 
@@ -13,6 +14,9 @@ packages (the ``test`` extra); skipped where the browser is absent.
 from __future__ import annotations
 
 import re
+import shutil
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +34,11 @@ from modelport.registry.sql.database import Database
 from modelport.registry.uris import open_store
 from modelport.scaffold import scaffold
 from modelport.settings import Settings
+from modelport.testing import free_port
 from modelport.testing.server import ServerProcess
 from tests.integration.cli import run_cli
+from tests.integration.deepaas.conftest import PACKAGE as DEEPAAS_PACKAGE
+from tests.integration.deepaas.conftest import serving
 from tests.integration.registry_server import make_token, start_registry_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,9 +66,11 @@ class Registry:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    """A server whose registry holds iris:1 (tests run, alias prod) and iris:2 (another
-    hyperparameter and description, one more requirement, tests skipped), tagged
-    team=flowers; pipeline flowers (iris:1, one validation); an external registry connection."""
+    """A server whose registry holds iris:1 (built by ``modelport test``: unit and integration
+    tests run; alias prod) and iris:2 (another hyperparameter and description, one more
+    requirement, tests skipped), tagged team=flowers; pipeline flowers (iris:1, one validation,
+    one logged inference); dptest, a DEEPaaS model trained twice by ``modelport serve`` (done,
+    failed); an external registry connection."""
     folder = tmp_path_factory.mktemp("web-ui")
     home = folder / "home"
     uri = f"sqlite:///{folder / 'registry.db'}"
@@ -72,7 +81,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         result = run_cli("--registry", uri, *args, home=home)
         assert result.code == 0, result.stderr
 
-    cli("build", str(project), "--env", "inherit")
+    cli("test", str(project), "--env", "inherit")  # a build that runs tests/it too, served
     model = project / "main" / "model.py"
     code = model.read_text().replace('gamma = "scale"', 'gamma = "auto"')
     model.write_text(code.replace("petal sizes", "petal sizes (gamma auto)"))
@@ -89,6 +98,10 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
                         description="iris, checked")  # fmt: skip
         add_validation("flowers", "known", "out.species < 3", registry=store, pipelines=pipelines)
     database.close()
+    rows = folder / "setosa.csv"
+    rows.write_text(",".join(SETOSA) + "\n" + ",".join(map(str, SETOSA.values())) + "\n")
+    cli("pipeline", "infer", "flowers", "--file", str(rows), "--log-inferences")
+    _train_deepaas(folder, uri, home, cli)
     # an MLflow registry nothing answers at (port 9, discard): its token must never be shown
     with RegistryConnections.open(uri, settings=settings) as connections:
         connections.create(name="team-mlflow", url="http://127.0.0.1:9",
@@ -100,6 +113,24 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         yield Registry(server.url, home, owner, viewer)
     finally:
         server.stop()
+
+
+def _train_deepaas(folder: Path, uri: str, home: Path, cli: Any) -> None:
+    """dptest (a DEEPaaS package) built into the registry and served by ``modelport serve``,
+    which runs two trainings there: one done, one failed."""
+    package = shutil.copytree(DEEPAAS_PACKAGE, folder / "dptest_package")
+    cli("build", str(package), "--env", "inherit")
+    port = free_port()
+    command = [sys.executable, "-m", "modelport", "--registry", uri, "serve", "--deepaas",
+               "dptest", "--port", str(port)]  # fmt: skip
+    with serving(command, {"MODELPORT_HOME": str(home)}, folder / "deepaas-tmp", port) as server:
+        train = f"{server.url}/v2/models/dptest/train/"
+        for params in ({"seconds": "0.1"}, {"seconds": "0", "fail": "true"}):
+            uuid = httpx.post(train, params=params, timeout=30).json()["uuid"]
+            deadline = time.monotonic() + 60
+            while httpx.get(f"{train}{uuid}", timeout=10).json()["status"] == "running":
+                assert time.monotonic() < deadline, f"training {uuid} still running"
+                time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +245,8 @@ def test_sign_in_find_a_model_and_read_its_versions(page_for: Any, registry: Reg
     expect(page.get_by_role("heading", name="iris version 1")).to_be_visible()
     expect(page.get_by_text("Python", exact=True)).to_be_visible()
     build = page.get_by_role("region", name="Build and tests")
-    expect(build).to_contain_text("passed")
+    expect(build).to_contain_text("1 passed, 0 failed, 0 skipped (tests/ut)")
+    expect(build).to_contain_text("1 passed, 0 failed, 0 skipped (tests/it)")  # served, kept
     lineage = page.get_by_role("region", name="Lineage")
     expect(lineage).to_contain_text("source_digest")
     check_page(page, "version")
@@ -295,6 +327,12 @@ def test_serving_shows_the_playgrounds_servings_live(page_for: Any, registry: Re
     expect(latency).to_have_attribute("aria-label", re.compile(r"p50 \d+\.\d+ ms"))
     rows_plot = serving.get_by_role("img", name="Rows per request")
     expect(rows_plot).to_have_attribute("aria-label", re.compile(r"11-50: 1"))
+    servings = httpx.get(f"{registry.url}/api/v1/servings", headers=auth, timeout=10).json()
+    iris = next(s for s in servings["servings"] if (s["model"], s["version"]) == ("iris", 1))
+    if iris["metrics"]["batch_buckets"] is None:  # as the calibration at load found
+        expect(serving.get_by_test_id("batching")).to_contain_text("one by one")
+    else:
+        expect(serving.get_by_role("img", name="Rows per merged batch")).to_be_visible()
     check_page(page, "serving")
 
 
@@ -416,7 +454,31 @@ def test_pipelines_show_their_steps_and_validations(page_for: Any, registry: Reg
         "known: out.species < 3"
     )
     expect(flowers).to_contain_text("version 2 of 2")
+    log = flowers.get_by_role("region", name="Inference log of flowers")
+    expect(log.get_by_role("row")).to_have_count(2)  # the header and the one inferred row
+    columns = log.get_by_role("columnheader").all_inner_texts()
+    assert columns[0] == "time" and "in.sepal_length" in columns and "out.species" in columns
+    species = columns.index("out.species")
+    expect(log.get_by_role("row").nth(1).get_by_role("cell").nth(species)).to_have_text("0")
     check_page(page, "pipelines")
+
+
+def test_training_jobs_show_their_status_and_output(page_for: Any, registry: Registry) -> None:
+    page = page_for(registry.viewer)
+    page.get_by_role("link", name="trainings of default").click()
+    expect(page.get_by_role("heading", name="Training jobs in default")).to_be_visible()
+    jobs = page.get_by_role("region", name="Training jobs")
+    expect(jobs.get_by_role("row")).to_have_count(3)  # the header and the two trainings
+    failed, done = jobs.get_by_role("row").nth(1), jobs.get_by_role("row").nth(2)  # newest first
+    expect(failed).to_contain_text("error")
+    expect(failed).to_contain_text("training failed on purpose")
+    expect(done).to_contain_text("done")
+    expect(done).to_contain_text('{"trained_seconds":0.1}')
+    expect(done).to_contain_text('"seconds":0.1')
+    check_page(page, "trainings")
+    page.set_viewport_size(PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the training jobs are {width} px wide"
 
 
 def test_external_registries_show_their_token_masked(page_for: Any, registry: Registry) -> None:
@@ -434,7 +496,7 @@ def test_external_registries_show_their_token_masked(page_for: Any, registry: Re
 @pytest.mark.parametrize(
     "address",
     ["#/models/default", "#/models/default/iris", "#/models/default/iris/versions/1",
-     "#/models/default/iris/compare/1/2"],
+     "#/models/default/iris/compare/1/2", "#/pipelines/default"],
 )  # fmt: skip
 def test_every_page_fits_a_phone(page_for: Any, registry: Registry, address: str) -> None:
     page = page_for(registry.owner, PHONE)
