@@ -32,11 +32,14 @@ export function InferenceLog({ workspace, pipeline }: { workspace: string; pipel
         </p>
       )}
       {found && found.rows.length > 0 && (
+        <p className="muted">
+          The newest {found.rows.length} logged {found.rows.length === 1 ? "row" : "rows"}, oldest first.
+        </p>
+      )}
+      {found && found.rows.length > 0 && (
         <div className="scroll" tabIndex={0} role="region" aria-label={`Inference log of ${pipeline}`}>
           <table className="log">
-            <caption>
-              The newest {found.rows.length} logged rows of {pipeline}, oldest first
-            </caption>
+            <caption className="sr-only">The newest logged rows of {pipeline}, oldest first</caption>
             <thead>
               <tr>
                 {found.columns.map((c) => (
