@@ -7,6 +7,7 @@ a SQLite file or a PostgreSQL database), its transactions begin one way (:meth:`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -28,14 +29,24 @@ from modelport.settings import get_settings
 _RACE_LOST = ("deadlock detected", "could not serialize")
 """Words of a PostgreSQL error that mean "another writer was in the way; try again at once"."""
 
+_OPEN_ATTEMPTS = 5
+"""How often opening retries a schema check that another process's change was in the way of."""
+
 
 class ConcurrentChange(Conflict):
     """Another writer changed the same rows first (a unique constraint fired)."""
 
 
 @contextmanager
-def translated_errors() -> Iterator[None]:
-    """Turn database errors into modelport errors: the one place this happens."""
+def translated_errors(busy_timeout: float | None = None) -> Iterator[None]:
+    """Turn database errors into modelport errors: the one place this happens.
+
+    SQLite answers "database is locked" in two cases: its busy timeout (``busy_timeout``
+    seconds) ran out, or waiting could not help because this transaction read a state another
+    process has since changed or both wait for each other (``SQLITE_BUSY_SNAPSHOT``, a deadlock:
+    SQLite then fails at once, without waiting). The first is a Conflict to report; the second
+    a ConcurrentChange, which callers retry from the start of their transaction."""
+    started = time.monotonic()
     try:
         yield
     except sa.exc.IntegrityError as error:
@@ -50,8 +61,14 @@ def translated_errors() -> Iterator[None]:
                 hint="Another process made a clashing change at the same moment; try again.",
             ) from error
         if "locked" in str(error.orig) or "busy" in str(error.orig):
+            code = getattr(error.orig, "sqlite_errorname", "SQLITE_BUSY")
+            if busy_timeout is not None and time.monotonic() - started < busy_timeout / 2:
+                raise ConcurrentChange(
+                    f"another process changed the registry database under this one ({code})",
+                    hint="Another modelport process wrote at the same moment; try again.",
+                ) from error
             raise Conflict(
-                "the registry database is locked by another process",
+                f"the registry database is locked by another process ({code})",
                 hint="Another modelport process kept it busy for too long; try again.",
             ) from error
         if error.connection_invalidated or _is_postgres_connect_error(error):
@@ -79,6 +96,7 @@ class Database:
         self._engine = engine
         self._turns = turns
         """SQLite's writers take turns across processes; PostgreSQL's queue on row locks."""
+        self._busy_timeout = turns.wait if turns is not None else None
 
     @classmethod
     def open(cls, uri: str) -> Database:
@@ -103,9 +121,17 @@ class Database:
 
     @classmethod
     def _migrated(cls, engine: sa.Engine, turns: RegistryTurns | None = None) -> Database:
+        busy_timeout = turns.wait if turns is not None else None
         try:
-            with translated_errors():
-                upgrade_if_needed(engine, turns)
+            for attempt in range(1, _OPEN_ATTEMPTS + 1):
+                try:
+                    with translated_errors(busy_timeout):
+                        upgrade_if_needed(engine, turns)
+                    break
+                except ConcurrentChange:
+                    if attempt == _OPEN_ATTEMPTS:
+                        raise
+                    time.sleep(0.05 * attempt)
         except BaseException:
             engine.dispose()
             raise
@@ -119,7 +145,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A read transaction (in WAL mode it never waits for writers)."""
-        with translated_errors(), self._engine.connect() as conn, conn.begin():
+        with translated_errors(self._busy_timeout), self._engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -128,7 +154,7 @@ class Database:
         turn has come: ``turns``)."""
         with (
             self._turns.turn() if self._turns is not None else nullcontext(),
-            translated_errors(),
+            translated_errors(self._busy_timeout),
             write_connection(self._engine) as conn,
             conn.begin(),
         ):

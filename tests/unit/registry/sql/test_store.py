@@ -49,6 +49,30 @@ def test_lock_timeouts_become_conflicts(tmp_path: Path) -> None:
     waiter.dispose()
 
 
+def test_a_write_on_a_stale_snapshot_is_a_concurrent_change_not_a_timeout(tmp_path: Path) -> None:
+    """SQLite fails at once, without waiting, when a transaction that read a state another
+    process has since changed tries to write (SQLITE_BUSY_SNAPSHOT): that is a race to retry,
+    not a lock held too long."""
+    path = tmp_path / "snapshot.db"
+    reader = create_sqlite_engine(path, busy_timeout=30)
+    writer = create_sqlite_engine(path, busy_timeout=30)
+    with writer.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    with (
+        pytest.raises(ConcurrentChange, match="SQLITE_BUSY") as caught,
+        translated_errors(busy_timeout=30),
+        reader.connect() as conn,
+        conn.begin(),
+    ):
+        conn.exec_driver_sql("SELECT count(*) FROM t").scalar()  # this snapshot
+        with write_connection(writer) as other, other.begin():
+            other.exec_driver_sql("INSERT INTO t VALUES (1)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (2)")  # the snapshot is stale now
+    reader.dispose()
+    writer.dispose()
+    assert "try again" in str(caught.value)
+
+
 def test_the_database_and_the_blob_folder_are_the_owners_only(tmp_path: Path) -> None:
     """What a registry holds (artifacts, their code and weights, the versions' records) is
     readable by the user who keeps it, whatever the umask says of other files."""
