@@ -17,13 +17,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pyarrow as pa
 import pytest
+import tritonclient.grpc as triton
+from prometheus_client.parser import text_string_to_metric_families
+from tritonclient.utils import InferenceServerException
 
 from modelport.testing import start_server
 from modelport.testing.server import ServerProcess, free_port
 
 from .cli import run_cli
+from .test_openapi_fuzz import REJECTIONS, _schemathesis
 
 pytestmark = pytest.mark.slow
 
@@ -318,3 +323,118 @@ def test_a_pipeline_among_several_targets_is_refused(home: Path) -> None:
     result = run_cli("serve", "doubler", "sum-half", "--port", str(free_port()), home=home)
     assert result.code == 1
     assert "sum-half is a pipeline, which serves alone" in result.stderr
+
+
+def _requests(text: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """``modelport_requests_total``'s series in a scrape, by their labels."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "modelport_requests_total":
+                found[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+def test_metrics_merge_the_fronts_requests_with_every_workers(front: ServerProcess) -> None:
+    url = front.url
+    before = _requests(httpx.get(f"{url}/metrics", timeout=10).text)
+    answered = httpx.post(f"{url}/v1/models/doubler/predict", json=ROWS, timeout=10)
+    scrape = httpx.get(f"{url}/metrics", timeout=10)
+    after = _requests(scrape.text)
+    families = {family.name: family for family in text_string_to_metric_families(scrape.text)}
+
+    front_series = (("model", "doubler"), ("route", "forwarded"), ("status", "200"))
+    worker_series = (
+        ("model", "doubler"),
+        ("route", "/v1/models/{name}/predict"),
+        ("status", "200"),
+        ("worker", "doubler"),
+    )
+    assert answered.status_code == 200
+    assert scrape.headers["content-type"].startswith("text/plain")
+    assert after[front_series] == before.get(front_series, 0) + 1
+    assert after[worker_series] == before.get(worker_series, 0) + 1
+    infos = {
+        (s.labels["name"], s.labels["worker"]) for s in families["modelport_model_info"].samples
+    }
+    assert infos == {("doubler", "doubler"), ("adder", "adder")}
+    memory = families["process_resident_memory_bytes"].samples
+    assert {s.labels.get("worker") for s in memory} == {None, "doubler", "adder"}
+    assert families["modelport_front_workers_scraped"].samples[0].value == 2
+
+
+def test_openapi_describes_every_models_routes(front: ServerProcess, tmp_path: Path) -> None:
+    """The merged document lists both models' routes, Swagger UI shows it, and schemathesis
+    (bounded) finds every answer as the document says; the doubler's predictions are left out
+    of the fuzzing (a negative x makes it sleep, for the test of a killed worker)."""
+    url = front.url
+    document = httpx.get(f"{url}/openapi.json", timeout=30).json()
+    page = httpx.get(f"{url}/docs", timeout=10)
+    paths = document["paths"]
+    for model in ("doubler", "adder"):
+        for path in (f"/v1/models/{model}/predict", f"/v2/models/{model}/infer"):
+            assert "post" in paths[path], path
+        assert f"{model}.Input" in document["components"]["schemas"]
+    names = paths["/v2/models/{name}"]["get"]["parameters"][0]["schema"]["enum"]
+    assert sorted(names) == ["adder", "doubler"]
+    assert "/v2/repository/index" in paths
+    assert "/metrics" in paths
+    assert page.status_code == 200
+    assert "swagger-ui" in page.text
+    _schemathesis(url, "/openapi.json", REJECTIONS, tmp_path, ("--exclude-path-regex", "doubler"))
+
+
+def _infer_inputs(columns: dict[str, list[float]]) -> list[triton.InferInput]:
+    inputs = []
+    for name, values in columns.items():
+        tensor = triton.InferInput(name, [len(values)], "FP64")
+        tensor.set_data_from_numpy(np.array(values, dtype=np.float64))
+        inputs.append(tensor)
+    return inputs
+
+
+def test_grpc_routes_by_model_name_and_loads_on_demand(home: Path, tmp_path: Path) -> None:
+    """``--grpc-port`` with ``--max-models 1``: the adder (this environment) is not running
+    when its first call comes, and starts for it; the doubler (its own environment) stops to
+    make room, and starts again for its next call; an unknown model is NOT_FOUND."""
+    grpc_port = free_port()
+    options = ("--grpc-port", str(grpc_port), "--max-models", "1")
+    server = _serve(home, tmp_path, "doubler", "adder", options=options)
+    with server:
+        client = triton.InferenceServerClient(f"127.0.0.1:{grpc_port}")
+        live, ready = client.is_server_live(), client.is_server_ready()
+        running_first = set(_workers(server))
+        inputs = _infer_inputs({"x": [1.0, 0.5], "y": [2.0, -4.0]})
+        added = client.infer("adder", inputs).as_numpy("sum")
+        adder_python = _interpreter(_workers(server)["adder"])
+        metadata = client.get_model_metadata("adder")
+        doubled = client.infer("doubler", inputs).as_numpy("double")
+        doubler_python = _interpreter(_workers(server)["doubler"])
+        with pytest.raises(InferenceServerException) as unknown:
+            client.infer("nope", inputs)
+        with pytest.raises(InferenceServerException) as invalid:
+            client.infer("adder", _infer_inputs({"x": [1.0]}))
+        scrape = httpx.get(f"{server.url}/metrics", timeout=10).text
+        client.close()
+        log = server.output()
+        workers = _workers(server)
+    _stopped(server, workers)
+
+    assert live and ready
+    assert running_first == {"doubler"}
+    assert added.tolist() == [3.0, -3.5]
+    assert doubled.tolist() == [6.0, -7.0]
+    assert adder_python == sys.executable  # built with --env inherit
+    assert doubler_python != sys.executable  # its own environment
+    assert metadata.name == "adder"
+    assert [tensor.name for tensor in metadata.inputs] == ["x", "y"]
+    assert "StatusCode.NOT_FOUND" in str(unknown.value.status())
+    assert "no model named 'nope'" in str(unknown.value.message())
+    assert "StatusCode.INVALID_ARGUMENT" in str(invalid.value.status())
+    assert log.count("doubler: starting its worker") == 2
+    assert log.count("adder: starting its worker") == 2  # and again for the invalid call
+    front_calls = _requests(scrape)
+    assert front_calls[(("model", "adder"), ("route", "grpc:ModelInfer"), ("status", "200"))] == 1
+    assert (
+        front_calls[(("model", "(unknown)"), ("route", "grpc:ModelInfer"), ("status", "404"))] == 1
+    )

@@ -247,7 +247,8 @@ def serve(
     if several:
         from modelport.cli.serve_many import check_many
 
-        check_many(name=name, reload=reload, grpc_port=grpc_port)
+        pooled = (workers or 1) > 1 or max_worker_memory is not None
+        check_many(name=name, reload=reload, grpc_port=grpc_port, pooled=pooled)
     models_memory = (
         parse_size(max_models_memory, field="--max-models-memory") if max_models_memory else None
     )

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from modelport.errors import ConfigError
 from modelport.serving.exposure import Exposure
+from modelport.serving.front.metrics import FrontMetrics
 from modelport.serving.front.pool import PoolLimits, WorkerPool
 from modelport.serving.front.proxy import create_front_app, model_named
 from modelport.serving.front.worker import WorkerSpec, exit_cause
@@ -29,6 +30,7 @@ def _front(tmp_path: Path, *names: str, limits: PoolLimits | None = None) -> Wor
 def _app(pool: WorkerPool, max_body_size: int = 1024) -> Starlette:
     return create_front_app(
         pool,
+        metrics=FrontMetrics(pool),
         max_body_size=max_body_size,
         limits=ConnectionLimits(),
         exposure=Exposure(),
