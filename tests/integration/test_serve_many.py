@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import httpx
 import numpy as np
 import pyarrow as pa
@@ -193,10 +194,18 @@ def _answers(base: str, models: tuple[str, ...]) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def front(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """``modelport serve doubler adder``, shared by the tests that leave both models serving;
-    SIGTERM stops it and its workers at the end."""
-    server = _serve(home, tmp_path_factory.mktemp("front"), "doubler", "adder")
+def front_grpc_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def front(
+    home: Path, tmp_path_factory: pytest.TempPathFactory, front_grpc_port: int
+) -> Iterator[ServerProcess]:
+    """``modelport serve doubler adder --grpc-port P``, shared by the tests that leave both
+    models serving; SIGTERM stops it and its workers at the end."""
+    options = ("--grpc-port", str(front_grpc_port))
+    server = _serve(home, tmp_path_factory.mktemp("front"), "doubler", "adder", options=options)
     try:
         yield server
     finally:
@@ -269,6 +278,7 @@ def test_a_bound_stops_the_least_recently_used_and_loads_it_again(
 def test_a_killed_worker_fails_its_request_and_comes_back(front: ServerProcess, home: Path) -> None:
     url = front.url
     workers = _workers(front)
+    (home / "sleeping").unlink(missing_ok=True)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         slow = pool.submit(
             httpx.post, f"{url}/v1/models/doubler/predict", json=[{"x": -30.0, "y": 0}], timeout=60
@@ -414,6 +424,10 @@ def test_grpc_routes_by_model_name_and_loads_on_demand(home: Path, tmp_path: Pat
             client.infer("nope", inputs)
         with pytest.raises(InferenceServerException) as invalid:
             client.infer("adder", _infer_inputs({"x": [1.0]}))
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            infer = channel.unary_unary("/inference.GRPCInferenceService/ModelInfer")
+            with pytest.raises(grpc.RpcError) as garbled:
+                infer(b"\xff\xff\xff", timeout=10)
         scrape = httpx.get(f"{server.url}/metrics", timeout=10).text
         client.close()
         log = server.output()
@@ -431,6 +445,8 @@ def test_grpc_routes_by_model_name_and_loads_on_demand(home: Path, tmp_path: Pat
     assert "StatusCode.NOT_FOUND" in str(unknown.value.status())
     assert "no model named 'nope'" in str(unknown.value.message())
     assert "StatusCode.INVALID_ARGUMENT" in str(invalid.value.status())
+    assert garbled.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a ModelInferRequest message" in str(garbled.value.details())
     assert log.count("doubler: starting its worker") == 2
     assert log.count("adder: starting its worker") == 2  # and again for the invalid call
     front_calls = _requests(scrape)
@@ -438,3 +454,32 @@ def test_grpc_routes_by_model_name_and_loads_on_demand(home: Path, tmp_path: Pat
     assert (
         front_calls[(("model", "(unknown)"), ("route", "grpc:ModelInfer"), ("status", "404"))] == 1
     )
+
+
+def test_a_killed_worker_fails_its_grpc_call_and_comes_back(
+    front: ServerProcess, front_grpc_port: int, home: Path
+) -> None:
+    workers = _workers(front)
+    (home / "sleeping").unlink(missing_ok=True)
+    client = triton.InferenceServerClient(f"127.0.0.1:{front_grpc_port}")
+    slow_inputs = _infer_inputs({"x": [-30.0], "y": [0.0]})
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(client.infer, "doubler", slow_inputs)
+        while not (home / "sleeping").exists():  # until the slow call is in the worker
+            assert slow.running(), slow.result()
+            time.sleep(0.02)
+        os.kill(workers["doubler"], signal.SIGKILL)
+        with pytest.raises(InferenceServerException) as failed:
+            slow.result(timeout=30)
+    added = client.infer("adder", _infer_inputs({"x": [1.0], "y": [2.0]})).as_numpy("sum")
+    doubled = client.infer("doubler", _infer_inputs({"x": [1.0], "y": [2.0]})).as_numpy("double")
+    client.close()
+
+    assert "StatusCode.INTERNAL" in str(failed.value.status())
+    assert "the worker of model doubler ended during this call (killed by SIGKILL)" in str(
+        failed.value.message()
+    )
+    assert added.tolist() == [3.0]
+    assert _workers(front)["adder"] == workers["adder"]  # the other model served on
+    assert doubled.tolist() == [6.0]
+    assert _workers(front)["doubler"] != workers["doubler"]

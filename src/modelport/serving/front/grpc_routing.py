@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 
-from modelport.errors import ModelFailed
+from modelport.errors import MalformedInput, ModelFailed
 from modelport.serving.auth import Tokens
 from modelport.serving.front.pool import WorkerPool
 from modelport.serving.front.worker import ModelWorker
@@ -87,12 +88,11 @@ class FrontInferenceService:
             started = time.perf_counter()
             model = ""
             try:
-                if message is not None:
-                    parsed = message.FromString(request)
-                    model = parsed.model_name if name == "ModelInfer" else parsed.name
                 if self.tokens and not probe:
                     metadata = dict(context.invocation_metadata() or ())
                     self.tokens.check(metadata.get("authorization"))
+                if message is not None:
+                    model = _model_of(message, request)
                 response = await call(request, model, context)
             except WorkerStatus as status:
                 self._observe(model, route, HTTP_STATUSES.get(status.code, 500), started)
@@ -183,6 +183,18 @@ class FrontInferenceService:
         for _starts, channel in self._channels.values():
             await channel.close()
         self._channels.clear()
+
+
+def _model_of(message: Any, request: bytes) -> str:
+    """The model a request names (``model_name`` of an infer request, else ``name``)."""
+    try:
+        parsed = message.FromString(request)
+    except DecodeError as exc:
+        raise MalformedInput(
+            f"the request is not a {message.DESCRIPTOR.name} message: {exc}", field="request"
+        ) from None
+    name: str = parsed.model_name if message is messages.ModelInferRequest else parsed.name
+    return name
 
 
 def _bytes(message: Any) -> bytes:
