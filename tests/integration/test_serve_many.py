@@ -483,3 +483,17 @@ def test_a_killed_worker_fails_its_grpc_call_and_comes_back(
     assert _workers(front)["adder"] == workers["adder"]  # the other model served on
     assert doubled.tolist() == [6.0]
     assert _workers(front)["doubler"] != workers["doubler"]
+
+
+def test_a_grpc_answer_over_4mib_passes_the_front(
+    front: ServerProcess, front_grpc_port: int
+) -> None:
+    """gRPC's default bound on a message received is 4 MiB: the front's channel to a worker
+    lifts it, as the worker's own server sends any size."""
+    rows = 600_000  # 4.8 MB of FP64 sums
+    client = triton.InferenceServerClient(f"127.0.0.1:{front_grpc_port}")
+    inputs = _infer_inputs({"x": [1.0] * rows, "y": [2.0] * rows})
+    summed = client.infer("adder", inputs).as_numpy("sum")
+    client.close()
+    assert summed.shape == (rows,)
+    assert summed[0] == summed[-1] == 3.0

@@ -39,6 +39,10 @@ ROUTED: dict[str, Any] = {
 }
 """The calls that name a model, and the message each request is (parsed for the name only)."""
 
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", -1)]
+"""A worker's answer may be any size, as the front's own server sends any (gRPC's 4 MiB default
+would fail a large prediction at the front); requests are bounded where they come in."""
+
 HTTP_STATUSES = {code: status for status, code in reversed(STATUS_CODES.items())}
 """The HTTP status counted in the metrics for a worker's gRPC status (the first that maps to
 it); any other is 500."""
@@ -170,7 +174,7 @@ class FrontInferenceService:
             return kept[1]
         if worker.grpc_path is None:
             raise ModelFailed(f"the worker of model {worker.name} serves no gRPC")
-        channel = grpc.aio.insecure_channel(f"unix:{worker.grpc_path}")
+        channel = grpc.aio.insecure_channel(f"unix:{worker.grpc_path}", options=CHANNEL_OPTIONS)
         self._channels[worker.name] = (worker.starts, channel)
         if kept is not None:  # the channel to the worker that was
             closing = asyncio.create_task(kept[1].close())
