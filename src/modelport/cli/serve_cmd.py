@@ -193,9 +193,9 @@ def serve(
     and with --grpc-port over gRPC too (Open Inference V2).
 
     Several TARGETs are served behind one address, each model in a worker process running its
-    own environment, and requests routed by the model name in their path; with --max-models
-    or --max-models-memory the least recently used model's worker stops for another, and
-    loads again on its next request.
+    own environment, and requests routed by the model name in their path (gRPC calls by
+    their model_name); with --max-models or --max-models-memory the least recently used
+    model's worker stops for another, and loads again on its next request.
 
     With --reload (a development loop), the command stays running: it watches the project
     folder, and on each change builds it again in the same environment (its unit tests run, as
