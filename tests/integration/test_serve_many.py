@@ -2,9 +2,12 @@
 processes on loopback ports: a numpy model built in an environment of its own (no pandas) and
 a DataFrame model built in the test's own (``--env inherit``). Each answers every protocol as it
 does served alone; ``--max-models 1`` stops the least recently used and loads it again on
-demand; a worker killed with SIGKILL fails its in-flight request with a 5xx problem while the
-other model answers, and comes back; a pipeline whose steps live in the two environments runs
-each step in its own (slow: one small uv environment, numpy only, built once per module)."""
+demand; a worker killed with SIGKILL fails its in-flight request (REST: a 5xx problem; gRPC:
+INTERNAL) while the other model answers, and comes back; the front's /metrics holds its own
+requests and every worker's series, its /openapi.json every model's routes (schemathesis,
+bounded), and its gRPC port routes by model name, loading on demand; a pipeline whose steps live
+in the two environments runs each step in its own (slow: one small uv environment, numpy only,
+built once per module)."""
 
 from __future__ import annotations
 
