@@ -2,9 +2,12 @@
 processes on loopback ports: a numpy model built in an environment of its own (no pandas) and
 a DataFrame model built in the test's own (``--env inherit``). Each answers every protocol as it
 does served alone; ``--max-models 1`` stops the least recently used and loads it again on
-demand; a worker killed with SIGKILL fails its in-flight request with a 5xx problem while the
-other model answers, and comes back; a pipeline whose steps live in the two environments runs
-each step in its own (slow: one small uv environment, numpy only, built once per module)."""
+demand; a worker killed with SIGKILL fails its in-flight request (REST: a 5xx problem; gRPC:
+INTERNAL) while the other model answers, and comes back; the front's /metrics holds its own
+requests and every worker's series, its /openapi.json every model's routes (schemathesis,
+bounded), and its gRPC port routes by model name, loading on demand; a pipeline whose steps live
+in the two environments runs each step in its own (slow: one small uv environment, numpy only,
+built once per module)."""
 
 from __future__ import annotations
 
@@ -16,14 +19,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import httpx
+import numpy as np
 import pyarrow as pa
 import pytest
+import tritonclient.grpc as triton
+from prometheus_client.parser import text_string_to_metric_families
+from tritonclient.utils import InferenceServerException
 
 from modelport.testing import start_server
 from modelport.testing.server import ServerProcess, free_port
 
 from .cli import run_cli
+from .test_openapi_fuzz import REJECTIONS, _schemathesis
 
 pytestmark = pytest.mark.slow
 
@@ -188,10 +197,18 @@ def _answers(base: str, models: tuple[str, ...]) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def front(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """``modelport serve doubler adder``, shared by the tests that leave both models serving;
-    SIGTERM stops it and its workers at the end."""
-    server = _serve(home, tmp_path_factory.mktemp("front"), "doubler", "adder")
+def front_grpc_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def front(
+    home: Path, tmp_path_factory: pytest.TempPathFactory, front_grpc_port: int
+) -> Iterator[ServerProcess]:
+    """``modelport serve doubler adder --grpc-port P``, shared by the tests that leave both
+    models serving; SIGTERM stops it and its workers at the end."""
+    options = ("--grpc-port", str(front_grpc_port))
+    server = _serve(home, tmp_path_factory.mktemp("front"), "doubler", "adder", options=options)
     try:
         yield server
     finally:
@@ -264,6 +281,7 @@ def test_a_bound_stops_the_least_recently_used_and_loads_it_again(
 def test_a_killed_worker_fails_its_request_and_comes_back(front: ServerProcess, home: Path) -> None:
     url = front.url
     workers = _workers(front)
+    (home / "sleeping").unlink(missing_ok=True)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         slow = pool.submit(
             httpx.post, f"{url}/v1/models/doubler/predict", json=[{"x": -30.0, "y": 0}], timeout=60
@@ -318,3 +336,167 @@ def test_a_pipeline_among_several_targets_is_refused(home: Path) -> None:
     result = run_cli("serve", "doubler", "sum-half", "--port", str(free_port()), home=home)
     assert result.code == 1
     assert "sum-half is a pipeline, which serves alone" in result.stderr
+
+
+def _requests(text: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """``modelport_requests_total``'s series in a scrape, by their labels."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "modelport_requests_total":
+                found[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+def test_metrics_merge_the_fronts_requests_with_every_workers(front: ServerProcess) -> None:
+    url = front.url
+    before = _requests(httpx.get(f"{url}/metrics", timeout=10).text)
+    answered = httpx.post(f"{url}/v1/models/doubler/predict", json=ROWS, timeout=10)
+    scrape = httpx.get(f"{url}/metrics", timeout=10)
+    after = _requests(scrape.text)
+    families = {family.name: family for family in text_string_to_metric_families(scrape.text)}
+
+    front_series = (("model", "doubler"), ("route", "forwarded"), ("status", "200"))
+    worker_series = (
+        ("model", "doubler"),
+        ("route", "/v1/models/{name}/predict"),
+        ("status", "200"),
+        ("worker", "doubler"),
+    )
+    assert answered.status_code == 200
+    assert scrape.headers["content-type"].startswith("text/plain")
+    assert after[front_series] == before.get(front_series, 0) + 1
+    assert after[worker_series] == before.get(worker_series, 0) + 1
+    infos = {
+        (s.labels["name"], s.labels["worker"]) for s in families["modelport_model_info"].samples
+    }
+    assert infos == {("doubler", "doubler"), ("adder", "adder")}
+    memory = families["process_resident_memory_bytes"].samples
+    assert {s.labels.get("worker") for s in memory} == {None, "doubler", "adder"}
+    assert families["modelport_front_workers_scraped"].samples[0].value == 2
+
+
+def test_openapi_describes_every_models_routes(front: ServerProcess, tmp_path: Path) -> None:
+    """The merged document lists both models' routes, Swagger UI shows it, and schemathesis
+    (bounded) finds every answer as the document says; the doubler's predictions are left out
+    of the fuzzing (a negative x makes it sleep, for the test of a killed worker)."""
+    url = front.url
+    document = httpx.get(f"{url}/openapi.json", timeout=30).json()
+    page = httpx.get(f"{url}/docs", timeout=10)
+    paths = document["paths"]
+    for model in ("doubler", "adder"):
+        for path in (f"/v1/models/{model}/predict", f"/v2/models/{model}/infer"):
+            assert "post" in paths[path], path
+        assert f"{model}.Input" in document["components"]["schemas"]
+    names = paths["/v2/models/{name}"]["get"]["parameters"][0]["schema"]["enum"]
+    assert sorted(names) == ["adder", "doubler"]
+    assert "/v2/repository/index" in paths
+    assert "/metrics" in paths
+    assert page.status_code == 200
+    assert "swagger-ui" in page.text
+    _schemathesis(url, "/openapi.json", REJECTIONS, tmp_path, ("--exclude-path-regex", "doubler"))
+
+
+def _infer_inputs(columns: dict[str, list[float]]) -> list[triton.InferInput]:
+    inputs = []
+    for name, values in columns.items():
+        tensor = triton.InferInput(name, [len(values)], "FP64")
+        tensor.set_data_from_numpy(np.array(values, dtype=np.float64))
+        inputs.append(tensor)
+    return inputs
+
+
+def test_grpc_routes_by_model_name_and_loads_on_demand(home: Path, tmp_path: Path) -> None:
+    """``--grpc-port`` with ``--max-models 1``: the adder (this environment) is not running
+    when its first call comes, and starts for it; the doubler (its own environment) stops to
+    make room, and starts again for its next call; an unknown model is NOT_FOUND."""
+    grpc_port = free_port()
+    options = ("--grpc-port", str(grpc_port), "--max-models", "1")
+    server = _serve(home, tmp_path, "doubler", "adder", options=options)
+    with server:
+        client = triton.InferenceServerClient(f"127.0.0.1:{grpc_port}")
+        live, ready = client.is_server_live(), client.is_server_ready()
+        running_first = set(_workers(server))
+        inputs = _infer_inputs({"x": [1.0, 0.5], "y": [2.0, -4.0]})
+        added = client.infer("adder", inputs).as_numpy("sum")
+        adder_python = _interpreter(_workers(server)["adder"])
+        metadata = client.get_model_metadata("adder")
+        doubled = client.infer("doubler", inputs).as_numpy("double")
+        doubler_python = _interpreter(_workers(server)["doubler"])
+        with pytest.raises(InferenceServerException) as unknown:
+            client.infer("nope", inputs)
+        with pytest.raises(InferenceServerException) as invalid:
+            client.infer("adder", _infer_inputs({"x": [1.0]}))
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            infer = channel.unary_unary("/inference.GRPCInferenceService/ModelInfer")
+            with pytest.raises(grpc.RpcError) as garbled:
+                infer(b"\xff\xff\xff", timeout=10)
+        scrape = httpx.get(f"{server.url}/metrics", timeout=10).text
+        client.close()
+        log = server.output()
+        workers = _workers(server)
+    _stopped(server, workers)
+
+    assert live and ready
+    assert running_first == {"doubler"}
+    assert added.tolist() == [3.0, -3.5]
+    assert doubled.tolist() == [6.0, -7.0]
+    assert adder_python == sys.executable  # built with --env inherit
+    assert doubler_python != sys.executable  # its own environment
+    assert metadata.name == "adder"
+    assert [tensor.name for tensor in metadata.inputs] == ["x", "y"]
+    assert "StatusCode.NOT_FOUND" in str(unknown.value.status())
+    assert "no model named 'nope'" in str(unknown.value.message())
+    assert "StatusCode.INVALID_ARGUMENT" in str(invalid.value.status())
+    assert garbled.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a ModelInferRequest message" in str(garbled.value.details())
+    assert log.count("doubler: starting its worker") == 2
+    assert log.count("adder: starting its worker") == 2  # and again for the invalid call
+    front_calls = _requests(scrape)
+    assert front_calls[(("model", "adder"), ("route", "grpc:ModelInfer"), ("status", "200"))] == 1
+    assert (
+        front_calls[(("model", "(unknown)"), ("route", "grpc:ModelInfer"), ("status", "404"))] == 1
+    )
+
+
+def test_a_killed_worker_fails_its_grpc_call_and_comes_back(
+    front: ServerProcess, front_grpc_port: int, home: Path
+) -> None:
+    workers = _workers(front)
+    (home / "sleeping").unlink(missing_ok=True)
+    client = triton.InferenceServerClient(f"127.0.0.1:{front_grpc_port}")
+    slow_inputs = _infer_inputs({"x": [-30.0], "y": [0.0]})
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(client.infer, "doubler", slow_inputs)
+        while not (home / "sleeping").exists():  # until the slow call is in the worker
+            assert slow.running(), slow.result()
+            time.sleep(0.02)
+        os.kill(workers["doubler"], signal.SIGKILL)
+        with pytest.raises(InferenceServerException) as failed:
+            slow.result(timeout=30)
+    added = client.infer("adder", _infer_inputs({"x": [1.0], "y": [2.0]})).as_numpy("sum")
+    doubled = client.infer("doubler", _infer_inputs({"x": [1.0], "y": [2.0]})).as_numpy("double")
+    client.close()
+
+    assert "StatusCode.INTERNAL" in str(failed.value.status())
+    assert "the worker of model doubler ended during this call (killed by SIGKILL)" in str(
+        failed.value.message()
+    )
+    assert added.tolist() == [3.0]
+    assert _workers(front)["adder"] == workers["adder"]  # the other model served on
+    assert doubled.tolist() == [6.0]
+    assert _workers(front)["doubler"] != workers["doubler"]
+
+
+def test_a_grpc_answer_over_4mib_passes_the_front(
+    front: ServerProcess, front_grpc_port: int
+) -> None:
+    """gRPC's default bound on a message received is 4 MiB: the front's channel to a worker
+    lifts it, as the worker's own server sends any size."""
+    rows = 600_000  # 4.8 MB of FP64 sums
+    client = triton.InferenceServerClient(f"127.0.0.1:{front_grpc_port}")
+    inputs = _infer_inputs({"x": [1.0] * rows, "y": [2.0] * rows})
+    summed = client.infer("adder", inputs).as_numpy("sum")
+    client.close()
+    assert summed.shape == (rows,)
+    assert summed[0] == summed[-1] == 3.0

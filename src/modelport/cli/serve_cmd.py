@@ -193,9 +193,9 @@ def serve(
     and with --grpc-port over gRPC too (Open Inference V2).
 
     Several TARGETs are served behind one address, each model in a worker process running its
-    own environment, and requests routed by the model name in their path; with --max-models
-    or --max-models-memory the least recently used model's worker stops for another, and
-    loads again on its next request.
+    own environment, and requests routed by the model name in their path (gRPC calls by
+    their model_name); with --max-models or --max-models-memory the least recently used
+    model's worker stops for another, and loads again on its next request.
 
     With --reload (a development loop), the command stays running: it watches the project
     folder, and on each change builds it again in the same environment (its unit tests run, as
@@ -247,7 +247,8 @@ def serve(
     if several:
         from modelport.cli.serve_many import check_many
 
-        check_many(name=name, reload=reload, grpc_port=grpc_port)
+        pooled = (workers or 1) > 1 or max_worker_memory is not None
+        check_many(name=name, reload=reload, grpc_port=grpc_port, pooled=pooled)
     models_memory = (
         parse_size(max_models_memory, field="--max-models-memory") if max_models_memory else None
     )

@@ -39,7 +39,8 @@ def serve_many(
     ``worker_options`` are each model server's own (``--timeout``, ``--max-body-size``...)."""
     from modelport.serving.front.run import FrontOptions, serve_front
 
-    specs = [_spec(target, env, worker_options) for target in targets]
+    grpc = options.grpc_port is not None
+    specs = [_spec(target, env, worker_options, grpc=grpc) for target in targets]
     names = ", ".join(spec.name for spec in specs)
     base = options.base_url
     banner = [
@@ -49,7 +50,7 @@ def serve_many(
     serve_front(specs, FrontOptions(options, limits), banner=banner)
 
 
-def _spec(target: str, env: EnvMode, worker_options: Sequence[str]) -> WorkerSpec:
+def _spec(target: str, env: EnvMode, worker_options: Sequence[str], *, grpc: bool) -> WorkerSpec:
     from modelport.serving.front.worker import WorkerSpec
 
     if is_pipeline(target):
@@ -63,7 +64,9 @@ def _spec(target: str, env: EnvMode, worker_options: Sequence[str]) -> WorkerSpe
         resolved = replace(resolved, name=_manifest_name(resolved))
     assert resolved.name is not None
     server = ["--host", WORKER_HOST, *worker_options]
-    return WorkerSpec(resolved.name, tuple(serving_command(resolved, server)))
+    version = str(resolved.version) if resolved.version is not None else "1"
+    command = tuple(serving_command(resolved, server))
+    return WorkerSpec(resolved.name, command, version=version, grpc=grpc)
 
 
 def _manifest_name(target: ServeTarget) -> str:
@@ -73,9 +76,16 @@ def _manifest_name(target: ServeTarget) -> str:
     return artifact.manifest.name
 
 
-def check_many(*, name: str | None, reload: bool, grpc_port: int | None) -> None:
-    """Options that serve one model only, refused with several targets."""
-    given = {"--name": name is not None, "--reload": reload, "--grpc-port": grpc_port is not None}
+def check_many(*, name: str | None, reload: bool, grpc_port: int | None, pooled: bool) -> None:
+    """Options that serve one model only, refused with several targets; ``pooled``: each
+    model's server would be a pool of processes (``--workers`` over 1, ``--max-worker-memory``)."""
+    given = {"--name": name is not None, "--reload": reload}
     for option, is_given in given.items():
         if is_given:
             raise typer.BadParameter(f"{option} serves one TARGET; give one, or leave {option} out")
+    if grpc_port is not None and pooled:
+        raise typer.BadParameter(
+            "--grpc-port with several TARGETs needs one process per model (a model's gRPC "
+            "server listens on a Unix socket only one process can hold); leave out --workers "
+            "and --max-worker-memory"
+        )

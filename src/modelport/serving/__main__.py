@@ -58,6 +58,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--grpc-port", type=int, help="serve Open Inference V2 over gRPC too")
+    parser.add_argument(
+        "--grpc-uds",
+        help="serve Open Inference V2 over gRPC on this Unix socket (a front's worker)",
+    )
     parser.add_argument("--max-batch-size", type=int, help="rows per merged batch (1: off)")
     parser.add_argument("--max-latency-ms", type=float, default=0.0)
     parser.add_argument("--debug", action="store_true", help="tracebacks in errors")
@@ -142,6 +146,7 @@ def run(args: argparse.Namespace) -> None:
             log_level=args.log_level,
             log_format=args.log_format,
             grpc_port=args.grpc_port,
+            grpc_uds=args.grpc_uds,
             max_batch_size=args.max_batch_size,
             max_latency_ms=args.max_latency_ms,
             limits=limits_of(args),

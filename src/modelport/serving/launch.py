@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from modelport.codecs.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_ROWS, decoded_bound
+from modelport.errors import ConfigError
 from modelport.servable import Servable
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.batching import BatchingOptions
@@ -65,6 +66,9 @@ class ServeOptions:
     """``text`` lines, or ``json``: one JSON object per line (``serving.logs``)."""
     grpc_port: int | None = None
     """Where the Open Inference Protocol is served over gRPC too (None: not at all)."""
+    grpc_uds: str | None = None
+    """The Unix socket a front's worker serves gRPC on (the front's ``--grpc-port`` routes
+    there); one process only, as a Unix socket cannot be shared by a pool's workers."""
     max_batch_size: int | None = None
     """Rows per merged batch of concurrent requests (1: no batching; None: the calibration at
     load decides, ``serving.batching``)."""
@@ -143,6 +147,12 @@ def serve(
                 print(line, flush=True)
         uvicorn_options = {**uvicorn_limits(options.limits), **options.exposure.uvicorn_options()}
         if options.workers > 1 or options.max_worker_memory is not None:
+            if options.grpc_uds is not None:
+                raise ConfigError(
+                    "gRPC behind a front needs one process per model",
+                    hint="leave out --workers and --max-worker-memory, or --grpc-port",
+                    field="--workers",
+                )
             from modelport.serving.workers import PoolOptions, Supervisor
 
             pool = PoolOptions(
@@ -161,5 +171,6 @@ def serve(
                 sock=listening,
                 graceful_timeout=options.graceful_timeout,
                 grpc_port=options.grpc_port,
+                grpc_uds=options.grpc_uds,
                 uvicorn_options=uvicorn_options,
             )

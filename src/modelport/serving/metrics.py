@@ -10,7 +10,7 @@ random names or paths add no series."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -66,9 +66,10 @@ class ServerMetrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, models: ModelSet | None = None) -> None:
+    def __init__(self, models: ModelSet | None = None, *, names: Iterable[str] = ()) -> None:
+        """``names``: the models served when there is no ``models`` set to ask (a front's)."""
         self.models = models
-        self._served: frozenset[str] = frozenset()
+        self._served: frozenset[str] = frozenset(names)
         self.registry = CollectorRegistry(auto_describe=True)
         for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.registry.register(standard)  # they hold no state: one each per process
@@ -145,9 +146,14 @@ class ServerMetrics:
         scrape never holds the event loop)."""
         if self.gather is None:
             return generate_latest(self.registry)
-        answer = CollectorRegistry(auto_describe=False)
-        answer.register(_Gathered(self.gather()))
-        return generate_latest(answer)
+        return render_families(self.gather())
+
+
+def render_families(families: list[Metric]) -> bytes:
+    """Families collected elsewhere (merged from several processes) in the text format."""
+    answer = CollectorRegistry(auto_describe=False)
+    answer.register(_Gathered(families))
+    return generate_latest(answer)
 
 
 class _Gathered(Collector):

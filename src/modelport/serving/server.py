@@ -54,11 +54,13 @@ def run_server(
     beside: Callable[[], Coroutine[Any, Any, None]] | None = None,
     wrap_protocol: Callable[[type[asyncio.Protocol]], type[asyncio.Protocol]] | None = None,
     grpc_port: int | None = None,
+    grpc_uds: str | None = None,
     uvicorn_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C, and the Open
     Inference Protocol over gRPC on ``grpc_port`` of the same host when given; raises
-    ModelFailed when a model cannot initialise, ConfigError when the gRPC port cannot be had.
+    ModelFailed when a model cannot initialise, ConfigError when the gRPC port cannot be had
+    (``grpc_uds``: on that Unix socket instead, a front's worker).
     ``loaded``: the models were loaded before (by a pool's supervisor), readiness follows at
     once, and the gRPC port is shared with the pool's other workers; ``beside`` runs alongside
     the server (a worker's heartbeat); ``wrap_protocol`` wraps uvicorn's HTTP protocol class (a
@@ -104,7 +106,8 @@ def run_server(
             log_ready(models, url, grpc=addresses[0] if addresses else None)
 
     async def main() -> None:
-        async with _grpc(app, models, host, grpc_port, shared=loaded) as addresses:
+        where = f"unix:{grpc_uds}" if grpc_uds is not None else grpc_port
+        async with _grpc(app, models, host, where, shared=loaded) as addresses:
             loading = asyncio.create_task(load(addresses))
             alongside = asyncio.create_task(beside()) if beside is not None else None
             try:
@@ -156,11 +159,12 @@ async def load_models(models: ModelSet) -> None:
 
 @asynccontextmanager
 async def _grpc(
-    app: Starlette, models: ModelSet, host: str, port: int | None, *, shared: bool
+    app: Starlette, models: ModelSet, host: str, port: int | str | None, *, shared: bool
 ) -> AsyncIterator[list[str]]:
-    """The gRPC server's address while it serves (none when no port is asked for): its module,
-    and grpcio, are imported only then (in a pool, only in the workers, after the fork, as
-    gRPC requires). ``shared``: the pool's workers each serve the one port."""
+    """The gRPC server's address while it serves (none when no port is asked for; a ``unix:``
+    address instead of a port for a front's worker): its module, and grpcio, are imported only
+    then (in a pool, only in the workers, after the fork, as gRPC requires). ``shared``: the
+    pool's workers each serve the one port."""
     if port is None:
         yield []
         return

@@ -48,9 +48,11 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
         sock: socket.socket,
         graceful_timeout: float,
         grpc_port: int | None,
+        grpc_uds: str | None,
         uvicorn_options: dict[str, Any],
     ) -> None:
         started.update(app=app, models=models, address=sock.getsockname(), grpc=grpc_port)
+        started.update(grpc_uds=grpc_uds)
         started.update(graceful_timeout=graceful_timeout, **uvicorn_options)
 
     monkeypatch.setattr(launch, "run_server", run_server)
@@ -74,6 +76,7 @@ def test_the_root_builds_runtimes_app_and_server_from_its_options(
     assert capsys.readouterr().out == "hello\ncurl ...\n"
     assert started["address"][0] == "127.0.0.2"  # the socket, bound to the options' address
     assert started["grpc"] == 9001
+    assert started["grpc_uds"] is None
     assert started["app"].debug
     runtime = started["models"].get("double")
     assert (runtime.version, runtime.timeout, runtime._limiter.total_tokens) == (7, 1.5, 2)

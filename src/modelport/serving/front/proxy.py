@@ -1,6 +1,7 @@
 """The front's ASGI app: each request goes, as it came, to the worker of the model its path
 names; the routes about the server as a whole (liveness, readiness, its metadata, the
-repository index) are answered here, for every model.
+repository index, ``/metrics``: ``metrics.py``, ``/openapi.json`` and ``/docs``: ``openapi.py``)
+are answered here, for every model.
 
 A model is named by the generic protocols' paths (``/v1/models/NAME/predict``,
 ``/v1/models/NAME:predict``, ``/v2/models/NAME/...``) and by the conventions' paths of that
@@ -11,28 +12,29 @@ pandas and convention, and a byte copy over a Unix socket costs less than decodi
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from modelport.errors import MalformedInput, ModelFailed, NotFound, PayloadTooLarge
+from modelport.errors import ModelFailed, NotFound, PayloadTooLarge
 from modelport.serving.admission import AdmissionMiddleware
 from modelport.serving.exposure import Exposure, ExposureMiddleware
+from modelport.serving.front.metrics import CATCH_ALL, FrontMetrics, FrontMetricsMiddleware
+from modelport.serving.front.openapi import FrontDocument
+from modelport.serving.front.paths import model_named
 from modelport.serving.front.pool import WorkerPool
 from modelport.serving.front.upstream import Answer
 from modelport.serving.front.worker import ModelWorker
 from modelport.serving.limits import ConnectionLimits
 from modelport.serving.problems import EXCEPTION_HANDLERS
-from modelport.serving.protocols.v2 import SERVER_METADATA
-
-MODEL_PATH = re.compile(r"^/v[12]/models/(?P<name>[^/:]+)")
-"""The model a path names: ``/v1/models/NAME...`` (native, KServe V1) or ``/v2/models/NAME...``."""
+from modelport.serving.protocols.docs import swagger_ui_routes
+from modelport.serving.protocols.v2 import SERVER_METADATA, asks_ready_only
 
 HOP_BY_HOP = frozenset(
     {
@@ -53,15 +55,10 @@ HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def model_named(path: str) -> str | None:
-    """The model name in ``path``, when it names one."""
-    found = MODEL_PATH.match(path)
-    return found["name"] if found else None
-
-
 def create_front_app(
     pool: WorkerPool,
     *,
+    metrics: FrontMetrics,
     max_body_size: int,
     limits: ConnectionLimits,
     exposure: Exposure,
@@ -79,7 +76,7 @@ def create_front_app(
         return _json(SERVER_METADATA)
 
     async def repository_index(request: Request) -> Response:
-        ready_only = _asks_ready_only(await request.body())
+        ready_only = asks_ready_only(await request.body())
         index = [
             _index_entry(worker)
             for worker in pool.workers.values()
@@ -87,7 +84,18 @@ def create_front_app(
         ]
         return _json(index)
 
+    document = FrontDocument(pool)
+
+    async def openapi(request: Request) -> Response:
+        return Response(await document.body(), media_type="application/json")
+
+    async def render_metrics(request: Request) -> Response:
+        return Response(await metrics.render(), media_type=metrics.metrics.content_type)
+
     async def forward(request: Request) -> Response:
+        methods = allowed.get(request.url.path)
+        if methods is not None:
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(methods))})
         worker = _worker_for(pool, request.url.path)
         body = await _bounded_body(request, max_body_size)
         answer = await _send(pool, worker, request, body)
@@ -99,15 +107,21 @@ def create_front_app(
         ]
         return response
 
+    own: list[BaseRoute] = [
+        Route("/v2/health/live", live, methods=["GET"]),
+        Route("/v2/health/ready", ready, methods=["GET"]),
+        Route("/v2", server_metadata, methods=["GET"]),
+        Route("/v2/repository/index", repository_index, methods=["POST"]),
+        Route("/metrics", render_metrics, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        *swagger_ui_routes("modelport"),
+    ]
+    allowed = {r.path: r.methods or set() for r in own if isinstance(r, Route)}
+    """The methods of each route the front answers itself: any other is 405, not forwarded."""
     return Starlette(
-        routes=[
-            Route("/v2/health/live", live, methods=["GET"]),
-            Route("/v2/health/ready", ready, methods=["GET"]),
-            Route("/v2", server_metadata, methods=["GET"]),
-            Route("/v2/repository/index", repository_index, methods=["POST"]),
-            Route("/{path:path}", forward, methods=METHODS),
-        ],
+        routes=[*own, Route(CATCH_ALL, forward, methods=METHODS)],
         middleware=[
+            Middleware(FrontMetricsMiddleware, metrics=metrics.metrics),
             Middleware(ExposureMiddleware, exposure=exposure, bound_host=bound_host),
             Middleware(AdmissionMiddleware, limits=limits),
         ],
@@ -202,20 +216,11 @@ async def _relay(answer: Answer, worker: ModelWorker) -> AsyncIterator[bytes]:
         worker.in_flight -= 1
 
 
-def _asks_ready_only(body: bytes) -> bool:
-    if not body:
-        return False
-    try:
-        asked = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedInput(f"the body is not JSON: {exc}", field="body") from None
-    return isinstance(asked, dict) and asked.get("ready") is True
-
-
 def _index_entry(worker: ModelWorker) -> dict[str, str]:
+    entry = {"name": worker.name, "version": worker.spec.version}
     if worker.ready:
-        return {"name": worker.name, "state": "READY"}
-    return {"name": worker.name, "state": "UNAVAILABLE", "reason": "loads on its first request"}
+        return {**entry, "state": "READY"}
+    return {**entry, "state": "UNAVAILABLE", "reason": "loads on its first request"}
 
 
 def _json(content: object, status: int = 200) -> Response:

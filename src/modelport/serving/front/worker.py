@@ -39,6 +39,11 @@ class WorkerSpec:
 
     name: str
     command: tuple[str, ...]
+    version: str = "1"
+    """The version the repository index names (the registry's, or 1 as a model's server says)."""
+    grpc: bool = False
+    """The worker serves gRPC too, on a Unix socket beside its HTTP one (the front's
+    ``--grpc-port`` routes there)."""
 
 
 class ModelWorker:
@@ -61,6 +66,11 @@ class ModelWorker:
         self.stopped = False
         """Stopped on purpose (to make room, or at the end), not dead."""
         self._death_seen = False
+
+    @property
+    def grpc_path(self) -> Path | None:
+        """The Unix socket of the worker's gRPC server, when it has one."""
+        return self.socket_path.with_suffix(".grpc") if self.spec.grpc else None
 
     @property
     def name(self) -> str:
@@ -95,10 +105,14 @@ class ModelWorker:
 
     async def _start(self) -> None:
         self._close_client()
-        with contextlib.suppress(FileNotFoundError):
-            self.socket_path.unlink()  # left by a worker that died
+        for left in (self.socket_path, self.grpc_path):  # left by a worker that died
+            if left is not None:
+                left.unlink(missing_ok=True)
         python, *args = self.spec.command
-        argv = tethered(python, [*args, "--uds", str(self.socket_path)])  # dies with the front
+        args += ["--uds", str(self.socket_path)]
+        if self.grpc_path is not None:
+            args += ["--grpc-uds", str(self.grpc_path)]
+        argv = tethered(python, args)  # dies with the front
         log.info("%s: starting its worker", self.name)
         self.stopped = self._death_seen = False
         # a session of its own: a terminal's Ctrl-C reaches the front, which stops it

@@ -101,18 +101,8 @@ class InferenceService:
                     self.tokens.check(metadata.get("authorization"))
                 response = await call(request, context)
             except Exception as exc:
-                problem = problem_of(exc)
-                self._observe(model, route, problem.status, started)
-                if problem.status >= 500:
-                    log.error("%s failed: %s", route, problem.detail, exc_info=exc)
-                code = STATUS_CODES.get(problem.status) or (
-                    grpc.StatusCode.INVALID_ARGUMENT
-                    if problem.client_fault
-                    else grpc.StatusCode.INTERNAL
-                )
-                detail = problem.detail
-                if not isinstance(exc, ModelportError) and problem.status >= 500:
-                    detail = "internal error; the server's log has the details"
+                status, code, detail = grpc_status_of(exc, route)
+                self._observe(model, route, status, started)
                 await context.abort(code, detail)
             finally:
                 REQUESTS.count -= 1
@@ -160,6 +150,22 @@ class InferenceService:
         header = {"model_name": runtime.name, "model_version": plan.version, "id": request.id}
         outputs = plan.tensors.outputs(result, decoded)
         return infer_response(header, [tensor for tensor, _binary in outputs])
+
+
+def grpc_status_of(exc: Exception, route: str) -> tuple[int, grpc.StatusCode, str]:
+    """The HTTP status, gRPC status and message answering ``exc`` in a call of ``route``
+    (``grpc:<Call>``); a server error is logged, and one modelport did not foresee is answered
+    without its details."""
+    problem = problem_of(exc)
+    if problem.status >= 500:
+        log.error("%s failed: %s", route, problem.detail, exc_info=exc)
+    code = STATUS_CODES.get(problem.status) or (
+        grpc.StatusCode.INVALID_ARGUMENT if problem.client_fault else grpc.StatusCode.INTERNAL
+    )
+    detail = problem.detail
+    if not isinstance(exc, ModelportError) and problem.status >= 500:
+        detail = "internal error; the server's log has the details"
+    return problem.status, code, detail
 
 
 def plan_version(runtime: ModelRuntime) -> str:

@@ -123,19 +123,23 @@ class DocumentCache:
 
 def routes(models: ModelSet, *, title: str = "modelport") -> list[BaseRoute]:
     cache = DocumentCache(models, title)
-    static = swagger_ui_dir()
-    page = (_PAGE if static is not None else _NO_SWAGGER_UI).format(title=html.escape(title))
 
     async def openapi(request: Request) -> Response:
         return Response(cache.body(request.app.routes), media_type="application/json")
 
+    return [Route("/openapi.json", openapi, methods=["GET"]), *swagger_ui_routes(title)]
+
+
+def swagger_ui_routes(title: str) -> list[BaseRoute]:
+    """``/docs``, the page showing the ``openapi.json`` beside it, and its files (a front of
+    several models serves these too, with a document of its own)."""
+    static = swagger_ui_dir()
+    page = (_PAGE if static is not None else _NO_SWAGGER_UI).format(title=html.escape(title))
+
     async def docs(request: Request) -> Response:
         return HTMLResponse(page)
 
-    found: list[BaseRoute] = [
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/docs", docs, methods=["GET"], include_in_schema=False),
-    ]
+    found: list[BaseRoute] = [Route("/docs", docs, methods=["GET"], include_in_schema=False)]
     if static is not None:
         found.append(Mount(STATIC_PATH, app=StaticFiles(directory=static), name="swagger-ui"))
     return found

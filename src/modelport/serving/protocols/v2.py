@@ -70,7 +70,7 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         return _json(SERVER_METADATA)
 
     async def repository_index(request: Request) -> Response:
-        ready_only = _asks_ready_only(await request.body())
+        ready_only = asks_ready_only(await request.body())
         index = [
             {"name": r.name, "version": _version(r), "state": "READY" if r.ready else "LOADING"}
             for r in models.all()
@@ -133,7 +133,7 @@ def _json(value: Any, *, status: int = 200) -> Response:
     return Response(orjson.dumps(value), status_code=status, media_type=JSON)
 
 
-def _asks_ready_only(body: bytes) -> bool:
+def asks_ready_only(body: bytes) -> bool:
     """Whether an index request's body (empty, or Triton's ``{"ready": bool}``) asks for the
     ready models only."""
     if not body.strip():
