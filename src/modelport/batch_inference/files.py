@@ -128,7 +128,9 @@ def record_batches(
     those types (as the online route reads a CSV body)."""
     with _reading(source):
         if source.format == "parquet":
-            parquet = pq.ParquetFile(source.path)
+            # pre_buffer (pyarrow's default) keeps every row group's bytes read ahead until the
+            # file is closed: memory would grow with the file
+            parquet = pq.ParquetFile(source.path, pre_buffer=False)
             yield from parquet.iter_batches(batch_size=READ_BATCH_ROWS, columns=list(columns))
         elif source.format == "csv":
             convert = pacsv.ConvertOptions(
