@@ -20,7 +20,13 @@ from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, RegistryOption, command
 from modelport.cli.output import console as stdout_console
 from modelport.cli.output import print_json
-from modelport.cli.targets import TARGET_HELP, model_python, resolve_target, unpacked_target
+from modelport.cli.targets import (
+    TARGET_HELP,
+    model_python,
+    registered_quickly,
+    resolve_target,
+    unpacked_target,
+)
 from modelport.errors import InvalidInput
 from modelport.tether import tethered
 
@@ -100,7 +106,9 @@ def batch(
     inputs = tuple(find_inputs(input_path))
     into_folder = input_path.is_dir() or output.endswith(("/", os.sep)) or Path(output).is_dir()
     kind = _output_format(Path(output), file_format, into_folder, inputs[0].format)
-    resolved = resolve_target(target, env=env_mode(env), name=None, as_version=None)
+    resolved = registered_quickly(target, None) or resolve_target(
+        target, env=env_mode(env), name=None, as_version=None
+    )
     root, manifest, digest = unpacked_target(resolved)
     job = BatchJob(
         inputs=inputs,
@@ -109,7 +117,7 @@ def batch(
         into_folder=into_folder,
         chunk_rows=chunk_rows,
         model=digest,
-        keep=tuple(name.strip() for item in keep or [] for name in item.split(",") if name),
+        keep=tuple(n for item in keep or [] for n in (n.strip() for n in item.split(",")) if n),
         skip_failures=on_error == "skip",
     )
     python = model_python(manifest.lock, manifest.build)
