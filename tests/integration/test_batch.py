@@ -341,3 +341,20 @@ def test_a_model_with_an_environment_of_its_own_answers_there(
     expected = np.asarray(rows.column("x")) * 2.0 - np.asarray(rows.column("y"))
     answers = pq.read_table(tmp_path / "answers.parquet")
     assert answers.column("score").to_pylist() == expected.tolist()
+
+
+def test_a_column_that_never_fits_stops_even_when_skipping(home: Path, tmp_path: Path) -> None:
+    missing = _write(pa.table({"id": [1, 2], "x": [1.0, 2.0]}), tmp_path / "no-y.parquet")
+    ran = run_cli(
+        "batch", "linear", str(missing), "-o", str(tmp_path / "a.parquet"), "--on-error", "skip",
+        home=home,
+    )  # fmt: skip
+    assert ran.code != 0 and f"{missing}: missing input column: y" in ran.stderr, ran.stderr
+    texts = pa.table({"x": [1.0] * 3_000, "y": ["one"] * 3_000})
+    wrong = _write(texts, tmp_path / "text-y.parquet")
+    ran = run_cli(
+        "batch", "linear", str(wrong), "-o", str(tmp_path / "b.parquet"), "--on-error", "skip",
+        home=home,
+    )  # fmt: skip
+    assert ran.code != 0 and "each of the first 1,024 rows fails" in ran.stderr, ran.stderr
+    assert "input 'y' should be double" in ran.stderr

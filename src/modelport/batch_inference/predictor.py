@@ -10,7 +10,7 @@ callable, the shape Ray Data's ``map_batches`` calls.
 
 Rows a chunk cannot be answered for either stop the job (the error says which) or, when failures
 are skipped, are found by halving the chunk: halves that pass are answered together, and each
-failing row is reported with its error.
+failing row is reported with its error (unless the first :data:`HOPELESS` rows tried all fail).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from modelport.serving.runtime import ModelRuntime
 
 FAILURES = (InvalidInput, ModelFailed)
 """What rows may be skipped for: they do not fit the model, or the model failed on them."""
+HOPELESS = 1_024
+"""Failing rows in a row, none passing, after which skipping stops the job: a column that does
+not fit at all fails every row, and finding that out row by row would take a call per row."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +97,21 @@ class ChunkPredictor:
     def columns_to_read(self, present: Sequence[str]) -> list[str]:
         """Which of a file's columns (``present``) a chunk needs: the model's inputs there (all
         columns for a model that checks names only) and the kept ones; InvalidInput for a kept
-        column the file lacks."""
+        column the file lacks, and for a missing input (no row could be answered)."""
         missing = [name for name in self.keep if name not in present]
         if missing:
             raise InvalidInput(
                 f"--keep {missing[0]}: there is no such column",
                 hint=f"the columns are: {', '.join(present)}",
                 field="--keep",
+            )
+        missing = [name for name in self.input_names if name not in present]
+        if missing:
+            raise InvalidInput(
+                f"missing input {'column' if len(missing) == 1 else 'columns'}: "
+                + ", ".join(missing),
+                hint=f"the model takes: {', '.join(self.input_names)}",
+                field=missing[0],
             )
         wanted = set(self.keep) | (set(self.input_names) if self.typed else set(present))
         return [name for name in present if name in wanted]
@@ -142,6 +153,12 @@ class ChunkPredictor:
         except FAILURES as exc:
             if rows.num_rows == 1:
                 failures.append(RowFailure(offset, exc.field, exc.message))
+                if len(failures) >= HOPELESS and not passed:
+                    raise type(exc)(
+                        f"each of the first {HOPELESS:,} rows fails: {exc.message}",
+                        hint="a column does not fit the model; skipping rows will not help",
+                        field=exc.field,
+                    ) from exc
                 return
             half = rows.num_rows // 2
             self._answer_halving(rows.slice(0, half), offset, passed, failures)
