@@ -358,3 +358,12 @@ def test_a_column_that_never_fits_stops_even_when_skipping(home: Path, tmp_path:
     )  # fmt: skip
     assert ran.code != 0 and "each of the first 1,024 rows fails" in ran.stderr, ran.stderr
     assert "input 'y' should be double" in ran.stderr
+
+
+def test_an_artifact_file_is_a_target_too(home: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "linear.zip"
+    assert run_cli("export", "linear:1", "-o", str(archive), home=home).code == 0
+    source = _write(_rows(100), tmp_path / "rows.csv")
+    ran = run_cli("batch", str(archive), str(source), "-o", str(tmp_path / "out.csv"), home=home)
+    assert ran.code == 0, ran.stderr
+    assert _read(tmp_path / "out.csv").column_names == ["score", "positive"]

@@ -224,9 +224,12 @@ class _Bar:
 
 
 def _bar(*, quiet: bool) -> _Bar:
-    if quiet:
-        return _Bar(None)
+    """A bar on a terminal unless ``quiet`` (elsewhere, as in CI logs, nothing)."""
     from rich.console import Console
+
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        return _Bar(None)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -243,7 +246,7 @@ def _bar(*, quiet: bool) -> _Bar:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    return _Bar(Progress(*columns, console=Console(stderr=True), transient=True))
+    return _Bar(Progress(*columns, console=console, transient=True))
 
 
 def _report(summary: JobSummary, *, as_json: bool) -> None:
