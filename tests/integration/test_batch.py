@@ -207,7 +207,7 @@ def test_a_killed_run_is_finished_by_a_rerun_that_redoes_no_chunk(
     command = [sys.executable, "-m", "modelport", "batch", "linear", str(source), "-o", str(output)]
     command += ["--keep", "id", "--chunk-rows", "500"]
     first_log = tmp_path / "first.log"
-    environ = {**os.environ, "MODELPORT_HOME": str(home), "LINEAR_DELAY": "0.1"}
+    environ = {**os.environ, "MODELPORT_HOME": str(home), "LINEAR_DELAY": "0.2"}
     environ["LINEAR_PREDICT_LOG"] = str(first_log)
     process = subprocess.Popen(command, env=environ, start_new_session=True)
     try:
