@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands bench-frameworks fuzz fuzz-bodies reliability soak clean protos
+.PHONY: serve test lint typecheck unit integration ui bench bench-registry bench-blobs bench-workers bench-grpc bench-commands bench-batch bench-frameworks fuzz fuzz-bodies reliability soak clean protos
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench-workers: $(STAMP)
 # bare FastAPI app, in rotation; its own section of docs/benchmarks.md.
 bench-commands: $(STAMP)
 	$(BIN)/python benchmarks/command_latency.py
+
+# Rows per second of modelport batch on 10 million rows against a plain pandas loop over the same
+# model's predict, one core each, in turns; its own section of docs/benchmarks.md.
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/batch.py
 
 # Open Inference V2 over gRPC against MLServer's, in turns; its own section of docs/benchmarks.md.
 bench-grpc: $(STAMP)

@@ -61,6 +61,9 @@ COMMANDS: dict[str, Listed] = {
         "client_cmd",
         "Predict with a model and print the answer as a table (or JSON records).",
     ),
+    "batch": Listed(
+        "batch_cmd", "Answer every row of INPUT with a model, chunk by chunk, into OUTPUT."
+    ),
     "export": Listed(
         "export_cmd",
         "Write a version's model out of the registry (as its artifact, or in another format).",

@@ -1,0 +1,3 @@
+from .model import IrisLogistic
+
+__all__ = ["IrisLogistic"]

@@ -1,0 +1,13 @@
+"""Batch inference: a model's answers for every row of Parquet, CSV or Arrow files, chunk by chunk.
+
+``modelport batch NAME@ALIAS INPUT -o OUTPUT`` reads its input in chunks of a fixed number of
+rows (``files`` and ``chunks``), has each chunk validated and predicted as a request to the
+online route is (``predictor.ChunkPredictor``: decoded table -> ``InputValidator`` ->
+``ModelRuntime.predict``), writes each chunk's answer as a part file and notes it in a small
+manifest (``manifest``), then joins the parts into the output (``runner``). A run that was killed
+starts again where it stopped: the manifest says which chunks are done, for the same inputs.
+``worker`` runs a job in the model's own environment when that is not the command's.
+
+``ChunkPredictor`` is the one per-chunk function, an Arrow table in and an Arrow table out, so a
+distributed engine's map over batches (Ray Data's ``map_batches``) can call it as it is.
+"""
