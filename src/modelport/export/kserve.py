@@ -2,10 +2,15 @@
 
 The resource (``serving.kserve.io/v1beta1``) runs a custom predictor: one container from the
 image ``--image`` names (the one ``--format docker`` builds), speaking the Open Inference
-Protocol V2 (``protocolVersion: v2``) on the port the image exposes, with readiness and liveness
+Protocol V2 on the port the image exposes, with readiness and liveness
 probes on V2's ready and live routes and the resources ``--cpu`` and ``--memory`` ask for (as
 requests and as limits: the pod gets what it asks for and no more). It is written to
 ``inference-service.yaml`` in the output folder, for ``kubectl apply -f``.
+
+A custom predictor declares its protocol with the environment variable ``PROTOCOL`` of its
+first container (``v1`` or ``v2``; KServe's controller validates it and defaults to ``v1``):
+``protocolVersion`` is a field of a model spec (``predictor.model``, a serving runtime's
+frameworks), not of a predictor given as containers, and KServe's schema refuses it there.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from modelport.export.folder import export_folder
 
 FILE_NAME = "inference-service.yaml"
 API_VERSION = "serving.kserve.io/v1beta1"
+PROTOCOL = "v2"
+"""What the ``PROTOCOL`` variable tells KServe the container speaks."""
 CONTAINER = "kserve-container"
 """The name KServe gives (and expects of) a custom predictor's serving container."""
 _DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -68,12 +75,12 @@ def inference_service(options: ExportOptions) -> dict[str, Any]:
         "spec": {
             "predictor": {
                 "minReplicas": options.replicas,
-                "protocolVersion": "v2",
                 "containers": [
                     {
                         "name": CONTAINER,
                         "image": options.image,
                         "args": ["--host", "0.0.0.0", "--port", str(PORT)],
+                        "env": [{"name": "PROTOCOL", "value": PROTOCOL}],
                         "ports": [{"containerPort": PORT, "name": "http1", "protocol": "TCP"}],
                         "readinessProbe": _probe(READY_ROUTE, initial_delay=5),
                         "livenessProbe": _probe(LIVE_ROUTE, initial_delay=30),

@@ -39,10 +39,11 @@ def test_an_inference_service_runs_the_image_on_v2_with_probes(
     )
     assert service["metadata"]["name"] == "iris"
     predictor = service["spec"]["predictor"]
-    assert predictor["protocolVersion"] == "v2"
+    assert "protocolVersion" not in predictor  # a model spec's field, not a custom predictor's
     assert predictor["minReplicas"] == 1
     [container] = predictor["containers"]
     assert container["image"] == "registry.example/iris:1"
+    assert container["env"] == [{"name": "PROTOCOL", "value": "v2"}]  # how KServe learns it
     assert container["ports"][0]["containerPort"] == 8080
     assert container["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": 8080}
     assert container["livenessProbe"]["httpGet"] == {"path": "/v2/health/live", "port": 8080}
