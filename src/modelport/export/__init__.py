@@ -42,8 +42,6 @@ class ExportFormat:
     name: str
     description: str
     write: Callable[[Path, Path, ExportOptions], None]
-    folder: bool = False
-    """True when ``dest`` is a folder the format fills (else one file)."""
 
 
 def _copy_artifact(artifact_path: Path, dest: Path, options: ExportOptions) -> None:
@@ -79,15 +77,11 @@ def _write_ray(artifact_path: Path, dest: Path, options: ExportOptions) -> None:
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "modelport": ExportFormat("modelport", "the artifact zip, as registered", _copy_artifact),
     "omaf": ExportFormat("omaf", "an Odahu OMAF zip with a GPPI entrypoint", _write_omaf),
-    "docker": ExportFormat(
-        "docker", "a folder: Dockerfile and build context", _write_docker, folder=True
-    ),
+    "docker": ExportFormat("docker", "a folder: Dockerfile and build context", _write_docker),
     "kserve": ExportFormat(
-        "kserve", "a folder: a KServe InferenceService (needs --image)", _write_kserve, folder=True
+        "kserve", "a folder: a KServe InferenceService (needs --image)", _write_kserve
     ),
-    "ray": ExportFormat(
-        "ray", "a folder: a Ray Serve config for `serve deploy`", _write_ray, folder=True
-    ),
+    "ray": ExportFormat("ray", "a folder: a Ray Serve config for `serve deploy`", _write_ray),
 }
 
 

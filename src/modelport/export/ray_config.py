@@ -27,10 +27,10 @@ from modelport.export.locked_requirements import installable_lock
 
 RAY_APP = "modelport.deploy.ray_app:app"
 """The Ray Serve application builder the config imports: ``app(args)`` with ``args``
-``{"artifact": PATH, "name": NAME, "version": N}`` builds the application serving the artifact
-at ``PATH`` (relative to the working directory)."""
-RAY_DEPLOYMENT = "ModelportModel"
-"""The name of the deployment the builder makes (the config sets its ``num_replicas``)."""
+``{"artifact": PATH, "name": NAME, "version": N, "digest": DIGEST}`` builds the application
+serving the artifact at ``PATH`` (relative to the working directory)."""
+RAY_DEPLOYMENT = "model"
+"""The name of the one deployment the builder makes (the config sets its ``num_replicas``)."""
 FILE_NAME = "serve_config.yaml"
 
 
@@ -44,11 +44,13 @@ def write_ray_config(artifact_path: Path, dest: Path, options: ExportOptions) ->
         wheel.rename(folder / wheel.name)
         shutil.rmtree(folder / ".wheel")
         shutil.copyfile(artifact_path, folder / ARTIFACT)
-        config = serve_config(options, lock=lock, wheel=wheel.name)
+        config = serve_config(options, lock=lock, wheel=wheel.name, digest=artifact.digest)
         (folder / FILE_NAME).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
-def serve_config(options: ExportOptions, *, lock: list[str], wheel: str) -> dict[str, Any]:
+def serve_config(
+    options: ExportOptions, *, lock: list[str], wheel: str, digest: str
+) -> dict[str, Any]:
     """The ``serve deploy`` config of one application serving ``options.name``."""
     return {
         "proxy_location": "EveryNode",
@@ -58,7 +60,12 @@ def serve_config(options: ExportOptions, *, lock: list[str], wheel: str) -> dict
                 "name": options.name,
                 "route_prefix": "/",
                 "import_path": RAY_APP,
-                "args": {"artifact": ARTIFACT, "name": options.name, "version": options.version},
+                "args": {
+                    "artifact": ARTIFACT,
+                    "name": options.name,
+                    "version": options.version,
+                    "digest": digest,
+                },
                 "runtime_env": {
                     "working_dir": ".",
                     "pip": lock,

@@ -110,18 +110,24 @@ def _ray_config(invoke: Invoke, out: Path, *args: str) -> dict[str, Any]:
 def test_a_ray_config_imports_modelports_app_with_the_lock(
     invoke: Invoke, registered: Registered, tmp_path: Path
 ) -> None:
-    registered()
+    version = registered()
     out = tmp_path / "ray"
     config = _ray_config(invoke, out, "--replicas", "2")
     [application] = config["applications"]
     assert application["import_path"] == RAY_APP == "modelport.deploy.ray_app:app"
-    assert application["args"] == {"artifact": "model.zip", "name": "iris", "version": 1}
+    assert application["args"] == {
+        "artifact": "model.zip",
+        "name": "iris",
+        "version": 1,
+        "digest": version.digest,
+    }
     env = application["runtime_env"]
     assert env["pip"] == [line for line in LOCK if not line.startswith("modelport==")]
     wheel = f"modelport-{modelport.__version__}-py3-none-any.whl"
     assert env["py_modules"] == [wheel]
     assert (out / wheel).is_file() and (out / "model.zip").is_file()
     assert application["deployments"] == [{"name": RAY_DEPLOYMENT, "num_replicas": 2}]
+    assert RAY_DEPLOYMENT == "model"  # the deployment modelport.deploy.ray_app's builder makes
 
 
 def test_the_ray_config_is_a_serve_deploy_schema(
