@@ -116,16 +116,18 @@ def test_a_ray_config_imports_modelports_app_with_the_lock(
     [application] = config["applications"]
     assert application["import_path"] == RAY_APP == "modelport.deploy.ray_app:app"
     assert application["args"] == {
-        "artifact": "model.zip",
+        "artifact": str(out.resolve() / "model.zip"),
         "name": "iris",
         "version": 1,
         "digest": version.digest,
     }
-    env = application["runtime_env"]
-    assert env["pip"] == [line for line in LOCK if not line.startswith("modelport==")]
-    wheel = f"modelport-{modelport.__version__}-py3-none-any.whl"
-    assert env["py_modules"] == [wheel]
-    assert (out / wheel).is_file() and (out / "model.zip").is_file()
+    wheel = out.resolve() / f"modelport-{modelport.__version__}-py3-none-any.whl"
+    # the lock, then modelport's wheel by its path: a Serve config's runtime_env takes no local
+    # working_dir or py_modules
+    assert application["runtime_env"] == {
+        "pip": [*(line for line in LOCK if not line.startswith("modelport==")), str(wheel)]
+    }
+    assert wheel.is_file() and (out / "model.zip").is_file()
     assert application["deployments"] == [{"name": RAY_DEPLOYMENT, "num_replicas": 2}]
     assert RAY_DEPLOYMENT == "model"  # the deployment modelport.deploy.ray_app's builder makes
 
