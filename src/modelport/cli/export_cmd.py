@@ -11,7 +11,7 @@ from rich.text import Text
 from modelport.cli.context import STATE
 from modelport.cli.options import JsonFlag, command
 from modelport.cli.output import console, print_json
-from modelport.export import EXPORT_FORMATS, ExportOptions, get_export_format
+from modelport.export import EXPORT_FORMATS, ExportOptions, check_flags, get_export_format
 
 
 def export(
@@ -34,15 +34,22 @@ def export(
         typer.Option("--image", help="kserve: the container image the predictor runs."),
     ] = None,
     cpu: Annotated[
-        str, typer.Option("--cpu", help="kserve: CPU each replica asks for (request and limit).")
-    ] = "1",
+        str | None,
+        typer.Option(
+            "--cpu", help="kserve: CPU each replica asks for (request and limit) [default: 1]."
+        ),
+    ] = None,
     memory: Annotated[
-        str,
-        typer.Option("--memory", help="kserve: memory each replica asks for (request and limit)."),
-    ] = "2Gi",
+        str | None,
+        typer.Option(
+            "--memory",
+            help="kserve: memory each replica asks for (request and limit) [default: 2Gi].",
+        ),
+    ] = None,
     replicas: Annotated[
-        int, typer.Option("--replicas", help="kserve, ray: replicas to run.", min=1)
-    ] = 1,
+        int | None,
+        typer.Option("--replicas", help="kserve, ray: replicas to run [default: 1].", min=1),
+    ] = None,
     base_image: Annotated[
         str | None,
         typer.Option(
@@ -55,14 +62,22 @@ def export(
 ) -> None:
     """Write a version's model out of the registry (as its artifact, or in another format)."""
     export_format = get_export_format(format_name)
+    given = {
+        "--image": image,
+        "--cpu": cpu,
+        "--memory": memory,
+        "--replicas": replicas,
+        "--base-image": base_image,
+    }
+    check_flags(export_format, {flag for flag, value in given.items() if value is not None})
     version = STATE.store.resolve(ref)
     options = ExportOptions(
         name=version.model,
         version=version.number,
         image=image,
-        cpu=cpu,
-        memory=memory,
-        replicas=replicas,
+        cpu=cpu or "1",
+        memory=memory or "2Gi",
+        replicas=replicas or 1,
         base_image=base_image,
     )
     export_format.write(STATE.store.artifact_path(version), output, options)

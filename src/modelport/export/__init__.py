@@ -42,6 +42,8 @@ class ExportFormat:
     name: str
     description: str
     write: Callable[[Path, Path, ExportOptions], None]
+    flags: frozenset[str] = frozenset()
+    """The command's options this format reads (``--image``...): the others are refused."""
 
 
 def _copy_artifact(artifact_path: Path, dest: Path, options: ExportOptions) -> None:
@@ -77,12 +79,36 @@ def _write_ray(artifact_path: Path, dest: Path, options: ExportOptions) -> None:
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "modelport": ExportFormat("modelport", "the artifact zip, as registered", _copy_artifact),
     "omaf": ExportFormat("omaf", "an Odahu OMAF zip with a GPPI entrypoint", _write_omaf),
-    "docker": ExportFormat("docker", "a folder: Dockerfile and build context", _write_docker),
-    "kserve": ExportFormat(
-        "kserve", "a folder: a KServe InferenceService (needs --image)", _write_kserve
+    "docker": ExportFormat(
+        "docker",
+        "a folder: Dockerfile and build context",
+        _write_docker,
+        frozenset({"--base-image"}),
     ),
-    "ray": ExportFormat("ray", "a folder: a Ray Serve config for `serve deploy`", _write_ray),
+    "kserve": ExportFormat(
+        "kserve",
+        "a folder: a KServe InferenceService (needs --image)",
+        _write_kserve,
+        frozenset({"--image", "--cpu", "--memory", "--replicas"}),
+    ),
+    "ray": ExportFormat(
+        "ray",
+        "a folder: a Ray Serve config for `serve deploy`",
+        _write_ray,
+        frozenset({"--replicas"}),
+    ),
 }
+
+
+def check_flags(export_format: ExportFormat, given: set[str]) -> None:
+    """Refuse options ``export_format`` would not read (``--image`` with ``--format docker``)."""
+    for flag in sorted(given - export_format.flags):
+        readers = [f.name for f in EXPORT_FORMATS.values() if flag in f.flags]
+        raise ConfigError(
+            f"{flag} is not an option of --format {export_format.name}",
+            hint=f"it applies to --format {' and '.join(readers)}; leave it out",
+            field=flag,
+        )
 
 
 def get_export_format(name: str) -> ExportFormat:

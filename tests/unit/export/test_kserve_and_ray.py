@@ -154,3 +154,31 @@ def test_ray_refuses_a_version_built_in_the_commands_interpreter(
     result = invoke("export", "iris:1", "--format", "ray", "-o", str(tmp_path / "ray"))
     assert isinstance(result.exception, ConfigError)
     assert "--env inherit" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("format_name", "flag", "value", "reader"),
+    [
+        ("docker", "--image", "i:1", "kserve"),
+        ("docker", "--replicas", "2", "kserve and ray"),
+        ("kserve", "--base-image", "python:3.11-slim", "docker"),
+        ("modelport", "--cpu", "2", "kserve"),
+    ],
+)
+def test_an_option_the_format_does_not_read_is_refused(
+    invoke: Invoke, registered: Registered, tmp_path: Path,
+    format_name: str, flag: str, value: str, reader: str,
+) -> None:  # fmt: skip
+    registered()
+    out = tmp_path / "out"
+    result = invoke("export", "iris:1", "--format", format_name, "-o", str(out), flag, value)
+    assert isinstance(result.exception, ConfigError)
+    assert result.exception.field == flag
+    assert f"--format {reader}" in str(result.exception)
+    assert not out.exists()
+
+
+def test_the_help_names_every_format_and_its_options(invoke: Invoke) -> None:
+    shown = invoke("export", "--help").output
+    for word in ("docker", "kserve", "ray", "--image", "--cpu", "--memory", "--replicas"):
+        assert word in shown, word
