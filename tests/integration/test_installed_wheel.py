@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,3 +127,20 @@ def test_serve_answers_from_the_model_environment(model_env: Path, venv: Path, w
         )
         assert answer.json() == [{"reply": "echo: hi"}]
         assert server.stop() == 0
+
+
+def test_a_docker_export_packs_the_installed_modelport(
+    model_env: Path, venv: Path, work: Path
+) -> None:
+    out = work / "echo-image"
+    done = _modelport(venv, work, "export", "echo", "--format", "docker", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    [wheel] = out.glob("modelport-*-py3-none-any.whl")
+    [installed] = venv.glob("lib/python*/site-packages/modelport")
+    with zipfile.ZipFile(wheel) as packed:
+        assert (
+            "modelport.formats"
+            in packed.read(f"{wheel.name.split('-py3')[0]}.dist-info/entry_points.txt").decode()
+        )
+        for name in ("serving/__main__.py", "export/unpack.py"):
+            assert packed.read(f"modelport/{name}") == (installed / name).read_bytes()
