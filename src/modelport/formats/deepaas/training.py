@@ -28,7 +28,6 @@ import uuid as uuid_module
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import cache
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -39,7 +38,12 @@ import orjson
 from modelport.errors import NotFound
 from modelport.formats.deepaas.entry_points import EntryPoint
 from modelport.formats.deepaas.servable import DeepaasServable
-from modelport.formats.deepaas.training_store import INTERRUPTED, TrainingJob, TrainingJobStore
+from modelport.formats.deepaas.training_store import (
+    INTERRUPTED,
+    TrainingJob,
+    TrainingJobStore,
+    job_date,
+)
 from modelport.formats.deepaas.uploads import is_uploaded_file
 from modelport.formats.deepaas.workers import end_worker, start_worker
 from modelport.serving.conventions import RegisterVersion
@@ -80,7 +84,7 @@ class TrainingJobs:
         job = TrainingJob(
             uuid=uuid_module.uuid4().hex,
             model=servable.name,
-            date=str(datetime.now()),
+            date=job_date(),
             args=shown_arguments(arguments),
             status="running",
         )

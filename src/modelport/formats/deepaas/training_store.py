@@ -14,7 +14,13 @@ import orjson
 from modelport.registry.sql.database import Database
 from modelport.registry.sql.tables import deepaas_training_jobs as _jobs
 
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+def job_date() -> str:
+    """Now, as DEEPaaS writes a job's dates (``str(datetime.now())``), always with microseconds:
+    ``str()`` leaves them out when they are exactly 0."""
+    return datetime.now().isoformat(sep=" ", timespec="microseconds")
+
+
 INTERRUPTED = "interrupted: the server stopped while this training job was running"
 
 
@@ -40,7 +46,7 @@ class TrainingJob:
             status=status,
             output=output,
             message=message,
-            finish_date=str(datetime.now()),
+            finish_date=job_date(),
         )
 
     def to_deepaas(self) -> dict[str, Any]:
@@ -52,9 +58,8 @@ class TrainingJob:
             "status": self.status,
         }
         if self.status == "done" and self.finish_date:
-            duration = datetime.strptime(self.finish_date, DATE_FORMAT) - datetime.strptime(
-                self.date, DATE_FORMAT
-            )
+            # fromisoformat reads dates with or without microseconds (older rows may lack them)
+            duration = datetime.fromisoformat(self.finish_date) - datetime.fromisoformat(self.date)
             shown["result"] = {
                 "output": self.output,
                 "finish_date": self.finish_date,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from modelport.formats.deepaas.training_store import INTERRUPTED, TrainingJob, TrainingJobStore
+from modelport.formats.deepaas.training_store import (
+    INTERRUPTED,
+    TrainingJob,
+    TrainingJobStore,
+    job_date,
+)
 
 
 def job(uuid: str = "a" * 32) -> TrainingJob:
@@ -34,6 +40,17 @@ def test_jobs_are_stored_and_shown_as_deepaas_does(tmp_path: Path) -> None:
     store.delete("a" * 32)
     assert store.list("m") == []
     store.close()
+
+
+def test_a_duration_is_shown_whether_a_date_has_microseconds_or_not() -> None:
+    """``str(datetime.now())``, as DEEPaaS writes dates, leaves out the microseconds when they
+    are exactly 0: such a date still reads, and modelport always writes them."""
+    on_the_second = TrainingJob(
+        uuid="c" * 32, model="m", date="2026-12-01 10:00:00", args={}, status="running"
+    )
+    done = replace(on_the_second, status="done", finish_date="2026-12-01 10:00:02.500000")
+    assert done.to_deepaas()["result"]["duration"] == "0:00:02.500000"
+    assert len(job_date().rpartition(".")[2]) == 6
 
 
 def test_running_jobs_of_a_dead_server_become_errors(tmp_path: Path) -> None:
