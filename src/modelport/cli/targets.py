@@ -158,7 +158,7 @@ def serving_command(target: ServeTarget, options: Sequence[str]) -> list[str]:
     """``python -m modelport.serving`` on ``target``'s artifact (verified, unpacked once per
     digest), run by the interpreter of the model's environment, with the server's ``options``
     (``--host``, ``--port``, ...)."""
-    root, manifest, digest = _unpacked(target)
+    root, manifest, digest = unpacked(target)
     python = model_python(manifest.lock, manifest.build)
     argv = [str(python), "-m", "modelport.serving", str(root)]
     if target.name:
@@ -172,7 +172,7 @@ def serving_command(target: ServeTarget, options: Sequence[str]) -> list[str]:
     return [*argv, *options]
 
 
-def _unpacked(target: ServeTarget) -> tuple[Path, Manifest, str]:
+def unpacked(target: ServeTarget) -> tuple[Path, Manifest, str]:
     """The folder ``target``'s artifact is unpacked to, its manifest and its digest. A registered
     version unpacked before is served from that folder as it is: every file was checked against
     the digest the registry holds when it was unpacked, and the folder is named by that digest.
