@@ -4,6 +4,7 @@ and the deployments made so far (``ls``, ``status``, ``rm``)."""
 from __future__ import annotations
 
 import socket
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -162,7 +163,7 @@ def _deploy_on_ray(
     prefix = route_prefix or f"/{name}"
     if not prefix.startswith("/"):
         raise InvalidInput("--route-prefix must start with /", field="--route-prefix")
-    console.print(f"deploying {name}:{resolved.version} to {where.address} ...", style="dim")
+    sys.stderr.write(f"deploying {name}:{resolved.version} to {where.address} ...\n")
     status = deploy_on_ray(
         where, RayApplication(name, args, prefix, http_host=http_host, http_port=http_port)
     )
