@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from modelport.errors import ConfigError
 from modelport.serving.replica import ReplicaOptions, replica_app
 
-__all__ = ["DEPLOYMENT_NAME", "ModelReplica", "app"]
+__all__ = ["DEPLOYMENT_NAME", "ModelReplica", "app", "deployment_options", "replica_options"]
 
 DEPLOYMENT_NAME = "model"
 """The one deployment of each model's application (the application is named after the model)."""
@@ -64,12 +64,20 @@ def app(args: Mapping[str, Any]) -> Application:
     """The application for ``args`` (see the module's docstring); raises ConfigError naming the
     argument that is missing or wrong."""
     options = replica_options(args)
-    deployment_options: dict[str, Any] = {}
+    deployment: Any = ModelReplica  # a Ray Serve Deployment, once decorated
+    built: Application = deployment.options(**deployment_options(args)).bind(options)
+    return built
+
+
+def deployment_options(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Ray Serve's options of the model's deployment: its replicas (a number, or autoscaling
+    bounds) and each replica's ``runtime_env`` and CPUs."""
+    options: dict[str, Any] = {}
     minimum, maximum = _replicas(args)
     if minimum == maximum:
-        deployment_options["num_replicas"] = minimum
+        options["num_replicas"] = minimum
     else:
-        deployment_options["autoscaling_config"] = {
+        options["autoscaling_config"] = {
             "min_replicas": minimum,
             "max_replicas": maximum,
             "initial_replicas": max(minimum, 1),
@@ -80,10 +88,8 @@ def app(args: Mapping[str, Any]) -> Application:
     if args.get("num_cpus") is not None:
         actor["num_cpus"] = float(args["num_cpus"])
     if actor:
-        deployment_options["ray_actor_options"] = actor
-    deployment: Any = ModelReplica  # a Ray Serve Deployment, once decorated
-    built: Application = deployment.options(**deployment_options).bind(options)
-    return built
+        options["ray_actor_options"] = actor
+    return options
 
 
 def replica_options(args: Mapping[str, Any]) -> ReplicaOptions:
@@ -112,7 +118,8 @@ def _replicas(args: Mapping[str, Any]) -> tuple[int, int]:
             minimum = int(args.get("min_replicas") or 0)
             maximum = int(args.get("max_replicas") or max(minimum, 1))
         else:
-            minimum = maximum = int(args.get("replicas") or 1)
+            replicas = args.get("replicas")
+            minimum = maximum = 1 if replicas is None else int(replicas)
     except (TypeError, ValueError):
         raise ConfigError(
             "args.replicas, args.min_replicas and args.max_replicas must be whole numbers",
