@@ -36,10 +36,11 @@ class DeployGroup(Group):
 
 deploy_app = typer.Typer(
     cls=DeployGroup,
-    help="Run a registered version as a service: `modelport deploy REF --target ray://HOST:PORT` "
-    "(a Ray Serve application named after the model, behind Ray Serve's proxy) or `--target "
-    "local` (modelport serve in the background, restarted when it crashes). `deploy ls`, "
-    "`deploy status NAME` and `deploy rm NAME` see every deployment this home made.",
+    help="Run a registered version as a service: on Ray Serve (ray://HOST:PORT) or on this "
+    "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`.\n\n"
+    "`modelport deploy REF --target ray://HOST:PORT` runs a Ray Serve application named after "
+    "the model, behind Ray Serve's proxy; `--target local` runs modelport serve in the "
+    "background, started again when it crashes. Deployments are recorded in the registry.",
     no_args_is_help=True,
 )
 
@@ -111,7 +112,8 @@ def up(
                 "--autoscale needs a Ray target", hint="use --replicas N", field="--autoscale"
             )
         record = _deploy_locally(reference, resolved, scale, host, port)
-    DeploymentRecords(STATE.settings.home).put(record)
+    with _records() as records:
+        records.put(record)
     _print_records([record], as_json=as_json)
 
 
@@ -209,8 +211,9 @@ def _deploy_locally(
 
 @command(deploy_app, "ls")
 def list_deployments(as_json: JsonFlag = False) -> None:
-    """List the deployments this home made (as recorded; `deploy status` asks the target)."""
-    _print_records(DeploymentRecords(STATE.settings.home).all(), as_json=as_json)
+    """List the deployments recorded in the registry (`deploy status` asks the target)."""
+    with _records() as records:
+        _print_records(records.all(), as_json=as_json)
 
 
 @command(deploy_app, "status")
@@ -220,8 +223,8 @@ def status(
 ) -> None:
     """A deployment's state as its target reports it now: Ray Serve's application status and
     replicas, or whether the local server is running."""
-    records = DeploymentRecords(STATE.settings.home)
-    record = records.get(name)
+    with _records() as records:
+        record = records.get(name)
     fields: list[tuple[str, Any]] = []
     if record.target == "local":
         from modelport.deploy.local_target import local_state
@@ -234,7 +237,8 @@ def status(
         found = ray_status(parse_target(record.target), name)
         record = record.with_state(found.state.lower())
         fields += [("replicas running", found.running), ("message", found.message)]
-    records.put(record)
+    with _records() as records:
+        records.put(record)
     if as_json:
         print_json({**_as_dict(record), **dict(fields)})
         return
@@ -242,10 +246,13 @@ def status(
 
 
 @command(deploy_app, "rm")
-def remove(name: Annotated[str, typer.Argument(help="The deployment (the model's name).")]) -> None:
+def remove(
+    name: Annotated[str, typer.Argument(help="The deployment (the model's name).")],
+    as_json: JsonFlag = False,
+) -> None:
     """Stop a deployment (its replicas, or the local server after its requests) and forget it."""
-    records = DeploymentRecords(STATE.settings.home)
-    record = records.get(name)
+    with _records() as records:
+        record = records.get(name)
     if record.target == "local":
         from modelport.deploy.local_target import stop_local
 
@@ -254,12 +261,31 @@ def remove(name: Annotated[str, typer.Argument(help="The deployment (the model's
         from modelport.deploy.ray_target import remove_from_ray
 
         remove_from_ray(parse_target(record.target), name)
-    records.remove(name)
+    with _records() as records:
+        records.remove(name)
+    if as_json:
+        print_json({"removed": name, "target": record.target})
+        return
     console.print(f"removed deployment {name} ({record.target})")
 
 
+def _records() -> DeploymentRecords:
+    """The deployments recorded in the registry (an SQL one: SQLite or PostgreSQL)."""
+    uri = STATE.resolved_registry_uri
+    if uri.startswith(("http://", "https://")):
+        raise InvalidInput(
+            "deployments are recorded in the registry's database: a registry server's is not "
+            "reachable from here",
+            hint="run modelport deploy with --registry sqlite:///... or postgresql://...",
+            field="--registry",
+        )
+    return DeploymentRecords.open(uri)
+
+
 def _as_dict(record: DeploymentRecord) -> dict[str, Any]:
-    return {column: getattr(record, column) for column in [*COLUMNS, "reference", "created"]}
+    return {column: getattr(record, column) for column in [*COLUMNS, "reference", "created"]} | {
+        "created": record.created.isoformat()
+    }
 
 
 def _record_fields(record: DeploymentRecord) -> list[tuple[str, Any]]:

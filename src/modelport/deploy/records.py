@@ -1,26 +1,24 @@
-"""What has been deployed, and where: one record per deployment name, kept in the modelport
-home (``deployments.json``) so that ``modelport deploy ls``, ``status`` and ``rm`` find every
-deployment this home made, whichever target runs it. The file is replaced whole (written
-beside, then renamed), under a lock, so concurrent commands never see half of it."""
+"""What has been deployed, and where: one record per deployment name, in the registry's
+database (the ``deployments`` table), so that ``modelport deploy ls``, ``status`` and ``rm``
+find every deployment made against that registry, whichever target runs it."""
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from modelport.errors import ConfigError, NotFound
+import sqlalchemy as sa
+
+from modelport.errors import NotFound
+from modelport.registry.sql import tables as t
+from modelport.registry.sql.database import Database
 
 __all__ = ["DeploymentRecord", "DeploymentRecords"]
 
-RECORDS_FILE = "deployments.json"
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class DeploymentRecord:
     model: str
     version: int | None
     reference: str
-    """What the user deployed (``iris@production``), so a moved alias can be redeployed."""
+    """What the user deployed (``iris@production``)."""
     replicas: str
     """``N``, or ``MIN:MAX`` when autoscaled."""
     state: str
@@ -41,74 +39,88 @@ class DeploymentRecord:
     """Where it answers (its route prefix behind the proxy, or the local server's URL)."""
     pid: int | None = None
     """The supervisor's process (``--target local``)."""
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    created: datetime = field(default_factory=_now)
 
     def with_state(self, state: str) -> DeploymentRecord:
         return replace(self, state=state)
 
 
 class DeploymentRecords:
-    """The deployments recorded in the modelport home ``home``."""
+    """The deployments recorded in a registry's database."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / RECORDS_FILE
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @classmethod
+    def open(cls, uri: str) -> DeploymentRecords:
+        """The records of the registry at ``uri`` (an SQL registry: SQLite or PostgreSQL)."""
+        return cls(Database.open(uri))
+
+    def close(self) -> None:
+        self._database.close()
+
+    def __enter__(self) -> DeploymentRecords:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def all(self) -> list[DeploymentRecord]:
-        with self._locked():
-            return sorted(self._read().values(), key=lambda record: record.name)
+        with self._database.read() as conn:
+            found = conn.execute(sa.select(t.deployments).order_by(t.deployments.c.name))
+            return [_record(row._mapping) for row in found]
 
     def get(self, name: str) -> DeploymentRecord:
-        with self._locked():
-            found = self._read().get(name)
-        if found is None:
+        with self._database.read() as conn:
+            row = conn.execute(sa.select(t.deployments).where(t.deployments.c.name == name)).first()
+        if row is None:
             raise NotFound(
                 f"no deployment {name}", hint="`modelport deploy ls` lists them", field="NAME"
             )
-        return found
+        return _record(row._mapping)
 
     def put(self, record: DeploymentRecord) -> None:
-        with self._locked():
-            records = self._read()
-            records[record.name] = record
-            self._write(records)
+        """Record ``record``, replacing the one of the same name (its creation time stays)."""
+        values = {
+            "target": record.target,
+            "model": record.model,
+            "version": record.version,
+            "reference": record.reference,
+            "replicas": record.replicas,
+            "state": record.state,
+            "url": record.url,
+            "pid": record.pid,
+            "updated_at": _now(),
+        }
+        with self._database.write() as conn:
+            updated = conn.execute(
+                sa.update(t.deployments).where(t.deployments.c.name == record.name).values(values)
+            )
+            if updated.rowcount == 0:
+                conn.execute(
+                    sa.insert(t.deployments).values(
+                        name=record.name, created_at=record.created, **values
+                    )
+                )
 
     def remove(self, name: str) -> None:
-        with self._locked():
-            records = self._read()
-            if records.pop(name, None) is not None:
-                self._write(records)
+        with self._database.write() as conn:
+            conn.execute(sa.delete(t.deployments).where(t.deployments.c.name == name))
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _read(self) -> dict[str, DeploymentRecord]:
-        try:
-            data: Any = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"{self.path} cannot be read: {exc}",
-                hint="fix or remove the file (it only records deployments)",
-            ) from None
-        try:
-            return {item["name"]: DeploymentRecord(**item) for item in data["deployments"]}
-        except (KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"{self.path} is not a deployments file ({exc})",
-                hint="fix or remove the file (it only records deployments)",
-            ) from None
-
-    def _write(self, records: dict[str, DeploymentRecord]) -> None:
-        body = json.dumps({"deployments": [asdict(r) for r in records.values()]}, indent=1)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-deployments-")
-        with os.fdopen(handle, "w") as file:
-            file.write(body)
-        os.replace(temporary, self.path)
+def _record(row: Any) -> DeploymentRecord:
+    created: datetime = row["created_at"]
+    if created.tzinfo is None:  # SQLite keeps no zone: every time written here is UTC
+        created = created.replace(tzinfo=UTC)
+    return DeploymentRecord(
+        name=row["name"],
+        target=row["target"],
+        model=row["model"],
+        version=row["version"],
+        reference=row["reference"],
+        replicas=row["replicas"],
+        state=row["state"],
+        url=row["url"],
+        pid=row["pid"],
+        created=created,
+    )

@@ -1,13 +1,14 @@
-"""Deployment records in the modelport home: kept, replaced, removed, and a broken file named."""
+"""Deployment records in the registry's database: kept, replaced, removed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from modelport.deploy.records import DeploymentRecord, DeploymentRecords
-from modelport.errors import ConfigError, NotFound
+from modelport.errors import NotFound
 
 
 def _record(name: str, state: str = "running") -> DeploymentRecord:
@@ -16,25 +17,23 @@ def _record(name: str, state: str = "running") -> DeploymentRecord:
     )
 
 
-def test_put_get_list_remove(tmp_path: Path) -> None:
-    records = DeploymentRecords(tmp_path)
+@pytest.fixture
+def records(tmp_path: Path) -> Iterator[DeploymentRecords]:
+    with DeploymentRecords.open(f"sqlite:///{tmp_path / 'registry.db'}") as opened:
+        yield opened
+
+
+def test_put_get_list_remove(records: DeploymentRecords) -> None:
     assert records.all() == []
-    records.put(_record("b"))
+    first = _record("b")
+    records.put(first)
     records.put(_record("a"))
     records.put(_record("b", state="deploying"))
     assert [(r.name, r.state) for r in records.all()] == [("a", "running"), ("b", "deploying")]
-    assert DeploymentRecords(tmp_path).get("a") == records.get("a")
+    assert records.get("b").created == first.created  # replaced, not made anew
+    assert records.get("b").created.tzinfo is not None
     records.remove("a")
     records.remove("a")  # gone already: nothing to do
     assert [r.name for r in records.all()] == ["b"]
     with pytest.raises(NotFound, match="no deployment a"):
         records.get("a")
-
-
-def test_a_broken_file_is_named(tmp_path: Path) -> None:
-    (tmp_path / "deployments.json").write_text("{not json")
-    with pytest.raises(ConfigError, match=r"deployments\.json"):
-        DeploymentRecords(tmp_path).all()
-    (tmp_path / "deployments.json").write_text('{"deployments": [{"name": "x"}]}')
-    with pytest.raises(ConfigError, match="not a deployments file"):
-        DeploymentRecords(tmp_path).all()
