@@ -9,18 +9,19 @@ replaces those that die). Ray is imported only here and in ``ray_app``.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from modelport.deploy.plan import Target
-from modelport.errors import MissingDependency, NotFound, Unreachable
+from modelport.errors import MissingDependency, ModelFailed, NotFound, Unreachable
 
 __all__ = ["RayApplication", "RayStatus", "deploy_on_ray", "ray_status", "remove_from_ray"]
 
-CONNECT_TIMEOUT = 60.0
-"""Seconds to wait for the cluster to answer."""
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for the cluster's GCS port to accept a connection."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ class RayStatus:
 
 def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
     """Run ``application`` on the cluster, or update it in place (Ray Serve starts the new
-    replicas before it stops the old ones); returns once it is RUNNING. Raises ModelFailed-like
-    errors (as ModelportError) when the replicas cannot start."""
+    replicas before it stops the old ones); returns once it is RUNNING. Raises ModelFailed when
+    Ray Serve gives up starting the replicas."""
     from modelport.deploy.ray_app import app
 
     built = app(application.args)  # a bad argument is refused before joining the cluster
@@ -65,7 +66,16 @@ def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
             if application.http_port is not None:
                 http["port"] = application.http_port
             serve.start(http_options=http)
-        serve.run(built, name=application.name, route_prefix=application.route_prefix)
+        try:
+            serve.run(built, name=application.name, route_prefix=application.route_prefix)
+        except RuntimeError as exc:  # DEPLOY_FAILED: the replicas' constructors kept failing
+            first, *_ = str(exc).splitlines() or [""]
+            raise ModelFailed(
+                f"the replicas of {application.name} could not start on {target.address}: "
+                f"{first}",
+                hint=f"`modelport deploy status {application.name}` says more; the replicas' "
+                "output is in the Ray session's logs (logs/serve/ under the node's temp dir)",
+            ) from None
         return _status_of(serve, application.name)
 
 
@@ -95,6 +105,21 @@ def _status_of(serve: Any, name: str) -> RayStatus:
     return RayStatus(str(getattr(found.status, "value", found.status)), found.message, replicas)
 
 
+def _check_reachable(target: Target) -> None:
+    """Refuse at once a cluster that does not answer: ``ray.init`` would retry for ever."""
+    assert target.host is not None and target.port is not None
+    try:
+        with socket.create_connection((target.host, target.port), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        raise Unreachable(
+            f"no Ray cluster answers at {target.address}: {exc.strerror or exc}",
+            hint="give the address `ray start --head` printed (its --port), from a machine "
+            "that reaches the cluster's nodes",
+            field="--target",
+        ) from None
+
+
 @contextmanager
 def _connected(target: Target) -> Iterator[Any]:
     """Ray Serve's API, joined to ``target``'s cluster for the block."""
@@ -107,6 +132,7 @@ def _connected(target: Target) -> Iterator[Any]:
             hint="pip install 'modelport[ray]' (the same Ray version as the cluster's)",
             field="--target",
         ) from None
+    _check_reachable(target)
     logging.getLogger("ray").setLevel(logging.WARNING)
     logging.getLogger("ray.serve").setLevel(logging.WARNING)
     try:
