@@ -71,8 +71,7 @@ def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
         except RuntimeError as exc:  # DEPLOY_FAILED: the replicas' constructors kept failing
             first, *_ = str(exc).splitlines() or [""]
             raise ModelFailed(
-                f"the replicas of {application.name} could not start on {target.address}: "
-                f"{first}",
+                f"the replicas of {application.name} could not start on {target.address}: {first}",
                 hint=f"`modelport deploy status {application.name}` says more; the replicas' "
                 "output is in the Ray session's logs (logs/serve/ under the node's temp dir)",
             ) from None
