@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -115,6 +116,40 @@ def up(
     with _records() as records:
         records.put(record)
     _print_records([record], as_json=as_json)
+
+
+def redeploy_following(model: str, alias: str) -> list[DeploymentRecord]:
+    """Deploy again every Ray deployment of ``model@alias``, once the alias has moved: Ray Serve
+    starts the new version's replicas before it stops the old ones', which finish their
+    requests, so clients see no error. A local deployment is left as it is (noted on stderr):
+    restarting it would drop requests. None when the registry keeps no deployments here."""
+    if _is_remote(STATE.resolved_registry_uri):
+        return []
+    with _records() as records:
+        following = [r for r in records.all() if r.reference == f"{model}@{alias}"]
+    redeployed = []
+    for record in following:
+        if record.target == "local":
+            sys.stderr.write(
+                f"note: the local deployment {record.name} still runs {model}:{record.version}: "
+                f"deploy it again (modelport deploy {record.reference} --target local)\n"
+            )
+            continue
+        least, _, most = record.replicas.partition(":")
+        scale = Scaling(int(least), int(most or least))
+        resolved = _registered(record.reference)
+        new = _deploy_on_ray(
+            parse_target(record.target), record.reference, resolved, scale, record.url, None, None
+        )
+        new = replace(new, created=record.created)
+        with _records() as records:
+            records.put(new)
+        redeployed.append(new)
+    return redeployed
+
+
+def _is_remote(uri: str) -> bool:
+    return uri.startswith(("http://", "https://"))
 
 
 def _registered(reference: str) -> ServeTarget:
@@ -272,7 +307,7 @@ def remove(
 def _records() -> DeploymentRecords:
     """The deployments recorded in the registry (an SQL one: SQLite or PostgreSQL)."""
     uri = STATE.resolved_registry_uri
-    if uri.startswith(("http://", "https://")):
+    if _is_remote(uri):
         raise InvalidInput(
             "deployments are recorded in the registry's database: a registry server's is not "
             "reachable from here",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ ROWS = [
 class Deployed:
     cluster: RayCluster
     home: Path
+    project: Path
     url: str
     """The model's routes behind Ray Serve's proxy."""
 
@@ -52,16 +54,19 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     shutil.copytree(EXAMPLE, project)
     built = run_cli("build", str(project), "--env", "inherit", home=home)
     assert built.code == 0, built.stderr
+    assert run_cli("alias", "set", MODEL, "production", "1", home=home).code == 0
     with ray_cluster() as cluster:
         result = run_cli(
-            "deploy", MODEL, "--target", cluster.target, "--replicas", "2",
+            "deploy", f"{MODEL}@production", "--target", cluster.target, "--replicas", "2",
             "--http-host", "127.0.0.1", "--http-port", str(cluster.http_port), "--json",
             home=home, timeout=600,
         )  # fmt: skip
         assert result.code == 0, result.stderr
         [record] = result.json()
         assert (record["state"], record["replicas"], record["version"]) == ("running", "2", 1)
-        yield Deployed(cluster, home, f"http://127.0.0.1:{cluster.http_port}{record['url']}")
+        assert record["reference"] == f"{MODEL}@production"
+        url = f"http://127.0.0.1:{cluster.http_port}{record['url']}"
+        yield Deployed(cluster, home, project, url)
 
 
 def _native(url: str) -> Any:
@@ -130,6 +135,60 @@ def test_a_killed_replica_is_replaced_while_requests_are_answered(deployed: Depl
     status = run_cli("deploy", "status", MODEL, "--json", home=deployed.home, timeout=120)
     assert status.code == 0, status.stderr
     assert status.json()["replicas running"] == 2
+
+
+def test_moving_the_alias_redeploys_without_dropping_requests(deployed: Deployed) -> None:
+    model = deployed.project / "main" / "model.py"
+    model.write_text(model.read_text() + "\n# version 2\n")
+    built = run_cli("build", str(deployed.project), "--env", "inherit", home=deployed.home)
+    assert built.code == 0, built.stderr
+    assert _served_version(deployed.url) == "1"
+    load = _Load(deployed.url)
+    load.start()
+    try:
+        moved = run_cli("alias", "set", MODEL, "production", "2", home=deployed.home, timeout=600)
+    finally:
+        load.finish()
+    assert moved.code == 0, moved.stderr
+    assert f"redeployed {MODEL} on {deployed.cluster.target}: {MODEL}:2" in moved.stderr
+    assert load.failures == [], f"{len(load.failures)} of {load.sent} failed: {load.failures[:3]}"
+    assert load.sent >= 20
+    assert _served_version(deployed.url) == "2"
+    [record] = run_cli("deploy", "ls", "--json", home=deployed.home).json()
+    assert (record["version"], record["reference"]) == (2, f"{MODEL}@production")
+
+
+def _served_version(url: str) -> str:
+    answer = httpx.get(f"{url}/v2/models/{MODEL}", timeout=30)
+    assert answer.status_code == 200, answer.text
+    [version] = answer.json()["versions"]
+    return str(version)
+
+
+class _Load(threading.Thread):
+    """Requests one after another until told to finish: how many, and those that failed."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.sent = 0
+        self.failures: list[str] = []
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=30) as client:
+            while not self._done.is_set():
+                try:
+                    answer = client.post(f"{self.url}/v1/models/{MODEL}/predict", json=ROWS)
+                    if answer.status_code != 200:
+                        self.failures.append(f"{answer.status_code} {answer.text[:200]}")
+                except httpx.TransportError as exc:
+                    self.failures.append(repr(exc))
+                self.sent += 1
+
+    def finish(self) -> None:
+        self._done.set()
+        self.join()
 
 
 def test_ls_status_and_rm(deployed: Deployed) -> None:
