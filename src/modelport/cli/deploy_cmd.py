@@ -15,7 +15,7 @@ from modelport.cli.options import Group, JsonFlag, RegistryOption, command
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.deploy.plan import Scaling, Target, parse_target, scaling
 from modelport.deploy.records import DeploymentRecord, DeploymentRecords
-from modelport.errors import InvalidInput
+from modelport.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
     from modelport.cli.targets import ServeTarget
@@ -223,10 +223,7 @@ def _deploy_locally(
     from modelport.deploy.local_target import start_local
 
     name = resolved.name or reference
-    if port == 0:
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            port = probe.getsockname()[1]
+    port = _free_port(host, port)
     options = ["--host", host, "--port", str(port), "--workers", str(scale.minimum)]
     url = f"http://{host}:{port}"
     log = STATE.settings.home / "deployments" / f"{name}.log"
@@ -242,6 +239,22 @@ def _deploy_locally(
         url=url,
         pid=pid,
     )
+
+
+def _free_port(host: str, port: int) -> int:
+    """``port`` (or, for 0, one the system picks) when it can be listened on now; a port in use
+    is refused here rather than by a server the supervisor would start again and again."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                hint="choose another --port (0: a free one)",
+                field="--port",
+            ) from None
+        found: int = probe.getsockname()[1]
+    return found
 
 
 @command(deploy_app, "ls")

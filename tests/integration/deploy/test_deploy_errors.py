@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,15 @@ def test_a_cluster_that_does_not_answer_is_named_at_once(
     refused = run_cli("deploy", "echo", "--target", f"ray://127.0.0.1:{port}", home=shared_home)
     assert refused.code == 1
     assert f"no Ray cluster answers at ray://127.0.0.1:{port}" in refused.stderr, refused.stderr
+
+
+def test_a_local_port_in_use_is_refused_at_once(shared_home: Path, echo_project: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = run_cli(
+            "deploy", "echo", "--target", "local", "--port", str(port), home=shared_home
+        )
+    assert refused.code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in refused.stderr, refused.stderr
