@@ -25,7 +25,7 @@ TORCH_SOURCE ?= $(if $(wildcard $(TORCH_WHEELS)/torch-$(TORCH_VERSION)+cpu-*.whl
 
 # Everything the tests use: every convention's and framework's extra, and the dev tools.
 $(STAMP): pyproject.toml $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3,signing,tensorflow,huggingface]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,sklearn,onnx,xgboost,deepaas,truss,postgres,s3,signing,tensorflow,huggingface,ray]'
 	$(BIN)/uv pip install --python $(BIN)/python --quiet $(TORCH_SOURCE) 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $(STAMP) $(SERVE_STAMP)

@@ -51,6 +51,11 @@ COMMANDS: dict[str, Listed] = {
         "Serve a model or a pipeline over HTTP (native, KServe V1 and Open Inference V2 "
         "routes), and with --grpc-port over gRPC too (Open Inference V2).",
     ),
+    "deploy": Listed(
+        "deploy_cmd",
+        "Run a registered version as a service: on Ray Serve (ray://HOST:PORT) or on this "
+        "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`.",
+    ),
     "test": Listed(
         "client_cmd",
         "Build a project as `modelport build` does (its options too), run its unit tests "

@@ -145,8 +145,14 @@ def _print_versions(found: list[ModelVersion]) -> None:
 
 @command(alias_app, "set")
 def alias_set(name: str, alias: str, version: int, as_json: JsonFlag = False) -> None:
-    """Point ALIAS of model NAME at VERSION (moving it if it pointed elsewhere)."""
+    """Point ALIAS of model NAME at VERSION (moving it if it pointed elsewhere); the Ray
+    deployments of NAME@ALIAS are deployed again, on the new version, without dropping
+    requests."""
     made = STATE.store.set_alias(name=name, alias=alias, number=version)
+    from modelport.cli.deploy_cmd import redeploy_following
+
+    for redeployed in redeploy_following(name, alias):
+        sys.stderr.write(f"redeployed {redeployed.name} on {redeployed.target}: {name}:{version}\n")
     if as_json:
         print_json(made)
         return

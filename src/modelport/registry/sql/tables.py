@@ -331,3 +331,22 @@ def alias_change_from_row(row: sa.RowMapping, *, workspace: str, model: str) -> 
         actor=row["actor"],
         changed_at=utc(row["changed_at"]),
     )
+
+
+# Deployments (migration deployments): what `modelport deploy` runs, and where; one row per
+# deployment name (the model's), replaced when it is deployed again.
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("name", sa.String(250), primary_key=True),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("model", sa.String(250), nullable=False),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("replicas", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -46,6 +46,7 @@ REGISTRY_TABLES = {
     "workspace_members",
     "registry_connections",
     "connection_workspaces",
+    "deployments",
 }
 
 

@@ -1,0 +1,154 @@
+"""Deployments on a Ray cluster: each model a Ray Serve application named after it.
+
+modelport joins the cluster as a driver (``ray.init`` on the GCS address ``ray start --head``
+printed), runs, reads or deletes the application with Ray Serve's API, and leaves: the
+application lives on in the cluster (Ray Serve's controller keeps its replicas running and
+replaces those that die). Ray is imported only here and in ``ray_app``.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelport.deploy.plan import Target
+from modelport.errors import MissingDependency, ModelFailed, NotFound, Unreachable
+
+__all__ = ["RayApplication", "RayStatus", "deploy_on_ray", "ray_status", "remove_from_ray"]
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for the cluster's GCS port to accept a connection."""
+
+
+@dataclass(frozen=True)
+class RayApplication:
+    """One model's application: its name, route prefix, and the ``app`` builder's args."""
+
+    name: str
+    args: Mapping[str, Any]
+    route_prefix: str
+    http_host: str | None = None
+    """Where Ray Serve's HTTP proxy listens (applied only when Serve starts on the cluster)."""
+    http_port: int | None = None
+
+
+@dataclass(frozen=True)
+class RayStatus:
+    """What Ray Serve says of an application."""
+
+    state: str
+    """DEPLOYING, RUNNING, UNHEALTHY, DELETING... (Ray Serve's application status)."""
+    message: str = ""
+    replicas: dict[str, int] = field(default_factory=dict)
+    """Replicas by state (RUNNING, STARTING, ...)."""
+
+    @property
+    def running(self) -> int:
+        return self.replicas.get("RUNNING", 0)
+
+
+def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
+    """Run ``application`` on the cluster, or update it in place (Ray Serve starts the new
+    replicas before it stops the old ones); returns once it is RUNNING. Raises ModelFailed when
+    Ray Serve gives up starting the replicas."""
+    from modelport.deploy.ray_app import app
+
+    built = app(application.args)  # a bad argument is refused before joining the cluster
+    with _connected(target) as serve:
+        if application.http_host is not None or application.http_port is not None:
+            http: dict[str, Any] = {}
+            if application.http_host is not None:
+                http["host"] = application.http_host
+            if application.http_port is not None:
+                http["port"] = application.http_port
+            serve.start(http_options=http)
+        try:
+            serve.run(built, name=application.name, route_prefix=application.route_prefix)
+        except RuntimeError as exc:  # DEPLOY_FAILED: the replicas' constructors kept failing
+            first, *_ = str(exc).splitlines() or [""]
+            raise ModelFailed(
+                f"the replicas of {application.name} could not start on {target.address}: {first}",
+                hint=f"`modelport deploy status {application.name}` says more; the replicas' "
+                "output is in the Ray session's logs (logs/serve/ under the node's temp dir)",
+            ) from None
+        return _status_of(serve, application.name)
+
+
+def ray_status(target: Target, name: str) -> RayStatus:
+    """Ray Serve's status of the application ``name``; NotFound when the cluster has none."""
+    with _connected(target) as serve:
+        return _status_of(serve, name)
+
+
+def remove_from_ray(target: Target, name: str) -> None:
+    """Delete the application ``name`` and its replicas (nothing when the cluster has none)."""
+    with _connected(target) as serve:
+        if name in serve.status().applications:
+            serve.delete(name)
+
+
+def _status_of(serve: Any, name: str) -> RayStatus:
+    applications = serve.status().applications
+    if name not in applications:
+        raise NotFound(f"the Ray cluster runs no application {name}", field="NAME")
+    found = applications[name]
+    replicas: dict[str, int] = {}
+    for deployment in found.deployments.values():
+        for state, count in deployment.replica_states.items():
+            key = str(getattr(state, "value", state))
+            replicas[key] = replicas.get(key, 0) + int(count)
+    return RayStatus(str(getattr(found.status, "value", found.status)), found.message, replicas)
+
+
+def _check_reachable(target: Target) -> None:
+    """Refuse at once a cluster that does not answer: ``ray.init`` would retry for ever."""
+    assert target.host is not None and target.port is not None
+    try:
+        with socket.create_connection((target.host, target.port), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        raise Unreachable(
+            f"no Ray cluster answers at {target.address}: {exc.strerror or exc}",
+            hint="give the address `ray start --head` printed (its --port), from a machine "
+            "that reaches the cluster's nodes",
+            field="--target",
+        ) from None
+
+
+@contextmanager
+def _connected(target: Target) -> Iterator[Any]:
+    """Ray Serve's API, joined to ``target``'s cluster for the block."""
+    try:
+        import ray
+        from ray import serve
+    except ImportError as exc:
+        raise MissingDependency(
+            f"--target ray:// needs Ray Serve ({exc})",
+            hint="pip install 'modelport[ray]' (the same Ray version as the cluster's)",
+            field="--target",
+        ) from None
+    _check_reachable(target)
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    logging.getLogger("ray.serve").setLevel(logging.WARNING)
+    try:
+        ray.init(
+            address=target.gcs_address,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    except (ConnectionError, TimeoutError, RuntimeError) as exc:
+        raise Unreachable(
+            f"cannot join the Ray cluster at {target.address}: {exc}",
+            hint="give the address `ray start --head` printed (its --port), from a machine "
+            "that reaches the cluster's nodes",
+            field="--target",
+        ) from None
+    try:
+        yield serve
+    finally:
+        ray.shutdown()

@@ -1,0 +1,39 @@
+"""Deployment records in the registry's database: kept, replaced, removed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelport.deploy.records import DeploymentRecord, DeploymentRecords
+from modelport.errors import NotFound
+
+
+def _record(name: str, state: str = "running") -> DeploymentRecord:
+    return DeploymentRecord(
+        name=name, target="local", model=name, version=1, reference=name, replicas="1", state=state
+    )
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Iterator[DeploymentRecords]:
+    with DeploymentRecords.open(f"sqlite:///{tmp_path / 'registry.db'}") as opened:
+        yield opened
+
+
+def test_put_get_list_remove(records: DeploymentRecords) -> None:
+    assert records.all() == []
+    first = _record("b")
+    records.put(first)
+    records.put(_record("a"))
+    records.put(_record("b", state="deploying"))
+    assert [(r.name, r.state) for r in records.all()] == [("a", "running"), ("b", "deploying")]
+    assert records.get("b").created == first.created  # replaced, not made anew
+    assert records.get("b").created.tzinfo is not None
+    records.remove("a")
+    records.remove("a")  # gone already: nothing to do
+    assert [r.name for r in records.all()] == ["b"]
+    with pytest.raises(NotFound, match="no deployment a"):
+        records.get("a")
