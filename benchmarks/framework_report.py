@@ -103,11 +103,21 @@ def _threads(figures: dict[str, Any]) -> list[str]:
         "`OPENBLAS_NUM_THREADS`, `TF_NUM_INTRAOP_THREADS`; `--threads 0` keeps their defaults, "
         "a thread per core): on this shared machine (load average above 10, 2026-12-05) torch's "
         "default pool made one call of the tiny BERT pipeline take about 300 ms in process, "
-        "against 6 ms with one thread. onnxruntime reads none of these variables and modelport "
-        "does not set its session options, so its pool keeps the default: a thread per core, which "
-        "spin between runs (in process, the converted XGBoost graph took 14.2 ms on 1,000 rows "
-        "with it and 2.5 ms with one thread, the same day).",
+        "against 6 ms with one thread. onnxruntime reads none of these variables: modelport "
+        "sizes its sessions' pool itself, from `--threads` (default 4) bounded by the cores with "
+        "one worker, one thread in each of several workers; so here each converted model runs on "
+        f"{_session_threads(figures)} intra-op threads, which sleep rather than spin between runs "
+        "(before modelport set "
+        "them, onnxruntime's default pool of spinning threads made the converted XGBoost graph "
+        "take 14.2 ms on 1,000 rows in process, against 2.5 ms with one thread, the same day).",
     ]
+
+
+def _session_threads(figures: dict[str, Any]) -> str:
+    """The intra-op threads modelport gave each onnxruntime session: ``--threads`` (its default,
+    4) bounded by the machine's cores, one worker serving."""
+    cores = str(figures.get("machine", {}).get("cores", ""))
+    return str(min(4, int(cores))) if cores.isdigit() else "up to 4"
 
 
 def _slower_note(kind: dict[str, Any], found: list[str]) -> list[str]:
@@ -119,10 +129,7 @@ def _slower_note(kind: dict[str, Any], found: list[str]) -> list[str]:
             onnx, own = (cpu_ms(servers[r]["loads"][rows]) for r in ("onnx", "framework"))
             if onnx is not None and own is not None:
                 costs.append(f"{measure}: {onnx:.2f} ms of server CPU a request against {own:.2f}")
-    why = (
-        " The likely cause: onnxruntime's default pool of a thread per core, spinning after "
-        "each run on the two cores the HTTP loop and wrk share (see Threads above)."
-    )
+    why = " onnxruntime's threads share the cores with the HTTP loop and wrk (see Threads above)."
     return ["", f"**ONNX is slower here on: {', '.join(found)}** ({'; '.join(costs)}).{why}"]
 
 

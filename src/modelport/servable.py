@@ -62,6 +62,11 @@ class Servable(ABC):
     does not survive a fork once imported (torch, TensorFlow), imported only by ``load``: the
     server then answers from one process unless ``--workers`` says otherwise."""
 
+    kernel_threads: int | None = None
+    """Threads the model's own kernels may use in this process (onnxruntime's intra-op pool),
+    set by the server before ``load`` from ``--threads`` and ``--workers``; None: the
+    framework's default, a thread per core."""
+
     checks_input_types: bool = True
     """Requests are checked against the signature's types and cast to them (undeclared columns
     dropped, or refused when the signature is strict). False, for conventions whose platform

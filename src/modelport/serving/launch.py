@@ -10,6 +10,7 @@ when ``workers`` is above 1 or a worker memory bound is set.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     threads: int = 4
-    """Threads running synchronous model code, per model."""
+    """Threads running synchronous model code, per model (and, with one worker, the most a
+    model's own kernels may use: :func:`kernel_threads`)."""
     timeout: float | None = DEFAULT_TIMEOUT
     """Seconds a prediction may take (504 after; None: no bound)."""
     workers: int = 1
@@ -94,7 +96,7 @@ class Served:
     """The artifact's digest (``sha256:...``), for the model's info metric."""
 
 
-__all__ = ["ServeOptions", "Served", "configure_logging", "serve"]
+__all__ = ["ServeOptions", "Served", "configure_logging", "kernel_threads", "serve"]
 
 log = logging.getLogger("modelport.serving")
 
@@ -115,6 +117,8 @@ def serve(
     with listening:  # closed however serving ends
         configure_logging(options.log_level, options.log_format)
         redact_output()
+        for one in served:  # before any load: a session's pool is sized when it opens
+            one.servable.kernel_threads = kernel_threads(options)
         models = ModelSet(
             [
                 ModelRuntime(
@@ -174,3 +178,13 @@ def serve(
                 grpc_uds=options.grpc_uds,
                 uvicorn_options=uvicorn_options,
             )
+
+
+def kernel_threads(options: ServeOptions) -> int:
+    """Threads a model's own kernels may use in each process: one when the models are served
+    by forked workers (several share the cores out already, and a pool of threads made
+    before the fork would not survive it); else ``--threads``, at most the cores this process
+    may use, so a converted model answering a large batch leaves the server's loop a core."""
+    if options.workers > 1 or options.max_worker_memory is not None:
+        return 1
+    return max(1, min(options.threads, len(os.sched_getaffinity(0))))

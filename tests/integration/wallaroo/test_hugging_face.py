@@ -20,7 +20,9 @@ import pytest
 from packaging.version import Version
 from starlette.testclient import TestClient
 
+from modelport.batch import Batch
 from modelport.errors import ModelportError
+from modelport.formats.wallaroo.hugging_face.kinds import KINDS
 from modelport.pipelines.loading import load_pipeline
 from modelport.pipelines.store import PipelineStore
 from modelport.registry.entities import ModelVersion
@@ -362,6 +364,63 @@ def test_several_rows_get_one_answer_each(server: TestClient) -> None:
     rows = [{**ROWS["zero-shot-classification"], "inputs": text} for text in ("a", "the dog")]
     answer = predict(server, "hf-zero-shot-classification", rows)
     assert [row["sequence"] for row in answer] == ["a", "the dog"]
+
+
+OTHER_INPUTS: dict[str, Any] = {
+    "text": "the dog is very bad",
+    "image": RNG.integers(0, 256, (100, 100, 3)).tolist(),
+    "audio": np.cos(np.arange(6000) / 5).astype(np.float32).tolist(),
+}
+"""Another first input of each kind of input, for requests of several rows."""
+
+
+NOT_LISTED = {"stable-diffusion-text-2-img", "question-answering", "text-generation"}
+"""Kinds left out below: the keyword kinds are called per row; text generation samples
+(transformers' default for the pipeline: ``do_sample`` at temperature 0.7), so no two calls
+answer alike."""
+
+
+@pytest.mark.parametrize("kind", sorted(set(ROWS) - NOT_LISTED))
+def test_several_rows_are_answered_as_each_row_alone(server: TestClient, kind: str) -> None:
+    """Rows sharing their options go to the pipeline in one call (on the list of their first
+    inputs), a row with other options in another: each answer is the one the row gets alone."""
+    row = ROWS[kind]
+    main = REQUIRED.get(kind, "inputs")
+    other = {**row, main: OTHER_INPUTS[INPUT_KINDS[kind]]}
+    rows = [row, other, row, {**other, **OTHER_OPTIONS.get(kind, {})}]
+    alone = [predict(server, f"hf-{kind}", [one])[0] for one in rows]
+    assert predict(server, f"hf-{kind}", rows) == alone
+
+
+INPUT_KINDS = {kind: KINDS[f"hugging-face-{kind}"].input_kind for kind in ROWS}
+OTHER_OPTIONS: dict[str, dict[str, Any]] = {
+    "text-classification": {"top_k": None},
+    "zero-shot-classification": {"candidate_labels": ["red", "good"]},
+    "image-classification": {"top_k": 2},
+    "automatic-speech-recognition": {"return_timestamps": "word"},
+}
+"""Options other than ``ROWS``', for a row of a request that other rows do not share."""
+
+
+def test_rows_sharing_their_options_take_one_pipeline_call(
+    built_by_command: Any, store: RegistryStore, settings: Settings
+) -> None:
+    loaded = load_artifact(store.artifact_path(built_by_command), settings=settings, version=1)
+    servable = loaded.servable
+    servable.load()
+    pipeline, called = servable.pipeline, []
+
+    def counted(inputs: Any, **kwargs: Any) -> Any:
+        called.append((inputs, kwargs))
+        return pipeline(inputs, **kwargs)
+
+    servable.pipeline = counted
+    texts = ["a good film", "the cat", "a bad movie", "the dog"]
+    top_k = [2, 2, None, 2]
+    table = pa.table({"inputs": texts, "top_k": pa.array(top_k, pa.int64())})
+    answer = servable.predict(Batch.from_table(table)).to_pylist()
+    assert called == [(["a good film", "the cat", "the dog"], {"top_k": 2}), ("a bad movie", {})]
+    assert [len(row["label"]) for row in answer] == [2, 2, 1, 2]
 
 
 @pytest.mark.parametrize("kind", sorted(ROWS))

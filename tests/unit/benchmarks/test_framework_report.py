@@ -94,3 +94,4 @@ def test_the_report_says_where_onnx_is_slower_beyond_the_noise() -> None:
     assert "onnx ÷ framework: 1 row **1.25x**, 1,000 rows **0.20x**, cold start **2.00x**" in text
     assert "ONNX is slower here on: 1,000 rows** (1,000 rows: 45.00 ms of server CPU" in text
     assert "onnxruntime 1.32.0" in text
+    assert "each converted model runs on 2 intra-op threads" in text  # 4, bounded by 2 cores

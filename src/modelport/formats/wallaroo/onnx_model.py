@@ -33,8 +33,13 @@ _TYPES = {
 }
 
 
-def open_session(path: Path) -> Any:
-    """An onnxruntime session on the model file; ConfigError when onnxruntime is absent."""
+def open_session(path: Path, *, threads: int | None = None) -> Any:
+    """An onnxruntime session on the model file; ConfigError when onnxruntime is absent.
+
+    ``threads`` bounds its intra-op pool (inter-op work runs on the calling thread, and the
+    pool's threads sleep between runs rather than spin on cores the server's HTTP loop needs;
+    one thread makes no pool at all, which is also what a forked worker needs: a pool's
+    threads do not survive the fork); None keeps onnxruntime's default, a thread per core."""
     try:
         import onnxruntime
     except ImportError as exc:
@@ -42,8 +47,16 @@ def open_session(path: Path) -> Any:
             "serving ONNX models needs onnxruntime",
             hint="install modelport with the onnx extra: pip install 'modelport[onnx]'",
         ) from exc
+    options = onnxruntime.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
-        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return onnxruntime.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:
         raise ConfigError(
             f"{path.name} is not an ONNX model onnxruntime can load ({exc})",
@@ -121,7 +134,7 @@ class OnnxServable(Servable):
         self._output_schema = signature.output_schema
 
     def load(self) -> None:
-        self.session = open_session(self.path)
+        self.session = open_session(self.path, threads=self.kernel_threads)
         nodes = self.session.get_inputs()
         columns = self.metadata.get("tensor_fields") or [node.name for node in nodes]
         self._feeds = [

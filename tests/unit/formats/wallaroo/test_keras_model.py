@@ -123,6 +123,15 @@ def test_a_saved_model_zip_builds_as_tensorflow_and_runtime_onnx_serves_its_grap
     np.testing.assert_allclose(found, files["out"], rtol=1e-4, atol=1e-5)
 
 
+def test_a_saved_model_zip_builds_as_keras_too(files: dict[str, Any], tmp_path: Path) -> None:
+    """Keras' ``model.export`` writes a SavedModel, which Wallaroo takes as ``keras`` too."""
+    output = build_step(files["zip"], tmp_path / "out", framework="keras")
+    assert (output.metadata["framework"], output.entry_point) == ("keras", "saved_model.pb")
+    assert output.metadata["runtime"] == "onnx"
+    found = answers(output, FORMAT.layout(files["zip"]).root, tmp_path / "out")
+    np.testing.assert_allclose(found, files["out"], rtol=1e-4, atol=1e-5)
+
+
 class _Igamma(tf.Module):  # type: ignore[misc]
     """A SavedModel of an operation tf2onnx has no ONNX operator for (Igamma)."""
 

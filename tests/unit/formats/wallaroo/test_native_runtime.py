@@ -39,6 +39,13 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "regressor": LinearRegression().fit(DIABETES_X, DIABETES_Y),
         "kernel-ridge": KernelRidge().fit(DIABETES_X, DIABETES_Y),
     }
+    try:
+        import xgboost
+    except ImportError:  # the xgboost extra is absent: its case below is skipped
+        pass
+    else:
+        booster = xgboost.XGBRegressor(n_estimators=8, max_depth=3)
+        fitted["xgboost"] = booster.fit(DIABETES_X, DIABETES_Y)
     paths = {name: work / f"{name}.joblib" for name in fitted}
     for name, model in fitted.items():
         joblib.dump(model, paths[name])
@@ -73,10 +80,14 @@ def answers(servable: Any, columns: dict[str, np.ndarray]) -> pa.Table:
     return servable.run(columns, rows=rows)
 
 
-@pytest.mark.parametrize(("name", "data"), [("classifier", IRIS_X), ("regressor", DIABETES_X)])
-def test_a_converted_scikit_learn_model_answers_as_the_original(
+@pytest.mark.parametrize(
+    ("name", "data"), [("classifier", IRIS_X), ("regressor", DIABETES_X), ("xgboost", DIABETES_X)]
+)
+def test_a_converted_scikit_learn_or_xgboost_model_answers_as_the_original(
     models: dict[str, Path], tmp_path: Path, name: str, data: np.ndarray
 ) -> None:
+    if name not in models:
+        pytest.skip("the xgboost extra is absent")
     onnx = build_step(models[name], tmp_path / "onnx")
     framework = build_step(models[name], tmp_path / "framework", runtime="framework")
     assert onnx.metadata["runtime"] == "onnx"

@@ -3,6 +3,7 @@ file torch.save wrote refused naming torch.jit.save, and answers shaped as the o
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,14 @@ def test_a_torchscript_file_builds_with_its_schemas(files: dict[str, Path], tmp_
     signature = Signature.from_dict(output.signature)
     assert [(f.name, f.shape) for f in signature.inputs] == [("tensor", (4,))]
     assert FORMAT.detect(files["scripted"]) == 0.9
+
+
+def test_a_pth_file_builds_as_a_pt_file_does(files: dict[str, Path], tmp_path: Path) -> None:
+    renamed = tmp_path / "scripted.pth"
+    shutil.copyfile(files["scripted"], renamed)
+    output = build_step(renamed, tmp_path / "out", input_schema=INPUTS, output_schema=OUTPUTS)
+    assert (output.metadata["framework"], output.entry_point) == ("pytorch", "scripted.pth")
+    assert FORMAT.detect(renamed) == 0.9
 
 
 @pytest.mark.parametrize("saved", ["pickled", "state"])

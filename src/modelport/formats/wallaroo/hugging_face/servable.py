@@ -1,5 +1,9 @@
 """Serving a saved Hugging Face pipeline: transformers' own ``pipeline`` on the unzipped folder,
-called once per request row.
+called once per request: on the list of the rows' first inputs, the rows that share their other
+inputs together (one call for a batch of texts with the same options). The pipeline still runs
+its inputs one at a time (transformers' default batch size of 1: no padding), so each row is
+answered exactly as it would be alone. Kinds whose pipeline reads a list otherwise (keyword
+kinds: question-answering, stable diffusion; zero-shot-object-detection) are called per row.
 
 The pipeline's errors on a row's values (a ``ValueError``, or any error naming one of the row's
 inputs: an extra input ``generate`` does not take) are the request's fault and answered as such
@@ -145,7 +149,7 @@ class _ImagesAsArrays:
 class HuggingFaceServable(Servable):
     """A saved pipeline, answering each request row with the kind's output columns."""
 
-    batches_rows = False  # one pipeline call per row
+    batches_rows = False  # the pipeline runs its inputs one at a time: merging saves little
     threaded_framework = True  # torch, imported by load
 
     def __init__(
@@ -166,25 +170,71 @@ class HuggingFaceServable(Servable):
         self.pipeline = open_pipeline(self.folder, self.kind, upload=self.name)
 
     def predict(self, batch: Batch) -> pa.Table:
-        answers = [self._answer(row, index) for index, row in enumerate(batch.records())]
+        calls = [self._arguments(row, index) for index, row in enumerate(batch.records())]
+        results: list[Any] = [None] * len(calls)
+        if _takes_lists(self.kind):
+            for rows in _sharing_options(calls):
+                for index, result in zip(rows, self._call_together(calls, rows), strict=True):
+                    results[index] = result
+        else:
+            results = [self._call(*call, index) for index, call in enumerate(calls)]
+        answers = [answer_columns(self.kind, result, self._output_schema) for result in results]
         columns = {name: [answer[name] for answer in answers] for name in self._output_schema.names}
         return check_output(columns, rows=batch.num_rows, schema=self._output_schema)
 
-    def _answer(self, row: Mapping[str, Any], index: int) -> dict[str, Any]:
+    def _arguments(self, row: Mapping[str, Any], index: int) -> tuple[Any, dict[str, Any]]:
         first, kwargs = call_arguments(self.kind, row, index)
         if self.kind.input_kind == "audio":
             kwargs |= chunking(self.pipeline, first)
+        return first, kwargs
+
+    def _call_together(self, calls: list[tuple[Any, dict[str, Any]]], rows: list[int]) -> list[Any]:
+        """The pipeline's answers to ``rows`` (which share their options), from one call on
+        the list of their first inputs; from a call per row when that call fails, so the error
+        names the row, or when the answer is not one per input."""
+        if len(rows) > 1:
+            kwargs = calls[rows[0]][1]
+            try:
+                with self._lock:  # a pipeline keeps per-call state on itself
+                    results = self.pipeline([calls[index][0] for index in rows], **kwargs)
+            except (ValueError, TypeError, KeyError):
+                results = None
+            if isinstance(results, list) and len(results) == len(rows):
+                return results
+        return [self._call(*calls[index], index) for index in rows]
+
+    def _call(self, first: Any, kwargs: dict[str, Any], index: int) -> Any:
+        """The pipeline's answer to row ``index`` alone."""
         try:
-            with self._lock:  # a pipeline keeps per-call state on itself
-                result = (
-                    self.pipeline(**kwargs) if first is None else self.pipeline(first, **kwargs)
-                )
+            with self._lock:
+                return self.pipeline(**kwargs) if first is None else self.pipeline(first, **kwargs)
         except (ValueError, TypeError, KeyError) as exc:
             named = [name for name in kwargs if _names(str(exc), name)]
             if not named and not isinstance(exc, ValueError):
                 raise  # the model's own fault: a 500
             raise _refused(self.kind, named, index, exc) from exc
-        return answer_columns(self.kind, result, self._output_schema)
+
+
+def _takes_lists(kind: Kind) -> bool:
+    """Whether the kind's pipeline answers a list of first inputs with one answer each: not
+    the keyword kinds (question-answering reads a list as one input's dicts, diffusers makes
+    images per prompt), nor zero-shot-object-detection, which reads a list as dicts of image
+    and labels."""
+    return kind.input_kind != "keywords" and kind.task != "zero-shot-object-detection"
+
+
+def _sharing_options(calls: list[tuple[Any, dict[str, Any]]]) -> list[list[int]]:
+    """The rows of ``calls`` grouped by their keyword arguments (equal ones together), in
+    order of first appearance."""
+    groups: list[tuple[dict[str, Any], list[int]]] = []
+    for index, (_, kwargs) in enumerate(calls):
+        for options, rows in groups:
+            if options == kwargs:
+                rows.append(index)
+                break
+        else:
+            groups.append((kwargs, [index]))
+    return [rows for _, rows in groups]
 
 
 def _names(text: str, name: str) -> bool:
