@@ -13,8 +13,10 @@ import typer
 from modelport.cli.context import STATE
 from modelport.cli.options import Group, JsonFlag, RegistryOption, command
 from modelport.cli.output import console, print_fields, print_json, print_table
-from modelport.deploy.plan import Scaling, Target, parse_target, scaling
+from modelport.cli.ray_deploying import deploy_again, registered_version
+from modelport.deploy.plan import Scaling, parse_target, scaling
 from modelport.deploy.records import DeploymentRecord, DeploymentRecords
+from modelport.deploy.traffic import Traffic, traffic
 from modelport.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
@@ -95,6 +97,27 @@ def up(
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Local: the port (0: a free one).")
     ] = 8080,
+    canary: Annotated[
+        str | None,
+        typer.Option(
+            "--canary",
+            help="Ray: the share of requests (10%) --canary-version answers (0: none).",
+            show_default=False,
+        ),
+    ] = None,
+    canary_version: Annotated[
+        int | None,
+        typer.Option("--canary-version", help="Ray: the canary's version.", show_default=False),
+    ] = None,
+    shadow: Annotated[
+        int | None,
+        typer.Option(
+            "--shadow",
+            help="Ray: a version sent a copy of each request; its answers are logged, never "
+            "returned.",
+            show_default=False,
+        ),
+    ] = None,
     registry: RegistryOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -102,15 +125,27 @@ def up(
     STATE.use_registry(registry)
     where = parse_target(target)
     scale = scaling(replicas, autoscale)
-    resolved = _registered(reference)
+    resolved = registered_version(reference)
+    split = traffic(
+        resolved.version or 0, canary=canary, canary_version=canary_version, shadow=shadow
+    )
     if where.kind == "ray":
-        record = _deploy_on_ray(
-            where, reference, resolved, scale, route_prefix, http_host, http_port
-        )
+        from modelport.cli.ray_deploying import deploy_to_ray
+
+        record = deploy_to_ray(
+            where, reference, resolved, scale, route_prefix=route_prefix,
+            http_host=http_host, http_port=http_port, traffic=split,
+        )  # fmt: skip
     else:
         if not scale.fixed:
             raise InvalidInput(
                 "--autoscale needs a Ray target", hint="use --replicas N", field="--autoscale"
+            )
+        if split.routed:
+            raise InvalidInput(
+                "--canary and --shadow need a Ray target",
+                hint="deploy with --target ray://HOST:PORT",
+                field="--canary" if split.canary is not None else "--shadow",
             )
         record = _deploy_locally(reference, resolved, scale, host, port)
     with _records() as records:
@@ -135,13 +170,7 @@ def redeploy_following(model: str, alias: str) -> list[DeploymentRecord]:
                 f"deploy it again (modelport deploy {record.reference} --target local)\n"
             )
             continue
-        least, _, most = record.replicas.partition(":")
-        scale = Scaling(int(least), int(most or least))
-        resolved = _registered(record.reference)
-        new = _deploy_on_ray(
-            parse_target(record.target), record.reference, resolved, scale, record.url, None, None
-        )
-        new = replace(new, created=record.created)
+        new = deploy_again(record, record.reference, keep_traffic=True)
         with _records() as records:
             records.put(new)
         redeployed.append(new)
@@ -150,70 +179,6 @@ def redeploy_following(model: str, alias: str) -> list[DeploymentRecord]:
 
 def _is_remote(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
-
-
-def _registered(reference: str) -> ServeTarget:
-    from modelport.cli.targets import is_path, resolve_target
-
-    if is_path(reference):
-        raise InvalidInput(
-            f"{reference} is not a registry reference",
-            hint="deploy registered versions: NAME, NAME:VERSION or NAME@ALIAS (build the "
-            "project first with `modelport build`)",
-            field="REF",
-        )
-    return resolve_target(reference, env="auto", name=None, as_version=None)
-
-
-def _deploy_on_ray(
-    where: Target,
-    reference: str,
-    resolved: ServeTarget,
-    scale: Scaling,
-    route_prefix: str | None,
-    http_host: str | None,
-    http_port: int | None,
-) -> DeploymentRecord:
-    from modelport.builder.package_index import configured_index
-    from modelport.cli.targets import unpacked_target
-    from modelport.deploy.ray_target import RayApplication, deploy_on_ray
-    from modelport.deploy.runtime_env import runtime_env
-
-    root, manifest, digest = unpacked_target(resolved)
-    name = resolved.name or manifest.name
-    settings = STATE.settings
-    args: dict[str, Any] = {
-        "artifact": str(root),
-        "name": name,
-        "version": resolved.version,
-        "digest": digest,
-        "runtime_env": runtime_env(
-            manifest,
-            envs_dir=settings.envs_dir,
-            index_options=configured_index(settings).options(),
-        ),
-    }
-    if scale.fixed:
-        args["replicas"] = scale.minimum
-    else:
-        args["min_replicas"], args["max_replicas"] = scale.minimum, scale.maximum
-    prefix = route_prefix or f"/{name}"
-    if not prefix.startswith("/"):
-        raise InvalidInput("--route-prefix must start with /", field="--route-prefix")
-    sys.stderr.write(f"deploying {name}:{resolved.version} to {where.address} ...\n")
-    status = deploy_on_ray(
-        where, RayApplication(name, args, prefix, http_host=http_host, http_port=http_port)
-    )
-    return DeploymentRecord(
-        name=name,
-        target=where.address,
-        model=name,
-        version=resolved.version,
-        reference=reference,
-        replicas=scale.describe(),
-        state=status.state.lower(),
-        url=prefix,
-    )
 
 
 def _deploy_locally(
@@ -284,7 +249,14 @@ def status(
 
         found = ray_status(parse_target(record.target), name)
         record = record.with_state(found.state.lower())
-        fields += [("replicas running", found.running), ("message", found.message)]
+        split = found.traffic or Traffic(record.version or 0)
+        fields += [
+            ("replicas running", found.running),
+            ("traffic", split.describe()),
+            ("message", found.message),
+        ]
+        if as_json:
+            fields.append(("split", split.as_dict()))
     with _records() as records:
         records.put(record)
     if as_json:
@@ -315,6 +287,69 @@ def remove(
         print_json({"removed": name, "target": record.target})
         return
     console.print(f"removed deployment {name} ({record.target})")
+
+
+@command(deploy_app, "promote")
+def promote(
+    name: Annotated[str, typer.Argument(help="The deployment (the model's name).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """End a canary by giving its version every request (a shadow stays). A deployment of
+    NAME@ALIAS moves ALIAS to that version, and every deployment of NAME@ALIAS follows."""
+    record, split = _split_of(name)
+    if split is None or split.canary is None:
+        raise InvalidInput(
+            f"the deployment {name} has no canary to promote",
+            hint=f"`modelport deploy status {name}` shows its traffic",
+            field="NAME",
+        )
+    model, _, alias = record.reference.partition("@")
+    if alias:
+        STATE.store.set_alias(name=model, alias=alias, number=split.canary)
+        moved = redeploy_following(model, alias)
+        for other in moved:
+            if other.name != name:
+                sys.stderr.write(f"redeployed {other.name} on {other.target}\n")
+        new = next(r for r in moved if r.name == name)
+    else:
+        new = deploy_again(record, f"{record.model}:{split.canary}", keep_traffic=True)
+        with _records() as records:
+            records.put(new)
+    _print_records([new], as_json=as_json)
+
+
+@command(deploy_app, "rollback")
+def rollback(
+    name: Annotated[str, typer.Argument(help="The deployment (the model's name).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """End a canary and a shadow: the version deployed answers every request again."""
+    record, split = _split_of(name)
+    if split is None:
+        raise InvalidInput(
+            f"the deployment {name} has no canary or shadow to roll back",
+            hint=f"`modelport deploy status {name}` shows its traffic",
+            field="NAME",
+        )
+    new = deploy_again(record, f"{record.model}:{split.primary}", keep_traffic=False)
+    new = replace(new, reference=record.reference)
+    with _records() as records:
+        records.put(new)
+    _print_records([new], as_json=as_json)
+
+
+def _split_of(name: str) -> tuple[DeploymentRecord, Traffic | None]:
+    """The record of Ray deployment ``name`` and the split its router applies now."""
+    from modelport.deploy.ray_target import ray_traffic
+
+    with _records() as records:
+        record = records.get(name)
+    if record.target == "local":
+        raise InvalidInput(
+            f"the deployment {name} runs on this machine: it has no canary or shadow",
+            field="NAME",
+        )
+    return record, ray_traffic(parse_target(record.target), name)
 
 
 def _records() -> DeploymentRecords:

@@ -16,6 +16,12 @@ app: the native, KServe V1 and Open Inference V2 routes and the convention's own
 ``timeout``, ``max_batch_size``, ``max_latency_ms``, ``replicas`` or ``min_replicas`` and
 ``max_replicas``, ``runtime_env`` and ``num_cpus`` (per replica). Importing this module needs
 ``ray[serve]`` (``pip install 'modelport[ray]'``).
+
+With ``traffic`` (``{primary, canary, percent, shadow}``, version numbers and the canary's
+share) and ``versions`` (each other version's ``artifact``, ``digest`` and ``runtime_env``, by
+version number), the application is a router (``deploy.ray_router``) in front of the primary's
+deployment (``model``) and one deployment per other version (``vN``); ``shadow_log`` is the file
+the shadow's answers are logged to.
 """
 
 from __future__ import annotations
@@ -23,14 +29,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 from ray import serve
 from ray.serve import Application
 from starlette.applications import Starlette
 
+from modelport.deploy.traffic import Traffic
 from modelport.errors import ConfigError
 from modelport.serving.replica import ReplicaOptions, replica_app
 
-__all__ = ["DEPLOYMENT_NAME", "ModelReplica", "app", "deployment_options", "replica_options"]
+__all__ = [
+    "DEPLOYMENT_NAME",
+    "LoadedModel",
+    "ModelReplica",
+    "VersionReplica",
+    "app",
+    "deployment_options",
+    "replica_options",
+]
 
 DEPLOYMENT_NAME = "model"
 """The one deployment of each model's application (the application is named after the model)."""
@@ -47,17 +63,43 @@ _REPLICA_FIELDS = {
 }
 
 
-@serve.deployment(name=DEPLOYMENT_NAME)
-@serve.ingress()
-class ModelReplica:
-    """One replica: the model loaded and initialised in ``__init__`` (Ray Serve awaits it), then
-    its app, which Ray Serve asks for once ``__init__`` has finished."""
+class LoadedModel:
+    """What every replica holds: the model loaded and initialised in ``__init__`` (Ray Serve
+    awaits it), and its app."""
 
     async def __init__(self, options: ReplicaOptions) -> None:  # type: ignore[misc]
         self._app: Starlette = await replica_app(options)
+        self._client: httpx.AsyncClient | None = None
+
+    async def forward(
+        self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One request handed on by the router (``deploy.ray_router``), answered by this
+        replica's app in process: its status, headers and body."""
+        if self._client is None:
+            transport = httpx.ASGITransport(app=self._app)
+            self._client = httpx.AsyncClient(
+                transport=transport, base_url="http://replica", timeout=None
+            )
+        url = f"{path}?{query}" if query else path
+        answer = await self._client.request(method, url, headers=headers, content=body)
+        return answer.status_code, list(answer.headers.multi_items()), answer.content
+
+
+@serve.deployment(name=DEPLOYMENT_NAME)
+@serve.ingress()
+class ModelReplica(LoadedModel):
+    """A replica answering the HTTP requests Ray Serve's proxy hands it (the application's one
+    deployment): its app, which Ray Serve asks for once ``__init__`` has finished."""
 
     def __serve_build_asgi_app__(self) -> Starlette:
         return self._app
+
+
+@serve.deployment(name=DEPLOYMENT_NAME)
+class VersionReplica(LoadedModel):
+    """A replica of one version behind the router, which hands it requests by deployment handle
+    (``forward``): Ray Serve allows one HTTP ingress per application, the router."""
 
 
 def app(args: Mapping[str, Any]) -> Application:
@@ -65,8 +107,59 @@ def app(args: Mapping[str, Any]) -> Application:
     argument that is missing or wrong."""
     options = replica_options(args)
     deployment: Any = ModelReplica  # a Ray Serve Deployment, once decorated
-    built: Application = deployment.options(**deployment_options(args)).bind(options)
+    scaled = deployment_options(args)
+    if not args.get("traffic"):
+        alone: Application = deployment.options(**scaled).bind(options)
+        return alone
+    from modelport.deploy.ray_router import TrafficRouter
+
+    deployment = VersionReplica
+    primary = deployment.options(**scaled).bind(options)
+
+    traffic = _traffic(args)
+    versions: dict[int, Any] = {traffic.primary: primary}
+    for number in {traffic.canary, traffic.shadow} - {None}:
+        assert number is not None
+        other = _other_version(args, number)
+        other_scaled = {**scaled}
+        if other.get("runtime_env"):
+            actor = dict(other_scaled.get("ray_actor_options", {}))
+            actor["runtime_env"] = dict(other["runtime_env"])
+            other_scaled["ray_actor_options"] = actor
+        versions[number] = deployment.options(name=f"v{number}", **other_scaled).bind(
+            replica_options({**args, **other, "version": number})
+        )
+    router: Any = TrafficRouter
+    built: Application = router.bind(versions, traffic.as_dict(), args.get("shadow_log"))
     return built
+
+
+def _traffic(args: Mapping[str, Any]) -> Traffic:
+    try:
+        traffic = Traffic.from_dict(dict(args["traffic"]))
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(
+            f"args.traffic is {args['traffic']!r}, not {{primary, canary, percent, shadow}}",
+            field="args.traffic",
+        ) from None
+    if traffic.canary is not None and not 0 < traffic.percent < 100:
+        raise ConfigError(
+            f"args.traffic.percent is {traffic.percent:g}: it must be between 0 and 100",
+            field="args.traffic.percent",
+        )
+    return traffic
+
+
+def _other_version(args: Mapping[str, Any], number: int) -> dict[str, Any]:
+    """The artifact of version ``number`` (a canary or shadow), from ``args.versions``."""
+    versions = args.get("versions") or {}
+    found = versions.get(number, versions.get(str(number)))
+    if not isinstance(found, Mapping) or not found.get("artifact"):
+        raise ConfigError(
+            f"args.versions has no artifact for version {number}, which args.traffic names",
+            field="args.versions",
+        )
+    return {key: found[key] for key in ("artifact", "digest", "runtime_env") if key in found}
 
 
 def deployment_options(args: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelport.deploy.plan import Target
+from modelport.deploy.traffic import Traffic
 from modelport.errors import MissingDependency, ModelFailed, NotFound, Unreachable
 
-__all__ = ["RayApplication", "RayStatus", "deploy_on_ray", "ray_status", "remove_from_ray"]
+__all__ = [
+    "RayApplication",
+    "RayStatus",
+    "deploy_on_ray",
+    "ray_status",
+    "ray_traffic",
+    "remove_from_ray",
+]
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for the cluster's GCS port to accept a connection."""
@@ -38,13 +46,15 @@ class RayApplication:
 
 @dataclass(frozen=True)
 class RayStatus:
-    """What Ray Serve says of an application."""
+    """What Ray Serve says of an application (and its router, when it has one)."""
 
     state: str
     """DEPLOYING, RUNNING, UNHEALTHY, DELETING... (Ray Serve's application status)."""
     message: str = ""
     replicas: dict[str, int] = field(default_factory=dict)
     """Replicas by state (RUNNING, STARTING, ...)."""
+    traffic: Traffic | None = None
+    """The split its router applies (None: no router, one version answers)."""
 
     @property
     def running(self) -> int:
@@ -84,6 +94,13 @@ def ray_status(target: Target, name: str) -> RayStatus:
         return _status_of(serve, name)
 
 
+def ray_traffic(target: Target, name: str) -> Traffic | None:
+    """The split the router of application ``name`` applies; None when it has no router (one
+    version answers every request)."""
+    with _connected(target) as serve:
+        return _status_of(serve, name).traffic
+
+
 def remove_from_ray(target: Target, name: str) -> None:
     """Delete the application ``name`` and its replicas (nothing when the cluster has none)."""
     with _connected(target) as serve:
@@ -101,7 +118,17 @@ def _status_of(serve: Any, name: str) -> RayStatus:
         for state, count in deployment.replica_states.items():
             key = str(getattr(state, "value", state))
             replicas[key] = replicas.get(key, 0) + int(count)
-    return RayStatus(str(getattr(found.status, "value", found.status)), found.message, replicas)
+    state = str(getattr(found.status, "value", found.status))
+    return RayStatus(state, found.message, replicas, _traffic_of(serve, name, found))
+
+
+def _traffic_of(serve: Any, name: str, application: Any) -> Traffic | None:
+    from modelport.deploy.ray_router import ROUTER_NAME
+
+    if ROUTER_NAME not in application.deployments:
+        return None
+    router = serve.get_deployment_handle(ROUTER_NAME, app_name=name)
+    return Traffic.from_dict(router.traffic.remote().result(timeout_s=60))
 
 
 def _check_reachable(target: Target) -> None:

@@ -1,5 +1,5 @@
-"""``modelport deploy --target ray://...`` on a real Ray cluster of the session's own (one
-cluster, one deployed model shared by the tests): every protocol answers through Ray Serve's
+"""``modelport deploy --target ray://...`` on the session's real Ray cluster (``conftest``; one
+deployed model shared by this module's tests): every protocol answers through Ray Serve's
 proxy with ``modelport serve``'s answers, a killed replica is replaced while requests go on
 being answered, and ``deploy status``/``ls``/``rm`` see the deployment."""
 
@@ -21,7 +21,7 @@ import pytest
 from modelport.testing import start_server
 
 from ..cli import run_cli
-from .ray_cluster import RayCluster, ray_cluster
+from .ray_cluster import RayCluster
 
 pytest.importorskip("ray.serve", reason="ray[serve] is not installed (pip install modelport[ray])")
 
@@ -48,25 +48,28 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+def deployed(
+    ray_session: RayCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployed]:
     home = tmp_path_factory.mktemp("ray-home")
     project = tmp_path_factory.mktemp("ray-src") / MODEL
     shutil.copytree(EXAMPLE, project)
     built = run_cli("build", str(project), "--env", "inherit", home=home)
     assert built.code == 0, built.stderr
     assert run_cli("alias", "set", MODEL, "production", "1", home=home).code == 0
-    with ray_cluster() as cluster:
-        result = run_cli(
-            "deploy", f"{MODEL}@production", "--target", cluster.target, "--replicas", "2",
-            "--http-host", "127.0.0.1", "--http-port", str(cluster.http_port), "--json",
-            home=home, timeout=600,
-        )  # fmt: skip
-        assert result.code == 0, result.stderr
-        [record] = result.json()
-        assert (record["state"], record["replicas"], record["version"]) == ("running", "2", 1)
-        assert record["reference"] == f"{MODEL}@production"
-        url = f"http://127.0.0.1:{cluster.http_port}{record['url']}"
-        yield Deployed(cluster, home, project, url)
+    cluster = ray_session
+    result = run_cli(
+        "deploy", f"{MODEL}@production", "--target", cluster.target, "--replicas", "2",
+        "--http-host", "127.0.0.1", "--http-port", str(cluster.http_port), "--json",
+        home=home, timeout=600,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    [record] = result.json()
+    assert (record["state"], record["replicas"], record["version"]) == ("running", "2", 1)
+    assert record["reference"] == f"{MODEL}@production"
+    url = f"http://127.0.0.1:{cluster.http_port}{record['url']}"
+    yield Deployed(cluster, home, project, url)
+    run_cli("deploy", "rm", MODEL, home=home, timeout=120)  # nothing left for other modules
 
 
 def _native(url: str) -> Any:
