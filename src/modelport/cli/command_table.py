@@ -54,7 +54,8 @@ COMMANDS: dict[str, Listed] = {
     "deploy": Listed(
         "deploy_cmd",
         "Run a registered version as a service: on Ray Serve (ray://HOST:PORT) or on this "
-        "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`.",
+        "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`, "
+        "`deploy promote NAME`, `deploy rollback NAME`.",
     ),
     "test": Listed(
         "client_cmd",

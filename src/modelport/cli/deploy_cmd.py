@@ -40,7 +40,8 @@ class DeployGroup(Group):
 deploy_app = typer.Typer(
     cls=DeployGroup,
     help="Run a registered version as a service: on Ray Serve (ray://HOST:PORT) or on this "
-    "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`.\n\n"
+    "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`, "
+    "`deploy promote NAME`, `deploy rollback NAME`.\n\n"
     "`modelport deploy REF --target ray://HOST:PORT` runs a Ray Serve application named after "
     "the model, behind Ray Serve's proxy; `--target local` runs modelport serve in the "
     "background, started again when it crashes. Deployments are recorded in the registry.",

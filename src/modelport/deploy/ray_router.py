@@ -82,9 +82,12 @@ class TrafficRouter:
         version, role = traffic.primary, "primary"
         if traffic.canary is not None and random.random() * 100 < traffic.percent:
             version, role = traffic.canary, "canary"
-        answer = await self._ask(version, role, call)
+        shadow = None  # asked at the same time as the primary, awaited only to be logged
         if traffic.shadow is not None:
-            task = asyncio.ensure_future(self._shadow(traffic.shadow, call, answer))
+            shadow = asyncio.ensure_future(self._ask(traffic.shadow, "shadow", call))
+        answer = await self._ask(version, role, call)
+        if shadow is not None:
+            task = asyncio.ensure_future(self._log_shadow(shadow, call, answer))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
         return _response(answer)
@@ -98,10 +101,13 @@ class TrafficRouter:
         self._answered.labels(str(version), role, f"{status // 100}xx").inc()
         return Answer(version, status, body, headers=tuple((k, v) for k, v in headers))
 
-    async def _shadow(self, version: int, call: tuple[Any, ...], primary: Answer) -> None:
+    async def _log_shadow(
+        self, shadow: asyncio.Future[Answer], call: tuple[Any, ...], primary: Answer
+    ) -> None:
         try:
-            answer = await asyncio.wait_for(self._ask(version, "shadow", call), SHADOW_TIMEOUT)
+            answer = await asyncio.wait_for(shadow, SHADOW_TIMEOUT)
         except TimeoutError:
+            version = self._traffic.shadow or 0
             answer = Answer(version, error=f"no answer within {SHADOW_TIMEOUT:g}s")
         if self._log is not None:
             with contextlib.suppress(OSError):  # a full disk must not reach the client
