@@ -23,6 +23,9 @@ from .ray_cluster import free_ports
         (["echo", "--target", "local", "--replicas", "2", "--autoscale", "1:2"], "exclusive"),
         (["nosuch", "--target", "local"], "nosuch"),
         (["status", "nosuch"], "no deployment nosuch"),
+        (["echo", "--target", "local", "--shadow", "2"], "--canary and --shadow need a Ray"),
+        (["echo", "--target", "local", "--canary", "10%"], "--canary needs --canary-version"),
+        (["promote", "nosuch"], "no deployment nosuch"),
     ],
 )
 def test_refused(shared_home: Path, echo_project: Path, args: list[str], says: str) -> None:
