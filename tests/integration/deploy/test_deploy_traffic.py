@@ -1,8 +1,9 @@
 """Canary and shadow deployments on the session's real Ray cluster: two versions of one model
-behind one route, a router in front (two deployments more than a plain deployment: the router
-and version 2's). A 50% canary shares ~200 requests between the versions, counted alike by the
-router's metrics; a shadow's answers are logged beside the primary's while clients see only the
-primary's; promoting the canary moves the alias and leaves one version answering."""
+behind one route, a router in front (at most two deployments more than a plain deployment: the
+router and the other version's). A 50% canary shares ~200 requests between the versions,
+counted alike by the router's metrics; promoting it moves the alias to its version; a shadow's
+answers are logged beside the primary's while clients see only the primary's; rolling back
+ends the shadow."""
 
 from __future__ import annotations
 
@@ -81,31 +82,6 @@ def _status(versions: Versions) -> dict[str, object]:
     return found
 
 
-def test_a_shadow_answers_into_the_log_and_never_to_the_client(versions: Versions) -> None:
-    _deploy(versions, "--shadow", "2")
-    assert _status(versions)["traffic"] == "v1 100%, shadow v2"
-    with httpx.Client(timeout=30) as client:
-        answers = [_predict(client, versions.url) for _ in range(20)]
-    assert {answer.headers["modelport-version"] for answer in answers} == {"1"}
-    log = versions.home / "deployments" / MODEL / "shadow.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(_lines(log)) < 20:
-        time.sleep(0.2)
-    lines = _lines(log)
-    assert len(lines) == 20
-    for line in lines:
-        assert line["path"] == f"/v1/models/{MODEL}/predict"
-        assert (line["primary"]["version"], line["shadow"]["version"]) == (1, 2)
-        assert (line["primary"]["status"], line["shadow"]["status"]) == (200, 200)
-        assert line["shadow"]["body"] == line["primary"]["body"] == answers[0].json()
-
-
-def _lines(log: Path) -> list[dict[str, object]]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]
-
-
 def test_a_canary_shares_the_requests_and_the_metrics_count_them(versions: Versions) -> None:
     _deploy(versions, "--canary", "50%", "--canary-version", "2")
     status = _status(versions)
@@ -143,6 +119,41 @@ def test_promoting_the_canary_moves_the_alias_to_it(versions: Versions) -> None:
     assert [v["number"] for v in aliases if "production" in v["aliases"]] == [2]
     answer = httpx.get(f"{versions.url}/v2/models/{MODEL}", timeout=30)
     assert answer.json()["versions"] == ["2"]
-    again = run_cli("deploy", "rollback", MODEL, home=versions.home, timeout=120)
-    assert again.code != 0
-    assert "has no canary or shadow to roll back" in again.stderr
+    nothing = run_cli("deploy", "rollback", MODEL, home=versions.home, timeout=120)
+    assert nothing.code != 0
+    assert "has no canary or shadow to roll back" in nothing.stderr
+
+
+def test_a_shadow_answers_into_the_log_and_never_to_the_client(versions: Versions) -> None:
+    _deploy(versions, "--shadow", "1")  # production is on 2 since the canary's promotion
+    assert _status(versions)["traffic"] == "v2 100%, shadow v1"
+    with httpx.Client(timeout=30) as client:
+        answers = [_predict(client, versions.url) for _ in range(20)]
+    assert {answer.headers["modelport-version"] for answer in answers} == {"2"}
+    log = versions.home / "deployments" / MODEL / "shadow.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_lines(log)) < 20:
+        time.sleep(0.2)
+    lines = _lines(log)
+    assert len(lines) == 20
+    for line in lines:
+        assert line["path"] == f"/v1/models/{MODEL}/predict"
+        assert (line["primary"]["version"], line["shadow"]["version"]) == (2, 1)
+        assert (line["primary"]["status"], line["shadow"]["status"]) == (200, 200)
+        assert line["shadow"]["body"] == line["primary"]["body"] == answers[0].json()
+
+
+def _lines(log: Path) -> list[dict[str, object]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_rolling_back_ends_the_shadow(versions: Versions) -> None:
+    rolled = run_cli("deploy", "rollback", MODEL, "--json", home=versions.home, timeout=600)
+    assert rolled.code == 0, rolled.stderr
+    [record] = rolled.json()
+    assert (record["version"], record["reference"]) == (2, f"{MODEL}@production")
+    assert _status(versions)["traffic"] == "v2 100%"
+    with httpx.Client(timeout=30) as client:
+        assert "modelport-version" not in _predict(client, versions.url).headers  # no router
