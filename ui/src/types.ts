@@ -187,7 +187,7 @@ export interface DeploymentInfo {
   reference: string;
   replicas: string; // N, or MIN:MAX when autoscaled
   state: string; // as last recorded
-  address: string | null; // null: a Ray Serve deployment (its proxy's address is not recorded)
+  address: string | null; // null: a Ray Serve deployment recorded without its proxy's URL
   route_prefix: string | null;
   created: string;
   metrics: ServingCounts | null; // null: its address did not answer /metrics

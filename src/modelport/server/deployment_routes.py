@@ -5,8 +5,9 @@ address's ``/metrics`` when it answers there.
 (``deploy/records.py``) and deploys versions of the default workspace's models, so a
 workspace's deployments are those of its models when it is the default workspace, and none
 otherwise. A ``--target local`` deployment is a ``modelport serve`` server at the recorded URL;
-a Ray Serve deployment records only its route prefix (not where Ray Serve's proxy listens), so
-it is listed with its recorded state and no counts.
+a Ray Serve deployment answers at its proxy's URL and route prefix (each ``/metrics`` read there
+is one replica's, the one the proxy picked); one recorded with its route prefix alone (Ray Serve
+did not say where its proxy listens) is listed with its recorded state and no counts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from modelport.deploy.records import DeploymentRecord, DeploymentRecords
+from modelport.deploy.records import DeploymentRecord, DeploymentRecords, route_prefix_of
 from modelport.registry.entities import DEFAULT_WORKSPACE
 from modelport.server.routing import Operation, answer, blocking
 from modelport.server.serving_metrics import read_counts
@@ -35,9 +36,9 @@ def _workspace_deployments(state: ServerState, workspace: str) -> list[Deploymen
 
 
 def address_of(record: DeploymentRecord) -> str | None:
-    """Where the deployment's routes answer: the local server's URL; None for a Ray Serve
-    deployment, whose record holds its route prefix but not the proxy's address."""
-    return record.url if record.target == "local" else None
+    """Where the deployment's routes answer: the local server's URL, or Ray Serve's proxy's
+    and the route prefix; None for a Ray deployment recorded with its route prefix alone."""
+    return record.url if record.url.startswith(("http://", "https://")) else None
 
 
 def deployment_json(record: DeploymentRecord, metrics: dict[str, Any] | None) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def deployment_json(record: DeploymentRecord, metrics: dict[str, Any] | None) ->
         "replicas": record.replicas,
         "state": record.state,
         "address": address_of(record),
-        "route_prefix": None if record.target == "local" else record.url,
+        "route_prefix": None if record.target == "local" else route_prefix_of(record),
         "created": record.created.isoformat(),
         "metrics": metrics,
     }
@@ -80,6 +81,6 @@ OPERATIONS = [
               "The deployments (`modelport deploy`) of the workspace's models: target, version, "
               "replicas, recorded state, address, and the cumulative counts read from the "
               "address's /metrics (null when it does not answer, or for a Ray Serve "
-              "deployment, whose proxy's address is not recorded).",
+              "deployment recorded without its proxy's address).",
               answer="DeploymentList"),
 ]  # fmt: skip

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from modelport.server.deployment_schema import DEPLOYMENT_LIST
 from modelport.server.routing import Operation
 
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
@@ -296,31 +297,7 @@ SCHEMAS: dict[str, Any] = {
             },
         ),
     ),
-    "DeploymentList": _list_of(
-        "deployments",
-        _obj(
-            ["name", "target", "kind", "model", "version", "replicas", "state", "address"],
-            name={"type": "string"},
-            target={"type": "string", "description": "local, or ray://HOST:PORT"},
-            kind={"type": "string", "enum": ["local", "ray"]},
-            model={"type": "string"},
-            version={"type": ["integer", "null"]},
-            reference={"type": "string", "description": "What was deployed (iris@production)."},
-            replicas={"type": "string", "description": "N, or MIN:MAX when autoscaled."},
-            state={"type": "string", "description": "As last recorded (deploy, deploy status)."},
-            address={
-                "type": ["string", "null"],
-                "description": "Where its routes answer; null for a Ray Serve deployment.",
-            },
-            route_prefix={"type": ["string", "null"]},
-            created=_TIME,
-            metrics={
-                "type": ["object", "null"],
-                "description": "Cumulative counts read from the address's /metrics, as a "
-                "ServingList's; null when it does not answer or has no address.",
-            },
-        ),
-    ),
+    "DeploymentList": DEPLOYMENT_LIST,
     "PipelineChange": _obj(["log_inferences"], log_inferences={"type": "boolean"}),
     "NewStep": _obj(["model_ref"], model_ref={"type": "string"}),
     "NewValidation": _obj(

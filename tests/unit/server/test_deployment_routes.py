@@ -1,6 +1,8 @@
 """A workspace's deployments over the API: the records ``modelport deploy`` keeps in the
 registry's database, for the default workspace's models only, each with its counts read from
-its address's ``/metrics`` (a real server on a loopback port) when it answers there."""
+its address's ``/metrics`` (a real server on a loopback port) when it answers there; a Ray
+deployment recorded with its route prefix alone (before the proxy's URL was recorded) has no
+address."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def test_deployments_are_listed_with_the_counts_their_address_answers(
 ) -> None:
     parts = open_server()
     with app_client(parts.app) as client:
-        for name in ("double", "gone", "clustered"):
+        for name in ("double", "gone", "clustered", "proxied"):
             _model(client, name)
         client.post(f"{API}/workspaces", json={"name": "team-b"})
         _model(client, "double", workspace="team-b")
@@ -51,10 +53,17 @@ def test_deployments_are_listed_with_the_counts_their_address_answers(
                         url="/clustered",
                     )
                 )  # fmt: skip
+                records.put(
+                    DeploymentRecord(
+                        name="proxied", target="ray://127.0.0.1:6379", model="double",
+                        version=1, reference="double", replicas="1", state="running",
+                        url=f"{url}/proxied",
+                    )
+                )  # fmt: skip
             listed = client.get(f"{API}/workspaces/default/deployments")
         assert listed.status_code == 200, listed.text
         found = {d["name"]: d for d in listed.json()["deployments"]}
-        assert sorted(found) == ["clustered", "double", "gone"]
+        assert sorted(found) == ["clustered", "double", "gone", "proxied"]
         double = found["double"]
         assert (double["kind"], double["address"], double["version"]) == ("local", url, 1)
         assert (double["metrics"]["requests"], double["metrics"]["errors"]) == (7.0, 2.0)
@@ -62,6 +71,9 @@ def test_deployments_are_listed_with_the_counts_their_address_answers(
         ray = found["clustered"]
         assert (ray["kind"], ray["replicas"], ray["state"]) == ("ray", "1:3", "running")
         assert (ray["address"], ray["route_prefix"], ray["metrics"]) == (None, "/clustered", None)
+        proxied = found["proxied"]  # Ray Serve's proxy: its URL and the route prefix
+        assert (proxied["address"], proxied["route_prefix"]) == (f"{url}/proxied", "/proxied")
+        assert proxied["metrics"] is None  # nothing answers /proxied/metrics here
 
         # deploy deploys the default workspace's models: another workspace has none
         team_b = client.get(f"{API}/workspaces/team-b/deployments")

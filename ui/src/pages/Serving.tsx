@@ -179,12 +179,20 @@ function Deployment({ deployment: d, readings }: { deployment: Deployed; reading
           </>
         )}
       </p>
+      {d.metrics && d.kind === "ray" && d.replicas !== "1" && (
+        <p className="muted" data-testid="one-replica">
+          Each reading is one replica's counts (Ray Serve's proxy picks which), so with several replicas the rates
+          and totals move between theirs.
+        </p>
+      )}
       {d.metrics ? (
         <CountsPlots readings={readings} slots={KEEP - 1} />
       ) : (
         <p className="muted" data-testid="state-only">
           {d.kind === "ray"
-            ? `State only, as last recorded: its metrics answer through Ray Serve's proxy at ${d.route_prefix ?? "its route prefix"}/metrics, and the proxy's address is not recorded with the deployment.`
+            ? d.address
+              ? `State only, as last recorded: ${d.address}/metrics does not answer now, through Ray Serve's proxy.`
+              : `State only, as last recorded: where Ray Serve's proxy listens was not recorded with this deployment (deploy it again to record it), so its metrics (at the proxy's ${d.route_prefix ?? "route prefix"}/metrics) are not read.`
             : `State only, as last recorded: ${d.address ?? "its address"} does not answer /metrics now.`}
         </p>
       )}
