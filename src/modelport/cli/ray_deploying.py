@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelport.cli.context import STATE
 from modelport.deploy.plan import Scaling, Target, parse_target
-from modelport.deploy.records import DeploymentRecord
+from modelport.deploy.records import DeploymentRecord, route_prefix_of
 from modelport.deploy.traffic import Traffic
 from modelport.errors import InvalidInput
 
@@ -67,7 +67,7 @@ def deploy_to_ray(
         reference=reference,
         replicas=scale.describe(),
         state=status.state.lower(),
-        url=prefix,
+        url=(status.proxy_url or "") + prefix,
     )
 
 
@@ -92,7 +92,9 @@ def deploy_again(
             percent=now.percent if canary is not None else 0.0,
             shadow=now.shadow if now.shadow != version else None,
         )
-    new = deploy_to_ray(where, reference, resolved, scale, route_prefix=record.url, traffic=split)
+    new = deploy_to_ray(
+        where, reference, resolved, scale, route_prefix=route_prefix_of(record), traffic=split
+    )
     return replace(new, created=record.created)
 
 

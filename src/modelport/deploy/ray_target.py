@@ -12,8 +12,9 @@ import logging
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from modelport.deploy.plan import Target
 from modelport.deploy.traffic import Traffic
@@ -55,6 +56,8 @@ class RayStatus:
     """Replicas by state (RUNNING, STARTING, ...)."""
     traffic: Traffic | None = None
     """The split its router applies (None: no router, one version answers)."""
+    proxy_url: str | None = None
+    """Where Ray Serve's HTTP proxy answers (``http://HOST:PORT``), when it says."""
 
     @property
     def running(self) -> int:
@@ -85,7 +88,7 @@ def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
                 hint=f"`modelport deploy status {application.name}` says more; the replicas' "
                 "output is in the Ray session's logs (logs/serve/ under the node's temp dir)",
             ) from None
-        return _status_of(serve, application.name)
+        return replace(_status_of(serve, application.name), proxy_url=_proxy_url(target))
 
 
 def ray_status(target: Target, name: str) -> RayStatus:
@@ -129,6 +132,27 @@ def _traffic_of(serve: Any, name: str, application: Any) -> Traffic | None:
         return None
     router = serve.get_deployment_handle(ROUTER_NAME, app_name=name)
     return Traffic.from_dict(router.traffic.remote().result(timeout_s=60))
+
+
+def _proxy_url(target: Target) -> str | None:
+    """Ray Serve's root URL (its proxy's ``http://HOST:PORT``; a proxy listening on every
+    address is named by the cluster's host), or None when Serve does not say. Ray Serve has no
+    public API for it: its controller client's ``root_url`` (Ray 2.60) is read, and anything
+    unexpected is None rather than an error, as the deployment itself has succeeded."""
+    try:
+        from ray.serve.context import _get_global_client
+
+        client = _get_global_client()
+        root = urlsplit(str(client.root_url if client is not None else ""))
+    except Exception:  # an internal API: absent or changed in another Ray version
+        return None
+    if root.scheme not in ("http", "https") or not root.hostname:
+        return None
+    host = target.host if root.hostname in ("0.0.0.0", "::") else root.hostname
+    if ":" in str(host):
+        host = f"[{host}]"
+    port = f":{root.port}" if root.port else ""
+    return f"{root.scheme}://{host}{port}"
 
 
 def _check_reachable(target: Target) -> None:
