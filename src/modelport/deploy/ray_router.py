@@ -4,10 +4,10 @@ handles), and a copy of each to the shadow version, whose answer is logged besid
 (``deploy.shadow_log``) and never returned; a shadow that fails or is slow changes nothing for
 the client. Each answer carries a ``modelport-version`` header saying which version gave it.
 
-The router answers ``/metrics`` itself: Prometheus counters of the requests each version
-answered, labelled with ``version``, ``role`` (primary, canary, shadow) and ``outcome`` (the
-status class, or ``error``). ``/-/versions/N/...`` reaches version N directly (its own
-``/metrics``, health and model routes).
+The router answers ``/metrics`` itself: the primary's own metrics, then Prometheus counters of
+the requests each version answered, labelled with ``version``, ``role`` (primary, canary,
+shadow) and ``outcome`` (the status class, or ``error``). ``/-/versions/N/...`` reaches
+version N directly (its own ``/metrics``, health and model routes).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class TrafficRouter:
     async def __call__(self, request: Request) -> Response:
         path = _relative_path(request)
         if path == "/metrics":
-            return Response(generate_latest(self._metrics), media_type=CONTENT_TYPE_LATEST)
+            return await self._metrics_answer()
         body = await request.body()
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS]
         call = (request.method, path, request.url.query, headers, body)
@@ -91,6 +91,17 @@ class TrafficRouter:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
         return _response(answer)
+
+    async def _metrics_answer(self) -> Response:
+        """The primary's own metrics (what the route answers without a router), then the
+        router's counters: metric families of other names, so the text stays valid."""
+        primary = self._versions[self._traffic.primary]
+        try:
+            status, _, body = await primary.forward.remote("GET", "/metrics", "", [], b"")
+        except Exception:  # the primary's replica failed: the router's counters still answer
+            status, body = 503, b""
+        text = (body if status == 200 else b"") + generate_latest(self._metrics)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     async def _ask(self, version: int, role: str, call: tuple[Any, ...]) -> Answer:
         try:

@@ -103,6 +103,7 @@ def test_a_canary_shares_the_requests_and_the_metrics_count_them(versions: Versi
         )
     }
     assert counted == dict(answered), metrics
+    assert "# TYPE modelport_model_ready " in metrics  # the primary's own metrics come first
     # each version's own routes stay reachable under /-/versions/N
     one = httpx.get(f"{versions.url}/-/versions/2/v2/models/{MODEL}", timeout=30)
     assert one.status_code == 200, one.text

@@ -29,11 +29,13 @@ class FakeVersion:
 
     def remote(self, *call: Any) -> Any:
         self.calls.append(call)
-        return self._answer()
+        return self._answer(call[1])
 
-    async def _answer(self) -> tuple[int, list[tuple[str, str]], bytes]:
+    async def _answer(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
         if self.fails:
             raise RuntimeError("the replica died")
+        if path == "/metrics":
+            return 200, [], f'# TYPE own counter\nown_total{{v="{self.version}"}} 1.0\n'.encode()
         body = json.dumps({"answered by": self.version}).encode()
         return 200, [("content-type", "application/json")], body
 
@@ -81,6 +83,7 @@ def test_a_canary_answers_its_share_and_the_metrics_count_each_version() -> None
 
     answered, metrics = asyncio.run(requests())
     assert 100 <= answered["1"] <= 300 and answered["1"] + answered["2"] == 400
+    assert metrics.startswith('# TYPE own counter\nown_total{v="1"} 1.0\n')  # the primary's
     for version, role in (("1", "primary"), ("2", "canary")):
         line = (
             f'modelport_traffic_requests_total{{outcome="2xx",role="{role}",version="{version}"}}'
@@ -123,4 +126,14 @@ def test_each_version_is_reachable_by_its_number() -> None:
     router = _router({"primary": 1, "canary": 2, "percent": 1}, versions, None)
     answer = asyncio.run(router(_request("/-/versions/2/metrics")))
     assert answer.headers["modelport-version"] == "2"
-    assert versions[2].calls[0][1] == "/metrics"
+    assert answer.body == b'# TYPE own counter\nown_total{v="2"} 1.0\n'
+
+
+def test_the_routers_counters_answer_while_the_primary_fails() -> None:
+    router = _router({"primary": 1}, {1: FakeVersion(1, fails=True)}, None)
+    asyncio.run(router(_request("/v1/models/iris/predict")))
+    metrics = asyncio.run(router(_request("/metrics"))).body.decode()
+    assert (
+        'modelport_traffic_requests_total{outcome="error",role="primary",version="1"} 1.0'
+        in metrics
+    )
