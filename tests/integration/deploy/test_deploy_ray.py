@@ -21,7 +21,7 @@ import pytest
 from modelport.testing import start_server
 
 from ..cli import run_cli
-from .ray_cluster import RayCluster, ray_cluster
+from .ray_cluster import RayCluster
 
 pytest.importorskip("ray.serve", reason="ray[serve] is not installed (pip install modelport[ray])")
 
@@ -48,25 +48,27 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+def deployed(
+    tmp_path_factory: pytest.TempPathFactory, ray_session_cluster: RayCluster
+) -> Iterator[Deployed]:
     home = tmp_path_factory.mktemp("ray-home")
     project = tmp_path_factory.mktemp("ray-src") / MODEL
     shutil.copytree(EXAMPLE, project)
     built = run_cli("build", str(project), "--env", "inherit", home=home)
     assert built.code == 0, built.stderr
     assert run_cli("alias", "set", MODEL, "production", "1", home=home).code == 0
-    with ray_cluster() as cluster:
-        result = run_cli(
-            "deploy", f"{MODEL}@production", "--target", cluster.target, "--replicas", "2",
-            "--http-host", "127.0.0.1", "--http-port", str(cluster.http_port), "--json",
-            home=home, timeout=600,
-        )  # fmt: skip
-        assert result.code == 0, result.stderr
-        [record] = result.json()
-        assert (record["state"], record["replicas"], record["version"]) == ("running", "2", 1)
-        assert record["reference"] == f"{MODEL}@production"
-        url = f"http://127.0.0.1:{cluster.http_port}{record['url']}"
-        yield Deployed(cluster, home, project, url)
+    cluster = ray_session_cluster
+    result = run_cli(
+        "deploy", f"{MODEL}@production", "--target", cluster.target, "--replicas", "2",
+        "--http-host", "127.0.0.1", "--http-port", str(cluster.http_port), "--json",
+        home=home, timeout=600,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    [record] = result.json()
+    assert (record["state"], record["replicas"], record["version"]) == ("running", "2", 1)
+    assert record["reference"] == f"{MODEL}@production"
+    url = f"http://127.0.0.1:{cluster.http_port}{record['url']}"
+    yield Deployed(cluster, home, project, url)
 
 
 def _native(url: str) -> Any:
