@@ -15,6 +15,7 @@ node is run again by Ray, and a run that fails or is stopped is run again whole.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -110,6 +111,8 @@ def run_on_ray(
         context = DataContext.get_current()
         context.execution_options.preserve_order = True  # the answers in the inputs' order
         context.enable_progress_bars = progress_bars
+        if not progress_bars:  # nor its log lines of each run's start and end
+            logging.getLogger("ray.data").setLevel(logging.WARNING)
         env = dict(model.runtime_env)
         planning = ray.remote(plan_job).options(runtime_env=env, num_cpus=0)
         args = (str(model.root), model.name, model.version, job)

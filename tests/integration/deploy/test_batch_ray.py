@@ -57,6 +57,7 @@ def test_the_same_answers_as_the_local_run(
         home=home, timeout=600,
     )  # fmt: skip
     assert on_ray.code == 0, on_ray.stderr
+    assert "Starting execution" not in on_ray.stderr  # Ray Data's log lines kept quiet
     assert on_ray.json()["rows"] == local.json()["rows"] == 600
     answers = pq.read_table(tmp_path / "ray.parquet")
     assert answers.column_names == ["id", "species"]
