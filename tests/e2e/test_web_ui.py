@@ -3,9 +3,10 @@ against a live ``modelport server`` holding two versions of an iris classifier b
 signing in with a token, finding a model, comparing its versions, trying one in the
 playground and getting the model's own answer, moving an alias (seen through the CLI), and a
 viewer who sees no write controls and whom the API refuses anyway; a pipeline's logged
-inferences and the DEEPaaS training jobs a real ``modelport serve`` ran. Every page is checked with
-axe-core (no serious or critical violation) and photographed into docs/ui/, at desktop width
-and at a phone's (390 px).
+inferences and the DEEPaaS training jobs a real ``modelport serve`` ran; a real
+``modelport deploy --target local`` deployment, its plots moving as it answers. Every page is
+checked with axe-core (no serious or critical violation) and photographed into docs/ui/, at
+desktop width and at a phone's (390 px).
 
 Needs Debian's ``chromium`` package and the ``playwright`` and ``axe-playwright-python``
 packages (the ``test`` extra); skipped where the browser is absent.
@@ -62,6 +63,8 @@ class Registry:
     """The token of ada, owner of the default workspace."""
     viewer: str
     """The token of vic, a viewer there."""
+    deployment: str
+    """The URL of iris@prod deployed by ``modelport deploy --target local``."""
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     tests run; alias prod) and iris:2 (another hyperparameter and description, one more
     requirement, tests skipped), tagged team=flowers; pipeline flowers (iris:1, one validation,
     one logged inference); dptest, a DEEPaaS model trained twice by ``modelport serve`` (done,
-    failed); an external registry connection."""
+    failed); an external registry connection; iris@prod deployed with ``--target local``."""
     folder = tmp_path_factory.mktemp("web-ui")
     home = folder / "home"
     uri = f"sqlite:///{folder / 'registry.db'}"
@@ -108,11 +111,18 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
                            token=f"alice:{MLFLOW_SECRET}")  # fmt: skip
     owner = make_token(uri, "ada", roles={"default": "owner"})
     viewer = make_token(uri, "vic", roles={"default": "viewer"})
-    server: ServerProcess = start_registry_server(uri, home=home)
+    deployed = run_cli("--registry", uri, "deploy", "iris@prod", "--target", "local",
+                       "--port", "0", "--json", home=home)  # fmt: skip
+    assert deployed.code == 0, deployed.stderr
     try:
-        yield Registry(server.url, home, owner, viewer)
+        server: ServerProcess = start_registry_server(uri, home=home)
+        try:
+            yield Registry(server.url, home, owner, viewer, deployed.json()[0]["url"])
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        removed = run_cli("--registry", uri, "deploy", "rm", "iris", home=home)
+        assert removed.code == 0, removed.stderr
 
 
 def _train_deepaas(folder: Path, uri: str, home: Path, cli: Any) -> None:
@@ -336,6 +346,38 @@ def test_serving_shows_the_playgrounds_servings_live(page_for: Any, registry: Re
     check_page(page, "serving")
 
 
+def test_serving_shows_a_local_deployment_live(page_for: Any, registry: Registry) -> None:
+    page = page_for(registry.viewer)
+    page.get_by_role("link", name="Serving").click()
+    deployment = page.get_by_role("region", name="iris:1 deployed locally in default")
+    expect(deployment.get_by_test_id("state")).to_have_text("running")
+    expect(deployment).to_contain_text(f"1 replica, from iris@prod, at {registry.deployment}")
+    totals = deployment.get_by_test_id("totals")
+    expect(totals).to_be_visible(timeout=10_000)  # its address answered /metrics
+    before = int(totals.inner_text().split()[0].split(".")[0])
+    predict = f"{registry.deployment}/v1/models/iris/predict"
+    for answered, rows in enumerate((1, 3, 12), start=1):  # each seen in a reading of its own
+        answer = httpx.post(predict, json=[SETOSA] * rows, timeout=30)
+        assert answer.status_code == 200, answer.text
+        expect(totals).to_have_text(re.compile(rf"^{before + answered} requests"), timeout=10_000)
+    refused = httpx.post(predict, json=[{"sepal_length": "wide"}], timeout=30)
+    assert refused.status_code == 422, refused.text
+    expect(totals).to_have_text(re.compile(rf"^{before + 4} requests, [1-9]"), timeout=10_000)
+    latency = deployment.get_by_role("img", name="Latency")
+    expect(latency).to_have_attribute("aria-label", re.compile(r"p50 \d+\.\d+ ms"))
+    rows_plot = deployment.get_by_role("img", name="Rows per request")
+    expect(rows_plot).to_have_attribute("aria-label", re.compile(r"11-50: 1"))
+    auth = {"Authorization": f"Bearer {registry.viewer}"}
+    listed = httpx.get(f"{registry.url}/api/v1/workspaces/default/deployments", headers=auth)
+    [record] = listed.json()["deployments"]
+    assert (record["target"], record["address"], record["version"]) == (
+        "local",
+        registry.deployment,
+        1,
+    )
+    check_page(page, "serving-deployments")
+
+
 def test_move_an_alias_with_confirmation_and_see_it_through_the_cli(
     page_for: Any, registry: Registry, tmp_path: Path
 ) -> None:
@@ -496,7 +538,7 @@ def test_external_registries_show_their_token_masked(page_for: Any, registry: Re
 @pytest.mark.parametrize(
     "address",
     ["#/models/default", "#/models/default/iris", "#/models/default/iris/versions/1",
-     "#/models/default/iris/compare/1/2", "#/pipelines/default"],
+     "#/models/default/iris/compare/1/2", "#/pipelines/default", "#/serving"],
 )  # fmt: skip
 def test_every_page_fits_a_phone(page_for: Any, registry: Registry, address: str) -> None:
     page = page_for(registry.owner, PHONE)

@@ -177,3 +177,18 @@ export interface ServingInfo {
   started_at: string;
   metrics: ServingCounts | null;
 }
+
+export interface DeploymentInfo {
+  name: string;
+  target: string; // "local" or ray://HOST:PORT
+  kind: "local" | "ray";
+  model: string;
+  version: number | null;
+  reference: string;
+  replicas: string; // N, or MIN:MAX when autoscaled
+  state: string; // as last recorded
+  address: string | null; // null: a Ray Serve deployment recorded without its proxy's URL
+  route_prefix: string | null;
+  created: string;
+  metrics: ServingCounts | null; // null: its address did not answer /metrics
+}

@@ -14,7 +14,7 @@ from modelport.cli.context import STATE
 from modelport.cli.options import Group, JsonFlag, RegistryOption, command
 from modelport.cli.output import console, print_fields, print_json, print_table
 from modelport.deploy.plan import Scaling, Target, parse_target, scaling
-from modelport.deploy.records import DeploymentRecord, DeploymentRecords
+from modelport.deploy.records import DeploymentRecord, DeploymentRecords, route_prefix_of
 from modelport.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
@@ -139,8 +139,9 @@ def redeploy_following(model: str, alias: str) -> list[DeploymentRecord]:
         scale = Scaling(int(least), int(most or least))
         resolved = _registered(record.reference)
         new = _deploy_on_ray(
-            parse_target(record.target), record.reference, resolved, scale, record.url, None, None
-        )
+            parse_target(record.target), record.reference, resolved, scale,
+            route_prefix_of(record), None, None,
+        )  # fmt: skip
         new = replace(new, created=record.created)
         with _records() as records:
             records.put(new)
@@ -212,7 +213,7 @@ def _deploy_on_ray(
         reference=reference,
         replicas=scale.describe(),
         state=status.state.lower(),
-        url=prefix,
+        url=(status.proxy_url or "") + prefix,
     )
 
 

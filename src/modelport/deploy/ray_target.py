@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from modelport.deploy.plan import Target
 from modelport.deploy.ray_cluster import joined
@@ -42,6 +43,8 @@ class RayStatus:
     message: str = ""
     replicas: dict[str, int] = field(default_factory=dict)
     """Replicas by state (RUNNING, STARTING, ...)."""
+    proxy_url: str | None = None
+    """Where Ray Serve's HTTP proxy answers (``http://HOST:PORT``), when it says."""
 
     @property
     def running(self) -> int:
@@ -72,7 +75,7 @@ def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
                 hint=f"`modelport deploy status {application.name}` says more; the replicas' "
                 "output is in the Ray session's logs (logs/serve/ under the node's temp dir)",
             ) from None
-        return _status_of(serve, application.name)
+        return replace(_status_of(serve, application.name), proxy_url=_proxy_url(target))
 
 
 def ray_status(target: Target, name: str) -> RayStatus:
@@ -99,6 +102,27 @@ def _status_of(serve: Any, name: str) -> RayStatus:
             key = str(getattr(state, "value", state))
             replicas[key] = replicas.get(key, 0) + int(count)
     return RayStatus(str(getattr(found.status, "value", found.status)), found.message, replicas)
+
+
+def _proxy_url(target: Target) -> str | None:
+    """Ray Serve's root URL (its proxy's ``http://HOST:PORT``; a proxy listening on every
+    address is named by the cluster's host), or None when Serve does not say. Ray Serve has no
+    public API for it: its controller client's ``root_url`` (Ray 2.60) is read, and anything
+    unexpected is None rather than an error, as the deployment itself has succeeded."""
+    try:
+        from ray.serve.context import _get_global_client
+
+        client = _get_global_client()
+        root = urlsplit(str(client.root_url if client is not None else ""))
+    except Exception:  # an internal API: absent or changed in another Ray version
+        return None
+    if root.scheme not in ("http", "https") or not root.hostname:
+        return None
+    host = target.host if root.hostname in ("0.0.0.0", "::") else root.hostname
+    if ":" in str(host):
+        host = f"[{host}]"
+    port = f":{root.port}" if root.port else ""
+    return f"{root.scheme}://{host}{port}"
 
 
 @contextmanager

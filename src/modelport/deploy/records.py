@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -14,7 +15,7 @@ from modelport.errors import NotFound
 from modelport.registry.sql import tables as t
 from modelport.registry.sql.database import Database
 
-__all__ = ["DeploymentRecord", "DeploymentRecords"]
+__all__ = ["DeploymentRecord", "DeploymentRecords", "route_prefix_of"]
 
 
 def _now() -> datetime:
@@ -36,7 +37,9 @@ class DeploymentRecord:
     """``N``, or ``MIN:MAX`` when autoscaled."""
     state: str
     url: str = ""
-    """Where it answers (its route prefix behind the proxy, or the local server's URL)."""
+    """Where it answers: the local server's URL, or for Ray the proxy's URL and the route
+    prefix (``http://127.0.0.1:8000/iris``; the route prefix alone when Ray Serve did not say
+    where its proxy listens, and in records made before it was recorded)."""
     pid: int | None = None
     """The supervisor's process (``--target local``)."""
     created: datetime = field(default_factory=_now)
@@ -106,6 +109,11 @@ class DeploymentRecords:
     def remove(self, name: str) -> None:
         with self._database.write() as conn:
             conn.execute(sa.delete(t.deployments).where(t.deployments.c.name == name))
+
+
+def route_prefix_of(record: DeploymentRecord) -> str:
+    """A Ray deployment's route prefix (``/iris``), read from its URL."""
+    return urlsplit(record.url).path or "/"
 
 
 def _record(row: Any) -> DeploymentRecord:

@@ -26,6 +26,7 @@ from modelport.registry.rest.wire import API_PREFIX
 from modelport.registry.uris import open_store
 from modelport.server import (
     account_routes,
+    deployment_routes,
     manifest_routes,
     pipeline_routes,
     playground_routes,
@@ -51,6 +52,7 @@ OPERATIONS: list[Operation] = [
     *manifest_routes.OPERATIONS,
     *playground_routes.OPERATIONS,
     *serving_routes.OPERATIONS,
+    *deployment_routes.OPERATIONS,
     *pipeline_routes.OPERATIONS,
     *training_routes.OPERATIONS,
     *secret_routes.OPERATIONS,

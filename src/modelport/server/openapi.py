@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from modelport.server.deployment_schema import DEPLOYMENT_LIST
 from modelport.server.routing import Operation
 
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
@@ -296,6 +297,7 @@ SCHEMAS: dict[str, Any] = {
             },
         ),
     ),
+    "DeploymentList": DEPLOYMENT_LIST,
     "PipelineChange": _obj(["log_inferences"], log_inferences={"type": "boolean"}),
     "NewStep": _obj(["model_ref"], model_ref={"type": "string"}),
     "NewValidation": _obj(

@@ -8,10 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 MAX_METRICS_BYTES = 4 * 1024 * 1024
 """The most of a ``/metrics`` answer read (a model server's is a few kB)."""
+
+
+async def read_counts(client: httpx.AsyncClient, url: str, model: str) -> dict[str, Any] | None:
+    """``model``'s counts read from the server at ``url`` (its ``/metrics``), or None when it
+    does not answer there (starting, gone, or not a model server)."""
+    try:
+        async with client.stream("GET", url + "/metrics") as found:
+            if found.status_code != 200:
+                return None
+            body = bytearray()
+            async for chunk in found.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_METRICS_BYTES:
+                    return None
+    except httpx.HTTPError:
+        return None
+    return model_counts(body.decode(errors="replace"), model)
 
 
 def model_counts(text: str, model: str) -> dict[str, Any]:

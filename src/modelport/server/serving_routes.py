@@ -13,23 +13,7 @@ from starlette.responses import Response
 from modelport.server.access import authenticate
 from modelport.server.playground import Playground, Serving
 from modelport.server.routing import Operation, answer
-from modelport.server.serving_metrics import MAX_METRICS_BYTES, model_counts
-
-
-async def _counts(client: httpx.AsyncClient, serving: Serving) -> dict[str, Any] | None:
-    """The serving's counts, or None when it does not answer (starting, or gone)."""
-    try:
-        async with client.stream("GET", serving.url + "/metrics") as found:
-            if found.status_code != 200:
-                return None
-            body = bytearray()
-            async for chunk in found.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_METRICS_BYTES:
-                    return None
-    except httpx.HTTPError:
-        return None
-    return model_counts(body.decode(errors="replace"), serving.key[1])
+from modelport.server.serving_metrics import read_counts
 
 
 async def list_servings(request: Request) -> Response:
@@ -44,7 +28,7 @@ async def list_servings(request: Request) -> Response:
             found.append({
                 "workspace": workspace, "model": model, "version": number,
                 "ready": serving.ready, "started_at": serving.started_at,
-                "metrics": await _counts(client, serving),
+                "metrics": await read_counts(client, serving.url, serving.key[1]),
             })  # fmt: skip
 
         async with anyio.create_task_group() as group:

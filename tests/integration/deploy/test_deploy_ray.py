@@ -18,7 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
+from modelport.server.app import create_server_app
+from modelport.server.run import open_state
+from modelport.settings import Settings
 from modelport.testing import start_server
+from modelport.testing.apps import app_client
 
 from ..cli import run_cli
 from .ray_cluster import RayCluster
@@ -67,7 +71,8 @@ def deployed(
     [record] = result.json()
     assert (record["state"], record["replicas"], record["version"]) == ("running", "2", 1)
     assert record["reference"] == f"{MODEL}@production"
-    url = f"http://127.0.0.1:{cluster.http_port}{record['url']}"
+    url = f"http://127.0.0.1:{cluster.http_port}/{MODEL}"
+    assert record["url"] == url  # Ray Serve's proxy and the route prefix
     yield Deployed(cluster, home, project, url)
 
 
@@ -108,6 +113,29 @@ def test_every_protocol_answers_as_modelport_serve_does(deployed: Deployed, tmp_
     assert on_ray == served
     species = [row["species"] for row in on_ray[0]]
     assert len(set(species)) == 3  # three different answers: rows are not mixed up
+
+
+def test_the_registry_servers_deployments_route_reads_its_metrics_through_the_proxy(
+    deployed: Deployed,
+) -> None:
+    assert _native(deployed.url)  # at least one request counted, by whichever replica
+    settings = Settings(home=deployed.home)
+    state = open_state(registry_uri=settings.resolved_registry_uri, blobs_uri=None,
+                       settings=settings, auth=False)  # fmt: skip
+    try:
+        with app_client(create_server_app(state)) as client:
+            listed = client.get("/api/v1/workspaces/default/deployments")
+    finally:
+        state.registry.close()
+    assert listed.status_code == 200, listed.text
+    [record] = listed.json()["deployments"]
+    assert (record["kind"], record["address"], record["route_prefix"]) == (
+        "ray",
+        deployed.url,
+        f"/{MODEL}",
+    )
+    assert record["metrics"] is not None  # one replica's /metrics, through Ray Serve's proxy
+    assert record["metrics"]["latency_buckets"]
 
 
 def test_a_killed_replica_is_replaced_while_requests_are_answered(deployed: Deployed) -> None:

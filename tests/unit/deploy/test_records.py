@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from modelport.deploy.records import DeploymentRecord, DeploymentRecords
+from modelport.deploy.records import DeploymentRecord, DeploymentRecords, route_prefix_of
 from modelport.errors import NotFound
 
 
@@ -37,3 +37,17 @@ def test_put_get_list_remove(records: DeploymentRecords) -> None:
     assert [r.name for r in records.all()] == ["b"]
     with pytest.raises(NotFound, match="no deployment a"):
         records.get("a")
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix"),
+    [("http://127.0.0.1:8000/iris", "/iris"), ("/iris", "/iris"), ("http://10.0.0.5:8000", "/"),
+     ("http://[::1]:8000/a/b", "/a/b")],
+)  # fmt: skip
+def test_a_ray_deployments_route_prefix_is_read_from_its_url(url: str, prefix: str) -> None:
+    # recorded with Ray Serve's proxy URL, or (records made before it was) the prefix alone
+    record = DeploymentRecord(
+        name="iris", target="ray://127.0.0.1:6379", model="iris", version=1, reference="iris",
+        replicas="1", state="running", url=url,
+    )  # fmt: skip
+    assert route_prefix_of(record) == prefix

@@ -166,6 +166,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, Callable[[str], Request]]] = {
     ),
     ("GET", "/workspaces/{workspace}/pipelines/{pipeline}/logs"): ("viewer", lambda caller: {}),
     ("GET", "/workspaces/{workspace}/trainings"): ("viewer", lambda caller: {}),
+    ("GET", "/workspaces/{workspace}/deployments"): ("viewer", lambda caller: {}),
     ("GET", "/workspaces/{workspace}/secrets"): ("viewer", lambda caller: {}),
     ("PUT", "/workspaces/{workspace}/secrets/{name}"): (
         "editor",
