@@ -16,9 +16,12 @@ node is run again by Ray, and a run that fails or is stopped is run again whole.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +108,7 @@ def run_on_ray(
             hint="write to an empty or new folder (a job on Ray is run again whole)",
             field="--output",
         )
-    with joined(target, needs="Ray Data") as ray:
+    with _stdout_to_stderr(), joined(target, needs="Ray Data") as ray:
         from ray.data import ActorPoolStrategy, DataContext
 
         context = DataContext.get_current()
@@ -136,6 +139,21 @@ def run_on_ray(
             join_files(parts, job.output, job.output_format)
         shutil.rmtree(folder)
     return JobSummary(rows, 0, len(parts), 0, job.output, None)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """What Ray prints while the job runs (its driver's lines, its own library's C++ too) goes
+    to stderr: stdout is the command's, for its summary (``--json``)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _check_job(job: BatchJob) -> None:
