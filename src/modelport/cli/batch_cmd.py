@@ -33,6 +33,9 @@ from modelport.tether import tethered
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from modelport.artifact.manifest import Manifest
+    from modelport.cli.targets import ServeTarget
+
 
 def batch(
     target: Annotated[str, typer.Argument(help=TARGET_HELP, show_default=False)],
@@ -92,13 +95,24 @@ def batch(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="ray://HOST:PORT: run the job on Ray Data across that cluster's workers (its "
+            "GCS address, as for modelport deploy); Parquet and CSV files on a path every node "
+            "reads. Default: here.",
+            show_default=False,
+        ),
+    ] = None,
     env: EnvOption = "auto",
     registry: RegistryOption = None,
 ) -> None:
     """Answer every row of INPUT with a model, chunk by chunk, into OUTPUT.
 
     Each chunk is checked and predicted as a request to `modelport serve` is. A run that was
-    stopped (even killed) starts again where it stopped: run the same command again.
+    stopped (even killed) starts again where it stopped: run the same command again. With
+    --target ray://HOST:PORT the job runs on Ray Data, whose retries stand in for that.
     """
     del registry  # read by the root command
     if on_error not in ("stop", "skip"):
@@ -120,6 +134,9 @@ def batch(
         keep=tuple(n for item in keep or [] for n in (n.strip() for n in item.split(",")) if n),
         skip_failures=on_error == "skip",
     )
+    if on is not None:
+        _report(_run_on_ray(on, root, manifest, resolved, job, quiet=quiet), as_json=as_json)
+        return
     python = model_python(manifest.lock, manifest.build)
     with _bar(quiet=quiet) as bar:
         if python.parent.parent.resolve() == Path(sys.prefix).resolve():
@@ -136,6 +153,38 @@ def batch(
         else:
             summary = _run_in(python, root, job, resolved.name, resolved.version, restart, bar)
     _report(summary, as_json=as_json)
+
+
+def _run_on_ray(
+    on: str,
+    root: Path,
+    manifest: Manifest,
+    resolved: ServeTarget,
+    job: BatchJob,
+    *,
+    quiet: bool,
+) -> JobSummary:
+    """Run ``job`` on Ray Data on the cluster ``on`` names, its actors in the model's
+    environment as a deployment's replicas are (``deploy.runtime_env``)."""
+    from modelport.builder.package_index import configured_index
+    from modelport.deploy.plan import parse_target
+    from modelport.deploy.ray_batch import RayBatchModel, run_on_ray
+    from modelport.deploy.runtime_env import runtime_env
+
+    where = parse_target(on)
+    if where.kind != "ray":
+        raise InvalidInput(
+            f"--target {on}: batch runs here by default, or on a Ray cluster (ray://HOST:PORT)",
+            hint="leave --target out to run the job on this machine",
+            field="--target",
+        )
+    settings = STATE.settings
+    env = runtime_env(
+        manifest, envs_dir=settings.envs_dir, index_options=configured_index(settings).options()
+    )
+    model = RayBatchModel(root, resolved.name, resolved.version, env)
+    bars = not quiet and sys.stderr.isatty()
+    return run_on_ray(where, job, model, progress_bars=bars)
 
 
 def _output_format(

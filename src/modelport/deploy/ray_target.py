@@ -1,15 +1,14 @@
 """Deployments on a Ray cluster: each model a Ray Serve application named after it.
 
-modelport joins the cluster as a driver (``ray.init`` on the GCS address ``ray start --head``
-printed), runs, reads or deletes the application with Ray Serve's API, and leaves: the
-application lives on in the cluster (Ray Serve's controller keeps its replicas running and
-replaces those that die). Ray is imported only here and in ``ray_app``.
+modelport joins the cluster as a driver (``ray_cluster.joined``: ``ray.init`` on the GCS
+address ``ray start --head`` printed), runs, reads or deletes the application with Ray Serve's
+API, and leaves: the application lives on in the cluster (Ray Serve's controller keeps its
+replicas running and replaces those that die).
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -17,8 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from modelport.deploy.plan import Target
+from modelport.deploy.ray_cluster import joined
 from modelport.deploy.traffic import Traffic
-from modelport.errors import MissingDependency, ModelFailed, NotFound, Unreachable
+from modelport.errors import MissingDependency, ModelFailed, NotFound
 
 __all__ = [
     "RayApplication",
@@ -28,9 +28,6 @@ __all__ = [
     "ray_traffic",
     "remove_from_ray",
 ]
-
-CONNECT_TIMEOUT = 10.0
-"""Seconds to wait for the cluster's GCS port to accept a connection."""
 
 
 @dataclass(frozen=True)
@@ -155,51 +152,17 @@ def _proxy_url(target: Target) -> str | None:
     return f"{root.scheme}://{host}{port}"
 
 
-def _check_reachable(target: Target) -> None:
-    """Refuse at once a cluster that does not answer: ``ray.init`` would retry for ever."""
-    assert target.host is not None and target.port is not None
-    try:
-        with socket.create_connection((target.host, target.port), timeout=CONNECT_TIMEOUT):
-            pass
-    except OSError as exc:
-        raise Unreachable(
-            f"no Ray cluster answers at {target.address}: {exc.strerror or exc}",
-            hint="give the address `ray start --head` printed (its --port), from a machine "
-            "that reaches the cluster's nodes",
-            field="--target",
-        ) from None
-
-
 @contextmanager
 def _connected(target: Target) -> Iterator[Any]:
     """Ray Serve's API, joined to ``target``'s cluster for the block."""
-    try:
-        import ray
-        from ray import serve
-    except ImportError as exc:
-        raise MissingDependency(
-            f"--target ray:// needs Ray Serve ({exc})",
-            hint="pip install 'modelport[ray]' (the same Ray version as the cluster's)",
-            field="--target",
-        ) from None
-    _check_reachable(target)
-    logging.getLogger("ray").setLevel(logging.WARNING)
-    logging.getLogger("ray.serve").setLevel(logging.WARNING)
-    try:
-        ray.init(
-            address=target.gcs_address,
-            logging_level=logging.WARNING,
-            log_to_driver=False,
-            configure_logging=False,
-        )
-    except (ConnectionError, TimeoutError, RuntimeError) as exc:
-        raise Unreachable(
-            f"cannot join the Ray cluster at {target.address}: {exc}",
-            hint="give the address `ray start --head` printed (its --port), from a machine "
-            "that reaches the cluster's nodes",
-            field="--target",
-        ) from None
-    try:
+    with joined(target, needs="Ray Serve"):
+        try:
+            from ray import serve
+        except ImportError as exc:
+            raise MissingDependency(
+                f"--target ray:// needs Ray Serve ({exc})",
+                hint="pip install 'modelport[ray]' (the same Ray version as the cluster's)",
+                field="--target",
+            ) from None
+        logging.getLogger("ray.serve").setLevel(logging.WARNING)
         yield serve
-    finally:
-        ray.shutdown()

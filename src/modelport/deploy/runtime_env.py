@@ -2,12 +2,14 @@
 
 - A model built with ``--env inherit`` runs in the interpreter the cluster's workers already
   use: no ``runtime_env`` (modelport and the model's packages must be installed there).
-- A model built in an environment of its own that exists on this machine runs with that
-  environment's interpreter (``py_executable``): nothing is installed, the replica starts
-  as fast as ``modelport serve`` does. This suits a cluster whose nodes share this machine's
-  modelport home (one machine, or a shared folder).
-- Otherwise Ray installs the artifact's lock with pip on each node (``pip``), beside the
-  packages of the interpreter the workers run (where modelport itself comes from).
+- A model built in an environment of its own that exists on this machine and holds Ray (the
+  model's requirements name ``ray``) runs with that environment's interpreter
+  (``py_executable``): nothing is installed, the replica starts as fast as ``modelport serve``
+  does. This suits a cluster whose nodes share this machine's modelport home (one machine, or
+  a shared folder). A Ray worker cannot start in an interpreter without Ray (its first line
+  imports ``ray``), which is why an environment without it is not used so.
+- Otherwise Ray installs the artifact's lock with pip on each node (``pip``), in a virtualenv
+  over the interpreter the workers run (where Ray and modelport come from).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from modelport.artifact.manifest import Manifest
 
-__all__ = ["lock_lines", "runtime_env"]
+__all__ = ["holds_ray", "lock_lines", "runtime_env"]
 
 
 def lock_lines(manifest: Manifest) -> list[str]:
@@ -38,6 +40,11 @@ def runtime_env(
 
     lines = lock_lines(manifest)
     python = built_environment(lines, envs_dir=envs_dir, options=index_options)
-    if python is not None:
+    if python is not None and holds_ray(python):
         return {"py_executable": str(python)}
     return {"pip": {"packages": lines}}
+
+
+def holds_ray(python: Path) -> bool:
+    """Whether the virtualenv of ``python`` (``ENV/bin/python``) has Ray installed."""
+    return any(python.parent.parent.glob("lib/python*/site-packages/ray/__init__.py"))

@@ -53,7 +53,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(
-    ray_session: RayCluster, tmp_path_factory: pytest.TempPathFactory
+    tmp_path_factory: pytest.TempPathFactory, ray_session_cluster: RayCluster
 ) -> Iterator[Deployed]:
     home = tmp_path_factory.mktemp("ray-home")
     project = tmp_path_factory.mktemp("ray-src") / MODEL
@@ -61,7 +61,7 @@ def deployed(
     built = run_cli("build", str(project), "--env", "inherit", home=home)
     assert built.code == 0, built.stderr
     assert run_cli("alias", "set", MODEL, "production", "1", home=home).code == 0
-    cluster = ray_session
+    cluster = ray_session_cluster
     result = run_cli(
         "deploy", f"{MODEL}@production", "--target", cluster.target, "--replicas", "2",
         "--http-host", "127.0.0.1", "--http-port", str(cluster.http_port), "--json",
@@ -125,11 +125,14 @@ def test_the_registry_servers_deployments_route_reads_its_metrics_through_the_pr
                        settings=settings, auth=False)  # fmt: skip
     try:
         with app_client(create_server_app(state)) as client:
-            listed = client.get("/api/v1/workspaces/default/deployments")
+            for _ in range(20):  # the proxy hands /metrics to either replica: one has counted
+                listed = client.get("/api/v1/workspaces/default/deployments")
+                assert listed.status_code == 200, listed.text
+                [record] = listed.json()["deployments"]
+                if record["metrics"] is not None and record["metrics"]["latency_buckets"]:
+                    break
     finally:
         state.registry.close()
-    assert listed.status_code == 200, listed.text
-    [record] = listed.json()["deployments"]
     assert (record["kind"], record["address"], record["route_prefix"]) == (
         "ray",
         deployed.url,

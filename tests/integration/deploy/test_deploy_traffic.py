@@ -43,7 +43,7 @@ class Versions:
 
 @pytest.fixture(scope="module")
 def versions(
-    ray_session: RayCluster, tmp_path_factory: pytest.TempPathFactory
+    ray_session_cluster: RayCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Versions]:
     """Versions 1 and 2 of the model registered, production on 1, nothing deployed yet."""
     home = tmp_path_factory.mktemp("split-home")
@@ -55,8 +55,8 @@ def versions(
         model = project / "main" / "model.py"
         model.write_text(model.read_text() + "\n# another version\n")
     assert run_cli("alias", "set", MODEL, "production", "1", home=home).code == 0
-    url = f"http://127.0.0.1:{ray_session.http_port}/{MODEL}"
-    yield Versions(ray_session, home, url)
+    url = f"http://127.0.0.1:{ray_session_cluster.http_port}/{MODEL}"
+    yield Versions(ray_session_cluster, home, url)
     run_cli("deploy", "rm", MODEL, home=home, timeout=120)
 
 

@@ -1,0 +1,259 @@
+"""A batch job on Ray Data: ``modelport batch TARGET INPUT -o OUTPUT --target ray://HOST:PORT``.
+
+The command joins the cluster as deployments do (``ray_cluster.joined``). A task in the model's
+environment plans the job (which columns each input gives the model, the rows per chunk, the
+types CSV columns are read as), so the command never loads the model itself; then Ray Data
+reads the inputs (``read_parquet``/``read_csv``, in the inputs' order), answers them chunk by
+chunk in a pool of actors that each load the model once
+(:class:`~modelport.batch_inference.predictor.ChunkPredictor`, the local run's per-chunk
+function), and writes the answers (``write_parquet``/``write_csv``) as part files, in order; an
+output file is then joined from them. The answers are the local run's, row for row.
+
+Ray Data's fault tolerance stands in for the local run's manifest: a task or actor lost with its
+node is run again by Ray, and a run that fails or is stopped is run again whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from modelport.batch_inference.files import EXTENSIONS, FileFormat, InputFile, join_files
+from modelport.batch_inference.runner import BatchJob, JobSummary
+from modelport.deploy.plan import Target
+from modelport.deploy.ray_cluster import joined
+from modelport.errors import Conflict, InvalidInput, ModelportError
+
+__all__ = ["RayBatchModel", "plan_job", "run_on_ray"]
+
+ON_RAY_FORMATS: tuple[FileFormat, ...] = ("parquet", "csv")
+"""The formats Ray Data reads and writes for a job (Arrow IPC files run locally)."""
+
+
+@dataclass(frozen=True)
+class RayBatchModel:
+    """The model a job answers with: its unpacked artifact (a path every node reads), its
+    name and version, and the ``runtime_env`` its actors run in (``deploy.runtime_env``)."""
+
+    root: Path
+    name: str | None
+    version: int | None
+    runtime_env: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """What the model makes of the job's inputs: the columns read from each input, the rows
+    per chunk, and the types CSV columns are read as (None: as the text suggests)."""
+
+    columns: tuple[tuple[str, ...], ...]
+    chunk_rows: int
+    csv_types: pa.Schema | None
+
+
+def plan_job(root: str, name: str | None, version: int | None, job: BatchJob) -> JobPlan:
+    """The plan of ``job`` for the model unpacked at ``root`` (run in the model's environment,
+    as a Ray task); InvalidInput naming the file for an input the model cannot take."""
+    from modelport.batch_inference.chunks import default_chunk_rows
+    from modelport.batch_inference.files import column_names
+    from modelport.batch_inference.predictor import ChunkPredictor
+
+    predictor = ChunkPredictor.from_unpacked(Path(root), name=name, version=version, keep=job.keep)
+    columns = []
+    for source in job.inputs:
+        try:
+            columns.append(tuple(predictor.columns_to_read(column_names(source))))
+        except InvalidInput as exc:
+            message = f"{source.path}: {exc.message}"
+            raise InvalidInput(message, hint=exc.hint, field=exc.field) from None
+    rows = job.chunk_rows or default_chunk_rows(predictor.runtime.signature)
+    return JobPlan(tuple(columns), rows, predictor.runtime.validator.decoding_schema)
+
+
+class ChunkActor:
+    """One actor of the pool: the model loaded once, then a chunk (an Arrow table) at a time."""
+
+    def __init__(self, root: str, name: str | None, version: int | None, keep: Sequence[str]):
+        from modelport.batch_inference.predictor import ChunkPredictor
+
+        self.predictor = ChunkPredictor.from_unpacked(
+            Path(root), name=name, version=version, keep=keep
+        )
+
+    def __call__(self, rows: pa.Table) -> pa.Table:
+        return self.predictor(rows)
+
+
+def run_on_ray(
+    target: Target, job: BatchJob, model: RayBatchModel, *, progress_bars: bool = False
+) -> JobSummary:
+    """Answer every row of ``job``'s inputs on ``target``'s cluster and write the output."""
+    _check_job(job)
+    folder = job.parts_folder
+    if folder.exists() and any(folder.iterdir()):
+        raise Conflict(
+            f"{folder} is not empty",
+            hint="write to an empty or new folder (a job on Ray is run again whole)",
+            field="--output",
+        )
+    with _stdout_to_stderr(), joined(target, needs="Ray Data") as ray:
+        from ray.data import ActorPoolStrategy, DataContext
+
+        context = DataContext.get_current()
+        context.execution_options.preserve_order = True  # the answers in the inputs' order
+        context.enable_progress_bars = progress_bars
+        if not progress_bars:  # nor its log lines of each run's start and end
+            logging.getLogger("ray.data").setLevel(logging.WARNING)
+        env = dict(model.runtime_env)
+        planning = ray.remote(plan_job).options(runtime_env=env, num_cpus=0)
+        args = (str(model.root), model.name, model.version, job)
+        plan: JobPlan = _unwrapped(lambda: ray.get(planning.remote(*args)))
+        dataset = _read(ray, job.inputs, plan)
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        answers = dataset.map_batches(
+            ChunkActor,
+            fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
+            batch_size=plan.chunk_rows,
+            batch_format="pyarrow",
+            compute=ActorPoolStrategy(min_size=1, max_size=workers),
+            **({"runtime_env": env} if env else {}),
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        _unwrapped(lambda: _write(answers, folder, job.output_format))
+    parts = sorted((p for p in folder.iterdir() if _PART.match(p.name)), key=_part_order)
+    rows = sum(_rows_in(part, job.output_format) for part in parts)
+    if not job.into_folder:
+        if parts:
+            join_files(parts, job.output, job.output_format)
+        shutil.rmtree(folder)
+    return JobSummary(rows, 0, len(parts), 0, job.output, None)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """What Ray prints while the job runs (its driver's lines, its own library's C++ too) goes
+    to stderr: stdout is the command's, for its summary (``--json``)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _check_job(job: BatchJob) -> None:
+    if job.skip_failures:
+        raise InvalidInput(
+            "--on-error skip runs locally only",
+            hint="on Ray a bad row stops the job; leave --target out to skip bad rows",
+            field="--on-error",
+        )
+    for kind, field in [
+        *((source.format, "INPUT") for source in job.inputs),
+        (job.output_format, "--format"),
+    ]:
+        if kind not in ON_RAY_FORMATS:
+            raise InvalidInput(
+                f"{kind} files are read and written locally only",
+                hint=f"on Ray, use {' or '.join(ON_RAY_FORMATS)} files",
+                field=field,
+            )
+
+
+def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
+    """One dataset of every input in order: a read per run of inputs of one format and
+    columns, the runs joined by ``union`` (which keeps their order)."""
+    runs: list[tuple[FileFormat, tuple[str, ...], list[str]]] = []
+    for source, columns in zip(inputs, plan.columns, strict=True):
+        if runs and runs[-1][:2] == (source.format, columns):
+            runs[-1][2].append(str(source.path))
+        else:
+            runs.append((source.format, columns, [str(source.path)]))
+    datasets = []
+    for kind, columns, paths in runs:
+        if kind == "parquet":
+            datasets.append(ray.data.read_parquet(paths, columns=list(columns)))
+        else:
+            types = plan.csv_types
+            convert = pacsv.ConvertOptions(
+                column_types={f.name: f.type for f in types if f.name in columns}
+                if types
+                else None,
+                include_columns=list(columns),
+                strings_can_be_null=False,
+            )
+            datasets.append(ray.data.read_csv(paths, convert_options=convert))
+    first, *others = datasets
+    return first.union(*others) if others else first
+
+
+def _write(answers: Any, folder: Path, kind: FileFormat) -> None:
+    from ray.data.datasource import FilenameProvider
+
+    class Parts(FilenameProvider):
+        """``part-TASK-UUID.csv``, ``part-TASK-UUID-N.parquet`` (Ray Data numbers a task's
+        Parquet files): write tasks are numbered in the dataset's order."""
+
+        def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
+            suffix = EXTENSIONS[kind] if kind == "csv" else ""
+            return f"part-{task_index:06d}-{write_uuid}{suffix}"
+
+    if kind == "parquet":
+        answers.write_parquet(str(folder), filename_provider=Parts())
+    else:
+        answers.write_csv(str(folder), filename_provider=Parts())
+
+
+_PART = re.compile(r"part-(\d+)-[0-9a-f]+(?:-(\d+))?\.\w+$")
+
+
+def _part_order(part: Path) -> tuple[int, int]:
+    """Where ``part`` comes in the answers: its task's number, then its number in the task."""
+    found = _PART.match(part.name)
+    assert found is not None
+    return int(found[1]), int(found[2] or 0)
+
+
+def _rows_in(part: Path, kind: FileFormat) -> int:
+    if kind == "parquet":
+        return int(pq.ParquetFile(part).metadata.num_rows)
+    return int(pacsv.read_csv(part).num_rows)
+
+
+def _unwrapped(call: Any) -> Any:
+    """``call()``, a modelport error raised on the cluster raised again as itself (Ray wraps
+    what a task or actor raises in errors of its own)."""
+    try:
+        return call()
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, ModelportError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        error = ModelportError.__new__(_plain_class(type(cause)))
+        ModelportError.__init__(error, cause.message, hint=cause.hint, field=cause.field)
+        raise error from None
+
+
+def _plain_class(kind: type[ModelportError]) -> type[ModelportError]:
+    """The modelport class of an error Ray made a subclass of (``RayTaskError(InvalidInput)``)."""
+    for found in kind.__mro__:
+        if found.__module__ == "modelport.errors" and issubclass(found, ModelportError):
+            return found
+    return ModelportError
