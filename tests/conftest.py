@@ -1,12 +1,17 @@
-"""Fixtures the whole suite shares: the one Ray cluster of the test session."""
+"""What the whole suite shares: the one Ray cluster of the test session, and USE_TF=0."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.integration.deploy.ray_cluster import RayCluster, ray_cluster
+
+# Before any test module imports transformers: with TensorFlow installed (Keras 3) it would look
+# for TensorFlow model classes too and fail; modelport's Hugging Face servable sets the same.
+os.environ.setdefault("USE_TF", "0")
 
 
 @pytest.fixture(scope="session")
