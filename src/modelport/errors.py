@@ -214,3 +214,20 @@ def error_from_response(status: int, body: bytes) -> ModelportError:
     error = error_class(message, field=str(field) if field is not None else None)
     error.status = status
     return error
+
+
+def report_failure(exc: BaseException, *, debug: bool = False) -> int:
+    """Say on stderr why a process modelport starts in a model's environment (``python -m``
+    ``modelport.batch_inference.worker``, ``modelport.cli.predict_here``) failed, as the
+    ``modelport`` command says it (cli/main.py), and answer its exit code: 1 for a modelport
+    error, 70 for anything it did not foresee; with ``debug`` the traceback first."""
+    import sys
+    import traceback
+
+    if debug:
+        traceback.print_exception(exc)
+    if isinstance(exc, ModelportError):
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
+    return 70

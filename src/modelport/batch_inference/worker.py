@@ -16,14 +16,13 @@ import dataclasses
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import IO, Any
 
 from modelport.batch_inference.files import InputFile
 from modelport.batch_inference.predictor import ChunkPredictor
 from modelport.batch_inference.runner import BatchJob, JobSummary, ProgressReport, run_job
-from modelport.errors import ModelportError
+from modelport.errors import report_failure
 
 
 def run_here(
@@ -114,13 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=LinesProgress(out) if out is not None else None,
         )
     except Exception as exc:  # as the command reports them (cli/main.py)
-        if args.debug:
-            traceback.print_exc()
-        if isinstance(exc, ModelportError):
-            sys.stderr.write(f"error: {exc}\n")
-            return 1
-        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
-        return 70
+        return report_failure(exc, debug=args.debug)
     finally:
         if out is not None:
             out.close()

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelport.errors import ModelportError
+from modelport.errors import report_failure
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -75,13 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         table = predict_rows(args.root, args.data, args.file, name=args.name, version=args.version)
     except Exception as exc:  # as the command reports them (cli/main.py)
-        if args.debug:
-            traceback.print_exc()
-        if isinstance(exc, ModelportError):
-            sys.stderr.write(f"error: {exc}\n")
-            return 1
-        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
-        return 70
+        return report_failure(exc, debug=args.debug)
     if table is not None:
         import pyarrow as pa
 

@@ -30,7 +30,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from modelport.batch_inference.files import EXTENSIONS, FileFormat, InputFile, join_files
+from modelport.batch_inference.files import (
+    EXTENSIONS,
+    FileFormat,
+    InputFile,
+    csv_convert_options,
+    join_files,
+)
 from modelport.batch_inference.runner import BatchJob, JobSummary
 from modelport.deploy.plan import Target
 from modelport.deploy.ray_cluster import joined
@@ -189,14 +195,7 @@ def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
         if kind == "parquet":
             datasets.append(ray.data.read_parquet(paths, columns=list(columns)))
         else:
-            types = plan.csv_types
-            convert = pacsv.ConvertOptions(
-                column_types={f.name: f.type for f in types if f.name in columns}
-                if types
-                else None,
-                include_columns=list(columns),
-                strings_can_be_null=False,
-            )
+            convert = csv_convert_options(columns, plan.csv_types)
             datasets.append(ray.data.read_csv(paths, convert_options=convert))
     first, *others = datasets
     return first.union(*others) if others else first
