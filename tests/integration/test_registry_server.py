@@ -187,6 +187,56 @@ def test_the_cli_builds_to_and_serves_from_a_remote_registry(
     assert "does not exist" in gone.stderr
 
 
+def test_serving_from_a_registry_server_can_take_its_tokens(
+    remote: Remote, project_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``serve --auth-from-registry``: a token that server accepts, of a user with a role in the
+    model's workspace (or an administrator), is let in; a user without one is refused 403, an
+    unknown token or none 401; the probes answer without one."""
+    project = project_factory(tmp_path / "guarded-echo")
+    editor = {"MODELPORT_TOKEN": remote.tokens["editor"]}
+    home = tmp_path / "client-home"
+    built = run_cli("build", str(project), "--env", "inherit", "--registry", remote.url, "--json",
+                    home=home, env=editor)  # fmt: skip
+    assert built.code == 0, built.stderr
+    outsider = make_token(remote.uri, "outsider", roles={})
+    with start_server(
+        "guarded-echo",
+        log_dir=tmp_path,
+        serve_options=["--registry", remote.url, "--env", "inherit", "--auth-from-registry"],
+        env={"MODELPORT_HOME": str(home), **editor},
+        ready_timeout=180,
+    ) as server:
+        metadata = f"{server.url}/v2/models/guarded-echo"
+
+        def status(token: str | None) -> int:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            return httpx.get(metadata, headers=headers, timeout=10).status_code
+
+        assert status(remote.tokens["viewer"]) == 200
+        assert status(remote.tokens["admin"]) == 200
+        assert status(outsider) == 403
+        refused = httpx.get(metadata, headers={"Authorization": f"Bearer {outsider}"}).json()
+        assert "outsider" in refused["detail"] and "default" in refused["detail"]
+        assert status("mpt_not-a-token") == 401
+        assert status(None) == 401
+        assert httpx.get(f"{server.url}/v2/health/ready", timeout=10).status_code == 200
+        predicted = httpx.post(
+            f"{server.url}/v1/models/guarded-echo/predict",
+            json=[{"text": "hi"}],
+            headers={"Authorization": f"Bearer {remote.tokens['viewer']}"},
+            timeout=10,
+        )
+        assert predicted.status_code == 200, predicted.text
+
+
+def test_tokens_from_a_registry_need_a_registry_server(tmp_path: Path) -> None:
+    refused = run_cli("serve", "anything", "--auth-from-registry", home=tmp_path / "home")
+    assert refused.code != 0
+    assert "--auth-from-registry" in refused.stderr
+    assert "modelport server" in refused.stderr
+
+
 _SLOW_UPLOADER = textwrap.dedent(
     """
     import sys, time

@@ -13,6 +13,7 @@ from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, HostOption, PortOption, RegistryOption, command
 from modelport.cli.serve_guard import (
     AllowedHostsOption,
+    AuthFromRegistryOption,
     AuthTokenOption,
     AuthTokensFileOption,
     BodyTimeoutOption,
@@ -177,6 +178,7 @@ def serve(
     keep_alive_timeout: KeepAliveOption = 5.0,
     auth_token: AuthTokenOption = None,
     auth_tokens_file: AuthTokensFileOption = None,
+    auth_from_registry: AuthFromRegistryOption = False,
     allowed_hosts: AllowedHostsOption = None,
     ssl_certfile: SslCertfileOption = None,
     ssl_keyfile: SslKeyfileOption = None,
@@ -223,6 +225,7 @@ def serve(
         keep_alive_timeout=keep_alive_timeout,
         auth_token=auth_token,
         auth_tokens_file=auth_tokens_file,
+        auth_from_registry=auth_from_registry,
         allowed_hosts=tuple(allowed_hosts or ()),
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,

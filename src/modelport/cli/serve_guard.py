@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from modelport.cli.context import STATE
+from modelport.errors import ConfigError
 from modelport.serving.guard_flags import TOKEN_ENV
 
 if TYPE_CHECKING:
@@ -66,6 +67,14 @@ AuthTokensFileOption = Annotated[
         show_default=False,
     ),
 ]
+AuthFromRegistryOption = Annotated[
+    bool,
+    typer.Option(
+        "--auth-from-registry",
+        help="Serving from a modelport server (--registry http://...): also accept that "
+        "server's tokens, of users with a role in the model's workspace (answers kept 30 s).",
+    ),
+]
 AllowedHostsOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -98,6 +107,7 @@ class ServeGuard:
     keep_alive_timeout: float = 5.0
     auth_token: str | None = None
     auth_tokens_file: Path | None = None
+    auth_from_registry: bool = False
     allowed_hosts: tuple[str, ...] = ()
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
@@ -118,6 +128,8 @@ class ServeGuard:
         ]
         if tokens_file is not None:
             argv += ["--auth-tokens-file", str(tokens_file.resolve())]
+        if self.auth_from_registry:
+            argv += ["--auth-registry", _registry_server(), "--auth-workspace", settings.workspace]
         for hosts in self.allowed_hosts:
             argv += ["--allowed-hosts", hosts]
         if self.ssl_certfile is not None:
@@ -133,3 +145,15 @@ class ServeGuard:
 
         args = parse_guard_flags(self.server_argv())
         return limits_of(args), exposure_of(args, self.auth_token)
+
+
+def _registry_server() -> str:
+    """The URL of the modelport server the registry is, for ``--auth-from-registry``."""
+    uri = STATE.resolved_registry_uri
+    if not uri.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"--auth-from-registry needs a registry that is a modelport server, not {uri}",
+            hint="serve from one with --registry http://HOST:PORT, or give --auth-token",
+            field="--auth-from-registry",
+        )
+    return uri

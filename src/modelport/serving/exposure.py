@@ -100,6 +100,7 @@ class ExposureMiddleware:
             return
         try:
             self.check(scope)
+            await self.tokens.admit(_header(scope, b"authorization"))
         except ModelportError as error:
             # imported here: `modelport serve` reads its flags into an Exposure, without HTTP
             from modelport.serving.problems import problem_json, problem_of
@@ -109,6 +110,7 @@ class ExposureMiddleware:
         await self.app(scope, receive, send)
 
     def check(self, scope: Scope) -> None:
+        """Raise Forbidden for a host name not answered, or another site's page changing state."""
         host = _header(scope, b"host")
         if not host_allowed(host, self.allowed_hosts):
             raise Forbidden(
@@ -122,7 +124,6 @@ class ExposureMiddleware:
                 hint="call the server from a client, not from a browser page of another site",
                 field="Origin",
             )
-        self.tokens.check(_header(scope, b"authorization"))
 
 
 def _loopback(host: str) -> bool:

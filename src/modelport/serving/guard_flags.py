@@ -41,6 +41,8 @@ def add_guard_flags(parser: argparse.ArgumentParser) -> None:
     add("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT)
     add("--keep-alive-timeout", type=float, default=DEFAULT_KEEP_ALIVE_TIMEOUT)
     add("--auth-tokens-file", type=Path, help=f"tokens, one a line (and ${TOKEN_ENV})")
+    add("--auth-registry", help="also accept the tokens of this modelport server (its URL)")
+    add("--auth-workspace", default="default", help="...whose users have a role in this workspace")
     add("--allowed-hosts", action="append", default=[], help="host names answered; * any")
     add("--ssl-certfile", type=Path)
     add("--ssl-keyfile", type=Path)
@@ -74,9 +76,13 @@ def exposure_of(args: argparse.Namespace, token: str | None) -> Exposure:
     """The tokens (``--auth-tokens-file``'s and ``token``), allowed hosts and TLS files."""
     from modelport.serving.auth import read_tokens
     from modelport.serving.exposure import Exposure
+    from modelport.serving.registry_tokens import RegistryTokens
 
+    registry = None
+    if args.auth_registry:
+        registry = RegistryTokens(args.auth_registry, args.auth_workspace)
     return Exposure(
-        tokens=read_tokens(args.auth_tokens_file, token or None),
+        tokens=read_tokens(args.auth_tokens_file, token or None, registry),
         allowed_hosts=tuple(args.allowed_hosts),
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,

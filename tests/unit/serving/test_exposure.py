@@ -3,6 +3,7 @@ warning for a server listening beyond this machine with no token."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -56,23 +57,27 @@ def test_another_sites_page_is_told_from_the_servers_own() -> None:
     assert cross_site("null", "127.0.0.1:8080")  # a sandboxed page or a local file
 
 
+def _admit(tokens: Tokens, header: str | None) -> None:
+    asyncio.run(tokens.admit(header))
+
+
 def test_tokens_are_checked_by_digest(tmp_path: Path) -> None:
     tokens = Tokens(["first", "second"])
-    tokens.check("Bearer first")
-    tokens.check("bearer second")
+    _admit(tokens, "Bearer first")
+    _admit(tokens, "bearer second")
     for header in (None, "", "Bearer", "Bearer third", "Basic first", "first"):
         with pytest.raises(Unauthorised) as refused:
-            tokens.check(header)
+            _admit(tokens, header)
         assert refused.value.field == "Authorization"
-    Tokens().check(None)  # none required
+    _admit(Tokens(), None)  # none required
 
 
 def test_a_tokens_file_skips_comments_and_must_hold_one(tmp_path: Path) -> None:
     path = tmp_path / "tokens"
     path.write_text("# scoring\n\n  one  \ntwo\n")
     tokens = read_tokens(path)
-    tokens.check("Bearer one")
-    tokens.check("Bearer two")
+    _admit(tokens, "Bearer one")
+    _admit(tokens, "Bearer two")
     path.write_text("# nothing yet\n")
     with pytest.raises(ConfigError, match="holds no token"):
         read_tokens(path)

@@ -94,7 +94,7 @@ class FrontInferenceService:
             try:
                 if self.tokens and not probe:
                     metadata = dict(context.invocation_metadata() or ())
-                    self.tokens.check(metadata.get("authorization"))
+                    await self.tokens.admit(metadata.get("authorization"))
                 if message is not None:
                     model = _model_of(message, request)
                 response = await call(request, model, context)

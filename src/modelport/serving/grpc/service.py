@@ -98,7 +98,7 @@ class InferenceService:
             try:
                 if self.tokens and not probe:
                     metadata = dict(context.invocation_metadata() or ())
-                    self.tokens.check(metadata.get("authorization"))
+                    await self.tokens.admit(metadata.get("authorization"))
                 response = await call(request, context)
             except Exception as exc:
                 status, code, detail = grpc_status_of(exc, route)
