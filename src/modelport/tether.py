@@ -13,8 +13,12 @@ changes (which ``exec`` would not keep: there only the build step is tethered).
 
 The parent runs each child in a process group of its own and ends that group when the child
 returns or the parent is interrupted, so what the user's code started goes too; a terminal's
-Ctrl-C reaches the command, which ends the group. A build killed with SIGKILL can end nothing
-itself: then only the tethered child dies, and processes the user's code started survive.
+Ctrl-C reaches the command, which ends the group. A parent killed with SIGKILL can end nothing
+itself, and the death signal reaches only the tethered child: so a tethered child that leads its
+process group also forks a guard (:func:`_guard_group`), a small process in that group that
+waits on the parent's and the child's pidfds and, when either ends, kills the whole group
+(SIGKILL), taking along the processes the user's code started (a build step's, its tests').
+A process that left the group (``setsid``) is out of reach, as it is of a terminal's Ctrl-C.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -34,10 +39,12 @@ _PR_SET_PDEATHSIG = 1
 
 
 def tether(parent: int) -> None:
-    """End this process when the process ``parent`` (the one that started it) ends."""
+    """End this process when the process ``parent`` (the one that started it) ends, and when
+    this process leads its group, the whole group with it."""
     if sys.platform.startswith("linux") and _death_signal():
         if os.getppid() != parent:  # the parent died before the kernel could be asked
             os._exit(1)
+        _guard_group(parent)
         return
     watcher = threading.Thread(target=_watch, args=(parent,), daemon=True, name="tether")
     watcher.start()
@@ -49,6 +56,38 @@ def _death_signal() -> bool:
         return int(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _guard_group(parent: int) -> None:
+    """Fork a guard that kills this process's group (SIGKILL) once ``parent`` or this process
+    ends; nothing when this process does not lead its group (a group shared with others, such
+    as a terminal's job, is never killed) or pidfds are missing (Linux before 5.3)."""
+    if os.getpgrp() != os.getpid() or not hasattr(os, "pidfd_open"):
+        return
+    try:
+        watched = [os.pidfd_open(parent), os.pidfd_open(os.getpid())]
+    except OSError:
+        return
+    if os.fork() != 0:
+        for fd in watched:
+            os.close(fd)
+        return
+    try:  # the guard: holds none of the child's pipes, so their readers still see them close
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(quiet, fd)
+        kept = sorted(watched)
+        os.closerange(3, kept[0])
+        os.closerange(kept[0] + 1, kept[1])
+        os.closerange(kept[1] + 1, os.sysconf("SC_OPEN_MAX"))
+        poller = select.poll()
+        for fd in watched:
+            poller.register(fd, select.POLLIN)
+        while not poller.poll():
+            pass
+        os.killpg(0, signal.SIGKILL)
+    finally:
+        os._exit(0)
 
 
 def _watch(parent: int) -> None:

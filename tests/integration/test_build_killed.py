@@ -23,10 +23,11 @@ pytestmark = pytest.mark.slow
 
 SLEEPING_BUILD = """
     def build(self) -> None:
-        import os, pathlib, time
+        import os, pathlib, subprocess, sys, time
         mark = os.environ.get("SLEEP_MARK")
-        if mark:  # say which process runs the build step, then take forever
-            pathlib.Path(mark).write_text(str(os.getpid()))
+        if mark:  # start a process of its own, say which they are, then take forever
+            helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+            pathlib.Path(mark).write_text(f"{os.getpid()} {helper.pid}")
             time.sleep(300)
         self.prefix = "echo: "
 """
@@ -78,16 +79,19 @@ def test_a_killed_build_leaves_no_worker_and_the_next_build_sweeps_its_folders(
     )
     try:
         _wait_for(lambda: mark.exists() and mark.read_text() != "", "the build step")
-        worker = int(mark.read_text())
+        worker, helper = (int(pid) for pid in mark.read_text().split())
         [scratch] = temp.glob("modelport-build-*")
+        assert _running(helper)
     finally:
         build.send_signal(signal.SIGKILL)
         build.wait()
     try:
         _wait_for(lambda: not _running(worker), "the build step to die with its build", 30)
+        _wait_for(lambda: not _running(helper), "the process the build step started", 30)
     finally:
-        if _running(worker):  # the test failed: end it here rather than leave it sleeping
-            os.kill(worker, signal.SIGKILL)
+        for pid in (worker, helper):
+            if _running(pid):  # the test failed: end it here rather than leave it sleeping
+                os.kill(pid, signal.SIGKILL)
     assert scratch.is_dir()  # a killed process removes nothing itself
     assert json.loads((scratch / ".owner").read_text())["pid"] == build.pid
 
@@ -105,26 +109,32 @@ def test_a_killed_build_leaves_no_worker_and_the_next_build_sweeps_its_folders(
 
 
 def test_tethered_pytest_dies_with_its_parent(tmp_path: Path) -> None:
-    """What runs a project's tests (``python -m modelport.tether PID -m pytest``) holds
-    the parent-death signal through exec."""
+    """What runs a project's tests (``python -m modelport.tether PID -m pytest``, in a process
+    group of its own) holds the parent-death signal through exec, and what it started goes with
+    it."""
     mark = tmp_path / "child.pid"
-    child = f"import os, time; open({str(mark)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    child = (
+        "import os, subprocess, sys, time; "
+        "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)']); "
+        f"open({str(mark)!r}, 'w').write(f'{{os.getpid()}} {{helper.pid}}'); time.sleep(300)"
+    )
     parent_code = (
         "import subprocess, sys, time\n"
         "from modelport.tether import tethered\n"
-        f"subprocess.Popen(tethered(sys.executable, ['-c', {child!r}]))\n"
+        f"subprocess.Popen(tethered(sys.executable, ['-c', {child!r}]), process_group=0)\n"
         "time.sleep(300)\n"
     )
     assert tethered("python", ["-m", "pytest"])[:3] == ["python", "-m", "modelport.tether"]
     parent = subprocess.Popen([sys.executable, "-c", parent_code])
     try:
         _wait_for(lambda: mark.exists() and mark.read_text() != "", "the tethered child", 60)
-        pid = int(mark.read_text())
-        assert _running(pid)
+        pid, helper = (int(one) for one in mark.read_text().split())
+        assert _running(pid) and _running(helper)
     finally:
         parent.send_signal(signal.SIGKILL)
         parent.wait()
     _wait_for(lambda: not _running(pid), "the tethered child to die with its parent", 30)
+    _wait_for(lambda: not _running(helper), "what the tethered child started", 30)
 
 
 def test_gc_removes_orphan_blobs_and_says_what_it_removed(
