@@ -17,7 +17,7 @@ os.environ.setdefault("USE_TF", "0")
 @pytest.fixture(scope="session")
 def ray_session_cluster() -> Iterator[RayCluster]:
     """A one-node Ray cluster on loopback, started once for every test that asks for it (a
-    head takes about 30 s to start and as long to stop) and ended by ending the process that
+    head takes about 30 s to start) and killed at the end with the session of the process that
     started it (never ``ray stop``, which would stop every cluster on the machine)."""
     pytest.importorskip(
         "ray.serve", reason="ray[serve] is not installed (pip install modelport[ray])"

@@ -1,10 +1,11 @@
 """A real Ray cluster of the test session's own: ``ray start --head --block`` on loopback, every
 port it opens chosen free beforehand (so it never meets another cluster on this machine), its
-files under a temporary folder, and stopped by ending that one command (never ``ray stop``,
-which would stop every cluster of the machine)."""
+files under a temporary folder, and killed at the end with the session that command leads (never
+``ray stop``, which would stop every cluster of the machine)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -119,21 +120,21 @@ def _wait_for_head(head: subprocess.Popen[bytes], port: int, temp_dir: Path) -> 
 
 
 def _stop(head: subprocess.Popen[bytes], temp_dir: Path) -> None:
-    """End ``ray start --block`` (it stops the processes it started), then whatever of this
-    cluster is left: the processes whose command line names its temporary folder."""
-    if head.poll() is None:
-        head.send_signal(signal.SIGTERM)
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+    """Kill the cluster at once: the session ``ray start`` leads (the processes it started
+    stay in it) and whatever of this cluster left it, the processes whose command line names its
+    temporary folder. A SIGTERM to ``ray start --block`` would stop them in turn, about 40 s the
+    suite has no use for: the test session is over and the folder goes next."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(head.pid, signal.SIGKILL)
+    head.wait()
     marker = str(temp_dir).encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
+        pid = int(entry.name)
         try:
-            if marker in (entry / "cmdline").read_bytes():
-                os.kill(int(entry.name), signal.SIGKILL)
+            ours = os.getsid(pid) == head.pid or marker in (entry / "cmdline").read_bytes()
+            if ours:
+                os.kill(pid, signal.SIGKILL)
         except (OSError, ProcessLookupError):
             continue
