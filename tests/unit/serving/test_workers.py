@@ -66,6 +66,31 @@ def test_the_table_is_shared_with_a_forked_child() -> None:
     assert table.overruns(slot) == 3
 
 
+def test_a_beating_worker_is_never_read_half_written_from_another_process() -> None:
+    """A worker beats while the supervisor reads its slot: every read sees the worker's pid and
+    a recent heartbeat. (Written with ``struct.pack_into``, which zeroes the slot before writing
+    it, reads saw pid 0 or a heartbeat of 0 here: a live worker recycled as silent for the
+    machine's uptime.)"""
+    table = WorkerTable(1)
+    slot = table.claim()
+    table.beat(slot, 4242, overruns=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        while True:  # until killed
+            table.beat(slot, 4242, overruns=0)
+    torn = 0
+    try:
+        for _ in range(300_000):
+            now = time.monotonic()
+            torn += table.silent_for(slot, now) > 1.0 or not table.has_beaten(slot)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert torn == 0
+
+
 def test_a_workers_end_is_told_by_its_exit_code_or_signal() -> None:
     assert describe_exit(3 << 8) == "exited with code 3"
     assert describe_exit(signal.SIGSEGV).startswith("killed by SIGSEGV (a segmentation fault")

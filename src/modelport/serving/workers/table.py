@@ -6,20 +6,24 @@ process), and how many of its model calls were abandoned at their timeout but st
 worker whose loop has not ticked for ``STALE_SECONDS``, or which holds such a call, is *stuck*.
 Readiness, answered by any worker, is true while at least one worker is not stuck; the
 supervisor recycles stuck workers. The memory is an anonymous shared mapping made before the
-workers are forked, so it needs no file and no lock: each 8-byte field has one writer at a time.
+workers are forked, so it needs no file and no lock: each 8-byte field has one writer at a time,
+and is written and read whole, through typed memory views (one aligned 8-byte store or load
+each). Never with ``struct.pack_into``: it zeroes its target before it writes the value, so a
+reader in another process could see a live worker's pid or heartbeat as 0 mid-write (a heartbeat
+of 0 looked like a worker silent since the machine started, and it was recycled under load).
 """
 
 from __future__ import annotations
 
 import mmap
-import struct
 import time
 
 STALE_SECONDS = 1.0
 """A worker whose event loop has not ticked for this long is stuck (a model call holds it)."""
 
-_SLOT = struct.Struct("qdq")
-"""pid, heartbeat (monotonic seconds), overrun calls."""
+_FIELDS = 3
+"""pid (int64), heartbeat (float64, monotonic seconds), overrun calls (int64), 8 bytes each."""
+_PID, _HEARTBEAT, _OVERRUNS = range(_FIELDS)
 _FREE = 0
 _CLAIMED = -1
 """A slot given to a worker being forked, which has not written its pid yet."""
@@ -30,26 +34,34 @@ class WorkerTable:
 
     def __init__(self, slots: int) -> None:
         self.slots = slots
-        self._memory = mmap.mmap(-1, _SLOT.size * slots)
+        self._memory = mmap.mmap(-1, 8 * _FIELDS * slots)
+        self._ints = memoryview(self._memory).cast("q")
+        self._floats = memoryview(self._memory).cast("d")
 
     def claim(self) -> int:
         """A free slot for a worker about to be forked (supervisor)."""
         for slot in range(self.slots):
-            if self._read(slot)[0] == _FREE:
-                _SLOT.pack_into(self._memory, slot * _SLOT.size, _CLAIMED, 0.0, 0)
+            if self._ints[slot * _FIELDS + _PID] == _FREE:
+                self._floats[slot * _FIELDS + _HEARTBEAT] = 0.0
+                self._ints[slot * _FIELDS + _OVERRUNS] = 0
+                self._ints[slot * _FIELDS + _PID] = _CLAIMED
                 return slot
         raise RuntimeError("no free worker slot")  # the supervisor keeps twice what it needs
 
     def has_free(self) -> bool:
-        return any(self._read(slot)[0] == _FREE for slot in range(self.slots))
+        return any(self._ints[slot * _FIELDS + _PID] == _FREE for slot in range(self.slots))
 
     def release(self, slot: int) -> None:
         """The slot's worker has exited (supervisor)."""
-        _SLOT.pack_into(self._memory, slot * _SLOT.size, _FREE, 0.0, 0)
+        self._ints[slot * _FIELDS + _PID] = _FREE
 
     def beat(self, slot: int, pid: int, overruns: int) -> None:
-        """The worker in ``slot`` is alive and its loop turning (worker)."""
-        _SLOT.pack_into(self._memory, slot * _SLOT.size, pid, time.monotonic(), overruns)
+        """The worker in ``slot`` is alive and its loop turning (worker). The heartbeat is
+        written before the pid, so a slot showing a pid always has a heartbeat."""
+        base = slot * _FIELDS
+        self._ints[base + _OVERRUNS] = overruns
+        self._floats[base + _HEARTBEAT] = time.monotonic()
+        self._ints[base + _PID] = pid
 
     def has_beaten(self, slot: int) -> bool:
         return self._read(slot)[0] > 0
@@ -73,5 +85,8 @@ class WorkerTable:
         return any(not self.stuck(slot, now) for slot in range(self.slots))
 
     def _read(self, slot: int) -> tuple[int, float, int]:
-        pid, heartbeat, overruns = _SLOT.unpack_from(self._memory, slot * _SLOT.size)
-        return int(pid), float(heartbeat), int(overruns)
+        """The slot's pid, heartbeat and overruns; the pid is read first, so a heartbeat read
+        after a pid was seen is at least as new as the beat that wrote that pid."""
+        base = slot * _FIELDS
+        pid = int(self._ints[base + _PID])
+        return pid, float(self._floats[base + _HEARTBEAT]), int(self._ints[base + _OVERRUNS])
