@@ -10,7 +10,6 @@ memory dump gives a token away.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,6 +56,8 @@ class Tokens:
             )
         kept, refusal = self.registry.known(token)
         if not kept:
+            import asyncio  # here: `modelport serve` reads its tokens without an event loop
+
             refusal = await asyncio.to_thread(self.registry.ask, token)
         if refusal is not None:
             raise refusal
