@@ -12,6 +12,7 @@ that does not answer is a 503 naming it, never kept.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from typing import TYPE_CHECKING, Final
 
@@ -37,6 +38,7 @@ class RegistryTokens:
         self.workspace = workspace
         self.ttl = ttl
         self._answers: dict[bytes, tuple[float, ModelportError | None]] = {}
+        self._keeping = threading.Lock()  # answers are kept by the worker threads that ask
         self._http: httpx.Client | None = None
 
     def known(self, token: str) -> tuple[bool, ModelportError | None]:
@@ -50,16 +52,18 @@ class RegistryTokens:
         """Ask the registry server about ``token`` (blocking) and keep its answer: None when
         accepted, else the error to answer with; Unreachable raised when it does not answer."""
         answer = self._verdict(token)
-        if len(self._answers) >= MAX_KEPT:
-            self._answers.pop(next(iter(self._answers)))
-        self._answers[_digest(token)] = (time.monotonic() + self.ttl, answer)
+        with self._keeping:
+            if len(self._answers) >= MAX_KEPT:
+                self._answers.pop(next(iter(self._answers)))
+            self._answers[_digest(token)] = (time.monotonic() + self.ttl, answer)
         return answer
 
     def _verdict(self, token: str) -> ModelportError | None:
         import httpx  # here: a server without registry tokens never imports it
 
-        if self._http is None:
-            self._http = httpx.Client(timeout=_TIMEOUT_SECONDS)
+        with self._keeping:
+            if self._http is None:
+                self._http = httpx.Client(timeout=_TIMEOUT_SECONDS)
         try:
             response = self._http.get(
                 f"{self.url}/api/v1/whoami", headers={"Authorization": f"Bearer {token}"}
