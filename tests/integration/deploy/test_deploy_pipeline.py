@@ -80,8 +80,6 @@ V2_BODY = {
     ]
 }
 RECORDS = {"content-type": "application/json; format=pandas-records"}
-VARYING = {"time", "metadata.elapsed"}
-"""Result frame columns that differ from one inference to the next."""
 
 
 @dataclass(frozen=True)
@@ -142,15 +140,23 @@ def deployed(home: Path, ray_session_cluster: RayCluster) -> Iterator[Deployed]:
 
 
 def _frame(url: str, name: str) -> list[dict[str, Any]]:
+    """The result frame of ROWS, less what differs from one inference to the next (its time,
+    and the time each step took)."""
     answer = httpx.post(f"{url}/pipelines/{name}", json=ROWS, headers=RECORDS, timeout=60)
     assert answer.status_code == 200, answer.text
-    return [{k: v for k, v in row.items() if k not in VARYING} for row in answer.json()]
+    rows: list[dict[str, Any]] = answer.json()
+    for row in rows:
+        del row["time"], row["metadata"]["elapsed"]
+    return rows
 
 
 def _v2(url: str, name: str) -> Any:
+    """The V2 answer to ROWS, less its id (the request's own)."""
     answer = httpx.post(f"{url}/v2/models/{name}/infer", json=V2_BODY, timeout=60)
     assert answer.status_code == 200, answer.text
-    return answer.json()
+    body = answer.json()
+    del body["id"]
+    return body
 
 
 def test_each_step_runs_in_a_deployment_of_its_own_environment(deployed: Deployed) -> None:
@@ -167,7 +173,7 @@ def test_each_step_runs_in_a_deployment_of_its_own_environment(deployed: Deploye
         assert len(deployed.cluster.processes(title)) == 2, deployment
     # the halver answered from its own environment (under the home's envs), not the cluster's
     # interpreter, whichever replica answered
-    pythons = {row["out.python"] for _ in range(4) for row in _frame(deployed.url, PIPELINE)}
+    pythons = {row["out"]["python"] for _ in range(4) for row in _frame(deployed.url, PIPELINE)}
     [prefix] = pythons
     assert prefix != sys.prefix
     assert Path(prefix).is_relative_to(deployed.home / "envs")
@@ -181,8 +187,8 @@ def test_the_pipeline_answers_as_modelport_serve_does(deployed: Deployed, tmp_pa
     with start_server(PIPELINE, log_dir=tmp_path, env=environ, ready_timeout=300) as local:
         served = (_frame(local.url, PIPELINE), _v2(local.url, PIPELINE))
     assert on_ray == served
-    assert [row["out.half"] for row in on_ray[0]] == [1.5, -1.75, 4.0]
-    assert [row["in.x"] for row in on_ray[0]] == [1.0, 0.5, 3.0]  # rows kept in order
+    assert [row["out"]["half"] for row in on_ray[0]] == [1.5, -1.75, 4.0]
+    assert [row["in"]["x"] for row in on_ray[0]] == [1.0, 0.5, 3.0]  # rows kept in order
 
 
 def test_a_bad_request_is_a_4xx_naming_the_field(deployed: Deployed) -> None:
@@ -219,7 +225,7 @@ def test_a_pipeline_deploys_on_this_machine_too(home: Path) -> None:
     try:
         assert (record["state"], record["pipeline"]) == ("running", True)
         frame = _frame(record["url"], LOCAL_PIPELINE)
-        assert [row["out.half"] for row in frame] == [1.5, -1.75, 4.0]
+        assert [row["out"]["half"] for row in frame] == [1.5, -1.75, 4.0]
         status = run_cli("deploy", "status", LOCAL_PIPELINE, "--json", home=home)
         assert status.json()["steps"] == [{"step": "pipeadder:1"}, {"step": "pipehalver:1"}]
     finally:
