@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from modelport.cli.context import STATE
+from modelport.cli.deployment_tables import print_records, record_dict, record_fields
 from modelport.cli.options import Group, JsonFlag, RegistryOption, command
-from modelport.cli.output import console, print_fields, print_json, print_table
+from modelport.cli.output import console, print_fields, print_json
 from modelport.cli.ray_deploying import deploy_again, registered_version
 from modelport.deploy.plan import Scaling, parse_target, scaling
 from modelport.deploy.records import DeploymentRecord, DeploymentRecords
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from modelport.cli.targets import ServeTarget
     from modelport.deploy.ray_target import RayStatus
 
-COLUMNS = ["name", "target", "model", "version", "replicas", "state", "url"]
 LOCAL_READY_WAIT = 120.0
 """Seconds ``--target local`` waits for the server to be ready."""
 
@@ -141,7 +141,7 @@ def up(
         )  # fmt: skip
         with _records() as records:
             records.put(record)
-        _print_records([record], as_json=as_json)
+        print_records([record], as_json=as_json)
         return
     resolved = registered_version(reference)
     split = traffic(
@@ -168,7 +168,7 @@ def up(
         record = _deploy_locally(reference, resolved, scale, host, port)
     with _records() as records:
         records.put(record)
-    _print_records([record], as_json=as_json)
+    print_records([record], as_json=as_json)
 
 
 def _is_pipeline(reference: str) -> bool:
@@ -234,7 +234,7 @@ def _deploy_locally(
 def list_deployments(as_json: JsonFlag = False) -> None:
     """List the deployments recorded in the registry (`deploy status` asks the target)."""
     with _records() as records:
-        _print_records(records.all(), as_json=as_json)
+        print_records(records.all(), as_json=as_json)
 
 
 @command(deploy_app, "status")
@@ -272,9 +272,9 @@ def status(
     with _records() as records:
         records.put(record)
     if as_json:
-        print_json({**_as_dict(record), **dict(fields)})
+        print_json({**record_dict(record), **dict(fields)})
         return
-    print_fields(name, [*_record_fields(record), *fields])
+    print_fields(name, [*record_fields(record), *fields])
 
 
 @command(deploy_app, "rm")
@@ -327,7 +327,7 @@ def promote(
         new = deploy_again(record, f"{record.model}:{split.canary}", keep_traffic=True)
         with _records() as records:
             records.put(new)
-    _print_records([new], as_json=as_json)
+    print_records([new], as_json=as_json)
 
 
 @command(deploy_app, "rollback")
@@ -347,7 +347,7 @@ def rollback(
     new = replace(new, reference=record.reference)
     with _records() as records:
         records.put(new)
-    _print_records([new], as_json=as_json)
+    print_records([new], as_json=as_json)
 
 
 def _split_of(name: str) -> tuple[DeploymentRecord, Traffic | None]:
@@ -381,32 +381,6 @@ def _records() -> DeploymentRecords:
             field="--registry",
         )
     return DeploymentRecords.open(uri)
-
-
-def _as_dict(record: DeploymentRecord) -> dict[str, Any]:
-    return {column: getattr(record, column) for column in [*COLUMNS, "reference", "created"]} | {
-        "created": record.created.isoformat(),
-        "pipeline": record.pipeline,
-        "steps": list(record.steps),
-    }
-
-
-def _record_fields(record: DeploymentRecord) -> list[tuple[str, Any]]:
-    return [(column, _cell(record, column)) for column in [*COLUMNS[1:], "reference", "created"]]
-
-
-def _cell(record: DeploymentRecord, column: str) -> Any:
-    """What a table shows of ``record`` in ``column``: a pipeline's name says it is one."""
-    if column == "model" and record.pipeline:
-        return f"{record.model} (pipeline)"
-    return getattr(record, column)
-
-
-def _print_records(records: list[DeploymentRecord], *, as_json: bool) -> None:
-    if as_json:
-        print_json([_as_dict(record) for record in records])
-        return
-    print_table(None, COLUMNS, [[_cell(r, column) for column in COLUMNS] for r in records])
 
 
 def register(app: typer.Typer) -> None:

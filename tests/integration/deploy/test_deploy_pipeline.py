@@ -228,6 +228,7 @@ def test_a_pipeline_deploys_on_this_machine_too(home: Path) -> None:
         assert [row["out"]["half"] for row in frame] == [1.5, -1.75, 4.0]
         status = run_cli("deploy", "status", LOCAL_PIPELINE, "--json", home=home)
         assert status.json()["steps"] == [{"step": "pipeadder:1"}, {"step": "pipehalver:1"}]
+        assert f"{LOCAL_PIPELINE} (pipeline)" in run_cli("deploy", "ls", home=home).stdout
     finally:
         removed = run_cli("deploy", "rm", LOCAL_PIPELINE, home=home, timeout=120)
     assert removed.code == 0, removed.stderr
