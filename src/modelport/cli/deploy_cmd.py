@@ -3,7 +3,6 @@ and the deployments made so far (``ls``, ``status``, ``rm``)."""
 
 from __future__ import annotations
 
-import socket
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,18 +10,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from modelport.cli.context import STATE
+from modelport.cli.deployment_tables import print_records, record_dict, record_fields
 from modelport.cli.options import Group, JsonFlag, RegistryOption, command
-from modelport.cli.output import console, print_fields, print_json, print_table
+from modelport.cli.output import console, print_fields, print_json
 from modelport.cli.ray_deploying import deploy_again, registered_version
 from modelport.deploy.plan import Scaling, parse_target, scaling
 from modelport.deploy.records import DeploymentRecord, DeploymentRecords
 from modelport.deploy.traffic import Traffic, traffic
-from modelport.errors import ConfigError, InvalidInput
+from modelport.errors import InvalidInput
 
 if TYPE_CHECKING:
     from modelport.cli.targets import ServeTarget
+    from modelport.deploy.ray_target import RayStatus
 
-COLUMNS = ["name", "target", "model", "version", "replicas", "state", "url"]
 LOCAL_READY_WAIT = 120.0
 """Seconds ``--target local`` waits for the server to be ready."""
 
@@ -43,7 +43,8 @@ deploy_app = typer.Typer(
     "machine (local); `deploy ls`, `deploy status NAME`, `deploy rm NAME`, "
     "`deploy promote NAME`, `deploy rollback NAME`.\n\n"
     "`modelport deploy REF --target ray://HOST:PORT` runs a Ray Serve application named after "
-    "the model, behind Ray Serve's proxy; `--target local` runs modelport serve in the "
+    "the model (a pipeline: a deployment per step, each in its own environment), behind Ray "
+    "Serve's proxy; `--target local` runs modelport serve in the "
     "background, started again when it crashes. Deployments are recorded in the registry.",
     no_args_is_help=True,
 )
@@ -53,7 +54,11 @@ deploy_app = typer.Typer(
 def up(
     reference: Annotated[
         str,
-        typer.Argument(help="NAME, NAME:VERSION or NAME@ALIAS.", metavar="REF", show_default=False),
+        typer.Argument(
+            help="NAME, NAME:VERSION or NAME@ALIAS; a pipeline: NAME or NAME:VERSION.",
+            metavar="REF",
+            show_default=False,
+        ),
     ],
     target: Annotated[
         str, typer.Option("--target", help="ray://HOST:PORT (the cluster's GCS address) or local.")
@@ -122,10 +127,22 @@ def up(
     registry: RegistryOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Deploy REF (a registered version) to --target."""
+    """Deploy REF (a registered version, or a pipeline: NAME or NAME:N) to --target."""
     STATE.use_registry(registry)
     where = parse_target(target)
     scale = scaling(replicas, autoscale)
+    if _is_pipeline(reference):
+        from modelport.cli.pipeline_deploying import deploy_pipeline, refuse_routing
+
+        refuse_routing(reference, canary=canary, canary_version=canary_version, shadow=shadow)
+        record = deploy_pipeline(
+            reference, where, scale, route_prefix=route_prefix, http_host=http_host,
+            http_port=http_port, host=host, port=port, wait=LOCAL_READY_WAIT,
+        )  # fmt: skip
+        with _records() as records:
+            records.put(record)
+        print_records([record], as_json=as_json)
+        return
     resolved = registered_version(reference)
     split = traffic(
         resolved.version or 0, canary=canary, canary_version=canary_version, shadow=shadow
@@ -151,7 +168,13 @@ def up(
         record = _deploy_locally(reference, resolved, scale, host, port)
     with _records() as records:
         records.put(record)
-    _print_records([record], as_json=as_json)
+    print_records([record], as_json=as_json)
+
+
+def _is_pipeline(reference: str) -> bool:
+    from modelport.cli.pipeline_cmd import is_pipeline
+
+    return is_pipeline(reference)
 
 
 def redeploy_following(model: str, alias: str) -> list[DeploymentRecord]:
@@ -186,10 +209,10 @@ def _deploy_locally(
     reference: str, resolved: ServeTarget, scale: Scaling, host: str, port: int
 ) -> DeploymentRecord:
     from modelport.cli.targets import serving_command
-    from modelport.deploy.local_target import start_local
+    from modelport.deploy.local_target import listenable_port, start_local
 
     name = resolved.name or reference
-    port = _free_port(host, port)
+    port = listenable_port(host, port)
     options = ["--host", host, "--port", str(port), "--workers", str(scale.minimum)]
     url = f"http://{host}:{port}"
     log = STATE.settings.home / "deployments" / f"{name}.log"
@@ -207,27 +230,11 @@ def _deploy_locally(
     )
 
 
-def _free_port(host: str, port: int) -> int:
-    """``port`` (or, for 0, one the system picks) when it can be listened on now; a port in use
-    is refused here rather than by a server the supervisor would start again and again."""
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                hint="choose another --port (0: a free one)",
-                field="--port",
-            ) from None
-        found: int = probe.getsockname()[1]
-    return found
-
-
 @command(deploy_app, "ls")
 def list_deployments(as_json: JsonFlag = False) -> None:
     """List the deployments recorded in the registry (`deploy status` asks the target)."""
     with _records() as records:
-        _print_records(records.all(), as_json=as_json)
+        print_records(records.all(), as_json=as_json)
 
 
 @command(deploy_app, "status")
@@ -236,10 +243,11 @@ def status(
     as_json: JsonFlag = False,
 ) -> None:
     """A deployment's state as its target reports it now: Ray Serve's application status and
-    replicas, or whether the local server is running."""
+    replicas (a pipeline's: each step's), or whether the local server is running."""
     with _records() as records:
         record = records.get(name)
     fields: list[tuple[str, Any]] = []
+    found: RayStatus | None = None
     if record.target == "local":
         from modelport.deploy.local_target import local_state
 
@@ -250,20 +258,23 @@ def status(
 
         found = ray_status(parse_target(record.target), name)
         record = record.with_state(found.state.lower())
-        split = found.traffic or Traffic(record.version or 0)
-        fields += [
-            ("replicas running", found.running),
-            ("traffic", split.describe()),
-            ("message", found.message),
-        ]
-        if as_json:
-            fields.append(("split", split.as_dict()))
+        fields.append(("replicas running", found.running))
+        if not record.pipeline:
+            split = found.traffic or Traffic(record.version or 0)
+            fields.append(("traffic", split.describe()))
+            if as_json:
+                fields.append(("split", split.as_dict()))
+        fields.append(("message", found.message))
+    if record.pipeline:
+        from modelport.cli.pipeline_deploying import steps_status
+
+        fields.append(("steps", steps_status(record, found, as_json=as_json)))
     with _records() as records:
         records.put(record)
     if as_json:
-        print_json({**_as_dict(record), **dict(fields)})
+        print_json({**record_dict(record), **dict(fields)})
         return
-    print_fields(name, [*_record_fields(record), *fields])
+    print_fields(name, [*record_fields(record), *fields])
 
 
 @command(deploy_app, "rm")
@@ -316,7 +327,7 @@ def promote(
         new = deploy_again(record, f"{record.model}:{split.canary}", keep_traffic=True)
         with _records() as records:
             records.put(new)
-    _print_records([new], as_json=as_json)
+    print_records([new], as_json=as_json)
 
 
 @command(deploy_app, "rollback")
@@ -336,7 +347,7 @@ def rollback(
     new = replace(new, reference=record.reference)
     with _records() as records:
         records.put(new)
-    _print_records([new], as_json=as_json)
+    print_records([new], as_json=as_json)
 
 
 def _split_of(name: str) -> tuple[DeploymentRecord, Traffic | None]:
@@ -345,6 +356,12 @@ def _split_of(name: str) -> tuple[DeploymentRecord, Traffic | None]:
 
     with _records() as records:
         record = records.get(name)
+    if record.pipeline:
+        raise InvalidInput(
+            f"the deployment {name} runs a pipeline: it has no canary or shadow",
+            hint="deploy another version of the pipeline to replace it",
+            field="NAME",
+        )
     if record.target == "local":
         raise InvalidInput(
             f"the deployment {name} runs on this machine: it has no canary or shadow",
@@ -364,23 +381,6 @@ def _records() -> DeploymentRecords:
             field="--registry",
         )
     return DeploymentRecords.open(uri)
-
-
-def _as_dict(record: DeploymentRecord) -> dict[str, Any]:
-    return {column: getattr(record, column) for column in [*COLUMNS, "reference", "created"]} | {
-        "created": record.created.isoformat()
-    }
-
-
-def _record_fields(record: DeploymentRecord) -> list[tuple[str, Any]]:
-    return [(column, getattr(record, column)) for column in [*COLUMNS[1:], "reference", "created"]]
-
-
-def _print_records(records: list[DeploymentRecord], *, as_json: bool) -> None:
-    if as_json:
-        print_json([_as_dict(record) for record in records])
-        return
-    print_table(None, COLUMNS, [[getattr(r, column) for column in COLUMNS] for r in records])
 
 
 def register(app: typer.Typer) -> None:

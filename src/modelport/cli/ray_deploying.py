@@ -19,7 +19,13 @@ from modelport.errors import InvalidInput
 if TYPE_CHECKING:
     from modelport.cli.targets import ServeTarget
 
-__all__ = ["deploy_again", "deploy_to_ray", "registered_version", "shadow_log_path"]
+__all__ = [
+    "deploy_again",
+    "deploy_to_ray",
+    "registered_version",
+    "shadow_log_path",
+    "version_args",
+]
 
 
 def deploy_to_ray(
@@ -37,7 +43,7 @@ def deploy_to_ray(
     as the Ray Serve application named after the model; the record of what now runs."""
     from modelport.deploy.ray_target import RayApplication, deploy_on_ray
 
-    args, name = _version_args(resolved)
+    args, name = version_args(resolved)
     if scale.fixed:
         args["replicas"] = scale.minimum
     else:
@@ -49,7 +55,7 @@ def deploy_to_ray(
     if traffic is not None and traffic.routed:
         args["traffic"] = traffic.as_dict()
         args["versions"] = {
-            number: _version_args(_version(name, number))[0]
+            number: version_args(_version(name, number))[0]
             for number in {traffic.canary, traffic.shadow} - {None}
         }
         if traffic.shadow is not None:
@@ -124,7 +130,7 @@ def _version(name: str, number: int | None) -> ServeTarget:
     return resolve_target(f"{name}:{number}", env="auto", name=None, as_version=None)
 
 
-def _version_args(resolved: ServeTarget) -> tuple[dict[str, Any], str]:
+def version_args(resolved: ServeTarget) -> tuple[dict[str, Any], str]:
     """The builder's args that say which artifact a version's replicas load, and in which
     environment; and the model's name."""
     from modelport.builder.package_index import configured_index

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,11 +14,27 @@ from pathlib import Path
 
 import httpx
 
-from modelport.errors import ModelFailed
+from modelport.errors import ConfigError, ModelFailed
 
-__all__ = ["is_supervisor", "local_state", "start_local", "stop_local"]
+__all__ = ["is_supervisor", "listenable_port", "local_state", "start_local", "stop_local"]
 
 SUPERVISOR_MODULE = "modelport.deploy.supervisor"
+
+
+def listenable_port(host: str, port: int) -> int:
+    """``port`` (or, for 0, one the system picks) when it can be listened on now; a port in use
+    is refused here rather than by a server the supervisor would start again and again."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                hint="choose another --port (0: a free one)",
+                field="--port",
+            ) from None
+        found: int = probe.getsockname()[1]
+    return found
 
 
 def start_local(command: Sequence[str], *, log: Path, url: str, wait: float) -> int:

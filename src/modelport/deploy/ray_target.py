@@ -32,7 +32,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RayApplication:
-    """One model's application: its name, route prefix, and the ``app`` builder's args."""
+    """One model's application (or a pipeline's): its name, route prefix, and the builder's
+    args (``ray_app.app``'s, or with ``pipeline`` ``ray_pipeline.app``'s)."""
 
     name: str
     args: Mapping[str, Any]
@@ -40,6 +41,7 @@ class RayApplication:
     http_host: str | None = None
     """Where Ray Serve's HTTP proxy listens (applied only when Serve starts on the cluster)."""
     http_port: int | None = None
+    pipeline: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,13 @@ class RayStatus:
     """DEPLOYING, RUNNING, UNHEALTHY, DELETING... (Ray Serve's application status)."""
     message: str = ""
     replicas: dict[str, int] = field(default_factory=dict)
-    """Replicas by state (RUNNING, STARTING, ...)."""
+    """Replicas by state (RUNNING, STARTING, ...), all deployments together."""
     traffic: Traffic | None = None
     """The split its router applies (None: no router, one version answers)."""
     proxy_url: str | None = None
     """Where Ray Serve's HTTP proxy answers (``http://HOST:PORT``), when it says."""
+    deployments: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Each deployment's replicas by state (a pipeline's: one per step, and its ingress)."""
 
     @property
     def running(self) -> int:
@@ -65,7 +69,10 @@ def deploy_on_ray(target: Target, application: RayApplication) -> RayStatus:
     """Run ``application`` on the cluster, or update it in place (Ray Serve starts the new
     replicas before it stops the old ones); returns once it is RUNNING. Raises ModelFailed when
     Ray Serve gives up starting the replicas."""
-    from modelport.deploy.ray_app import app
+    if application.pipeline:
+        from modelport.deploy.ray_pipeline import app
+    else:
+        from modelport.deploy.ray_app import app
 
     built = app(application.args)  # a bad argument is refused before joining the cluster
     with _connected(target) as serve:
@@ -114,12 +121,18 @@ def _status_of(serve: Any, name: str) -> RayStatus:
         raise NotFound(f"the Ray cluster runs no application {name}", field="NAME")
     found = applications[name]
     replicas: dict[str, int] = {}
-    for deployment in found.deployments.values():
+    deployments: dict[str, dict[str, int]] = {}
+    for deployment_name, deployment in found.deployments.items():
+        states = deployments.setdefault(str(deployment_name), {})
         for state, count in deployment.replica_states.items():
             key = str(getattr(state, "value", state))
             replicas[key] = replicas.get(key, 0) + int(count)
+            states[key] = states.get(key, 0) + int(count)
     state = str(getattr(found.status, "value", found.status))
-    return RayStatus(state, found.message, replicas, _traffic_of(serve, name, found))
+    traffic = _traffic_of(serve, name, found)
+    return RayStatus(
+        state, found.message, replicas=replicas, deployments=deployments, traffic=traffic
+    )
 
 
 def _traffic_of(serve: Any, name: str, application: Any) -> Traffic | None:

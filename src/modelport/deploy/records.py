@@ -4,6 +4,7 @@ find every deployment made against that registry, whichever target runs it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,12 +25,14 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class DeploymentRecord:
-    """One deployment: its name (the model's), target, the version it runs and its replicas."""
+    """One deployment: its name (the model's or the pipeline's), target, the version it runs and
+    its replicas."""
 
     name: str
     target: str
     """``ray://HOST:PORT`` or ``local``."""
     model: str
+    """The model deployed, or the pipeline when ``pipeline`` is set."""
     version: int | None
     reference: str
     """What the user deployed (``iris@production``)."""
@@ -43,6 +46,10 @@ class DeploymentRecord:
     pid: int | None = None
     """The supervisor's process (``--target local``)."""
     created: datetime = field(default_factory=_now)
+    pipeline: bool = False
+    """Whether it runs a pipeline (``model`` and ``version`` are then the pipeline's)."""
+    steps: tuple[str, ...] = ()
+    """A pipeline's steps, in order (``model:version`` each); none for a model."""
 
     def with_state(self, state: str) -> DeploymentRecord:
         return replace(self, state=state)
@@ -93,6 +100,8 @@ class DeploymentRecords:
             "state": record.state,
             "url": record.url,
             "pid": record.pid,
+            "pipeline": record.pipeline,
+            "steps": json.dumps(list(record.steps)) if record.pipeline else None,
             "updated_at": _now(),
         }
         with self._database.write() as conn:
@@ -131,4 +140,6 @@ def _record(row: Any) -> DeploymentRecord:
         url=row["url"],
         pid=row["pid"],
         created=created,
+        pipeline=bool(row["pipeline"]),
+        steps=tuple(json.loads(row["steps"])) if row["steps"] else (),
     )

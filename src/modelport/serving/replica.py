@@ -24,7 +24,7 @@ from modelport.serving.memory_limit import memory_limit
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 
-__all__ = ["ReplicaOptions", "load_replica_model", "replica_app"]
+__all__ = ["ReplicaOptions", "load_replica_model", "replica_app", "runtime_app"]
 
 
 @dataclass(frozen=True)
@@ -77,25 +77,35 @@ def load_replica_model(options: ReplicaOptions) -> Servable:
 async def replica_app(options: ReplicaOptions) -> Starlette:
     """The model loaded and initialised (``initialize()`` has run: the replica is ready when
     this returns), and the app that answers for it."""
+    servable = load_replica_model(options)
+    runtime = ModelRuntime(
+        servable,
+        version=options.version,
+        digest=options.digest,
+        threads=options.threads,
+        timeout=options.timeout,
+        batching=BatchingOptions(options.max_batch_size, options.max_latency_ms),
+    )
+    return await runtime_app(
+        runtime, max_body_size=options.max_body_size, max_rows=options.max_rows
+    )
+
+
+async def runtime_app(
+    runtime: ModelRuntime,
+    *,
+    max_body_size: int = DEFAULT_MAX_BODY,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> Starlette:
+    """The app answering for ``runtime``'s model (a model's replica, or a pipeline's ingress,
+    ``deploy.ray_pipeline``), once the model is initialised."""
     from modelport.serving.server import load_models
 
-    servable = load_replica_model(options)
-    models = ModelSet(
-        [
-            ModelRuntime(
-                servable,
-                version=options.version,
-                digest=options.digest,
-                threads=options.threads,
-                timeout=options.timeout,
-                batching=BatchingOptions(options.max_batch_size, options.max_latency_ms),
-            )
-        ]
-    )
+    models = ModelSet([runtime])
     app_options = AppOptions(
-        max_body_size=options.max_body_size,
-        max_rows=options.max_rows,
-        max_decoded_size=decoded_bound(options.max_body_size, memory_limit(), 1),
+        max_body_size=max_body_size,
+        max_rows=max_rows,
+        max_decoded_size=decoded_bound(max_body_size, memory_limit(), 1),
     )
     app = create_app(models, app_options, Services())
     await load_models(models)

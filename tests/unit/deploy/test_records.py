@@ -51,3 +51,17 @@ def test_a_ray_deployments_route_prefix_is_read_from_its_url(url: str, prefix: s
         replicas="1", state="running", url=url,
     )  # fmt: skip
     assert route_prefix_of(record) == prefix
+
+
+def test_a_pipelines_record_keeps_its_steps(records: DeploymentRecords) -> None:
+    pipeline = DeploymentRecord(
+        name="sum-half", target="ray://127.0.0.1:6379", model="sum-half", version=2,
+        reference="sum-half", replicas="2", state="running", pipeline=True,
+        steps=("adder:1", "halver:3"),
+    )  # fmt: skip
+    records.put(pipeline)
+    records.put(_record("iris"))
+    found = records.get("sum-half")
+    assert (found.pipeline, found.steps) == (True, ("adder:1", "halver:3"))
+    assert found == pipeline
+    assert (records.get("iris").pipeline, records.get("iris").steps) == (False, ())

@@ -349,4 +349,7 @@ deployments = sa.Table(
     sa.Column("pid", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # (migration pipeline_deployments) a pipeline's deployment: its steps' references, as JSON
+    sa.Column("pipeline", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("steps", sa.Text, nullable=True),
 )

@@ -28,6 +28,8 @@ from modelport.schema import Signature
 from modelport.servable import Servable
 from modelport.serving.front.worker import ModelWorker, WorkerSpec
 
+__all__ = ["WorkerServable", "problem_error"]
+
 
 class WorkerServable(Servable):
     """The model ``spec`` serves, predicting in its worker process."""
@@ -61,7 +63,7 @@ class WorkerServable(Servable):
                 "call starts it again"
             ) from exc
         if answer.status != 200:
-            raise _problem(answer.status, body)
+            raise problem_error(answer.status, body)
         return decode_arrow(body)
 
 
@@ -80,8 +82,9 @@ def _socket_folder() -> Path:
     return _folder
 
 
-def _problem(status: int, body: bytes) -> ModelportError:
-    """The worker's problem answer as the error it was there (its status kept)."""
+def problem_error(status: int, body: bytes) -> ModelportError:
+    """A model server's problem answer (RFC 9457 details) as the error it was there: its
+    status, message and field kept (a step's 4xx stays a 4xx naming the field)."""
     try:
         problem = orjson.loads(body)
     except orjson.JSONDecodeError:
