@@ -37,12 +37,13 @@ from modelport.batch_inference.files import (
     csv_convert_options,
     join_files,
 )
-from modelport.batch_inference.runner import BatchJob, JobSummary
+from modelport.batch_inference.job import BatchJob, JobSummary
+from modelport.batch_inference.plan import JobPlan
 from modelport.deploy.plan import Target
 from modelport.deploy.ray_cluster import joined
 from modelport.errors import Conflict, InvalidInput, ModelportError
 
-__all__ = ["RayBatchModel", "plan_job", "run_on_ray"]
+__all__ = ["RayBatchModel", "plan_with_model", "run_on_ray"]
 
 ON_RAY_FORMATS: tuple[FileFormat, ...] = ("parquet", "csv")
 """The formats Ray Data reads and writes for a job (Arrow IPC files run locally)."""
@@ -59,33 +60,16 @@ class RayBatchModel:
     runtime_env: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class JobPlan:
-    """What the model makes of the job's inputs: the columns read from each input, the rows
-    per chunk, and the types CSV columns are read as (None: as the text suggests)."""
-
-    columns: tuple[tuple[str, ...], ...]
-    chunk_rows: int
-    csv_types: pa.Schema | None
-
-
-def plan_job(root: str, name: str | None, version: int | None, job: BatchJob) -> JobPlan:
+def plan_with_model(root: str, name: str | None, version: int | None, job: BatchJob) -> JobPlan:
     """The plan of ``job`` for the model unpacked at ``root`` (run in the model's environment,
     as a Ray task); InvalidInput naming the file for an input the model cannot take."""
-    from modelport.batch_inference.chunks import default_chunk_rows
-    from modelport.batch_inference.files import column_names
+    from modelport.batch_inference.plan import plan_job
     from modelport.batch_inference.predictor import ChunkPredictor
 
-    predictor = ChunkPredictor.from_unpacked(Path(root), name=name, version=version, keep=job.keep)
-    columns = []
-    for source in job.inputs:
-        try:
-            columns.append(tuple(predictor.columns_to_read(column_names(source))))
-        except InvalidInput as exc:
-            message = f"{source.path}: {exc.message}"
-            raise InvalidInput(message, hint=exc.hint, field=exc.field) from None
-    rows = job.chunk_rows or default_chunk_rows(predictor.runtime.signature)
-    return JobPlan(tuple(columns), rows, predictor.runtime.validator.decoding_schema)
+    predictor = ChunkPredictor.from_unpacked(
+        Path(root), name=name, version=version, keep=job.keep, load=False
+    )
+    return plan_job(job, predictor)
 
 
 class ChunkActor:
@@ -103,9 +87,15 @@ class ChunkActor:
 
 
 def run_on_ray(
-    target: Target, job: BatchJob, model: RayBatchModel, *, progress_bars: bool = False
+    target: Target,
+    job: BatchJob,
+    model: RayBatchModel,
+    *,
+    progress_bars: bool = False,
+    workers: int | None = None,
 ) -> JobSummary:
-    """Answer every row of ``job``'s inputs on ``target``'s cluster and write the output."""
+    """Answer every row of ``job``'s inputs on ``target``'s cluster and write the output, in
+    ``workers`` actors (None: from one up to the cluster's CPUs, as Ray Data sees fit)."""
     _check_job(job)
     folder = job.parts_folder
     if folder.exists() and any(folder.iterdir()):
@@ -123,17 +113,17 @@ def run_on_ray(
         if not progress_bars:  # nor its log lines of each run's start and end
             logging.getLogger("ray.data").setLevel(logging.WARNING)
         env = dict(model.runtime_env)
-        planning = ray.remote(plan_job).options(runtime_env=env, num_cpus=0)
+        planning = ray.remote(plan_with_model).options(runtime_env=env, num_cpus=0)
         args = (str(model.root), model.name, model.version, job)
         plan: JobPlan = _unwrapped(lambda: ray.get(planning.remote(*args)))
         dataset = _read(ray, job.inputs, plan)
-        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        cpus = int(ray.cluster_resources().get("CPU", 1))
         answers = dataset.map_batches(
             ChunkActor,
             fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
             batch_size=plan.chunk_rows,
             batch_format="pyarrow",
-            compute=ActorPoolStrategy(min_size=1, max_size=workers),
+            compute=ActorPoolStrategy(**actor_pool_size(workers, cpus)),
             **({"runtime_env": env} if env else {}),
         )
         folder.mkdir(parents=True, exist_ok=True)
@@ -145,6 +135,16 @@ def run_on_ray(
             join_files(parts, job.output, job.output_format)
         shutil.rmtree(folder)
     return JobSummary(rows, 0, len(parts), 0, job.output, None)
+
+
+def actor_pool_size(workers: int | None, cpus: int) -> dict[str, Any]:
+    """The size of the pool of actors answering chunks (``ActorPoolStrategy``'s arguments):
+    ``workers`` actors, or from one up to the cluster's ``cpus`` when it is None."""
+    if workers is None:
+        return {"min_size": 1, "max_size": max(1, cpus)}
+    if workers < 1:
+        raise InvalidInput(f"--workers {workers}: needs at least 1", field="--workers")
+    return {"size": workers}
 
 
 @contextmanager
