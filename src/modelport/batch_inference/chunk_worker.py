@@ -1,11 +1,13 @@
-"""One worker process of a pool (``pool.ChunkPool``): it loads the model once, then answers the
-chunks its coordinator sends, one at a time, writing each chunk's parts itself.
+"""One worker process of a pool (``pool.ChunkPool``): it loads the model once, plans the job
+(the coordinator follows the first plan it gets), then answers the chunks its coordinator sends,
+one at a time, writing each chunk's parts itself.
 
 ``python -m modelport.batch_inference.chunk_worker ROOT --replies-fd N [--name NAME]
 [--version V] [--debug]`` reads the job and then chunks on stdin and replies on the file
 descriptor ``N`` (``pool_wire``); its stdout is the model's to print on. It ends at the end of
-its stdin. A model that cannot be loaded is reported as the answer to the first chunk sent,
-after which the worker ends. Like ``worker`` it imports neither Typer nor Rich.
+its stdin. A model that cannot be loaded (or a job it cannot plan: an input without a column
+it needs) is reported instead of the plan, and the worker ends. Like ``worker`` it imports
+neither Typer nor Rich.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import traceback
 from pathlib import Path
 
 from modelport.batch_inference.answering import answer_chunk
-from modelport.batch_inference.pool_wire import done_line, failed_line, read_chunk, read_job
+from modelport.batch_inference.plan import plan_job
+from modelport.batch_inference.pool_wire import (
+    done_line,
+    failed_line,
+    load_failed_line,
+    read_chunk,
+    read_job,
+    ready_line,
+)
 from modelport.batch_inference.predictor import ChunkPredictor
 
 MODULE = "modelport.batch_inference.chunk_worker"
@@ -43,12 +53,12 @@ def main(argv: list[str] | None = None) -> int:
             predictor = ChunkPredictor.from_unpacked(
                 args.root, name=args.name, version=args.version, keep=job.keep
             )
+            replies.write(ready_line(pid, plan_job(job, predictor)))
         except Exception as exc:
             _say_why(exc, debug=args.debug)
-            sent = read_chunk(requests)
-            if sent is not None:
-                replies.write(failed_line(sent[0], sent[1].number, pid, exc))
+            replies.write(load_failed_line(pid, exc))
             return 1
+        replies.flush()
         while (sent := read_chunk(requests)) is not None:
             number, chunk = sent
             try:
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 replies.write(done_line(number, chunk.number, pid, done))
             replies.flush()
+            del chunk, sent  # one chunk held at a time, not two
     return 0
 
 

@@ -40,22 +40,16 @@ def run_here(
     debug: bool = False,
 ) -> JobSummary:
     """Run ``job`` with the model unpacked at ``root``: loaded in this process (one worker), or
-    in ``workers`` worker processes started with this interpreter while this process reads the
-    inputs (``pool``). The pool's coordinator reads the model's signature here (to plan the
-    job) without initialising or calling it."""
+    in ``workers`` worker processes started with this interpreter, this process reading the
+    inputs and following the plan they send (``pool``)."""
     if workers == 1:
         predictor = ChunkPredictor.from_unpacked(root, name=name, version=version, keep=job.keep)
         plan = plan_job(job, predictor)
         return run_job(job, plan, AnsweredHere(job, predictor), restart=restart, progress=progress)
     with ChunkPool.start(
         root, job, workers=workers, name=name, version=version, debug=debug
-    ) as pool:  # started first: they load the model while this process plans
-        signature_only = ChunkPredictor.from_unpacked(
-            root, name=name, version=version, keep=job.keep, load=False
-        )
-        plan = plan_job(job, signature_only)
-        del signature_only
-        return run_job(job, plan, pool, restart=restart, progress=progress)
+    ) as pool:
+        return run_job(job, pool.plan(), pool, restart=restart, progress=progress)
 
 
 class LinesProgress:

@@ -6,8 +6,9 @@ types CSV columns are read as), so the command never loads the model itself; the
 reads the inputs (``read_parquet``/``read_csv``, in the inputs' order), answers them chunk by
 chunk in a pool of actors that each load the model once
 (:class:`~modelport.batch_inference.predictor.ChunkPredictor`, the local run's per-chunk
-function), and writes the answers (``write_parquet``/``write_csv``) as part files, in order; an
-output file is then joined from them. The answers are the local run's, row for row.
+function), and writes the answers as part files, one per write task, each task's blocks in
+order (not with ``write_parquet``, which may reorder them); an output file is then joined from
+them. The answers are the local run's, row for row.
 
 Ray Data's fault tolerance stands in for the local run's manifest: a task or actor lost with its
 node is run again by Ray, and a run that fails or is stopped is run again whole.
@@ -20,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -202,30 +204,50 @@ def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
 
 
 def _write(answers: Any, folder: Path, kind: FileFormat) -> None:
-    from ray.data.datasource import FilenameProvider
+    """Each write task's blocks, in their order, into one part file ``part-TASK-RUN.EXT``
+    (write tasks are numbered in the dataset's order). Not ``write_parquet``: it hands a task's
+    blocks to pyarrow's dataset writer with threads and without ``preserve_order``, which may
+    write them out of order (docs/compat.md)."""
+    from ray.data.block import BlockAccessor
+    from ray.data.datasource import Datasink
 
-    class Parts(FilenameProvider):
-        """``part-TASK-UUID.csv``, ``part-TASK-UUID-N.parquet`` (Ray Data numbers a task's
-        Parquet files): write tasks are numbered in the dataset's order."""
+    run = uuid.uuid4().hex  # a task run again writes the same part again
 
-        def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
-            suffix = EXTENSIONS[kind] if kind == "csv" else ""
-            return f"part-{task_index:06d}-{write_uuid}{suffix}"
+    class Parts(Datasink):  # type: ignore[type-arg]
+        def write(self, blocks: Any, ctx: Any) -> None:
+            name = f"part-{ctx.task_idx:06d}-{run}{EXTENSIONS[kind]}"
+            temporary = folder / f".tmp-{name}"
+            writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+            for block in blocks:
+                table = BlockAccessor.for_block(block).to_arrow()
+                if table.num_rows == 0:
+                    continue
+                if writer is None:
+                    writer = _part_writer(temporary, table.schema, kind)
+                writer.write_table(table)
+            if writer is not None:
+                writer.close()
+                os.replace(temporary, folder / name)
 
+    answers.write_datasink(Parts())
+
+
+def _part_writer(
+    path: Path, schema: pa.Schema, kind: FileFormat
+) -> pq.ParquetWriter | pacsv.CSVWriter:
     if kind == "parquet":
-        answers.write_parquet(str(folder), filename_provider=Parts())
-    else:
-        answers.write_csv(str(folder), filename_provider=Parts())
+        return pq.ParquetWriter(path, schema)
+    return pacsv.CSVWriter(path, schema)
 
 
-_PART = re.compile(r"part-(\d+)-[0-9a-f]+(?:-(\d+))?\.\w+$")
+_PART = re.compile(r"part-(\d+)-[0-9a-f]+\.\w+$")
 
 
-def _part_order(part: Path) -> tuple[int, int]:
-    """Where ``part`` comes in the answers: its task's number, then its number in the task."""
+def _part_order(part: Path) -> int:
+    """Where ``part`` comes in the answers: its write task's number."""
     found = _PART.match(part.name)
     assert found is not None
-    return int(found[1]), int(found[2] or 0)
+    return int(found[1])
 
 
 def _rows_in(part: Path, kind: FileFormat) -> int:

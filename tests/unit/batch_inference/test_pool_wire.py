@@ -1,6 +1,6 @@
 """What a pool's coordinator and its workers say over their pipes: the job and chunks sent and
-read back whole, one after another, and a worker's replies read back as the chunk done or the
-error it raised, as that error's own class."""
+read back whole, one after another, and a worker's replies read back as its plan, the chunk
+done or the error it raised, as that error's own class."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from modelport.batch_inference.answering import Finished
 from modelport.batch_inference.chunks import Chunk
 from modelport.batch_inference.files import InputFile
 from modelport.batch_inference.job import BatchJob
 from modelport.batch_inference.manifest import DoneChunk
+from modelport.batch_inference.plan import JobPlan
 from modelport.batch_inference.pool_wire import (
+    LoadFailed,
+    Ready,
     done_line,
     failed_line,
+    load_failed_line,
     read_chunk,
     read_job,
     read_reply,
+    ready_line,
     send_chunk,
     send_job,
 )
-from modelport.errors import InvalidInput, ModelportError
+from modelport.errors import ConfigError, InvalidInput, ModelportError
 
 JOB = BatchJob(
     inputs=(InputFile(Path("/data/a.csv"), "csv", 10, 5),),
@@ -54,18 +60,32 @@ def test_the_job_then_chunks_are_read_back_whole_and_in_turn() -> None:
 
 def test_replies_read_back_as_a_chunk_done_or_the_error_raised() -> None:
     done = read_reply(done_line(1, 4, 99, DoneChunk("p.parquet", 10, "_errors-p.parquet", 2)))
-    assert (done.source, done.chunk, done.error) == (1, 4, None)
+    assert isinstance(done, Finished) and (done.source, done.chunk, done.error) == (1, 4, None)
     assert done.done == DoneChunk("p.parquet", 10, "_errors-p.parquet", 2)
 
     refused = InvalidInput("input 'y' is null in row 5", hint="send a value", field="y")
     failed = read_reply(failed_line(0, 3, 99, refused))
-    assert failed.done is None and type(failed.error) is InvalidInput
+    assert (
+        isinstance(failed, Finished) and failed.done is None and type(failed.error) is InvalidInput
+    )
     assert (failed.error.message, failed.error.hint, failed.error.field) == (
         "input 'y' is null in row 5",
         "send a value",
         "y",
     )
 
-    broken = read_reply(failed_line(0, 3, 99, ValueError("boom"))).error
-    assert type(broken) is ModelportError
-    assert broken.message == "internal error in the worker process 99: ValueError: boom"
+    broken = read_reply(failed_line(0, 3, 99, ValueError("boom")))
+    assert isinstance(broken, Finished) and type(broken.error) is ModelportError
+    assert broken.error.message == "internal error in the worker process 99: ValueError: boom"
+
+
+def test_a_workers_plan_or_its_failure_to_load_reads_back() -> None:
+    plan = JobPlan((("x", "id"), ("x",)), 1024, pa.schema([("x", pa.float32())]))
+    ready = read_reply(ready_line(5, plan))
+    assert isinstance(ready, Ready) and ready.plan == plan
+    untyped = read_reply(ready_line(5, JobPlan((("x",),), 8, None)))
+    assert isinstance(untyped, Ready) and untyped.plan.csv_types is None
+
+    failed = read_reply(load_failed_line(5, ConfigError("no model class found in main/")))
+    assert isinstance(failed, LoadFailed) and type(failed.error) is ConfigError
+    assert failed.error.message == "no model class found in main/"
