@@ -1,7 +1,8 @@
 """``modelport batch`` end to end, in real processes: Parquet, CSV and Arrow in and out, the same
 answers as ``modelport serve`` gives for the same rows, a run killed with SIGKILL finished by a
 rerun that answers no chunk twice, bad rows named or skipped, and memory that stays flat on a
-large input."""
+large input; with ``--workers 2``, the same answers from two processes, resumable after a kill
+as with one, and a worker that dies named with its chunk."""
 
 from __future__ import annotations
 
@@ -42,9 +43,15 @@ class Linear(modelport.Model):
 
     def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:
         log = os.environ.get("LINEAR_PREDICT_LOG")
-        if log:  # a line per call: its rows, its first x (which tells the chunk), the interpreter
+        if log:  # a line per call: its rows, its first x (which tells the chunk), the
+            # interpreter and the process
             with open(log, "a") as out:
-                out.write(f"{len(features)} {float(features[0, 0])!r} {sys.prefix}\\n")
+                first = float(features[0, 0])
+                out.write(f"{len(features)} {first!r} {sys.prefix} {os.getpid()}\\n")
+        if os.environ.get("LINEAR_DIE_AT") == repr(float(features[0, 0])):
+            os.kill(os.getpid(), 9)  # as the kernel kills a process out of memory
+        if os.environ.get("LINEAR_HANG_AT") == repr(float(features[0, 0])):
+            time.sleep(120)
         time.sleep(float(os.environ.get("LINEAR_DELAY", "0")))
         score = features @ self.weights
         return {"score": score, "positive": (score > 0).astype(np.int64)}
@@ -193,34 +200,53 @@ def _predicted_chunks(log: Path, chunk_rows: int, rows: pa.Table) -> list[int]:
         rows.column("x")[i].as_py(): i // chunk_rows for i in range(0, rows.num_rows, chunk_rows)
     }
     calls = [line.split() for line in log.read_text().splitlines()]
-    assert all(int(count) == chunk_rows for count, _, _ in calls)
-    return [first_xs[float(x)] for _, x, _ in calls]
+    assert all(int(count) == chunk_rows for count, _, _, _ in calls)
+    return [first_xs[float(x)] for _, x, _, _ in calls]
 
 
+def _logged_xs(log: Path) -> set[str]:
+    """The first x of each chunk a predict call has started on, as logged."""
+    try:
+        return {line.split()[1] for line in log.read_text().splitlines()}
+    except FileNotFoundError:
+        return set()
+
+
+def _predicting_pids(log: Path) -> set[int]:
+    """The processes the logged predict calls ran in."""
+    return {int(line.split()[3]) for line in log.read_text().splitlines()}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_killed_run_is_finished_by_a_rerun_that_redoes_no_chunk(
-    home: Path, tmp_path: Path
+    home: Path, tmp_path: Path, workers: str
 ) -> None:
     rows = _rows(10_000)
     source = _write(rows, tmp_path / "rows.parquet")
     output = tmp_path / "answers.parquet"
     parts = tmp_path / "answers.parquet.parts"
     command = [sys.executable, "-m", "modelport", "batch", "linear", str(source), "-o", str(output)]
-    command += ["--keep", "id", "--chunk-rows", "500"]
+    command += ["--keep", "id", "--chunk-rows", "500", "--workers", workers]
     first_log = tmp_path / "first.log"
     environ = {**os.environ, "MODELPORT_HOME": str(home), "LINEAR_DELAY": "0.2"}
-    environ["LINEAR_PREDICT_LOG"] = str(first_log)
+    hang = repr(rows.column("x")[6 * 500].as_py())  # chunk 6 takes two minutes
+    environ |= {"LINEAR_PREDICT_LOG": str(first_log), "LINEAR_HANG_AT": hang}
     process = subprocess.Popen(command, env=environ, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while len(_done_chunks(parts)) < 4:
+        while len(_done_chunks(parts)) < 4 or hang not in _logged_xs(first_log):
             assert process.poll() is None, "the batch ended before it was killed"
             assert time.monotonic() < deadline, "no chunk was finished in time"
             time.sleep(0.02)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        # the command alone: its worker processes, even one busy in the model, die with it
+        os.kill(process.pid, signal.SIGKILL)
         process.wait()
     done = _done_chunks(parts)
     assert 4 <= len(done) < 20 and not output.exists()
+    workers_left = _predicting_pids(first_log) - {process.pid}
+    assert len(workers_left) == (0 if workers == "1" else 2)
+    _wait_until_gone(workers_left)
 
     second_log = tmp_path / "second.log"
     again = run_cli(*command[3:], home=home, env={"LINEAR_PREDICT_LOG": str(second_log)})
@@ -232,6 +258,87 @@ def test_a_killed_run_is_finished_by_a_rerun_that_redoes_no_chunk(
     assert answers.column("id").to_pylist() == rows.column("id").to_pylist()
     expected = np.asarray(rows.column("x")) * 2.0 - np.asarray(rows.column("y"))
     assert answers.column("score").to_pylist() == expected.tolist()
+
+
+def _wait_until_gone(pids: set[int], seconds: float = 10) -> None:
+    """Wait until none of ``pids`` runs (a zombie counts as gone: it runs nothing)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        running = set()
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":
+                running.add(pid)
+        if not running:
+            return
+        assert time.monotonic() < deadline, f"processes {running} outlived the command"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_two_workers_answer_as_one_does_in_two_processes(
+    home: Path, tmp_path: Path, suffix: str
+) -> None:
+    rows = _rows(5_000, seed=3)
+    source = _write(rows, tmp_path / f"rows{suffix}")
+    outputs, pids = {}, {}
+    for workers in ("1", "2"):
+        outputs[workers] = tmp_path / f"answers-{workers}{suffix}"
+        log = tmp_path / f"predict-{workers}.log"
+        ran = run_cli(
+            "batch", "linear", str(source), "-o", str(outputs[workers]), "--keep", "id",
+            "--chunk-rows", "1000", "--workers", workers, "--json", home=home,
+            env={"LINEAR_PREDICT_LOG": str(log), "LINEAR_DELAY": "0.05"},
+        )  # fmt: skip
+        assert ran.code == 0, ran.stderr
+        assert ran.json()["rows"] == 5_000 and ran.json()["chunks"] == 5
+        pids[workers] = _predicting_pids(log)
+        assert sorted(_predicted_chunks(log, 1000, rows)) == [0, 1, 2, 3, 4]  # each once
+    assert len(pids["1"]) == 1 and len(pids["2"]) == 2 and not pids["1"] & pids["2"]
+    assert outputs["2"].read_bytes() == outputs["1"].read_bytes()
+    answers = _read(outputs["2"])
+    assert answers.column("id").to_pylist() == rows.column("id").to_pylist()
+
+
+def test_a_worker_that_dies_is_named_with_its_chunk_and_a_rerun_goes_on(
+    home: Path, tmp_path: Path
+) -> None:
+    rows = _rows(6_000, seed=4)
+    source = _write(rows, tmp_path / "rows.parquet")
+    output = tmp_path / "answers.parquet"
+    args = ["batch", "linear", str(source), "-o", str(output), "--chunk-rows", "1000"]
+    args += ["--workers", "2"]
+    doomed = repr(rows.column("x")[3_000].as_py())  # the first x of chunk 3
+    died = run_cli(*args, home=home, env={"LINEAR_DIE_AT": doomed})
+    assert died.code == 1
+    assert f"error: {source}: in the chunk of rows 3000-3999: the worker process" in died.stderr
+    assert "died (killed by SIGKILL). Run the same command again" in died.stderr
+    done = _done_chunks(tmp_path / "answers.parquet.parts")
+    assert "0:3" not in done and {"0:0", "0:1", "0:2"} <= done  # finished before chunk 3 ended
+    log = tmp_path / "again.log"
+    again = run_cli(*args, home=home, env={"LINEAR_PREDICT_LOG": str(log)})
+    assert again.code == 0, again.stderr
+    assert f"{len(done)} reused from an earlier run" in again.stdout
+    assert 3 in _predicted_chunks(log, 1000, rows)
+    assert pq.read_table(output).num_rows == 6_000
+
+
+@pytest.mark.parametrize("bad", ["0", "-2"])
+def test_a_number_of_workers_under_one_is_refused_naming_the_option(
+    home: Path, tmp_path: Path, bad: str
+) -> None:
+    source = _write(_rows(10), tmp_path / "rows.parquet")
+    for where in ([], ["--target", "ray://127.0.0.1:9"]):  # refused before joining a cluster
+        ran = run_cli(
+            "batch", "linear", str(source), "-o", str(tmp_path / "out.parquet"), "--workers",
+            bad, *where, home=home,
+        )  # fmt: skip
+        assert ran.code != 0
+        assert f"--workers {bad}: needs at least 1" in ran.stderr, ran.stderr
+    assert not (tmp_path / "out.parquet").exists()
 
 
 def test_a_changed_input_is_not_mistaken_for_an_earlier_runs(home: Path, tmp_path: Path) -> None:
@@ -254,8 +361,9 @@ def test_a_changed_input_is_not_mistaken_for_an_earlier_runs(home: Path, tmp_pat
     assert _read(tmp_path / "answers.csv").num_rows == 2_000
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_bad_rows_stop_naming_file_rows_and_field_or_are_skipped(
-    home: Path, tmp_path: Path
+    home: Path, tmp_path: Path, workers: str
 ) -> None:
     rows = _rows(3_000)
     y = rows.column("y").to_pylist()
@@ -263,9 +371,9 @@ def test_bad_rows_stop_naming_file_rows_and_field_or_are_skipped(
         y[bad] = None
     source = _write(rows.set_column(2, "y", pa.array(y, pa.float64())), tmp_path / "rows.parquet")
     args = ["batch", "linear", str(source), "-o", str(tmp_path / "answers.parquet")]
-    args += ["--keep", "id", "--chunk-rows", "1000"]
+    args += ["--keep", "id", "--chunk-rows", "1000", "--workers", workers]
     stopped = run_cli(*args, home=home)
-    assert stopped.code != 0
+    assert stopped.code == 1
     assert f"{source}: in the chunk of rows 0-999: input 'y' is null" in stopped.stderr
 
     skipped = run_cli(*args, "--on-error", "skip", home=home)

@@ -86,12 +86,16 @@ class ChunkPredictor:
         name: str | None = None,
         version: int | None = None,
         keep: Sequence[str] = (),
+        load: bool = True,
     ) -> ChunkPredictor:
-        """A predictor for the artifact unpacked at ``root``, its model loaded in this process."""
+        """A predictor for the artifact unpacked at ``root``, its model loaded in this process
+        (not initialised, with ``load`` False: enough to plan a job by its signature, not to
+        answer a chunk)."""
         from modelport.serving.loader import load_unpacked
 
         runtime = ModelRuntime(load_unpacked(root, name=name), version=version, threads=1)
-        runtime.load()
+        if load:
+            runtime.load()
         return cls(runtime, keep=keep)
 
     def columns_to_read(self, present: Sequence[str]) -> list[str]:

@@ -6,6 +6,12 @@ output file (removed once the output is whole). Part files are named ``IIII-STEM
 (input number, input file's stem, chunk number); refused rows go to ``_errors-...`` files beside
 them, and the manifest is ``_manifest.json`` (names starting with ``_`` or ``.`` are skipped by
 ``pyarrow.dataset`` and Spark, so the folder reads as the answers alone).
+
+This process reads the inputs chunk by chunk and keeps the manifest; a
+:class:`~modelport.batch_inference.answering.ChunkAnswerer` answers the chunks (here, or in a
+pool of worker processes) and reports each when it is done. When a chunk fails, the chunks
+still being answered are waited for and noted before the failure is raised, so a rerun redoes
+only what was not finished.
 """
 
 from __future__ import annotations
@@ -14,32 +20,23 @@ import dataclasses
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyarrow as pa
 
-from modelport.batch_inference.chunks import Chunk, default_chunk_rows, fixed_chunks
-from modelport.batch_inference.files import (
-    EXTENSIONS,
-    FileFormat,
-    InputFile,
-    column_names,
-    join_files,
-    record_batches,
-    total_rows,
-    write_table,
-)
+from modelport.batch_inference.answering import ChunkAnswerer, Finished
+from modelport.batch_inference.chunks import Chunk, fixed_chunks
+from modelport.batch_inference.files import InputFile, join_files, record_batches, total_rows
+from modelport.batch_inference.job import BatchJob, JobSummary
 from modelport.batch_inference.manifest import (
     MANIFEST_NAME,
-    DoneChunk,
     JobManifest,
     check_same_job,
     load_manifest,
 )
-from modelport.batch_inference.predictor import FAILURES, ChunkAnswer, ChunkPredictor
-from modelport.errors import Conflict, InvalidInput, MalformedInput, ModelFailed
+from modelport.batch_inference.plan import JobPlan
+from modelport.errors import Conflict, MalformedInput
 
 
 class ProgressReport(Protocol):
@@ -58,92 +55,80 @@ class NoProgress:
         pass
 
 
-@dataclass(frozen=True)
-class BatchJob:
-    """What to answer (the inputs, by the model ``model``) and where the answers go."""
-
-    inputs: tuple[InputFile, ...]
-    output: Path
-    output_format: FileFormat
-    into_folder: bool
-    """The output is a folder of part files, rather than one file."""
-    chunk_rows: int | None
-    """Rows per chunk; None: sized from the model's row width (``chunks.default_chunk_rows``)."""
-    model: str
-    """What identifies the model (its artifact's digest)."""
-    keep: tuple[str, ...] = ()
-    skip_failures: bool = False
-
-    @property
-    def parts_folder(self) -> Path:
-        return (
-            self.output if self.into_folder else self.output.with_name(self.output.name + ".parts")
-        )
-
-    @property
-    def errors_output(self) -> Path:
-        """The file the refused rows are joined into (for a file output)."""
-        suffix = self.output.suffix or EXTENSIONS[self.output_format]
-        return self.output.with_name(f"{self.output.stem}.errors{suffix}")
-
-    @property
-    def identity(self) -> dict[str, Any]:
-        """What a run must share with an earlier one to reuse its finished chunks (``--on-error``
-        may change: a run stopped by a bad row goes on with ``skip``)."""
-        return {
-            "model": self.model,
-            "inputs": [source.identity for source in self.inputs],
-            "chunk_rows": self.chunk_rows,
-            "output_format": self.output_format,
-            "keep": list(self.keep),
-        }
-
-
-@dataclass(frozen=True)
-class JobSummary:
-    rows: int
-    failed: int
-    chunks: int
-    reused: int
-    """Chunks an earlier run had finished, not answered again."""
-    output: Path
-    errors: Path | None
-
-
 def run_job(
     job: BatchJob,
-    predictor: ChunkPredictor,
+    plan: JobPlan,
+    answerer: ChunkAnswerer,
     *,
     restart: bool = False,
     progress: ProgressReport | None = None,
 ) -> JobSummary:
-    """Answer every row of ``job``'s inputs with ``predictor`` and write the output; chunks an
-    earlier run of the same job finished are not answered again (all are with ``restart``)."""
+    """Answer every row of ``job``'s inputs, read as ``plan`` says, with ``answerer`` and write
+    the output; chunks an earlier run of the same job finished are not answered again (all are
+    with ``restart``)."""
     progress = progress or NoProgress()
-    chunk_rows = job.chunk_rows or default_chunk_rows(predictor.runtime.signature)
-    job = dataclasses.replace(job, chunk_rows=chunk_rows)
+    job = dataclasses.replace(job, chunk_rows=plan.chunk_rows)
     folder = job.parts_folder
-    columns = [_columns(predictor, source) for source in job.inputs]  # checked before writing
     manifest = _open_manifest(job, folder, restart=restart)
     totals = [total_rows(source) for source in job.inputs]
     progress.start(None if None in totals else sum(t or 0 for t in totals))
+    noting = _Noting(manifest, folder, progress, answerer)
     rows = chunks = reused = 0
-    for number, source in enumerate(job.inputs):
-        types = predictor.runtime.validator.decoding_schema
-        for chunk in _chunks(source, columns[number], chunk_rows, types):
-            rows += chunk.rows.num_rows
-            chunks += 1
-            if manifest.is_done(number, chunk.number):
-                reused += 1
-            else:
-                answer = _answer(predictor, source, chunk, skip=job.skip_failures)
-                done = _write_parts(job, folder, number, source, chunk, answer)
-                manifest.note(number, chunk.number, done)
-                manifest.save(folder)
-            progress.advance(chunk.rows.num_rows)
+    try:
+        for number, source in enumerate(job.inputs):
+            columns = list(plan.columns[number])
+            for chunk in _chunks(source, columns, plan.chunk_rows, plan.csv_types):
+                rows += chunk.rows.num_rows
+                chunks += 1
+                if manifest.is_done(number, chunk.number):
+                    reused += 1
+                    progress.advance(chunk.rows.num_rows)
+                else:
+                    noting.note(answerer.answer(number, source, chunk))
+    except MalformedInput:  # an input that cannot be read on: keep what is being answered
+        noting.note_done(answerer.drain())
+        raise
+    noting.note(answerer.drain())
     failed = sum(chunk.failed for chunk in manifest.done.values())
     errors = _finish(job, folder, manifest)
     return JobSummary(rows, failed, chunks, reused, job.output, errors)
+
+
+class _Noting:
+    """Finished chunks into the manifest (saved after each) and the progress; a failed chunk
+    raised once every other chunk being answered has finished and been noted."""
+
+    def __init__(
+        self,
+        manifest: JobManifest,
+        folder: Path,
+        progress: ProgressReport,
+        answerer: ChunkAnswerer,
+    ) -> None:
+        self.manifest = manifest
+        self.folder = folder
+        self.progress = progress
+        self.answerer = answerer
+
+    def note(self, finished: list[Finished]) -> None:
+        failures = self.note_done(finished)
+        if failures:
+            failures += self.note_done(self.answerer.drain())
+            first = min(failures, key=lambda f: (f.source, f.chunk))
+            assert first.error is not None
+            raise first.error
+
+    def note_done(self, finished: list[Finished]) -> list[Finished]:
+        """Note the chunks done; answer those that failed."""
+        failures = []
+        for one in finished:
+            if one.done is None:
+                failures.append(one)
+                continue
+            self.manifest.note(one.source, one.chunk, one.done)
+            self.manifest.save(self.folder)
+            self.progress.advance(one.done.rows)
+        return failures
 
 
 def _open_manifest(job: BatchJob, folder: Path, *, restart: bool) -> JobManifest:
@@ -155,6 +140,8 @@ def _open_manifest(job: BatchJob, folder: Path, *, restart: bool) -> JobManifest
         found = None
     if found is not None:
         check_same_job(found, job.identity, folder)
+        for leftover in folder.glob(".tmp-*"):  # half-written by a run that was killed
+            leftover.unlink(missing_ok=True)
         return found
     if folder.exists() and any(not p.name.startswith(".tmp-") for p in folder.iterdir()):
         raise Conflict(
@@ -178,13 +165,6 @@ def _remove_parts(folder: Path, manifest: JobManifest) -> None:
     (folder / MANIFEST_NAME).unlink(missing_ok=True)
 
 
-def _columns(predictor: ChunkPredictor, source: InputFile) -> list[str]:
-    try:
-        return predictor.columns_to_read(column_names(source))
-    except InvalidInput as exc:
-        raise InvalidInput(f"{source.path}: {exc.message}", hint=exc.hint, field=exc.field) from exc
-
-
 def _chunks(
     source: InputFile, columns: list[str], rows: int, types: pa.Schema | None
 ) -> Iterator[Chunk]:
@@ -206,51 +186,6 @@ def _chunks(
             hint=exc.hint,
             field=field,
         ) from exc
-
-
-def _answer(
-    predictor: ChunkPredictor, source: InputFile, chunk: Chunk, *, skip: bool
-) -> ChunkAnswer:
-    try:
-        return predictor.answer(chunk.rows, skip_failures=skip)
-    except FAILURES as exc:
-        kind = InvalidInput if isinstance(exc, InvalidInput) else ModelFailed
-        where = f"{source.path}: in the chunk of rows {chunk.first_row}-{chunk.last_row}"
-        hint = exc.hint or "fix those rows, or run with --on-error skip to leave them out"
-        raise kind(f"{where}: {exc.message}", hint=hint, field=exc.field) from exc
-
-
-def _write_parts(
-    job: BatchJob, folder: Path, number: int, source: InputFile, chunk: Chunk, answer: ChunkAnswer
-) -> DoneChunk:
-    stem = f"{number:04d}-{source.path.stem}-{chunk.number:06d}{EXTENSIONS[job.output_format]}"
-    part = errors_part = None
-    if answer.answers is not None:
-        part = stem
-        write_table(answer.answers, folder / part, job.output_format)
-    if answer.failures:
-        errors_part = f"_errors-{stem}"
-        write_table(
-            _failures_table(job, source, chunk, answer), folder / errors_part, job.output_format
-        )
-    return DoneChunk(part, chunk.rows.num_rows, errors_part, len(answer.failures))
-
-
-def _failures_table(
-    job: BatchJob, source: InputFile, chunk: Chunk, answer: ChunkAnswer
-) -> pa.Table:
-    """The refused rows: their kept columns, input file, row number there, field and error."""
-    positions = [failure.row for failure in answer.failures]
-    kept = chunk.rows.select(list(job.keep)).take(positions)
-    extra: dict[str, pa.Array[Any]] = {
-        "file": pa.array([str(source.path)] * len(positions), pa.string()),
-        "row": pa.array([chunk.first_row + p for p in positions], pa.int64()),
-        "field": pa.array([failure.field for failure in answer.failures], pa.string()),
-        "error": pa.array([failure.message for failure in answer.failures], pa.string()),
-    }
-    return pa.Table.from_arrays(
-        [*kept.columns, *extra.values()], names=[*kept.column_names, *extra]
-    )
 
 
 def _finish(job: BatchJob, folder: Path, manifest: JobManifest) -> Path | None:

@@ -1,27 +1,30 @@
 """A batch job in this interpreter: what ``modelport batch`` runs in a model's environment.
 
 ``python -m modelport.batch_inference.worker ROOT --job JOB.json --summary OUT.json
-[--progress-fd N]`` loads the artifact unpacked at ``ROOT``, runs the job ``JOB.json`` describes
-and writes its summary to ``OUT.json``; progress goes as lines (``start ROWS``, ``start -``,
-``advance ROWS``) to the file descriptor ``N`` the command reads, not to stdout, which the
-model may print on. Errors are one ``error: ...`` line on stderr and exit code 1 (70 for an
-internal error; the traceback with ``--debug``). Like ``cli/predict_here.py`` it imports neither
-Typer nor Rich: model environments hold the serving runtime, not the command line.
+[--progress-fd N] [--workers N]`` loads the artifact unpacked at ``ROOT``, runs the job
+``JOB.json`` describes (with ``--workers`` over 1, as the coordinator of a pool of worker
+processes) and writes its summary to ``OUT.json``; progress goes as lines (``start ROWS``,
+``start -``, ``advance ROWS``) to the file descriptor ``N`` the command reads, not to stdout,
+which the model may print on. Errors are one ``error: ...`` line on stderr and exit code 1 (70
+for an internal error; the traceback with ``--debug``). Like ``cli/predict_here.py`` it imports
+neither Typer nor Rich: model environments hold the serving runtime, not the command line.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from modelport.batch_inference.files import InputFile
+from modelport.batch_inference.answering import AnsweredHere
+from modelport.batch_inference.job import BatchJob, JobSummary, job_from_json, summary_to_json
+from modelport.batch_inference.plan import plan_job
+from modelport.batch_inference.pool import ChunkPool
 from modelport.batch_inference.predictor import ChunkPredictor
-from modelport.batch_inference.runner import BatchJob, JobSummary, ProgressReport, run_job
+from modelport.batch_inference.runner import ProgressReport, run_job
 from modelport.errors import report_failure
 
 
@@ -33,44 +36,20 @@ def run_here(
     version: int | None = None,
     restart: bool = False,
     progress: ProgressReport | None = None,
+    workers: int = 1,
+    debug: bool = False,
 ) -> JobSummary:
-    """Load the model unpacked at ``root`` in this process and run ``job`` with it."""
-    predictor = ChunkPredictor.from_unpacked(root, name=name, version=version, keep=job.keep)
-    return run_job(job, predictor, restart=restart, progress=progress)
-
-
-def job_to_json(job: BatchJob) -> dict[str, Any]:
-    body = dataclasses.asdict(job)
-    body["output"] = str(job.output)
-    body["inputs"] = [{**vars(source), "path": str(source.path)} for source in job.inputs]
-    return body
-
-
-def job_from_json(body: dict[str, Any]) -> BatchJob:
-    inputs = tuple(
-        InputFile(**{**source, "path": Path(source["path"])}) for source in body["inputs"]
-    )
-    return BatchJob(
-        **{**body, "inputs": inputs, "output": Path(body["output"]), "keep": tuple(body["keep"])}
-    )
-
-
-def summary_to_json(summary: JobSummary) -> dict[str, Any]:
-    body = dataclasses.asdict(summary)
-    body["output"] = str(summary.output)
-    body["errors"] = None if summary.errors is None else str(summary.errors)
-    return body
-
-
-def summary_from_json(body: dict[str, Any]) -> JobSummary:
-    errors = body["errors"]
-    return JobSummary(
-        **{
-            **body,
-            "output": Path(body["output"]),
-            "errors": None if errors is None else Path(errors),
-        }
-    )
+    """Run ``job`` with the model unpacked at ``root``: loaded in this process (one worker), or
+    in ``workers`` worker processes started with this interpreter, this process reading the
+    inputs and following the plan they send (``pool``)."""
+    if workers == 1:
+        predictor = ChunkPredictor.from_unpacked(root, name=name, version=version, keep=job.keep)
+        plan = plan_job(job, predictor)
+        return run_job(job, plan, AnsweredHere(job, predictor), restart=restart, progress=progress)
+    with ChunkPool.start(
+        root, job, workers=workers, name=name, version=version, debug=debug
+    ) as pool:
+        return run_job(job, pool.plan(), pool, restart=restart, progress=progress)
 
 
 class LinesProgress:
@@ -99,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name")
     parser.add_argument("--version", type=int)
     parser.add_argument("--restart", action="store_true")
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
     out = os.fdopen(args.progress_fd, "w") if args.progress_fd is not None else None
@@ -111,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             version=args.version,
             restart=args.restart,
             progress=LinesProgress(out) if out is not None else None,
+            workers=args.workers,
+            debug=args.debug,
         )
     except Exception as exc:  # as the command reports them (cli/main.py)
         return report_failure(exc, debug=args.debug)

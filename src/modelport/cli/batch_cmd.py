@@ -8,13 +8,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelport.batch_inference.files import FORMATS, FileFormat, find_inputs, format_of
-from modelport.batch_inference.runner import BatchJob, JobSummary
+from modelport.batch_inference.job import BatchJob, JobSummary
 from modelport.cli.build_options import env_mode
 from modelport.cli.context import STATE
 from modelport.cli.options import EnvOption, RegistryOption, command
@@ -93,6 +94,17 @@ def batch(
     restart: Annotated[
         bool, typer.Option("--restart", help="Start over, ignoring an earlier run's parts.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes answering chunks at once, each loading the model once (default 1: "
+            "N processes take N times the model's memory and hold N chunks, so more is for a "
+            "machine with the cores and memory to spare). With --target ray://, the actors "
+            "answering (default: from one up to the cluster's CPUs).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     on: Annotated[
@@ -111,12 +123,19 @@ def batch(
     """Answer every row of INPUT with a model, chunk by chunk, into OUTPUT.
 
     Each chunk is checked and predicted as a request to `modelport serve` is. A run that was
-    stopped (even killed) starts again where it stopped: run the same command again. With
-    --target ray://HOST:PORT the job runs on Ray Data, whose retries stand in for that.
+    stopped (even killed) starts again where it stopped: run the same command again. --workers N
+    answers N chunks at once, in N processes. With --target ray://HOST:PORT the job runs on Ray
+    Data, whose retries stand in for resuming.
     """
     del registry  # read by the root command
     if on_error not in ("stop", "skip"):
         raise InvalidInput(f"--on-error {on_error}: not stop or skip", field="--on-error")
+    if workers is not None and workers < 1:
+        raise InvalidInput(
+            f"--workers {workers}: needs at least 1 (the processes answering chunks at once)",
+            hint="leave --workers out for one, or give the number of cores to use",
+            field="--workers",
+        )
     inputs = tuple(find_inputs(input_path))
     into_folder = input_path.is_dir() or output.endswith(("/", os.sep)) or Path(output).is_dir()
     kind = _output_format(Path(output), file_format, into_folder, inputs[0].format)
@@ -135,7 +154,8 @@ def batch(
         skip_failures=on_error == "skip",
     )
     if on is not None:
-        _report(_run_on_ray(on, root, manifest, resolved, job, quiet=quiet), as_json=as_json)
+        ran = _run_on_ray(on, root, manifest, resolved, job, quiet=quiet, workers=workers)
+        _report(ran, as_json=as_json)
         return
     python = model_python(manifest.lock, manifest.build)
     with _bar(quiet=quiet) as bar:
@@ -149,9 +169,12 @@ def batch(
                 version=resolved.version,
                 restart=restart,
                 progress=bar,
+                workers=workers or 1,
+                debug=STATE.debug,
             )
         else:
-            summary = _run_in(python, root, job, resolved.name, resolved.version, restart, bar)
+            run = _WorkerRun(resolved.name, resolved.version, restart, workers or 1)
+            summary = _run_in(python, root, job, run, bar)
     _report(summary, as_json=as_json)
 
 
@@ -163,6 +186,7 @@ def _run_on_ray(
     job: BatchJob,
     *,
     quiet: bool,
+    workers: int | None,
 ) -> JobSummary:
     """Run ``job`` on Ray Data on the cluster ``on`` names, its actors in the model's
     environment as a deployment's replicas are (``deploy.runtime_env``)."""
@@ -184,7 +208,7 @@ def _run_on_ray(
     )
     model = RayBatchModel(root, resolved.name, resolved.version, env)
     bars = not quiet and sys.stderr.isatty()
-    return run_on_ray(where, job, model, progress_bars=bars)
+    return run_on_ray(where, job, model, progress_bars=bars, workers=workers)
 
 
 def _output_format(
@@ -206,17 +230,19 @@ def _output_format(
     return by_suffix or input_format
 
 
-def _run_in(
-    python: Path,
-    root: Path,
-    job: BatchJob,
-    name: str | None,
-    version: int | None,
-    restart: bool,
-    bar: _Bar,
-) -> JobSummary:
+@dataclass(frozen=True)
+class _WorkerRun:
+    """How the process in the model's environment runs the job."""
+
+    name: str | None
+    version: int | None
+    restart: bool
+    workers: int
+
+
+def _run_in(python: Path, root: Path, job: BatchJob, run: _WorkerRun, bar: _Bar) -> JobSummary:
     """Run ``job`` in the model's environment (``python``), its progress read from a pipe."""
-    from modelport.batch_inference.worker import job_to_json, summary_from_json
+    from modelport.batch_inference.job import job_to_json, summary_from_json
 
     with tempfile.TemporaryDirectory(prefix="modelport-batch-") as scratch:
         job_file, summary_file = Path(scratch) / "job.json", Path(scratch) / "summary.json"
@@ -224,9 +250,10 @@ def _run_in(
         reading, writing = os.pipe()
         argv = ["-m", "modelport.batch_inference.worker", str(root), "--job", str(job_file)]
         argv += ["--summary", str(summary_file), "--progress-fd", str(writing)]
-        argv += ["--name", name] if name else []
-        argv += ["--version", str(version)] if version is not None else []
-        argv += ["--restart"] if restart else []
+        argv += ["--name", run.name] if run.name else []
+        argv += ["--version", str(run.version)] if run.version is not None else []
+        argv += ["--restart"] if run.restart else []
+        argv += ["--workers", str(run.workers)]
         argv += ["--debug"] if STATE.debug else []
         sys.stdout.flush()
         with subprocess.Popen(tethered(python, argv), pass_fds=(writing,)) as process:
@@ -300,7 +327,7 @@ def _bar(*, quiet: bool) -> _Bar:
 
 def _report(summary: JobSummary, *, as_json: bool) -> None:
     if as_json:
-        from modelport.batch_inference.worker import summary_to_json
+        from modelport.batch_inference.job import summary_to_json
 
         print_json(summary_to_json(summary))
         return

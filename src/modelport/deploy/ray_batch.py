@@ -6,8 +6,9 @@ types CSV columns are read as), so the command never loads the model itself; the
 reads the inputs (``read_parquet``/``read_csv``, in the inputs' order), answers them chunk by
 chunk in a pool of actors that each load the model once
 (:class:`~modelport.batch_inference.predictor.ChunkPredictor`, the local run's per-chunk
-function), and writes the answers (``write_parquet``/``write_csv``) as part files, in order; an
-output file is then joined from them. The answers are the local run's, row for row.
+function), and writes the answers as part files, one per write task, each task's blocks in
+order (not with ``write_parquet``, which may reorder them); an output file is then joined from
+them. The answers are the local run's, row for row.
 
 Ray Data's fault tolerance stands in for the local run's manifest: a task or actor lost with its
 node is run again by Ray, and a run that fails or is stopped is run again whole.
@@ -20,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,12 +39,13 @@ from modelport.batch_inference.files import (
     csv_convert_options,
     join_files,
 )
-from modelport.batch_inference.runner import BatchJob, JobSummary
+from modelport.batch_inference.job import BatchJob, JobSummary
+from modelport.batch_inference.plan import JobPlan
 from modelport.deploy.plan import Target
 from modelport.deploy.ray_cluster import joined
 from modelport.errors import Conflict, InvalidInput, ModelportError
 
-__all__ = ["RayBatchModel", "plan_job", "run_on_ray"]
+__all__ = ["RayBatchModel", "plan_with_model", "run_on_ray"]
 
 ON_RAY_FORMATS: tuple[FileFormat, ...] = ("parquet", "csv")
 """The formats Ray Data reads and writes for a job (Arrow IPC files run locally)."""
@@ -59,33 +62,16 @@ class RayBatchModel:
     runtime_env: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class JobPlan:
-    """What the model makes of the job's inputs: the columns read from each input, the rows
-    per chunk, and the types CSV columns are read as (None: as the text suggests)."""
-
-    columns: tuple[tuple[str, ...], ...]
-    chunk_rows: int
-    csv_types: pa.Schema | None
-
-
-def plan_job(root: str, name: str | None, version: int | None, job: BatchJob) -> JobPlan:
+def plan_with_model(root: str, name: str | None, version: int | None, job: BatchJob) -> JobPlan:
     """The plan of ``job`` for the model unpacked at ``root`` (run in the model's environment,
     as a Ray task); InvalidInput naming the file for an input the model cannot take."""
-    from modelport.batch_inference.chunks import default_chunk_rows
-    from modelport.batch_inference.files import column_names
+    from modelport.batch_inference.plan import plan_job
     from modelport.batch_inference.predictor import ChunkPredictor
 
-    predictor = ChunkPredictor.from_unpacked(Path(root), name=name, version=version, keep=job.keep)
-    columns = []
-    for source in job.inputs:
-        try:
-            columns.append(tuple(predictor.columns_to_read(column_names(source))))
-        except InvalidInput as exc:
-            message = f"{source.path}: {exc.message}"
-            raise InvalidInput(message, hint=exc.hint, field=exc.field) from None
-    rows = job.chunk_rows or default_chunk_rows(predictor.runtime.signature)
-    return JobPlan(tuple(columns), rows, predictor.runtime.validator.decoding_schema)
+    predictor = ChunkPredictor.from_unpacked(
+        Path(root), name=name, version=version, keep=job.keep, load=False
+    )
+    return plan_job(job, predictor)
 
 
 class ChunkActor:
@@ -103,9 +89,15 @@ class ChunkActor:
 
 
 def run_on_ray(
-    target: Target, job: BatchJob, model: RayBatchModel, *, progress_bars: bool = False
+    target: Target,
+    job: BatchJob,
+    model: RayBatchModel,
+    *,
+    progress_bars: bool = False,
+    workers: int | None = None,
 ) -> JobSummary:
-    """Answer every row of ``job``'s inputs on ``target``'s cluster and write the output."""
+    """Answer every row of ``job``'s inputs on ``target``'s cluster and write the output, in
+    ``workers`` actors (None: from one up to the cluster's CPUs, as Ray Data sees fit)."""
     _check_job(job)
     folder = job.parts_folder
     if folder.exists() and any(folder.iterdir()):
@@ -123,17 +115,17 @@ def run_on_ray(
         if not progress_bars:  # nor its log lines of each run's start and end
             logging.getLogger("ray.data").setLevel(logging.WARNING)
         env = dict(model.runtime_env)
-        planning = ray.remote(plan_job).options(runtime_env=env, num_cpus=0)
+        planning = ray.remote(plan_with_model).options(runtime_env=env, num_cpus=0)
         args = (str(model.root), model.name, model.version, job)
         plan: JobPlan = _unwrapped(lambda: ray.get(planning.remote(*args)))
         dataset = _read(ray, job.inputs, plan)
-        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        cpus = int(ray.cluster_resources().get("CPU", 1))
         answers = dataset.map_batches(
             ChunkActor,
             fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
             batch_size=plan.chunk_rows,
             batch_format="pyarrow",
-            compute=ActorPoolStrategy(min_size=1, max_size=workers),
+            compute=ActorPoolStrategy(**actor_pool_size(workers, cpus)),
             **({"runtime_env": env} if env else {}),
         )
         folder.mkdir(parents=True, exist_ok=True)
@@ -145,6 +137,16 @@ def run_on_ray(
             join_files(parts, job.output, job.output_format)
         shutil.rmtree(folder)
     return JobSummary(rows, 0, len(parts), 0, job.output, None)
+
+
+def actor_pool_size(workers: int | None, cpus: int) -> dict[str, Any]:
+    """The size of the pool of actors answering chunks (``ActorPoolStrategy``'s arguments):
+    ``workers`` actors, or from one up to the cluster's ``cpus`` when it is None."""
+    if workers is None:
+        return {"min_size": 1, "max_size": max(1, cpus)}
+    if workers < 1:
+        raise InvalidInput(f"--workers {workers}: needs at least 1", field="--workers")
+    return {"size": workers}
 
 
 @contextmanager
@@ -202,30 +204,50 @@ def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
 
 
 def _write(answers: Any, folder: Path, kind: FileFormat) -> None:
-    from ray.data.datasource import FilenameProvider
+    """Each write task's blocks, in their order, into one part file ``part-TASK-RUN.EXT``
+    (write tasks are numbered in the dataset's order). Not ``write_parquet``: it hands a task's
+    blocks to pyarrow's dataset writer with threads and without ``preserve_order``, which may
+    write them out of order (docs/compat.md)."""
+    from ray.data.block import BlockAccessor
+    from ray.data.datasource import Datasink
 
-    class Parts(FilenameProvider):
-        """``part-TASK-UUID.csv``, ``part-TASK-UUID-N.parquet`` (Ray Data numbers a task's
-        Parquet files): write tasks are numbered in the dataset's order."""
+    run = uuid.uuid4().hex  # a task run again writes the same part again
 
-        def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
-            suffix = EXTENSIONS[kind] if kind == "csv" else ""
-            return f"part-{task_index:06d}-{write_uuid}{suffix}"
+    class Parts(Datasink):  # type: ignore[type-arg]
+        def write(self, blocks: Any, ctx: Any) -> None:
+            name = f"part-{ctx.task_idx:06d}-{run}{EXTENSIONS[kind]}"
+            temporary = folder / f".tmp-{name}"
+            writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+            for block in blocks:
+                table = BlockAccessor.for_block(block).to_arrow()
+                if table.num_rows == 0:
+                    continue
+                if writer is None:
+                    writer = _part_writer(temporary, table.schema, kind)
+                writer.write_table(table)
+            if writer is not None:
+                writer.close()
+                os.replace(temporary, folder / name)
 
+    answers.write_datasink(Parts())
+
+
+def _part_writer(
+    path: Path, schema: pa.Schema, kind: FileFormat
+) -> pq.ParquetWriter | pacsv.CSVWriter:
     if kind == "parquet":
-        answers.write_parquet(str(folder), filename_provider=Parts())
-    else:
-        answers.write_csv(str(folder), filename_provider=Parts())
+        return pq.ParquetWriter(path, schema)
+    return pacsv.CSVWriter(path, schema)
 
 
-_PART = re.compile(r"part-(\d+)-[0-9a-f]+(?:-(\d+))?\.\w+$")
+_PART = re.compile(r"part-(\d+)-[0-9a-f]+\.\w+$")
 
 
-def _part_order(part: Path) -> tuple[int, int]:
-    """Where ``part`` comes in the answers: its task's number, then its number in the task."""
+def _part_order(part: Path) -> int:
+    """Where ``part`` comes in the answers: its write task's number."""
     found = _PART.match(part.name)
     assert found is not None
-    return int(found[1]), int(found[2] or 0)
+    return int(found[1])
 
 
 def _rows_in(part: Path, kind: FileFormat) -> int:

@@ -1,6 +1,7 @@
 """``modelport batch ... --target ray://...`` on the session's Ray cluster: Ray Data reads the
-inputs, answers them in actors that each load the model once, and writes the same answers as
-the local run, row for row; an input the model cannot take is refused naming the file."""
+inputs, answers them in actors that each load the model once (two with ``--workers 2``), and
+writes the same answers as the local run, row for row; an input the model cannot take is
+refused naming the file."""
 
 from __future__ import annotations
 
@@ -64,6 +65,13 @@ def test_the_same_answers_as_the_local_run(
     assert answers.equals(pq.read_table(tmp_path / "local.parquet"))
     assert answers.column("id").to_pylist() == list(range(600))  # the inputs' order
     assert not (tmp_path / "ray.parquet.parts").exists()
+
+    two = run_cli(
+        *job, "-o", str(tmp_path / "ray-2.parquet"), "--target", ray_session_cluster.target,
+        "--workers", "2", home=home, timeout=600,
+    )  # fmt: skip
+    assert two.code == 0, two.stderr
+    assert pq.read_table(tmp_path / "ray-2.parquet").equals(answers)
 
 
 def test_an_input_the_model_cannot_take_is_refused_naming_it(
