@@ -227,6 +227,10 @@ def test_a_canary_or_shadow_of_a_pipeline_is_refused(deployed: Deployed) -> None
         assert result.code != 0
         assert f"{option[0]} splits requests between versions of one model" in result.stderr
         assert "is a pipeline" in result.stderr
+    for command in ("promote", "rollback"):
+        result = run_cli("deploy", command, PIPELINE, home=deployed.home)
+        assert result.code != 0
+        assert f"{PIPELINE} runs a pipeline: it has no canary or shadow" in result.stderr
 
 
 def test_a_pipeline_deploys_on_this_machine_too(home: Path) -> None:
