@@ -109,15 +109,16 @@ def deploy_pipeline_to_ray(
 
     pipeline, version = pipeline_version(reference)
     steps: list[dict[str, Any]] = []
+    notes = []
     for index, found in enumerate(_step_versions(version), start=1):
         target = ServeTarget(
             STATE.store.artifact_path(found), found.model, found.number, found.digest
         )
-        args, _ = version_args(target)
-        steps.append({**args, "signature": found.signature, "metadata": found.metadata})
-        sys.stderr.write(f"  step {index}: {found.ref}{_environment_note(args)}\n")
+        step_args, _ = version_args(target)
+        steps.append({**step_args, "signature": found.signature, "metadata": found.metadata})
+        notes.append(f"  step {index}: {found.ref}{_environment_note(step_args)}\n")
     name = version.pipeline
-    args = {
+    args: dict[str, Any] = {
         "pipeline": {
             "name": name,
             "version": version.number,
@@ -137,6 +138,7 @@ def deploy_pipeline_to_ray(
     if not prefix.startswith("/"):
         raise InvalidInput("--route-prefix must start with /", field="--route-prefix")
     sys.stderr.write(f"deploying pipeline {version.ref} to {where.address} ...\n")
+    sys.stderr.writelines(notes)
     application = RayApplication(
         name, args, prefix, http_host=http_host, http_port=http_port, pipeline=True
     )

@@ -3,7 +3,8 @@ environments (a DataFrame model built with ``--env inherit``, a numpy model in a
 its own holding Ray, which its replicas run with), deployed on the session's Ray cluster with two
 replicas (one deployment shared by this module's tests): each step is a deployment of its own
 and runs in its own environment, the pipeline route and V2 answer what ``modelport serve
-PIPELINE`` answers, a bad request is a 4xx naming the field, ``deploy status`` lists the steps
+PIPELINE`` answers, inferences are logged as the pipeline says, a bad request is a 4xx naming
+the field, ``deploy status`` lists the steps
 and ``deploy rm`` removes the application. The same pipeline deploys on this machine too
 (``modelport serve PIPELINE`` under the supervisor), and a canary or shadow of a pipeline is
 refused naming the option."""
@@ -117,6 +118,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         steps = ("--step", "pipeadder", "--step", "pipehalver")
         made = run_cli("pipeline", "create", name, *steps, home=home)
         assert made.code == 0, made.stderr
+    logging = run_cli("pipeline", "update", PIPELINE, "--log-inferences", home=home)
+    assert logging.code == 0, logging.stderr
     return home
 
 
@@ -191,6 +194,20 @@ def test_the_pipeline_answers_as_modelport_serve_does(deployed: Deployed, tmp_pa
     assert [row["in"]["x"] for row in on_ray[0]] == [1.0, 0.5, 3.0]  # rows kept in order
 
 
+def test_inferences_through_ray_are_logged_as_the_pipeline_says(deployed: Deployed) -> None:
+    def logged() -> list[dict[str, Any]]:
+        found = run_cli("pipeline", "logs", PIPELINE, "--json", home=deployed.home)
+        assert found.code == 0, found.stderr
+        rows: list[dict[str, Any]] = found.json()
+        return rows
+
+    before = len(logged())
+    _frame(deployed.url, PIPELINE)
+    after = logged()
+    assert len(after) == before + len(ROWS)
+    assert [row["out.half"] for row in after[-len(ROWS) :]] == [1.5, -1.75, 4.0]  # flat
+
+
 def test_a_bad_request_is_a_4xx_naming_the_field(deployed: Deployed) -> None:
     rows = [{"x": 1.0}]  # no y
     answer = httpx.post(f"{deployed.url}/pipelines/{PIPELINE}", json=rows, headers=RECORDS)
@@ -210,6 +227,10 @@ def test_a_canary_or_shadow_of_a_pipeline_is_refused(deployed: Deployed) -> None
         assert result.code != 0
         assert f"{option[0]} splits requests between versions of one model" in result.stderr
         assert "is a pipeline" in result.stderr
+    for command in ("promote", "rollback"):
+        result = run_cli("deploy", command, PIPELINE, home=deployed.home)
+        assert result.code != 0
+        assert f"{PIPELINE} runs a pipeline: it has no canary or shadow" in result.stderr
 
 
 def test_a_pipeline_deploys_on_this_machine_too(home: Path) -> None:
