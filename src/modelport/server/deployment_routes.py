@@ -1,13 +1,14 @@
 """The deployments of a workspace (``modelport deploy``), with each one's counts read from its
 address's ``/metrics`` when it answers there.
 
-``modelport deploy`` records each deployment in the registry's database by the model's name
-(``deploy/records.py``) and deploys versions of the default workspace's models, so a
-workspace's deployments are those of its models when it is the default workspace, and none
-otherwise. A ``--target local`` deployment is a ``modelport serve`` server at the recorded URL;
-a Ray Serve deployment answers at its proxy's URL and route prefix (each ``/metrics`` read there
-is one replica's, the one the proxy picked); one recorded with its route prefix alone (Ray Serve
-did not say where its proxy listens) is listed with its recorded state and no counts.
+``modelport deploy`` records each deployment in the registry's database by the model's or the
+pipeline's name (``deploy/records.py``) and deploys versions of the default workspace's models
+and pipelines, so a workspace's deployments are those of its models and pipelines when it is
+the default workspace, and none otherwise. A ``--target local`` deployment is a ``modelport
+serve`` server at the recorded URL; a Ray Serve deployment answers at its proxy's URL and route
+prefix (each ``/metrics`` read there is one replica's, the one the proxy picked); one recorded
+with its route prefix alone (Ray Serve did not say where its proxy listens) is listed with its
+recorded state and no counts.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ def _workspace_deployments(state: ServerState, workspace: str) -> list[Deploymen
     if workspace != DEFAULT_WORKSPACE:
         state.registry.list_models(workspace=workspace)  # NotFound for an unknown workspace
         return []
-    names = {model.name for model in state.registry.list_models(workspace=workspace)}
+    models = {model.name for model in state.registry.list_models(workspace=workspace)}
+    pipelines = {p.name for p in state.pipelines.list_pipelines(workspace=workspace)}
     with DeploymentRecords.open(state.registry_uri) as records:
-        return [record for record in records.all() if record.model in names]
+        return [
+            record
+            for record in records.all()
+            if record.model in (pipelines if record.pipeline else models)
+        ]
 
 
 def address_of(record: DeploymentRecord) -> str | None:
@@ -48,6 +54,8 @@ def deployment_json(record: DeploymentRecord, metrics: dict[str, Any] | None) ->
         "target": record.target,
         "kind": "local" if record.target == "local" else "ray",
         "model": record.model,
+        "pipeline": record.pipeline,
+        "steps": list(record.steps),
         "version": record.version,
         "reference": record.reference,
         "replicas": record.replicas,

@@ -60,10 +60,38 @@ def test_deployments_are_listed_with_the_counts_their_address_answers(
                         url=f"{url}/proxied",
                     )
                 )  # fmt: skip
+                made = client.post(
+                    f"{API}/workspaces/default/pipelines",
+                    json={"name": "flow", "steps": ["double"]},
+                )
+                assert made.status_code == 201, made.text
+                records.put(
+                    DeploymentRecord(
+                        name="flow", target="ray://127.0.0.1:6379", model="flow", version=1,
+                        reference="flow", replicas="2", state="running", url="/flow",
+                        pipeline=True, steps=("double:1",),
+                    )
+                )  # fmt: skip
+                records.put(
+                    DeploymentRecord(
+                        name="double-flow",
+                        target="local",
+                        model="double",
+                        version=1,
+                        reference="double",
+                        replicas="1",
+                        state="running",
+                        url=url,
+                        pipeline=True,
+                        steps=("double:1",),
+                    )
+                )  # fmt: skip: a pipeline named as a model that is no pipeline here
             listed = client.get(f"{API}/workspaces/default/deployments")
         assert listed.status_code == 200, listed.text
         found = {d["name"]: d for d in listed.json()["deployments"]}
-        assert sorted(found) == ["clustered", "double", "gone", "proxied"]
+        assert sorted(found) == ["clustered", "double", "flow", "gone", "proxied"]
+        assert (found["flow"]["pipeline"], found["flow"]["steps"]) == (True, ["double:1"])
+        assert (found["double"]["pipeline"], found["double"]["steps"]) == (False, [])
         double = found["double"]
         assert (double["kind"], double["address"], double["version"]) == ("local", url, 1)
         assert (double["metrics"]["requests"], double["metrics"]["errors"]) == (7.0, 2.0)
