@@ -6,9 +6,9 @@ types CSV columns are read as), so the command never loads the model itself; the
 reads the inputs (``read_parquet``/``read_csv``, in the inputs' order), answers them chunk by
 chunk in a pool of actors that each load the model once
 (:class:`~modelport.batch_inference.predictor.ChunkPredictor`, the local run's per-chunk
-function), and writes the answers as part files, one per write task, each task's blocks in
-order (not with ``write_parquet``, which may reorder them); an output file is then joined from
-them. The answers are the local run's, row for row.
+function); the command takes the answers as Ray Data hands them over, in the inputs' order
+(``preserve_order``), and writes them here as numbered part files, from which an output file
+is joined. The answers are the local run's, row for row.
 
 Ray Data's fault tolerance stands in for the local run's manifest: a task or actor lost with its
 node is run again by Ray, and a run that fails or is stopped is run again whole.
@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import sys
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from modelport.batch_inference.files import (
     EXTENSIONS,
@@ -38,6 +34,7 @@ from modelport.batch_inference.files import (
     InputFile,
     csv_convert_options,
     join_files,
+    write_table,
 )
 from modelport.batch_inference.job import BatchJob, JobSummary
 from modelport.batch_inference.plan import JobPlan
@@ -129,9 +126,7 @@ def run_on_ray(
             **({"runtime_env": env} if env else {}),
         )
         folder.mkdir(parents=True, exist_ok=True)
-        _unwrapped(lambda: _write(answers, folder, job.output_format))
-    parts = sorted((p for p in folder.iterdir() if _PART.match(p.name)), key=_part_order)
-    rows = sum(_rows_in(part, job.output_format) for part in parts)
+        parts, rows = _unwrapped(lambda: _write(answers, folder, job.output_format))
     if not job.into_folder:
         if parts:
             join_files(parts, job.output, job.output_format)
@@ -203,57 +198,23 @@ def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
     return first.union(*others) if others else first
 
 
-def _write(answers: Any, folder: Path, kind: FileFormat) -> None:
-    """Each write task's blocks, in their order, into one part file ``part-TASK-RUN.EXT``
-    (write tasks are numbered in the dataset's order). Not ``write_parquet``: it hands a task's
-    blocks to pyarrow's dataset writer with threads and without ``preserve_order``, which may
-    write them out of order (docs/compat.md)."""
-    from ray.data.block import BlockAccessor
-    from ray.data.datasource import Datasink
+def _write(answers: Any, folder: Path, kind: FileFormat) -> tuple[list[Path], int]:
+    """The answers, as Ray Data hands them over in the inputs' order, written here into part
+    files ``part-NNNNNN.EXT`` numbered in that order; the parts and the rows they hold.
 
-    run = uuid.uuid4().hex  # a task run again writes the same part again
-
-    class Parts(Datasink):  # type: ignore[type-arg]
-        def write(self, blocks: Any, ctx: Any) -> None:
-            name = f"part-{ctx.task_idx:06d}-{run}{EXTENSIONS[kind]}"
-            temporary = folder / f".tmp-{name}"
-            writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
-            for block in blocks:
-                table = BlockAccessor.for_block(block).to_arrow()
-                if table.num_rows == 0:
-                    continue
-                if writer is None:
-                    writer = _part_writer(temporary, table.schema, kind)
-                writer.write_table(table)
-            if writer is not None:
-                writer.close()
-                os.replace(temporary, folder / name)
-
-    answers.write_datasink(Parts())
-
-
-def _part_writer(
-    path: Path, schema: pa.Schema, kind: FileFormat
-) -> pq.ParquetWriter | pacsv.CSVWriter:
-    if kind == "parquet":
-        return pq.ParquetWriter(path, schema)
-    return pacsv.CSVWriter(path, schema)
-
-
-_PART = re.compile(r"part-(\d+)-[0-9a-f]+\.\w+$")
-
-
-def _part_order(part: Path) -> int:
-    """Where ``part`` comes in the answers: its write task's number."""
-    found = _PART.match(part.name)
-    assert found is not None
-    return int(found[1])
-
-
-def _rows_in(part: Path, kind: FileFormat) -> int:
-    if kind == "parquet":
-        return int(pq.ParquetFile(part).metadata.num_rows)
-    return int(pacsv.read_csv(part).num_rows)
+    Not with Ray Data's writers: their write tasks are not numbered in the dataset's order
+    (the first of four held the rows from the middle of the input), and ``write_parquet``
+    hands a task's blocks to pyarrow's threaded dataset writer, which may reorder them
+    (docs/compat.md). The answers cross to this machine, which joins them anyway."""
+    parts: list[Path] = []
+    rows = 0
+    for block in answers.iter_batches(batch_size=None, batch_format="pyarrow"):
+        if block.num_rows == 0:
+            continue
+        parts.append(folder / f"part-{len(parts):06d}{EXTENSIONS[kind]}")
+        write_table(block, parts[-1], kind)
+        rows += block.num_rows
+    return parts, rows
 
 
 def _unwrapped(call: Any) -> Any:
