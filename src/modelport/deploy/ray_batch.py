@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,18 +119,20 @@ def run_on_ray(
         planning = ray.remote(plan_with_model).options(runtime_env=env, num_cpus=0)
         args = (str(model.root), model.name, model.version, job)
         plan: JobPlan = _unwrapped(lambda: ray.get(planning.remote(*args)))
-        dataset = _read(ray, job.inputs, plan)
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        answers = dataset.map_batches(
-            ChunkActor,
-            fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
-            batch_size=plan.chunk_rows,
-            batch_format="pyarrow",
-            compute=ActorPoolStrategy(**actor_pool_size(workers, cpus)),
-            **({"runtime_env": env} if env else {}),
-        )
         folder.mkdir(parents=True, exist_ok=True)
-        parts, rows = _unwrapped(lambda: _write(answers, folder, job.output_format))
+        parts: list[Path] = []
+        rows = 0
+        for dataset in _read(ray, job.inputs, plan):
+            answers = dataset.map_batches(
+                ChunkActor,
+                fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
+                batch_size=plan.chunk_rows,
+                batch_format="pyarrow",
+                compute=ActorPoolStrategy(**actor_pool_size(workers, cpus)),
+                **({"runtime_env": env} if env else {}),
+            )
+            rows += _unwrapped(partial(_write, answers, folder, job.output_format, parts))
     if not job.into_folder:
         if parts:
             join_files(parts, job.output, job.output_format)
@@ -181,9 +184,10 @@ def _check_job(job: BatchJob) -> None:
             )
 
 
-def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
-    """One dataset of every input in order: a read per run of inputs of one format and
-    columns, the runs joined by ``union`` (which keeps their order)."""
+def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> list[Any]:
+    """A dataset per run of inputs of one format and columns, in the inputs' order: answered
+    one after the other, not joined by ``union``, whose blocks came out of order (CSV rows
+    between a Parquet file's, docs/compat.md)."""
     runs: list[tuple[FileFormat, tuple[str, ...], list[str]]] = []
     for source, columns in zip(inputs, plan.columns, strict=True):
         if runs and runs[-1][:2] == (source.format, columns):
@@ -197,19 +201,18 @@ def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
         else:
             convert = csv_convert_options(columns, plan.csv_types)
             datasets.append(ray.data.read_csv(paths, convert_options=convert))
-    first, *others = datasets
-    return first.union(*others) if others else first
+    return datasets
 
 
-def _write(answers: Any, folder: Path, kind: FileFormat) -> tuple[list[Path], int]:
+def _write(answers: Any, folder: Path, kind: FileFormat, parts: list[Path]) -> int:
     """The answers, as Ray Data hands them over in the inputs' order, written here into part
-    files ``part-NNNNNN.EXT`` numbered in that order; the parts and the rows they hold.
+    files ``part-NNNNNN.EXT`` numbered in that order after ``parts`` (to which they are
+    added); the rows they hold.
 
     Not with Ray Data's writers: their write tasks are not numbered in the dataset's order
     (the first of four held the rows from the middle of the input), and ``write_parquet``
     hands a task's blocks to pyarrow's threaded dataset writer, which may reorder them
     (docs/compat.md). The answers cross to this machine, which joins them anyway."""
-    parts: list[Path] = []
     rows = 0
     for block in answers.iter_batches(batch_size=None, batch_format="pyarrow"):
         if block.num_rows == 0:
@@ -217,7 +220,7 @@ def _write(answers: Any, folder: Path, kind: FileFormat) -> tuple[list[Path], in
         parts.append(folder / f"part-{len(parts):06d}{EXTENSIONS[kind]}")
         write_table(block, parts[-1], kind)
         rows += block.num_rows
-    return parts, rows
+    return rows
 
 
 def _unwrapped(call: Any) -> Any:
