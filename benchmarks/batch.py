@@ -8,7 +8,9 @@ runs, in turns: the loop (``--loop``: read a chunk with ``ParquetFile.iter_batch
 ``to_pandas``, ``predict``, write it with a ``ParquetWriter``) and ``modelport batch
 iris-logistic INPUT -o OUTPUT --quiet`` (validation, resumable parts, the final join), both
 pinned to one core, then ``modelport batch --workers 2`` pinned to two cores, with the same rows
-per chunk. To explain the scaling, each round also times the two ``modelport batch`` runs on a
+per chunk. Then ``--workers 1`` and ``--workers 2`` again, in turns, with a model whose rows
+cost more (``models/iris_svc``, an SVC, on ``--svc-rows`` rows). To explain the scaling, each
+round also times the two ``modelport batch`` runs on a
 1,000-row input (what a run costs before and after its rows: the command, the model's load, the
 join) and the coordinator's own share of a two-worker run (``--read``: reading the chunks and
 serialising them for the workers, one core). Then, unless ``--no-ray``, a Ray cluster of the
@@ -34,13 +36,14 @@ from pathlib import Path
 
 import batch_report
 import sections
-from batch_report import LOOP, ONE, RAY_ONE, RAY_TWO, SCALING, TARGET, TWO
+from batch_report import LOOP, ONE, RAY_ONE, RAY_TWO, SCALING, SVC_ONE, SVC_TWO, TARGET, TWO
 
 BENCH = Path(__file__).resolve().parent
 RAY_TESTS = BENCH.parent / "tests" / "integration" / "deploy"
 CACHE = BENCH / ".cache" / "batch"
 HOME = CACHE / "modelport-home"
 PROJECT = BENCH / "models" / "iris_logistic"
+SVC_PROJECT = BENCH / "models" / "iris_svc"
 REPORT = BENCH.parent / "docs" / "benchmarks.md"
 SECTION = "batch"
 MODELPORT = Path(sys.executable).parent / "modelport"
@@ -55,6 +58,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="turns of each (median)")
     parser.add_argument("--cpus", default="0,1", help="the cores: one-core runs use the first")
     parser.add_argument("--ray-rounds", type=int, default=2, help="turns of each Ray run")
+    parser.add_argument(
+        "--svc-rows", type=int, default=10_000_000, help="rows for the SVC runs (0: none)"
+    )
     parser.add_argument("--no-ray", action="store_true", help="leave the Ray runs out")
     parser.add_argument("--no-report", action="store_true", help="print only; leave the docs")
     parser.add_argument("--loop", nargs=3, metavar=("INPUT", "OUTPUT", "CHUNK_ROWS"))
@@ -134,9 +140,14 @@ def main(argv: list[str]) -> int:
         reading.append(_timed(read, {cpus[0]}))
     for label in (ONE, TWO):
         _check_same(_output(LOOP), _output(label))
+    svc = _svc_runs(args.svc_rows, args.rounds, cpus) if args.svc_rows else None
     if not args.no_ray:
         runs |= _ray_runs(source, args.ray_rounds)
     figures = _figures(runs, args.rows, chunk_rows)
+    if svc is not None:
+        seconds = {label: _median(each) for label, each in svc.items()}
+        figures["svc"] = {"rows": args.svc_rows, "runs": svc}
+        figures["svc"]["scaling"] = seconds[SVC_ONE] / seconds[SVC_TWO]
     figures["fixed_seconds"] = {k: _median(v) for k, v in fixed.items()}
     figures["small_rows"] = SMALL_ROWS
     figures["read_seconds"] = _median(reading)
@@ -147,6 +158,25 @@ def main(argv: list[str]) -> int:
         report = batch_report.render(figures)
         REPORT.write_text(sections.replace(REPORT.read_text(), SECTION, report))
     return 0
+
+
+def _svc_runs(rows: int, rounds: int, cpus: list[int]) -> dict[str, list[dict[str, float]]]:
+    """``--workers 1`` (one core) against ``--workers 2`` (two) with a model whose rows cost
+    more: ``models/iris_svc`` (an SVC taking a numpy matrix), on ``rows`` rows."""
+    _run([str(MODELPORT), "build", str(SVC_PROJECT), "--name", "iris-svc", "--env", "inherit"])
+    source = _input(rows)
+    runs: dict[str, list[dict[str, float]]] = {SVC_ONE: [], SVC_TWO: []}
+    for number in range(rounds):
+        order = list(runs) if number % 2 == 0 else list(reversed(runs))
+        for label in order:
+            output = _output(label)
+            output.unlink(missing_ok=True)
+            command = [str(MODELPORT), "batch", "iris-svc", str(source), "-o", str(output)]
+            command += ["--quiet", "--workers", "1" if label == SVC_ONE else "2"]
+            runs[label].append(_timed(command, {cpus[0]} if label == SVC_ONE else set(cpus[:2])))
+            _say(f"svc round {number + 1}: {label}: {runs[label][-1]['seconds']:.2f} s")
+    _check_same(_output(SVC_ONE), _output(SVC_TWO))
+    return runs
 
 
 def _ray_runs(source: Path, rounds: int) -> dict[str, list[dict[str, float]]]:

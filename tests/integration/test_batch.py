@@ -450,6 +450,19 @@ def test_a_model_with_an_environment_of_its_own_answers_there(
     answers = pq.read_table(tmp_path / "answers.parquet")
     assert answers.column("score").to_pylist() == expected.tolist()
 
+    two_log = tmp_path / "predict-2.log"
+    two = run_cli(
+        "batch", "linear-env", str(source), "-o", str(tmp_path / "answers-2.parquet"),
+        "--chunk-rows", "1000", "--workers", "2", home=home,
+        env={"LINEAR_PREDICT_LOG": str(two_log)},
+    )  # fmt: skip
+    assert two.code == 0, two.stderr
+    assert {line.split()[2] for line in two_log.read_text().splitlines()} == {
+        line.split()[2] for line in log.read_text().splitlines()
+    }  # the workers ran in the model's environment too
+    assert len(_predicting_pids(two_log)) == 2
+    assert pq.read_table(tmp_path / "answers-2.parquet").equals(answers)
+
 
 def test_a_column_that_never_fits_stops_even_when_skipping(home: Path, tmp_path: Path) -> None:
     missing = _write(pa.table({"id": [1, 2], "x": [1.0, 2.0]}), tmp_path / "no-y.parquet")

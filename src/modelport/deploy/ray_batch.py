@@ -6,9 +6,9 @@ types CSV columns are read as), so the command never loads the model itself; the
 reads the inputs (``read_parquet``/``read_csv``, in the inputs' order), answers them chunk by
 chunk in a pool of actors that each load the model once
 (:class:`~modelport.batch_inference.predictor.ChunkPredictor`, the local run's per-chunk
-function), and writes the answers as part files, one per write task, each task's blocks in
-order (not with ``write_parquet``, which may reorder them); an output file is then joined from
-them. The answers are the local run's, row for row.
+function); the command takes the answers as Ray Data hands them over, in the inputs' order
+(``preserve_order``), and writes them here as numbered part files, from which an output file
+is joined. The answers are the local run's, row for row.
 
 Ray Data's fault tolerance stands in for the local run's manifest: a task or actor lost with its
 node is run again by Ray, and a run that fails or is stopped is run again whole.
@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import sys
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from modelport.batch_inference.files import (
     EXTENSIONS,
@@ -38,6 +35,7 @@ from modelport.batch_inference.files import (
     InputFile,
     csv_convert_options,
     join_files,
+    write_table,
 )
 from modelport.batch_inference.job import BatchJob, JobSummary
 from modelport.batch_inference.plan import JobPlan
@@ -111,6 +109,9 @@ def run_on_ray(
 
         context = DataContext.get_current()
         context.execution_options.preserve_order = True  # the answers in the inputs' order
+        # its second Parquet reader (the default in 2.60) hands a file's row groups over out of
+        # order even so: the first read 10 million rows from the middle (docs/compat.md)
+        context.use_datasource_v2 = False
         context.enable_progress_bars = progress_bars
         if not progress_bars:  # nor its log lines of each run's start and end
             logging.getLogger("ray.data").setLevel(logging.WARNING)
@@ -118,20 +119,20 @@ def run_on_ray(
         planning = ray.remote(plan_with_model).options(runtime_env=env, num_cpus=0)
         args = (str(model.root), model.name, model.version, job)
         plan: JobPlan = _unwrapped(lambda: ray.get(planning.remote(*args)))
-        dataset = _read(ray, job.inputs, plan)
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        answers = dataset.map_batches(
-            ChunkActor,
-            fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
-            batch_size=plan.chunk_rows,
-            batch_format="pyarrow",
-            compute=ActorPoolStrategy(**actor_pool_size(workers, cpus)),
-            **({"runtime_env": env} if env else {}),
-        )
         folder.mkdir(parents=True, exist_ok=True)
-        _unwrapped(lambda: _write(answers, folder, job.output_format))
-    parts = sorted((p for p in folder.iterdir() if _PART.match(p.name)), key=_part_order)
-    rows = sum(_rows_in(part, job.output_format) for part in parts)
+        parts: list[Path] = []
+        rows = 0
+        for dataset in _read(ray, job.inputs, plan):
+            answers = dataset.map_batches(
+                ChunkActor,
+                fn_constructor_args=(str(model.root), model.name, model.version, job.keep),
+                batch_size=plan.chunk_rows,
+                batch_format="pyarrow",
+                compute=ActorPoolStrategy(**actor_pool_size(workers, cpus)),
+                **({"runtime_env": env} if env else {}),
+            )
+            rows += _unwrapped(partial(_write, answers, folder, job.output_format, parts))
     if not job.into_folder:
         if parts:
             join_files(parts, job.output, job.output_format)
@@ -183,9 +184,10 @@ def _check_job(job: BatchJob) -> None:
             )
 
 
-def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
-    """One dataset of every input in order: a read per run of inputs of one format and
-    columns, the runs joined by ``union`` (which keeps their order)."""
+def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> list[Any]:
+    """A dataset per run of inputs of one format and columns, in the inputs' order: answered
+    one after the other, not joined by ``union``, whose blocks came out of order (CSV rows
+    between a Parquet file's, docs/compat.md)."""
     runs: list[tuple[FileFormat, tuple[str, ...], list[str]]] = []
     for source, columns in zip(inputs, plan.columns, strict=True):
         if runs and runs[-1][:2] == (source.format, columns):
@@ -199,61 +201,26 @@ def _read(ray: Any, inputs: Sequence[InputFile], plan: JobPlan) -> Any:
         else:
             convert = csv_convert_options(columns, plan.csv_types)
             datasets.append(ray.data.read_csv(paths, convert_options=convert))
-    first, *others = datasets
-    return first.union(*others) if others else first
+    return datasets
 
 
-def _write(answers: Any, folder: Path, kind: FileFormat) -> None:
-    """Each write task's blocks, in their order, into one part file ``part-TASK-RUN.EXT``
-    (write tasks are numbered in the dataset's order). Not ``write_parquet``: it hands a task's
-    blocks to pyarrow's dataset writer with threads and without ``preserve_order``, which may
-    write them out of order (docs/compat.md)."""
-    from ray.data.block import BlockAccessor
-    from ray.data.datasource import Datasink
+def _write(answers: Any, folder: Path, kind: FileFormat, parts: list[Path]) -> int:
+    """The answers, as Ray Data hands them over in the inputs' order, written here into part
+    files ``part-NNNNNN.EXT`` numbered in that order after ``parts`` (to which they are
+    added); the rows they hold.
 
-    run = uuid.uuid4().hex  # a task run again writes the same part again
-
-    class Parts(Datasink):  # type: ignore[type-arg]
-        def write(self, blocks: Any, ctx: Any) -> None:
-            name = f"part-{ctx.task_idx:06d}-{run}{EXTENSIONS[kind]}"
-            temporary = folder / f".tmp-{name}"
-            writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
-            for block in blocks:
-                table = BlockAccessor.for_block(block).to_arrow()
-                if table.num_rows == 0:
-                    continue
-                if writer is None:
-                    writer = _part_writer(temporary, table.schema, kind)
-                writer.write_table(table)
-            if writer is not None:
-                writer.close()
-                os.replace(temporary, folder / name)
-
-    answers.write_datasink(Parts())
-
-
-def _part_writer(
-    path: Path, schema: pa.Schema, kind: FileFormat
-) -> pq.ParquetWriter | pacsv.CSVWriter:
-    if kind == "parquet":
-        return pq.ParquetWriter(path, schema)
-    return pacsv.CSVWriter(path, schema)
-
-
-_PART = re.compile(r"part-(\d+)-[0-9a-f]+\.\w+$")
-
-
-def _part_order(part: Path) -> int:
-    """Where ``part`` comes in the answers: its write task's number."""
-    found = _PART.match(part.name)
-    assert found is not None
-    return int(found[1])
-
-
-def _rows_in(part: Path, kind: FileFormat) -> int:
-    if kind == "parquet":
-        return int(pq.ParquetFile(part).metadata.num_rows)
-    return int(pacsv.read_csv(part).num_rows)
+    Not with Ray Data's writers: their write tasks are not numbered in the dataset's order
+    (the first of four held the rows from the middle of the input), and ``write_parquet``
+    hands a task's blocks to pyarrow's threaded dataset writer, which may reorder them
+    (docs/compat.md). The answers cross to this machine, which joins them anyway."""
+    rows = 0
+    for block in answers.iter_batches(batch_size=None, batch_format="pyarrow"):
+        if block.num_rows == 0:
+            continue
+        parts.append(folder / f"part-{len(parts):06d}{EXTENSIONS[kind]}")
+        write_table(block, parts[-1], kind)
+        rows += block.num_rows
+    return rows
 
 
 def _unwrapped(call: Any) -> Any:
