@@ -423,7 +423,9 @@ def test_memory_stays_flat_on_a_large_input(home: Path, tmp_path: Path) -> None:
         output = tmp_path / f"answers-{count}.parquet"
         command = [sys.executable, "-m", "modelport", "batch", "linear", str(source)]
         command += ["-o", str(output), "--chunk-rows", "50000", "--quiet"]
-        peaks[count] = _peak_rss_kib(command, environ)
+        # the lesser of two runs: a busy machine's read-ahead and thread timing add a few tens
+        # of MB to one run's peak now and then, never the whole input
+        peaks[count] = min(_peak_rss_kib(command, environ) for _ in range(2))
         assert pq.ParquetFile(output).metadata.num_rows == count
     # all of the larger input in memory at once would take 72 MB more, and its answers more
     assert peaks[3_000_000] - peaks[200_000] < 36 * 1024, peaks

@@ -148,6 +148,7 @@ class FrontInferenceService:
         self, worker: ModelWorker, method: str, request: bytes, context: grpc.aio.ServicerContext
     ) -> bytes:
         await self.pool.client_of(worker)  # started first when it is not running
+        start = worker.starts
         channel = self._channel(worker)
         worker.in_flight += 1
         try:
@@ -155,7 +156,8 @@ class FrontInferenceService:
                 request, timeout=context.time_remaining()
             )
         except grpc.aio.AioRpcError as exc:
-            cause = await worker.exit_cause() if exc.code() == grpc.StatusCode.UNAVAILABLE else ""
+            unavailable = exc.code() == grpc.StatusCode.UNAVAILABLE
+            cause = await worker.exit_cause(start) if unavailable else ""
             if cause and not worker.stopped:
                 raise ModelFailed(
                     f"the worker of model {worker.name} ended during this call ({cause}); "

@@ -50,6 +50,7 @@ class WorkerServable(Servable):
 
     async def predict(self, batch: Batch) -> pa.Table:
         client = await self.worker.ensure_started()
+        start = self.worker.starts
         path = f"/v1/models/{quote(self.name, safe='')}/predict"
         media = ARROW_STREAM.encode()
         headers = [(b"content-type", media), (b"accept", media)]
@@ -57,7 +58,7 @@ class WorkerServable(Servable):
             answer = await client.request("POST", path, headers, encode_arrow(batch.table()))
             body = await answer.read()
         except OSError as exc:  # UpstreamError too
-            cause = await self.worker.exit_cause()
+            cause = await self.worker.exit_cause(start)
             raise ModelFailed(
                 f"the worker of {self.name} ended during this call ({cause or exc}); the next "
                 "call starts it again"

@@ -61,6 +61,8 @@ class ModelWorker:
         """``time.monotonic()`` of the last request routed here (least recently used goes)."""
         self.in_flight = 0
         self.starts = 0
+        self._exits: dict[int, int] = {}
+        """The exit status of each start's process, once replaced (a call's cause of failure)."""
         """How many times the worker process was started (a restart counts)."""
         self._starting: asyncio.Task[None] | None = None
         self.stopped = False
@@ -115,6 +117,8 @@ class ModelWorker:
         argv = tethered(python, args)  # dies with the front
         log.info("%s: starting its worker", self.name)
         self.stopped = self._death_seen = False
+        if self.process is not None and self.process.poll() is not None:
+            self._exits[self.starts] = self.process.returncode
         # a session of its own: a terminal's Ctrl-C reaches the front, which stops it
         self.process = subprocess.Popen(argv, start_new_session=True)
         self.starts += 1
@@ -176,9 +180,14 @@ class ModelWorker:
             return None
         return self.process.poll()
 
-    async def exit_cause(self, wait: float = 1.0) -> str:
-        """Why the worker ended, waiting up to ``wait`` seconds for it to be reaped; "" while
-        it runs."""
+    async def exit_cause(self, start: int | None = None, wait: float = 1.0) -> str:
+        """Why the worker of its ``start``-th start (default: the current one) ended, waiting
+        up to ``wait`` seconds for it to be reaped; "" while it runs. A call names the start
+        it was sent to: the pool may have replaced a dead worker before the call's error is
+        read, and the new one runs."""
+        if start is not None and start != self.starts:
+            code = self._exits.get(start)
+            return "its worker was replaced" if code is None else exit_cause(code)
         process = self.process
         if process is None:
             return "not started"
