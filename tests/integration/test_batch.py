@@ -48,6 +48,13 @@ class Linear(modelport.Model):
             with open(log, "a") as out:
                 first = float(features[0, 0])
                 out.write(f"{len(features)} {first!r} {sys.prefix} {os.getpid()}\\n")
+        barrier = os.environ.get("LINEAR_BARRIER")
+        if barrier:  # each worker's first call waits (a while) for another worker's: with two
+            # workers, neither can answer every chunk while the other is still loading
+            open(os.path.join(barrier, str(os.getpid())), "w").close()
+            deadline = time.monotonic() + 60
+            while len(os.listdir(barrier)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
         if os.environ.get("LINEAR_DIE_AT") == repr(float(features[0, 0])):
             os.kill(os.getpid(), 9)  # as the kernel kills a process out of memory
         if os.environ.get("LINEAR_HANG_AT") == repr(float(features[0, 0])):
@@ -288,10 +295,13 @@ def test_two_workers_answer_as_one_does_in_two_processes(
     for workers in ("1", "2"):
         outputs[workers] = tmp_path / f"answers-{workers}{suffix}"
         log = tmp_path / f"predict-{workers}.log"
+        env = {"LINEAR_PREDICT_LOG": str(log)}
+        if workers == "2":
+            (tmp_path / "barrier").mkdir()
+            env["LINEAR_BARRIER"] = str(tmp_path / "barrier")
         ran = run_cli(
             "batch", "linear", str(source), "-o", str(outputs[workers]), "--keep", "id",
-            "--chunk-rows", "1000", "--workers", workers, "--json", home=home,
-            env={"LINEAR_PREDICT_LOG": str(log), "LINEAR_DELAY": "0.05"},
+            "--chunk-rows", "1000", "--workers", workers, "--json", home=home, env=env,
         )  # fmt: skip
         assert ran.code == 0, ran.stderr
         assert ran.json()["rows"] == 5_000 and ran.json()["chunks"] == 5
@@ -453,10 +463,11 @@ def test_a_model_with_an_environment_of_its_own_answers_there(
     assert answers.column("score").to_pylist() == expected.tolist()
 
     two_log = tmp_path / "predict-2.log"
+    (tmp_path / "barrier").mkdir()
     two = run_cli(
         "batch", "linear-env", str(source), "-o", str(tmp_path / "answers-2.parquet"),
         "--chunk-rows", "1000", "--workers", "2", home=home,
-        env={"LINEAR_PREDICT_LOG": str(two_log)},
+        env={"LINEAR_PREDICT_LOG": str(two_log), "LINEAR_BARRIER": str(tmp_path / "barrier")},
     )  # fmt: skip
     assert two.code == 0, two.stderr
     assert {line.split()[2] for line in two_log.read_text().splitlines()} == {
