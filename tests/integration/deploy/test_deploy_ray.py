@@ -166,9 +166,17 @@ def test_a_killed_replica_is_replaced_while_requests_are_answered(deployed: Depl
     # Ray Serve's proxy routes around the dead replica once the controller sees it die; a
     # request already sent to it in that moment may fail, never more than a few
     assert failed <= 3, f"{failed} of {answered + failed} requests failed"
-    status = run_cli("deploy", "status", MODEL, "--json", home=deployed.home, timeout=120)
-    assert status.code == 0, status.stderr
-    assert status.json()["replicas running"] == 2
+    # the replacement's process is there before its model has loaded: Ray Serve counts it as
+    # running (and `deploy status` with it) once its constructor has returned
+    running = None
+    while time.monotonic() < deadline + 60:
+        status = run_cli("deploy", "status", MODEL, "--json", home=deployed.home, timeout=120)
+        assert status.code == 0, status.stderr
+        running = status.json()["replicas running"]
+        if running == 2:
+            break
+        time.sleep(0.5)
+    assert running == 2
 
 
 def test_moving_the_alias_redeploys_without_dropping_requests(deployed: Deployed) -> None:
