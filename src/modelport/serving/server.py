@@ -56,6 +56,7 @@ def run_server(
     grpc_port: int | None = None,
     grpc_uds: str | None = None,
     uvicorn_options: Mapping[str, Any] | None = None,
+    make_server: Callable[[uvicorn.Config], uvicorn.Server] = uvicorn.Server,
 ) -> None:
     """Serve on ``sock`` (bound by ``sockets.listen``) until SIGTERM or Ctrl-C, and the Open
     Inference Protocol over gRPC on ``grpc_port`` of the same host when given; raises
@@ -66,7 +67,9 @@ def run_server(
     the server (a worker's heartbeat); ``wrap_protocol`` wraps uvicorn's HTTP protocol class (a
     pool's worker hands each connection to its supervisor: ``serving/workers/guard.py``);
     ``uvicorn_options`` are more of uvicorn's ``Config`` keywords: the connection limits (their
-    ``http`` protocol class, which ``wrap_protocol`` then wraps) and TLS (``launch``)."""
+    ``http`` protocol class, which ``wrap_protocol`` then wraps) and TLS (``launch``);
+    ``make_server`` makes the uvicorn server (a pool's worker accepts its share of the
+    connections: ``serving/workers/accepting.py``)."""
     options = dict(uvicorn_options or {})
     scheme = "https" if options.get("ssl_certfile") else "http"
     url = url_of(sock, scheme)
@@ -89,7 +92,7 @@ def run_server(
         timeout_graceful_shutdown=math.ceil(graceful_timeout),
         **{**options, "http": protocol},
     )
-    server = uvicorn.Server(config)
+    server = make_server(config)
     failures: list[BaseException] = []
 
     async def load(addresses: list[str]) -> None:

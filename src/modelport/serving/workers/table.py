@@ -2,7 +2,9 @@
 
 One slot per worker (with room for replacements started beside workers being retired): the
 worker's pid, the last time its event loop ticked (``CLOCK_MONOTONIC``, the same clock in every
-process), and how many of its model calls were abandoned at their timeout but still run. A
+process), how many of its model calls were abandoned at their timeout but still run, and how many
+connections it holds while it accepts new ones (-1 before and after: ``accepting.py`` balances
+the pool's connections with it). A
 worker whose loop has not ticked for ``STALE_SECONDS``, or which holds such a call, is *stuck*.
 Readiness, answered by any worker, is true while at least one worker is not stuck; the
 supervisor recycles stuck workers. The memory is an anonymous shared mapping made before the
@@ -21,12 +23,15 @@ import time
 STALE_SECONDS = 1.0
 """A worker whose event loop has not ticked for this long is stuck (a model call holds it)."""
 
-_FIELDS = 3
-"""pid (int64), heartbeat (float64, monotonic seconds), overrun calls (int64), 8 bytes each."""
-_PID, _HEARTBEAT, _OVERRUNS = range(_FIELDS)
+_FIELDS = 4
+"""pid (int64), heartbeat (float64, monotonic seconds), overrun calls (int64), connections
+(int64, -1 while not accepting), 8 bytes each."""
+_PID, _HEARTBEAT, _OVERRUNS, _CONNECTIONS = range(_FIELDS)
 _FREE = 0
 _CLAIMED = -1
 """A slot given to a worker being forked, which has not written its pid yet."""
+NOT_ACCEPTING = -1
+"""The connections of a worker that does not accept (starting, or draining)."""
 
 
 class WorkerTable:
@@ -44,6 +49,7 @@ class WorkerTable:
             if self._ints[slot * _FIELDS + _PID] == _FREE:
                 self._floats[slot * _FIELDS + _HEARTBEAT] = 0.0
                 self._ints[slot * _FIELDS + _OVERRUNS] = 0
+                self._ints[slot * _FIELDS + _CONNECTIONS] = NOT_ACCEPTING
                 self._ints[slot * _FIELDS + _PID] = _CLAIMED
                 return slot
         raise RuntimeError("no free worker slot")  # the supervisor keeps twice what it needs
@@ -78,6 +84,23 @@ class WorkerTable:
 
     def overruns(self, slot: int) -> int:
         return self._read(slot)[2]
+
+    def hold(self, slot: int, connections: int) -> None:
+        """The worker in ``slot`` holds ``connections`` and accepts more (worker);
+        ``NOT_ACCEPTING`` once it has stopped."""
+        self._ints[slot * _FIELDS + _CONNECTIONS] = connections
+
+    def fair_share(self, now: float, *, arriving: int = 0) -> int:
+        """The connections each accepting worker (not stuck) would hold were they and
+        ``arriving`` more spread evenly, rounded up: a worker past it leaves new connections
+        to the others a moment (``accepting.py``)."""
+        held = accepting = 0
+        for slot in range(self.slots):
+            connections = int(self._ints[slot * _FIELDS + _CONNECTIONS])
+            if connections >= 0 and not self.stuck(slot, now):
+                held += connections
+                accepting += 1
+        return -(-(held + arriving) // accepting) if accepting else held + arriving
 
     def any_able(self) -> bool:
         """Whether some worker of the pool can answer predictions now."""

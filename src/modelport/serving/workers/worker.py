@@ -1,6 +1,7 @@
 """One worker of a pool: the forked child's whole life, from fork to ``os._exit``.
 
-It serves the app its supervisor built, on the listening socket it inherited, with the models
+It serves the app its supervisor built, on the listening socket it inherited (taking its share of
+the pool's connections, ``accepting.py``), with the models
 the supervisor loaded (shared copy-on-write with every other worker, the heap frozen before the
 fork), hands each connection it accepts to the supervisor as well (``guard.py``), and beats in
 its slot of the shared table every ``BEAT_SECONDS`` from its event loop. A
@@ -27,6 +28,7 @@ from starlette.applications import Starlette
 from modelport.serving.models import ModelSet
 from modelport.serving.server import run_server
 from modelport.serving.watchdog import OVERRUNS
+from modelport.serving.workers.accepting import BalancedServer
 from modelport.serving.workers.guard import Guard, guarded
 from modelport.serving.workers.pool_metrics import PoolScrape
 from modelport.serving.workers.table import WorkerTable
@@ -80,6 +82,7 @@ def run_worker(
             loaded=True,
             beside=beside,
             wrap_protocol=lambda base: guarded(base, guard),
+            make_server=lambda config: BalancedServer(config, table=table, slot=slot),
             uvicorn_options=uvicorn_options,
             grpc_port=grpc_port,
         )
