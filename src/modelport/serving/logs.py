@@ -132,6 +132,7 @@ def configure_logging(level: str | None = None, log_format: str | None = None) -
     handler = next((h for h in root.handlers if isinstance(h, ServerHandler)), None)
     if handler is not None and level is None and log_format is None:
         return
+    _lighten_records()
     number = level_number(level or DEFAULT_LEVEL)
     chosen = check_format(log_format or "text")
     if handler is None:
@@ -142,6 +143,15 @@ def configure_logging(level: str | None = None, log_format: str | None = None) -
     root.setLevel(number)
     # httpx logs each request at info: a front's calls to its workers, which log their own
     logging.getLogger("httpx").setLevel(max(number, logging.WARNING))
+
+
+def _lighten_records() -> None:
+    """Records without the caller's file and line, thread or process (neither format uses
+    them; the logging HOWTO's "Optimization"): a third of the cost of each access line."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def level_number(level: str) -> int:
