@@ -138,7 +138,7 @@ class Batch:
                 columns = column_labels(self.names)
                 self._frame = pd.DataFrame(self._matrix, columns=columns, copy=False)
             elif self._columns is not None and all(c.ndim == 1 for c in self._columns.values()):
-                self._frame = pd.DataFrame(self._columns, copy=False)
+                self._frame = _frame_of(self._columns)
             else:
                 self._frame = self.table().to_pandas()
         return self._frame
@@ -146,6 +146,24 @@ class Batch:
     def records(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.table().to_pylist()
         return rows
+
+
+def _frame_of(columns: dict[str, np.ndarray]) -> Any:
+    """A DataFrame of 1-D ``columns``. Columns of one numeric dtype become one 2-D block with
+    labels kept from request to request (``column_labels``): about a sixth of what pandas 3
+    takes to build a frame from the dict, most of which is a new Index of the dict's keys;
+    the frame's dtypes and values are the same."""
+    import pandas as pd
+
+    arrays = list(columns.values())
+    if (
+        arrays
+        and arrays[0].dtype.kind in "biuf"
+        and all(a.dtype == arrays[0].dtype for a in arrays)
+    ):
+        labels = column_labels(tuple(columns))
+        return pd.DataFrame(np.column_stack(arrays), columns=labels, copy=False)
+    return pd.DataFrame(columns, copy=False)
 
 
 COLUMN_LABELS_KEPT = 64

@@ -5,8 +5,11 @@ line before anything is served, and a folder named like a model leaving the regi
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import socket
+import subprocess
 from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -62,10 +65,22 @@ def test_version(modelport: Callable[..., Result]) -> None:
     assert result.stdout == f"modelport {version('modelport')}\n"
 
 
-def test_shell_completion_is_offered_and_completes(modelport: Callable[..., Result]) -> None:
-    script = modelport("--show-completion", "bash")
-    assert script.code == 0, script.stderr
+def test_shell_completion_is_offered_and_completes(
+    modelport: Callable[..., Result], tmp_path: Path
+) -> None:
+    # asked for from bash, as a user does: typer names the shell it finds among the command's
+    # parents (an argument after the flag is not read), and a test run from make has none
+    script = subprocess.run(
+        ["bash", "-c", f"{shlex.quote(str(SCRIPT))} --show-completion; exit $?"],
+        env={**os.environ, "MODELPORT_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert script.returncode == 0, script.stderr
     assert "_MODELPORT_COMPLETE" in script.stdout
+    assert "complete -o default -F" in script.stdout  # bash's own completion script
     completing = {"_MODELPORT_COMPLETE": "complete_bash", "COMP_CWORD": "1"}
     commands = modelport(env={**completing, "COMP_WORDS": "modelport mo"})
     assert commands.code == 0 and commands.stdout.split() == ["models"]
