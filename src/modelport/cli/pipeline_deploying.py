@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 from modelport.cli.context import STATE
 from modelport.deploy.plan import Scaling, Target
 from modelport.deploy.records import DeploymentRecord
-from modelport.errors import InvalidInput, NotFound
+from modelport.errors import InvalidInput
 
 if TYPE_CHECKING:
     from modelport.deploy.ray_target import RayStatus
     from modelport.pipelines.definition import Pipeline, PipelineVersion
-    from modelport.registry.entities import ModelVersion
 
 __all__ = [
     "deploy_pipeline",
@@ -105,12 +104,13 @@ def deploy_pipeline_to_ray(
     from modelport.cli.ray_deploying import version_args
     from modelport.cli.targets import ServeTarget
     from modelport.deploy.ray_target import RayApplication, deploy_on_ray
+    from modelport.pipelines.loading import step_versions
     from modelport.pipelines.logs import InferenceLog
 
     pipeline, version = pipeline_version(reference)
     steps: list[dict[str, Any]] = []
     notes = []
-    for index, found in enumerate(_step_versions(version), start=1):
+    for index, found in enumerate(step_versions(version, STATE.store), start=1):
         target = ServeTarget(
             STATE.store.artifact_path(found), found.model, found.number, found.digest
         )
@@ -164,6 +164,7 @@ def deploy_pipeline_locally(
     the supervisor. One serving process: the steps built in other environments run in workers
     of their own, which a pool of serving processes cannot share."""
     from modelport.deploy.local_target import listenable_port, start_local
+    from modelport.pipelines.loading import step_versions
 
     if scale.minimum > 1:
         raise InvalidInput(
@@ -173,7 +174,7 @@ def deploy_pipeline_locally(
             field="--replicas",
         )
     _, version = pipeline_version(reference)
-    _step_versions(version)  # a step missing from the registry is refused here, not in a loop
+    step_versions(version, STATE.store)  # a step missing from the registry: refused here
     name = version.pipeline
     port = listenable_port(host, port)
     command = [
@@ -220,21 +221,6 @@ def steps_status(record: DeploymentRecord, found: RayStatus | None, *, as_json: 
         f"{one['step']}: {one['replicas'].get('RUNNING', 0)} running ({one['deployment']})"
         for one in steps
     )
-
-
-def _step_versions(version: PipelineVersion) -> list[ModelVersion]:
-    """The registered model version of each step, in order (NotFound naming the step)."""
-    found = []
-    for index, step in enumerate(version.definition.steps, start=1):
-        try:
-            found.append(STATE.store.get_version(name=step.model, number=step.version))
-        except NotFound as exc:
-            raise NotFound(
-                f"step {index} of pipeline {version.ref} is {step.ref}: {exc.message}",
-                hint=exc.hint,
-                field=f"steps[{index - 1}]",
-            ) from exc
-    return found
 
 
 def _environment_note(args: dict[str, Any]) -> str:

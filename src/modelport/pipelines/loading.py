@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from modelport.errors import NotFound
+from modelport.pipelines.definition import PipelineVersion
 from modelport.pipelines.logs import InferenceLog
 from modelport.pipelines.servable import PipelineServable
 from modelport.pipelines.step_output import capture_prints, in_step
@@ -54,15 +55,7 @@ def load_pipeline(
     pipeline = pipelines.get(name=version.pipeline, workspace=version.workspace)
     steps: list[tuple[str, Servable]] = []
     digests: list[str] = []
-    for index, step in enumerate(version.definition.steps, start=1):
-        try:
-            found = registry.get_version(name=step.model, number=step.version)
-        except NotFound as exc:
-            raise NotFound(
-                f"step {index} of pipeline {version.ref} is {step.ref}: {exc.message}",
-                hint=exc.hint,
-                field=f"steps[{index - 1}]",
-            ) from exc
+    for step, found in zip(version.definition.steps, step_versions(version, registry), strict=True):
         remote = elsewhere(found) if elsewhere is not None else None
         if remote is not None:
             steps.append((step.ref, remote))
@@ -82,6 +75,21 @@ def load_pipeline(
     if log_inferences or pipeline.log_inferences:
         log = InferenceLog.of(version.pipeline, settings=settings, workspace=version.workspace)
     return PipelineServable(version, steps, log=log, digests=digests)
+
+
+def step_versions(version: PipelineVersion, registry: RegistryStore) -> list[ModelVersion]:
+    """The registered model version of each step, in order (NotFound naming the step)."""
+    found = []
+    for index, step in enumerate(version.definition.steps, start=1):
+        try:
+            found.append(registry.get_version(name=step.model, number=step.version))
+        except NotFound as exc:
+            raise NotFound(
+                f"step {index} of pipeline {version.ref} is {step.ref}: {exc.message}",
+                hint=exc.hint,
+                field=f"steps[{index - 1}]",
+            ) from exc
+    return found
 
 
 def _set_aside_artifact_code() -> None:
