@@ -6,21 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
+import numpy as np
 import pandas as pd
 import pytest
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import modelport
 from modelport import Field, Signature
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.batching import BatchingOptions
+from modelport.serving.connections import uvicorn_options
+from modelport.serving.limits import ConnectionLimits
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.testing import serve_app
+from modelport.testing.server import HOST, free_port
 
 
 class Doubler(modelport.Model):
@@ -94,3 +103,87 @@ def _value(metrics: str, name: str) -> float:
     found = re.search(rf"^{name}\{{[^}}]*\}} (\S+)$", metrics, re.MULTILINE)
     assert found, f"{name} missing from /metrics"
     return float(found.group(1))
+
+
+class Cheap(modelport.Model):
+    """A numpy model fast enough to answer on the event loop, recording the rows of each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def schema(self) -> Signature:
+        return Signature([Field("x", "float64")], [Field("y", "float64")])
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        self.calls.append(len(matrix))
+        return matrix[:, 0] * 2
+
+
+def test_requests_read_in_one_turn_merge_though_the_model_answers_on_the_loop() -> None:
+    """The server's own protocol counts the requests it parsed: their tasks start one after the
+    other, and a model answering on the event loop would otherwise answer each alone before the
+    next began (a worker of a pool, seldom saturated, saw almost no batches)."""
+    model = Cheap()
+    servable = PythonModelServable(model, name="cheap", signature=model.schema())
+    runtime = ModelRuntime(servable, batching=BatchingOptions(max_batch_size=64))
+    runtime.load()
+    loops: list[asyncio.AbstractEventLoop] = []
+    app = create_app(ModelSet([runtime]))
+
+    async def noting_the_loop(scope: Scope, receive: Receive, send: Send) -> None:
+        loops[:] = [asyncio.get_running_loop()]
+        await app(scope, receive, send)
+
+    body = b'[{"x": 1.5}]'
+    request = (
+        b"POST /v1/models/cheap/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    with _served(noting_the_loop) as port, httpx.Client(base_url=f"http://{HOST}:{port}") as one:
+        while not runtime.runs_inline(1):  # a lane is timed in the pool before it runs inline
+            assert one.post("/v1/models/cheap/predict", content=body).json() == [{"y": 3.0}]
+        model.calls.clear()
+        clients = [socket.create_connection((HOST, port)) for _ in range(16)]
+        try:
+            loops[0].call_soon_threadsafe(time.sleep, 0.5)  # the loop sleeps while they all send
+            time.sleep(0.1)
+            for client in clients:
+                client.sendall(request)
+            answers = [_answer(client) for client in clients]
+        finally:
+            for client in clients:
+                client.close()
+    assert answers == [b'[{"y":3.0}]'] * 16
+    assert sum(model.calls) == 16
+    assert max(model.calls) > 1, model.calls
+
+
+@contextmanager
+def _served(app: ASGIApp) -> Iterator[int]:
+    """``app`` under uvicorn with the protocol ``modelport serve`` gives it, in a thread."""
+    port = free_port()
+    options = uvicorn_options(ConnectionLimits())
+    config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _answer(client: socket.socket) -> bytes:
+    """The body of one HTTP answer with a content-length."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += client.recv(4096)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += client.recv(4096)
+    return body

@@ -5,8 +5,11 @@ view it asks for (a DataFrame, above all, costs more to build than a small SVC t
 the thread hop, the framework's own dispatch. Under concurrency the batcher pays it once for
 many requests. It never waits for company it has no reason to expect:
 
-- a request that finds the model idle and no other request in flight runs alone at once, the
-  path it would take without batching (so one client at a time sees no difference);
+- a request that finds the model idle and no other request in flight or parsed runs alone at
+  once, the path it would take without batching (so one client at a time sees no difference).
+  Parsed requests count: a loop turn that reads several requests starts their tasks one after
+  the other, and a model answering on the event loop would otherwise answer each alone before
+  the next one's task began;
 - otherwise it joins the queue, and the queue's runner, after one turn of the event loop (every
   request parsed meanwhile joins too), releases up to ``max_batch_size`` rows as one batch:
   *size* when the batch is full, *idle* when no more requests are in flight than queued, and
@@ -38,13 +41,15 @@ DELAY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 
 
 class InFlight:
-    """How many requests this process is answering now (the serving middleware counts them):
-    the batcher's hint that company is coming."""
+    """The batcher's hint that company is coming: how many requests this process is answering
+    now (the serving middleware counts them), and how many more the HTTP protocol has parsed
+    whose handling has not begun (their tasks wait their turn of the event loop)."""
 
-    __slots__ = ("count",)
+    __slots__ = ("count", "parsed")
 
     def __init__(self) -> None:
         self.count = 0
+        self.parsed = 0
 
 
 REQUESTS = InFlight()
@@ -129,7 +134,8 @@ class Batcher:
     async def submit(self, batch: Batch) -> pa.Table:
         """The model's answer to ``batch``, alone or as part of a merged batch."""
         idle = self._runner is None
-        if (idle and REQUESTS.count <= 1) or batch.num_rows >= self.limit:
+        alone = idle and REQUESTS.count <= 1 and not REQUESTS.parsed
+        if alone or batch.num_rows >= self.limit:
             return await self._predict(batch)
         loop = asyncio.get_running_loop()
         waiting = _Waiting(batch, loop.create_future(), time.perf_counter(), _key(batch))
@@ -157,7 +163,7 @@ class Batcher:
         while True:
             if self._rows_of_first_kind() >= self.limit:
                 return "size"
-            if REQUESTS.count <= len(self._queue):
+            if REQUESTS.count <= len(self._queue) and not REQUESTS.parsed:
                 return "idle"
             left = deadline - time.perf_counter()
             if left <= 0:

@@ -38,6 +38,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from modelport.serving.batching import REQUESTS
 from modelport.serving.limits import ConnectionLimits
 
 log = logging.getLogger("modelport.serving")
@@ -69,6 +70,11 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             if deadline is not None:
                 deadline.cancel()
             super().connection_lost(exc)
+
+        def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+            if app is not _over_capacity:  # the serving middleware counts it off when it starts
+                REQUESTS.parsed += 1
+            super()._start_asgi_task(cycle, app)
 
         def on_response_complete(self) -> None:
             transport = self.transport

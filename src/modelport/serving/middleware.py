@@ -74,6 +74,8 @@ class ServingMiddleware:
                 message["headers"] = [*message.get("headers", []), id_header]
             await send(message)
 
+        if REQUESTS.parsed:  # this request was one of them (``connections.bounded_protocol``)
+            REQUESTS.parsed -= 1
         rows: list[int] = []
         token = REQUEST_ROWS.set(rows)
         started = time.perf_counter()

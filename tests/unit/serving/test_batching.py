@@ -76,6 +76,43 @@ def test_concurrent_requests_merge_and_get_their_own_rows(in_flight: None) -> No
     assert batcher.stats.sizes.counts[batcher.stats.sizes.bounds.index(16)] == 1
 
 
+def test_a_request_parsed_but_not_yet_started_is_waited_for() -> None:
+    """As the protocol and the middleware count them: a request whose task has not begun yet
+    keeps the first from running alone; it joins the batch when its turn comes."""
+    model = Model()
+    batcher = Batcher(model.predict, limit=64)
+
+    async def request(values: tuple[float, ...]) -> list[float]:
+        REQUESTS.parsed -= 1  # the middleware, as the request's task starts
+        REQUESTS.count += 1
+        try:
+            answer = await batcher.submit(rows(*values))
+        finally:
+            REQUESTS.count -= 1
+        return answer.column("y").to_pylist()
+
+    async def main() -> list[list[float]]:
+        REQUESTS.parsed += 2  # one loop turn read both requests
+        return await asyncio.gather(request((1.0,)), request((2.0, 3.0)))
+
+    assert run(main()) == [[2.0], [4.0, 6.0]]
+    assert model.calls == [3]
+    assert batcher.stats.released["idle"] == 1
+    assert REQUESTS.parsed == 0
+
+
+def test_a_parsed_request_that_never_starts_delays_nobody_past_the_latency() -> None:
+    model = Model()
+    batcher = Batcher(model.predict, limit=64)
+    REQUESTS.parsed += 1  # its connection went away before its task began
+    try:
+        answer = run(batcher.submit(rows(1.0)))
+    finally:
+        REQUESTS.parsed -= 1
+    assert answer.column("y").to_pylist() == [2.0]  # type: ignore[attr-defined]
+    assert batcher.stats.released["latency"] == 1
+
+
 def test_requests_arriving_while_the_model_works_form_the_next_batch() -> None:
     model = Model(pause=0.05)
     batcher = Batcher(model.predict, limit=64)
