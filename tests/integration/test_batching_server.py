@@ -12,20 +12,25 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import grpc
 import httpx
 import numpy as np
 import pandas as pd
 import pytest
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
+from tritonclient.grpc import service_pb2
 
 import modelport
 from modelport import Field, Signature
+from modelport.codecs.limits import DecodeLimits
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.batching import BatchingOptions
 from modelport.serving.connections import uvicorn_options
+from modelport.serving.grpc.server import grpc_serving
 from modelport.serving.limits import ConnectionLimits
+from modelport.serving.metrics import ServerMetrics
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.testing import serve_app
@@ -187,3 +192,54 @@ def _answer(client: socket.socket) -> bytes:
     while len(body) < length:
         body += client.recv(4096)
     return body
+
+
+def test_grpc_calls_that_come_together_merge_too() -> None:
+    """gRPC's server tells nothing of the calls it has read: each infer call lets the others
+    started in its turn of the loop count themselves first."""
+    model = Cheap()
+    servable = PythonModelServable(model, name="cheap", signature=model.schema())
+    runtime = ModelRuntime(servable, batching=BatchingOptions(max_batch_size=64))
+    runtime.load()
+    models = ModelSet([runtime])
+    loop = asyncio.new_event_loop()
+    bound: list[str] = []
+    started, stop = threading.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        limits = DecodeLimits(max_body_size=1024**2, max_rows=1000)
+        metrics = ServerMetrics(models)
+        async with grpc_serving(models, host=HOST, port=0, limits=limits, metrics=metrics) as at:
+            bound.append(at)
+            started.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert started.wait(30), "the gRPC server did not start"
+    request = service_pb2.ModelInferRequest(model_name="cheap")
+    request.inputs.add(name="x", datatype="FP64", shape=[1])
+    request.raw_input_contents.append(np.array([1.5]).tobytes())
+
+    async def calls(count: int) -> list[float]:
+        async with grpc.aio.insecure_channel(bound[0]) as channel:
+            infer = channel.unary_unary(
+                "/inference.GRPCInferenceService/ModelInfer",
+                request_serializer=service_pb2.ModelInferRequest.SerializeToString,
+                response_deserializer=service_pb2.ModelInferResponse.FromString,
+            )
+            while not runtime.runs_inline(1):  # timed in the pool first, then on the loop
+                await infer(request)
+            model.calls.clear()
+            loop.call_soon_threadsafe(time.sleep, 0.5)  # the server sleeps while they are sent
+            answers = await asyncio.gather(*(infer(request) for _ in range(count)))
+        return [np.frombuffer(a.raw_output_contents[0])[0] for a in answers]
+
+    try:
+        assert asyncio.run(calls(16)) == [3.0] * 16
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+        loop.close()
+    assert sum(model.calls) == 16
+    assert max(model.calls) > 1, model.calls

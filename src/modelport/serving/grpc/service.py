@@ -11,6 +11,7 @@ the health checks' (``UNAUTHENTICATED`` otherwise).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -146,10 +147,21 @@ class InferenceService:
         decoded = decode_infer_request(request, self.limits)
         runtime = plan.runtime
         batch = runtime.validator.validate(plan.tensors.columns(decoded.inputs))
+        if runtime.batcher is not None:
+            for _ in range(GATHER_TURNS):  # calls read with this one start meanwhile
+                await asyncio.sleep(0)
         result = await runtime.predict(batch)
         header = {"model_name": runtime.name, "model_version": plan.version, "id": request.id}
         outputs = plan.tensors.outputs(result, decoded)
         return infer_response(header, [tensor for tensor, _binary in outputs])
+
+
+GATHER_TURNS = 3
+"""Turns of the event loop an infer call of a batching model lets pass before it predicts.
+gRPC's server starts the calls it has read one after the other, a loop turn or two apart, and
+tells nothing of those still to start (HTTP's protocol counts them as it parses them); without
+these turns a model answering on the loop answered each call alone. (One turn merged calls
+sent together half the time; three, every time; one and three served as many calls a second.)"""
 
 
 def grpc_status_of(exc: Exception, route: str) -> tuple[int, grpc.StatusCode, str]:
