@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import logging
 import os
 import resource
@@ -160,6 +161,9 @@ class Supervisor:
             raise ModelFailed(
                 f"the model failed to initialise: {type(exc).__name__}: {exc}"
             ) from exc
+        # anyio imports its event loop backend at the first call into a thread: imported here,
+        # its modules are shared by every worker instead of copied into each (about 1 MiB)
+        importlib.import_module("anyio._backends._asyncio")
         gc.collect()  # as serving/server.py: what loading left as garbage goes before the
         gc.freeze()  # freeze, and the frozen heap is shared by every worker, untouched
 
