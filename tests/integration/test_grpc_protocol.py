@@ -323,13 +323,16 @@ def test_serve_with_grpc_port_answers_both_transports(
     assert built.code == 0, built.stderr
     grpc_port = free_port()
     env = {"MODELPORT_HOME": str(home)}
-    options = ("--env", "inherit", "--grpc-port", str(grpc_port))
+    # two workers, forked after the supervisor imported grpc (their modules shared): each
+    # serves its own gRPC server, and each new channel is one connection to one of them
+    options = ("--env", "inherit", "--grpc-port", str(grpc_port), "--workers", "2")
     with start_server("doubler", log_dir=tmp_path, env=env, serve_options=options) as server:
-        client = triton.InferenceServerClient(url=f"{HOST}:{grpc_port}")
         tensor = triton.InferInput("x", [2], "FP64")
         tensor.set_data_from_numpy(np.array([1.5, -2.0]))
-        assert client.infer("doubler", [tensor]).as_numpy("y").tolist() == [3.0, -4.0]
-        client.close()
+        for _ in range(4):
+            client = triton.InferenceServerClient(url=f"{HOST}:{grpc_port}")
+            assert client.infer("doubler", [tensor]).as_numpy("y").tolist() == [3.0, -4.0]
+            client.close()
         url = f"{server.url}/v1/models/doubler/predict"
         answer = httpx.post(url, json=[{"x": 1.0}], timeout=30)
         assert answer.json() == [{"y": 2.0}]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.util
 import logging
 import os
 import resource
@@ -161,11 +162,24 @@ class Supervisor:
             raise ModelFailed(
                 f"the model failed to initialise: {type(exc).__name__}: {exc}"
             ) from exc
-        # anyio imports its event loop backend at the first call into a thread: imported here,
-        # its modules are shared by every worker instead of copied into each (about 1 MiB)
-        importlib.import_module("anyio._backends._asyncio")
+        for module in self._imported_by_workers():
+            importlib.import_module(module)
         gc.collect()  # as serving/server.py: what loading left as garbage goes before the
         gc.freeze()  # freeze, and the frozen heap is shared by every worker, untouched
+
+    def _imported_by_workers(self) -> list[str]:
+        """What every worker would import as it starts serving, imported here before the forks
+        so that its modules are shared instead of copied into each worker: the event loop
+        (uvloop, when installed), anyio's backend (imported at the first call into a thread;
+        about 1 MiB) and, with ``--grpc-port``, grpc and protobuf (about 7 MiB of each
+        worker's own memory). Importing grpc starts none of its threads: forking after it is
+        safe, where forking after a gRPC server or channel was made is not."""
+        modules = ["anyio._backends._asyncio"]
+        if importlib.util.find_spec("uvloop") is not None:
+            modules.append("uvloop")
+        if self.options.grpc_port is not None:
+            modules.append("modelport.serving.grpc.server")
+        return modules
 
     def _fork(self) -> None:
         assert self.metrics_directory is not None, "made before the first fork"
