@@ -133,10 +133,12 @@ def test_connections_pending_at_once_are_shared_evenly_by_two_workers(
         first.listen()
         until(lambda: first.held() >= 1, table)
         second.listen()
+        for client in clients:  # every connection taken and set up (a count read while one
+            assert client.recv(2) == b"ok"  # is being set up can hold it twice)
         until(lambda: first.held() + second.held() == 8, table)
-        assert (first.held(), second.held()) == (4, 4)
-        for client in clients:
-            assert client.recv(2) == b"ok"
+        # four each, or five and three when a thread's deferral ends late (without the shares,
+        # eight and none)
+        assert sorted((first.held(), second.held())) in ([4, 4], [3, 5])
     finally:
         first.stop()
         second.stop()
