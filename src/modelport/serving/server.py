@@ -32,7 +32,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from modelport.codecs.limits import DecodeLimits
 from modelport.errors import MissingDependency, ModelFailed, ModelportError
-from modelport.serving.logs import uvicorn_level
+from modelport.serving.logs import defer_access_lines, uvicorn_level
 from modelport.serving.models import ModelSet
 from modelport.serving.sockets import url_of
 from modelport.serving.watchdog import OVERRUNS, InlineWatchdog
@@ -110,15 +110,19 @@ def run_server(
 
     async def main() -> None:
         where = f"unix:{grpc_uds}" if grpc_uds is not None else grpc_port
-        async with _grpc(app, models, host, where, shared=loaded) as addresses:
-            loading = asyncio.create_task(load(addresses))
-            alongside = asyncio.create_task(beside()) if beside is not None else None
-            try:
-                await server.serve(sockets=[sock])
-            finally:
-                loading.cancel()
-                if alongside is not None:
-                    alongside.cancel()
+        defer_access_lines(asyncio.get_running_loop())
+        try:
+            async with _grpc(app, models, host, where, shared=loaded) as addresses:
+                loading = asyncio.create_task(load(addresses))
+                alongside = asyncio.create_task(beside()) if beside is not None else None
+                try:
+                    await server.serve(sockets=[sock])
+                finally:
+                    loading.cancel()
+                    if alongside is not None:
+                        alongside.cancel()
+        finally:
+            defer_access_lines(None)
 
     watchdog = InlineWatchdog()
     watchdog.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -60,6 +61,65 @@ def test_text_lines_follow_a_replaced_stderr(capsys: pytest.CaptureFixture[str])
     assert len(handlers) == 1 and handlers[0].stream is sys.stderr
     logs.log_request("GET", "/metrics", 200, 0.0004, "t-1")
     assert capsys.readouterr().err.rstrip().endswith(" INFO GET /metrics 200 0.40ms id=t-1")
+
+
+class CountingWrites(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_access_lines_of_one_loop_turn_go_out_in_one_write_and_other_records_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stderr = CountingWrites()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    logs.configure_logging("info", "text")
+    serving = logging.getLogger("modelport.serving")
+
+    async def one_turn() -> tuple[str, int, str]:
+        logs.defer_access_lines(asyncio.get_running_loop())
+        try:
+            for number in range(3):
+                logs.log_request("POST", "/v1/models/m/predict", 200, 0.001, f"r-{number}")
+            held = stderr.getvalue()
+            await asyncio.sleep(0)  # the end of this turn
+            after_turn, writes = stderr.getvalue(), stderr.writes
+            logs.log_request("POST", "/v1/models/m/predict", 200, 0.001, "r-3")
+            serving.warning("a model warned")  # written at once, after the line held before it
+            return held, writes, after_turn
+        finally:
+            logs.defer_access_lines(None)
+
+    held, writes, after_turn = asyncio.run(one_turn())
+    assert held == ""
+    assert writes == 1 and [line[-3:] for line in after_turn.splitlines()] == ["r-0", "r-1", "r-2"]
+    lines = stderr.getvalue().splitlines()
+    assert [line.rsplit(" ", 1)[-1] for line in lines[3:]] == ["id=r-3", "warned"]
+
+
+def test_held_access_lines_are_written_when_the_log_is_flushed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    logs.configure_logging("info", "json")
+
+    async def stopped_mid_turn() -> None:
+        logs.defer_access_lines(asyncio.get_running_loop())
+        logs.log_request("GET", "/metrics", 200, 0.001, "last")
+        for handler in logging.getLogger().handlers:
+            handler.flush()  # as logging.shutdown does at exit: the turn never ends here
+
+    try:
+        asyncio.run(stopped_mid_turn())
+    finally:
+        logs.defer_access_lines(None)
+    assert json.loads(stderr.getvalue())["request_id"] == "last"
 
 
 @pytest.mark.parametrize(
