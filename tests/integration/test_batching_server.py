@@ -10,15 +10,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import grpc
 import httpx
 import numpy as np
 import pandas as pd
 import pytest
-import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from tritonclient.grpc import service_pb2
 
 import modelport
@@ -27,14 +25,14 @@ from modelport.codecs.limits import DecodeLimits
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
 from modelport.serving.batching import BatchingOptions
-from modelport.serving.connections import uvicorn_options
 from modelport.serving.grpc.server import grpc_serving
-from modelport.serving.limits import ConnectionLimits
 from modelport.serving.metrics import ServerMetrics
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.testing import serve_app
-from modelport.testing.server import HOST, free_port
+from modelport.testing.server import HOST
+
+from .raw_http import answer_body, served_by_uvicorn
 
 
 class Doubler(modelport.Model):
@@ -144,7 +142,10 @@ def test_requests_read_in_one_turn_merge_though_the_model_answers_on_the_loop() 
         b"POST /v1/models/cheap/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
         b"content-length: %d\r\n\r\n%s" % (len(body), body)
     )
-    with _served(noting_the_loop) as port, httpx.Client(base_url=f"http://{HOST}:{port}") as one:
+    with (
+        served_by_uvicorn(noting_the_loop) as port,
+        httpx.Client(base_url=f"http://{HOST}:{port}") as one,
+    ):
         while not runtime.runs_inline(1):  # a lane is timed in the pool before it runs inline
             assert one.post("/v1/models/cheap/predict", content=body).json() == [{"y": 3.0}]
         model.calls.clear()
@@ -154,44 +155,13 @@ def test_requests_read_in_one_turn_merge_though_the_model_answers_on_the_loop() 
             time.sleep(0.1)
             for client in clients:
                 client.sendall(request)
-            answers = [_answer(client) for client in clients]
+            answers = [answer_body(client) for client in clients]
         finally:
             for client in clients:
                 client.close()
     assert answers == [b'[{"y":3.0}]'] * 16
     assert sum(model.calls) == 16
     assert max(model.calls) > 1, model.calls
-
-
-@contextmanager
-def _served(app: ASGIApp) -> Iterator[int]:
-    """``app`` under uvicorn with the protocol ``modelport serve`` gives it, in a thread."""
-    port = free_port()
-    options = uvicorn_options(ConnectionLimits())
-    config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", **options)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def _answer(client: socket.socket) -> bytes:
-    """The body of one HTTP answer with a content-length."""
-    received = b""
-    while b"\r\n\r\n" not in received:
-        received += client.recv(4096)
-    head, _, body = received.partition(b"\r\n\r\n")
-    length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
-    while len(body) < length:
-        body += client.recv(4096)
-    return body
 
 
 def test_grpc_calls_that_come_together_merge_too() -> None:

@@ -4,7 +4,9 @@ A request past ``max_in_flight`` is answered 503 with ``Retry-After`` at once, b
 is read, rather than queued without end; health probes and ``/metrics`` are always admitted, so
 an orchestrator sees a busy server as alive. A body that has not fully arrived within
 ``body_timeout`` seconds of its headers is answered 408 (uvicorn has no such deadline; the
-connection's header deadline, ``serving.connections``, then closes it).
+connection's header deadline, ``serving.connections``, then closes it). A body that had all
+arrived when the request began (``BODY_ARRIVED``, most of them) is read without a deadline: one
+costs about 5% of a single-row prediction's time.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import replace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.errors import RequestTimeout, ServerBusy
-from modelport.serving.limits import PROBES, RETRY_AFTER_SECONDS, ConnectionLimits
+from modelport.serving.limits import BODY_ARRIVED, PROBES, RETRY_AFTER_SECONDS, ConnectionLimits
 from modelport.serving.problems import problem_json, problem_of
 
 ALWAYS_ADMITTED = PROBES | {"/metrics"}
@@ -36,8 +38,10 @@ class AdmissionMiddleware:
             await _busy(self.limits.max_in_flight)(scope, receive, send)
             return
         self.in_flight += 1
+        if not scope.get(BODY_ARRIVED):
+            receive = _by_deadline(receive, self.limits.body_timeout)
         try:
-            await self.app(scope, _by_deadline(receive, self.limits.body_timeout), send)
+            await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
 

@@ -39,7 +39,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from modelport.serving.batching import REQUESTS
-from modelport.serving.limits import ConnectionLimits
+from modelport.serving.limits import BODY_ARRIVED, ConnectionLimits
 
 log = logging.getLogger("modelport.serving")
 
@@ -75,6 +75,12 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             if app is not _over_capacity:  # the serving middleware counts it off when it starts
                 REQUESTS.parsed += 1
             super()._start_asgi_task(cycle, app)
+
+        if hasattr(base, "on_message_complete"):  # httptools: the body is all there
+
+            def on_message_complete(self) -> None:
+                super().on_message_complete()
+                self.scope[BODY_ARRIVED] = True
 
         def on_response_complete(self) -> None:
             transport = self.transport

@@ -16,6 +16,9 @@ PROBES = frozenset({"/v2/health/live", "/v2/health/ready", "/healthcheck"})
 the server is (an orchestrator's probes carry no token and name the pod's address)."""
 RETRY_AFTER_SECONDS = 1
 """What a 503 for a full server tells the client to wait (``Retry-After``)."""
+BODY_ARRIVED = "modelport.body_arrived"
+"""Set (True) in the scope of a request whose whole body had arrived when its app started: it
+needs no body deadline (``serving.connections`` sets it; ``serving.admission`` reads it)."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelport.codecs.limits import DEFAULT_MAX_ROWS, DecodeLimits
 from modelport.errors import PayloadTooLarge
+from modelport.serving.asgi import header
 from modelport.serving.batching import REQUESTS
 from modelport.serving.logs import log_request
 from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
@@ -54,10 +55,10 @@ class ServingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or self._next_id()
+        request_id = header(scope, b"x-request-id") or self._next_id()
         scope[REQUEST_ID] = request_id
         scope[LIMITS] = self.limits
-        declared = _header(scope, b"content-length")
+        declared = header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_size:
             receive = _refusing(self.max_body_size)
         elif scope["method"] in ("POST", "PUT", "PATCH"):
@@ -108,13 +109,6 @@ def limits_of(scope: Scope) -> DecodeLimits:
     """The limits a request's decoding keeps to (the defaults outside the middleware)."""
     limits = scope.get(LIMITS)
     return limits if isinstance(limits, DecodeLimits) else DecodeLimits()
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

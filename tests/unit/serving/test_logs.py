@@ -7,10 +7,13 @@ import io
 import json
 import logging
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from modelport import redaction
 from modelport.errors import InvalidInput
 from modelport.secrets import Secrets
 from modelport.serving import logs
@@ -178,3 +181,89 @@ def test_what_a_model_prints_is_blanked_too() -> None:
     stream.writelines([f"again {value}\n"])
     assert written.getvalue() == "the token is ***\nagain ***\n"
     assert stream.getvalue() == written.getvalue()  # the rest is the target's
+
+
+def _server_log_alone(monkeypatch: pytest.MonkeyPatch, log_format: str) -> io.StringIO:
+    """The server's log configured, on a string for stderr, its handler the root logger's only
+    one (as in a serving process; pytest's own handlers would see every record otherwise)."""
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    logs.configure_logging("info", log_format)
+    root = logging.getLogger()
+    ours = [handler for handler in root.handlers if isinstance(handler, logs.ServerHandler)]
+    monkeypatch.setattr(root, "handlers", ours)
+    return stderr
+
+
+def _access_lines_on_the_loop(*request_ids: str) -> None:
+    """``log_request`` for each id on a serving loop holding access lines, then its turn ends."""
+
+    async def serving() -> None:
+        logs.defer_access_lines(asyncio.get_running_loop())
+        try:
+            for request_id in request_ids:
+                logs.log_request("POST", "/v1/models/m/predict", 200, 0.0012345, request_id)
+            await asyncio.sleep(0)
+        finally:
+            logs.defer_access_lines(None)
+
+    asyncio.run(serving())
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_access_lines_written_without_a_record_are_the_lines_logging_writes(
+    monkeypatch: pytest.MonkeyPatch, log_format: str
+) -> None:
+    server_log = _server_log_alone(monkeypatch, log_format)
+    records: list[str] = []
+    make_record = logs.access_log.makeRecord
+    now = 1_764_990_007.0625
+
+    def counted(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        records.append(args[0])
+        record = make_record(*args, **kwargs)
+        record.created, record.msecs = now, 62.0  # as logging makes it at that time
+        return record
+
+    monkeypatch.setattr(logs.access_log, "makeRecord", counted)
+    monkeypatch.setattr(redaction, "_sorted", ())  # no secret read (other tests read some)
+    monkeypatch.setattr(time, "time", lambda: now)
+    _access_lines_on_the_loop("fast")
+    assert records == []  # no LogRecord was made for it
+    logs.log_request("POST", "/v1/models/m/predict", 200, 0.0012345, "fast")  # off the loop
+    assert records == [logs.ACCESS]
+    held, through_logging = server_log.getvalue().splitlines()
+    assert held == through_logging
+    assert "POST /v1/models/m/predict 200 1.23ms id=fast" in held
+
+
+def test_a_handler_added_to_the_access_log_still_gets_every_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server_log = _server_log_alone(monkeypatch, "text")
+    seen: list[str] = []
+    extra = logging.Handler()
+    extra.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logs.access_log.addHandler(extra)
+    try:
+        _access_lines_on_the_loop("r-1", "r-2")
+    finally:
+        logs.access_log.removeHandler(extra)
+    assert [message.rsplit("=", 1)[1] for message in seen] == ["r-1", "r-2"]
+    assert [line.rsplit("=", 1)[1] for line in server_log.getvalue().splitlines()] == [
+        "r-1",
+        "r-2",
+    ]
+
+
+def test_access_lines_held_on_the_loop_are_blanked_of_secrets_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    value = _read_secret("held-secret-5d0e")
+    server_log = _server_log_alone(monkeypatch, "text")
+    _access_lines_on_the_loop(f"id-{value}")
+    logs.configure_logging("info", "json")
+    _access_lines_on_the_loop(f"id-{value}")
+    text, json_line = server_log.getvalue().splitlines()
+    assert value not in text and text.endswith("id=id-***")
+    assert value not in json_line and json.loads(json_line)["request_id"] == "id-***"
