@@ -45,13 +45,25 @@ async def read_body(receive: Receive) -> bytes:
         message = await receive()
 
 
-async def send_answer(send: Send, status: int, body: bytes, media_type: str) -> None:
-    """A whole answer: its head, then its body, as Starlette's Response sends it."""
+async def send_answer(
+    send: Send,
+    status: int,
+    body: bytes,
+    media_type: str,
+    *,
+    headers: Sequence[tuple[str, str]] = (),
+) -> None:
+    """A whole answer: its head (``headers`` first), then its body, as Starlette's Response sends
+    it."""
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
+                *(
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in headers
+                ),
                 (b"content-length", str(len(body)).encode("latin-1")),
                 (b"content-type", _content_type(media_type)),
             ],

@@ -76,9 +76,10 @@ def test_an_answer_is_sent_as_starlettes_response_sends_it(media_type: str) -> N
         if isinstance(answer, Response):
             await answer(_scope([]), _receiving([]), send)
         else:
-            await send_answer(send, 201, b"a,b\n", media_type)
+            await send_answer(send, 201, b"a,b\n", media_type, headers=[("X-Rows", "1")])
         return messages
 
     ours = asyncio.run(sent_by(None))
-    starlettes = asyncio.run(sent_by(Response(b"a,b\n", status_code=201, media_type=media_type)))
+    response = Response(b"a,b\n", status_code=201, media_type=media_type, headers={"X-Rows": "1"})
+    starlettes = asyncio.run(sent_by(response))
     assert ours == starlettes

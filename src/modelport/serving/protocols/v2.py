@@ -15,12 +15,14 @@ bounds them inflated too. Large or compressed bodies are decoded in a worker thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 import modelport
 from modelport.codecs.compression import inflate
@@ -34,6 +36,7 @@ from modelport.codecs.v2_bodies import (
 from modelport.codecs.v2_columns import TensorColumns
 from modelport.errors import InvalidInput, MalformedInput
 from modelport.schema import to_v2_tensor_metadata
+from modelport.serving.asgi import read_body, request_headers, send_answer
 from modelport.serving.middleware import REQUEST_ID, limits_of
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
@@ -51,13 +54,15 @@ OCTETS = "application/octet-stream"
 def routes(models: ModelSet) -> list[BaseRoute]:
     plans: dict[ModelRuntime, ModelPlan] = {}
 
-    def plan_of(request: Request) -> ModelPlan:
-        params = request.path_params
+    def plan_of_params(params: dict[str, str]) -> ModelPlan:
         runtime = models.get(params["name"], params.get("version"))
         plan = plans.get(runtime)
         if plan is None:
             plan = plans[runtime] = ModelPlan(runtime)
         return plan
+
+    def plan_of(request: Request) -> ModelPlan:
+        return plan_of_params(request.path_params)
 
     async def live(request: Request) -> Response:
         return _json({"live": True})
@@ -89,13 +94,37 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         body = {"name": runtime.name, "ready": runtime.ready}
         return _json(body, status=200 if runtime.ready else 503)
 
-    async def infer(request: Request) -> Response:
-        plan = plan_of(request)
+    infer = Infer(plan_of_params)
+    model = "/v2/models/{name}"
+    versioned = "/v2/models/{name}/versions/{version}"
+    return [
+        Route("/v2/health/live", live, methods=["GET"]),
+        Route("/v2/health/ready", ready, methods=["GET"]),
+        Route("/v2", server_metadata, methods=["GET"]),
+        Route("/v2/repository/index", repository_index, methods=["POST"]),
+        *(Route(base, model_metadata, methods=["GET"]) for base in (model, versioned)),
+        *(Route(f"{base}/ready", model_ready, methods=["GET"]) for base in (model, versioned)),
+        *(Route(f"{base}/infer", infer, methods=["POST"]) for base in (model, versioned)),
+    ]
+
+
+READ_HEADERS = (b"content-encoding", HEADER_LENGTH.lower().encode("latin-1"))
+"""The request headers the infer route reads."""
+
+
+class Infer:
+    """``POST .../infer`` as a plain ASGI app, as the native predict route is (and for the same
+    reason: ``serving.asgi``)."""
+
+    def __init__(self, plan_of: Callable[[dict[str, str]], ModelPlan]) -> None:
+        self.plan_of = plan_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        plan = self.plan_of(scope["path_params"])
         answers_in_rows(plan.runtime)
-        raw = await request.body()
-        encoding = request.headers.get("content-encoding")
-        header_length = request.headers.get(HEADER_LENGTH)
-        limits = limits_of(request.scope)
+        raw = await read_body(receive)
+        encoding, header_length = request_headers(scope, READ_HEADERS)
+        limits = limits_of(scope)
 
         def decode() -> InferenceRequest:
             body = inflate(raw, encoding, limit=limits.max_inflated_bytes)
@@ -109,24 +138,13 @@ def routes(models: ModelSet) -> list[BaseRoute]:
         header = {
             "model_name": runtime.name,
             "model_version": plan.version,
-            "id": decoded.id if decoded.id is not None else request.scope.get(REQUEST_ID, ""),
+            "id": decoded.id if decoded.id is not None else scope.get(REQUEST_ID, ""),
         }
         content, length = encode_response(header, plan.tensors.outputs(result, decoded))
         if length is None:
-            return Response(content, media_type=JSON)
-        return Response(content, media_type=OCTETS, headers={HEADER_LENGTH: str(length)})
-
-    model = "/v2/models/{name}"
-    versioned = "/v2/models/{name}/versions/{version}"
-    return [
-        Route("/v2/health/live", live, methods=["GET"]),
-        Route("/v2/health/ready", ready, methods=["GET"]),
-        Route("/v2", server_metadata, methods=["GET"]),
-        Route("/v2/repository/index", repository_index, methods=["POST"]),
-        *(Route(base, model_metadata, methods=["GET"]) for base in (model, versioned)),
-        *(Route(f"{base}/ready", model_ready, methods=["GET"]) for base in (model, versioned)),
-        *(Route(f"{base}/infer", infer, methods=["POST"]) for base in (model, versioned)),
-    ]
+            await send_answer(send, 200, content, JSON)
+        else:
+            await send_answer(send, 200, content, OCTETS, headers=[(HEADER_LENGTH, str(length))])
 
 
 def _json(value: Any, *, status: int = 200) -> Response:
