@@ -19,10 +19,10 @@ from modelport.testing.server import HOST, free_port
 
 
 @contextmanager
-def served_by_uvicorn(app: ASGIApp) -> Iterator[int]:
+def served_by_uvicorn(app: ASGIApp, limits: ConnectionLimits | None = None) -> Iterator[int]:
     """``app`` under uvicorn with the protocol ``modelport serve`` gives it, in a thread."""
     port = free_port()
-    options = uvicorn_options(ConnectionLimits())
+    options = uvicorn_options(limits or ConnectionLimits())
     config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -41,9 +41,16 @@ def answer_body(client: socket.socket) -> bytes:
     """The body of one HTTP answer with a content-length."""
     received = b""
     while b"\r\n\r\n" not in received:
-        received += client.recv(4096)
+        received += _more(client)
     head, _, body = received.partition(b"\r\n\r\n")
     length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
     while len(body) < length:
-        body += client.recv(4096)
+        body += _more(client)
     return body
+
+
+def _more(client: socket.socket) -> bytes:
+    received = client.recv(4096)
+    if not received:
+        raise ConnectionError("the server closed the connection before answering")
+    return received
