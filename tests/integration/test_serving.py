@@ -376,12 +376,13 @@ def test_an_access_line_per_request_with_its_id(
     with caplog.at_level(logging.INFO, logger="modelport.access"):
         server.post("/v1/models/adder/predict", json=ROWS, headers={"x-request-id": "acc-1"})
         made = server.get("/v2/health/live").headers["x-request-id"]
-    lines = [(r.method, r.path, r.status, r.request_id) for r in caplog.records]  # type: ignore[attr-defined]
+    access = [record for record in caplog.records if record.name == "modelport.access"]
+    lines = [(r.method, r.path, r.status, r.request_id) for r in access]  # type: ignore[attr-defined]
     assert lines == [
         ("POST", "/v1/models/adder/predict", 200, "acc-1"),
         ("GET", "/v2/health/live", 200, made),
     ]
-    first = caplog.records[0]
+    first = access[0]
     assert first.duration_ms >= 0  # type: ignore[attr-defined]
     assert first.getMessage().startswith("POST /v1/models/adder/predict 200 ")
     assert first.getMessage().endswith("ms id=acc-1")

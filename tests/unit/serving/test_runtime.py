@@ -231,11 +231,21 @@ class Broken(modelport.Model):
         raise KeyError("weights")
 
 
+class TimesOut(modelport.Model):
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        raise TimeoutError("the feature store did not answer")
+
+
 def test_row_count_and_exceptions_become_model_failures() -> None:
-    with pytest.raises(ModelFailed, match="returned 3 rows for 2 input rows"):
+    with pytest.raises(ModelFailed, match="returned 3 rows for 2 input rows") as caught:
         asyncio.run(_runtime(Extra()).predict(_batch(2)))
-    with pytest.raises(ModelFailed, match="KeyError: 'weights'"):
+    assert caught.value.__cause__ is None
+    with pytest.raises(ModelFailed, match="KeyError: 'weights'") as caught:
         asyncio.run(_runtime(Broken()).predict(_batch()))
+    assert isinstance(caught.value.__cause__, KeyError)
+    # a model's own TimeoutError, served without --timeout, is a failure of the model's
+    with pytest.raises(ModelFailed, match="TimeoutError: the feature store did not answer"):
+        asyncio.run(_runtime(TimesOut()).predict(_batch()))
 
 
 def test_a_model_found_too_slow_is_timed_again_later(monkeypatch: pytest.MonkeyPatch) -> None:
