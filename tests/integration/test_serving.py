@@ -24,8 +24,9 @@ from starlette.testclient import TestClient
 import modelport
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import AppOptions, create_app
+from modelport.serving.lanes import INLINE_AFTER_CALLS
 from modelport.serving.models import ModelSet
-from modelport.serving.runtime import INLINE_AFTER_CALLS, ModelRuntime
+from modelport.serving.runtime import ModelRuntime
 from modelport.testing import app_client
 
 from . import models_for_tests as m

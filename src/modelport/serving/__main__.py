@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from modelport.errors import ModelportError
+from modelport.serving.arrow_memory import prefer_system_allocator
 from modelport.serving.guard_flags import add_guard_flags
 from modelport.serving.logs import DEFAULT_LEVEL, FORMATS, LEVELS
 
@@ -79,6 +80,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM; 1 with the reason when the model cannot be loaded or initialised."""
     args = parse(argv)
+    prefer_system_allocator()  # before run() imports pyarrow
     try:
         run(args)
     except ModelportError as exc:

@@ -127,6 +127,7 @@ def serve(
                     digest=one.digest,
                     threads=options.threads,
                     timeout=options.timeout,
+                    spare_cores=options.workers < usable_cores(),
                     batching=BatchingOptions(options.max_batch_size, options.max_latency_ms),
                 )
                 for one in served
@@ -187,4 +188,9 @@ def kernel_threads(options: ServeOptions) -> int:
     may use, so a converted model answering a large batch leaves the server's loop a core."""
     if options.workers > 1 or options.max_worker_memory is not None:
         return 1
-    return max(1, min(options.threads, len(os.sched_getaffinity(0))))
+    return max(1, min(options.threads, usable_cores()))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0))

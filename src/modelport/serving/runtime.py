@@ -2,23 +2,13 @@
 and a convention's own operations (``Servable`` module) run the same way.
 
 Synchronous ``predict`` runs in a bounded thread pool, so the event loop keeps answering health
-checks while it works; ``async def predict`` is awaited directly. Calls are told apart by size
-(row counts within a power of two of each other form one class), since the same model can be
-fast on one row and slow on a thousand. When a size's first calls in the pool used a millisecond
-of CPU or less (median; nine in ten under five; CPU time, because wall time in a thread also
-counts the waits for the GIL), calls of that size then run on the event loop itself, with no
-thread hop: for them the hop and the GIL hand-offs cost more than the prediction. Slower sizes
-stay in the pool, where a model that releases the GIL (scikit-learn's SVC, onnxruntime, numpy)
-predicts on one core while the loop decodes the next request on the other. Three calls on the
-loop within 1,024 taking over ten milliseconds of wall time each (a model waiting on I/O, or on
-the GIL while the pool runs larger calls) send their size back to the pool; one such call alone
-is more often the machine pausing the process than the model. A size found too slow either way
-is timed again after 4,096 calls in the pool, since a verdict reached while the machine was busy
-need not hold. A call on the loop that outlives its budget is interrupted and moved to the pool
-for good when the process runs an inline watchdog (``serving/watchdog.py``, as every serving
-process does); without one, models served with a timeout always run in the pool, where the
-timeout can abandon them. A pool call abandoned at its timeout is counted (``OVERRUNS``) until
-its thread comes back: the process is stuck meanwhile.
+checks while it works; ``async def predict`` is awaited directly. Calls of a size whose timed
+calls in the pool were cheap run on the event loop itself instead (``serving/lanes.py`` says
+when, and when they go back). A call on the loop that outlives its budget is interrupted and
+moved to the pool for good when the process runs an inline watchdog (``serving/watchdog.py``, as
+every serving process does); without one, models served with a timeout always run in the pool,
+where the timeout can abandon them. A pool call abandoned at its timeout is counted
+(``OVERRUNS``) until its thread comes back: the process is stuck meanwhile.
 
 Every call into the model, a batch or an operation, goes through one guard: the timeout (504) and
 the mapping of what the model raised to :class:`~modelport.errors.ModelFailed`.
@@ -42,6 +32,7 @@ from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTi
 from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
 from modelport.serving.calibration import Calibration, calibrate
+from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane
 from modelport.serving.metrics import note_rows
 from modelport.serving.watchdog import OVERRUNS, InlineOverrun, InlineWatchdog, PoolCall
 from modelport.validation import InputValidator
@@ -50,78 +41,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 Ts = TypeVarTuple("Ts")
 
-INLINE_AFTER_CALLS = 64
-"""Calls of one size timed in the pool before calls of that size may run on the event loop."""
-INLINE_TYPICAL_SECONDS = 0.001
-"""The median CPU time (of its thread) of calls that may run on the event loop..."""
-INLINE_SLOW_SECONDS = 0.005
-"""...and the CPU time nine in ten of its timed calls stayed under."""
-RELEARN_AFTER_CALLS = 4096
-"""Pool calls after a "too slow" verdict before calls of that size are timed again."""
-INLINE_ABANDON_SECONDS = 0.010
-"""A call on the event loop taking longer than this (wall time) is slow..."""
-INLINE_ABANDON_CALLS = 3
-"""...and this many slow calls..."""
-INLINE_WINDOW_CALLS = 1024
-"""...within this many calls on the loop send their size back to the pool (until it is timed
-again)."""
-
-
-class _Lane:
-    """Where calls of one size run, and what timing them has shown so far."""
-
-    __slots__ = ("inline", "inline_calls", "may_inline", "slow_calls", "timings", "until_relearn")
-
-    def __init__(self, may_inline: bool) -> None:
-        self.inline = False
-        self.may_inline = may_inline
-        self.timings: list[float] = []
-        self.until_relearn = 0
-        self.inline_calls = 0  # calls on the loop in the current window...
-        self.slow_calls = 0  # ...and how many of them were slow
-
-    def learn(self, seconds: float) -> None:
-        """One more pool call's CPU time; after enough, the verdict."""
-        timings = self.timings
-        timings.append(seconds)
-        if len(timings) < INLINE_AFTER_CALLS:
-            return
-        timings.sort()
-        median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
-        self.inline = median <= INLINE_TYPICAL_SECONDS and p90 <= INLINE_SLOW_SECONDS
-        self.may_inline = False
-        if not self.inline:  # measured on a busy machine, perhaps: measure again later
-            self.until_relearn = RELEARN_AFTER_CALLS
-        timings.clear()
-
-    def ran_inline(self, seconds: float) -> None:
-        """One call on the event loop took ``seconds``; too many slow ones: back to the pool,
-        timed again later."""
-        self.inline_calls += 1
-        if seconds > INLINE_ABANDON_SECONDS:
-            self.slow_calls += 1
-            if self.slow_calls >= INLINE_ABANDON_CALLS:
-                self.inline = self.may_inline = False
-                self.until_relearn = RELEARN_AFTER_CALLS
-                self.inline_calls = self.slow_calls = 0
-                return
-        if self.inline_calls >= INLINE_WINDOW_CALLS:
-            self.inline_calls = self.slow_calls = 0
-
-    def evict(self) -> None:
-        """A call of this size held the loop past its budget: never on the loop again."""
-        self.inline = self.may_inline = False
-        self.until_relearn = 0
-
-    def pooled(self) -> None:
-        """One more pool call after a "too slow" verdict."""
-        if self.until_relearn > 0:
-            self.until_relearn -= 1
-            self.may_inline = self.until_relearn == 0
-
 
 class ModelRuntime:
-    """Serves one Servable: load once, then predict -> check per validated batch."""
+    """Serves one Servable: load once, then predict -> check per validated batch. ``inline``:
+    whether cheap calls may run on the event loop; ``spare_cores``: whether a call in the thread
+    pool gets a core of its own beside the loop (not when the server's worker processes fill
+    the cores), which decides how cheap (``serving/lanes.py``)."""
 
     def __init__(
         self,
@@ -132,6 +57,7 @@ class ModelRuntime:
         threads: int = 4,
         timeout: float | None = None,
         inline: bool = True,
+        spare_cores: bool = True,
         batching: BatchingOptions | None = None,
     ) -> None:
         self.servable = servable
@@ -151,7 +77,8 @@ class ModelRuntime:
         self._may_inline = inline and timeout is None and not servable.is_async
         self._inline = inline
         self._watchdog: InlineWatchdog | None = None
-        self._lanes: dict[int, _Lane] = {}
+        self._lanes: dict[int, Lane] = {}
+        self._inline_limits = SPARE_CORES if spare_cores else CORES_FULL
         self._batching = batching
         self.batcher: Batcher | None = None
         """Merges concurrent batches, once ``load()`` has found it should (``serving.batching``)."""
@@ -265,7 +192,7 @@ class ModelRuntime:
         size = batch.num_rows.bit_length()
         lane = self._lanes.get(size)
         if lane is None:
-            lane = self._lanes[size] = _Lane(self._may_inline)
+            lane = self._lanes[size] = Lane(self._may_inline, self._inline_limits)
         if lane.inline:
             watchdog = self._watchdog
             started = time.perf_counter()

@@ -18,9 +18,10 @@ from modelport.errors import ModelFailed, ModelNotReady, ModelTimeout, NotFound
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.servable import ModelCalls, Operation, Servable
-from modelport.serving import runtime as runtime_module
+from modelport.serving import lanes as lanes_module
+from modelport.serving.lanes import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS
 from modelport.serving.problems import problem_of
-from modelport.serving.runtime import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS, ModelRuntime
+from modelport.serving.runtime import ModelRuntime
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])
 
@@ -81,7 +82,7 @@ def test_a_fast_model_moves_to_the_event_loop_after_its_timed_calls() -> None:
 
 
 def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
     runtime = _runtime(Busy(0.008))
     asyncio.run(_calls(runtime, 4))
     assert not runtime.runs_inline(1)
@@ -90,7 +91,7 @@ def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) ->
 def test_slow_calls_on_the_loop_send_it_back_until_timed_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runtime_module, "RELEARN_AFTER_CALLS", 6)
+    monkeypatch.setattr(lanes_module, "RELEARN_AFTER_CALLS", 6)
     model = Timed(0)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
@@ -107,6 +108,48 @@ def test_slow_calls_on_the_loop_send_it_back_until_timed_again(
     assert runtime.runs_inline(1)
 
 
+def test_with_the_cores_full_calls_of_a_few_milliseconds_run_on_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the server's workers fill the cores, the pool's thread buys no core: a call of
+    2 ms CPU goes on the loop; with a core to spare it stays in the pool."""
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
+    full = _runtime(Busy(0.002), spare_cores=False)
+    asyncio.run(_calls(full, 4))
+    assert full.runs_inline(1)
+    spare = _runtime(Busy(0.002))
+    asyncio.run(_calls(spare, 4))
+    assert not spare.runs_inline(1)
+    heavy = _runtime(Busy(0.015), spare_cores=False)
+    asyncio.run(_calls(heavy, 4))
+    assert not heavy.runs_inline(1), "15 ms a call is too long to hold the loop"
+
+
+def _lane_timed(timings: list[float]) -> lanes_module.Lane:
+    lane = lanes_module.Lane(True, lanes_module.CORES_FULL)
+    for call in range(INLINE_AFTER_CALLS):
+        lane.learn(timings[call % len(timings)])
+    assert lane.inline
+    return lane
+
+
+def test_slow_calls_on_the_loop_are_slow_for_their_own_size() -> None:
+    """A size whose timed calls reached 9 ms is not sent back to the pool by calls of 15 ms on
+    the loop (the machine pausing it), but is by calls far past twice its ninetieth percentile;
+    a size of cheap calls is sent back past the fixed 10 ms."""
+    lane = _lane_timed([0.003] * 4 + [0.009])
+    for _ in range(INLINE_ABANDON_CALLS):
+        lane.ran_inline(0.015)
+    assert lane.inline
+    for _ in range(INLINE_ABANDON_CALLS):
+        lane.ran_inline(0.030)
+    assert not lane.inline
+    cheap = _lane_timed([0.0001])
+    for _ in range(INLINE_ABANDON_CALLS):
+        cheap.ran_inline(0.015)
+    assert not cheap.inline
+
+
 class SlowThenBroken(modelport.Model):
     def __init__(self) -> None:
         self.broken = False
@@ -121,7 +164,7 @@ class SlowThenBroken(modelport.Model):
 def test_slow_calls_that_raise_on_the_loop_count_all_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runtime_module, "INLINE_ABANDON_CALLS", 1)
+    monkeypatch.setattr(lanes_module, "INLINE_ABANDON_CALLS", 1)
     model = SlowThenBroken()
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
@@ -133,7 +176,7 @@ def test_slow_calls_that_raise_on_the_loop_count_all_the_same(
 
 
 def test_slow_calls_far_apart_leave_it_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime_module, "INLINE_WINDOW_CALLS", 8)
+    monkeypatch.setattr(lanes_module, "INLINE_WINDOW_CALLS", 8)
     model = Timed(0)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
@@ -169,7 +212,7 @@ def test_each_size_of_call_is_placed_on_its_own(
     monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, int]
 ) -> None:
     """One row inline, a thousand in the pool, whichever size came first."""
-    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
     runtime = _runtime(BusyPerRow(0.00001))  # 10 µs a row: 10 ms for 1,000 rows
     first, second = sizes
     asyncio.run(_sized_calls(runtime, first, 4))
@@ -183,7 +226,7 @@ def test_each_size_of_call_is_placed_on_its_own(
 def test_sizes_within_a_power_of_two_share_what_was_learned(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
     runtime = _runtime(Timed(0))
     asyncio.run(_sized_calls(runtime, 1000, 4))
     assert runtime.runs_inline(1000)
@@ -194,7 +237,7 @@ def test_sizes_within_a_power_of_two_share_what_was_learned(
 def test_slow_calls_on_the_loop_send_back_only_their_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
     model = Timed(0)
     runtime = _runtime(model)
     asyncio.run(_sized_calls(runtime, 1, 4))
@@ -249,8 +292,8 @@ def test_row_count_and_exceptions_become_model_failures() -> None:
 
 
 def test_a_model_found_too_slow_is_timed_again_later(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime_module, "INLINE_AFTER_CALLS", 4)
-    monkeypatch.setattr(runtime_module, "RELEARN_AFTER_CALLS", 6)
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
+    monkeypatch.setattr(lanes_module, "RELEARN_AFTER_CALLS", 6)
     model = Busy(0.008)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, 4))

@@ -16,7 +16,8 @@ from modelport.batch import Batch
 from modelport.errors import ModelTimeout
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
-from modelport.serving.runtime import INLINE_AFTER_CALLS, RELEARN_AFTER_CALLS, ModelRuntime
+from modelport.serving.lanes import INLINE_AFTER_CALLS, RELEARN_AFTER_CALLS
+from modelport.serving.runtime import ModelRuntime
 from modelport.serving.watchdog import INTERRUPT_SIGNAL, OVERRUNS, InlineOverrun, InlineWatchdog
 
 SIGNATURE = Signature(inputs=[Field("x", float)], outputs=[Field("y", float)])

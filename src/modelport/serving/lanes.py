@@ -1,0 +1,118 @@
+"""Where a model's calls of one size run: the thread pool or the event loop (``runtime.py``).
+
+Calls are told apart by size (row counts within a power of two of each other form one class),
+since the same model can be fast on one row and slow on a thousand. A size's first calls run in
+the pool, timed in CPU (wall time in a thread also counts the waits for the GIL); when they were
+cheap enough (``InlineLimits``), calls of that size run on the event loop itself, with no thread
+hop. What is cheap enough depends on whether the pool buys a core: in a process with cores to
+spare, a model that releases the GIL (scikit-learn's SVC, onnxruntime, numpy) predicts in the pool
+on one core while the loop decodes the next request on another, so only calls of a millisecond
+or so go on the loop; when the server's worker processes already fill every core, the pool's
+thread only takes turns with the loop on the same cores, and its hop and hand-offs are pure cost
+(a fifth of a 1,000-row SVC prediction's rate), so calls of a few milliseconds go on the loop too.
+
+Three calls on the loop within 1,024 taking far longer than the size's timed calls (wall time:
+over ten milliseconds, or twice the size's ninetieth percentile when that is more) send the size
+back to the pool: a model waiting on I/O, or on the GIL while the pool runs larger calls. One such
+call alone is more often the machine pausing the process than the model. A size found too slow
+either way is timed again after 4,096 calls in the pool, since a verdict reached while the machine
+was busy need not hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INLINE_AFTER_CALLS = 64
+"""Calls of one size timed in the pool before calls of that size may run on the event loop."""
+RELEARN_AFTER_CALLS = 4096
+"""Pool calls after a "too slow" verdict before calls of that size are timed again."""
+INLINE_ABANDON_SECONDS = 0.010
+"""A call on the event loop taking longer than this (wall time, or twice its size's ninetieth
+percentile of CPU when that is more) is slow..."""
+INLINE_ABANDON_CALLS = 3
+"""...and this many slow calls..."""
+INLINE_WINDOW_CALLS = 1024
+"""...within this many calls on the loop send their size back to the pool (until it is timed
+again)."""
+
+
+@dataclass(frozen=True)
+class InlineLimits:
+    """How cheap a size's timed calls must have been (CPU seconds) to run on the event loop."""
+
+    typical: float
+    """The median..."""
+    slow: float
+    """...and what nine in ten stayed under."""
+
+
+SPARE_CORES = InlineLimits(typical=0.001, slow=0.005)
+"""When a call in the pool can run on a core of its own beside the loop."""
+CORES_FULL = InlineLimits(typical=0.004, slow=0.010)
+"""When the server's worker processes already fill every core the process may use."""
+
+
+class Lane:
+    """Where calls of one size run, and what timing them has shown so far."""
+
+    __slots__ = (
+        "abandon_after",
+        "inline",
+        "inline_calls",
+        "limits",
+        "may_inline",
+        "slow_calls",
+        "timings",
+        "until_relearn",
+    )
+
+    def __init__(self, may_inline: bool, limits: InlineLimits = SPARE_CORES) -> None:
+        self.inline = False
+        self.may_inline = may_inline
+        self.limits = limits
+        self.timings: list[float] = []
+        self.until_relearn = 0
+        self.abandon_after = INLINE_ABANDON_SECONDS
+        self.inline_calls = 0  # calls on the loop in the current window...
+        self.slow_calls = 0  # ...and how many of them were slow
+
+    def learn(self, seconds: float) -> None:
+        """One more pool call's CPU time; after enough, the verdict."""
+        timings = self.timings
+        timings.append(seconds)
+        if len(timings) < INLINE_AFTER_CALLS:
+            return
+        timings.sort()
+        median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
+        self.inline = median <= self.limits.typical and p90 <= self.limits.slow
+        self.abandon_after = max(INLINE_ABANDON_SECONDS, 2 * p90)
+        self.may_inline = False
+        if not self.inline:  # measured on a busy machine, perhaps: measure again later
+            self.until_relearn = RELEARN_AFTER_CALLS
+        timings.clear()
+
+    def ran_inline(self, seconds: float) -> None:
+        """One call on the event loop took ``seconds``; too many slow ones: back to the pool,
+        timed again later."""
+        self.inline_calls += 1
+        if seconds > self.abandon_after:
+            self.slow_calls += 1
+            if self.slow_calls >= INLINE_ABANDON_CALLS:
+                self.inline = self.may_inline = False
+                self.until_relearn = RELEARN_AFTER_CALLS
+                self.inline_calls = self.slow_calls = 0
+                return
+        if self.inline_calls >= INLINE_WINDOW_CALLS:
+            self.inline_calls = self.slow_calls = 0
+
+    def evict(self) -> None:
+        """A call of this size held the loop past its budget: never on the loop again."""
+        self.inline = self.may_inline = False
+        self.until_relearn = 0
+
+    def pooled(self) -> None:
+        """One more pool call after a "too slow" verdict."""
+        if self.until_relearn > 0:
+            self.until_relearn -= 1
+            self.may_inline = self.until_relearn == 0
