@@ -15,18 +15,20 @@ wrote it, and :func:`redact_output` does the same for what the model prints.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any, Literal, TextIO, cast
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 import orjson
 
 from modelport.errors import InvalidInput
 from modelport.redaction import any_revealed, redact
+
+if TYPE_CHECKING:
+    import asyncio  # the serving loop's type only: the modelport command imports this module
 
 LogFormat = Literal["text", "json"]
 LEVELS = ("debug", "info", "warning", "error", "critical")

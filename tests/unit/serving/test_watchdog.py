@@ -104,6 +104,13 @@ def test_a_hung_call_on_the_loop_runs_again_in_the_pool_and_its_size_stays_there
     assert not runtime.runs_inline(1)  # for good
 
 
+def _wait_for_no_overruns() -> None:
+    deadline = time.monotonic() + 10
+    while OVERRUNS.running:
+        assert time.monotonic() < deadline, "an abandoned call never came back"
+        time.sleep(0.05)
+
+
 class Slow(modelport.Model):
     def predict(self, batch: np.ndarray) -> np.ndarray:
         time.sleep(0.6)
@@ -113,6 +120,7 @@ class Slow(modelport.Model):
 def test_a_call_abandoned_at_its_timeout_counts_until_its_thread_returns() -> None:
     runtime = ModelRuntime(PythonModelServable(Slow(), name="m", signature=SIGNATURE), timeout=0.1)
     runtime.load()
+    _wait_for_no_overruns()  # another test's abandoned call may still be finishing
     before = OVERRUNS.running
     with pytest.raises(ModelTimeout):
         asyncio.run(runtime.predict(_batch()))
