@@ -6,15 +6,25 @@ may move). The files of the imported ``modelport`` package, with its installed m
 entry points of its conventions and its pytest plugin), are packed into a wheel once per digest
 of those files, under ``<envs_dir>/wheels/``; the digest is part of an environment's key, so a
 change of modelport's code gives models a new environment with the new code.
+
+Hashing every file took about 30 ms of each ``modelport serve``; the digest is kept beside the
+package's bytecode (``__pycache__/modelport-digest.json``) with a stamp of every file's size,
+modification time and inode, and reused while the stamp holds, as Python reuses bytecode while
+its source's size and time hold. Files changed within the last ``RACY_SECONDS`` are not trusted
+to have a new time (the kernel's file clock moves in steps of milliseconds), so no digest is kept
+while they are that fresh; a package folder that cannot be written keeps none either.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import importlib.metadata
+import json
 import os
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +36,10 @@ _SKIPPED_DIRS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
 _WHEEL = "Wheel-Version: 1.0\nGenerator: modelport\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 _DATE = (1980, 1, 1, 0, 0, 0)
+DIGEST_CACHE = Path("__pycache__") / "modelport-digest.json"
+"""Where a package folder's digest is kept, with the stamp it was computed for."""
+RACY_SECONDS = 2.0
+"""Files modified this recently keep their digest from being kept."""
 
 
 @dataclass(frozen=True)
@@ -48,17 +62,20 @@ class ModelportInstall:
     @classmethod
     def of(cls, package: Path, dist: importlib.metadata.Distribution) -> ModelportInstall:
         """The package folder ``package`` with the metadata of the installed ``dist``."""
+        version = dist.version
         metadata = dist.read_text("METADATA") or (
-            f"Metadata-Version: 2.1\nName: modelport\nVersion: {dist.version}\n"
+            f"Metadata-Version: 2.1\nName: modelport\nVersion: {version}\n"
         )
         entry_points = dist.read_text("entry_points.txt") or ""
-        digest = hashlib.sha256()
-        for text in (dist.version, metadata, entry_points):
-            digest.update(hashlib.sha256(text.encode()).digest())
-        for relative in _files(package):
-            digest.update(relative.encode() + b"\0")
-            digest.update(hashlib.sha256((package / relative).read_bytes()).digest())
-        return cls(package, dist.version, digest.hexdigest(), metadata, entry_points)
+        texts = (version, metadata, entry_points)
+        files = _files(package)
+        stamp, newest = _stamp(package, files, texts)
+        digest = _kept_digest(package, stamp)
+        if digest is None:
+            digest = _digest(package, files, texts)
+            if time.time() - newest > RACY_SECONDS:
+                _keep_digest(package, stamp, digest)
+        return cls(package, version, digest, metadata, entry_points)
 
     @property
     def wheel_name(self) -> str:
@@ -110,13 +127,62 @@ def _current() -> ModelportInstall:
 
 def _files(package: Path) -> list[str]:
     """Every file of the package (bytecode left out), as sorted POSIX paths relative to it."""
+    root = str(package)
     found = []
-    for folder, dirs, files in os.walk(package):
+    for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
-        base = Path(folder).relative_to(package)
+        base = os.path.relpath(folder, root)
+        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
         found += [
-            (base / name).as_posix()
+            prefix + name
             for name in files
             if not name.endswith(_SKIPPED_SUFFIXES) and not name.startswith(".")
         ]
     return sorted(found)
+
+
+def _digest(package: Path, files: list[str], texts: tuple[str, ...]) -> str:
+    """sha256 (hex) of ``texts`` and of every file's path and contents."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode()).digest())
+    for relative in files:
+        digest.update(relative.encode() + b"\0")
+        digest.update(hashlib.sha256((package / relative).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _stamp(package: Path, files: list[str], texts: tuple[str, ...]) -> tuple[str, float]:
+    """What the digest of these files was computed for (``texts`` and every file's path, size,
+    modification time and inode), and the newest modification time among them."""
+    stamp = hashlib.sha256()
+    for text in texts:
+        stamp.update(hashlib.sha256(text.encode()).digest())
+    newest = 0.0
+    root = str(package)
+    for relative in files:
+        info = os.stat(os.path.join(root, relative))
+        newest = max(newest, info.st_mtime)
+        stamp.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
+    return stamp.hexdigest(), newest
+
+
+def _kept_digest(package: Path, stamp: str) -> str | None:
+    try:
+        kept = json.loads((package / DIGEST_CACHE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("stamp") != stamp:
+        return None
+    digest = kept.get("digest")
+    return digest if isinstance(digest, str) else None
+
+
+def _keep_digest(package: Path, stamp: str, digest: str) -> None:
+    """Write the digest beside the bytecode (atomically); nothing when the folder is read-only."""
+    path = package / DIGEST_CACHE
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part", delete=False) as out:
+            out.write(json.dumps({"stamp": stamp, "digest": digest}))
+        os.replace(out.name, path)

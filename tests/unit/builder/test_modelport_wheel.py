@@ -4,12 +4,17 @@ from an index, never a link to a source folder that may move)."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import modelport
-from modelport.builder.modelport_wheel import ModelportInstall
+from modelport.builder import modelport_wheel
+from modelport.builder.modelport_wheel import DIGEST_CACHE, ModelportInstall
 
 PACKAGE = Path(modelport.__file__).resolve().parent
 
@@ -31,6 +36,54 @@ def test_the_digest_follows_the_files_not_where_they_are(tmp_path: Path) -> None
     (copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"bytecode")
     changed = ModelportInstall.of(copy, dist).digest
     assert ModelportInstall.of(copy, dist).digest == changed
+
+
+def _age(folder: Path, seconds: float) -> None:
+    """Every file of ``folder`` last modified ``seconds`` ago."""
+    when = time.time() - seconds
+    for path in folder.rglob("*"):
+        os.utime(path, (when, when))
+
+
+def test_the_digest_is_kept_while_every_file_stays_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = importlib.metadata.distribution("modelport")
+    copy = _copy(tmp_path)
+    _age(copy, 3600)
+    first = ModelportInstall.of(copy, dist).digest
+    assert (copy / DIGEST_CACHE).is_file()
+
+    def unread(*args: object) -> str:
+        raise AssertionError("the files were hashed again")
+
+    monkeypatch.setattr(modelport_wheel, "_digest", unread)
+    assert ModelportInstall.of(copy, dist).digest == first
+    monkeypatch.undo()
+    servable = copy / "servable.py"  # the same size, another content, an hour-old time again
+    text = servable.read_text()
+    servable.write_text(text.replace("a", "b", 1))
+    assert servable.stat().st_size == len(text.encode())
+    _age(copy, 1800)
+    assert ModelportInstall.of(copy, dist).digest != first
+
+
+def test_files_changed_a_moment_ago_keep_no_digest(tmp_path: Path) -> None:
+    """A file's time moves in steps of milliseconds: an edit right after the digest was kept
+    could leave its size and time as they were."""
+    copy = _copy(tmp_path)
+    _age(copy, 0)
+    ModelportInstall.of(copy, importlib.metadata.distribution("modelport"))
+    assert not (copy / DIGEST_CACHE).exists()
+
+
+def test_a_kept_digest_that_cannot_be_read_is_computed_again(tmp_path: Path) -> None:
+    dist = importlib.metadata.distribution("modelport")
+    copy = _copy(tmp_path)
+    _age(copy, 3600)
+    digest = ModelportInstall.of(copy, dist).digest
+    (copy / DIGEST_CACHE).write_text("{not json")
+    assert ModelportInstall.of(copy, dist).digest == digest
 
 
 def test_the_wheel_holds_the_package_and_its_entry_points(tmp_path: Path) -> None:
