@@ -5,19 +5,22 @@ entry point, signature, metadata, Python version, pinned requirements), how it w
 and the sha256 and size of every other file in the zip. It is stored as YAML with sorted
 keys, written with ``yaml.safe_dump`` and read with a safe loader that refuses what modelport
 never writes: anchors and aliases (an alias bomb of a few hundred bytes expands to gigabytes) and
-text over :data:`MAX_MANIFEST_BYTES`.
+text over :data:`MAX_MANIFEST_BYTES` (``manifest_yaml.py``).
+
+The copy an unpacked artifact holds is written in YAML's JSON form (``to_json``), which
+``from_yaml`` reads with the json module: every serving process and ``modelport serve`` read it,
+and PyYAML alone took about 45 ms of their start.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
-
-import yaml
 
 from modelport.errors import ArtifactError
 
@@ -131,20 +134,33 @@ class Manifest:
 
     def to_yaml(self) -> str:
         """The manifest as YAML text with sorted keys (the same manifest gives the same text)."""
+        from modelport.artifact import manifest_yaml
+
         try:
-            return yaml.safe_dump(
-                self.to_dict(), sort_keys=True, allow_unicode=True, default_flow_style=False
-            )
-        except yaml.YAMLError as exc:
+            return manifest_yaml.dump(self.to_dict())
+        except manifest_yaml.Error as exc:
             raise ArtifactError(
                 f"manifest of {self.name!r} holds a value YAML cannot store ({exc})",
                 hint="Use only strings, numbers, booleans, None, lists and dicts in "
                 "signature, metadata and build.",
             ) from exc
 
+    def to_json(self) -> str:
+        """The manifest as JSON text with sorted keys: YAML too (its flow style), which
+        ``from_yaml`` reads back without PyYAML."""
+        try:
+            return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, indent=1)
+        except (TypeError, ValueError) as exc:
+            raise ArtifactError(
+                f"manifest of {self.name!r} holds a value JSON cannot store ({exc})",
+                hint="Use only strings, numbers, booleans, None, lists and dicts in "
+                "signature, metadata and build.",
+            ) from exc
+
     @classmethod
     def from_yaml(cls, text: str | bytes, *, source: str = MANIFEST_NAME) -> Manifest:
-        """Parse YAML text (safe, without anchors or aliases) into a validated manifest."""
+        """Parse YAML text (safe, without anchors or aliases) into a validated manifest; text in
+        JSON form (``to_json``) is read by the json module."""
         if len(text) > MAX_MANIFEST_BYTES:
             raise ArtifactError(
                 f"{source} holds {len(text)} bytes, over the {MAX_MANIFEST_BYTES} a manifest "
@@ -153,16 +169,10 @@ class Manifest:
                 field=MANIFEST_NAME,
             )
         try:
-            data = _load(text)
+            data = _load_json(text, source) if _is_json(text) else _load_yaml(text, source)
         except RecursionError as exc:
             raise ArtifactError(
                 f"{source} is not valid YAML: it nests deeper than a manifest can",
-                hint=_REBUILD,
-                field=MANIFEST_NAME,
-            ) from exc
-        except yaml.YAMLError as exc:
-            raise ArtifactError(
-                f"{source} is not valid YAML: {_yaml_problem(exc)}",
                 hint=_REBUILD,
                 field=MANIFEST_NAME,
             ) from exc
@@ -175,46 +185,35 @@ class Manifest:
         return _parse(data, source)
 
 
-class _PureLoader(yaml.SafeLoader):
-    """The pure-Python safe loader, refusing an anchor or alias as it composes the node."""
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        _refuse_anchor(self.peek_event())  # type: ignore[no-untyped-call]
-        return super().compose_node(parent, index)
-
-
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", _PureLoader)
-"""libyaml's safe loader where PyYAML has it: four times faster on a large manifest, and it
-refuses nesting over 1,000 levels deep (the pure-Python one meets a RecursionError)."""
+def _is_json(text: str | bytes) -> bool:
+    """Whether ``text`` is a manifest in JSON form: a mapping in flow style, as ``to_json``
+    writes it (``to_yaml`` writes block style, which never starts with a brace)."""
+    start = text.lstrip()[:1]
+    return start in ("{", b"{")
 
 
-def _load(text: str | bytes) -> object:
-    """Safe-load YAML that holds no anchor or alias: libyaml's events are checked first (fast,
-    and nothing is built); the pure-Python loader checks each node as it composes it (a first
-    pass of its scanner over deep nesting would take quadratic time)."""
-    if _LOADER is not _PureLoader:
-        for event in yaml.parse(text, Loader=_LOADER):
-            _refuse_anchor(event)
-    return yaml.load(text, Loader=_LOADER)
+def _load_json(text: str | bytes, source: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as exc:  # JSONDecodeError; a UnicodeDecodeError is raised as it is
+        if isinstance(exc, UnicodeDecodeError):
+            raise
+        raise ArtifactError(
+            f"{source} is not valid YAML: {exc}", hint=_REBUILD, field=MANIFEST_NAME
+        ) from exc
 
 
-def _refuse_anchor(event: yaml.Event) -> None:
-    anchor = getattr(event, "anchor", None)
-    if anchor is not None:
-        kind = "an alias" if isinstance(event, yaml.AliasEvent) else "an anchor"
-        mark = event.start_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise yaml.YAMLError(f"{kind} (&{anchor} or *{anchor}){where}; manifests hold neither")
+def _load_yaml(text: str | bytes, source: str) -> object:
+    from modelport.artifact import manifest_yaml
 
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """One line: what is wrong and where (line and column), without the quoted snippet."""
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "unreadable"
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return f"{problem}{where}"
-    return " ".join(str(exc).split())
+    try:
+        return manifest_yaml.load(text)
+    except manifest_yaml.Error as exc:
+        raise ArtifactError(
+            f"{source} is not valid YAML: {manifest_yaml.problem(exc)}",
+            hint=_REBUILD,
+            field=MANIFEST_NAME,
+        ) from exc
 
 
 def _fail(source: str, key: str, problem: str) -> ArtifactError:

@@ -82,7 +82,7 @@ class Artifact:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with open(target, "xb") as out:
                         _read_entry(self.path, archive, infos[name], record, out.write)
-            (tmp / MANIFEST_NAME).write_text(self.manifest.to_yaml(), encoding="utf-8")
+            (tmp / MANIFEST_NAME).write_text(self.manifest.to_json(), encoding="utf-8")
             os.chmod(tmp, 0o755)  # mkdtemp made it private; the result is an ordinary folder
             if dest.is_dir():
                 dest.rmdir()

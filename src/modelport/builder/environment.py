@@ -19,7 +19,6 @@ untouched) is what makes a second environment with the same packages quick to bu
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -33,6 +32,13 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from modelport.builder.built_environments import (
+    MARKER,
+    built_environment,
+    environment_key,
+    python_of,
+    sha256_hex,
+)
 from modelport.builder.modelport_wheel import ModelportInstall
 from modelport.builder.own_requirements import (
     compatibility_limits,
@@ -62,9 +68,6 @@ _DRAWING = " \t\u00d7\u2570\u2500\u25b6\u251c\u2502\u252c"
 
 NO_SOLUTION = "No solution found"
 """What uv says when the index (as its cache knows it) holds no version that fits."""
-
-MARKER = ".modelport-complete"
-"""File written into a venv once it is completely built; its presence means "reuse me"."""
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,9 @@ def prepare_environment(
         limits += added
         say(f"resolving again with {', '.join(added)} (versions that import together)")
         lock = _resolve(list(reqs), [*own, *limits], list(options), envs_dir, version, source, say)
-    lock_hash = _sha256("\n".join(lock))
-    target = envs_dir / _key(lock, list(options), version, install)
-    python = _python_of(target)
+    lock_hash = sha256_hex("\n".join(lock))
+    target = envs_dir / environment_key(lock, list(options), version, install)
+    python = python_of(target)
     if (target / MARKER).is_file():
         say(f"reusing environment {target.name}")
         return Environment(python, lock, lock_hash, version, reused=True)
@@ -127,41 +130,6 @@ def prepare_environment(
         shutil.rmtree(target)
     reused = _build(target, lock, list(options), install, envs_dir / "wheels", source, say)
     return Environment(python, lock, lock_hash, version, reused=reused)
-
-
-def built_environment(
-    lock: Sequence[str],
-    *,
-    envs_dir: Path,
-    modelport_install: ModelportInstall | None = None,
-    options: Sequence[str] = (),
-) -> Path | None:
-    """The interpreter of the environment already built for exactly ``lock`` (the pinned lines
-    an artifact records), or None: found without resolving anything, so serving a model whose
-    environment is there needs no package index. ``options`` are the index options it was
-    likely made with (today's configuration); an environment of the same lock and modelport
-    made with others (a requirements file's own index) is found by its marker."""
-    install = modelport_install or ModelportInstall.current()
-    target = envs_dir / _key(list(lock), list(options), platform.python_version(), install)
-    if (target / MARKER).is_file():
-        return _python_of(target)
-    wanted = {"lock": list(lock), "modelport": install.version, "digest": install.digest}
-    for marker in sorted(envs_dir.glob(f"*/{MARKER}")):
-        try:
-            found = json.loads(marker.read_text())
-        except (OSError, ValueError):
-            continue
-        python = _python_of(marker.parent)
-        if found == wanted and python.exists():
-            return python
-    return None
-
-
-def _key(lock: list[str], options: list[str], version: str, install: ModelportInstall) -> str:
-    """The folder name of the environment for ``lock``: what it holds and how it was made (the
-    index options among it: the same pins from another index can be other builds, as a torch
-    ``+cpu`` wheel and a CUDA one)."""
-    return _sha256(json.dumps([lock, options, version, install.version, install.digest]))[:16]
 
 
 def inherit_environment() -> Environment:
@@ -175,7 +143,7 @@ def inherit_environment() -> Environment:
     return Environment(
         python=Path(sys.executable),
         lock=lock,
-        lock_hash=_sha256("\n".join(lock)),
+        lock_hash=sha256_hex("\n".join(lock)),
         python_version=platform.python_version(),
         reused=True,
     )
@@ -193,7 +161,7 @@ def _resolve(
     """The lock for ``reqs`` plus modelport's requirements ``own``, from the cache or from uv."""
     text = "\n".join([*options, *reqs, *own]) + "\n"
     locks = envs_dir / "locks"
-    cached = locks / f"{_sha256(version + chr(10) + text)}.txt"
+    cached = locks / f"{sha256_hex(version + chr(10) + text)}.txt"
     if cached.is_file():
         say(f"using the cached resolution of {_count(len(reqs), 'requirement')}")
         return _lines(cached.read_text())
@@ -249,7 +217,7 @@ def _build(
             hint="Check that this Python can create virtualenvs.",
             source=None,
         )
-        python = str(_python_of(venv))
+        python = str(python_of(venv))
         locked = work / "lock.txt"
         locked.write_text("\n".join([*options, *lock]) + "\n")
         say(f"installing {_count(len(lock), 'package')}")
@@ -277,7 +245,7 @@ def _build(
             say(f"reusing environment {target.name}, built meanwhile by another build")
             return True
     say("compiling bytecode")
-    compile_bytecode(_python_of(target))
+    compile_bytecode(python_of(target))
     say(f"environment {target.name} ready")
     return False
 
@@ -336,22 +304,12 @@ def _lines(lock: str) -> list[str]:
     return [s for s in (line.strip() for line in lock.splitlines()) if s and s[0] != "#"]
 
 
-def _python_of(venv: Path) -> Path:
-    if sys.platform == "win32":
-        return venv / "Scripts" / "python.exe"
-    return venv / "bin" / "python"
-
-
 def _name(source: Path | None) -> str:
     return str(source) if source else "the model's requirements"
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _silent(line: str) -> None:

@@ -201,7 +201,7 @@ def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
     (prepared again if it has gone), else this one."""
     if build.get("environment") != "venv":
         return Path(sys.executable)
-    from modelport.builder.environment import built_environment, locks_pandas, prepare_environment
+    from modelport.builder.built_environments import built_environment
     from modelport.builder.package_index import configured_index
 
     lines = lock.splitlines() if isinstance(lock, str) else list(lock)
@@ -209,6 +209,8 @@ def model_python(lock: list[str] | str, build: dict[str, Any]) -> Path:
     built = built_environment(lines, envs_dir=STATE.settings.envs_dir, options=options)
     if built is not None:
         return built
+    from modelport.builder.environment import locks_pandas, prepare_environment
+
     return prepare_environment(  # gone (or built elsewhere): made again from the lock
         lines, envs_dir=STATE.settings.envs_dir, pandas=locks_pandas(lines), options=options
     ).python

@@ -36,7 +36,7 @@ def runtime_env(
     """The ``runtime_env`` of the replicas of ``manifest``'s model (see the module docstring)."""
     if manifest.build.get("environment") != "venv":
         return {}
-    from modelport.builder.environment import built_environment
+    from modelport.builder.built_environments import built_environment
 
     lines = lock_lines(manifest)
     python = built_environment(lines, envs_dir=envs_dir, options=index_options)

@@ -14,7 +14,6 @@ supervisor loaded.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import math
 import os
@@ -32,6 +31,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from modelport.codecs.limits import DecodeLimits
 from modelport.errors import MissingDependency, ModelFailed, ModelportError
+from modelport.serving.heap import freeze_loaded_heap
 from modelport.serving.logs import defer_access_lines, uvicorn_level
 from modelport.serving.models import ModelSet
 from modelport.serving.sockets import url_of
@@ -153,15 +153,12 @@ def run_server(
 
 async def load_models(models: ModelSet) -> None:
     """Initialise every model (in a worker thread, so the port answers meanwhile), then freeze
-    what the process holds: everything imported and loaded so far lives as long as the process,
-    and left to the cyclic collector its full passes would walk every object of the model's
-    framework (some 10^5) and stall a request now and then for tens of milliseconds."""
+    what the process holds (``serving/heap.py``)."""
     for runtime in models.all():
         await anyio.to_thread.run_sync(runtime.load)
         if runtime.calibration is not None:
             log.info("%s: %s", runtime.name, runtime.calibration.describe())
-    gc.collect()  # what loading left as garbage goes now: frozen, it would stay for good
-    gc.freeze()
+    freeze_loaded_heap()
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modelport.artifact import manifest as manifest_module
+from modelport.artifact import manifest_yaml
 from modelport.artifact.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES, FileRecord, Manifest
 from modelport.artifact.reader import open_artifact
 from modelport.errors import ArtifactError
@@ -20,7 +20,7 @@ from modelport.settings import Settings
 _MANIFEST = Manifest(name="iris", version="0.1.0", source_format="native", entry_point="m:M")
 
 
-_LOADERS = [getattr(yaml, "CSafeLoader", None), manifest_module._PureLoader]
+_LOADERS = [getattr(yaml, "CSafeLoader", None), manifest_yaml._PureLoader]
 
 
 @pytest.fixture(params=_LOADERS, ids=["libyaml", "pure-python"])
@@ -28,7 +28,7 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
     """Each test below runs with libyaml's loader and with PyYAML's own."""
     if request.param is None:
         pytest.skip("this PyYAML has no libyaml")
-    monkeypatch.setattr(manifest_module, "_LOADER", request.param)
+    monkeypatch.setattr(manifest_yaml, "_LOADER", request.param)
 
 
 def _alias_bomb(levels: int = 9) -> str:

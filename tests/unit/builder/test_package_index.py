@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from modelport.builder import package_index
-from modelport.builder.environment import MARKER, ModelportInstall, _key, built_environment
+from modelport.builder.built_environments import MARKER, built_environment, environment_key
+from modelport.builder.modelport_wheel import ModelportInstall
 from modelport.builder.package_index import (
     PackageIndex,
     configured_index,
@@ -165,9 +166,9 @@ def test_a_changed_index_gives_another_environment_and_serving_finds_the_built_o
     install = ModelportInstall.current()
     lock = ["torch==2.13.0+cpu"]
     version = platform.python_version()
-    plain = _key(lock, [], version, install)
-    assert plain != _key(lock, ["--find-links /opt/wheels"], version, install)
-    made = tmp_path / _key(lock, ["--find-links /w"], version, install)
+    plain = environment_key(lock, [], version, install)
+    assert plain != environment_key(lock, ["--find-links /opt/wheels"], version, install)
+    made = tmp_path / environment_key(lock, ["--find-links /w"], version, install)
     (made / "bin").mkdir(parents=True)
     (made / "bin" / "python").touch()
     marker = {"lock": lock, "modelport": install.version, "digest": install.digest}

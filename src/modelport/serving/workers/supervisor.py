@@ -20,7 +20,6 @@ for signals, and every ``TICK_SECONDS`` looks at its workers:
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import importlib.util
 import logging
@@ -38,6 +37,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from modelport.errors import ModelFailed, ModelportError
+from modelport.serving.heap import freeze_loaded_heap
 from modelport.serving.models import ModelSet
 from modelport.serving.server import log_ready
 from modelport.serving.sockets import url_of
@@ -164,8 +164,7 @@ class Supervisor:
             ) from exc
         for module in self._imported_by_workers():
             importlib.import_module(module)
-        gc.collect()  # as serving/server.py: what loading left as garbage goes before the
-        gc.freeze()  # freeze, and the frozen heap is shared by every worker, untouched
+        freeze_loaded_heap()  # shared by every worker, untouched
 
     def _imported_by_workers(self) -> list[str]:
         """What every worker would import as it starts serving, imported here before the forks
