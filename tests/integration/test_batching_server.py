@@ -150,13 +150,21 @@ def test_requests_read_in_one_turn_merge_though_the_model_answers_on_the_loop() 
             assert one.post("/v1/models/cheap/predict", content=body).json() == [{"y": 3.0}]
         model.calls.clear()
         clients = [socket.create_connection((HOST, port)) for _ in range(16)]
+        held, release = threading.Event(), threading.Event()
+
+        def hold_the_loop() -> None:
+            held.set()
+            release.wait(30)
+
         try:
-            loops[0].call_soon_threadsafe(time.sleep, 0.5)  # the loop sleeps while they all send
-            time.sleep(0.1)
+            loops[0].call_soon_threadsafe(hold_the_loop)  # the loop waits while they all send
+            assert held.wait(30)
             for client in clients:
                 client.sendall(request)
+            release.set()
             answers = [answer_body(client) for client in clients]
         finally:
+            release.set()
             for client in clients:
                 client.close()
     assert answers == [b'[{"y":3.0}]'] * 16
