@@ -148,8 +148,11 @@ def test_requests_read_in_one_turn_merge_though_the_model_answers_on_the_loop() 
     ):
         while not runtime.runs_inline(1):  # a lane is timed in the pool before it runs inline
             assert one.post("/v1/models/cheap/predict", content=body).json() == [{"y": 3.0}]
-        model.calls.clear()
         clients = [socket.create_connection((HOST, port)) for _ in range(16)]
+        for client in clients:  # each accepted and read from before the loop is held: a
+            client.sendall(request)  # connection accepted after it reads in a later turn
+            assert answer_body(client) == b'[{"y":3.0}]'
+        model.calls.clear()
         held, release = threading.Event(), threading.Event()
 
         def hold_the_loop() -> None:
