@@ -186,18 +186,17 @@ class Manifest:
 
 
 def _is_json(text: str | bytes) -> bool:
-    """Whether ``text`` is a manifest in JSON form: a mapping in flow style, as ``to_json``
-    writes it (``to_yaml`` writes block style, which never starts with a brace)."""
-    start = text.lstrip()[:1]
-    return start in ("{", b"{")
+    """Whether ``text`` is a manifest as ``to_json`` writes it: a brace first (``to_yaml``
+    writes block style, which never starts with one; any other text is read as YAML)."""
+    return text[:1] in ("{", b"{")
 
 
 def _load_json(text: str | bytes, source: str) -> object:
     try:
         return json.loads(text)
-    except ValueError as exc:  # JSONDecodeError; a UnicodeDecodeError is raised as it is
-        if isinstance(exc, UnicodeDecodeError):
-            raise
+    except UnicodeDecodeError:
+        raise  # reported as YAML's is, by from_yaml
+    except ValueError as exc:
         raise ArtifactError(
             f"{source} is not valid YAML: {exc}", hint=_REBUILD, field=MANIFEST_NAME
         ) from exc
