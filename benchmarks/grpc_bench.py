@@ -133,7 +133,8 @@ def _write(medians: dict[str, dict[str, float]], args: argparse.Namespace, versi
         "",
         f"Single-row `ModelInfer` at c={args.connections}, iris SVC, raw tensor contents; "
         f"the medians of {args.rounds} rounds of {args.seconds:g} s taken in turns with both "
-        "servers up; the same Python grpc.aio client process loads each (on this 2-core "
+        "servers up; the same Python grpc.aio client process loads each, each of its callers "
+        "on a channel (a connection) of its own, as wrk's connections are (on this 2-core "
         "machine it shares the cores with the server, so both figures are below what a "
         "separate client machine would see).",
         "",

@@ -3,6 +3,11 @@ last answer arrives, for ``SECONDS``; prints requests, errors, req/s and latency
 JSON line. Run in its own process (``grpc_bench.py`` starts it), so the server under load shares
 nothing with it but the machine.
 
+Each caller has a channel, and so a connection, of its own, as each of wrk's connections is one
+(and as callers in separate processes, or each with its own client, are): channels to one
+address otherwise share one HTTP/2 connection, which a server's worker processes cannot split
+(the kernel hands a connection to one of them).
+
     python grpc_client.py ADDRESS MODEL LAYOUT CONNECTIONS SECONDS
 
 ``LAYOUT`` is ``columns`` (one FP64 tensor per iris feature, as modelport's iris-svc takes them)
@@ -39,16 +44,24 @@ def request(model: str, layout: str) -> bytes:
 async def load(address: str, body: bytes, connections: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
-    async with grpc.aio.insecure_channel(address) as channel:
-        infer = channel.unary_unary(
-            "/inference.GRPCInferenceService/ModelInfer",
-            request_serializer=lambda b: b,
-            response_deserializer=lambda b: b,
-        )
-        await infer(body)  # warm: the connection is up before the clock starts
+    own_connection = [("grpc.use_local_subchannel_pool", 1)]
+    channels = [
+        grpc.aio.insecure_channel(address, options=own_connection) for _ in range(connections)
+    ]
+    try:
+        calls = [
+            channel.unary_unary(
+                "/inference.GRPCInferenceService/ModelInfer",
+                request_serializer=lambda b: b,
+                response_deserializer=lambda b: b,
+            )
+            for channel in channels
+        ]
+        for infer in calls:
+            await infer(body)  # warm: every connection is up before the clock starts
         stop = time.perf_counter() + seconds
 
-        async def caller() -> None:
+        async def caller(infer: grpc.aio.UnaryUnaryMultiCallable) -> None:
             nonlocal errors
             while (started := time.perf_counter()) < stop:
                 try:
@@ -58,8 +71,11 @@ async def load(address: str, body: bytes, connections: int, seconds: float) -> d
                 latencies.append(time.perf_counter() - started)
 
         began = time.perf_counter()
-        await asyncio.gather(*(caller() for _ in range(connections)))
+        await asyncio.gather(*(caller(infer) for infer in calls))
         elapsed = time.perf_counter() - began
+    finally:
+        for channel in channels:
+            await channel.close()
     ordered = sorted(latencies)
     return {
         "requests": len(ordered),

@@ -483,7 +483,7 @@ def _turns(results: Results) -> Iterator[str]:
     yield ""
     yield "A load is *unstable* (⚠) when it ended with errors or its p99 is over "
     yield f"{INSTABILITY_P99_OVER_P50:g}x its p50. The gRPC rows' client is `grpc_client.py` "
-    yield "(Python grpc.aio) in place of wrk."
+    yield "(Python grpc.aio) in place of wrk, each caller on a channel (a connection) of its own."
     yield ""
     yield (
         "| server | route | rows | c | req/s | p50 ms | p99 ms | errors | CPU server/client/other "

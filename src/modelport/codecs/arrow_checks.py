@@ -24,11 +24,14 @@ def checked_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatc
     column for a date or time out of range."""
     for batch in batches:
         batch.validate(full=True)
-        columns = []
-        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        columns = batch.columns
+        recoded = False
+        for index, (name, column) in enumerate(zip(batch.schema.names, columns, strict=True)):
             _check_temporal(name, column)
-            columns.append(_unique_dictionary(column))
-        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+            unique = _unique_dictionary(column)
+            if unique is not column:
+                columns[index], recoded = unique, True
+        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema) if recoded else batch
 
 
 def _unique_dictionary(array: pa.Array[Any]) -> pa.Array[Any]:

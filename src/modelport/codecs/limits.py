@@ -140,6 +140,8 @@ def check_names(schema: pa.Schema) -> None:
         raise MalformedInput(
             f"a column name is not UTF-8 text: {exc}", hint="name every column in UTF-8"
         ) from None
+    if len(set(names)) == len(names):
+        return
     repeated = [name for name, count in Counter(names).items() if count > 1]
     if repeated:
         raise InvalidInput(

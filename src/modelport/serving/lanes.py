@@ -11,16 +11,20 @@ or so go on the loop; when the server's worker processes already fill every core
 thread only takes turns with the loop on the same cores, and its hop and hand-offs are pure cost
 (a fifth of a 1,000-row SVC prediction's rate), so calls of a few milliseconds go on the loop too.
 
-Three calls on the loop within 1,024 taking far longer than the size's timed calls (wall time:
-over ten milliseconds, or twice the size's ninetieth percentile when that is more) send the size
-back to the pool: a model waiting on I/O, or on the GIL while the pool runs larger calls. One such
-call alone is more often the machine pausing the process than the model. A size found too slow
-either way is timed again after 4,096 calls in the pool, since a verdict reached while the machine
-was busy need not hold.
+Three calls on the loop within 1,024 that held it far longer than the size's timed calls (wall
+time: over ten milliseconds, or twice the size's ninetieth percentile when that is more) send the
+size back to the pool, when the model itself made them slow: it waited (on I/O, a lock, or the GIL
+while the pool runs larger calls: the thread gave up its core, a voluntary context switch), or
+used that much CPU. A call made slow only by the machine (the kernel running another process on
+the core meanwhile, as when the worker processes and the load fill every core) counts for
+nothing: the loop would have stood still in the pool's case too, and a size sent back for it
+loses its fast path for thousands of calls. A size found too slow either way is timed again after
+4,096 calls in the pool, since a verdict reached while the machine was busy need not hold.
 """
 
 from __future__ import annotations
 
+import resource
 from dataclasses import dataclass
 
 INLINE_AFTER_CALLS = 64
@@ -92,11 +96,12 @@ class Lane:
             self.until_relearn = RELEARN_AFTER_CALLS
         timings.clear()
 
-    def ran_inline(self, seconds: float) -> None:
-        """One call on the event loop took ``seconds``; too many slow ones: back to the pool,
-        timed again later."""
+    def ran_inline(self, seconds: float, before: Usage | None) -> None:
+        """One call on the event loop took ``seconds`` (wall time), ``before`` being its
+        thread's usage as it started (``thread_usage``); too many slow ones of the model's
+        making: back to the pool, timed again later."""
         self.inline_calls += 1
-        if seconds > self.abandon_after:
+        if seconds > self.abandon_after and self._held_by_the_model(before):
             self.slow_calls += 1
             if self.slow_calls >= INLINE_ABANDON_CALLS:
                 self.inline = self.may_inline = False
@@ -105,6 +110,16 @@ class Lane:
                 return
         if self.inline_calls >= INLINE_WINDOW_CALLS:
             self.inline_calls = self.slow_calls = 0
+
+    def _held_by_the_model(self, before: Usage | None) -> bool:
+        """Whether a slow call was slow of the model's own doing: it waited (a voluntary
+        context switch) or used the CPU past the budget; not when it was only kept off its core.
+        Unknown (no thread usage on this system) counts as the model's."""
+        after = thread_usage()
+        if before is None or after is None:
+            return True
+        waited = after.ru_nvcsw > before.ru_nvcsw
+        return waited or _cpu_seconds(after) - _cpu_seconds(before) > self.abandon_after
 
     def evict(self) -> None:
         """A call of this size held the loop past its budget: never on the loop again."""
@@ -116,3 +131,17 @@ class Lane:
         if self.until_relearn > 0:
             self.until_relearn -= 1
             self.may_inline = self.until_relearn == 0
+
+
+Usage = resource.struct_rusage
+_THREAD: int | None = getattr(resource, "RUSAGE_THREAD", None)  # Linux only
+
+
+def thread_usage() -> Usage | None:
+    """The calling thread's resource usage (CPU time, context switches), where the system tells
+    it (Linux); None elsewhere. About half a microsecond."""
+    return None if _THREAD is None else resource.getrusage(_THREAD)
+
+
+def _cpu_seconds(usage: Usage) -> float:
+    return usage.ru_utime + usage.ru_stime

@@ -32,7 +32,7 @@ from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTi
 from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
 from modelport.serving.calibration import Calibration, calibrate
-from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane
+from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane, thread_usage
 from modelport.serving.metrics import note_rows
 from modelport.serving.watchdog import OVERRUNS, InlineOverrun, InlineWatchdog, PoolCall
 from modelport.validation import InputValidator
@@ -195,6 +195,7 @@ class ModelRuntime:
             lane = self._lanes[size] = Lane(self._may_inline, self._inline_limits)
         if lane.inline:
             watchdog = self._watchdog
+            usage = thread_usage()
             started = time.perf_counter()
             try:
                 if watchdog is not None:
@@ -205,7 +206,7 @@ class ModelRuntime:
             finally:  # a slow call that raised held up the loop all the same
                 if watchdog is not None:
                     watchdog.current = None
-                lane.ran_inline(time.perf_counter() - started)
+                lane.ran_inline(time.perf_counter() - started, usage)
         result, seconds = await _in_pool(_timed, servable.predict, batch, limiter=self._limiter)
         if lane.may_inline:
             lane.learn(seconds)

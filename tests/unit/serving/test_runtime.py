@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,15 +144,74 @@ def test_slow_calls_on_the_loop_are_slow_for_their_own_size() -> None:
     a size of cheap calls is sent back past the fixed 10 ms."""
     lane = _lane_timed([0.003] * 4 + [0.009])
     for _ in range(INLINE_ABANDON_CALLS):
-        lane.ran_inline(0.015)
+        lane.ran_inline(0.015, None)
     assert lane.inline
     for _ in range(INLINE_ABANDON_CALLS):
-        lane.ran_inline(0.030)
+        lane.ran_inline(0.030, None)
     assert not lane.inline
     cheap = _lane_timed([0.0001])
     for _ in range(INLINE_ABANDON_CALLS):
-        cheap.ran_inline(0.015)
+        cheap.ran_inline(0.015, None)
     assert not cheap.inline
+
+
+@contextlib.contextmanager
+def _core_shared_with_busy_processes(count: int) -> Iterator[None]:
+    """This process pinned to one core, with ``count`` busy loops in other processes pinned to
+    it as well: the kernel takes the core away from calls in turns (preemption, no waiting)."""
+    allowed = os.sched_getaffinity(0)
+    core = {min(allowed)}
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        for process in busy:
+            os.sched_setaffinity(process.pid, core)
+        os.sched_setaffinity(0, core)
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+        for process in busy:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_calls_slowed_only_by_other_processes_on_the_core_leave_it_on_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker sharing its core (other workers, the load, other work on the machine) sees calls
+    of 2 ms CPU take tens of milliseconds: the model did not hold the loop, the kernel did."""
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
+    runtime = _runtime(Busy(0.002), spare_cores=False)
+    asyncio.run(_calls(runtime, 4))
+    assert runtime.runs_inline(1)
+    walls: list[float] = []
+
+    async def timed_calls() -> None:
+        for _ in range(30):
+            started = time.perf_counter()
+            await runtime.predict(_batch())
+            walls.append(time.perf_counter() - started)
+
+    with _core_shared_with_busy_processes(6):
+        asyncio.run(timed_calls())
+    slow = sum(wall > lanes_module.INLINE_ABANDON_SECONDS for wall in walls)
+    assert slow >= INLINE_ABANDON_CALLS, f"the busy processes slowed only {slow} calls: {walls}"
+    assert runtime.runs_inline(1)
+
+
+def test_calls_slow_of_their_own_cpu_send_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model that grew slow without waiting (say, on larger inputs) holds the loop all the
+    same: its calls count by their own CPU time."""
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
+    model = Busy(0.0005)
+    runtime = _runtime(model, spare_cores=False)
+    asyncio.run(_calls(runtime, 4))
+    assert runtime.runs_inline(1)
+    model.seconds = 0.02
+    asyncio.run(_calls(runtime, INLINE_ABANDON_CALLS - 1))
+    assert runtime.runs_inline(1)
+    asyncio.run(_calls(runtime, 1))
+    assert not runtime.runs_inline(1)
 
 
 class SlowThenBroken(modelport.Model):
