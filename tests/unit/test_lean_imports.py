@@ -26,12 +26,16 @@ NOT_FOR_SERVING = (
     "modelport.registry",
     "modelport.settings",
     "modelport.builder.build",
+    "modelport.dependencies",
     "modelport.pipelines",
     "modelport.formats.qwak",
     "modelport.formats.odahu",
     "modelport.formats.truss",
     "modelport.formats.deepaas",
     "modelport.formats.wallaroo",
+    "yaml",
+    "tomllib",
+    "packaging.requirements",
     "sqlalchemy",
     "alembic",
     "typer",
@@ -249,6 +253,7 @@ NOT_FOR_A_COMMAND = (
     "alembic",
     "modelport.serving.app",
     "modelport.builder.build",
+    "modelport.dependencies",
 )
 """What no command of the lookup kind needs: data libraries, the HTTP stack, migrations."""
 

@@ -16,12 +16,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from modelport.artifact.manifest import Manifest
-from modelport.dependencies import DependencyFile
 from modelport.servable import Servable
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from modelport.dependencies import DependencyFile
     from modelport.serving.conventions import ExampleRequest, Services
     from modelport.serving.models import ModelSet
 
