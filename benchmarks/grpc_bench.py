@@ -70,7 +70,9 @@ def main(argv: list[str]) -> int:
     }
     addresses = {"modelport": f"127.0.0.1:{GRPC_PORT}", "mlserver": f"127.0.0.1:{PEER_PORT + 1}"}
     models = {"modelport": ("iris-svc", "columns"), "mlserver": ("iris-svc", "matrix")}
-    passes: dict[str, list[dict[str, float]]] = {name: [] for name in specs}
+    # each server with a channel per caller (the target's), then with one shared channel
+    loads = [(name, channels) for channels in (args.connections, 1) for name in specs]
+    passes: dict[tuple[str, int], list[dict[str, float]]] = {load: [] for load in loads}
     logs = CACHE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with (
@@ -80,7 +82,7 @@ def main(argv: list[str]) -> int:
         for name, server in (("modelport", ours), ("mlserver", theirs)):
             _wait_ready(addresses[name], server)
         for round_number in range(args.rounds):
-            for name in specs:
+            for name, channels in loads:
                 model, layout = models[name]
                 command = [
                     sys.executable,
@@ -90,12 +92,13 @@ def main(argv: list[str]) -> int:
                     layout,
                     str(args.connections),
                     str(args.seconds),
+                    str(channels),
                 ]
                 done = subprocess.run(command, capture_output=True, text=True, check=True)
                 figures = json.loads(done.stdout)
-                passes[name].append(figures)
-                print(f"round {round_number + 1} {name}: {figures}", file=sys.stderr)
-    medians = {name: _median(found) for name, found in passes.items()}
+                passes[name, channels].append(figures)
+                print(f"round {round_number + 1} {name} {channels}: {figures}", file=sys.stderr)
+    medians = {load: _median(found) for load, found in passes.items()}
     _write(medians, args, version)
     return 0
 
@@ -125,31 +128,38 @@ def _median(found: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(f[key] for f in found) for key in found[0]}
 
 
-def _write(medians: dict[str, dict[str, float]], args: argparse.Namespace, version: str) -> None:
-    ours, theirs = medians["modelport"], medians["mlserver"]
-    ratio = ours["rps"] / theirs["rps"]
+def _write(
+    medians: dict[tuple[str, int], dict[str, float]], args: argparse.Namespace, version: str
+) -> None:
+    each, shared = args.connections, 1
+    ratio = medians["modelport", each]["rps"] / medians["mlserver", each]["rps"]
+    shared_ratio = medians["modelport", shared]["rps"] / medians["mlserver", shared]["rps"]
+    labels = {
+        "modelport": "modelport `serve --grpc-port`",
+        "mlserver": f"MLServer {version} + mlserver-sklearn",
+    }
     lines = [
         f"## Open Inference V2 over gRPC ({datetime.now(UTC):%Y-%m-%d}, `make bench-grpc`)",
         "",
         f"Single-row `ModelInfer` at c={args.connections}, iris SVC, raw tensor contents; "
         f"the medians of {args.rounds} rounds of {args.seconds:g} s taken in turns with both "
-        "servers up; the same Python grpc.aio client process loads each, each of its callers "
-        "on a channel (a connection) of its own, as wrk's connections are (on this 2-core "
-        "machine it shares the cores with the server, so both figures are below what a "
-        "separate client machine would see).",
+        "servers up; the same Python grpc.aio client process loads each, its callers each on "
+        "a channel (a connection) of its own, as wrk's connections are, then all on one "
+        "shared channel, as callers sharing one client are (on this 2-core machine the client "
+        "shares the cores with the server, so every figure is below what a separate client "
+        "machine would see).",
         "",
-        "| server | req/s | p50 ms | p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| server | channels | req/s | p50 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
         *(
-            f"| {label} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
-            f"{m['errors']:.0f} |"
-            for label, m in (
-                ("modelport `serve --grpc-port`", ours),
-                (f"MLServer {version} + mlserver-sklearn", theirs),
-            )
+            f"| {labels[name]} | {channels} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | "
+            f"{m['p99_ms']:.2f} | {m['errors']:.0f} |"
+            for (name, channels), m in medians.items()
         ),
         "",
-        f"modelport ÷ MLServer: **{ratio:.2f}x** (target ≥ 2.5x). Both as they start by "
+        f"modelport ÷ MLServer: **{ratio:.2f}x** (target ≥ 2.5x) with a channel per caller, "
+        f"{shared_ratio:.2f}x on one shared channel, which one of modelport's workers serves "
+        "(the kernel hands a connection to one of them). Both as they start by "
         "default: modelport with a worker per core (2 here), MLServer with its defaults "
         "(parallel_workers=1). The Python client takes about a core itself: a C client "
         "would show more of both servers.",

@@ -3,12 +3,13 @@ last answer arrives, for ``SECONDS``; prints requests, errors, req/s and latency
 JSON line. Run in its own process (``grpc_bench.py`` starts it), so the server under load shares
 nothing with it but the machine.
 
-Each caller has a channel, and so a connection, of its own, as each of wrk's connections is one
-(and as callers in separate processes, or each with its own client, are): channels to one
-address otherwise share one HTTP/2 connection, which a server's worker processes cannot split
-(the kernel hands a connection to one of them).
+By default each caller has a channel, and so a connection, of its own, as each of wrk's
+connections is one (and as callers in separate processes, or each with its own client, are):
+channels to one address otherwise share one HTTP/2 connection, which a server's worker processes
+cannot split (the kernel hands a connection to one of them). ``CHANNELS`` fewer than the callers
+share them out in turn (1: every call on one connection, as callers sharing one client's are).
 
-    python grpc_client.py ADDRESS MODEL LAYOUT CONNECTIONS SECONDS
+    python grpc_client.py ADDRESS MODEL LAYOUT CONNECTIONS SECONDS [CHANNELS]
 
 ``LAYOUT`` is ``columns`` (one FP64 tensor per iris feature, as modelport's iris-svc takes them)
 or ``matrix`` (one [1, 4] FP64 tensor, as MLServer's sklearn runtime takes it).
@@ -41,12 +42,14 @@ def request(model: str, layout: str) -> bytes:
     return message.SerializeToString()
 
 
-async def load(address: str, body: bytes, connections: int, seconds: float) -> dict[str, float]:
+async def load(
+    address: str, body: bytes, connections: int, seconds: float, channel_count: int
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     own_connection = [("grpc.use_local_subchannel_pool", 1)]
     channels = [
-        grpc.aio.insecure_channel(address, options=own_connection) for _ in range(connections)
+        grpc.aio.insecure_channel(address, options=own_connection) for _ in range(channel_count)
     ]
     try:
         calls = [
@@ -71,7 +74,7 @@ async def load(address: str, body: bytes, connections: int, seconds: float) -> d
                 latencies.append(time.perf_counter() - started)
 
         began = time.perf_counter()
-        await asyncio.gather(*(caller(infer) for infer in calls))
+        await asyncio.gather(*(caller(calls[k % len(calls)]) for k in range(connections)))
         elapsed = time.perf_counter() - began
     finally:
         for channel in channels:
@@ -88,9 +91,11 @@ async def load(address: str, body: bytes, connections: int, seconds: float) -> d
 
 
 def main(argv: list[str]) -> None:
-    address, model, layout, connections, seconds = argv
+    address, model, layout, connections, seconds, *rest = argv
+    channel_count = int(rest[0]) if rest else int(connections)
     body = request(model, layout)
-    print(json.dumps(asyncio.run(load(address, body, int(connections), float(seconds)))))
+    figures = load(address, body, int(connections), float(seconds), channel_count)
+    print(json.dumps(asyncio.run(figures)))
 
 
 if __name__ == "__main__":
