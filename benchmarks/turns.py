@@ -2,9 +2,11 @@
 
 This machine's speed drifts by up to 2x within minutes (host contention that /proc/stat does not
 show as steal time), so two servers loaded minutes apart can differ by more than the gap between
-them. Here the servers a target compares all run at once (a server between its turns is idle),
-and their loads take turns, round after round; the in-process floor is timed just before each
-turn of the 1,000-row Arrow load. Each figure is the median of its rounds.
+them. Here the servers a target compares all run at once
+and their loads take turns, round after round. A server is paused (SIGSTOP) outside its own
+turns, so an idle one's polling takes no CPU from the one loaded (LitServe's workers poll their
+queues). The in-process floor is timed just before each turn of the 1,000-row Arrow load.
+Each figure is the median of its rounds.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import statistics
 import subprocess
 from collections import defaultdict
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,13 +117,15 @@ def take_turns(
                 say(f"  turns: {spec.name} left out: {error}")
                 continue
             running[spec.name] = server
+            server.pause()  # resumed for its own turns only
         chosen = [(turn, spec, route) for turn, spec, route in chosen if spec.name in running]
         for _ in range(rounds):
             for turn, spec, route in chosen:
                 if turn.route == "native Arrow":
                     floors[turn].append(plan.floor(turn.rows))
                 try:
-                    done = _load(plan, turn, running[spec.name], route)
+                    with _resumed(running[spec.name]):
+                        done = _load(plan, turn, running[spec.name], route)
                 except RuntimeError as error:
                     say(f"  turns: {spec.name} {route.label} round lost: {error}")
                     continue
@@ -129,9 +134,11 @@ def take_turns(
         if py_spy is not None:
             for turn, spec, route in chosen:
                 if turn in PROFILED:
-                    profiles[turn] = _profile(plan, turn, running[spec.name], route, py_spy)
+                    with _resumed(running[spec.name]):
+                        profiles[turn] = _profile(plan, turn, running[spec.name], route, py_spy)
         if POOL in running:
-            pool_memory = worker_memory(running[POOL])
+            with _resumed(running[POOL]):
+                pool_memory = worker_memory(running[POOL])
     results = [
         TurnResult(
             turn.server,
@@ -154,6 +161,16 @@ def take_turns(
             f"p99 {result.load.p99_ms:.2f} ms"
         )
     return Compared(results, pool_memory)
+
+
+@contextmanager
+def _resumed(server: RunningServer) -> Iterator[None]:
+    """``server`` running for what the block does, paused again after."""
+    server.resume()
+    try:
+        yield
+    finally:
+        server.pause()
 
 
 def _profile(
