@@ -364,3 +364,26 @@ def test_a_worker_held_in_c_code_past_the_timeout_is_killed_and_its_request_answ
     server.wait_for("recycled (a model call has held")
     code, _ = server.stop(timeout=20)
     assert code == 0
+
+
+def test_a_pool_stopped_and_continued_recycles_no_worker(script: Path, tmp_path: Path) -> None:
+    """SIGSTOP of the whole pool (Ctrl-Z, a frozen container) for longer than the timeout: its
+    workers could not beat meanwhile, and that silence is no hang. Continued (the supervisor
+    first, the worst order), the same workers keep serving."""
+    server = _start(script, tmp_path, workers=2, timeout=1.0)
+    workers = server.workers()
+    assert len(workers) == 2
+    pool = [server.process.pid, *workers]
+    for pid in pool:
+        os.kill(pid, signal.SIGSTOP)
+    time.sleep(3.0)
+    os.kill(server.process.pid, signal.SIGCONT)
+    time.sleep(0.3)  # the supervisor looks at workers still stopped
+    for pid in workers:
+        os.kill(pid, signal.SIGCONT)
+    time.sleep(2.0)
+    assert server.predict(0, 2.0).json() == [{"sum": 2.0}]
+    assert server.workers() == workers, server.output()
+    assert "recycled" not in server.output()
+    code, _ = server.stop(timeout=20)
+    assert code == 0

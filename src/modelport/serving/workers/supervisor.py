@@ -10,7 +10,8 @@ for signals, and every ``TICK_SECONDS`` looks at its workers:
   it was answering get a 500 problem from the supervisor, which holds a copy of each of its
   connections (``guard.py``);
 - a worker holding a model call abandoned at its timeout, one whose event loop has been held by
-  a model call for longer than the timeout, and one whose resident memory passed
+  a model call for longer than the timeout (silence while the whole pool was stopped, by
+  SIGSTOP or a frozen container, does not count), and one whose resident memory passed
   ``max_worker_memory`` are *recycled*: a new worker starts first, then the old one gets SIGTERM,
   finishes its in-flight requests and exits (SIGKILL after ``graceful_timeout``);
 - SIGTERM or Ctrl-C: every worker gets SIGTERM and drains; those still there after
@@ -65,6 +66,9 @@ MAX_RESTART_DELAY = 1.0
 """...up to this, so a model that kills every worker at once does not make the pool spin."""
 KILL_MARGIN_SECONDS = 1.0
 """Time past ``graceful_timeout`` before a retiring worker gets SIGKILL."""
+STOPPED_AFTER_SECONDS = 1.0
+"""A gap this long between two of the supervisor's looks means the pool was stopped (SIGSTOP,
+Ctrl-Z, a frozen container): its workers' silence is counted from when it runs again."""
 BACKLOG = 2048
 WATCHED = {signal.SIGCHLD, signal.SIGTERM, signal.SIGINT}
 
@@ -113,6 +117,7 @@ class Supervisor:
         self.workers: dict[int, _Worker] = {}
         self._restart_delay = 0.0
         self._memory_checked = 0.0
+        self._looked_at = self._running_since = time.monotonic()
         self._stopping = False
         self.metrics_directory: Path | None = None
 
@@ -279,6 +284,9 @@ class Supervisor:
 
     def _recycle_overdue(self) -> None:
         now = time.monotonic()
+        if now - self._looked_at > STOPPED_AFTER_SECONDS:
+            self._running_since = now  # stopped with its workers, which could not beat
+        self._looked_at = now
         check_memory = (
             self.options.max_worker_memory is not None
             and now - self._memory_checked >= MEMORY_CHECK_SECONDS
@@ -305,7 +313,7 @@ class Supervisor:
         if overruns:
             return f"{overruns} model call(s) still running past the timeout"
         hung_after = self.options.hung_after
-        silent = self.table.silent_for(worker.slot, now)
+        silent = min(self.table.silent_for(worker.slot, now), now - self._running_since)
         if hung_after is not None and silent > hung_after:
             return f"a model call has held its event loop for {silent:.0f} s"
         limit = self.options.max_worker_memory
