@@ -17,6 +17,7 @@ from pathlib import Path
 from modelport.errors import ModelportError
 from modelport.serving.arrow_memory import prefer_system_allocator
 from modelport.serving.guard_flags import add_guard_flags
+from modelport.serving.heap import pause_collection
 from modelport.serving.logs import DEFAULT_LEVEL, FORMATS, LEVELS
 
 
@@ -79,6 +80,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM; 1 with the reason when the model cannot be loaded or initialised."""
+    pause_collection()  # until the models are loaded and the heap frozen (serving/heap.py)
     args = parse(argv)
     prefer_system_allocator()  # before run() imports pyarrow
     try:

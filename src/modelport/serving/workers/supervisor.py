@@ -1,7 +1,7 @@
 """The supervisor of a worker pool: loads once, forks the workers, keeps their number, drains.
 
 It loads the models in its own process (a thread answers liveness on the port meanwhile,
-``loading.py``), collects and freezes the heap, then forks the workers, which share the loaded
+``loading.py``), freezes the heap, then forks the workers, which share the loaded
 weights copy-on-write and accept on the one listening socket they inherit. Afterwards it waits
 for signals, and every ``TICK_SECONDS`` looks at its workers:
 
