@@ -4,28 +4,30 @@ the same iris SVC, single-row ``ModelInfer`` at c=8, taken in turns with both se
     make bench-grpc          (or: python benchmarks/grpc_bench.py [--seconds 10] [--rounds 3])
 
 Prepares what ``make bench`` prepares for the two (MLServer's venv, the bench models built into a
-scratch home), starts both, then loads each in turn with ``grpc_client.py`` (a Python grpc.aio
-client in its own process, the same for both), round after round; the figures are the medians of
-the rounds. Writes the table into its section of docs/benchmarks.md (``sections.py``).
+scratch home), starts both, then loads each in turn with h2load (``grpc_client.py``, the same
+for both), round after round; the figures are the medians of the rounds. Writes the table into
+its section of docs/benchmarks.md (``sections.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import floor
 import grpc
 import peers
 import sections
 import subject
+from load import run_grpc
+from run import ensure_load_generators
 from servers import RunningServer
 from spec import ServerSpec
 
@@ -48,6 +50,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    ensure_load_generators()
     mlserver = peers.PEERS[0]
     version = peers.install(CACHE, mlserver)
     floor.train(MODEL)
@@ -68,10 +71,10 @@ def main(argv: list[str]) -> int:
         ),
         "mlserver": peers.peer_specs(CACHE, MODEL, {"mlserver": version}, PEER_PORT)[0],
     }
-    addresses = {"modelport": f"127.0.0.1:{GRPC_PORT}", "mlserver": f"127.0.0.1:{PEER_PORT + 1}"}
-    models = {"modelport": ("iris-svc", "columns"), "mlserver": ("iris-svc", "matrix")}
-    # each server with a channel per caller (the target's), then with one shared channel
-    loads = [(name, channels) for channels in (args.connections, 1) for name in specs]
+    ports = {"modelport": GRPC_PORT, "mlserver": PEER_PORT + 1}
+    layouts = {"modelport": "columns", "mlserver": "matrix"}
+    # each server with a connection per caller (the target's), then all on one connection
+    loads = [(name, streams) for streams in (1, args.connections) for name in specs]
     passes: dict[tuple[str, int], list[dict[str, float]]] = {load: [] for load in loads}
     logs = CACHE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -79,25 +82,23 @@ def main(argv: list[str]) -> int:
         RunningServer(specs["modelport"], logs / "grpc-modelport.log") as ours,
         RunningServer(specs["mlserver"], logs / "grpc-mlserver.log") as theirs,
     ):
-        for name, server in (("modelport", ours), ("mlserver", theirs)):
-            _wait_ready(addresses[name], server)
+        running = {"modelport": ours, "mlserver": theirs}
+        for name, server in running.items():
+            _wait_ready(f"127.0.0.1:{ports[name]}", server)
         for round_number in range(args.rounds):
-            for name, channels in loads:
-                model, layout = models[name]
-                command = [
-                    sys.executable,
-                    str(BENCH / "grpc_client.py"),
-                    addresses[name],
-                    model,
-                    layout,
-                    str(args.connections),
-                    str(args.seconds),
-                    str(channels),
-                ]
-                done = subprocess.run(command, capture_output=True, text=True, check=True)
-                figures = json.loads(done.stdout)
-                passes[name, channels].append(figures)
-                print(f"round {round_number + 1} {name} {channels}: {figures}", file=sys.stderr)
+            for name, streams in loads:
+                done = run_grpc(
+                    running[name],
+                    ports[name],
+                    layouts[name],
+                    logs,
+                    connections=args.connections // streams,
+                    seconds=args.seconds,
+                    streams=streams,
+                )
+                figures = asdict(done)
+                passes[name, streams].append(figures)
+                print(f"round {round_number + 1} {name} {streams}: {figures}", file=sys.stderr)
     medians = {load: _median(found) for load, found in passes.items()}
     _write(medians, args, version)
     return 0
@@ -124,14 +125,15 @@ def _wait_ready(address: str, server: RunningServer, timeout: float = 180.0) -> 
     raise SystemExit(f"{address} did not turn ready:\n{server.log_tail()}")
 
 
-def _median(found: list[dict[str, float]]) -> dict[str, float]:
-    return {key: statistics.median(f[key] for f in found) for key in found[0]}
+def _median(found: list[dict[str, Any]]) -> dict[str, float]:
+    numbers = [key for key, value in found[0].items() if isinstance(value, int | float)]
+    return {key: statistics.median(f[key] for f in found) for key in numbers}
 
 
 def _write(
     medians: dict[tuple[str, int], dict[str, float]], args: argparse.Namespace, version: str
 ) -> None:
-    each, shared = args.connections, 1
+    each, shared = 1, args.connections  # calls at once on each connection
     ratio = medians["modelport", each]["rps"] / medians["mlserver", each]["rps"]
     shared_ratio = medians["modelport", shared]["rps"] / medians["mlserver", shared]["rps"]
     labels = {
@@ -143,26 +145,28 @@ def _write(
         "",
         f"Single-row `ModelInfer` at c={args.connections}, iris SVC, raw tensor contents; "
         f"the medians of {args.rounds} rounds of {args.seconds:g} s taken in turns with both "
-        "servers up; the same Python grpc.aio client process loads each, its callers each on "
-        "a channel (a connection) of its own, as wrk's connections are, then all on one "
-        "shared channel, as callers sharing one client are (on this 2-core machine the client "
-        "shares the cores with the server, so every figure is below what a separate client "
-        "machine would see).",
+        "servers up; h2load (nghttp2's load generator, in C) sends the calls as gRPC frames, "
+        "as wrk sends HTTP requests: first each caller on a connection of its own, as wrk's "
+        "connections are, then all on one shared connection, as callers sharing one client's "
+        "channel are. Every answer is checked: one call through grpc first, then every call "
+        "of the load must bring back an answer of that size (a failed call ends with its "
+        "status in trailers, and no message). CPU: % of one core, the server's processes "
+        "together, then h2load's.",
         "",
-        "| server | channels | req/s | p50 ms | p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| server | connections | req/s | p50 ms | p99 ms | errors | CPU server/client |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         *(
-            f"| {labels[name]} | {channels} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | "
-            f"{m['p99_ms']:.2f} | {m['errors']:.0f} |"
-            for (name, channels), m in medians.items()
+            f"| {labels[name]} | {args.connections // streams} | {m['rps']:,.0f} | "
+            f"{m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['errors']:.0f} | "
+            f"{m['server_cpu_pct']:.0f}%/{m['wrk_cpu_pct']:.0f}% |"
+            for (name, streams), m in medians.items()
         ),
         "",
-        f"modelport ÷ MLServer: **{ratio:.2f}x** (target ≥ 2.5x) with a channel per caller, "
-        f"{shared_ratio:.2f}x on one shared channel, which one of modelport's workers serves "
+        f"modelport ÷ MLServer: **{ratio:.2f}x** (target ≥ 2.5x) with a connection per caller, "
+        f"{shared_ratio:.2f}x on one shared connection, which one of modelport's workers serves "
         "(the kernel hands a connection to one of them). Both as they start by "
         "default: modelport with a worker per core (2 here), MLServer with its defaults "
-        "(parallel_workers=1). The Python client takes about a core itself: a C client "
-        "would show more of both servers.",
+        "(parallel_workers=1).",
     ]
     text = REPORT.read_text() if REPORT.exists() else ""
     REPORT.write_text(sections.replace(text, "grpc", "\n".join(lines)))

@@ -1,36 +1,41 @@
-"""A closed-loop gRPC load: ``CONNECTIONS`` callers each send ``ModelInfer`` again as soon as the
-last answer arrives, for ``SECONDS``; prints requests, errors, req/s and latency percentiles as one
-JSON line. Run in its own process (``grpc_bench.py`` starts it), so the server under load shares
-nothing with it but the machine.
+"""The gRPC load: h2load (nghttp2's HTTP/2 load generator, in C) sending single-row
+``ModelInfer`` calls as gRPC frames, closed-loop, as wrk sends HTTP/1.1 requests.
 
-By default each caller has a channel, and so a connection, of its own, as each of wrk's
-connections is one (and as callers in separate processes, or each with its own client, are):
-channels to one address otherwise share one HTTP/2 connection, which a server's worker processes
-cannot split (the kernel hands a connection to one of them). ``CHANNELS`` fewer than the callers
-share them out in turn (1: every call on one connection, as callers sharing one client's are).
+A Python client (grpc.aio, 8 channels) took about half a core of this 2-core machine for 2,100
+calls a second, so the faster server measured got less of the machine than the slower one; h2load
+takes under a tenth of a core for 2,900. Each of its connections is one caller, as each of wrk's
+is (``streams`` > 1: that many calls at once on each connection, as callers sharing one client's
+channel are).
 
-    python grpc_client.py ADDRESS MODEL LAYOUT CONNECTIONS SECONDS [CHANNELS]
-
-``LAYOUT`` is ``columns`` (one FP64 tensor per iris feature, as modelport's iris-svc takes them)
-or ``matrix`` (one [1, 4] FP64 tensor, as MLServer's sklearn runtime takes it).
+h2load reads gRPC's answers as HTTP/2: every call answers status 200, and a failed call ends
+with its ``grpc-status`` in trailers and no message. So the answer is checked first, with one call
+through grpc (:func:`answer_size`), and a load counts as failed every call that did not bring back
+an answer of that size (every answer of these models has the same size).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-import time
+import re
+import shutil
+import struct
+from pathlib import Path
 
 import grpc
 import numpy as np
 from tritonclient.grpc import service_pb2
 
+METHOD = "/inference.GRPCInferenceService/ModelInfer"
 ROW = np.array([[5.1, 3.5, 1.4, 0.2]])
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
+def h2load_binary() -> str | None:
+    return shutil.which("h2load")
+
+
 def request(model: str, layout: str) -> bytes:
+    """``ModelInfer`` for one iris row: ``columns``, one FP64 tensor per feature (modelport's
+    iris-svc), or ``matrix``, one [1, 4] FP64 tensor (MLServer's sklearn runtime)."""
     message = service_pb2.ModelInferRequest(model_name=model)
     if layout == "columns":
         for index, name in enumerate(FEATURES):
@@ -42,61 +47,62 @@ def request(model: str, layout: str) -> bytes:
     return message.SerializeToString()
 
 
-async def load(
-    address: str, body: bytes, connections: int, seconds: float, channel_count: int
-) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    own_connection = [("grpc.use_local_subchannel_pool", 1)]
-    channels = [
-        grpc.aio.insecure_channel(address, options=own_connection) for _ in range(channel_count)
+def framed(message: bytes) -> bytes:
+    """A gRPC length-prefixed message: not compressed, 4-byte big-endian length, the bytes."""
+    return b"\0" + struct.pack(">I", len(message)) + message
+
+
+def answer_size(address: str, model: str, layout: str) -> int:
+    """One call through grpc, checked (an answer with outputs); the size of its gRPC frame."""
+    with grpc.insecure_channel(address) as channel:
+        infer = channel.unary_unary(
+            METHOD, request_serializer=lambda b: b, response_deserializer=lambda b: b
+        )
+        raw: bytes = infer(request(model, layout), timeout=30)
+    answer = service_pb2.ModelInferResponse.FromString(raw)
+    if not answer.outputs:
+        raise RuntimeError(f"{address}: ModelInfer answered without outputs: {answer}")
+    return len(framed(raw))
+
+
+def h2load_command(
+    address: str, body: Path, log: Path, *, connections: int, streams: int, seconds: float
+) -> list[str]:
+    """h2load posting ``body`` (a framed request) to ``address``'s ModelInfer for ``seconds``."""
+    binary = h2load_binary()
+    if binary is None:
+        raise RuntimeError("h2load is not installed: sudo apt-get install -y nghttp2-client")
+    return [
+        binary,
+        *("-D", f"{seconds:g}", "-c", str(connections), "-m", str(streams), "-t", "1"),
+        *("-d", str(body), "--log-file", str(log)),
+        *("-H", "content-type: application/grpc", "-H", "te: trailers"),
+        f"http://{address}{METHOD}",
     ]
-    try:
-        calls = [
-            channel.unary_unary(
-                "/inference.GRPCInferenceService/ModelInfer",
-                request_serializer=lambda b: b,
-                response_deserializer=lambda b: b,
-            )
-            for channel in channels
-        ]
-        for infer in calls:
-            await infer(body)  # warm: every connection is up before the clock starts
-        stop = time.perf_counter() + seconds
 
-        async def caller(infer: grpc.aio.UnaryUnaryMultiCallable) -> None:
-            nonlocal errors
-            while (started := time.perf_counter()) < stop:
-                try:
-                    await infer(body)
-                except grpc.aio.AioRpcError:
-                    errors += 1
-                latencies.append(time.perf_counter() - started)
 
-        began = time.perf_counter()
-        await asyncio.gather(*(caller(calls[k % len(calls)]) for k in range(connections)))
-        elapsed = time.perf_counter() - began
-    finally:
-        for channel in channels:
-            await channel.close()
-    ordered = sorted(latencies)
+def figures(output: str, log: Path, size: int) -> dict[str, float]:
+    """Calls, failures, calls a second and latency percentiles of an h2load run, from its
+    summary and its per-call log; a call failed unless it brought back an answer of ``size``."""
+    elapsed = float(_found(r"finished in ([\d.]+)s", output))
+    done = int(_found(r"requests: \d+ total, \d+ started, (\d+) done", output))
+    data = int(_found(r"traffic: .*\((\d+)\) data", output))
+    latencies = sorted(int(line.split("\t")[2]) for line in log.read_text().splitlines() if line)
+    if done == 0 or not latencies:
+        raise RuntimeError(f"h2load completed no call:\n{output[-400:]}")
+    answered = data // size
     return {
-        "requests": len(ordered),
-        "errors": errors,
-        "rps": len(ordered) / elapsed,
-        "p50_ms": ordered[len(ordered) // 2] * 1e3,
-        "p99_ms": ordered[int(len(ordered) * 0.99)] * 1e3,
-        "mean_ms": sum(ordered) / len(ordered) * 1e3,
+        "requests": done,
+        "errors": max(0, done - answered),
+        "rps": done / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] / 1e3,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] / 1e3,
+        "mean_ms": sum(latencies) / len(latencies) / 1e3,
     }
 
 
-def main(argv: list[str]) -> None:
-    address, model, layout, connections, seconds, *rest = argv
-    channel_count = int(rest[0]) if rest else int(connections)
-    body = request(model, layout)
-    figures = load(address, body, int(connections), float(seconds), channel_count)
-    print(json.dumps(asyncio.run(figures)))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+def _found(pattern: str, output: str) -> str:
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"h2load's summary has no {pattern!r}:\n{output[-400:]}")
+    return match.group(1)

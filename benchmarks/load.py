@@ -6,11 +6,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc_client
 from servers import RunningServer
 from spec import Route
 
@@ -133,16 +133,27 @@ def run_wrk(
     )
 
 
-GRPC_CLIENT = Path(__file__).resolve().parent / "grpc_client.py"
-
-
 def run_grpc(
-    server: RunningServer, port: int, layout: str, *, connections: int, seconds: float
+    server: RunningServer,
+    port: int,
+    layout: str,
+    scratch: Path,
+    *,
+    connections: int,
+    seconds: float,
+    streams: int = 1,
 ) -> Pass:
-    """Load the server's Open Inference V2 gRPC endpoint with ``grpc_client.py`` (single-row
-    ``ModelInfer``, ``connections`` callers, ``seconds``), CPU counted as :func:`run_wrk` does."""
-    command = [sys.executable, str(GRPC_CLIENT), f"127.0.0.1:{port}", "iris-svc", layout]
-    command += [str(connections), f"{seconds:g}"]
+    """Load the server's Open Inference V2 gRPC endpoint with h2load (``grpc_client.py``:
+    single-row ``ModelInfer``, ``connections`` connections each with ``streams`` calls at once,
+    ``seconds``; its body and per-call log in ``scratch``), CPU counted as :func:`run_wrk` does."""
+    address = f"127.0.0.1:{port}"
+    size = grpc_client.answer_size(address, "iris-svc", layout)
+    body, log = scratch / f"grpc-{layout}.body", scratch / "h2load-calls.log"
+    body.write_bytes(grpc_client.framed(grpc_client.request("iris-svc", layout)))
+    log.unlink(missing_ok=True)  # h2load appends to it
+    command = grpc_client.h2load_command(
+        address, body, log, connections=connections, streams=streams, seconds=seconds
+    )
     busy_before, cpu_before, wait_before, wall_before = (
         _busy_seconds(),
         server.cpu_seconds(),
@@ -158,9 +169,9 @@ def run_grpc(
     server_cpu = server.cpu_seconds() - cpu_before
     busy = _busy_seconds() - busy_before
     client_cpu = usage.ru_utime + usage.ru_stime
-    if os.waitstatus_to_exitcode(status) != 0 or not output.strip():
-        raise RuntimeError(f"the gRPC client failed: {output[-400:]}")
-    stats = json.loads(output.strip().splitlines()[-1])
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"h2load failed: {output[-400:]}")
+    stats = grpc_client.figures(output, log, size)
     return Pass(
         rps=stats["rps"],
         p50_ms=stats["p50_ms"],

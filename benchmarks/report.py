@@ -484,8 +484,9 @@ def _turns(results: Results) -> Iterator[str]:
     yield "(every round's in brackets)."
     yield ""
     yield "A load is *unstable* (⚠) when it ended with errors or its p99 is over "
-    yield f"{INSTABILITY_P99_OVER_P50:g}x its p50. The gRPC rows' client is `grpc_client.py` "
-    yield "(Python grpc.aio) in place of wrk, each caller on a channel (a connection) of its own."
+    yield f"{INSTABILITY_P99_OVER_P50:g}x its p50. The gRPC rows' load is h2load "
+    yield "(`grpc_client.py`: gRPC frames over HTTP/2, in C as wrk is) in place of wrk, each "
+    yield "caller on a connection of its own; every answer checked by its size."
     yield ""
     yield (
         "| server | route | rows | c | req/s | p50 ms | p99 ms | errors | CPU server/client/other "

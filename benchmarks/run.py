@@ -1,9 +1,10 @@
 """``make bench``: serve the iris SVC with modelport and its peers, load them with wrk, report.
 
-Phases: install (peers' venvs with uv, wrk with apt-get, the modelport builds; needs the package
-registries), measure (re-executed inside a loopback-only network namespace when ``unshare -n``
-is permitted, so load traffic never leaves the machine), report (docs/benchmarks.md from
-benchmarks/results.json). ``--report-only`` rewrites the report from an existing results.json.
+Phases: install (peers' venvs with uv, wrk and h2load with apt-get, the modelport builds; needs
+the package registries), measure (re-executed inside a loopback-only network namespace when
+``unshare -n`` is permitted, so load traffic never leaves the machine), report
+(docs/benchmarks.md from benchmarks/results.json). ``--report-only`` rewrites the report from an
+existing results.json.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import results
 import sections
 import subject
 import suite
+from grpc_client import h2load_binary
 from turns import take_turns
 
 from modelport.builder.environment import compile_bytecode
@@ -95,7 +97,7 @@ def main(argv: list[str]) -> int:
 
 def prepare(args: argparse.Namespace) -> None:
     """Everything that needs the registries or takes a while, before any server runs."""
-    _ensure_wrk()
+    ensure_load_generators()
     wanted = _selected(args)
     versions = {"modelport": metadata.version("modelport")}
     for peer in peers.PEERS:
@@ -202,16 +204,24 @@ def _selected(args: argparse.Namespace) -> set[str]:
     return names
 
 
-def _ensure_wrk() -> None:
-    """Install wrk from Debian's packages when it is missing and we may; else say how."""
-    if load.wrk_binary() is not None:
+def ensure_load_generators() -> None:
+    """Install wrk (HTTP) and h2load (gRPC, in nghttp2-client) from Debian's packages when
+    missing and we may; else say how."""
+    missing = [
+        package
+        for package, binary in (("wrk", load.wrk_binary()), ("nghttp2-client", h2load_binary()))
+        if binary is None
+    ]
+    if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SystemExit("wrk is not installed: run `sudo apt-get install -y wrk`, then make bench")
-    suite.say("installing wrk with apt-get")
-    if subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False).returncode != 0:
+        raise SystemExit(
+            f"not installed: run `sudo apt-get install -y {' '.join(missing)}`, then make bench"
+        )
+    suite.say(f"installing {', '.join(missing)} with apt-get")
+    if subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=False).returncode != 0:
         subprocess.run(["apt-get", "update", "-q"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True)
 
 
 def _unshare_works() -> bool:

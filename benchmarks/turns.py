@@ -195,11 +195,13 @@ def _profile(
 
 
 def _load(plan: Plan, turn: Turn, server: RunningServer, route: Route) -> Pass:
-    """One round of ``turn``: wrk on an HTTP route, the gRPC client on the gRPC endpoint."""
+    """One round of ``turn``: wrk on an HTTP route, h2load on the gRPC endpoint."""
     if turn.route == GRPC:
         assert server.spec.grpc is not None, "only servers with a gRPC endpoint get gRPC turns"
         port, layout = server.spec.grpc
-        return run_grpc(server, port, layout, connections=turn.connections, seconds=plan.seconds)
+        return run_grpc(
+            server, port, layout, plan.logs, connections=turn.connections, seconds=plan.seconds
+        )
     return run_wrk(
         server,
         route,
