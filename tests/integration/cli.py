@@ -54,3 +54,13 @@ def run_cli(
         check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def build_model_code(project: Path, source: str, *options: str, home: Path) -> None:
+    """Build ``project`` (a scaffolded one) with ``source`` as its ``main/model.py`` and without
+    the template's unit tests, into ``home``'s registry with ``--env inherit`` and ``options``."""
+    (project / "main" / "model.py").write_text(source)
+    for test in (project / "tests" / "ut").glob("test_*.py"):
+        test.unlink()
+    built = run_cli("build", str(project), "--env", "inherit", *options, home=home)
+    assert built.code == 0, built.stderr

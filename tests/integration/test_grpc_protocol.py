@@ -30,7 +30,7 @@ from modelport.serving.metrics import ServerMetrics
 from modelport.serving.models import ModelSet
 from modelport.testing import free_port, start_server
 
-from .cli import run_cli
+from .cli import build_model_code, run_cli
 from .test_v2_protocol import IRIS_ROWS, IRIS_SPECIES, Anything, Echo, Iris, _runtime
 
 HOST = "127.0.0.1"
@@ -315,12 +315,8 @@ def test_serve_with_grpc_port_answers_both_transports(
     project_factory: Callable[..., Path], tmp_path: Path
 ) -> None:
     project = project_factory(tmp_path / "src" / "doubler", name="doubler")
-    (project / "main" / "model.py").write_text(MODEL)
-    for test in (project / "tests" / "ut").glob("test_*.py"):
-        test.unlink()
     home = tmp_path / "home"
-    built = run_cli("build", str(project), "--env", "inherit", home=home)
-    assert built.code == 0, built.stderr
+    build_model_code(project, MODEL, home=home)
     grpc_port = free_port()
     env = {"MODELPORT_HOME": str(home)}
     # two workers, forked after the supervisor imported grpc (their modules shared): each

@@ -19,7 +19,7 @@ import pytest
 from modelport.errors import ModelFailed
 from modelport.testing import ServerProcess, start_server
 
-from .cli import run_cli
+from .cli import build_model_code, run_cli
 from .printed_curl import printed_curl, send_curl
 
 MODEL = """
@@ -51,11 +51,7 @@ class Demo(modelport.Model):
 def home(project_factory: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("serve-home")
     project = project_factory(tmp_path_factory.mktemp("serve-src") / "demo")
-    (project / "main" / "model.py").write_text(MODEL)
-    for test in (project / "tests" / "ut").glob("test_*.py"):
-        test.unlink()
-    result = run_cli("build", str(project), "--env", "inherit", home=home)
-    assert result.code == 0, result.stderr
+    build_model_code(project, MODEL, home=home)
     return home
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from modelport.testing import start_server
 
-from .cli import run_cli
+from .cli import build_model_code
 
 MODEL = """
 import gc
@@ -52,11 +52,7 @@ class Demo(modelport.Model):
 def home(project_factory: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("heap-home")
     project = project_factory(tmp_path_factory.mktemp("heap-src") / "demo")
-    (project / "main" / "model.py").write_text(MODEL)
-    for test in (project / "tests" / "ut").glob("test_*.py"):
-        test.unlink()
-    result = run_cli("build", str(project), "--env", "inherit", "--name", "heap", home=home)
-    assert result.code == 0, result.stderr
+    build_model_code(project, MODEL, "--name", "heap", home=home)
     return home
 
 
