@@ -2,11 +2,10 @@
 
 This machine's speed drifts by up to 2x within minutes (host contention that /proc/stat does not
 show as steal time), so two servers loaded minutes apart can differ by more than the gap between
-them. Here the servers a target compares all run at once
-and their loads take turns, round after round. A server is paused (SIGSTOP) outside its own
-turns, so an idle one's polling takes no CPU from the one loaded (LitServe's workers poll their
-queues). The in-process floor is timed just before each turn of the 1,000-row Arrow load.
-Each figure is the median of its rounds.
+them. Here the servers a target compares all run at once and their loads take turns, round
+after round. A server is paused (SIGSTOP) outside its own turns, so an idle one's polling takes
+no CPU from the one loaded (LitServe's workers poll their queues). The in-process floor is timed
+just before each turn of the 1,000-row Arrow load. Each figure is the median of its rounds.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ Nothing is collected before the freeze: with the collector off every object of t
 the youngest generation, so even a young pass would walk them all (60 ms of that cold start).
 What the start left as cyclic garbage stays, frozen and shared: 1,078 objects (about 320 KiB)
 after the serving stack's imports and loading the iris SVC, 33 (none of them a tensor) after
-``from_pretrained`` of a 4-layer BERT. Garbage that is
-not cyclic goes at once either way: reference counting frees it.
+``from_pretrained`` of a 4-layer BERT. Garbage that is not cyclic goes at once either way:
+reference counting frees it.
 """
 
 from __future__ import annotations
