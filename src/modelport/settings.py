@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -76,6 +75,8 @@ def config_file(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
 
 def read_config(path: Path) -> dict[str, Found]:
     """The settings file's values by setting name; unknown keys and bad TOML are refused."""
+    import tomllib  # only where there is a settings file
+
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -305,9 +305,10 @@ def test_serving_a_registered_model_opens_no_store_and_reads_its_zip_once(
     tmp_path: Path,
 ) -> None:
     """``modelport serve NAME`` finds the version with sqlite3 (``registry.sql.lookup``), not
-    SQLAlchemy, and becomes the serving process (here its command line is written down in
-    place of ``os.execv``); a version unpacked before is served from its folder, its zip not
-    read again (emptied after the first start, it is not missed)."""
+    SQLAlchemy nor the store's own modules, and modelport's installed metadata without
+    ``importlib.metadata``, and becomes the serving process (here its command line is written
+    down in place of ``os.execv``); a version unpacked before is served from its folder, its
+    zip not read again (emptied after the first start, it is not missed)."""
     version = _register_native(tmp_path)
     became = tmp_path / "became.json"
     execv = f"""
@@ -317,7 +318,15 @@ def test_serving_a_registered_model_opens_no_store_and_reads_its_zip_once(
             sys.exit(0)
         os.execv = execv
         """
-    unwanted = (*NOT_FOR_A_COMMAND, "sqlalchemy", "modelport.cli.pipeline_cmd")
+    unwanted = (
+        *NOT_FOR_A_COMMAND,
+        "sqlalchemy",
+        "modelport.cli.pipeline_cmd",
+        "modelport.registry.store",
+        "modelport.registry.entities",
+        "importlib.metadata",
+        "tomllib",  # no settings file to read
+    )
     unpacked = tmp_path / "unpacked" / version.digest[7:39]
     blob = tmp_path / "blobs" / "sha256" / version.digest[7:9] / version.digest[7:]
     for start in ("unpacks the zip", "serves the folder"):

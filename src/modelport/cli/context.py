@@ -6,11 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from modelport.registry.store import RegistryStore
-from modelport.registry.uris import open_store
 from modelport.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from modelport.registry.store import RegistryStore
     from modelport.serving.conventions import RegisterVersion, Services
 
 
@@ -71,6 +70,8 @@ class CliState:
     @property
     def store(self) -> RegistryStore:
         if self._store is None:
+            from modelport.registry.uris import open_store  # commands that open none skip it
+
             self._store = open_store(self.registry_uri, settings=self.settings)
         return self._store
 

@@ -7,10 +7,10 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from modelport.registry.atomic_files import Advance
-
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from modelport.registry.atomic_files import Advance
 
 _NUMBERS_WIDTH = 60
 """What a bar's columns other than its description take: bar, sizes, speed, time left."""

@@ -10,9 +10,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from modelport._types import JSONObject
-
-DEFAULT_WORKSPACE = "default"
-"""The workspace every registry has from its first migration on."""
+from modelport.registry.refs import DEFAULT_WORKSPACE as DEFAULT_WORKSPACE  # with the entities
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from modelport._types import JSONObject
 from modelport.errors import InvalidInput
 
+DEFAULT_WORKSPACE = "default"
+"""The workspace every registry has from its first migration on."""
+
 NAME_MAX = 63
 _NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 NAME_RULE = (

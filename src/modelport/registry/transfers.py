@@ -13,9 +13,10 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from modelport.registry.atomic_files import Advance
+if TYPE_CHECKING:
+    from modelport.registry.atomic_files import Advance
 
 
 class TransferReporter(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -103,3 +104,36 @@ def test_the_wheel_holds_the_package_and_its_entry_points(tmp_path: Path) -> Non
     assert "modelport/servable.py,sha256=" in record
     assert install.wheel(tmp_path / "wheels") == wheel  # made once per digest
     assert [p.name for p in wheel.parent.iterdir()] == [wheel.name]
+
+
+def test_the_installed_metadata_is_what_importlib_metadata_finds() -> None:
+    """Found on sys.path without importlib.metadata, and the same files: the same digest."""
+    found = modelport_wheel.installed_metadata()
+    assert isinstance(found, modelport_wheel.DistInfo)
+    standard = importlib.metadata.distribution("modelport")
+    assert found.version == standard.version == modelport.__version__
+    for name in ("METADATA", "entry_points.txt", "no-such-file"):
+        assert found.read_text(name) == standard.read_text(name)
+    assert (
+        ModelportInstall.of(PACKAGE, found).digest == ModelportInstall.of(PACKAGE, standard).digest
+    )
+
+
+def test_the_first_dist_info_on_the_path_wins_and_without_one_importlib_metadata_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = tmp_path / "earlier" / "modelport-9.9.dist-info"
+    earlier.mkdir(parents=True)
+    (earlier / "METADATA").write_text("Metadata-Version: 2.1\nName: modelport\nVersion: 9.9\n\nx\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(earlier.parent), *sys.path])
+    found = modelport_wheel.installed_metadata()
+    assert found == modelport_wheel.DistInfo(earlier)
+    assert found.version == "9.9"
+
+    egg = tmp_path / "develop" / "modelport.egg-info"  # an old `setup.py develop` install
+    egg.mkdir(parents=True)
+    (egg / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: modelport\nVersion: 8.8\n")
+    monkeypatch.setattr(sys, "path", [str(egg.parent)])
+    found = modelport_wheel.installed_metadata()
+    assert isinstance(found, importlib.metadata.Distribution)
+    assert found.version == "8.8"

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelport.errors import InvalidInput
-from modelport.registry.entities import DEFAULT_WORKSPACE
-from modelport.registry.refs import parse_ref
+from modelport.registry.refs import DEFAULT_WORKSPACE, parse_ref
 from modelport.registry.sql.revision import HEAD_REVISION
 
 WAIT_SECONDS = 1.0
