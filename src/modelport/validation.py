@@ -45,6 +45,9 @@ class InputValidator:
         self.names = tuple(f.name for f in signature.inputs)
         self._known = frozenset(self.names)
         self._nullable = {f.name: f.nullable for f in signature.inputs}
+        self._nullable_schema = pa.schema([field.with_nullable(True) for field in self.schema])
+        """The inputs as an Arrow writer declares them by default (every column nullable): a
+        table of this schema or of ``schema`` needs no cast."""
         self.matrix_dtype = _matrix_dtype(signature)
         self._numpy_dtypes = {f.name: to_numpy_dtype(f) for f in signature.inputs}
         self._nested = {f.name: f.arrow_type for f in signature.inputs if holds_struct(f.type)}
@@ -295,17 +298,16 @@ class InputValidator:
         """An Arrow table (from Arrow IPC, Parquet, CSV or JSON): checked and cast safely."""
         if self.free_form:
             return Batch.from_table(table)
+        if table.schema.equals(self._nullable_schema) or table.schema.equals(self.schema):
+            columns = table.columns  # the inputs, in order, of their types: nothing to cast
+            for field, column in zip(self.schema, columns, strict=True):
+                self._check_nulls(field, column)
+            return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
         self._check_keys(table.column_names)
         columns = []
         for field in self.schema:
             column = table.column(field.name)
-            if column.null_count and not self._nullable[field.name]:
-                first = pc.index(pc.is_null(column), True).as_py()
-                raise InvalidInput(
-                    f"input {field.name!r} is null in row {first}",
-                    hint="send a value for every row",
-                    field=field.name,
-                )
+            self._check_nulls(field, column)
             if field.name in self._nested and column.type != field.type:
                 columns.append(
                     pa.chunked_array([nested_array(field.name, column.to_pylist(), field.type)])
@@ -313,6 +315,15 @@ class InputValidator:
             else:
                 columns.append(cast_column(column, field))
         return Batch.from_table(pa.Table.from_arrays(columns, schema=self.schema))
+
+    def _check_nulls(self, field: pa.Field[Any], column: pa.ChunkedArray[Any]) -> None:
+        if column.null_count and not field.nullable:
+            first = pc.index(pc.is_null(column), True).as_py()
+            raise InvalidInput(
+                f"input {field.name!r} is null in row {first}",
+                hint="send a value for every row",
+                field=field.name,
+            )
 
 
 def _row_value(row: Any, name: str, position: int, width: int) -> Any:

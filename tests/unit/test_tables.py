@@ -31,6 +31,25 @@ def test_a_table_batch_gives_each_view() -> None:
     assert batch.view("records") == [{"x": 1.0, "label": "a"}, {"x": 2.0, "label": "b"}]
 
 
+@pytest.mark.parametrize(
+    "table",
+    [
+        pa.table({"x": [1.0, 2.0], "n": pa.array([3, 4], pa.int32())}),
+        pa.table({"x": pa.array([1, None, 3], pa.int64()), "y": [1.5, 2.5, None]}),
+        pa.Table.from_batches([pa.record_batch({"x": [1.0]}), pa.record_batch({"x": [2.0]})]),
+        pa.table({"x": [1.0, 2.0], "label": ["a", "b"]}),
+    ],
+    ids=["numbers", "nulls", "chunks", "text"],
+)
+def test_a_table_batch_s_matrix_is_its_columns_side_by_side(table: pa.Table) -> None:
+    """Read straight from the table when every column is a number; the same matrix as the
+    columns view gives, nulls as NaN, over every chunk."""
+    matrix = Batch.from_table(table).matrix()
+    expected = np.column_stack(list(Batch.from_table(table).columns().values()))
+    assert matrix.dtype == expected.dtype and matrix.shape == (table.num_rows, table.num_columns)
+    np.testing.assert_array_equal(matrix, expected)
+
+
 def test_tensor_columns_round_trip_through_numpy() -> None:
     images = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
     array = numpy_to_array(images)

@@ -111,6 +111,26 @@ def test_tables_are_checked_and_cast() -> None:
         validator.validate(pa.table({"a": [1.0, None], "b": [1.0, 2.0]}))
 
 
+@pytest.mark.parametrize("nullable", [True, False])
+def test_a_table_of_the_inputs_types_keeps_its_columns_under_the_declared_schema(
+    nullable: bool,
+) -> None:
+    """As an Arrow writer sends the inputs (every column nullable by default) or exactly as
+    declared: nothing is cast or copied, and the model sees the declared schema."""
+    columns = [pa.array([1.0, 2.0]), pa.array([3.0, 4.0])]
+    fields = [pa.field(name, pa.float64(), nullable=nullable) for name in ("a", "b")]
+    batch = InputValidator(IRIS).validate(pa.Table.from_arrays(columns, schema=pa.schema(fields)))
+    table = batch.table()
+    assert table.schema == IRIS.input_schema
+    assert table.column("a").chunk(0).buffers()[1].address == columns[0].buffers()[1].address
+    assert batch.matrix().tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
+def test_a_table_of_the_inputs_in_another_order_is_read_by_name() -> None:
+    batch = InputValidator(IRIS).validate(pa.table({"b": [1.0], "a": [2.0]}))
+    assert batch.matrix().tolist() == [[2.0, 1.0]]
+
+
 def test_free_form_signatures_pass_everything_through() -> None:
     batch = InputValidator(Signature.free()).validate(Rows([{"anything": "x", "n": 1}]))
     assert batch.records() == [{"anything": "x", "n": 1}]

@@ -104,9 +104,15 @@ class DecodeLimits:
         self.check_decoded(table.nbytes)
         return table
 
-    def collect(self, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
-        """The table of ``batches``, stopped as soon as they outgrow the bounds."""
+    def collect(
+        self, batches: Iterable[pa.RecordBatch], schema: pa.Schema, *, sized: bool = False
+    ) -> pa.Table:
+        """The table of ``batches``, stopped as soon as they outgrow the bounds; ``sized``: the
+        rows and bytes of every batch were checked before any was read (what an Arrow stream
+        declares is what its reader reads; a batch's ``nbytes`` costs as much as reading it)."""
         check_names(schema)
+        if sized:
+            return pa.Table.from_batches(list(batches), schema=schema)
         kept: list[pa.RecordBatch] = []
         rows = nbytes = 0
         for batch in batches:

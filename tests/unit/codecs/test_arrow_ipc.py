@@ -12,7 +12,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
 
-from modelport.codecs.arrow_ipc import decode_arrow, decode_arrow_file, decode_parquet
+from modelport.codecs.arrow_ipc import decode_arrow, decode_arrow_file, decode_parquet, encode_arrow
 from modelport.errors import InvalidInput, MalformedInput
 
 
@@ -91,3 +91,22 @@ def test_a_dictionary_holding_a_value_twice_is_encoded_again_with_each_value_onc
     assert decoded.column("d").to_pylist() == ["a", "b", "a", "b"]
     assert decoded.schema.field("d").type == column.type
     assert list(decoded.to_pandas()["d"].cat.categories) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        pa.table({"species": pa.array(range(1000), pa.int64())}),
+        pa.table({"label": ["a", None], "score": [0.5, 1.0], "ok": [True, False]}),
+        pa.table({"x": pa.array([], pa.float32())}),
+        pa.table({"label": pa.array(["a", "b", "a"]).dictionary_encode()}),
+        pa.table({"when": pa.array([0, 1], pa.timestamp("ms")), "v": [[1, 2], [3]]}),
+    ],
+    ids=["numbers", "plain", "empty", "dictionary", "nested"],
+)
+def test_an_answer_is_the_stream_pyarrow_s_writer_writes(table: pa.Table) -> None:
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    assert encode_arrow(table) == sink.getvalue().to_pybytes()
+    assert decode_arrow(encode_arrow(table)).equals(table)

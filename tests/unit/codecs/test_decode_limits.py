@@ -46,6 +46,35 @@ def test_declared_sizes_are_what_the_body_decodes_to(
     assert declared.nbytes >= 2 * table.column("x").nbytes
 
 
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("compression", [None, "zstd", "lz4"])
+@pytest.mark.parametrize("writer", [ipc.new_stream, ipc.new_file])
+def test_declared_sizes_count_every_buffer_of_every_batch(
+    legacy: bool, compression: str | None, writer: object
+) -> None:
+    """Two batches of 1,000 int64 values and no nulls: 8,000 bytes of values each (the validity
+    buffer is empty), whatever the compression, with or without the continuation markers that
+    streams written before Arrow 0.15 lack."""
+    table = pa.table({"x": pa.array(range(1000), pa.int64())})
+    sink = pa.BufferOutputStream()
+    options = ipc.IpcWriteOptions(compression=compression, use_legacy_format=legacy)
+    with writer(sink, table.schema, options=options) as out:  # type: ignore[operator]
+        out.write_table(table)
+        out.write_table(table)
+    declared = declared_sizes(sink.getvalue().to_pybytes())
+    assert (declared.rows, declared.nbytes) == (2000, 16_000)
+
+
+def test_a_body_cut_short_declares_its_whole_messages_only() -> None:
+    table = pa.table({"x": pa.array(range(1000), pa.int64())})
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as out:
+        out.write_table(table)
+        out.write_table(table)
+    body = sink.getvalue().to_pybytes()
+    assert declared_sizes(body[: len(body) - 100]).rows == 1000
+
+
 def test_declared_sizes_of_what_is_not_arrow_are_nothing() -> None:
     declared = declared_sizes(b"not arrow at all")
     assert (declared.rows, declared.nbytes) == (0, 0)
