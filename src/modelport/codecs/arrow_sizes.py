@@ -21,6 +21,8 @@ _U32 = struct.Struct("<I")
 _I64 = struct.Struct("<q")
 _BUFFER = struct.Struct("<qq")
 """A Buffer struct: offset and length in the message body."""
+_BLOCK = struct.Struct("<qi4xq")
+"""A file footer's Block struct: the message's offset, its metadata's length, its body's."""
 _FILE_MAGIC = b"ARROW1"
 _CONTINUATION = -1
 """The marker before each message's length since Arrow 0.15 (older streams start with the
@@ -38,30 +40,66 @@ class Declared:
 
 
 def declared_sizes(body: bytes) -> Declared:
-    """The sizes an Arrow IPC stream (or file: its messages follow the magic) declares, as far
-    as its messages can be read; reading stops quietly where they cannot (the decoder then says
-    what is wrong)."""
+    """The sizes an Arrow IPC stream or file declares, as far as its messages can be read;
+    reading stops quietly where they cannot (the decoder then says what is wrong). A file's
+    batches are the blocks its footer lists, which its reader reads wherever they are: the
+    messages after its magic need not be the same ones."""
     found = Declared()
-    position = 8 if body[:6] == _FILE_MAGIC else 0
     try:
-        while True:
-            (length,) = _I32.unpack_from(body, position)
-            position += 4
-            if length == _CONTINUATION:
-                (length,) = _I32.unpack_from(body, position)
-                position += 4
-            if length <= 0 or position + length > len(body):
-                return found  # the end of the stream, or a message cut short
-            meta = memoryview(body)[position : position + length]
-            position += length
-            message = _root(meta)
-            body_length = _scalar(meta, message, 3, _I64)  # Message.bodyLength
-            if body_length < 0 or position + body_length > len(body):
-                return found
-            _add_batch(meta, message, found, body, position, body_length)
-            position += body_length
+        if body[:6] == _FILE_MAGIC:
+            for block in _file_blocks(body):
+                _read_message(body, block, found)
+        else:
+            position: int | None = 0
+            while position is not None:
+                position = _read_message(body, position, found)
     except (struct.error, IndexError, ValueError):
-        return found
+        pass
+    return found
+
+
+def _read_message(body: bytes, position: int, found: Declared) -> int | None:
+    """Add what the message at ``position`` declares to ``found``; where the next message
+    starts, or None at the end of the stream or a message cut short."""
+    (length,) = _I32.unpack_from(body, position)
+    position += 4
+    if length == _CONTINUATION:
+        (length,) = _I32.unpack_from(body, position)
+        position += 4
+    if length <= 0 or position + length > len(body):
+        return None
+    meta = memoryview(body)[position : position + length]
+    position += length
+    message = _root(meta)
+    body_length = _scalar(meta, message, 3, _I64)  # Message.bodyLength
+    if body_length < 0 or position + body_length > len(body):
+        return None
+    _add_batch(meta, message, found, body, position, body_length)
+    return position + body_length
+
+
+def _file_blocks(body: bytes) -> list[int]:
+    """Where the dictionaries and record batches an Arrow IPC file's footer lists start (its
+    last bytes: the footer, the footer's length, the magic)."""
+    end = len(body) - len(_FILE_MAGIC) - 4
+    (length,) = _I32.unpack_from(body, end)
+    if body[end + 4 :] != _FILE_MAGIC or not 0 < length <= end:
+        raise ValueError("no footer")
+    footer = memoryview(body)[end - length : end]
+    root = _root(footer)
+    blocks = []
+    for index in (2, 3):  # Footer.dictionaries, Footer.recordBatches: vectors of Block structs
+        vector = _field_offset(footer, root, index)
+        if vector is None:
+            continue
+        (count,) = _U32.unpack_from(footer, vector)
+        if vector + 4 + _BLOCK.size * count > len(footer):
+            raise ValueError("the blocks run past the footer")
+        blocks += [
+            offset
+            for offset, _, _ in _BLOCK.iter_unpack(footer[vector + 4 :][: _BLOCK.size * count])
+        ]
+    return blocks
 
 
 def _add_batch(

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
 
+from modelport.codecs.arrow_ipc import ARROW_FILE
 from modelport.codecs.arrow_sizes import declared_sizes
 from modelport.codecs.compression import inflate
 from modelport.codecs.limits import OFF_LOOP_BYTES, DecodeLimits, decoded_bound, off_loop
@@ -73,6 +74,25 @@ def test_a_body_cut_short_declares_its_whole_messages_only() -> None:
         out.write_table(table)
     body = sink.getvalue().to_pybytes()
     assert declared_sizes(body[: len(body) - 100]).rows == 1000
+
+
+def test_a_file_declares_the_batches_its_footer_lists_wherever_they_are() -> None:
+    """A file's reader reads the blocks its footer lists and the schema the footer holds: the
+    messages after the magic can end at once (an end marker over the schema message's length)
+    and hide a zstd batch of 8 MB, which must still be refused before it is inflated."""
+    table = pa.table({"x": pa.array([0.0] * 1_000_000, pa.float64())})
+    sink = pa.BufferOutputStream()
+    with ipc.new_file(sink, table.schema, options=ipc.IpcWriteOptions(compression="zstd")) as out:
+        out.write_table(table)
+    body = bytearray(sink.getvalue().to_pybytes())
+    body[8:16] = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+    hiding = bytes(body)
+    assert ipc.open_file(pa.py_buffer(hiding)).read_all().num_rows == 1_000_000
+    declared = declared_sizes(hiding)
+    assert (declared.rows, declared.nbytes) == (1_000_000, 8_000_000)
+    limits = DecodeLimits(max_decoded_size=1_000_000)
+    with pytest.raises(PayloadTooLarge, match="decodes to over 1,000,000 bytes"):
+        decode_rows(hiding, parse_media_type(ARROW_FILE), orient=None, schema=None, limits=limits)
 
 
 def test_declared_sizes_of_what_is_not_arrow_are_nothing() -> None:
