@@ -47,18 +47,23 @@ def arrow_errors(what: str, hint: str) -> Iterator[None]:
         raise MalformedInput(f"malformed {what}: {exc}", hint=hint) from None
 
 
-def _check_declared(body: bytes, limits: DecodeLimits) -> None:
-    declared = declared_sizes(body)
+def _check_declared(body: bytes, limits: DecodeLimits, *, file: bool = False) -> None:
+    declared = declared_sizes(body, file=file)
     limits.check_rows(declared.rows)
     limits.check_decoded(declared.nbytes)
 
 
 def decode_arrow(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
-    """An Arrow IPC stream body as a table; a 400 with Arrow's reason when it is not one."""
+    """An Arrow IPC stream body as a table; a 400 with Arrow's reason when it is not one.
+
+    A stream of plain columns is read as it declared itself; one with dictionaries is bounded
+    batch by batch too, since each delta to a dictionary makes a new one, old values and all."""
     _check_declared(body, limits)
     hint = f"send the bytes of an Arrow IPC stream ({ARROW_STREAM})"
     with arrow_errors("Arrow IPC stream", hint), ipc.open_stream(pa.py_buffer(body)) as reader:
-        return limits.collect(checked_batches(reader), reader.schema, sized=True)
+        schema = reader.schema
+        plain = all(kind.id in PLAIN_TYPES for kind in schema.types)
+        return limits.collect(checked_batches(reader), schema, sized=plain)
 
 
 def encode_arrow(table: pa.Table) -> bytes:
@@ -77,7 +82,7 @@ def encode_arrow(table: pa.Table) -> bytes:
 
 def decode_arrow_file(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
     """An Arrow IPC file body as a table; a 400 with Arrow's reason when it is not one."""
-    _check_declared(body, limits)
+    _check_declared(body, limits, file=True)
     hint = f"send the bytes of a whole Arrow IPC file ({ARROW_FILE})"
     with arrow_errors("Arrow IPC file", hint), ipc.open_file(pa.py_buffer(body)) as reader:
         batches = _each(reader.num_record_batches, reader.get_batch)

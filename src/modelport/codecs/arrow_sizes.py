@@ -39,16 +39,15 @@ class Declared:
     nbytes: int = 0
 
 
-def declared_sizes(body: bytes) -> Declared:
-    """The sizes an Arrow IPC stream or file declares, as far as its messages can be read;
-    reading stops quietly where they cannot (the decoder then says what is wrong). A file's
-    batches are the blocks its footer lists, which its reader reads wherever they are: the
-    messages after its magic need not be the same ones."""
+def declared_sizes(body: bytes, *, file: bool = False) -> Declared:
+    """The sizes an Arrow IPC stream declares, as far as its messages can be read; reading
+    stops quietly where they cannot (the decoder then says what is wrong). For a ``file``, the
+    blocks its footer lists, each as often as it is listed: its reader reads those, wherever
+    they are, and nothing else."""
     found = Declared()
     try:
-        if body[:6] == _FILE_MAGIC:
-            for block in _file_blocks(body):
-                _read_message(body, block, found)
+        if file:
+            _add_file_blocks(body, found)
         else:
             position: int | None = 0
             while position is not None:
@@ -78,9 +77,27 @@ def _read_message(body: bytes, position: int, found: Declared) -> int | None:
     return position + body_length
 
 
-def _file_blocks(body: bytes) -> list[int]:
-    """Where the dictionaries and record batches an Arrow IPC file's footer lists start (its
-    last bytes: the footer, the footer's length, the magic)."""
+def _add_file_blocks(body: bytes, found: Declared) -> None:
+    """Add the batches of every block a file's footer lists (dictionaries and record batches)
+    to ``found``. A block's reader decodes every message that starts within its metadata length
+    and keeps the last: each of them counts. A block listed again counts again, its messages
+    read once (a footer of 24-byte blocks could list one message millions of times), with its
+    metadata's length besides (which the reader decodes each time)."""
+    read: dict[tuple[int, int], Declared] = {}
+    for offset, metadata_length in _file_blocks(body):
+        block = read.get((offset, metadata_length))
+        if block is None:
+            block = read[offset, metadata_length] = Declared()
+            position: int | None = offset
+            while position is not None and position < offset + metadata_length:
+                position = _read_message(body, position, block)
+        found.rows += block.rows
+        found.nbytes += block.nbytes + max(metadata_length, 0)
+
+
+def _file_blocks(body: bytes) -> list[tuple[int, int]]:
+    """The offset and metadata length of each block an Arrow IPC file's footer lists (the
+    file's last bytes: the footer, the footer's length, the magic)."""
     end = len(body) - len(_FILE_MAGIC) - 4
     (length,) = _I32.unpack_from(body, end)
     if body[end + 4 :] != _FILE_MAGIC or not 0 < length <= end:
@@ -95,10 +112,8 @@ def _file_blocks(body: bytes) -> list[int]:
         (count,) = _U32.unpack_from(footer, vector)
         if vector + 4 + _BLOCK.size * count > len(footer):
             raise ValueError("the blocks run past the footer")
-        blocks += [
-            offset
-            for offset, _, _ in _BLOCK.iter_unpack(footer[vector + 4 :][: _BLOCK.size * count])
-        ]
+        listed = footer[vector + 4 :][: _BLOCK.size * count]
+        blocks += [(offset, metadata) for offset, metadata, _ in _BLOCK.iter_unpack(listed)]
     return blocks
 
 
