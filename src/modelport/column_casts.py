@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modelport.errors import InvalidInput
 
@@ -38,6 +37,8 @@ def _check_tensor_rows(column: pa.ChunkedArray[Any], field: pa.Field[Any]) -> No
     """Name the first row of a list column whose length a fixed-size tensor field refuses."""
     if not (pa.types.is_fixed_size_list(field.type) and pa.types.is_list(column.type)):
         return
+    import pyarrow.compute as pc
+
     size = field.type.list_size
     lengths = pc.list_value_length(column)
     row = pc.index(pc.not_equal(lengths, size), True).as_py()

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modelport.errors import InvalidInput, ModelFailed
 
@@ -38,6 +37,12 @@ PLAIN_TYPES = NUMBER_TYPES | {
 }
 """Type ids of flat columns without a dictionary or dates and times: numbers, booleans, text and
 bytes."""
+
+
+def is_plain(schema: pa.Schema) -> bool:
+    """Whether every column of ``schema`` is of a ``PLAIN_TYPES`` type: no column a request or
+    an answer of it holds needs ``pyarrow.compute`` (lists, dictionaries, dates and times do)."""
+    return all(kind.id in PLAIN_TYPES for kind in schema.types)
 
 
 def column_to_numpy(column: pa.ChunkedArray[Any]) -> np.ndarray:
@@ -67,6 +72,8 @@ def _uniform_size(array: Any) -> int | None:
         return None
     if len(array) == 0 or array.null_count:
         return None
+    import pyarrow.compute as pc  # imported where needed: see ``imported_by_workers``
+
     lengths = pc.list_value_length(array)
     smallest, largest = pc.min_max(lengths).values()
     return int(smallest.as_py()) if smallest == largest else None

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modelport.batch import Batch
 from modelport.column_casts import cast_column
@@ -318,6 +317,8 @@ class InputValidator:
 
     def _check_nulls(self, field: pa.Field[Any], column: pa.ChunkedArray[Any]) -> None:
         if column.null_count and not field.nullable:
+            import pyarrow.compute as pc
+
             first = pc.index(pc.is_null(column), True).as_py()
             raise InvalidInput(
                 f"input {field.name!r} is null in row {first}",

@@ -12,10 +12,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modelport.errors import InvalidInput
-from modelport.tables import PLAIN_TYPES
+from modelport.tables import is_plain
 
 __all__ = ["checked_batches"]
 
@@ -28,7 +27,7 @@ def checked_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatc
     for batch in batches:
         batch.validate(full=True)
         if plain is None:
-            plain = all(kind.id in PLAIN_TYPES for kind in batch.schema.types)
+            plain = is_plain(batch.schema)
         if plain:
             yield batch
             continue
@@ -45,6 +44,8 @@ def checked_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatc
 def _unique_dictionary(array: pa.Array[Any]) -> pa.Array[Any]:
     if not isinstance(array, pa.DictionaryArray):
         return array
+    import pyarrow.compute as pc
+
     if len(pc.unique(array.dictionary)) == len(array.dictionary):
         return array
     recoded = array.dictionary_decode().dictionary_encode()
@@ -73,6 +74,8 @@ def _is_temporal(kind: pa.DataType) -> bool:
 def _check_bounds(name: str, array: pa.Array[Any]) -> None:
     """The least and the greatest value as Python objects: every value between them converts
     when both do, the conversion keeping order."""
+    import pyarrow.compute as pc
+
     width = pa.int32() if array.type.bit_width == 32 else pa.int64()
     extremes = pc.min_max(array.view(width))
     for bound in (extremes["min"], extremes["max"]):

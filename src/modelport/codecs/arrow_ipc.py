@@ -19,7 +19,7 @@ from modelport.codecs.arrow_checks import checked_batches
 from modelport.codecs.arrow_sizes import declared_sizes
 from modelport.codecs.limits import UNLIMITED, DecodeLimits
 from modelport.errors import InvalidInput, MalformedInput, PayloadTooLarge
-from modelport.tables import PLAIN_TYPES
+from modelport.tables import is_plain
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 ARROW_FILE = "application/vnd.apache.arrow.file"
@@ -62,7 +62,7 @@ def decode_arrow(body: bytes, limits: DecodeLimits = UNLIMITED) -> pa.Table:
     hint = f"send the bytes of an Arrow IPC stream ({ARROW_STREAM})"
     with arrow_errors("Arrow IPC stream", hint), ipc.open_stream(pa.py_buffer(body)) as reader:
         schema = reader.schema
-        plain = all(kind.id in PLAIN_TYPES for kind in schema.types)
+        plain = is_plain(schema)
         return limits.collect(checked_batches(reader), schema, sized=plain)
 
 
@@ -71,7 +71,7 @@ def encode_arrow(table: pa.Table) -> bytes:
     first) is its schema's message, each batch's and the end marker: the bytes pyarrow's stream
     writer writes, in a third of its time."""
     schema = table.schema
-    if all(kind.id in PLAIN_TYPES for kind in schema.types):
+    if is_plain(schema):
         messages = [schema.serialize(), *(batch.serialize() for batch in table.to_batches())]
         return b"".join([*messages, _END_OF_STREAM])
     sink = pa.BufferOutputStream()

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modelport.codecs.v2_bodies import InferenceRequest
 from modelport.codecs.v2_data import DTYPES, Tensor
@@ -294,6 +293,8 @@ class _OutputRule:
             if pa.types.is_fixed_size_list(values.type):
                 size = values.type.list_size
             else:
+                import pyarrow.compute as pc
+
                 lengths = pc.list_value_length(values)
                 size = pc.min(lengths).as_py() or 0
                 if size != (pc.max(lengths).as_py() or 0):
@@ -305,6 +306,8 @@ class _OutputRule:
             dims.append(size)
             values = values.flatten()
         if self.time_format is not None:
+            import pyarrow.compute as pc
+
             values = pc.strftime(values, format=self.time_format)
         if values.null_count and not self.floating:
             self._no_nulls(values)
