@@ -149,10 +149,11 @@ class ModelRuntime:
         self._check_ready()
         note_rows(batch.num_rows)
         call = self._checked_call if self.batcher is None else self.batcher.submit
-        with _ModelFailures(self.timeout, hint=FEWER_ROWS):
+        failures = _ModelFailures(self.timeout, hint=FEWER_ROWS)
+        with failures:
             if self.timeout is None:
                 return await call(batch)
-            async with asyncio.timeout(self.timeout):  # a third of anyio.fail_after's cost
+            async with failures.deadline:  # a third of anyio.fail_after's cost
                 return await call(batch)
 
     def _check_ready(self) -> None:
@@ -182,7 +183,7 @@ class ModelRuntime:
         if operation.rows is not None:
             note_rows(operation.rows)
         model = cast(ModelT, self.servable)  # of the operation's model_type, checked above
-        with _ModelFailures(self.timeout, hint=LESS):
+        with _ModelFailures(None, hint=LESS):  # each of its calls is bounded (_PoolCalls)
             return await operation.run(model, self._calls)
 
     async def _call(self, batch: Batch) -> object:
@@ -252,15 +253,17 @@ class _PoolCalls:
         self._timeout = timeout
 
     async def blocking(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with _ModelFailures(self._timeout, hint=LESS):
-            async with asyncio.timeout(self._timeout):
+        failures = _ModelFailures(self._timeout, hint=LESS)
+        with failures:
+            async with failures.deadline:
                 return await _in_pool(
                     _untimed, functools.partial(function, *args, **kwargs), limiter=self._limiter
                 )
 
     async def awaiting(self, call: Awaitable[R]) -> R:
-        with _ModelFailures(self._timeout, hint=LESS):
-            async with asyncio.timeout(self._timeout):
+        failures = _ModelFailures(self._timeout, hint=LESS)
+        with failures:
+            async with failures.deadline:
                 return await call
 
 
@@ -269,13 +272,17 @@ LESS = "send less, or raise --timeout"
 
 
 class _ModelFailures:
-    """What model code raised, as modelport's errors: a timeout as ModelTimeout (504), anything
-    else as ModelFailed (500) caused by it (a class: a ``contextmanager`` cost 1% a prediction)."""
+    """What model code raised, as modelport's errors: its ``deadline`` (``timeout`` seconds,
+    entered by the caller around the call) passing as ModelTimeout (504), anything else as
+    ModelFailed (500) caused by it, a TimeoutError the model raised itself too: a call of its
+    own that timed out is no timeout of the server's (a class: a ``contextmanager`` cost 1% a
+    prediction)."""
 
-    __slots__ = ("hint", "timeout")
+    __slots__ = ("deadline", "hint", "timeout")
 
     def __init__(self, timeout: float | None, *, hint: str) -> None:
         self.timeout = timeout
+        self.deadline = asyncio.timeout(timeout)
         self.hint = hint
 
     def __enter__(self) -> None:
@@ -284,7 +291,7 @@ class _ModelFailures:
     def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> Literal[False]:
         if not isinstance(exc, Exception) or isinstance(exc, ModelportError):
             return False
-        if isinstance(exc, TimeoutError) and self.timeout is not None:
+        if isinstance(exc, TimeoutError) and self.deadline.expired():
             raise ModelTimeout(
                 f"the model did not answer within {self.timeout:g} s", hint=self.hint
             ) from exc

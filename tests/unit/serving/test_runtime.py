@@ -24,6 +24,7 @@ from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
 from modelport.servable import ModelCalls, Operation, Servable
 from modelport.serving import lanes as lanes_module
+from modelport.serving.batching import BatchingOptions
 from modelport.serving.lanes import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS
 from modelport.serving.problems import problem_of
 from modelport.serving.runtime import ModelRuntime
@@ -326,6 +327,58 @@ def test_timeouts_abandon_the_call() -> None:
     with pytest.raises(ModelTimeout, match=r"within 0\.1 s"):
         asyncio.run(runtime.predict(_batch()))
     assert time.monotonic() - started < 4, "the timeout waited for the model"
+
+
+class CallsAway(modelport.Model):
+    """A model whose own call out (a socket, an HTTP client) timed out: ``socket.timeout`` is
+    ``TimeoutError``."""
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        raise TimeoutError("the feature store did not answer")
+
+
+class CallsAwayAsync(modelport.Model):
+    async def predict(self, batch: np.ndarray) -> np.ndarray:
+        async with asyncio.timeout(0.01):  # its own bound on a call of its own
+            await asyncio.sleep(1)
+        return batch[:, 0]
+
+
+@pytest.mark.parametrize("model", [CallsAway(), CallsAwayAsync()])
+@pytest.mark.parametrize("batching", [None, 8])
+def test_a_timeout_the_model_raises_itself_is_its_failure_not_the_servers_timeout(
+    model: modelport.Model, batching: int | None
+) -> None:
+    """504 "did not answer within 60 s" would send its caller after --timeout, where the
+    model's own call is what timed out: it is a failure of the model's (500) naming it."""
+    options: dict[str, Any] = {"timeout": 60.0}
+    if batching is not None:
+        options["batching"] = BatchingOptions(max_batch_size=batching, max_latency_ms=0.0)
+    runtime = _runtime(model, **options)
+    started = time.monotonic()
+    with pytest.raises(ModelFailed, match="TimeoutError") as failed:
+        asyncio.run(runtime.predict(_batch()))
+    assert not isinstance(failed.value, ModelTimeout)
+    assert time.monotonic() - started < 30
+
+
+def test_an_operation_whose_own_call_timed_out_fails_as_the_model() -> None:
+    runtime = _runtime(Timed(0), timeout=60.0)
+    with pytest.raises(ModelFailed, match="TimeoutError: the feature store") as failed:
+        anyio.run(runtime.invoke, OwnTimeout())
+    assert not isinstance(failed.value, ModelTimeout)
+
+
+@dataclass(frozen=True)
+class OwnTimeout(Operation[PythonModelServable, int]):
+    model_type = PythonModelServable
+
+    async def run(self, model: PythonModelServable, calls: ModelCalls) -> int:
+        return await calls.blocking(_own_timeout)
+
+
+def _own_timeout() -> int:
+    raise TimeoutError("the feature store did not answer")
 
 
 class Extra(modelport.Model):
