@@ -96,7 +96,30 @@ class Served:
     """The artifact's digest (``sha256:...``), for the model's info metric."""
 
 
-__all__ = ["ServeOptions", "Served", "configure_logging", "kernel_threads", "serve"]
+__all__ = ["ServeOptions", "Served", "configure_logging", "kernel_threads", "model_set", "serve"]
+
+
+def model_set(served: Sequence[Served], options: ServeOptions) -> ModelSet:
+    """A runtime for each model, as ``options`` run it: a call on the event loop is given the
+    budget of a server with a core to spare unless its workers fill every core; each model's
+    kernels sized before any load (a session's pool is sized when it opens)."""
+    for one in served:
+        one.servable.kernel_threads = kernel_threads(options)
+    return ModelSet(
+        [
+            ModelRuntime(
+                one.servable,
+                version=one.version,
+                digest=one.digest,
+                threads=options.threads,
+                timeout=options.timeout,
+                spare_cores=options.workers < usable_cores(),
+                batching=BatchingOptions(options.max_batch_size, options.max_latency_ms),
+            )
+            for one in served
+        ]
+    )
+
 
 log = logging.getLogger("modelport.serving")
 
@@ -117,22 +140,7 @@ def serve(
     with listening:  # closed however serving ends
         configure_logging(options.log_level, options.log_format)
         redact_output()
-        for one in served:  # before any load: a session's pool is sized when it opens
-            one.servable.kernel_threads = kernel_threads(options)
-        models = ModelSet(
-            [
-                ModelRuntime(
-                    one.servable,
-                    version=one.version,
-                    digest=one.digest,
-                    threads=options.threads,
-                    timeout=options.timeout,
-                    spare_cores=options.workers < usable_cores(),
-                    batching=BatchingOptions(options.max_batch_size, options.max_latency_ms),
-                )
-                for one in served
-            ]
-        )
+        models = model_set(served, options)
         app_options = AppOptions(
             max_body_size=options.max_body_size,
             max_rows=options.max_rows,

@@ -78,7 +78,8 @@ class ModelRuntime:
         self._inline = inline
         self._watchdog: InlineWatchdog | None = None
         self._lanes: dict[int, Lane] = {}
-        self._inline_limits = SPARE_CORES if spare_cores else CORES_FULL
+        self.inline_limits = SPARE_CORES if spare_cores else CORES_FULL
+        """What a call on the event loop may take (``serving.lanes``)."""
         self._batching = batching
         self.batcher: Batcher | None = None
         """Merges concurrent batches, once ``load()`` has found it should (``serving.batching``)."""
@@ -193,7 +194,7 @@ class ModelRuntime:
         size = batch.num_rows.bit_length()
         lane = self._lanes.get(size)
         if lane is None:
-            lane = self._lanes[size] = Lane(self._may_inline, self._inline_limits)
+            lane = self._lanes[size] = Lane(self._may_inline, self.inline_limits)
         if lane.inline:
             watchdog = self._watchdog
             usage = thread_usage()

@@ -20,6 +20,7 @@ from modelport.serving import launch
 from modelport.serving.app import AppOptions, create_app
 from modelport.serving.conventions import Services
 from modelport.serving.exposure import Exposure
+from modelport.serving.lanes import CORES_FULL, SPARE_CORES
 from modelport.serving.limits import ConnectionLimits
 from modelport.serving.models import ModelSet
 
@@ -119,3 +120,15 @@ def test_under_json_logs_the_banner_is_json_lines_too(
     out, err = capsys.readouterr()
     assert out == ""
     assert json.loads(err)["message"] == "hi"
+
+
+@pytest.mark.parametrize(("cores", "workers", "spare"), [(2, 2, False), (2, 1, True), (4, 3, True)])
+def test_a_call_on_the_loop_gets_the_budget_of_a_core_to_spare_only_when_there_is_one(
+    monkeypatch: pytest.MonkeyPatch, cores: int, workers: int, spare: bool
+) -> None:
+    """Workers filling every core leave no core for a call in the pool beside the loop: cheap
+    calls then stay on the loop for longer (``lanes.CORES_FULL``) than beside an idle core."""
+    monkeypatch.setattr(launch, "usable_cores", lambda: cores)
+    served = [launch.Served(PythonModelServable(Double(), name="d", signature=SIGNATURE))]
+    (runtime,) = launch.model_set(served, launch.ServeOptions(workers=workers)).all()
+    assert runtime.inline_limits is (SPARE_CORES if spare else CORES_FULL)
