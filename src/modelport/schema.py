@@ -32,6 +32,7 @@ from modelport.schema_mappings import (
     tensor_dims,
     to_v2_datatype,
 )
+from modelport.tables import is_plain
 
 if TYPE_CHECKING:
     from pandas.api.extensions import ExtensionDtype
@@ -216,6 +217,14 @@ class Signature:
     def output_schema(self) -> pa.Schema:
         """The outputs as an Arrow schema."""
         return pa.schema([f.to_arrow() for f in self.outputs])
+
+    @property
+    def plain(self) -> bool:
+        """Whether it declares its inputs and its outputs, every one a flat column of numbers,
+        booleans, text or bytes (``tables.is_plain``): no list, dictionary, date or time, which
+        need ``pyarrow.compute`` to read, nor arbitrary JSON, which may hold any of them."""
+        declared = bool(self.inputs and self.outputs)
+        return declared and is_plain(self.input_schema) and is_plain(self.output_schema)
 
     def to_dict(self) -> dict[str, Any]:
         """A YAML/JSON-safe dict with every key."""

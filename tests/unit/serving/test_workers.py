@@ -3,6 +3,7 @@ told, how many workers a model gets, and sizes as written on a command line."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 import types
 import warnings
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,10 +21,10 @@ import modelport
 from modelport.errors import ConfigError
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.schema import Field, Signature
-from modelport.serving.sizes import parse_size
-from modelport.serving.workers import THREADED_FRAMEWORKS, default_workers
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
+from modelport.serving.sizes import parse_size
+from modelport.serving.workers import THREADED_FRAMEWORKS, default_workers
 from modelport.serving.workers.supervisor import (
     PoolOptions,
     Supervisor,
@@ -170,6 +172,18 @@ def test_a_size_that_is_not_one_names_the_option(text: str) -> None:
     assert "2GiB" in str(refused.value)
 
 
+def _imported_before_the_forks(signature: Signature) -> list[str]:
+    servable = PythonModelServable(Plain(), name="p", signature=signature)
+    with socket.socket() as sock:
+        supervisor = Supervisor(
+            None,  # type: ignore[arg-type]  # no app: nothing is served
+            ModelSet([ModelRuntime(servable)]),
+            sock,
+            PoolOptions(workers=2, graceful_timeout=1.0),
+        )
+        return supervisor._imported_by_workers()
+
+
 @pytest.mark.parametrize(
     ("field", "shared"),
     [
@@ -188,13 +202,27 @@ def test_pyarrow_compute_is_imported_before_the_forks_only_for_columns_that_need
     for side in ("inputs", "outputs"):
         other = Field("y", float)
         fields = {"inputs": [other], "outputs": [other], side: [field]}
-        servable = PythonModelServable(Plain(), name="p", signature=Signature(**fields))
-        with socket.socket() as sock:
-            supervisor = Supervisor(
-                None,  # type: ignore[arg-type]  # no app: nothing is served
-                ModelSet([ModelRuntime(servable)]),
-                sock,
-                PoolOptions(workers=2, graceful_timeout=1.0),
-            )
-            imported = supervisor._imported_by_workers()
+        imported = _imported_before_the_forks(Signature(**fields))
         assert ("pyarrow.compute" in imported) is shared, side
+
+
+def test_a_model_of_arbitrary_json_or_undeclared_outputs_gets_pyarrow_compute_shared() -> None:
+    """Free-form JSON may hold lists at any depth, and undeclared outputs may be anything."""
+    assert "pyarrow.compute" in _imported_before_the_forks(Signature.free())
+    assert "pyarrow.compute" in _imported_before_the_forks(Signature(inputs=[Field("x", float)]))
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_pandas_when_installed_is_imported_before_the_forks(
+    monkeypatch: pytest.MonkeyPatch, installed: bool
+) -> None:
+    """pyarrow imports pandas, when it can, with the first array it makes (``pa.array`` of a
+    numpy array included): 200 ms and 50 MiB each worker would otherwise pay on its own."""
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return (real(name, *args) if installed else None) if name == "pandas" else real(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    imported = _imported_before_the_forks(SIGNATURE)
+    assert ("pandas" in imported) is installed

@@ -52,7 +52,6 @@ from modelport.serving.workers.loading import LoadingResponder
 from modelport.serving.workers.pool_metrics import make_directory, remove_directory
 from modelport.serving.workers.table import WorkerTable
 from modelport.serving.workers.worker import run_worker
-from modelport.tables import is_plain
 from modelport.tether import tether
 
 TICK_SECONDS = 0.05
@@ -176,17 +175,17 @@ class Supervisor:
         """What every worker would import as it starts serving, imported here before the forks
         so that its modules are shared instead of copied into each worker: the event loop
         (uvloop, when installed), anyio's backend (imported at the first call into a thread;
-        about 1 MiB), ``pyarrow.compute`` when a model's inputs or outputs have columns that
-        need it (lists, dictionaries, dates and times: 50 ms and 9 MiB, which a model of plain
-        columns is spared; pandas imports it anyway) and, with ``--grpc-port``, grpc and
-        protobuf (about 7 MiB of each worker's own memory). Importing grpc starts none of its
-        threads: forking after it is safe, where forking after a gRPC server or channel was
-        made is not."""
+        about 1 MiB), pandas when installed (pyarrow imports it with the first array it makes:
+        200 ms and 50 MiB), ``pyarrow.compute`` when a model's columns need it (``Signature.plain``;
+        50 ms and 9 MiB, which pandas imports too) and, with ``--grpc-port``, grpc and protobuf
+        (about 7 MiB of each worker's own memory). Importing grpc starts none of its threads:
+        forking after it is safe, where forking after a gRPC server or channel was made is
+        not."""
         modules = ["anyio._backends._asyncio"]
-        if importlib.util.find_spec("uvloop") is not None:
-            modules.append("uvloop")
-        signatures = [runtime.signature for runtime in self.models.all()]
-        if not all(is_plain(s.input_schema) and is_plain(s.output_schema) for s in signatures):
+        for module in ("uvloop", "pandas"):
+            if importlib.util.find_spec(module) is not None:
+                modules.append(module)
+        if not all(runtime.signature.plain for runtime in self.models.all()):
             modules.append("pyarrow.compute")
         if self.options.grpc_port is not None:
             modules.append("modelport.serving.grpc.server")
