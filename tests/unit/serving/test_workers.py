@@ -11,6 +11,7 @@ import sys
 import time
 import types
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.serving.sizes import parse_size
 from modelport.serving.workers import THREADED_FRAMEWORKS, default_workers
+from modelport.serving.workers import supervisor as supervisor_module
 from modelport.serving.workers.supervisor import (
     PoolOptions,
     Supervisor,
@@ -202,7 +204,8 @@ def test_pyarrow_compute_is_imported_before_the_forks_only_for_columns_that_need
     for side in ("inputs", "outputs"):
         other = Field("y", float)
         fields = {"inputs": [other], "outputs": [other], side: [field]}
-        imported = _imported_before_the_forks(Signature(**fields))
+        signature = Signature(inputs=fields["inputs"], outputs=fields["outputs"])
+        imported = _imported_before_the_forks(signature)
         assert ("pyarrow.compute" in imported) is shared, side
 
 
@@ -226,3 +229,27 @@ def test_pandas_when_installed_is_imported_before_the_forks(
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     imported = _imported_before_the_forks(SIGNATURE)
     assert ("pandas" in imported) is installed
+
+
+def test_a_pandas_that_fails_to_import_leaves_the_pool_loading(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """pyarrow goes on without pandas when importing it fails (built against another numpy,
+    say): the supervisor's import before the forks does too."""
+    broken = tmp_path / "pandas"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise ImportError('built against another numpy')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "pandas", raising=False)
+    monkeypatch.setattr(supervisor_module, "freeze_loaded_heap", lambda: None)  # this process's
+    servable = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
+    with socket.socket() as sock:
+        supervisor = Supervisor(
+            None,  # type: ignore[arg-type]  # no app: nothing is served
+            ModelSet([ModelRuntime(servable)]),
+            sock,
+            PoolOptions(workers=2, graceful_timeout=1.0),
+        )
+        assert "pandas" in supervisor._imported_by_workers()
+        supervisor._load()
+    assert supervisor.models.all()[0].ready

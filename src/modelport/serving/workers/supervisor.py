@@ -168,7 +168,11 @@ class Supervisor:
                 f"the model failed to initialise: {type(exc).__name__}: {exc}"
             ) from exc
         for module in self._imported_by_workers():
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                if module != "pandas":  # pyarrow goes on without a pandas that fails to import
+                    raise
         freeze_loaded_heap()  # shared by every worker, untouched
 
     def _imported_by_workers(self) -> list[str]:
