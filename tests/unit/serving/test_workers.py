@@ -174,16 +174,17 @@ def test_a_size_that_is_not_one_names_the_option(text: str) -> None:
     assert "2GiB" in str(refused.value)
 
 
-def _imported_before_the_forks(signature: Signature) -> list[str]:
+def _supervisor(signature: Signature, sock: socket.socket) -> Supervisor:
+    """A pool's supervisor of one model, never run (no app: nothing is served)."""
     servable = PythonModelServable(Plain(), name="p", signature=signature)
+    models = ModelSet([ModelRuntime(servable)])
+    options = PoolOptions(workers=2, graceful_timeout=1.0)
+    return Supervisor(None, models, sock, options)  # type: ignore[arg-type]
+
+
+def _imported_before_the_forks(signature: Signature) -> list[str]:
     with socket.socket() as sock:
-        supervisor = Supervisor(
-            None,  # type: ignore[arg-type]  # no app: nothing is served
-            ModelSet([ModelRuntime(servable)]),
-            sock,
-            PoolOptions(workers=2, graceful_timeout=1.0),
-        )
-        return supervisor._imported_by_workers()
+        return _supervisor(signature, sock)._imported_by_workers()
 
 
 @pytest.mark.parametrize(
@@ -242,14 +243,8 @@ def test_a_pandas_that_fails_to_import_leaves_the_pool_loading(
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "pandas", raising=False)
     monkeypatch.setattr(supervisor_module, "freeze_loaded_heap", lambda: None)  # this process's
-    servable = PythonModelServable(Plain(), name="p", signature=SIGNATURE)
     with socket.socket() as sock:
-        supervisor = Supervisor(
-            None,  # type: ignore[arg-type]  # no app: nothing is served
-            ModelSet([ModelRuntime(servable)]),
-            sock,
-            PoolOptions(workers=2, graceful_timeout=1.0),
-        )
+        supervisor = _supervisor(SIGNATURE, sock)
         assert "pandas" in supervisor._imported_by_workers()
         supervisor._load()
     assert supervisor.models.all()[0].ready
