@@ -20,10 +20,13 @@ the core meanwhile, as when the worker processes and the load fill every core) c
 nothing: the loop would have stood still in the pool's case too, and a size sent back for it
 loses its fast path for thousands of calls. A size found too slow either way is timed again after
 4,096 calls in the pool, since a verdict reached while the machine was busy need not hold.
+A size sent back says so in the log at INFO (the model, its rows, why); its moves to the loop
+are logged at DEBUG.
 """
 
 from __future__ import annotations
 
+import logging
 import resource
 from dataclasses import dataclass
 
@@ -56,6 +59,8 @@ SPARE_CORES = InlineLimits(typical=0.001, slow=0.005)
 CORES_FULL = InlineLimits(typical=0.004, slow=0.010)
 """When the server's worker processes already fill every core the process may use."""
 
+log = logging.getLogger("modelport.serving")
+
 
 class Lane:
     """Where calls of one size run, and what timing them has shown so far."""
@@ -64,6 +69,7 @@ class Lane:
         "abandon_after",
         "inline",
         "inline_calls",
+        "label",
         "limits",
         "may_inline",
         "slow_calls",
@@ -71,10 +77,14 @@ class Lane:
         "until_relearn",
     )
 
-    def __init__(self, may_inline: bool, limits: InlineLimits = SPARE_CORES) -> None:
+    def __init__(
+        self, may_inline: bool, limits: InlineLimits = SPARE_CORES, *, label: str = "calls"
+    ) -> None:
         self.inline = False
         self.may_inline = may_inline
         self.limits = limits
+        self.label = label
+        """What the log calls this lane's calls (``runtime`` names the model and the rows)."""
         self.timings: list[float] = []
         self.until_relearn = 0
         self.abandon_after = INLINE_ABANDON_SECONDS
@@ -90,6 +100,13 @@ class Lane:
         timings.sort()
         median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
         self.inline = median <= self.limits.typical and p90 <= self.limits.slow
+        if self.inline:
+            log.debug(
+                "%s run on the event loop from now on (CPU: median %.2f ms, 9 in 10 under %.2f)",
+                self.label,
+                median * 1e3,
+                p90 * 1e3,
+            )
         self.abandon_after = max(INLINE_ABANDON_SECONDS, 2 * p90)
         self.may_inline = False
         if not self.inline:  # measured on a busy machine, perhaps: measure again later
@@ -104,6 +121,15 @@ class Lane:
         if seconds > self.abandon_after and self._held_by_the_model(before):
             self.slow_calls += 1
             if self.slow_calls >= INLINE_ABANDON_CALLS:
+                log.info(
+                    "%s go back to the thread pool: %d of the last %d on the event loop held it "
+                    "over %.0f ms (the model waited or used the CPU); timed again after %d calls",
+                    self.label,
+                    self.slow_calls,
+                    self.inline_calls,
+                    self.abandon_after * 1e3,
+                    RELEARN_AFTER_CALLS,
+                )
                 self.inline = self.may_inline = False
                 self.until_relearn = RELEARN_AFTER_CALLS
                 self.inline_calls = self.slow_calls = 0
@@ -135,6 +161,13 @@ class Lane:
 
 Usage = resource.struct_rusage
 _THREAD: int | None = getattr(resource, "RUSAGE_THREAD", None)  # Linux only
+
+
+def size_label(size: int) -> str:
+    """The rows of a size class (``rows.bit_length()``): ``1 row``, ``512-1,023 rows``."""
+    if size <= 1:
+        return f"{size} row" if size == 1 else "0 rows"
+    return f"{1 << (size - 1):,}-{(1 << size) - 1:,} rows"
 
 
 def thread_usage() -> Usage | None:

@@ -32,7 +32,7 @@ from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTi
 from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
 from modelport.serving.calibration import Calibration, calibrate
-from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane, thread_usage
+from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane, size_label, thread_usage
 from modelport.serving.metrics import note_rows
 from modelport.serving.watchdog import OVERRUNS, InlineOverrun, InlineWatchdog, PoolCall
 from modelport.validation import InputValidator
@@ -194,7 +194,8 @@ class ModelRuntime:
         size = batch.num_rows.bit_length()
         lane = self._lanes.get(size)
         if lane is None:
-            lane = self._lanes[size] = Lane(self._may_inline, self.inline_limits)
+            label = f"{self.name}: calls of {size_label(size)}"
+            lane = self._lanes[size] = Lane(self._may_inline, self.inline_limits, label=label)
         if lane.inline:
             watchdog = self._watchdog
             usage = thread_usage()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from modelport.schema import Field, Signature
 from modelport.servable import ModelCalls, Operation, Servable
 from modelport.serving import lanes as lanes_module
 from modelport.serving.batching import REQUESTS, BatchingOptions
-from modelport.serving.lanes import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS
+from modelport.serving.lanes import INLINE_ABANDON_CALLS, INLINE_AFTER_CALLS, size_label
 from modelport.serving.problems import problem_of
 from modelport.serving.runtime import ModelRuntime
 
@@ -95,23 +96,41 @@ def test_a_cpu_heavy_model_stays_in_the_pool(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_slow_calls_on_the_loop_send_it_back_until_timed_again(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(lanes_module, "RELEARN_AFTER_CALLS", 6)
+    caplog.set_level(logging.DEBUG, logger="modelport.serving")
     model = Timed(0)
     runtime = _runtime(model)
     asyncio.run(_calls(runtime, INLINE_AFTER_CALLS))
     assert runtime.runs_inline(1)
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "m: calls of 1 row run on the event loop from now on"
+    ]
+    caplog.clear()
     model.seconds = 0.02
     asyncio.run(_calls(runtime, INLINE_ABANDON_CALLS - 1))
     assert runtime.runs_inline(1), "a slow call or two may be the machine pausing the process"
+    assert not caplog.records
     asyncio.run(_calls(runtime, 1))
     assert not runtime.runs_inline(1)
+    (moved,) = caplog.records
+    assert moved.levelno == logging.INFO
+    assert moved.getMessage().startswith(
+        f"m: calls of 1 row go back to the thread pool: {INLINE_ABANDON_CALLS} of the last "
+    )
+    assert moved.getMessage().endswith("timed again after 6 calls")
     model.seconds = 0
     asyncio.run(_calls(runtime, 6 + INLINE_AFTER_CALLS - 1))
     assert not runtime.runs_inline(1), "timed again only after RELEARN_AFTER_CALLS pool calls"
     asyncio.run(_calls(runtime, 1))
     assert runtime.runs_inline(1)
+
+
+def test_a_size_class_is_named_by_its_rows() -> None:
+    assert [size_label((0).bit_length()), size_label((1).bit_length())] == ["0 rows", "1 row"]
+    assert size_label((3).bit_length()) == "2-3 rows"
+    assert size_label((1000).bit_length()) == "512-1,023 rows"
 
 
 def test_with_the_cores_full_calls_of_a_few_milliseconds_run_on_the_loop(
