@@ -188,9 +188,11 @@ def run_grpc(
 
 
 SETTLE_WINDOW = 0.1
-"""Seconds over which a server that used at most one clock tick of CPU counts as idle."""
+"""Seconds over which a server counts as idle when it used at most one clock tick of CPU and
+its threads waited for a CPU no more than ``SETTLE_WAIT`` (a starved server uses none either)."""
+SETTLE_WAIT = 0.01
 SETTLE_LIMIT = 3.0
-"""The longest a load waits for its server to go idle (one that polls never does)."""
+"""The longest a load waits for its server to go idle (one that polls may never look idle)."""
 
 
 def wait_until_idle(server: RunningServer, limit: float = SETTLE_LIMIT) -> bool:
@@ -198,13 +200,18 @@ def wait_until_idle(server: RunningServer, limit: float = SETTLE_LIMIT) -> bool:
     client stopped, answered to closed connections after it. Without this the next load starts
     behind them (a c=64 load of 1,000-row bodies leaves up to 64, a tenth of a second here),
     its first latencies count the wait and its CPU counts the work. True once idle, False when
-    ``limit`` passed first."""
+    ``limit`` passed first. A window in which a process of the tree ended (its CPU leaves the
+    sum) does not count as idle."""
     deadline = time.monotonic() + limit
-    used = server.cpu_seconds()
+    used, waited = server.cpu_seconds(), server.waiting_seconds()
     while time.monotonic() < deadline:
         time.sleep(SETTLE_WINDOW)
-        used, before = server.cpu_seconds(), used
-        if used - before <= 1 / CLOCK_TICKS:
+        (used, before), (waited, waited_before) = (
+            (server.cpu_seconds(), used),
+            (server.waiting_seconds(), waited),
+        )
+        idle = 0 <= used - before <= 1 / CLOCK_TICKS and waited - waited_before <= SETTLE_WAIT
+        if idle:
             return True
     return False
 

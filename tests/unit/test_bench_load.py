@@ -19,6 +19,7 @@ from servers import CLOCK_TICKS
 
 BUSY_THEN_IDLE = """
 import sys, time
+print("busy", flush=True)
 started = time.process_time()
 while time.process_time() - started < float(sys.argv[1]):
     pass
@@ -37,9 +38,19 @@ class _Child:
             text=True,
         )
 
+    def started(self) -> None:
+        """Wait for the child to begin its busy part."""
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "busy"
+
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def waiting_seconds(self) -> float:
+        """Seconds the child has been runnable but waiting for a CPU (as ``servers.py`` reads
+        a server's)."""
+        return int(Path(f"/proc/{self.process.pid}/schedstat").read_text().split()[1]) / 1e9
 
     def said_done(self) -> bool:
         """Whether the child has finished its busy part: its line is on the pipe already."""
@@ -62,6 +73,7 @@ def test_the_next_load_waits_until_the_server_has_stopped_working(
 ) -> None:
     child = _Child(busy_seconds=0.6)
     children.append(child)
+    child.started()
     assert not child.said_done()
     assert wait_until_idle(child, limit=30) is True  # type: ignore[arg-type]
     assert child.process.poll() is None
@@ -74,4 +86,5 @@ def test_a_server_that_never_goes_idle_is_waited_for_no_longer_than_the_limit(
 ) -> None:
     child = _Child(busy_seconds=3600)
     children.append(child)
+    child.started()
     assert wait_until_idle(child, limit=0.5) is False  # type: ignore[arg-type]

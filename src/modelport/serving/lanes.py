@@ -100,18 +100,18 @@ class Lane:
         timings.sort()
         median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
         self.inline = median <= self.limits.typical and p90 <= self.limits.slow
-        if self.inline:
-            log.debug(
-                "%s run on the event loop from now on (CPU: median %.2f ms, 9 in 10 under %.2f)",
-                self.label,
-                median * 1e3,
-                p90 * 1e3,
-            )
         self.abandon_after = max(INLINE_ABANDON_SECONDS, 2 * p90)
         self.may_inline = False
         if not self.inline:  # measured on a busy machine, perhaps: measure again later
             self.until_relearn = RELEARN_AFTER_CALLS
         timings.clear()
+        if self.inline:
+            log.debug(
+                "%s run on the event loop from now on (CPU: median %.2f ms, 9 in 10 under %.2f ms)",
+                self.label,
+                median * 1e3,
+                p90 * 1e3,
+            )
 
     def ran_inline(self, seconds: float, before: Usage | None) -> None:
         """One call on the event loop took ``seconds`` (wall time), ``before`` being its
@@ -121,18 +121,19 @@ class Lane:
         if seconds > self.abandon_after and self._held_by_the_model(before):
             self.slow_calls += 1
             if self.slow_calls >= INLINE_ABANDON_CALLS:
+                slow, calls = self.slow_calls, self.inline_calls
+                self.inline = self.may_inline = False
+                self.until_relearn = RELEARN_AFTER_CALLS
+                self.inline_calls = self.slow_calls = 0
                 log.info(
                     "%s go back to the thread pool: %d of the last %d on the event loop held it "
                     "over %.0f ms (the model waited or used the CPU); timed again after %d calls",
                     self.label,
-                    self.slow_calls,
-                    self.inline_calls,
+                    slow,
+                    calls,
                     self.abandon_after * 1e3,
-                    RELEARN_AFTER_CALLS,
+                    self.until_relearn,
                 )
-                self.inline = self.may_inline = False
-                self.until_relearn = RELEARN_AFTER_CALLS
-                self.inline_calls = self.slow_calls = 0
                 return
         if self.inline_calls >= INLINE_WINDOW_CALLS:
             self.inline_calls = self.slow_calls = 0
