@@ -191,6 +191,7 @@ SETTLE_WINDOW = 0.1
 """Seconds over which a server counts as idle when it used at most one clock tick of CPU and
 its threads waited for a CPU no more than ``SETTLE_WAIT`` (a starved server uses none either)."""
 SETTLE_WAIT = 0.01
+"""Seconds of waiting for a CPU, summed over the server's threads, that a window may hold."""
 SETTLE_LIMIT = 3.0
 """The longest a load waits for its server to go idle (one that polls may never look idle)."""
 
@@ -206,12 +207,9 @@ def wait_until_idle(server: RunningServer, limit: float = SETTLE_LIMIT) -> bool:
     used, waited = server.cpu_seconds(), server.waiting_seconds()
     while time.monotonic() < deadline:
         time.sleep(SETTLE_WINDOW)
-        (used, before), (waited, waited_before) = (
-            (server.cpu_seconds(), used),
-            (server.waiting_seconds(), waited),
-        )
-        idle = 0 <= used - before <= 1 / CLOCK_TICKS and waited - waited_before <= SETTLE_WAIT
-        if idle:
+        before, waited_before = used, waited
+        used, waited = server.cpu_seconds(), server.waiting_seconds()
+        if 0 <= used - before <= 1 / CLOCK_TICKS and waited - waited_before <= SETTLE_WAIT:
             return True
     return False
 
