@@ -106,7 +106,8 @@ def peer_env(cache: Path, model_path: Path) -> dict[str, str]:
 
 BATCH_SIZE, BATCH_SECONDS = 64, 0.001
 """The batching peers' settings: up to 64 requests merged, waiting at most 1 ms for company
-(modelport's default batch is 64 rows, released as soon as no more requests are in flight)."""
+(modelport's calibration at load sizes its batches in rows, 4,096 for the SVC, released as
+soon as no more requests are in flight)."""
 
 
 def peer_specs(

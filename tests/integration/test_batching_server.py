@@ -102,6 +102,32 @@ def test_many_clients_get_their_own_answers_from_merged_batches(
     assert "modelport_batch_queue_seconds_bucket" in metrics
 
 
+def test_large_requests_share_a_call_when_the_calibration_sizes_the_batch() -> None:
+    """Rows of several concurrent 1,000-row requests go to the model in one call: the
+    calibration sizes the batch from the model's costs (a fixed 64 rows kept them apart)."""
+    model = Doubler()
+    servable = PythonModelServable(model, name="doubler", signature=model.schema())
+    runtime = ModelRuntime(servable, batching=BatchingOptions())
+    runtime.load()
+    assert runtime.calibration is not None and runtime.batcher is not None
+    assert runtime.batcher.limit == runtime.calibration.batch_rows >= 4096, runtime.calibration
+    model.calls.clear()
+    bodies = [[{"x": float(i * 1000 + row)} for row in range(1000)] for i in range(6)]
+
+    async def post_all(base: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            posts = [client.post("/v1/models/doubler/predict", json=body) for body in bodies]
+            return await asyncio.gather(*posts)
+
+    with serve_app(create_app(ModelSet([runtime]))) as base:
+        answers = asyncio.run(post_all(base))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers if a.is_error]
+    for body, answer in zip(bodies, answers, strict=True):
+        assert answer.json() == [{"y": 2 * row["x"]} for row in body]
+    assert sum(model.calls) == 6000
+    assert max(model.calls) >= 2000, model.calls  # at least two requests in one call
+
+
 def _value(metrics: str, name: str) -> float:
     found = re.search(rf"^{name}\{{[^}}]*\}} (\S+)$", metrics, re.MULTILINE)
     assert found, f"{name} missing from /metrics"

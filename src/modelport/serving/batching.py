@@ -36,7 +36,7 @@ from modelport.batch import Batch
 
 REASONS = ("size", "idle", "latency")
 """Why a batch was released: it was full, nothing more was coming, or it had waited enough."""
-SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+SIZE_BUCKETS = tuple(2**power for power in range(15))  # 1 to 16,384 rows
 DELAY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
 
 
@@ -55,17 +55,14 @@ class InFlight:
 REQUESTS = InFlight()
 
 
-DEFAULT_MAX_BATCH_SIZE = 64
-"""Rows per merged batch when the calibration turns batching on."""
-
-
 @dataclass(frozen=True)
 class BatchingOptions:
     """How one model's requests are batched."""
 
     max_batch_size: int | None = None
     """The most rows a merged batch holds (a request with more runs alone); 1 turns batching
-    off; None lets the calibration at load decide (``DEFAULT_MAX_BATCH_SIZE`` when it pays)."""
+    off; None lets the calibration at load decide whether batching pays and how many rows a
+    batch holds (``calibration.batch_rows``)."""
     max_latency_ms: float = 0.0
     """How long a batch that is not full may wait for requests in flight to join (0: one turn
     of the event loop)."""

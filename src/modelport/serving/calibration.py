@@ -8,7 +8,12 @@ the thread's, since a framework may compute in threads of its own.
 The model predicts a one-row batch and a ``ROWS``-row batch of the same row in turns (the row is
 the model's own example, or else one made from its signature: zeros, false and empty text); when
 the larger batch costs less than half as much per row, merging concurrent requests halves what
-the model costs them, and batching is turned on. The whole measurement stays within
+the model costs them, and batching is turned on. The same two timings size the batch: they part
+the model's cost into a cost per call and a cost per row, and a merged batch may grow until its
+call's share is no more than ``CALL_SHARE`` of it (``FEWEST_ROWS`` to ``MOST_ROWS``, a power of
+two). A model that costs mostly per call (a DataFrame to build, a framework's dispatch) merges
+many requests; an SVC that costs 0.1 ms a call and 1.4 µs a row merges up to 4,096 rows, so two
+or three concurrent 1,000-row requests share one call. The whole measurement stays within
 ``BUDGET_SECONDS``; a model with no row to try, or one that fails on it, is served without
 batching (its answers would be the same; only their cost differs). The calibration calls the
 model's ``predict`` a few times before the server turns ready, so a model whose predictions have
@@ -39,6 +44,13 @@ BUDGET_SECONDS = 2.0
 PAYS_BELOW = 0.5
 """The per-row cost of the larger batch, as a share of the one-row cost, under which batching
 is on."""
+CALL_SHARE = 1 / 32
+"""The share of a full merged batch's cost that its call's own cost may be."""
+FEWEST_ROWS = 64
+"""The least rows a calibrated batch holds."""
+MOST_ROWS = 16_384
+"""The most rows a calibrated batch holds, however little a row costs: merged rows are copied
+once more, and the requests of a batch are all answered when its call ends."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +61,13 @@ class Calibration:
     many_rows: float | None
     pays: bool
     reason: str
+    batch_rows: int = 1
+    """The most rows a merged batch holds (1: batching is off)."""
 
     def describe(self) -> str:
         if self.one_row is None or self.many_rows is None:
             return f"batching off: {self.reason}"
-        verdict = "on" if self.pays else "off"
+        verdict = f"on, up to {self.batch_rows:,} rows a batch" if self.pays else "off"
         return (
             f"batching {verdict}: 1 row {self.one_row * 1e3:.2f} ms, {ROWS} rows "
             f"{self.many_rows * 1e3:.2f} ms ({self.reason})"
@@ -79,7 +93,23 @@ def calibrate(servable: Servable, validator: InputValidator) -> Calibration:
     pays = one_row > 0 and many_rows / ROWS < PAYS_BELOW * one_row
     share = many_rows / ROWS / one_row if one_row > 0 else 0.0
     reason = f"{share:.0%} of the one-row cost per row"
-    return Calibration(one_row, many_rows, pays, reason)
+    rows = batch_rows(one_row, many_rows) if pays else 1
+    return Calibration(one_row, many_rows, pays, reason, rows)
+
+
+def batch_rows(one_row: float, many_rows: float) -> int:
+    """The most rows a merged batch should hold, from the seconds a call of one row and of
+    ``ROWS`` rows took: the fewest (a power of two) at which the call's own cost is no more than
+    ``CALL_SHARE`` of the batch's, within ``FEWEST_ROWS`` and ``MOST_ROWS``."""
+    per_row = (many_rows - one_row) / (ROWS - 1)
+    per_call = one_row - per_row
+    if per_row <= 0:  # the rows cost too little to measure: only the call counts
+        return MOST_ROWS
+    wanted = per_call * (1 - CALL_SHARE) / (CALL_SHARE * per_row)
+    rows = FEWEST_ROWS
+    while rows < wanted and rows < MOST_ROWS:
+        rows *= 2
+    return rows
 
 
 def _time(servable: Servable, one: Batch, many: Batch) -> tuple[list[float], list[float]]:

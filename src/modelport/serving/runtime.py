@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal, ParamSpec, TypeVar, TypeVarTuple, cast
@@ -30,12 +31,14 @@ from modelport._types import JSONObject
 from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTimeout, NotFound
 from modelport.servable import ModelT, Operation, ResultT, Servable
-from modelport.serving.batching import DEFAULT_MAX_BATCH_SIZE, Batcher, BatchingOptions
+from modelport.serving.batching import Batcher, BatchingOptions
 from modelport.serving.calibration import Calibration, calibrate
 from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane, size_label, thread_usage
 from modelport.serving.metrics import note_rows
 from modelport.serving.watchdog import OVERRUNS, InlineOverrun, InlineWatchdog, PoolCall
 from modelport.validation import InputValidator
+
+log = logging.getLogger("modelport.serving")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -111,7 +114,8 @@ class ModelRuntime:
         limit = options.max_batch_size
         if limit is None:
             self.calibration = calibrate(self.servable, self.validator)
-            limit = DEFAULT_MAX_BATCH_SIZE if self.calibration.pays else 1
+            limit = self.calibration.batch_rows
+            log.info("%s: %s", self.name, self.calibration.describe())
         if limit > 1:
             self.batcher = Batcher(
                 self._checked_call, limit=limit, max_latency_ms=options.max_latency_ms

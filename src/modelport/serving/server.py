@@ -155,9 +155,7 @@ async def load_models(models: ModelSet) -> None:
     """Initialise every model (in a worker thread, so the port answers meanwhile), then freeze
     what the process holds (``serving/heap.py``)."""
     for runtime in models.all():
-        await anyio.to_thread.run_sync(runtime.load)
-        if runtime.calibration is not None:
-            log.info("%s: %s", runtime.name, runtime.calibration.describe())
+        await anyio.to_thread.run_sync(runtime.load)  # it logs its calibration's verdict
     freeze_loaded_heap()
 
 
