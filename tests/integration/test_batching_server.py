@@ -103,16 +103,25 @@ def test_many_clients_get_their_own_answers_from_merged_batches(
 
 
 def test_large_requests_share_a_call_when_the_calibration_sizes_the_batch() -> None:
-    """Rows of several concurrent 1,000-row requests go to the model in one call: the
-    calibration sizes the batch from the model's costs (a fixed 64 rows kept them apart)."""
-    model = Doubler()
+    """Rows of several concurrent 1,000-row requests go to the model in one call in a process
+    with no spare core (a worker of a pool of one per core): the calibration sizes the batch
+    from the model's costs (a fixed 64 rows kept them apart)."""
+
+    class Waiting(Doubler):
+        """Waits 30 ms a call besides, so that the requests sent meanwhile queue."""
+
+        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+            time.sleep(0.03)
+            return super().predict(df)
+
+    model = Waiting()
     servable = PythonModelServable(model, name="doubler", signature=model.schema())
-    runtime = ModelRuntime(servable, batching=BatchingOptions())
+    runtime = ModelRuntime(servable, spare_cores=False, batching=BatchingOptions())
     runtime.load()
     assert runtime.calibration is not None and runtime.batcher is not None
     assert runtime.batcher.limit == runtime.calibration.batch_rows >= 4096, runtime.calibration
     model.calls.clear()
-    bodies = [[{"x": float(i * 1000 + row)} for row in range(1000)] for i in range(6)]
+    bodies = [[{"x": float(i * 1000 + row)} for row in range(1000)] for i in range(8)]
 
     async def post_all(base: str) -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -124,7 +133,7 @@ def test_large_requests_share_a_call_when_the_calibration_sizes_the_batch() -> N
     assert all(a.status_code == 200 for a in answers), [a.text for a in answers if a.is_error]
     for body, answer in zip(bodies, answers, strict=True):
         assert answer.json() == [{"y": 2 * row["x"]} for row in body]
-    assert sum(model.calls) == 6000
+    assert sum(model.calls) == 8000
     assert max(model.calls) >= 2000, model.calls  # at least two requests in one call
 
 

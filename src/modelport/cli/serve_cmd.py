@@ -139,8 +139,8 @@ def serve(
         typer.Option(
             "--max-batch-size",
             help="Rows per merged batch of concurrent requests; 1 turns batching off. Default: "
-            "sized by a calibration at load (64 to 16,384 rows) when it finds batching pays, "
-            "else off.",
+            "sized by a calibration at load (64 rows, up to 16,384 with one worker per core) "
+            "when it finds batching pays, else off.",
             min=1,
             show_default=False,
         ),

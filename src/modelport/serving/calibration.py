@@ -11,9 +11,14 @@ the larger batch costs less than half as much per row, merging concurrent reques
 the model costs them, and batching is turned on. The same two timings size the batch: they part
 the model's cost into a cost per call and a cost per row, and a merged batch may grow until its
 call's share is no more than ``CALL_SHARE`` of it (``FEWEST_ROWS`` to ``MOST_ROWS``, a power of
-two). A model that costs mostly per call (a DataFrame to build, a framework's dispatch) merges
-many requests; an SVC that costs 0.1 ms a call and 1.4 µs a row merges up to 4,096 rows, so two
-or three concurrent 1,000-row requests share one call. The whole measurement stays within
+two), as long as it would take no more than ``BATCH_SECONDS`` and hold no more than
+``BATCH_BYTES`` of inputs. A model that costs mostly per call (a DataFrame to build, a
+framework's dispatch) merges many requests; an SVC that costs 0.1 ms a call and 1.4 µs a row
+merges up to 4,096 rows, so two or three concurrent 1,000-row requests share one call. Batches
+grow past ``FEWEST_ROWS`` only in a process with no spare core (a pool of one worker per core):
+the batcher runs one merged call at a time, and with spare cores, requests of ``FEWEST_ROWS``
+rows or more run alone, side by side in the thread pool, where a model that releases the GIL
+uses those cores. The whole measurement stays within
 ``BUDGET_SECONDS``; a model with no row to try, or one that fails on it, is served without
 batching (its answers would be the same; only their cost differs). The calibration calls the
 model's ``predict`` a few times before the server turns ready, so a model whose predictions have
@@ -51,6 +56,12 @@ FEWEST_ROWS = 64
 MOST_ROWS = 16_384
 """The most rows a calibrated batch holds, however little a row costs: merged rows are copied
 once more, and the requests of a batch are all answered when its call ends."""
+BATCH_SECONDS = 0.05
+"""The longest a calibrated batch past ``FEWEST_ROWS`` may take, by the two timings: the first
+request of a batch waits for the last one's rows."""
+BATCH_BYTES = 4 * 1024 * 1024
+"""The most input bytes a calibrated batch past ``FEWEST_ROWS`` may hold, by the trial row's
+size: merging copies them, on the event loop."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,11 @@ class Calibration:
         )
 
 
-def calibrate(servable: Servable, validator: InputValidator) -> Calibration:
-    """Time the model on one row and on ``ROWS`` rows; the verdict on batching."""
+def calibrate(
+    servable: Servable, validator: InputValidator, *, spare_cores: bool = True
+) -> Calibration:
+    """Time the model on one row and on ``ROWS`` rows; the verdict on batching, and the rows a
+    batch holds (no more than ``FEWEST_ROWS`` when the process has ``spare_cores``)."""
     if servable.is_async:
         return Calibration(None, None, False, "an async predict is not timed at load")
     if not servable.batches_rows:
@@ -93,22 +107,30 @@ def calibrate(servable: Servable, validator: InputValidator) -> Calibration:
     pays = one_row > 0 and many_rows / ROWS < PAYS_BELOW * one_row
     share = many_rows / ROWS / one_row if one_row > 0 else 0.0
     reason = f"{share:.0%} of the one-row cost per row"
-    rows = batch_rows(one_row, many_rows) if pays else 1
+    if not pays:
+        return Calibration(one_row, many_rows, pays, reason)
+    if spare_cores:
+        rows = FEWEST_ROWS
+        reason += "; larger requests run alone, side by side, on the spare cores"
+    else:
+        rows = batch_rows(one_row, many_rows, many.table().nbytes / ROWS)
     return Calibration(one_row, many_rows, pays, reason, rows)
 
 
-def batch_rows(one_row: float, many_rows: float) -> int:
+def batch_rows(one_row: float, many_rows: float, row_bytes: float = 0.0) -> int:
     """The most rows a merged batch should hold, from the seconds a call of one row and of
-    ``ROWS`` rows took: the fewest (a power of two) at which the call's own cost is no more than
-    ``CALL_SHARE`` of the batch's, within ``FEWEST_ROWS`` and ``MOST_ROWS``."""
-    per_row = (many_rows - one_row) / (ROWS - 1)
+    ``ROWS`` rows took (and the bytes of a row): the fewest (a power of two) at which the
+    call's own cost is no more than ``CALL_SHARE`` of the batch's, within ``FEWEST_ROWS`` and
+    ``MOST_ROWS``, and within ``BATCH_SECONDS`` and ``BATCH_BYTES``."""
+    per_row = max((many_rows - one_row) / (ROWS - 1), 0.0)
     per_call = one_row - per_row
-    if per_row <= 0:  # the rows cost too little to measure: only the call counts
-        return MOST_ROWS
-    wanted = per_call * (1 - CALL_SHARE) / (CALL_SHARE * per_row)
+    wanted = per_call * (1 - CALL_SHARE) / (CALL_SHARE * per_row) if per_row else MOST_ROWS
     rows = FEWEST_ROWS
     while rows < wanted and rows < MOST_ROWS:
-        rows *= 2
+        more = rows * 2
+        if per_call + more * per_row > BATCH_SECONDS or more * row_bytes > BATCH_BYTES:
+            break
+        rows = more
     return rows
 
 

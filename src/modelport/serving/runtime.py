@@ -113,7 +113,8 @@ class ModelRuntime:
             return
         limit = options.max_batch_size
         if limit is None:
-            self.calibration = calibrate(self.servable, self.validator)
+            spare_cores = self.inline_limits is SPARE_CORES
+            self.calibration = calibrate(self.servable, self.validator, spare_cores=spare_cores)
             limit = self.calibration.batch_rows
             log.info("%s: %s", self.name, self.calibration.describe())
         if limit > 1:
