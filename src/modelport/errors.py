@@ -20,6 +20,7 @@ and the HTTP layer maps it to a status in exactly one place (``serving/problems.
     ├── Unreachable                 a client got no answer from a server (503)
     ├── ServerBusy                  the server holds as many requests as it may (503)
     ├── RequestTimeout              a request's body did not arrive in time (408)
+    ├── ClientGone                  the client left before its prediction ran (499, never sent)
     ├── Unauthorised                missing or wrong credentials (401)
     └── Forbidden                   not allowed: no role (or too weak a one) in the workspace,
                                     an unknown Host, another site's page (403)
@@ -158,6 +159,13 @@ class RequestTimeout(ModelportError):
     """A request's body did not arrive within the server's deadline."""
 
     status = 408
+
+
+class ClientGone(ModelportError):
+    """The client closed its connection while its request waited for the model: the prediction
+    is not run, and the answer (499, as nginx names it) is only logged and counted."""
+
+    status = 499
 
 
 class Forbidden(ModelportError):

@@ -27,12 +27,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from modelport.batch import Batch
+from modelport.errors import ClientGone
 
 REASONS = ("size", "idle", "latency")
 """Why a batch was released: it was full, nothing more was coming, or it had waited enough."""
@@ -53,6 +55,18 @@ class InFlight:
 
 
 REQUESTS = InFlight()
+
+CLIENT: ContextVar[object | None] = ContextVar("modelport_client", default=None)
+"""The HTTP request cycle the current task answers (``connections.bounded_protocol`` sets it
+for the task it starts; uvicorn marks it ``disconnected`` when the client closes): a request
+still waiting for the model when its client has gone is not run (``gone``)."""
+
+
+def gone(client: object | None) -> ClientGone | None:
+    """The error for a request whose client has closed its connection, else None."""
+    if client is None or not getattr(client, "disconnected", False):
+        return None
+    return ClientGone("the client closed the connection before its prediction ran")
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,8 @@ class BatchStats:
     released: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
     reruns: int = 0
     """Requests run again alone after the batch they were in failed."""
+    dropped: int = 0
+    """Queued requests not run because their client had closed the connection."""
 
 
 @dataclass(eq=False)
@@ -108,6 +124,7 @@ class _Waiting:
     answer: asyncio.Future[pa.Table]
     queued: float
     key: tuple[str, ...]
+    client: object | None
 
 
 Predict = Callable[[Batch], Awaitable[pa.Table]]
@@ -135,7 +152,8 @@ class Batcher:
         if alone or batch.num_rows >= self.limit:
             return await self._predict(batch)
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(batch, loop.create_future(), time.perf_counter(), _key(batch))
+        queued = time.perf_counter()
+        waiting = _Waiting(batch, loop.create_future(), queued, _key(batch), CLIENT.get())
         self._queue.append(waiting)
         self._arrived.set()
         if self._runner is None:
@@ -144,6 +162,7 @@ class Batcher:
 
     async def _run(self) -> None:
         """Release batches while requests wait; then there is no runner until one queues."""
+        CLIENT.set(None)  # this task serves every queued request, not the one that started it
         try:
             while self._queue:
                 await asyncio.sleep(0)  # requests parsed in this turn of the loop join
@@ -200,6 +219,12 @@ class Batcher:
         for waiting in group:
             self.stats.delays.observe(started - waiting.queued)
         live = [w for w in group if not w.answer.done()]  # a timed-out request left already
+        for waiting in live:
+            error = gone(waiting.client)
+            if error is not None:  # its client closed the connection: nobody would read it
+                self.stats.dropped += 1
+                _settle(waiting, error=error)
+        live = [w for w in live if not w.answer.done()]
         if not live:
             return
         try:

@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from modelport.serving.batching import REQUESTS
+from modelport.serving.batching import CLIENT, REQUESTS
 from modelport.serving.limits import BODY_ARRIVED, ConnectionLimits
 
 log = logging.getLogger("modelport.serving")
@@ -74,7 +74,11 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
             if app is not _over_capacity:  # the serving middleware counts it off when it starts
                 REQUESTS.parsed += 1
-            super()._start_asgi_task(cycle, app)
+            token = CLIENT.set(cycle)  # the task takes a copy of this context as it is made
+            try:
+                super()._start_asgi_task(cycle, app)
+            finally:
+                CLIENT.reset(token)
 
         if hasattr(base, "on_message_complete"):  # httptools: the body is all there
 

@@ -204,7 +204,8 @@ class ModelCollector(Collector):
 
 def _batching_metrics(models: ModelSet) -> Iterator[Metric]:
     """Per batched model: rows per merged batch, each queued request's wait, why each batch
-    was released, and requests run again alone after their batch failed."""
+    was released, requests run again alone after their batch failed, and queued requests not
+    run because their client had gone."""
     sizes = HistogramMetricFamily(
         "modelport_batch_rows", "Rows per merged batch", labels=("name", "version")
     )
@@ -223,6 +224,11 @@ def _batching_metrics(models: ModelSet) -> Iterator[Metric]:
         "Requests run again alone after the batch they were in failed",
         labels=("name", "version"),
     )
+    dropped = CounterMetricFamily(
+        "modelport_batch_dropped",
+        "Queued requests not run because their client had closed the connection",
+        labels=("name", "version"),
+    )
     for runtime in models.all():
         batcher = runtime.batcher
         if batcher is None:
@@ -234,7 +240,8 @@ def _batching_metrics(models: ModelSet) -> Iterator[Metric]:
         for reason, count in stats.released.items():
             released.add_metric([*labels, reason], count)
         reruns.add_metric(labels, stats.reruns)
-    yield from (sizes, delays, released, reruns)
+        dropped.add_metric(labels, stats.dropped)
+    yield from (sizes, delays, released, reruns, dropped)
 
 
 def _buckets(histogram: BatchHistogram) -> list[tuple[str, float]]:

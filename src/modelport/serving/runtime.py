@@ -31,7 +31,7 @@ from modelport._types import JSONObject
 from modelport.batch import Batch
 from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTimeout, NotFound
 from modelport.servable import ModelT, Operation, ResultT, Servable
-from modelport.serving.batching import Batcher, BatchingOptions
+from modelport.serving.batching import CLIENT, Batcher, BatchingOptions, gone
 from modelport.serving.calibration import Calibration, calibrate
 from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane, size_label, thread_usage
 from modelport.serving.metrics import note_rows
@@ -215,7 +215,10 @@ class ModelRuntime:
                 if watchdog is not None:
                     watchdog.current = None
                 lane.ran_inline(time.perf_counter() - started, usage)
-        result, seconds = await _in_pool(_timed, servable.predict, batch, limiter=self._limiter)
+        client = CLIENT.get()  # None where the batcher called: it checks each request's own
+        result, seconds = await _in_pool(
+            _timed, servable.predict, batch, client, limiter=self._limiter
+        )
         if lane.may_inline:
             lane.learn(seconds)
         else:
@@ -323,10 +326,14 @@ async def _in_pool(
 
 
 def _timed(
-    call: PoolCall, predict: Callable[[Batch], object], batch: Batch
+    call: PoolCall, predict: Callable[[Batch], object], batch: Batch, client: object | None
 ) -> tuple[object, float]:
-    """Run ``predict`` (in a worker thread) and say how much CPU time the model itself used."""
+    """Run ``predict`` (in a worker thread) and say how much CPU time the model itself used;
+    not when the request's client closed its connection while it waited for the thread."""
     try:
+        error = gone(client)
+        if error is not None:
+            raise error
         started = time.thread_time()
         result = predict(batch)
         return result, time.thread_time() - started
