@@ -19,7 +19,7 @@ import modelport
 from modelport import Field, Signature
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
-from modelport.serving.batching import BatchingOptions
+from modelport.serving.batching import REQUESTS, BatchingOptions
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.testing.server import HOST
@@ -47,17 +47,14 @@ class Held(modelport.Model):
         return matrix[:, 0] * 2
 
 
-def _request(x: float) -> bytes:
-    body = json.dumps([{"x": x}]).encode()
-    return (
+def _sent(port: int, *xs: float) -> socket.socket:
+    """A connection that has sent one request of a row per ``x``."""
+    body = json.dumps([{"x": x} for x in xs]).encode()
+    client = socket.create_connection((HOST, port))
+    client.sendall(
         b"POST /v1/models/held/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
         b"content-length: %d\r\n\r\n%s" % (len(body), body)
     )
-
-
-def _sent(port: int, x: float) -> socket.socket:
-    client = socket.create_connection((HOST, port))
-    client.sendall(_request(x))
     return client
 
 
@@ -92,7 +89,7 @@ def test_a_request_waiting_for_a_thread_is_not_run_once_its_client_has_gone(
         first = _sent(port, 1.0)
         assert model.started.wait(10)  # the one thread is taken
         left = _sent(port, 2.0)
-        time.sleep(0.5)  # read and waiting for the thread
+        _wait_for(lambda: REQUESTS.count == 2, "the second request to wait for the thread")
         left.close()
         time.sleep(0.5)  # the server saw the connection close
         model.release.set()
@@ -115,7 +112,7 @@ def test_a_queued_request_is_not_merged_once_its_client_has_gone() -> None:
         batcher = runtime.batcher
         _wait_for(lambda: batcher.stats.sizes.total, "the runner to take the second request")
         queued = [_sent(port, 10.0 + i) for i in range(3)]  # queued behind the runner
-        time.sleep(0.5)  # read and queued
+        _wait_for(lambda: REQUESTS.count == 5, "three requests queued behind the runner")
         queued[1].close()
         time.sleep(0.5)  # the server saw the connection close
         model.release.set()
@@ -125,3 +122,43 @@ def test_a_queued_request_is_not_merged_once_its_client_has_gone() -> None:
         for client in (first, second, queued[0], queued[2]):
             client.close()
     assert sorted(model.seen) == [1.0, 2.0, 10.0, 12.0]
+
+
+def test_a_merged_batch_waiting_for_a_thread_is_not_run_once_all_its_clients_have_gone() -> None:
+    model, runtime = _served(BatchingOptions(max_batch_size=8, max_latency_ms=300))
+    batcher = runtime.batcher
+    assert batcher is not None
+    with served_by_uvicorn(create_app(ModelSet([runtime]))) as port:
+        first = _sent(port, *range(8))  # a full batch's rows: alone, on the one thread
+        assert model.started.wait(10)
+        left = [_sent(port, 20.0), _sent(port, 21.0)]  # merged after 300 ms, then they wait
+        _wait_for(lambda: batcher.stats.sizes.total == 2, "the two to be merged")
+        for client in left:
+            client.close()
+        time.sleep(0.5)  # the server saw both connections close
+        model.release.set()
+        assert len(json.loads(answer_body(first))) == 8
+        first.close()
+        assert _metric(port, "modelport_batch_dropped_total") == 2
+    assert model.seen == [float(i) for i in range(8)]
+
+
+def test_a_client_gone_before_its_body_arrived_is_a_quiet_499(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    model, runtime = _served(BatchingOptions(max_batch_size=1))
+    with served_by_uvicorn(create_app(ModelSet([runtime]))) as port:
+        client = socket.create_connection((HOST, port))
+        client.sendall(
+            b"POST /v1/models/held/predict HTTP/1.1\r\nhost: x\r\n"
+            b"content-type: application/json\r\ncontent-length: 100\r\n\r\n[{"
+        )
+        time.sleep(0.3)  # the request is read, and waits for the rest of its body
+        client.close()
+        _wait_for(lambda: any(r.name == "modelport.access" for r in caplog.records), "a line")
+        access = [r.getMessage() for r in caplog.records if r.name == "modelport.access"]
+    assert [line.split()[2] for line in access] == ["499"], access
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []  # the client's leaving is no fault of the server's
+    assert model.seen == []

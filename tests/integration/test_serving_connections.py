@@ -5,6 +5,8 @@ tests/integration/test_serving.py checks the answers themselves in-process."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,11 +20,14 @@ from starlette.routing import Route
 import modelport
 from modelport.formats.native.python_model import PythonModelServable
 from modelport.serving.app import create_app
+from modelport.serving.limits import ConnectionLimits
 from modelport.serving.models import ModelSet
 from modelport.serving.runtime import ModelRuntime
 from modelport.testing import serve_app
+from modelport.testing.server import HOST
 
 from . import models_for_tests as m
+from .raw_http import answer_body, served_by_uvicorn
 
 
 def _runtime(model: modelport.Model, name: str) -> ModelRuntime:
@@ -108,3 +113,24 @@ def test_an_unforeseen_error_keeps_the_connection_and_the_request_id() -> None:
         health = client.get("/v2/health/live")
         assert health.status_code == 200
         assert _client_address(health) == first, "the server closed the connection"
+
+
+def test_a_pipelined_request_slower_than_the_header_timeout_is_answered() -> None:
+    """Two requests sent at once on one connection: the second begins as the first's answer
+    ends, and the header deadline that answer sets must not close the connection under it."""
+    runtime = _runtime(m.Sleeps(), "sleeps")
+    app = create_app(ModelSet([runtime]))
+
+    def request(x: float) -> bytes:
+        body = json.dumps([{"x": x, "y": 1.0}]).encode()
+        return (
+            b"POST /v1/models/sleeps/predict HTTP/1.1\r\nhost: x\r\n"
+            b"content-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    with served_by_uvicorn(app, ConnectionLimits(header_timeout=0.5)) as port:
+        client = socket.create_connection((HOST, port), timeout=10)
+        with client:
+            client.sendall(request(0.0) + request(1.2))
+            assert json.loads(answer_body(client)) == [{"sum": 1.0}]
+            assert json.loads(answer_body(client)) == [{"sum": 2.2}]

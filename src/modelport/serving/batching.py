@@ -57,9 +57,10 @@ class InFlight:
 REQUESTS = InFlight()
 
 CLIENT: ContextVar[object | None] = ContextVar("modelport_client", default=None)
-"""The HTTP request cycle the current task answers (``connections.bounded_protocol`` sets it
-for the task it starts; uvicorn marks it ``disconnected`` when the client closes): a request
-still waiting for the model when its client has gone is not run (``gone``)."""
+"""Whose leaving stops the current call before the model runs it: the HTTP request cycle the
+task answers (the serving middleware sets it from uvicorn's ``receive``, a method of the cycle;
+uvicorn marks it ``disconnected`` when the client closes), or a merged batch's ``_Clients``. A
+request still waiting for the model when its client has gone is not run (``gone``)."""
 
 
 def gone(client: object | None) -> ClientGone | None:
@@ -116,6 +117,19 @@ class BatchStats:
     """Requests run again alone after the batch they were in failed."""
     dropped: int = 0
     """Queued requests not run because their client had closed the connection."""
+
+
+class _Clients:
+    """The clients of a merged batch: gone once every one of them has."""
+
+    __slots__ = ("clients",)
+
+    def __init__(self, clients: list[object | None]) -> None:
+        self.clients = clients
+
+    @property
+    def disconnected(self) -> bool:
+        return all(gone(client) is not None for client in self.clients)
 
 
 @dataclass(eq=False)
@@ -233,8 +247,14 @@ class Batcher:
             await self._alone(live, failed=False)
             return
         self.stats.sizes.observe(merged.num_rows)
+        clients = _Clients([w.client for w in live]) if len(live) > 1 else live[0].client
         try:
-            result = await self._predict(merged)
+            result = await self._predict_for(merged, clients)
+        except ClientGone as error:  # every client had gone by the time a thread was free
+            self.stats.dropped += len(live)
+            for waiting in live:
+                _settle(waiting, error=error)
+            return
         except Exception as exc:
             if len(live) == 1:
                 _settle(live[0], error=exc)
@@ -254,11 +274,20 @@ class Batcher:
             self.stats.reruns += len(group)
         for waiting in group:
             try:
-                result = await self._predict(waiting.batch)
+                result = await self._predict_for(waiting.batch, waiting.client)
             except Exception as exc:
+                self.stats.dropped += isinstance(exc, ClientGone)
                 _settle(waiting, error=exc)
             else:
                 _settle(waiting, result=result)
+
+    async def _predict_for(self, batch: Batch, client: object | None) -> pa.Table:
+        """``predict`` on ``batch``, not run if ``client`` has gone when a thread is free."""
+        token = CLIENT.set(client)
+        try:
+            return await self._predict(batch)
+        finally:
+            CLIENT.reset(token)
 
 
 def _settle(

@@ -100,6 +100,7 @@ def calibrate(
     try:
         one = validator.validate(Rows([row]))
         many = validator.validate(Rows([row] * ROWS))
+        row_bytes = many.table().nbytes / ROWS
         timings = _time(servable, one, many)
     except Exception as exc:  # the model's own failure: serving finds and reports it
         return Calibration(None, None, False, f"the trial prediction failed: {exc}")
@@ -113,7 +114,7 @@ def calibrate(
         rows = FEWEST_ROWS
         reason += "; larger requests run alone, side by side, on the spare cores"
     else:
-        rows = batch_rows(one_row, many_rows, many.table().nbytes / ROWS)
+        rows = batch_rows(one_row, many_rows, row_bytes)
     return Calibration(one_row, many_rows, pays, reason, rows)
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from modelport.serving.batching import CLIENT, REQUESTS
+from modelport.serving.batching import REQUESTS
 from modelport.serving.limits import BODY_ARRIVED, ConnectionLimits
 
 log = logging.getLogger("modelport.serving")
@@ -74,11 +74,7 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
             if app is not _over_capacity:  # the serving middleware counts it off when it starts
                 REQUESTS.parsed += 1
-            token = CLIENT.set(cycle)  # the task takes a copy of this context as it is made
-            try:
-                super()._start_asgi_task(cycle, app)
-            finally:
-                CLIENT.reset(token)
+            super()._start_asgi_task(cycle, app)
 
         if hasattr(base, "on_message_complete"):  # httptools: the body is all there
 
@@ -109,6 +105,8 @@ def bounded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             self._deadline = None
             if self.transport.is_closing() or self.cycle is not self._waiting_for:
                 return  # closed, or a request came: its answer sets the deadline again
+            if not _answered(self.cycle):  # a pipelined request began as the last one ended
+                return  # its answer sets the deadline again
             if self.loop.time() < self._deadline_at:  # an answer moved it since
                 self._deadline = self.loop.call_at(self._deadline_at, self._header_timer)
                 return
@@ -182,13 +180,19 @@ def uvicorn_options(limits: ConnectionLimits) -> dict[str, Any]:
     }
 
 
+def _answered(cycle: Any) -> bool:
+    """Whether a connection's current request (uvicorn's cycle, None before the first) has
+    been answered: none of its requests is being answered."""
+    return cycle is None or bool(cycle.response_complete)
+
+
 def _evict_idle(held: dict[Any, float], *, keep: Any) -> bool:
     """Close the connection idle the longest (none of its requests being answered); False when
     every connection is busy."""
     idle = [
         (since, id(protocol), protocol)
         for protocol, since in held.items()
-        if protocol is not keep and (protocol.cycle is None or protocol.cycle.response_complete)
+        if protocol is not keep and _answered(protocol.cycle)
     ]
     if not idle:
         return False

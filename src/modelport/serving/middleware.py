@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from modelport.codecs.limits import DEFAULT_MAX_ROWS, DecodeLimits
 from modelport.errors import PayloadTooLarge
 from modelport.serving.asgi import header
-from modelport.serving.batching import REQUESTS
+from modelport.serving.batching import CLIENT, REQUESTS
 from modelport.serving.logs import log_request
 from modelport.serving.metrics import REQUEST_ROWS, ServerMetrics
 from modelport.serving.problems import answer_unforeseen
@@ -55,6 +55,7 @@ class ServingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cycle = getattr(receive, "__self__", None)  # uvicorn's: ``disconnected`` once it has gone
         request_id = header(scope, b"x-request-id") or self._next_id()
         scope[REQUEST_ID] = request_id
         scope[LIMITS] = self.limits
@@ -79,6 +80,7 @@ class ServingMiddleware:
             REQUESTS.parsed -= 1
         rows: list[int] = []
         token = REQUEST_ROWS.set(rows)
+        client = CLIENT.set(cycle)
         started = time.perf_counter()
         self.metrics.in_flight.inc()
         REQUESTS.count += 1
@@ -93,6 +95,7 @@ class ServingMiddleware:
             REQUESTS.count -= 1
             self.metrics.in_flight.dec()
             REQUEST_ROWS.reset(token)
+            CLIENT.reset(client)
             route = scope.get("route")
             seconds = time.perf_counter() - started
             self.metrics.observe(

@@ -18,10 +18,10 @@ from http import HTTPStatus
 
 import orjson
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
-from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTimeout
+from modelport.errors import ClientGone, ModelFailed, ModelNotReady, ModelportError, ModelTimeout
 from modelport.redaction import redact
 
 __all__ = [
@@ -72,6 +72,9 @@ def problem_of(error: BaseException) -> Problem:
         return Problem(503, type(error).__name__, str(error), error, headers=retry)
     if isinstance(error, ModelportError):
         return Problem(error.status, type(error).__name__, str(error), error, field=error.field)
+    if isinstance(error, ClientDisconnect):  # gone before its body had all arrived
+        gone = ClientGone("the client closed the connection before its request's body arrived")
+        return Problem(gone.status, type(gone).__name__, str(gone), gone)
     if isinstance(error, HTTPException):
         headers = dict(error.headers) if error.headers else None
         status = error.status_code
