@@ -215,7 +215,7 @@ class ModelRuntime:
                 if watchdog is not None:
                     watchdog.current = None
                 lane.ran_inline(time.perf_counter() - started, usage)
-        client = CLIENT.get()  # None where the batcher called: it checks each request's own
+        client = CLIENT.get()  # the request's; the batcher sets its batch's clients
         result, seconds = await _in_pool(
             _timed, servable.predict, batch, client, limiter=self._limiter
         )
