@@ -39,6 +39,7 @@ from modelport.batch import Batch
 from modelport.decoded import Rows
 from modelport.schema import Signature
 from modelport.servable import Servable
+from modelport.serving.lanes import BATCHES_CORES_FULL
 from modelport.validation import InputValidator
 
 ROWS = 32
@@ -56,9 +57,10 @@ FEWEST_ROWS = 64
 MOST_ROWS = 16_384
 """The most rows a calibrated batch holds, however little a row costs: merged rows are copied
 once more, and the requests of a batch are all answered when its call ends."""
-BATCH_SECONDS = 0.05
+BATCH_SECONDS = BATCHES_CORES_FULL.typical
 """The longest a calibrated batch past ``FEWEST_ROWS`` may take, by the two timings: the first
-request of a batch waits for the last one's rows."""
+request of a batch waits for the last one's rows. Merged calls of that cost run on the event
+loop (``serving.lanes``)."""
 BATCH_BYTES = 4 * 1024 * 1024
 """The most input bytes a calibrated batch past ``FEWEST_ROWS`` may hold, by the trial row's
 size: merging copies them, on the event loop."""

@@ -10,9 +10,14 @@ on one core while the loop decodes the next request on another, so only calls of
 or so go on the loop; when the server's worker processes already fill every core, the pool's
 thread only takes turns with the loop on the same cores, and its hop and hand-offs are pure cost
 (a fifth of a 1,000-row SVC prediction's rate), so calls of a few milliseconds go on the loop too.
+A model whose requests are merged by a batcher (``serving/batching.py``) in such a process runs
+its merged calls on the loop up to the time the calibration sized them for: the batcher makes one
+call at a time, so a call in the pool lets only health checks and metadata by meanwhile, and its
+hops cost a 1,000-row SVC request a tenth of its rate in batches of two to four requests.
 
 Three calls on the loop within 1,024 that held it far longer than the size's timed calls (wall
-time: over ten milliseconds, or twice the size's ninetieth percentile when that is more) send the
+time: over ten milliseconds, the limits' ninetieth percentile, or twice the size's ninetieth
+percentile, whichever is more) send the
 size back to the pool, when the model itself made them slow: it waited (on I/O, a lock, or the GIL
 while the pool runs larger calls: the thread gave up its core, a voluntary context switch), or
 used that much CPU. A call made slow only by the machine (the kernel running another process on
@@ -35,8 +40,8 @@ INLINE_AFTER_CALLS = 64
 RELEARN_AFTER_CALLS = 4096
 """Pool calls after a "too slow" verdict before calls of that size are timed again."""
 INLINE_ABANDON_SECONDS = 0.010
-"""A call on the event loop taking longer than this (wall time, or twice its size's ninetieth
-percentile of CPU when that is more) is slow..."""
+"""A call on the event loop taking longer than this (wall time; or the limits' ``slow``, or twice
+its size's ninetieth percentile of CPU, when that is more) is slow..."""
 INLINE_ABANDON_CALLS = 3
 """...and this many slow calls..."""
 INLINE_WINDOW_CALLS = 1024
@@ -58,6 +63,9 @@ SPARE_CORES = InlineLimits(typical=0.001, slow=0.005)
 """When a call in the pool can run on a core of its own beside the loop."""
 CORES_FULL = InlineLimits(typical=0.004, slow=0.010)
 """When the server's worker processes already fill every core the process may use."""
+BATCHES_CORES_FULL = InlineLimits(typical=0.050, slow=0.100)
+"""For a batcher's merged calls when the worker processes fill every core: as long as the
+calibration lets a merged batch take (``calibration.BATCH_SECONDS``)."""
 
 log = logging.getLogger("modelport.serving")
 
@@ -100,7 +108,7 @@ class Lane:
         timings.sort()
         median, p90 = timings[len(timings) // 2], timings[len(timings) * 9 // 10]
         self.inline = median <= self.limits.typical and p90 <= self.limits.slow
-        self.abandon_after = max(INLINE_ABANDON_SECONDS, 2 * p90)
+        self.abandon_after = max(INLINE_ABANDON_SECONDS, self.limits.slow, 2 * p90)
         self.may_inline = False
         if not self.inline:  # measured on a busy machine, perhaps: measure again later
             self.until_relearn = RELEARN_AFTER_CALLS

@@ -33,7 +33,14 @@ from modelport.errors import ModelFailed, ModelNotReady, ModelportError, ModelTi
 from modelport.servable import ModelT, Operation, ResultT, Servable
 from modelport.serving.batching import CLIENT, Batcher, BatchingOptions, gone
 from modelport.serving.calibration import Calibration, calibrate
-from modelport.serving.lanes import CORES_FULL, SPARE_CORES, Lane, size_label, thread_usage
+from modelport.serving.lanes import (
+    BATCHES_CORES_FULL,
+    CORES_FULL,
+    SPARE_CORES,
+    Lane,
+    size_label,
+    thread_usage,
+)
 from modelport.serving.metrics import note_rows
 from modelport.serving.watchdog import OVERRUNS, InlineOverrun, InlineWatchdog, PoolCall
 from modelport.validation import InputValidator
@@ -121,6 +128,8 @@ class ModelRuntime:
             self.batcher = Batcher(
                 self._checked_call, limit=limit, max_latency_ms=options.max_latency_ms
             )
+            if self.inline_limits is CORES_FULL:  # one merged call at a time: see serving.lanes
+                self.inline_limits = BATCHES_CORES_FULL
 
     @property
     def metadata(self) -> JSONObject:

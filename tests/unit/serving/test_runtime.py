@@ -153,8 +153,31 @@ def test_with_the_cores_full_calls_of_a_few_milliseconds_run_on_the_loop(
     assert not heavy.runs_inline(1), "15 ms a call is too long to hold the loop"
 
 
-def _lane_timed(timings: list[float]) -> lanes_module.Lane:
-    lane = lanes_module.Lane(True, lanes_module.CORES_FULL)
+def test_merged_calls_hold_the_loop_as_long_as_a_batch_may_take_when_cores_are_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batcher makes one call at a time, so with every core taken by the workers the pool
+    would only add its hops: calls of 15 ms CPU run on the loop. With a core to spare, or with
+    batching off, they stay in the pool."""
+    monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
+    batched = BatchingOptions(max_batch_size=8)
+    full = _runtime(Busy(0.015), spare_cores=False, batching=batched)
+    assert full.inline_limits is lanes_module.BATCHES_CORES_FULL
+    asyncio.run(_calls(full, 4))
+    assert full.runs_inline(1)
+    spare = _runtime(Busy(0.015), batching=batched)
+    assert spare.inline_limits is lanes_module.SPARE_CORES
+    off = _runtime(Busy(0.015), spare_cores=False, batching=BatchingOptions(max_batch_size=1))
+    assert off.inline_limits is lanes_module.CORES_FULL
+    for runtime in (spare, off):
+        asyncio.run(_calls(runtime, 4))
+        assert not runtime.runs_inline(1)
+
+
+def _lane_timed(
+    timings: list[float], limits: lanes_module.InlineLimits = lanes_module.CORES_FULL
+) -> lanes_module.Lane:
+    lane = lanes_module.Lane(True, limits)
     for call in range(INLINE_AFTER_CALLS):
         lane.learn(timings[call % len(timings)])
     assert lane.inline
@@ -176,6 +199,18 @@ def test_slow_calls_on_the_loop_are_slow_for_their_own_size() -> None:
     for _ in range(INLINE_ABANDON_CALLS):
         cheap.ran_inline(0.015, None)
     assert not cheap.inline
+
+
+def test_merged_calls_are_slow_only_past_what_a_batch_may_take() -> None:
+    """Merged calls of 20 ms on the loop are what their limits allow: calls of 50 ms (the
+    machine busy, say) leave them there; calls of a quarter of a second send them back."""
+    lane = _lane_timed([0.02], lanes_module.BATCHES_CORES_FULL)
+    for _ in range(INLINE_ABANDON_CALLS):
+        lane.ran_inline(0.05, None)
+    assert lane.inline
+    for _ in range(INLINE_ABANDON_CALLS):
+        lane.ran_inline(0.25, None)
+    assert not lane.inline
 
 
 @contextlib.contextmanager
