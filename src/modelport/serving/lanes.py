@@ -10,10 +10,13 @@ on one core while the loop decodes the next request on another, so only calls of
 or so go on the loop; when the server's worker processes already fill every core, the pool's
 thread only takes turns with the loop on the same cores, and its hop and hand-offs are pure cost
 (a fifth of a 1,000-row SVC prediction's rate), so calls of a few milliseconds go on the loop too.
-A model whose requests are merged by a batcher (``serving/batching.py``) in such a process runs
-its merged calls on the loop up to the time the calibration sized them for: the batcher makes one
-call at a time, so a call in the pool lets only health checks and metadata by meanwhile, and its
-hops cost a 1,000-row SVC request a tenth of its rate in batches of two to four requests.
+A batched model (``serving/batching.py``) in such a process runs the sizes its batcher merges on
+the loop up to the time the calibration lets a batch take: the batcher releases one merged call
+at a time and its requests wait for it, the loop's other work (decoding the next requests, health
+checks) would only share the same cores with a call in the pool, and the pool's hops cost two
+workers 4% more CPU a 1,000-row SVC request, merged two to four at a time. Not under a
+``--timeout`` shorter than ``BATCHES_MIN_TIMEOUT``: a call on the loop cannot be cut at its
+deadline.
 
 Three calls on the loop within 1,024 that held it far longer than the size's timed calls (wall
 time: over ten milliseconds, the limits' ninetieth percentile, or twice the size's ninetieth
@@ -64,8 +67,11 @@ SPARE_CORES = InlineLimits(typical=0.001, slow=0.005)
 CORES_FULL = InlineLimits(typical=0.004, slow=0.010)
 """When the server's worker processes already fill every core the process may use."""
 BATCHES_CORES_FULL = InlineLimits(typical=0.050, slow=0.100)
-"""For a batcher's merged calls when the worker processes fill every core: as long as the
+"""For the sizes a batcher merges when the worker processes fill every core: as long as the
 calibration lets a merged batch take (``calibration.BATCH_SECONDS``)."""
+BATCHES_MIN_TIMEOUT = 1.0
+"""The shortest ``--timeout`` under which a batched model's merged sizes still get
+``BATCHES_CORES_FULL`` (a call on the loop overruns its deadline by what it takes)."""
 
 log = logging.getLogger("modelport.serving")
 

@@ -35,8 +35,10 @@ from modelport.serving.batching import CLIENT, Batcher, BatchingOptions, gone
 from modelport.serving.calibration import Calibration, calibrate
 from modelport.serving.lanes import (
     BATCHES_CORES_FULL,
+    BATCHES_MIN_TIMEOUT,
     CORES_FULL,
     SPARE_CORES,
+    InlineLimits,
     Lane,
     size_label,
     thread_usage,
@@ -128,8 +130,6 @@ class ModelRuntime:
             self.batcher = Batcher(
                 self._checked_call, limit=limit, max_latency_ms=options.max_latency_ms
             )
-            if self.inline_limits is CORES_FULL:  # one merged call at a time: see serving.lanes
-                self.inline_limits = BATCHES_CORES_FULL
 
     @property
     def metadata(self) -> JSONObject:
@@ -154,6 +154,21 @@ class ModelRuntime:
         docstring)."""
         lane = self._lanes.get(rows.bit_length())
         return lane is not None and lane.inline
+
+    def limits_of(self, size: int) -> InlineLimits:
+        """What a call of size class ``size`` (``rows.bit_length()``) may take on the event loop:
+        the batcher's merged sizes hold it as long as a batch may take when the workers fill
+        every core and no timeout under ``BATCHES_MIN_TIMEOUT`` has to cut the call short
+        (``serving.lanes``)."""
+        batcher = self.batcher
+        if (
+            self.inline_limits is CORES_FULL
+            and batcher is not None
+            and size <= batcher.limit.bit_length()
+            and (self.timeout is None or self.timeout >= BATCHES_MIN_TIMEOUT)
+        ):
+            return BATCHES_CORES_FULL
+        return self.inline_limits
 
     @property
     def streams(self) -> bool:
@@ -209,7 +224,7 @@ class ModelRuntime:
         lane = self._lanes.get(size)
         if lane is None:
             label = f"{self.name}: calls of {size_label(size)}"
-            lane = self._lanes[size] = Lane(self._may_inline, self.inline_limits, label=label)
+            lane = self._lanes[size] = Lane(self._may_inline, self.limits_of(size), label=label)
         if lane.inline:
             watchdog = self._watchdog
             usage = thread_usage()

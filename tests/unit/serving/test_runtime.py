@@ -156,22 +156,27 @@ def test_with_the_cores_full_calls_of_a_few_milliseconds_run_on_the_loop(
 def test_merged_calls_hold_the_loop_as_long_as_a_batch_may_take_when_cores_are_full(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A batcher makes one call at a time, so with every core taken by the workers the pool
-    would only add its hops: calls of 15 ms CPU run on the loop. With a core to spare, or with
-    batching off, they stay in the pool."""
+    """A batcher releases one merged call at a time, so with every core taken by the workers
+    the pool would only add its hops: calls of 15 ms CPU of the sizes it merges run on the loop.
+    Larger requests (they run alone), a core to spare, batching off, or a timeout too short for
+    a call that cannot be cut keep the shorter limits, and 15 ms calls in the pool."""
     monkeypatch.setattr(lanes_module, "INLINE_AFTER_CALLS", 4)
     batched = BatchingOptions(max_batch_size=8)
     full = _runtime(Busy(0.015), spare_cores=False, batching=batched)
-    assert full.inline_limits is lanes_module.BATCHES_CORES_FULL
+    assert full.limits_of((8).bit_length()) is lanes_module.BATCHES_CORES_FULL
+    assert full.limits_of((16).bit_length()) is lanes_module.CORES_FULL, "16 rows run alone"
     asyncio.run(_calls(full, 4))
     assert full.runs_inline(1)
     spare = _runtime(Busy(0.015), batching=batched)
-    assert spare.inline_limits is lanes_module.SPARE_CORES
     off = _runtime(Busy(0.015), spare_cores=False, batching=BatchingOptions(max_batch_size=1))
-    assert off.inline_limits is lanes_module.CORES_FULL
-    for runtime in (spare, off):
+    for runtime, limits in ((spare, lanes_module.SPARE_CORES), (off, lanes_module.CORES_FULL)):
+        assert runtime.limits_of(1) is limits
         asyncio.run(_calls(runtime, 4))
         assert not runtime.runs_inline(1)
+    cut_short = ((60.0, lanes_module.BATCHES_CORES_FULL), (0.5, lanes_module.CORES_FULL))
+    for timeout, limits in cut_short:
+        timed = _runtime(Busy(0.015), spare_cores=False, batching=batched, timeout=timeout)
+        assert timed.limits_of(1) is limits, f"--timeout {timeout}"
 
 
 def _lane_timed(
