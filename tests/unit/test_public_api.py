@@ -145,6 +145,7 @@ def test_what_a_conventions_routes_use_of_the_server_is_pinned() -> None:
     assert _public_members(ModelRuntime) == {
         "example": "property",
         "invoke": "(self, operation: 'Operation[ModelT, ResultT]') -> 'ResultT'",
+        "limits_of": "(self, size: 'int') -> 'InlineLimits'",
         "load": "(self) -> 'None'",
         "metadata": "property",
         "predict": "(self, batch: 'Batch') -> 'pa.Table'",
