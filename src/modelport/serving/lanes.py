@@ -14,7 +14,7 @@ A batched model (``serving/batching.py``) in such a process runs the sizes its b
 the loop up to the time the calibration lets a batch take: the batcher releases one merged call
 at a time and its requests wait for it, the loop's other work (decoding the next requests, health
 checks) would only share the same cores with a call in the pool, and the pool's hops cost two
-workers 4% more CPU a 1,000-row SVC request, merged two to four at a time. Not under a
+workers 4 to 14% more CPU a 1,000-row SVC request, merged two to four at a time. Not under a
 ``--timeout`` shorter than ``BATCHES_MIN_TIMEOUT``: a call on the loop cannot be cut at its
 deadline.
 
