@@ -20,16 +20,15 @@ deadline.
 
 Three calls on the loop within 1,024 that held it far longer than the size's timed calls (wall
 time: over ten milliseconds, the limits' ninetieth percentile, or twice the size's ninetieth
-percentile, whichever is more) send the
-size back to the pool, when the model itself made them slow: it waited (on I/O, a lock, or the GIL
-while the pool runs larger calls: the thread gave up its core, a voluntary context switch), or
-used that much CPU. A call made slow only by the machine (the kernel running another process on
-the core meanwhile, as when the worker processes and the load fill every core) counts for
-nothing: the loop would have stood still in the pool's case too, and a size sent back for it
-loses its fast path for thousands of calls. A size found too slow either way is timed again after
-4,096 calls in the pool, since a verdict reached while the machine was busy need not hold.
-A size sent back says so in the log at INFO (the model, its rows, why); its moves to the loop
-are logged at DEBUG.
+percentile, whichever is more) send the size back to the pool, when the model itself made them
+slow: it waited (on I/O, a lock, or the GIL while the pool runs larger calls: the thread gave up
+its core, a voluntary context switch), or used that much CPU. A call made slow only by the
+machine (the kernel running another process on the core meanwhile, as when the worker processes
+and the load fill every core) counts for nothing: the loop would have stood still in the pool's
+case too, and a size sent back for it loses its fast path for thousands of calls. A size found
+too slow either way is timed again after 4,096 calls in the pool, since a verdict reached while
+the machine was busy need not hold. A size sent back says so in the log at INFO (the model, its
+rows, why); its moves to the loop are logged at DEBUG.
 """
 
 from __future__ import annotations
