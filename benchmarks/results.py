@@ -27,6 +27,8 @@ class Load:
     # multi-row loads: in-process predict seconds on the same rows, timed just before the load
     # (this machine's speed drifts by up to 2x over minutes, so the floor is taken alongside)
     floor_s: float | None = None
+    # compared loads: the floor timed just before each pass, in the order of passes
+    floors: list[float] = field(default_factory=list)
     error_kinds: dict[str, int] = field(default_factory=dict)  # of the median pass (wrk's kinds)
     server_wait_pct: float | None = None  # its server's threads' run-queue wait, % of the run
 

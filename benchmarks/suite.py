@@ -170,8 +170,15 @@ def _load_route(plan: Plan, server: RunningServer, route: Route) -> list[Load]:
     return loads
 
 
-def median_load(rows: int, connections: int, passes: list[Pass], floor_s: float | None) -> Load:
-    """The pass with the median requests/s (the upper middle one of an even count)."""
+def median_load(
+    rows: int,
+    connections: int,
+    passes: list[Pass],
+    floor_s: float | None,
+    floors: list[float] | None = None,
+) -> Load:
+    """The pass with the median requests/s (the upper middle one of an even count); ``floors``:
+    the floor timed just before each pass, when it was."""
     ordered = sorted(passes, key=lambda p: p.rps)
     middle = ordered[len(ordered) // 2]
     assert middle.rps == statistics.median_high([p.rps for p in passes])
@@ -189,6 +196,7 @@ def median_load(rows: int, connections: int, passes: list[Pass], floor_s: float 
         other_cpu_pct=middle.other_cpu_pct,
         passes=[p.rps for p in passes],
         floor_s=floor_s,
+        floors=list(floors or []),
         error_kinds=middle.error_kinds,
         server_wait_pct=middle.server_wait_pct,
     )

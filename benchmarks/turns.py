@@ -120,8 +120,7 @@ def take_turns(
         chosen = [(turn, spec, route) for turn, spec, route in chosen if spec.name in running]
         for _ in range(rounds):
             for turn, spec, route in chosen:
-                if turn.route == "native Arrow":
-                    floors[turn].append(plan.floor(turn.rows))
+                floor = plan.floor(turn.rows) if turn.route == "native Arrow" else None
                 try:
                     with _resumed(running[spec.name]):
                         done = _load(plan, turn, running[spec.name], route)
@@ -129,6 +128,8 @@ def take_turns(
                     say(f"  turns: {spec.name} {route.label} round lost: {error}")
                     continue
                 passes[turn].append(done)
+                if floor is not None:  # paired with its pass: a lost round loses both
+                    floors[turn].append(floor)
         chosen = [(turn, spec, route) for turn, spec, route in chosen if passes[turn]]
         if py_spy is not None:
             for turn, spec, route in chosen:
@@ -147,6 +148,7 @@ def take_turns(
                 turn.connections,
                 passes[turn],
                 statistics.median(floors[turn]) if floors[turn] else None,
+                floors[turn],
             ),
             profiles.get(turn),
         )

@@ -54,6 +54,23 @@ def test_the_targets_read_the_loads_taken_in_turns() -> None:
     assert found["gRPC single-row infer req/s at c=8 ÷ MLServer's gRPC"].verdict == "not measured"
 
 
+def test_the_arrow_target_pairs_each_round_with_the_floor_timed_just_before_it() -> None:
+    arrow = {"rows": 1000, "concurrency": 8, "passes": [900.0, 1000.0, 1200.0]}
+    drifting = _load(1000, **arrow, floor_s=1.2e-3, floors=[1.8e-3, 1.2e-3, 1.0e-3])
+    turns = [TurnResult("modelport", "native Arrow", drifting)]
+    found = {t.text: t for t in targets(Results({}, Floor(1e-4, 1e-3), [], turns, {}))}
+    target = found["1,000-row Arrow req/s at c=8 ÷ in-process floor"]
+    # each round's own ratio (1.62, 1.2, 1.2): the median rate against the median floor is 1.2
+    assert target.measured == pytest.approx(1.2)
+    assert "900 req/s against 1.80 ms, 1.62x" in target.detail
+    drifting.floors = [1.2e-3, 1.8e-3, 1.4e-3]  # 1.08, 1.8, 1.68
+    found = {t.text: t for t in targets(Results({}, Floor(1e-4, 1e-3), [], turns, {}))}
+    assert found["1,000-row Arrow req/s at c=8 ÷ in-process floor"].measured == pytest.approx(1.68)
+    drifting.floors = []  # an older run's results: the median rate against the median floor
+    found = {t.text: t for t in targets(Results({}, Floor(1e-4, 1e-3), [], turns, {}))}
+    assert found["1,000-row Arrow req/s at c=8 ÷ in-process floor"].measured == pytest.approx(1.2)
+
+
 def test_a_profile_is_summarized_by_the_library_and_function_of_the_innermost_frame() -> None:
     site = "/venv/lib/python3.11/site-packages"
     collapsed = "\n".join(
