@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from profiling import summarize
-from report import targets, unstable
-from results import Floor, Load, Results, TurnResult
+from report import render, targets, unstable
+from results import Floor, Load, Results, TurnResult, load
 
 
 def _load(rps: float, p50: float = 5.0, p99: float = 9.0, errors: int = 0, **more: object) -> Load:
@@ -69,6 +69,17 @@ def test_the_arrow_target_pairs_each_round_with_the_floor_timed_just_before_it()
     drifting.floors = []  # an older run's results: the median rate against the median floor
     found = {t.text: t for t in targets(Results({}, Floor(1e-4, 1e-3), [], turns, {}))}
     assert found["1,000-row Arrow req/s at c=8 ÷ in-process floor"].measured == pytest.approx(1.2)
+
+
+def test_the_report_lists_the_arrow_rounds_whether_the_target_is_met_or_not() -> None:
+    run = load(Path(__file__).resolve().parents[2] / "benchmarks" / "results.json")
+    for passes in ([1500.0, 1600.0, 1700.0], [900.0, 1000.0, 1100.0]):
+        arrow = {"rows": 1000, "concurrency": 8, "passes": passes, "floor_s": 1e-3}
+        turn = TurnResult("modelport", "native Arrow", _load(1600, **arrow, floors=[1e-3] * 3))
+        report = render(Results(run.meta, run.floor, run.servers, [turn], run.pool_memory))
+        first = f"{passes[0]:,.0f} req/s against 1.00 ms, {passes[0] / 1000:.2f}x"
+        assert "- 1,000-row Arrow req/s at c=8 ÷ in-process floor: Rounds in turns" in report
+        assert first in report
 
 
 def test_a_profile_is_summarized_by_the_library_and_function_of_the_innermost_frame() -> None:
