@@ -167,7 +167,7 @@ def _targets(results: Results) -> Iterator[str]:
     for target in targets(results):
         if target.detail and target.verdict.startswith(("**missed", "not")):
             yield f"- {target.text}: {target.detail}"
-        elif target.text == ARROW_TARGET and _paired_rounds(results):
+        elif target.text == ARROW_TARGET and _arrow_rounds(results):
             yield f"- {target.text}: {_paired_rounds(results)}"
     yield ""
 
@@ -454,26 +454,32 @@ def _floor_ratio(results: Results) -> float | None:
     of each round's rate against the floor timed just before it, when every round has its
     floor (the machine's speed drifts between rounds, and a pair is taken within seconds);
     else the median rate against the median floor."""
+    rounds = _arrow_rounds(results)
+    if rounds:
+        return statistics.median(rps * floor for rps, floor in rounds)
     load = _find(results, SUBJECT, "native Arrow", 1000, 8)
-    if load is None:
-        return None
-    if load.floors and len(load.floors) == len(load.passes):
-        pairs = zip(load.passes, load.floors, strict=True)
-        return statistics.median(rps * floor for rps, floor in pairs)
-    return _ratio(load.rps, 1 / _floor_seconds(results))
+    return None if load is None else _ratio(load.rps, 1 / _floor_seconds(results))
 
 
 def _paired_rounds(results: Results) -> str:
     """Each round of the 1,000-row Arrow turns: its rate, the floor timed just before it, and
     their ratio."""
-    load = _find(results, SUBJECT, "native Arrow", 1000, 8)
-    if load is None or not load.floors or len(load.floors) != len(load.passes):
-        return ""
     rounds = "; ".join(
         f"{rps:,.0f} req/s against {floor * 1e3:.2f} ms, {rps * floor:.2f}x"
-        for rps, floor in zip(load.passes, load.floors, strict=True)
+        for rps, floor in _arrow_rounds(results)
     )
+    if not rounds:
+        return ""
     return f"Rounds in turns (each with the floor timed just before it): {rounds}."
+
+
+def _arrow_rounds(results: Results) -> list[tuple[float, float]]:
+    """The 1,000-row Arrow turns' (req/s, floor seconds) of each round; none when a round
+    has no floor of its own (results written before floors were kept per round)."""
+    load = _find(results, SUBJECT, "native Arrow", 1000, 8)
+    if load is None or not load.floors or len(load.floors) != len(load.passes):
+        return []
+    return list(zip(load.passes, load.floors, strict=True))
 
 
 def _floor_seconds(results: Results) -> float:
