@@ -146,3 +146,66 @@ def test_inherit_uses_the_running_interpreter_as_it_is() -> None:
     assert f"modelport=={modelport.__version__}" in env.lock
     assert any(line.startswith("pytest==") for line in env.lock)
     assert env.lock == sorted(env.lock)
+
+
+def _wheel(folder: Path, version: str) -> Path:
+    """A pure-Python wheel of ``modelport-probe`` at ``version`` (its module says its version)."""
+    import base64
+    import zipfile
+
+    files = {
+        "modelport_probe.py": f"VERSION = {version!r}\n",
+        f"modelport_probe-{version}.dist-info/METADATA": (
+            f"Metadata-Version: 2.1\nName: modelport-probe\nVersion: {version}\n"
+        ),
+        f"modelport_probe-{version}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for name, text in files.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record.append(f"{name},sha256={encoded},{len(text.encode())}")
+    record.append(f"modelport_probe-{version}.dist-info/RECORD,,")
+    files[f"modelport_probe-{version}.dist-info/RECORD"] = "\n".join(record) + "\n"
+    path = folder / f"modelport_probe-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name, text in files.items():
+            wheel.writestr(name, text)
+    return path
+
+
+@pytest.mark.slow
+def test_a_pin_gone_from_the_index_before_the_install_is_resolved_again(
+    tmp_path: Path, envs_dir: Path
+) -> None:
+    """The release the resolution chose is deleted before the install runs (a pruned mirror, a
+    yanked release under a cached lock): the build resolves afresh, installs the release that is
+    there, and keeps that lock, so the next build does not meet the missing pin again."""
+    links = tmp_path / "wheels"
+    links.mkdir()
+    _wheel(links, "1.0")
+    newest = _wheel(links, "1.1")
+    lines: list[str] = []
+
+    def progress(line: str) -> None:
+        lines.append(line)
+        if line.startswith("installing ") and newest.exists():
+            newest.unlink()  # the index changes between the resolution and the install
+
+    options = [f"--find-links {links}"]
+    env = prepare_environment(
+        ["modelport-probe"], envs_dir=envs_dir, options=options, source=SOURCE, progress=progress
+    )
+    assert "modelport-probe==1.0" in env.lock
+    assert run(env.python, "import modelport_probe; print(modelport_probe.VERSION)") == "1.0"
+    gone = [line for line in lines if "resolving again with the index asked afresh" in line]
+    assert len(gone) == 1 and "modelport-probe==1.1" in gone[0], lines
+    assert len([line for line in lines if line.startswith("resolving 1 requirement")]) == 2
+    again: list[str] = []
+    second = prepare_environment(
+        ["modelport-probe"], envs_dir=envs_dir, options=options, progress=again.append
+    )
+    assert second.reused and second.lock == env.lock
+    assert again[0] == "using the cached resolution of 1 requirement"

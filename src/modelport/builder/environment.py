@@ -5,10 +5,14 @@ A model's requirements are resolved together with modelport's own runtime requir
 model's convention adds) by ``uv pip compile`` into a lock (pinned lines), cached under
 ``<envs_dir>/locks/`` so an unchanged project is not resolved again. When the lock pairs versions
 that cannot be imported together though their metadata allow it (numpy 1 with pyarrow 26), it is
-resolved again with the limit that prevents it. The virtualenv lives in ``<envs_dir>/<key>``,
-where the key hashes the lock, the Python version and the digest of the modelport installed into
-it (a wheel of the running installation: ``builder/modelport_wheel.py``); a folder there holding
-the completion marker is a finished environment and is reused as it is.
+resolved again with the limit that prevents it. When the install then finds no version of a pin
+(the index changed since the lock was resolved: a cached lock whose release was deleted, a pruned
+mirror, an index answering differently from one request to the next), the requirements are
+resolved once more with the index asked afresh, and the cached lock replaced. The virtualenv
+lives in ``<envs_dir>/<key>``, where the key hashes the lock, the Python version and the digest
+of the modelport installed into it (a wheel of the running installation:
+``builder/modelport_wheel.py``); a folder there holding the completion marker is a finished
+environment and is reused as it is.
 
 A new environment is built in a private temporary folder and renamed into place once complete,
 so concurrent builds never see (or corrupt) a half-built one: the first rename wins, and a build
@@ -111,25 +115,68 @@ def prepare_environment(
     dependency file the requirements came from, named when uv fails (:class:`BuildFailed`).
     """
     install = modelport_install or ModelportInstall.current()
-    say = progress or _silent
-    version = platform.python_version()
-    own = modelport_requirements(pandas=pandas, convention=convention)
-    lock = _resolve(list(reqs), own, list(options), envs_dir, version, source, say)
+    wanted = _Wanted(
+        reqs=list(reqs),
+        own=modelport_requirements(pandas=pandas, convention=convention),
+        options=list(options),
+        envs_dir=envs_dir,
+        version=platform.python_version(),
+        source=source,
+        say=progress or _silent,
+    )
+    try:
+        return _prepared(wanted, _lock(wanted, refresh=False), install)
+    except _PinsGone as gone:
+        wanted.say(f"{gone.message}; resolving again with the index asked afresh")
+        return _prepared(wanted, _lock(wanted, refresh=True), install)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The environment a build asks for: its requirements, modelport's, and where they come
+    from."""
+
+    reqs: list[str]
+    own: list[str]
+    """modelport's own requirements (:func:`modelport_requirements`)."""
+    options: list[str]
+    version: str
+    """The Python version resolved for."""
+    envs_dir: Path
+    source: Path | None
+    say: Progress
+
+
+class _PinsGone(BuildFailed):
+    """The install found no version of a pin of the lock, even with the index asked afresh: the
+    index changed since the lock was resolved (a cached lock whose version was deleted or yanked,
+    a mirror pruned, an index answering differently from one request to the next)."""
+
+
+def _lock(wanted: _Wanted, *, refresh: bool) -> list[str]:
+    """The pinned lines for ``wanted``, resolved again with the limits :data:`COMPATIBLE` calls
+    for until none is missing."""
+    lock = _resolve(wanted, [], refresh=refresh)
     limits: list[str] = []
     while added := compatibility_limits(lock, limits):
         limits += added
-        say(f"resolving again with {', '.join(added)} (versions that import together)")
-        lock = _resolve(list(reqs), [*own, *limits], list(options), envs_dir, version, source, say)
+        wanted.say(f"resolving again with {', '.join(added)} (versions that import together)")
+        lock = _resolve(wanted, limits, refresh=refresh)
+    return lock
+
+
+def _prepared(wanted: _Wanted, lock: list[str], install: ModelportInstall) -> Environment:
+    """The environment holding ``lock``: found built, or built now."""
     lock_hash = sha256_hex("\n".join(lock))
-    target = envs_dir / environment_key(lock, list(options), version, install)
+    target = wanted.envs_dir / environment_key(lock, wanted.options, wanted.version, install)
     python = python_of(target)
     if (target / MARKER).is_file():
-        say(f"reusing environment {target.name}")
-        return Environment(python, lock, lock_hash, version, reused=True)
+        wanted.say(f"reusing environment {target.name}")
+        return Environment(python, lock, lock_hash, wanted.version, reused=True)
     if target.exists():  # left by an older, interrupted layout: never a build in progress
         shutil.rmtree(target)
-    reused = _build(target, lock, list(options), install, envs_dir / "wheels", source, say)
-    return Environment(python, lock, lock_hash, version, reused=reused)
+    reused = _build(target, lock, wanted, install)
+    return Environment(python, lock, lock_hash, wanted.version, reused=reused)
 
 
 def inherit_environment() -> Environment:
@@ -149,35 +196,30 @@ def inherit_environment() -> Environment:
     )
 
 
-def _resolve(
-    reqs: list[str],
-    own: list[str],
-    options: list[str],
-    envs_dir: Path,
-    version: str,
-    source: Path | None,
-    say: Progress,
-) -> list[str]:
-    """The lock for ``reqs`` plus modelport's requirements ``own``, from the cache or from uv."""
-    text = "\n".join([*options, *reqs, *own]) + "\n"
-    locks = envs_dir / "locks"
-    cached = locks / f"{sha256_hex(version + chr(10) + text)}.txt"
-    if cached.is_file():
-        say(f"using the cached resolution of {_count(len(reqs), 'requirement')}")
+def _resolve(wanted: _Wanted, limits: list[str], *, refresh: bool) -> list[str]:
+    """The lock for the requirements plus modelport's and ``limits``: from the cache of locks or
+    from uv; ``refresh`` asks uv for the index's current answer and replaces the cached lock."""
+    reqs, own = wanted.reqs, [*wanted.own, *limits]
+    text = "\n".join([*wanted.options, *reqs, *own]) + "\n"
+    locks = wanted.envs_dir / "locks"
+    cached = locks / f"{sha256_hex(wanted.version + chr(10) + text)}.txt"
+    if cached.is_file() and not refresh:
+        wanted.say(f"using the cached resolution of {_count(len(reqs), 'requirement')}")
         return _lines(cached.read_text())
     locks.mkdir(parents=True, exist_ok=True)
-    say(f"resolving {_count(len(reqs), 'requirement')} (with modelport's {len(own)})")
+    wanted.say(f"resolving {_count(len(reqs), 'requirement')} (with modelport's {len(own)})")
     with owned_folder(".resolve-", locks) as work:
-        wanted = work / "requirements.in"
-        wanted.write_text(text)
+        requirements = work / "requirements.in"
+        requirements.write_text(text)
         # fmt: off
         out = _uv(
-            ["pip", "compile", str(wanted), "--python", sys.executable,
-             "--python-version", version, "--no-header", "--no-annotate",
-             *index_strategy(options)],
-            failure=f"could not resolve the requirements of {_name(source)}",
-            hint=f"Fix the names or versions in {_name(source)} or loosen the pins that clash.",
-            source=source,
+            ["pip", "compile", str(requirements), "--python", sys.executable,
+             "--python-version", wanted.version, "--no-header", "--no-annotate",
+             *index_strategy(wanted.options), *(["--refresh"] if refresh else [])],
+            failure=f"could not resolve the requirements of {_name(wanted.source)}",
+            hint=f"Fix the names or versions in {_name(wanted.source)} or loosen the pins that "
+            "clash.",
+            source=wanted.source,
         )
         # fmt: on
         written = work / "lock.txt"
@@ -198,16 +240,9 @@ def index_strategy(options: Sequence[str]) -> list[str]:
     return ["--index-strategy", "unsafe-best-match"]
 
 
-def _build(
-    target: Path,
-    lock: list[str],
-    options: list[str],
-    install: ModelportInstall,
-    wheels: Path,
-    source: Path | None,
-    say: Progress,
-) -> bool:
+def _build(target: Path, lock: list[str], wanted: _Wanted, install: ModelportInstall) -> bool:
     """Build the venv privately, then rename it to ``target``; True if another build won."""
+    say = wanted.say
     with owned_folder(f".build-{target.name}-", target.parent) as work:
         venv = work / "venv"
         say(f"creating environment {target.name}")
@@ -219,18 +254,21 @@ def _build(
         )
         python = str(python_of(venv))
         locked = work / "lock.txt"
-        locked.write_text("\n".join([*options, *lock]) + "\n")
+        locked.write_text("\n".join([*wanted.options, *lock]) + "\n")
         say(f"installing {_count(len(lock), 'package')}")
+        strategy = index_strategy(wanted.options)
         _uv(
-            ["pip", "install", "--python", python, "-r", str(locked), *index_strategy(options)],
-            failure=f"could not install the requirements of {_name(source)}",
-            hint=f"Check that every package in {_name(source)} has a build for this platform.",
-            source=source,
+            ["pip", "install", "--python", python, "-r", str(locked), *strategy],
+            failure=f"could not install the requirements of {_name(wanted.source)}",
+            hint=f"Check that every package in {_name(wanted.source)} has a build for this "
+            "platform.",
+            source=wanted.source,
             stale=True,
         )
         say(f"installing modelport {install.version} ({install.digest[:12]})")
+        wheel = install.wheel(wanted.envs_dir / "wheels")
         _uv(
-            ["pip", "install", "--python", python, "--no-deps", str(install.wheel(wheels))],
+            ["pip", "install", "--python", python, "--no-deps", str(wheel)],
             failure="could not install modelport into the model's environment",
             hint="Reinstall modelport, or check that its files are readable.",
             source=None,
@@ -270,7 +308,8 @@ def _uv(
 
     ``stale``: the pins may be newer than what uv's cache knows of the index (a lock resolved
     moments after a release, the install answered from a cached page without it): once uv finds
-    no solution, it runs once more with the index asked afresh (``--refresh``)."""
+    no solution, it runs once more with the index asked afresh (``--refresh``), and when that
+    finds none either, raises :class:`_PinsGone` (the caller resolves again)."""
     from uv import find_uv_bin  # the command's tooling: model environments have no uv
 
     command = [find_uv_bin(), *args]
@@ -286,7 +325,8 @@ def _uv(
             stdin=subprocess.DEVNULL,
         )
     if result.returncode != 0:
-        raise BuildFailed(
+        failed = _PinsGone if stale and NO_SOLUTION in result.stderr else BuildFailed
+        raise failed(
             f"{failure}: {_tail(result.stderr)}",
             hint=hint,
             field=str(source) if source else None,
