@@ -53,3 +53,40 @@ def test_gc_drops_unused_cached_copies_and_stale_temporary_files(
     assert f"removed cached copy of {digest}" in emptied.output
     assert not cached.exists()
     assert invoke("gc").output.strip() == "nothing to remove"
+
+
+def test_gc_drops_unpacked_artifacts_unused_and_unpacks_killed(
+    invoke: Invoke, home: Path, tmp_path: Path
+) -> None:
+    from modelport.artifact.manifest import Manifest
+    from modelport.artifact.reader import open_artifact, unpacked_root
+    from modelport.artifact.writer import write_artifact
+
+    settings = Settings(home=home)
+    manifest = Manifest(name="iris", version="1", source_format="native", entry_point="m:M")
+    info = write_artifact(tmp_path / "iris.zip", manifest=manifest, files={"m.pkl": b"weights"})
+    root = _aged(unpacked_root(open_artifact(info.path), settings), hours=24 * 40)
+    killed = settings.unpacked_dir / f".{root.name}.k1ll3d.partial"
+    killed.mkdir()
+    _aged(killed, hours=30)
+    size = sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+
+    dry = invoke("gc", "--json", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["leftovers"] == [
+        {"what": f"unfinished unpack {killed}", "bytes": 0},
+        {"what": f"unpacked artifact {root}", "bytes": size},
+    ]
+    assert root.is_dir() and killed.is_dir()
+
+    kept = invoke("gc", "--cache-days", "60")
+    assert kept.exit_code == 0, kept.output
+    assert f"removed unfinished unpack {killed}" in kept.output
+    assert root.is_dir() and not killed.exists()
+
+    done = invoke("gc")
+    assert done.exit_code == 0, done.output
+    assert f"removed unpacked artifact {root}" in done.output
+    assert not root.exists()
+    again = unpacked_root(open_artifact(info.path), settings)  # served again: unpacked again
+    assert again == root and (root / "m.pkl").read_bytes() == b"weights"
