@@ -277,11 +277,6 @@ class Settings:
         return self.home / "envs"
 
     @property
-    def unpacked_dir(self) -> Path:
-        """Where artifacts are unpacked to be loaded, one folder per digest."""
-        return self.home / "unpacked"
-
-    @property
     def keys_dir(self) -> Path:
         """The registry's signing key and trusted public keys (``artifact.signing``)."""
         return self.home / "keys"

@@ -153,33 +153,6 @@ def test_serve_becomes_a_serving_process_without_cli_or_registry_code(
     assert "/numpy/" in loaded  # the check reads the real process: the model's libraries are there
 
 
-def test_gc_keeps_the_folder_a_running_server_loaded_and_drops_it_once_stopped(
-    home: Path, tmp_path: Path
-) -> None:
-    """The server holds the folder its model was unpacked to: `modelport gc --cache-days 0`
-    (everything unused counts as unused) leaves it while the server answers, and removes it once
-    the server is gone; the next serve unpacks it again."""
-    environ = {"MODELPORT_HOME": str(home)}
-    with start_server("demo", log_dir=tmp_path, env=environ) as server:
-        argv = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
-        root = Path(argv[3].decode())
-        during = run_cli("gc", "--cache-days", "0", "--json", home=home)
-        assert during.code == 0, during.stderr
-        assert str(root) not in during.stdout and root.is_dir()
-        answer = httpx.post(f"{server.url}/v1/models/demo/predict", json=[{"wait": 0}])
-        assert answer.json() == [{"waited": 0.0}]
-    after = run_cli("gc", "--cache-days", "0", "--json", home=home)
-    assert after.code == 0, after.stderr
-    assert f"unpacked artifact {root}" in [
-        left["what"] for left in json.loads(after.stdout)["leftovers"]
-    ]
-    assert not root.exists()
-    with start_server("demo", log_dir=tmp_path, env=environ) as server:
-        answer = httpx.post(f"{server.url}/v1/models/demo/predict", json=[{"wait": 0}])
-        assert answer.json() == [{"waited": 0.0}]
-    assert root.is_dir()
-
-
 def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path: Path) -> None:
     environ = {"MODELPORT_HOME": str(tmp_path / "home")}
     with pytest.raises(ModelFailed, match="exited with code 1 before it was ready") as failed:

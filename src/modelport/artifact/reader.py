@@ -30,7 +30,6 @@ from modelport.artifact.manifest import (
     layout_clash,
 )
 from modelport.artifact.signing import MAX_SIGNATURE_BYTES, SIGNATURE_NAME
-from modelport.artifact.unpacked import holding
 from modelport.errors import ArtifactError, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -124,19 +123,17 @@ class Artifact:
 
 
 def unpacked_root(artifact: Artifact, settings: Settings) -> Path:
-    """Where the artifact's files live on disk (extracted once per digest, then reused; held
-    meanwhile, ``artifact/unpacked.py``: a process that loads the model holds it after)."""
+    """Where the artifact's files live on disk (extracted once per digest, then reused)."""
     root = unpacked_path(artifact.digest, settings)
-    with holding(root):
-        if not root.is_dir():
-            artifact.extract(root)
+    if not root.is_dir():
+        artifact.extract(root)
     return root
 
 
 def unpacked_path(digest: str, settings: Settings) -> Path:
     """The folder the artifact with ``digest`` is unpacked to: it exists only once every file was
     checked against the artifact's manifest (``Artifact.extract`` renames it into place last)."""
-    return settings.unpacked_dir / digest.removeprefix("sha256:")[:32]
+    return settings.home / "unpacked" / digest.removeprefix("sha256:")[:32]
 
 
 def open_artifact(

@@ -81,8 +81,8 @@ COMMANDS: dict[str, Listed] = {
     "gc": Listed(
         "gc_cmd",
         "Remove blobs no registered version references, scratch folders of builds that were "
-        "killed (their owner process is gone), leftovers of killed blob writes and unpacks, and "
-        "local copies of remote blobs and unpacked artifacts unused for --cache-days.",
+        "killed (their owner process is gone), leftovers of killed blob writes and local copies "
+        "of remote blobs unused for --cache-days.",
     ),
     "server": Listed(
         "server_cmd",

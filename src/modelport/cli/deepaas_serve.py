@@ -82,8 +82,7 @@ def serve_deepaas(
             ],
         )
 
-    from modelport.artifact.reader import unpacked_path, unpacked_root
-    from modelport.artifact.unpacked import hold
+    from modelport.artifact.reader import unpacked_root
     from modelport.serving.launch import Served, configure_logging, serve
     from modelport.serving.quickstart import curl_line, example_request
 
@@ -93,7 +92,6 @@ def serve_deepaas(
     version_of: dict[str, ModelVersion] = {}
     for version in versions:
         artifact = artifacts[version.digest]
-        hold(unpacked_path(artifact.digest, STATE.settings))  # the server's, while it runs
         servable = DeepaasFormat().load(unpacked_root(artifact, STATE.settings), artifact.manifest)
         served.append(Served(servable))
         version_of[servable.name] = version

@@ -1,6 +1,5 @@
 """``modelport gc``: remove blobs no version references, the folders of dead builds, what killed
-blob writes and unpacks left, and local copies (of remote blobs, unpacked artifacts) unused for a
-while."""
+blob writes left, and local copies of remote blobs unused for a while."""
 
 from __future__ import annotations
 
@@ -8,13 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from modelport.artifact import unpacked
 from modelport.builder.scratch import sweep
 from modelport.cli.context import STATE
 from modelport.cli.options import JsonFlag, command
 from modelport.cli.output import console, print_json
 from modelport.registry.blob_cache import BlobCache
-from modelport.registry.blobs import Leftover
 
 DAY = 24 * 3600.0
 
@@ -25,9 +22,8 @@ CacheDaysOption = Annotated[
     float,
     typer.Option(
         "--cache-days",
-        help="Drop local copies of remote blobs (S3, a registry server) and unpacked artifacts "
-        "unused for this many days (an artifact a running process loaded stays); 0 empties the "
-        "cache. A dropped copy is downloaded or unpacked again when next served.",
+        help="Drop local copies of remote blobs (S3, a registry server) unused for this many "
+        "days; 0 empties the cache. A dropped copy is downloaded again when next served.",
         min=0,
     ),
 ]
@@ -35,8 +31,8 @@ StaleHoursOption = Annotated[
     float,
     typer.Option(
         "--stale-hours",
-        help="Take a blob write (a temporary file, an S3 multipart upload) or an unpack "
-        "untouched for this many hours as abandoned by a killed process, and remove it.",
+        help="Take a blob write (a temporary file, an S3 multipart upload) untouched for this "
+        "many hours as abandoned by a killed process, and remove it.",
         min=0,
     ),
 ]
@@ -49,8 +45,8 @@ def gc(
     stale_hours: StaleHoursOption = 24.0,
 ) -> None:
     """Remove blobs no registered version references, scratch folders of builds that were
-    killed (their owner process is gone), leftovers of killed blob writes and unpacks, and local
-    copies of remote blobs and unpacked artifacts unused for --cache-days."""
+    killed (their owner process is gone), leftovers of killed blob writes and local copies of
+    remote blobs unused for --cache-days."""
     stale_after = stale_hours * 3600
     blobs = STATE.store.collect_orphan_blobs(dry_run=dry_run)
     folders = sweep(STATE.settings.envs_dir, dry_run=dry_run)
@@ -58,18 +54,6 @@ def gc(
     leftovers += BlobCache(STATE.settings.blob_cache_dir).prune(
         unused_for=cache_days * DAY, stale_after=stale_after, dry_run=dry_run
     )
-    leftovers += [
-        Leftover(
-            f"{'unfinished unpack' if gone.partial else 'unpacked artifact'} {gone.path}",
-            gone.bytes,
-        )
-        for gone in unpacked.prune(
-            STATE.settings.unpacked_dir,
-            unused_for=cache_days * DAY,
-            stale_after=stale_after,
-            dry_run=dry_run,
-        )
-    ]
     total = (
         sum(blobs.values())
         + sum(folder.bytes for folder in folders)

@@ -180,15 +180,13 @@ def unpacked_target(target: ServeTarget) -> tuple[Path, Manifest, str]:
     the require_signatures setting, each time, before anything is loaded) and unpacked now."""
     from modelport.artifact.manifest import MANIFEST_NAME, Manifest
     from modelport.artifact.reader import open_artifact, unpacked_path, unpacked_root
-    from modelport.artifact.unpacked import holding
 
     settings = STATE.settings
     if target.digest is not None and not settings.require_signatures:
         manifest_file = unpacked_path(target.digest, settings) / MANIFEST_NAME
-        with holding(manifest_file.parent):  # the server it starts holds it in turn
-            if manifest_file.is_file():
-                manifest = Manifest.from_yaml(manifest_file.read_bytes(), source=str(manifest_file))
-                return manifest_file.parent, manifest, target.digest
+        if manifest_file.is_file():
+            manifest = Manifest.from_yaml(manifest_file.read_bytes(), source=str(manifest_file))
+            return manifest_file.parent, manifest, target.digest
     artifact = open_artifact(
         target.artifact, max_bytes=settings.max_artifact_bytes, expected_digest=target.digest
     )

@@ -16,11 +16,12 @@ need none of this: the Wallaroo format imports each under a name of its own.)
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from modelport.artifact.unpacked import is_unpacked_folder
 from modelport.errors import NotFound
 from modelport.pipelines.definition import PipelineVersion
 from modelport.pipelines.logs import InferenceLog
@@ -32,6 +33,8 @@ from modelport.registry.store import RegistryStore
 from modelport.servable import Servable
 from modelport.serving.loader import load_artifact
 from modelport.settings import Settings
+
+_DIGEST_PREFIX = re.compile(r"[0-9a-f]{32}")
 
 
 def load_pipeline(
@@ -100,4 +103,8 @@ def _set_aside_artifact_code() -> None:
 
 
 def _is_unpacked(path: str) -> bool:
-    return any(is_unpacked_folder(folder) for folder in (Path(path), *Path(path).parents))
+    parts = Path(path).parts
+    return any(
+        parent == "unpacked" and _DIGEST_PREFIX.fullmatch(child)
+        for parent, child in itertools.pairwise(parts)
+    )

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelport.artifact.manifest import MANIFEST_NAME, Manifest
-from modelport.artifact.reader import Artifact, open_artifact, unpacked_path, unpacked_root
-from modelport.artifact.unpacked import hold
+from modelport.artifact.reader import Artifact, open_artifact, unpacked_root
 from modelport.errors import NotFound
 from modelport.servable import Servable
 from modelport.serving.conventions import convention, require_installed
@@ -37,16 +36,13 @@ def load_artifact(
     artifact = open_artifact(
         path, max_bytes=settings.max_artifact_bytes, expected_digest=expected_digest
     )
-    hold(unpacked_path(artifact.digest, settings))  # before it is unpacked or read
     servable = _load(unpacked_root(artifact, settings), artifact.manifest, name=name)
     return LoadedModel(servable=servable, artifact=artifact, version=version)
 
 
 def load_unpacked(root: Path, *, name: str | None = None) -> Servable:
     """Load the model of an artifact unpacked at ``root`` (by :func:`unpacked_root`, which
-    checked every file first), from the manifest it holds (not yet initialised). The folder is
-    held while this process runs (``artifact/unpacked.py``)."""
-    hold(root)
+    checked every file first), from the manifest it holds (not yet initialised)."""
     path = root / MANIFEST_NAME
     try:
         text = path.read_bytes()
