@@ -128,7 +128,16 @@ def prepare_environment(
         return _prepared(wanted, _lock(wanted, refresh=False), install)
     except _PinsGone as gone:
         wanted.say(f"{gone.message}; resolving again with the index asked afresh")
-        return _prepared(wanted, _lock(wanted, refresh=True), install)
+        try:
+            lock = _lock(wanted, refresh=True)
+        except BuildFailed as unresolved:
+            # the install's error stands: a lock read from a registered artifact
+            # (``cli/targets.py:model_python``) has no pins its user could loosen
+            raise _as_build_failed(gone) from unresolved
+    try:
+        return _prepared(wanted, lock, install)
+    except _PinsGone as again:
+        raise _as_build_failed(again) from None
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,11 @@ class _PinsGone(BuildFailed):
     """The install found no version of a pin of the lock, even with the index asked afresh: the
     index changed since the lock was resolved (a cached lock whose version was deleted or yanked,
     a mirror pruned, an index answering differently from one request to the next)."""
+
+
+def _as_build_failed(error: BuildFailed) -> BuildFailed:
+    """``error`` as the :class:`BuildFailed` callers know (its message, hint and field)."""
+    return BuildFailed(error.message, hint=error.hint, field=error.field)
 
 
 def _lock(wanted: _Wanted, *, refresh: bool) -> list[str]:

@@ -58,3 +58,73 @@ def test_several_indexes_are_compared_as_pip_compares_them(
     assert index_strategy(["--find-links /opt/wheels"]) == []
     monkeypatch.setenv("UV_INDEX_STRATEGY", "first-index")
     assert index_strategy(extra) == []
+
+
+NEVER_FOUND = """#!/bin/sh
+echo "$@" >> "{calls}"
+case "$1 $2" in
+  "venv "*) mkdir -p "$3/bin" && ln -sf "$(command -v python3)" "$3/bin/python"; exit 0 ;;
+  "pip compile") echo "{pin}"; exit 0 ;;
+  *) echo "error: No solution found when resolving dependencies: no version of {pin}" >&2
+     exit 1 ;;
+esac
+"""
+
+
+def test_a_pin_the_index_never_offers_ends_in_the_installs_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The install, once more with --refresh, one resolution afresh, its install twice: then
+    the install's error, as a BuildFailed naming the file (never a loop, never a private type)."""
+    record = tmp_path / "calls.txt"
+    fake = tmp_path / "uv"
+    fake.write_text(NEVER_FOUND.format(calls=record, pin="idna==3.21"))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr("uv.find_uv_bin", lambda: str(fake))
+    monkeypatch.setattr(environment, "modelport_requirements", lambda **_: [])
+    install = environment.ModelportInstall.current()
+    with pytest.raises(BuildFailed) as caught:
+        environment.prepare_environment(
+            ["idna"], envs_dir=tmp_path / "envs", source=Path("req.txt"), modelport_install=install
+        )
+    assert type(caught.value) is BuildFailed
+    assert "could not install the requirements of req.txt" in str(caught.value)
+    assert "no version of idna==3.21" in str(caught.value) and caught.value.field == "req.txt"
+    calls = [
+        " ".join(line.split()[:2]) + (" --refresh" * line.endswith("--refresh"))
+        for line in record.read_text().splitlines()
+    ]
+    assert calls == [
+        "pip compile",
+        "venv --relocatable",
+        "pip install",
+        "pip install --refresh",
+        "pip compile --refresh",
+        "venv --relocatable",
+        "pip install",
+        "pip install --refresh",
+    ]
+
+
+def test_when_the_fresh_resolution_fails_the_installs_error_stands(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A lock read from a registered artifact has no pins its user could loosen: the error says
+    what the install found, not what the resolution afresh did."""
+    record = tmp_path / "calls.txt"
+    fake = tmp_path / "uv"
+    script = NEVER_FOUND.format(calls=record, pin="idna==3.21").replace(
+        '"pip compile")', '"pip compile") case "$*" in *--refresh*) exit 1 ;; esac;'
+    )
+    fake.write_text(script)
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr("uv.find_uv_bin", lambda: str(fake))
+    monkeypatch.setattr(environment, "modelport_requirements", lambda **_: [])
+    install = environment.ModelportInstall.current()
+    with pytest.raises(BuildFailed) as caught:
+        environment.prepare_environment(
+            ["idna"], envs_dir=tmp_path / "envs", modelport_install=install
+        )
+    assert str(caught.value).startswith("could not install the requirements")
+    assert "no version of idna==3.21" in str(caught.value)
+    assert record.read_text().splitlines()[-1].startswith("pip compile")
