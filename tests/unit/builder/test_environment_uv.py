@@ -21,6 +21,27 @@ esac
 """
 
 
+def _fake_uv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, script: str) -> Path:
+    """``script`` (:data:`NEVER_FOUND` or a variant) as the uv builds run, offering idna==3.21
+    and never finding it; modelport's own requirements left out. Returns the file of its calls."""
+    record = tmp_path / "calls.txt"
+    fake = tmp_path / "uv"
+    fake.write_text(script.format(calls=record, pin="idna==3.21"))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr("uv.find_uv_bin", lambda: str(fake))
+    monkeypatch.setattr(environment, "modelport_requirements", lambda **_: [])
+    return record
+
+
+def _prepare_idna(tmp_path: Path, source: Path | None = None) -> None:
+    environment.prepare_environment(
+        ["idna"],
+        envs_dir=tmp_path / "envs",
+        source=source,
+        modelport_install=environment.ModelportInstall.current(),
+    )
+
+
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A uv whose cache misses the newest release: it finds it only when told to --refresh."""
@@ -76,17 +97,9 @@ def test_a_pin_the_index_never_offers_ends_in_the_installs_error(
 ) -> None:
     """The install, once more with --refresh, one resolution afresh, its install twice: then
     the install's error, as a BuildFailed naming the file (never a loop, never a private type)."""
-    record = tmp_path / "calls.txt"
-    fake = tmp_path / "uv"
-    fake.write_text(NEVER_FOUND.format(calls=record, pin="idna==3.21"))
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr("uv.find_uv_bin", lambda: str(fake))
-    monkeypatch.setattr(environment, "modelport_requirements", lambda **_: [])
-    install = environment.ModelportInstall.current()
+    record = _fake_uv(monkeypatch, tmp_path, NEVER_FOUND)
     with pytest.raises(BuildFailed) as caught:
-        environment.prepare_environment(
-            ["idna"], envs_dir=tmp_path / "envs", source=Path("req.txt"), modelport_install=install
-        )
+        _prepare_idna(tmp_path, source=Path("req.txt"))
     assert type(caught.value) is BuildFailed
     assert "could not install the requirements of req.txt" in str(caught.value)
     assert "no version of idna==3.21" in str(caught.value) and caught.value.field == "req.txt"
@@ -111,20 +124,12 @@ def test_when_the_fresh_resolution_fails_the_installs_error_stands(
 ) -> None:
     """A lock read from a registered artifact has no pins its user could loosen: the error says
     what the install found, not what the resolution afresh did."""
-    record = tmp_path / "calls.txt"
-    fake = tmp_path / "uv"
-    script = NEVER_FOUND.format(calls=record, pin="idna==3.21").replace(
+    script = NEVER_FOUND.replace(
         '"pip compile")', '"pip compile") case "$*" in *--refresh*) exit 1 ;; esac;'
     )
-    fake.write_text(script)
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr("uv.find_uv_bin", lambda: str(fake))
-    monkeypatch.setattr(environment, "modelport_requirements", lambda **_: [])
-    install = environment.ModelportInstall.current()
+    record = _fake_uv(monkeypatch, tmp_path, script)
     with pytest.raises(BuildFailed) as caught:
-        environment.prepare_environment(
-            ["idna"], envs_dir=tmp_path / "envs", modelport_install=install
-        )
+        _prepare_idna(tmp_path)
     assert str(caught.value).startswith("could not install the requirements")
     assert "no version of idna==3.21" in str(caught.value)
     assert record.read_text().splitlines()[-1].startswith("pip compile")
